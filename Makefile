@@ -1,0 +1,108 @@
+# salespipe: one core library, one binary per cmd/*.c, man pages, tests.
+#
+#   make            build lib/libsalespipe.a and bin/*
+#   make check      install missing build packages, build, run every test
+#                   (unit, end-to-end, man examples, mandoc lint), then the
+#                   whole suite again under ASan+UBSan
+#   make demo       install missing packages, build, run the demo pipeline
+#   make install    PREFIX=/usr/local DESTDIR=
+#   make bench      the benchmark (bench/run.sh)
+#
+# B is the build root: the plain build lives in ., the sanitizer build in
+# build/san (make B=build/san SAN=1).
+
+VERSION = 0.1.0
+PREFIX ?= /usr/local
+DESTDIR ?=
+CC ?= cc
+B ?= .
+SAN ?=
+
+CFLAGS ?= -O2 -g
+ifeq ($(SAN),1)
+CFLAGS = -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+LDFLAGS += -fsanitize=address,undefined
+endif
+ALL_CFLAGS = -std=c11 -Wall -Wextra -Werror -D_GNU_SOURCE -Iinclude \
+	-DSALESPIPE_VERSION='"$(VERSION)"' $(CFLAGS)
+LIBS = -lcsv -ljansson -lm
+
+LIB_SRC = $(wildcard lib/*.c)
+CMD_SRC = $(wildcard cmd/*.c)
+UNIT_SRC = $(wildcard tests/unit/test_*.c)
+HDRS = $(wildcard include/salespipe/*.h)
+
+LIB_OBJ = $(patsubst lib/%.c,$(B)/obj/lib/%.o,$(LIB_SRC))
+LIBA = $(B)/lib/libsalespipe.a
+PROGS = $(patsubst cmd/%.c,$(B)/bin/%,$(CMD_SRC))
+UNITS = $(patsubst tests/unit/%.c,$(B)/obj/tests/%,$(UNIT_SRC))
+MANS = $(wildcard man/*.1 man/*.5 man/*.7)
+
+all: $(LIBA) $(PROGS)
+
+$(B)/obj/lib/%.o: lib/%.c $(HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(LIBA): $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	rm -f $@
+	ar rcs $@ $(LIB_OBJ)
+
+$(B)/bin/%: cmd/%.c $(LIBA) $(HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(LIBA) $(LIBS)
+
+$(B)/obj/tests/%: tests/unit/%.c $(LIBA) $(HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(LIBA) $(LIBS) -lcmocka
+
+units: $(UNITS)
+
+deps:
+	@sh scripts/deps.sh
+
+# The suite: unit tests, end-to-end cases, man page examples, mandoc lint.
+test: all units
+	@sh tests/run.sh $(B)
+
+check: deps
+	@$(MAKE) --no-print-directory all units
+	@$(MAKE) --no-print-directory test
+	@echo "== the same suite under AddressSanitizer + UndefinedBehaviorSanitizer"
+	@$(MAKE) --no-print-directory B=build/san SAN=1 all units
+	@$(MAKE) --no-print-directory B=build/san SAN=1 test
+
+demo: deps
+	@$(MAKE) --no-print-directory all
+	@sh examples/demo.sh bin
+
+bench: all
+	@sh bench/run.sh
+
+salespipe.pc: Makefile
+	printf 'prefix=%s\nincludedir=$${prefix}/include\nlibdir=$${prefix}/lib\n\nName: salespipe\nDescription: sales-operations analytics core library\nVersion: %s\nLibs: -L$${libdir} -lsalespipe -lcsv -ljansson -lm\nCflags: -I$${includedir}\n' \
+		'$(PREFIX)' '$(VERSION)' > $@
+
+install: all salespipe.pc
+	mkdir -p $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/pkgconfig \
+		$(DESTDIR)$(PREFIX)/include/salespipe \
+		$(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/man/man5 \
+		$(DESTDIR)$(PREFIX)/share/man/man7
+	cp -f $(PROGS) $(DESTDIR)$(PREFIX)/bin/
+	cp -f $(LIBA) $(DESTDIR)$(PREFIX)/lib/
+	cp -f salespipe.pc $(DESTDIR)$(PREFIX)/lib/pkgconfig/
+	cp -f $(HDRS) $(DESTDIR)$(PREFIX)/include/salespipe/
+	for m in $(MANS); do s=$${m##*.}; cp -f $$m $(DESTDIR)$(PREFIX)/share/man/man$$s/; done
+
+uninstall:
+	for p in $(PROGS); do rm -f $(DESTDIR)$(PREFIX)/bin/$${p##*/}; done
+	rm -f $(DESTDIR)$(PREFIX)/lib/libsalespipe.a $(DESTDIR)$(PREFIX)/lib/pkgconfig/salespipe.pc
+	rm -rf $(DESTDIR)$(PREFIX)/include/salespipe
+	for m in $(MANS); do s=$${m##*.}; rm -f $(DESTDIR)$(PREFIX)/share/man/man$$s/$${m##*/}; done
+
+clean:
+	rm -rf obj bin lib/libsalespipe.a build salespipe.pc
+
+.PHONY: all units deps test check demo bench install uninstall clean
+.SECONDARY:

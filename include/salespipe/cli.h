@@ -1,0 +1,184 @@
+/*
+ * cli: the program side of the library, shared by every cmd/*.c: the
+ * common options, opening inputs, stage list, calendar and output, the
+ * bad-record policy (--max-bad, --rejects), --explain rows, and the one
+ * error voice.  The only module that prints or exits; everything below it
+ * returns errors in sp_error.
+ */
+#ifndef SALESPIPE_CLI_H
+#define SALESPIPE_CLI_H
+
+#include <getopt.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "salespipe/deal.h"
+#include "salespipe/err.h"
+#include "salespipe/map.h"
+#include "salespipe/period.h"
+#include "salespipe/rec.h"
+#include "salespipe/stage.h"
+
+#ifndef SALESPIPE_VERSION
+#define SALESPIPE_VERSION "0.1.0"
+#endif
+
+/* Codes of the common long options (programs number theirs from 1). */
+enum {
+	CLI_OPT_MAP = 1000, CLI_OPT_STAGES, CLI_OPT_DATE_FORMAT, CLI_OPT_NOW,
+	CLI_OPT_MAX_BAD, CLI_OPT_REJECTS, CLI_OPT_PERIOD, CLI_OPT_EVERY,
+	CLI_OPT_FISCAL_START, CLI_OPT_EXPLAIN, CLI_OPT_UNIT, CLI_OPT_VERSION,
+	CLI_OPT_HELP, CLI_OPT_AS_OF
+};
+
+/* Short options every program takes: -g FIELDS -i FMT -o FMT -h -V. */
+#define CLI_SHORTOPTS "g:i:o:hV"
+
+/* The common long options, to start a program's struct option array. */
+#define CLI_LONGOPTS \
+	{ "by", required_argument, NULL, 'g' }, \
+	{ "input-format", required_argument, NULL, 'i' }, \
+	{ "output-format", required_argument, NULL, 'o' }, \
+	{ "map", required_argument, NULL, CLI_OPT_MAP }, \
+	{ "stages", required_argument, NULL, CLI_OPT_STAGES }, \
+	{ "date-format", required_argument, NULL, CLI_OPT_DATE_FORMAT }, \
+	{ "now", required_argument, NULL, CLI_OPT_NOW }, \
+	{ "max-bad", required_argument, NULL, CLI_OPT_MAX_BAD }, \
+	{ "rejects", required_argument, NULL, CLI_OPT_REJECTS }, \
+	{ "period", required_argument, NULL, CLI_OPT_PERIOD }, \
+	{ "every", required_argument, NULL, CLI_OPT_EVERY }, \
+	{ "fiscal-start", required_argument, NULL, CLI_OPT_FISCAL_START }, \
+	{ "explain", no_argument, NULL, CLI_OPT_EXPLAIN }, \
+	{ "unit", required_argument, NULL, CLI_OPT_UNIT }, \
+	{ "version", no_argument, NULL, 'V' }, \
+	{ "help", no_argument, NULL, 'h' }
+
+typedef struct sp_cli {
+	const char *prog;	/* program name, for messages */
+	const char *usage;	/* the SYNOPSIS, as in the man page */
+	int stage_list;		/* SP_STAGES_DEALS or SP_STAGES_LEADS */
+
+	/* common options (cli_option fills them) */
+	int in_fmt, out_fmt;
+	sp_map *map;
+	const char *stages_spec;
+	const char *date_format;
+	const char *now_text;
+	int fiscal_start;
+	const char *period_text;
+	int every;
+	char **by;		/* -g fields */
+	size_t nby;
+	long max_bad;
+	const char *rejects_path;
+	int explain;
+	int unit;
+
+	/* set by cli_open */
+	sp_calendar cal;
+	int has_period;
+	sp_period period;
+	sp_reader *rd;
+	sp_stages *stages;
+	int *by_slots;
+	char **inputs;
+	size_t ninputs;
+
+	/* private */
+	long nbad;
+	FILE *rejects_fp;
+	sp_writer *rejects_w;
+	sp_writer *explain_w;
+	char *keybuf;
+	size_t keycap;
+	const char **parts;
+	char *partbuf;
+	size_t partcap;
+} sp_cli;
+
+/* Start: sets prog from argv0's base name and the usage text. */
+void cli_init(sp_cli *c, const char *argv0, const char *usage,
+    int stage_list);
+
+/*
+ * Handle one common option (getopt's c and optarg).  Returns 1 when it
+ * was one (exits on --help (0), --version (0) and bad values (2)), 0 when
+ * the program must handle c itself.
+ */
+int cli_option(sp_cli *c, int opt, const char *arg);
+
+/* Print "prog: message" and the usage to stderr, exit 2. */
+__attribute__((noreturn, format(printf, 2, 3)))
+void cli_usage_error(sp_cli *c, const char *fmt, ...);
+
+/* Print the usage to stderr and exit 2 (after getopt's own message). */
+__attribute__((noreturn)) void cli_usage(sp_cli *c);
+
+/*
+ * After option parsing: resolve the calendar (--now), --period, the
+ * reader over operands (none: stdin), the stage list, the -g slots and
+ * --rejects.  Exits 2 on bad option values, 1 on unusable files.
+ */
+void cli_open(sp_cli *c, int argc, char **argv);
+
+/*
+ * The one error voice: print e as "prog: file:line: field 'f': msg" to
+ * stderr.
+ */
+void cli_error(const sp_cli *c, const sp_error *e);
+
+/* Print "prog: " + message to stderr (a warning; nothing exits). */
+__attribute__((format(printf, 2, 3)))
+void cli_warn(const sp_cli *c, const char *fmt, ...);
+
+/* Print e and exit 1. */
+__attribute__((noreturn)) void cli_fail(sp_cli *c, const sp_error *e);
+
+/*
+ * A bad record: report e (filling file and line from r when e lacks
+ * them), copy r to --rejects, count it; exit 1 once more than --max-bad
+ * were seen.  r may be NULL.
+ */
+void cli_bad(sp_cli *c, const sp_error *e, const sp_rec *r);
+
+/*
+ * Read every record and feed it to ds, handling bad records with
+ * cli_bad, fatal reader errors with cli_fail; then deals_finish.
+ */
+void cli_run_deals(sp_cli *c, sp_deals *ds);
+
+/* Options for deals_new from the common options (groups, date format). */
+void cli_deals_opts(sp_cli *c, sp_deals_opts *o, int need, sp_deal_fn fn,
+    void *ctx);
+
+/*
+ * The output writer: -o if given, else table when stdout is a terminal,
+ * else the input's format.  Exits 1 when out of memory.
+ */
+sp_writer *cli_writer(sp_cli *c);
+
+/* Add the -g field columns to w. */
+void cli_group_cols(sp_cli *c, sp_writer *w);
+
+/*
+ * Split a group key into the -g values; returns an array of c->nby
+ * strings valid until the next call.
+ */
+const char **cli_group_parts(sp_cli *c, const char *key, size_t keylen);
+
+/*
+ * --explain: one row per (group, metric, role, deal):
+ *	<-g fields> metric role id file line reason
+ * role is "numerator", "denominator", "counted" or "excluded".  Rows are
+ * written as they come (the writer is created on first use).
+ */
+void cli_explain(sp_cli *c, const sp_deal *d, const char *metric,
+    const char *role, const char *reason);
+
+/*
+ * Finish the output: writer_finish(w) (w may be NULL), the explain writer,
+ * the rejects file, flush stdout, and check for write errors (a full disk,
+ * a closed pipe).  Returns the exit status (0, or 1 after a message).
+ */
+int cli_finish(sp_cli *c, sp_writer *w);
+
+#endif

@@ -1,0 +1,106 @@
+/*
+ * deal: what a deal is, the same way for every program, from a snapshot
+ * (one record per deal, handed on at once) or a history (records with
+ * `at`, folded per id at the end: the stage path in time order and the
+ * latest value of every other field).  DESIGN.md section 2.
+ */
+#ifndef SALESPIPE_DEAL_H
+#define SALESPIPE_DEAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "salespipe/err.h"
+#include "salespipe/rec.h"
+#include "salespipe/stage.h"
+
+/* One visit of a stage: entered at `at`. */
+typedef struct sp_visit {
+	int64_t at;
+	int stage;
+} sp_visit;
+
+typedef struct sp_deal {
+	const char *id;		/* "" when the record has no id */
+	const char *key;	/* group key (see group_key), keylen bytes */
+	size_t keylen;
+	int stage;		/* index into the stage list */
+	int kind;		/* SP_OPEN, SP_WON, SP_LOST */
+	int has_amount;
+	int64_t amount;		/* minor units */
+	const char *currency;	/* "" when none */
+	int has_created;
+	int64_t created_at;	/* created_at; history: else the first `at` */
+	int has_closed;
+	int64_t closed_at;	/* won/lost only: closed_at; history: else when
+				   it entered its closing stage; snapshot:
+				   else close_date */
+	int has_close_date;
+	int64_t close_date;
+	int has_prob;
+	int prob_bp;		/* the record's probability, if any */
+	int lost_stage;		/* lost deals: the last open stage reached
+				   (history), or the lost_stage field, or -1 */
+	int max_stage;		/* history: highest open stage index reached,
+				   -1 if none; snapshot: -1 */
+	const sp_visit *path;	/* history: visits in time order (repeats of
+				   the same stage in a row merged); else NULL */
+	size_t npath;
+	const char *file;	/* snapshot: the record's place; history: the
+				   last record of the id */
+	long line;
+	const sp_rec *rec;	/* snapshot: the record; history: NULL */
+} sp_deal;
+
+/* Which fields deals_add must parse (others are left unparsed, zero). */
+enum {
+	SP_NEED_AMOUNT = 1, SP_NEED_CREATED = 2, SP_NEED_CLOSED = 4,
+	SP_NEED_CLOSE_DATE = 8, SP_NEED_PROB = 16
+};
+
+/* Called once per deal; returns 0, or -1 with e set (a bad deal). */
+typedef int (*sp_deal_fn)(void *ctx, const sp_deal *d, sp_error *e);
+
+typedef struct sp_deals_opts {
+	const int *group_slots;	/* -g fields, may be NULL */
+	size_t ngroup;
+	const char *datefmt;	/* --date-format, may be NULL */
+	int need;		/* SP_NEED_* */
+	int has_as_of;		/* history: ignore records after as_of */
+	int64_t as_of;
+	sp_deal_fn fn;
+	void *ctx;
+} sp_deals_opts;
+
+typedef struct sp_deals sp_deals;
+
+/*
+ * A deal source over records from rd, with stage list st (both borrowed).
+ * NULL when out of memory.
+ */
+sp_deals *deals_new(sp_reader *rd, sp_stages *st, const sp_deals_opts *o);
+
+/*
+ * Take one record.  A snapshot record (no `at` value) is turned into a
+ * deal and handed to fn at once; a history record (with `at`) is kept.
+ * The first record decides: once a history, a record without `at` is bad,
+ * and the other way round.  Returns 0, or -1 with e set (file, line,
+ * field) for a bad record, which is then not counted anywhere.
+ */
+int deals_add(sp_deals *ds, const sp_rec *r, sp_error *e);
+
+/* 1 once a history record was seen. */
+int deals_is_history(const sp_deals *ds);
+
+/*
+ * At end of input: fold the history and hand each deal to fn, in order of
+ * the ids' first appearance.  *nbad counts deals fn refused; for each, if
+ * bad (may be NULL) is given it is called with the error, and the fold
+ * goes on; without bad the fold stops at the first and returns -1.
+ * Returns 0 or -1 (e set).
+ */
+int deals_finish(sp_deals *ds, void (*bad)(void *ctx, const sp_error *e),
+    void *badctx, sp_error *e);
+
+void deals_free(sp_deals *ds);
+
+#endif

@@ -1,0 +1,49 @@
+/*
+ * err: the caller-owned error record every library function fills on
+ * failure, and the one formatter that turns it into the house error line
+ *	program: file:line: field 'amount': 'abc' is not an amount
+ */
+#ifndef SALESPIPE_ERR_H
+#define SALESPIPE_ERR_H
+
+#include <stddef.h>
+
+/* Exit statuses, named once (DESIGN.md section 6). */
+enum { SP_EXIT_OK = 0, SP_EXIT_DATA = 1, SP_EXIT_USAGE = 2 };
+
+typedef struct sp_error {
+	char file[256];		/* input name, "" when the error has no place */
+	long line;		/* 1-based line, 0 when unknown */
+	char field[128];	/* canonical field name, "" when none */
+	char msg[1024];		/* the reason, without place or field */
+} sp_error;
+
+/* Empty every member.  Accepts NULL. */
+void err_clear(sp_error *e);
+
+/*
+ * Set the field (may be NULL) and the printf-style message; keeps file and
+ * line.  Accepts e == NULL (then does nothing).  Always returns -1 so that
+ * library code can write `return err_set(e, ...)`.
+ */
+int err_set(sp_error *e, const char *field, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Set the place (file may be NULL: keep the old one).  Accepts NULL e. */
+void err_where(sp_error *e, const char *file, long line);
+
+/*
+ * Write `s` (n bytes) into buf as a short, printable quotation for a
+ * message: at most 60 bytes of it, control bytes as \xNN, "..." when cut.
+ * Always NUL-terminates; returns buf.
+ */
+char *err_quote(char *buf, size_t size, const char *s, size_t n);
+
+/*
+ * Format the whole error line (no trailing newline) into buf:
+ *	prog: file:line: field 'f': msg
+ * leaving out the parts that are empty.  Returns buf.
+ */
+char *err_format(const sp_error *e, const char *prog, char *buf, size_t size);
+
+#endif

@@ -1,0 +1,57 @@
+/*
+ * group: the hash table behind -g/--by.  Keys are byte strings (the
+ * group-field values joined by 0x1f); each key owns a fixed-size state
+ * that the program defines.  Open addressing, grows by doubling, so it
+ * stays fast at millions of groups.
+ */
+#ifndef SALESPIPE_GROUP_H
+#define SALESPIPE_GROUP_H
+
+#include <stddef.h>
+#include "salespipe/rec.h"
+
+#define SP_KEY_SEP '\x1f'
+
+typedef struct sp_groups sp_groups;
+
+/*
+ * A table whose states are state_size bytes, zero-filled, then passed to
+ * init (may be NULL) on creation.  NULL when out of memory.
+ */
+sp_groups *groups_new(size_t state_size, void (*init)(void *state));
+
+/* The state for key (created if new), or NULL when out of memory. */
+void *groups_get(sp_groups *g, const char *key, size_t keylen);
+
+/* The state for key, or NULL when absent. */
+void *groups_find(const sp_groups *g, const char *key, size_t keylen);
+
+size_t groups_count(const sp_groups *g);
+
+/*
+ * Entries sorted by key (bytewise): keys[i]/keylens[i]/states[i].  Arrays
+ * are malloc'd, owned by the caller (free them, not their elements); the
+ * keys and states belong to g.  Returns the count, or (size_t)-1 on memory.
+ */
+size_t groups_sorted(const sp_groups *g, const char ***keys,
+    size_t **keylens, void ***states);
+
+/* Free the table, calling fini (may be NULL) on every state. */
+void groups_free(sp_groups *g, void (*fini)(void *state));
+
+/*
+ * Build the key of r for slots[0..n-1] into *buf (grown with realloc as
+ * needed; *cap is its size).  Absent values are empty.  Returns the key
+ * length, or (size_t)-1 when out of memory.
+ */
+size_t group_key(const sp_rec *r, const int *slots, size_t n, char **buf,
+    size_t *cap);
+
+/*
+ * Split a key back into its n parts: parts[i] points into a copy kept in
+ * *buf (grown as needed), NUL-terminated.  Returns 0 or -1 (memory).
+ */
+int group_key_split(const char *key, size_t keylen, size_t n,
+    const char **parts, char **buf, size_t *cap);
+
+#endif

@@ -1,0 +1,49 @@
+/*
+ * map: renaming input fields to canonical names (--map).  A map is a list
+ * of entries canonical <- one or more source names (first present wins);
+ * presets are named maps for common CRM exports, chosen per input by a
+ * column that identifies the export, and may carry a default stage list.
+ */
+#ifndef SALESPIPE_MAP_H
+#define SALESPIPE_MAP_H
+
+#include <stddef.h>
+#include "salespipe/err.h"
+
+typedef struct sp_map sp_map;
+
+/* A new empty map (identity).  NULL only when out of memory. */
+sp_map *map_new(void);
+void map_free(sp_map *m);
+
+/*
+ * Add one --map argument to m: a preset name ("salesforce"), a list
+ * "canonical=source,..." (source may be "a|b": first present wins), or the
+ * path of a CSV file with rows canonical,source (a header row naming
+ * "canonical,source" is skipped).  Later arguments override earlier ones
+ * for the same canonical name.  Returns 0, or -1 with e set.
+ */
+int map_add(sp_map *m, const char *arg, sp_error *e);
+
+/*
+ * Resolve the map against one input's field names: out[i] becomes the name
+ * field i is known by (a canonical name, or names[i] itself), or NULL when
+ * the field is shadowed (a source bound to the same canonical name, or a
+ * column literally named like a canonical name that a source is mapped
+ * to).  out[i] points into m or names; valid while both live.  Returns 0 or
+ * -1 with e set (out of memory).
+ */
+int map_resolve(const sp_map *m, const char *const *names, size_t n,
+    const char **out, sp_error *e);
+
+/*
+ * The stage list (a --stages specification) of the first preset in m, for
+ * deals (which == SP_STAGES_DEALS) or leads, or NULL.  Used when neither
+ * --stages nor $SALESPIPE_STAGES is given.
+ */
+const char *map_stages(const sp_map *m, int which);
+
+/* Names of the built-in presets, NULL-terminated. */
+extern const char *const map_presets[];
+
+#endif

@@ -1,0 +1,147 @@
+/*
+ * rec: the one format-neutral record, and the readers that fill it from
+ * CSV (libcsv) or JSON lines (jansson).  Programs ask for a field by slot
+ * number and never see quotes, CRLF or json_t.  A slot is a field name
+ * interned per reader: the same name has the same slot in every file read.
+ */
+#ifndef SALESPIPE_REC_H
+#define SALESPIPE_REC_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include "salespipe/err.h"
+#include "salespipe/map.h"
+
+/* Input and output formats. */
+enum {
+	SP_FMT_AUTO = 0, SP_FMT_CSV, SP_FMT_JSONL, SP_FMT_TABLE, SP_FMT_MD
+};
+/* "csv", "jsonl" (also "json"), "table", "md" -> format, or -1. */
+int format_parse(const char *s);
+
+/*
+ * A record: values by slot.  Owned by whoever called rec_new() (the loop
+ * that reads); readers fill it, writers only borrow it.  Values stay valid
+ * until the next reader_next() into the same record.
+ */
+typedef struct sp_rec {
+	size_t nslot;		/* slots this record has room for */
+	const char **val;	/* val[slot]: NUL-terminated, NULL if absent */
+	uint32_t *len;		/* byte length of val[slot] */
+	unsigned char *num;	/* 1 when the value was a JSON number */
+	const char *file;	/* input name ("-" is shown as "<stdin>") */
+	long line;		/* first line of the record, 1-based */
+	const char *raw;	/* the record's input text, without newline */
+	size_t rawlen;
+	/* private: storage */
+	char *buf;
+	size_t bufsize, bufcap, valcap;
+} sp_rec;
+
+/* A new empty record, or NULL when out of memory. */
+sp_rec *rec_new(void);
+void rec_free(sp_rec *r);
+
+/* The value in slot, or NULL when absent (slot < 0 included). */
+static inline const char *
+rec_get(const sp_rec *r, int slot)
+{
+	if (slot < 0 || (size_t)slot >= r->nslot)
+		return NULL;
+	return r->val[slot];
+}
+
+/* Length of the value in slot (0 when absent). */
+static inline size_t
+rec_len(const sp_rec *r, int slot)
+{
+	if (slot < 0 || (size_t)slot >= r->nslot || r->val[slot] == NULL)
+		return 0;
+	return r->len[slot];
+}
+
+/* 1 when slot holds a non-empty value. */
+static inline int
+rec_has(const sp_rec *r, int slot)
+{
+	return rec_len(r, slot) > 0;
+}
+
+typedef struct sp_reader sp_reader;
+
+typedef struct sp_read_opts {
+	int format;		/* SP_FMT_AUTO, SP_FMT_CSV or SP_FMT_JSONL */
+	const sp_map *map;	/* may be NULL */
+} sp_read_opts;
+
+/*
+ * Open a reader over paths[0..n-1] read one after another ("-" is stdin;
+ * n == 0 means stdin).  Files are opened lazily, so an unreadable file is
+ * reported by reader_next when its turn comes.  Returns NULL (e set) only
+ * when out of memory or on a bad option.  Free with reader_close().
+ */
+sp_reader *reader_open(char *const *paths, size_t n, const sp_read_opts *o,
+    sp_error *e);
+
+/*
+ * The slot of field `name` (a canonical name after --map), creating it if
+ * no input has shown it yet.  -1 only when out of memory.
+ */
+int reader_slot(sp_reader *rd, const char *name);
+
+/* Number of slots and the name of one. */
+size_t reader_nslots(const sp_reader *rd);
+const char *reader_slot_name(const sp_reader *rd, int slot);
+
+/*
+ * Slots of the current input's fields in input order (CSV: header order;
+ * JSON lines: order of first appearance).  Valid until the next call of
+ * reader_next.  Sets *n.
+ */
+const int *reader_fields(const sp_reader *rd, size_t *n);
+
+/*
+ * Read the next record into r.  Returns
+ *	 1  a record (r->file, r->line, r->raw set)
+ *	 0  end of all input
+ *	-1  a bad record (e names file, line, reason; r->raw holds its text):
+ *	    the reader is positioned after it and may be called again
+ *	-2  a fatal error (unreadable input, bad header, read error): the
+ *	    current file is abandoned; calling again goes on with the next file
+ */
+int reader_next(sp_reader *rd, sp_rec *r, sp_error *e);
+
+/* The format of the first input read (SP_FMT_CSV or SP_FMT_JSONL), or
+ * SP_FMT_AUTO before any byte was read. */
+int reader_format(const sp_reader *rd);
+
+void reader_close(sp_reader *rd);
+
+/*
+ * Writers.  Columns are declared first, then rows of values (borrowed).
+ * csv: RFC 4180, quoting only where needed, LF line ends; jsonl: one
+ * object a line, SP_COL_NUM and SP_COL_RATIO values bare (null when
+ * empty), strings escaped; table: aligned, numbers right-aligned, ratios as
+ * percentages with two decimals; md: a Markdown table, ratios as
+ * percentages.  table and md buffer all rows until writer_finish().
+ */
+enum { SP_COL_STR = 0, SP_COL_NUM, SP_COL_RATIO };
+
+typedef struct sp_writer sp_writer;
+
+/* A writer on fp (borrowed) in format fmt (not AUTO).  NULL when out of
+ * memory. */
+sp_writer *writer_new(FILE *fp, int fmt);
+/* Add a column (before the first row).  Returns 0 or -1 (memory). */
+int writer_col(sp_writer *w, const char *name, int type);
+/* Write one row: vals[i] for column i, NULL or "" for empty.  Returns 0,
+ * or -1 on a write error or invalid UTF-8 bound for JSON (then the value
+ * is written with U+FFFD for each bad byte and -1 is still returned only
+ * for write errors). */
+int writer_row(sp_writer *w, const char *const *vals);
+/* Emit buffered output and flush.  Returns 0, or -1 if any write failed. */
+int writer_finish(sp_writer *w);
+void writer_free(sp_writer *w);
+
+#endif

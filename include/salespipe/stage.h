@@ -1,0 +1,83 @@
+/*
+ * stage: the ordered stage list with kinds (open, won, lost),
+ * probabilities and forecast categories; from a file, an inline list,
+ * $SALESPIPE_STAGES, a preset's list or the built-in defaults.
+ */
+#ifndef SALESPIPE_STAGE_H
+#define SALESPIPE_STAGE_H
+
+#include <stddef.h>
+#include "salespipe/err.h"
+
+enum { SP_OPEN = 0, SP_WON, SP_LOST };
+enum {
+	SP_FC_PIPELINE = 0, SP_FC_BEST_CASE, SP_FC_COMMIT, SP_FC_CLOSED,
+	SP_FC_OMITTED
+};
+
+typedef struct sp_stage {
+	char *name;
+	int kind;		/* SP_OPEN, SP_WON, SP_LOST */
+	int prob_bp;		/* probability, hundredths of a percent */
+	int category;		/* SP_FC_* */
+} sp_stage;
+
+typedef struct sp_stages {
+	sp_stage *v;
+	size_t n;
+	/* private */
+	char *known;		/* "a, b, c" for messages */
+	size_t last;		/* last match, tried first */
+} sp_stages;
+
+/* Which built-in default list. */
+enum { SP_STAGES_DEALS = 0, SP_STAGES_LEADS };
+
+/*
+ * Parse a stage specification: a path to a CSV file (when spec names an
+ * existing file or ends in .csv) with columns stage,kind,probability,
+ * forecast_category (header required; only stage is mandatory), or an
+ * inline comma-separated list of name[:kind[:probability[:category]]].
+ * Inline, without a kind: a name equal to "won" or "lost", or ending in
+ * " won" / " lost" (case-insensitively), takes that kind, others are open;
+ * without a probability, open stage i (from 0) of k open stages gets
+ * round(100*(i+1)/(k+1)), won 100, lost 0; without a category: open
+ * pipeline, won closed, lost omitted.  Returns a list to free
+ * with stages_free, or NULL with e set.  Needs at least one open stage.
+ */
+sp_stages *stages_parse(const char *spec, sp_error *e);
+
+/* A copy of the built-in default list (SP_STAGES_DEALS or _LEADS). */
+sp_stages *stages_default(int which);
+
+/*
+ * The list a program uses: spec (--stages) if not NULL, else
+ * $SALESPIPE_STAGES if set and non-empty, else preset (a preset's list)
+ * if not NULL, else the default `which`.
+ */
+sp_stages *stages_resolve(const char *spec, const char *preset, int which,
+    sp_error *e);
+
+void stages_free(sp_stages *st);
+
+/*
+ * Index of the stage named s (n bytes, blanks around ignored),
+ * case-insensitive, or -1.  Not thread-safe (remembers the last match).
+ */
+int stages_find(sp_stages *st, const char *s, size_t n);
+
+/* "a, b, c": the names, for "unknown stage" messages. */
+const char *stages_known(const sp_stages *st);
+
+/* Name of kind and of category ("open", "won", "lost"; "pipeline", ...). */
+const char *stage_kind_name(int kind);
+const char *stage_category_name(int cat);
+/* Parse those names back; -1 if unknown. */
+int stage_kind_parse(const char *s);
+int stage_category_parse(const char *s);
+
+/* Index of the first open stage, and of the first won stage (-1: none). */
+int stages_first_open(const sp_stages *st);
+int stages_first_won(const sp_stages *st);
+
+#endif

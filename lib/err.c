@@ -1,0 +1,94 @@
+/*
+ * err: filling and formatting the caller-owned error record.  Library
+ * code sets the reason and the field; readers add the place.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "salespipe/err.h"
+
+void
+err_clear(sp_error *e)
+{
+	if (e == NULL)
+		return;
+	e->file[0] = '\0';
+	e->line = 0;
+	e->field[0] = '\0';
+	e->msg[0] = '\0';
+}
+
+int
+err_set(sp_error *e, const char *field, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (e == NULL)
+		return -1;
+	snprintf(e->field, sizeof(e->field), "%s", field ? field : "");
+	va_start(ap, fmt);
+	vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+void
+err_where(sp_error *e, const char *file, long line)
+{
+	if (e == NULL)
+		return;
+	if (file != NULL)
+		snprintf(e->file, sizeof(e->file), "%s", file);
+	e->line = line;
+}
+
+char *
+err_quote(char *buf, size_t size, const char *s, size_t n)
+{
+	size_t i, o = 0;
+	size_t max = n > 60 ? 60 : n;
+
+	if (size == 0)
+		return buf;
+	for (i = 0; i < max && o + 5 < size; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c < 0x20 || c == 0x7f)
+			o += snprintf(buf + o, size - o, "\\x%02x", c);
+		else
+			buf[o++] = (char)c;
+	}
+	if (i < n && o + 4 < size) {
+		memcpy(buf + o, "...", 3);
+		o += 3;
+	}
+	buf[o] = '\0';
+	return buf;
+}
+
+char *
+err_format(const sp_error *e, const char *prog, char *buf, size_t size)
+{
+	size_t o = 0;
+
+#define PUT(...) do { \
+	int k_ = snprintf(buf + o, size - o, __VA_ARGS__); \
+	if (k_ > 0) o += (size_t)k_ < size - o ? (size_t)k_ : size - o - 1; \
+} while (0)
+	if (size == 0)
+		return buf;
+	buf[0] = '\0';
+	if (prog != NULL && prog[0] != '\0')
+		PUT("%s: ", prog);
+	if (e->file[0] != '\0') {
+		if (e->line > 0)
+			PUT("%s:%ld: ", e->file, e->line);
+		else
+			PUT("%s: ", e->file);
+	}
+	if (e->field[0] != '\0')
+		PUT("field '%s': ", e->field);
+	PUT("%s", e->msg);
+#undef PUT
+	return buf;
+}

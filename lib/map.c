@@ -1,0 +1,361 @@
+/*
+ * map: --map.  Explicit pairs and presets are kept apart: a preset picks
+ * its variant per input by a column only that export has, then explicit
+ * pairs override it.  Adding a preset is adding a row to the table below.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "salespipe/map.h"
+#include "salespipe/stage.h"
+
+struct preset {
+	const char *name;
+	const char *detect;	/* a column only this variant has; NULL: any */
+	const char *pairs;	/* canonical=source,... */
+	const char *deal_stages, *lead_stages;
+};
+
+#define SF_DEAL_STAGES "Prospecting:open:10,Qualification:open:10," \
+	"Needs Analysis:open:20,Value Proposition:open:50," \
+	"Id. Decision Makers:open:60,Perception Analysis:open:70," \
+	"Proposal/Price Quote:open:75,Negotiation/Review:open:90," \
+	"Closed Won:won:100:closed,Closed Lost:lost:0:omitted"
+#define SF_LEAD_STAGES "Open - Not Contacted:open,Working - Contacted:open," \
+	"Closed - Converted:won,Closed - Not Converted:lost"
+
+static const struct preset presets[] = {
+	/* Salesforce OpportunityHistory: one row per change of an opportunity */
+	{ "salesforce", "OpportunityId",
+	  "id=OpportunityId,at=CreatedDate,stage=StageName,amount=Amount,"
+	  "probability=Probability,close_date=CloseDate,"
+	  "forecast_category=ForecastCategory",
+	  SF_DEAL_STAGES, SF_LEAD_STAGES },
+	/* Salesforce Lead */
+	{ "salesforce", "IsConverted",
+	  "id=Id,company=Company,email=Email,phone=Phone,source=LeadSource,"
+	  "stage=Status,owner=OwnerId,created_at=CreatedDate,"
+	  "deal_id=ConvertedOpportunityId",
+	  SF_DEAL_STAGES, SF_LEAD_STAGES },
+	/* Salesforce Opportunity */
+	{ "salesforce", NULL,
+	  "id=Id,name=Name,account=AccountId,owner=OwnerId,stage=StageName,"
+	  "amount=Amount,probability=Probability,close_date=CloseDate,"
+	  "created_at=CreatedDate,forecast_category=ForecastCategoryName,"
+	  "source=LeadSource",
+	  SF_DEAL_STAGES, SF_LEAD_STAGES },
+};
+#define NPRESETS (sizeof(presets) / sizeof(presets[0]))
+
+const char *const map_presets[] = { "salesforce", NULL };
+
+struct pair {
+	char *canonical;
+	char **src;		/* alternatives, first present wins */
+	size_t nsrc;
+};
+
+struct pairs {
+	struct pair *v;
+	size_t n;
+};
+
+struct sp_map {
+	struct pairs explicit;
+	const char *preset;	/* name, or NULL */
+	struct pairs variant[NPRESETS];	/* parsed preset rows, by index */
+};
+
+sp_map *
+map_new(void)
+{
+	return calloc(1, sizeof(sp_map));
+}
+
+static void
+pair_free(struct pair *p)
+{
+	size_t j;
+
+	free(p->canonical);
+	for (j = 0; j < p->nsrc; j++)
+		free(p->src[j]);
+	free(p->src);
+}
+
+static void
+pairs_free(struct pairs *p)
+{
+	size_t i;
+
+	for (i = 0; i < p->n; i++)
+		pair_free(&p->v[i]);
+	free(p->v);
+	p->v = NULL;
+	p->n = 0;
+}
+
+void
+map_free(sp_map *m)
+{
+	size_t i;
+
+	if (m == NULL)
+		return;
+	pairs_free(&m->explicit);
+	for (i = 0; i < NPRESETS; i++)
+		pairs_free(&m->variant[i]);
+	free(m);
+}
+
+static char *
+dup_trim(const char *s, size_t n)
+{
+	char *p;
+
+	while (n > 0 && (*s == ' ' || *s == '\t')) {
+		s++;
+		n--;
+	}
+	while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t' ||
+	    s[n - 1] == '\r' || s[n - 1] == '\n'))
+		n--;
+	if (n >= 2 && s[0] == '"' && s[n - 1] == '"') {
+		s++;
+		n -= 2;
+	}
+	if ((p = malloc(n + 1)) == NULL)
+		return NULL;
+	memcpy(p, s, n);
+	p[n] = '\0';
+	return p;
+}
+
+/* Add canonical <- sources ("a|b") to p, replacing an earlier one. */
+static int
+pairs_add(struct pairs *p, const char *canon, size_t cn, const char *src,
+    size_t sn, sp_error *e)
+{
+	struct pair np = { NULL, NULL, 0 }, *v;
+	const char *bar;
+	size_t i;
+
+	if ((np.canonical = dup_trim(canon, cn)) == NULL)
+		goto nomem;
+	if (np.canonical[0] == '\0') {
+		free(np.canonical);
+		return err_set(e, NULL, "--map: empty field name in '%.*s=%.*s'",
+		    (int)cn, canon, (int)sn, src);
+	}
+	for (;;) {
+		char **s2;
+		bar = memchr(src, '|', sn);
+		if ((s2 = realloc(np.src, (np.nsrc + 1) * sizeof(*s2))) == NULL)
+			goto nomem;
+		np.src = s2;
+		if ((np.src[np.nsrc] = dup_trim(src, bar ? (size_t)(bar - src) :
+		    sn)) == NULL)
+			goto nomem;
+		if (np.src[np.nsrc++][0] == '\0') {
+			err_set(e, NULL, "--map: empty source name for '%s'",
+			    np.canonical);
+			goto fail;
+		}
+		if (bar == NULL)
+			break;
+		sn -= (size_t)(bar + 1 - src);
+		src = bar + 1;
+	}
+	for (i = 0; i < p->n; i++)
+		if (strcmp(p->v[i].canonical, np.canonical) == 0) {
+			pair_free(&p->v[i]);
+			p->v[i] = np;
+			return 0;
+		}
+	if ((v = realloc(p->v, (p->n + 1) * sizeof(*v))) == NULL)
+		goto nomem;
+	p->v = v;
+	p->v[p->n++] = np;
+	return 0;
+nomem:
+	err_set(e, NULL, "out of memory");
+fail:
+	pair_free(&np);
+	return -1;
+}
+
+/* "a=b,c=d|e" into p. */
+static int
+pairs_parse(struct pairs *p, const char *s, sp_error *e)
+{
+	while (*s != '\0') {
+		const char *comma = strchr(s, ','), *eq;
+		size_t n = comma ? (size_t)(comma - s) : strlen(s);
+
+		eq = memchr(s, '=', n);
+		if (eq == NULL)
+			return err_set(e, NULL, "--map: '%.*s' is not "
+			    "canonical=source", (int)n, s);
+		if (pairs_add(p, s, (size_t)(eq - s), eq + 1,
+		    n - (size_t)(eq + 1 - s), e) < 0)
+			return -1;
+		s += n;
+		if (*s == ',')
+			s++;
+	}
+	return 0;
+}
+
+static int
+pairs_file(struct pairs *p, const char *path, sp_error *e)
+{
+	FILE *fp = fopen(path, "r");
+	char line[4096];
+	long ln = 0;
+
+	if (fp == NULL) {
+		err_where(e, path, 0);
+		return err_set(e, NULL, "cannot open map file: %m");
+	}
+	while (fgets(line, sizeof(line), fp) != NULL) {
+		char *comma = strchr(line, ',');
+		size_t n = strcspn(line, "\r\n");
+
+		ln++;
+		line[n] = '\0';
+		if (n == 0 || line[0] == '#')
+			continue;
+		if (comma == NULL) {
+			fclose(fp);
+			err_where(e, path, ln);
+			return err_set(e, NULL, "'%.200s' is not canonical,source",
+			    line);
+		}
+		if (ln == 1 && strncmp(line, "canonical,", 10) == 0)
+			continue;
+		if (pairs_add(p, line, (size_t)(comma - line), comma + 1,
+		    strlen(comma + 1), e) < 0) {
+			fclose(fp);
+			err_where(e, path, ln);
+			return -1;
+		}
+	}
+	fclose(fp);
+	return 0;
+}
+
+int
+map_add(sp_map *m, const char *arg, sp_error *e)
+{
+	struct stat sb;
+	size_t i;
+
+	for (i = 0; map_presets[i] != NULL; i++)
+		if (strcmp(arg, map_presets[i]) == 0)
+			break;
+	if (map_presets[i] != NULL) {
+		m->preset = map_presets[i];
+		for (i = 0; i < NPRESETS; i++)
+			if (strcmp(presets[i].name, arg) == 0 &&
+			    m->variant[i].n == 0 &&
+			    pairs_parse(&m->variant[i], presets[i].pairs, e) < 0)
+				return -1;
+		return 0;
+	}
+	if (strchr(arg, '=') != NULL)
+		return pairs_parse(&m->explicit, arg, e);
+	if (stat(arg, &sb) == 0)
+		return pairs_file(&m->explicit, arg, e);
+	return err_set(e, NULL, "--map: '%.200s' is not a preset (salesforce), "
+	    "a list canonical=source,... or a readable file", arg);
+}
+
+static int
+has_name(const char *const *names, size_t n, const char *s)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (names[i] != NULL && strcmp(names[i], s) == 0)
+			return (int)i;
+	return -1;
+}
+
+/* Bind p's pairs: out[col] = canonical, bound[col] = 1. */
+static void
+bind(const struct pairs *p, const char *const *names, size_t n,
+    const char **out, unsigned char *bound)
+{
+	size_t i, j;
+	int col;
+
+	for (i = 0; i < p->n; i++) {
+		for (j = 0; j < p->v[i].nsrc; j++)
+			if ((col = has_name(names, n, p->v[i].src[j])) >= 0)
+				break;
+		if (j == p->v[i].nsrc)
+			continue;
+		/* an earlier binding of the same canonical name loses */
+		for (size_t k = 0; k < n; k++)
+			if (bound[k] && out[k] != NULL &&
+			    strcmp(out[k], p->v[i].canonical) == 0) {
+				out[k] = names[k];
+				bound[k] = 0;
+			}
+		out[col] = p->v[i].canonical;
+		bound[col] = 1;
+	}
+}
+
+int
+map_resolve(const sp_map *m, const char *const *names, size_t n,
+    const char **out, sp_error *e)
+{
+	unsigned char *bound = calloc(n + 1, 1);
+	size_t i, j;
+
+	if (bound == NULL)
+		return err_set(e, NULL, "out of memory");
+	for (i = 0; i < n; i++)
+		out[i] = names[i];
+	if (m != NULL && m->preset != NULL)
+		for (i = 0; i < NPRESETS; i++) {
+			if (strcmp(presets[i].name, m->preset) != 0)
+				continue;
+			if (presets[i].detect != NULL &&
+			    has_name(names, n, presets[i].detect) < 0)
+				continue;
+			bind(&m->variant[i], names, n, out, bound);
+			break;
+		}
+	if (m != NULL)
+		bind(&m->explicit, names, n, out, bound);
+	/* an unbound column named like a bound canonical name is shadowed */
+	for (i = 0; i < n; i++) {
+		if (bound[i])
+			continue;
+		for (j = 0; j < n; j++)
+			if (bound[j] && strcmp(out[j], names[i]) == 0) {
+				out[i] = NULL;
+				break;
+			}
+	}
+	free(bound);
+	return 0;
+}
+
+const char *
+map_stages(const sp_map *m, int which)
+{
+	size_t i;
+
+	if (m == NULL || m->preset == NULL)
+		return NULL;
+	for (i = 0; i < NPRESETS; i++)
+		if (strcmp(presets[i].name, m->preset) == 0)
+			return which == SP_STAGES_LEADS ?
+			    presets[i].lead_stages : presets[i].deal_stages;
+	return NULL;
+}

@@ -1,0 +1,920 @@
+/*
+ * rec: reading records.  Input is split into physical lines here (so line
+ * numbers are real line numbers, blank lines included, and a bad record's
+ * text can be copied verbatim); each line goes to libcsv or, for JSON
+ * lines, to jansson.  Field names are interned as slots shared by all
+ * inputs, after --map renamed them.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <csv.h>
+#include <jansson.h>
+
+#include "salespipe/group.h"
+#include "salespipe/rec.h"
+
+#define BUFSIZE (1 << 20)
+
+struct sp_reader {
+	sp_read_opts opts;
+	char **paths;
+	size_t npaths, next;	/* next path to open */
+
+	/* slots: interned field names */
+	char **names;
+	size_t nnames, namecap;
+	sp_groups *slot_of;	/* name -> int (slot + 1) */
+
+	/* the current input */
+	FILE *fp;
+	const char *file;	/* display name */
+	int fmt;		/* format of the current input */
+	int first_fmt;
+	int cr_mode;		/* lines end in a lone CR */
+	int started;		/* first bytes seen (BOM, format, line ends) */
+	int eof, failed;
+	long lineno;		/* lines consumed so far */
+	char *buf;
+	size_t pos, len;
+	char *line;		/* a line that crossed the buffer end */
+	size_t linecap;
+
+	/* CSV state */
+	struct csv_parser csv;
+	int csv_live;
+	int have_header;
+	int *colslot;		/* column -> slot, -1 shadowed */
+	size_t ncols;
+	/* fields of the row being parsed: offsets into fbuf */
+	char *fbuf;
+	size_t flen, fcap;
+	size_t *foff, *flens, nf, fofcap;
+	int rows_done;		/* rows completed by the last feed */
+	int nul_in_row;
+	int oom;		/* a libcsv callback ran out of memory */
+	char *raw;		/* text of the record being read */
+	size_t rawlen, rawcap;
+	long rec_line;		/* first line of the record being read */
+
+	/* JSON state */
+	sp_groups *json_slot;	/* input key -> int (slot + 1), per input */
+	char **json_keys;	/* keys seen in this input, in order */
+	size_t njson_keys, json_keycap;
+	int *fields;		/* reader_fields() */
+	size_t nfields, fieldcap;
+	char *numtext;		/* number tokens of the current line */
+	size_t numcap;
+};
+
+int
+format_parse(const char *s)
+{
+	if (strcmp(s, "csv") == 0)
+		return SP_FMT_CSV;
+	if (strcmp(s, "jsonl") == 0 || strcmp(s, "json") == 0 ||
+	    strcmp(s, "ndjson") == 0)
+		return SP_FMT_JSONL;
+	if (strcmp(s, "table") == 0)
+		return SP_FMT_TABLE;
+	if (strcmp(s, "md") == 0 || strcmp(s, "markdown") == 0)
+		return SP_FMT_MD;
+	return -1;
+}
+
+static int
+grow(void *pp, size_t *cap, size_t need, size_t elem)
+{
+	void *p;
+	size_t c = *cap ? *cap : 16;
+
+	if (need <= *cap)
+		return 0;
+	while (c < need)
+		c *= 2;
+	if ((p = realloc(*(void **)pp, c * elem)) == NULL)
+		return -1;
+	*(void **)pp = p;
+	*cap = c;
+	return 0;
+}
+
+sp_rec *
+rec_new(void)
+{
+	return calloc(1, sizeof(sp_rec));
+}
+
+void
+rec_free(sp_rec *r)
+{
+	if (r == NULL)
+		return;
+	free(r->val);
+	free(r->len);
+	free(r->num);
+	free(r->buf);
+	free(r);
+}
+
+/* Make room for n slots, all absent; empty the buffer. */
+static int
+rec_reset(sp_rec *r, size_t n)
+{
+	size_t cap = r->valcap;
+
+	if (n > cap) {
+		size_t c = cap;
+		if (grow(&r->val, &c, n, sizeof(*r->val)) < 0)
+			return -1;
+		c = cap;
+		if (grow(&r->len, &c, n, sizeof(*r->len)) < 0)
+			return -1;
+		c = cap;
+		if (grow(&r->num, &c, n, sizeof(*r->num)) < 0)
+			return -1;
+		r->valcap = c;
+	}
+	r->nslot = n;
+	memset(r->val, 0, n * sizeof(*r->val));
+	memset(r->len, 0, n * sizeof(*r->len));
+	memset(r->num, 0, n * sizeof(*r->num));
+	r->bufsize = 0;
+	return 0;
+}
+
+/* Append bytes + NUL to r->buf; returns the offset or (size_t)-1. */
+static size_t
+rec_append(sp_rec *r, const char *s, size_t n)
+{
+	size_t off = r->bufsize;
+
+	if (grow(&r->buf, &r->bufcap, off + n + 1, 1) < 0)
+		return (size_t)-1;
+	if (n > 0)
+		memcpy(r->buf + off, s, n);
+	r->buf[off + n] = '\0';
+	r->bufsize = off + n + 1;
+	return off;
+}
+
+int
+reader_slot(sp_reader *rd, const char *name)
+{
+	int *sp = groups_get(rd->slot_of, name, strlen(name));
+
+	if (sp == NULL)
+		return -1;
+	if (*sp == 0) {
+		if (grow(&rd->names, &rd->namecap, rd->nnames + 1,
+		    sizeof(*rd->names)) < 0 ||
+		    (rd->names[rd->nnames] = strdup(name)) == NULL)
+			return -1;
+		*sp = (int)++rd->nnames;
+	}
+	return *sp - 1;
+}
+
+size_t
+reader_nslots(const sp_reader *rd)
+{
+	return rd->nnames;
+}
+
+const char *
+reader_slot_name(const sp_reader *rd, int slot)
+{
+	if (slot < 0 || (size_t)slot >= rd->nnames)
+		return NULL;
+	return rd->names[slot];
+}
+
+const int *
+reader_fields(const sp_reader *rd, size_t *n)
+{
+	*n = rd->nfields;
+	return rd->fields;
+}
+
+int
+reader_format(const sp_reader *rd)
+{
+	return rd->first_fmt;
+}
+
+sp_reader *
+reader_open(char *const *paths, size_t n, const sp_read_opts *o,
+    sp_error *e)
+{
+	sp_reader *rd = calloc(1, sizeof(*rd));
+	static char *const dash[] = { "-" };
+	size_t i;
+
+	if (rd == NULL)
+		goto nomem;
+	if (o != NULL)
+		rd->opts = *o;
+	if (rd->opts.format != SP_FMT_AUTO && rd->opts.format != SP_FMT_CSV &&
+	    rd->opts.format != SP_FMT_JSONL) {
+		free(rd);
+		err_set(e, NULL, "input format must be csv or jsonl");
+		return NULL;
+	}
+	if (n == 0) {
+		paths = dash;
+		n = 1;
+	}
+	if ((rd->paths = calloc(n, sizeof(*rd->paths))) == NULL)
+		goto nomem;
+	rd->npaths = n;
+	for (i = 0; i < n; i++)
+		if ((rd->paths[i] = strdup(paths[i])) == NULL)
+			goto nomem;
+	if ((rd->slot_of = groups_new(sizeof(int), NULL)) == NULL ||
+	    (rd->buf = malloc(BUFSIZE)) == NULL)
+		goto nomem;
+	return rd;
+nomem:
+	reader_close(rd);
+	err_set(e, NULL, "out of memory");
+	return NULL;
+}
+
+static void
+input_close(sp_reader *rd)
+{
+	size_t i;
+
+	if (rd->fp != NULL && rd->fp != stdin)
+		fclose(rd->fp);
+	rd->fp = NULL;
+	if (rd->csv_live)
+		csv_free(&rd->csv);
+	rd->csv_live = 0;
+	free(rd->colslot);
+	rd->colslot = NULL;
+	rd->ncols = 0;
+	groups_free(rd->json_slot, NULL);
+	rd->json_slot = NULL;
+	for (i = 0; i < rd->njson_keys; i++)
+		free(rd->json_keys[i]);
+	rd->njson_keys = 0;
+	rd->nfields = 0;
+}
+
+void
+reader_close(sp_reader *rd)
+{
+	size_t i;
+
+	if (rd == NULL)
+		return;
+	input_close(rd);
+	for (i = 0; i < rd->npaths; i++)
+		free(rd->paths[i]);
+	free(rd->paths);
+	for (i = 0; i < rd->nnames; i++)
+		free(rd->names[i]);
+	free(rd->names);
+	groups_free(rd->slot_of, NULL);
+	free(rd->buf);
+	free(rd->line);
+	free(rd->fbuf);
+	free(rd->foff);
+	free(rd->flens);
+	free(rd->raw);
+	free(rd->json_keys);
+	free(rd->fields);
+	free(rd->numtext);
+	free(rd);
+}
+
+static int
+csv_is_space(unsigned char c)
+{
+	(void)c;
+	return 0;		/* keep every byte: no trimming */
+}
+
+static int
+csv_is_term(unsigned char c)
+{
+	return c == '\n';	/* lines are normalised to LF before parsing */
+}
+
+static void
+csv_restart(sp_reader *rd)
+{
+	if (rd->csv_live)
+		csv_free(&rd->csv);
+	csv_init(&rd->csv, CSV_STRICT | CSV_STRICT_FINI | CSV_APPEND_NULL);
+	csv_set_space_func(&rd->csv, csv_is_space);
+	csv_set_term_func(&rd->csv, csv_is_term);
+	rd->csv_live = 1;
+	rd->nf = 0;
+	rd->flen = 0;
+	rd->rows_done = 0;
+	rd->nul_in_row = 0;
+}
+
+/* Open the next input; 1 opened, 0 none left, -1 failed (e set). */
+static int
+input_next(sp_reader *rd, sp_error *e)
+{
+	const char *p;
+
+	input_close(rd);
+	if (rd->next >= rd->npaths)
+		return 0;
+	p = rd->paths[rd->next++];
+	rd->file = strcmp(p, "-") == 0 ? "<stdin>" : p;
+	rd->pos = rd->len = 0;
+	rd->eof = rd->failed = rd->started = rd->cr_mode = 0;
+	rd->lineno = 0;
+	rd->have_header = 0;
+	rd->fmt = rd->opts.format;
+	err_where(e, rd->file, 0);
+	if (strcmp(p, "-") == 0)
+		rd->fp = stdin;
+	else if ((rd->fp = fopen(p, "rb")) == NULL) {
+		rd->failed = 1;
+		return err_set(e, NULL, "cannot open: %s", strerror(errno));
+	}
+	csv_restart(rd);
+	return 1;
+}
+
+/* Refill the buffer keeping [pos, len).  0 ok, -1 read error. */
+static int
+fill(sp_reader *rd, sp_error *e)
+{
+	size_t n;
+
+	if (rd->pos > 0) {
+		memmove(rd->buf, rd->buf + rd->pos, rd->len - rd->pos);
+		rd->len -= rd->pos;
+		rd->pos = 0;
+	}
+	n = fread(rd->buf + rd->len, 1, BUFSIZE - rd->len, rd->fp);
+	rd->len += n;
+	if (n == 0) {
+		if (ferror(rd->fp)) {
+			err_where(e, rd->file, rd->lineno + 1);
+			return err_set(e, NULL, "read error: %s",
+			    strerror(errno));
+		}
+		rd->eof = 1;
+	}
+	return 0;
+}
+
+/*
+ * The next physical line: *s, *n without its terminator.  Returns 1, 0 at
+ * end of input, -1 on a read error.
+ */
+static int
+next_line(sp_reader *rd, const char **s, size_t *n, sp_error *e)
+{
+	char term = rd->cr_mode ? '\r' : '\n';
+	size_t have = 0;
+
+	for (;;) {
+		char *b = rd->buf + rd->pos, *t;
+		size_t avail = rd->len - rd->pos;
+
+		t = memchr(b, term, avail);
+		if (t != NULL) {
+			size_t k = (size_t)(t - b);
+			rd->pos += k + 1;
+			rd->lineno++;
+			if (have == 0) {
+				*s = b;
+				*n = k;
+			} else {
+				if (grow(&rd->line, &rd->linecap, have + k + 1,
+				    1) < 0)
+					return err_set(e, NULL, "out of memory");
+				memcpy(rd->line + have, b, k);
+				*s = rd->line;
+				*n = have + k;
+			}
+			if (!rd->cr_mode && *n > 0 && (*s)[*n - 1] == '\r')
+				(*n)--;
+			return 1;
+		}
+		if (rd->eof) {
+			rd->pos = rd->len;
+			if (have == 0 && avail == 0)
+				return 0;
+			if (grow(&rd->line, &rd->linecap, have + avail + 1, 1) <
+			    0)
+				return err_set(e, NULL, "out of memory");
+			memcpy(rd->line + have, b, avail);
+			rd->lineno++;
+			*s = rd->line;
+			*n = have + avail;
+			if (!rd->cr_mode && *n > 0 && (*s)[*n - 1] == '\r')
+				(*n)--;
+			return 1;
+		}
+		/* a line longer than what is left: keep it aside, read on */
+		if (grow(&rd->line, &rd->linecap, have + avail + 1, 1) < 0)
+			return err_set(e, NULL, "out of memory");
+		memcpy(rd->line + have, b, avail);
+		have += avail;
+		rd->pos = rd->len;
+		if (fill(rd, e) < 0)
+			return -1;
+	}
+}
+
+/* First bytes of an input: BOM, format, line ends. */
+static int
+start(sp_reader *rd, sp_error *e)
+{
+	size_t i;
+	char *nl;
+
+	if (fill(rd, e) < 0)
+		return -1;
+	rd->started = 1;
+	if (rd->len >= 3 && memcmp(rd->buf, "\xef\xbb\xbf", 3) == 0)
+		rd->pos = 3;
+	nl = memchr(rd->buf + rd->pos, '\n', rd->len - rd->pos);
+	{
+		char *cr = memchr(rd->buf + rd->pos, '\r', rd->len - rd->pos);
+		if (cr != NULL && (nl == NULL || cr < nl) &&
+		    cr + 1 < rd->buf + rd->len && cr[1] != '\n')
+			rd->cr_mode = 1;
+	}
+	if (rd->fmt == SP_FMT_AUTO) {
+		rd->fmt = SP_FMT_CSV;
+		for (i = rd->pos; i < rd->len; i++) {
+			char c = rd->buf[i];
+			if (c == ' ' || c == '\t' || c == '\r' || c == '\n')
+				continue;
+			if (c == '{')
+				rd->fmt = SP_FMT_JSONL;
+			break;
+		}
+	}
+	if (rd->first_fmt == SP_FMT_AUTO)
+		rd->first_fmt = rd->fmt;
+	if (rd->fmt == SP_FMT_JSONL &&
+	    (rd->json_slot = groups_new(sizeof(int), NULL)) == NULL)
+		return err_set(e, NULL, "out of memory");
+	return 0;
+}
+
+/* ---- CSV ---------------------------------------------------------- */
+
+static void
+csv_field(void *s, size_t n, void *data)
+{
+	sp_reader *rd = data;
+
+	if (rd->nf == rd->fofcap) {
+		size_t c = rd->fofcap ? rd->fofcap * 2 : 64;
+		size_t *a = realloc(rd->foff, c * sizeof(*a)), *b;
+		if (a != NULL)
+			rd->foff = a;
+		b = a ? realloc(rd->flens, c * sizeof(*b)) : NULL;
+		if (b == NULL) {
+			rd->oom = 1;
+			return;
+		}
+		rd->flens = b;
+		rd->fofcap = c;
+	}
+	if (grow(&rd->fbuf, &rd->fcap, rd->flen + n + 1, 1) < 0) {
+		rd->oom = 1;
+		return;
+	}
+	if (n > 0) {
+		memcpy(rd->fbuf + rd->flen, s, n);
+		if (rd->nul_in_row == 0 && memchr(s, '\0', n) != NULL)
+			rd->nul_in_row = (int)rd->nf + 1;
+	}
+	rd->fbuf[rd->flen + n] = '\0';
+	rd->foff[rd->nf] = rd->flen;
+	rd->flens[rd->nf] = n;
+	rd->flen += n + 1;
+	rd->nf++;
+}
+
+static void
+csv_row(int c, void *data)
+{
+	sp_reader *rd = data;
+
+	(void)c;
+	rd->rows_done++;
+}
+
+static int
+raw_add(sp_reader *rd, const char *s, size_t n)
+{
+	if (grow(&rd->raw, &rd->rawcap, rd->rawlen + n + 2, 1) < 0)
+		return -1;
+	if (rd->rawlen > 0)
+		rd->raw[rd->rawlen++] = '\n';
+	memcpy(rd->raw + rd->rawlen, s, n);
+	rd->rawlen += n;
+	rd->raw[rd->rawlen] = '\0';
+	return 0;
+}
+
+/* Intern the header row as column slots. */
+static int
+csv_header(sp_reader *rd, sp_error *e)
+{
+	const char **names, **out;
+	size_t i, j;
+	int rc = -1;
+
+	err_where(e, rd->file, rd->rec_line);
+	names = calloc(rd->nf + 1, sizeof(*names));
+	out = calloc(rd->nf + 1, sizeof(*out));
+	free(rd->colslot);
+	rd->colslot = calloc(rd->nf + 1, sizeof(*rd->colslot));
+	if (names == NULL || out == NULL || rd->colslot == NULL) {
+		err_set(e, NULL, "out of memory");
+		goto done;
+	}
+	for (i = 0; i < rd->nf; i++) {
+		names[i] = rd->fbuf + rd->foff[i];
+		if (names[i][0] == '\0') {
+			err_set(e, NULL, "header: column %zu has no name", i + 1);
+			goto done;
+		}
+		for (j = 0; j < i; j++)
+			if (strcmp(names[i], names[j]) == 0) {
+				err_set(e, NULL, "header: column name '%.100s' "
+				    "appears twice (columns %zu and %zu)",
+				    names[i], j + 1, i + 1);
+				goto done;
+			}
+	}
+	if (map_resolve(rd->opts.map, names, rd->nf, out, e) < 0)
+		goto done;
+	rd->ncols = rd->nf;
+	rd->nfields = 0;
+	for (i = 0; i < rd->nf; i++) {
+		rd->colslot[i] = out[i] ? reader_slot(rd, out[i]) : -1;
+		if (out[i] && rd->colslot[i] < 0) {
+			err_set(e, NULL, "out of memory");
+			goto done;
+		}
+		if (rd->colslot[i] >= 0) {
+			if (grow(&rd->fields, &rd->fieldcap, rd->nfields + 1,
+			    sizeof(*rd->fields)) < 0) {
+				err_set(e, NULL, "out of memory");
+				goto done;
+			}
+			rd->fields[rd->nfields++] = rd->colslot[i];
+		}
+	}
+	rd->have_header = 1;
+	rc = 0;
+done:
+	free(names);
+	free(out);
+	return rc;
+}
+
+/* Move the parsed row into r.  1 ok, -1 bad record. */
+static int
+csv_fill(sp_reader *rd, sp_rec *r, sp_error *e)
+{
+	size_t i;
+
+	err_where(e, rd->file, rd->rec_line);
+	if (rec_reset(r, rd->nnames) < 0)
+		return err_set(e, NULL, "out of memory");
+	if (rd->nf != rd->ncols)
+		return err_set(e, NULL, "expected %zu fields as in the header, "
+		    "found %zu", rd->ncols, rd->nf);
+	if (rd->nul_in_row) {
+		int s = rd->colslot[rd->nul_in_row - 1];
+		return err_set(e, s >= 0 ? rd->names[s] : NULL,
+		    "contains a NUL byte");
+	}
+	if (grow(&r->buf, &r->bufcap, rd->flen + 1, 1) < 0)
+		return err_set(e, NULL, "out of memory");
+	memcpy(r->buf, rd->fbuf, rd->flen);
+	r->bufsize = rd->flen;
+	for (i = 0; i < rd->nf; i++) {
+		int s = rd->colslot[i];
+		if (s < 0)
+			continue;
+		r->val[s] = r->buf + rd->foff[i];
+		r->len[s] = (uint32_t)rd->flens[i];
+	}
+	return 1;
+}
+
+static int
+csv_next(sp_reader *rd, sp_rec *r, sp_error *e)
+{
+	const char *s;
+	size_t n;
+	int k, rc;
+
+	for (;;) {
+		if (rd->nf == 0 && rd->rawlen == 0)
+			rd->rec_line = rd->lineno + 1;
+		k = next_line(rd, &s, &n, e);
+		if (k < 0)
+			return -2;
+		if (k == 0) {
+			/* end of input: finish a last row without newline */
+			if (rd->rawlen == 0)
+				return 0;
+			if (csv_fini(&rd->csv, csv_field, csv_row, rd) != 0 ||
+			    rd->rows_done == 0) {
+				err_where(e, rd->file, rd->rec_line);
+				err_set(e, NULL, "unterminated quoted field "
+				    "(started on line %ld)", rd->rec_line);
+				goto bad;
+			}
+		} else {
+			if (rd->rawlen == 0 && rd->nf == 0 && n == 0)
+				continue;	/* blank line */
+			if (raw_add(rd, s, n) < 0)
+				return err_set(e, NULL, "out of memory"), -2;
+			if ((n > 0 && csv_parse(&rd->csv, s, n, csv_field,
+			    csv_row, rd) != n) ||
+			    csv_parse(&rd->csv, "\n", 1, csv_field, csv_row,
+			    rd) != 1) {
+				err_where(e, rd->file, rd->lineno);
+				err_set(e, NULL, "malformed CSV: %s (a quote "
+				    "inside an unquoted field, or text after "
+				    "a closing quote)",
+				    csv_strerror(csv_error(&rd->csv)));
+				goto bad;
+			}
+			if (rd->oom)
+				return err_set(e, NULL, "out of memory"), -2;
+			if (rd->rows_done == 0)
+				continue;	/* inside a quoted newline */
+		}
+		if (!rd->have_header) {
+			if (csv_header(rd, e) < 0) {
+				rd->failed = 1;
+				return -2;
+			}
+			rd->rawlen = 0;
+			csv_restart(rd);
+			if (k == 0)
+				return 0;
+			continue;
+		}
+		rc = csv_fill(rd, r, e);
+		r->file = rd->file;
+		r->line = rd->rec_line;
+		r->raw = rd->raw;
+		r->rawlen = rd->rawlen;
+		rd->rawlen = 0;
+		rd->nf = rd->flen = 0;
+		rd->rows_done = 0;
+		rd->nul_in_row = 0;
+		if (k == 0)
+			rd->eof = 2;
+		return rc;
+	}
+bad:
+	r->file = rd->file;
+	r->line = rd->rec_line;
+	r->raw = rd->raw;
+	r->rawlen = rd->rawlen;
+	rd->rawlen = 0;
+	csv_restart(rd);
+	if (!rd->have_header) {
+		rd->failed = 1;
+		return -2;
+	}
+	return -1;
+}
+
+/* ---- JSON lines ------------------------------------------------------ */
+
+/*
+ * Copy the number tokens of a JSON text (outside strings) into
+ * rd->numtext, NUL-separated, so that numbers keep their exact text.
+ */
+static int
+json_numbers(sp_reader *rd, const char *s, size_t n)
+{
+	size_t i = 0, o = 0;
+
+	while (i < n) {
+		char c = s[i];
+		if (c == '"') {
+			for (i++; i < n && s[i] != '"'; i++)
+				if (s[i] == '\\')
+					i++;
+			i++;
+		} else if (c == '-' || (c >= '0' && c <= '9')) {
+			size_t j = i;
+			while (j < n && (s[j] == '-' || s[j] == '+' ||
+			    s[j] == '.' || s[j] == 'e' || s[j] == 'E' ||
+			    (s[j] >= '0' && s[j] <= '9')))
+				j++;
+			if (grow(&rd->numtext, &rd->numcap, o + j - i + 2, 1) < 0)
+				return -1;
+			memcpy(rd->numtext + o, s + i, j - i);
+			o += j - i;
+			rd->numtext[o++] = '\0';
+			i = j;
+		} else
+			i++;
+	}
+	if (grow(&rd->numtext, &rd->numcap, o + 1, 1) < 0)
+		return -1;
+	rd->numtext[o] = '\0';
+	return 0;
+}
+
+/* Slot of input key k, re-resolving --map when a new key shows up. */
+static int
+json_key_slot(sp_reader *rd, const char *k, sp_error *e)
+{
+	int *sp = groups_get(rd->json_slot, k, strlen(k));
+	const char **out;
+	size_t i;
+
+	if (sp == NULL)
+		return err_set(e, NULL, "out of memory"), -2;
+	if (*sp != 0)
+		return *sp - 1;
+	if (grow(&rd->json_keys, &rd->json_keycap, rd->njson_keys + 1,
+	    sizeof(*rd->json_keys)) < 0 ||
+	    (rd->json_keys[rd->njson_keys] = strdup(k)) == NULL)
+		return err_set(e, NULL, "out of memory"), -2;
+	rd->njson_keys++;
+	if ((out = calloc(rd->njson_keys, sizeof(*out))) == NULL)
+		return err_set(e, NULL, "out of memory"), -2;
+	if (map_resolve(rd->opts.map, (const char *const *)rd->json_keys,
+	    rd->njson_keys, out, e) < 0) {
+		free(out);
+		return -2;
+	}
+	rd->nfields = 0;
+	for (i = 0; i < rd->njson_keys; i++) {
+		int *q = groups_get(rd->json_slot, rd->json_keys[i],
+		    strlen(rd->json_keys[i]));
+		int s = out[i] ? reader_slot(rd, out[i]) : -1;
+		if (q == NULL || (out[i] && s < 0) ||
+		    grow(&rd->fields, &rd->fieldcap, rd->nfields + 1,
+		    sizeof(*rd->fields)) < 0) {
+			free(out);
+			return err_set(e, NULL, "out of memory"), -2;
+		}
+		*q = s >= 0 ? s + 1 : -1;
+		if (s >= 0)
+			rd->fields[rd->nfields++] = s;
+	}
+	free(out);
+	sp = groups_find(rd->json_slot, k, strlen(k));
+	return *sp > 0 ? *sp - 1 : -1;
+}
+
+static int
+json_next(sp_reader *rd, sp_rec *r, sp_error *e)
+{
+	const char *s, *key, *num;
+	size_t n, i, off;
+	json_t *root, *v;
+	json_error_t je;
+	int k, slot, rc = 1;
+	size_t *offs = NULL;
+
+	for (;;) {
+		k = next_line(rd, &s, &n, e);
+		if (k <= 0)
+			return k < 0 ? -2 : 0;
+		for (i = 0; i < n && (s[i] == ' ' || s[i] == '\t' ||
+		    s[i] == '\r'); i++)
+			;
+		if (i < n)
+			break;
+	}
+	if (raw_add(rd, s, n) < 0)
+		return err_set(e, NULL, "out of memory"), -2;
+	r->file = rd->file;
+	r->line = rd->lineno;
+	r->raw = rd->raw;
+	r->rawlen = rd->rawlen;
+	rd->rawlen = 0;
+	err_where(e, rd->file, rd->lineno);
+	if (memchr(s, '\0', n) != NULL)
+		return err_set(e, NULL, "contains a NUL byte");
+	root = json_loadb(s, n, JSON_REJECT_DUPLICATES, &je);
+	if (root == NULL)
+		return err_set(e, NULL, "invalid JSON at column %d: %s",
+		    je.column, je.text);
+	if (!json_is_object(root)) {
+		json_decref(root);
+		return err_set(e, NULL, "a JSON lines record must be an object");
+	}
+	if (json_numbers(rd, s, n) < 0)
+		goto nomem;
+	/* first pass: slots (may add slots), second: values */
+	json_object_foreach(root, key, v) {
+		if (json_key_slot(rd, key, e) == -2) {
+			json_decref(root);
+			return -2;
+		}
+	}
+	if (rec_reset(r, rd->nnames) < 0 ||
+	    (offs = calloc(rd->nnames + 1, sizeof(*offs))) == NULL)
+		goto nomem;
+	num = rd->numtext;
+	json_object_foreach(root, key, v) {
+		const char *t = NULL;
+		size_t tl = 0;
+		int isnum = 0;
+
+		slot = json_key_slot(rd, key, e);
+		switch (json_typeof(v)) {
+		case JSON_STRING:
+			t = json_string_value(v);
+			tl = json_string_length(v);
+			if (memchr(t, '\0', tl) != NULL) {
+				rc = err_set(e, slot >= 0 ? rd->names[slot] : key,
+				    "contains a NUL byte");
+				goto out;
+			}
+			break;
+		case JSON_INTEGER:
+		case JSON_REAL:
+			t = num;
+			tl = strlen(num);
+			num += tl + 1;
+			isnum = 1;
+			break;
+		case JSON_TRUE:
+			t = "true";
+			tl = 4;
+			break;
+		case JSON_FALSE:
+			t = "false";
+			tl = 5;
+			break;
+		case JSON_NULL:
+			continue;
+		default:
+			rc = err_set(e, slot >= 0 ? rd->names[slot] : key,
+			    "nested objects and arrays are not supported");
+			goto out;
+		}
+		if (slot < 0)
+			continue;
+		if ((off = rec_append(r, t, tl)) == (size_t)-1)
+			goto nomem;
+		offs[slot] = off + 1;
+		r->len[slot] = (uint32_t)tl;
+		r->num[slot] = (unsigned char)isnum;
+	}
+	for (i = 0; i < rd->nnames; i++)
+		if (offs[i] != 0)
+			r->val[i] = r->buf + offs[i] - 1;
+out:
+	free(offs);
+	json_decref(root);
+	return rc;
+nomem:
+	free(offs);
+	json_decref(root);
+	return err_set(e, NULL, "out of memory"), -2;
+}
+
+int
+reader_next(sp_reader *rd, sp_rec *r, sp_error *e)
+{
+	int k;
+
+	err_clear(e);
+	for (;;) {
+		if (rd->fp == NULL || rd->failed || rd->eof == 2) {
+			k = input_next(rd, e);
+			if (k <= 0)
+				return k < 0 ? -2 : 0;
+		}
+		if (!rd->started && start(rd, e) < 0) {
+			rd->failed = 1;
+			return -2;
+		}
+		k = rd->fmt == SP_FMT_JSONL ? json_next(rd, r, e) :
+		    csv_next(rd, r, e);
+		if (k == 0) {
+			rd->eof = 2;
+			continue;
+		}
+		if (k == -2)
+			rd->failed = 1;
+		return k;
+	}
+}

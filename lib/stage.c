@@ -1,0 +1,518 @@
+/*
+ * stage: the ordered stage list.  Programs look a record's stage up here
+ * once per record, so the last match is tried first (exports are often
+ * grouped by stage).
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+
+#include "salespipe/field.h"
+#include "salespipe/stage.h"
+
+static const char *const kind_names[] = { "open", "won", "lost" };
+static const char *const cat_names[] = { "pipeline", "best_case", "commit",
+    "closed", "omitted" };
+
+const char *
+stage_kind_name(int kind)
+{
+	return kind >= 0 && kind <= SP_LOST ? kind_names[kind] : "?";
+}
+
+const char *
+stage_category_name(int cat)
+{
+	return cat >= 0 && cat <= SP_FC_OMITTED ? cat_names[cat] : "?";
+}
+
+int
+stage_kind_parse(const char *s)
+{
+	int i;
+
+	for (i = 0; i <= SP_LOST; i++)
+		if (strcasecmp(s, kind_names[i]) == 0)
+			return i;
+	return -1;
+}
+
+int
+stage_category_parse(const char *s)
+{
+	int i;
+
+	for (i = 0; i <= SP_FC_OMITTED; i++)
+		if (strcasecmp(s, cat_names[i]) == 0)
+			return i;
+	if (strcasecmp(s, "best case") == 0 || strcasecmp(s, "bestcase") == 0)
+		return SP_FC_BEST_CASE;
+	if (strcasecmp(s, "omit") == 0)
+		return SP_FC_OMITTED;
+	return -1;
+}
+
+void
+stages_free(sp_stages *st)
+{
+	size_t i;
+
+	if (st == NULL)
+		return;
+	for (i = 0; i < st->n; i++)
+		free(st->v[i].name);
+	free(st->v);
+	free(st->known);
+	free(st);
+}
+
+static char *
+strip_dup(const char *s, size_t n)
+{
+	char *p;
+
+	while (n > 0 && isspace((unsigned char)*s)) {
+		s++;
+		n--;
+	}
+	while (n > 0 && isspace((unsigned char)s[n - 1]))
+		n--;
+	if ((p = malloc(n + 1)) == NULL)
+		return NULL;
+	memcpy(p, s, n);
+	p[n] = '\0';
+	return p;
+}
+
+static int
+stages_push(sp_stages *st, char *name, int kind, int prob, int cat)
+{
+	sp_stage *v;
+
+	if (name == NULL)
+		return -1;
+	if ((v = realloc(st->v, (st->n + 1) * sizeof(*v))) == NULL) {
+		free(name);
+		return -1;
+	}
+	st->v = v;
+	v[st->n].name = name;
+	v[st->n].kind = kind;
+	v[st->n].prob_bp = prob;
+	v[st->n].category = cat;
+	st->n++;
+	return 0;
+}
+
+/* Check the list and build the "known" text. */
+static int
+stages_seal(sp_stages *st, sp_error *e)
+{
+	size_t i, j, len = 1, open = 0;
+
+	if (st->n == 0)
+		return err_set(e, NULL, "the stage list is empty");
+	for (i = 0; i < st->n; i++) {
+		if (st->v[i].name[0] == '\0')
+			return err_set(e, NULL, "stage %zu has no name", i + 1);
+		for (j = 0; j < i; j++)
+			if (strcasecmp(st->v[i].name, st->v[j].name) == 0)
+				return err_set(e, NULL,
+				    "stage '%s' is listed twice",
+				    st->v[i].name);
+		open += st->v[i].kind == SP_OPEN;
+		len += strlen(st->v[i].name) + 2;
+	}
+	if (open == 0)
+		return err_set(e, NULL, "the stage list has no open stage");
+	if ((st->known = malloc(len)) == NULL)
+		return err_set(e, NULL, "out of memory");
+	st->known[0] = '\0';
+	for (i = 0; i < st->n; i++) {
+		if (i > 0)
+			strcat(st->known, ", ");
+		strcat(st->known, st->v[i].name);
+	}
+	return 0;
+}
+
+static int
+ends_with_word(const char *s, const char *w)
+{
+	size_t n = strlen(s), k = strlen(w);
+
+	if (n < k || strcasecmp(s + n - k, w) != 0)
+		return 0;
+	return n == k || s[n - k - 1] == ' ';
+}
+
+static int
+inline_kind(const char *name)
+{
+	if (ends_with_word(name, "won"))
+		return SP_WON;
+	if (ends_with_word(name, "lost"))
+		return SP_LOST;
+	return SP_OPEN;
+}
+
+/* One inline entry name[:kind[:probability[:category]]]; fills *given. */
+static int
+inline_entry(sp_stages *st, const char *p, size_t n, int *given,
+    sp_error *e)
+{
+	char *f[4] = { NULL, NULL, NULL, NULL }, *buf, *c;
+	size_t k = 0;
+	int kind, prob = -1, cat = -1, rc = -1;
+
+	if ((buf = strip_dup(p, n)) == NULL)
+		return err_set(e, NULL, "out of memory");
+	for (c = buf, f[k++] = c; k < 4 && (c = strchr(c, ':')) != NULL;) {
+		*c++ = '\0';
+		f[k++] = c;
+	}
+	kind = inline_kind(f[0]);
+	if (f[1] != NULL && f[1][0] != '\0' &&
+	    (kind = stage_kind_parse(f[1])) < 0) {
+		err_set(e, NULL, "stage '%s': '%s' is not open, won or lost",
+		    f[0], f[1]);
+		goto out;
+	}
+	if (f[2] != NULL && f[2][0] != '\0' &&
+	    prob_parse(f[2], strlen(f[2]), &prob, e) < 0)
+		goto out;
+	if (f[3] != NULL && f[3][0] != '\0' &&
+	    (cat = stage_category_parse(f[3])) < 0) {
+		err_set(e, NULL, "stage '%s': '%s' is not pipeline, best_case, "
+		    "commit, closed or omitted", f[0], f[3]);
+		goto out;
+	}
+	*given = prob >= 0;
+	if (cat < 0)
+		cat = kind == SP_WON ? SP_FC_CLOSED : kind == SP_LOST ?
+		    SP_FC_OMITTED : SP_FC_PIPELINE;
+	if (prob < 0)
+		prob = kind == SP_WON ? 10000 : 0;
+	if (stages_push(st, strip_dup(f[0], strlen(f[0])), kind, prob, cat) < 0)
+		err_set(e, NULL, "out of memory");
+	else
+		rc = 0;
+out:
+	free(buf);
+	return rc;
+}
+
+static sp_stages *
+parse_inline(const char *spec, sp_error *e)
+{
+	sp_stages *st = calloc(1, sizeof(*st));
+	const char *p = spec, *comma;
+	size_t i, k = 0, nopen = 0, cap = 0;
+	int *given = NULL;
+
+	if (st == NULL) {
+		err_set(e, NULL, "out of memory");
+		return NULL;
+	}
+	for (;;) {
+		comma = strchr(p, ',');
+		if (st->n == cap) {
+			int *g = realloc(given, (cap = cap * 2 + 8) *
+			    sizeof(*g));
+			if (g == NULL) {
+				err_set(e, NULL, "out of memory");
+				goto fail;
+			}
+			given = g;
+		}
+		if (inline_entry(st, p, comma ? (size_t)(comma - p) :
+		    strlen(p), &given[st->n], e) < 0)
+			goto fail;
+		if (comma == NULL)
+			break;
+		p = comma + 1;
+	}
+	for (i = 0; i < st->n; i++)
+		nopen += st->v[i].kind == SP_OPEN;
+	for (i = 0; i < st->n; i++) {
+		if (st->v[i].kind != SP_OPEN)
+			continue;
+		/* round(100 * (k + 1) / (nopen + 1)) percent */
+		if (!given[i])
+			st->v[i].prob_bp = (int)((200 * (k + 1) / (nopen + 1) +
+			    1) / 2 * 100);
+		k++;
+	}
+	if (stages_seal(st, e) < 0)
+		goto fail;
+	free(given);
+	return st;
+fail:
+	free(given);
+	stages_free(st);
+	return NULL;
+}
+
+/* Split one CSV line of a stage file in place (quotes allowed). */
+static size_t
+split_line(char *s, char **f, size_t max)
+{
+	size_t n = 0;
+	char *w;
+
+	while (n < max) {
+		f[n++] = w = s;
+		if (*s == '"') {
+			s++;
+			for (;;) {
+				if (*s == '\0')
+					break;
+				if (*s == '"' && s[1] == '"') {
+					*w++ = '"';
+					s += 2;
+				} else if (*s == '"') {
+					s++;
+					break;
+				} else
+					*w++ = *s++;
+			}
+		}
+		while (*s != '\0' && *s != ',')
+			*w++ = *s++;
+		if (*s == ',') {
+			*w = '\0';
+			s++;
+			continue;
+		}
+		*w = '\0';
+		break;
+	}
+	return n;
+}
+
+static sp_stages *
+parse_file(const char *path, sp_error *e)
+{
+	FILE *fp;
+	sp_stages *st;
+	char line[4096], *f[8];
+	int col[4] = { -1, -1, -1, -1 }, ln = 0;
+	size_t i, n;
+	static const char *const cols[] = { "stage", "kind", "probability",
+	    "forecast_category" };
+
+	if ((fp = fopen(path, "r")) == NULL) {
+		err_where(e, path, 0);
+		return err_set(e, NULL, "cannot open stage file: %m"), NULL;
+	}
+	if ((st = calloc(1, sizeof(*st))) == NULL) {
+		fclose(fp);
+		err_set(e, NULL, "out of memory");
+		return NULL;
+	}
+	while (fgets(line, sizeof(line), fp) != NULL) {
+		char *nl = line + strcspn(line, "\r\n");
+		int kind = SP_OPEN, prob = -1, cat = -1;
+
+		ln++;
+		*nl = '\0';
+		if (line[0] == '\0' || line[0] == '#')
+			continue;
+		n = split_line(line, f, 8);
+		if (col[0] < 0) {
+			for (i = 0; i < n; i++) {
+				char *name = strip_dup(f[i], strlen(f[i]));
+				size_t c;
+				for (c = 0; name && c < 4; c++)
+					if (strcasecmp(name, cols[c]) == 0)
+						col[c] = (int)i;
+				free(name);
+			}
+			if (col[0] < 0) {
+				err_where(e, path, ln);
+				err_set(e, NULL, "the header has no 'stage' column "
+				    "(stage,kind,probability,forecast_category)");
+				goto fail;
+			}
+			continue;
+		}
+		err_where(e, path, ln);
+		if ((size_t)col[0] >= n) {
+			err_set(e, "stage", "missing");
+			goto fail;
+		}
+		if (col[1] >= 0 && (size_t)col[1] < n && f[col[1]][0] != '\0' &&
+		    (kind = stage_kind_parse(f[col[1]])) < 0) {
+			err_set(e, "kind", "'%s' is not open, won or lost",
+			    f[col[1]]);
+			goto fail;
+		}
+		if (col[2] >= 0 && (size_t)col[2] < n && f[col[2]][0] != '\0' &&
+		    prob_parse(f[col[2]], strlen(f[col[2]]), &prob, e) < 0) {
+			snprintf(e->field, sizeof(e->field), "probability");
+			goto fail;
+		}
+		if (col[3] >= 0 && (size_t)col[3] < n && f[col[3]][0] != '\0' &&
+		    (cat = stage_category_parse(f[col[3]])) < 0) {
+			err_set(e, "forecast_category", "'%s' is not pipeline, "
+			    "best_case, commit, closed or omitted", f[col[3]]);
+			goto fail;
+		}
+		if (prob < 0)
+			prob = kind == SP_WON ? 10000 : 0;
+		if (cat < 0)
+			cat = kind == SP_WON ? SP_FC_CLOSED : kind == SP_LOST ?
+			    SP_FC_OMITTED : SP_FC_PIPELINE;
+		if (stages_push(st, strip_dup(f[col[0]], strlen(f[col[0]])),
+		    kind, prob, cat) < 0) {
+			err_set(e, NULL, "out of memory");
+			goto fail;
+		}
+	}
+	fclose(fp);
+	err_where(e, path, 0);
+	if (stages_seal(st, e) < 0) {
+		stages_free(st);
+		return NULL;
+	}
+	err_clear(e);
+	return st;
+fail:
+	fclose(fp);
+	stages_free(st);
+	return NULL;
+}
+
+sp_stages *
+stages_parse(const char *spec, sp_error *e)
+{
+	struct stat sb;
+	size_t n = strlen(spec);
+
+	if (stat(spec, &sb) == 0 || (n > 4 && strcmp(spec + n - 4, ".csv") ==
+	    0))
+		return parse_file(spec, e);
+	return parse_inline(spec, e);
+}
+
+sp_stages *
+stages_default(int which)
+{
+	static const struct {
+		const char *name;
+		int kind, prob, cat;
+	} deals[] = {
+		{ "qualification", SP_OPEN, 1000, SP_FC_PIPELINE },
+		{ "discovery", SP_OPEN, 2000, SP_FC_PIPELINE },
+		{ "proposal", SP_OPEN, 5000, SP_FC_BEST_CASE },
+		{ "negotiation", SP_OPEN, 8000, SP_FC_COMMIT },
+		{ "won", SP_WON, 10000, SP_FC_CLOSED },
+		{ "lost", SP_LOST, 0, SP_FC_OMITTED },
+		{ NULL, 0, 0, 0 }
+	}, leads[] = {
+		{ "new", SP_OPEN, 0, SP_FC_PIPELINE },
+		{ "contacted", SP_OPEN, 0, SP_FC_PIPELINE },
+		{ "qualified", SP_OPEN, 0, SP_FC_PIPELINE },
+		{ "converted", SP_WON, 10000, SP_FC_CLOSED },
+		{ "disqualified", SP_LOST, 0, SP_FC_OMITTED },
+		{ NULL, 0, 0, 0 }
+	};
+	const __typeof__(deals[0]) *d = which == SP_STAGES_LEADS ? leads :
+	    deals;
+	sp_stages *st = calloc(1, sizeof(*st));
+	size_t i;
+
+	if (st == NULL)
+		return NULL;
+	for (i = 0; d[i].name != NULL; i++)
+		if (stages_push(st, strdup(d[i].name), d[i].kind, d[i].prob,
+		    d[i].cat) < 0) {
+			stages_free(st);
+			return NULL;
+		}
+	if (stages_seal(st, NULL) < 0) {
+		stages_free(st);
+		return NULL;
+	}
+	return st;
+}
+
+sp_stages *
+stages_resolve(const char *spec, const char *preset, int which,
+    sp_error *e)
+{
+	const char *env = getenv("SALESPIPE_STAGES");
+	sp_stages *st;
+
+	if (spec != NULL)
+		return stages_parse(spec, e);
+	if (env != NULL && env[0] != '\0') {
+		if ((st = stages_parse(env, e)) == NULL) {
+			char m[sizeof(e->msg)];
+			memcpy(m, e->msg, sizeof(m));
+			m[sizeof(m) - 40] = '\0';
+			snprintf(e->msg, sizeof(e->msg), "$SALESPIPE_STAGES: %.900s",
+			    m);
+		}
+		return st;
+	}
+	if (preset != NULL)
+		return stages_parse(preset, e);
+	if ((st = stages_default(which)) == NULL)
+		err_set(e, NULL, "out of memory");
+	return st;
+}
+
+int
+stages_find(sp_stages *st, const char *s, size_t n)
+{
+	size_t i;
+
+	while (n > 0 && isspace((unsigned char)*s)) {
+		s++;
+		n--;
+	}
+	while (n > 0 && isspace((unsigned char)s[n - 1]))
+		n--;
+	if (st->last < st->n && strncasecmp(st->v[st->last].name, s, n) ==
+	    0 && st->v[st->last].name[n] == '\0')
+		return (int)st->last;
+	for (i = 0; i < st->n; i++)
+		if (strncasecmp(st->v[i].name, s, n) == 0 &&
+		    st->v[i].name[n] == '\0') {
+			st->last = i;
+			return (int)i;
+		}
+	return -1;
+}
+
+const char *
+stages_known(const sp_stages *st)
+{
+	return st->known;
+}
+
+int
+stages_first_open(const sp_stages *st)
+{
+	size_t i;
+
+	for (i = 0; i < st->n; i++)
+		if (st->v[i].kind == SP_OPEN)
+			return (int)i;
+	return -1;
+}
+
+int
+stages_first_won(const sp_stages *st)
+{
+	size_t i;
+
+	for (i = 0; i < st->n; i++)
+		if (st->v[i].kind == SP_WON)
+			return (int)i;
+	return -1;
+}

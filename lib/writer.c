@@ -1,0 +1,412 @@
+/*
+ * writer: the four output formats.  csv and jsonl stream; table and md
+ * keep the rows to size the columns.  JSON output never carries invalid
+ * UTF-8: bad bytes become U+FFFD.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "salespipe/rec.h"
+
+struct col {
+	char *name;
+	int type;
+	size_t width;
+};
+
+struct sp_writer {
+	FILE *fp;
+	int fmt;
+	struct col *cols;
+	size_t ncols;
+	int started;		/* header written */
+	int failed;
+	char **cells;		/* table/md: rows * ncols, owned */
+	size_t nrows, rowcap;
+};
+
+sp_writer *
+writer_new(FILE *fp, int fmt)
+{
+	sp_writer *w;
+
+	if (fmt != SP_FMT_CSV && fmt != SP_FMT_JSONL && fmt != SP_FMT_TABLE &&
+	    fmt != SP_FMT_MD)
+		fmt = SP_FMT_CSV;
+	if ((w = calloc(1, sizeof(*w))) == NULL)
+		return NULL;
+	w->fp = fp;
+	w->fmt = fmt;
+	return w;
+}
+
+int
+writer_col(sp_writer *w, const char *name, int type)
+{
+	struct col *c = realloc(w->cols, (w->ncols + 1) * sizeof(*c));
+
+	if (c == NULL)
+		return -1;
+	w->cols = c;
+	if ((c[w->ncols].name = strdup(name)) == NULL)
+		return -1;
+	c[w->ncols].type = type;
+	c[w->ncols].width = 0;
+	w->ncols++;
+	return 0;
+}
+
+static void
+put(sp_writer *w, const char *s, size_t n)
+{
+	if (n > 0 && fwrite(s, 1, n, w->fp) != n)
+		w->failed = 1;
+}
+
+static void
+puts_(sp_writer *w, const char *s)
+{
+	put(w, s, strlen(s));
+}
+
+static void
+csv_value(sp_writer *w, const char *s)
+{
+	size_t n = strlen(s), i, from = 0;
+
+	if (strpbrk(s, ",\"\r\n") == NULL) {
+		put(w, s, n);
+		return;
+	}
+	put(w, "\"", 1);
+	for (i = 0; i < n; i++)
+		if (s[i] == '"') {
+			put(w, s + from, i + 1 - from);
+			put(w, "\"", 1);
+			from = i + 1;
+		}
+	put(w, s + from, n - from);
+	put(w, "\"", 1);
+}
+
+/* Length of the valid UTF-8 sequence at s (n bytes left), 0 if invalid. */
+static size_t
+utf8_len(const unsigned char *s, size_t n)
+{
+	unsigned c = s[0];
+	size_t k, i;
+	unsigned long cp;
+
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xc2 && c <= 0xdf)
+		k = 2, cp = c & 0x1f;
+	else if (c >= 0xe0 && c <= 0xef)
+		k = 3, cp = c & 0x0f;
+	else if (c >= 0xf0 && c <= 0xf4)
+		k = 4, cp = c & 0x07;
+	else
+		return 0;
+	if (n < k)
+		return 0;
+	for (i = 1; i < k; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (s[i] & 0x3f);
+	}
+	if ((k == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
+	    (k == 4 && (cp < 0x10000 || cp > 0x10ffff)))
+		return 0;
+	return k;
+}
+
+static void
+json_string(sp_writer *w, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t n = strlen(s), i = 0, from = 0, k;
+	char esc[8];
+
+	put(w, "\"", 1);
+	while (i < n) {
+		unsigned char c = p[i];
+		const char *rep = NULL;
+
+		if (c == '"')
+			rep = "\\\"";
+		else if (c == '\\')
+			rep = "\\\\";
+		else if (c == '\n')
+			rep = "\\n";
+		else if (c == '\r')
+			rep = "\\r";
+		else if (c == '\t')
+			rep = "\\t";
+		else if (c < 0x20) {
+			snprintf(esc, sizeof(esc), "\\u%04x", c);
+			rep = esc;
+		} else if (c >= 0x80 && (k = utf8_len(p + i, n - i)) > 0) {
+			i += k;
+			continue;
+		} else if (c >= 0x80)
+			rep = "\xef\xbf\xbd";
+		if (rep == NULL) {
+			i++;
+			continue;
+		}
+		put(w, s + from, i - from);
+		puts_(w, rep);
+		from = ++i;
+	}
+	put(w, s + from, n - from);
+	put(w, "\"", 1);
+}
+
+/* A valid JSON number text? */
+static int
+is_json_number(const char *s)
+{
+	if (*s == '-')
+		s++;
+	if (*s == '0')
+		s++;
+	else if (*s >= '1' && *s <= '9')
+		while (*s >= '0' && *s <= '9')
+			s++;
+	else
+		return 0;
+	if (*s == '.') {
+		if (*++s < '0' || *s > '9')
+			return 0;
+		while (*s >= '0' && *s <= '9')
+			s++;
+	}
+	if (*s == 'e' || *s == 'E') {
+		s++;
+		if (*s == '+' || *s == '-')
+			s++;
+		if (*s < '0' || *s > '9')
+			return 0;
+		while (*s >= '0' && *s <= '9')
+			s++;
+	}
+	return *s == '\0';
+}
+
+/* Display width: UTF-8 code points (continuation bytes do not count). */
+static size_t
+width(const char *s)
+{
+	size_t n = 0;
+
+	for (; *s; s++)
+		n += ((unsigned char)*s & 0xc0) != 0x80;
+	return n;
+}
+
+/* The text a table or md cell shows. */
+static char *
+cell_text(const struct col *c, const char *v)
+{
+	char buf[64];
+
+	if (v == NULL || v[0] == '\0')
+		return strdup("");
+	if (c->type == SP_COL_RATIO) {
+		double x = strtod(v, NULL) * 100.0;
+		snprintf(buf, sizeof(buf), "%.2f%%", x);
+		return strdup(buf);
+	}
+	return strdup(v);
+}
+
+int
+writer_row(sp_writer *w, const char *const *vals)
+{
+	size_t i;
+
+	switch (w->fmt) {
+	case SP_FMT_CSV:
+		if (!w->started) {
+			for (i = 0; i < w->ncols; i++) {
+				if (i > 0)
+					put(w, ",", 1);
+				csv_value(w, w->cols[i].name);
+			}
+			put(w, "\n", 1);
+			w->started = 1;
+		}
+		for (i = 0; i < w->ncols; i++) {
+			if (i > 0)
+				put(w, ",", 1);
+			if (vals[i] != NULL)
+				csv_value(w, vals[i]);
+		}
+		put(w, "\n", 1);
+		break;
+	case SP_FMT_JSONL:
+		put(w, "{", 1);
+		for (i = 0; i < w->ncols; i++) {
+			const char *v = vals[i];
+			if (i > 0)
+				put(w, ",", 1);
+			json_string(w, w->cols[i].name);
+			put(w, ":", 1);
+			if (w->cols[i].type == SP_COL_STR)
+				json_string(w, v ? v : "");
+			else if (v == NULL || v[0] == '\0')
+				puts_(w, "null");
+			else if (is_json_number(v))
+				puts_(w, v);
+			else
+				json_string(w, v);
+		}
+		put(w, "}\n", 2);
+		break;
+	default:
+		if (w->nrows == w->rowcap) {
+			size_t cap = w->rowcap ? w->rowcap * 2 : 64;
+			char **c = realloc(w->cells, cap * w->ncols *
+			    sizeof(*c));
+			if (c == NULL)
+				return -1;
+			w->cells = c;
+			w->rowcap = cap;
+		}
+		for (i = 0; i < w->ncols; i++) {
+			char *t = cell_text(&w->cols[i], vals[i]);
+			if (t == NULL)
+				return -1;
+			w->cells[w->nrows * w->ncols + i] = t;
+		}
+		w->nrows++;
+		break;
+	}
+	return w->failed ? -1 : 0;
+}
+
+static void
+pad(sp_writer *w, size_t n)
+{
+	while (n-- > 0)
+		put(w, " ", 1);
+}
+
+static void
+table_line(sp_writer *w, char *const *cells, int header)
+{
+	size_t i;
+
+	for (i = 0; i < w->ncols; i++) {
+		const char *t = cells[i];
+		size_t wd = width(t), last = i + 1 == w->ncols;
+		int right = !header && w->cols[i].type != SP_COL_STR;
+
+		if (header)
+			right = w->cols[i].type != SP_COL_STR;
+		if (t[0] == '\0')
+			t = "-", wd = 1;
+		if (right)
+			pad(w, w->cols[i].width - wd);
+		puts_(w, t);
+		if (!last) {
+			if (!right)
+				pad(w, w->cols[i].width - wd);
+			put(w, "  ", 2);
+		}
+	}
+	put(w, "\n", 1);
+}
+
+static void
+md_cell(sp_writer *w, const char *s)
+{
+	for (; *s; s++) {
+		if (*s == '|')
+			put(w, "\\|", 2);
+		else if (*s == '\n' || *s == '\r')
+			put(w, " ", 1);
+		else
+			put(w, s, 1);
+	}
+}
+
+int
+writer_finish(sp_writer *w)
+{
+	size_t i, r;
+
+	if (w == NULL)
+		return 0;
+	if (w->fmt == SP_FMT_CSV && !w->started) {
+		for (i = 0; i < w->ncols; i++) {
+			if (i > 0)
+				put(w, ",", 1);
+			csv_value(w, w->cols[i].name);
+		}
+		put(w, "\n", 1);
+		w->started = 1;
+	} else if (w->fmt == SP_FMT_TABLE && !w->started) {
+		char **names = calloc(w->ncols + 1, sizeof(*names));
+		if (names == NULL)
+			return -1;
+		for (i = 0; i < w->ncols; i++) {
+			names[i] = w->cols[i].name;
+			w->cols[i].width = width(names[i]);
+			for (r = 0; r < w->nrows; r++) {
+				size_t k = width(w->cells[r * w->ncols + i]);
+				if (k == 0)
+					k = 1;
+				if (k > w->cols[i].width)
+					w->cols[i].width = k;
+			}
+		}
+		table_line(w, names, 1);
+		for (r = 0; r < w->nrows; r++)
+			table_line(w, w->cells + r * w->ncols, 0);
+		free(names);
+		w->started = 1;
+	} else if (w->fmt == SP_FMT_MD && !w->started) {
+		put(w, "|", 1);
+		for (i = 0; i < w->ncols; i++) {
+			put(w, " ", 1);
+			md_cell(w, w->cols[i].name);
+			put(w, " |", 2);
+		}
+		put(w, "\n|", 2);
+		for (i = 0; i < w->ncols; i++)
+			puts_(w, w->cols[i].type == SP_COL_STR ? "---|" :
+			    "--:|");
+		put(w, "\n", 1);
+		for (r = 0; r < w->nrows; r++) {
+			put(w, "|", 1);
+			for (i = 0; i < w->ncols; i++) {
+				put(w, " ", 1);
+				md_cell(w, w->cells[r * w->ncols + i]);
+				put(w, " |", 2);
+			}
+			put(w, "\n", 1);
+		}
+		w->started = 1;
+	}
+	if (fflush(w->fp) != 0 || ferror(w->fp))
+		w->failed = 1;
+	return w->failed ? -1 : 0;
+}
+
+void
+writer_free(sp_writer *w)
+{
+	size_t i;
+
+	if (w == NULL)
+		return;
+	for (i = 0; i < w->nrows * w->ncols; i++)
+		free(w->cells[i]);
+	free(w->cells);
+	for (i = 0; i < w->ncols; i++)
+		free(w->cols[i].name);
+	free(w->cols);
+	free(w);
+}
