@@ -225,7 +225,7 @@ relative(const char *s, const sp_calendar *cal, sp_period *p)
 		    SP_EVERY_QUARTER : SP_EVERY_MONTH, cal, &cur);
 		p->start = cur.start;
 		p->end = (days + 1) * DAY;
-		snprintf(p->label, sizeof(p->label), "%s", s);
+		snprintf(p->label, sizeof(p->label), "%.40s", s);
 		return 0;
 	}
 	if (strncmp(s, "this-", 5) == 0)

@@ -1,5 +1,5 @@
 /*
- * cli: the program side of the library, shared by every cmd/*.c: the
+ * cli: the program side of the library, shared by every cmd/ program: the
  * common options, opening inputs, stage list, calendar and output, the
  * bad-record policy (--max-bad, --rejects), --explain rows, and the one
  * error voice.  The only module that prints or exits; everything below it

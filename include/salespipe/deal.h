@@ -54,7 +54,10 @@ typedef struct sp_deal {
 /* Which fields deals_add must parse (others are left unparsed, zero). */
 enum {
 	SP_NEED_AMOUNT = 1, SP_NEED_CREATED = 2, SP_NEED_CLOSED = 4,
-	SP_NEED_CLOSE_DATE = 8, SP_NEED_PROB = 16
+	SP_NEED_CLOSE_DATE = 8, SP_NEED_PROB = 16,
+	SP_NEED_NO_STAGE = 32	/* stage optional (then kind is open, stage
+				   -1) and unchecked: for programs that only
+				   read other fields, snapshots only */
 };
 
 /* Called once per deal; returns 0, or -1 with e set (a bad deal). */
@@ -93,10 +96,10 @@ int deals_is_history(const sp_deals *ds);
 
 /*
  * At end of input: fold the history and hand each deal to fn, in order of
- * the ids' first appearance.  *nbad counts deals fn refused; for each, if
- * bad (may be NULL) is given it is called with the error, and the fold
- * goes on; without bad the fold stops at the first and returns -1.
- * Returns 0 or -1 (e set).
+ * the ids' first appearance.  For a deal that cannot be folded or that fn
+ * refuses, bad (may be NULL) is called with the error and the fold goes
+ * on; without bad the fold stops there and returns -1 (e set).  Returns 0
+ * otherwise.  A snapshot has nothing to fold: returns 0.
  */
 int deals_finish(sp_deals *ds, void (*bad)(void *ctx, const sp_error *e),
     void *badctx, sp_error *e);

@@ -1,0 +1,479 @@
+/*
+ * cli: what every program does the same way: common options, opening the
+ * inputs, the bad-record policy, --explain rows, the output writer and the
+ * final check of stdout.  The one module that prints and exits (the way
+ * sbase's libutil does for its tools).
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "salespipe/cli.h"
+#include "salespipe/field.h"
+#include "salespipe/group.h"
+
+void
+cli_init(sp_cli *c, const char *argv0, const char *usage, int stage_list)
+{
+	const char *slash = strrchr(argv0, '/');
+
+	memset(c, 0, sizeof(*c));
+	c->prog = slash ? slash + 1 : argv0;
+	c->usage = usage;
+	c->stage_list = stage_list;
+	c->fiscal_start = 1;
+	c->unit = SP_UNIT_DAYS;
+}
+
+void
+cli_usage(sp_cli *c)
+{
+	fputs(c->usage, stderr);
+	exit(SP_EXIT_USAGE);
+}
+
+void
+cli_usage_error(sp_cli *c, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: ", c->prog);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	cli_usage(c);
+}
+
+void
+cli_error(const sp_cli *c, const sp_error *e)
+{
+	char buf[2048];
+
+	fprintf(stderr, "%s\n", err_format(e, c->prog, buf, sizeof(buf)));
+}
+
+void
+cli_warn(const sp_cli *c, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: ", c->prog);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+void
+cli_fail(sp_cli *c, const sp_error *e)
+{
+	cli_error(c, e);
+	exit(SP_EXIT_DATA);
+}
+
+static int
+month_parse(const char *s)
+{
+	static const char *const m[] = { "jan", "feb", "mar", "apr", "may",
+	    "jun", "jul", "aug", "sep", "oct", "nov", "dec" };
+	char *end;
+	long v = strtol(s, &end, 10);
+	int i;
+
+	if (*s != '\0' && *end == '\0')
+		return v >= 1 && v <= 12 ? (int)v : -1;
+	for (i = 0; i < 12; i++)
+		if (strncasecmp(s, m[i], 3) == 0)
+			return i + 1;
+	return -1;
+}
+
+static void
+add_by(sp_cli *c, const char *arg)
+{
+	const char *p = arg;
+
+	for (;;) {
+		const char *comma = strchr(p, ',');
+		size_t n = comma ? (size_t)(comma - p) : strlen(p);
+		char **v;
+
+		if (n == 0)
+			cli_usage_error(c, "-g: empty field name in '%s'", arg);
+		if ((v = realloc(c->by, (c->nby + 1) * sizeof(*v))) == NULL ||
+		    (v[c->nby] = strndup(p, n)) == NULL) {
+			fprintf(stderr, "%s: out of memory\n", c->prog);
+			exit(SP_EXIT_DATA);
+		}
+		c->by = v;
+		c->nby++;
+		if (comma == NULL)
+			break;
+		p = comma + 1;
+	}
+}
+
+int
+cli_option(sp_cli *c, int opt, const char *arg)
+{
+	sp_error e;
+	char *end;
+
+	switch (opt) {
+	case 'g':
+		add_by(c, arg);
+		return 1;
+	case 'i':
+		c->in_fmt = format_parse(arg);
+		if (c->in_fmt != SP_FMT_CSV && c->in_fmt != SP_FMT_JSONL)
+			cli_usage_error(c, "-i: '%s' is not csv or jsonl", arg);
+		return 1;
+	case 'o':
+		if ((c->out_fmt = format_parse(arg)) < 0)
+			cli_usage_error(c, "-o: '%s' is not csv, jsonl, table "
+			    "or md", arg);
+		return 1;
+	case CLI_OPT_MAP:
+		err_clear(&e);
+		if (c->map == NULL && (c->map = map_new()) == NULL)
+			cli_usage_error(c, "out of memory");
+		if (map_add(c->map, arg, &e) < 0) {
+			cli_error(c, &e);
+			cli_usage(c);
+		}
+		return 1;
+	case CLI_OPT_STAGES:
+		c->stages_spec = arg;
+		return 1;
+	case CLI_OPT_DATE_FORMAT:
+		c->date_format = arg;
+		return 1;
+	case CLI_OPT_NOW:
+		c->now_text = arg;
+		return 1;
+	case CLI_OPT_MAX_BAD:
+		errno = 0;
+		c->max_bad = strtol(arg, &end, 10);
+		if (*arg == '\0' || *end != '\0' || c->max_bad < 0 ||
+		    errno != 0)
+			cli_usage_error(c, "--max-bad: '%s' is not a count", arg);
+		return 1;
+	case CLI_OPT_REJECTS:
+		c->rejects_path = arg;
+		return 1;
+	case CLI_OPT_PERIOD:
+		c->period_text = arg;
+		return 1;
+	case CLI_OPT_EVERY:
+		if ((c->every = every_parse(arg)) < 0)
+			cli_usage_error(c, "--every: '%s' is not day, week, "
+			    "month, quarter or year", arg);
+		return 1;
+	case CLI_OPT_FISCAL_START:
+		if ((c->fiscal_start = month_parse(arg)) < 0)
+			cli_usage_error(c, "--fiscal-start: '%s' is not a month "
+			    "(1-12 or jan-dec)", arg);
+		return 1;
+	case CLI_OPT_EXPLAIN:
+		c->explain = 1;
+		return 1;
+	case CLI_OPT_UNIT:
+		if ((c->unit = unit_parse(arg)) < 0)
+			cli_usage_error(c, "--unit: '%s' is not days, hours or "
+			    "minutes", arg);
+		return 1;
+	case 'V':
+		printf("%s (salespipe) %s\n", c->prog, SALESPIPE_VERSION);
+		exit(cli_finish(c, NULL));
+	case 'h':
+		fputs(c->usage, stdout);
+		exit(cli_finish(c, NULL));
+	case '?':
+		cli_usage(c);
+	default:
+		return 0;
+	}
+}
+
+static void
+oom(sp_cli *c)
+{
+	fprintf(stderr, "%s: out of memory\n", c->prog);
+	exit(SP_EXIT_DATA);
+}
+
+void
+cli_open(sp_cli *c, int argc, char **argv)
+{
+	sp_read_opts ro;
+	sp_error e;
+	size_t i;
+
+	err_clear(&e);
+	if (calendar_init(&c->cal, c->now_text, c->fiscal_start, &e) < 0) {
+		cli_error(c, &e);
+		cli_usage(c);
+	}
+	if (c->period_text != NULL) {
+		if (period_parse(c->period_text, &c->cal, &c->period, &e) < 0) {
+			fprintf(stderr, "%s: --period: %s\n", c->prog, e.msg);
+			cli_usage(c);
+		}
+		c->has_period = 1;
+	}
+	c->stages = stages_resolve(c->stages_spec, map_stages(c->map,
+	    c->stage_list), c->stage_list, &e);
+	if (c->stages == NULL) {
+		char m[1200];
+		snprintf(m, sizeof(m), "--stages: %s", e.msg);
+		snprintf(e.msg, sizeof(e.msg), "%.1000s", m);
+		cli_error(c, &e);
+		cli_usage(c);
+	}
+	ro.format = c->in_fmt;
+	ro.map = c->map;
+	c->inputs = argv;
+	c->ninputs = (size_t)argc;
+	if ((c->rd = reader_open(argv, (size_t)argc, &ro, &e)) == NULL)
+		cli_fail(c, &e);
+	if (c->nby > 0 && (c->by_slots = calloc(c->nby, sizeof(int))) == NULL)
+		oom(c);
+	for (i = 0; i < c->nby; i++)
+		if ((c->by_slots[i] = reader_slot(c->rd, c->by[i])) < 0)
+			oom(c);
+	if ((c->parts = calloc(c->nby + 1, sizeof(*c->parts))) == NULL)
+		oom(c);
+	if (c->rejects_path != NULL) {
+		if ((c->rejects_fp = fopen(c->rejects_path, "w")) == NULL) {
+			fprintf(stderr, "%s: %s: cannot create: %s\n", c->prog,
+			    c->rejects_path, strerror(errno));
+			exit(SP_EXIT_DATA);
+		}
+		if ((c->rejects_w = writer_new(c->rejects_fp, SP_FMT_CSV)) ==
+		    NULL || writer_col(c->rejects_w, "file", SP_COL_STR) < 0 ||
+		    writer_col(c->rejects_w, "line", SP_COL_NUM) < 0 ||
+		    writer_col(c->rejects_w, "field", SP_COL_STR) < 0 ||
+		    writer_col(c->rejects_w, "reason", SP_COL_STR) < 0 ||
+		    writer_col(c->rejects_w, "record", SP_COL_STR) < 0)
+			oom(c);
+	}
+}
+
+static int
+rejects_close(sp_cli *c)
+{
+	int rc = 0;
+
+	if (c->rejects_w == NULL)
+		return 0;
+	if (writer_finish(c->rejects_w) < 0 || fclose(c->rejects_fp) != 0) {
+		fprintf(stderr, "%s: %s: write error: %s\n", c->prog,
+		    c->rejects_path, strerror(errno));
+		rc = -1;
+	}
+	writer_free(c->rejects_w);
+	c->rejects_w = NULL;
+	c->rejects_fp = NULL;
+	return rc;
+}
+
+void
+cli_bad(sp_cli *c, const sp_error *e0, const sp_rec *r)
+{
+	sp_error e = *e0;
+
+	if (e.file[0] == '\0' && r != NULL)
+		err_where(&e, r->file, r->line);
+	cli_error(c, &e);
+	c->nbad++;
+	if (c->rejects_w != NULL) {
+		char line[24], *rec = NULL;
+		const char *v[5];
+
+		if (r != NULL && r->raw != NULL)
+			rec = strndup(r->raw, r->rawlen);
+		v[0] = e.file;
+		v[1] = e.line > 0 ? count_format(e.line, line) : "";
+		v[2] = e.field;
+		v[3] = e.msg;
+		v[4] = rec ? rec : "";
+		if (writer_row(c->rejects_w, v) < 0) {
+			free(rec);
+			rejects_close(c);
+			exit(SP_EXIT_DATA);
+		}
+		free(rec);
+	}
+	if (c->nbad > c->max_bad) {
+		if (c->max_bad > 0)
+			fprintf(stderr, "%s: more than %ld bad records "
+			    "(--max-bad %ld): giving up\n", c->prog, c->max_bad,
+			    c->max_bad);
+		rejects_close(c);
+		exit(SP_EXIT_DATA);
+	}
+}
+
+static void
+fold_bad(void *ctx, const sp_error *e)
+{
+	cli_bad(ctx, e, NULL);
+}
+
+void
+cli_run_deals(sp_cli *c, sp_deals *ds)
+{
+	sp_rec *r = rec_new();
+	sp_error e;
+	int k;
+
+	if (r == NULL)
+		oom(c);
+	err_clear(&e);
+	while ((k = reader_next(c->rd, r, &e)) != 0) {
+		if (k == -2)
+			cli_fail(c, &e);
+		if (k == 1 && deals_add(ds, r, &e) == 0)
+			continue;
+		cli_bad(c, &e, r);
+	}
+	rec_free(r);
+	deals_finish(ds, fold_bad, c, &e);
+}
+
+void
+cli_deals_opts(sp_cli *c, sp_deals_opts *o, int need, sp_deal_fn fn,
+    void *ctx)
+{
+	memset(o, 0, sizeof(*o));
+	o->group_slots = c->by_slots;
+	o->ngroup = c->nby;
+	o->datefmt = c->date_format;
+	o->need = need;
+	o->fn = fn;
+	o->ctx = ctx;
+}
+
+sp_writer *
+cli_writer(sp_cli *c)
+{
+	int fmt = c->out_fmt;
+	sp_writer *w;
+
+	if (fmt == SP_FMT_AUTO)
+		fmt = isatty(STDOUT_FILENO) ? SP_FMT_TABLE :
+		    c->rd != NULL ? reader_format(c->rd) : SP_FMT_CSV;
+	if (fmt == SP_FMT_AUTO)
+		fmt = SP_FMT_CSV;
+	if ((w = writer_new(stdout, fmt)) == NULL)
+		oom(c);
+	return w;
+}
+
+void
+cli_group_cols(sp_cli *c, sp_writer *w)
+{
+	size_t i;
+
+	for (i = 0; i < c->nby; i++)
+		if (writer_col(w, c->by[i], SP_COL_STR) < 0)
+			oom(c);
+}
+
+const char **
+cli_group_parts(sp_cli *c, const char *key, size_t keylen)
+{
+	if (group_key_split(key, keylen, c->nby, c->parts, &c->partbuf,
+	    &c->partcap) < 0)
+		oom(c);
+	return c->parts;
+}
+
+void
+cli_explain(sp_cli *c, const sp_deal *d, const char *metric,
+    const char *role, const char *reason)
+{
+	const char **v, **parts;
+	char line[24];
+	size_t i;
+
+	if (c->explain_w == NULL) {
+		static const char *const cols[] = { "metric", "role", "id",
+		    "file", "line", "reason" };
+		c->explain_w = cli_writer(c);
+		cli_group_cols(c, c->explain_w);
+		for (i = 0; i < 6; i++)
+			if (writer_col(c->explain_w, cols[i], i == 4 ?
+			    SP_COL_NUM : SP_COL_STR) < 0)
+				oom(c);
+	}
+	if ((v = calloc(c->nby + 6, sizeof(*v))) == NULL)
+		oom(c);
+	parts = cli_group_parts(c, d->key, d->keylen);
+	for (i = 0; i < c->nby; i++)
+		v[i] = parts[i];
+	v[i++] = metric;
+	v[i++] = role;
+	v[i++] = d->id;
+	v[i++] = d->file;
+	v[i++] = d->line > 0 ? count_format(d->line, line) : "";
+	v[i++] = reason ? reason : "";
+	if (writer_row(c->explain_w, v) < 0) {
+		free(v);
+		exit(cli_finish(c, NULL));
+	}
+	free(v);
+}
+
+int
+cli_finish(sp_cli *c, sp_writer *w)
+{
+	int bad = 0;
+	size_t i;
+
+	if (writer_finish(w) < 0)
+		bad = 1;
+	writer_free(w);
+	if (c->explain_w != NULL) {
+		if (writer_finish(c->explain_w) < 0)
+			bad = 1;
+		writer_free(c->explain_w);
+		c->explain_w = NULL;
+	}
+	if (rejects_close(c) < 0)
+		bad = 1;
+	if (!bad && c->nbad > 0)
+		fprintf(stderr, "%s: %ld bad record%s skipped (--max-bad %ld)\n",
+		    c->prog, c->nbad, c->nbad == 1 ? "" : "s", c->max_bad);
+	if (fflush(stdout) != 0 || ferror(stdout))
+		bad = 1;
+	if (bad) {
+		fprintf(stderr, "%s: write error: %s\n", c->prog,
+		    strerror(errno ? errno : EIO));
+	}
+	reader_close(c->rd);
+	c->rd = NULL;
+	stages_free(c->stages);
+	c->stages = NULL;
+	map_free(c->map);
+	c->map = NULL;
+	for (i = 0; i < c->nby; i++)
+		free(c->by[i]);
+	free(c->by);
+	free(c->by_slots);
+	free(c->parts);
+	free(c->partbuf);
+	free(c->keybuf);
+	c->by = NULL;
+	c->nby = 0;
+	c->by_slots = NULL;
+	c->parts = NULL;
+	c->partbuf = NULL;
+	c->keybuf = NULL;
+	return bad ? SP_EXIT_DATA : SP_EXIT_OK;
+}
