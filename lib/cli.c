@@ -182,6 +182,9 @@ cli_option(sp_cli *c, int opt, const char *arg)
 	case CLI_OPT_EXPLAIN:
 		c->explain = 1;
 		return 1;
+	case CLI_OPT_AS_OF:
+		c->as_of_text = arg;
+		return 1;
 	case CLI_OPT_UNIT:
 		if ((c->unit = unit_parse(arg)) < 0)
 			cli_usage_error(c, "--unit: '%s' is not days, hours or "
@@ -215,7 +218,14 @@ cli_open(sp_cli *c, int argc, char **argv)
 	size_t i;
 
 	err_clear(&e);
-	if (calendar_init(&c->cal, c->now_text, c->fiscal_start, &e) < 0) {
+	if (c->as_of_text != NULL) {
+		if (time_parse(c->as_of_text, strlen(c->as_of_text), NULL,
+		    &c->as_of, &e) < 0)
+			cli_usage_error(c, "--as-of: %s", e.msg);
+		c->has_as_of = 1;
+	}
+	if (calendar_init(&c->cal, c->now_text ? c->now_text : c->as_of_text,
+	    c->fiscal_start, &e) < 0) {
 		cli_error(c, &e);
 		cli_usage(c);
 	}
@@ -355,6 +365,8 @@ cli_deals_opts(sp_cli *c, sp_deals_opts *o, int need, sp_deal_fn fn,
 	o->ngroup = c->nby;
 	o->datefmt = c->date_format;
 	o->need = need;
+	o->has_as_of = c->has_as_of;
+	o->as_of = c->as_of;
 	o->fn = fn;
 	o->ctx = ctx;
 }
@@ -386,18 +398,38 @@ cli_group_cols(sp_cli *c, sp_writer *w)
 }
 
 const char **
-cli_group_parts(sp_cli *c, const char *key, size_t keylen)
+cli_group_parts(sp_cli *c, const char *key, size_t keylen, size_t n)
 {
-	if (group_key_split(key, keylen, c->nby, c->parts, &c->partbuf,
+	if (group_key_split(key, keylen, n, c->parts, &c->partbuf,
 	    &c->partcap) < 0)
 		oom(c);
 	return c->parts;
 }
 
-void
-cli_explain(sp_cli *c, const sp_deal *d, const char *metric,
-    const char *role, const char *reason)
+const char *
+cli_key_with(sp_cli *c, const sp_deal *d, const char *label, size_t *len)
 {
+	size_t l = strlen(label), need = d->keylen + l + 2;
+
+	if (need > c->keycap) {
+		char *b = realloc(c->keybuf, need * 2);
+		if (b == NULL)
+			oom(c);
+		c->keybuf = b;
+		c->keycap = need * 2;
+	}
+	memcpy(c->keybuf, d->key, d->keylen);
+	c->keybuf[d->keylen] = SP_KEY_SEP;
+	memcpy(c->keybuf + d->keylen + 1, label, l + 1);
+	*len = d->keylen + 1 + l;
+	return c->keybuf;
+}
+
+void
+cli_explain(sp_cli *c, const sp_deal *d, const char *period,
+    const char *metric, const char *role, const char *reason)
+{
+	int withp = c->every != SP_EVERY_NONE || c->has_period;
 	const char **v, **parts;
 	char line[24];
 	size_t i;
@@ -407,16 +439,20 @@ cli_explain(sp_cli *c, const sp_deal *d, const char *metric,
 		    "file", "line", "reason" };
 		c->explain_w = cli_writer(c);
 		cli_group_cols(c, c->explain_w);
+		if (withp && writer_col(c->explain_w, "period", SP_COL_STR) < 0)
+			oom(c);
 		for (i = 0; i < 6; i++)
 			if (writer_col(c->explain_w, cols[i], i == 4 ?
 			    SP_COL_NUM : SP_COL_STR) < 0)
 				oom(c);
 	}
-	if ((v = calloc(c->nby + 6, sizeof(*v))) == NULL)
+	if ((v = calloc(c->nby + 7, sizeof(*v))) == NULL)
 		oom(c);
-	parts = cli_group_parts(c, d->key, d->keylen);
+	parts = cli_group_parts(c, d->key, d->keylen, c->nby);
 	for (i = 0; i < c->nby; i++)
 		v[i] = parts[i];
+	if (withp)
+		v[i++] = period ? period : "";
 	v[i++] = metric;
 	v[i++] = role;
 	v[i++] = d->id;

@@ -315,7 +315,7 @@ parse_file(const char *path, sp_error *e)
 	}
 	while (fgets(line, sizeof(line), fp) != NULL) {
 		char *nl = line + strcspn(line, "\r\n");
-		int kind = SP_OPEN, prob = -1, cat = -1;
+		int kind, prob = -1, cat = -1;
 
 		ln++;
 		*nl = '\0';
@@ -344,6 +344,7 @@ parse_file(const char *path, sp_error *e)
 			err_set(e, "stage", "missing");
 			goto fail;
 		}
+		kind = inline_kind(f[col[0]]);
 		if (col[1] >= 0 && (size_t)col[1] < n && f[col[1]][0] != '\0' &&
 		    (kind = stage_kind_parse(f[col[1]])) < 0) {
 			err_set(e, "kind", "'%s' is not open, won or lost",

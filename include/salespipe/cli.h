@@ -49,6 +49,7 @@ enum {
 	{ "fiscal-start", required_argument, NULL, CLI_OPT_FISCAL_START }, \
 	{ "explain", no_argument, NULL, CLI_OPT_EXPLAIN }, \
 	{ "unit", required_argument, NULL, CLI_OPT_UNIT }, \
+	{ "as-of", required_argument, NULL, CLI_OPT_AS_OF }, \
 	{ "version", no_argument, NULL, 'V' }, \
 	{ "help", no_argument, NULL, 'h' }
 
@@ -72,8 +73,11 @@ typedef struct sp_cli {
 	const char *rejects_path;
 	int explain;
 	int unit;
+	const char *as_of_text;
 
 	/* set by cli_open */
+	int has_as_of;
+	int64_t as_of;		/* --as-of; also "now" unless --now is given */
 	sp_calendar cal;
 	int has_period;
 	sp_period period;
@@ -146,7 +150,8 @@ void cli_bad(sp_cli *c, const sp_error *e, const sp_rec *r);
  */
 void cli_run_deals(sp_cli *c, sp_deals *ds);
 
-/* Options for deals_new from the common options (groups, date format). */
+/* Options for deals_new from the common options (groups, date format,
+ * --as-of). */
 void cli_deals_opts(sp_cli *c, sp_deals_opts *o, int need, sp_deal_fn fn,
     void *ctx);
 
@@ -160,19 +165,30 @@ sp_writer *cli_writer(sp_cli *c);
 void cli_group_cols(sp_cli *c, sp_writer *w);
 
 /*
- * Split a group key into the -g values; returns an array of c->nby
- * strings valid until the next call.
+ * Split a group key into n values (c->nby, or c->nby + 1 for a key that
+ * ends in a period label); returns an array of n strings valid until the
+ * next call.  n must not exceed c->nby + 1.
  */
-const char **cli_group_parts(sp_cli *c, const char *key, size_t keylen);
+const char **cli_group_parts(sp_cli *c, const char *key, size_t keylen,
+    size_t n);
+
+/*
+ * The key of deal d extended by SP_KEY_SEP and label (a period bucket),
+ * in a buffer of c's valid until the next call; sets *len.
+ */
+const char *cli_key_with(sp_cli *c, const sp_deal *d, const char *label,
+    size_t *len);
 
 /*
  * --explain: one row per (group, metric, role, deal):
- *	<-g fields> metric role id file line reason
- * role is "numerator", "denominator", "counted" or "excluded".  Rows are
- * written as they come (the writer is created on first use).
+ *	<-g fields> [period] metric role id file line reason
+ * The period column is there when --every or --period was given; period
+ * is the deal's bucket or period label ("" when it has none).  role is
+ * "numerator", "denominator", "counted" or "excluded".  Rows are written
+ * as they come (the writer is created on first use).
  */
-void cli_explain(sp_cli *c, const sp_deal *d, const char *metric,
-    const char *role, const char *reason);
+void cli_explain(sp_cli *c, const sp_deal *d, const char *period,
+    const char *metric, const char *role, const char *reason);
 
 /*
  * Finish the output: writer_finish(w) (w may be NULL), the explain writer,

@@ -1,0 +1,84 @@
+#!/bin/sh
+# End-to-end cases: tests/cases/<program>/<case>/ holds
+#   cmd       a sh script, run in the case directory
+#   stdin     (optional) its standard input, else /dev/null
+#   stdout    the expected standard output, byte for byte
+#   stderr    (optional) the expected standard error, else it must be empty
+#   status    (optional) the expected exit status, else 0
+#   needs     (optional) "shared": runs only when ../shared/datasets exists
+# Environment of every case: the build's bin/ first on PATH, LC_ALL=C,
+# TZ=UTC, SALESPIPE_NOW=2026-11-26T00:00:00Z, $DATA (../shared/datasets),
+# $EXAMPLES (examples/), $T (a fresh temporary directory).
+# Also runs every man page EXAMPLES line (tests/examples.sh).
+# Prints failures with diffs and a last line "cases: PASS FAIL SKIP".
+B=${1:-.}
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top" || exit 1
+B=$(cd "$B" && pwd)
+DATA=$(cd "$top/../shared/datasets" 2>/dev/null && pwd)
+pass=0 fail=0 skip=0 skipped_shared=0
+tmp=$(mktemp -d) || exit 1
+trap 'rm -rf "$tmp"' EXIT
+
+for d in tests/cases/*/*/; do
+	[ -f "$d/cmd" ] || continue
+	name=${d#tests/cases/}
+	name=${name%/}
+	if [ -f "$d/needs" ] && grep -q shared "$d/needs" && [ -z "$DATA" ]; then
+		skip=$((skip + 1))
+		skipped_shared=$((skipped_shared + 1))
+		continue
+	fi
+	T="$tmp/t"
+	rm -rf "$T"
+	mkdir -p "$T"
+	in=/dev/null
+	[ -f "$d/stdin" ] && in="$d/stdin"
+	(
+		cd "$d" || exit 99
+		unset SALESPIPE_STAGES SALESPIPE_DEALS SALESPIPE_LEADS
+		PATH="$B/bin:$PATH" LC_ALL=C TZ=UTC \
+		SALESPIPE_NOW=2026-11-26T00:00:00Z DATA="$DATA" \
+		EXAMPLES="$top/examples" T="$T" \
+		exec sh ./cmd <"$in" >"$tmp/out" 2>"$tmp/err"
+	)
+	st=$?
+	want=0
+	[ -f "$d/status" ] && want=$(cat "$d/status")
+	ok=1
+	if ! cmp -s "$tmp/out" "$d/stdout"; then
+		ok=0
+		echo "FAIL $name: stdout differs"
+		diff -u "$d/stdout" "$tmp/out" | head -30
+	fi
+	if [ -f "$d/stderr" ]; then
+		if ! cmp -s "$tmp/err" "$d/stderr"; then
+			ok=0
+			echo "FAIL $name: stderr differs"
+			diff -u "$d/stderr" "$tmp/err" | head -20
+		fi
+	elif [ -s "$tmp/err" ]; then
+		ok=0
+		echo "FAIL $name: unexpected stderr"
+		head -10 "$tmp/err"
+	fi
+	if [ "$st" != "$want" ]; then
+		ok=0
+		echo "FAIL $name: exit status $st, want $want"
+	fi
+	if [ $ok -eq 1 ]; then
+		pass=$((pass + 1))
+	else
+		fail=$((fail + 1))
+	fi
+done
+[ $skipped_shared -gt 0 ] &&
+	echo "skip: $skipped_shared cases need ../shared/datasets, which is not here"
+
+out=$(sh tests/examples.sh "$B")
+printf '%s\n' "$out" | grep -v '^examples: '
+set -- $(printf '%s\n' "$out" | sed -n 's/^examples: \([0-9]*\) \([0-9]*\)$/\1 \2/p')
+pass=$((pass + ${1:-0})); fail=$((fail + ${2:-0}))
+
+echo "cases: $pass $fail $skip"
+[ $fail -eq 0 ]

@@ -1,0 +1,54 @@
+#!/bin/sh
+# The whole suite against the build in $1 (default .): cmocka unit tests,
+# end-to-end cases, man page EXAMPLES, mandoc lint.  Ends with the line
+# "N passed, N failed, N skipped"; exits 1 if anything failed.
+B=${1:-.}
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top" || exit 1
+B=$(cd "$B" && pwd)
+pass=0 fail=0 skip=0
+
+# cmocka: each executable reports its own tests
+for t in "$B"/obj/tests/test_*; do
+	[ -x "$t" ] || continue
+	out=$("$t" 2>&1)
+	st=$?
+	p=$(printf '%s\n' "$out" | sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p')
+	f=$(printf '%s\n' "$out" | sed -n 's/^\[  FAILED  \] \([0-9]*\) test.*/\1/p')
+	pass=$((pass + ${p:-0}))
+	fail=$((fail + ${f:-0}))
+	if [ "$st" -ne 0 ]; then
+		printf '%s\n' "$out" | grep -E 'FAILED|ERROR|Sanitizer|runtime error' | head -20
+		[ -z "$f" ] && fail=$((fail + 1))
+		echo "FAIL unit $(basename "$t")"
+	fi
+done
+
+# end-to-end cases and man page examples
+out=$(sh tests/cases.sh "$B")
+st=$?
+printf '%s\n' "$out" | grep -v '^cases: '
+set -- $(printf '%s\n' "$out" | sed -n 's/^cases: \([0-9]*\) \([0-9]*\) \([0-9]*\)$/\1 \2 \3/p')
+pass=$((pass + ${1:-0})); fail=$((fail + ${2:-0})); skip=$((skip + ${3:-0}))
+[ "$st" -ne 0 ] && [ -z "$1" ] && fail=$((fail + 1))
+
+# man pages: lint
+if command -v mandoc >/dev/null 2>&1; then
+	for m in man/*.[157]; do
+		[ -f "$m" ] || continue
+		lint=$(mandoc -Tlint -Wwarning "$m" 2>&1)
+		if [ -n "$lint" ]; then
+			echo "FAIL mandoc -Tlint $m"
+			printf '%s\n' "$lint" | head -5
+			fail=$((fail + 1))
+		else
+			pass=$((pass + 1))
+		fi
+	done
+else
+	echo "skip: mandoc not installed (lint)"
+	skip=$((skip + 1))
+fi
+
+echo "$pass passed, $fail failed, $skip skipped"
+[ "$fail" -eq 0 ]
