@@ -340,18 +340,33 @@ cli_run_deals(sp_cli *c, sp_deals *ds)
 {
 	sp_rec *r = rec_new();
 	sp_error e;
+	size_t i, unseen = c->nby, nrec = 0;
+	char *seen = calloc(c->nby + 1, 1);
 	int k;
 
-	if (r == NULL)
+	if (r == NULL || seen == NULL)
 		oom(c);
 	err_clear(&e);
 	while ((k = reader_next(c->rd, r, &e)) != 0) {
 		if (k == -2)
 			cli_fail(c, &e);
+		nrec++;
+		/* a -g field no record has is almost always a typo */
+		for (i = 0; unseen > 0 && i < c->nby; i++)
+			if (!seen[i] && rec_get(r, c->by_slots[i]) != NULL) {
+				seen[i] = 1;
+				unseen--;
+			}
 		if (k == 1 && deals_add(ds, r, &e) == 0)
 			continue;
 		cli_bad(c, &e, r);
 	}
+	for (i = 0; nrec > 0 && i < c->nby; i++)
+		if (!seen[i])
+			cli_warn(c, "-g %s: no record has this field (after "
+			    "--map); every deal falls in one empty group",
+			    c->by[i]);
+	free(seen);
 	rec_free(r);
 	deals_finish(ds, fold_bad, c, &e);
 }

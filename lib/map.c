@@ -289,7 +289,7 @@ bind(const struct pairs *p, const char *const *names, size_t n,
     const char **out, unsigned char *bound)
 {
 	size_t i, j;
-	int col;
+	int col = -1;
 
 	for (i = 0; i < p->n; i++) {
 		for (j = 0; j < p->v[i].nsrc; j++)

@@ -67,7 +67,7 @@ char *date_format(int64_t t, char *buf);
 
 /* Duration units for --unit. */
 enum { SP_UNIT_DAYS = 0, SP_UNIT_HOURS, SP_UNIT_MINUTES };
-/* "days", "hours", "minutes" -> unit, or -1. */
+/* "days", "hours", "minutes" (or "day", "hour", "minute") -> unit, or -1. */
 int unit_parse(const char *s);
 /* Seconds printed in the unit with two decimals, half away from zero. */
 char *duration_format(double seconds, int unit, char *buf);

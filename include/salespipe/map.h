@@ -28,9 +28,9 @@ int map_add(sp_map *m, const char *arg, sp_error *e);
 /*
  * Resolve the map against one input's field names: out[i] becomes the name
  * field i is known by (a canonical name, or names[i] itself), or NULL when
- * the field is shadowed (a source bound to the same canonical name, or a
- * column literally named like a canonical name that a source is mapped
- * to).  out[i] points into m or names; valid while both live.  Returns 0 or
+ * the field is shadowed: a column literally named like a canonical name
+ * that another column is mapped to.  An alternative source that lost to
+ * an earlier one ("a|b" with both present) keeps its own name.  out[i] points into m or names; valid while both live.  Returns 0 or
  * -1 with e set (out of memory).
  */
 int map_resolve(const sp_map *m, const char *const *names, size_t n,

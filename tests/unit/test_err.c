@@ -1,0 +1,303 @@
+/*
+ * Unit tests of err: the caller-owned error record and the one formatter
+ * of the house error line (include/salespipe/err.h).
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <string.h>
+
+#include "salespipe/err.h"
+
+static void
+test_exit_codes(void **state)
+{
+	(void)state;
+	assert_int_equal(SP_EXIT_OK, 0);
+	assert_int_equal(SP_EXIT_DATA, 1);
+	assert_int_equal(SP_EXIT_USAGE, 2);
+}
+
+static void
+test_clear(void **state)
+{
+	sp_error e;
+
+	(void)state;
+	memset(&e, 'x', sizeof e);
+	err_clear(&e);
+	assert_string_equal(e.file, "");
+	assert_int_equal(e.line, 0);
+	assert_string_equal(e.field, "");
+	assert_string_equal(e.msg, "");
+	err_clear(NULL);	/* must not crash */
+}
+
+static void
+test_set_keeps_place(void **state)
+{
+	sp_error e;
+
+	(void)state;
+	err_clear(&e);
+	err_where(&e, "deals.csv", 12);
+	assert_int_equal(err_set(&e, "amount", "'%s' is not an amount", "abc"),
+	    -1);
+	assert_string_equal(e.file, "deals.csv");
+	assert_int_equal(e.line, 12);
+	assert_string_equal(e.field, "amount");
+	assert_string_equal(e.msg, "'abc' is not an amount");
+}
+
+static void
+test_set_null_field(void **state)
+{
+	sp_error e;
+
+	(void)state;
+	err_clear(&e);
+	assert_int_equal(err_set(&e, NULL, "out of memory"), -1);
+	assert_string_equal(e.field, "");
+	assert_string_equal(e.msg, "out of memory");
+}
+
+static void
+test_set_null_error(void **state)
+{
+	(void)state;
+	assert_int_equal(err_set(NULL, "amount", "x %d", 1), -1);
+	err_where(NULL, "f", 1);	/* must not crash */
+}
+
+static void
+test_set_long_message_truncated(void **state)
+{
+	sp_error e;
+	char big[3000];
+
+	(void)state;
+	memset(big, 'm', sizeof big - 1);
+	big[sizeof big - 1] = '\0';
+	err_clear(&e);
+	err_set(&e, "f", "%s", big);
+	assert_int_equal(strlen(e.msg), sizeof e.msg - 1);
+	assert_int_equal(e.msg[0], 'm');
+}
+
+static void
+test_where_null_file_keeps_old(void **state)
+{
+	sp_error e;
+
+	(void)state;
+	err_clear(&e);
+	err_where(&e, "a.csv", 3);
+	err_where(&e, NULL, 7);
+	assert_string_equal(e.file, "a.csv");
+	assert_int_equal(e.line, 7);
+	err_where(&e, "b.csv", 9);
+	assert_string_equal(e.file, "b.csv");
+	assert_int_equal(e.line, 9);
+}
+
+/* err_quote may or may not add the surrounding quotes itself (the header
+ * says "a quotation"); strip one pair of single quotes if present. */
+static const char *
+unquoted(char *buf)
+{
+	size_t n = strlen(buf);
+
+	if (n >= 2 && buf[0] == '\'' && buf[n - 1] == '\'') {
+		buf[n - 1] = '\0';
+		return buf + 1;
+	}
+	return buf;
+}
+
+static void
+test_quote_plain(void **state)
+{
+	char buf[128];
+
+	(void)state;
+	assert_ptr_equal(err_quote(buf, sizeof buf, "abc", 3), buf);
+	assert_string_equal(unquoted(buf), "abc");
+	/* only n bytes are quoted */
+	err_quote(buf, sizeof buf, "abcdef", 2);
+	assert_string_equal(unquoted(buf), "ab");
+	err_quote(buf, sizeof buf, "", 0);
+	assert_string_equal(unquoted(buf), "");
+}
+
+static void
+test_quote_control_bytes(void **state)
+{
+	char buf[128];
+
+	(void)state;
+	/* hex digits chosen without letters, so case does not matter */
+	err_quote(buf, sizeof buf, "a\x01" "b\x19" "c", 5);
+	assert_string_equal(unquoted(buf), "a\\x01b\\x19c");
+	/* an embedded NUL is a control byte too */
+	err_quote(buf, sizeof buf, "a\0b", 3);
+	assert_string_equal(unquoted(buf), "a\\x00b");
+}
+
+static void
+test_quote_long_is_cut(void **state)
+{
+	char in[100], buf[256];
+	const char *q;
+	size_t n, i;
+
+	(void)state;
+	memset(in, 'a', sizeof in);
+	/* exactly 60 bytes: not cut */
+	err_quote(buf, sizeof buf, in, 60);
+	q = unquoted(buf);
+	assert_int_equal(strlen(q), 60);
+	assert_null(strstr(q, "..."));
+	/* 100 bytes: at most 60 of them, then "..." */
+	err_quote(buf, sizeof buf, in, 100);
+	q = unquoted(buf);
+	n = strlen(q);
+	assert_true(n > 3);
+	assert_string_equal(q + n - 3, "...");
+	for (i = 0; i < n - 3; i++)
+		assert_int_equal(q[i], 'a');
+	assert_true(n - 3 <= 60);
+	assert_true(n - 3 >= 50);
+}
+
+static void
+test_quote_small_buffer(void **state)
+{
+	char buf[6];
+
+	(void)state;
+	memset(buf, 'z', sizeof buf);
+	err_quote(buf, sizeof buf, "abcdefghijkl", 12);
+	assert_true(memchr(buf, '\0', sizeof buf) != NULL);
+}
+
+static void
+test_format_full(void **state)
+{
+	sp_error e;
+	char buf[256];
+
+	(void)state;
+	err_clear(&e);
+	err_where(&e, "deals.csv", 12);
+	err_set(&e, "amount", "'abc' is not an amount");
+	assert_ptr_equal(err_format(&e, "funnel", buf, sizeof buf), buf);
+	assert_string_equal(buf,
+	    "funnel: deals.csv:12: field 'amount': 'abc' is not an amount");
+}
+
+static void
+test_format_no_field(void **state)
+{
+	sp_error e;
+	char buf[256];
+
+	(void)state;
+	err_clear(&e);
+	err_where(&e, "deals.csv", 3);
+	err_set(&e, NULL, "unterminated quote");
+	err_format(&e, "funnel", buf, sizeof buf);
+	assert_string_equal(buf, "funnel: deals.csv:3: unterminated quote");
+}
+
+static void
+test_format_no_place(void **state)
+{
+	sp_error e;
+	char buf[256];
+
+	(void)state;
+	err_clear(&e);
+	err_set(&e, "stage", "unknown stage 'x'");
+	err_format(&e, "funnel", buf, sizeof buf);
+	assert_string_equal(buf, "funnel: field 'stage': unknown stage 'x'");
+
+	err_clear(&e);
+	err_set(&e, NULL, "bad option");
+	err_format(&e, "funnel", buf, sizeof buf);
+	assert_string_equal(buf, "funnel: bad option");
+}
+
+static void
+test_format_file_without_line(void **state)
+{
+	sp_error e;
+	char buf[256];
+
+	(void)state;
+	err_clear(&e);
+	err_where(&e, "missing.csv", 0);
+	err_set(&e, NULL, "No such file or directory");
+	err_format(&e, "funnel", buf, sizeof buf);
+	assert_string_equal(buf,
+	    "funnel: missing.csv: No such file or directory");
+}
+
+static void
+test_format_no_prog(void **state)
+{
+	sp_error e;
+	char buf[256];
+
+	(void)state;
+	err_clear(&e);
+	err_where(&e, "a.csv", 2);
+	err_set(&e, "amount", "m");
+	err_format(&e, "", buf, sizeof buf);
+	assert_string_equal(buf, "a.csv:2: field 'amount': m");
+}
+
+static void
+test_format_truncates(void **state)
+{
+	sp_error e;
+	char buf[16];
+	const char *full = "funnel: deals.csv:12: field 'amount': m";
+
+	(void)state;
+	err_clear(&e);
+	err_where(&e, "deals.csv", 12);
+	err_set(&e, "amount", "m");
+	memset(buf, 'z', sizeof buf);
+	err_format(&e, "funnel", buf, sizeof buf);
+	assert_int_equal(strlen(buf), sizeof buf - 1);
+	assert_memory_equal(buf, full, sizeof buf - 1);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_exit_codes),
+		cmocka_unit_test(test_clear),
+		cmocka_unit_test(test_set_keeps_place),
+		cmocka_unit_test(test_set_null_field),
+		cmocka_unit_test(test_set_null_error),
+		cmocka_unit_test(test_set_long_message_truncated),
+		cmocka_unit_test(test_where_null_file_keeps_old),
+		cmocka_unit_test(test_quote_plain),
+		cmocka_unit_test(test_quote_control_bytes),
+		cmocka_unit_test(test_quote_long_is_cut),
+		cmocka_unit_test(test_quote_small_buffer),
+		cmocka_unit_test(test_format_full),
+		cmocka_unit_test(test_format_no_field),
+		cmocka_unit_test(test_format_no_place),
+		cmocka_unit_test(test_format_file_without_line),
+		cmocka_unit_test(test_format_no_prog),
+		cmocka_unit_test(test_format_truncates),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

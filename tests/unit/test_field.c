@@ -1,0 +1,884 @@
+/*
+ * Unit tests of field: money, probabilities, times, durations, ratios
+ * (include/salespipe/field.h).  Expected values were worked out by hand,
+ * with python3 (datetime, fractions) or with date(1); see the comments.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "salespipe/field.h"
+
+/* ---- money_parse ---- */
+
+static void
+money_ok(const char *s, int64_t want)
+{
+	sp_error e;
+	int64_t got = 0x5a5a;
+
+	err_clear(&e);
+	if (money_parse(s, strlen(s), &got, &e) != 0)
+		fail_msg("money_parse('%s') failed: %s", s, e.msg);
+	if (got != want)
+		fail_msg("money_parse('%s') = %lld, want %lld", s,
+		    (long long)got, (long long)want);
+}
+
+static void
+money_bad(const char *s)
+{
+	sp_error e;
+	int64_t got = 0;
+
+	err_clear(&e);
+	if (money_parse(s, strlen(s), &got, &e) != -1)
+		fail_msg("money_parse('%s') accepted (= %lld)", s,
+		    (long long)got);
+	if (e.msg[0] == '\0')
+		fail_msg("money_parse('%s') failed without a message", s);
+	if (e.field[0] != '\0')
+		fail_msg("money_parse('%s') set field '%s' (left for the caller)",
+		    s, e.field);
+}
+
+static void
+test_money_parse_ok(void **state)
+{
+	(void)state;
+	money_ok("0", 0);
+	money_ok("12", 1200);
+	money_ok("12.3", 1230);
+	money_ok("12.30", 1230);
+	money_ok("0.05", 5);
+	money_ok("0.5", 50);
+	money_ok("-12.34", -1234);
+	money_ok("-0", 0);
+	money_ok("-0.00", 0);
+	money_ok("+5", 500);
+	money_ok("007.10", 710);
+	money_ok(" 12.5 ", 1250);
+	money_ok("\t-3\t", -300);
+	money_ok("  1234567.89", 123456789);
+}
+
+static void
+test_money_parse_limits(void **state)
+{
+	(void)state;
+	/* INT64_MAX = 9223372036854775807 minor units */
+	money_ok("92233720368547758.07", INT64_MAX);
+	money_ok("-92233720368547758.07", -INT64_MAX);
+	/* INT64_MIN = -9223372036854775808 is an int64 too */
+	money_ok("-92233720368547758.08", INT64_MIN);
+	money_bad("92233720368547758.08");
+	money_bad("-92233720368547758.09");
+	money_bad("92233720368547759");
+	money_bad("100000000000000000000");
+	money_bad("99999999999999999999999999999999");
+}
+
+static void
+test_money_parse_bad(void **state)
+{
+	(void)state;
+	money_bad("");
+	money_bad("   ");
+	money_bad("abc");
+	money_bad("1,000");
+	money_bad("1,000.00");
+	money_bad("$12");
+	money_bad("12$");
+	money_bad("12 USD");
+	money_bad("1e3");
+	money_bad("12.345");
+	money_bad("12.3.4");
+	money_bad("1 2");
+	money_bad("- 3");
+	money_bad("--3");
+	money_bad("-");
+	money_bad("+");
+	money_bad(".");
+	money_bad("12.-3");
+	money_bad("0x10");
+	money_bad("nan");
+	money_bad("inf");
+}
+
+static void
+test_money_parse_message(void **state)
+{
+	sp_error e;
+	int64_t v;
+
+	(void)state;
+	err_clear(&e);
+	assert_int_equal(money_parse("abc", 3, &v, &e), -1);
+	assert_non_null(strstr(e.msg, "abc"));
+	assert_non_null(strstr(e.msg, "is not an amount"));
+}
+
+static void
+test_money_parse_uses_n(void **state)
+{
+	sp_error e;
+	int64_t v = 0;
+	char buf[8];
+
+	(void)state;
+	err_clear(&e);
+	/* only the first 5 bytes count */
+	assert_int_equal(money_parse("12.34xyz", 5, &v, &e), 0);
+	assert_int_equal(v, 1234);
+	/* not NUL-terminated at n */
+	memcpy(buf, "7.2599", 6);
+	assert_int_equal(money_parse(buf, 3, &v, &e), 0);
+	assert_int_equal(v, 720);
+	assert_int_equal(money_parse("12.345", 6, &v, &e), -1);
+}
+
+/* ---- money_format, money_add ---- */
+
+static void
+money_fmt(int64_t v, const char *want)
+{
+	char buf[32];
+
+	assert_ptr_equal(money_format(v, buf), buf);
+	assert_string_equal(buf, want);
+}
+
+static void
+test_money_format(void **state)
+{
+	(void)state;
+	money_fmt(0, "0.00");
+	money_fmt(5, "0.05");
+	money_fmt(-5, "-0.05");
+	money_fmt(50, "0.50");
+	money_fmt(-100, "-1.00");
+	money_fmt(123450, "1234.50");
+	money_fmt(-123450, "-1234.50");
+	money_fmt(INT64_MAX, "92233720368547758.07");
+	money_fmt(INT64_MIN, "-92233720368547758.08");
+}
+
+static void
+test_money_add(void **state)
+{
+	int64_t a;
+
+	(void)state;
+	a = 100;
+	assert_int_equal(money_add(&a, 250), 0);
+	assert_int_equal(a, 350);
+	assert_int_equal(money_add(&a, -1000), 0);
+	assert_int_equal(a, -650);
+
+	a = INT64_MAX;
+	assert_int_equal(money_add(&a, 1), -1);
+	assert_int_equal(a, INT64_MAX);
+	a = INT64_MIN;
+	assert_int_equal(money_add(&a, -1), -1);
+	assert_int_equal(a, INT64_MIN);
+	a = INT64_MAX - 5;
+	assert_int_equal(money_add(&a, 5), 0);
+	assert_int_equal(a, INT64_MAX);
+	a = INT64_MAX;
+	assert_int_equal(money_add(&a, INT64_MIN), 0);
+	assert_int_equal(a, -1);
+	a = 1;
+	assert_int_equal(money_add(&a, INT64_MAX), -1);
+	assert_int_equal(a, 1);
+}
+
+/* ---- money sums ---- */
+
+static void
+test_money_sum_currency(void **state)
+{
+	sp_money_sum s;
+	sp_error e;
+
+	(void)state;
+	err_clear(&e);
+	money_sum_init(&s);
+	assert_int_equal(s.minor, 0);
+	assert_string_equal(s.currency, "");
+
+	/* blank, then a currency: the sum takes it */
+	assert_int_equal(money_sum_add(&s, 100, "", 0, &e), 0);
+	assert_string_equal(s.currency, "");
+	assert_int_equal(money_sum_add(&s, 200, "USD", 3, &e), 0);
+	assert_string_equal(s.currency, "USD");
+	/* curlen bounds the name */
+	assert_int_equal(money_sum_add(&s, 300, "USDX", 3, &e), 0);
+	/* blank matches any */
+	assert_int_equal(money_sum_add(&s, 400, "", 0, &e), 0);
+	assert_int_equal(s.minor, 1000);
+	assert_string_equal(s.currency, "USD");
+
+	/* another currency: an error naming both */
+	assert_int_equal(money_sum_add(&s, 5, "EUR", 3, &e), -1);
+	assert_non_null(strstr(e.msg, "USD"));
+	assert_non_null(strstr(e.msg, "EUR"));
+}
+
+static void
+test_money_sum_overflow(void **state)
+{
+	sp_money_sum s;
+	sp_error e;
+
+	(void)state;
+	err_clear(&e);
+	money_sum_init(&s);
+	assert_int_equal(money_sum_add(&s, INT64_MAX, "USD", 3, &e), 0);
+	err_clear(&e);
+	assert_int_equal(money_sum_add(&s, 1, "USD", 3, &e), -1);
+	assert_true(e.msg[0] != '\0');
+}
+
+static void
+test_money_sum_merge(void **state)
+{
+	sp_money_sum a, b, c, d;
+	sp_error e;
+
+	(void)state;
+	err_clear(&e);
+	money_sum_init(&a);
+	money_sum_init(&b);
+	money_sum_init(&c);
+	money_sum_init(&d);
+	assert_int_equal(money_sum_add(&a, 150, "USD", 3, &e), 0);
+	assert_int_equal(money_sum_add(&b, 25, "", 0, &e), 0);
+	assert_int_equal(money_sum_add(&c, 7, "EUR", 3, &e), 0);
+
+	/* USD + blank */
+	assert_int_equal(money_sum_merge(&a, &b, &e), 0);
+	assert_int_equal(a.minor, 175);
+	assert_string_equal(a.currency, "USD");
+	/* blank + EUR takes EUR */
+	assert_int_equal(money_sum_merge(&b, &c, &e), 0);
+	assert_int_equal(b.minor, 32);
+	assert_string_equal(b.currency, "EUR");
+	/* USD + EUR: error naming both */
+	err_clear(&e);
+	assert_int_equal(money_sum_merge(&a, &c, &e), -1);
+	assert_non_null(strstr(e.msg, "USD"));
+	assert_non_null(strstr(e.msg, "EUR"));
+	/* empty + empty */
+	assert_int_equal(money_sum_merge(&d, &d, &e), 0);
+	assert_int_equal(d.minor, 0);
+
+	/* overflow */
+	money_sum_init(&b);
+	assert_int_equal(money_sum_add(&b, INT64_MAX, "USD", 3, &e), 0);
+	err_clear(&e);
+	assert_int_equal(money_sum_merge(&a, &b, &e), -1);
+	assert_true(e.msg[0] != '\0');
+}
+
+/* ---- prob_parse ---- */
+
+static void
+prob_ok(const char *s, int want)
+{
+	sp_error e;
+	int bp = -42;
+
+	err_clear(&e);
+	if (prob_parse(s, strlen(s), &bp, &e) != 0)
+		fail_msg("prob_parse('%s') failed: %s", s, e.msg);
+	if (bp != want)
+		fail_msg("prob_parse('%s') = %d, want %d", s, bp, want);
+}
+
+static void
+prob_bad(const char *s)
+{
+	sp_error e;
+	int bp = -42;
+
+	err_clear(&e);
+	if (prob_parse(s, strlen(s), &bp, &e) != -1)
+		fail_msg("prob_parse('%s') accepted (= %d)", s, bp);
+	if (e.msg[0] == '\0')
+		fail_msg("prob_parse('%s') failed without a message", s);
+}
+
+static void
+test_prob_parse(void **state)
+{
+	(void)state;
+	prob_ok("50", 5000);
+	prob_ok("50%", 5000);
+	prob_ok("12.5", 1250);
+	prob_ok("12.34", 1234);
+	prob_ok("12.34%", 1234);
+	prob_ok("0.5", 50);
+	prob_ok("0", 0);
+	prob_ok("0%", 0);
+	prob_ok("100", 10000);
+	prob_ok("100%", 10000);
+	prob_ok("100.00", 10000);
+
+	prob_bad("101");
+	prob_bad("100.01");
+	prob_bad("-1");
+	prob_bad("12.345");
+	prob_bad("");
+	prob_bad("%");
+	prob_bad("50%%");
+	prob_bad("%50");
+	prob_bad("abc");
+	prob_bad("1e1");
+	prob_bad("99999999999999999999");
+}
+
+static void
+test_prob_parse_uses_n(void **state)
+{
+	sp_error e;
+	int bp = 0;
+
+	(void)state;
+	err_clear(&e);
+	assert_int_equal(prob_parse("75%xyz", 3, &bp, &e), 0);
+	assert_int_equal(bp, 7500);
+}
+
+/* ---- time_parse ---- */
+
+static void
+time_ok(const char *s, const char *fmt, int64_t want)
+{
+	sp_error e;
+	int64_t t = 0x5a5a;
+
+	err_clear(&e);
+	if (time_parse(s, strlen(s), fmt, &t, &e) != 0)
+		fail_msg("time_parse('%s') failed: %s", s, e.msg);
+	if (t != want)
+		fail_msg("time_parse('%s') = %lld, want %lld", s,
+		    (long long)t, (long long)want);
+}
+
+static void
+time_bad(const char *s, const char *fmt)
+{
+	sp_error e;
+	int64_t t = 0;
+
+	err_clear(&e);
+	if (time_parse(s, strlen(s), fmt, &t, &e) != -1)
+		fail_msg("time_parse('%s') accepted (= %lld)", s, (long long)t);
+	if (e.msg[0] == '\0')
+		fail_msg("time_parse('%s') failed without a message", s);
+}
+
+/* date -u -d 2026-11-26 +%s */
+#define D20261126	INT64_C(1795651200)
+/* date -u -d 2026-11-26T10:00:00Z +%s */
+#define T20261126_10	INT64_C(1795687200)
+
+static void
+test_time_parse_iso(void **state)
+{
+	(void)state;
+	time_ok("2026-11-26", NULL, D20261126);
+	time_ok("2026-11-26T10:00:00Z", NULL, T20261126_10);
+	time_ok("2026-11-26T10:00:00", NULL, T20261126_10);
+	time_ok("2026-11-26 10:00:00", NULL, T20261126_10);
+	time_ok("2026-11-26 10:00:00Z", NULL, T20261126_10);
+	time_ok("2026-11-26T10:00", NULL, T20261126_10);
+	time_ok("2026-11-26T10:00Z", NULL, T20261126_10);
+	time_ok("2026-11-26 10:00", NULL, T20261126_10);
+	/* fractional seconds are dropped (.123 and .000001: no rounding
+	 * question) */
+	time_ok("2026-11-26T10:00:00.123Z", NULL, T20261126_10);
+	time_ok("2026-11-26T10:00:00.000001", NULL, T20261126_10);
+	/* date -u -d 2026-11-26T10:30:15Z +%s = 1795689015 */
+	time_ok("2026-11-26T10:30:15Z", NULL, INT64_C(1795689015));
+	time_ok("2026-11-26T10:30:15.5Z", NULL, INT64_C(1795689015));
+	/* date -u -d 2026-11-26T23:59:59Z +%s */
+	time_ok("2026-11-26T23:59:59Z", NULL, INT64_C(1795737599));
+	time_ok("2026-11-26T00:00:00Z", NULL, D20261126);
+}
+
+static void
+test_time_parse_offsets(void **state)
+{
+	(void)state;
+	/* 10:00+05:30 is 04:30Z: date -u -d 2026-11-26T04:30:00Z +%s */
+	time_ok("2026-11-26T10:00:00+05:30", NULL, INT64_C(1795667400));
+	time_ok("2026-11-26T10:00:00+0530", NULL, INT64_C(1795667400));
+	time_ok("2026-11-26T10:00+05:30", NULL, INT64_C(1795667400));
+	time_ok("2026-11-26T10:00:00.250+05:30", NULL, INT64_C(1795667400));
+	/* 10:00-08 is 18:00Z: date -u -d 2026-11-26T18:00:00Z +%s */
+	time_ok("2026-11-26T10:00:00-08", NULL, INT64_C(1795716000));
+	time_ok("2026-11-26T10:00:00-08:00", NULL, INT64_C(1795716000));
+	time_ok("2026-11-26T10:00:00-0800", NULL, INT64_C(1795716000));
+	time_ok("2026-11-26T10:00:00+00:00", NULL, T20261126_10);
+	/* an offset crossing midnight backwards: 2026-01-01T01:00+02 is
+	 * 2025-12-31T23:00Z: date -u -d 2025-12-31T23:00:00Z +%s */
+	time_ok("2026-01-01T01:00:00+02", NULL, INT64_C(1767222000));
+}
+
+static void
+test_time_parse_calendar(void **state)
+{
+	(void)state;
+	/* date -u -d 2024-02-29 +%s */
+	time_ok("2024-02-29", NULL, INT64_C(1709164800));
+	/* date -u -d 2000-02-29 +%s (2000 is a leap year: div by 400) */
+	time_ok("2000-02-29", NULL, INT64_C(951782400));
+	/* before the epoch */
+	time_ok("1969-12-31T23:59:59Z", NULL, -1);
+	time_ok("1969-12-31", NULL, -86400);
+	time_ok("1970-01-01", NULL, 0);
+
+	time_bad("2023-02-29", NULL);
+	time_bad("1900-02-29", NULL);	/* 1900 is not a leap year */
+	time_bad("2026-02-30", NULL);
+	time_bad("2026-04-31", NULL);
+	time_bad("2026-13-01", NULL);
+	time_bad("2026-00-10", NULL);
+	time_bad("2026-01-00", NULL);
+	time_bad("2026-01-32", NULL);
+	time_bad("2026-11-26T24:00", NULL);
+	time_bad("2026-11-26T24:00:00Z", NULL);
+	time_bad("2026-11-26T10:60", NULL);
+	time_bad("2026-11-26T10:00:61", NULL);
+}
+
+static void
+test_time_parse_bad_syntax(void **state)
+{
+	(void)state;
+	time_bad("", NULL);
+	time_bad("   ", NULL);
+	time_bad("yesterday", NULL);
+	time_bad("2026", NULL);
+	time_bad("2026-11", NULL);
+	time_bad("2026/11/26", NULL);
+	time_bad("26-11-2026", NULL);
+	time_bad("2026-11-26x", NULL);
+	time_bad("2026-11-26T", NULL);
+	time_bad("2026-11-26T10", NULL);
+	time_bad("2026-11-26T10:00:00ZZ", NULL);
+	time_bad("2026-11-26T10:00:00+", NULL);
+	time_bad("2026-11-26T10:00:00+5", NULL);
+	time_bad("2026-11-26T10:00:00.", NULL);
+	time_bad("2026-11-26T10:00:00 junk", NULL);
+	time_bad("2026-11-26X10:00:00", NULL);
+	time_bad("3/1/2017", NULL);
+}
+
+static void
+test_time_parse_uses_n(void **state)
+{
+	sp_error e;
+	int64_t t = 0;
+
+	(void)state;
+	err_clear(&e);
+	assert_int_equal(time_parse("2026-11-26T10:00:00Z", 10, NULL, &t, &e),
+	    0);
+	assert_int_equal(t, D20261126);
+}
+
+static void
+test_time_parse_datefmt(void **state)
+{
+	(void)state;
+	/* date -u -d 2017-03-01 +%s */
+	time_ok("3/1/2017", "%m/%d/%Y", INT64_C(1488326400));
+	time_ok("03/01/2017", "%m/%d/%Y", INT64_C(1488326400));
+	/* date -u -d 2017-03-01T10:30:00Z +%s */
+	time_ok("2017-03-01 10:30", "%Y-%m-%d %H:%M", INT64_C(1488364200));
+	time_ok("01.03.2017", "%d.%m.%Y", INT64_C(1488326400));
+	/* the text must match whole */
+	time_bad("3/1/2017x", "%m/%d/%Y");
+	time_bad("3/1", "%m/%d/%Y");
+	time_bad("13/1/2017", "%m/%d/%Y");
+	time_bad("", "%m/%d/%Y");
+	time_bad("abc", "%m/%d/%Y");
+}
+
+/* ---- days_from_civil / civil_from_days ---- */
+
+static void
+test_days_from_civil_points(void **state)
+{
+	(void)state;
+	/* python3: date(y,m,d).toordinal() - date(1970,1,1).toordinal() */
+	assert_int_equal(days_from_civil(1970, 1, 1), 0);
+	assert_int_equal(days_from_civil(1970, 1, 2), 1);
+	assert_int_equal(days_from_civil(1969, 12, 31), -1);
+	assert_int_equal(days_from_civil(2000, 2, 29), 11016);
+	assert_int_equal(days_from_civil(2000, 3, 1), 11017);
+	assert_int_equal(days_from_civil(1900, 3, 1), -25508);
+	assert_int_equal(days_from_civil(1600, 2, 29), -135081);
+	assert_int_equal(days_from_civil(1, 1, 1), -719162);
+	assert_int_equal(days_from_civil(9999, 12, 31), 2932896);
+	/* 0000-03-01: 306 days before 0001-01-01 (Mar..Dec) */
+	assert_int_equal(days_from_civil(0, 3, 1), -719468);
+	/* date -u -d 2026-11-26 +%s / 86400 */
+	assert_int_equal(days_from_civil(2026, 11, 26), 1795651200 / 86400);
+}
+
+static void
+test_civil_from_days_points(void **state)
+{
+	int64_t y;
+	int m, d;
+
+	(void)state;
+	civil_from_days(0, &y, &m, &d);
+	assert_int_equal(y, 1970);
+	assert_int_equal(m, 1);
+	assert_int_equal(d, 1);
+	civil_from_days(-1, &y, &m, &d);
+	assert_int_equal(y, 1969);
+	assert_int_equal(m, 12);
+	assert_int_equal(d, 31);
+	civil_from_days(11016, &y, &m, &d);
+	assert_int_equal(y, 2000);
+	assert_int_equal(m, 2);
+	assert_int_equal(d, 29);
+	civil_from_days(-719468, &y, &m, &d);
+	assert_int_equal(y, 0);
+	assert_int_equal(m, 3);
+	assert_int_equal(d, 1);
+	civil_from_days(-719469, &y, &m, &d);	/* year 0 is a leap year */
+	assert_int_equal(y, 0);
+	assert_int_equal(m, 2);
+	assert_int_equal(d, 29);
+}
+
+static int
+leap(int64_t y)
+{
+	return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+}
+
+static int
+month_days(int64_t y, int m)
+{
+	static const int n[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30,
+	    31 };
+
+	return m == 2 && leap(y) ? 29 : n[m - 1];
+}
+
+/* Walk day by day from year -800 to 4000: each day is the next calendar
+ * day of the one before, and converting back gives the same count. */
+static void
+test_civil_round_trip(void **state)
+{
+	int64_t day, y, py;
+	int m, d, pm, pd;
+
+	(void)state;
+	day = days_from_civil(-800, 1, 1);
+	civil_from_days(day, &py, &pm, &pd);
+	assert_int_equal(py, -800);
+	assert_int_equal(pm, 1);
+	assert_int_equal(pd, 1);
+	for (day++; day < days_from_civil(4000, 1, 1); day++) {
+		civil_from_days(day, &y, &m, &d);
+		if (pd < month_days(py, pm)) {
+			if (!(y == py && m == pm && d == pd + 1))
+				fail_msg("day %lld", (long long)day);
+		} else if (pm < 12) {
+			if (!(y == py && m == pm + 1 && d == 1))
+				fail_msg("day %lld", (long long)day);
+		} else if (!(y == py + 1 && m == 1 && d == 1))
+			fail_msg("day %lld", (long long)day);
+		if (days_from_civil(y, m, d) != day)
+			fail_msg("round trip of day %lld", (long long)day);
+		py = y, pm = m, pd = d;
+	}
+	assert_int_equal(py, 3999);
+	assert_int_equal(pm, 12);
+	assert_int_equal(pd, 31);
+}
+
+/* Against the C library's gmtime_r over +-300000 days around 1970. */
+static void
+test_civil_vs_gmtime(void **state)
+{
+	int64_t day, y;
+	int m, d;
+	struct tm tm;
+	time_t t;
+
+	(void)state;
+	for (day = -300000; day <= 300000; day += 7) {
+		t = (time_t)(day * 86400);
+		assert_non_null(gmtime_r(&t, &tm));
+		civil_from_days(day, &y, &m, &d);
+		if (y != tm.tm_year + 1900 || m != tm.tm_mon + 1 ||
+		    d != tm.tm_mday)
+			fail_msg("day %lld", (long long)day);
+		if (days_from_civil(tm.tm_year + 1900, tm.tm_mon + 1,
+		    tm.tm_mday) != day)
+			fail_msg("days_from_civil of day %lld", (long long)day);
+	}
+}
+
+/* ---- time_format / date_format ---- */
+
+static void
+test_time_format(void **state)
+{
+	char buf[32], dbuf[16];
+
+	(void)state;
+	assert_ptr_equal(time_format(0, buf), buf);
+	assert_string_equal(buf, "1970-01-01T00:00:00Z");
+	time_format(T20261126_10, buf);
+	assert_string_equal(buf, "2026-11-26T10:00:00Z");
+	time_format(-1, buf);
+	assert_string_equal(buf, "1969-12-31T23:59:59Z");
+	/* date -u -d 2000-02-29T23:59:59Z +%s */
+	time_format(951868799, buf);
+	assert_string_equal(buf, "2000-02-29T23:59:59Z");
+	/* date -u -d 2026-11-26T10:30:15Z +%s */
+	time_format(1795689015, buf);
+	assert_string_equal(buf, "2026-11-26T10:30:15Z");
+
+	assert_ptr_equal(date_format(0, dbuf), dbuf);
+	assert_string_equal(dbuf, "1970-01-01");
+	date_format(T20261126_10, dbuf);
+	assert_string_equal(dbuf, "2026-11-26");
+	date_format(-1, dbuf);
+	assert_string_equal(dbuf, "1969-12-31");
+	date_format(-86400, dbuf);
+	assert_string_equal(dbuf, "1969-12-31");
+	date_format(-86401, dbuf);
+	assert_string_equal(dbuf, "1969-12-30");
+	date_format(951868799, dbuf);
+	assert_string_equal(dbuf, "2000-02-29");
+}
+
+static void
+test_time_parse_format_round_trip(void **state)
+{
+	const char *s[] = {
+		"1970-01-01T00:00:00Z", "2000-02-29T12:34:56Z",
+		"2026-12-31T23:59:59Z", "1969-07-20T20:17:40Z",
+		"2038-01-19T03:14:08Z", "2100-03-01T00:00:00Z",
+	};
+	char buf[32];
+	int64_t t;
+	size_t i;
+	sp_error e;
+
+	(void)state;
+	for (i = 0; i < sizeof s / sizeof s[0]; i++) {
+		err_clear(&e);
+		assert_int_equal(time_parse(s[i], strlen(s[i]), NULL, &t, &e), 0);
+		assert_string_equal(time_format(t, buf), s[i]);
+	}
+}
+
+/* ---- durations, ratios, counts ---- */
+
+static void
+test_unit_parse(void **state)
+{
+	(void)state;
+	assert_int_equal(SP_UNIT_DAYS, 0);
+	assert_int_equal(unit_parse("days"), SP_UNIT_DAYS);
+	assert_int_equal(unit_parse("hours"), SP_UNIT_HOURS);
+	assert_int_equal(unit_parse("minutes"), SP_UNIT_MINUTES);
+	assert_int_equal(unit_parse("weeks"), -1);
+	assert_int_equal(unit_parse(""), -1);
+	assert_int_equal(unit_parse("Days"), -1);
+}
+
+/* field.h: the singular forms are accepted too. */
+static void
+test_unit_parse_singular(void **state)
+{
+	(void)state;
+	assert_int_equal(unit_parse("day"), SP_UNIT_DAYS);
+	assert_int_equal(unit_parse("hour"), SP_UNIT_HOURS);
+	assert_int_equal(unit_parse("minute"), SP_UNIT_MINUTES);
+}
+
+static void
+dur(double seconds, int unit, const char *want)
+{
+	char buf[64];
+
+	assert_ptr_equal(duration_format(seconds, unit, buf), buf);
+	if (strcmp(buf, want) != 0)
+		fail_msg("duration_format(%.17g, %d) = '%s', want '%s'",
+		    seconds, unit, buf, want);
+}
+
+static void
+test_duration_format(void **state)
+{
+	(void)state;
+	dur(0, SP_UNIT_DAYS, "0.00");
+	dur(86400, SP_UNIT_DAYS, "1.00");
+	dur(129600, SP_UNIT_DAYS, "1.50");		/* 1.5 days */
+	dur(-129600, SP_UNIT_DAYS, "-1.50");
+	dur(-9417600, SP_UNIT_DAYS, "-109.00");	/* 109 * 86400 */
+	dur(3600, SP_UNIT_HOURS, "1.00");
+	dur(5400, SP_UNIT_HOURS, "1.50");
+	dur(86400, SP_UNIT_HOURS, "24.00");
+	dur(90, SP_UNIT_MINUTES, "1.50");
+	dur(86400, SP_UNIT_MINUTES, "1440.00");
+	/* 1 s = 1/86400 day = 0.0000115...: rounds to 0.00 */
+	dur(1, SP_UNIT_DAYS, "0.00");
+	/* 1000 s = 0.011574 day -> 0.01; 1 h 59 s in hours = 1.01638 -> 1.02 */
+	dur(1000, SP_UNIT_DAYS, "0.01");
+	dur(3659, SP_UNIT_HOURS, "1.02");
+}
+
+/* Exact binary halves: printf's round-half-even would give the even
+ * neighbour; the contract is half away from zero. */
+static void
+test_duration_rounding_half_away(void **state)
+{
+	(void)state;
+	/* 10800 s = 0.125 day exactly -> 0.13 (printf "%.2f" gives 0.12) */
+	dur(10800, SP_UNIT_DAYS, "0.13");
+	dur(-10800, SP_UNIT_DAYS, "-0.13");
+	/* 2250 s = 0.625 h exactly -> 0.63 */
+	dur(2250, SP_UNIT_HOURS, "0.63");
+	dur(-2250, SP_UNIT_HOURS, "-0.63");
+	/* 7.5 s = 0.125 min exactly -> 0.13 */
+	dur(7.5, SP_UNIT_MINUTES, "0.13");
+	dur(-7.5, SP_UNIT_MINUTES, "-0.13");
+}
+
+static void
+ratio(int64_t num, int64_t den, const char *want)
+{
+	char buf[32];
+
+	assert_ptr_equal(ratio_format(num, den, buf), buf);
+	if (strcmp(buf, want) != 0)
+		fail_msg("ratio_format(%lld, %lld) = '%s', want '%s'",
+		    (long long)num, (long long)den, buf, want);
+}
+
+static void
+test_ratio_format(void **state)
+{
+	(void)state;
+	/* python3 fractions.Fraction, rounded to 6 decimals by hand */
+	ratio(1, 3, "0.333333");
+	ratio(2, 3, "0.666667");
+	ratio(1, 7, "0.142857");
+	ratio(1, 1, "1.000000");
+	ratio(18, 18, "1.000000");
+	ratio(0, 5, "0.000000");
+	ratio(7, 2, "3.500000");
+	ratio(1, 8, "0.125000");
+	ratio(12345, 19549, "0.631490");
+	ratio(-1, 3, "-0.333333");
+	ratio(-2, 3, "-0.666667");
+	ratio(999999999999, 1000000000000, "1.000000");
+	/* den == 0 */
+	ratio(5, 0, "");
+	ratio(0, 0, "");
+}
+
+/* 7/2000000 = 0.0000035 exactly, but the double nearest it is below the
+ * tie (python3: Decimal(7/2e6) = 3.49999...e-06), so printf("%.6f") gives
+ * 0.000003.  Exact rounding gives 0.000004 (half-up and half-even agree:
+ * the 6th digit 3 is odd).  Likewise 11/2000000 = 0.0000055 -> 0.000006. */
+static void
+test_ratio_format_exact(void **state)
+{
+	(void)state;
+	ratio(7, 2000000, "0.000004");
+	ratio(-7, 2000000, "-0.000004");
+	ratio(11, 2000000, "0.000006");
+}
+
+/* Operands near INT64_MAX: num * 10^6 overflows int64. */
+static void
+test_ratio_format_large(void **state)
+{
+	(void)state;
+	ratio(INT64_MAX, INT64_MAX, "1.000000");
+	ratio(INT64_MAX / 2, INT64_MAX, "0.500000");
+	/* Fraction(9223372036854775807, 3) = 3074457345618258602 + 1/3 */
+	ratio(INT64_MAX, 3, "3074457345618258602.333333");
+}
+
+static void
+test_count_format(void **state)
+{
+	char buf[24];
+
+	(void)state;
+	assert_ptr_equal(count_format(0, buf), buf);
+	assert_string_equal(buf, "0");
+	count_format(42, buf);
+	assert_string_equal(buf, "42");
+	count_format(-5, buf);
+	assert_string_equal(buf, "-5");
+	count_format(1000000, buf);
+	assert_string_equal(buf, "1000000");
+	count_format(INT64_MAX, buf);
+	assert_string_equal(buf, "9223372036854775807");
+	count_format(INT64_MIN, buf);
+	assert_string_equal(buf, "-9223372036854775808");
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_money_parse_ok),
+		cmocka_unit_test(test_money_parse_limits),
+		cmocka_unit_test(test_money_parse_bad),
+		cmocka_unit_test(test_money_parse_message),
+		cmocka_unit_test(test_money_parse_uses_n),
+		cmocka_unit_test(test_money_format),
+		cmocka_unit_test(test_money_add),
+		cmocka_unit_test(test_money_sum_currency),
+		cmocka_unit_test(test_money_sum_overflow),
+		cmocka_unit_test(test_money_sum_merge),
+		cmocka_unit_test(test_prob_parse),
+		cmocka_unit_test(test_prob_parse_uses_n),
+		cmocka_unit_test(test_time_parse_iso),
+		cmocka_unit_test(test_time_parse_offsets),
+		cmocka_unit_test(test_time_parse_calendar),
+		cmocka_unit_test(test_time_parse_bad_syntax),
+		cmocka_unit_test(test_time_parse_uses_n),
+		cmocka_unit_test(test_time_parse_datefmt),
+		cmocka_unit_test(test_days_from_civil_points),
+		cmocka_unit_test(test_civil_from_days_points),
+		cmocka_unit_test(test_civil_round_trip),
+		cmocka_unit_test(test_civil_vs_gmtime),
+		cmocka_unit_test(test_time_format),
+		cmocka_unit_test(test_time_parse_format_round_trip),
+		cmocka_unit_test(test_unit_parse),
+		cmocka_unit_test(test_unit_parse_singular),
+		cmocka_unit_test(test_duration_format),
+		cmocka_unit_test(test_duration_rounding_half_away),
+		cmocka_unit_test(test_ratio_format),
+		cmocka_unit_test(test_ratio_format_exact),
+		cmocka_unit_test(test_ratio_format_large),
+		cmocka_unit_test(test_count_format),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
