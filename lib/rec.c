@@ -67,6 +67,13 @@ struct sp_reader {
 	size_t nfields, fieldcap;
 	char *numtext;		/* number tokens of the current line */
 	size_t numcap;
+	int *kslot;		/* slot of each key of the current object */
+	size_t kslotcap;
+	char **prev;		/* keys of the previous object, in order */
+	int *prevslot;
+	size_t nprev, prevcap;
+	size_t *offs;		/* value offsets by slot, + 1 (0: absent) */
+	size_t offcap;
 };
 
 int
@@ -243,6 +250,16 @@ nomem:
 }
 
 static void
+json_forget_keys(sp_reader *rd)
+{
+	size_t i;
+
+	for (i = 0; i < rd->nprev; i++)
+		free(rd->prev[i]);
+	rd->nprev = 0;
+}
+
+static void
 input_close(sp_reader *rd)
 {
 	size_t i;
@@ -262,6 +279,7 @@ input_close(sp_reader *rd)
 		free(rd->json_keys[i]);
 	rd->njson_keys = 0;
 	rd->nfields = 0;
+	json_forget_keys(rd);
 }
 
 void
@@ -288,6 +306,10 @@ reader_close(sp_reader *rd)
 	free(rd->json_keys);
 	free(rd->fields);
 	free(rd->numtext);
+	free(rd->kslot);
+	free(rd->offs);
+	free(rd->prev);
+	free(rd->prevslot);
 	free(rd);
 }
 
@@ -513,6 +535,26 @@ csv_row(int c, void *data)
 	rd->rows_done++;
 }
 
+/*
+ * A whole record on one line without a quote: split it on commas here,
+ * exactly as libcsv would (no trimming), at a fraction of the cost.
+ */
+static void
+csv_plain(sp_reader *rd, const char *s, size_t n)
+{
+	const char *end = s + n, *c;
+
+	for (;;) {
+		c = memchr(s, ',', (size_t)(end - s));
+		csv_field((void *)s, c ? (size_t)(c - s) : (size_t)(end - s),
+		    rd);
+		if (c == NULL)
+			break;
+		s = c + 1;
+	}
+	rd->rows_done = 1;
+}
+
 static int
 raw_add(sp_reader *rd, const char *s, size_t n)
 {
@@ -644,7 +686,10 @@ csv_next(sp_reader *rd, sp_rec *r, sp_error *e)
 				continue;	/* blank line */
 			if (raw_add(rd, s, n) < 0)
 				return err_set(e, NULL, "out of memory"), -2;
-			if ((n > 0 && csv_parse(&rd->csv, s, n, csv_field,
+			if (rd->nf == 0 && rd->rawlen == n &&
+			    memchr(s, '"', n) == NULL)
+				csv_plain(rd, s, n);
+			else if ((n > 0 && csv_parse(&rd->csv, s, n, csv_field,
 			    csv_row, rd) != n) ||
 			    csv_parse(&rd->csv, "\n", 1, csv_field, csv_row,
 			    rd) != 1) {
@@ -712,10 +757,24 @@ json_numbers(sp_reader *rd, const char *s, size_t n)
 	while (i < n) {
 		char c = s[i];
 		if (c == '"') {
-			for (i++; i < n && s[i] != '"'; i++)
-				if (s[i] == '\\')
-					i++;
-			i++;
+			/* skip the string: find a quote not escaped */
+			size_t j = i + 1;
+			for (;;) {
+				const char *q = memchr(s + j, '"', n - j);
+				size_t k, b;
+				if (q == NULL) {
+					i = n;
+					break;
+				}
+				k = (size_t)(q - s);
+				for (b = k; b > j && s[b - 1] == '\\'; b--)
+					;
+				if ((k - b) % 2 == 0) {
+					i = k + 1;
+					break;
+				}
+				j = k + 1;
+			}
 		} else if (c == '-' || (c >= '0' && c <= '9')) {
 			size_t j = i;
 			while (j < n && (s[j] == '-' || s[j] == '+' ||
@@ -781,6 +840,33 @@ json_key_slot(sp_reader *rd, const char *k, sp_error *e)
 	return *sp > 0 ? *sp - 1 : -1;
 }
 
+/*
+ * Keep this object's nk keys and their slots: the next object most often
+ * has the same keys in the same order, and a strcmp is cheaper than a
+ * lookup.
+ */
+static int
+json_remember_keys(sp_reader *rd, json_t *root, size_t nk)
+{
+	const char *key;
+	json_t *v;
+	size_t i = 0;
+
+	json_forget_keys(rd);
+	if (grow(&rd->prev, &rd->prevcap, nk + 1, sizeof(*rd->prev)) < 0)
+		return -1;
+	if ((rd->prevslot = realloc(rd->prevslot, (rd->prevcap + 1) *
+	    sizeof(*rd->prevslot))) == NULL)
+		return -1;
+	json_object_foreach(root, key, v) {
+		if ((rd->prev[i] = strdup(key)) == NULL)
+			return -1;
+		rd->prevslot[i] = rd->kslot[i];
+		rd->nprev = ++i;
+	}
+	return 0;
+}
+
 static int
 json_next(sp_reader *rd, sp_rec *r, sp_error *e)
 {
@@ -788,8 +874,8 @@ json_next(sp_reader *rd, sp_rec *r, sp_error *e)
 	size_t n, i, off;
 	json_t *root, *v;
 	json_error_t je;
-	int k, slot, rc = 1;
-	size_t *offs = NULL;
+	int k, slot, rc = 1, hasnum = 0, same = 1;
+	size_t *offs = NULL, nk;
 
 	for (;;) {
 		k = next_line(rd, &s, &n, e);
@@ -819,25 +905,37 @@ json_next(sp_reader *rd, sp_rec *r, sp_error *e)
 		json_decref(root);
 		return err_set(e, NULL, "a JSON lines record must be an object");
 	}
-	if (json_numbers(rd, s, n) < 0)
-		goto nomem;
-	/* first pass: slots (may add slots), second: values */
+	/* slots first (a new key may add a slot), then the values */
+	nk = 0;
 	json_object_foreach(root, key, v) {
-		if (json_key_slot(rd, key, e) == -2) {
+		if (grow(&rd->kslot, &rd->kslotcap, nk + 1,
+		    sizeof(*rd->kslot)) < 0)
+			goto nomem;
+		if (nk < rd->nprev && strcmp(key, rd->prev[nk]) == 0)
+			slot = rd->prevslot[nk];
+		else if ((same = 0, slot = json_key_slot(rd, key, e)) == -2) {
 			json_decref(root);
 			return -2;
 		}
+		rd->kslot[nk++] = slot;
+		if (json_is_number(v))
+			hasnum = 1;
 	}
-	if (rec_reset(r, rd->nnames) < 0 ||
-	    (offs = calloc(rd->nnames + 1, sizeof(*offs))) == NULL)
+	if (hasnum && json_numbers(rd, s, n) < 0)
 		goto nomem;
+	if (rec_reset(r, rd->nnames) < 0 || grow(&rd->offs, &rd->offcap,
+	    rd->nnames + 1, sizeof(*rd->offs)) < 0)
+		goto nomem;
+	offs = rd->offs;
+	memset(offs, 0, rd->nnames * sizeof(*offs));
 	num = rd->numtext;
+	i = 0;
 	json_object_foreach(root, key, v) {
 		const char *t = NULL;
 		size_t tl = 0;
 		int isnum = 0;
 
-		slot = json_key_slot(rd, key, e);
+		slot = rd->kslot[i++];
 		switch (json_typeof(v)) {
 		case JSON_STRING:
 			t = json_string_value(v);
@@ -878,15 +976,15 @@ json_next(sp_reader *rd, sp_rec *r, sp_error *e)
 		r->len[slot] = (uint32_t)tl;
 		r->num[slot] = (unsigned char)isnum;
 	}
+	if ((!same || nk != rd->nprev) && json_remember_keys(rd, root, nk) < 0)
+		goto nomem;
 	for (i = 0; i < rd->nnames; i++)
 		if (offs[i] != 0)
 			r->val[i] = r->buf + offs[i] - 1;
 out:
-	free(offs);
 	json_decref(root);
 	return rc;
 nomem:
-	free(offs);
 	json_decref(root);
 	return err_set(e, NULL, "out of memory"), -2;
 }
