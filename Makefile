@@ -84,18 +84,15 @@ demo: deps
 bench: all
 	@sh bench/run.sh
 
-salespipe.pc: Makefile
-	printf 'prefix=%s\nincludedir=$${prefix}/include\nlibdir=$${prefix}/lib\n\nName: salespipe\nDescription: sales-operations analytics core library\nVersion: %s\nLibs: -L$${libdir} -lsalespipe -lcsv -ljansson -lm\nCflags: -I$${includedir}\n' \
-		'$(PREFIX)' '$(VERSION)' > $@
-
-install: all salespipe.pc
+install: all
 	mkdir -p $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/pkgconfig \
 		$(DESTDIR)$(PREFIX)/include/salespipe \
 		$(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/man/man5 \
 		$(DESTDIR)$(PREFIX)/share/man/man7
 	cp -f $(PROGS) $(DESTDIR)$(PREFIX)/bin/
 	cp -f $(LIBA) $(DESTDIR)$(PREFIX)/lib/
-	cp -f salespipe.pc $(DESTDIR)$(PREFIX)/lib/pkgconfig/
+	printf 'prefix=%s\nincludedir=$${prefix}/include\nlibdir=$${prefix}/lib\n\nName: salespipe\nDescription: sales-operations analytics core library\nVersion: %s\nLibs: -L$${libdir} -lsalespipe -lcsv -ljansson -lm\nCflags: -I$${includedir}\n' \
+		'$(PREFIX)' '$(VERSION)' > $(DESTDIR)$(PREFIX)/lib/pkgconfig/salespipe.pc
 	cp -f $(HDRS) $(DESTDIR)$(PREFIX)/include/salespipe/
 	for m in $(MANS); do s=$${m##*.}; cp -f $$m $(DESTDIR)$(PREFIX)/share/man/man$$s/; done
 
@@ -106,7 +103,7 @@ uninstall:
 	for m in $(MANS); do s=$${m##*.}; rm -f $(DESTDIR)$(PREFIX)/share/man/man$$s/$${m##*/}; done
 
 clean:
-	rm -rf obj bin lib/libsalespipe.a build salespipe.pc
+	rm -rf obj bin lib/libsalespipe.a build
 
 .PHONY: all units deps test check demo bench install uninstall clean
 .SECONDARY:

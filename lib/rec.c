@@ -746,15 +746,15 @@ bad:
 /* ---- JSON lines ------------------------------------------------------ */
 
 /*
- * Copy the number tokens of a JSON text (outside strings) into
- * rd->numtext, NUL-separated, so that numbers keep their exact text.
+ * Copy the first `want` number tokens of a JSON text (outside strings)
+ * into rd->numtext, NUL-separated, so that numbers keep their exact text.
  */
 static int
-json_numbers(sp_reader *rd, const char *s, size_t n)
+json_numbers(sp_reader *rd, const char *s, size_t n, size_t want)
 {
-	size_t i = 0, o = 0;
+	size_t i = 0, o = 0, found = 0;
 
-	while (i < n) {
+	while (i < n && found < want) {
 		char c = s[i];
 		if (c == '"') {
 			/* skip the string: find a quote not escaped */
@@ -787,6 +787,7 @@ json_numbers(sp_reader *rd, const char *s, size_t n)
 			o += j - i;
 			rd->numtext[o++] = '\0';
 			i = j;
+			found++;
 		} else
 			i++;
 	}
@@ -919,9 +920,9 @@ json_next(sp_reader *rd, sp_rec *r, sp_error *e)
 		}
 		rd->kslot[nk++] = slot;
 		if (json_is_number(v))
-			hasnum = 1;
+			hasnum++;
 	}
-	if (hasnum && json_numbers(rd, s, n) < 0)
+	if (hasnum > 0 && json_numbers(rd, s, n, (size_t)hasnum) < 0)
 		goto nomem;
 	if (rec_reset(r, rd->nnames) < 0 || grow(&rd->offs, &rd->offcap,
 	    rd->nnames + 1, sizeof(*rd->offs)) < 0)

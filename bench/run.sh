@@ -1,0 +1,109 @@
+#!/usr/bin/env bash
+# salespipe benchmark: our programs beside the peers (Miller, sqlite3, DuckDB,
+# gawk) and the raw parse ceilings (libcsv, jansson), on the same files, in
+# one run.  Prints median seconds (hyperfine), MB/s and peak memory (GNU time).
+#
+# usage: bench/run.sh [FILTER]      FILTER: regex on the row names (default all)
+#   SIZE=1m          data set: 100k or 1m deals (from ../shared/bench/gen.py)
+#   RUNS=5           timed runs per command (median), after one warm-up
+#   PEERS="mlr sqlite3 duckdb gawk"   which peer tools to run
+#
+# Needs ../shared/bench (the generator and the peer scripts); installs the
+# Debian packages it needs (hyperfine miller sqlite3 gawk time nodejs npm)
+# when missing.  Data and results stay in bench/data and bench/results,
+# which git ignores.
+set -euo pipefail
+cd "$(dirname "$0")"
+top=$(cd .. && pwd)
+FILTER=${1:-.}
+SIZE=${SIZE:-1m}
+RUNS=${RUNS:-5}
+PEERS=${PEERS:-"mlr sqlite3 duckdb gawk"}
+kit=$top/../shared/bench
+[ -d "$kit/peers" ] || { echo "bench: $kit not found (the benchmark kit lives in ../shared/bench)" >&2; exit 1; }
+
+need=()
+for c in hyperfine mlr sqlite3 gawk node npm python3; do command -v "$c" >/dev/null || need+=("$c"); done
+[ -x /usr/bin/time ] || need+=(time)
+if [ ${#need[@]} -gt 0 ]; then
+	pk=$(printf '%s\n' "${need[@]}" | sed -e 's/^mlr$/miller/' -e 's/^node$/nodejs/' | sort -u | tr '\n' ' ')
+	SUDO=; [ "$(id -u)" -eq 0 ] || SUDO=sudo
+	echo "bench: installing $pk" >&2
+	$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq $pk >/dev/null
+fi
+make -s -C "$top" all >/dev/null
+
+# our own copy of the kit's tools (the kit itself may be read-only)
+mkdir -p data results
+[ -f data/.gitignore ] || echo '*' > data/.gitignore
+k=data/kit
+if [ ! -d $k/peers ]; then
+	mkdir -p $k
+	cp -r "$kit/peers" "$kit/src" "$kit/duckdb" $k/
+	rm -rf $k/duckdb/node_modules
+fi
+make -s -C $k/src >/dev/null 2>&1 || (cd $k/src && cc -O2 -o ../bin/csv_count csv_count.c -lcsv && cc -O2 -o ../bin/jsonl_count jsonl_count.c -ljansson)
+if [[ " $PEERS " == *" duckdb "* ]] && [ ! -d $k/duckdb/node_modules/@duckdb/node-api ]; then
+	(cd $k/duckdb && npm install --no-audit --no-fund --silent >/dev/null 2>&1) ||
+		{ echo "bench: npm install of DuckDB failed; leaving DuckDB out" >&2; PEERS=${PEERS/duckdb/}; }
+fi
+
+d=data/$SIZE
+case $SIZE in
+100k) n=100000 ;;
+1m) n=1000000 ;;
+*) echo "bench: SIZE is 100k or 1m" >&2; exit 1 ;;
+esac
+[ -f $d/events.jsonl ] || python3 "$kit/gen.py" --deals $n --seed 42 --out $d >&2
+
+bin=$top/bin
+STAGES=lead,qualified,proposal,negotiation,won,lost
+EV="--map id=deal_id,stage=to_stage --stages $STAGES"
+rows=()
+# name|input|command
+add() { [[ $1 =~ $FILTER ]] && rows+=("$1|$2|$3") || true; }
+add "ceiling: libcsv parse"         deals.csv    "$k/peers/base_libcsv-deals.sh"
+add "ceiling: jansson parse"        deals.jsonl  "$k/peers/base_jansson-deals.sh"
+add "ceiling: libcsv parse (events)" events.csv  "$k/peers/base_libcsv.sh"
+add "ceiling: jansson parse (events)" events.jsonl "$k/peers/base_jansson.sh"
+add "(a) funnel"                    deals.csv    "$bin/funnel --stages $STAGES -o csv"
+add "(a) funnel jsonl"              deals.jsonl  "$bin/funnel --stages $STAGES -o csv"
+add "(b) win-rate -g owner,currency" deals.csv   "$bin/win-rate --stages $STAGES -g owner,currency -o csv"
+add "(b) win-rate jsonl"            deals.jsonl  "$bin/win-rate --stages $STAGES -g owner,currency -o csv"
+add "(c) cycle-time -g owner"       deals.csv    "$bin/cycle-time --stages $STAGES -g owner -o csv"
+add "(c) cycle-time jsonl"          deals.jsonl  "$bin/cycle-time --stages $STAGES -g owner -o csv"
+add "(e) funnel on history"         events.csv   "$bin/funnel $EV -o csv"
+add "(e) funnel on history jsonl"   events.jsonl "$bin/funnel $EV -o csv"
+for t in a b c e; do
+	for p in $PEERS; do
+		s=$k/peers/${t}__$p.sh
+		[ -f "$s" ] || continue
+		add "($t) peer $p" "$(sed -n 's/^# input: //p' "$s")" "$s"
+	done
+done
+
+stamp=$(date -u +%Y%m%dT%H%M%SZ)
+out=results/$SIZE-$stamp.txt
+{
+printf '# %s deals, %s runs each (median), %s, %s cores\n' "$SIZE" "$RUNS" "$(uname -m)" "$(nproc)"
+printf '%-34s %-13s %9s %9s %10s\n' task input median_s MB/s peak_MB
+for r in "${rows[@]}"; do
+	IFS='|' read -r name input cmd <<<"$r"
+	f=$d/$input
+	[ -f "$f" ] || continue
+	json=$(mktemp)
+	if ! hyperfine -N --style none --runs "$RUNS" --warmup 1 \
+	    --export-json "$json" -- "$cmd $f" >/dev/null 2>&1; then
+		printf '%-34s %-13s %9s\n' "$name" "$input" FAILED
+		rm -f "$json"; continue
+	fi
+	med=$(python3 -c 'import json,sys; print("%.3f" % json.load(open(sys.argv[1]))["results"][0]["median"])' "$json")
+	rm -f "$json"
+	/usr/bin/time -f %M -o $d/rss $cmd "$f" >/dev/null 2>&1 || true
+	rss=$(tail -1 $d/rss)
+	bytes=$(stat -c %s "$f")
+	printf '%-34s %-13s %9s %9.0f %10.1f\n' "$name" "$input" "$med" \
+	    "$(echo "$bytes / 1000000 / $med" | bc -l)" "$(echo "$rss / 1024" | bc -l)"
+done
+} | tee "$out"
+echo "(saved in bench/$out)" >&2

@@ -1,0 +1,18 @@
+#!/bin/sh
+# make demo: the nightly questions, answered on the bundled sample data
+# (examples/deals.csv, a snapshot of 1000 deals, and examples/history.csv,
+# their stage history, both made by `deal-gen -n 1000 -s 42`).
+bin=$(cd "${1:-bin}" && pwd)
+cd "$(dirname "$0")" || exit 1
+PATH=$bin:$PATH
+export SALESPIPE_NOW=2026-11-26T00:00:00Z
+set -e
+step() { printf '\n== %s\n$ %s\n' "$1" "$2"; sh -c "$2"; }
+step "Where do deals drop off? (the stage history, each deal's real path)" \
+    "funnel -o table history.csv"
+step "Win rate per owner (won / (won + lost), by count and by value)" \
+    "win-rate -g owner -o table deals.csv"
+step "How long do won deals take to close, per quarter they closed in?" \
+    "cycle-time --every quarter -o table deals.csv"
+step "Why is Alice Chen's win rate what it is? (the deals behind the number)" \
+    "win-rate --explain -g owner deals.csv | grep '^Alice Chen' | head -5"
