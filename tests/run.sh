@@ -1,6 +1,6 @@
 #!/bin/sh
 # The whole suite against the build in $1 (default .): cmocka unit tests,
-# end-to-end cases, man page EXAMPLES, mandoc lint.  Ends with the line
+# end-to-end cases, man page EXAMPLES, mandoc lint, usage vs SYNOPSIS.  Ends with the line
 # "N passed, N failed, N skipped"; exits 1 if anything failed.
 B=${1:-.}
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -45,9 +45,14 @@ if command -v mandoc >/dev/null 2>&1; then
 			pass=$((pass + 1))
 		fi
 	done
+	# usage() mirrors the SYNOPSIS
+	out=$(sh tests/synopsis.sh "$B")
+	printf '%s\n' "$out" | grep -v '^synopsis: '
+	set -- $(printf '%s\n' "$out" | sed -n 's/^synopsis: \([0-9]*\) \([0-9]*\)$/\1 \2/p')
+	pass=$((pass + ${1:-0})); fail=$((fail + ${2:-0}))
 else
-	echo "skip: mandoc not installed (lint)"
-	skip=$((skip + 1))
+	echo "skip: mandoc not installed (lint, synopsis)"
+	skip=$((skip + 2))
 fi
 
 echo "$pass passed, $fail failed, $skip skipped"
