@@ -20,6 +20,7 @@ static const char usage[] =
 struct tally {
 	int64_t won, lost;
 	sp_money_sum won_amount, lost_amount;
+	sp_money_sum closed_amount;	/* won + lost: one currency, no overflow */
 };
 
 struct ctx {
@@ -34,6 +35,7 @@ tally_init(void *p)
 
 	money_sum_init(&t->won_amount);
 	money_sum_init(&t->lost_amount);
+	money_sum_init(&t->closed_amount);
 }
 
 static int
@@ -83,10 +85,16 @@ add_deal(void *p, const sp_deal *d, sp_error *e)
 	}
 	if ((t = groups_get(x->groups, key, keylen)) == NULL)
 		return err_set(e, NULL, "out of memory");
-	if (d->has_amount && money_sum_add(won ? &t->won_amount :
-	    &t->lost_amount, d->amount, d->currency, strlen(d->currency), e) <
-	    0)
-		return -1;
+	if (d->has_amount) {
+		sp_money_sum closed = t->closed_amount;
+		size_t cl = strlen(d->currency);
+		/* check the combined sum first: a refused deal changes nothing */
+		if (money_sum_add(&closed, d->amount, d->currency, cl, e) < 0 ||
+		    money_sum_add(won ? &t->won_amount : &t->lost_amount,
+		    d->amount, d->currency, cl, e) < 0)
+			return -1;
+		t->closed_amount = closed;
+	}
 	if (won)
 		t->won++;
 	else
@@ -132,7 +140,6 @@ emit(sp_cli *c, sp_groups *g, sp_writer *w)
 	}
 	for (i = 0; i < n; i++) {
 		struct tally *t = states[i];
-		int64_t closed_amt = t->won_amount.minor;
 
 		parts = cli_group_parts(c, keys[i], lens[i], np);
 		for (j = 0; j < np; j++)
@@ -144,9 +151,8 @@ emit(sp_cli *c, sp_groups *g, sp_writer *w)
 		v[k++] = ratio_format(t->won, t->won + t->lost, b[3]);
 		v[k++] = money_format(t->won_amount.minor, b[4]);
 		v[k++] = money_format(t->lost_amount.minor, b[5]);
-		if (money_add(&closed_amt, t->lost_amount.minor) < 0)
-			closed_amt = 0;
-		v[k++] = ratio_format(t->won_amount.minor, closed_amt, b[6]);
+		v[k++] = ratio_format(t->won_amount.minor,
+		    t->closed_amount.minor, b[6]);
 		writer_row(w, v);
 	}
 	free(keys);

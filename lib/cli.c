@@ -221,7 +221,8 @@ cli_open(sp_cli *c, int argc, char **argv)
 	if (c->as_of_text != NULL) {
 		if (time_parse(c->as_of_text, strlen(c->as_of_text), NULL,
 		    &c->as_of, &e) < 0)
-			cli_usage_error(c, "--as-of: %s", e.msg);
+			cli_usage_error(c, "--as-of: '%s' is not an ISO 8601 "
+			    "date or time", c->as_of_text);
 		c->has_as_of = 1;
 	}
 	if (calendar_init(&c->cal, c->now_text ? c->now_text : c->as_of_text,
@@ -424,7 +425,7 @@ cli_group_parts(sp_cli *c, const char *key, size_t keylen, size_t n)
 const char *
 cli_key_with(sp_cli *c, const sp_deal *d, const char *label, size_t *len)
 {
-	size_t l = strlen(label), need = d->keylen + l + 2;
+	size_t l = strlen(label), need = d->keylen + l + 2, sep = c->nby > 0;
 
 	if (need > c->keycap) {
 		char *b = realloc(c->keybuf, need * 2);
@@ -433,11 +434,31 @@ cli_key_with(sp_cli *c, const sp_deal *d, const char *label, size_t *len)
 		c->keybuf = b;
 		c->keycap = need * 2;
 	}
+	/* without -g the key is the label alone */
 	memcpy(c->keybuf, d->key, d->keylen);
-	c->keybuf[d->keylen] = SP_KEY_SEP;
-	memcpy(c->keybuf + d->keylen + 1, label, l + 1);
-	*len = d->keylen + 1 + l;
+	if (sep)
+		c->keybuf[d->keylen] = SP_KEY_SEP;
+	memcpy(c->keybuf + d->keylen + sep, label, l + 1);
+	*len = d->keylen + sep + l;
 	return c->keybuf;
+}
+
+static void
+explain_open(sp_cli *c)
+{
+	static const char *const cols[] = { "metric", "role", "id", "file",
+	    "line", "reason" };
+	size_t i;
+
+	c->explain_w = cli_writer(c);
+	cli_group_cols(c, c->explain_w);
+	if ((c->every != SP_EVERY_NONE || c->has_period) &&
+	    writer_col(c->explain_w, "period", SP_COL_STR) < 0)
+		oom(c);
+	for (i = 0; i < 6; i++)
+		if (writer_col(c->explain_w, cols[i], i == 4 ? SP_COL_NUM :
+		    SP_COL_STR) < 0)
+			oom(c);
 }
 
 void
@@ -449,18 +470,8 @@ cli_explain(sp_cli *c, const sp_deal *d, const char *period,
 	char line[24];
 	size_t i;
 
-	if (c->explain_w == NULL) {
-		static const char *const cols[] = { "metric", "role", "id",
-		    "file", "line", "reason" };
-		c->explain_w = cli_writer(c);
-		cli_group_cols(c, c->explain_w);
-		if (withp && writer_col(c->explain_w, "period", SP_COL_STR) < 0)
-			oom(c);
-		for (i = 0; i < 6; i++)
-			if (writer_col(c->explain_w, cols[i], i == 4 ?
-			    SP_COL_NUM : SP_COL_STR) < 0)
-				oom(c);
-	}
+	if (c->explain_w == NULL)
+		explain_open(c);
 	if ((v = calloc(c->nby + 7, sizeof(*v))) == NULL)
 		oom(c);
 	parts = cli_group_parts(c, d->key, d->keylen, c->nby);
@@ -490,6 +501,8 @@ cli_finish(sp_cli *c, sp_writer *w)
 	if (writer_finish(w) < 0)
 		bad = 1;
 	writer_free(w);
+	if (c->explain && c->explain_w == NULL && c->rd != NULL)
+		explain_open(c);	/* no deal at all: still the header */
 	if (c->explain_w != NULL) {
 		if (writer_finish(c->explain_w) < 0)
 			bad = 1;

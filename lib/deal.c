@@ -18,33 +18,40 @@ static const char *const fname[NF] = { "id", "at", "stage", "amount",
 	"currency", "created_at", "closed_at", "close_date", "probability",
 	"lost_stage" };
 
-/* A value with the (at, seq) it was set at: the latest one wins. */
+/*
+ * A field's value with the `at` it was set at: a later `at` wins, and of
+ * equal ones the later record (records arrive in input order).
+ */
 struct latest {
-	int64_t at;
-	uint64_t seq;
-	int has;
+	int64_t at;		/* INT64_MIN: never set */
 	int64_t v;
 };
 
-struct hvisit {
+/* The fields a history keeps per deal, each only if the program needs it. */
+enum { L_AMOUNT, L_CURRENCY, L_PROB, L_CREATED, L_CLOSED, L_CLOSE_DATE,
+	L_LOST_STAGE, NL };
+
+struct gval {
 	int64_t at;
-	uint64_t seq;
-	int stage;
+	char *v;
 };
 
+/*
+ * One id of a history: its stage visits packed as at * 1024 + stage in
+ * input order, and the latest value of each kept field.  Lives inside the
+ * id table's entry, so an id costs one allocation plus its visits.
+ */
 struct hdeal {
-	char *id;
-	struct hvisit *v;
-	size_t nv, cap;
-	struct latest amount, created, closed, close_date, prob, lost_stage;
-	struct latest currency_at;
-	char currency[8];
-	struct latest *gat;	/* per group field */
-	char **gval;
+	int64_t *v;
+	uint32_t nv, cap;
+	uint32_t file;		/* index into sp_deals.files */
+	long line;		/* last record of the id */
 	int64_t first_at;
-	const char *file;
-	long line;
+	struct gval *g;		/* per -g field, NULL without -g */
+	struct latest f[];	/* kept fields, by sp_deals.lix */
 };
+
+#define MAX_STAGES 1024
 
 struct sp_deals {
 	sp_reader *rd;
@@ -52,14 +59,17 @@ struct sp_deals {
 	sp_deals_opts o;
 	int slot[NF];
 	int mode;		/* 0 unknown, 1 snapshot, 2 history */
-	uint64_t seq;
+	int lix[NL];		/* index in hdeal.f of each kept field, or -1 */
+	int nl;
 	sp_groups *byid;	/* id -> struct hdeal */
-	struct hdeal **order;
+	struct hdeal **order;	/* ids in order of first appearance */
 	size_t n, cap;
 	char *keybuf;
 	size_t keycap;
-	char **files;		/* interned file names for history places */
+	char **files;		/* names of the inputs, for places */
 	size_t nfiles;
+	char (*cur)[8];		/* currencies seen, for L_CURRENCY */
+	size_t ncur;
 };
 
 sp_deals *
@@ -73,6 +83,25 @@ deals_new(sp_reader *rd, sp_stages *st, const sp_deals_opts *o)
 	ds->rd = rd;
 	ds->st = st;
 	ds->o = *o;
+	for (i = 0; i < NL; i++)
+		ds->lix[i] = -1;
+	if (o->need & SP_NEED_AMOUNT) {
+		ds->lix[L_AMOUNT] = ds->nl++;
+		ds->lix[L_CURRENCY] = ds->nl++;
+	}
+	if (o->need & SP_NEED_PROB)
+		ds->lix[L_PROB] = ds->nl++;
+	if (o->need & SP_NEED_CREATED)
+		ds->lix[L_CREATED] = ds->nl++;
+	if (o->need & SP_NEED_CLOSED)
+		ds->lix[L_CLOSED] = ds->nl++;
+	if (o->need & (SP_NEED_CLOSED | SP_NEED_CLOSE_DATE))
+		ds->lix[L_CLOSE_DATE] = ds->nl++;
+	ds->lix[L_LOST_STAGE] = ds->nl++;
+	if (st->n > MAX_STAGES) {
+		free(ds);
+		return NULL;
+	}
 	for (i = 0; i < NF; i++)
 		if ((ds->slot[i] = reader_slot(rd, fname[i])) < 0) {
 			free(ds);
@@ -92,13 +121,11 @@ hdeal_free(struct hdeal *h, size_t ngroup)
 {
 	size_t i;
 
-	free(h->id);
 	free(h->v);
-	if (h->gval != NULL)
+	if (h->g != NULL)
 		for (i = 0; i < ngroup; i++)
-			free(h->gval[i]);
-	free(h->gval);
-	free(h->gat);
+			free(h->g[i].v);
+	free(h->g);
 }
 
 void
@@ -116,6 +143,7 @@ deals_free(sp_deals *ds)
 	for (i = 0; i < ds->nfiles; i++)
 		free(ds->files[i]);
 	free(ds->files);
+	free(ds->cur);
 	free(ds);
 }
 
@@ -229,29 +257,93 @@ snapshot_add(sp_deals *ds, const sp_rec *r, sp_error *e)
 }
 
 static void
-latest_set(struct latest *l, int64_t at, uint64_t seq, int64_t v)
+keep(sp_deals *ds, struct hdeal *h, int l, int64_t at, int64_t v)
 {
-	if (!l->has || at > l->at || (at == l->at && seq > l->seq)) {
-		l->at = at;
-		l->seq = seq;
-		l->v = v;
-		l->has = 1;
+	struct latest *f;
+
+	if (ds->lix[l] < 0)
+		return;
+	f = &h->f[ds->lix[l]];
+	if (at >= f->at) {
+		f->at = at;
+		f->v = v;
 	}
 }
 
-static const char *
+/* Index of file name f in ds->files (added if new), or -1. */
+static int
 intern_file(sp_deals *ds, const char *f)
 {
 	char **v;
 
 	if (ds->nfiles > 0 && strcmp(ds->files[ds->nfiles - 1], f) == 0)
-		return ds->files[ds->nfiles - 1];
+		return (int)ds->nfiles - 1;
 	if ((v = realloc(ds->files, (ds->nfiles + 1) * sizeof(*v))) == NULL)
-		return NULL;
+		return -1;
 	ds->files = v;
 	if ((v[ds->nfiles] = strdup(f)) == NULL)
+		return -1;
+	return (int)ds->nfiles++;
+}
+
+/* Index of currency c (n bytes) in ds->cur (added if new), or -1. */
+static int
+intern_currency(sp_deals *ds, const char *c, size_t n, sp_error *e)
+{
+	char q[80];
+	size_t i;
+
+	if (n >= sizeof(ds->cur[0]))
+		return err_set(e, "currency", "'%s' is not a currency code",
+		    err_quote(q, sizeof(q), c, n));
+	for (i = 0; i < ds->ncur; i++)
+		if (strncmp(ds->cur[i], c, n) == 0 && ds->cur[i][n] == '\0')
+			return (int)i;
+	{
+		char (*v)[8] = realloc(ds->cur, (ds->ncur + 1) * sizeof(*v));
+		if (v == NULL)
+			return err_set(e, NULL, "out of memory");
+		ds->cur = v;
+		memcpy(v[ds->ncur], c, n);
+		v[ds->ncur][n] = '\0';
+	}
+	return (int)ds->ncur++;
+}
+
+/* The id's entry, created (with its fields unset) if new; NULL: memory. */
+static struct hdeal *
+hdeal_get(sp_deals *ds, const char *id, size_t idlen, int64_t at)
+{
+	struct hdeal *h;
+	size_t size = sizeof(*h) + (size_t)ds->nl * sizeof(struct latest);
+	int i;
+
+	if (ds->byid == NULL &&
+	    (ds->byid = groups_new(size, NULL)) == NULL)
 		return NULL;
-	return v[ds->nfiles++];
+	if ((h = groups_get(ds->byid, id, idlen)) == NULL)
+		return NULL;
+	if (h->cap > 0)
+		return h;
+	if (ds->n == ds->cap) {
+		size_t cap = ds->cap ? ds->cap * 2 : 256;
+		struct hdeal **o = realloc(ds->order, cap * sizeof(*o));
+		if (o == NULL)
+			return NULL;
+		ds->order = o;
+		ds->cap = cap;
+	}
+	if ((h->v = malloc(4 * sizeof(*h->v))) == NULL)
+		return NULL;
+	h->cap = 4;
+	ds->order[ds->n++] = h;
+	if (ds->o.ngroup > 0 &&
+	    (h->g = calloc(ds->o.ngroup, sizeof(*h->g))) == NULL)
+		return NULL;
+	for (i = 0; i < ds->nl; i++)
+		h->f[i].at = INT64_MIN;
+	h->first_at = at;
+	return h;
 }
 
 static int
@@ -259,10 +351,9 @@ history_add(sp_deals *ds, const sp_rec *r, sp_error *e)
 {
 	const char *id = rec_get(r, ds->slot[F_ID]);
 	size_t idlen = rec_len(r, ds->slot[F_ID]), i;
-	struct hdeal *h, **hp;
+	struct hdeal *h;
 	int64_t at;
-	uint64_t seq = ++ds->seq;
-	int stage = -1;
+	int stage = -1, lost = -1, file, cur = -1;
 	sp_deal d;
 
 	if (idlen == 0)
@@ -270,101 +361,59 @@ history_add(sp_deals *ds, const sp_rec *r, sp_error *e)
 		    "id of its deal");
 	if (get_time(ds, r, F_AT, &at, e) < 0)
 		return -1;
-	if (get_stage(ds, r, F_STAGE, &stage, e) < 0)
+	if (get_stage(ds, r, F_STAGE, &stage, e) < 0 ||
+	    get_stage(ds, r, F_LOST_STAGE, &lost, e) < 0)
 		return -1;
 	memset(&d, 0, sizeof(d));
 	if (parse_fields(ds, r, &d, e) < 0)
 		return -1;
-	{
-		int ls = -1;
-		if (get_stage(ds, r, F_LOST_STAGE, &ls, e) < 0)
-			return -1;
-		d.lost_stage = ls;
-	}
+	if ((ds->o.need & SP_NEED_AMOUNT) && rec_has(r, ds->slot[F_CURRENCY]) &&
+	    (cur = intern_currency(ds, rec_get(r, ds->slot[F_CURRENCY]),
+	    rec_len(r, ds->slot[F_CURRENCY]), e)) < 0)
+		return -1;
 	if (ds->o.has_as_of && at > ds->o.as_of)
 		return 0;	/* not yet true at --as-of */
-	if (ds->byid == NULL &&
-	    (ds->byid = groups_new(sizeof(struct hdeal *), NULL)) == NULL)
-		goto nomem;
-	if ((hp = groups_get(ds->byid, id, idlen)) == NULL)
-		goto nomem;
-	if ((h = *hp) == NULL) {
-		if ((h = calloc(1, sizeof(*h))) == NULL)
-			goto nomem;
-		*hp = h;
-		if (ds->n == ds->cap) {
-			size_t cap = ds->cap ? ds->cap * 2 : 256;
-			struct hdeal **o = realloc(ds->order,
-			    cap * sizeof(*o));
-			if (o == NULL)
-				goto nomem;
-			ds->order = o;
-			ds->cap = cap;
-		}
-		ds->order[ds->n++] = h;
-		if ((h->id = strndup(id, idlen)) == NULL)
-			goto nomem;
-		if (ds->o.ngroup > 0 &&
-		    ((h->gval = calloc(ds->o.ngroup, sizeof(*h->gval))) ==
-		    NULL || (h->gat = calloc(ds->o.ngroup,
-		    sizeof(*h->gat))) == NULL))
-			goto nomem;
-		h->first_at = at;
-	}
+	if ((h = hdeal_get(ds, id, idlen, at)) == NULL ||
+	    (file = intern_file(ds, r->file)) < 0)
+		return err_set(e, NULL, "out of memory");
 	if (at < h->first_at)
 		h->first_at = at;
-	if ((h->file = intern_file(ds, r->file)) == NULL)
-		goto nomem;
+	h->file = (uint32_t)file;
 	h->line = r->line;
 	if (stage >= 0) {
 		if (h->nv == h->cap) {
-			size_t cap = h->cap ? h->cap * 2 : 4;
-			struct hvisit *v = realloc(h->v, cap * sizeof(*v));
+			int64_t *v = realloc(h->v, 2 * h->cap * sizeof(*v));
 			if (v == NULL)
-				goto nomem;
+				return err_set(e, NULL, "out of memory");
 			h->v = v;
-			h->cap = cap;
+			h->cap *= 2;
 		}
-		h->v[h->nv].at = at;
-		h->v[h->nv].seq = seq;
-		h->v[h->nv].stage = stage;
-		h->nv++;
+		h->v[h->nv++] = at * MAX_STAGES + stage;
 	}
 	if (d.has_amount)
-		latest_set(&h->amount, at, seq, d.amount);
+		keep(ds, h, L_AMOUNT, at, d.amount);
+	if (cur >= 0)
+		keep(ds, h, L_CURRENCY, at, cur);
 	if (d.has_prob)
-		latest_set(&h->prob, at, seq, d.prob_bp);
+		keep(ds, h, L_PROB, at, d.prob_bp);
 	if (d.has_created)
-		latest_set(&h->created, at, seq, d.created_at);
+		keep(ds, h, L_CREATED, at, d.created_at);
 	if (d.has_closed)
-		latest_set(&h->closed, at, seq, d.closed_at);
+		keep(ds, h, L_CLOSED, at, d.closed_at);
 	if (d.has_close_date)
-		latest_set(&h->close_date, at, seq, d.close_date);
-	if (d.lost_stage >= 0)
-		latest_set(&h->lost_stage, at, seq, d.lost_stage);
-	if (rec_has(r, ds->slot[F_CURRENCY]) &&
-	    rec_len(r, ds->slot[F_CURRENCY]) < sizeof(h->currency)) {
-		struct latest before = h->currency_at;
-		latest_set(&h->currency_at, at, seq, 0);
-		if (h->currency_at.seq != before.seq || !before.has)
-			memcpy(h->currency, rec_get(r, ds->slot[F_CURRENCY]),
-			    rec_len(r, ds->slot[F_CURRENCY]) + 1);
-	}
+		keep(ds, h, L_CLOSE_DATE, at, d.close_date);
+	if (lost >= 0)
+		keep(ds, h, L_LOST_STAGE, at, lost);
 	for (i = 0; i < ds->o.ngroup; i++) {
 		int s = ds->o.group_slots[i];
-		struct latest before = h->gat[i];
-		if (!rec_has(r, s))
+		if (!rec_has(r, s) || (h->g[i].v != NULL && at < h->g[i].at))
 			continue;
-		latest_set(&h->gat[i], at, seq, 0);
-		if (h->gat[i].seq != before.seq || !before.has) {
-			free(h->gval[i]);
-			if ((h->gval[i] = strdup(rec_get(r, s))) == NULL)
-				goto nomem;
-		}
+		free(h->g[i].v);
+		if ((h->g[i].v = strdup(rec_get(r, s))) == NULL)
+			return err_set(e, NULL, "out of memory");
+		h->g[i].at = at;
 	}
 	return 0;
-nomem:
-	return err_set(e, NULL, "out of memory");
 }
 
 int
@@ -387,14 +436,82 @@ deals_add(sp_deals *ds, const sp_rec *r, sp_error *e)
 	return hist ? history_add(ds, r, e) : snapshot_add(ds, r, e);
 }
 
-static int
-cmp_visit(const void *a, const void *b)
+static int64_t
+visit_at(int64_t v)
 {
-	const struct hvisit *x = a, *y = b;
+	int64_t q = v / MAX_STAGES;
+
+	return q - (v % MAX_STAGES < 0);	/* floor division */
+}
+
+static int
+visit_stage(int64_t v)
+{
+	return (int)(v - visit_at(v) * MAX_STAGES);
+}
+
+struct tagged {
+	int64_t at;
+	size_t i;
+	int64_t v;
+};
+
+static int
+cmp_tagged(const void *a, const void *b)
+{
+	const struct tagged *x = a, *y = b;
 
 	if (x->at != y->at)
 		return x->at < y->at ? -1 : 1;
-	return (x->seq > y->seq) - (x->seq < y->seq);
+	return (x->i > y->i) - (x->i < y->i);
+}
+
+/* Sort visits by `at`, keeping input order among equal times. */
+static int
+sort_visits(int64_t *v, size_t n)
+{
+	size_t i, j;
+	struct tagged *t;
+
+	for (i = 1; i < n && visit_at(v[i - 1]) <= visit_at(v[i]); i++)
+		;
+	if (i >= n)
+		return 0;	/* the common case: already in order */
+	if (n <= 32) {
+		for (i = 1; i < n; i++) {
+			int64_t x = v[i];
+			for (j = i; j > 0 && visit_at(v[j - 1]) > visit_at(x); j--)
+				v[j] = v[j - 1];
+			v[j] = x;
+		}
+		return 0;
+	}
+	if ((t = malloc(n * sizeof(*t))) == NULL)
+		return -1;
+	for (i = 0; i < n; i++) {
+		t[i].at = visit_at(v[i]);
+		t[i].i = i;
+		t[i].v = v[i];
+	}
+	qsort(t, n, sizeof(*t), cmp_tagged);
+	for (i = 0; i < n; i++)
+		v[i] = t[i].v;
+	free(t);
+	return 0;
+}
+
+/* The kept value of field l, or 0 (and *has 0). */
+static int64_t
+kept(const sp_deals *ds, const struct hdeal *h, int l, int *has)
+{
+	const struct latest *f;
+
+	if (ds->lix[l] < 0 || (f = &h->f[ds->lix[l]])->at == INT64_MIN) {
+		*has = 0;
+		return 0;
+	}
+	*has = 1;
+	return f->v;
 }
 
 static int
@@ -403,18 +520,21 @@ fold_one(sp_deals *ds, struct hdeal *h, sp_visit **path, size_t *pathcap,
 {
 	sp_deal d;
 	size_t i, n = 0, kl = 0;
+	int has, st;
+	int64_t v;
 
 	memset(&d, 0, sizeof(d));
 	err_clear(e);
-	err_where(e, h->file, h->line);
-	d.id = h->id;
-	d.file = h->file;
+	d.id = groups_key(ds->byid, h, NULL);
+	d.file = ds->files[h->file];
 	d.line = h->line;
+	err_where(e, d.file, d.line);
 	d.lost_stage = d.max_stage = -1;
 	if (h->nv == 0)
 		return err_set(e, "stage", "deal '%.100s' has no stage in its "
-		    "history", h->id);
-	qsort(h->v, h->nv, sizeof(*h->v), cmp_visit);
+		    "history", d.id);
+	if (sort_visits(h->v, h->nv) < 0)
+		return err_set(e, NULL, "out of memory");
 	if (*pathcap < h->nv) {
 		sp_visit *p = realloc(*path, h->nv * sizeof(*p));
 		if (p == NULL)
@@ -423,35 +543,40 @@ fold_one(sp_deals *ds, struct hdeal *h, sp_visit **path, size_t *pathcap,
 		*pathcap = h->nv;
 	}
 	for (i = 0; i < h->nv; i++) {
-		if (n > 0 && (*path)[n - 1].stage == h->v[i].stage)
+		st = visit_stage(h->v[i]);
+		if (n > 0 && (*path)[n - 1].stage == st)
 			continue;
-		(*path)[n].at = h->v[i].at;
-		(*path)[n].stage = h->v[i].stage;
+		(*path)[n].at = visit_at(h->v[i]);
+		(*path)[n].stage = st;
 		n++;
-		if (ds->st->v[h->v[i].stage].kind == SP_OPEN &&
-		    h->v[i].stage > d.max_stage)
-			d.max_stage = h->v[i].stage;
+		if (ds->st->v[st].kind == SP_OPEN && st > d.max_stage)
+			d.max_stage = st;
 	}
 	d.path = *path;
 	d.npath = n;
 	d.stage = (*path)[n - 1].stage;
 	d.kind = ds->st->v[d.stage].kind;
-	d.has_amount = h->amount.has;
-	d.amount = h->amount.v;
-	d.currency = h->currency;
-	d.has_prob = h->prob.has;
-	d.prob_bp = (int)h->prob.v;
+	d.amount = kept(ds, h, L_AMOUNT, &d.has_amount);
+	v = kept(ds, h, L_CURRENCY, &has);
+	d.currency = has ? ds->cur[v] : "";
+	d.prob_bp = (int)kept(ds, h, L_PROB, &d.has_prob);
+	d.created_at = kept(ds, h, L_CREATED, &has);
+	if (!has)
+		d.created_at = h->first_at;
 	d.has_created = 1;
-	d.created_at = h->created.has ? h->created.v : h->first_at;
-	d.has_close_date = h->close_date.has;
-	d.close_date = h->close_date.v;
+	d.close_date = kept(ds, h, L_CLOSE_DATE, &d.has_close_date);
 	if (d.kind != SP_OPEN) {
+		/* closed_at counts only if set since the deal last closed */
 		d.has_closed = 1;
-		d.closed_at = h->closed.has ? h->closed.v : (*path)[n - 1].at;
+		d.closed_at = (*path)[n - 1].at;
+		if (ds->lix[L_CLOSED] >= 0 &&
+		    h->f[ds->lix[L_CLOSED]].at >= (*path)[n - 1].at)
+			d.closed_at = h->f[ds->lix[L_CLOSED]].v;
 	}
 	if (d.kind == SP_LOST) {
-		if (h->lost_stage.has)
-			d.lost_stage = (int)h->lost_stage.v;
+		v = kept(ds, h, L_LOST_STAGE, &has);
+		if (has)
+			d.lost_stage = (int)v;
 		else
 			for (i = n; i-- > 0;)
 				if (ds->st->v[(*path)[i].stage].kind ==
@@ -462,19 +587,19 @@ fold_one(sp_deals *ds, struct hdeal *h, sp_visit **path, size_t *pathcap,
 	}
 	/* the group key from the latest value of each group field */
 	for (i = 0; i < ds->o.ngroup; i++) {
-		const char *v = h->gval[i] ? h->gval[i] : "";
-		size_t l = strlen(v);
-		char *b;
+		const char *g = h->g[i].v ? h->g[i].v : "";
+		size_t l = strlen(g);
 		if (kl + l + 2 > ds->keycap) {
 			size_t cap = (kl + l + 2) * 2;
-			if ((b = realloc(ds->keybuf, cap)) == NULL)
+			char *b = realloc(ds->keybuf, cap);
+			if (b == NULL)
 				return err_set(e, NULL, "out of memory");
 			ds->keybuf = b;
 			ds->keycap = cap;
 		}
 		if (i > 0)
 			ds->keybuf[kl++] = SP_KEY_SEP;
-		memcpy(ds->keybuf + kl, v, l);
+		memcpy(ds->keybuf + kl, g, l);
 		kl += l;
 	}
 	if (ds->keybuf == NULL && (ds->keybuf = malloc(ds->keycap = 64)) ==

@@ -23,13 +23,17 @@ int
 err_set(sp_error *e, const char *field, const char *fmt, ...)
 {
 	va_list ap;
+	char msg[sizeof(e->msg)], f[sizeof(e->field)];
 
 	if (e == NULL)
 		return -1;
-	snprintf(e->field, sizeof(e->field), "%s", field ? field : "");
+	/* via copies, so that err_set(e, f, "%s", e->msg) is allowed */
+	snprintf(f, sizeof(f), "%s", field ? field : "");
 	va_start(ap, fmt);
-	vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	memcpy(e->field, f, sizeof(f));
+	memcpy(e->msg, msg, sizeof(msg));
 	return -1;
 }
 

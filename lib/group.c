@@ -141,6 +141,17 @@ groups_get(sp_groups *g, const char *key, size_t keylen)
 	return state_of(g, e);
 }
 
+const char *
+groups_key(const sp_groups *g, const void *state, size_t *len)
+{
+	const struct entry *e = (const void *)((const char *)state -
+	    g->state_off);
+
+	if (len != NULL)
+		*len = e->keylen;
+	return e->key;
+}
+
 size_t
 groups_count(const sp_groups *g)
 {

@@ -205,6 +205,41 @@ width(const char *s)
 	return n;
 }
 
+/*
+ * A ratio's text ("0.631501") as a percentage with two decimals
+ * ("63.15%"), rounded half away from zero in decimal, not in binary.
+ */
+static const char *
+percent(const char *v, char *buf, size_t size)
+{
+	const char *p = v;
+	int neg = 0, dec = 0, seen = 0;
+	unsigned long long micro = 0, h;
+
+	if (*p == '-' || *p == '+')
+		neg = *p++ == '-';
+	for (; *p != '\0'; p++) {
+		if (*p == '.' && dec == 0) {
+			dec = 1;
+			continue;
+		}
+		if (*p < '0' || *p > '9' || micro > 1000000000000ULL)
+			return v;	/* not a plain decimal: show as is */
+		if (dec > 0 && dec++ > 6)
+			continue;	/* beyond six decimals: ignored */
+		micro = micro * 10 + (unsigned long long)(*p - '0');
+		seen = 1;
+	}
+	if (!seen)
+		return v;
+	for (dec = dec ? dec - 1 : 0; dec < 6; dec++)
+		micro *= 10;
+	h = (micro + 50) / 100;	/* hundredths of a percent */
+	snprintf(buf, size, "%s%llu.%02llu%%", neg && h ? "-" : "", h / 100,
+	    h % 100);
+	return buf;
+}
+
 /* The text a table or md cell shows. */
 static char *
 cell_text(const struct col *c, const char *v)
@@ -213,11 +248,8 @@ cell_text(const struct col *c, const char *v)
 
 	if (v == NULL || v[0] == '\0')
 		return strdup("");
-	if (c->type == SP_COL_RATIO) {
-		double x = strtod(v, NULL) * 100.0;
-		snprintf(buf, sizeof(buf), "%.2f%%", x);
-		return strdup(buf);
-	}
+	if (c->type == SP_COL_RATIO)
+		return strdup(percent(v, buf, sizeof(buf)));
 	return strdup(v);
 }
 

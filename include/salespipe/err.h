@@ -23,7 +23,7 @@ void err_clear(sp_error *e);
 
 /*
  * Set the field (may be NULL) and the printf-style message; keeps file and
- * line.  Accepts e == NULL (then does nothing).  Always returns -1 so that
+ * line.  The arguments may point into e itself.  Accepts e == NULL (then does nothing).  Always returns -1 so that
  * library code can write `return err_set(e, ...)`.
  */
 int err_set(sp_error *e, const char *field, const char *fmt, ...)

@@ -26,6 +26,9 @@ void *groups_get(sp_groups *g, const char *key, size_t keylen);
 /* The state for key, or NULL when absent. */
 void *groups_find(const sp_groups *g, const char *key, size_t keylen);
 
+/* The key of a state that g returned (NUL-terminated, owned by g). */
+const char *groups_key(const sp_groups *g, const void *state, size_t *len);
+
 size_t groups_count(const sp_groups *g);
 
 /*
