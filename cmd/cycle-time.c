@@ -79,13 +79,6 @@ cycle_fini(void *p)
 }
 
 static void
-oom(sp_cli *c)
-{
-	fprintf(stderr, "%s: out of memory\n", c->prog);
-	exit(SP_EXIT_DATA);
-}
-
-static void
 exclude(struct ctx *x, const sp_deal *d, const char *metric,
     const char *reason)
 {
@@ -477,7 +470,7 @@ emit_groups(struct ctx *x, sp_writer *w, const char **v)
 	stat_cols(w);
 	if ((n = groups_sorted(x->groups, &keys, &lens, &states)) ==
 	    (size_t)-1)
-		oom(c);
+		cli_oom(c);
 	for (i = 0; i < n; i++) {
 		struct cycle *t = states[i];
 		const char *key = keys[i];
@@ -589,7 +582,7 @@ open_mode(sp_cli *c, struct ctx *x)
 			cli_usage_error(c, "--start and --end go together");
 		if ((x->start_slot = reader_slot(c->rd, x->start_name)) < 0 ||
 		    (x->end_slot = reader_slot(c->rd, x->end_name)) < 0)
-			oom(c);
+			cli_oom(c);
 	}
 	if (x->mode == M_OPEN && (c->has_period || c->every != SP_EVERY_NONE))
 		cli_usage_error(c, "--open lists the deals open now: "
@@ -601,7 +594,7 @@ open_mode(sp_cli *c, struct ctx *x)
 		x->left = calloc(n, sizeof(*x->left));
 		if ((x->seen = calloc(n, 1)) == NULL || x->latest == NULL ||
 		    x->total == NULL || x->left == NULL)
-			oom(c);
+			cli_oom(c);
 	}
 }
 
@@ -694,10 +687,10 @@ main(int argc, char **argv)
 	x.cli = &c;
 	if ((x.groups = groups_new(sizeof(struct cycle), cycle_init)) == NULL ||
 	    (v = calloc(c.nby + 16, sizeof(*v))) == NULL)
-		oom(&c);
+		cli_oom(&c);
 	cli_deals_opts(&c, &o, need[x.mode], add_deal, &x);
 	if ((ds = deals_new(c.rd, c.stages, &o)) == NULL)
-		oom(&c);
+		cli_oom(&c);
 	cli_run_deals(&c, ds);
 	deals_free(ds);
 	if (!c.explain) {

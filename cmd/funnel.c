@@ -57,20 +57,13 @@ struct ctx {
 };
 
 static void
-oom(sp_cli *c)
-{
-	fprintf(stderr, "%s: out of memory\n", c->prog);
-	exit(SP_EXIT_DATA);
-}
-
-static void
 entry_add(struct ctx *x, int stage, int how, int64_t at)
 {
 	if (x->nent == x->entcap) {
 		size_t cap = x->entcap ? x->entcap * 2 : 16;
 		struct entry *v = realloc(x->ent, cap * sizeof(*v));
 		if (v == NULL)
-			oom(x->cli);
+			cli_oom(x->cli);
 		x->ent = v;
 		x->entcap = cap;
 	}
@@ -295,7 +288,7 @@ emit(struct ctx *x, sp_writer *w)
 			last = s;
 	if ((n = groups_sorted(x->groups, &keys, &lens, &states)) ==
 	    (size_t)-1)
-		oom(c);
+		cli_oom(c);
 	for (i = 0; i < n; i++) {
 		const struct cell *t = states[i];
 		int64_t won = 0;
@@ -385,10 +378,10 @@ main(int argc, char **argv)
 	/* zero-filled cells are initialised ones (money_sum_init is zeros) */
 	if ((x.groups = groups_new(x.st->n * sizeof(struct cell), NULL)) ==
 	    NULL || (x.scratch = calloc(x.st->n, sizeof(struct cell))) == NULL)
-		oom(&c);
+		cli_oom(&c);
 	cli_deals_opts(&c, &o, SP_NEED_AMOUNT | SP_NEED_CREATED, add_deal, &x);
 	if ((ds = deals_new(c.rd, c.stages, &o)) == NULL)
-		oom(&c);
+		cli_oom(&c);
 	cli_run_deals(&c, ds);
 	deals_free(ds);
 	if (!c.explain) {

@@ -134,10 +134,8 @@ emit(sp_cli *c, sp_groups *g, sp_writer *w)
 	writer_col(w, "won_amount", SP_COL_NUM);
 	writer_col(w, "lost_amount", SP_COL_NUM);
 	writer_col(w, "win_rate_value", SP_COL_RATIO);
-	if ((n = groups_sorted(g, &keys, &lens, &states)) == (size_t)-1) {
-		fprintf(stderr, "%s: out of memory\n", c->prog);
-		exit(SP_EXIT_DATA);
-	}
+	if ((n = groups_sorted(g, &keys, &lens, &states)) == (size_t)-1)
+		cli_oom(c);
 	for (i = 0; i < n; i++) {
 		struct tally *t = states[i];
 
@@ -181,10 +179,10 @@ main(int argc, char **argv)
 	cli_open(&c, argc - optind, argv + optind);
 	x.cli = &c;
 	if ((x.groups = groups_new(sizeof(struct tally), tally_init)) == NULL)
-		cli_usage_error(&c, "out of memory");
+		cli_oom(&c);
 	cli_deals_opts(&c, &o, SP_NEED_AMOUNT | SP_NEED_CLOSED, add_deal, &x);
 	if ((ds = deals_new(c.rd, c.stages, &o)) == NULL)
-		cli_usage_error(&c, "out of memory");
+		cli_oom(&c);
 	cli_run_deals(&c, ds);
 	deals_free(ds);
 	if (!c.explain) {

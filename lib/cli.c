@@ -203,8 +203,8 @@ cli_option(sp_cli *c, int opt, const char *arg)
 	}
 }
 
-static void
-oom(sp_cli *c)
+void
+cli_oom(sp_cli *c)
 {
 	fprintf(stderr, "%s: out of memory\n", c->prog);
 	exit(SP_EXIT_DATA);
@@ -253,12 +253,12 @@ cli_open(sp_cli *c, int argc, char **argv)
 	if ((c->rd = reader_open(argv, (size_t)argc, &ro, &e)) == NULL)
 		cli_fail(c, &e);
 	if (c->nby > 0 && (c->by_slots = calloc(c->nby, sizeof(int))) == NULL)
-		oom(c);
+		cli_oom(c);
 	for (i = 0; i < c->nby; i++)
 		if ((c->by_slots[i] = reader_slot(c->rd, c->by[i])) < 0)
-			oom(c);
+			cli_oom(c);
 	if ((c->parts = calloc(c->nby + 1, sizeof(*c->parts))) == NULL)
-		oom(c);
+		cli_oom(c);
 	if (c->rejects_path != NULL) {
 		if ((c->rejects_fp = fopen(c->rejects_path, "w")) == NULL) {
 			fprintf(stderr, "%s: %s: cannot create: %s\n", c->prog,
@@ -271,7 +271,7 @@ cli_open(sp_cli *c, int argc, char **argv)
 		    writer_col(c->rejects_w, "field", SP_COL_STR) < 0 ||
 		    writer_col(c->rejects_w, "reason", SP_COL_STR) < 0 ||
 		    writer_col(c->rejects_w, "record", SP_COL_STR) < 0)
-			oom(c);
+			cli_oom(c);
 	}
 }
 
@@ -346,7 +346,7 @@ cli_run_deals(sp_cli *c, sp_deals *ds)
 	int k;
 
 	if (r == NULL || seen == NULL)
-		oom(c);
+		cli_oom(c);
 	err_clear(&e);
 	while ((k = reader_next(c->rd, r, &e)) != 0) {
 		if (k == -2)
@@ -399,7 +399,7 @@ cli_writer(sp_cli *c)
 	if (fmt == SP_FMT_AUTO)
 		fmt = SP_FMT_CSV;
 	if ((w = writer_new(stdout, fmt)) == NULL)
-		oom(c);
+		cli_oom(c);
 	return w;
 }
 
@@ -410,7 +410,7 @@ cli_group_cols(sp_cli *c, sp_writer *w)
 
 	for (i = 0; i < c->nby; i++)
 		if (writer_col(w, c->by[i], SP_COL_STR) < 0)
-			oom(c);
+			cli_oom(c);
 }
 
 const char **
@@ -418,7 +418,7 @@ cli_group_parts(sp_cli *c, const char *key, size_t keylen, size_t n)
 {
 	if (group_key_split(key, keylen, n, c->parts, &c->partbuf,
 	    &c->partcap) < 0)
-		oom(c);
+		cli_oom(c);
 	return c->parts;
 }
 
@@ -430,7 +430,7 @@ cli_key_with(sp_cli *c, const sp_deal *d, const char *label, size_t *len)
 	if (need > c->keycap) {
 		char *b = realloc(c->keybuf, need * 2);
 		if (b == NULL)
-			oom(c);
+			cli_oom(c);
 		c->keybuf = b;
 		c->keycap = need * 2;
 	}
@@ -454,11 +454,11 @@ explain_open(sp_cli *c)
 	cli_group_cols(c, c->explain_w);
 	if ((c->every != SP_EVERY_NONE || c->has_period) &&
 	    writer_col(c->explain_w, "period", SP_COL_STR) < 0)
-		oom(c);
+		cli_oom(c);
 	for (i = 0; i < 6; i++)
 		if (writer_col(c->explain_w, cols[i], i == 4 ? SP_COL_NUM :
 		    SP_COL_STR) < 0)
-			oom(c);
+			cli_oom(c);
 }
 
 void
@@ -473,7 +473,7 @@ cli_explain(sp_cli *c, const sp_deal *d, const char *period,
 	if (c->explain_w == NULL)
 		explain_open(c);
 	if ((v = calloc(c->nby + 7, sizeof(*v))) == NULL)
-		oom(c);
+		cli_oom(c);
 	parts = cli_group_parts(c, d->key, d->keylen, c->nby);
 	for (i = 0; i < c->nby; i++)
 		v[i] = parts[i];

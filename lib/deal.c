@@ -70,6 +70,9 @@ struct sp_deals {
 	size_t nfiles;
 	char (*cur)[8];		/* currencies seen, for L_CURRENCY */
 	size_t ncur;
+	struct hdeal *last;	/* the previous record's id: exports keep an
+				   id's records together, so this saves most
+				   lookups */
 };
 
 sp_deals *
@@ -316,15 +319,22 @@ hdeal_get(sp_deals *ds, const char *id, size_t idlen, int64_t at)
 {
 	struct hdeal *h;
 	size_t size = sizeof(*h) + (size_t)ds->nl * sizeof(struct latest);
+	const char *k;
+	size_t kl;
 	int i;
 
+	if (ds->last != NULL) {
+		k = groups_key(ds->byid, ds->last, &kl);
+		if (kl == idlen && memcmp(k, id, idlen) == 0)
+			return ds->last;
+	}
 	if (ds->byid == NULL &&
 	    (ds->byid = groups_new(size, NULL)) == NULL)
 		return NULL;
 	if ((h = groups_get(ds->byid, id, idlen)) == NULL)
 		return NULL;
 	if (h->cap > 0)
-		return h;
+		return ds->last = h;
 	if (ds->n == ds->cap) {
 		size_t cap = ds->cap ? ds->cap * 2 : 256;
 		struct hdeal **o = realloc(ds->order, cap * sizeof(*o));
@@ -333,17 +343,18 @@ hdeal_get(sp_deals *ds, const char *id, size_t idlen, int64_t at)
 		ds->order = o;
 		ds->cap = cap;
 	}
-	if ((h->v = malloc(4 * sizeof(*h->v))) == NULL)
+	/* a new id: complete only once everything is allocated */
+	if (h->v == NULL && (h->v = malloc(4 * sizeof(*h->v))) == NULL)
 		return NULL;
-	h->cap = 4;
-	ds->order[ds->n++] = h;
-	if (ds->o.ngroup > 0 &&
+	if (ds->o.ngroup > 0 && h->g == NULL &&
 	    (h->g = calloc(ds->o.ngroup, sizeof(*h->g))) == NULL)
 		return NULL;
 	for (i = 0; i < ds->nl; i++)
 		h->f[i].at = INT64_MIN;
 	h->first_at = at;
-	return h;
+	h->cap = 4;
+	ds->order[ds->n++] = h;
+	return ds->last = h;
 }
 
 static int

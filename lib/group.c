@@ -1,8 +1,9 @@
 /*
  * group: an open-addressing hash table from group key to a program's
- * fixed-size state.  Keys and states live in one allocation per entry;
- * the table holds the hash beside the pointer so probing rarely touches
- * an entry it does not want.
+ * fixed-size state.  Key and state share one entry, carved from large
+ * zeroed blocks (entries are never removed one by one), and the table
+ * holds the hash beside the pointer so probing rarely touches an entry it
+ * does not want.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -20,12 +21,42 @@ struct slot {
 	struct entry *e;
 };
 
+struct block {
+	struct block *next;
+	size_t used, size, pad;	/* 32 bytes: data stays 16-aligned */
+	char data[];
+};
+
+#define BLOCK_SIZE ((size_t)1 << 20)
+
 struct sp_groups {
 	struct slot *slots;
 	size_t cap, n;		/* cap is a power of two */
 	size_t state_size, state_off;
 	void (*init)(void *);
+	struct block *blocks;	/* newest first */
 };
+
+/* n zeroed bytes, 16-aligned, that live as long as g; NULL: memory. */
+static void *
+carve(sp_groups *g, size_t n)
+{
+	struct block *b = g->blocks;
+	void *p;
+
+	n = (n + 15) & ~(size_t)15;
+	if (b == NULL || b->size - b->used < n) {
+		size_t size = n > BLOCK_SIZE ? n : BLOCK_SIZE;
+		if ((b = calloc(1, sizeof(*b) + size)) == NULL)
+			return NULL;
+		b->size = size;
+		b->next = g->blocks;
+		g->blocks = b;
+	}
+	p = b->data + b->used;
+	b->used += n;
+	return p;
+}
 
 /* FNV-1a, then a final mix so that low bits are good for masking. */
 static uint64_t
@@ -127,8 +158,7 @@ groups_get(sp_groups *g, const char *key, size_t keylen)
 			return NULL;
 		s = lookup(g, key, keylen, h);
 	}
-	e = calloc(1, g->state_off + g->state_size + keylen + 1);
-	if (e == NULL)
+	if ((e = carve(g, g->state_off + g->state_size + keylen + 1)) == NULL)
 		return NULL;
 	e->keylen = keylen;
 	e->key = (char *)e + g->state_off + g->state_size;
@@ -204,16 +234,17 @@ groups_sorted(const sp_groups *g, const char ***keys, size_t **keylens,
 void
 groups_free(sp_groups *g, void (*fini)(void *state))
 {
+	struct block *b, *next;
 	size_t i;
 
 	if (g == NULL)
 		return;
-	for (i = 0; i < g->cap; i++) {
-		if (g->slots[i].e == NULL)
-			continue;
-		if (fini != NULL)
+	for (i = 0; fini != NULL && i < g->cap; i++)
+		if (g->slots[i].e != NULL)
 			fini(state_of(g, g->slots[i].e));
-		free(g->slots[i].e);
+	for (b = g->blocks; b != NULL; b = next) {
+		next = b->next;
+		free(b);
 	}
 	free(g->slots);
 	free(g);

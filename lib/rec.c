@@ -357,11 +357,11 @@ input_next(sp_reader *rd, sp_error *e)
 	rd->lineno = 0;
 	rd->have_header = 0;
 	rd->fmt = rd->opts.format;
-	err_where(e, rd->file, 0);
 	if (strcmp(p, "-") == 0)
 		rd->fp = stdin;
 	else if ((rd->fp = fopen(p, "rb")) == NULL) {
 		rd->failed = 1;
+		err_where(e, rd->file, 0);
 		return err_set(e, NULL, "cannot open: %s", strerror(errno));
 	}
 	csv_restart(rd);
@@ -619,6 +619,7 @@ csv_header(sp_reader *rd, sp_error *e)
 		}
 	}
 	rd->have_header = 1;
+	err_clear(e);
 	rc = 0;
 done:
 	free(names);
@@ -632,7 +633,6 @@ csv_fill(sp_reader *rd, sp_rec *r, sp_error *e)
 {
 	size_t i;
 
-	err_where(e, rd->file, rd->rec_line);
 	if (rec_reset(r, rd->nnames) < 0)
 		return err_set(e, NULL, "out of memory");
 	if (rd->nf != rd->ncols)
@@ -895,7 +895,6 @@ json_next(sp_reader *rd, sp_rec *r, sp_error *e)
 	r->raw = rd->raw;
 	r->rawlen = rd->rawlen;
 	rd->rawlen = 0;
-	err_where(e, rd->file, rd->lineno);
 	if (memchr(s, '\0', n) != NULL)
 		return err_set(e, NULL, "contains a NUL byte");
 	root = json_loadb(s, n, JSON_REJECT_DUPLICATES, &je);
@@ -1014,6 +1013,9 @@ reader_next(sp_reader *rd, sp_rec *r, sp_error *e)
 		}
 		if (k == -2)
 			rd->failed = 1;
+		/* a bad record's place is the record's (set only now: cheap) */
+		if (k == -1 && e->file[0] == '\0')
+			err_where(e, r->file, r->line);
 		return k;
 	}
 }

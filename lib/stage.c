@@ -478,8 +478,9 @@ stages_find(sp_stages *st, const char *s, size_t n)
 	}
 	while (n > 0 && isspace((unsigned char)s[n - 1]))
 		n--;
-	if (st->last < st->n && strncasecmp(st->v[st->last].name, s, n) ==
-	    0 && st->v[st->last].name[n] == '\0')
+	/* the last match, byte for byte, is by far the most common case */
+	if (st->last < st->n && strncmp(st->v[st->last].name, s, n) == 0 &&
+	    st->v[st->last].name[n] == '\0')
 		return (int)st->last;
 	for (i = 0; i < st->n; i++)
 		if (strncasecmp(st->v[i].name, s, n) == 0 &&

@@ -134,6 +134,9 @@ void cli_error(const sp_cli *c, const sp_error *e);
 __attribute__((format(printf, 2, 3)))
 void cli_warn(const sp_cli *c, const char *fmt, ...);
 
+/* Print "prog: out of memory" and exit 1. */
+__attribute__((noreturn)) void cli_oom(sp_cli *c);
+
 /* Print e and exit 1. */
 __attribute__((noreturn)) void cli_fail(sp_cli *c, const sp_error *e);
 
