@@ -888,13 +888,11 @@ json_next(sp_reader *rd, sp_rec *r, sp_error *e)
 		if (i < n)
 			break;
 	}
-	if (raw_add(rd, s, n) < 0)
-		return err_set(e, NULL, "out of memory"), -2;
+	/* s stays valid until the next line is read: no copy needed */
 	r->file = rd->file;
 	r->line = rd->lineno;
-	r->raw = rd->raw;
-	r->rawlen = rd->rawlen;
-	rd->rawlen = 0;
+	r->raw = s;
+	r->rawlen = n;
 	if (memchr(s, '\0', n) != NULL)
 		return err_set(e, NULL, "contains a NUL byte");
 	root = json_loadb(s, n, JSON_REJECT_DUPLICATES, &je);

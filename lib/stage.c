@@ -483,11 +483,13 @@ stages_find(sp_stages *st, const char *s, size_t n)
 	    st->v[st->last].name[n] == '\0')
 		return (int)st->last;
 	for (i = 0; i < st->n; i++)
+		if (strncmp(st->v[i].name, s, n) == 0 &&
+		    st->v[i].name[n] == '\0')
+			return (int)(st->last = i);
+	for (i = 0; i < st->n; i++)
 		if (strncasecmp(st->v[i].name, s, n) == 0 &&
-		    st->v[i].name[n] == '\0') {
-			st->last = i;
-			return (int)i;
-		}
+		    st->v[i].name[n] == '\0')
+			return (int)(st->last = i);
 	return -1;
 }
 
