@@ -639,8 +639,6 @@ main(int argc, char **argv)
 	};
 	const char *flag = NULL, **v;
 	sp_cli c;
-	sp_deals_opts o;
-	sp_deals *ds;
 	struct ctx x;
 	sp_writer *w = NULL;
 	size_t i;
@@ -688,11 +686,7 @@ main(int argc, char **argv)
 	if ((x.groups = groups_new(sizeof(struct cycle), cycle_init)) == NULL ||
 	    (v = calloc(c.nby + 16, sizeof(*v))) == NULL)
 		cli_oom(&c);
-	cli_deals_opts(&c, &o, need[x.mode], add_deal, &x);
-	if ((ds = deals_new(c.rd, c.stages, &o)) == NULL)
-		cli_oom(&c);
-	cli_run_deals(&c, ds);
-	deals_free(ds);
+	cli_deals(&c, need[x.mode], add_deal, &x);
 	if (!c.explain) {
 		w = cli_writer(&c);
 		if (x.mode == M_OPEN)

@@ -341,8 +341,6 @@ main(int argc, char **argv)
 	    { "cohort", required_argument, NULL, OPT_COHORT },
 	    { NULL, 0, NULL, 0 } };
 	sp_cli c;
-	sp_deals_opts o;
-	sp_deals *ds;
 	struct ctx x;
 	sp_writer *w = NULL;
 	int ch;
@@ -379,11 +377,7 @@ main(int argc, char **argv)
 	if ((x.groups = groups_new(x.st->n * sizeof(struct cell), NULL)) ==
 	    NULL || (x.scratch = calloc(x.st->n, sizeof(struct cell))) == NULL)
 		cli_oom(&c);
-	cli_deals_opts(&c, &o, SP_NEED_AMOUNT | SP_NEED_CREATED, add_deal, &x);
-	if ((ds = deals_new(c.rd, c.stages, &o)) == NULL)
-		cli_oom(&c);
-	cli_run_deals(&c, ds);
-	deals_free(ds);
+	cli_deals(&c, SP_NEED_AMOUNT | SP_NEED_CREATED, add_deal, &x);
 	if (!c.explain) {
 		w = cli_writer(&c);
 		emit(&x, w);

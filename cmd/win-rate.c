@@ -164,8 +164,6 @@ main(int argc, char **argv)
 	static const struct option longopts[] = { CLI_LONGOPTS,
 	    { NULL, 0, NULL, 0 } };
 	sp_cli c;
-	sp_deals_opts o;
-	sp_deals *ds;
 	struct ctx x;
 	sp_writer *w = NULL;
 	int ch;
@@ -180,11 +178,7 @@ main(int argc, char **argv)
 	x.cli = &c;
 	if ((x.groups = groups_new(sizeof(struct tally), tally_init)) == NULL)
 		cli_oom(&c);
-	cli_deals_opts(&c, &o, SP_NEED_AMOUNT | SP_NEED_CLOSED, add_deal, &x);
-	if ((ds = deals_new(c.rd, c.stages, &o)) == NULL)
-		cli_oom(&c);
-	cli_run_deals(&c, ds);
-	deals_free(ds);
+	cli_deals(&c, SP_NEED_AMOUNT | SP_NEED_CLOSED, add_deal, &x);
 	if (!c.explain) {
 		w = cli_writer(&c);
 		emit(&c, x.groups, w);

@@ -387,6 +387,19 @@ cli_deals_opts(sp_cli *c, sp_deals_opts *o, int need, sp_deal_fn fn,
 	o->ctx = ctx;
 }
 
+void
+cli_deals(sp_cli *c, int need, sp_deal_fn fn, void *ctx)
+{
+	sp_deals_opts o;
+	sp_deals *ds;
+
+	cli_deals_opts(c, &o, need, fn, ctx);
+	if ((ds = deals_new(c->rd, c->stages, &o)) == NULL)
+		cli_oom(c);
+	cli_run_deals(c, ds);
+	deals_free(ds);
+}
+
 sp_writer *
 cli_writer(sp_cli *c)
 {

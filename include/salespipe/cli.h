@@ -153,6 +153,14 @@ void cli_bad(sp_cli *c, const sp_error *e, const sp_rec *r);
  */
 void cli_run_deals(sp_cli *c, sp_deals *ds);
 
+/*
+ * The whole read loop of a deals program: every deal of the inputs (need:
+ * SP_NEED_*) goes to fn(ctx, deal), bad records are handled by the
+ * --max-bad policy, histories are folded at the end.  Exits on fatal
+ * errors.
+ */
+void cli_deals(sp_cli *c, int need, sp_deal_fn fn, void *ctx);
+
 /* Options for deals_new from the common options (groups, date format,
  * --as-of). */
 void cli_deals_opts(sp_cli *c, sp_deals_opts *o, int need, sp_deal_fn fn,
