@@ -23,6 +23,13 @@ ifeq ($(SAN),1)
 CFLAGS = -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 LDFLAGS += -fsanitize=address,undefined
 endif
+# libFuzzer build (clang): make B=build/fuzz SAN=fuzz CC=clang fuzzers
+ifeq ($(SAN),fuzz)
+CFLAGS = -O1 -g -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+LDFLAGS += -fsanitize=address,undefined
+endif
+FUZZ_SECONDS ?= 60
+FUZZ_JOBS ?= 2
 ALL_CFLAGS = -std=c11 -Wall -Wextra -Werror -D_GNU_SOURCE -Iinclude \
 	-DSALESPIPE_VERSION='"$(VERSION)"' $(CFLAGS)
 LIBS = -lcsv -ljansson -lm
@@ -30,12 +37,15 @@ LIBS = -lcsv -ljansson -lm
 LIB_SRC = $(wildcard lib/*.c)
 CMD_SRC = $(wildcard cmd/*.c)
 UNIT_SRC = $(wildcard tests/unit/test_*.c)
+FUZZ_SRC = $(wildcard tests/fuzz/fuzz_*.c)
 HDRS = $(wildcard include/salespipe/*.h)
 
 LIB_OBJ = $(patsubst lib/%.c,$(B)/obj/lib/%.o,$(LIB_SRC))
 LIBA = $(B)/lib/libsalespipe.a
 PROGS = $(patsubst cmd/%.c,$(B)/bin/%,$(CMD_SRC))
 UNITS = $(patsubst tests/unit/%.c,$(B)/obj/tests/%,$(UNIT_SRC))
+REPLAYS = $(patsubst tests/fuzz/%.c,$(B)/obj/replay/%,$(FUZZ_SRC))
+FUZZERS = $(patsubst tests/fuzz/%.c,$(B)/obj/fuzz/%,$(FUZZ_SRC))
 MANS = $(wildcard man/*.1 man/*.5 man/*.7)
 
 all: $(LIBA) $(PROGS)
@@ -61,7 +71,26 @@ $(B)/obj/tests/%: tests/unit/%.c $(LIBA) $(HDRS)
 	@echo "LD $@"
 	@$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(LIBA) $(LIBS) -lcmocka
 
-units: $(UNITS)
+# fuzz targets: with a replay main for make check (any compiler), and
+# with libFuzzer for make fuzz (clang)
+$(B)/obj/replay/%: tests/fuzz/%.c tests/fuzz/replay.c tests/fuzz/fuzz.h $(LIBA) $(HDRS)
+	@mkdir -p $(dir $@)
+	@echo "LD $@"
+	@$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< tests/fuzz/replay.c $(LIBA) $(LIBS)
+
+$(B)/obj/fuzz/%: tests/fuzz/%.c tests/fuzz/fuzz.h $(LIBA) $(HDRS)
+	@mkdir -p $(dir $@)
+	@echo "LD $@"
+	@$(CC) $(ALL_CFLAGS) -fsanitize=fuzzer -o $@ $< $(LIBA) $(LIBS)
+
+units: $(UNITS) $(REPLAYS)
+
+fuzzers: $(LIBA) $(FUZZERS)
+
+# make fuzz [FUZZ_SECONDS=60] [FUZZ_JOBS=2] [FUZZ_TARGETS="csv jsonl"]
+fuzz:
+	@$(MAKE) --no-print-directory B=build/fuzz SAN=fuzz CC=clang fuzzers
+	@sh tests/fuzz/run.sh build/fuzz $(FUZZ_SECONDS) $(FUZZ_JOBS) $(FUZZ_TARGETS)
 
 deps:
 	@sh scripts/deps.sh
@@ -105,5 +134,5 @@ uninstall:
 clean:
 	rm -rf obj bin lib/libsalespipe.a build
 
-.PHONY: all units deps test check demo bench install uninstall clean
+.PHONY: all units fuzzers fuzz deps test check demo bench install uninstall clean
 .SECONDARY:

@@ -246,6 +246,7 @@ cli_open(sp_cli *c, int argc, char **argv)
 		cli_error(c, &e);
 		cli_usage(c);
 	}
+	memset(&ro, 0, sizeof(ro));
 	ro.format = c->in_fmt;
 	ro.map = c->map;
 	c->inputs = argv;

@@ -28,6 +28,8 @@ struct sp_reader {
 	size_t nnames, namecap;
 	sp_groups *slot_of;	/* name -> int (slot + 1) */
 
+	FILE *memfp;		/* reader_open_mem: the first input */
+
 	/* the current input */
 	FILE *fp;
 	const char *file;	/* display name */
@@ -38,7 +40,7 @@ struct sp_reader {
 	int eof, failed;
 	long lineno;		/* lines consumed so far */
 	char *buf;
-	size_t pos, len;
+	size_t pos, len, bufsize;
 	char *line;		/* a line that crossed the buffer end */
 	size_t linecap;
 
@@ -233,6 +235,7 @@ reader_open(char *const *paths, size_t n, const sp_read_opts *o,
 		paths = dash;
 		n = 1;
 	}
+	rd->bufsize = rd->opts.bufsize > 0 ? rd->opts.bufsize : BUFSIZE;
 	if ((rd->paths = calloc(n, sizeof(*rd->paths))) == NULL)
 		goto nomem;
 	rd->npaths = n;
@@ -240,7 +243,7 @@ reader_open(char *const *paths, size_t n, const sp_read_opts *o,
 		if ((rd->paths[i] = strdup(paths[i])) == NULL)
 			goto nomem;
 	if ((rd->slot_of = groups_new(sizeof(int), NULL)) == NULL ||
-	    (rd->buf = malloc(BUFSIZE)) == NULL)
+	    (rd->buf = malloc(rd->bufsize)) == NULL)
 		goto nomem;
 	return rd;
 nomem:
@@ -266,6 +269,8 @@ input_close(sp_reader *rd)
 
 	if (rd->fp != NULL && rd->fp != stdin)
 		fclose(rd->fp);
+	if (rd->fp == rd->memfp)
+		rd->memfp = NULL;
 	rd->fp = NULL;
 	if (rd->csv_live)
 		csv_free(&rd->csv);
@@ -282,6 +287,26 @@ input_close(sp_reader *rd)
 	json_forget_keys(rd);
 }
 
+sp_reader *
+reader_open_mem(const void *buf, size_t n, const char *name,
+    const sp_read_opts *o, sp_error *e)
+{
+	char *const paths[] = { (char *)name };
+	sp_reader *rd = reader_open(paths, 1, o, e);
+
+	if (rd == NULL)
+		return NULL;
+	/* fmemopen wants at least one byte */
+	rd->memfp = n > 0 ? fmemopen((void *)buf, n, "rb") :
+	    fopen("/dev/null", "rb");
+	if (rd->memfp == NULL) {
+		reader_close(rd);
+		err_set(e, NULL, "out of memory");
+		return NULL;
+	}
+	return rd;
+}
+
 void
 reader_close(sp_reader *rd)
 {
@@ -290,6 +315,8 @@ reader_close(sp_reader *rd)
 	if (rd == NULL)
 		return;
 	input_close(rd);
+	if (rd->memfp != NULL)
+		fclose(rd->memfp);
 	for (i = 0; i < rd->npaths; i++)
 		free(rd->paths[i]);
 	free(rd->paths);
@@ -357,7 +384,9 @@ input_next(sp_reader *rd, sp_error *e)
 	rd->lineno = 0;
 	rd->have_header = 0;
 	rd->fmt = rd->opts.format;
-	if (strcmp(p, "-") == 0)
+	if (rd->memfp != NULL)
+		rd->fp = rd->memfp;
+	else if (strcmp(p, "-") == 0)
 		rd->fp = stdin;
 	else if ((rd->fp = fopen(p, "rb")) == NULL) {
 		rd->failed = 1;
@@ -379,7 +408,7 @@ fill(sp_reader *rd, sp_error *e)
 		rd->len -= rd->pos;
 		rd->pos = 0;
 	}
-	n = fread(rd->buf + rd->len, 1, BUFSIZE - rd->len, rd->fp);
+	n = fread(rd->buf + rd->len, 1, rd->bufsize - rd->len, rd->fp);
 	rd->len += n;
 	if (n == 0) {
 		if (ferror(rd->fp)) {

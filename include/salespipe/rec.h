@@ -73,6 +73,7 @@ typedef struct sp_reader sp_reader;
 typedef struct sp_read_opts {
 	int format;		/* SP_FMT_AUTO, SP_FMT_CSV or SP_FMT_JSONL */
 	const sp_map *map;	/* may be NULL */
+	size_t bufsize;		/* read size; 0: 1 MiB (tests use tiny ones) */
 } sp_read_opts;
 
 /*
@@ -83,6 +84,14 @@ typedef struct sp_read_opts {
  */
 sp_reader *reader_open(char *const *paths, size_t n, const sp_read_opts *o,
     sp_error *e);
+
+/*
+ * A reader over the n bytes at buf (borrowed: they must outlive the
+ * reader), named `name` in messages; for tests and fuzzing.  NULL (e set)
+ * when out of memory.
+ */
+sp_reader *reader_open_mem(const void *buf, size_t n, const char *name,
+    const sp_read_opts *o, sp_error *e);
 
 /*
  * The slot of field `name` (a canonical name after --map), creating it if
