@@ -2,8 +2,10 @@
 #
 #   make            build lib/libsalespipe.a and bin/*
 #   make check      install missing build packages, build, run every test
-#                   (unit, end-to-end, man examples, mandoc lint), then the
-#                   whole suite again under ASan+UBSan
+#                   (unit, fuzz corpus replay, end-to-end, man examples,
+#                   mandoc lint, usage vs SYNOPSIS), then the whole suite
+#                   again under valgrind memcheck and under ASan+UBSan
+#   make fuzz       libFuzzer on every parser (FUZZ_SECONDS, FUZZ_JOBS)
 #   make demo       install missing packages, build, run the demo pipeline
 #   make install    PREFIX=/usr/local DESTDIR=
 #   make bench      the benchmark (bench/run.sh)
@@ -102,6 +104,8 @@ test: all units
 check: deps
 	@$(MAKE) --no-print-directory all units
 	@$(MAKE) --no-print-directory test
+	@echo "== the same suite under valgrind memcheck"
+	@VALGRIND=1 sh tests/run.sh .
 	@echo "== the same suite under AddressSanitizer + UndefinedBehaviorSanitizer"
 	@$(MAKE) --no-print-directory B=build/san SAN=1 all units
 	@$(MAKE) --no-print-directory B=build/san SAN=1 test

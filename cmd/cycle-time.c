@@ -646,7 +646,7 @@ main(int argc, char **argv)
 
 	memset(&x, 0, sizeof(x));
 	x.mode = M_WON;
-	cli_init(&c, argv[0], usage, SP_STAGES_DEALS);
+	cli_init(&c, argv, usage, SP_STAGES_DEALS);
 	while ((ch = getopt_long(argc, argv, CLI_SHORTOPTS, longopts,
 	    NULL)) != -1) {
 		switch (ch) {

@@ -482,7 +482,7 @@ main(int argc, char **argv)
 	int opt, fmt = SP_FMT_CSV, status = SP_EXIT_OK;
 	deal d;
 
-	cli_init(&c, argv[0], usage, SP_STAGES_DEALS);
+	cli_init(&c, argv, usage, SP_STAGES_DEALS);
 	start = days_from_civil(2025, 1, 1) * DAY;
 	end = days_from_civil(2026, 10, 1) * DAY;
 	while ((opt = getopt_long(argc, argv, "n:s:o:hV", longopts, NULL)) !=

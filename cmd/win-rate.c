@@ -168,7 +168,7 @@ main(int argc, char **argv)
 	sp_writer *w = NULL;
 	int ch;
 
-	cli_init(&c, argv[0], usage, SP_STAGES_DEALS);
+	cli_init(&c, argv, usage, SP_STAGES_DEALS);
 	while ((ch = getopt_long(argc, argv, CLI_SHORTOPTS, longopts,
 	    NULL)) != -1) {
 		if (!cli_option(&c, ch, optarg))

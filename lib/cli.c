@@ -17,12 +17,13 @@
 #include "salespipe/group.h"
 
 void
-cli_init(sp_cli *c, const char *argv0, const char *usage, int stage_list)
+cli_init(sp_cli *c, char **argv, const char *usage, int stage_list)
 {
-	const char *slash = strrchr(argv0, '/');
+	const char *slash = strrchr(argv[0], '/');
 
 	memset(c, 0, sizeof(*c));
-	c->prog = slash ? slash + 1 : argv0;
+	c->prog = slash ? slash + 1 : argv[0];
+	argv[0] = (char *)c->prog;
 	c->usage = usage;
 	c->stage_list = stage_list;
 	c->fiscal_start = 1;

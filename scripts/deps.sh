@@ -1,7 +1,7 @@
 #!/bin/sh
 # Install the Debian packages the build and the tests need, if missing.
 # Uses sudo when not root.  Says what it installs.
-pkgs="gcc make libc6-dev pkg-config libcsv-dev libjansson-dev libcmocka-dev mandoc jq"
+pkgs="gcc make libc6-dev pkg-config libcsv-dev libjansson-dev libcmocka-dev mandoc jq valgrind"
 missing=
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||

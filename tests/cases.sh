@@ -10,6 +10,8 @@
 # TZ=UTC, SALESPIPE_NOW=2026-11-26T00:00:00Z, $DATA (../shared/datasets),
 # $EXAMPLES (examples/), $T (a fresh temporary directory).
 # Also runs every man page EXAMPLES line (tests/examples.sh).
+# With VALGRIND=1 every program runs under valgrind memcheck (any error or
+# definite leak makes it exit 99 and print, so the case fails).
 # Prints failures with diffs and a last line "cases: PASS FAIL SKIP".
 B=${1:-.}
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -19,6 +21,16 @@ DATA=$(cd "$top/../shared/datasets" 2>/dev/null && pwd)
 pass=0 fail=0 skip=0 skipped_shared=0
 tmp=$(mktemp -d) || exit 1
 trap 'rm -rf "$tmp"' EXIT
+BINPATH=$B/bin
+if [ "${VALGRIND:-0}" = 1 ]; then
+	mkdir -p "$tmp/vg"
+	for p in "$B"/bin/*; do
+		printf '#!/bin/sh\nexec valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite --show-leak-kinds=definite "%s" "$@"\n' \
+		    "$p" > "$tmp/vg/${p##*/}"
+		chmod +x "$tmp/vg/${p##*/}"
+	done
+	BINPATH=$tmp/vg:$B/bin
+fi
 
 for d in tests/cases/*/*/; do
 	[ -f "$d/cmd" ] || continue
@@ -37,7 +49,7 @@ for d in tests/cases/*/*/; do
 	(
 		cd "$d" || exit 99
 		unset SALESPIPE_STAGES SALESPIPE_DEALS SALESPIPE_LEADS
-		PATH="$B/bin:$PATH" LC_ALL=C TZ=UTC \
+		PATH="$BINPATH:$PATH" LC_ALL=C TZ=UTC \
 		SALESPIPE_NOW=2026-11-26T00:00:00Z DATA="$DATA" \
 		EXAMPLES="$top/examples" T="$T" \
 		exec sh ./cmd <"$in" >"$tmp/out" 2>"$tmp/err"
@@ -75,7 +87,7 @@ done
 [ $skipped_shared -gt 0 ] &&
 	echo "skip: $skipped_shared cases need ../shared/datasets, which is not here"
 
-out=$(sh tests/examples.sh "$B")
+out=$(BINPATH=$BINPATH sh tests/examples.sh "$B")
 printf '%s\n' "$out" | grep -v '^examples: '
 set -- $(printf '%s\n' "$out" | sed -n 's/^examples: \([0-9]*\) \([0-9]*\)$/\1 \2/p')
 pass=$((pass + ${1:-0})); fail=$((fail + ${2:-0}))

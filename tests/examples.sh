@@ -20,7 +20,7 @@ for m in man/*.[157]; do
 	' "$m" | sed -e 's/\\-/-/g' -e 's/\\e/\\/g' -e "s/\\\\(aq/'/g" \
 	    -e 's/\\&//g' -e 's/\\(dq/"/g' > "${TMPDIR:-/tmp}/ex.$$"
 	while IFS= read -r line; do
-		out=$(cd examples && PATH="$B/bin:$PATH" LC_ALL=C TZ=UTC \
+		out=$(cd examples && PATH="${BINPATH:-$B/bin}:$PATH" LC_ALL=C TZ=UTC \
 		    SALESPIPE_NOW=2026-11-26T00:00:00Z sh -c "$line" 2>&1 </dev/null)
 		st=$?
 		if [ $st -eq 0 ] && [ -n "$out" ]; then

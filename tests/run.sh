@@ -8,10 +8,13 @@ cd "$top" || exit 1
 B=$(cd "$B" && pwd)
 pass=0 fail=0 skip=0
 
+VG=
+[ "${VALGRIND:-0}" = 1 ] && VG="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite --show-leak-kinds=definite"
+
 # cmocka: each executable reports its own tests
 for t in "$B"/obj/tests/test_*; do
 	[ -x "$t" ] || continue
-	out=$("$t" 2>&1)
+	out=$($VG "$t" 2>&1)
 	st=$?
 	p=$(printf '%s\n' "$out" | sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p')
 	f=$(printf '%s\n' "$out" | sed -n 's/^\[  FAILED  \] \([0-9]*\) test.*/\1/p')
@@ -21,6 +24,19 @@ for t in "$B"/obj/tests/test_*; do
 		printf '%s\n' "$out" | grep -E 'FAILED|ERROR|Sanitizer|runtime error' | head -20
 		[ -z "$f" ] && fail=$((fail + 1))
 		echo "FAIL unit $(basename "$t")"
+	fi
+done
+
+# every fuzz corpus and every past crash, replayed
+for t in "$B"/obj/replay/fuzz_*; do
+	[ -x "$t" ] || continue
+	n=${t##*/fuzz_}
+	if out=$($VG "$t" "tests/fuzz/corpus/$n" "tests/fuzz/crashes/$n" 2>&1); then
+		pass=$((pass + 1))
+	else
+		fail=$((fail + 1))
+		echo "FAIL fuzz replay $n"
+		printf '%s\n' "$out" | tail -20
 	fi
 done
 

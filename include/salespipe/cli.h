@@ -99,9 +99,11 @@ typedef struct sp_cli {
 	size_t partcap;
 } sp_cli;
 
-/* Start: sets prog from argv0's base name and the usage text. */
-void cli_init(sp_cli *c, const char *argv0, const char *usage,
-    int stage_list);
+/*
+ * Start: sets prog to argv[0]'s base name (and argv[0] itself, so that
+ * getopt's messages name the program the same way) and the usage text.
+ */
+void cli_init(sp_cli *c, char **argv, const char *usage, int stage_list);
 
 /*
  * Handle one common option (getopt's c and optarg).  Returns 1 when it
