@@ -48,6 +48,17 @@ set -- $(printf '%s\n' "$out" | sed -n 's/^cases: \([0-9]*\) \([0-9]*\) \([0-9]*
 pass=$((pass + ${1:-0})); fail=$((fail + ${2:-0})); skip=$((skip + ${3:-0}))
 [ "$st" -ne 0 ] && [ -z "$1" ] && fail=$((fail + 1))
 
+# the hostile-input corpus and the property tests
+for s in bad property; do
+	[ -f "tests/$s.sh" ] || continue
+	out=$(sh "tests/$s.sh" "$B")
+	st=$?
+	printf '%s\n' "$out" | grep -v "^$s: "
+	set -- $(printf '%s\n' "$out" | sed -n "s/^$s: \([0-9]*\) \([0-9]*\)\$/\1 \2/p")
+	pass=$((pass + ${1:-0})); fail=$((fail + ${2:-0}))
+	[ "$st" -ne 0 ] && [ -z "$1" ] && fail=$((fail + 1))
+done
+
 # man pages: lint
 if command -v mandoc >/dev/null 2>&1; then
 	for m in man/*.[157]; do
