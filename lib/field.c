@@ -295,6 +295,10 @@ iso_parse(const char *s, size_t n, int64_t *t)
 		return -1;
 	*t = days_from_civil(y, mo, d) * 86400 + hh * 3600 + mi * 60 + ss -
 	    off;
+	/* an offset must not carry a time out of the years 0000-9999 */
+	if (*t < days_from_civil(0, 1, 1) * 86400 ||
+	    *t >= days_from_civil(10000, 1, 1) * 86400)
+		return -1;
 	return 0;
 }
 

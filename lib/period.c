@@ -79,10 +79,10 @@ year_period(int64_t y, int fs, int fiscal, sp_period *p)
 	char l[48];
 
 	if (fiscal) {
-		snprintf(l, sizeof(l), "FY%lld", (long long)y);
+		snprintf(l, sizeof(l), "FY%04lld", (long long)y);
 		set(p, fy_start(y, fs), fy_start(y + 1, fs), l);
 	} else {
-		snprintf(l, sizeof(l), "%lld", (long long)y);
+		snprintf(l, sizeof(l), "%04lld", (long long)y);
 		set(p, month_start(y, 1), month_start(y + 1, 1), l);
 	}
 }
@@ -94,11 +94,11 @@ quarter_period(int64_t y, int q, int fs, int fiscal, sp_period *p)
 	int64_t s;
 
 	if (fiscal) {
-		snprintf(l, sizeof(l), "FY%lld-Q%d", (long long)y, q);
+		snprintf(l, sizeof(l), "FY%04lld-Q%d", (long long)y, q);
 		s = fs == 1 ? month_start(y, 1 + 3 * (q - 1)) :
 		    month_start(y - 1, fs + 3 * (q - 1));
 	} else {
-		snprintf(l, sizeof(l), "%lld-Q%d", (long long)y, q);
+		snprintf(l, sizeof(l), "%04lld-Q%d", (long long)y, q);
 		s = month_start(y, 1 + 3 * (q - 1));
 	}
 	set(p, s, 0, l);

@@ -17,6 +17,7 @@
 #include "salespipe/rec.h"
 
 #define BUFSIZE (1 << 20)
+#define HEADSIZE (1 << 16)	/* looked at before reading: BOM, format, CRs */
 
 struct sp_reader {
 	sp_read_opts opts;
@@ -54,8 +55,11 @@ struct sp_reader {
 	char *fbuf;
 	size_t flen, fcap;
 	size_t *foff, *flens, nf, fofcap;
-	int rows_done;		/* rows completed by the last feed */
-	int nul_in_row;
+	const char *term;	/* terminator of the last line read */
+	size_t *rowend;		/* completed rows: field index after each */
+	long *rowline;		/* and the line each started on */
+	size_t nrows, rowcap, qrow;	/* rows parsed, room, next to return */
+	long row_line;		/* line the row being parsed started on */
 	int oom;		/* a libcsv callback ran out of memory */
 	char *raw;		/* text of the record being read */
 	size_t rawlen, rawcap;
@@ -77,6 +81,38 @@ struct sp_reader {
 	size_t *offs;		/* value offsets by slot, + 1 (0: absent) */
 	size_t offcap;
 };
+
+int
+json_number_valid(const char *s, size_t n)
+{
+	const char *end = s + n;
+
+	if (s < end && *s == '-')
+		s++;
+	if (s < end && *s == '0')
+		s++;
+	else if (s < end && *s >= '1' && *s <= '9')
+		while (s < end && *s >= '0' && *s <= '9')
+			s++;
+	else
+		return 0;
+	if (s < end && *s == '.') {
+		if (++s == end || *s < '0' || *s > '9')
+			return 0;
+		while (s < end && *s >= '0' && *s <= '9')
+			s++;
+	}
+	if (s < end && (*s == 'e' || *s == 'E')) {
+		s++;
+		if (s < end && (*s == '+' || *s == '-'))
+			s++;
+		if (s == end || *s < '0' || *s > '9')
+			return 0;
+		while (s < end && *s >= '0' && *s <= '9')
+			s++;
+	}
+	return s == end;
+}
 
 int
 format_parse(const char *s)
@@ -147,9 +183,11 @@ rec_reset(sp_rec *r, size_t n)
 		r->valcap = c;
 	}
 	r->nslot = n;
-	memset(r->val, 0, n * sizeof(*r->val));
-	memset(r->len, 0, n * sizeof(*r->len));
-	memset(r->num, 0, n * sizeof(*r->num));
+	if (n > 0) {
+		memset(r->val, 0, n * sizeof(*r->val));
+		memset(r->len, 0, n * sizeof(*r->len));
+		memset(r->num, 0, n * sizeof(*r->num));
+	}
 	r->bufsize = 0;
 	return 0;
 }
@@ -243,7 +281,8 @@ reader_open(char *const *paths, size_t n, const sp_read_opts *o,
 		if ((rd->paths[i] = strdup(paths[i])) == NULL)
 			goto nomem;
 	if ((rd->slot_of = groups_new(sizeof(int), NULL)) == NULL ||
-	    (rd->buf = malloc(rd->bufsize)) == NULL)
+	    (rd->buf = malloc(rd->bufsize > HEADSIZE ? rd->bufsize :
+	    HEADSIZE)) == NULL)
 		goto nomem;
 	return rd;
 nomem:
@@ -347,12 +386,6 @@ csv_is_space(unsigned char c)
 	return 0;		/* keep every byte: no trimming */
 }
 
-static int
-csv_is_term(unsigned char c)
-{
-	return c == '\n';	/* lines are normalised to LF before parsing */
-}
-
 static void
 csv_restart(sp_reader *rd)
 {
@@ -360,12 +393,10 @@ csv_restart(sp_reader *rd)
 		csv_free(&rd->csv);
 	csv_init(&rd->csv, CSV_STRICT | CSV_STRICT_FINI | CSV_APPEND_NULL);
 	csv_set_space_func(&rd->csv, csv_is_space);
-	csv_set_term_func(&rd->csv, csv_is_term);
 	rd->csv_live = 1;
 	rd->nf = 0;
 	rd->flen = 0;
-	rd->rows_done = 0;
-	rd->nul_in_row = 0;
+	rd->nrows = rd->qrow = 0;
 }
 
 /* Open the next input; 1 opened, 0 none left, -1 failed (e set). */
@@ -401,14 +432,17 @@ input_next(sp_reader *rd, sp_error *e)
 static int
 fill(sp_reader *rd, sp_error *e)
 {
-	size_t n;
+	size_t n, room;
 
 	if (rd->pos > 0) {
 		memmove(rd->buf, rd->buf + rd->pos, rd->len - rd->pos);
 		rd->len -= rd->pos;
 		rd->pos = 0;
 	}
-	n = fread(rd->buf + rd->len, 1, rd->bufsize - rd->len, rd->fp);
+	/* at most bufsize at a time, into a buffer of at least HEADSIZE */
+	room = (rd->bufsize > HEADSIZE ? rd->bufsize : HEADSIZE) - rd->len;
+	n = fread(rd->buf + rd->len, 1, room < rd->bufsize ? room :
+	    rd->bufsize, rd->fp);
 	rd->len += n;
 	if (n == 0) {
 		if (ferror(rd->fp)) {
@@ -422,8 +456,9 @@ fill(sp_reader *rd, sp_error *e)
 }
 
 /*
- * The next physical line: *s, *n without its terminator.  Returns 1, 0 at
- * end of input, -1 on a read error.
+ * The next physical line: *s, *n without its terminator, which is left in
+ * rd->term ("\n", "\r\n", "\r", or "" at the end of input).  Returns 1,
+ * 0 at end of input, -1 on a read error.
  */
 static int
 next_line(sp_reader *rd, const char **s, size_t *n, sp_error *e)
@@ -436,9 +471,11 @@ next_line(sp_reader *rd, const char **s, size_t *n, sp_error *e)
 		size_t avail = rd->len - rd->pos;
 
 		t = memchr(b, term, avail);
-		if (t != NULL) {
-			size_t k = (size_t)(t - b);
-			rd->pos += k + 1;
+		if (t != NULL || rd->eof) {
+			size_t k = t ? (size_t)(t - b) : avail;
+			if (t == NULL && have == 0 && avail == 0)
+				return 0;
+			rd->pos += t ? k + 1 : k;
 			rd->lineno++;
 			if (have == 0) {
 				*s = b;
@@ -451,23 +488,12 @@ next_line(sp_reader *rd, const char **s, size_t *n, sp_error *e)
 				*s = rd->line;
 				*n = have + k;
 			}
-			if (!rd->cr_mode && *n > 0 && (*s)[*n - 1] == '\r')
+			rd->term = t == NULL ? "" : rd->cr_mode ? "\r" : "\n";
+			if (t != NULL && !rd->cr_mode && *n > 0 &&
+			    (*s)[*n - 1] == '\r') {
 				(*n)--;
-			return 1;
-		}
-		if (rd->eof) {
-			rd->pos = rd->len;
-			if (have == 0 && avail == 0)
-				return 0;
-			if (grow(&rd->line, &rd->linecap, have + avail + 1, 1) <
-			    0)
-				return err_set(e, NULL, "out of memory");
-			memcpy(rd->line + have, b, avail);
-			rd->lineno++;
-			*s = rd->line;
-			*n = have + avail;
-			if (!rd->cr_mode && *n > 0 && (*s)[*n - 1] == '\r')
-				(*n)--;
+				rd->term = "\r\n";
+			}
 			return 1;
 		}
 		/* a line longer than what is left: keep it aside, read on */
@@ -488,18 +514,18 @@ start(sp_reader *rd, sp_error *e)
 	size_t i;
 	char *nl;
 
-	if (fill(rd, e) < 0)
-		return -1;
+	/* the head of the input, however small the reads */
+	do {
+		if (fill(rd, e) < 0)
+			return -1;
+	} while (!rd->eof && rd->len < HEADSIZE);
 	rd->started = 1;
 	if (rd->len >= 3 && memcmp(rd->buf, "\xef\xbb\xbf", 3) == 0)
 		rd->pos = 3;
+	/* CR-only line ends (old Mac exports): CRs and not a single LF */
 	nl = memchr(rd->buf + rd->pos, '\n', rd->len - rd->pos);
-	{
-		char *cr = memchr(rd->buf + rd->pos, '\r', rd->len - rd->pos);
-		if (cr != NULL && (nl == NULL || cr < nl) &&
-		    cr + 1 < rd->buf + rd->len && cr[1] != '\n')
-			rd->cr_mode = 1;
-	}
+	if (nl == NULL && memchr(rd->buf + rd->pos, '\r', rd->len - rd->pos))
+		rd->cr_mode = 1;
 	if (rd->fmt == SP_FMT_AUTO) {
 		rd->fmt = SP_FMT_CSV;
 		for (i = rd->pos; i < rd->len; i++) {
@@ -543,11 +569,8 @@ csv_field(void *s, size_t n, void *data)
 		rd->oom = 1;
 		return;
 	}
-	if (n > 0) {
+	if (n > 0)
 		memcpy(rd->fbuf + rd->flen, s, n);
-		if (rd->nul_in_row == 0 && memchr(s, '\0', n) != NULL)
-			rd->nul_in_row = (int)rd->nf + 1;
-	}
 	rd->fbuf[rd->flen + n] = '\0';
 	rd->foff[rd->nf] = rd->flen;
 	rd->flens[rd->nf] = n;
@@ -561,7 +584,23 @@ csv_row(int c, void *data)
 	sp_reader *rd = data;
 
 	(void)c;
-	rd->rows_done++;
+	if (rd->nrows == rd->rowcap) {
+		size_t cap = rd->rowcap ? rd->rowcap * 2 : 8;
+		size_t *e = realloc(rd->rowend, cap * sizeof(*e));
+		long *l;
+		if (e != NULL)
+			rd->rowend = e;
+		if (e == NULL || (l = realloc(rd->rowline, cap *
+		    sizeof(*l))) == NULL) {
+			rd->oom = 1;
+			return;
+		}
+		rd->rowline = l;
+		rd->rowcap = cap;
+	}
+	rd->rowend[rd->nrows] = rd->nf;
+	rd->rowline[rd->nrows++] = rd->row_line;
+	rd->row_line = rd->lineno;	/* a next row starts on this line */
 }
 
 /*
@@ -581,7 +620,7 @@ csv_plain(sp_reader *rd, const char *s, size_t n)
 			break;
 		s = c + 1;
 	}
-	rd->rows_done = 1;
+	csv_row(0, rd);
 }
 
 static int
@@ -597,27 +636,32 @@ raw_add(sp_reader *rd, const char *s, size_t n)
 	return 0;
 }
 
-/* Intern the header row as column slots. */
+/* Intern the header row, fields [f0, f1), as column slots. */
 static int
-csv_header(sp_reader *rd, sp_error *e)
+csv_header(sp_reader *rd, size_t f0, size_t f1, long line, sp_error *e)
 {
 	const char **names, **out;
-	size_t i, j;
+	size_t i, j, nf = f1 - f0;
 	int rc = -1;
 
-	err_where(e, rd->file, rd->rec_line);
-	names = calloc(rd->nf + 1, sizeof(*names));
-	out = calloc(rd->nf + 1, sizeof(*out));
+	err_where(e, rd->file, line);
+	names = calloc(nf + 1, sizeof(*names));
+	out = calloc(nf + 1, sizeof(*out));
 	free(rd->colslot);
-	rd->colslot = calloc(rd->nf + 1, sizeof(*rd->colslot));
+	rd->colslot = calloc(nf + 1, sizeof(*rd->colslot));
 	if (names == NULL || out == NULL || rd->colslot == NULL) {
 		err_set(e, NULL, "out of memory");
 		goto done;
 	}
-	for (i = 0; i < rd->nf; i++) {
-		names[i] = rd->fbuf + rd->foff[i];
+	for (i = 0; i < nf; i++) {
+		names[i] = rd->fbuf + rd->foff[f0 + i];
 		if (names[i][0] == '\0') {
 			err_set(e, NULL, "header: column %zu has no name", i + 1);
+			goto done;
+		}
+		if (strlen(names[i]) != rd->flens[f0 + i]) {
+			err_set(e, NULL, "header: column %zu: name contains a "
+			    "NUL byte", i + 1);
 			goto done;
 		}
 		for (j = 0; j < i; j++)
@@ -628,11 +672,11 @@ csv_header(sp_reader *rd, sp_error *e)
 				goto done;
 			}
 	}
-	if (map_resolve(rd->opts.map, names, rd->nf, out, e) < 0)
+	if (map_resolve(rd->opts.map, names, nf, out, e) < 0)
 		goto done;
-	rd->ncols = rd->nf;
+	rd->ncols = nf;
 	rd->nfields = 0;
-	for (i = 0; i < rd->nf; i++) {
+	for (i = 0; i < nf; i++) {
 		rd->colslot[i] = out[i] ? reader_slot(rd, out[i]) : -1;
 		if (out[i] && rd->colslot[i] < 0) {
 			err_set(e, NULL, "out of memory");
@@ -656,111 +700,153 @@ done:
 	return rc;
 }
 
-/* Move the parsed row into r.  1 ok, -1 bad record. */
+/* Move the row of fields [f0, f1) into r.  1 ok, -1 bad record. */
 static int
-csv_fill(sp_reader *rd, sp_rec *r, sp_error *e)
+csv_fill(sp_reader *rd, size_t f0, size_t f1, sp_rec *r, sp_error *e)
 {
-	size_t i;
+	size_t i, nf = f1 - f0, base = rd->foff[f0];
 
 	if (rec_reset(r, rd->nnames) < 0)
 		return err_set(e, NULL, "out of memory");
-	if (rd->nf != rd->ncols)
+	if (nf != rd->ncols)
 		return err_set(e, NULL, "expected %zu fields as in the header, "
-		    "found %zu", rd->ncols, rd->nf);
-	if (rd->nul_in_row) {
-		int s = rd->colslot[rd->nul_in_row - 1];
-		return err_set(e, s >= 0 ? rd->names[s] : NULL,
-		    "contains a NUL byte");
+		    "found %zu", rd->ncols, nf);
+	for (i = 0; i < nf; i++) {
+		int s = rd->colslot[i];
+		if (memchr(rd->fbuf + rd->foff[f0 + i], '\0',
+		    rd->flens[f0 + i]) != NULL)
+			return err_set(e, s >= 0 ? rd->names[s] : NULL,
+			    "contains a NUL byte");
 	}
-	if (grow(&r->buf, &r->bufcap, rd->flen + 1, 1) < 0)
-		return err_set(e, NULL, "out of memory");
-	memcpy(r->buf, rd->fbuf, rd->flen);
-	r->bufsize = rd->flen;
-	for (i = 0; i < rd->nf; i++) {
+	{
+		size_t len = rd->foff[f1 - 1] + rd->flens[f1 - 1] + 1 - base;
+		if (grow(&r->buf, &r->bufcap, len + 1, 1) < 0)
+			return err_set(e, NULL, "out of memory");
+		memcpy(r->buf, rd->fbuf + base, len);
+		r->bufsize = len;
+	}
+	for (i = 0; i < nf; i++) {
 		int s = rd->colslot[i];
 		if (s < 0)
 			continue;
-		r->val[s] = r->buf + rd->foff[i];
-		r->len[s] = (uint32_t)rd->flens[i];
+		r->val[s] = r->buf + rd->foff[f0 + i] - base;
+		r->len[s] = (uint32_t)rd->flens[f0 + i];
 	}
 	return 1;
+}
+
+/* Drop the fields of the rows already returned, keeping a partial row. */
+static void
+csv_compact(sp_reader *rd)
+{
+	size_t done = rd->nrows ? rd->rowend[rd->nrows - 1] : 0, i, off;
+
+	if (done == 0) {
+		rd->nrows = rd->qrow = 0;
+		return;
+	}
+	off = done < rd->nf ? rd->foff[done] : rd->flen;
+	memmove(rd->fbuf, rd->fbuf + off, rd->flen - off);
+	rd->flen -= off;
+	for (i = done; i < rd->nf; i++) {
+		rd->foff[i - done] = rd->foff[i] - off;
+		rd->flens[i - done] = rd->flens[i];
+	}
+	rd->nf -= done;
+	rd->nrows = rd->qrow = 0;
+}
+
+/*
+ * 1 when a row is being parsed: fields of it seen, or libcsv inside one
+ * (pstate 0 is libcsv's ROW_NOT_BEGUN, libcsv.c of 3.0.3).
+ */
+static int
+csv_pending(const sp_reader *rd)
+{
+	size_t done = rd->nrows ? rd->rowend[rd->nrows - 1] : 0;
+
+	return rd->nf > done || rd->csv.pstate != 0;
 }
 
 static int
 csv_next(sp_reader *rd, sp_rec *r, sp_error *e)
 {
 	const char *s;
-	size_t n;
+	size_t n, f0, f1;
+	long line;
 	int k, rc;
 
 	for (;;) {
-		if (rd->nf == 0 && rd->rawlen == 0)
-			rd->rec_line = rd->lineno + 1;
+		if (rd->qrow < rd->nrows) {
+			/* the next complete row */
+			f0 = rd->qrow ? rd->rowend[rd->qrow - 1] : 0;
+			f1 = rd->rowend[rd->qrow];
+			line = rd->rowline[rd->qrow++];
+			if (!rd->have_header) {
+				if (csv_header(rd, f0, f1, line, e) < 0) {
+					rd->failed = 1;
+					return -2;
+				}
+				continue;
+			}
+			rc = csv_fill(rd, f0, f1, r, e);
+			r->file = rd->file;
+			r->line = line;
+			r->raw = rd->raw;
+			r->rawlen = rd->rawlen;
+			return rc;
+		}
+		if (rd->nrows > 0) {
+			csv_compact(rd);
+			if (!csv_pending(rd))
+				rd->rawlen = 0;
+		}
+		if (rd->eof == 3)
+			return 0;
 		k = next_line(rd, &s, &n, e);
 		if (k < 0)
 			return -2;
 		if (k == 0) {
 			/* end of input: finish a last row without newline */
-			if (rd->rawlen == 0)
+			rd->eof = 3;
+			if (!csv_pending(rd))
 				return 0;
 			if (csv_fini(&rd->csv, csv_field, csv_row, rd) != 0 ||
-			    rd->rows_done == 0) {
-				err_where(e, rd->file, rd->rec_line);
+			    rd->nrows == 0) {
+				err_where(e, rd->file, rd->row_line);
 				err_set(e, NULL, "unterminated quoted field "
-				    "(started on line %ld)", rd->rec_line);
+				    "(started on line %ld)", rd->row_line);
 				goto bad;
 			}
-		} else {
-			if (rd->rawlen == 0 && rd->nf == 0 && n == 0)
-				continue;	/* blank line */
-			if (raw_add(rd, s, n) < 0)
-				return err_set(e, NULL, "out of memory"), -2;
-			if (rd->nf == 0 && rd->rawlen == n &&
-			    memchr(s, '"', n) == NULL)
-				csv_plain(rd, s, n);
-			else if ((n > 0 && csv_parse(&rd->csv, s, n, csv_field,
-			    csv_row, rd) != n) ||
-			    csv_parse(&rd->csv, "\n", 1, csv_field, csv_row,
-			    rd) != 1) {
-				err_where(e, rd->file, rd->lineno);
-				err_set(e, NULL, "malformed CSV: %s (a quote "
-				    "inside an unquoted field, or text after "
-				    "a closing quote)",
-				    csv_strerror(csv_error(&rd->csv)));
-				goto bad;
-			}
-			if (rd->oom)
-				return err_set(e, NULL, "out of memory"), -2;
-			if (rd->rows_done == 0)
-				continue;	/* inside a quoted newline */
-		}
-		if (!rd->have_header) {
-			if (csv_header(rd, e) < 0) {
-				rd->failed = 1;
-				return -2;
-			}
-			rd->rawlen = 0;
-			csv_restart(rd);
-			if (k == 0)
-				return 0;
 			continue;
 		}
-		rc = csv_fill(rd, r, e);
-		r->file = rd->file;
-		r->line = rd->rec_line;
-		r->raw = rd->raw;
-		r->rawlen = rd->rawlen;
-		rd->rawlen = 0;
-		rd->nf = rd->flen = 0;
-		rd->rows_done = 0;
-		rd->nul_in_row = 0;
-		if (k == 0)
-			rd->eof = 2;
-		return rc;
+		if (!csv_pending(rd)) {
+			if (n == 0)
+				continue;	/* blank line */
+			rd->row_line = rd->lineno;
+			rd->rawlen = 0;
+		}
+		if (raw_add(rd, s, n) < 0)
+			return err_set(e, NULL, "out of memory"), -2;
+		if (rd->rawlen == n && memchr(s, '"', n) == NULL &&
+		    memchr(s, '\r', n) == NULL) {
+			csv_plain(rd, s, n);	/* the common case */
+		} else if ((n > 0 && csv_parse(&rd->csv, s, n, csv_field, csv_row,
+		    rd) != n) || csv_parse(&rd->csv, rd->term,
+		    strlen(rd->term), csv_field, csv_row, rd) !=
+		    strlen(rd->term)) {
+			err_where(e, rd->file, rd->lineno);
+			err_set(e, NULL, "malformed CSV: %s (a quote inside an "
+			    "unquoted field, or text after a closing quote)",
+			    csv_strerror(csv_error(&rd->csv)));
+			goto bad;
+		}
+		if (rd->oom)
+			return err_set(e, NULL, "out of memory"), -2;
 	}
 bad:
 	r->file = rd->file;
-	r->line = rd->rec_line;
+	r->line = rd->row_line;
 	r->raw = rd->raw;
 	r->rawlen = rd->rawlen;
 	rd->rawlen = 0;
@@ -826,6 +912,52 @@ json_numbers(sp_reader *rd, const char *s, size_t n, size_t want)
 	return 0;
 }
 
+/*
+ * jansson refuses numbers beyond a double or an int64 (1e309,
+ * 12345678901234567890), though their text is all we keep: parse a copy
+ * with every number written as 0; json_numbers then takes the real text
+ * from the original line.
+ */
+static json_t *
+json_load_bignum(const char *s, size_t n, json_error_t *je)
+{
+	char *t = malloc(n + 1);
+	size_t i = 0, o = 0;
+	json_t *root;
+
+	if (t == NULL)
+		return NULL;
+	while (i < n) {
+		char c = s[i];
+		if (c == '"') {
+			/* copy the string through its closing quote */
+			t[o++] = s[i++];
+			while (i < n && s[i] != '"') {
+				if (s[i] == '\\' && i + 1 < n)
+					t[o++] = s[i++];
+				t[o++] = s[i++];
+			}
+			if (i < n)
+				t[o++] = s[i++];
+		} else if (c == '-' || (c >= '0' && c <= '9')) {
+			size_t j = i;
+			while (i < n && (s[i] == '-' || s[i] == '+' ||
+			    s[i] == '.' || s[i] == 'e' || s[i] == 'E' ||
+			    (s[i] >= '0' && s[i] <= '9')))
+				i++;
+			if (json_number_valid(s + j, i - j))
+				t[o++] = '0';
+			else	/* malformed: leave it for jansson to refuse */
+				for (; j < i; j++)
+					t[o++] = s[j];
+		} else
+			t[o++] = s[i++];
+	}
+	root = json_loadb(t, o, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, je);
+	free(t);
+	return root;
+}
+
 /* Slot of input key k, re-resolving --map when a new key shows up. */
 static int
 json_key_slot(sp_reader *rd, const char *k, sp_error *e)
@@ -837,7 +969,7 @@ json_key_slot(sp_reader *rd, const char *k, sp_error *e)
 	if (sp == NULL)
 		return err_set(e, NULL, "out of memory"), -2;
 	if (*sp != 0)
-		return *sp - 1;
+		return *sp > 0 ? *sp - 1 : -1;	/* -1: shadowed by --map */
 	if (grow(&rd->json_keys, &rd->json_keycap, rd->njson_keys + 1,
 	    sizeof(*rd->json_keys)) < 0 ||
 	    (rd->json_keys[rd->njson_keys] = strdup(k)) == NULL)
@@ -924,7 +1056,10 @@ json_next(sp_reader *rd, sp_rec *r, sp_error *e)
 	r->rawlen = n;
 	if (memchr(s, '\0', n) != NULL)
 		return err_set(e, NULL, "contains a NUL byte");
-	root = json_loadb(s, n, JSON_REJECT_DUPLICATES, &je);
+	root = json_loadb(s, n, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &je);
+	if (root == NULL && (strstr(je.text, "overflow") != NULL ||
+	    strstr(je.text, "too big") != NULL))
+		root = json_load_bignum(s, n, &je);
 	if (root == NULL)
 		return err_set(e, NULL, "invalid JSON at column %d: %s",
 		    je.column, je.text);
@@ -954,7 +1089,8 @@ json_next(sp_reader *rd, sp_rec *r, sp_error *e)
 	    rd->nnames + 1, sizeof(*rd->offs)) < 0)
 		goto nomem;
 	offs = rd->offs;
-	memset(offs, 0, rd->nnames * sizeof(*offs));
+	if (rd->nnames > 0)
+		memset(offs, 0, rd->nnames * sizeof(*offs));
 	num = rd->numtext;
 	i = 0;
 	json_object_foreach(root, key, v) {

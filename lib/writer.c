@@ -70,12 +70,18 @@ puts_(sp_writer *w, const char *s)
 	put(w, s, strlen(s));
 }
 
+/*
+ * A CSV field, quoted only where needed: separators, quotes, line ends,
+ * a leading byte-order mark (a reader would strip it), and an empty value
+ * that is a whole row (a blank line would be no row at all).
+ */
 static void
 csv_value(sp_writer *w, const char *s)
 {
 	size_t n = strlen(s), i, from = 0;
 
-	if (strpbrk(s, ",\"\r\n") == NULL) {
+	if (strpbrk(s, ",\"\r\n") == NULL &&
+	    strncmp(s, "\xef\xbb\xbf", 3) != 0 && (n > 0 || w->ncols > 1)) {
 		put(w, s, n);
 		return;
 	}
@@ -163,37 +169,6 @@ json_string(sp_writer *w, const char *s)
 	put(w, "\"", 1);
 }
 
-/* A valid JSON number text? */
-static int
-is_json_number(const char *s)
-{
-	if (*s == '-')
-		s++;
-	if (*s == '0')
-		s++;
-	else if (*s >= '1' && *s <= '9')
-		while (*s >= '0' && *s <= '9')
-			s++;
-	else
-		return 0;
-	if (*s == '.') {
-		if (*++s < '0' || *s > '9')
-			return 0;
-		while (*s >= '0' && *s <= '9')
-			s++;
-	}
-	if (*s == 'e' || *s == 'E') {
-		s++;
-		if (*s == '+' || *s == '-')
-			s++;
-		if (*s < '0' || *s > '9')
-			return 0;
-		while (*s >= '0' && *s <= '9')
-			s++;
-	}
-	return *s == '\0';
-}
-
 /* Display width: UTF-8 code points (continuation bytes do not count). */
 static size_t
 width(const char *s)
@@ -272,8 +247,7 @@ writer_row(sp_writer *w, const char *const *vals)
 		for (i = 0; i < w->ncols; i++) {
 			if (i > 0)
 				put(w, ",", 1);
-			if (vals[i] != NULL)
-				csv_value(w, vals[i]);
+			csv_value(w, vals[i] != NULL ? vals[i] : "");
 		}
 		put(w, "\n", 1);
 		break;
@@ -289,7 +263,7 @@ writer_row(sp_writer *w, const char *const *vals)
 				json_string(w, v ? v : "");
 			else if (v == NULL || v[0] == '\0')
 				puts_(w, "null");
-			else if (is_json_number(v))
+			else if (json_number_valid(v, strlen(v)))
 				puts_(w, v);
 			else
 				json_string(w, v);

@@ -17,6 +17,9 @@
 enum {
 	SP_FMT_AUTO = 0, SP_FMT_CSV, SP_FMT_JSONL, SP_FMT_TABLE, SP_FMT_MD
 };
+/* 1 when the n bytes at s are a number in JSON's syntax. */
+int json_number_valid(const char *s, size_t n);
+
 /* "csv", "jsonl" (also "json"), "table", "md" -> format, or -1. */
 int format_parse(const char *s);
 

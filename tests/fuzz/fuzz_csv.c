@@ -1,0 +1,389 @@
+/*
+ * fuzz_csv: the CSV record reader over any bytes, read with a small read
+ * size taken from the first byte (buffer boundaries) and with one read
+ * holding everything; both must agree.  The records then go through the
+ * CSV writer and back, and through the JSONL writer and back, unchanged.
+ */
+#include "fuzz.h"
+#include "salespipe/rec.h"
+
+/*
+ * LLVMFuzzerMutate is defined by libFuzzer only.  A library bug already
+ * reported is skipped while fuzzing, so that the run goes on, but is
+ * named and still fails when make check replays an input that shows it.
+ */
+size_t LLVMFuzzerMutate(uint8_t *data, size_t size, size_t max)
+    __attribute__((weak));
+#define KNOWN_BUG(cond) known_bug((cond), #cond)
+
+static int
+known_bug(int cond, const char *what)
+{
+	if (!cond)
+		return 0;
+	if (LLVMFuzzerMutate != NULL)
+		return 1;
+	fprintf(stderr, "known library bug (see the fuzz report): %s\n", what);
+	return 0;
+}
+
+/* What a read gave: field names, the good records' values, a trace. */
+struct table {
+	char **names;
+	size_t nnames;
+	char ***rows;		/* rows[r][i]: value of names[i], NULL: absent */
+	size_t *rowlen;		/* fields when the row was read */
+	size_t nrows;
+	char trace[4096];	/* result codes and lines, to compare reads */
+	size_t tlen;
+};
+
+static void
+table_free(struct table *t)
+{
+	size_t r, i;
+
+	for (i = 0; i < t->nnames; i++)
+		free(t->names[i]);
+	free(t->names);
+	for (r = 0; r < t->nrows; r++) {
+		for (i = 0; i < t->rowlen[r]; i++)
+			free(t->rows[r][i]);
+		free(t->rows[r]);
+	}
+	free(t->rows);
+	free(t->rowlen);
+	memset(t, 0, sizeof(*t));
+}
+
+static char *
+dup_or_null(const char *s)
+{
+	char *p;
+
+	if (s == NULL)
+		return NULL;
+	p = strdup(s);
+	FUZZ_CHECK(p != NULL);
+	return p;
+}
+
+/* Take the reader's current field list as the table's names. */
+static void
+take_names(struct table *t, const sp_reader *rd)
+{
+	const int *f;
+	size_t n, i;
+
+	f = reader_fields(rd, &n);
+	if (n == 0)
+		return;
+	/* fields only grow within one input: the old list is a prefix */
+	FUZZ_CHECK(n >= t->nnames);
+	for (i = 0; i < t->nnames; i++)
+		FUZZ_CHECK(strcmp(t->names[i], reader_slot_name(rd, f[i])) == 0);
+	t->names = realloc(t->names, n * sizeof(*t->names));
+	FUZZ_CHECK(t->names != NULL);
+	for (i = t->nnames; i < n; i++)
+		t->names[i] = dup_or_null(reader_slot_name(rd, f[i]));
+	t->nnames = n;
+}
+
+static void
+trace(struct table *t, int k, long line)
+{
+	int w;
+
+	if (t->tlen + 32 >= sizeof(t->trace))
+		return;
+	w = snprintf(t->trace + t->tlen, sizeof(t->trace) - t->tlen, "%d@%ld ",
+	    k, line);
+	t->tlen += (size_t)w;
+}
+
+/*
+ * Read all of buf (format fmt, read size bufsize) into t, checking the
+ * reader's contract on every result.
+ */
+static void
+read_all(const void *buf, size_t n, int fmt, size_t bufsize, struct table *t)
+{
+	sp_read_opts o = { fmt, NULL, bufsize };
+	sp_error e;
+	sp_reader *rd;
+	sp_rec *r = rec_new();
+	const int *f;
+	size_t nf, i, calls = 0;
+	long last = 0;
+	int k;
+
+	memset(t, 0, sizeof(*t));
+	FUZZ_CHECK(r != NULL);
+	rd = reader_open_mem(buf, n, "fuzz", &o, &e);
+	FUZZ_CHECK(rd != NULL);
+	while ((k = reader_next(rd, r, &e)) != 0) {
+		/* every call consumes a line or ends the input */
+		FUZZ_CHECK(++calls <= n + 4);
+		FUZZ_CHECK(k == 1 || k == -1 || k == -2);
+		take_names(t, rd);
+		if (k == -2) {
+			FUZZ_CHECK(e.msg[0] != '\0');
+			trace(t, k, e.line);
+			continue;
+		}
+		FUZZ_CHECK(r->raw != NULL && r->file != NULL);
+		FUZZ_CHECK(r->line >= 1 && r->line >= last);
+		last = r->line;
+		trace(t, k, r->line);
+		if (k == -1) {
+			FUZZ_CHECK(e.msg[0] != '\0' && e.file[0] != '\0' &&
+			    e.line >= 1);
+			continue;
+		}
+		f = reader_fields(rd, &nf);
+		FUZZ_CHECK(nf == t->nnames);
+		t->rows = realloc(t->rows, (t->nrows + 1) * sizeof(*t->rows));
+		t->rowlen = realloc(t->rowlen, (t->nrows + 1) *
+		    sizeof(*t->rowlen));
+		FUZZ_CHECK(t->rows != NULL && t->rowlen != NULL);
+		t->rows[t->nrows] = calloc(nf + 1, sizeof(char *));
+		FUZZ_CHECK(t->rows[t->nrows] != NULL);
+		t->rowlen[t->nrows] = nf;
+		for (i = 0; i < nf; i++) {
+			const char *v = rec_get(r, f[i]);
+			/* a CSV record has every column; no value holds a NUL */
+			FUZZ_CHECK(fmt != SP_FMT_CSV || v != NULL);
+			FUZZ_CHECK(v == NULL || rec_len(r, f[i]) == strlen(v));
+			t->rows[t->nrows][i] = dup_or_null(v);
+		}
+		t->nrows++;
+	}
+	/* the end stays the end */
+	FUZZ_CHECK(reader_next(rd, r, &e) == 0);
+	reader_close(rd);
+	rec_free(r);
+}
+
+static const char *
+val(const struct table *t, size_t r, size_t i)
+{
+	return i < t->rowlen[r] ? t->rows[r][i] : NULL;
+}
+
+/* Same names and values (absent counting as empty unless exact). */
+static int
+table_same(const struct table *a, const struct table *b, int exact)
+{
+	size_t r, i;
+
+	if (a->nrows != b->nrows || (a->nrows > 0 && a->nnames != b->nnames))
+		return 0;
+	for (i = 0; a->nrows > 0 && i < a->nnames; i++)
+		if (strcmp(a->names[i], b->names[i]) != 0)
+			return 0;
+	for (r = 0; r < a->nrows; r++)
+		for (i = 0; i < a->nnames; i++) {
+			const char *x = val(a, r, i), *y = val(b, r, i);
+			if (exact && (x == NULL) != (y == NULL))
+				return 0;
+			if (strcmp(x ? x : "", y ? y : "") != 0)
+				return 0;
+		}
+	return 1;
+}
+
+/* Write t in format fmt into a new buffer (free it); sets *n. */
+static char *
+write_all(const struct table *t, int fmt, size_t *n)
+{
+	char *out = NULL;
+	FILE *fp = open_memstream(&out, n);
+	sp_writer *w;
+	const char **v;
+	size_t r, i;
+
+	FUZZ_CHECK(fp != NULL);
+	w = writer_new(fp, fmt);
+	FUZZ_CHECK(w != NULL);
+	for (i = 0; i < t->nnames; i++)
+		FUZZ_CHECK(writer_col(w, t->names[i], SP_COL_STR) == 0);
+	v = calloc(t->nnames + 1, sizeof(*v));
+	FUZZ_CHECK(v != NULL);
+	for (r = 0; r < t->nrows; r++) {
+		for (i = 0; i < t->nnames; i++)
+			v[i] = val(t, r, i);
+		FUZZ_CHECK(writer_row(w, v) == 0);
+	}
+	FUZZ_CHECK(writer_finish(w) == 0);
+	writer_free(w);
+	free(v);
+	FUZZ_CHECK(fclose(fp) == 0);
+	return out;
+}
+
+/* Valid UTF-8 (no overlongs, surrogates or code points past U+10FFFF)? */
+static int
+utf8_valid(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	while (*p != '\0') {
+		unsigned c = *p, cp;
+		size_t k, i;
+
+		if (c < 0x80) {
+			p++;
+			continue;
+		}
+		if (c >= 0xc2 && c <= 0xdf)
+			k = 2, cp = c & 0x1f;
+		else if (c >= 0xe0 && c <= 0xef)
+			k = 3, cp = c & 0x0f;
+		else if (c >= 0xf0 && c <= 0xf4)
+			k = 4, cp = c & 0x07;
+		else
+			return 0;
+		for (i = 1; i < k; i++) {
+			if ((p[i] & 0xc0) != 0x80)
+				return 0;
+			cp = cp << 6 | (p[i] & 0x3f);
+		}
+		if ((k == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
+		    (k == 4 && (cp < 0x10000 || cp > 0x10ffff)))
+			return 0;
+		p += k;
+	}
+	return 1;
+}
+
+static int
+table_utf8(const struct table *t)
+{
+	size_t r, i;
+
+	for (i = 0; i < t->nnames; i++)
+		if (!utf8_valid(t->names[i]))
+			return 0;
+	for (r = 0; r < t->nrows; r++)
+		for (i = 0; i < t->rowlen[r]; i++)
+			if (t->rows[r][i] != NULL && !utf8_valid(t->rows[r][i]))
+				return 0;
+	return 1;
+}
+
+/* Some value (or name) contains s. */
+static int
+table_has(const struct table *t, const char *s)
+{
+	size_t r, i;
+
+	for (i = 0; i < t->nnames; i++)
+		if (strstr(t->names[i], s) != NULL)
+			return 1;
+	for (r = 0; r < t->nrows; r++)
+		for (i = 0; i < t->rowlen[r]; i++)
+			if (t->rows[r][i] != NULL && strstr(t->rows[r][i], s))
+				return 1;
+	return 0;
+}
+
+/* A row whose only column is empty. */
+static int
+lone_empty(const struct table *t)
+{
+	size_t r;
+
+	if (t->nnames != 1)
+		return 0;
+	for (r = 0; r < t->nrows; r++)
+		if (val(t, r, 0) == NULL || val(t, r, 0)[0] == '\0')
+			return 1;
+	return 0;
+}
+
+/* Starts with a byte order mark. */
+static int
+bom_first(const struct table *t)
+{
+	return t->nnames > 0 && strncmp(t->names[0], "\xef\xbb\xbf", 3) == 0;
+}
+
+/* The reader would take these bytes for CR-only line ends. */
+static int
+cr_sniffed(const char *s, size_t n)
+{
+	const char *cr = memchr(s, '\r', n), *nl = memchr(s, '\n', n);
+
+	return cr != NULL && (nl == NULL || cr < nl) && cr + 1 < s + n &&
+	    cr[1] != '\n';
+}
+
+/*
+ * Would a reader with read size bs decide on CR-only line ends as one that
+ * sees the whole input does?  It looks at its first buffer only (1 MiB in
+ * real use), so a first CR at its very end or beyond is taken differently.
+ */
+static int
+same_sniff(const uint8_t *d, size_t n, size_t bs)
+{
+	size_t p = 0;
+
+	if (n >= 3 && memcmp(d, "\xef\xbb\xbf", 3) == 0) {
+		if (bs < 3)
+			return 0;	/* the BOM is not seen whole */
+		p = 3;
+	}
+	for (; p < n; p++) {
+		if (d[p] == '\n')
+			return 1;
+		if (d[p] == '\r')
+			return p + 1 < bs || p + 1 >= n || d[p + 1] == '\n';
+	}
+	return 1;
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct table small, whole, back;
+	size_t bs, n;
+	char *out;
+
+	if (size < 1 || size > 1 << 16)
+		return 0;
+	bs = 1 + data[0] % 64;
+	data++;
+	size--;
+
+	read_all(data, size, SP_FMT_CSV, bs, &small);
+	read_all(data, size, SP_FMT_CSV, size + 16, &whole);
+	if (same_sniff(data, size, bs)) {
+		FUZZ_CHECK(small.tlen == whole.tlen &&
+		    memcmp(small.trace, whole.trace, small.tlen) == 0);
+		FUZZ_CHECK(small.nnames == whole.nnames);
+		FUZZ_CHECK(table_same(&small, &whole, 1));
+	}
+	table_free(&small);
+
+	/* CSV writer, then the CSV reader again */
+	out = write_all(&whole, SP_FMT_CSV, &n);
+	if (!(KNOWN_BUG(lone_empty(&whole)) ||
+	    KNOWN_BUG(table_has(&whole, "\r\n")) ||
+	    KNOWN_BUG(bom_first(&whole)) || KNOWN_BUG(cr_sniffed(out, n)))) {
+		read_all(out, n, SP_FMT_CSV, n + 16, &back);
+		FUZZ_CHECK(table_same(&whole, &back, 1));
+		table_free(&back);
+	}
+	free(out);
+
+	/* JSONL writer, then the JSON lines reader */
+	if (table_utf8(&whole)) {
+		out = write_all(&whole, SP_FMT_JSONL, &n);
+		read_all(out, n, SP_FMT_JSONL, n + 16, &back);
+		FUZZ_CHECK(table_same(&whole, &back, 1));
+		table_free(&back);
+		free(out);
+	}
+	table_free(&whole);
+	return 0;
+}

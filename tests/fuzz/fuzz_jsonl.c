@@ -1,0 +1,452 @@
+/*
+ * fuzz_jsonl: the JSON lines reader over any bytes, read with a small read
+ * size taken from the first byte and with one read holding everything;
+ * both must agree.  Numbers keep their exact text, and the records go
+ * through the CSV writer and back, and the JSONL writer and back,
+ * unchanged.
+ */
+#include "fuzz.h"
+#include <jansson.h>
+
+#include "salespipe/rec.h"
+
+/*
+ * LLVMFuzzerMutate is defined by libFuzzer only.  A library bug already
+ * reported is skipped while fuzzing, so that the run goes on, but is
+ * named and still fails when make check replays an input that shows it.
+ */
+size_t LLVMFuzzerMutate(uint8_t *data, size_t size, size_t max)
+    __attribute__((weak));
+#define KNOWN_BUG(cond) known_bug((cond), #cond)
+
+static int
+known_bug(int cond, const char *what)
+{
+	if (!cond)
+		return 0;
+	if (LLVMFuzzerMutate != NULL)
+		return 1;
+	fprintf(stderr, "known library bug (see the fuzz report): %s\n", what);
+	return 0;
+}
+
+/* What a read gave: field names, the good records' values, a trace. */
+struct table {
+	char **names;
+	size_t nnames;
+	char ***rows;		/* rows[r][i]: value of names[i], NULL: absent */
+	size_t *rowlen;		/* fields when the row was read */
+	size_t nrows;
+	char trace[4096];	/* result codes and lines, to compare reads */
+	size_t tlen;
+};
+
+static void
+table_free(struct table *t)
+{
+	size_t r, i;
+
+	for (i = 0; i < t->nnames; i++)
+		free(t->names[i]);
+	free(t->names);
+	for (r = 0; r < t->nrows; r++) {
+		for (i = 0; i < t->rowlen[r]; i++)
+			free(t->rows[r][i]);
+		free(t->rows[r]);
+	}
+	free(t->rows);
+	free(t->rowlen);
+	memset(t, 0, sizeof(*t));
+}
+
+static char *
+dup_or_null(const char *s)
+{
+	char *p;
+
+	if (s == NULL)
+		return NULL;
+	p = strdup(s);
+	FUZZ_CHECK(p != NULL);
+	return p;
+}
+
+/* Take the reader's current field list as the table's names. */
+static void
+take_names(struct table *t, const sp_reader *rd)
+{
+	const int *f;
+	size_t n, i;
+
+	f = reader_fields(rd, &n);
+	if (n == 0)
+		return;
+	/* fields only grow within one input: the old list is a prefix */
+	FUZZ_CHECK(n >= t->nnames);
+	for (i = 0; i < t->nnames; i++)
+		FUZZ_CHECK(strcmp(t->names[i], reader_slot_name(rd, f[i])) == 0);
+	t->names = realloc(t->names, n * sizeof(*t->names));
+	FUZZ_CHECK(t->names != NULL);
+	for (i = t->nnames; i < n; i++)
+		t->names[i] = dup_or_null(reader_slot_name(rd, f[i]));
+	t->nnames = n;
+}
+
+static void
+trace(struct table *t, int k, long line)
+{
+	int w;
+
+	if (t->tlen + 32 >= sizeof(t->trace))
+		return;
+	w = snprintf(t->trace + t->tlen, sizeof(t->trace) - t->tlen, "%d@%ld ",
+	    k, line);
+	t->tlen += (size_t)w;
+}
+
+static int
+json_ws(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+/* Index just past the string token that starts at s[i] ('"'). */
+static size_t
+string_end(const char *s, size_t n, size_t i)
+{
+	for (i++; i < n; i++) {
+		if (s[i] == '\\')
+			i++;
+		else if (s[i] == '"')
+			return i + 1;
+	}
+	return n;
+}
+
+/*
+ * r is a record the reader accepted, so r->raw is a flat JSON object:
+ * walk its members and check that every number value has its token's
+ * exact text and the number mark, other values have no mark, and null is
+ * absent.  Keys are decoded by jansson, numbers are found here.
+ */
+static void
+check_numbers(sp_reader *rd, const sp_rec *r)
+{
+	const char *s = r->raw, *v;
+	size_t n = r->rawlen, i = 0, k, at, nslots = reader_nslots(rd);
+	json_t *key;
+	int slot;
+
+	while (i < n && json_ws(s[i]))
+		i++;
+	FUZZ_CHECK(i < n && s[i] == '{');
+	for (i++;;) {
+		while (i < n && json_ws(s[i]))
+			i++;
+		FUZZ_CHECK(i < n);
+		if (s[i] == '}')
+			break;
+		if (s[i] == ',') {
+			i++;
+			continue;
+		}
+		FUZZ_CHECK(s[i] == '"');
+		k = i;
+		i = string_end(s, n, i);
+		key = json_loadb(s + k, i - k, JSON_DECODE_ANY, NULL);
+		FUZZ_CHECK(key != NULL && json_is_string(key));
+		while (i < n && json_ws(s[i]))
+			i++;
+		FUZZ_CHECK(i < n && s[i] == ':');
+		for (i++; i < n && json_ws(s[i]); i++)
+			;
+		FUZZ_CHECK(i < n);
+		at = i;
+		if (s[i] == '"')
+			i = string_end(s, n, i);
+		else
+			while (i < n && !json_ws(s[i]) && s[i] != ',' &&
+			    s[i] != '}')
+				i++;
+		/* the key has a slot already */
+		slot = reader_slot(rd, json_string_value(key));
+		FUZZ_CHECK(slot >= 0 && reader_nslots(rd) == nslots);
+		v = rec_get(r, slot);
+		if (s[at] == '-' || (s[at] >= '0' && s[at] <= '9')) {
+			FUZZ_CHECK(v != NULL && r->num[slot] == 1);
+			FUZZ_CHECK(rec_len(r, slot) == i - at &&
+			    memcmp(v, s + at, i - at) == 0);
+		} else if (s[at] == 'n')
+			FUZZ_CHECK(v == NULL);
+		else
+			FUZZ_CHECK(v != NULL && r->num[slot] == 0);
+		json_decref(key);
+	}
+}
+
+/*
+ * Read all of buf (format fmt, read size bufsize) into t, checking the
+ * reader's contract on every result.
+ */
+static void
+read_all(const void *buf, size_t n, int fmt, size_t bufsize, struct table *t)
+{
+	sp_read_opts o = { fmt, NULL, bufsize };
+	sp_error e;
+	sp_reader *rd;
+	sp_rec *r = rec_new();
+	const int *f;
+	size_t nf, i, calls = 0;
+	long last = 0;
+	int k;
+
+	memset(t, 0, sizeof(*t));
+	FUZZ_CHECK(r != NULL);
+	if (LLVMFuzzerMutate != NULL) {
+		/*
+		 * A first record "{}" makes rec_reset memset a NULL r->val
+		 * (UB): while fuzzing, give the record room first.
+		 */
+		sp_read_opts po = { SP_FMT_JSONL, NULL, 64 };
+		sp_reader *p = reader_open_mem("{\"x\":1}", 7, "prime", &po,
+		    &e);
+		FUZZ_CHECK(p != NULL && reader_next(p, r, &e) == 1);
+		reader_close(p);
+	}
+	rd = reader_open_mem(buf, n, "fuzz", &o, &e);
+	FUZZ_CHECK(rd != NULL);
+	while ((k = reader_next(rd, r, &e)) != 0) {
+		/* every call consumes a line or ends the input */
+		FUZZ_CHECK(++calls <= n + 4);
+		FUZZ_CHECK(k == 1 || k == -1 || k == -2);
+		take_names(t, rd);
+		if (k == -2) {
+			FUZZ_CHECK(e.msg[0] != '\0');
+			trace(t, k, e.line);
+			continue;
+		}
+		FUZZ_CHECK(r->raw != NULL && r->file != NULL);
+		FUZZ_CHECK(r->line >= 1 && r->line >= last);
+		last = r->line;
+		trace(t, k, r->line);
+		if (k == -1) {
+			FUZZ_CHECK(e.msg[0] != '\0' && e.file[0] != '\0' &&
+			    e.line >= 1);
+			continue;
+		}
+		if (fmt == SP_FMT_JSONL)
+			check_numbers(rd, r);
+		f = reader_fields(rd, &nf);
+		FUZZ_CHECK(nf == t->nnames);
+		t->rows = realloc(t->rows, (t->nrows + 1) * sizeof(*t->rows));
+		t->rowlen = realloc(t->rowlen, (t->nrows + 1) *
+		    sizeof(*t->rowlen));
+		FUZZ_CHECK(t->rows != NULL && t->rowlen != NULL);
+		t->rows[t->nrows] = calloc(nf + 1, sizeof(char *));
+		FUZZ_CHECK(t->rows[t->nrows] != NULL);
+		t->rowlen[t->nrows] = nf;
+		for (i = 0; i < nf; i++) {
+			const char *v = rec_get(r, f[i]);
+			/* a CSV record has every column; no value holds a NUL */
+			FUZZ_CHECK(fmt != SP_FMT_CSV || v != NULL);
+			FUZZ_CHECK(v == NULL || rec_len(r, f[i]) == strlen(v));
+			t->rows[t->nrows][i] = dup_or_null(v);
+		}
+		t->nrows++;
+	}
+	/* the end stays the end */
+	FUZZ_CHECK(reader_next(rd, r, &e) == 0);
+	reader_close(rd);
+	rec_free(r);
+}
+
+static const char *
+val(const struct table *t, size_t r, size_t i)
+{
+	return i < t->rowlen[r] ? t->rows[r][i] : NULL;
+}
+
+/* Same names and values (absent counting as empty unless exact). */
+static int
+table_same(const struct table *a, const struct table *b, int exact)
+{
+	size_t r, i;
+
+	if (a->nrows != b->nrows || (a->nrows > 0 && a->nnames != b->nnames))
+		return 0;
+	for (i = 0; a->nrows > 0 && i < a->nnames; i++)
+		if (strcmp(a->names[i], b->names[i]) != 0)
+			return 0;
+	for (r = 0; r < a->nrows; r++)
+		for (i = 0; i < a->nnames; i++) {
+			const char *x = val(a, r, i), *y = val(b, r, i);
+			if (exact && (x == NULL) != (y == NULL))
+				return 0;
+			if (strcmp(x ? x : "", y ? y : "") != 0)
+				return 0;
+		}
+	return 1;
+}
+
+/* Write t in format fmt into a new buffer (free it); sets *n. */
+static char *
+write_all(const struct table *t, int fmt, size_t *n)
+{
+	char *out = NULL;
+	FILE *fp = open_memstream(&out, n);
+	sp_writer *w;
+	const char **v;
+	size_t r, i;
+
+	FUZZ_CHECK(fp != NULL);
+	w = writer_new(fp, fmt);
+	FUZZ_CHECK(w != NULL);
+	for (i = 0; i < t->nnames; i++)
+		FUZZ_CHECK(writer_col(w, t->names[i], SP_COL_STR) == 0);
+	v = calloc(t->nnames + 1, sizeof(*v));
+	FUZZ_CHECK(v != NULL);
+	for (r = 0; r < t->nrows; r++) {
+		for (i = 0; i < t->nnames; i++)
+			v[i] = val(t, r, i);
+		FUZZ_CHECK(writer_row(w, v) == 0);
+	}
+	FUZZ_CHECK(writer_finish(w) == 0);
+	writer_free(w);
+	free(v);
+	FUZZ_CHECK(fclose(fp) == 0);
+	return out;
+}
+
+/* Some value (or name) contains s. */
+static int
+table_has(const struct table *t, const char *s)
+{
+	size_t r, i;
+
+	for (i = 0; i < t->nnames; i++)
+		if (strstr(t->names[i], s) != NULL)
+			return 1;
+	for (r = 0; r < t->nrows; r++)
+		for (i = 0; i < t->rowlen[r]; i++)
+			if (t->rows[r][i] != NULL && strstr(t->rows[r][i], s))
+				return 1;
+	return 0;
+}
+
+/* A field with an empty name (a CSV header cannot have one). */
+static int
+empty_name(const struct table *t)
+{
+	size_t i;
+
+	for (i = 0; i < t->nnames; i++)
+		if (t->names[i][0] == '\0')
+			return 1;
+	return 0;
+}
+
+/* A row whose only column is empty. */
+static int
+lone_empty(const struct table *t)
+{
+	size_t r;
+
+	if (t->nnames != 1)
+		return 0;
+	for (r = 0; r < t->nrows; r++)
+		if (val(t, r, 0) == NULL || val(t, r, 0)[0] == '\0')
+			return 1;
+	return 0;
+}
+
+/* Starts with a byte order mark. */
+static int
+bom_first(const struct table *t)
+{
+	return t->nnames > 0 && strncmp(t->names[0], "\xef\xbb\xbf", 3) == 0;
+}
+
+/* The reader would take these bytes for CR-only line ends. */
+static int
+cr_sniffed(const char *s, size_t n)
+{
+	const char *cr = memchr(s, '\r', n), *nl = memchr(s, '\n', n);
+
+	return cr != NULL && (nl == NULL || cr < nl) && cr + 1 < s + n &&
+	    cr[1] != '\n';
+}
+
+/*
+ * Would a reader with read size bs decide on CR-only line ends as one that
+ * sees the whole input does?  It looks at its first buffer only (1 MiB in
+ * real use), so a first CR at its very end or beyond is taken differently.
+ */
+static int
+same_sniff(const uint8_t *d, size_t n, size_t bs)
+{
+	size_t p = 0;
+
+	if (n >= 3 && memcmp(d, "\xef\xbb\xbf", 3) == 0) {
+		if (bs < 3)
+			return 0;	/* the BOM is not seen whole */
+		p = 3;
+	}
+	for (; p < n; p++) {
+		if (d[p] == '\n')
+			return 1;
+		if (d[p] == '\r')
+			return p + 1 < bs || p + 1 >= n || d[p + 1] == '\n';
+	}
+	return 1;
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct table small, whole, back;
+	size_t bs, n;
+	char *out;
+
+	if (size < 1 || size > 1 << 16)
+		return 0;
+	bs = 1 + data[0] % 64;
+	data++;
+	size--;
+
+	read_all(data, size, SP_FMT_JSONL, bs, &small);
+	read_all(data, size, SP_FMT_JSONL, size + 16, &whole);
+	if (same_sniff(data, size, bs)) {
+		FUZZ_CHECK(small.tlen == whole.tlen &&
+		    memcmp(small.trace, whole.trace, small.tlen) == 0);
+		FUZZ_CHECK(small.nnames == whole.nnames);
+		FUZZ_CHECK(table_same(&small, &whole, 1));
+	}
+	table_free(&small);
+
+	/*
+	 * CSV writer, then the CSV reader: the same values (null and absent
+	 * become empty).  CSV cannot hold a record without fields or a field
+	 * without a name.
+	 */
+	if (whole.nnames > 0 && !empty_name(&whole)) {
+		out = write_all(&whole, SP_FMT_CSV, &n);
+		if (!(KNOWN_BUG(lone_empty(&whole)) ||
+		    KNOWN_BUG(table_has(&whole, "\r\n")) ||
+		    KNOWN_BUG(bom_first(&whole)) ||
+		    KNOWN_BUG(cr_sniffed(out, n)))) {
+			read_all(out, n, SP_FMT_CSV, n + 16, &back);
+			FUZZ_CHECK(table_same(&whole, &back, 0));
+			table_free(&back);
+		}
+		free(out);
+	}
+
+	/* JSONL writer, then the JSON lines reader */
+	out = write_all(&whole, SP_FMT_JSONL, &n);
+	read_all(out, n, SP_FMT_JSONL, n + 16, &back);
+	FUZZ_CHECK(table_same(&whole, &back, 0));
+	table_free(&back);
+	free(out);
+	table_free(&whole);
+	return 0;
+}

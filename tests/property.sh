@@ -1,0 +1,294 @@
+#!/bin/sh
+# Property tests of the programs against the build in $1 (default .), with
+# seeded randomness so that a failure repeats (SEEDS="1 2 3" for max-bad,
+# PIPE_SEEDS for pipe, to choose others):
+#  pipe    the input fed through a pipe in random-sized chunks with small
+#          pauses gives the same output as the file itself (the reader's
+#          own chunking is tests/unit/test_chunks.c);
+#  max-bad K bad records (bad value, unknown stage, ragged row or invalid
+#          JSON) inserted at random places: with --max-bad K --rejects F
+#          stderr names exactly those records by file:line, F holds
+#          exactly them, stdout is the output of the clean file; with
+#          --max-bad K-1 the run fails with status 1.
+# Every program of funnel, win-rate and cycle-time, on examples/ (CSV and
+# JSON lines, snapshot and history).  Prints failures and a last line
+# "property: PASS FAIL".  VALGRIND=1 runs the programs under memcheck.
+B=${1:-.}
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top" || exit 1
+B=$(cd "$B" && pwd)
+SEEDS=${SEEDS:-"1 2 3 4 5"}
+PIPE_SEEDS=${PIPE_SEEDS:-"1 2"}
+PROGS="funnel win-rate cycle-time"
+pass=0 fail=0
+tmp=$(mktemp -d) || exit 1
+trap 'rm -rf "$tmp"' EXIT
+export LC_ALL=C TZ=UTC SALESPIPE_NOW=2026-11-26T00:00:00Z
+unset SALESPIPE_STAGES SALESPIPE_DEALS SALESPIPE_LEADS
+BIN=$B/bin
+if [ "${VALGRIND:-0}" = 1 ]; then
+	mkdir -p "$tmp/vg"
+	for p in $PROGS; do
+		printf '#!/bin/sh\nexec valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite --show-leak-kinds=definite "%s" "$@"\n' \
+		    "$B/bin/$p" > "$tmp/vg/$p"
+		chmod +x "$tmp/vg/$p"
+	done
+	BIN=$tmp/vg
+fi
+
+ok() { pass=$((pass + 1)); }
+bad() { fail=$((fail + 1)); echo "FAIL $*"; }
+
+# Park-Miller numbers in awk (the same in every awk, unlike rand()).
+RNG='function rnd(n) { seed = (seed * 16807) % 2147483647; return seed % n }'
+
+# ---- inputs ---------------------------------------------------------------
+# The examples, plus variants with CRLF, a BOM, and a first column whose
+# quoted values hold newlines, doubled quotes and commas (programs ignore
+# unknown columns), and JSON lines with escapes and multi-byte UTF-8.
+E=examples
+cp "$E/deals.csv" "$E/deals.jsonl" "$E/history.csv" "$E/history.jsonl" "$tmp/"
+awk '{ printf "%s\r\n", $0 }' "$E/history.csv" > "$tmp/history-crlf.csv"
+awk 'NR == 1 { printf "\357\273\277note,%s\n", $0; next }
+	NR % 7 == 0 { printf "\"two\nlines, \"\"q\"\"\",%s\n", $0; next }
+	NR % 5 == 0 { printf "\"\",%s\n", $0; next }
+	{ printf "plain %d,%s\n", NR, $0 }' "$E/deals.csv" > "$tmp/deals-quoted.csv"
+awk 'NR % 3 == 0 {
+		printf "{\"note\":\"a\\\"b\\\\c\\n\\ud83d\\ude00 \303\251,\"  ,%s\n",
+		    substr($0, 2)
+		next
+	}
+	{ print }' "$E/deals.jsonl" > "$tmp/deals-escaped.jsonl"
+INPUTS="deals.csv deals.jsonl history.csv history.jsonl history-crlf.csv
+	deals-quoted.csv deals-escaped.jsonl"
+
+# ---- pipe: random chunks --------------------------------------------------
+# chunks SEED FILE: FILE on stdout in reads of 1..32768 bytes (one in four
+# of at most 64), a pause of 10 ms after about one in four.
+chunks() {
+	size=$(wc -c < "$2")
+	awk -v seed="$1" -v size="$size" "$RNG"'
+	BEGIN {
+		seed = seed * 7919 + 1
+		for (off = 0; off < size; off += n) {
+			n = 1 + rnd(rnd(4) == 0 ? 64 : 32768)
+			print n, rnd(4) == 0
+		}
+	}' | {
+		while read -r n pause; do
+			dd bs="$n" count=1 2>/dev/null <&3
+			[ "$pause" = 1 ] && sleep 0.01
+		done
+	} 3< "$2"
+}
+
+for f in $INPUTS; do
+	for p in $PROGS; do
+		for opt in "" "-g owner"; do
+			"$BIN/$p" $opt "$tmp/$f" > "$tmp/want" 2> "$tmp/err"
+			st=$?
+			if [ $st -ne 0 ] || [ -s "$tmp/err" ]; then
+				bad "pipe $p $opt $f: status $st on the file"
+				head -5 "$tmp/err"
+				continue
+			fi
+			seeds=$PIPE_SEEDS
+			[ -n "$opt" ] && seeds=${PIPE_SEEDS%% *}	# -g: one seed
+			for s in $seeds; do
+				chunks "$s" "$tmp/$f" | "$BIN/$p" $opt > "$tmp/got" \
+				    2> "$tmp/err"
+				st=$?
+				if [ $st -ne 0 ] || ! cmp -s "$tmp/want" "$tmp/got"; then
+					bad "pipe $p $opt $f seed $s: status $st," \
+					    "output differs from the file's"
+					diff "$tmp/want" "$tmp/got" | head -10
+					head -5 "$tmp/err"
+				else
+					ok
+				fi
+			done
+		done
+	done
+done
+
+# ---- max-bad --------------------------------------------------------------
+# insert SEED K KIND FIELD IN OUT LIST: copy IN to OUT with K bad records
+# at random places (never before a CSV header); LIST gets one line per bad
+# record, "LINE<tab>TEXT", in file order.  KIND: csv-deals, csv-history,
+# jsonl-deals, jsonl-history.  FIELD: the field made bad for "value"
+# records (amount or close_date: one the program parses).
+insert() {
+	awk -v seed="$1" -v k="$2" -v kind="$3" -v field="$4" -v list="$7" \
+	    "$RNG"'
+	function rec(i,    t, v) {
+		t = rnd(3)	# 0 bad value, 1 unknown stage, 2 ragged/invalid
+		id = "BAD" i
+		if (kind == "csv-deals") {
+			if (t == 2)
+				return id ",\"Bad, deal\",three"
+			return id ",\"Bad, deal " i "\",Bad Acct,Zed Bad," \
+			    (t == 1 ? "closing" : "won") "," \
+			    (t == 0 && field == "amount" ? "12.3.4" : "100.00") \
+			    ",USD,100,2026-01-01T00:00:00Z," \
+			    (t == 0 && field == "close_date" ? "2026-02-30" : \
+			    "2026-02-01") \
+			    ",2026-02-01T00:00:00Z,closed,,,Web,Starter,East"
+		}
+		if (kind == "csv-history") {
+			if (t == 2)
+				return id ",2026-01-01T00:00:00Z"
+			return id ",2026-01-01T00:00:00Z," \
+			    (t == 1 ? "closing" : "won") "," \
+			    (t == 0 && field == "amount" ? "12.3.4" : "100.00") \
+			    "," (t == 0 && field == "close_date" ? "2026-02-30" : \
+			    "2026-02-01") ",\"Bad, \"\"quoted\"\" owner\""
+		}
+		if (t == 2)
+			return "{\"id\":\"" id "\",\"stage\":"
+		v = "{\"id\":\"" id "\","
+		if (kind == "jsonl-history")
+			v = v "\"at\":\"2026-01-01T00:00:00Z\","
+		else
+			v = v "\"name\":\"Bad \\\"quoted\\\" deal\"," \
+			    "\"currency\":\"USD\"," \
+			    "\"created_at\":\"2026-01-01T00:00:00Z\"," \
+			    "\"closed_at\":\"2026-02-01T00:00:00Z\","
+		return v "\"stage\":\"" (t == 1 ? "closing" : "won") "\"," \
+		    "\"amount\":" (t == 0 && field == "amount" ? "\"12.3.4\"" : \
+		    "100.00") ",\"close_date\":\"" \
+		    (t == 0 && field == "close_date" ? "2026-02-30" : \
+		    "2026-02-01") "\"}"
+	}
+	{ line[NR] = $0 }
+	END {
+		head = kind ~ /^csv/
+		n = NR - head		# data records, all one line each
+		seed = seed * 104729 + k
+		for (i = 0; i < k; ) {
+			p = 1 + rnd(n + 1)	# before data record p (n+1: at the end)
+			if (!(p in at)) {
+				at[p] = 1
+				i++
+			}
+		}
+		out = 0
+		if (head)
+			print line[++out]
+		nb = 0
+		for (p = 1; p <= n + 1; p++) {
+			if (p in at) {
+				r = rec(++nb)
+				print r
+				out++
+				printf "%d\t%s\n", out, r > list
+			}
+			if (p <= n) {
+				print line[p + head]
+				out++
+			}
+		}
+	}' "$5" > "$6"
+}
+
+# Expected rejects file from the stderr lines and the list of records.
+expect_rejects() {	# FILE PROG ERR LIST
+	printf 'file,line,field,reason,record\n'
+	grep "^$2: $1:[0-9]*: " "$3" | awk -v prog="$2" -v file="$1" -v list="$4" '
+	function q(s) {
+		if (s !~ /[",\r\n]/)
+			return s
+		gsub(/"/, "\"\"", s)
+		return "\"" s "\""
+	}
+	{
+		s = substr($0, length(prog) + length(file) + 4)
+		ln = s; sub(/:.*/, "", ln)
+		s = substr(s, length(ln) + 3)
+		field = ""
+		if (s ~ /^field \047[^\047]*\047: /) {
+			field = s
+			sub(/^field \047/, "", field)
+			sub(/\047: .*/, "", field)
+			s = substr(s, length(field) + 11)
+		}
+		getline l < list
+		t = index(l, "\t")
+		printf "%s,%s,%s,%s,%s\n", q(file), ln, q(field), q(s),
+		    q(substr(l, t + 1))
+	}'
+}
+
+for f in deals.csv deals.jsonl history.csv history.jsonl; do
+	case $f in
+	deals.csv) kind=csv-deals ;;
+	history.csv) kind=csv-history ;;
+	deals.jsonl) kind=jsonl-deals ;;
+	history.jsonl) kind=jsonl-history ;;
+	esac
+	ext=${f##*.}
+	for p in $PROGS; do
+		# the bad value must be in a field the program parses
+		field=amount
+		[ "$p" = cycle-time ] && field=close_date
+		"$BIN/$p" "$tmp/$f" > "$tmp/clean" 2> "$tmp/err" ||
+		    { bad "max-bad $p $f: fails on the clean file"; continue; }
+		for s in $SEEDS; do
+			k=$(awk -v seed="$s" -v f="$f$p" 'BEGIN {
+				for (i = 1; i <= length(f); i++)
+					seed = (seed * 31 + index("abcdefghijklmnopqrstuvwxyz.-", substr(f, i, 1))) % 1000003
+				print 1 + seed % 5 }')
+			in=$tmp/bad-$s.$ext
+			rm -f "$tmp/list"
+			insert "$s" "$k" "$kind" "$field" "$tmp/$f" "$in" "$tmp/list"
+			what="max-bad $p $f seed $s (K=$k)"
+			"$BIN/$p" --max-bad "$k" --rejects "$tmp/rej" "$in" \
+			    > "$tmp/out" 2> "$tmp/err"
+			st=$?
+			good=1
+			if [ $st -ne 0 ]; then
+				good=0
+				echo "FAIL $what: exit status $st, want 0"
+			fi
+			# stderr: K places, those of the list, then the summary
+			cut -f1 "$tmp/list" | sed "s|^|$p: $in:|; s|\$|:|" \
+			    > "$tmp/wantplaces"
+			grep -o "^$p: $in:[0-9]*:" "$tmp/err" > "$tmp/gotplaces"
+			if ! cmp -s "$tmp/wantplaces" "$tmp/gotplaces" ||
+			    [ "$(wc -l < "$tmp/err")" -ne $((k + 1)) ] ||
+			    [ "$(tail -n 1 "$tmp/err")" != \
+			    "$p: $k bad record$([ "$k" -gt 1 ] && echo s) skipped (--max-bad $k)" ]; then
+				good=0
+				echo "FAIL $what: stderr does not name exactly the bad records"
+				diff "$tmp/wantplaces" "$tmp/gotplaces" | head -10
+				head -8 "$tmp/err"
+			fi
+			expect_rejects "$in" "$p" "$tmp/err" "$tmp/list" \
+			    > "$tmp/wantrej"
+			if ! cmp -s "$tmp/wantrej" "$tmp/rej"; then
+				good=0
+				echo "FAIL $what: the rejects file differs"
+				diff "$tmp/wantrej" "$tmp/rej" | head -10
+			fi
+			if ! cmp -s "$tmp/clean" "$tmp/out"; then
+				good=0
+				echo "FAIL $what: stdout differs from the clean file's"
+				diff "$tmp/clean" "$tmp/out" | head -10
+			fi
+			"$BIN/$p" --max-bad $((k - 1)) --rejects "$tmp/rej" "$in" \
+			    > /dev/null 2> "$tmp/err"
+			st=$?
+			if [ $st -ne 1 ]; then
+				good=0
+				echo "FAIL $what: --max-bad $((k - 1)): exit status $st, want 1"
+			fi
+			if [ $good -eq 1 ]; then
+				ok
+			else
+				fail=$((fail + 1))
+			fi
+		done
+	done
+done
+
+echo "property: $pass $fail"
+[ $fail -eq 0 ]

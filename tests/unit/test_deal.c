@@ -1,0 +1,917 @@
+/*
+ * Unit tests of deal: snapshot records turned into deals, and histories
+ * folded per id (include/salespipe/deal.h, DESIGN.md section 2).  Times
+ * are UTC seconds worked out with date -u -d DATE +%s.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "salespipe/deal.h"
+#include "salespipe/group.h"
+#include "salespipe/rec.h"
+#include "salespipe/stage.h"
+
+/* date -u -d ... +%s */
+#define T_2025_12_01		1764547200LL
+#define T_2026_01_01		1767225600LL
+#define T_2026_01_05		1767571200LL
+#define T_2026_01_10		1768003200LL
+#define T_2026_01_15		1768435200LL
+#define T_2026_01_20		1768867200LL
+#define T_2026_01_31_12		1769860800LL	/* 2026-01-31T12:00:00Z */
+#define T_2026_02_01		1769904000LL
+#define T_2026_02_01_09		1769936400LL	/* 2026-02-01T09:00:00Z */
+#define T_2026_02_03_10		1770112800LL	/* 2026-02-03T10:00:00Z */
+#define T_2026_02_05		1770249600LL
+#define T_2026_02_10		1770681600LL
+#define T_2026_03_01		1772323200LL
+#define T_2026_03_02_08		1772438400LL	/* 2026-03-02T08:00:00Z */
+#define DAY			86400LL
+
+/* The default deal stages, by index. */
+enum { QUAL, DISC, PROP, NEGO, WON, LOST };
+
+#define MAXPATH 64
+#define MAXDEALS 64
+
+/* A deal as handed to fn, copied (fn's pointers live only during fn). */
+struct got {
+	char id[32];
+	char key[64];
+	size_t keylen;
+	int stage, kind;
+	int has_amount;
+	int64_t amount;
+	char currency[8];
+	int has_created;
+	int64_t created_at;
+	int has_closed;
+	int64_t closed_at;
+	int has_close_date;
+	int64_t close_date;
+	int has_prob, prob_bp;
+	int lost_stage, max_stage;
+	int has_path;
+	sp_visit path[MAXPATH];
+	size_t npath;
+	char file[32];
+	long line;
+	int has_rec;
+};
+
+struct run {
+	struct got d[MAXDEALS];
+	size_t n;
+	sp_error add_err[16];	/* deals_add failures, in order */
+	long add_line[16];	/* ... and the records' lines */
+	size_t nadd_err;
+	sp_error fold_err[16];	/* deals_finish's bad() calls */
+	size_t nfold_err;
+	int finish_rc;
+	int history;
+	const char *refuse;	/* fn refuses the deal with this id */
+};
+
+static int
+collect(void *ctx, const sp_deal *d, sp_error *e)
+{
+	struct run *run = ctx;
+	struct got *g;
+
+	if (run->refuse != NULL && strcmp(d->id, run->refuse) == 0)
+		return err_set(e, NULL, "refused %s", d->id);
+	assert_true(run->n < MAXDEALS);
+	g = &run->d[run->n++];
+	memset(g, 0, sizeof(*g));
+	snprintf(g->id, sizeof(g->id), "%s", d->id);
+	assert_true(d->keylen < sizeof(g->key));
+	memcpy(g->key, d->key, d->keylen);
+	g->keylen = d->keylen;
+	g->stage = d->stage;
+	g->kind = d->kind;
+	g->has_amount = d->has_amount;
+	g->amount = d->amount;
+	snprintf(g->currency, sizeof(g->currency), "%s", d->currency);
+	g->has_created = d->has_created;
+	g->created_at = d->created_at;
+	g->has_closed = d->has_closed;
+	g->closed_at = d->closed_at;
+	g->has_close_date = d->has_close_date;
+	g->close_date = d->close_date;
+	g->has_prob = d->has_prob;
+	g->prob_bp = d->prob_bp;
+	g->lost_stage = d->lost_stage;
+	g->max_stage = d->max_stage;
+	g->has_path = d->path != NULL;
+	assert_true(d->npath <= MAXPATH);
+	if (d->npath > 0)
+		memcpy(g->path, d->path, d->npath * sizeof(*d->path));
+	g->npath = d->npath;
+	snprintf(g->file, sizeof(g->file), "%s", d->file ? d->file : "");
+	g->line = d->line;
+	g->has_rec = d->rec != NULL;
+	return 0;
+}
+
+static void
+fold_bad(void *ctx, const sp_error *e)
+{
+	struct run *run = ctx;
+
+	assert_true(run->nfold_err < 16);
+	run->fold_err[run->nfold_err++] = *e;
+}
+
+/*
+ * Read text (CSV or JSON lines), feed every record to a deal source with
+ * the default stages, finish it (with a bad() callback unless strict).
+ * groups: comma-separated -g fields or NULL; as_of: 0 for none.
+ */
+static struct run *
+run_opts(const char *text, int need, const char *groups, int64_t as_of,
+    int strict, const char *refuse)
+{
+	struct run *run = calloc(1, sizeof(*run));
+	sp_read_opts ro;
+	sp_deals_opts o;
+	sp_reader *rd;
+	sp_stages *st = stages_default(SP_STAGES_DEALS);
+	sp_deals *ds;
+	sp_rec *r = rec_new();
+	sp_error e;
+	int slots[4], k;
+	size_t ng = 0;
+
+	assert_non_null(run);
+	assert_non_null(st);
+	run->refuse = refuse;
+	memset(&ro, 0, sizeof(ro));
+	rd = reader_open_mem(text, strlen(text), "t.in", &ro, &e);
+	assert_non_null(rd);
+	if (groups != NULL) {
+		char buf[128], *p, *save = NULL;
+		snprintf(buf, sizeof(buf), "%s", groups);
+		for (p = strtok_r(buf, ",", &save); p != NULL;
+		    p = strtok_r(NULL, ",", &save))
+			slots[ng++] = reader_slot(rd, p);
+	}
+	memset(&o, 0, sizeof(o));
+	o.group_slots = ng > 0 ? slots : NULL;
+	o.ngroup = ng;
+	o.need = need;
+	o.has_as_of = as_of != 0;
+	o.as_of = as_of;
+	o.fn = collect;
+	o.ctx = run;
+	assert_non_null(ds = deals_new(rd, st, &o));
+	while ((k = reader_next(rd, r, &e)) != 0) {
+		if (k != 1)
+			fail_msg("reader: %s:%ld: %s", e.file, e.line, e.msg);
+		if (deals_add(ds, r, &e) < 0) {
+			assert_true(run->nadd_err < 16);
+			run->add_line[run->nadd_err] = r->line;
+			run->add_err[run->nadd_err++] = e;
+		}
+	}
+	run->history = deals_is_history(ds);
+	run->finish_rc = deals_finish(ds, strict ? NULL : fold_bad, run, &e);
+	if (strict && run->finish_rc < 0)
+		run->fold_err[run->nfold_err++] = e;
+	deals_free(ds);
+	rec_free(r);
+	reader_close(rd);
+	stages_free(st);
+	return run;
+}
+
+static struct run *
+run_deals(const char *text, int need)
+{
+	return run_opts(text, need, NULL, 0, 0, NULL);
+}
+
+#define ALL_NEEDS (SP_NEED_AMOUNT | SP_NEED_CREATED | SP_NEED_CLOSED | \
+	SP_NEED_CLOSE_DATE | SP_NEED_PROB)
+
+static const struct got *
+deal(const struct run *run, const char *id)
+{
+	size_t i;
+
+	for (i = 0; i < run->n; i++)
+		if (strcmp(run->d[i].id, id) == 0)
+			return &run->d[i];
+	fail_msg("no deal '%s'", id);
+	return NULL;
+}
+
+/* The path of g must be stages[i] at times[i], i < n. */
+static void
+assert_path(const struct got *g, const int *stages, const int64_t *times,
+    size_t n)
+{
+	size_t i;
+
+	assert_true(g->has_path);
+	if (g->npath != n)
+		fail_msg("deal %s: %zu visits, want %zu", g->id, g->npath, n);
+	for (i = 0; i < n; i++) {
+		if (g->path[i].stage != stages[i] || g->path[i].at != times[i])
+			fail_msg("deal %s visit %zu: stage %d at %lld, want "
+			    "stage %d at %lld", g->id, i, g->path[i].stage,
+			    (long long)g->path[i].at, stages[i],
+			    (long long)times[i]);
+	}
+}
+
+static void
+assert_no_errors(const struct run *run)
+{
+	if (run->nadd_err > 0)
+		fail_msg("deals_add: line %ld: field '%s': %s",
+		    run->add_line[0], run->add_err[0].field,
+		    run->add_err[0].msg);
+	if (run->nfold_err > 0)
+		fail_msg("fold: field '%s': %s", run->fold_err[0].field,
+		    run->fold_err[0].msg);
+	assert_int_equal(run->finish_rc, 0);
+}
+
+/* ---- snapshots ------------------------------------------------------ */
+
+static void
+test_snapshot(void **state)
+{
+	struct run *run = run_opts(
+	    "id,stage,amount,currency,created_at,close_date,closed_at,"
+	    "probability,owner\n"
+	    "D1,won,100.50,USD,2026-01-01,2026-02-01,2026-02-03T10:00:00Z,90,"
+	    "Ann\n"
+	    "D2,lost,7,EUR,2026-01-05,2026-02-05,,,Bob\n"
+	    "D3,negotiation,,,2026-01-10,2026-03-01,2026-02-03T10:00:00Z,,\n"
+	    ",Qualification,1,,,,,,\n",
+	    ALL_NEEDS, "owner", 0, 1, NULL);
+	const struct got *g;
+
+	(void)state;
+	assert_no_errors(run);
+	assert_int_equal(run->history, 0);
+	assert_int_equal(run->n, 4);
+	/* handed on at once, in input order */
+	assert_string_equal(run->d[0].id, "D1");
+	assert_string_equal(run->d[3].id, "");
+
+	g = deal(run, "D1");
+	assert_int_equal(g->stage, WON);
+	assert_int_equal(g->kind, SP_WON);
+	assert_true(g->has_amount);
+	assert_int_equal(g->amount, 10050);
+	assert_string_equal(g->currency, "USD");
+	assert_true(g->has_created);
+	assert_int_equal(g->created_at, T_2026_01_01);
+	assert_true(g->has_closed);
+	assert_int_equal(g->closed_at, T_2026_02_03_10);	/* closed_at */
+	assert_true(g->has_close_date);
+	assert_int_equal(g->close_date, T_2026_02_01);
+	assert_true(g->has_prob);
+	assert_int_equal(g->prob_bp, 9000);
+	assert_int_equal(g->lost_stage, -1);
+	assert_int_equal(g->max_stage, -1);
+	assert_false(g->has_path);
+	assert_int_equal(g->npath, 0);
+	assert_true(g->has_rec);
+	assert_string_equal(g->file, "t.in");
+	assert_int_equal(g->line, 2);
+	assert_int_equal(g->keylen, 3);
+	assert_memory_equal(g->key, "Ann", 3);
+
+	g = deal(run, "D2");
+	assert_int_equal(g->kind, SP_LOST);
+	assert_int_equal(g->amount, 700);
+	assert_string_equal(g->currency, "EUR");
+	assert_true(g->has_closed);
+	assert_int_equal(g->closed_at, T_2026_02_05);	/* else close_date */
+	assert_false(g->has_prob);
+	assert_int_equal(g->lost_stage, -1);
+	assert_int_equal(g->line, 3);
+
+	g = deal(run, "D3");
+	assert_int_equal(g->kind, SP_OPEN);
+	assert_int_equal(g->stage, NEGO);
+	assert_false(g->has_amount);
+	assert_string_equal(g->currency, "");
+	assert_false(g->has_closed);	/* open: closed_at does not count */
+	assert_true(g->has_close_date);
+	assert_int_equal(g->close_date, T_2026_03_01);
+	assert_int_equal(g->keylen, 0);
+
+	g = &run->d[3];		/* stage names compare case-insensitively */
+	assert_int_equal(g->stage, QUAL);
+	assert_int_equal(g->amount, 100);
+	free(run);
+}
+
+static void
+test_snapshot_lost_stage(void **state)
+{
+	struct run *run = run_deals("id,stage,lost_stage\n"
+	    "L1,lost,proposal\nL2,won,proposal\nL3,LOST,Discovery\nL4,lost,\n",
+	    0);
+
+	(void)state;
+	assert_no_errors(run);
+	assert_int_equal(deal(run, "L1")->lost_stage, PROP);
+	assert_int_equal(deal(run, "L2")->lost_stage, -1);
+	assert_int_equal(deal(run, "L3")->lost_stage, DISC);
+	assert_int_equal(deal(run, "L3")->kind, SP_LOST);
+	assert_int_equal(deal(run, "L4")->lost_stage, -1);
+	free(run);
+}
+
+static void
+test_snapshot_need(void **state)
+{
+	struct run *run;
+
+	(void)state;
+	/* fields a program does not need are not parsed, so not checked */
+	run = run_deals("id,stage,amount,created_at\nD1,won,abc,never\n", 0);
+	assert_no_errors(run);
+	assert_int_equal(run->n, 1);
+	assert_false(run->d[0].has_amount);
+	assert_false(run->d[0].has_created);
+	free(run);
+	/* SP_NEED_NO_STAGE: stage optional and unchecked */
+	run = run_deals("id,stage,amount\nD1,,5\nD2,nosuch,6\n",
+	    SP_NEED_NO_STAGE | SP_NEED_AMOUNT);
+	assert_no_errors(run);
+	assert_int_equal(run->n, 2);
+	assert_int_equal(run->d[0].stage, -1);
+	assert_int_equal(run->d[0].kind, SP_OPEN);
+	assert_int_equal(run->d[1].amount, 600);
+	free(run);
+	/* ... and histories are refused */
+	run = run_deals("id,at,stage\nD1,2026-01-01,won\n", SP_NEED_NO_STAGE);
+	assert_int_equal(run->nadd_err, 1);
+	assert_string_equal(run->add_err[0].field, "at");
+	assert_int_equal(run->n, 0);
+	free(run);
+}
+
+static void
+test_snapshot_errors(void **state)
+{
+	struct run *run = run_deals(
+	    "id,stage,amount,created_at,closed_at,lost_stage,probability\n"
+	    "B1,,1,,,,\n"
+	    "B2,closing,1,,,,\n"
+	    "B3,won,1.234,,,,\n"
+	    "B4,won,1,2026-02-30,,,\n"
+	    "B5,won,1,,yesterday,,\n"
+	    "B6,lost,1,,,nowhere,\n"
+	    "B7,won,1,,,,101\n"
+	    "OK,won,1,,,,\n",
+	    ALL_NEEDS);
+	static const char *const field[] = { "stage", "stage", "amount",
+		"created_at", "closed_at", "lost_stage", "probability" };
+	size_t i;
+
+	(void)state;
+	assert_int_equal(run->nadd_err, 7);
+	for (i = 0; i < 7; i++) {
+		assert_int_equal(run->add_line[i], (long)i + 2);
+		if (strcmp(run->add_err[i].field, field[i]) != 0)
+			fail_msg("line %zu: field '%s', want '%s' (%s)", i + 2,
+			    run->add_err[i].field, field[i],
+			    run->add_err[i].msg);
+	}
+	/* unknown stages are named with the known ones */
+	assert_non_null(strstr(run->add_err[1].msg, "closing"));
+	assert_non_null(strstr(run->add_err[1].msg, "qualification"));
+	/* a bad record is not counted anywhere */
+	assert_int_equal(run->n, 1);
+	assert_string_equal(run->d[0].id, "OK");
+	free(run);
+}
+
+static void
+test_snapshot_fn_refuses(void **state)
+{
+	struct run *run = run_opts("id,stage\nD1,won\nD2,lost\n", 0, NULL, 0,
+	    0, "D1");
+
+	(void)state;
+	assert_int_equal(run->nadd_err, 1);
+	assert_non_null(strstr(run->add_err[0].msg, "refused D1"));
+	assert_int_equal(run->n, 1);
+	free(run);
+}
+
+/* ---- histories ------------------------------------------------------ */
+
+static void
+test_history_out_of_order(void **state)
+{
+	struct run *run = run_deals("id,at,stage,amount\n"
+	    "D1,2026-01-10,discovery,200\n"
+	    "D1,2026-01-01,qualification,100\n"
+	    "D1,2026-01-20,proposal,\n",
+	    SP_NEED_AMOUNT | SP_NEED_CREATED | SP_NEED_CLOSED);
+	static const int st[] = { QUAL, DISC, PROP };
+	static const int64_t at[] = { T_2026_01_01, T_2026_01_10,
+		T_2026_01_20 };
+	const struct got *g;
+
+	(void)state;
+	assert_no_errors(run);
+	assert_int_equal(run->history, 1);
+	assert_int_equal(run->n, 1);
+	g = &run->d[0];
+	assert_string_equal(g->id, "D1");
+	assert_path(g, st, at, 3);
+	assert_int_equal(g->stage, PROP);
+	assert_int_equal(g->kind, SP_OPEN);
+	/* the amount with the latest at, not the last one read */
+	assert_true(g->has_amount);
+	assert_int_equal(g->amount, 20000);
+	assert_true(g->has_created);
+	assert_int_equal(g->created_at, T_2026_01_01);
+	assert_false(g->has_closed);
+	assert_int_equal(g->max_stage, PROP);
+	assert_int_equal(g->lost_stage, -1);
+	assert_false(g->has_rec);
+	assert_string_equal(g->file, "t.in");
+	assert_int_equal(g->line, 4);	/* the id's last record */
+	free(run);
+}
+
+static void
+test_history_ties(void **state)
+{
+	struct run *run = run_deals("id,at,stage\n"
+	    "A,2026-01-01,qualification\n"
+	    "B,2026-01-01,discovery\n"
+	    "A,2026-01-01,discovery\n"
+	    "B,2026-01-01,qualification\n", 0);
+	static const int qd[] = { QUAL, DISC }, dq[] = { DISC, QUAL };
+	static const int64_t at[] = { T_2026_01_01, T_2026_01_01 };
+
+	(void)state;
+	assert_no_errors(run);
+	assert_int_equal(run->n, 2);
+	assert_string_equal(run->d[0].id, "A");
+	assert_path(deal(run, "A"), qd, at, 2);
+	assert_int_equal(deal(run, "A")->stage, DISC);
+	assert_path(deal(run, "B"), dq, at, 2);
+	assert_int_equal(deal(run, "B")->stage, QUAL);
+	assert_int_equal(deal(run, "B")->max_stage, DISC);
+	free(run);
+}
+
+/*
+ * n records of one id: pairs sharing one day, pairs in falling time order,
+ * each pair qualification then discovery.  Sorted by time with input
+ * order breaking ties, the path alternates q, d, q, d ...
+ */
+static void
+assert_many_ties(size_t n)
+{
+	char *text = malloc(64 * n + 32), *p = text;
+	int st[MAXPATH];
+	int64_t at[MAXPATH];
+	struct run *run;
+	size_t k;
+
+	assert_true(n % 2 == 0 && n <= MAXPATH && n <= 56);
+	p += sprintf(p, "id,at,stage\n");
+	for (k = 0; k < n; k++) {
+		int day = 1 + (int)((n - 1 - k) / 2);
+		p += sprintf(p, "M,2026-01-%02d,%s\n", day,
+		    k % 2 == 0 ? "qualification" : "discovery");
+	}
+	for (k = 0; k < n; k++) {
+		st[k] = k % 2 == 0 ? QUAL : DISC;
+		at[k] = T_2026_01_01 + (int64_t)(k / 2) * DAY;
+	}
+	run = run_deals(text, 0);
+	assert_no_errors(run);
+	assert_int_equal(run->n, 1);
+	assert_path(&run->d[0], st, at, n);
+	assert_int_equal(run->d[0].stage, DISC);
+	assert_int_equal(run->d[0].line, (long)n + 1);
+	free(run);
+	free(text);
+}
+
+static void
+test_history_many_ties(void **state)
+{
+	(void)state;
+	assert_many_ties(20);	/* a short path */
+	assert_many_ties(56);	/* a long one */
+}
+
+static void
+test_history_repeats_merged(void **state)
+{
+	struct run *run = run_deals("id,at,stage\n"
+	    "E,2026-01-01,qualification\n"
+	    "E,2026-01-05,qualification\n"
+	    "E,2026-01-15,discovery\n"
+	    "E,2026-01-10,discovery\n"
+	    "E,2026-01-20,Qualification\n", 0);
+	static const int st[] = { QUAL, DISC, QUAL };
+	static const int64_t at[] = { T_2026_01_01, T_2026_01_10,
+		T_2026_01_20 };
+
+	(void)state;
+	assert_no_errors(run);
+	/* a stage repeated in a row is one visit, entered the first time */
+	assert_path(&run->d[0], st, at, 3);
+	assert_int_equal(run->d[0].stage, QUAL);
+	assert_int_equal(run->d[0].max_stage, DISC);
+	free(run);
+}
+
+static void
+test_history_latest_wins(void **state)
+{
+	struct run *run = run_deals("id,at,stage,amount,currency,probability\n"
+	    "F,2026-01-10,qualification,300,USD,10\n"
+	    "F,2026-01-20,discovery,,,\n"
+	    "F,2026-01-05,,100,EUR,50\n"
+	    "F,2026-01-10,,400,,\n",
+	    SP_NEED_AMOUNT | SP_NEED_CREATED | SP_NEED_PROB);
+	static const int st[] = { QUAL, DISC };
+	static const int64_t at[] = { T_2026_01_10, T_2026_01_20 };
+	const struct got *g;
+
+	(void)state;
+	assert_no_errors(run);
+	g = &run->d[0];
+	assert_path(g, st, at, 2);
+	/* equal at: the later record wins; an earlier at never does */
+	assert_int_equal(g->amount, 40000);
+	assert_string_equal(g->currency, "USD");
+	assert_true(g->has_prob);
+	assert_int_equal(g->prob_bp, 1000);
+	/* created: the first at, though read third and without a stage */
+	assert_int_equal(g->created_at, T_2026_01_05);
+	assert_int_equal(g->line, 5);
+	free(run);
+}
+
+static void
+test_history_created_field(void **state)
+{
+	struct run *run = run_deals("id,at,stage,created_at\n"
+	    "G,2026-01-10,qualification,\n"
+	    "G,2026-01-15,discovery,2025-12-01\n"
+	    "H,2026-01-10,qualification,\n",
+	    SP_NEED_CREATED);
+
+	(void)state;
+	assert_no_errors(run);
+	assert_true(deal(run, "G")->has_created);
+	assert_int_equal(deal(run, "G")->created_at, T_2025_12_01);
+	assert_true(deal(run, "H")->has_created);
+	assert_int_equal(deal(run, "H")->created_at, T_2026_01_10);
+	free(run);
+}
+
+static void
+test_history_closed_at(void **state)
+{
+	struct run *run = run_deals("id,at,stage,closed_at\n"
+	    /* entered won: closed then */
+	    "W1,2026-01-01,qualification,\n"
+	    "W1,2026-02-01,won,\n"
+	    /* closed_at given with the close */
+	    "W2,2026-01-01,qualification,\n"
+	    "W2,2026-02-01,won,2026-01-31T12:00:00Z\n"
+	    /* reopened and won again: the old closed_at no longer counts */
+	    "W3,2026-01-01,qualification,\n"
+	    "W3,2026-02-01,won,2026-02-01T09:00:00Z\n"
+	    "W3,2026-02-10,negotiation,\n"
+	    "W3,2026-03-01,won,\n"
+	    /* reopened and won again with a new closed_at */
+	    "W4,2026-01-01,qualification,\n"
+	    "W4,2026-02-01,won,2026-02-01T09:00:00Z\n"
+	    "W4,2026-02-10,negotiation,\n"
+	    "W4,2026-03-01,won,2026-03-02T08:00:00Z\n"
+	    /* a correction after the close counts */
+	    "W5,2026-01-01,qualification,\n"
+	    "W5,2026-02-01,won,\n"
+	    "W5,2026-02-05,,2026-01-31T12:00:00Z\n"
+	    /* lost */
+	    "W6,2026-01-01,qualification,\n"
+	    "W6,2026-02-10,lost,\n"
+	    /* reopened and still open */
+	    "W7,2026-01-01,qualification,\n"
+	    "W7,2026-02-01,won,2026-02-01T09:00:00Z\n"
+	    "W7,2026-02-10,negotiation,\n",
+	    SP_NEED_CREATED | SP_NEED_CLOSED);
+	static const int st3[] = { QUAL, WON, NEGO, WON };
+	static const int64_t at3[] = { T_2026_01_01, T_2026_02_01,
+		T_2026_02_10, T_2026_03_01 };
+	const struct got *g;
+
+	(void)state;
+	assert_no_errors(run);
+	assert_int_equal(run->n, 7);
+	g = deal(run, "W1");
+	assert_int_equal(g->kind, SP_WON);
+	assert_true(g->has_closed);
+	assert_int_equal(g->closed_at, T_2026_02_01);
+	assert_int_equal(deal(run, "W2")->closed_at, T_2026_01_31_12);
+	g = deal(run, "W3");
+	assert_path(g, st3, at3, 4);
+	assert_int_equal(g->kind, SP_WON);
+	assert_int_equal(g->max_stage, NEGO);
+	assert_int_equal(g->closed_at, T_2026_03_01);
+	assert_int_equal(deal(run, "W4")->closed_at, T_2026_03_02_08);
+	assert_int_equal(deal(run, "W5")->closed_at, T_2026_01_31_12);
+	g = deal(run, "W6");
+	assert_int_equal(g->kind, SP_LOST);
+	assert_int_equal(g->closed_at, T_2026_02_10);
+	g = deal(run, "W7");
+	assert_int_equal(g->kind, SP_OPEN);
+	assert_false(g->has_closed);
+	free(run);
+}
+
+static void
+test_history_lost_stage(void **state)
+{
+	struct run *run = run_deals("id,at,stage,lost_stage\n"
+	    "L1,2026-01-01,qualification,\n"
+	    "L1,2026-01-05,discovery,\n"
+	    "L1,2026-01-10,proposal,\n"
+	    "L1,2026-01-20,lost,\n"
+	    /* backwards before the loss: the last open stage, not the max */
+	    "L2,2026-01-01,qualification,\n"
+	    "L2,2026-01-05,proposal,\n"
+	    "L2,2026-01-10,discovery,\n"
+	    "L2,2026-01-20,lost,\n"
+	    /* the field wins over the path */
+	    "L3,2026-01-01,qualification,\n"
+	    "L3,2026-01-20,lost,negotiation\n"
+	    /* lost straight away */
+	    "L4,2026-01-20,lost,\n"
+	    /* lost, then reopened: open */
+	    "L5,2026-01-01,qualification,\n"
+	    "L5,2026-01-05,lost,\n"
+	    "L5,2026-01-10,discovery,\n", 0);
+
+	(void)state;
+	assert_no_errors(run);
+	assert_int_equal(deal(run, "L1")->lost_stage, PROP);
+	assert_int_equal(deal(run, "L1")->max_stage, PROP);
+	assert_int_equal(deal(run, "L2")->lost_stage, DISC);
+	assert_int_equal(deal(run, "L2")->max_stage, PROP);
+	assert_int_equal(deal(run, "L3")->lost_stage, NEGO);
+	assert_int_equal(deal(run, "L3")->max_stage, QUAL);
+	assert_int_equal(deal(run, "L4")->lost_stage, -1);
+	assert_int_equal(deal(run, "L4")->max_stage, -1);
+	assert_int_equal(deal(run, "L4")->kind, SP_LOST);
+	assert_int_equal(deal(run, "L5")->kind, SP_OPEN);
+	assert_int_equal(deal(run, "L5")->lost_stage, -1);
+	assert_int_equal(deal(run, "L5")->max_stage, DISC);
+	free(run);
+}
+
+static void
+test_history_as_of(void **state)
+{
+	struct run *run = run_opts("id,at,stage,amount\n"
+	    "D1,2026-01-01,qualification,100\n"
+	    "D2,2026-01-20,qualification,5\n"
+	    "D1,2026-01-10,discovery,200\n"
+	    "D1,2026-01-20,proposal,300\n"
+	    "D3,2026-01-01,qualification,1\n"
+	    "D3,2026-01-15,won,2\n",
+	    SP_NEED_AMOUNT | SP_NEED_CLOSED, NULL, T_2026_01_15, 0, NULL);
+	static const int st[] = { QUAL, DISC };
+	static const int64_t at[] = { T_2026_01_01, T_2026_01_10 };
+	const struct got *g;
+
+	(void)state;
+	assert_no_errors(run);
+	/* D2 did not exist yet */
+	assert_int_equal(run->n, 2);
+	assert_string_equal(run->d[0].id, "D1");
+	assert_string_equal(run->d[1].id, "D3");
+	g = deal(run, "D1");
+	assert_path(g, st, at, 2);
+	assert_int_equal(g->stage, DISC);
+	assert_int_equal(g->amount, 20000);
+	assert_int_equal(g->line, 4);	/* the last record it kept */
+	g = deal(run, "D3");		/* at == --as-of is included */
+	assert_int_equal(g->kind, SP_WON);
+	assert_int_equal(g->closed_at, T_2026_01_15);
+	assert_int_equal(g->amount, 200);
+	free(run);
+}
+
+static void
+test_history_group_key(void **state)
+{
+	struct run *run = run_opts("id,at,stage,owner,region\n"
+	    "K1,2026-01-01,qualification,A,East\n"
+	    "K1,2026-01-10,discovery,B,\n"
+	    "K1,2026-01-05,,C,West\n"
+	    "K1,2026-01-20,,,\n"
+	    "K2,2026-01-01,qualification,,North\n",
+	    0, "owner,region", 0, 0, NULL);
+	const struct got *g;
+
+	(void)state;
+	assert_no_errors(run);
+	g = deal(run, "K1");
+	/* latest value of each field, empty meaning unchanged */
+	assert_int_equal(g->keylen, 6);
+	assert_memory_equal(g->key, "B\x1fWest", 6);
+	g = deal(run, "K2");
+	assert_int_equal(g->keylen, 6);
+	assert_memory_equal(g->key, "\x1fNorth", 6);
+	free(run);
+}
+
+static void
+test_first_appearance_order(void **state)
+{
+	struct run *run = run_deals("id,at,stage\n"
+	    "Z,2026-01-10,qualification\n"
+	    "A,2026-01-01,qualification\n"
+	    "M,2026-01-05,qualification\n"
+	    "A,2026-01-20,won\n", 0);
+
+	(void)state;
+	assert_no_errors(run);
+	assert_int_equal(run->n, 3);
+	assert_string_equal(run->d[0].id, "Z");
+	assert_string_equal(run->d[1].id, "A");
+	assert_string_equal(run->d[2].id, "M");
+	free(run);
+}
+
+static void
+test_mixing(void **state)
+{
+	struct run *run;
+
+	(void)state;
+	run = run_deals("id,at,stage\nD1,2026-01-01,qualification\n"
+	    "D2,,won\nD1,2026-01-05,won\n", 0);
+	assert_int_equal(run->history, 1);
+	assert_int_equal(run->nadd_err, 1);
+	assert_int_equal(run->add_line[0], 3);
+	assert_string_equal(run->add_err[0].field, "at");
+	assert_int_equal(run->n, 1);
+	assert_int_equal(run->d[0].kind, SP_WON);
+	free(run);
+
+	run = run_deals("id,at,stage\nD1,,won\nD2,2026-01-01,qualification\n"
+	    "D3,,lost\n", 0);
+	assert_int_equal(run->history, 0);
+	assert_int_equal(run->nadd_err, 1);
+	assert_int_equal(run->add_line[0], 3);
+	assert_string_equal(run->add_err[0].field, "at");
+	assert_int_equal(run->n, 2);
+	free(run);
+}
+
+static void
+test_history_errors(void **state)
+{
+	struct run *run = run_deals("id,at,stage,amount\n"
+	    ",2026-01-01,qualification,1\n"
+	    "D1,2026-13-01,qualification,1\n"
+	    "D1,2026-01-01,closing,1\n"
+	    "D1,2026-01-01,qualification,x\n"
+	    "D1,2026-01-05,discovery,2\n",
+	    SP_NEED_AMOUNT);
+	static const char *const field[] = { "id", "at", "stage", "amount" };
+	static const int st[] = { DISC };
+	static const int64_t at[] = { T_2026_01_05 };
+	size_t i;
+
+	(void)state;
+	assert_int_equal(run->nadd_err, 4);
+	for (i = 0; i < 4; i++) {
+		assert_int_equal(run->add_line[i], (long)i + 2);
+		if (strcmp(run->add_err[i].field, field[i]) != 0)
+			fail_msg("line %zu: field '%s', want '%s' (%s)", i + 2,
+			    run->add_err[i].field, field[i],
+			    run->add_err[i].msg);
+	}
+	/* bad records leave nothing behind */
+	assert_int_equal(run->n, 1);
+	assert_path(&run->d[0], st, at, 1);
+	assert_int_equal(run->d[0].amount, 200);
+	free(run);
+}
+
+static void
+test_history_without_stage(void **state)
+{
+	static const char text[] = "id,at,stage,amount\n"
+	    "N1,2026-01-01,,5\n"
+	    "D1,2026-01-01,won,6\n";
+	struct run *run;
+
+	(void)state;
+	/* with bad(): reported, and the fold goes on */
+	run = run_deals(text, SP_NEED_AMOUNT);
+	assert_int_equal(run->nadd_err, 0);
+	assert_int_equal(run->finish_rc, 0);
+	assert_int_equal(run->nfold_err, 1);
+	assert_string_equal(run->fold_err[0].field, "stage");
+	assert_non_null(strstr(run->fold_err[0].msg, "N1"));
+	assert_string_equal(run->fold_err[0].file, "t.in");
+	assert_int_equal(run->fold_err[0].line, 2);
+	assert_int_equal(run->n, 1);
+	assert_string_equal(run->d[0].id, "D1");
+	free(run);
+	/* without: the fold stops there */
+	run = run_opts(text, SP_NEED_AMOUNT, NULL, 0, 1, NULL);
+	assert_int_equal(run->finish_rc, -1);
+	assert_string_equal(run->fold_err[0].field, "stage");
+	assert_int_equal(run->n, 0);
+	free(run);
+}
+
+static void
+test_history_fn_refuses(void **state)
+{
+	struct run *run = run_opts("id,at,stage\n"
+	    "D1,2026-01-01,won\nD2,2026-01-01,lost\n", 0, NULL, 0, 0, "D1");
+
+	(void)state;
+	assert_int_equal(run->finish_rc, 0);
+	assert_int_equal(run->nfold_err, 1);
+	assert_non_null(strstr(run->fold_err[0].msg, "refused D1"));
+	assert_int_equal(run->n, 1);
+	assert_string_equal(run->d[0].id, "D2");
+	free(run);
+}
+
+static void
+test_history_jsonl(void **state)
+{
+	struct run *run = run_deals(
+	    "{\"id\":\"J1\",\"at\":\"2026-01-10\",\"stage\":\"discovery\","
+	    "\"amount\":12.5}\n"
+	    "{\"id\":\"J1\",\"at\":\"2026-01-01\",\"stage\":\"qualification\","
+	    "\"amount\":null}\n"
+	    "{\"id\":\"J1\",\"at\":\"2026-02-01\",\"stage\":\"won\"}\n",
+	    SP_NEED_AMOUNT | SP_NEED_CLOSED);
+	static const int st[] = { QUAL, DISC, WON };
+	static const int64_t at[] = { T_2026_01_01, T_2026_01_10,
+		T_2026_02_01 };
+
+	(void)state;
+	assert_no_errors(run);
+	assert_path(&run->d[0], st, at, 3);
+	assert_int_equal(run->d[0].amount, 1250);
+	assert_int_equal(run->d[0].closed_at, T_2026_02_01);
+	assert_int_equal(run->d[0].line, 3);
+	free(run);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_snapshot),
+		cmocka_unit_test(test_snapshot_lost_stage),
+		cmocka_unit_test(test_snapshot_need),
+		cmocka_unit_test(test_snapshot_errors),
+		cmocka_unit_test(test_snapshot_fn_refuses),
+		cmocka_unit_test(test_history_out_of_order),
+		cmocka_unit_test(test_history_ties),
+		cmocka_unit_test(test_history_many_ties),
+		cmocka_unit_test(test_history_repeats_merged),
+		cmocka_unit_test(test_history_latest_wins),
+		cmocka_unit_test(test_history_created_field),
+		cmocka_unit_test(test_history_closed_at),
+		cmocka_unit_test(test_history_lost_stage),
+		cmocka_unit_test(test_history_as_of),
+		cmocka_unit_test(test_history_group_key),
+		cmocka_unit_test(test_first_appearance_order),
+		cmocka_unit_test(test_mixing),
+		cmocka_unit_test(test_history_errors),
+		cmocka_unit_test(test_history_without_stage),
+		cmocka_unit_test(test_history_fn_refuses),
+		cmocka_unit_test(test_history_jsonl),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,1247 @@
+/*
+ * Unit tests of rec: the CSV and JSON lines readers and the four writers
+ * (include/salespipe/rec.h).  Every expected value is written out from
+ * RFC 4180, the JSON grammar and DESIGN.md sections 2 and 6, not copied
+ * from the library's output.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "salespipe/map.h"
+#include "salespipe/rec.h"
+
+/* ---- reading helpers ------------------------------------------------ */
+
+static sp_reader *
+open_n(const char *text, size_t n, int fmt, const sp_map *map)
+{
+	sp_read_opts o;
+	sp_error e;
+	sp_reader *rd;
+
+	memset(&o, 0, sizeof(o));
+	o.format = fmt;
+	o.map = map;
+	err_clear(&e);
+	rd = reader_open_mem(text, n, "t.in", &o, &e);
+	if (rd == NULL)
+		fail_msg("reader_open_mem: %s", e.msg);
+	return rd;
+}
+
+static sp_reader *
+open_text(const char *text, int fmt)
+{
+	return open_n(text, strlen(text), fmt, NULL);
+}
+
+/* reader_next must return want; prints the error otherwise. */
+#define NEXT(rd, r, e, want) do { \
+	int k_ = reader_next((rd), (r), (e)); \
+	if (k_ != (want)) \
+		fail_msg("reader_next = %d, want %d (%s:%ld: %s: %s)", k_, \
+		    (want), (e)->file, (e)->line, (e)->field, (e)->msg); \
+} while (0)
+
+/* The value of field name in r (NULL when absent). */
+static const char *
+get(sp_reader *rd, const sp_rec *r, const char *name)
+{
+	return rec_get(r, reader_slot(rd, name));
+}
+
+static void
+assert_raw(const sp_rec *r, const char *want)
+{
+	assert_non_null(r->raw);
+	assert_int_equal(r->rawlen, strlen(want));
+	assert_memory_equal(r->raw, want, strlen(want));
+}
+
+/* The whole of a CSV input of two columns a,b as "a|b;a|b;" with lines. */
+static void
+assert_ab(const char *text, int fmt, const char *want_vals,
+    const long *want_lines)
+{
+	sp_reader *rd = open_text(text, fmt);
+	sp_rec *r = rec_new();
+	sp_error e;
+	char got[512];
+	size_t i = 0, o = 0;
+	int k;
+
+	got[0] = '\0';
+	while ((k = reader_next(rd, r, &e)) == 1) {
+		o += (size_t)snprintf(got + o, sizeof(got) - o, "%s|%s;",
+		    get(rd, r, "a") ? get(rd, r, "a") : "(null)",
+		    get(rd, r, "b") ? get(rd, r, "b") : "(null)");
+		assert_int_equal(r->line, want_lines[i]);
+		i++;
+	}
+	if (k != 0)
+		fail_msg("reader_next = %d: %s", k, e.msg);
+	assert_string_equal(got, want_vals);
+	assert_int_equal(want_lines[i], 0);
+	rec_free(r);
+	reader_close(rd);
+}
+
+/* ---- CSV ------------------------------------------------------------ */
+
+static void
+test_csv_basic(void **state)
+{
+	sp_reader *rd = open_text("a,b\n1,2\n3,4\n", SP_FMT_AUTO);
+	sp_rec *r = rec_new();
+	sp_error e;
+	const int *f;
+	size_t nf;
+
+	(void)state;
+	NEXT(rd, r, &e, 1);
+	assert_int_equal(reader_format(rd), SP_FMT_CSV);
+	assert_string_equal(r->file, "t.in");
+	assert_int_equal(r->line, 2);
+	assert_raw(r, "1,2");
+	assert_string_equal(get(rd, r, "a"), "1");
+	assert_string_equal(get(rd, r, "b"), "2");
+	assert_int_equal(rec_len(r, reader_slot(rd, "b")), 1);
+	f = reader_fields(rd, &nf);
+	assert_int_equal(nf, 2);
+	assert_string_equal(reader_slot_name(rd, f[0]), "a");
+	assert_string_equal(reader_slot_name(rd, f[1]), "b");
+	NEXT(rd, r, &e, 1);
+	assert_int_equal(r->line, 3);
+	assert_raw(r, "3,4");
+	assert_string_equal(get(rd, r, "a"), "3");
+	NEXT(rd, r, &e, 0);
+	NEXT(rd, r, &e, 0);	/* stays at the end */
+	rec_free(r);
+	reader_close(rd);
+}
+
+static void
+test_csv_no_final_newline(void **state)
+{
+	static const long lines[] = { 2, 0 };
+
+	(void)state;
+	assert_ab("a,b\n1,2", SP_FMT_AUTO, "1|2;", lines);
+}
+
+static void
+test_csv_empty_inputs(void **state)
+{
+	static const long none[] = { 0 };
+
+	(void)state;
+	assert_ab("", SP_FMT_AUTO, "", none);
+	assert_ab("\n\n", SP_FMT_AUTO, "", none);
+	assert_ab("a,b\n", SP_FMT_AUTO, "", none);
+	assert_ab("a,b", SP_FMT_AUTO, "", none);
+	assert_ab("", SP_FMT_JSONL, "", none);
+}
+
+static void
+test_csv_blank_lines(void **state)
+{
+	static const long lines[] = { 4, 7, 0 };
+
+	(void)state;
+	/* blank lines count as lines, before the header too */
+	assert_ab("\na,b\n\n1,2\n\n\n3,4\n\n", SP_FMT_AUTO, "1|2;3|4;", lines);
+}
+
+static void
+test_csv_quoted_newline(void **state)
+{
+	sp_reader *rd = open_text("a,b\n\"x\ny\",2\n3,\"p\n\nq\"\n5,6\n",
+	    SP_FMT_AUTO);
+	sp_rec *r = rec_new();
+	sp_error e;
+
+	(void)state;
+	NEXT(rd, r, &e, 1);
+	assert_int_equal(r->line, 2);
+	assert_string_equal(get(rd, r, "a"), "x\ny");
+	assert_raw(r, "\"x\ny\",2");
+	NEXT(rd, r, &e, 1);
+	assert_int_equal(r->line, 4);
+	assert_string_equal(get(rd, r, "b"), "p\n\nq");	/* blank line kept */
+	assert_raw(r, "3,\"p\n\nq\"");
+	NEXT(rd, r, &e, 1);
+	assert_int_equal(r->line, 7);
+	assert_string_equal(get(rd, r, "a"), "5");
+	NEXT(rd, r, &e, 0);
+	rec_free(r);
+	reader_close(rd);
+}
+
+static void
+test_csv_crlf(void **state)
+{
+	static const long lines[] = { 2, 4, 0 };
+	sp_reader *rd = open_text("a,b\r\n1,2\r\n", SP_FMT_AUTO);
+	sp_rec *r = rec_new();
+	sp_error e;
+
+	(void)state;
+	NEXT(rd, r, &e, 1);
+	assert_raw(r, "1,2");
+	assert_string_equal(get(rd, r, "b"), "2");
+	assert_int_equal(rec_len(r, reader_slot(rd, "b")), 1);
+	NEXT(rd, r, &e, 0);
+	rec_free(r);
+	reader_close(rd);
+	assert_ab("a,b\r\n1,2\r\n\r\n\"x\",\"y\"\r\n", SP_FMT_AUTO,
+	    "1|2;x|y;", lines);
+}
+
+static void
+test_csv_cr_only(void **state)
+{
+	static const long lines[] = { 2, 4, 0 };
+
+	(void)state;
+	/* old Mac line ends: a lone CR ends a line */
+	assert_ab("a,b\r1,2\r\r3,4\r", SP_FMT_AUTO, "1|2;3|4;", lines);
+	assert_ab("a,b\r1,2\r\r3,4", SP_FMT_AUTO, "1|2;3|4;", lines);
+}
+
+static void
+test_csv_bom(void **state)
+{
+	static const long lines[] = { 2, 0 };
+	sp_reader *rd = open_text("\xef\xbb\xbf" "a,b\n1,2\n", SP_FMT_AUTO);
+	sp_rec *r = rec_new();
+	sp_error e;
+	size_t nf;
+	const int *f;
+
+	(void)state;
+	NEXT(rd, r, &e, 1);
+	f = reader_fields(rd, &nf);
+	assert_int_equal(nf, 2);
+	assert_string_equal(reader_slot_name(rd, f[0]), "a");
+	rec_free(r);
+	reader_close(rd);
+	assert_ab("\xef\xbb\xbf" "a,b\r\n1,2\r\n", SP_FMT_AUTO, "1|2;", lines);
+}
+
+static void
+test_csv_quotes(void **state)
+{
+	static const long lines[] = { 2, 3, 4, 0 };
+
+	(void)state;
+	assert_ab("a,b\n\"x,y\",\"say \"\"hi\"\"\"\n"
+	    "\"\"\"\",\"\"\n"
+	    "\" sp \", t \n",
+	    SP_FMT_AUTO, "x,y|say \"hi\";\"|; sp | t ;", lines);
+}
+
+static void
+test_csv_empty_vs_absent(void **state)
+{
+	sp_reader *rd = open_text("a,b,c\n,\"\",x\n", SP_FMT_AUTO);
+	sp_rec *r = rec_new();
+	sp_error e;
+	int a, b, c, z;
+
+	(void)state;
+	NEXT(rd, r, &e, 1);
+	a = reader_slot(rd, "a");
+	b = reader_slot(rd, "b");
+	c = reader_slot(rd, "c");
+	z = reader_slot(rd, "zz");	/* no input has it */
+	assert_non_null(rec_get(r, a));
+	assert_string_equal(rec_get(r, a), "");
+	assert_int_equal(rec_has(r, a), 0);
+	assert_string_equal(rec_get(r, b), "");
+	assert_int_equal(rec_has(r, c), 1);
+	assert_null(rec_get(r, z));
+	assert_null(rec_get(r, -1));
+	assert_int_equal(rec_len(r, z), 0);
+	assert_int_equal(rec_has(r, z), 0);
+	rec_free(r);
+	reader_close(rd);
+}
+
+static void
+test_csv_header_duplicate(void **state)
+{
+	sp_reader *rd = open_text("a,b,a\n1,2,3\n", SP_FMT_AUTO);
+	sp_rec *r = rec_new();
+	sp_error e;
+
+	(void)state;
+	NEXT(rd, r, &e, -2);
+	assert_string_equal(e.file, "t.in");
+	assert_int_equal(e.line, 1);
+	assert_non_null(strstr(e.msg, "'a'"));
+	assert_non_null(strstr(e.msg, "twice"));
+	NEXT(rd, r, &e, 0);	/* the input is abandoned */
+	rec_free(r);
+	reader_close(rd);
+}
+
+static void
+test_csv_header_empty_name(void **state)
+{
+	static const char *const texts[] = {
+		"a,,b\n1,2,3\n", "a,\"\",b\n1,2,3\n", "a,b,\n1,2,3\n",
+		"\n\na,,b\n1,2,3\n",
+	};
+	static const long hline[] = { 1, 1, 1, 3 };
+	static const char *const col[] = { "column 2", "column 2",
+		"column 3", "column 2" };
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
+		sp_reader *rd = open_text(texts[i], SP_FMT_AUTO);
+		sp_rec *r = rec_new();
+		sp_error e;
+
+		NEXT(rd, r, &e, -2);
+		assert_int_equal(e.line, hline[i]);
+		if (strstr(e.msg, col[i]) == NULL)
+			fail_msg("case %zu: '%s' does not name %s", i, e.msg,
+			    col[i]);
+		NEXT(rd, r, &e, 0);
+		rec_free(r);
+		reader_close(rd);
+	}
+}
+
+static void
+test_csv_ragged(void **state)
+{
+	sp_reader *rd = open_text("a,b\n1\n1,2,3\n4,5\n,\n", SP_FMT_AUTO);
+	sp_rec *r = rec_new();
+	sp_error e;
+
+	(void)state;
+	NEXT(rd, r, &e, -1);
+	assert_string_equal(e.file, "t.in");
+	assert_int_equal(e.line, 2);
+	assert_int_equal(r->line, 2);
+	assert_raw(r, "1");
+	assert_non_null(strstr(e.msg, "2"));
+	assert_non_null(strstr(e.msg, "1"));
+	NEXT(rd, r, &e, -1);
+	assert_int_equal(e.line, 3);
+	assert_raw(r, "1,2,3");
+	NEXT(rd, r, &e, 1);
+	assert_int_equal(r->line, 4);
+	assert_string_equal(get(rd, r, "a"), "4");
+	NEXT(rd, r, &e, 1);	/* "," is two empty fields */
+	assert_int_equal(r->line, 5);
+	assert_string_equal(get(rd, r, "b"), "");
+	NEXT(rd, r, &e, 0);
+	rec_free(r);
+	reader_close(rd);
+}
+
+static void
+test_csv_malformed_quotes(void **state)
+{
+	static const char text[] = "a,b\nx\"y,1\n\"x\"y,2\n3,4\n\"open,5\n6,7\n";
+	sp_reader *rd = open_text(text, SP_FMT_AUTO);
+	sp_rec *r = rec_new();
+	sp_error e;
+
+	(void)state;
+	NEXT(rd, r, &e, -1);	/* a quote inside an unquoted field */
+	assert_int_equal(e.line, 2);
+	assert_raw(r, "x\"y,1");
+	NEXT(rd, r, &e, -1);	/* text after a closing quote */
+	assert_int_equal(e.line, 3);
+	assert_raw(r, "\"x\"y,2");
+	NEXT(rd, r, &e, 1);
+	assert_int_equal(r->line, 4);
+	assert_string_equal(get(rd, r, "b"), "4");
+	/* a quote never closed swallows the rest: one bad record */
+	NEXT(rd, r, &e, -1);
+	assert_int_equal(e.line, 5);
+	assert_int_equal(r->line, 5);
+	assert_raw(r, "\"open,5\n6,7");
+	assert_non_null(strstr(e.msg, "unterminated"));
+	NEXT(rd, r, &e, 0);
+	rec_free(r);
+	reader_close(rd);
+}
+
+static void
+test_csv_nul(void **state)
+{
+	static const char text[] = "a,b\n1,x\0y\n3,4\n";
+	sp_reader *rd = open_n(text, sizeof(text) - 1, SP_FMT_AUTO, NULL);
+	sp_rec *r = rec_new();
+	sp_error e;
+
+	(void)state;
+	NEXT(rd, r, &e, -1);
+	assert_int_equal(e.line, 2);
+	assert_string_equal(e.field, "b");
+	assert_non_null(strstr(e.msg, "NUL"));
+	assert_int_equal(r->rawlen, 5);
+	assert_memory_equal(r->raw, "1,x\0y", 5);
+	NEXT(rd, r, &e, 1);
+	assert_int_equal(r->line, 3);
+	assert_string_equal(get(rd, r, "a"), "3");
+	NEXT(rd, r, &e, 0);
+	rec_free(r);
+	reader_close(rd);
+}
+
+/* Write text into dir/name; returns the path (static buffer per call). */
+static char *
+write_file(const char *dir, const char *name, const char *text)
+{
+	char *p;
+	FILE *fp;
+
+	if (asprintf(&p, "%s/%s", dir, name) < 0)
+		fail();
+	assert_non_null(fp = fopen(p, "w"));
+	fputs(text, fp);
+	assert_int_equal(fclose(fp), 0);
+	return p;
+}
+
+static void
+test_several_inputs(void **state)
+{
+	char dir[] = "/tmp/test_rec.XXXXXX", *p[5];
+	char missing[64];
+	sp_reader *rd;
+	sp_rec *r = rec_new();
+	sp_error e;
+	sp_read_opts o;
+	size_t i;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	p[0] = write_file(dir, "one.csv", "a,b\n1,2\n");
+	snprintf(missing, sizeof(missing), "%s/missing.csv", dir);
+	p[1] = missing;
+	p[2] = write_file(dir, "two.csv", "\n\nb,c\n3,4\n");
+	p[3] = write_file(dir, "bad.csv", "c,c\n5,6\n");
+	p[4] = write_file(dir, "three.jsonl", "{\"c\":\"7\",\"a\":8}\n");
+	memset(&o, 0, sizeof(o));
+	assert_non_null(rd = reader_open(p, 5, &o, &e));
+
+	NEXT(rd, r, &e, 1);
+	assert_string_equal(r->file, p[0]);
+	assert_int_equal(r->line, 2);
+	assert_string_equal(get(rd, r, "a"), "1");
+	assert_string_equal(get(rd, r, "b"), "2");
+	assert_null(get(rd, r, "c"));
+
+	NEXT(rd, r, &e, -2);	/* unreadable: reported in its turn */
+	assert_string_equal(e.file, missing);
+
+	NEXT(rd, r, &e, 1);
+	assert_string_equal(r->file, p[2]);
+	assert_int_equal(r->line, 4);
+	assert_null(get(rd, r, "a"));	/* not in this file */
+	assert_string_equal(get(rd, r, "b"), "3");
+	assert_string_equal(get(rd, r, "c"), "4");
+
+	NEXT(rd, r, &e, -2);	/* bad header: this file is abandoned */
+	assert_string_equal(e.file, p[3]);
+	assert_int_equal(e.line, 1);
+
+	NEXT(rd, r, &e, 1);	/* format detected per input */
+	assert_string_equal(r->file, p[4]);
+	assert_int_equal(r->line, 1);
+	assert_string_equal(get(rd, r, "c"), "7");
+	assert_string_equal(get(rd, r, "a"), "8");
+	assert_int_equal(r->num[reader_slot(rd, "a")], 1);
+	assert_null(get(rd, r, "b"));
+	NEXT(rd, r, &e, 0);
+	assert_int_equal(reader_format(rd), SP_FMT_CSV);	/* the first */
+	/* one slot per name over all the inputs */
+	assert_int_equal(reader_nslots(rd), 3);
+
+	reader_close(rd);
+	rec_free(r);
+	for (i = 0; i < 5; i++)
+		if (i != 1) {
+			unlink(p[i]);
+			free(p[i]);
+		}
+	rmdir(dir);
+}
+
+static void
+test_bad_format_option(void **state)
+{
+	sp_read_opts o;
+	sp_error e;
+
+	(void)state;
+	memset(&o, 0, sizeof(o));
+	o.format = SP_FMT_TABLE;
+	err_clear(&e);
+	assert_null(reader_open_mem("a\n", 2, "x", &o, &e));
+	assert_true(e.msg[0] != '\0');
+	assert_int_equal(format_parse("csv"), SP_FMT_CSV);
+	assert_int_equal(format_parse("jsonl"), SP_FMT_JSONL);
+	assert_int_equal(format_parse("json"), SP_FMT_JSONL);
+	assert_int_equal(format_parse("table"), SP_FMT_TABLE);
+	assert_int_equal(format_parse("md"), SP_FMT_MD);
+	assert_int_equal(format_parse("xml"), -1);
+}
+
+static void
+test_forced_format(void **state)
+{
+	sp_reader *rd = open_text("{\"a\":1}\n", SP_FMT_CSV);
+	sp_rec *r = rec_new();
+	sp_error e;
+
+	(void)state;
+	/* -i csv: the line is a header (with a quote in it: bad) */
+	NEXT(rd, r, &e, -2);
+	rec_free(r);
+	reader_close(rd);
+}
+
+static void
+test_map_csv(void **state)
+{
+	sp_map *m = map_new();
+	sp_reader *rd;
+	sp_rec *r = rec_new();
+	sp_error e;
+	const int *f;
+	size_t nf;
+
+	(void)state;
+	assert_int_equal(map_add(m, "id=opportunity_id,amount=close_value",
+	    &e), 0);
+	rd = open_n("opportunity_id,id,close_value,x\nO1,OLD,12.5,y\n",
+	    strlen("opportunity_id,id,close_value,x\nO1,OLD,12.5,y\n"),
+	    SP_FMT_AUTO, m);
+	NEXT(rd, r, &e, 1);
+	assert_string_equal(get(rd, r, "id"), "O1");
+	assert_string_equal(get(rd, r, "amount"), "12.5");
+	assert_string_equal(get(rd, r, "x"), "y");
+	assert_null(get(rd, r, "opportunity_id"));
+	assert_null(get(rd, r, "close_value"));
+	f = reader_fields(rd, &nf);
+	assert_int_equal(nf, 3);	/* the literal id column is shadowed */
+	assert_string_equal(reader_slot_name(rd, f[0]), "id");
+	assert_string_equal(reader_slot_name(rd, f[1]), "amount");
+	assert_string_equal(reader_slot_name(rd, f[2]), "x");
+	rec_free(r);
+	reader_close(rd);
+	map_free(m);
+}
+
+static void
+test_map_jsonl(void **state)
+{
+	static const char text[] =
+	    "{\"opportunity_id\":\"O1\",\"id\":\"X\"}\n"
+	    "{\"opportunity_id\":\"O2\",\"id\":\"Y\"}\n"
+	    "{\"id\":\"Z\",\"opportunity_id\":\"O3\"}\n"
+	    "{\"id\":\"W\"}\n";
+	sp_map *m = map_new();
+	sp_reader *rd;
+	sp_rec *r = rec_new();
+	sp_error e;
+
+	(void)state;
+	assert_int_equal(map_add(m, "id=opportunity_id", &e), 0);
+	rd = open_n(text, strlen(text), SP_FMT_AUTO, m);
+	NEXT(rd, r, &e, 1);
+	assert_string_equal(get(rd, r, "id"), "O1");
+	NEXT(rd, r, &e, 1);
+	assert_string_equal(get(rd, r, "id"), "O2");
+	/* the same keys in another order */
+	NEXT(rd, r, &e, 1);
+	assert_string_equal(get(rd, r, "id"), "O3");
+	/* the literal id stays shadowed in this input */
+	NEXT(rd, r, &e, 1);
+	assert_null(get(rd, r, "id"));
+	NEXT(rd, r, &e, 0);
+	rec_free(r);
+	reader_close(rd);
+	map_free(m);
+}
+
+/* ---- JSON lines ----------------------------------------------------- */
+
+/* Read one JSON lines text that must be a single record. */
+static sp_reader *
+json_one(const char *text, sp_rec *r)
+{
+	sp_reader *rd = open_text(text, SP_FMT_AUTO);
+	sp_error e;
+
+	NEXT(rd, r, &e, 1);
+	assert_int_equal(reader_format(rd), SP_FMT_JSONL);
+	return rd;
+}
+
+static void
+test_json_basic(void **state)
+{
+	static const char text[] =
+	    "{\"a\":\"x\",\"b\":1}\n\n   \n{\"b\":2,\"c\":\"z\"}\r\n"
+	    "\t{\"a\":\"\"}";
+	sp_reader *rd = open_text(text, SP_FMT_AUTO);
+	sp_rec *r = rec_new();
+	sp_error e;
+	const int *f;
+	size_t nf;
+
+	(void)state;
+	NEXT(rd, r, &e, 1);
+	assert_int_equal(r->line, 1);
+	assert_raw(r, "{\"a\":\"x\",\"b\":1}");
+	assert_string_equal(get(rd, r, "a"), "x");
+	assert_string_equal(get(rd, r, "b"), "1");
+	NEXT(rd, r, &e, 1);
+	assert_int_equal(r->line, 4);
+	assert_raw(r, "{\"b\":2,\"c\":\"z\"}");
+	assert_null(get(rd, r, "a"));	/* absent in this record */
+	assert_string_equal(get(rd, r, "c"), "z");
+	f = reader_fields(rd, &nf);	/* order of first appearance */
+	assert_int_equal(nf, 3);
+	assert_string_equal(reader_slot_name(rd, f[0]), "a");
+	assert_string_equal(reader_slot_name(rd, f[1]), "b");
+	assert_string_equal(reader_slot_name(rd, f[2]), "c");
+	NEXT(rd, r, &e, 1);
+	assert_int_equal(r->line, 5);
+	assert_non_null(get(rd, r, "a"));
+	assert_string_equal(get(rd, r, "a"), "");	/* empty, not absent */
+	assert_null(get(rd, r, "b"));
+	NEXT(rd, r, &e, 0);
+	rec_free(r);
+	reader_close(rd);
+}
+
+static void
+test_json_bom(void **state)
+{
+	sp_rec *r = rec_new();
+	sp_reader *rd = json_one("\xef\xbb\xbf{\"a\":\"x\"}\n", r);
+
+	(void)state;
+	assert_string_equal(get(rd, r, "a"), "x");
+	rec_free(r);
+	reader_close(rd);
+}
+
+static void
+test_json_strings(void **state)
+{
+	sp_rec *r = rec_new();
+	sp_reader *rd = json_one("{\"s\":\"q\\\"b\\\\s\\n\\u00e9\\ud83d\\ude00"
+	    "\\/\",\"t\":\"caf\xc3\xa9\"}", r);
+
+	(void)state;
+	assert_string_equal(get(rd, r, "s"),
+	    "q\"b\\s\n\xc3\xa9\xf0\x9f\x98\x80/");
+	assert_string_equal(get(rd, r, "t"), "caf\xc3\xa9");
+	assert_int_equal(r->num[reader_slot(rd, "s")], 0);
+	rec_free(r);
+	reader_close(rd);
+}
+
+/* The text of number `num` in {"pre":"1 2","n":NUM,"post":3}. */
+static void
+assert_number(const char *num)
+{
+	char text[256];
+	sp_rec *r = rec_new();
+	sp_reader *rd;
+	sp_error e;
+	int k;
+
+	/* numbers inside strings and escaped quotes must not be taken */
+	snprintf(text, sizeof(text), "{\"pre\":\"1 \\\"2\",\"n\":%s,"
+	    "\"post\":3}\n", num);
+	rd = open_text(text, SP_FMT_AUTO);
+	if ((k = reader_next(rd, r, &e)) != 1)
+		fail_msg("%s: reader_next = %d: %s", num, k, e.msg);
+	if (get(rd, r, "n") == NULL || strcmp(get(rd, r, "n"), num) != 0)
+		fail_msg("%s read as '%s'", num, get(rd, r, "n"));
+	assert_int_equal(r->num[reader_slot(rd, "n")], 1);
+	assert_string_equal(get(rd, r, "post"), "3");
+	assert_string_equal(get(rd, r, "pre"), "1 \"2");
+	rec_free(r);
+	reader_close(rd);
+}
+
+static void
+test_json_numbers_exact(void **state)
+{
+	(void)state;
+	assert_number("0.10");
+	assert_number("-0");
+	assert_number("25083.10");
+	assert_number("1E+2");
+	assert_number("-1.5e-3");
+	assert_number("0");
+	assert_number("9223372036854775807");
+}
+
+static void
+test_json_number_huge(void **state)
+{
+	(void)state;
+	/* valid JSON numbers beyond double and int64: kept as text */
+	assert_number("1e309");
+	assert_number("-1e309");
+}
+
+static void
+test_json_number_bigint(void **state)
+{
+	(void)state;
+	assert_number("12345678901234567890");
+	assert_number("-9223372036854775809");
+}
+
+static void
+test_json_literals(void **state)
+{
+	sp_rec *r = rec_new();
+	sp_reader *rd = json_one("{\"t\":true,\"f\":false,\"n\":null,"
+	    "\"s\":\"true\"}", r);
+
+	(void)state;
+	assert_string_equal(get(rd, r, "t"), "true");
+	assert_string_equal(get(rd, r, "f"), "false");
+	assert_int_equal(r->num[reader_slot(rd, "t")], 0);
+	assert_null(get(rd, r, "n"));	/* null is absent */
+	assert_int_equal(rec_has(r, reader_slot(rd, "n")), 0);
+	assert_string_equal(get(rd, r, "s"), "true");
+	rec_free(r);
+	reader_close(rd);
+}
+
+/* Each line is one bad record; the good line after it still reads. */
+static void
+assert_json_bad(const char *line, const char *field, const char *msgpart)
+{
+	char text[256];
+	sp_reader *rd;
+	sp_rec *r = rec_new();
+	sp_error e;
+	int k;
+
+	snprintf(text, sizeof(text), "{\"ok\":1}\n%s\n{\"ok\":2}\n", line);
+	rd = open_text(text, SP_FMT_AUTO);
+	NEXT(rd, r, &e, 1);
+	if ((k = reader_next(rd, r, &e)) != -1)
+		fail_msg("%s: reader_next = %d, want -1 (%s)", line, k, e.msg);
+	assert_string_equal(e.file, "t.in");
+	assert_int_equal(e.line, 2);
+	assert_int_equal(r->line, 2);
+	assert_raw(r, line);
+	if (field != NULL)
+		assert_string_equal(e.field, field);
+	if (strstr(e.msg, msgpart) == NULL)
+		fail_msg("%s: message '%s' lacks '%s'", line, e.msg, msgpart);
+	NEXT(rd, r, &e, 1);
+	assert_int_equal(r->line, 3);
+	assert_string_equal(get(rd, r, "ok"), "2");
+	NEXT(rd, r, &e, 0);
+	rec_free(r);
+	reader_close(rd);
+}
+
+static void
+test_json_bad_records(void **state)
+{
+	(void)state;
+	assert_json_bad("[1,2]", NULL, "object");
+	/* scalars: jansson's own message, as long as the record is bad */
+	assert_json_bad("\"x\"", NULL, "");
+	assert_json_bad("42", NULL, "");
+	assert_json_bad("null", NULL, "");
+	assert_json_bad("{\"a\":", NULL, "invalid JSON");
+	assert_json_bad("{\"a\":1}{\"b\":2}", NULL, "invalid JSON");
+	assert_json_bad("{'a':1}", NULL, "invalid JSON");
+	assert_json_bad("{\"a\":1,\"a\":2}", NULL, "duplicate");
+	assert_json_bad("{\"a\":{\"b\":1}}", "a", "nested");
+	assert_json_bad("{\"a\":[1]}", "a", "nested");
+	assert_json_bad("{\"a\":\"x\\u0000y\"}", "a", "NUL");
+}
+
+static void
+test_json_nul_byte(void **state)
+{
+	static const char text[] = "{\"a\":\"x\0\"}\n{\"a\":\"y\"}\n";
+	sp_reader *rd = open_n(text, sizeof(text) - 1, SP_FMT_AUTO, NULL);
+	sp_rec *r = rec_new();
+	sp_error e;
+
+	(void)state;
+	NEXT(rd, r, &e, -1);
+	assert_int_equal(e.line, 1);
+	assert_non_null(strstr(e.msg, "NUL"));
+	NEXT(rd, r, &e, 1);
+	assert_int_equal(r->line, 2);
+	assert_string_equal(get(rd, r, "a"), "y");
+	NEXT(rd, r, &e, 0);
+	rec_free(r);
+	reader_close(rd);
+}
+
+static void
+test_json_long_line(void **state)
+{
+	size_t n = 100000, i;
+	char *text = malloc(n + 64), *v;
+	sp_reader *rd;
+	sp_rec *r = rec_new();
+	sp_read_opts o;
+	sp_error e;
+
+	(void)state;
+	/* a line much longer than the read size */
+	strcpy(text, "{\"a\":\"");
+	for (i = 0; i < n; i++)
+		text[6 + i] = (char)('a' + i % 26);
+	strcpy(text + 6 + n, "\"}\n{\"a\":\"b\"}\n");
+	memset(&o, 0, sizeof(o));
+	o.bufsize = 7;
+	assert_non_null(rd = reader_open_mem(text, strlen(text), "t", &o, &e));
+	NEXT(rd, r, &e, 1);
+	v = (char *)get(rd, r, "a");
+	assert_int_equal(strlen(v), n);
+	assert_memory_equal(v, text + 6, n);
+	NEXT(rd, r, &e, 1);
+	assert_int_equal(r->line, 2);
+	assert_string_equal(get(rd, r, "a"), "b");
+	NEXT(rd, r, &e, 0);
+	rec_free(r);
+	reader_close(rd);
+	free(text);
+}
+
+/* ---- writers -------------------------------------------------------- */
+
+struct out {
+	char *buf;
+	size_t len;
+	FILE *fp;
+};
+
+static sp_writer *
+out_open(struct out *o, int fmt)
+{
+	sp_writer *w;
+
+	assert_non_null(o->fp = open_memstream(&o->buf, &o->len));
+	assert_non_null(w = writer_new(o->fp, fmt));
+	return w;
+}
+
+/* Finish w, close, compare with want. */
+static void
+out_check(struct out *o, sp_writer *w, const char *want)
+{
+	assert_int_equal(writer_finish(w), 0);
+	writer_free(w);
+	assert_int_equal(fclose(o->fp), 0);
+	assert_string_equal(o->buf, want);
+	free(o->buf);
+}
+
+static void
+test_csv_writer(void **state)
+{
+	struct out o;
+	sp_writer *w = out_open(&o, SP_FMT_CSV);
+	const char *r1[] = { "x,y", "say \"hi\"", "plain" };
+	const char *r2[] = { "line\nbreak", "cr\rx", " sp " };
+	const char *r3[] = { NULL, "", "12.50" };
+
+	(void)state;
+	assert_int_equal(writer_col(w, "a", SP_COL_STR), 0);
+	assert_int_equal(writer_col(w, "b,c", SP_COL_STR), 0);
+	assert_int_equal(writer_col(w, "n", SP_COL_NUM), 0);
+	assert_int_equal(writer_row(w, r1), 0);
+	assert_int_equal(writer_row(w, r2), 0);
+	assert_int_equal(writer_row(w, r3), 0);
+	out_check(&o, w,
+	    "a,\"b,c\",n\n"
+	    "\"x,y\",\"say \"\"hi\"\"\",plain\n"
+	    "\"line\nbreak\",\"cr\rx\", sp \n"
+	    ",,12.50\n");
+}
+
+static void
+test_csv_writer_header_only(void **state)
+{
+	struct out o;
+	sp_writer *w;
+
+	(void)state;
+	w = out_open(&o, SP_FMT_CSV);
+	assert_int_equal(writer_col(w, "stage", SP_COL_STR), 0);
+	assert_int_equal(writer_col(w, "win_rate", SP_COL_RATIO), 0);
+	out_check(&o, w, "stage,win_rate\n");
+	/* jsonl: nothing at all */
+	w = out_open(&o, SP_FMT_JSONL);
+	assert_int_equal(writer_col(w, "stage", SP_COL_STR), 0);
+	out_check(&o, w, "");
+}
+
+/*
+ * What the CSV writer writes, the reader reads back unchanged (NULL as
+ * ""): one column, where an empty value must not become a blank line
+ * (no row at all), and several columns of awkward values.
+ */
+static void
+assert_roundtrip(const char *const *names, size_t ncols,
+    const char *const *vals, size_t nrows)
+{
+	struct out o;
+	sp_writer *w = out_open(&o, SP_FMT_CSV);
+	sp_reader *rd;
+	sp_rec *r = rec_new();
+	sp_error e;
+	size_t i, j;
+
+	for (j = 0; j < ncols; j++)
+		assert_int_equal(writer_col(w, names[j], SP_COL_STR), 0);
+	for (i = 0; i < nrows; i++)
+		assert_int_equal(writer_row(w, vals + i * ncols), 0);
+	assert_int_equal(writer_finish(w), 0);
+	writer_free(w);
+	assert_int_equal(fclose(o.fp), 0);
+	rd = open_n(o.buf, o.len, SP_FMT_CSV, NULL);
+	for (i = 0; i < nrows; i++) {
+		int k = reader_next(rd, r, &e);
+		if (k != 1)
+			fail_msg("row %zu: reader_next = %d (%s) reading:\n%s", i,
+			    k, e.msg, o.buf);
+		for (j = 0; j < ncols; j++) {
+			const char *want = vals[i * ncols + j] ?
+			    vals[i * ncols + j] : "";
+			const char *got = get(rd, r, names[j]);
+			if (got == NULL || strcmp(got, want) != 0)
+				fail_msg("row %zu column '%s': read back '%s', "
+				    "wrote '%s'", i, names[j], got ? got :
+				    "(absent)", want);
+		}
+	}
+	NEXT(rd, r, &e, 0);
+	rec_free(r);
+	reader_close(rd);
+	free(o.buf);
+}
+
+static void
+test_csv_roundtrip(void **state)
+{
+	static const char *const one[] = { "a" };
+	static const char *const one_vals[] = { "x", "", NULL, "y" };
+	static const char *const three[] = { "\xef\xbb\xbfid", "b,c", "d\"" };
+	static const char *const three_vals[] = {
+		"\xef\xbb\xbfv", "x,y", "say \"hi\"",
+		"l1\nl2", "c1\r\nc2", "cr\rx",
+		" sp ", "", NULL,
+		"\n", "\r\n", "\"",
+		"tail\r", "\xc3\xa9", ",",
+	};
+
+	(void)state;
+	assert_roundtrip(one, 1, one_vals, 4);
+	assert_roundtrip(three, 3, three_vals, 5);
+}
+
+static void
+test_jsonl_writer(void **state)
+{
+	struct out o;
+	sp_writer *w = out_open(&o, SP_FMT_JSONL);
+	const char *r1[] = { "q\"b\\s/\x01\x1f\t\n\r\x7f", "12", "0.631501" };
+	const char *r2[] = { "", "", NULL };
+	const char *r3[] = { NULL, "-1.5e3", "abc" };
+
+	(void)state;
+	assert_int_equal(writer_col(w, "na\"me", SP_COL_STR), 0);
+	assert_int_equal(writer_col(w, "n", SP_COL_NUM), 0);
+	assert_int_equal(writer_col(w, "r", SP_COL_RATIO), 0);
+	assert_int_equal(writer_row(w, r1), 0);
+	assert_int_equal(writer_row(w, r2), 0);
+	assert_int_equal(writer_row(w, r3), 0);
+	out_check(&o, w,
+	    "{\"na\\\"me\":\"q\\\"b\\\\s/\\u0001\\u001f\\t\\n\\r\x7f\","
+	    "\"n\":12,\"r\":0.631501}\n"
+	    "{\"na\\\"me\":\"\",\"n\":null,\"r\":null}\n"
+	    "{\"na\\\"me\":\"\",\"n\":-1.5e3,\"r\":\"abc\"}\n");
+}
+
+static void
+test_jsonl_writer_utf8(void **state)
+{
+	struct out o;
+	sp_writer *w = out_open(&o, SP_FMT_JSONL);
+	const char *r1[] = { "caf\xc3\xa9 \xf0\x9f\x98\x80 \xe2\x82\xac" };
+	const char *r2[] = { "a\xff" "b" };
+	const char *r3[] = { "x\xc3" };			/* cut short */
+	const char *r4[] = { "\xc0\xaf" };		/* overlong '/' */
+	const char *r5[] = { "\xed\xa0\x80" };		/* a surrogate */
+	const char *r6[] = { "\xf4\x90\x80\x80" };	/* beyond U+10FFFF */
+	const char *r7[] = { "\xe2\x82" "A" };		/* truncated */
+
+	(void)state;
+	assert_int_equal(writer_col(w, "s", SP_COL_STR), 0);
+	assert_int_equal(writer_row(w, r1), 0);
+	/* a bad byte is not a write error: 0 */
+	assert_int_equal(writer_row(w, r2), 0);
+	assert_int_equal(writer_row(w, r3), 0);
+	assert_int_equal(writer_row(w, r4), 0);
+	assert_int_equal(writer_row(w, r5), 0);
+	assert_int_equal(writer_row(w, r6), 0);
+	assert_int_equal(writer_row(w, r7), 0);
+#define FFFD "\xef\xbf\xbd"
+	out_check(&o, w,
+	    "{\"s\":\"caf\xc3\xa9 \xf0\x9f\x98\x80 \xe2\x82\xac\"}\n"
+	    "{\"s\":\"a" FFFD "b\"}\n"
+	    "{\"s\":\"x" FFFD "\"}\n"
+	    "{\"s\":\"" FFFD FFFD "\"}\n"
+	    "{\"s\":\"" FFFD FFFD FFFD "\"}\n"
+	    "{\"s\":\"" FFFD FFFD FFFD FFFD "\"}\n"
+	    "{\"s\":\"" FFFD FFFD "A\"}\n");
+#undef FFFD
+}
+
+/* One ratio through the table writer: the one cell under header "r". */
+static void
+assert_percent(const char *ratio, const char *want)
+{
+	struct out o;
+	sp_writer *w = out_open(&o, SP_FMT_TABLE);
+	const char *row[] = { ratio };
+	char exp[64];
+	size_t wd = strlen(want) > 1 ? strlen(want) : 1;
+
+	assert_int_equal(writer_col(w, "r", SP_COL_RATIO), 0);
+	assert_int_equal(writer_row(w, row), 0);
+	/* the header right-aligned over the cell */
+	snprintf(exp, sizeof(exp), "%*s\n%s\n", (int)wd, "r", want);
+	assert_int_equal(writer_finish(w), 0);
+	writer_free(w);
+	fclose(o.fp);
+	if (strcmp(o.buf, exp) != 0)
+		fail_msg("ratio %s: table shows '%s', want '%s'", ratio, o.buf,
+		    exp);
+	free(o.buf);
+}
+
+static void
+test_table_percentages(void **state)
+{
+	(void)state;
+	assert_percent("0.631505", "63.15%");	/* 63.1505 -> 63.15 */
+	assert_percent("0.631550", "63.16%");	/* 63.155: half, away */
+	assert_percent("0.631549", "63.15%");
+	assert_percent("0.000050", "0.01%");
+	assert_percent("0.000049", "0.00%");
+	assert_percent("0.005000", "0.50%");
+	assert_percent("0.145000", "14.50%");
+	assert_percent("0.285750", "28.58%");	/* 28.575 in binary < .575 */
+	assert_percent("1.000000", "100.00%");
+	assert_percent("0.999995", "100.00%");
+	assert_percent("0", "0.00%");
+	assert_percent("0.5", "50.00%");
+	assert_percent("2.5", "250.00%");
+	assert_percent("-0.000050", "-0.01%");
+	assert_percent("-0.250000", "-25.00%");
+	assert_percent("", "-");
+	assert_percent(NULL, "-");
+}
+
+static void
+test_table_writer(void **state)
+{
+	struct out o;
+	sp_writer *w = out_open(&o, SP_FMT_TABLE);
+	const char *r1[] = { "alpha", "5", "0.5", "x" };
+	const char *r2[] = { "b", "1234", "", NULL };
+	const char *r3[] = { "\xc3\xa9t\xc3\xa9", "-7", "0.000001", "yy" };
+
+	(void)state;
+	assert_int_equal(writer_col(w, "name", SP_COL_STR), 0);
+	assert_int_equal(writer_col(w, "n", SP_COL_NUM), 0);
+	assert_int_equal(writer_col(w, "r", SP_COL_RATIO), 0);
+	assert_int_equal(writer_col(w, "note", SP_COL_STR), 0);
+	assert_int_equal(writer_row(w, r1), 0);
+	assert_int_equal(writer_row(w, r2), 0);
+	assert_int_equal(writer_row(w, r3), 0);
+	/* widths 5, 4, 6, 4; two spaces apart; no trailing blanks */
+	out_check(&o, w,
+	    "name      n       r  note\n"
+	    "alpha     5  50.00%  x\n"
+	    "b      1234       -  -\n"
+	    "\xc3\xa9t\xc3\xa9      -7   0.00%  yy\n");
+}
+
+static void
+test_table_header_only(void **state)
+{
+	struct out o;
+	sp_writer *w = out_open(&o, SP_FMT_TABLE);
+
+	(void)state;
+	assert_int_equal(writer_col(w, "stage", SP_COL_STR), 0);
+	assert_int_equal(writer_col(w, "count", SP_COL_NUM), 0);
+	out_check(&o, w, "stage  count\n");
+}
+
+static void
+test_md_writer(void **state)
+{
+	struct out o;
+	sp_writer *w = out_open(&o, SP_FMT_MD);
+	const char *r1[] = { "a|b", "5", "0.631550" };
+	const char *r2[] = { "two\nlines", NULL, "" };
+
+	(void)state;
+	assert_int_equal(writer_col(w, "name|x", SP_COL_STR), 0);
+	assert_int_equal(writer_col(w, "n", SP_COL_NUM), 0);
+	assert_int_equal(writer_col(w, "r", SP_COL_RATIO), 0);
+	assert_int_equal(writer_row(w, r1), 0);
+	assert_int_equal(writer_row(w, r2), 0);
+	out_check(&o, w,
+	    "| name\\|x | n | r |\n"
+	    "|---|--:|--:|\n"
+	    "| a\\|b | 5 | 63.16% |\n"
+	    "| two lines |  |  |\n");
+}
+
+static void
+test_md_header_only(void **state)
+{
+	struct out o;
+	sp_writer *w = out_open(&o, SP_FMT_MD);
+
+	(void)state;
+	assert_int_equal(writer_col(w, "stage", SP_COL_STR), 0);
+	out_check(&o, w, "| stage |\n|---|\n");
+}
+
+static void
+test_writer_dev_full(void **state)
+{
+	static const int fmts[] = { SP_FMT_CSV, SP_FMT_JSONL, SP_FMT_TABLE,
+		SP_FMT_MD };
+	const char *row[] = { "x" };
+	size_t i;
+
+	(void)state;
+	if (access("/dev/full", W_OK) != 0)
+		skip();
+	for (i = 0; i < 4; i++) {
+		FILE *fp = fopen("/dev/full", "w");
+		sp_writer *w;
+
+		assert_non_null(fp);
+		assert_non_null(w = writer_new(fp, fmts[i]));
+		assert_int_equal(writer_col(w, "a", SP_COL_STR), 0);
+		writer_row(w, row);	/* buffered: may still succeed */
+		if (writer_finish(w) != -1)
+			fail_msg("format %d: writer_finish on /dev/full is not "
+			    "-1", fmts[i]);
+		writer_free(w);
+		fclose(fp);
+	}
+}
+
+static void
+test_writer_dev_full_row(void **state)
+{
+	FILE *fp;
+	sp_writer *w;
+	char *big = malloc(1 << 17);
+	const char *row[1];
+	int rc;
+
+	(void)state;
+	if (access("/dev/full", W_OK) != 0)
+		skip();
+	/* a row larger than stdio's buffer fails in writer_row itself */
+	memset(big, 'x', (1 << 17) - 1);
+	big[(1 << 17) - 1] = '\0';
+	row[0] = big;
+	assert_non_null(fp = fopen("/dev/full", "w"));
+	w = writer_new(fp, SP_FMT_CSV);
+	assert_int_equal(writer_col(w, "a", SP_COL_STR), 0);
+	rc = writer_row(w, row);
+	assert_int_equal(rc, -1);
+	assert_int_equal(writer_finish(w), -1);
+	writer_free(w);
+	fclose(fp);
+	free(big);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_csv_basic),
+		cmocka_unit_test(test_csv_no_final_newline),
+		cmocka_unit_test(test_csv_empty_inputs),
+		cmocka_unit_test(test_csv_blank_lines),
+		cmocka_unit_test(test_csv_quoted_newline),
+		cmocka_unit_test(test_csv_crlf),
+		cmocka_unit_test(test_csv_cr_only),
+		cmocka_unit_test(test_csv_bom),
+		cmocka_unit_test(test_csv_quotes),
+		cmocka_unit_test(test_csv_empty_vs_absent),
+		cmocka_unit_test(test_csv_header_duplicate),
+		cmocka_unit_test(test_csv_header_empty_name),
+		cmocka_unit_test(test_csv_ragged),
+		cmocka_unit_test(test_csv_malformed_quotes),
+		cmocka_unit_test(test_csv_nul),
+		cmocka_unit_test(test_several_inputs),
+		cmocka_unit_test(test_bad_format_option),
+		cmocka_unit_test(test_forced_format),
+		cmocka_unit_test(test_map_csv),
+		cmocka_unit_test(test_map_jsonl),
+		cmocka_unit_test(test_json_basic),
+		cmocka_unit_test(test_json_bom),
+		cmocka_unit_test(test_json_strings),
+		cmocka_unit_test(test_json_numbers_exact),
+		cmocka_unit_test(test_json_number_huge),
+		cmocka_unit_test(test_json_number_bigint),
+		cmocka_unit_test(test_json_literals),
+		cmocka_unit_test(test_json_bad_records),
+		cmocka_unit_test(test_json_nul_byte),
+		cmocka_unit_test(test_json_long_line),
+		cmocka_unit_test(test_csv_writer),
+		cmocka_unit_test(test_csv_writer_header_only),
+		cmocka_unit_test(test_csv_roundtrip),
+		cmocka_unit_test(test_jsonl_writer),
+		cmocka_unit_test(test_jsonl_writer_utf8),
+		cmocka_unit_test(test_table_percentages),
+		cmocka_unit_test(test_table_writer),
+		cmocka_unit_test(test_table_header_only),
+		cmocka_unit_test(test_md_writer),
+		cmocka_unit_test(test_md_header_only),
+		cmocka_unit_test(test_writer_dev_full),
+		cmocka_unit_test(test_writer_dev_full_row),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
