@@ -310,6 +310,7 @@ time_parse(const char *s, size_t n, const char *datefmt, int64_t *t,
 	const char *u = s, *end;
 	size_t m = n;
 	struct tm tm;
+	int64_t year;
 
 	trim(&u, &m);
 	if (datefmt == NULL) {
@@ -328,11 +329,14 @@ time_parse(const char *s, size_t n, const char *datefmt, int64_t *t,
 	end = strptime(buf, datefmt, &tm);
 	if (end == NULL || *end != '\0')
 		goto bad;
-	if (tm.tm_mon < 0 || tm.tm_mon > 11 || tm.tm_mday < 1 ||
-	    tm.tm_mday > month_days(tm.tm_year + 1900, tm.tm_mon + 1))
+	year = (int64_t)tm.tm_year + 1900;
+	if (year < 0 || year > 9999 || tm.tm_mon < 0 || tm.tm_mon > 11 ||
+	    tm.tm_mday < 1 || tm.tm_mday > month_days(year, tm.tm_mon + 1) ||
+	    tm.tm_hour < 0 || tm.tm_hour > 23 || tm.tm_min < 0 ||
+	    tm.tm_min > 59 || tm.tm_sec < 0 || tm.tm_sec > 60)
 		goto bad;
-	*t = days_from_civil(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday) *
-	    86400 + tm.tm_hour * 3600 + tm.tm_min * 60 + tm.tm_sec;
+	*t = days_from_civil(year, tm.tm_mon + 1, tm.tm_mday) * 86400 +
+	    tm.tm_hour * 3600 + tm.tm_min * 60 + tm.tm_sec;
 	return 0;
 bad:
 	return err_set(e, NULL, "'%s' does not match --date-format '%s'",

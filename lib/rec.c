@@ -373,6 +373,8 @@ reader_close(sp_reader *rd)
 	free(rd->fields);
 	free(rd->numtext);
 	free(rd->kslot);
+	free(rd->rowend);
+	free(rd->rowline);
 	free(rd->offs);
 	free(rd->prev);
 	free(rd->prevslot);

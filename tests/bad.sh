@@ -1,0 +1,152 @@
+#!/bin/sh
+# Hostile and broken inputs, run against every read program.  Each case
+# tests/bad/<case>/ holds
+#   about      what the case is and why the expected behaviour is right
+#   in*        the inputs, given as operands in the order of the shell glob
+#   files      (optional) the operands instead, one line (nosuch.csv, -, ...)
+#   args       (optional) options before the operands, one line
+#   stdin      (optional) the standard input, else /dev/null
+#   make       (optional) sh script run first in the work directory: makes
+#              the huge inputs, FIFOs, unreadable files; it may write
+#              `prefix' (command words put before the program); exit 77
+#              skips the case, the reason on its standard output
+#   stdout, stderr, status
+#              expected output, messages and exit status (missing: empty,
+#              empty, 0); PROG stands for the program name in stderr
+#   stdout.P, stderr.P, status.P
+#              the same for program P only, where it legitimately differs
+#   expect/    files the run must leave behind, byte for byte (PROG
+#              substituted); expect.P/ for program P only
+# Every case runs once per program (funnel, win-rate, cycle-time) in a fresh
+# copy of its directory (so that names in messages are the relative ones),
+# with the build's bin/ first on PATH, LC_ALL=C, TZ=UTC,
+# SALESPIPE_NOW=2026-11-26T00:00:00Z, under timeout $TIMEOUT (default 20
+# seconds, 300 with VALGRIND=1).  With VALGRIND=1 every program runs under
+# valgrind memcheck as in tests/cases.sh (any error or definite leak makes
+# it exit 99).  Prints a diff for each failure and ends with the line
+# "bad: PASS FAIL" (one count per case and program; skips are printed).
+B=${1:-.}
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top" || exit 1
+B=$(cd "$B" && pwd) || exit 1
+PROGS="funnel win-rate cycle-time"
+pass=0 fail=0
+tmp=$(mktemp -d) || exit 1
+trap 'chmod -R u+rwx "$tmp" 2>/dev/null; rm -rf "$tmp"' EXIT
+BINPATH=$B/bin
+TO=${TIMEOUT:-20}
+if [ "${VALGRIND:-0}" = 1 ]; then
+	TO=${TIMEOUT:-300}
+	mkdir -p "$tmp/vg"
+	for p in "$B"/bin/*; do
+		printf '#!/bin/sh\nexec valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite --show-leak-kinds=definite "%s" "$@"\n' \
+		    "$p" > "$tmp/vg/${p##*/}"
+		chmod +x "$tmp/vg/${p##*/}"
+	done
+	BINPATH=$tmp/vg:$B/bin
+fi
+
+# the expected file $1 with PROG replaced by $2, into $3
+subst() {
+	sed "s/PROG/$2/g" "$1" > "$3"
+}
+
+# first existing of $1.$2 and $1, else /dev/null
+pick() {
+	if [ -e "$1.$2" ]; then echo "$1.$2"
+	elif [ -e "$1" ]; then echo "$1"
+	else echo /dev/null
+	fi
+}
+
+for d in tests/bad/*/; do
+	d=${d%/}
+	name=${d#tests/bad/}
+	[ -f "$d/about" ] || continue
+	skipped=0
+	for p in $PROGS; do
+		w=$tmp/w
+		chmod -R u+rwx "$w" 2>/dev/null
+		rm -rf "$w"
+		mkdir -p "$w"
+		cp -R "$d/." "$w/"
+		if [ -f "$w/make" ]; then
+			(cd "$w" && sh ./make) >"$tmp/make.out" 2>&1 </dev/null
+			st=$?
+			if [ $st -eq 77 ]; then
+				[ $skipped -eq 0 ] &&
+				    echo "skip $name: $(head -1 "$tmp/make.out")"
+				skipped=1
+				continue
+			elif [ $st -ne 0 ]; then
+				echo "FAIL $name ($p): make exited $st"
+				head -5 "$tmp/make.out"
+				fail=$((fail + 1))
+				continue
+			fi
+		fi
+		args= ops= prefix=
+		[ -f "$w/args" ] && args=$(cat "$w/args")
+		[ -f "$w/prefix" ] && prefix=$(cat "$w/prefix")
+		if [ -f "$w/files" ]; then
+			ops=$(cat "$w/files")
+		else
+			ops=$(cd "$w" && for f in in*; do [ -e "$f" ] && printf '%s ' "$f"; done)
+		fi
+		in=/dev/null
+		[ -f "$w/stdin" ] && in=$w/stdin
+		(
+			cd "$w" || exit 98
+			unset SALESPIPE_STAGES SALESPIPE_DEALS SALESPIPE_LEADS
+			PATH="$BINPATH:$PATH" LC_ALL=C TZ=UTC \
+			SALESPIPE_NOW=2026-11-26T00:00:00Z \
+			exec timeout "$TO" $prefix "$p" $args $ops
+		) <"$in" >"$tmp/out" 2>"$tmp/err"
+		st=$?
+		ok=1
+		subst "$(pick "$w/stdout" "$p")" "$p" "$tmp/want.out"
+		subst "$(pick "$w/stderr" "$p")" "$p" "$tmp/want.err"
+		want=0
+		sf=$(pick "$w/status" "$p")
+		[ "$sf" != /dev/null ] && want=$(cat "$sf")
+		if [ $st -eq 124 ]; then
+			ok=0
+			echo "FAIL $name ($p): timed out after ${TO}s"
+		elif [ "$st" != "$want" ]; then
+			ok=0
+			echo "FAIL $name ($p): exit status $st, want $want"
+		fi
+		if ! cmp -s "$tmp/want.out" "$tmp/out"; then
+			ok=0
+			echo "FAIL $name ($p): stdout differs"
+			diff -u "$tmp/want.out" "$tmp/out" | head -20 | cut -c1-300
+		fi
+		if ! cmp -s "$tmp/want.err" "$tmp/err"; then
+			ok=0
+			echo "FAIL $name ($p): stderr differs"
+			diff -u "$tmp/want.err" "$tmp/err" | head -20 | cut -c1-300
+		fi
+		e=
+		[ -d "$w/expect" ] && e=$w/expect
+		[ -d "$w/expect.$p" ] && e=$w/expect.$p
+		if [ -n "$e" ]; then
+			for f in "$e"/*; do
+				f=${f##*/}
+				subst "$e/$f" "$p" "$tmp/want.file"
+				if ! cmp -s "$tmp/want.file" "$w/$f"; then
+					ok=0
+					echo "FAIL $name ($p): file $f differs"
+					diff -u "$tmp/want.file" "$w/$f" 2>&1 |
+					    head -20 | cut -c1-300
+				fi
+			done
+		fi
+		if [ $ok -eq 1 ]; then
+			pass=$((pass + 1))
+		else
+			fail=$((fail + 1))
+		fi
+	done
+done
+echo "bad: $pass $fail"
+[ $fail -eq 0 ]
