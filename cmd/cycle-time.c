@@ -473,15 +473,8 @@ emit_groups(struct ctx *x, sp_writer *w, const char **v)
 		cli_oom(c);
 	for (i = 0; i < n; i++) {
 		struct cycle *t = states[i];
-		const char *key = keys[i];
-		size_t len = lens[i];
 
-		/* without -g, cli_key_with gives SP_KEY_SEP + label */
-		if (c->nby == 0 && len > 0 && key[0] == SP_KEY_SEP) {
-			key++;
-			len--;
-		}
-		parts = cli_group_parts(c, key, len, np);
+		parts = cli_group_parts(c, keys[i], lens[i], np);
 		for (j = 0; j < np; j++)
 			v[j] = parts[j];
 		if (x->mode != M_IN_STAGE) {

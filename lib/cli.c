@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 
 #include "salespipe/cli.h"
 #include "salespipe/field.h"
@@ -211,6 +212,25 @@ cli_oom(sp_cli *c)
 	exit(SP_EXIT_DATA);
 }
 
+/*
+ * Write the rejects header or a reject row (v may be NULL: just the
+ * header) and flush it; a failing write ends the run at once.
+ */
+static void
+rejects_flush(sp_cli *c, const char **v)
+{
+	int bad = v != NULL ? writer_row(c->rejects_w, v) < 0 :
+	    writer_finish(c->rejects_w) < 0;
+
+	if (v != NULL && !bad)
+		bad = fflush(c->rejects_fp) != 0 || ferror(c->rejects_fp);
+	if (bad) {
+		fprintf(stderr, "%s: %s: write error: %s\n", c->prog,
+		    c->rejects_path, strerror(errno ? errno : EIO));
+		exit(SP_EXIT_DATA);
+	}
+}
+
 void
 cli_open(sp_cli *c, int argc, char **argv)
 {
@@ -262,6 +282,18 @@ cli_open(sp_cli *c, int argc, char **argv)
 	if ((c->parts = calloc(c->nby + 1, sizeof(*c->parts))) == NULL)
 		cli_oom(c);
 	if (c->rejects_path != NULL) {
+		struct stat rs, is;
+		/* never truncate an input we are about to read */
+		for (i = 0; i < c->ninputs; i++)
+			if (stat(c->rejects_path, &rs) == 0 &&
+			    stat(c->inputs[i], &is) == 0 &&
+			    rs.st_dev == is.st_dev && rs.st_ino == is.st_ino &&
+			    S_ISREG(rs.st_mode)) {
+				fprintf(stderr, "%s: %s: --rejects would "
+				    "overwrite this input\n", c->prog,
+				    c->inputs[i]);
+				exit(SP_EXIT_DATA);
+			}
 		if ((c->rejects_fp = fopen(c->rejects_path, "w")) == NULL) {
 			fprintf(stderr, "%s: %s: cannot create: %s\n", c->prog,
 			    c->rejects_path, strerror(errno));
@@ -274,6 +306,8 @@ cli_open(sp_cli *c, int argc, char **argv)
 		    writer_col(c->rejects_w, "reason", SP_COL_STR) < 0 ||
 		    writer_col(c->rejects_w, "record", SP_COL_STR) < 0)
 			cli_oom(c);
+		/* the header now: a file that cannot be written fails here */
+		rejects_flush(c, NULL);
 	}
 }
 
@@ -315,11 +349,7 @@ cli_bad(sp_cli *c, const sp_error *e0, const sp_rec *r)
 		v[2] = e.field;
 		v[3] = e.msg;
 		v[4] = rec ? rec : "";
-		if (writer_row(c->rejects_w, v) < 0) {
-			free(rec);
-			rejects_close(c);
-			exit(SP_EXIT_DATA);
-		}
+		rejects_flush(c, v);
 		free(rec);
 	}
 	if (c->nbad > c->max_bad) {

@@ -51,7 +51,7 @@ struct hdeal {
 	struct latest f[];	/* kept fields, by sp_deals.lix */
 };
 
-#define MAX_STAGES 1024
+#define MAX_STAGES SP_STAGES_MAX	/* visits pack at * MAX + stage */
 
 struct sp_deals {
 	sp_reader *rd;

@@ -333,16 +333,47 @@ map_resolve(const sp_map *m, const char *const *names, size_t n,
 	if (m != NULL)
 		bind(&m->explicit, names, n, out, bound);
 	/* an unbound column named like a bound canonical name is shadowed */
-	for (i = 0; i < n; i++) {
-		if (bound[i])
+	for (j = 0; j < n; j++) {
+		if (!bound[j])
 			continue;
-		for (j = 0; j < n; j++)
-			if (bound[j] && strcmp(out[j], names[i]) == 0) {
+		for (i = 0; i < n; i++)
+			if (!bound[i] && out[i] != NULL &&
+			    strcmp(out[j], names[i]) == 0)
 				out[i] = NULL;
-				break;
-			}
 	}
 	free(bound);
+	return 0;
+}
+
+static int
+pairs_mention(const struct pairs *p, const char *name)
+{
+	size_t i, j;
+
+	for (i = 0; i < p->n; i++) {
+		if (strcmp(p->v[i].canonical, name) == 0)
+			return 1;
+		for (j = 0; j < p->v[i].nsrc; j++)
+			if (strcmp(p->v[i].src[j], name) == 0)
+				return 1;
+	}
+	return 0;
+}
+
+int
+map_mentions(const sp_map *m, const char *name)
+{
+	size_t i;
+
+	if (m == NULL)
+		return 0;
+	if (pairs_mention(&m->explicit, name))
+		return 1;
+	for (i = 0; i < NPRESETS; i++)
+		if (pairs_mention(&m->variant[i], name) ||
+		    (m->variant[i].n > 0 && presets[i].detect != NULL &&
+		    strcmp(presets[i].detect, name) == 0))
+			return 1;
 	return 0;
 }
 

@@ -448,7 +448,8 @@ fill(sp_reader *rd, sp_error *e)
 	rd->len += n;
 	if (n == 0) {
 		if (ferror(rd->fp)) {
-			err_where(e, rd->file, rd->lineno + 1);
+			err_where(e, rd->file, rd->lineno > 0 ? rd->lineno + 1 :
+			    0);
 			return err_set(e, NULL, "read error: %s",
 			    strerror(errno));
 		}
@@ -643,7 +644,8 @@ static int
 csv_header(sp_reader *rd, size_t f0, size_t f1, long line, sp_error *e)
 {
 	const char **names, **out;
-	size_t i, j, nf = f1 - f0;
+	size_t i, nf = f1 - f0;
+	sp_groups *seen = NULL;	/* name -> column + 1 */
 	int rc = -1;
 
 	err_where(e, rd->file, line);
@@ -655,7 +657,12 @@ csv_header(sp_reader *rd, size_t f0, size_t f1, long line, sp_error *e)
 		err_set(e, NULL, "out of memory");
 		goto done;
 	}
+	if ((seen = groups_new(sizeof(size_t), NULL)) == NULL) {
+		err_set(e, NULL, "out of memory");
+		goto done;
+	}
 	for (i = 0; i < nf; i++) {
+		size_t *col;
 		names[i] = rd->fbuf + rd->foff[f0 + i];
 		if (names[i][0] == '\0') {
 			err_set(e, NULL, "header: column %zu has no name", i + 1);
@@ -666,13 +673,17 @@ csv_header(sp_reader *rd, size_t f0, size_t f1, long line, sp_error *e)
 			    "NUL byte", i + 1);
 			goto done;
 		}
-		for (j = 0; j < i; j++)
-			if (strcmp(names[i], names[j]) == 0) {
-				err_set(e, NULL, "header: column name '%.100s' "
-				    "appears twice (columns %zu and %zu)",
-				    names[i], j + 1, i + 1);
-				goto done;
-			}
+		if ((col = groups_get(seen, names[i], rd->flens[f0 + i])) ==
+		    NULL) {
+			err_set(e, NULL, "out of memory");
+			goto done;
+		}
+		if (*col != 0) {
+			err_set(e, NULL, "header: column name '%.100s' appears "
+			    "twice (columns %zu and %zu)", names[i], *col, i + 1);
+			goto done;
+		}
+		*col = i + 1;
 	}
 	if (map_resolve(rd->opts.map, names, nf, out, e) < 0)
 		goto done;
@@ -697,6 +708,7 @@ csv_header(sp_reader *rd, size_t f0, size_t f1, long line, sp_error *e)
 	err_clear(e);
 	rc = 0;
 done:
+	groups_free(seen, NULL);
 	free(names);
 	free(out);
 	return rc;
@@ -758,6 +770,17 @@ csv_compact(sp_reader *rd)
 	rd->nrows = rd->qrow = 0;
 }
 
+/* The name of the field libcsv is in the middle of, or NULL. */
+static const char *
+csv_field_name(const sp_reader *rd)
+{
+	size_t k = rd->nf - (rd->nrows ? rd->rowend[rd->nrows - 1] : 0);
+
+	if (!rd->have_header || k >= rd->ncols || rd->colslot[k] < 0)
+		return NULL;
+	return rd->names[rd->colslot[k]];
+}
+
 /*
  * 1 when a row is being parsed: fields of it seen, or libcsv inside one
  * (pstate 0 is libcsv's ROW_NOT_BEGUN, libcsv.c of 3.0.3).
@@ -816,8 +839,9 @@ csv_next(sp_reader *rd, sp_rec *r, sp_error *e)
 			if (csv_fini(&rd->csv, csv_field, csv_row, rd) != 0 ||
 			    rd->nrows == 0) {
 				err_where(e, rd->file, rd->row_line);
-				err_set(e, NULL, "unterminated quoted field "
-				    "(started on line %ld)", rd->row_line);
+				err_set(e, csv_field_name(rd), "unterminated "
+				    "quoted field (runs to the end of the input "
+				    "at line %ld)", rd->lineno);
 				goto bad;
 			}
 			continue;
@@ -838,9 +862,9 @@ csv_next(sp_reader *rd, sp_rec *r, sp_error *e)
 		    strlen(rd->term), csv_field, csv_row, rd) !=
 		    strlen(rd->term)) {
 			err_where(e, rd->file, rd->lineno);
-			err_set(e, NULL, "malformed CSV: %s (a quote inside an "
-			    "unquoted field, or text after a closing quote)",
-			    csv_strerror(csv_error(&rd->csv)));
+			err_set(e, csv_field_name(rd), "%s", rd->csv.quoted ?
+			    "text after the closing quote" :
+			    "a quote inside an unquoted field");
 			goto bad;
 		}
 		if (rd->oom)
@@ -914,6 +938,24 @@ json_numbers(sp_reader *rd, const char *s, size_t n, size_t want)
 	return 0;
 }
 
+/* jansson's complaint as ours: a duplicate key is named as the field. */
+static int
+json_error(const json_error_t *je, sp_error *e)
+{
+	const char *k = strstr(je->text, "near '\"");
+	size_t n;
+	char key[128];
+
+	if (strstr(je->text, "duplicate object key") != NULL && k != NULL) {
+		k += 7;
+		n = strcspn(k, "\"");
+		snprintf(key, sizeof(key), "%.*s", (int)(n < 100 ? n : 100), k);
+		return err_set(e, key, "appears twice in one object");
+	}
+	return err_set(e, NULL, "invalid JSON at column %d: %s", je->column,
+	    je->text);
+}
+
 /*
  * jansson refuses numbers beyond a double or an int64 (1e309,
  * 12345678901234567890), though their text is all we keep: parse a copy
@@ -955,7 +997,8 @@ json_load_bignum(const char *s, size_t n, json_error_t *je)
 		} else
 			t[o++] = s[i++];
 	}
-	root = json_loadb(t, o, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, je);
+	root = json_loadb(t, o, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL |
+	    JSON_DECODE_ANY, je);
 	free(t);
 	return root;
 }
@@ -977,6 +1020,16 @@ json_key_slot(sp_reader *rd, const char *k, sp_error *e)
 	    (rd->json_keys[rd->njson_keys] = strdup(k)) == NULL)
 		return err_set(e, NULL, "out of memory"), -2;
 	rd->njson_keys++;
+	if (!map_mentions(rd->opts.map, k)) {
+		/* a key --map does not know: itself, and nothing else moves */
+		int s = reader_slot(rd, k);
+		if (s < 0 || grow(&rd->fields, &rd->fieldcap, rd->nfields + 1,
+		    sizeof(*rd->fields)) < 0)
+			return err_set(e, NULL, "out of memory"), -2;
+		rd->fields[rd->nfields++] = s;
+		*sp = s + 1;
+		return s;
+	}
 	if ((out = calloc(rd->njson_keys, sizeof(*out))) == NULL)
 		return err_set(e, NULL, "out of memory"), -2;
 	if (map_resolve(rd->opts.map, (const char *const *)rd->json_keys,
@@ -1058,13 +1111,13 @@ json_next(sp_reader *rd, sp_rec *r, sp_error *e)
 	r->rawlen = n;
 	if (memchr(s, '\0', n) != NULL)
 		return err_set(e, NULL, "contains a NUL byte");
-	root = json_loadb(s, n, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &je);
+	root = json_loadb(s, n, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL |
+	    JSON_DECODE_ANY, &je);
 	if (root == NULL && (strstr(je.text, "overflow") != NULL ||
 	    strstr(je.text, "too big") != NULL))
 		root = json_load_bignum(s, n, &je);
 	if (root == NULL)
-		return err_set(e, NULL, "invalid JSON at column %d: %s",
-		    je.column, je.text);
+		return json_error(&je, e);
 	if (!json_is_object(root)) {
 		json_decref(root);
 		return err_set(e, NULL, "a JSON lines record must be an object");

@@ -115,6 +115,9 @@ stages_seal(sp_stages *st, sp_error *e)
 
 	if (st->n == 0)
 		return err_set(e, NULL, "the stage list is empty");
+	if (st->n > SP_STAGES_MAX)
+		return err_set(e, NULL, "%zu stages; at most %d are supported",
+		    st->n, SP_STAGES_MAX);
 	for (i = 0; i < st->n; i++) {
 		if (st->v[i].name[0] == '\0')
 			return err_set(e, NULL, "stage %zu has no name", i + 1);
@@ -298,9 +301,9 @@ parse_file(const char *path, sp_error *e)
 {
 	FILE *fp;
 	sp_stages *st;
-	char line[4096], *f[8];
+	char *line = NULL, *f[8];
 	int col[4] = { -1, -1, -1, -1 }, ln = 0;
-	size_t i, n;
+	size_t i, n, linecap = 0;
 	static const char *const cols[] = { "stage", "kind", "probability",
 	    "forecast_category" };
 
@@ -313,7 +316,7 @@ parse_file(const char *path, sp_error *e)
 		err_set(e, NULL, "out of memory");
 		return NULL;
 	}
-	while (fgets(line, sizeof(line), fp) != NULL) {
+	while (getline(&line, &linecap, fp) >= 0) {
 		char *nl = line + strcspn(line, "\r\n");
 		int kind, prob = -1, cat = -1;
 
@@ -374,6 +377,7 @@ parse_file(const char *path, sp_error *e)
 		}
 	}
 	fclose(fp);
+	free(line);
 	err_where(e, path, 0);
 	if (stages_seal(st, e) < 0) {
 		stages_free(st);
@@ -383,6 +387,7 @@ parse_file(const char *path, sp_error *e)
 	return st;
 fail:
 	fclose(fp);
+	free(line);
 	stages_free(st);
 	return NULL;
 }

@@ -96,6 +96,39 @@ csv_value(sp_writer *w, const char *s)
 	put(w, "\"", 1);
 }
 
+/*
+ * The header line.  A first name that starts with '{' is quoted, or a
+ * reader would take the file for JSON lines.
+ */
+static void
+csv_header(sp_writer *w)
+{
+	size_t i;
+	const char *first = w->ncols ? w->cols[0].name : "";
+
+	first += strspn(first, " \t");
+	for (i = 0; i < w->ncols; i++) {
+		if (i > 0)
+			put(w, ",", 1);
+		if (i == 0 && *first == '{') {
+			const char *s = w->cols[0].name;
+			size_t n = strlen(s), k, from = 0;
+			put(w, "\"", 1);
+			for (k = 0; k < n; k++)
+				if (s[k] == '"') {
+					put(w, s + from, k + 1 - from);
+					put(w, "\"", 1);
+					from = k + 1;
+				}
+			put(w, s + from, n - from);
+			put(w, "\"", 1);
+		} else
+			csv_value(w, w->cols[i].name);
+	}
+	put(w, "\n", 1);
+	w->started = 1;
+}
+
 /* Length of the valid UTF-8 sequence at s (n bytes left), 0 if invalid. */
 static size_t
 utf8_len(const unsigned char *s, size_t n)
@@ -235,15 +268,8 @@ writer_row(sp_writer *w, const char *const *vals)
 
 	switch (w->fmt) {
 	case SP_FMT_CSV:
-		if (!w->started) {
-			for (i = 0; i < w->ncols; i++) {
-				if (i > 0)
-					put(w, ",", 1);
-				csv_value(w, w->cols[i].name);
-			}
-			put(w, "\n", 1);
-			w->started = 1;
-		}
+		if (!w->started)
+			csv_header(w);
 		for (i = 0; i < w->ncols; i++) {
 			if (i > 0)
 				put(w, ",", 1);
@@ -346,13 +372,7 @@ writer_finish(sp_writer *w)
 	if (w == NULL)
 		return 0;
 	if (w->fmt == SP_FMT_CSV && !w->started) {
-		for (i = 0; i < w->ncols; i++) {
-			if (i > 0)
-				put(w, ",", 1);
-			csv_value(w, w->cols[i].name);
-		}
-		put(w, "\n", 1);
-		w->started = 1;
+		csv_header(w);
 	} else if (w->fmt == SP_FMT_TABLE && !w->started) {
 		char **names = calloc(w->ncols + 1, sizeof(*names));
 		if (names == NULL)

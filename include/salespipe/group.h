@@ -1,8 +1,9 @@
 /*
  * group: the hash table behind -g/--by.  Keys are byte strings (the
- * group-field values joined by 0x1f); each key owns a fixed-size state
- * that the program defines.  Open addressing, grows by doubling, so it
- * stays fast at millions of groups.
+ * group-field values joined by a NUL byte, which no value can hold, so
+ * that any value is safe and keys sort field by field); each key owns a
+ * fixed-size state that the program defines.  Open addressing, grows by
+ * doubling, so it stays fast at millions of groups.
  */
 #ifndef SALESPIPE_GROUP_H
 #define SALESPIPE_GROUP_H
@@ -10,7 +11,7 @@
 #include <stddef.h>
 #include "salespipe/rec.h"
 
-#define SP_KEY_SEP '\x1f'
+#define SP_KEY_SEP '\0'
 
 typedef struct sp_groups sp_groups;
 

@@ -43,6 +43,13 @@ int map_resolve(const sp_map *m, const char *const *names, size_t n,
  */
 const char *map_stages(const sp_map *m, int which);
 
+/*
+ * 1 when name plays a part in m (a canonical or source name, or a column
+ * a preset looks for): only then can a new field change how the fields of
+ * an input resolve.
+ */
+int map_mentions(const sp_map *m, const char *name);
+
 /* Names of the built-in presets, NULL-terminated. */
 extern const char *const map_presets[];
 

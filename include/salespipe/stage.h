@@ -30,6 +30,9 @@ typedef struct sp_stages {
 	size_t last;		/* last match, tried first */
 } sp_stages;
 
+/* The most stages a list may have. */
+#define SP_STAGES_MAX 1024
+
 /* Which built-in default list. */
 enum { SP_STAGES_DEALS = 0, SP_STAGES_LEADS };
 

@@ -1,11 +1,31 @@
 /*
  * fuzz_csv: the CSV record reader over any bytes, read with a small read
  * size taken from the first byte (buffer boundaries) and with one read
- * holding everything; both must agree.  The records then go through the
+ * holding everything, with or without a --map; both must agree.  The records then go through the
  * CSV writer and back, and through the JSONL writer and back, unchanged.
  */
 #include "fuzz.h"
 #include "salespipe/rec.h"
+
+/*
+ * LLVMFuzzerMutate is defined by libFuzzer only.  A library bug already
+ * reported is skipped while fuzzing, so that the run goes on, but is
+ * named and still fails when make check replays an input that shows it.
+ */
+size_t LLVMFuzzerMutate(uint8_t *data, size_t size, size_t max)
+    __attribute__((weak));
+#define KNOWN_BUG(cond) known_bug((cond), #cond)
+
+static int
+known_bug(int cond, const char *what)
+{
+	if (!cond)
+		return 0;
+	if (LLVMFuzzerMutate != NULL)
+		return 1;
+	fprintf(stderr, "known library bug (see the fuzz report): %s\n", what);
+	return 0;
+}
 
 /* What a read gave: field names, the good records' values, a trace. */
 struct table {
@@ -82,18 +102,59 @@ trace(struct table *t, int k, long line)
 }
 
 /*
+ * The maps the second to last bits of the first byte choose: explicit
+ * pairs with alternatives and a shadowed name, the salesforce preset, or
+ * both.  Made once, never freed.
+ */
+static const sp_map *
+fuzz_map(int which)
+{
+	static sp_map *maps[4];
+	sp_error e;
+
+	if (which == 0)
+		return NULL;
+	if (maps[which] == NULL) {
+		FUZZ_CHECK((maps[which] = map_new()) != NULL);
+		if (which & 2)
+			FUZZ_CHECK(map_add(maps[which], "salesforce", &e) == 0);
+		if (which & 1)
+			FUZZ_CHECK(map_add(maps[which], "id=ID|Id,stage=b|a,"
+			    "amount=Amount", &e) == 0);
+	}
+	return maps[which];
+}
+
+/* Read as --input-format auto would: the writer's CSV is CSV. */
+static void
+check_sniff(const char *buf, size_t n, int fmt)
+{
+	sp_read_opts o = { SP_FMT_AUTO, NULL, 64 };
+	sp_error e;
+	sp_reader *rd = reader_open_mem(buf, n, "auto", &o, &e);
+	sp_rec *r = rec_new();
+
+	FUZZ_CHECK(rd != NULL && r != NULL);
+	(void)reader_next(rd, r, &e);
+	FUZZ_CHECK(reader_format(rd) == fmt || n == 0);
+	reader_close(rd);
+	rec_free(r);
+}
+
+/*
  * Read all of buf (format fmt, read size bufsize) into t, checking the
  * reader's contract on every result.
  */
 static void
-read_all(const void *buf, size_t n, int fmt, size_t bufsize, struct table *t)
+read_all(const void *buf, size_t n, int fmt, size_t bufsize,
+    const sp_map *map, struct table *t)
 {
-	sp_read_opts o = { fmt, NULL, bufsize };
+	sp_read_opts o = { fmt, map, bufsize };
 	sp_error e;
 	sp_reader *rd;
 	sp_rec *r = rec_new();
 	const int *f;
-	size_t nf, i, calls = 0;
+	size_t nf, i, j, calls = 0;
 	long last = 0;
 	int k;
 
@@ -122,6 +183,10 @@ read_all(const void *buf, size_t n, int fmt, size_t bufsize, struct table *t)
 		}
 		f = reader_fields(rd, &nf);
 		FUZZ_CHECK(nf == t->nnames);
+		/* after --map, still one field a slot */
+		for (i = 0; i < nf; i++)
+			for (j = 0; j < i; j++)
+				FUZZ_CHECK(f[i] != f[j]);
 		t->rows = realloc(t->rows, (t->nrows + 1) * sizeof(*t->rows));
 		t->rowlen = realloc(t->rowlen, (t->nrows + 1) *
 		    sizeof(*t->rowlen));
@@ -251,21 +316,39 @@ table_utf8(const struct table *t)
 	return 1;
 }
 
+/*
+ * The writer's CSV starts, after blanks, with '{' (a first name like "{a}",
+ * or a blank one before a row like "{x"): a reader that detects the
+ * format takes it for JSON lines.
+ */
+static int
+brace_first(const char *s, size_t n)
+{
+	size_t i = 0;
+
+	while (i < n && (s[i] == ' ' || s[i] == '\t' || s[i] == '\r' ||
+	    s[i] == '\n'))
+		i++;
+	return i < n && s[i] == '{';
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct table small, whole, back;
+	const sp_map *map;
 	size_t bs, n;
 	char *out;
 
 	if (size < 1 || size > 1 << 16)
 		return 0;
-	bs = 1 + data[0] % 64;
+	bs = 1 + (data[0] & 63);
 	data++;
 	size--;
 
-	read_all(data, size, SP_FMT_CSV, bs, &small);
-	read_all(data, size, SP_FMT_CSV, size + 16, &whole);
+	map = fuzz_map(data[-1] >> 6);
+	read_all(data, size, SP_FMT_CSV, bs, map, &small);
+	read_all(data, size, SP_FMT_CSV, size + 16, map, &whole);
 	/* the read size changes nothing */
 	FUZZ_CHECK(small.tlen == whole.tlen &&
 	    memcmp(small.trace, whole.trace, small.tlen) == 0);
@@ -275,7 +358,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	/* CSV writer, then the CSV reader again */
 	out = write_all(&whole, SP_FMT_CSV, &n);
-	read_all(out, n, SP_FMT_CSV, n + 16, &back);
+	read_all(out, n, SP_FMT_CSV, n + 16, NULL, &back);
+	if (!KNOWN_BUG(brace_first(out, n)))
+		check_sniff(out, n, SP_FMT_CSV);
 	FUZZ_CHECK(table_same(&whole, &back, 1));
 	table_free(&back);
 	free(out);
@@ -283,8 +368,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* JSONL writer, then the JSON lines reader */
 	if (table_utf8(&whole)) {
 		out = write_all(&whole, SP_FMT_JSONL, &n);
-		read_all(out, n, SP_FMT_JSONL, n + 16, &back);
+		read_all(out, n, SP_FMT_JSONL, n + 16, NULL, &back);
 		FUZZ_CHECK(table_same(&whole, &back, 1));
+		check_sniff(out, n, SP_FMT_JSONL);
 		table_free(&back);
 		free(out);
 	}

@@ -1,7 +1,7 @@
 /*
  * fuzz_jsonl: the JSON lines reader over any bytes, read with a small read
  * size taken from the first byte and with one read holding everything;
- * both must agree.  Numbers keep their exact text, and the records go
+ * both must agree (and a read with a --map keeps the reader's contract).  Numbers keep their exact text, and the records go
  * through the CSV writer and back, and the JSONL writer and back,
  * unchanged.
  */
@@ -9,6 +9,26 @@
 #include <jansson.h>
 
 #include "salespipe/rec.h"
+
+/*
+ * LLVMFuzzerMutate is defined by libFuzzer only.  A library bug already
+ * reported is skipped while fuzzing, so that the run goes on, but is
+ * named and still fails when make check replays an input that shows it.
+ */
+size_t LLVMFuzzerMutate(uint8_t *data, size_t size, size_t max)
+    __attribute__((weak));
+#define KNOWN_BUG(cond) known_bug((cond), #cond)
+
+static int
+known_bug(int cond, const char *what)
+{
+	if (!cond)
+		return 0;
+	if (LLVMFuzzerMutate != NULL)
+		return 1;
+	fprintf(stderr, "known library bug (see the fuzz report): %s\n", what);
+	return 0;
+}
 
 /* What a read gave: field names, the good records' values, a trace. */
 struct table {
@@ -53,15 +73,27 @@ dup_or_null(const char *s)
 
 /* Take the reader's current field list as the table's names. */
 static void
-take_names(struct table *t, const sp_reader *rd)
+take_names(struct table *t, const sp_reader *rd, int mapped)
 {
 	const int *f;
-	size_t n, i;
+	size_t n, i, j;
 
 	f = reader_fields(rd, &n);
 	if (n == 0)
 		return;
-	/* fields only grow within one input: the old list is a prefix */
+	for (i = 0; i < n; i++)
+		for (j = 0; j < i; j++)
+			FUZZ_CHECK(f[i] != f[j]);
+	/*
+	 * Without --map fields only grow within one input: the old list is
+	 * a prefix.  With it, a new key can take a canonical name from an
+	 * older one ("a|b": first present wins).
+	 */
+	if (mapped) {
+		for (i = 0; i < t->nnames; i++)
+			free(t->names[i]);
+		t->nnames = 0;
+	}
 	FUZZ_CHECK(n >= t->nnames);
 	for (i = 0; i < t->nnames; i++)
 		FUZZ_CHECK(strcmp(t->names[i], reader_slot_name(rd, f[i])) == 0);
@@ -165,13 +197,54 @@ check_numbers(sp_reader *rd, const sp_rec *r)
 }
 
 /*
+ * The maps the second to last bits of the first byte choose: explicit
+ * pairs with alternatives and a shadowed name, the salesforce preset, or
+ * both.  Made once, never freed.
+ */
+static const sp_map *
+fuzz_map(int which)
+{
+	static sp_map *maps[4];
+	sp_error e;
+
+	if (which == 0)
+		return NULL;
+	if (maps[which] == NULL) {
+		FUZZ_CHECK((maps[which] = map_new()) != NULL);
+		if (which & 2)
+			FUZZ_CHECK(map_add(maps[which], "salesforce", &e) == 0);
+		if (which & 1)
+			FUZZ_CHECK(map_add(maps[which], "id=ID|Id,stage=b|a,"
+			    "amount=Amount", &e) == 0);
+	}
+	return maps[which];
+}
+
+/* Read as --input-format auto would: the writer's CSV is CSV. */
+static void
+check_sniff(const char *buf, size_t n, int fmt)
+{
+	sp_read_opts o = { SP_FMT_AUTO, NULL, 64 };
+	sp_error e;
+	sp_reader *rd = reader_open_mem(buf, n, "auto", &o, &e);
+	sp_rec *r = rec_new();
+
+	FUZZ_CHECK(rd != NULL && r != NULL);
+	(void)reader_next(rd, r, &e);
+	FUZZ_CHECK(reader_format(rd) == fmt || n == 0);
+	reader_close(rd);
+	rec_free(r);
+}
+
+/*
  * Read all of buf (format fmt, read size bufsize) into t, checking the
  * reader's contract on every result.
  */
 static void
-read_all(const void *buf, size_t n, int fmt, size_t bufsize, struct table *t)
+read_all(const void *buf, size_t n, int fmt, size_t bufsize,
+    const sp_map *map, struct table *t)
 {
-	sp_read_opts o = { fmt, NULL, bufsize };
+	sp_read_opts o = { fmt, map, bufsize };
 	sp_error e;
 	sp_reader *rd;
 	sp_rec *r = rec_new();
@@ -188,7 +261,7 @@ read_all(const void *buf, size_t n, int fmt, size_t bufsize, struct table *t)
 		/* every call consumes a line or ends the input */
 		FUZZ_CHECK(++calls <= n + 4);
 		FUZZ_CHECK(k == 1 || k == -1 || k == -2);
-		take_names(t, rd);
+		take_names(t, rd, map != NULL);
 		if (k == -2) {
 			FUZZ_CHECK(e.msg[0] != '\0');
 			trace(t, k, e.line);
@@ -203,10 +276,14 @@ read_all(const void *buf, size_t n, int fmt, size_t bufsize, struct table *t)
 			    e.line >= 1);
 			continue;
 		}
-		if (fmt == SP_FMT_JSONL)
+		if (fmt == SP_FMT_JSONL && map == NULL)
 			check_numbers(rd, r);
 		f = reader_fields(rd, &nf);
 		FUZZ_CHECK(nf == t->nnames);
+		for (i = 0; map != NULL && i < nf; i++)
+			if (rec_get(r, f[i]) != NULL)
+				FUZZ_CHECK(rec_len(r, f[i]) == strlen(rec_get(r,
+				    f[i])));
 		t->rows = realloc(t->rows, (t->nrows + 1) * sizeof(*t->rows));
 		t->rowlen = realloc(t->rowlen, (t->nrows + 1) *
 		    sizeof(*t->rowlen));
@@ -298,6 +375,22 @@ empty_name(const struct table *t)
 	return 0;
 }
 
+/*
+ * The writer's CSV starts, after blanks, with '{' (a first name like "{a}",
+ * or a blank one before a row like "{x"): a reader that detects the
+ * format takes it for JSON lines.
+ */
+static int
+brace_first(const char *s, size_t n)
+{
+	size_t i = 0;
+
+	while (i < n && (s[i] == ' ' || s[i] == '\t' || s[i] == '\r' ||
+	    s[i] == '\n'))
+		i++;
+	return i < n && s[i] == '{';
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -307,18 +400,24 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (size < 1 || size > 1 << 16)
 		return 0;
-	bs = 1 + data[0] % 64;
+	bs = 1 + (data[0] & 63);
 	data++;
 	size--;
 
-	read_all(data, size, SP_FMT_JSONL, bs, &small);
-	read_all(data, size, SP_FMT_JSONL, size + 16, &whole);
+	read_all(data, size, SP_FMT_JSONL, bs, NULL, &small);
+	read_all(data, size, SP_FMT_JSONL, size + 16, NULL, &whole);
 	/* the read size changes nothing */
 	FUZZ_CHECK(small.tlen == whole.tlen &&
 	    memcmp(small.trace, whole.trace, small.tlen) == 0);
 	FUZZ_CHECK(small.nnames == whole.nnames);
 	FUZZ_CHECK(table_same(&small, &whole, 1));
 	table_free(&small);
+	/* with a --map: the reader's contract only */
+	if (data[-1] >> 6) {
+		read_all(data, size, SP_FMT_JSONL, bs, fuzz_map(data[-1] >> 6),
+		    &small);
+		table_free(&small);
+	}
 
 	/*
 	 * CSV writer, then the CSV reader: the same values (null and absent
@@ -327,16 +426,19 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	 */
 	if (whole.nnames > 0 && !empty_name(&whole)) {
 		out = write_all(&whole, SP_FMT_CSV, &n);
-		read_all(out, n, SP_FMT_CSV, n + 16, &back);
+		read_all(out, n, SP_FMT_CSV, n + 16, NULL, &back);
 		FUZZ_CHECK(table_same(&whole, &back, 0));
+		if (!KNOWN_BUG(brace_first(out, n)))
+			check_sniff(out, n, SP_FMT_CSV);
 		table_free(&back);
 		free(out);
 	}
 
 	/* JSONL writer, then the JSON lines reader */
 	out = write_all(&whole, SP_FMT_JSONL, &n);
-	read_all(out, n, SP_FMT_JSONL, n + 16, &back);
+	read_all(out, n, SP_FMT_JSONL, n + 16, NULL, &back);
 	FUZZ_CHECK(table_same(&whole, &back, 0));
+	check_sniff(out, n, SP_FMT_JSONL);
 	table_free(&back);
 	free(out);
 	table_free(&whole);

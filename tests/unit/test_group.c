@@ -297,12 +297,12 @@ test_group_key(void **state)
 
 	n = group_key(&r, s012, 3, &buf, &cap);
 	assert_int_equal(n, 9);
-	assert_memory_equal(buf, "east\x1f\x1f" "bob", 9);
+	assert_memory_equal(buf, "east\0\0" "bob", 9);
 	assert_true(cap >= n);
 
 	n = group_key(&r, s20, 2, &buf, &cap);
 	assert_int_equal(n, 8);
-	assert_memory_equal(buf, "bob\x1f" "east", 8);
+	assert_memory_equal(buf, "bob\0" "east", 8);
 
 	n = group_key(&r, s0, 1, &buf, &cap);
 	assert_int_equal(n, 4);
@@ -317,7 +317,7 @@ test_group_key(void **state)
 	/* slots beyond the record and negative slots are absent: empty */
 	n = group_key(&r, sout, 4, &buf, &cap);
 	assert_int_equal(n, 10);
-	assert_memory_equal(buf, "east\x1f\x1f\x1f" "bob", 10);
+	assert_memory_equal(buf, "east\0\0\0" "bob", 10);
 	free(buf);
 }
 
@@ -345,7 +345,7 @@ test_group_key_grows(void **state)
 	assert_int_equal(n, 200003);
 	assert_true(cap >= n);
 	assert_memory_equal(buf, big, 100000);
-	assert_memory_equal(buf + 100000, "\x1fy\x1f", 3);
+	assert_memory_equal(buf + 100000, "\0y\0", 3);
 	assert_memory_equal(buf + 100003, big, 100000);
 	free(buf);
 	free(big);
@@ -375,14 +375,14 @@ test_group_key_split(void **state)
 	const char *w6[] = { "x", "" };
 
 	(void)state;
-	split_check("east\x1f\x1f" "bob", 9, 3, w1);
-	split_check("\x1f\x1f", 2, 3, w2);
+	split_check("east\0\0" "bob", 9, 3, w1);
+	split_check("\0\0", 2, 3, w2);
 	split_check("", 0, 1, w3);
-	split_check("a b\x1f" "c", 5, 2, w4);
-	split_check("\x1fx", 2, 2, w5);
-	split_check("x\x1f", 2, 2, w6);
+	split_check("a b\0" "c", 5, 2, w4);
+	split_check("\0x", 2, 2, w5);
+	split_check("x\0", 2, 2, w6);
 	/* keylen bounds the key */
-	split_check("a b\x1f" "cdef", 5, 2, w4);
+	split_check("a b\0" "cdef", 5, 2, w4);
 }
 
 /* group_key then group_key_split gives back the values (absent -> ""). */
@@ -445,7 +445,7 @@ test_keys_in_groups(void **state)
 		get(g, buf, n)->count++;
 	}
 	n = groups_sorted(g, &keys, &lens, &states);
-	/* east\x1f < east\x1falice < east\x1fbob < west\x1fcarol */
+	/* east\0 < east\0alice < east\0bob < west\0carol */
 	assert_int_equal(n, 4);
 	assert_int_equal(group_key_split(keys[0], lens[0], 2, parts, &sbuf,
 	    &scap), 0);
