@@ -395,6 +395,9 @@ csv_restart(sp_reader *rd)
 		csv_free(&rd->csv);
 	csv_init(&rd->csv, CSV_STRICT | CSV_STRICT_FINI | CSV_APPEND_NULL);
 	csv_set_space_func(&rd->csv, csv_is_space);
+	/* a field grows by this much at a time: big, so a 10 MB field is
+	   a few reallocations, not 80 000 */
+	csv_set_blk_size(&rd->csv, 1 << 20);
 	rd->csv_live = 1;
 	rd->nf = 0;
 	rd->flen = 0;

@@ -97,8 +97,8 @@ csv_value(sp_writer *w, const char *s)
 }
 
 /*
- * The header line.  A first name that starts with '{' is quoted, or a
- * reader would take the file for JSON lines.
+ * The header line.  A first name that starts with '{', or a lone name of
+ * blanks, is quoted, or a reader would take the file for JSON lines.
  */
 static void
 csv_header(sp_writer *w)
@@ -110,7 +110,7 @@ csv_header(sp_writer *w)
 	for (i = 0; i < w->ncols; i++) {
 		if (i > 0)
 			put(w, ",", 1);
-		if (i == 0 && *first == '{') {
+		if (i == 0 && (*first == '{' || (*first == '\0' && w->ncols == 1))) {
 			const char *s = w->cols[0].name;
 			size_t n = strlen(s), k, from = 0;
 			put(w, "\"", 1);
