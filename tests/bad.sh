@@ -85,7 +85,7 @@ for d in tests/bad/*/; do
 				continue
 			fi
 		fi
-		args= ops= prefix=
+		args='' ops='' prefix=''
 		[ -f "$w/args" ] && args=$(cat "$w/args")
 		[ -f "$w/prefix" ] && prefix=$(cat "$w/prefix")
 		if [ -f "$w/files" ]; then
@@ -97,6 +97,7 @@ for d in tests/bad/*/; do
 		[ -f "$w/stdin" ] && in=$w/stdin
 		(
 			cd "$w" || exit 98
+			set -f	# args, prefix and files are split on blanks, never globbed
 			unset SALESPIPE_STAGES SALESPIPE_DEALS SALESPIPE_LEADS
 			PATH="$BINPATH:$PATH" LC_ALL=C TZ=UTC \
 			SALESPIPE_NOW=2026-11-26T00:00:00Z \
@@ -119,12 +120,12 @@ for d in tests/bad/*/; do
 		if ! cmp -s "$tmp/want.out" "$tmp/out"; then
 			ok=0
 			echo "FAIL $name ($p): stdout differs"
-			diff -u "$tmp/want.out" "$tmp/out" | head -20 | cut -c1-300
+			diff -u "$tmp/want.out" "$tmp/out" | head -20 | cut -c1-300 | cat -v
 		fi
 		if ! cmp -s "$tmp/want.err" "$tmp/err"; then
 			ok=0
 			echo "FAIL $name ($p): stderr differs"
-			diff -u "$tmp/want.err" "$tmp/err" | head -20 | cut -c1-300
+			diff -u "$tmp/want.err" "$tmp/err" | head -20 | cut -c1-300 | cat -v
 		fi
 		e=
 		[ -d "$w/expect" ] && e=$w/expect
@@ -137,7 +138,7 @@ for d in tests/bad/*/; do
 					ok=0
 					echo "FAIL $name ($p): file $f differs"
 					diff -u "$tmp/want.file" "$w/$f" 2>&1 |
-					    head -20 | cut -c1-300
+					    head -20 | cut -c1-300 | cat -v
 				fi
 			done
 		fi

@@ -53,13 +53,45 @@ cleanup(void)
 	unlink(path);
 }
 
-/* A name the map was given: in its text, or a preset's canonical name. */
+/*
+ * A canonical name of a map file: the start of one of its lines, up to a
+ * comma (or CR, or NUL), blanks around and a pair of quotes dropped.
+ */
 static int
-given(const char *s, const char *text, size_t n, int sf)
+file_canon(const char *s, const char *text, size_t n)
+{
+	size_t i = 0, a, b, len = strlen(s);
+
+	while (i < n) {
+		for (a = i, b = i; b < n && text[b] != ',' && text[b] != '\r' &&
+		    text[b] != '\n' && text[b] != '\0'; b++)
+			;
+		while (a < b && (text[a] == ' ' || text[a] == '\t'))
+			a++;
+		while (b > a && (text[b - 1] == ' ' || text[b - 1] == '\t'))
+			b--;
+		if ((b - a == len && memcmp(text + a, s, len) == 0) ||
+		    (b - a == len + 2 && text[a] == '"' && text[b - 1] == '"' &&
+		    memcmp(text + a + 1, s, len) == 0))
+			return 1;
+		while (i < n && text[i] != '\n')
+			i++;
+		i++;
+	}
+	return 0;
+}
+
+/*
+ * A name the map was given: in the text of its arguments (a whole map file
+ * has one a line), or a preset's canonical name.
+ */
+static int
+given(const char *s, const char *text, size_t n, int sf, int file)
 {
 	size_t i;
 
-	if (memmem(text, n, s, strlen(s)) != NULL)
+	if (file ? file_canon(s, text, n) : memmem(text, n, s, strlen(s)) !=
+	    NULL)
 		return 1;
 	for (i = 0; sf && sf_canon[i] != NULL; i++)
 		if (strcmp(sf_canon[i], s) == 0)
@@ -68,7 +100,7 @@ given(const char *s, const char *text, size_t n, int sf)
 }
 
 static void
-check(const sp_map *m, const char *text, size_t n, int sf)
+check(const sp_map *m, const char *text, size_t n, int sf, int file)
 {
 	const char *out[64];
 	sp_error e;
@@ -87,7 +119,7 @@ check(const sp_map *m, const char *text, size_t n, int sf)
 			for (j = 0; j < k; j++)
 				FUZZ_CHECK(out[i] != names[j] || j == i);
 			FUZZ_CHECK(out[i] == names[i] || given(out[i], text, n,
-			    sf));
+			    sf, file));
 			for (j = 0; j < i; j++)
 				FUZZ_CHECK(out[j] == NULL ||
 				    strcmp(out[i], out[j]) != 0);
@@ -131,7 +163,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	if (sf & 2)
 		FUZZ_CHECK(map_add(m, "salesforce", &e) == 0);
-	check(m, text, size - 1, sf != 0);
+	check(m, text, size - 1, sf != 0, 0);
 	map_free(m);
 
 	/* as a map file */
@@ -153,7 +185,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FUZZ_CHECK(e.msg[0] != '\0');
 	if (sf & 2)
 		FUZZ_CHECK(map_add(m, "salesforce", &e) == 0);
-	check(m, text, size - 1, sf != 0);
+	check(m, text, size - 1, sf != 0, 1);
 	map_free(m);
 	free(text);
 	return 0;
