@@ -91,6 +91,7 @@ fuzzers: $(LIBA) $(FUZZERS)
 
 # make fuzz [FUZZ_SECONDS=60] [FUZZ_JOBS=2] [FUZZ_TARGETS="csv jsonl"]
 fuzz:
+	@sh scripts/deps.sh fuzz
 	@$(MAKE) --no-print-directory B=build/fuzz SAN=fuzz CC=clang fuzzers
 	@sh tests/fuzz/run.sh build/fuzz $(FUZZ_SECONDS) $(FUZZ_JOBS) $(FUZZ_TARGETS)
 
