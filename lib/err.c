@@ -70,29 +70,49 @@ err_quote(char *buf, size_t size, const char *s, size_t n)
 	return buf;
 }
 
+/* Append s to buf at *o, control bytes as \xNN: a message never moves
+ * the cursor or clears a terminal, whatever an input was named. */
+static void
+put_escaped(char *buf, size_t size, size_t *o, const char *s)
+{
+	for (; *s != '\0' && *o + 1 < size; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c >= 0x20 && c != 0x7f)
+			buf[(*o)++] = (char)c;
+		else if (*o + 4 < size)
+			*o += (size_t)snprintf(buf + *o, size - *o, "\\x%02x", c);
+		else
+			break;
+	}
+	buf[*o] = '\0';
+}
+
 char *
 err_format(const sp_error *e, const char *prog, char *buf, size_t size)
 {
 	size_t o = 0;
+	char line[32];
 
-#define PUT(...) do { \
-	int k_ = snprintf(buf + o, size - o, __VA_ARGS__); \
-	if (k_ > 0) o += (size_t)k_ < size - o ? (size_t)k_ : size - o - 1; \
-} while (0)
-	if (size == 0)
-		return buf;
+	if (size < 8)
+		return size ? (buf[0] = '\0', buf) : buf;
 	buf[0] = '\0';
-	if (prog != NULL && prog[0] != '\0')
-		PUT("%s: ", prog);
-	if (e->file[0] != '\0') {
-		if (e->line > 0)
-			PUT("%s:%ld: ", e->file, e->line);
-		else
-			PUT("%s: ", e->file);
+	if (prog != NULL && prog[0] != '\0') {
+		put_escaped(buf, size, &o, prog);
+		put_escaped(buf, size, &o, ": ");
 	}
-	if (e->field[0] != '\0')
-		PUT("field '%s': ", e->field);
-	PUT("%s", e->msg);
-#undef PUT
+	if (e->file[0] != '\0') {
+		put_escaped(buf, size, &o, e->file);
+		if (e->line > 0) {
+			snprintf(line, sizeof(line), ":%ld", e->line);
+			put_escaped(buf, size, &o, line);
+		}
+		put_escaped(buf, size, &o, ": ");
+	}
+	if (e->field[0] != '\0') {
+		put_escaped(buf, size, &o, "field '");
+		put_escaped(buf, size, &o, e->field);
+		put_escaped(buf, size, &o, "': ");
+	}
+	put_escaped(buf, size, &o, e->msg);
 	return buf;
 }
