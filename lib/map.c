@@ -212,38 +212,47 @@ static int
 pairs_file(struct pairs *p, const char *path, sp_error *e)
 {
 	FILE *fp = fopen(path, "r");
-	char line[4096];
+	char *line = NULL, *comma;
+	size_t cap = 0, n;
+	ssize_t k;
 	long ln = 0;
+	int first = 1, rc = 0;
 
 	if (fp == NULL) {
 		err_where(e, path, 0);
 		return err_set(e, NULL, "cannot open map file: %m");
 	}
-	while (fgets(line, sizeof(line), fp) != NULL) {
-		char *comma = strchr(line, ',');
-		size_t n = strcspn(line, "\r\n");
-
+	while ((k = getline(&line, &cap, fp)) >= 0) {
+		n = (size_t)k;
 		ln++;
-		line[n] = '\0';
+		/* the line end only: a CR elsewhere belongs to a name */
+		if (n > 0 && line[n - 1] == '\n')
+			line[--n] = '\0';
+		if (n > 0 && line[n - 1] == '\r')
+			line[--n] = '\0';
 		if (n == 0 || line[0] == '#')
 			continue;
-		if (comma == NULL) {
-			fclose(fp);
+		if (strlen(line) != n || (comma = strchr(line, ',')) == NULL) {
 			err_where(e, path, ln);
-			return err_set(e, NULL, "'%.200s' is not canonical,source",
+			rc = err_set(e, NULL, "'%.200s' is not canonical,source",
 			    line);
+			break;
 		}
-		if (ln == 1 && strncmp(line, "canonical,", 10) == 0)
-			continue;
+		if (first && strncmp(line, "canonical,", 10) == 0) {
+			first = 0;
+			continue;	/* the header */
+		}
+		first = 0;
 		if (pairs_add(p, line, (size_t)(comma - line), comma + 1,
 		    strlen(comma + 1), e) < 0) {
-			fclose(fp);
 			err_where(e, path, ln);
-			return -1;
+			rc = -1;
+			break;
 		}
 	}
+	free(line);
 	fclose(fp);
-	return 0;
+	return rc;
 }
 
 int
