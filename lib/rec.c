@@ -395,9 +395,9 @@ csv_restart(sp_reader *rd)
 		csv_free(&rd->csv);
 	csv_init(&rd->csv, CSV_STRICT | CSV_STRICT_FINI | CSV_APPEND_NULL);
 	csv_set_space_func(&rd->csv, csv_is_space);
-	/* a field grows by this much at a time: big, so a 10 MB field is
-	   a few reallocations, not 80 000 */
-	csv_set_blk_size(&rd->csv, 1 << 20);
+	/* a field grows by this much at a time: 64 KiB, so a 10 MB field is
+	   160 reallocations, not 80 000 */
+	csv_set_blk_size(&rd->csv, 1 << 16);
 	rd->csv_live = 1;
 	rd->nf = 0;
 	rd->flen = 0;
