@@ -370,8 +370,13 @@ history_add(sp_deals *ds, const sp_rec *r, sp_error *e)
 	if (idlen == 0)
 		return err_set(e, "id", "missing: a history record needs the "
 		    "id of its deal");
-	if (get_time(ds, r, F_AT, &at, e) < 0)
+	switch (get_time(ds, r, F_AT, &at, e)) {
+	case -1:
 		return -1;
+	case 0:
+		return err_set(e, "at", "missing: a history record needs the "
+		    "time it became true");
+	}
 	if (get_stage(ds, r, F_STAGE, &stage, e) < 0 ||
 	    get_stage(ds, r, F_LOST_STAGE, &lost, e) < 0)
 		return -1;
@@ -430,10 +435,18 @@ history_add(sp_deals *ds, const sp_rec *r, sp_error *e)
 int
 deals_add(sp_deals *ds, const sp_rec *r, sp_error *e)
 {
-	int hist = rec_has(r, ds->slot[F_AT]);
+	int hist = rec_has(r, ds->slot[F_AT]), rc;
 
-	if (ds->mode == 0)
-		ds->mode = hist ? 2 : 1;
+	if (hist && (ds->o.need & SP_NEED_NO_STAGE))
+		return err_set(e, "at", "this program reads snapshots, not "
+		    "histories (fold it with pipeline first)");
+	if (ds->mode == 0) {
+		/* the first good record decides: a bad one says nothing */
+		rc = hist ? history_add(ds, r, e) : snapshot_add(ds, r, e);
+		if (rc == 0)
+			ds->mode = hist ? 2 : 1;
+		return rc;
+	}
 	if (ds->mode == 2 && !hist)
 		return err_set(e, "at", "missing: the input is a history (its "
 		    "first record has 'at'), so every record needs one");
@@ -441,9 +454,6 @@ deals_add(sp_deals *ds, const sp_rec *r, sp_error *e)
 		return err_set(e, "at", "unexpected: the input is a snapshot "
 		    "(its first record has no 'at'); fold histories with "
 		    "pipeline or give them alone");
-	if (hist && (ds->o.need & SP_NEED_NO_STAGE))
-		return err_set(e, "at", "this program reads snapshots, not "
-		    "histories (fold it with pipeline first)");
 	return hist ? history_add(ds, r, e) : snapshot_add(ds, r, e);
 }
 

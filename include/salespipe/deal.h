@@ -51,7 +51,10 @@ typedef struct sp_deal {
 	const sp_rec *rec;	/* snapshot: the record; history: NULL */
 } sp_deal;
 
-/* Which fields deals_add must parse (others are left unparsed, zero). */
+/*
+ * Which fields deals_add must parse (others are left unparsed, zero; on a
+ * history created_at is always known, from the field or the first `at`).
+ */
 enum {
 	SP_NEED_AMOUNT = 1, SP_NEED_CREATED = 2, SP_NEED_CLOSED = 4,
 	SP_NEED_CLOSE_DATE = 8, SP_NEED_PROB = 16,
@@ -85,9 +88,10 @@ sp_deals *deals_new(sp_reader *rd, sp_stages *st, const sp_deals_opts *o);
 /*
  * Take one record.  A snapshot record (no `at` value) is turned into a
  * deal and handed to fn at once; a history record (with `at`) is kept.
- * The first record decides: once a history, a record without `at` is bad,
- * and the other way round.  Returns 0, or -1 with e set (file, line,
- * field) for a bad record, which is then not counted anywhere.
+ * The first good record decides: once a history, a record without `at` is
+ * bad, and the other way round.  Returns 0, or -1 with e's field and
+ * message set (the caller adds the record's place) for a bad record,
+ * which is then not counted anywhere.
  */
 int deals_add(sp_deals *ds, const sp_rec *r, sp_error *e);
 
