@@ -102,12 +102,14 @@ file_canon(const char *s, const char *text, size_t n)
 	size_t i = 0, a, b, len = strlen(s);
 
 	while (i < n) {
-		for (a = i, b = i; b < n && text[b] != ',' && text[b] != '\r' &&
+		/* a CR inside a line belongs to the name (map.c keeps it) */
+		for (a = i, b = i; b < n && text[b] != ',' &&
 		    text[b] != '\n' && text[b] != '\0'; b++)
 			;
 		while (a < b && (text[a] == ' ' || text[a] == '\t'))
 			a++;
-		while (b > a && (text[b - 1] == ' ' || text[b - 1] == '\t'))
+		while (b > a && (text[b - 1] == ' ' || text[b - 1] == '\t' ||
+		    text[b - 1] == '\r'))
 			b--;
 		if ((b - a == len && memcmp(text + a, s, len) == 0) ||
 		    (b - a == len + 2 && text[a] == '"' && text[b - 1] == '"' &&
