@@ -12,45 +12,6 @@
 #include "salespipe/map.h"
 #include "salespipe/stage.h"
 
-/*
- * LLVMFuzzerMutate is defined by libFuzzer only.  A library bug already
- * reported is skipped while fuzzing, so that the run goes on, but is
- * named and still fails when make check replays an input that shows it.
- */
-size_t LLVMFuzzerMutate(uint8_t *data, size_t size, size_t max)
-    __attribute__((weak));
-#define KNOWN_BUG(cond) known_bug((cond), #cond)
-
-static int
-known_bug(int cond, const char *what)
-{
-	if (!cond)
-		return 0;
-	if (LLVMFuzzerMutate != NULL)
-		return 1;
-	fprintf(stderr, "known library bug (see the fuzz report): %s\n", what);
-	return 0;
-}
-
-/*
- * A CR not before a LF.  pairs_file looks for the comma before it cuts
- * the line at the first CR: "a \r,b" gives the name "a " and a CR-only
- * file keeps only its first pair.
- */
-static int
-lone_cr(const char *s, size_t n)
-{
-	const char *cr;
-
-	while ((cr = memchr(s, '\r', n)) != NULL) {
-		if (cr + 1 == s + n || cr[1] != '\n')
-			return 1;
-		n -= (size_t)(cr + 1 - s);
-		s = cr + 1;
-	}
-	return 0;
-}
-
 static const char *const opportunity[] = { "Id", "IsDeleted", "AccountId",
 	"IsPrivate", "Name", "Description", "StageName", "StageSortOrder",
 	"Amount", "Probability", "ExpectedRevenue", "TotalOpportunityQuantity",
@@ -160,7 +121,7 @@ check(const sp_map *m, const char *text, size_t n, int sf, int file)
 			for (j = 0; j < k; j++)
 				FUZZ_CHECK(out[i] != names[j] || j == i);
 			FUZZ_CHECK(out[i] == names[i] || given(out[i], text, n,
-			    sf, file) || (file && KNOWN_BUG(lone_cr(text, n))));
+			    sf, file));
 			for (j = 0; j < i; j++)
 				FUZZ_CHECK(out[j] == NULL ||
 				    strcmp(out[i], out[j]) != 0);
@@ -191,8 +152,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FUZZ_CHECK(map_add(m, "salesforce", &e) == 0);
 	for (arg = text; arg <= end && !bad; arg += strlen(arg) + 1) {
 		/* a name of an existing file would be read as a map file */
-		if (strchr(arg, '=') == NULL && strcmp(arg, "salesforce") != 0 &&
-		    stat(arg, &sb) == 0)
+		if (strchr(arg, '=') == NULL &&
+		    strcmp(arg, "salesforce") != 0 && stat(arg, &sb) == 0)
 			continue;
 		if (strcmp(arg, "salesforce") == 0)
 			sf |= 4;

@@ -36,7 +36,8 @@ check_add(int64_t a, int64_t b, const char *cur, size_t curlen)
 	/* the same currency twice: only an overflow or a bad code fails */
 	money_sum_init(&s);
 	if (money_sum_add(&s, a, cur, curlen, &e) < 0) {
-		FUZZ_CHECK(e.msg[0] != '\0' && strcmp(e.field, "currency") == 0);
+		FUZZ_CHECK(e.msg[0] != '\0' &&
+		    strcmp(e.field, "currency") == 0);
 		return;
 	}
 	FUZZ_CHECK(s.minor == a && strlen(s.currency) < sizeof(s.currency));
