@@ -75,12 +75,12 @@ $(B)/obj/tests/%: tests/unit/%.c $(LIBA) $(HDRS)
 
 # fuzz targets: with a replay main for make check (any compiler), and
 # with libFuzzer for make fuzz (clang)
-$(B)/obj/replay/%: tests/fuzz/%.c tests/fuzz/replay.c tests/fuzz/fuzz.h $(LIBA) $(HDRS)
+$(B)/obj/replay/%: tests/fuzz/%.c tests/fuzz/replay.c tests/fuzz/fuzz.h tests/fuzz/stages_check.h $(LIBA) $(HDRS)
 	@mkdir -p $(dir $@)
 	@echo "LD $@"
 	@$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< tests/fuzz/replay.c $(LIBA) $(LIBS)
 
-$(B)/obj/fuzz/%: tests/fuzz/%.c tests/fuzz/fuzz.h $(LIBA) $(HDRS)
+$(B)/obj/fuzz/%: tests/fuzz/%.c tests/fuzz/fuzz.h tests/fuzz/stages_check.h $(LIBA) $(HDRS)
 	@mkdir -p $(dir $@)
 	@echo "LD $@"
 	@$(CC) $(ALL_CFLAGS) -fsanitize=fuzzer -o $@ $< $(LIBA) $(LIBS)
