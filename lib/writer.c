@@ -22,6 +22,7 @@ struct sp_writer {
 	size_t ncols;
 	int started;		/* header written */
 	int failed;
+	int flags;		/* SP_WRITER_* */
 	char **cells;		/* table/md: rows * ncols, owned */
 	size_t nrows, rowcap;
 };
@@ -39,6 +40,14 @@ writer_new(FILE *fp, int fmt)
 	w->fp = fp;
 	w->fmt = fmt;
 	return w;
+}
+
+void
+writer_flags(sp_writer *w, int flags)
+{
+	w->flags = flags;
+	if (flags & SP_WRITER_NO_HEADER)
+		w->started = 1;
 }
 
 int
@@ -264,7 +273,7 @@ cell_text(const struct col *c, const char *v)
 int
 writer_row(sp_writer *w, const char *const *vals)
 {
-	size_t i;
+	size_t i, k;
 
 	switch (w->fmt) {
 	case SP_FMT_CSV:
@@ -279,9 +288,12 @@ writer_row(sp_writer *w, const char *const *vals)
 		break;
 	case SP_FMT_JSONL:
 		put(w, "{", 1);
-		for (i = 0; i < w->ncols; i++) {
+		for (i = 0, k = 0; i < w->ncols; i++) {
 			const char *v = vals[i];
-			if (i > 0)
+			if ((w->flags & SP_WRITER_OMIT_EMPTY) &&
+			    (v == NULL || v[0] == '\0'))
+				continue;
+			if (k++ > 0)
 				put(w, ",", 1);
 			json_string(w, w->cols[i].name);
 			put(w, ":", 1);

@@ -53,6 +53,23 @@ enum {
 	{ "version", no_argument, NULL, 'V' }, \
 	{ "help", no_argument, NULL, 'h' }
 
+/*
+ * The common options that make sense for the write programs (no -g,
+ * periods or --explain): a program's array starts with these instead.
+ */
+#define CLI_WRITE_SHORTOPTS "i:o:hV"
+#define CLI_WRITE_LONGOPTS \
+	{ "input-format", required_argument, NULL, 'i' }, \
+	{ "output-format", required_argument, NULL, 'o' }, \
+	{ "map", required_argument, NULL, CLI_OPT_MAP }, \
+	{ "stages", required_argument, NULL, CLI_OPT_STAGES }, \
+	{ "date-format", required_argument, NULL, CLI_OPT_DATE_FORMAT }, \
+	{ "now", required_argument, NULL, CLI_OPT_NOW }, \
+	{ "max-bad", required_argument, NULL, CLI_OPT_MAX_BAD }, \
+	{ "rejects", required_argument, NULL, CLI_OPT_REJECTS }, \
+	{ "version", no_argument, NULL, 'V' }, \
+	{ "help", no_argument, NULL, 'h' }
+
 typedef struct sp_cli {
 	const char *prog;	/* program name, for messages */
 	const char *usage;	/* the SYNOPSIS, as in the man page */

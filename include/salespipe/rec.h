@@ -145,6 +145,14 @@ typedef struct sp_writer sp_writer;
 /* A writer on fp (borrowed) in format fmt (not AUTO).  NULL when out of
  * memory. */
 sp_writer *writer_new(FILE *fp, int fmt);
+/*
+ * Writer flags (before the first row): SP_WRITER_NO_HEADER leaves out the
+ * CSV header (rows appended to a file that has one); SP_WRITER_OMIT_EMPTY
+ * leaves empty values out of JSON lines objects (a history record carries
+ * only the fields it sets).
+ */
+enum { SP_WRITER_NO_HEADER = 1, SP_WRITER_OMIT_EMPTY = 2 };
+void writer_flags(sp_writer *w, int flags);
 /* Add a column (before the first row).  Returns 0 or -1 (memory). */
 int writer_col(sp_writer *w, const char *name, int type);
 /* Write one row: vals[i] for column i, NULL or "" for empty.  Returns 0,

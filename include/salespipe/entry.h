@@ -1,0 +1,138 @@
+/*
+ * entry: one history record being made by a write program (lead-add,
+ * deal-move, ...): named values from field=value operands or an input
+ * record, put in canonical form field by field, and the index of a
+ * journal's history that the checks need (ids, duplicates, the stage of
+ * each id at a time).
+ */
+#ifndef SALESPIPE_ENTRY_H
+#define SALESPIPE_ENTRY_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "salespipe/err.h"
+#include "salespipe/rec.h"
+#include "salespipe/stage.h"
+
+/* What the records of a journal are about. */
+typedef struct sp_kind {
+	const char *noun;		/* "deal", "lead" */
+	const char *prefix;		/* ids made: "D-1", "D-2", ... */
+	const char *env;		/* the journal's variable */
+	int stage_list;			/* SP_STAGES_DEALS, SP_STAGES_LEADS */
+	const char *const *columns;	/* canonical fields after id, at, stage
+					   (NULL-ended): a new CSV journal's
+					   header */
+	const char *const *dup_fields;	/* together they name a duplicate */
+} sp_kind;
+
+extern const sp_kind sp_kind_deal, sp_kind_lead;
+
+/*
+ * An entry: name=value pairs in the order they were first set, each value
+ * owned by the entry.  place/line say where it came from (for messages),
+ * raw its input text (for --rejects), both may be empty.
+ */
+typedef struct sp_entry {
+	char **name, **val;
+	size_t n, cap;
+	char *file;		/* "" for operands */
+	long line;
+	char *raw;
+} sp_entry;
+
+/* A new empty entry, or NULL (memory).  Free with entry_free. */
+sp_entry *entry_new(void);
+void entry_free(sp_entry *en);
+
+/* Set name to the n bytes at v, replacing an earlier value; 0 or -1
+ * (memory, e set). */
+int entry_set(sp_entry *en, const char *name, const char *v, size_t n,
+    sp_error *e);
+
+/* Remove name (nothing if absent). */
+void entry_unset(sp_entry *en, const char *name);
+
+/* The value of name, or NULL. */
+const char *entry_get(const sp_entry *en, const char *name);
+
+/*
+ * A "field=value" operand.  The name must be letters, digits, '_', '-' or
+ * '.'; an empty value sets nothing (in a history empty means unchanged).
+ * Returns 0, or -1 with e naming the operand.
+ */
+int entry_operand(sp_entry *en, const char *arg, sp_error *e);
+
+/*
+ * Put every value in canonical form, or fail naming the field:
+ * surrounding blanks trimmed; no line breaks, control bytes or invalid
+ * UTF-8 (every record stays one line in both formats); at, created_at,
+ * closed_at: ISO 8601 UTC times ("2026-11-26T10:00:00Z"); close_date: a
+ * date; amount: two decimals; probability: 0-100 without trailing zeros;
+ * currency: three letters, upper-cased; email: lower-cased, one '@' with a
+ * dotted domain; stage and lost_stage: the name as the stage list spells
+ * it.  datefmt (may be NULL) is --date-format for input times.  Returns 0
+ * or -1 (e set, field named).
+ */
+int entry_normalise(sp_entry *en, sp_stages *st, const char *datefmt,
+    sp_error *e);
+
+/*
+ * The lower-cased values of k->dup_fields joined by '\0' into *buf (grown
+ * as needed, *cap its size); returns the length, 0 when any of them is
+ * empty (no duplicate check), (size_t)-1 on memory.
+ */
+size_t entry_dup_key(const sp_entry *en, const sp_kind *k, char **buf,
+    size_t *cap);
+
+/*
+ * A history index: for each id, when it first appears, its stage changes
+ * in input order, and for each duplicate key the id that has it.  Built
+ * from a journal's records and from the entries a program makes.
+ */
+typedef struct sp_index sp_index;
+
+/* A new index for ids of kind k with stage list st (borrowed). */
+sp_index *index_new(const sp_kind *k, sp_stages *st);
+void index_free(sp_index *x);
+
+/*
+ * Add one history record: id (idlen bytes), at, stage (-1 when the record
+ * changes no stage), dup key (duplen 0: none).  Returns 0 or -1 (memory).
+ */
+int index_add(sp_index *x, const char *id, size_t idlen, int64_t at,
+    int stage, const char *dup, size_t duplen);
+
+/*
+ * Read every record of a journal's text (n bytes, named path) into x.
+ * Only records whose id is one of ids[0..nids-1] are needed when ids is
+ * not NULL; a JSON lines journal is then only parsed on the lines that may
+ * hold them (lines holding an id's bytes or any backslash).  Returns 0, or
+ * -1 with e naming the journal line that is not a good history record.
+ * For a CSV journal, *header (may be NULL) gets its field names
+ * (malloc'd, NULL-ended; free with index_header_free).
+ */
+int index_read(sp_index *x, const char *text, size_t n, int fmt,
+    const char *path, const char *const *ids, size_t nids, char ***header,
+    sp_error *e);
+void index_header_free(char **h);
+
+/* 1 when id appears at all. */
+int index_has(const sp_index *x, const char *id);
+
+/*
+ * The state of id at time t: returns 0 when it has no record at or before
+ * t (then *first is its first `at`, or INT64_MIN when unknown at all);
+ * else 1 with *stage its stage then (-1 when none yet) and *since the
+ * `at` that set it.
+ */
+int index_state(const sp_index *x, const char *id, int64_t t, int *stage,
+    int64_t *since, int64_t *first);
+
+/* The id holding duplicate key dup, or NULL. */
+const char *index_dup(const sp_index *x, const char *dup, size_t duplen);
+
+/* The highest n of the ids "<prefix>n" seen (0 when none). */
+int64_t index_max_number(const sp_index *x);
+
+#endif

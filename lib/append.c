@@ -1,0 +1,585 @@
+/*
+ * append: the shared steps of the four write programs.  Everything that
+ * can be checked without the journal is checked before its lock is taken;
+ * what needs the history (ids, duplicates, a deal's stage) is checked
+ * under the lock, and the batch goes to the journal in one append only
+ * when every entry passed (or --max-bad allowed the rest to be skipped).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "salespipe/append.h"
+#include "salespipe/field.h"
+
+void
+append_init(sp_append *a, sp_cli *c, const sp_kind *k)
+{
+	memset(a, 0, sizeof(*a));
+	a->c = c;
+	a->k = k;
+}
+
+int
+append_option(sp_append *a, int opt, const char *arg)
+{
+	switch (opt) {
+	case 'f':
+		a->path = arg;
+		return 1;
+	case APPEND_OPT_AT:
+		a->at_text = arg;
+		return 1;
+	case APPEND_OPT_ALLOW_DUP:
+		a->allow_dup = 1;
+		return 1;
+	case APPEND_OPT_REOPEN:
+		a->reopen = 1;
+		return 1;
+	}
+	return 0;
+}
+
+static void
+push(sp_append *a, sp_entry *en)
+{
+	if (a->n == a->cap) {
+		size_t cap = a->cap ? a->cap * 2 : 64;
+		sp_entry **v = realloc(a->v, cap * sizeof(*v));
+		if (v == NULL)
+			cli_oom(a->c);
+		a->v = v;
+		a->cap = cap;
+	}
+	a->v[a->n++] = en;
+}
+
+/* A bad entry: the --max-bad policy, with the entry's place and text. */
+static void
+bad(sp_append *a, sp_error *e, const sp_entry *en)
+{
+	sp_rec r;
+
+	memset(&r, 0, sizeof(r));
+	r.file = en->file;
+	r.line = en->line;
+	r.raw = en->raw;
+	r.rawlen = en->raw ? strlen(en->raw) : 0;
+	if (e->file[0] == '\0' && en->file[0] != '\0')
+		err_where(e, en->file, en->line);
+	cli_bad(a->c, e, en->raw != NULL ? &r : NULL);
+}
+
+/* Stamp, default and normalise one entry; 0, or -1 after bad(). */
+static int
+finish_entry(sp_append *a, sp_entry *en, int moves)
+{
+	sp_cli *c = a->c;
+	sp_error e;
+	char t[32];
+
+	err_clear(&e);
+	if (entry_normalise(en, c->stages, c->date_format, &e) < 0)
+		goto fail;
+	time_format(a->at, t);
+	if (entry_get(en, "at") == NULL &&
+	    entry_set(en, "at", t, strlen(t), &e) < 0)
+		goto fail;
+	if (moves) {
+		if (entry_get(en, "id") == NULL) {
+			err_set(&e, "id", "missing: a move needs the id of its "
+			    "%s", a->k->noun);
+			goto fail;
+		}
+		if (entry_get(en, "stage") == NULL) {
+			err_set(&e, "stage", "missing: a move needs the stage "
+			    "(known: %s)", stages_known(c->stages));
+			goto fail;
+		}
+		return 0;
+	}
+	if (entry_get(en, "stage") == NULL) {
+		const char *s = c->stages->v[stages_first_open(c->stages)].name;
+		if (entry_set(en, "stage", s, strlen(s), &e) < 0)
+			goto fail;
+	}
+	if (entry_get(en, "created_at") == NULL) {
+		const char *at = entry_get(en, "at");
+		if (entry_set(en, "created_at", at, strlen(at), &e) < 0)
+			goto fail;
+	}
+	return 0;
+fail:
+	bad(a, &e, en);
+	return -1;
+}
+
+static void
+read_stdin(sp_append *a, int moves)
+{
+	sp_cli *c = a->c;
+	sp_rec *r = rec_new();
+	sp_error e;
+	int k;
+
+	if (r == NULL)
+		cli_oom(c);
+	err_clear(&e);
+	while ((k = reader_next(c->rd, r, &e)) != 0) {
+		sp_entry *en;
+		size_t nf, i;
+		const int *f;
+
+		if (k == -2)
+			cli_fail(c, &e);
+		if (k == -1) {
+			cli_bad(c, &e, r);
+			continue;
+		}
+		if ((en = entry_new()) == NULL)
+			cli_oom(c);
+		free(en->file);
+		if ((en->file = strdup(r->file)) == NULL ||
+		    (en->raw = strndup(r->raw, r->rawlen)) == NULL)
+			cli_oom(c);
+		en->line = r->line;
+		f = reader_fields(c->rd, &nf);
+		for (i = 0; i < nf; i++) {
+			const char *name = reader_slot_name(c->rd, f[i]);
+			if (!rec_has(r, f[i]))
+				continue;
+			if (entry_set(en, name, rec_get(r, f[i]),
+			    rec_len(r, f[i]), &e) < 0)
+				cli_oom(c);
+		}
+		if (finish_entry(a, en, moves) < 0)
+			entry_free(en);
+		else
+			push(a, en);
+	}
+	rec_free(r);
+}
+
+void
+append_read(sp_append *a, int argc, char **argv, int moves)
+{
+	sp_cli *c = a->c;
+	sp_error e;
+	int i = 0;
+
+	if (a->path == NULL) {
+		const char *p = getenv(a->k->env);
+		if (p != NULL && *p != '\0')
+			a->path = p;
+	}
+	if (moves && argc == 1)
+		cli_usage_error(c, "a move needs an id and a stage");
+	cli_open(c, 0, argv);
+	err_clear(&e);
+	a->at = c->cal.now;
+	if (a->at_text != NULL && time_parse(a->at_text, strlen(a->at_text),
+	    NULL, &a->at, &e) < 0)
+		cli_usage_error(c, "--at: '%s' is not an ISO 8601 date or time",
+		    a->at_text);
+	if (argc == 0) {
+		read_stdin(a, moves);
+		return;
+	}
+	{
+		sp_entry *en = entry_new();
+		if (en == NULL)
+			cli_oom(c);
+		if (moves) {
+			if (entry_set(en, "id", argv[0], strlen(argv[0]), &e) <
+			    0 || entry_set(en, "stage", argv[1],
+			    strlen(argv[1]), &e) < 0)
+				cli_oom(c);
+			i = 2;
+		}
+		for (; i < argc; i++)
+			if (entry_operand(en, argv[i], &e) < 0)
+				cli_usage_error(c, "%s", e.msg);
+		if (finish_entry(a, en, moves) < 0)
+			entry_free(en);
+		else
+			push(a, en);
+	}
+}
+
+static int
+in_list(char *const *v, const char *s)
+{
+	size_t i;
+
+	for (i = 0; v != NULL && v[i] != NULL; i++)
+		if (strcmp(v[i], s) == 0)
+			return 1;
+	return 0;
+}
+
+/* The columns of the batch: a CSV journal's header, or id, at, stage, the
+ * kind's columns, then other fields in order of appearance. */
+static char **
+columns(sp_append *a, char **header, size_t *ncol)
+{
+	char **v;
+	size_t n = 0, i, j, max = 3;
+
+	for (i = 0; a->k->columns[i] != NULL; i++)
+		max++;
+	for (i = 0; i < a->n; i++)
+		max += a->v[i]->n;
+	if ((v = calloc(max + 1, sizeof(*v))) == NULL)
+		cli_oom(a->c);
+	if (header != NULL) {
+		for (i = 0; header[i] != NULL && n < max; i++)
+			v[n++] = header[i];
+		*ncol = n;
+		return v;
+	}
+	v[n++] = "id";
+	v[n++] = "at";
+	v[n++] = "stage";
+	for (i = 0; a->k->columns[i] != NULL; i++)
+		v[n++] = (char *)a->k->columns[i];
+	for (i = 0; i < a->n; i++)
+		for (j = 0; j < a->v[i]->n; j++)
+			if (!in_list(v, a->v[i]->name[j]))
+				v[n++] = a->v[i]->name[j];
+	*ncol = n;
+	return v;
+}
+
+/*
+ * Write the surviving entries (a->v[i] != NULL) to fp in fmt; with a CSV
+ * header of an existing journal, rows only.
+ */
+static int
+write_batch(sp_append *a, FILE *fp, int fmt, char **header, int with_header)
+{
+	size_t ncol, i, j;
+	char **cols = columns(a, header, &ncol);
+	const char **vals = calloc(ncol + 1, sizeof(*vals));
+	sp_writer *w = writer_new(fp, fmt);
+	int rc = 0;
+
+	if (vals == NULL || w == NULL)
+		cli_oom(a->c);
+	writer_flags(w, (with_header ? 0 : SP_WRITER_NO_HEADER) |
+	    SP_WRITER_OMIT_EMPTY);
+	for (i = 0; i < ncol; i++)
+		if (writer_col(w, cols[i], SP_COL_STR) < 0)
+			cli_oom(a->c);
+	for (i = 0; i < a->n && rc == 0; i++) {
+		if (a->v[i] == NULL)
+			continue;
+		for (j = 0; j < ncol; j++)
+			vals[j] = entry_get(a->v[i], cols[j]);
+		rc = writer_row(w, vals);
+	}
+	if (writer_finish(w) < 0)
+		rc = -1;
+	writer_free(w);
+	free(vals);
+	free(cols);
+	return rc;
+}
+
+/* A CSV journal cannot grow columns: refuse entries with new fields. */
+static void
+check_columns(sp_append *a, sp_journal *j, char **header)
+{
+	sp_error e;
+	size_t i, f;
+
+	if (header == NULL)
+		return;
+	for (i = 0; i < a->n; i++) {
+		sp_entry *en = a->v[i];
+		if (en == NULL)
+			continue;
+		for (f = 0; f < en->n; f++)
+			if (!in_list(header, en->name[f])) {
+				err_clear(&e);
+				err_set(&e, en->name[f], "not a column of the "
+				    "CSV journal %s (a CSV journal cannot grow "
+				    "new columns; keep the history in a .jsonl "
+				    "journal)", journal_path(j));
+				bad(a, &e, en);
+				entry_free(en);
+				a->v[i] = NULL;
+				break;
+			}
+	}
+}
+
+/* Take the lock and read the history (ids: only these, may be NULL). */
+static sp_journal *
+open_journal(sp_append *a, sp_index **x, char ***header,
+    const char *const *ids, size_t nids)
+{
+	sp_journal *j;
+	sp_error e;
+	const char *text;
+	size_t n;
+
+	if ((j = journal_open(a->path, &e)) == NULL)
+		cli_fail(a->c, &e);
+	if ((*x = index_new(a->k, a->c->stages)) == NULL)
+		cli_oom(a->c);
+	text = journal_text(j, &n);
+	if (index_read(*x, text, n, journal_format(j), a->path, ids, nids,
+	    header, &e) < 0) {
+		char m[1100];
+		snprintf(m, sizeof(m), "%s (the journal is not a good "
+		    "history: nothing was written)", e.msg);
+		snprintf(e.msg, sizeof(e.msg), "%.1000s", m);
+		cli_fail(a->c, &e);
+	}
+	return j;
+}
+
+/* Append the batch, or write it to stdout without a journal. */
+static int
+commit(sp_append *a, sp_journal *j, char **header)
+{
+	sp_error e;
+	char *buf = NULL;
+	size_t len = 0, i, live = 0;
+	FILE *fp;
+	int fmt;
+
+	for (i = 0; i < a->n; i++)
+		live += a->v[i] != NULL;
+	if (j == NULL) {
+		fmt = a->c->out_fmt != SP_FMT_AUTO ? a->c->out_fmt :
+		    SP_FMT_JSONL;
+		if (live > 0 && write_batch(a, stdout, fmt, NULL, 1) < 0)
+			return -1;
+		return 0;
+	}
+	if (live == 0)
+		return 0;
+	fmt = journal_format(j);
+	if ((fp = open_memstream(&buf, &len)) == NULL)
+		cli_oom(a->c);
+	if (write_batch(a, fp, fmt, header, fmt == SP_FMT_CSV &&
+	    journal_empty(j)) < 0 || fclose(fp) != 0)
+		cli_oom(a->c);
+	if (journal_append(j, buf, len, &e) < 0) {
+		free(buf);
+		cli_fail(a->c, &e);
+	}
+	free(buf);
+	return 0;
+}
+
+static void
+free_batch(sp_append *a)
+{
+	size_t i;
+
+	for (i = 0; i < a->n; i++)
+		entry_free(a->v[i]);
+	free(a->v);
+	a->v = NULL;
+	a->n = 0;
+}
+
+int
+append_adds(sp_append *a)
+{
+	sp_cli *c = a->c;
+	sp_journal *j = NULL;
+	sp_index *x = NULL;
+	char **header = NULL, *dbuf = NULL, idbuf[40];
+	size_t dcap = 0, dl, i;
+	int64_t next, at;
+	sp_error e;
+
+	if (a->path != NULL)
+		j = open_journal(a, &x, &header, NULL, 0);
+	else if ((x = index_new(a->k, c->stages)) == NULL)
+		cli_oom(c);
+	/* explicit ids first: a new id must not take one of them */
+	for (i = 0; i < a->n; i++) {
+		const char *id = entry_get(a->v[i], "id");
+		err_clear(&e);
+		if (id != NULL && index_has(x, id)) {
+			err_set(&e, "id", "'%.100s' is already a %s%s%s (an id "
+			    "names one %s: record changes with %s-move)", id,
+			    a->k->noun, j ? " in " : "", j ? a->path : "",
+			    a->k->noun, a->k->noun);
+			bad(a, &e, a->v[i]);
+			entry_free(a->v[i]);
+			a->v[i] = NULL;
+		} else if (id != NULL && index_add(x, id, strlen(id), 0, -1,
+		    NULL, 0) < 0)
+			cli_oom(c);
+	}
+	next = index_max_number(x);
+	for (i = 0; i < a->n; i++) {
+		sp_entry *en = a->v[i];
+		const char *id;
+		if (en == NULL)
+			continue;
+		err_clear(&e);
+		dl = entry_dup_key(en, a->k, &dbuf, &dcap);
+		if (dl == (size_t)-1)
+			cli_oom(c);
+		if (dl > 0 && !a->allow_dup && (id = index_dup(x, dbuf, dl)) !=
+		    NULL) {
+			err_set(&e, a->k->dup_fields[1] ? NULL :
+			    a->k->dup_fields[0], "duplicate of %s %.100s (same "
+			    "%s%s%s); --allow-duplicate adds it anyway",
+			    a->k->noun, id, a->k->dup_fields[0],
+			    a->k->dup_fields[1] ? " and " : "",
+			    a->k->dup_fields[1] ? a->k->dup_fields[1] : "");
+			bad(a, &e, en);
+			entry_free(en);
+			a->v[i] = NULL;
+			continue;
+		}
+		if ((id = entry_get(en, "id")) == NULL) {
+			snprintf(idbuf, sizeof(idbuf), "%s%lld", a->k->prefix,
+			    (long long)++next);
+			if (entry_set(en, "id", idbuf, strlen(idbuf), &e) < 0)
+				cli_oom(c);
+			/* keep id first in JSON lines: it is set last */
+			id = entry_get(en, "id");
+		}
+		time_parse(entry_get(en, "at"), strlen(entry_get(en, "at")),
+		    NULL, &at, &e);
+		if (index_add(x, id, strlen(id), at, -1, dbuf, dl) < 0)
+			cli_oom(c);
+	}
+	free(dbuf);
+	check_columns(a, j, header);
+	if (commit(a, j, header) < 0) {
+		journal_close(j);
+		index_free(x);
+		index_header_free(header);
+		free_batch(a);
+		return cli_finish(c, NULL);
+	}
+	/* the ids given, once they are on disk */
+	for (i = 0; j != NULL && i < a->n; i++)
+		if (a->v[i] != NULL)
+			printf("%s\n", entry_get(a->v[i], "id"));
+	journal_close(j);
+	index_free(x);
+	index_header_free(header);
+	free_batch(a);
+	return cli_finish(c, NULL);
+}
+
+static int
+other_fields(const sp_entry *en)
+{
+	size_t i;
+
+	for (i = 0; i < en->n; i++)
+		if (strcmp(en->name[i], "id") != 0 &&
+		    strcmp(en->name[i], "at") != 0 &&
+		    strcmp(en->name[i], "stage") != 0)
+			return 1;
+	return 0;
+}
+
+/* Check one move against the history as of its time; 0 to keep it. */
+static int
+check_move(sp_append *a, sp_index *x, sp_entry *en, sp_error *e)
+{
+	sp_stages *st = a->c->stages;
+	const char *id = entry_get(en, "id"), *sn = entry_get(en, "stage");
+	int64_t at, since, first;
+	int cur, to = stages_find(st, sn, strlen(sn));
+	char t1[32], t2[32];
+
+	time_parse(entry_get(en, "at"), strlen(entry_get(en, "at")), NULL,
+	    &at, e);
+	err_clear(e);
+	if (!index_state(x, id, at, &cur, &since, &first)) {
+		if (first == INT64_MIN)
+			return err_set(e, "id", "unknown %s '%.100s' (no record "
+			    "of it in %s)", a->k->noun, id, a->path);
+		return err_set(e, "at", "%s '%.100s' did not exist yet at %s "
+		    "(its first record is at %s)", a->k->noun, id,
+		    time_format(at, t1), time_format(first, t2));
+	}
+	if (cur >= 0 && st->v[cur].kind != SP_OPEN && !a->reopen &&
+	    cur != to)
+		return err_set(e, "stage", "%s '%.100s' is %s (in '%s' since "
+		    "%s): moving it needs --reopen", a->k->noun, id,
+		    stage_kind_name(st->v[cur].kind), st->v[cur].name,
+		    time_format(since, t1));
+	if (cur == to) {
+		sp_error w = *e;
+		if (en->file[0] != '\0')
+			err_where(&w, en->file, en->line);
+		if (other_fields(en)) {
+			err_set(&w, NULL, "%s '%.100s' is already in stage "
+			    "'%s': recorded only its other fields", a->k->noun,
+			    id, st->v[cur].name);
+			entry_unset(en, "stage");
+			cli_error(a->c, &w);
+		} else {
+			err_set(&w, NULL, "%s '%.100s' is already in stage "
+			    "'%s': nothing recorded", a->k->noun, id,
+			    st->v[cur].name);
+			cli_error(a->c, &w);
+			return 1;
+		}
+	}
+	if (index_add(x, id, strlen(id), at, entry_get(en, "stage") ? to : -1,
+	    NULL, 0) < 0)
+		return err_set(e, NULL, "out of memory");
+	return 0;
+}
+
+int
+append_moves(sp_append *a)
+{
+	sp_cli *c = a->c;
+	sp_journal *j = NULL;
+	sp_index *x = NULL;
+	char **header = NULL;
+	const char *ids[8];
+	size_t nids = 0, i, k;
+	int rc;
+	sp_error e;
+
+	if (a->path == NULL) {
+		/* no history to check against: the moves as they are */
+		commit(a, NULL, NULL);
+		free_batch(a);
+		return cli_finish(c, NULL);
+	}
+	/* a few ids: only their lines of a JSON lines journal are parsed */
+	for (i = 0; i < a->n && nids <= 8; i++) {
+		const char *id = entry_get(a->v[i], "id");
+		for (k = 0; k < nids && strcmp(ids[k], id) != 0; k++)
+			;
+		if (k == nids && nids++ < 8)
+			ids[k] = id;
+	}
+	j = open_journal(a, &x, &header, nids <= 8 ? ids : NULL,
+	    nids <= 8 ? nids : 0);
+	for (i = 0; i < a->n; i++) {
+		if ((rc = check_move(a, x, a->v[i], &e)) == 0)
+			continue;
+		if (rc < 0)
+			bad(a, &e, a->v[i]);
+		entry_free(a->v[i]);
+		a->v[i] = NULL;
+	}
+	check_columns(a, j, header);
+	commit(a, j, header);
+	journal_close(j);
+	index_free(x);
+	index_header_free(header);
+	free_batch(a);
+	return cli_finish(c, NULL);
+}

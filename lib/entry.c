@@ -1,0 +1,796 @@
+/*
+ * entry: the records the write programs make, in canonical form, and the
+ * index of a journal's history their checks read (which ids exist, what
+ * stage each was in at a time, which id holds an email).  The index keeps
+ * per id only its stage changes, so a million-record journal costs tens
+ * of megabytes, and a JSON lines journal is parsed only on the lines that
+ * can matter when a program asks about a few ids.
+ */
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "salespipe/entry.h"
+#include "salespipe/field.h"
+#include "salespipe/group.h"
+
+static const char *const deal_columns[] = { "name", "account", "owner",
+	"amount", "currency", "probability", "close_date", "created_at",
+	"closed_at", "forecast_category", "lost_reason", "source", "product",
+	"territory", NULL };
+static const char *const lead_columns[] = { "name", "company", "email",
+	"phone", "source", "campaign", "owner", "territory", "created_at",
+	"deal_id", "reason", NULL };
+static const char *const deal_dup[] = { "account", "name", NULL };
+static const char *const lead_dup[] = { "email", NULL };
+
+const sp_kind sp_kind_deal = { "deal", "D-", "SALESPIPE_DEALS",
+	SP_STAGES_DEALS, deal_columns, deal_dup };
+const sp_kind sp_kind_lead = { "lead", "L-", "SALESPIPE_LEADS",
+	SP_STAGES_LEADS, lead_columns, lead_dup };
+
+sp_entry *
+entry_new(void)
+{
+	sp_entry *en = calloc(1, sizeof(*en));
+
+	if (en != NULL && ((en->file = strdup("")) == NULL)) {
+		free(en);
+		return NULL;
+	}
+	return en;
+}
+
+void
+entry_free(sp_entry *en)
+{
+	size_t i;
+
+	if (en == NULL)
+		return;
+	for (i = 0; i < en->n; i++) {
+		free(en->name[i]);
+		free(en->val[i]);
+	}
+	free(en->name);
+	free(en->val);
+	free(en->file);
+	free(en->raw);
+	free(en);
+}
+
+static long
+find(const sp_entry *en, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < en->n; i++)
+		if (strcmp(en->name[i], name) == 0)
+			return (long)i;
+	return -1;
+}
+
+const char *
+entry_get(const sp_entry *en, const char *name)
+{
+	long i = find(en, name);
+
+	return i < 0 ? NULL : en->val[i];
+}
+
+int
+entry_set(sp_entry *en, const char *name, const char *v, size_t n,
+    sp_error *e)
+{
+	long i = find(en, name);
+	char *copy = strndup(v, n);
+
+	if (copy == NULL)
+		return err_set(e, NULL, "out of memory");
+	if (i >= 0) {
+		free(en->val[i]);
+		en->val[i] = copy;
+		return 0;
+	}
+	if (en->n == en->cap) {
+		size_t cap = en->cap ? en->cap * 2 : 16;
+		char **a = realloc(en->name, cap * sizeof(*a)), **b;
+		if (a != NULL)
+			en->name = a;
+		b = a ? realloc(en->val, cap * sizeof(*b)) : NULL;
+		if (b == NULL) {
+			free(copy);
+			return err_set(e, NULL, "out of memory");
+		}
+		en->val = b;
+		en->cap = cap;
+	}
+	if ((en->name[en->n] = strdup(name)) == NULL) {
+		free(copy);
+		return err_set(e, NULL, "out of memory");
+	}
+	en->val[en->n++] = copy;
+	return 0;
+}
+
+void
+entry_unset(sp_entry *en, const char *name)
+{
+	long i = find(en, name);
+
+	if (i < 0)
+		return;
+	free(en->name[i]);
+	free(en->val[i]);
+	memmove(en->name + i, en->name + i + 1, (en->n - (size_t)i - 1) *
+	    sizeof(*en->name));
+	memmove(en->val + i, en->val + i + 1, (en->n - (size_t)i - 1) *
+	    sizeof(*en->val));
+	en->n--;
+}
+
+static int
+name_ok(const char *s, size_t n)
+{
+	size_t i;
+
+	if (n == 0 || n > 100)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (!isalnum((unsigned char)s[i]) && strchr("_-.", s[i]) ==
+		    NULL)
+			return 0;
+	return 1;
+}
+
+int
+entry_operand(sp_entry *en, const char *arg, sp_error *e)
+{
+	const char *eq = strchr(arg, '=');
+	char q[80], name[128];
+	size_t nl;
+
+	if (eq == NULL)
+		return err_set(e, NULL, "'%s' is not field=value",
+		    err_quote(q, sizeof(q), arg, strlen(arg)));
+	nl = (size_t)(eq - arg);
+	if (!name_ok(arg, nl))
+		return err_set(e, NULL, "'%s' is not a field name (letters, "
+		    "digits, '_', '-', '.')", err_quote(q, sizeof(q), arg, nl));
+	memcpy(name, arg, nl);
+	name[nl] = '\0';
+	if (eq[1] == '\0')
+		return 0;
+	return entry_set(en, name, eq + 1, strlen(eq + 1), e);
+}
+
+/* Length of a valid UTF-8 sequence at s (n bytes left), or 0. */
+static size_t
+utf8_len(const unsigned char *s, size_t n)
+{
+	size_t k, i;
+	unsigned cp;
+
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
+		k = 2;
+		cp = s[0] & 0x1f;
+	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
+		k = 3;
+		cp = s[0] & 0x0f;
+	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
+		k = 4;
+		cp = s[0] & 0x07;
+	} else
+		return 0;
+	if (n < k)
+		return 0;
+	for (i = 1; i < k; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (s[i] & 0x3f);
+	}
+	if ((k == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
+	    (k == 4 && (cp < 0x10000 || cp > 0x10ffff)))
+		return 0;
+	return k;
+}
+
+/* Trim v in place; check it is printable UTF-8 on one line. */
+static int
+clean(char *v, const char *field, sp_error *e)
+{
+	size_t n = strlen(v), i = 0, k;
+	char q[80];
+
+	while (i < n && (v[i] == ' ' || v[i] == '\t'))
+		i++;
+	while (n > i && (v[n - 1] == ' ' || v[n - 1] == '\t'))
+		n--;
+	memmove(v, v + i, n - i);
+	n -= i;
+	v[n] = '\0';
+	for (i = 0; i < n; i += k) {
+		unsigned char c = (unsigned char)v[i];
+		if (c == '\n' || c == '\r')
+			return err_set(e, field, "'%s' holds a line break",
+			    err_quote(q, sizeof(q), v, n));
+		if ((c < 0x20 && c != '\t') || c == 0x7f)
+			return err_set(e, field, "'%s' holds a control "
+			    "character", err_quote(q, sizeof(q), v, n));
+		if ((k = utf8_len((const unsigned char *)v + i, n - i)) == 0)
+			return err_set(e, field, "'%s' is not valid UTF-8",
+			    err_quote(q, sizeof(q), v, n));
+	}
+	return 0;
+}
+
+static int
+replace(char **slot, const char *v)
+{
+	char *c = strdup(v);
+
+	if (c == NULL)
+		return -1;
+	free(*slot);
+	*slot = c;
+	return 0;
+}
+
+static int
+email_ok(const char *s)
+{
+	const char *at = strchr(s, '@'), *dot;
+	size_t i;
+
+	if (at == NULL || at == s || strchr(at + 1, '@') != NULL)
+		return 0;
+	for (i = 0; s[i] != '\0'; i++)
+		if (s[i] == ' ' || s[i] == '\t' || s[i] == ',' ||
+		    s[i] == '"' || s[i] == '<' || s[i] == '>')
+			return 0;
+	dot = strrchr(at + 1, '.');
+	return dot != NULL && dot > at + 1 && dot[1] != '\0';
+}
+
+/* Put field name's value v (owned by *slot) in canonical form. */
+static int
+canon(const char *name, char **slot, sp_stages *st, const char *datefmt,
+    sp_error *e)
+{
+	char *v = *slot, buf[40], q[80];
+	size_t n = strlen(v), i;
+	int64_t t;
+	int k;
+
+	if (clean(v, name, e) < 0)
+		return -1;
+	n = strlen(v);
+	if (strcmp(name, "at") == 0 || strcmp(name, "created_at") == 0 ||
+	    strcmp(name, "closed_at") == 0 || strcmp(name, "close_date") == 0) {
+		if (time_parse(v, n, datefmt, &t, e) < 0)
+			return err_set(e, name, "%s", e->msg);
+		if (strcmp(name, "close_date") == 0)
+			date_format(t, buf);
+		else
+			time_format(t, buf);
+		return replace(slot, buf) < 0 ?
+		    err_set(e, NULL, "out of memory") : 0;
+	}
+	if (strcmp(name, "amount") == 0) {
+		if (money_parse(v, n, &t, e) < 0)
+			return err_set(e, name, "%s", e->msg);
+		return replace(slot, money_format(t, buf)) < 0 ?
+		    err_set(e, NULL, "out of memory") : 0;
+	}
+	if (strcmp(name, "probability") == 0) {
+		if (prob_parse(v, n, &k, e) < 0)
+			return err_set(e, name, "%s", e->msg);
+		snprintf(buf, sizeof(buf), "%d.%02d", k / 100, k % 100);
+		if (k % 100 == 0)
+			snprintf(buf, sizeof(buf), "%d", k / 100);
+		else if (k % 10 == 0)
+			buf[strlen(buf) - 1] = '\0';
+		return replace(slot, buf) < 0 ?
+		    err_set(e, NULL, "out of memory") : 0;
+	}
+	if (strcmp(name, "currency") == 0) {
+		for (i = 0; i < n; i++)
+			v[i] = (char)toupper((unsigned char)v[i]);
+		if (n != 3 || !isupper((unsigned char)v[0]) ||
+		    !isupper((unsigned char)v[1]) || !isupper((unsigned char)v[2]))
+			return err_set(e, name, "'%s' is not a currency code "
+			    "(three letters, e.g. USD)",
+			    err_quote(q, sizeof(q), v, n));
+		return 0;
+	}
+	if (strcmp(name, "email") == 0) {
+		for (i = 0; i < n; i++)
+			v[i] = (char)tolower((unsigned char)v[i]);
+		if (!email_ok(v))
+			return err_set(e, name, "'%s' is not an email address",
+			    err_quote(q, sizeof(q), v, n));
+		return 0;
+	}
+	if (strcmp(name, "stage") == 0 || strcmp(name, "lost_stage") == 0) {
+		if ((k = stages_find(st, v, n)) < 0)
+			return err_set(e, name, "unknown stage '%s' (known: "
+			    "%s)", err_quote(q, sizeof(q), v, n),
+			    stages_known(st));
+		return replace(slot, st->v[k].name) < 0 ?
+		    err_set(e, NULL, "out of memory") : 0;
+	}
+	if (strcmp(name, "id") == 0 && n == 0)
+		return err_set(e, name, "empty");
+	return 0;
+}
+
+int
+entry_normalise(sp_entry *en, sp_stages *st, const char *datefmt,
+    sp_error *e)
+{
+	size_t i;
+
+	for (i = 0; i < en->n; i++)
+		if (canon(en->name[i], &en->val[i], st, datefmt, e) < 0)
+			return -1;
+	/* a value that was only blanks sets nothing */
+	for (i = en->n; i-- > 0;)
+		if (en->val[i][0] == '\0' && strcmp(en->name[i], "id") != 0)
+			entry_unset(en, en->name[i]);
+	return 0;
+}
+
+size_t
+entry_dup_key(const sp_entry *en, const sp_kind *k, char **buf, size_t *cap)
+{
+	size_t len = 0, i, j, n;
+	const char *v;
+
+	for (i = 0; k->dup_fields[i] != NULL; i++) {
+		if ((v = entry_get(en, k->dup_fields[i])) == NULL ||
+		    *v == '\0')
+			return 0;
+		n = strlen(v);
+		if (len + n + 2 > *cap) {
+			size_t c = (len + n + 2) * 2;
+			char *b = realloc(*buf, c);
+			if (b == NULL)
+				return (size_t)-1;
+			*buf = b;
+			*cap = c;
+		}
+		if (i > 0)
+			(*buf)[len++] = '\0';
+		for (j = 0; j < n; j++)
+			(*buf)[len++] = (char)tolower((unsigned char)v[j]);
+	}
+	return len;
+}
+
+/* The index. */
+
+struct xid {
+	int64_t first;		/* first `at` (INT64_MAX: none yet) */
+	int64_t *ev;		/* at * SP_STAGES_MAX + stage, input order */
+	uint32_t n, cap;
+};
+
+struct xdup {
+	char *id;
+};
+
+struct sp_index {
+	const sp_kind *k;
+	sp_stages *st;
+	sp_groups *ids;
+	sp_groups *dups;
+	int64_t max_number;
+};
+
+sp_index *
+index_new(const sp_kind *k, sp_stages *st)
+{
+	sp_index *x = calloc(1, sizeof(*x));
+
+	if (x == NULL)
+		return NULL;
+	x->k = k;
+	x->st = st;
+	if ((x->ids = groups_new(sizeof(struct xid), NULL)) == NULL ||
+	    (x->dups = groups_new(sizeof(struct xdup), NULL)) == NULL) {
+		index_free(x);
+		return NULL;
+	}
+	return x;
+}
+
+static void
+xid_fini(void *p)
+{
+	free(((struct xid *)p)->ev);
+}
+
+static void
+xdup_fini(void *p)
+{
+	free(((struct xdup *)p)->id);
+}
+
+void
+index_free(sp_index *x)
+{
+	if (x == NULL)
+		return;
+	groups_free(x->ids, xid_fini);
+	groups_free(x->dups, xdup_fini);
+	free(x);
+}
+
+int
+index_add(sp_index *x, const char *id, size_t idlen, int64_t at, int stage,
+    const char *dup, size_t duplen)
+{
+	struct xid *d = groups_get(x->ids, id, idlen);
+	size_t pl = strlen(x->k->prefix), i;
+
+	if (d == NULL)
+		return -1;
+	if (d->cap == 0) {
+		d->first = INT64_MAX;
+		/* "D-17": the number, for the next id */
+		if (idlen > pl && idlen - pl < 18 &&
+		    memcmp(id, x->k->prefix, pl) == 0) {
+			int64_t v = 0;
+			for (i = pl; i < idlen && isdigit((unsigned char)id[i]);
+			    i++)
+				v = v * 10 + (id[i] - '0');
+			if (i == idlen && v > x->max_number)
+				x->max_number = v;
+		}
+		if ((d->ev = malloc(2 * sizeof(*d->ev))) == NULL)
+			return -1;
+		d->cap = 2;
+	}
+	if (at < d->first)
+		d->first = at;
+	if (stage >= 0) {
+		if (d->n == d->cap) {
+			int64_t *v = realloc(d->ev, 2 * d->cap * sizeof(*v));
+			if (v == NULL)
+				return -1;
+			d->ev = v;
+			d->cap *= 2;
+		}
+		d->ev[d->n++] = at * SP_STAGES_MAX + stage;
+	}
+	if (duplen > 0) {
+		struct xdup *u = groups_get(x->dups, dup, duplen);
+		if (u == NULL)
+			return -1;
+		if (u->id == NULL && (u->id = strndup(id, idlen)) == NULL)
+			return -1;
+	}
+	return 0;
+}
+
+int
+index_has(const sp_index *x, const char *id)
+{
+	return groups_find(x->ids, id, strlen(id)) != NULL;
+}
+
+static int64_t
+ev_at(int64_t v)
+{
+	int64_t q = v / SP_STAGES_MAX;
+
+	return q - (v % SP_STAGES_MAX < 0);	/* floor division */
+}
+
+int
+index_state(const sp_index *x, const char *id, int64_t t, int *stage,
+    int64_t *since, int64_t *first)
+{
+	const struct xid *d = groups_find(x->ids, id, strlen(id));
+	int64_t best = INT64_MIN, a;
+	uint32_t i;
+
+	*stage = -1;
+	*since = INT64_MIN;
+	*first = d != NULL ? d->first : INT64_MIN;
+	if (d == NULL || d->first > t)
+		return 0;
+	/* the latest `at` not after t; of equal ones the later record */
+	for (i = 0; i < d->n; i++) {
+		a = ev_at(d->ev[i]);
+		if (a <= t && a >= best) {
+			best = a;
+			*stage = (int)(d->ev[i] - a * SP_STAGES_MAX);
+		}
+	}
+	*since = best;
+	return 1;
+}
+
+const char *
+index_dup(const sp_index *x, const char *dup, size_t duplen)
+{
+	const struct xdup *u = groups_find(x->dups, dup, duplen);
+
+	return u != NULL ? u->id : NULL;
+}
+
+int64_t
+index_max_number(const sp_index *x)
+{
+	return x->max_number;
+}
+
+void
+index_header_free(char **h)
+{
+	size_t i;
+
+	if (h == NULL)
+		return;
+	for (i = 0; h[i] != NULL; i++)
+		free(h[i]);
+	free(h);
+}
+
+struct rd_slots {
+	int id, at, stage;
+	int dup[4];
+	size_t ndup;
+};
+
+/* Index one record of the journal. */
+static int
+index_rec(sp_index *x, const sp_rec *r, const struct rd_slots *s,
+    char **dbuf, size_t *dcap, sp_error *e)
+{
+	size_t idlen = rec_len(r, s->id), len = 0, i, j;
+	int64_t at;
+	int stage = -1;
+	char q[80];
+
+	if (idlen == 0)
+		return err_set(e, "id", "missing: a journal record needs the "
+		    "id of its %s", x->k->noun);
+	if (!rec_has(r, s->at))
+		return err_set(e, "at", "missing: a journal record needs the "
+		    "time it became true");
+	if (time_parse(rec_get(r, s->at), rec_len(r, s->at), NULL, &at, e) < 0)
+		return err_set(e, "at", "%s", e->msg);
+	if (rec_has(r, s->stage) && (stage = stages_find(x->st,
+	    rec_get(r, s->stage), rec_len(r, s->stage))) < 0)
+		return err_set(e, "stage", "unknown stage '%s' (known: %s)",
+		    err_quote(q, sizeof(q), rec_get(r, s->stage),
+		    rec_len(r, s->stage)), stages_known(x->st));
+	for (i = 0; i < s->ndup; i++) {
+		const char *v = rec_get(r, s->dup[i]);
+		size_t n = rec_len(r, s->dup[i]);
+		if (n == 0) {
+			len = 0;
+			break;
+		}
+		if (len + n + 2 > *dcap) {
+			size_t c = (len + n + 2) * 2;
+			char *b = realloc(*dbuf, c);
+			if (b == NULL)
+				return err_set(e, NULL, "out of memory");
+			*dbuf = b;
+			*dcap = c;
+		}
+		if (i > 0)
+			(*dbuf)[len++] = '\0';
+		for (j = 0; j < n; j++)
+			(*dbuf)[len++] = (char)tolower((unsigned char)v[j]);
+	}
+	if (index_add(x, rec_get(r, s->id), idlen, at, stage, *dbuf, len) < 0)
+		return err_set(e, NULL, "out of memory");
+	return 0;
+}
+
+/* Read records from rd into x; line_base is added to reported lines. */
+static int
+index_reader(sp_index *x, sp_reader *rd, long line_base, char ***header,
+    sp_error *e)
+{
+	struct rd_slots s;
+	sp_rec *r = rec_new();
+	char *dbuf = NULL;
+	size_t dcap = 0, i;
+	int k, rc = 0, got_header = header == NULL;
+
+	memset(&s, 0, sizeof(s));
+	if (r == NULL)
+		return err_set(e, NULL, "out of memory");
+	s.id = reader_slot(rd, "id");
+	s.at = reader_slot(rd, "at");
+	s.stage = reader_slot(rd, "stage");
+	for (i = 0; x->k->dup_fields[i] != NULL && i < 4; i++)
+		s.dup[s.ndup++] = reader_slot(rd, x->k->dup_fields[i]);
+	for (;;) {
+		k = reader_next(rd, r, e);
+		if (!got_header && k >= 0) {
+			size_t nf;
+			const int *f = reader_fields(rd, &nf);
+			if ((*header = calloc(nf + 1, sizeof(char *))) == NULL) {
+				rc = err_set(e, NULL, "out of memory");
+				break;
+			}
+			for (i = 0; i < nf; i++)
+				if (((*header)[i] = strdup(reader_slot_name(rd,
+				    f[i]))) == NULL) {
+					rc = err_set(e, NULL, "out of memory");
+					break;
+				}
+			got_header = 1;
+		}
+		if (k == 0)
+			break;
+		if (k == 1 && index_rec(x, r, &s, &dbuf, &dcap, e) == 0)
+			continue;
+		if (k == 1)
+			err_where(e, r->file, r->line);
+		if (e->line > 0)
+			e->line += line_base;
+		rc = -1;
+		break;
+	}
+	free(dbuf);
+	rec_free(r);
+	return rc;
+}
+
+static int
+cmp_off(const void *a, const void *b)
+{
+	size_t x = *(const size_t *)a, y = *(const size_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+static size_t
+line_start(const char *text, size_t off)
+{
+	const char *nl = off > 0 ? memrchr(text, '\n', off) : NULL;
+
+	return nl == NULL ? 0 : (size_t)(nl - text + 1);
+}
+
+/* Add the start of the line holding off to *v. */
+static int
+add_line(size_t **v, size_t *n, size_t *cap, size_t start)
+{
+	if (*n == *cap) {
+		size_t c = *cap ? *cap * 2 : 64;
+		size_t *a = realloc(*v, c * sizeof(*a));
+		if (a == NULL)
+			return -1;
+		*v = a;
+		*cap = c;
+	}
+	(*v)[(*n)++] = start;
+	return 0;
+}
+
+/* A byte that can continue an id: an occurrence next to one is a
+ * different value. */
+static int
+idchar(char c)
+{
+	return isalnum((unsigned char)c) || c == '_' || c == '-' || c == '.' ||
+	    (unsigned char)c >= 0x80;
+}
+
+static long
+count_lines(const char *text, size_t from, size_t to)
+{
+	long n = 0;
+	const char *p = text + from, *end = text + to;
+
+	while ((p = memchr(p, '\n', (size_t)(end - p))) != NULL) {
+		n++;
+		p++;
+	}
+	return n;
+}
+
+/*
+ * JSON lines, a few ids: parse only the lines that may hold them.  A JSON
+ * string can spell a character as an escape, so any line with a
+ * backslash is parsed too.
+ */
+static int
+index_lines(sp_index *x, const char *text, size_t n, const char *path,
+    const char *const *ids, size_t nids, sp_error *e)
+{
+	size_t *v = NULL, nv = 0, cap = 0, i, k, start, end, len;
+	long line = 1;
+	size_t counted = 0;
+	const char *p;
+	int rc = 0;
+
+	for (i = 0; i < nids; i++) {
+		len = strlen(ids[i]);
+		for (p = text; len > 0 && (p = memmem(p, (size_t)(text + n - p),
+		    ids[i], len)) != NULL; p++) {
+			if ((p > text && idchar(p[-1])) ||
+			    (p + len < text + n && idchar(p[len])))
+				continue;
+			start = line_start(text, (size_t)(p - text));
+			if (add_line(&v, &nv, &cap, start) < 0)
+				goto oom;
+			p = memchr(p, '\n', (size_t)(text + n - p));
+			if (p == NULL)
+				break;
+		}
+	}
+	for (p = text; (p = memchr(p, '\\', (size_t)(text + n - p))) != NULL;
+	    p++) {
+		if (add_line(&v, &nv, &cap, line_start(text,
+		    (size_t)(p - text))) < 0)
+			goto oom;
+		if ((p = memchr(p, '\n', (size_t)(text + n - p))) == NULL)
+			break;
+	}
+	qsort(v, nv, sizeof(*v), cmp_off);
+	for (k = 0; k < nv && rc == 0; k++) {
+		sp_read_opts o;
+		sp_reader *rd;
+
+		if (k > 0 && v[k] == v[k - 1])
+			continue;
+		start = v[k];
+		p = memchr(text + start, '\n', n - start);
+		end = p ? (size_t)(p - text) + 1 : n;
+		line += count_lines(text, counted, start);
+		counted = start;
+		memset(&o, 0, sizeof(o));
+		o.format = SP_FMT_JSONL;
+		o.bufsize = end - start + 1;
+		if ((rd = reader_open_mem(text + start, end - start, path, &o,
+		    e)) == NULL)
+			goto oom;
+		rc = index_reader(x, rd, line - 1, NULL, e);
+		reader_close(rd);
+	}
+	free(v);
+	return rc;
+oom:
+	free(v);
+	return err_set(e, NULL, "out of memory");
+}
+
+int
+index_read(sp_index *x, const char *text, size_t n, int fmt,
+    const char *path, const char *const *ids, size_t nids, char ***header,
+    sp_error *e)
+{
+	sp_read_opts o;
+	sp_reader *rd;
+	int rc;
+
+	err_clear(e);
+	if (header != NULL)
+		*header = NULL;
+	if (n == 0)
+		return 0;
+	if (fmt == SP_FMT_JSONL && ids != NULL)
+		return index_lines(x, text, n, path, ids, nids, e);
+	memset(&o, 0, sizeof(o));
+	o.format = fmt;
+	if ((rd = reader_open_mem(text, n, path, &o, e)) == NULL)
+		return -1;
+	rc = index_reader(x, rd, 0, fmt == SP_FMT_CSV ? header : NULL, e);
+	reader_close(rd);
+	if (rc < 0 && header != NULL) {
+		index_header_free(*header);
+		*header = NULL;
+	}
+	return rc;
+}

@@ -1,0 +1,323 @@
+/*
+ * journal: lock, read and append history files.  One flock(2) per open
+ * file serialises every salespipe writer; the contents are mapped once
+ * under the lock; appends are checked write(2) loops followed by fsync,
+ * undone with ftruncate when any of it fails, so the file never keeps half
+ * of a batch that a program reported as failed.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/file.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+
+#include "salespipe/journal.h"
+#include "salespipe/rec.h"
+
+#define CHUNK (64 * 1024)
+
+struct sp_journal {
+	char *path;
+	int fd;
+	int fmt;
+	int regular;		/* a regular file (else e.g. /dev/full) */
+	int created;		/* made by this open: sync its directory */
+	off_t size;		/* at lock time, then after each append */
+	char *map;		/* the contents at lock time, or NULL */
+	size_t maplen;
+};
+
+static int
+sys_error(sp_error *e, const char *path, const char *what)
+{
+	int saved = errno;
+
+	err_clear(e);
+	err_where(e, path, 0);
+	return err_set(e, NULL, "%s: %s", what, strerror(saved));
+}
+
+/* Line number (1-based) of byte offset off in text. */
+static long
+line_at(const char *text, size_t off)
+{
+	long line = 1;
+	const char *p = text, *end = text + off;
+
+	while ((p = memchr(p, '\n', (size_t)(end - p))) != NULL) {
+		line++;
+		p++;
+	}
+	return line;
+}
+
+/* Offset where the torn last line starts, or -1 when the text is whole. */
+static int64_t
+torn_at(const char *text, size_t n)
+{
+	const char *nl;
+
+	if (n == 0 || text[n - 1] == '\n')
+		return -1;
+	nl = memrchr(text, '\n', n);
+	return nl == NULL ? 0 : (int64_t)(nl - text + 1);
+}
+
+static int
+lock_and_map(sp_journal *j, sp_error *e)
+{
+	struct stat st;
+	void *m;
+
+	while (flock(j->fd, LOCK_EX) < 0)
+		if (errno != EINTR)
+			return sys_error(e, j->path, "cannot lock");
+	if (fstat(j->fd, &st) < 0)
+		return sys_error(e, j->path, "cannot stat");
+	if (S_ISDIR(st.st_mode)) {
+		errno = EISDIR;
+		return sys_error(e, j->path, "cannot use as a journal");
+	}
+	j->regular = S_ISREG(st.st_mode);
+	j->size = j->regular ? st.st_size : 0;
+	if (j->size == 0)
+		return 0;
+	m = mmap(NULL, (size_t)j->size, PROT_READ, MAP_PRIVATE, j->fd, 0);
+	if (m == MAP_FAILED)
+		return sys_error(e, j->path, "cannot read");
+	j->map = m;
+	j->maplen = (size_t)j->size;
+	return 0;
+}
+
+sp_journal *
+journal_open(const char *path, sp_error *e)
+{
+	sp_journal *j = calloc(1, sizeof(*j));
+	size_t n, i;
+	int64_t torn;
+	int creating = 0;
+
+	err_clear(e);
+	if (j == NULL || (j->path = strdup(path)) == NULL) {
+		free(j);
+		err_set(e, NULL, "out of memory");
+		return NULL;
+	}
+	/*
+	 * A write beyond RLIMIT_FSIZE must fail (EFBIG) so that the batch can
+	 * be cut back, not kill the process with half of it written.
+	 */
+	signal(SIGXFSZ, SIG_IGN);
+	j->fd = open(path, O_RDWR | O_APPEND | O_CLOEXEC);
+	if (j->fd < 0 && errno == ENOENT) {
+		creating = 1;
+		j->fd = open(path, O_RDWR | O_APPEND | O_CREAT | O_EXCL |
+		    O_CLOEXEC, 0666);
+		j->created = j->fd >= 0;
+		if (j->fd < 0 && errno == EEXIST)	/* lost a race: fine */
+			j->fd = open(path, O_RDWR | O_APPEND | O_CLOEXEC);
+	}
+	if (j->fd < 0) {
+		sys_error(e, path, creating ? "cannot create journal" :
+		    "cannot open journal");
+		journal_close(j);
+		return NULL;
+	}
+	if (lock_and_map(j, e) < 0) {
+		journal_close(j);
+		return NULL;
+	}
+	n = j->maplen;
+	if ((torn = torn_at(j->map, n)) >= 0) {
+		err_where(e, path, line_at(j->map, (size_t)torn));
+		err_set(e, NULL, "torn record at byte %lld (%zu bytes after "
+		    "the last whole record, a write cut short): nothing was "
+		    "written; see what it holds and cut it off with "
+		    "'pipeline --repair %s'", (long long)torn,
+		    n - (size_t)torn, path);
+		journal_close(j);
+		return NULL;
+	}
+	for (i = 0; i < n && strchr(" \t\r\n", j->map[i]) != NULL; i++)
+		;
+	if (i < n)
+		j->fmt = j->map[i] == '{' ? SP_FMT_JSONL : SP_FMT_CSV;
+	else {
+		size_t l = strlen(path);
+		j->fmt = l >= 4 && strcmp(path + l - 4, ".csv") == 0 ?
+		    SP_FMT_CSV : SP_FMT_JSONL;
+	}
+	return j;
+}
+
+int
+journal_format(const sp_journal *j)
+{
+	return j->fmt;
+}
+
+const char *
+journal_path(const sp_journal *j)
+{
+	return j->path;
+}
+
+const char *
+journal_text(const sp_journal *j, size_t *n)
+{
+	*n = j->maplen;
+	return j->map;
+}
+
+int
+journal_empty(const sp_journal *j)
+{
+	size_t i;
+
+	for (i = 0; i < j->maplen; i++)
+		if (strchr(" \t\r\n", j->map[i]) == NULL)
+			return 0;
+	return 1;
+}
+
+/* fsync, tolerating devices that cannot be synced (e.g. /dev/full). */
+static int
+sync_fd(const sp_journal *j, int fd)
+{
+	if (fsync(fd) == 0)
+		return 0;
+	if (!j->regular && (errno == EINVAL || errno == EROFS ||
+	    errno == ENOTSUP))
+		return 0;
+	return -1;
+}
+
+static void
+sync_dir(const char *path)
+{
+	char *dir = strdup(path), *slash;
+	int fd;
+
+	if (dir == NULL)
+		return;
+	slash = strrchr(dir, '/');
+	if (slash == NULL)
+		strcpy(dir, ".");
+	else if (slash == dir)
+		dir[1] = '\0';
+	else
+		*slash = '\0';
+	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0) {
+		(void)fsync(fd);
+		close(fd);
+	}
+	free(dir);
+}
+
+int
+journal_append(sp_journal *j, const char *buf, size_t n, sp_error *e)
+{
+	size_t done = 0;
+	ssize_t k;
+
+	while (done < n) {
+		size_t want = n - done < CHUNK ? n - done : CHUNK;
+		if ((k = write(j->fd, buf + done, want)) < 0) {
+			if (errno == EINTR)
+				continue;
+			goto fail;
+		}
+		if (k == 0) {
+			errno = ENOSPC;
+			goto fail;
+		}
+		done += (size_t)k;
+	}
+	if (sync_fd(j, j->fd) < 0)
+		goto fail;
+	if (j->created) {
+		sync_dir(j->path);
+		j->created = 0;
+	}
+	j->size += (off_t)n;
+	return 0;
+fail:
+	sys_error(e, j->path, "cannot append to journal");
+	if (j->regular) {
+		int saved = errno;
+		/* take back what was written: the journal as it was */
+		if (ftruncate(j->fd, j->size) < 0 || fsync(j->fd) < 0)
+			err_set(e, NULL, "%s; and cutting it back to %lld "
+			    "bytes failed too: %s", e->msg,
+			    (long long)j->size, strerror(errno));
+		errno = saved;
+	}
+	return -1;
+}
+
+void
+journal_close(sp_journal *j)
+{
+	if (j == NULL)
+		return;
+	if (j->map != NULL)
+		munmap(j->map, j->maplen);
+	if (j->fd >= 0)
+		close(j->fd);	/* releases the lock */
+	free(j->path);
+	free(j);
+}
+
+int64_t
+journal_repair(const char *path, int64_t *off, long *line, char **dropped,
+    sp_error *e)
+{
+	sp_journal *j = calloc(1, sizeof(*j));
+	int64_t torn, n = 0;
+
+	err_clear(e);
+	*dropped = NULL;
+	*off = 0;
+	*line = 0;
+	if (j == NULL || (j->path = strdup(path)) == NULL) {
+		free(j);
+		return err_set(e, NULL, "out of memory");
+	}
+	if ((j->fd = open(path, O_RDWR | O_CLOEXEC)) < 0) {
+		sys_error(e, path, "cannot open journal");
+		journal_close(j);
+		return -1;
+	}
+	if (lock_and_map(j, e) < 0)
+		goto fail;
+	if ((torn = torn_at(j->map, j->maplen)) < 0) {
+		*off = (int64_t)j->maplen;
+		journal_close(j);
+		return 0;
+	}
+	n = (int64_t)j->maplen - torn;
+	*off = torn;
+	*line = line_at(j->map, (size_t)torn);
+	if ((*dropped = malloc((size_t)n + 1)) == NULL) {
+		err_set(e, NULL, "out of memory");
+		goto fail;
+	}
+	memcpy(*dropped, j->map + torn, (size_t)n);
+	(*dropped)[n] = '\0';
+	if (ftruncate(j->fd, torn) < 0 || fsync(j->fd) < 0) {
+		sys_error(e, path, "cannot cut the torn record off");
+		goto fail;
+	}
+	journal_close(j);
+	return n;
+fail:
+	free(*dropped);
+	*dropped = NULL;
+	journal_close(j);
+	return -1;
+}
