@@ -230,7 +230,8 @@ columns(sp_append *a, char **header, size_t *ncol)
 	for (i = 0; a->k->columns[i] != NULL; i++)
 		max++;
 	for (i = 0; i < a->n; i++)
-		max += a->v[i]->n;
+		if (a->v[i] != NULL)
+			max += a->v[i]->n;
 	if ((v = calloc(max + 1, sizeof(*v))) == NULL)
 		cli_oom(a->c);
 	if (header != NULL) {
@@ -245,7 +246,7 @@ columns(sp_append *a, char **header, size_t *ncol)
 	for (i = 0; a->k->columns[i] != NULL; i++)
 		v[n++] = (char *)a->k->columns[i];
 	for (i = 0; i < a->n; i++)
-		for (j = 0; j < a->v[i]->n; j++)
+		for (j = 0; a->v[i] != NULL && j < a->v[i]->n; j++)
 			if (!in_list(v, a->v[i]->name[j]))
 				v[n++] = a->v[i]->name[j];
 	*ncol = n;

@@ -47,7 +47,15 @@ struct hdeal {
 	uint32_t file;		/* index into sp_deals.files */
 	long line;		/* last record of the id */
 	int64_t first_at;
+	int64_t last_at;
 	struct gval *g;		/* per -g field, NULL without -g */
+	unsigned char *all;	/* SP_NEED_ALL: the latest value of each
+				   field, sorted by slot, each as u32 slot,
+				   u32 len, i64 at, len bytes and a NUL */
+	uint32_t alllen;
+	uint32_t ncd, cdcap;
+	int64_t *cd;		/* SP_NEED_ALL: close_date records, (at,
+				   date) pairs in input order */
 	struct latest f[];	/* kept fields, by sp_deals.lix */
 };
 
@@ -73,6 +81,15 @@ struct sp_deals {
 	struct hdeal *last;	/* the previous record's id: exports keep an
 				   id's records together, so this saves most
 				   lookups */
+	/* SP_NEED_ALL */
+	int *fields;		/* slots in order of first appearance */
+	size_t nfields, fieldcap;
+	unsigned char *seen;	/* by slot */
+	size_t seencap;
+	const char **vals;	/* by slot, for the deal being handed on */
+	size_t valcap;
+	unsigned char *merge;	/* scratch for merging values */
+	size_t mergecap;
 };
 
 sp_deals *
@@ -125,6 +142,8 @@ hdeal_free(struct hdeal *h, size_t ngroup)
 	size_t i;
 
 	free(h->v);
+	free(h->all);
+	free(h->cd);
 	if (h->g != NULL)
 		for (i = 0; i < ngroup; i++)
 			free(h->g[i].v);
@@ -147,7 +166,18 @@ deals_free(sp_deals *ds)
 		free(ds->files[i]);
 	free(ds->files);
 	free(ds->cur);
+	free(ds->fields);
+	free(ds->seen);
+	free(ds->vals);
+	free(ds->merge);
 	free(ds);
+}
+
+const int *
+deals_fields(const sp_deals *ds, size_t *n)
+{
+	*n = ds->nfields;
+	return ds->fields;
 }
 
 /* Parse the time in field f of r; 1 has, 0 empty, -1 bad. */
@@ -351,10 +381,107 @@ hdeal_get(sp_deals *ds, const char *id, size_t idlen, int64_t at)
 		return NULL;
 	for (i = 0; i < ds->nl; i++)
 		h->f[i].at = INT64_MIN;
-	h->first_at = at;
+	h->first_at = h->last_at = at;
 	h->cap = 4;
 	ds->order[ds->n++] = h;
 	return ds->last = h;
+}
+
+/* Remember which fields appeared, in input order (SP_NEED_ALL). */
+static int
+note_fields(sp_deals *ds, const sp_rec *r)
+{
+	size_t i, n;
+	const int *f = reader_fields(ds->rd, &n);
+
+	if (r->nslot > ds->seencap) {
+		unsigned char *v = realloc(ds->seen, r->nslot);
+		if (v == NULL)
+			return -1;
+		memset(v + ds->seencap, 0, r->nslot - ds->seencap);
+		ds->seen = v;
+		ds->seencap = r->nslot;
+	}
+	for (i = 0; i < n; i++) {
+		if ((size_t)f[i] >= r->nslot || ds->seen[f[i]])
+			continue;
+		ds->seen[f[i]] = 1;
+		if (ds->nfields == ds->fieldcap) {
+			size_t cap = ds->fieldcap ? ds->fieldcap * 2 : 32;
+			int *v = realloc(ds->fields, cap * sizeof(*v));
+			if (v == NULL)
+				return -1;
+			ds->fields = v;
+			ds->fieldcap = cap;
+		}
+		ds->fields[ds->nfields++] = f[i];
+	}
+	return 0;
+}
+
+#define ALL_HEAD 16	/* u32 slot, u32 len, i64 at */
+
+/*
+ * Merge the non-empty fields of r (set at `at`) into h->all: a field takes
+ * r's value unless the one it has was set at a later `at`.
+ */
+static int
+merge_all(sp_deals *ds, struct hdeal *h, const sp_rec *r, int64_t at)
+{
+	size_t need = h->alllen, i, o = 0, out = 0;
+	unsigned char *m;
+	uint32_t slot, len;
+	int64_t oat;
+
+	for (i = 0; i < r->nslot; i++)
+		if (r->val[i] != NULL && r->len[i] > 0)
+			need += ALL_HEAD + r->len[i] + 1;
+	if (need > ds->mergecap) {
+		size_t cap = need * 2;
+		if ((m = realloc(ds->merge, cap)) == NULL)
+			return -1;
+		ds->merge = m;
+		ds->mergecap = cap;
+	}
+	m = ds->merge;
+	for (i = 0; i <= r->nslot; i++) {
+		int has = i < r->nslot && r->val[i] != NULL && r->len[i] > 0 &&
+		    (int)i != ds->slot[F_AT];
+		/* the old values of lower slots, then this slot's */
+		while (o < h->alllen) {
+			memcpy(&slot, h->all + o, 4);
+			memcpy(&len, h->all + o + 4, 4);
+			memcpy(&oat, h->all + o + 8, 8);
+			if (i < r->nslot && slot > i)
+				break;
+			if (!(has && slot == i && at >= oat)) {
+				memcpy(m + out, h->all + o, ALL_HEAD + len + 1);
+				out += ALL_HEAD + len + 1;
+			}
+			o += ALL_HEAD + len + 1;
+			if (slot == i && has && at < oat)
+				has = 0;	/* a later value stays */
+		}
+		if (has) {
+			slot = (uint32_t)i;
+			len = r->len[i];
+			memcpy(m + out, &slot, 4);
+			memcpy(m + out + 4, &len, 4);
+			memcpy(m + out + 8, &at, 8);
+			memcpy(m + out + ALL_HEAD, r->val[i], len);
+			m[out + ALL_HEAD + len] = '\0';
+			out += ALL_HEAD + len + 1;
+		}
+	}
+	if (out != h->alllen || h->all == NULL) {
+		unsigned char *a = realloc(h->all, out ? out : 1);
+		if (a == NULL)
+			return -1;
+		h->all = a;
+	}
+	memcpy(h->all, m, out);
+	h->alllen = (uint32_t)out;
+	return 0;
 }
 
 static int
@@ -394,6 +521,26 @@ history_add(sp_deals *ds, const sp_rec *r, sp_error *e)
 		return err_set(e, NULL, "out of memory");
 	if (at < h->first_at)
 		h->first_at = at;
+	if (at > h->last_at)
+		h->last_at = at;
+	if (ds->o.need & SP_NEED_ALL) {
+		if (note_fields(ds, r) < 0 || merge_all(ds, h, r, at) < 0)
+			return err_set(e, NULL, "out of memory");
+		if (d.has_close_date) {
+			if (h->ncd == h->cdcap) {
+				uint32_t cap = h->cdcap ? h->cdcap * 2 : 2;
+				int64_t *v = realloc(h->cd, 2 * cap *
+				    sizeof(*v));
+				if (v == NULL)
+					return err_set(e, NULL, "out of memory");
+				h->cd = v;
+				h->cdcap = cap;
+			}
+			h->cd[2 * h->ncd] = at;
+			h->cd[2 * h->ncd + 1] = d.close_date;
+			h->ncd++;
+		}
+	}
 	h->file = (uint32_t)file;
 	h->line = r->line;
 	if (stage >= 0) {
@@ -535,6 +682,53 @@ kept(const sp_deals *ds, const struct hdeal *h, int l, int *has)
 	return f->v;
 }
 
+/* SP_NEED_ALL: the latest values, the last `at` and the pushes of h. */
+static int
+all_values(sp_deals *ds, struct hdeal *h, sp_deal *d)
+{
+	size_t o = 0, i, j;
+	uint32_t slot, len;
+	int64_t prev, at, v;
+
+	if (ds->valcap < ds->seencap) {
+		const char **a = realloc(ds->vals, ds->seencap * sizeof(*a));
+		if (a == NULL)
+			return -1;
+		ds->vals = a;
+		ds->valcap = ds->seencap;
+	}
+	for (i = 0; i < ds->seencap; i++)
+		ds->vals[i] = NULL;
+	while (o < h->alllen) {
+		memcpy(&slot, h->all + o, 4);
+		memcpy(&len, h->all + o + 4, 4);
+		if (slot < ds->seencap)
+			ds->vals[slot] = (const char *)h->all + o + ALL_HEAD;
+		o += ALL_HEAD + len + 1;
+	}
+	d->vals = ds->vals;
+	d->nvals = ds->seencap;
+	d->last_at = h->last_at;
+	/* close_date in time order (stable): count the moves later */
+	for (i = 1; i < h->ncd; i++) {
+		at = h->cd[2 * i];
+		v = h->cd[2 * i + 1];
+		for (j = i; j > 0 && h->cd[2 * (j - 1)] > at; j--) {
+			h->cd[2 * j] = h->cd[2 * (j - 1)];
+			h->cd[2 * j + 1] = h->cd[2 * (j - 1) + 1];
+		}
+		h->cd[2 * j] = at;
+		h->cd[2 * j + 1] = v;
+	}
+	d->pushes = 0;
+	for (i = 1, prev = h->ncd ? h->cd[1] : 0; i < h->ncd; i++) {
+		if (h->cd[2 * i + 1] > prev)
+			d->pushes++;
+		prev = h->cd[2 * i + 1];
+	}
+	return 0;
+}
+
 static int
 fold_one(sp_deals *ds, struct hdeal *h, sp_visit **path, size_t *pathcap,
     sp_error *e)
@@ -629,6 +823,8 @@ fold_one(sp_deals *ds, struct hdeal *h, sp_visit **path, size_t *pathcap,
 	ds->keybuf[kl] = '\0';
 	d.key = ds->keybuf;
 	d.keylen = kl;
+	if ((ds->o.need & SP_NEED_ALL) && all_values(ds, h, &d) < 0)
+		return err_set(e, NULL, "out of memory");
 	return ds->o.fn(ds->o.ctx, &d, e);
 }
 

@@ -49,6 +49,12 @@ typedef struct sp_deal {
 				   last record of the id */
 	long line;
 	const sp_rec *rec;	/* snapshot: the record; history: NULL */
+	/* SP_NEED_ALL (history) only: */
+	const char *const *vals;	/* vals[slot]: the latest non-empty
+					   value of that field, or NULL */
+	size_t nvals;
+	int64_t last_at;	/* `at` of the id's latest record */
+	int pushes;		/* records that moved close_date later */
 } sp_deal;
 
 /*
@@ -58,9 +64,12 @@ typedef struct sp_deal {
 enum {
 	SP_NEED_AMOUNT = 1, SP_NEED_CREATED = 2, SP_NEED_CLOSED = 4,
 	SP_NEED_CLOSE_DATE = 8, SP_NEED_PROB = 16,
-	SP_NEED_NO_STAGE = 32	/* stage optional (then kind is open, stage
+	SP_NEED_NO_STAGE = 32,	/* stage optional (then kind is open, stage
 				   -1) and unchecked: for programs that only
 				   read other fields, snapshots only */
+	SP_NEED_ALL = 64	/* history: also the latest value of every
+				   field (vals), the time of the last record
+				   (last_at) and close_date pushes */
 };
 
 /* Called once per deal; returns 0, or -1 with e set (a bad deal). */
@@ -94,6 +103,12 @@ sp_deals *deals_new(sp_reader *rd, sp_stages *st, const sp_deals_opts *o);
  * which is then not counted anywhere.
  */
 int deals_add(sp_deals *ds, const sp_rec *r, sp_error *e);
+
+/*
+ * SP_NEED_ALL: the slots of the fields the history's records carried, in
+ * order of first appearance (`at` included).  Sets *n.
+ */
+const int *deals_fields(const sp_deals *ds, size_t *n);
 
 /* 1 once a history record was seen. */
 int deals_is_history(const sp_deals *ds);
