@@ -49,7 +49,7 @@ pass=$((pass + ${1:-0})); fail=$((fail + ${2:-0})); skip=$((skip + ${3:-0}))
 [ "$st" -ne 0 ] && [ -z "$1" ] && fail=$((fail + 1))
 
 # the hostile-input corpus and the property tests
-for s in bad property; do
+for s in bad property journal; do
 	[ -f "tests/$s.sh" ] || continue
 	out=$(sh "tests/$s.sh" "$B")
 	st=$?
