@@ -12,35 +12,24 @@
 #include <unistd.h>
 
 #include "salespipe/append.h"
+#include "salespipe/cli.h"
 #include "salespipe/field.h"
+#include "salespipe/journal.h"
 
-void
-append_init(sp_append *a, sp_cli *c, const sp_kind *k)
-{
-	memset(a, 0, sizeof(*a));
-	a->c = c;
-	a->k = k;
-}
+enum { OPT_AT = 900, OPT_ALLOW_DUP, OPT_REOPEN };
 
-int
-append_option(sp_append *a, int opt, const char *arg)
-{
-	switch (opt) {
-	case 'f':
-		a->path = arg;
-		return 1;
-	case APPEND_OPT_AT:
-		a->at_text = arg;
-		return 1;
-	case APPEND_OPT_ALLOW_DUP:
-		a->allow_dup = 1;
-		return 1;
-	case APPEND_OPT_REOPEN:
-		a->reopen = 1;
-		return 1;
-	}
-	return 0;
-}
+typedef struct sp_append {
+	sp_cli *c;
+	const sp_kind *k;
+	const char *path;	/* -f, else the kind's variable, else NULL */
+	const char *at_text;	/* --at */
+	int64_t at;		/* --at, else now */
+	int allow_dup;		/* --allow-duplicate */
+	int reopen;		/* --reopen */
+	sp_entry **v;		/* the batch; NULL: an entry refused */
+	size_t n, cap;
+} sp_append;
+
 
 static void
 push(sp_append *a, sp_entry *en)
@@ -162,7 +151,7 @@ read_stdin(sp_append *a, int moves)
 	rec_free(r);
 }
 
-void
+static void
 append_read(sp_append *a, int argc, char **argv, int moves)
 {
 	sp_cli *c = a->c;
@@ -389,7 +378,7 @@ free_batch(sp_append *a)
 	a->n = 0;
 }
 
-int
+static int
 append_adds(sp_append *a)
 {
 	sp_cli *c = a->c;
@@ -540,7 +529,7 @@ check_move(sp_append *a, sp_index *x, sp_entry *en, sp_error *e)
 	return 0;
 }
 
-int
+static int
 append_moves(sp_append *a)
 {
 	sp_cli *c = a->c;
@@ -583,4 +572,46 @@ append_moves(sp_append *a)
 	index_header_free(header);
 	free_batch(a);
 	return cli_finish(c, NULL);
+}
+
+int
+append_main(int argc, char **argv, const char *usage, const sp_kind *k,
+    int moves)
+{
+	static const struct option opts[] = {
+		CLI_WRITE_LONGOPTS,
+		{ "file", required_argument, NULL, 'f' },
+		{ "at", required_argument, NULL, OPT_AT },
+		{ "allow-duplicate", no_argument, NULL, OPT_ALLOW_DUP },
+		{ "reopen", no_argument, NULL, OPT_REOPEN },
+		{ NULL, 0, NULL, 0 }
+	};
+	sp_cli c;
+	sp_append a;
+	int ch;
+
+	cli_init(&c, argv, usage, k->stage_list);
+	memset(&a, 0, sizeof(a));
+	a.c = &c;
+	a.k = k;
+	while ((ch = getopt_long(argc, argv, "f:" CLI_WRITE_SHORTOPTS, opts,
+	    NULL)) != -1) {
+		if (cli_option(&c, ch, optarg))
+			continue;
+		if (ch == 'f')
+			a.path = optarg;
+		else if (ch == OPT_AT)
+			a.at_text = optarg;
+		else if (ch == OPT_ALLOW_DUP && !moves)
+			a.allow_dup = 1;
+		else if (ch == OPT_REOPEN && moves)
+			a.reopen = 1;
+		else
+			cli_usage_error(&c, "unknown option '%s'",
+			    argv[optind - 1]);
+	}
+	if (c.out_fmt == SP_FMT_TABLE || c.out_fmt == SP_FMT_MD)
+		cli_usage_error(&c, "-o: records are written as csv or jsonl");
+	append_read(&a, argc - optind, argv + optind, moves);
+	return moves ? append_moves(&a) : append_adds(&a);
 }

@@ -138,8 +138,7 @@ csv_header(sp_writer *w)
 	w->started = 1;
 }
 
-/* Length of the valid UTF-8 sequence at s (n bytes left), 0 if invalid. */
-static size_t
+size_t
 utf8_len(const unsigned char *s, size_t n)
 {
 	unsigned c = s[0];

@@ -33,29 +33,9 @@ enum {
 /* Short options every program takes: -g FIELDS -i FMT -o FMT -h -V. */
 #define CLI_SHORTOPTS "g:i:o:hV"
 
-/* The common long options, to start a program's struct option array. */
-#define CLI_LONGOPTS \
-	{ "by", required_argument, NULL, 'g' }, \
-	{ "input-format", required_argument, NULL, 'i' }, \
-	{ "output-format", required_argument, NULL, 'o' }, \
-	{ "map", required_argument, NULL, CLI_OPT_MAP }, \
-	{ "stages", required_argument, NULL, CLI_OPT_STAGES }, \
-	{ "date-format", required_argument, NULL, CLI_OPT_DATE_FORMAT }, \
-	{ "now", required_argument, NULL, CLI_OPT_NOW }, \
-	{ "max-bad", required_argument, NULL, CLI_OPT_MAX_BAD }, \
-	{ "rejects", required_argument, NULL, CLI_OPT_REJECTS }, \
-	{ "period", required_argument, NULL, CLI_OPT_PERIOD }, \
-	{ "every", required_argument, NULL, CLI_OPT_EVERY }, \
-	{ "fiscal-start", required_argument, NULL, CLI_OPT_FISCAL_START }, \
-	{ "explain", no_argument, NULL, CLI_OPT_EXPLAIN }, \
-	{ "unit", required_argument, NULL, CLI_OPT_UNIT }, \
-	{ "as-of", required_argument, NULL, CLI_OPT_AS_OF }, \
-	{ "version", no_argument, NULL, 'V' }, \
-	{ "help", no_argument, NULL, 'h' }
-
 /*
- * The common options that make sense for the write programs (no -g,
- * periods or --explain): a program's array starts with these instead.
+ * The common options that make sense for every program, the write
+ * programs included (no -g, periods or --explain).
  */
 #define CLI_WRITE_SHORTOPTS "i:o:hV"
 #define CLI_WRITE_LONGOPTS \
@@ -69,6 +49,18 @@ enum {
 	{ "rejects", required_argument, NULL, CLI_OPT_REJECTS }, \
 	{ "version", no_argument, NULL, 'V' }, \
 	{ "help", no_argument, NULL, 'h' }
+
+/* The common long options of the reading programs, to start a program's
+ * struct option array. */
+#define CLI_LONGOPTS \
+	CLI_WRITE_LONGOPTS, \
+	{ "by", required_argument, NULL, 'g' }, \
+	{ "period", required_argument, NULL, CLI_OPT_PERIOD }, \
+	{ "every", required_argument, NULL, CLI_OPT_EVERY }, \
+	{ "fiscal-start", required_argument, NULL, CLI_OPT_FISCAL_START }, \
+	{ "explain", no_argument, NULL, CLI_OPT_EXPLAIN }, \
+	{ "unit", required_argument, NULL, CLI_OPT_UNIT }, \
+	{ "as-of", required_argument, NULL, CLI_OPT_AS_OF }
 
 typedef struct sp_cli {
 	const char *prog;	/* program name, for messages */

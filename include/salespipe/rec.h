@@ -17,6 +17,10 @@
 enum {
 	SP_FMT_AUTO = 0, SP_FMT_CSV, SP_FMT_JSONL, SP_FMT_TABLE, SP_FMT_MD
 };
+/* Length of the valid UTF-8 sequence at s (n > 0 bytes left), 0 if it
+ * is not one (overlong forms and surrogates included). */
+size_t utf8_len(const unsigned char *s, size_t n);
+
 /* 1 when the n bytes at s are a number in JSON's syntax. */
 int json_number_valid(const char *s, size_t n);
 
