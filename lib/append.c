@@ -162,7 +162,9 @@ append_read(sp_append *a, int argc, char **argv, int moves)
 		const char *p = getenv(a->k->env);
 		if (p != NULL && *p != '\0')
 			a->path = p;
-	}
+	} else if (strcmp(a->path, "-") == 0)
+		a->path = NULL;	/* -f -: the standard output, whatever the
+				   environment says */
 	if (moves && argc == 1)
 		cli_usage_error(c, "a move needs an id and a stage");
 	cli_open(c, 0, argv);

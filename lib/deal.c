@@ -52,7 +52,7 @@ struct hdeal {
 	unsigned char *all;	/* SP_NEED_ALL: the latest value of each
 				   field, sorted by slot, each as u32 slot,
 				   u32 len, i64 at, len bytes and a NUL */
-	uint32_t alllen;
+	uint32_t alllen, allcap;
 	uint32_t ncd, cdcap;
 	int64_t *cd;		/* SP_NEED_ALL: close_date records, (at,
 				   date) pairs in input order */
@@ -473,11 +473,14 @@ merge_all(sp_deals *ds, struct hdeal *h, const sp_rec *r, int64_t at)
 			out += ALL_HEAD + len + 1;
 		}
 	}
-	if (out != h->alllen || h->all == NULL) {
-		unsigned char *a = realloc(h->all, out ? out : 1);
-		if (a == NULL)
+	if (out > h->allcap || h->all == NULL) {
+		/* room for a few more values: most ids get several records */
+		size_t cap = out + out / 2 + 1;
+		unsigned char *a;
+		if (cap > UINT32_MAX || (a = realloc(h->all, cap)) == NULL)
 			return -1;
 		h->all = a;
+		h->allcap = (uint32_t)cap;
 	}
 	memcpy(h->all, m, out);
 	h->alllen = (uint32_t)out;

@@ -63,6 +63,54 @@ decimal_parse(const char *s, size_t n, int maxdec, int64_t *out)
 	return 0;
 }
 
+/*
+ * Write v in decimal, at least width digits (zero-padded), at p; returns
+ * the end.  The formatters below print millions of values per run: this
+ * is their hot path instead of snprintf.
+ */
+static char *
+put_uint(char *p, uint64_t v, int width)
+{
+	static const char pairs[] =
+	    "00010203040506070809101112131415161718192021222324"
+	    "25262728293031323334353637383940414243444546474849"
+	    "50515253545556575859606162636465666768697071727374"
+	    "75767778798081828384858687888990919293949596979899";
+	char tmp[24];
+	int n = 24, k;
+
+	while (v >= 100) {
+		n -= 2;
+		memcpy(tmp + n, pairs + 2 * (v % 100), 2);
+		v /= 100;
+	}
+	if (v >= 10) {
+		n -= 2;
+		memcpy(tmp + n, pairs + 2 * v, 2);
+	} else
+		tmp[--n] = (char)('0' + v);
+	for (k = 24 - n; k < width; k++)
+		*p++ = '0';
+	memcpy(p, tmp + n, (size_t)(24 - n));
+	return p + 24 - n;
+}
+
+/* "-"? digits "." two digits, from hundredths. */
+static char *
+put_hundredths(char *buf, int64_t h)
+{
+	uint64_t u = h < 0 ? 0 - (uint64_t)h : (uint64_t)h;
+	char *p = buf;
+
+	if (h < 0)
+		*p++ = '-';
+	p = put_uint(p, u / 100, 1);
+	*p++ = '.';
+	p = put_uint(p, u % 100, 2);
+	*p = '\0';
+	return buf;
+}
+
 int
 money_parse(const char *s, size_t n, int64_t *minor, sp_error *e)
 {
@@ -89,11 +137,7 @@ money_parse(const char *s, size_t n, int64_t *minor, sp_error *e)
 char *
 money_format(int64_t minor, char *buf)
 {
-	uint64_t u = minor < 0 ? 0 - (uint64_t)minor : (uint64_t)minor;
-
-	snprintf(buf, 32, "%s%llu.%02llu", minor < 0 ? "-" : "",
-	    (unsigned long long)(u / 100), (unsigned long long)(u % 100));
-	return buf;
+	return put_hundredths(buf, minor);
 }
 
 int
@@ -355,9 +399,28 @@ time_format(int64_t t, char *buf)
 	int64_t days = floordiv(t, 86400), y, sec = t - days * 86400;
 	int m, d;
 
+	char *p = buf;
+
 	civil_from_days(days, &y, &m, &d);
-	snprintf(buf, 32, "%04lld-%02d-%02dT%02d:%02d:%02dZ", (long long)y, m,
-	    d, (int)(sec / 3600), (int)(sec / 60 % 60), (int)(sec % 60));
+	if (y < 0 || y > 9999) {
+		snprintf(buf, 32, "%04lld-%02d-%02dT%02d:%02d:%02dZ",
+		    (long long)y, m, d, (int)(sec / 3600),
+		    (int)(sec / 60 % 60), (int)(sec % 60));
+		return buf;
+	}
+	p = put_uint(p, (uint64_t)y, 4);
+	*p++ = '-';
+	p = put_uint(p, (uint64_t)m, 2);
+	*p++ = '-';
+	p = put_uint(p, (uint64_t)d, 2);
+	*p++ = 'T';
+	p = put_uint(p, (uint64_t)(sec / 3600), 2);
+	*p++ = ':';
+	p = put_uint(p, (uint64_t)(sec / 60 % 60), 2);
+	*p++ = ':';
+	p = put_uint(p, (uint64_t)(sec % 60), 2);
+	*p++ = 'Z';
+	*p = '\0';
 	return buf;
 }
 
@@ -392,6 +455,8 @@ duration_format(double seconds, int unit, char *buf)
 
 	if (hundredths == 0)
 		hundredths = 0;	/* no "-0.00" */
+	if (fabs(hundredths) < 9e15)
+		return put_hundredths(buf, (int64_t)hundredths);
 	snprintf(buf, 32, "%.2f", hundredths / 100.0);
 	return buf;
 }
@@ -424,6 +489,11 @@ ratio_format(int64_t num, int64_t den, char *buf)
 char *
 count_format(int64_t n, char *buf)
 {
-	snprintf(buf, 24, "%lld", (long long)n);
+	char *p = buf;
+
+	if (n < 0)
+		*p++ = '-';
+	p = put_uint(p, n < 0 ? 0 - (uint64_t)n : (uint64_t)n, 1);
+	*p = '\0';
 	return buf;
 }

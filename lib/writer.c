@@ -69,7 +69,7 @@ writer_col(sp_writer *w, const char *name, int type)
 static void
 put(sp_writer *w, const char *s, size_t n)
 {
-	if (n > 0 && fwrite(s, 1, n, w->fp) != n)
+	if (n > 0 && fwrite_unlocked(s, 1, n, w->fp) != n)
 		w->failed = 1;
 }
 
