@@ -12,10 +12,16 @@
 # group by currency too (a sum over mixed currencies is an error), which is
 # more work than the peers' answers, never less.
 #
+# The journal rows (j1-j4) time the write side on a deals journal built from
+# the generated history once (bench/journal-data.sh), appending to a work
+# copy that is cut back to the journal before every run.
+#
 # Needs ../shared/bench (the generator and the peer scripts); installs the
 # Debian packages it needs (hyperfine miller sqlite3 gawk time nodejs npm)
 # when missing.  Data and results stay in bench/data and bench/results,
 # which git ignores.
+# (make bench runs it with sh: bash it is)
+[ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
 set -euo pipefail
 cd "$(dirname "$0")"
 top=$(cd .. && pwd)
@@ -64,12 +70,22 @@ bin=$top/bin
 STAGES=lead,qualified,proposal,negotiation,won,lost
 EV="--map id=deal_id,stage=to_stage --stages $STAGES"
 rows=()
-# name|input|command
-add() { [[ $1 =~ $FILTER ]] && rows+=("$1|$2|$3") || true; }
+# name|input|command|prepare|stdin|ceiling: the input file is appended to
+# the command unless there is a prepare step (the journal rows: the command
+# is whole); ceiling names the row whose median the rate is compared to.
+add() { [[ $1 =~ $FILTER ]] && rows+=("$1|$2|$3|${4:-}|${5:-}|${6:-}") || true; }
+# a row compared to a ceiling brings the ceiling along
+has() { local r; for r in ${rows[@]+"${rows[@]}"}; do [[ ${r%%|*} == "$1" ]] && return 0; done; return 1; }
+cl_ev="ceiling: libcsv parse (events)"
+ja_ev="ceiling: jansson parse (events)"
+cl_j="ceiling: libcsv parse (journal)"
+ja_j="ceiling: jansson parse (journal)"
 add "ceiling: libcsv parse"         deals.csv    "$k/peers/base_libcsv-deals.sh"
 add "ceiling: jansson parse"        deals.jsonl  "$k/peers/base_jansson-deals.sh"
-add "ceiling: libcsv parse (events)" events.csv  "$k/peers/base_libcsv.sh"
-add "ceiling: jansson parse (events)" events.jsonl "$k/peers/base_jansson.sh"
+add "$cl_ev"                        events.csv   "$k/peers/base_libcsv.sh"
+add "$ja_ev"                        events.jsonl "$k/peers/base_jansson.sh"
+add "$cl_j"                         journal.csv  "$k/peers/base_libcsv.sh"
+add "$ja_j"                         journal.jsonl "$k/peers/base_jansson.sh"
 add "(a) funnel -g currency"         deals.csv    "$bin/funnel --stages $STAGES -g currency -o csv"
 add "(a) funnel jsonl"              deals.jsonl  "$bin/funnel --stages $STAGES -g currency -o csv"
 add "(b) win-rate -g owner,currency" deals.csv   "$bin/win-rate --stages $STAGES -g owner,currency -o csv"
@@ -80,6 +96,38 @@ add "(c) cycle-time -g owner"       deals.csv    "$bin/cycle-time --stages $STAG
 add "(c) cycle-time jsonl"          deals.jsonl  "$bin/cycle-time --stages $STAGES -g owner -o csv"
 add "(e) funnel on history"         events.csv   "$bin/funnel $EV -o csv"
 add "(e) funnel on history jsonl"   events.jsonl "$bin/funnel $EV -o csv"
+
+# The write side on a journal of $n records (journal-data.sh): one move,
+# a batch of n/10 moves, one new deal; and pipeline over the whole history.
+label() { case $1 in *000000) echo "$(($1 / 1000000))M" ;; *000) echo "$(($1 / 1000))k" ;; *) echo "$1" ;; esac; }
+j1="(j1) deal-move 1 deal, $(label $n) journal"
+j2="(j2) deal-move batch of $(label $((n / 10)))"
+j3="(j3) pipeline on the history"
+j4="(j4) deal-add 1 deal, $(label $n) journal"
+if [[ $j1 =~ $FILTER || $j2 =~ $FILTER || $j4 =~ $FILTER || $cl_j =~ $FILTER || $ja_j =~ $FILTER ]]; then
+	"$top/bench/journal-data.sh" $d $n
+	. $d/journal.env
+	for x in jsonl csv; do
+		# the work copy, flushed now so that a run's fsync flushes its append only
+		cp $d/journal.$x $d/work.$x
+		sync $d/work.$x
+		w=$d/work.$x
+		cut="truncate -s $(stat -c %s $d/journal.$x) $w"
+		c=$cl_j; [ $x = jsonl ] && c=$ja_j
+		has "$c" || add "$c" journal.$x "$k/peers/base_$([ $x = csv ] && echo libcsv || echo jansson).sh"
+		opt="-f $w --stages $STAGES --at $J_AT"
+		add "$j1" journal.$x "$bin/deal-move $opt $J1_ID $J1_STAGE" "$cut" "" "$c"
+		add "$j2" journal.$x "$bin/deal-move $opt -i csv" "$cut" $d/journal-batch.csv "$c"
+		add "$j4" journal.$x "$bin/deal-add $opt name=Bench-Renewal account=Bench-Corp owner=bench.owner amount=25000 currency=USD" "$cut" "" "$c"
+	done
+fi
+for x in csv jsonl; do
+	c=$cl_ev; [ $x = jsonl ] && c=$ja_ev
+	if [[ $j3 =~ $FILTER ]] && ! has "$c"; then
+		add "$c" events.$x "$k/peers/base_$([ $x = csv ] && echo libcsv || echo jansson).sh"
+	fi
+	add "$j3" events.$x "$bin/pipeline $EV --as-of 2028-01-01T00:00:00Z" "" "" "$c"
+done
 for t in a b c e; do
 	for p in $PEERS; do
 		s=$k/peers/${t}__$p.sh
@@ -92,24 +140,39 @@ stamp=$(date -u +%Y%m%dT%H%M%SZ)
 out=results/$SIZE-$stamp.txt
 {
 printf '# %s deals, %s runs each (median), %s, %s cores\n' "$SIZE" "$RUNS" "$(uname -m)" "$(nproc)"
-printf '%-34s %-13s %9s %9s %10s\n' task input median_s MB/s peak_MB
+printf '%-36s %-13s %9s %9s %10s %8s\n' task input median_s MB/s peak_MB ceiling
+declare -A medof
 for r in "${rows[@]}"; do
-	IFS='|' read -r name input cmd <<<"$r"
+	IFS='|' read -r name input cmd prep stdin ceil <<<"$r"
 	f=$d/$input
 	[ -f "$f" ] || continue
+	run=$cmd
+	[ -n "$prep" ] || run="$cmd $f"
+	hrun=$run
+	[ -z "$stdin" ] || hrun="sh -c 'exec $run < $stdin'"
+	opts=()
+	[ -z "$prep" ] || opts=(--prepare "$prep")
 	json=$(mktemp)
-	if ! hyperfine -N --style none --runs "$RUNS" --warmup 1 \
-	    --export-json "$json" -- "$cmd $f" >/dev/null 2>&1; then
-		printf '%-34s %-13s %9s\n' "$name" "$input" FAILED
+	if ! hyperfine -N --style none --runs "$RUNS" --warmup 1 ${opts[@]+"${opts[@]}"} \
+	    --export-json "$json" -- "$hrun" >/dev/null 2>&1; then
+		printf '%-36s %-13s %9s\n' "$name" "$input" FAILED
 		rm -f "$json"; continue
 	fi
-	med=$(python3 -c 'import json,sys; print("%.3f" % json.load(open(sys.argv[1]))["results"][0]["median"])' "$json")
+	med=$(python3 -c 'import json,sys; print("%.6f" % json.load(open(sys.argv[1]))["results"][0]["median"])' "$json")
+	medof[$name]=$med
 	rm -f "$json"
-	/usr/bin/time -f %M -o $d/rss $cmd "$f" >/dev/null 2>&1 || true
+	[ -z "$prep" ] || $prep
+	/usr/bin/time -f %M -o $d/rss $run < "${stdin:-/dev/null}" >/dev/null 2>&1 || true
+	[ -z "$prep" ] || $prep
 	rss=$(tail -1 $d/rss)
 	bytes=$(stat -c %s "$f")
-	printf '%-34s %-13s %9s %9.0f %10.1f\n' "$name" "$input" "$med" \
-	    "$(echo "$bytes / 1000000 / $med" | bc -l)" "$(echo "$rss / 1024" | bc -l)"
+	# the rate as a share of the ceiling's on the same file
+	vs=
+	[ -z "$ceil" ] || [ -z "${medof[$ceil]:-}" ] ||
+		vs=$(printf '%7.0f%%' "$(echo "100 * ${medof[$ceil]} / $med" | bc -l)")
+	printf '%-36s %-13s %9.3f %9.0f %10.1f %8s\n' "$name" "$input" "$med" \
+	    "$(echo "$bytes / 1000000 / $med" | bc -l)" "$(echo "$rss / 1024" | bc -l)" "$vs"
 done
 } | tee "$out"
+rm -f $d/work.jsonl $d/work.csv
 echo "(saved in bench/$out)" >&2
