@@ -233,7 +233,9 @@ canon(const char *name, char **slot, sp_stages *st, const char *datefmt,
 
 	if (clean(v, name, e) < 0)
 		return -1;
-	n = strlen(v);
+	if ((n = strlen(v)) == 0)
+		return strcmp(name, "id") == 0 ? err_set(e, name, "empty") : 0;
+	err_quote(q, sizeof(q), v, n);	/* as given, for messages */
 	if (strcmp(name, "at") == 0 || strcmp(name, "created_at") == 0 ||
 	    strcmp(name, "closed_at") == 0 || strcmp(name, "close_date") == 0) {
 		if (time_parse(v, n, datefmt, &t, e) < 0)
@@ -268,8 +270,7 @@ canon(const char *name, char **slot, sp_stages *st, const char *datefmt,
 		if (n != 3 || !isupper((unsigned char)v[0]) ||
 		    !isupper((unsigned char)v[1]) || !isupper((unsigned char)v[2]))
 			return err_set(e, name, "'%s' is not a currency code "
-			    "(three letters, e.g. USD)",
-			    err_quote(q, sizeof(q), v, n));
+			    "(three letters, e.g. USD)", q);
 		return 0;
 	}
 	if (strcmp(name, "email") == 0) {
@@ -277,19 +278,16 @@ canon(const char *name, char **slot, sp_stages *st, const char *datefmt,
 			v[i] = (char)tolower((unsigned char)v[i]);
 		if (!email_ok(v))
 			return err_set(e, name, "'%s' is not an email address",
-			    err_quote(q, sizeof(q), v, n));
+			    q);
 		return 0;
 	}
 	if (strcmp(name, "stage") == 0 || strcmp(name, "lost_stage") == 0) {
 		if ((k = stages_find(st, v, n)) < 0)
 			return err_set(e, name, "unknown stage '%s' (known: "
-			    "%s)", err_quote(q, sizeof(q), v, n),
-			    stages_known(st));
+			    "%s)", q, stages_known(st));
 		return replace(slot, st->v[k].name) < 0 ?
 		    err_set(e, NULL, "out of memory") : 0;
 	}
-	if (strcmp(name, "id") == 0 && n == 0)
-		return err_set(e, name, "empty");
 	return 0;
 }
 
@@ -705,7 +703,8 @@ index_lines(sp_index *x, const char *text, size_t n, const char *path,
 		if ((p = memchr(p, '\n', (size_t)(text + n - p))) == NULL)
 			break;
 	}
-	qsort(v, nv, sizeof(*v), cmp_off);
+	if (nv > 1)
+		qsort(v, nv, sizeof(*v), cmp_off);
 	for (k = 0; k < nv && rc == 0; k++) {
 		sp_read_opts o;
 		sp_reader *rd;

@@ -135,11 +135,11 @@ journal_open(const char *path, sp_error *e)
 	n = j->maplen;
 	if ((torn = torn_at(j->map, n)) >= 0) {
 		err_where(e, path, line_at(j->map, (size_t)torn));
-		err_set(e, NULL, "torn record at byte %lld (%zu bytes after "
+		err_set(e, NULL, "torn record at byte %lld (%zu byte%s after "
 		    "the last whole record, a write cut short): nothing was "
 		    "written; see what it holds and cut it off with "
 		    "'pipeline --repair %s'", (long long)torn,
-		    n - (size_t)torn, path);
+		    n - (size_t)torn, n - (size_t)torn == 1 ? "" : "s", path);
 		journal_close(j);
 		return NULL;
 	}
