@@ -309,7 +309,7 @@ check_columns(sp_append *a, sp_journal *j, char **header)
 
 /* Take the lock and read the history (ids: only these, may be NULL). */
 static sp_journal *
-open_journal(sp_append *a, sp_index **x, char ***header,
+open_journal(sp_append *a, int moves, sp_index **x, char ***header,
     const char *const *ids, size_t nids)
 {
 	sp_journal *j;
@@ -317,7 +317,9 @@ open_journal(sp_append *a, sp_index **x, char ***header,
 	const char *text;
 	size_t n;
 
-	if ((j = journal_open(a->path, &e)) == NULL)
+	/* a move needs a history: it never creates the journal */
+	if ((j = journal_open(a->path, moves ? 0 : SP_JOURNAL_CREATE, &e)) ==
+	    NULL)
 		cli_fail(a->c, &e);
 	if ((*x = index_new(a->k, a->c->stages)) == NULL)
 		cli_oom(a->c);
@@ -392,7 +394,7 @@ append_adds(sp_append *a)
 	sp_error e;
 
 	if (a->path != NULL)
-		j = open_journal(a, &x, &header, NULL, 0);
+		j = open_journal(a, 0, &x, &header, NULL, 0);
 	else if ((x = index_new(a->k, c->stages)) == NULL)
 		cli_oom(c);
 	/* explicit ids first: a new id must not take one of them */
@@ -557,7 +559,7 @@ append_moves(sp_append *a)
 		if (k == nids && nids++ < 8)
 			ids[k] = id;
 	}
-	j = open_journal(a, &x, &header, nids <= 8 ? ids : NULL,
+	j = open_journal(a, 1, &x, &header, nids <= 8 ? ids : NULL,
 	    nids <= 8 ? nids : 0);
 	for (i = 0; i < a->n; i++) {
 		if ((rc = check_move(a, x, a->v[i], &e)) == 0)

@@ -67,17 +67,51 @@ torn_at(const char *text, size_t n)
 	return nl == NULL ? 0 : (int64_t)(nl - text + 1);
 }
 
+/*
+ * Lock j->fd.  A writer that waited may hold the lock of a file that was
+ * replaced meanwhile (renamed over, or removed): it would append to a
+ * file nobody reads.  So once locked, the path must still name the file
+ * locked; if not, open the path again (once more at most a few times).
+ * Returns 1 when the path is gone (with create 0), 0 when locked.
+ */
 static int
-lock_and_map(sp_journal *j, sp_error *e)
+lock_same(sp_journal *j, int create, struct stat *st, sp_error *e)
+{
+	struct stat ps;
+	int tries;
+
+	for (tries = 0; ; tries++) {
+		while (flock(j->fd, LOCK_EX) < 0)
+			if (errno != EINTR)
+				return sys_error(e, j->path, "cannot lock");
+		if (fstat(j->fd, st) < 0)
+			return sys_error(e, j->path, "cannot stat");
+		if (stat(j->path, &ps) == 0 && ps.st_dev == st->st_dev &&
+		    ps.st_ino == st->st_ino)
+			return 0;
+		if (tries == 16) {
+			errno = EAGAIN;
+			return sys_error(e, j->path, "cannot lock: the file "
+			    "keeps being replaced");
+		}
+		close(j->fd);
+		j->fd = open(j->path, O_RDWR | O_APPEND | O_CLOEXEC |
+		    (create ? O_CREAT : 0), 0666);
+		if (j->fd < 0)
+			return errno == ENOENT && !create ? 1 :
+			    sys_error(e, j->path, "cannot open journal");
+	}
+}
+
+static int
+lock_and_map(sp_journal *j, int create, sp_error *e)
 {
 	struct stat st;
 	void *m;
+	int k;
 
-	while (flock(j->fd, LOCK_EX) < 0)
-		if (errno != EINTR)
-			return sys_error(e, j->path, "cannot lock");
-	if (fstat(j->fd, &st) < 0)
-		return sys_error(e, j->path, "cannot stat");
+	if ((k = lock_same(j, create, &st, e)) != 0)
+		return k;
 	if (S_ISDIR(st.st_mode)) {
 		errno = EISDIR;
 		return sys_error(e, j->path, "cannot use as a journal");
@@ -95,7 +129,7 @@ lock_and_map(sp_journal *j, sp_error *e)
 }
 
 sp_journal *
-journal_open(const char *path, sp_error *e)
+journal_open(const char *path, int flags, sp_error *e)
 {
 	sp_journal *j = calloc(1, sizeof(*j));
 	size_t n, i;
@@ -114,6 +148,11 @@ journal_open(const char *path, sp_error *e)
 	 */
 	signal(SIGXFSZ, SIG_IGN);
 	j->fd = open(path, O_RDWR | O_APPEND | O_CLOEXEC);
+	if (j->fd < 0 && errno == ENOENT && !(flags & SP_JOURNAL_CREATE)) {
+		sys_error(e, path, "no such journal");
+		journal_close(j);
+		return NULL;
+	}
 	if (j->fd < 0 && errno == ENOENT) {
 		creating = 1;
 		j->fd = open(path, O_RDWR | O_APPEND | O_CREAT | O_EXCL |
@@ -128,7 +167,14 @@ journal_open(const char *path, sp_error *e)
 		journal_close(j);
 		return NULL;
 	}
-	if (lock_and_map(j, e) < 0) {
+	switch (lock_and_map(j, flags & SP_JOURNAL_CREATE, e)) {
+	case 0:
+		break;
+	case 1:
+		errno = ENOENT;
+		sys_error(e, path, "no such journal");
+		/* FALLTHROUGH */
+	default:
 		journal_close(j);
 		return NULL;
 	}
@@ -293,8 +339,13 @@ journal_repair(const char *path, int64_t *off, long *line, char **dropped,
 		journal_close(j);
 		return -1;
 	}
-	if (lock_and_map(j, e) < 0)
+	if (lock_and_map(j, 0, e) != 0) {
+		if (e->msg[0] == '\0') {
+			errno = ENOENT;
+			sys_error(e, path, "cannot open journal");
+		}
 		goto fail;
+	}
 	if ((torn = torn_at(j->map, j->maplen)) < 0) {
 		*off = (int64_t)j->maplen;
 		journal_close(j);

@@ -17,9 +17,16 @@
 
 typedef struct sp_journal sp_journal;
 
+/* journal_open flags. */
+enum { SP_JOURNAL_CREATE = 1 };
+
 /*
  * Open path for appending, creating it (mode 0666 less the umask) when
- * missing, and wait for the exclusive lock (flock(2)).  Its format: an
+ * missing if flags has SP_JOURNAL_CREATE (else a missing file is an
+ * error: "no such journal"), and wait for the exclusive lock (flock(2)).
+ * Once locked, the path must still name the file locked (another program
+ * may have replaced it while this one waited): if not, it is opened
+ * again, so an append never goes to a file that was renamed away.  Its format: an
  * existing non-empty file is JSON lines when its first non-blank byte is
  * '{', else CSV; a new or empty file is CSV when path ends in ".csv", else
  * JSON lines.  A non-empty file whose last byte is not a newline was torn
@@ -27,7 +34,7 @@ typedef struct sp_journal sp_journal;
  * the torn record (see journal_repair).  Returns NULL with e set on any
  * failure (nothing is written then).  Close with journal_close.
  */
-sp_journal *journal_open(const char *path, sp_error *e);
+sp_journal *journal_open(const char *path, int flags, sp_error *e);
 
 /* SP_FMT_CSV or SP_FMT_JSONL. */
 int journal_format(const sp_journal *j);

@@ -126,7 +126,7 @@ static sp_journal *
 must_open(const char *path)
 {
 	sp_error e;
-	sp_journal *j = journal_open(path, &e);
+	sp_journal *j = journal_open(path, SP_JOURNAL_CREATE, &e);
 
 	if (j == NULL)
 		fail_msg("journal_open(%s): %s:%ld: %s", path, e.file, e.line,
@@ -403,7 +403,7 @@ child_append_limited(const char *path, rlim_t limit, size_t n, int fd)
 		_exit(10);
 	for (i = 0; i < n; i++)
 		buf[i] = (i % 50 == 49) ? '\n' : 'r';
-	if ((j = journal_open(path, &e)) == NULL) {
+	if ((j = journal_open(path, SP_JOURNAL_CREATE, &e)) == NULL) {
 		free(buf);
 		_exit(11);
 	}
@@ -519,7 +519,7 @@ test_torn_tail(void **state)
 	sp_journal *j;
 
 	write_file(in(state, "torn.jsonl", p, sizeof(p)), "a\nb", 3);
-	j = journal_open(p, &e);
+	j = journal_open(p, SP_JOURNAL_CREATE, &e);
 	assert_null(j);
 	assert_string_equal(e.file, p);
 	assert_int_equal(e.line, 2);
@@ -530,13 +530,13 @@ test_torn_tail(void **state)
 
 	/* torn first line: byte 0, line 1 */
 	write_file(p, "{\"id\":", 6);
-	assert_null(journal_open(p, &e));
+	assert_null(journal_open(p, SP_JOURNAL_CREATE, &e));
 	assert_int_equal(e.line, 1);
 	assert_non_null(strstr(e.msg, "torn record at byte 0"));
 
 	/* three whole lines, then a torn fourth at byte 2+3+4 = 9 */
 	write_file(p, "a\nbb\nccc\ndddd", 13);
-	assert_null(journal_open(p, &e));
+	assert_null(journal_open(p, SP_JOURNAL_CREATE, &e));
 	assert_int_equal(e.line, 4);
 	assert_non_null(strstr(e.msg, "torn record at byte 9"));
 }
@@ -636,7 +636,7 @@ test_lock_waits(void **state)
 		sp_journal *cj;
 
 		close(pfd[0]);
-		if ((cj = journal_open(p, &e)) == NULL)
+		if ((cj = journal_open(p, SP_JOURNAL_CREATE, &e)) == NULL)
 			_exit(1);
 		/* the lock is held: let the parent go */
 		if (write(pfd[1], "L", 1) != 1)
@@ -671,7 +671,7 @@ test_open_directory(void **state)
 	const struct dir *d = *state;
 	sp_error e;
 
-	assert_null(journal_open(d->path, &e));
+	assert_null(journal_open(d->path, SP_JOURNAL_CREATE, &e));
 	assert_true(e.msg[0] != '\0');
 	assert_string_equal(e.file, d->path);
 }
@@ -684,12 +684,83 @@ test_open_missing_parent(void **state)
 	struct stat st;
 
 	in(state, "no/such/dir/deals.jsonl", p, sizeof(p));
-	assert_null(journal_open(p, &e));
+	assert_null(journal_open(p, SP_JOURNAL_CREATE, &e));
 	assert_non_null(strstr(e.msg, "cannot create journal"));
 	assert_non_null(strstr(e.msg, strerror(ENOENT)));
 	assert_string_equal(e.file, p);
 	in(state, "no", p, sizeof(p));
 	assert_int_equal(stat(p, &st), -1);
+}
+
+/* Without SP_JOURNAL_CREATE a missing journal is an error, and stays
+ * missing. */
+static void
+test_open_no_create(void **state)
+{
+	char p[256];
+	sp_error e;
+	struct stat st;
+
+	in(state, "none.jsonl", p, sizeof(p));
+	assert_null(journal_open(p, 0, &e));
+	assert_non_null(strstr(e.msg, "no such journal"));
+	assert_string_equal(e.file, p);
+	assert_int_equal(stat(p, &st), -1);
+}
+
+/*
+ * A writer waiting for the lock while another process replaces the file
+ * (renames a new one over it) must append to the new file, not to the
+ * one renamed away.
+ */
+static void
+test_open_replaced_while_waiting(void **state)
+{
+	char p[256], q[256], c;
+	static const char old[] = "{\"id\":\"OLD\"}\n";
+	static const char repl[] = "{\"id\":\"NEW\"}\n";
+	static const char mine[] = "{\"id\":\"MINE\"}\n";
+	int pfd[2], st;
+	pid_t pid;
+	sp_journal *j;
+	sp_error e;
+
+	write_file(in(state, "r.jsonl", p, sizeof(p)), old, strlen(old));
+	in(state, "r.new", q, sizeof(q));
+	assert_int_equal(pipe(pfd), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		sp_journal *cj;
+
+		close(pfd[0]);
+		if ((cj = journal_open(p, SP_JOURNAL_CREATE, &e)) == NULL)
+			_exit(1);
+		if (write(pfd[1], "L", 1) != 1)
+			_exit(2);
+		close(pfd[1]);
+		sleep(1);
+		/* replace the file under the lock, then let go */
+		write_file(q, repl, strlen(repl));
+		if (rename(q, p) < 0)
+			_exit(3);
+		journal_close(cj);
+		_exit(0);
+	}
+	close(pfd[1]);
+	assert_int_equal(read(pfd[0], &c, 1), 1);
+	close(pfd[0]);
+	j = must_open(p);
+	assert_int_equal(journal_append(j, mine, strlen(mine), &e), 0);
+	journal_close(j);
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 0);
+	{
+		char want[64];
+		snprintf(want, sizeof(want), "%s%s", repl, mine);
+		assert_file(p, want, strlen(want));
+	}
 }
 
 int
@@ -713,6 +784,8 @@ main(void)
 		T(test_lock_waits),
 		T(test_open_directory),
 		T(test_open_missing_parent),
+		T(test_open_no_create),
+		T(test_open_replaced_while_waiting),
 	};
 #undef T
 
