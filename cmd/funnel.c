@@ -89,10 +89,13 @@ snapshot_entries(struct ctx *x, const sp_deal *d)
 {
 	int top = d->stage, s;
 
-	if (d->kind == SP_LOST && (top = lost_from(x, d)) < 0) {
+	if (d->kind == SP_LOST && (top = lost_from(x, d)) < 0 &&
+	    d->max_stage < 0) {
 		entry_add(x, stages_first_open(x->st), HOW_FIRST, 0);
 		return;
 	}
+	if (d->max_stage > top)
+		top = d->max_stage;	/* reached_stage: it went further */
 	for (s = 0; s < (int)x->st->n; s++)
 		if ((x->st->v[s].kind == SP_OPEN && (d->kind == SP_WON ||
 		    s <= top)) || (d->kind == SP_WON && s == d->stage))
@@ -168,9 +171,12 @@ explain_entry(struct ctx *x, const sp_deal *d, const char *label,
 	case HOW_SNAPSHOT:
 		if (d->kind == SP_WON)
 			snprintf(why, sizeof(why), "reached %s (won)", name);
-		else if (d->kind == SP_LOST)
+		else if (d->kind == SP_LOST && d->lost_stage >= 0)
 			snprintf(why, sizeof(why), "reached %s (lost from %s)",
 			    name, x->st->v[d->lost_stage].name);
+		else if (d->kind == SP_LOST)
+			snprintf(why, sizeof(why), "reached %s (lost; reached "
+			    "%s)", name, x->st->v[d->max_stage].name);
 		else
 			snprintf(why, sizeof(why), "reached %s (open in %s)",
 			    name, cur);

@@ -23,10 +23,11 @@ enum { OPT_LEADS = 1, OPT_REPAIR };
 /* Derived fields, in output order; an input field of the same name is
  * replaced by them. */
 enum { D_CREATED, D_STAGE, D_ENTERED, D_STATUS, D_CLOSED, D_LOST_STAGE,
-	D_AGE, D_IN_STAGE, D_MOVES, D_PUSHES, D_UPDATED, ND };
+	D_REACHED, D_AGE, D_IN_STAGE, D_MOVES, D_PUSHES, D_UPDATED, ND };
 static const char *const derived[ND] = { "created_at", "stage",
-	"stage_entered_at", "status", "closed_at", "lost_stage", "age_days",
-	"days_in_stage", "moves", "close_date_pushes", "updated_at" };
+	"stage_entered_at", "status", "closed_at", "lost_stage",
+	"reached_stage", "age_days", "days_in_stage", "moves",
+	"close_date_pushes", "updated_at" };
 
 struct ctx {
 	sp_cli *c;
@@ -108,6 +109,7 @@ add_deal(void *p, const sp_deal *d, sp_error *e)
 	    "";
 	v[D_LOST_STAGE] = d->kind == SP_LOST && d->lost_stage >= 0 ?
 	    st->v[d->lost_stage].name : "";
+	v[D_REACHED] = d->max_stage >= 0 ? st->v[d->max_stage].name : "";
 	v[D_AGE] = duration_format((double)(end - d->created_at),
 	    SP_UNIT_DAYS, age);
 	v[D_IN_STAGE] = duration_format((double)(x->t -

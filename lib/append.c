@@ -382,13 +382,24 @@ free_batch(sp_append *a)
 	a->n = 0;
 }
 
+/* "same email" / "same account and name", for duplicate messages. */
+static const char *
+dup_what(const sp_kind *k, char *buf, size_t size)
+{
+	snprintf(buf, size, "same %s%s%s", k->dup_fields[0],
+	    k->dup_fields[1] ? " and " : "",
+	    k->dup_fields[1] ? k->dup_fields[1] : "");
+	return buf;
+}
+
 static int
 append_adds(sp_append *a)
 {
 	sp_cli *c = a->c;
 	sp_journal *j = NULL;
-	sp_index *x = NULL;
-	char **header = NULL, *dbuf = NULL, idbuf[40];
+	sp_index *x = NULL, *b;		/* the journal's ids, the batch's */
+	char **header = NULL, *dbuf = NULL, idbuf[40], what[64];
+	const char *field = a->k->dup_fields[1] ? NULL : a->k->dup_fields[0];
 	size_t dcap = 0, dl, i;
 	int64_t next, at;
 	sp_error e;
@@ -397,58 +408,77 @@ append_adds(sp_append *a)
 		j = open_journal(a, 0, &x, &header, NULL, 0);
 	else if ((x = index_new(a->k, c->stages)) == NULL)
 		cli_oom(c);
-	/* explicit ids first: a new id must not take one of them */
+	if ((b = index_new(a->k, c->stages)) == NULL)
+		cli_oom(c);
+	dup_what(a->k, what, sizeof(what));
+	/* ids made must not take one a later record gives: start above all */
+	next = index_max_number(x);
 	for (i = 0; i < a->n; i++) {
 		const char *id = entry_get(a->v[i], "id");
-		err_clear(&e);
-		if (id != NULL && index_has(x, id)) {
-			err_set(&e, "id", "'%.100s' is already a %s%s%s (an id "
-			    "names one %s: record changes with %s-move)", id,
-			    a->k->noun, j ? " in " : "", j ? a->path : "",
-			    a->k->noun, a->k->noun);
-			bad(a, &e, a->v[i]);
-			entry_free(a->v[i]);
-			a->v[i] = NULL;
-		} else if (id != NULL && index_add(x, id, strlen(id), 0, -1,
-		    NULL, 0) < 0)
+		if (id != NULL && index_add(b, id, strlen(id), 0, -1, NULL, 0) <
+		    0)
 			cli_oom(c);
 	}
-	next = index_max_number(x);
+	if (index_max_number(b) > next)
+		next = index_max_number(b);
+	index_free(b);
+	if ((b = index_new(a->k, c->stages)) == NULL)
+		cli_oom(c);
 	for (i = 0; i < a->n; i++) {
 		sp_entry *en = a->v[i];
 		const char *id;
 		if (en == NULL)
 			continue;
 		err_clear(&e);
+		if ((id = entry_get(en, "id")) != NULL) {
+			if (index_has(x, id))
+				err_set(&e, "id", "'%.100s' is already a %s in "
+				    "%s (an id names one %s: record changes "
+				    "with %s-move)", id, a->k->noun, a->path,
+				    a->k->noun, a->k->noun);
+			else if (index_has(b, id))
+				err_set(&e, "id", "'%.100s' is given to an "
+				    "earlier record of this batch too", id);
+			if (e.msg[0] != '\0') {
+				bad(a, &e, en);
+				entry_free(en);
+				a->v[i] = NULL;
+				continue;
+			}
+		}
 		dl = entry_dup_key(en, a->k, &dbuf, &dcap);
 		if (dl == (size_t)-1)
 			cli_oom(c);
-		if (dl > 0 && !a->allow_dup && (id = index_dup(x, dbuf, dl)) !=
-		    NULL) {
-			err_set(&e, a->k->dup_fields[1] ? NULL :
-			    a->k->dup_fields[0], "duplicate of %s %.100s (same "
-			    "%s%s%s); --allow-duplicate adds it anyway",
-			    a->k->noun, id, a->k->dup_fields[0],
-			    a->k->dup_fields[1] ? " and " : "",
-			    a->k->dup_fields[1] ? a->k->dup_fields[1] : "");
-			bad(a, &e, en);
-			entry_free(en);
-			a->v[i] = NULL;
-			continue;
+		if (dl > 0 && !a->allow_dup) {
+			if ((id = index_dup(x, dbuf, dl)) != NULL)
+				err_set(&e, field, "duplicate of %s %.100s in %s "
+				    "(%s); --allow-duplicate adds it anyway",
+				    a->k->noun, id, a->path, what);
+			else if ((id = index_dup(b, dbuf, dl)) != NULL)
+				err_set(&e, field, "duplicate of an earlier "
+				    "record of this batch (%s %.100s, %s); "
+				    "--allow-duplicate adds it anyway",
+				    a->k->noun, id, what);
+			if (id != NULL) {
+				bad(a, &e, en);
+				entry_free(en);
+				a->v[i] = NULL;
+				continue;
+			}
 		}
 		if ((id = entry_get(en, "id")) == NULL) {
 			snprintf(idbuf, sizeof(idbuf), "%s%lld", a->k->prefix,
 			    (long long)++next);
 			if (entry_set(en, "id", idbuf, strlen(idbuf), &e) < 0)
 				cli_oom(c);
-			/* keep id first in JSON lines: it is set last */
 			id = entry_get(en, "id");
 		}
 		time_parse(entry_get(en, "at"), strlen(entry_get(en, "at")),
 		    NULL, &at, &e);
-		if (index_add(x, id, strlen(id), at, -1, dbuf, dl) < 0)
+		if (index_add(b, id, strlen(id), at, -1, dbuf, dl) < 0)
 			cli_oom(c);
 	}
+	index_free(b);
 	free(dbuf);
 	check_columns(a, j, header);
 	if (commit(a, j, header) < 0) {

@@ -13,10 +13,10 @@
 #include "salespipe/group.h"
 
 enum { F_ID, F_AT, F_STAGE, F_AMOUNT, F_CURRENCY, F_CREATED, F_CLOSED,
-	F_CLOSE_DATE, F_PROB, F_LOST_STAGE, NF };
+	F_CLOSE_DATE, F_PROB, F_LOST_STAGE, F_REACHED, NF };
 static const char *const fname[NF] = { "id", "at", "stage", "amount",
 	"currency", "created_at", "closed_at", "close_date", "probability",
-	"lost_stage" };
+	"lost_stage", "reached_stage" };
 
 /*
  * A field's value with the `at` it was set at: a later `at` wins, and of
@@ -268,6 +268,12 @@ snapshot_add(sp_deals *ds, const sp_rec *r, sp_error *e)
 		if (d.kind == SP_LOST &&
 		    get_stage(ds, r, F_LOST_STAGE, &d.lost_stage, e) < 0)
 			return -1;
+		/* pipeline's furthest open stage: a path's high-water mark */
+		if ((k = get_stage(ds, r, F_REACHED, &d.max_stage, e)) < 0)
+			return -1;
+		if (k > 0 && ds->st->v[d.max_stage].kind != SP_OPEN)
+			return err_set(e, "reached_stage", "'%s' is not an open "
+			    "stage", ds->st->v[d.max_stage].name);
 	}
 	if (parse_fields(ds, r, &d, e) < 0)
 		return -1;

@@ -450,7 +450,10 @@ sp_stages *
 stages_resolve(const char *spec, const char *preset, int which,
     sp_error *e)
 {
-	const char *env = getenv("SALESPIPE_STAGES");
+	/* leads have their own variable: deal stages make no lead list */
+	const char *var = which == SP_STAGES_LEADS ? "SALESPIPE_LEAD_STAGES" :
+	    "SALESPIPE_STAGES";
+	const char *env = getenv(var);
 	sp_stages *st;
 
 	if (spec != NULL)
@@ -460,7 +463,7 @@ stages_resolve(const char *spec, const char *preset, int which,
 			char m[sizeof(e->msg)];
 			memcpy(m, e->msg, sizeof(m));
 			m[sizeof(m) - 40] = '\0';
-			snprintf(e->msg, sizeof(e->msg), "$SALESPIPE_STAGES: %.900s",
+			snprintf(e->msg, sizeof(e->msg), "$%s: %.900s", var,
 			    m);
 		}
 		return st;

@@ -98,7 +98,7 @@ for d in tests/bad/*/; do
 		(
 			cd "$w" || exit 98
 			set -f	# args, prefix and files are split on blanks, never globbed
-			unset SALESPIPE_STAGES SALESPIPE_DEALS SALESPIPE_LEADS
+			unset SALESPIPE_STAGES SALESPIPE_LEAD_STAGES SALESPIPE_DEALS SALESPIPE_LEADS
 			PATH="$BINPATH:$PATH" LC_ALL=C TZ=UTC \
 			SALESPIPE_NOW=2026-11-26T00:00:00Z \
 			exec timeout "$TO" $prefix "$p" $args $ops

@@ -48,7 +48,7 @@ for d in tests/cases/*/*/; do
 	[ -f "$d/stdin" ] && in="$d/stdin"
 	(
 		cd "$d" || exit 99
-		unset SALESPIPE_STAGES SALESPIPE_DEALS SALESPIPE_LEADS
+		unset SALESPIPE_STAGES SALESPIPE_LEAD_STAGES SALESPIPE_DEALS SALESPIPE_LEADS
 		PATH="$BINPATH:$PATH" LC_ALL=C TZ=UTC \
 		SALESPIPE_NOW=2026-11-26T00:00:00Z DATA="$DATA" \
 		EXAMPLES="$top/examples" T="$T" \

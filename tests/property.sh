@@ -25,7 +25,7 @@ pass=0 fail=0
 tmp=$(mktemp -d) || exit 1
 trap 'rm -rf "$tmp"' EXIT
 export LC_ALL=C TZ=UTC SALESPIPE_NOW=2026-11-26T00:00:00Z
-unset SALESPIPE_STAGES SALESPIPE_DEALS SALESPIPE_LEADS
+unset SALESPIPE_STAGES SALESPIPE_LEAD_STAGES SALESPIPE_DEALS SALESPIPE_LEADS
 BIN=$B/bin	# the runs under test
 REF=$B/bin	# the runs that give the expected output
 PIPE_INPUTS="deals.csv deals.jsonl history.csv history.jsonl"

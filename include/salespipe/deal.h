@@ -41,7 +41,8 @@ typedef struct sp_deal {
 	int lost_stage;		/* lost deals: the last open stage reached
 				   (history), or the lost_stage field, or -1 */
 	int max_stage;		/* history: highest open stage index reached,
-				   -1 if none; snapshot: -1 */
+				   -1 if none; snapshot: the reached_stage
+				   field (as pipeline writes it), or -1 */
 	const sp_visit *path;	/* history: visits in time order (repeats of
 				   the same stage in a row merged); else NULL */
 	size_t npath;

@@ -55,7 +55,8 @@ sp_stages *stages_default(int which);
 
 /*
  * The list a program uses: spec (--stages) if not NULL, else
- * $SALESPIPE_STAGES if set and non-empty, else preset (a preset's list)
+ * $SALESPIPE_STAGES ($SALESPIPE_LEAD_STAGES for SP_STAGES_LEADS) if set
+ * and non-empty, else preset (a preset's list)
  * if not NULL, else the default `which`.
  */
 sp_stages *stages_resolve(const char *spec, const char *preset, int which,
