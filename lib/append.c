@@ -292,6 +292,12 @@ check_columns(sp_append *a, sp_journal *j, char **header)
 		sp_entry *en = a->v[i];
 		if (en == NULL)
 			continue;
+		/* a created_at that only repeats `at` is no news: a journal
+		   without the column loses nothing by leaving it out */
+		if (!in_list(header, "created_at") && entry_get(en,
+		    "created_at") != NULL && strcmp(entry_get(en, "created_at"),
+		    entry_get(en, "at")) == 0)
+			entry_unset(en, "created_at");
 		for (f = 0; f < en->n; f++)
 			if (!in_list(header, en->name[f])) {
 				err_clear(&e);
@@ -330,6 +336,8 @@ open_journal(sp_append *a, int moves, sp_index **x, char ***header,
 		snprintf(m, sizeof(m), "%s (the journal is not a good "
 		    "history: nothing was written)", e.msg);
 		snprintf(e.msg, sizeof(e.msg), "%.1000s", m);
+		journal_close(j);
+		index_free(*x);
 		cli_fail(a->c, &e);
 	}
 	return j;
@@ -397,7 +405,8 @@ append_adds(sp_append *a)
 {
 	sp_cli *c = a->c;
 	sp_journal *j = NULL;
-	sp_index *x = NULL, *b;		/* the journal's ids, the batch's */
+	sp_index *x = NULL, *b, *given;	/* the journal's ids, the batch's
+					   so far, the batch's explicit ones */
 	char **header = NULL, *dbuf = NULL, idbuf[40], what[64];
 	const char *field = a->k->dup_fields[1] ? NULL : a->k->dup_fields[0];
 	size_t dcap = 0, dl, i;
@@ -412,18 +421,17 @@ append_adds(sp_append *a)
 		cli_oom(c);
 	dup_what(a->k, what, sizeof(what));
 	/* ids made must not take one a later record gives: start above all */
+	if ((given = index_new(a->k, c->stages)) == NULL)
+		cli_oom(c);
 	next = index_max_number(x);
 	for (i = 0; i < a->n; i++) {
 		const char *id = entry_get(a->v[i], "id");
-		if (id != NULL && index_add(b, id, strlen(id), 0, -1, NULL, 0) <
-		    0)
+		if (id != NULL && index_add(given, id, strlen(id), 0, -1, NULL,
+		    0) < 0)
 			cli_oom(c);
 	}
-	if (index_max_number(b) > next)
-		next = index_max_number(b);
-	index_free(b);
-	if ((b = index_new(a->k, c->stages)) == NULL)
-		cli_oom(c);
+	if (index_max_number(given) > next)
+		next = index_max_number(given);
 	for (i = 0; i < a->n; i++) {
 		sp_entry *en = a->v[i];
 		const char *id;
@@ -467,8 +475,11 @@ append_adds(sp_append *a)
 			}
 		}
 		if ((id = entry_get(en, "id")) == NULL) {
-			snprintf(idbuf, sizeof(idbuf), "%s%lld", a->k->prefix,
-			    (long long)++next);
+			/* numbers too long to count are still never reused */
+			do
+				snprintf(idbuf, sizeof(idbuf), "%s%lld",
+				    a->k->prefix, (long long)++next);
+			while (index_has(x, idbuf) || index_has(given, idbuf));
 			if (entry_set(en, "id", idbuf, strlen(idbuf), &e) < 0)
 				cli_oom(c);
 			id = entry_get(en, "id");
@@ -479,6 +490,7 @@ append_adds(sp_append *a)
 			cli_oom(c);
 	}
 	index_free(b);
+	index_free(given);
 	free(dbuf);
 	check_columns(a, j, header);
 	if (commit(a, j, header) < 0) {

@@ -296,10 +296,17 @@ entry_normalise(sp_entry *en, sp_stages *st, const char *datefmt,
     sp_error *e)
 {
 	size_t i;
+	char q[80];
 
-	for (i = 0; i < en->n; i++)
+	for (i = 0; i < en->n; i++) {
+		/* a batch's names were never operands: check them here */
+		if (!name_ok(en->name[i], strlen(en->name[i])))
+			return err_set(e, NULL, "'%s' is not a field name "
+			    "(letters, digits, '_', '-', '.')", err_quote(q,
+			    sizeof(q), en->name[i], strlen(en->name[i])));
 		if (canon(en->name[i], &en->val[i], st, datefmt, e) < 0)
 			return -1;
+	}
 	/* a value that was only blanks sets nothing */
 	for (i = en->n; i-- > 0;)
 		if (en->val[i][0] == '\0' && strcmp(en->name[i], "id") != 0)
@@ -405,7 +412,7 @@ index_add(sp_index *x, const char *id, size_t idlen, int64_t at, int stage,
 	if (d->cap == 0) {
 		d->first = INT64_MAX;
 		/* "D-17": the number, for the next id */
-		if (idlen > pl && idlen - pl < 18 &&
+		if (idlen > pl && idlen - pl <= 18 &&
 		    memcmp(id, x->k->prefix, pl) == 0) {
 			int64_t v = 0;
 			for (i = pl; i < idlen && isdigit((unsigned char)id[i]);
