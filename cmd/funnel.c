@@ -171,12 +171,16 @@ explain_entry(struct ctx *x, const sp_deal *d, const char *label,
 	case HOW_SNAPSHOT:
 		if (d->kind == SP_WON)
 			snprintf(why, sizeof(why), "reached %s (won)", name);
-		else if (d->kind == SP_LOST && d->lost_stage >= 0)
+		else if (d->kind == SP_LOST && lost_from(x, d) >= 0)
 			snprintf(why, sizeof(why), "reached %s (lost from %s)",
 			    name, x->st->v[d->lost_stage].name);
 		else if (d->kind == SP_LOST)
 			snprintf(why, sizeof(why), "reached %s (lost; reached "
 			    "%s)", name, x->st->v[d->max_stage].name);
+		else if (d->max_stage > d->stage)
+			snprintf(why, sizeof(why), "reached %s (open in %s; "
+			    "reached %s)", name, cur,
+			    x->st->v[d->max_stage].name);
 		else
 			snprintf(why, sizeof(why), "reached %s (open in %s)",
 			    name, cur);

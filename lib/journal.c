@@ -100,6 +100,8 @@ lock_same(sp_journal *j, int create, struct stat *st, sp_error *e)
 		if (j->fd < 0)
 			return errno == ENOENT && !create ? 1 :
 			    sys_error(e, j->path, "cannot open journal");
+		if (create)
+			j->created = 1;	/* it may be new: sync its directory */
 	}
 }
 

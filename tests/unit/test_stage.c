@@ -542,6 +542,7 @@ test_resolve_order(void **state)
 
 	(void)state;
 	unsetenv("SALESPIPE_STAGES");
+	unsetenv("SALESPIPE_LEAD_STAGES");
 	/* nothing: the default */
 	resolve_names(NULL, NULL, SP_STAGES_DEALS,
 	    "qualification, discovery, proposal, negotiation, won, lost");
@@ -553,7 +554,14 @@ test_resolve_order(void **state)
 	/* $SALESPIPE_STAGES beats the preset */
 	setenv("SALESPIPE_STAGES", "e1,won", 1);
 	resolve_names(NULL, "p1,p2,Closed Won", SP_STAGES_DEALS, "e1, won");
-	resolve_names(NULL, NULL, SP_STAGES_LEADS, "e1, won");
+	/* ... for deals: leads read their own variable */
+	unsetenv("SALESPIPE_LEAD_STAGES");
+	resolve_names(NULL, NULL, SP_STAGES_LEADS,
+	    "new, contacted, qualified, converted, disqualified");
+	setenv("SALESPIPE_LEAD_STAGES", "l1,l2,converted:won", 1);
+	resolve_names(NULL, NULL, SP_STAGES_LEADS, "l1, l2, converted");
+	resolve_names(NULL, NULL, SP_STAGES_DEALS, "e1, won");
+	unsetenv("SALESPIPE_LEAD_STAGES");
 	/* the spec beats everything */
 	resolve_names("s1,s2,won,lost", "p1,won", SP_STAGES_DEALS,
 	    "s1, s2, won, lost");
