@@ -16,3 +16,14 @@ step "How long do won deals take to close, per quarter they closed in?" \
     "cycle-time --every quarter -o table deals.csv"
 step "Why is Alice Chen's win rate what it is? (the deals behind the number)" \
     "win-rate --explain -g owner deals.csv | grep '^Alice Chen' | head -5"
+# the write side: a journal in a temporary directory, removed at the end
+j=$(mktemp -d)
+trap 'rm -rf "$j"' EXIT
+export SALESPIPE_DEALS="$j/deals.jsonl"
+step "Record deals and their moves in a journal (locked, whole records, synced)" \
+    "deal-add --at 2026-10-01 name='Acme renewal' account=Acme owner=ana amount=12000 currency=USD close_date=2026-12-15 &&
+deal-add --at 2026-10-03 name='Globex pilot' account=Globex owner=bo amount=4500 currency=USD close_date=2026-11-30 &&
+deal-move --at 2026-10-20 D-1 proposal && deal-move --at 2026-11-02 D-2 lost lost_reason=price &&
+deal-move --at 2026-11-10 D-1 negotiation close_date=2027-01-15 && cat \"\$SALESPIPE_DEALS\""
+step "The pipeline as it stood on 1 November, and now" \
+    "pipeline -o table --as-of 2026-11-01 \"\$SALESPIPE_DEALS\" && pipeline -o table \"\$SALESPIPE_DEALS\""
