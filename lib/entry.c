@@ -673,18 +673,52 @@ count_lines(const char *text, size_t from, size_t to)
 }
 
 /*
- * JSON lines, a few ids: parse only the lines that may hold them.  A JSON
- * string can spell a character as an escape, so any line with a
- * backslash is parsed too.
+ * 1 when every line of a CSV text is a whole record: no CR (CRLF and
+ * CR-only files take the full parse) and an even number of quotes on
+ * every line (a quoted line break leaves an odd count on the lines it
+ * splits).
  */
 static int
-index_lines(sp_index *x, const char *text, size_t n, const char *path,
-    const char *const *ids, size_t nids, sp_error *e)
+csv_lines_whole(const char *text, size_t n)
+{
+	const char *p = text, *end = text + n, *eol;
+	size_t quotes;
+
+	if (memchr(text, '\r', n) != NULL)
+		return 0;
+	while ((p = memchr(p, '"', (size_t)(end - p))) != NULL) {
+		if ((eol = memchr(p, '\n', (size_t)(end - p))) == NULL)
+			eol = end;
+		for (quotes = 0; p != NULL; p = memchr(p + 1, '"',
+		    (size_t)(eol - p - 1))) {
+			quotes++;
+			if (p + 1 >= eol)
+				break;
+		}
+		if (quotes % 2 != 0)
+			return 0;
+		p = eol;
+	}
+	return 1;
+}
+
+/*
+ * A few ids: parse only the lines that may hold them.  JSON lines: a JSON
+ * string can spell a character as an escape, so any line with a backslash
+ * is parsed too.  CSV (hdrlen > 0, the header line's length; only when
+ * every line is a whole record): each line is parsed after the header,
+ * and *header (may be NULL) gets its names when any line was parsed.
+ */
+static int
+index_lines(sp_index *x, const char *text, size_t n, size_t hdrlen,
+    const char *path, const char *const *ids, size_t nids, char ***header,
+    sp_error *e)
 {
 	size_t *v = NULL, nv = 0, cap = 0, i, k, start, end, len;
 	long line = 1;
 	size_t counted = 0;
 	const char *p;
+	char *buf = NULL;
 	int rc = 0;
 
 	for (i = 0; i < nids; i++) {
@@ -695,15 +729,16 @@ index_lines(sp_index *x, const char *text, size_t n, const char *path,
 			    (p + len < text + n && idchar(p[len])))
 				continue;
 			start = line_start(text, (size_t)(p - text));
-			if (add_line(&v, &nv, &cap, start) < 0)
+			if (start >= hdrlen && add_line(&v, &nv, &cap, start) <
+			    0)
 				goto oom;
 			p = memchr(p, '\n', (size_t)(text + n - p));
 			if (p == NULL)
 				break;
 		}
 	}
-	for (p = text; (p = memchr(p, '\\', (size_t)(text + n - p))) != NULL;
-	    p++) {
+	for (p = text; hdrlen == 0 && (p = memchr(p, '\\',
+	    (size_t)(text + n - p))) != NULL; p++) {
 		if (add_line(&v, &nv, &cap, line_start(text,
 		    (size_t)(p - text))) < 0)
 			goto oom;
@@ -724,19 +759,47 @@ index_lines(sp_index *x, const char *text, size_t n, const char *path,
 		line += count_lines(text, counted, start);
 		counted = start;
 		memset(&o, 0, sizeof(o));
-		o.format = SP_FMT_JSONL;
-		o.bufsize = end - start + 1;
-		if ((rd = reader_open_mem(text + start, end - start, path, &o,
-		    e)) == NULL)
+		o.format = hdrlen > 0 ? SP_FMT_CSV : SP_FMT_JSONL;
+		o.bufsize = hdrlen + end - start + 1;
+		if (hdrlen > 0) {
+			/* the header, then the line: line 2 of the buffer */
+			char *b = realloc(buf, hdrlen + end - start);
+			if (b == NULL)
+				goto oom;
+			buf = b;
+			memcpy(buf, text, hdrlen);
+			memcpy(buf + hdrlen, text + start, end - start);
+			rd = reader_open_mem(buf, hdrlen + end - start, path,
+			    &o, e);
+		} else
+			rd = reader_open_mem(text + start, end - start, path,
+			    &o, e);
+		if (rd == NULL)
 			goto oom;
-		rc = index_reader(x, rd, line - 1, NULL, e);
+		/* the first line read gives the CSV header's names */
+		rc = index_reader(x, rd, line - 1 - (hdrlen > 0),
+		    header != NULL && *header == NULL ? header : NULL, e);
 		reader_close(rd);
 	}
 	free(v);
+	free(buf);
 	return rc;
 oom:
 	free(v);
+	free(buf);
 	return err_set(e, NULL, "out of memory");
+}
+
+/* 1 when every id is spelled the same in any CSV field (no quote). */
+static int
+csv_prefilter(const char *const *ids, size_t nids)
+{
+	size_t i;
+
+	for (i = 0; i < nids; i++)
+		if (strchr(ids[i], '"') != NULL || ids[i][0] == '\0')
+			return 0;
+	return 1;
 }
 
 int
@@ -754,7 +817,19 @@ index_read(sp_index *x, const char *text, size_t n, int fmt,
 	if (n == 0)
 		return 0;
 	if (fmt == SP_FMT_JSONL && ids != NULL)
-		return index_lines(x, text, n, path, ids, nids, e);
+		return index_lines(x, text, n, 0, path, ids, nids, NULL, e);
+	if (fmt == SP_FMT_CSV && ids != NULL && csv_prefilter(ids, nids) &&
+	    csv_lines_whole(text, n)) {
+		const char *nl = memchr(text, '\n', n);
+		size_t hl = nl ? (size_t)(nl - text) + 1 : n;
+
+		rc = index_lines(x, text, n, hl, path, ids, nids, header, e);
+		if (rc < 0 && header != NULL) {
+			index_header_free(*header);
+			*header = NULL;
+		}
+		return rc;
+	}
 	memset(&o, 0, sizeof(o));
 	o.format = fmt;
 	if ((rd = reader_open_mem(text, n, path, &o, e)) == NULL)

@@ -1,6 +1,6 @@
 /*
  * fuzz_journal: the write programs' reading of a journal.  On any JSON
- * lines text, the prefilter (parse only the lines that may hold the ids
+ * lines or CSV text, the prefilter (parse only the lines that may hold the ids
  * asked about) must know exactly what the full parse knows about those
  * ids: whether they exist, their first time and their stage at every
  * time a record names.  And entry_normalise on any field=value text gives
@@ -41,7 +41,7 @@ times(const char *text, size_t n, int64_t *t, size_t *nt, size_t max)
 }
 
 static void
-check_index(const uint8_t *data, size_t size)
+check_index(const uint8_t *data, size_t size, int fmt)
 {
 	sp_stages *st = stages_default(SP_STAGES_DEALS);
 	sp_index *full = index_new(&sp_kind_deal, st);
@@ -51,11 +51,11 @@ check_index(const uint8_t *data, size_t size)
 	size_t nt, i, k;
 
 	FUZZ_CHECK(st != NULL && full != NULL && some != NULL);
-	if (index_read(full, (const char *)data, size, SP_FMT_JSONL, "j",
-	    NULL, 0, NULL, &e) == 0) {
+	if (index_read(full, (const char *)data, size, fmt, "j", NULL, 0,
+	    NULL, &e) == 0) {
 		/* the whole journal is good: so is every line of it */
-		FUZZ_CHECK(index_read(some, (const char *)data, size,
-		    SP_FMT_JSONL, "j", ids, NIDS, NULL, &e) == 0);
+		FUZZ_CHECK(index_read(some, (const char *)data, size, fmt, "j",
+		    ids, NIDS, NULL, &e) == 0);
 		times((const char *)data, size, t, &nt, 64);
 		for (i = 0; i < NIDS; i++) {
 			FUZZ_CHECK(index_has(full, ids[i]) ==
@@ -117,7 +117,8 @@ check_entry(const uint8_t *data, size_t size)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	check_index(data, size);
+	check_index(data, size, SP_FMT_JSONL);
+	check_index(data, size, SP_FMT_CSV);
 	check_entry(data, size);
 	return 0;
 }

@@ -811,11 +811,30 @@ test_index_read_ids(void **state)
 	check_d2(x);
 	check_d100(x);
 	index_free(x);
-	/* CSV with ids: read whole, same answers */
+	/* CSV with ids: only their lines (each line is a record here) */
 	x = read_index(st, hist_csv, SP_FMT_CSV, d1, 1, NULL);
 	check_d1(x);
-	check_d10(x);
+	assert_int_equal(index_has(x, "D-10"), 0);
 	index_free(x);
+	x = read_index(st, hist_csv, SP_FMT_CSV, all, 4, NULL);
+	check_d1(x);
+	check_d10(x);
+	check_d2(x);
+	check_d100(x);
+	index_free(x);
+	/* a quoted line break: lines are not records, so the whole text */
+	{
+		static const char ml[] =
+		    "id,at,stage,name\n"
+		    "D-10,2026-01-02T00:00:00Z,discovery,\"two\nD-1,lines\"\n"
+		    "D-1,2026-01-01T00:00:00Z,qualification,x\n";
+		x = read_index(st, ml, SP_FMT_CSV, d1, 1, NULL);
+		assert_int_equal(index_has(x, "D-1"), 1);
+		assert_int_equal(index_has(x, "D-10"), 1);
+		STATE(x, "D-10", T_2026_01_02, 1, DISC, T_2026_01_02,
+		    T_2026_01_02);
+		index_free(x);
+	}
 	stages_free(st);
 }
 
