@@ -13,10 +13,11 @@
 #include "salespipe/group.h"
 
 enum { F_ID, F_AT, F_STAGE, F_AMOUNT, F_CURRENCY, F_CREATED, F_CLOSED,
-	F_CLOSE_DATE, F_PROB, F_LOST_STAGE, F_REACHED, NF };
+	F_CLOSE_DATE, F_PROB, F_LOST_STAGE, F_REACHED, F_CATEGORY, F_PUSHES, NF };
 static const char *const fname[NF] = { "id", "at", "stage", "amount",
 	"currency", "created_at", "closed_at", "close_date", "probability",
-	"lost_stage", "reached_stage" };
+	"lost_stage", "reached_stage", "forecast_category",
+	"close_date_pushes" };
 
 /*
  * A field's value with the `at` it was set at: a later `at` wins, and of
@@ -29,7 +30,7 @@ struct latest {
 
 /* The fields a history keeps per deal, each only if the program needs it. */
 enum { L_AMOUNT, L_CURRENCY, L_PROB, L_CREATED, L_CLOSED, L_CLOSE_DATE,
-	L_LOST_STAGE, NL };
+	L_LOST_STAGE, L_CATEGORY, NL };
 
 struct gval {
 	int64_t at;
@@ -118,6 +119,8 @@ deals_new(sp_reader *rd, sp_stages *st, const sp_deals_opts *o)
 	if (o->need & (SP_NEED_CLOSED | SP_NEED_CLOSE_DATE))
 		ds->lix[L_CLOSE_DATE] = ds->nl++;
 	ds->lix[L_LOST_STAGE] = ds->nl++;
+	if (o->need & SP_NEED_CATEGORY)
+		ds->lix[L_CATEGORY] = ds->nl++;
 	if (st->n > MAX_STAGES) {
 		free(ds);
 		return NULL;
@@ -243,6 +246,16 @@ parse_fields(sp_deals *ds, const sp_rec *r, sp_deal *d, sp_error *e)
 			return -1;
 		d->has_closed = k;
 	}
+	d->category = -1;
+	if ((need & SP_NEED_CATEGORY) && rec_has(r, ds->slot[F_CATEGORY])) {
+		char q[80];
+		const char *v = rec_get(r, ds->slot[F_CATEGORY]);
+		if ((d->category = stage_category_parse(v)) < 0)
+			return err_set(e, "forecast_category", "'%s' is not a "
+			    "forecast category (pipeline, best_case, commit, "
+			    "closed, omitted)", err_quote(q, sizeof(q), v,
+			    rec_len(r, ds->slot[F_CATEGORY])));
+	}
 	return 0;
 }
 
@@ -277,6 +290,18 @@ snapshot_add(sp_deals *ds, const sp_rec *r, sp_error *e)
 	}
 	if (parse_fields(ds, r, &d, e) < 0)
 		return -1;
+	if ((ds->o.need & SP_NEED_PUSHES) && rec_has(r, ds->slot[F_PUSHES])) {
+		/* pipeline's count, read back */
+		char *end, q[80];
+		const char *v = rec_get(r, ds->slot[F_PUSHES]);
+		long n = strtol(v, &end, 10);
+		if (*end != '\0' || n < 0 || n > INT32_MAX)
+			return err_set(e, "close_date_pushes", "'%s' is not a "
+			    "count", err_quote(q, sizeof(q), v,
+			    rec_len(r, ds->slot[F_PUSHES])));
+		d.pushes = (int)n;
+		d.has_pushes = 1;
+	}
 	if (d.kind == SP_OPEN)
 		d.has_closed = 0;
 	else if (!d.has_closed && d.has_close_date) {
@@ -532,9 +557,10 @@ history_add(sp_deals *ds, const sp_rec *r, sp_error *e)
 		h->first_at = at;
 	if (at > h->last_at)
 		h->last_at = at;
-	if (ds->o.need & SP_NEED_ALL) {
-		if (note_fields(ds, r) < 0 || merge_all(ds, h, r, at) < 0)
-			return err_set(e, NULL, "out of memory");
+	if ((ds->o.need & SP_NEED_ALL) && (note_fields(ds, r) < 0 ||
+	    merge_all(ds, h, r, at) < 0))
+		return err_set(e, NULL, "out of memory");
+	if (ds->o.need & (SP_NEED_ALL | SP_NEED_PUSHES)) {
 		if (d.has_close_date) {
 			if (h->ncd == h->cdcap) {
 				uint32_t cap = h->cdcap ? h->cdcap * 2 : 2;
@@ -576,6 +602,8 @@ history_add(sp_deals *ds, const sp_rec *r, sp_error *e)
 		keep(ds, h, L_CLOSE_DATE, at, d.close_date);
 	if (lost >= 0)
 		keep(ds, h, L_LOST_STAGE, at, lost);
+	if (d.category >= 0)
+		keep(ds, h, L_CATEGORY, at, d.category);
 	for (i = 0; i < ds->o.ngroup; i++) {
 		int s = ds->o.group_slots[i];
 		if (!rec_has(r, s) || (h->g[i].v != NULL && at < h->g[i].at))
@@ -695,9 +723,8 @@ kept(const sp_deals *ds, const struct hdeal *h, int l, int *has)
 static int
 all_values(sp_deals *ds, struct hdeal *h, sp_deal *d)
 {
-	size_t o = 0, i, j;
+	size_t o = 0, i;
 	uint32_t slot, len;
-	int64_t prev, at, v;
 
 	if (ds->valcap < ds->seencap) {
 		const char **a = realloc(ds->vals, ds->seencap * sizeof(*a));
@@ -718,7 +745,17 @@ all_values(sp_deals *ds, struct hdeal *h, sp_deal *d)
 	d->vals = ds->vals;
 	d->nvals = ds->seencap;
 	d->last_at = h->last_at;
-	/* close_date in time order (stable): count the moves later */
+	return 0;
+}
+
+/* The close_date records of h in time order (stable): count the moves
+ * to a later date. */
+static void
+count_pushes(struct hdeal *h, sp_deal *d)
+{
+	size_t i, j;
+	int64_t prev, at, v;
+
 	for (i = 1; i < h->ncd; i++) {
 		at = h->cd[2 * i];
 		v = h->cd[2 * i + 1];
@@ -730,12 +767,12 @@ all_values(sp_deals *ds, struct hdeal *h, sp_deal *d)
 		h->cd[2 * j + 1] = v;
 	}
 	d->pushes = 0;
+	d->has_pushes = 1;
 	for (i = 1, prev = h->ncd ? h->cd[1] : 0; i < h->ncd; i++) {
 		if (h->cd[2 * i + 1] > prev)
 			d->pushes++;
 		prev = h->cd[2 * i + 1];
 	}
-	return 0;
 }
 
 static int
@@ -834,6 +871,10 @@ fold_one(sp_deals *ds, struct hdeal *h, sp_visit **path, size_t *pathcap,
 	d.keylen = kl;
 	if ((ds->o.need & SP_NEED_ALL) && all_values(ds, h, &d) < 0)
 		return err_set(e, NULL, "out of memory");
+	if (ds->o.need & (SP_NEED_ALL | SP_NEED_PUSHES))
+		count_pushes(h, &d);
+	v = kept(ds, h, L_CATEGORY, &has);
+	d.category = has ? (int)v : -1;
 	return ds->o.fn(ds->o.ctx, &d, e);
 }
 

@@ -55,7 +55,10 @@ typedef struct sp_deal {
 					   value of that field, or NULL */
 	size_t nvals;
 	int64_t last_at;	/* `at` of the id's latest record */
+	int has_pushes;		/* SP_NEED_PUSHES or SP_NEED_ALL: */
 	int pushes;		/* records that moved close_date later */
+	int category;		/* SP_NEED_CATEGORY: SP_FC_* of the
+				   forecast_category field, -1 when none */
 } sp_deal;
 
 /*
@@ -68,9 +71,12 @@ enum {
 	SP_NEED_NO_STAGE = 32,	/* stage optional (then kind is open, stage
 				   -1) and unchecked: for programs that only
 				   read other fields, snapshots only */
-	SP_NEED_ALL = 64	/* history: also the latest value of every
+	SP_NEED_ALL = 64,	/* history: also the latest value of every
 				   field (vals), the time of the last record
 				   (last_at) and close_date pushes */
+	SP_NEED_CATEGORY = 128,	/* forecast_category (category) */
+	SP_NEED_PUSHES = 256	/* close_date pushes: history, counted;
+				   snapshot, the close_date_pushes field */
 };
 
 /* Called once per deal; returns 0, or -1 with e set (a bad deal). */
