@@ -672,6 +672,8 @@ columns(struct fc *x, sp_writer *w)
 		writer_col(w, "history", SP_COL_NUM);
 		writer_col(w, "history_open", SP_COL_NUM);
 		writer_col(w, "configured_open", SP_COL_NUM);
+		writer_col(w, "history_rate", SP_COL_RATIO);
+		writer_col(w, "configured_rate", SP_COL_RATIO);
 	}
 	if (x->methods & M_TREND) {
 		writer_col(w, "trend", SP_COL_NUM);
@@ -753,6 +755,10 @@ compute(struct fc *x, const char *key, size_t keylen, struct gst *g,
 		v[k++] = money_format(r->v[2], b[nb++]);
 		v[k++] = money_format(r->v[2] - booked, b[nb++]);
 		v[k++] = money_format(wopen, b[nb++]);
+		/* the rates behind them, weighted by amount */
+		v[k++] = ratio_format(r->v[2] - booked, p->pipeline.minor,
+		    b[nb++]);
+		v[k++] = ratio_format(wopen, p->pipeline.minor, b[nb++]);
 	}
 	if (x->methods & M_TREND) {
 		trend_for(x, g, &x->per[i], &to);
