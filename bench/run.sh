@@ -7,6 +7,7 @@
 #   SIZE=1m          data set: 100k or 1m deals (from ../shared/bench/gen.py)
 #   RUNS=5           timed runs per command (median), after one warm-up
 #   PEERS="mlr sqlite3 duckdb gawk"   which peer tools to run
+#   SLOW_RUNS=1      timed runs of the slow rows (f3); default 1 at 1m, else RUNS
 #
 # The generated deals carry three currencies: the programs that sum amounts
 # group by currency too (a sum over mixed currencies is an error), which is
@@ -15,6 +16,12 @@
 # The journal rows (j1-j4) time the write side on a deals journal built from
 # the generated history once (bench/journal-data.sh), appending to a work
 # copy that is cut back to the journal before every run.
+#
+# The forecast rows (f1-f3): f1 the Monte Carlo (1M trials on 10,000 open
+# deals, bench/data/forecast-mc.csv from bench/forecast-data.sh, the same at
+# every SIZE); f2 forecast on the deals snapshot and the events history;
+# f3 a quarterly backtest of the history, timed SLOW_RUNS times (default 1 at
+# SIZE=1m, else RUNS).
 #
 # Needs ../shared/bench (the generator and the peer scripts); installs the
 # Debian packages it needs (hyperfine miller sqlite3 gawk time nodejs npm)
@@ -29,6 +36,8 @@ FILTER=${1:-.}
 SIZE=${SIZE:-1m}
 RUNS=${RUNS:-5}
 PEERS=${PEERS:-"mlr sqlite3 duckdb gawk"}
+# the slow rows' runs: 1 at 1m (f3 re-folds the history once per quarter)
+SLOW_RUNS=${SLOW_RUNS:-$([ "$SIZE" = 1m ] && echo 1 || echo "$RUNS")}
 kit=$top/../shared/bench
 [ -d "$kit/peers" ] || { echo "bench: $kit not found (the benchmark kit lives in ../shared/bench)" >&2; exit 1; }
 
@@ -70,11 +79,13 @@ bin=$top/bin
 STAGES=lead,qualified,proposal,negotiation,won,lost
 EV="--map id=deal_id,stage=to_stage --stages $STAGES"
 rows=()
-# name|input|command|prepare|stdin|ceiling: the input file is appended to
-# the command unless there is a prepare step (the journal rows: the command
-# is whole); ceiling names the row whose median the rate is compared to.
-add() { [[ $1 =~ $FILTER ]] && rows+=("$1|$2|$3|${4:-}|${5:-}|${6:-}") || true; }
-# a row compared to a ceiling brings the ceiling along
+# name|input|command|prepare|stdin|ceiling|runs: the input file is appended
+# to the command unless there is a prepare step (the journal rows: the
+# command is whole); ceiling names the row whose median the rate is compared
+# to; runs, when given, replaces RUNS (slow rows; the name says so).
+add() { [[ $1 =~ $FILTER ]] && rows+=("$1|$2|$3|${4:-}|${5:-}|${6:-}|${7:-}") || true; }
+# a row compared to a ceiling brings the ceiling along (whatever the filter)
+ceil() { has "$1" || rows+=("$1|$2|$3||||"); }
 has() { local r; for r in ${rows[@]+"${rows[@]}"}; do [[ ${r%%|*} == "$1" ]] && return 0; done; return 1; }
 cl_ev="ceiling: libcsv parse (events)"
 ja_ev="ceiling: jansson parse (events)"
@@ -114,7 +125,8 @@ if [[ $j1 =~ $FILTER || $j2 =~ $FILTER || $j4 =~ $FILTER || $cl_j =~ $FILTER || 
 		w=$d/work.$x
 		cut="truncate -s $(stat -c %s $d/journal.$x) $w"
 		c=$cl_j; [ $x = jsonl ] && c=$ja_j
-		has "$c" || add "$c" journal.$x "$k/peers/base_$([ $x = csv ] && echo libcsv || echo jansson).sh"
+		[[ $j1 =~ $FILTER || $j2 =~ $FILTER || $j4 =~ $FILTER ]] &&
+			ceil "$c" journal.$x "$k/peers/base_$([ $x = csv ] && echo libcsv || echo jansson).sh"
 		opt="-f $w --stages $STAGES --at $J_AT"
 		add "$j1" journal.$x "$bin/deal-move $opt $J1_ID $J1_STAGE" "$cut" "" "$c"
 		add "$j2" journal.$x "$bin/deal-move $opt -i csv" "$cut" $d/journal-batch.csv "$c"
@@ -123,11 +135,34 @@ if [[ $j1 =~ $FILTER || $j2 =~ $FILTER || $j4 =~ $FILTER || $cl_j =~ $FILTER || 
 fi
 for x in csv jsonl; do
 	c=$cl_ev; [ $x = jsonl ] && c=$ja_ev
-	if [[ $j3 =~ $FILTER ]] && ! has "$c"; then
-		add "$c" events.$x "$k/peers/base_$([ $x = csv ] && echo libcsv || echo jansson).sh"
+	if [[ $j3 =~ $FILTER ]]; then
+		ceil "$c" events.$x "$k/peers/base_$([ $x = csv ] && echo libcsv || echo jansson).sh"
 	fi
 	add "$j3" events.$x "$bin/pipeline $EV --as-of 2028-01-01T00:00:00Z" "" "" "$c"
 done
+
+# forecast, as of the generator's "today" (2025-01-01) for 2025-Q1.  f1: the
+# Monte Carlo on exactly 10,000 open deals closing in the period (a file
+# shared by every SIZE: bench/data/forecast-mc.csv); f2: the other methods
+# on the snapshot (per currency: a sum over currencies is an error) and on
+# the events history (which has no amounts or close dates: it times the
+# fold, the stage rates and empty sums); f3: a backtest of every quarter of
+# the history (a re-fold per quarter), SLOW_RUNS runs.
+shared=" forecast-mc.csv "	# inputs in bench/data, not bench/data/$SIZE
+FC="$bin/forecast --stages $STAGES --now 2025-01-01T00:00:00Z --period 2025-Q1 -o csv"
+FCE="$bin/forecast $EV --now 2025-01-01T00:00:00Z -o csv"
+f1="(f1) montecarlo 1M trials, 10k deals"
+if [[ $f1 =~ $FILTER ]]; then
+	"$top/bench/forecast-data.sh" data/forecast-mc.csv
+	add "$f1" forecast-mc.csv "$FC --method montecarlo --trials 1000000 --seed 1"
+fi
+add "(f2) forecast weighted -g currency" deals.csv  "$FC -g currency"
+add "(f2) forecast 3 methods -g currency" deals.csv "$FC -g currency --method weighted,category,history"
+add "(f2) forecast weighted, history"   events.csv  "$FCE --period 2025-Q1"
+add "(f2) forecast 3 methods, history"  events.csv  "$FCE --period 2025-Q1 --method weighted,category,history"
+un=runs; [ "$SLOW_RUNS" -ne 1 ] || un=run
+add "(f3) backtest quarters [$SLOW_RUNS $un]" events.csv "$FCE --backtest --every quarter --method weighted,history" "" "" "" "$SLOW_RUNS"
+
 for t in a b c e; do
 	for p in $PEERS; do
 		s=$k/peers/${t}__$p.sh
@@ -140,11 +175,12 @@ stamp=$(date -u +%Y%m%dT%H%M%SZ)
 out=results/$SIZE-$stamp.txt
 {
 printf '# %s deals, %s runs each (median), %s, %s cores\n' "$SIZE" "$RUNS" "$(uname -m)" "$(nproc)"
-printf '%-36s %-13s %9s %9s %10s %8s\n' task input median_s MB/s peak_MB ceiling
+printf '%-36s %-15s %9s %9s %10s %8s\n' task input median_s MB/s peak_MB ceiling
 declare -A medof
 for r in "${rows[@]}"; do
-	IFS='|' read -r name input cmd prep stdin ceil <<<"$r"
+	IFS='|' read -r name input cmd prep stdin ceil runs <<<"$r"
 	f=$d/$input
+	[[ $shared != *" $input "* ]] || f=data/$input
 	[ -f "$f" ] || continue
 	run=$cmd
 	[ -n "$prep" ] || run="$cmd $f"
@@ -153,9 +189,9 @@ for r in "${rows[@]}"; do
 	opts=()
 	[ -z "$prep" ] || opts=(--prepare "$prep")
 	json=$(mktemp)
-	if ! hyperfine -N --style none --runs "$RUNS" --warmup 1 ${opts[@]+"${opts[@]}"} \
+	if ! hyperfine -N --style none --runs "${runs:-$RUNS}" --warmup 1 ${opts[@]+"${opts[@]}"} \
 	    --export-json "$json" -- "$hrun" >/dev/null 2>&1; then
-		printf '%-36s %-13s %9s\n' "$name" "$input" FAILED
+		printf '%-36s %-15s %9s\n' "$name" "$input" FAILED
 		rm -f "$json"; continue
 	fi
 	med=$(python3 -c 'import json,sys; print("%.6f" % json.load(open(sys.argv[1]))["results"][0]["median"])' "$json")
@@ -170,7 +206,7 @@ for r in "${rows[@]}"; do
 	vs=
 	[ -z "$ceil" ] || [ -z "${medof[$ceil]:-}" ] ||
 		vs=$(printf '%7.0f%%' "$(echo "100 * ${medof[$ceil]} / $med" | bc -l)")
-	printf '%-36s %-13s %9.3f %9.0f %10.1f %8s\n' "$name" "$input" "$med" \
+	printf '%-36s %-15s %9.3f %9.0f %10.1f %8s\n' "$name" "$input" "$med" \
 	    "$(echo "$bytes / 1000000 / $med" | bc -l)" "$(echo "$rss / 1024" | bc -l)" "$vs"
 done
 } | tee "$out"
