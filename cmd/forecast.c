@@ -179,8 +179,11 @@ prob_of(const sp_stages *st, const sp_deal *d)
 	return d->has_prob ? d->prob_bp : st->v[d->stage].prob_bp;
 }
 
+/* A closed deal: the stages it reached; with amounts (for --quota's win
+ * rate by value, which needs one currency per group) when sums is set. */
 static int
-add_closed(struct fc *x, struct gst *g, const sp_deal *d, sp_error *e)
+add_closed(struct fc *x, struct gst *g, const sp_deal *d, int sums,
+    sp_error *e)
 {
 	const sp_stages *st = x->c->stages;
 	int top = top_stage(st, d), s, won = d->kind == SP_WON;
@@ -192,7 +195,7 @@ add_closed(struct fc *x, struct gst *g, const sp_deal *d, sp_error *e)
 		g->closed_s[s]++;
 		g->won_s[s] += won;
 	}
-	if (d->has_amount) {
+	if (sums && d->has_amount) {
 		sp_money_sum c = g->closed_amt;
 		if (money_sum_add(&c, d->amount, d->currency, cl, e) < 0 ||
 		    (won && money_sum_add(&g->won_amt, d->amount, d->currency,
@@ -276,8 +279,8 @@ add_deal(void *ctx, const sp_deal *d, sp_error *e)
 	}
 	g = *gp;
 	if (d->kind != SP_OPEN) {
-		if (add_closed(x, g, d, e) < 0 || add_closed(x, &x->all, d,
-		    e) < 0)
+		if (add_closed(x, g, d, x->quota_path != NULL, e) < 0 ||
+		    add_closed(x, &x->all, d, 0, e) < 0)
 			return -1;
 		if (d->kind == SP_WON && d->has_close_date) {
 			x->slip_n++;
@@ -1380,6 +1383,26 @@ backtest(struct fc *x)
 					if (r.has[j] && score_add(sg, c->nby,
 					    method_names[j], keys[gi], lens[gi],
 					    x->horizons[h], r.v[j], a) < 0)
+						cli_oom(c);
+			}
+			free(keys);
+			free(lens);
+			free(states);
+			/* groups nobody knew of yet: every call said 0.00 */
+			if ((n = groups_sorted(actual, &keys, &lens,
+			    &states)) == (size_t)-1)
+				cli_oom(c);
+			for (gi = 0; gi < n; gi++) {
+				int64_t a = (*(struct gst **)states[gi])->
+				    p[i].booked.minor;
+				if (groups_find(x->groups, keys[gi], lens[gi]) !=
+				    NULL)
+					continue;
+				for (j = 0; j < NMETHODS; j++)
+					if ((x->methods & (1 << j)) &&
+					    j != 3 && score_add(sg, c->nby,
+					    method_names[j], keys[gi],
+					    lens[gi], x->horizons[h], 0, a) < 0)
 						cli_oom(c);
 			}
 			free(keys);
