@@ -34,7 +34,7 @@ FUZZ_SECONDS ?= 60
 FUZZ_JOBS ?= 2
 ALL_CFLAGS = -std=c11 -Wall -Wextra -Werror -D_GNU_SOURCE -Iinclude \
 	-DSALESPIPE_VERSION='"$(VERSION)"' $(CFLAGS)
-LIBS = -lcsv -ljansson -lm
+LIBS = -lcsv -ljansson -lm -lpthread
 
 LIB_SRC = $(wildcard lib/*.c)
 CMD_SRC = $(wildcard cmd/*.c)
@@ -125,7 +125,7 @@ install: all
 		$(DESTDIR)$(PREFIX)/share/man/man7
 	cp -f $(PROGS) $(DESTDIR)$(PREFIX)/bin/
 	cp -f $(LIBA) $(DESTDIR)$(PREFIX)/lib/
-	printf 'prefix=%s\nincludedir=$${prefix}/include\nlibdir=$${prefix}/lib\n\nName: salespipe\nDescription: sales-operations analytics core library\nVersion: %s\nLibs: -L$${libdir} -lsalespipe -lcsv -ljansson -lm\nCflags: -I$${includedir}\n' \
+	printf 'prefix=%s\nincludedir=$${prefix}/include\nlibdir=$${prefix}/lib\n\nName: salespipe\nDescription: sales-operations analytics core library\nVersion: %s\nLibs: -L$${libdir} -lsalespipe -lcsv -ljansson -lm -lpthread\nCflags: -I$${includedir}\n' \
 		'$(PREFIX)' '$(VERSION)' > $(DESTDIR)$(PREFIX)/lib/pkgconfig/salespipe.pc
 	cp -f $(HDRS) $(DESTDIR)$(PREFIX)/include/salespipe/
 	for m in $(MANS); do s=$${m##*.}; cp -f $$m $(DESTDIR)$(PREFIX)/share/man/man$$s/; done

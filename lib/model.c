@@ -5,8 +5,12 @@
  * exact minor units.
  */
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+#define MC_THREADS 16
 
 #include "salespipe/model.h"
 
@@ -187,14 +191,73 @@ step(uint64_t *s)
 	return out;
 }
 
+/* Trials come in blocks, each with its own streams: the totals do not
+ * depend on how many threads share the blocks out. */
+#define MC_BLOCK 4096
+
+struct mc_job {
+	const int64_t *amount;
+	const uint32_t *threshold;
+	size_t n, trials, nthreads, tid;
+	int64_t base;
+	uint64_t seed;
+	int64_t *out;
+	int failed;
+};
+
+static void *
+mc_run(void *arg)
+{
+	struct mc_job *jb = arg;
+	size_t words = (jb->n + 15) / 16 * 4, b, i, j, k;
+	uint16_t *u = calloc(words * 4 + 1, sizeof(*u));
+
+	if (u == NULL) {
+		jb->failed = 1;
+		return NULL;
+	}
+	for (b = jb->tid; b * MC_BLOCK < jb->trials; b += jb->nthreads) {
+		uint64_t st[4][4], x = jb->seed + b * 0x9e3779b97f4a7c15ULL;
+		size_t end = (b + 1) * MC_BLOCK < jb->trials ?
+		    (b + 1) * MC_BLOCK : jb->trials;
+
+		/* four xoshiro256** streams, their 16 words from splitmix64 */
+		for (j = 0; j < 4; j++)
+			for (i = 0; i < 4; i++)
+				st[j][i] = splitmix64(&x);
+		for (k = b * MC_BLOCK; k < end; k++) {
+			int64_t total = jb->base;
+			for (i = 0; i < words; i += 4)
+				for (j = 0; j < 4; j++) {
+					/* low 16 bits first, any byte order */
+					uint64_t w = step(st[j]);
+					u[4 * (i + j)] = (uint16_t)w;
+					u[4 * (i + j) + 1] = (uint16_t)(w >> 16);
+					u[4 * (i + j) + 2] = (uint16_t)(w >> 32);
+					u[4 * (i + j) + 3] = (uint16_t)(w >> 48);
+				}
+			/* branch-free: a mispredicted branch per deal costs
+			   more than all the rest */
+			for (i = 0; i < jb->n; i++)
+				total += jb->amount[i] &
+				    -(int64_t)(u[i] < jb->threshold[i]);
+			jb->out[k] = total;
+		}
+	}
+	free(u);
+	return NULL;
+}
+
 int
 montecarlo(const int64_t *amount, const uint32_t *threshold, size_t n,
     int64_t base, size_t trials, uint64_t seed, int64_t *out, sp_error *e)
 {
-	uint64_t st[4][4], x = seed;
-	uint16_t *u;
-	size_t i, k, j, words = (n + 15) / 16 * 4;
+	struct mc_job jobs[MC_THREADS];
+	pthread_t th[MC_THREADS];
+	size_t i, nt, started = 0;
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 	int64_t bound = base < 0 ? -base : base;
+	int failed = 0;
 
 	/* no total can overflow when the sum of every |amount| fits */
 	for (i = 0; i < n; i++)
@@ -203,30 +266,30 @@ montecarlo(const int64_t *amount, const uint32_t *threshold, size_t n,
 		    amount[i], &bound))
 			return err_set(e, "amount", "the open amounts overflow "
 			    "a total");
-	if ((u = calloc(words * 4 + 1, sizeof(*u))) == NULL)
-		return err_set(e, NULL, "out of memory");
-	/* four xoshiro256** streams, their 16 words from one splitmix64 */
-	for (j = 0; j < 4; j++)
-		for (i = 0; i < 4; i++)
-			st[j][i] = splitmix64(&x);
-	for (k = 0; k < trials; k++) {
-		int64_t total = base;
-		/* 16-bit draws, four streams in turn (independent chains) */
-		for (i = 0; i < words; i += 4)
-			for (j = 0; j < 4; j++) {
-				/* low 16 bits first, whatever the byte order */
-				uint64_t w = step(st[j]);
-				u[4 * (i + j)] = (uint16_t)w;
-				u[4 * (i + j) + 1] = (uint16_t)(w >> 16);
-				u[4 * (i + j) + 2] = (uint16_t)(w >> 32);
-				u[4 * (i + j) + 3] = (uint16_t)(w >> 48);
-			}
-		/* branch-free: a mispredicted branch per deal costs more
-		   than all the rest */
-		for (i = 0; i < n; i++)
-			total += amount[i] & -(int64_t)(u[i] < threshold[i]);
-		out[k] = total;
+	nt = cpus > 1 ? (size_t)cpus : 1;
+	if (nt > MC_THREADS)
+		nt = MC_THREADS;
+	if (nt > (trials + MC_BLOCK - 1) / MC_BLOCK)
+		nt = (trials + MC_BLOCK - 1) / MC_BLOCK;
+	if (nt == 0)
+		nt = 1;
+	for (i = 0; i < nt; i++) {
+		jobs[i] = (struct mc_job){ amount, threshold, n, trials, nt, i,
+		    base, seed, out, 0 };
+		if (i > 0 && pthread_create(&th[i], NULL, mc_run, &jobs[i]) ==
+		    0)
+			started |= (size_t)1 << i;
 	}
-	free(u);
+	/* this thread takes the first share, and any that did not start */
+	mc_run(&jobs[0]);
+	for (i = 1; i < nt; i++) {
+		if (started & ((size_t)1 << i))
+			pthread_join(th[i], NULL);
+		else
+			mc_run(&jobs[i]);
+		failed |= jobs[i].failed;
+	}
+	if (failed || jobs[0].failed)
+		return err_set(e, NULL, "out of memory");
 	return 0;
 }

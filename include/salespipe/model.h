@@ -82,11 +82,14 @@ uint32_t prob_threshold(double p);
 
 /*
  * Monte Carlo: trials totals, each base + the sum of amount[i] over the
- * deals that win (a uniform 16-bit draw below threshold[i]).  The draws
- * come from four xoshiro256** streams seeded by splitmix64(seed), taken
- * in turn, 64 bits for four deals: the same seed gives the same totals on
- * every machine.  out has room for trials values.  Returns 0, or -1 (e
- * set) when a total could overflow or memory runs out.
+ * deals that win (a uniform 16-bit draw below threshold[i]).  Trials come
+ * in blocks of 4096; block b draws from four xoshiro256** streams seeded
+ * by splitmix64 from seed + b * 0x9e3779b97f4a7c15, taken in turn, 64
+ * bits for four deals (low bits first).  Blocks are shared out among
+ * threads (one per processor, at most 16), and the totals do not depend
+ * on how: the same seed gives the same totals on every machine.  out has
+ * room for trials values.  Returns 0, or -1 (e set) when a total could
+ * overflow or memory runs out.
  */
 int montecarlo(const int64_t *amount, const uint32_t *threshold, size_t n,
     int64_t base, size_t trials, uint64_t seed, int64_t *out, sp_error *e);
