@@ -4,6 +4,7 @@
  * the history, the trend of past bookings, Monte Carlo), with quotas; and
  * forecast precision: frozen calls in a ledger, their scores, backtests.
  */
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -533,8 +534,9 @@ trend_for(struct fc *x, struct gst *g, const sp_period *p, struct trend_out *o)
 	}
 	period_bucket(x->t, unit, cal, &now);
 	if (p->start < now.start) {
-		snprintf(o->why, sizeof(o->why), "the period began before %s's "
-		    "bucket", "--as-of");
+		snprintf(o->why, sizeof(o->why), "the period starts before %s, "
+		    "the bucket of the forecast's time: a trend forecasts "
+		    "only from there on", now.label);
 		return;
 	}
 	qsort(g->wins, g->nwins, 2 * sizeof(int64_t), cmp_win);
@@ -706,6 +708,31 @@ columns(struct fc *x, sp_writer *w)
 	}
 }
 
+/* Fail the run when the trend of (group, period i) cannot be made. */
+static void
+trend_check(struct fc *x, const char *key, size_t keylen, struct gst *g,
+    size_t i)
+{
+	sp_cli *c = x->c;
+	struct trend_out to;
+	const char **gp;
+	char names[512] = "";
+	size_t k, len = 0;
+	sp_error e;
+
+	trend_for(x, g, &x->per[i], &to);
+	if (to.ok)
+		return;
+	gp = cli_group_parts(c, key, keylen, c->nby);
+	for (k = 0; k < c->nby && len + 1 < sizeof(names); k++)
+		len += (size_t)snprintf(names + len, sizeof(names) - len,
+		    "%s%s", k ? ", " : "", gp[k]);
+	err_clear(&e);
+	err_set(&e, NULL, "trend: %s%s%.400s%s", to.why, c->nby ?
+	    " (group '" : "", names, c->nby ? "')" : "");
+	cli_fail(c, &e);
+}
+
 /*
  * Compute one row (group g, period i) into r; with w, also write it (v:
  * room for the values; strict: a trend that cannot be made is an error).
@@ -765,16 +792,8 @@ compute(struct fc *x, const char *key, size_t keylen, struct gst *g,
 	}
 	if (x->methods & M_TREND) {
 		trend_for(x, g, &x->per[i], &to);
-		if (!to.ok && strict) {
-			sp_error e;
-			const char **gp = cli_group_parts(c, key, keylen,
-			    c->nby);
-			err_clear(&e);
-			err_set(&e, NULL, "trend: %s%s%s%s", to.why,
-			    c->nby ? " (group '" : "", c->nby ? gp[0] : "",
-			    c->nby ? "')" : "");
-			cli_fail(c, &e);
-		}
+		if (!to.ok && strict)
+			trend_check(x, key, keylen, g, i);
 		r->has[3] = to.ok;
 		r->v[3] = to.ok ? (int64_t)llround(to.f * 100) : 0;
 		if (w != NULL) {
@@ -1028,6 +1047,11 @@ forecast_rows(struct fc *x)
 				cli_oom(c);
 			lw = ledger_writer(x, lfp);
 		}
+		/* a trend that cannot be made fails the run before any row */
+		for (i = 0; (x->methods & M_TREND) && i < n; i++)
+			for (p = 0; p < x->np; p++)
+				trend_check(x, keys[i], lens[i],
+				    *(struct gst **)states[i], p);
 		if (!c->explain) {
 			w = cli_writer(c);
 			columns(x, w);
@@ -1045,6 +1069,16 @@ forecast_rows(struct fc *x)
 	free(keys);
 	free(lens);
 	free(states);
+	/* the calls are recorded only once the output is out */
+	if (w != NULL && (writer_finish(w) < 0 || fflush(stdout) != 0 ||
+	    ferror(stdout))) {
+		if (lw != NULL) {
+			fclose(lfp);
+			writer_free(lw);
+			free(lbuf);
+		}
+		exit(cli_finish(c, w));
+	}
 	if (lw != NULL) {
 		if (writer_finish(lw) < 0 || fclose(lfp) != 0)
 			cli_oom(c);
@@ -1190,7 +1224,7 @@ score(struct fc *x)
 	int sat, sps, spe, sm, sv, k, *slots = xcalloc(c->nby + 1,
 	    sizeof(int));
 	char *kb = NULL;
-	sp_groups *sg, *agg;
+	sp_groups *sg, *agg, *seen;
 	const char **keys;
 	size_t *lens, n;
 	void **states;
@@ -1206,12 +1240,19 @@ score(struct fc *x)
 	sv = reader_slot(rd, "value");
 	for (i = 0; i < c->nby; i++)
 		slots[i] = reader_slot(rd, c->by[i]);
+	if ((seen = groups_new(1, NULL)) == NULL)
+		cli_oom(c);
 	while ((k = reader_next(rd, r, &e)) != 0) {
 		int64_t at, s, en, val;
 		int m;
 		size_t kl;
 		if (k < 0)
 			cli_fail(c, &e);
+		/* a call recorded twice (the same record again) counts once */
+		if (groups_find(seen, r->raw, r->rawlen) != NULL)
+			continue;
+		if (groups_get(seen, r->raw, r->rawlen) == NULL)
+			cli_oom(c);
 		err_where(&e, r->file, r->line);
 		if (time_parse(rec_get(r, sat) ? rec_get(r, sat) : "",
 		    rec_len(r, sat), NULL, &at, &e) < 0 ||
@@ -1275,6 +1316,7 @@ score(struct fc *x)
 	rec_free(r);
 	free(kb);
 	free(slots);
+	groups_free(seen, NULL);
 	/* the actual bookings of those periods, as of now */
 	run_pass(x, c->cal.now, per, np);
 	/*
@@ -1416,11 +1458,14 @@ static long
 count_arg(sp_cli *c, const char *opt, const char *arg, long min)
 {
 	char *end;
-	long v = strtol(arg, &end, 10);
+	long v;
 
-	if (*arg == '\0' || *end != '\0' || v < min)
-		cli_usage_error(c, "%s: '%s' is not a count of at least %ld",
-		    opt, arg, min);
+	errno = 0;
+	v = strtol(arg, &end, 10);
+	if (*arg == '\0' || *end != '\0' || v < min || errno != 0 ||
+	    v > 1000000000L)
+		cli_usage_error(c, "%s: '%s' is not a count from %ld to "
+		    "1000000000", opt, arg, min);
 	return v;
 }
 
@@ -1559,6 +1604,10 @@ main(int argc, char **argv)
 	}
 	if (x.methods == 0)
 		x.methods = M_WEIGHTED;
+	if (x.record_path != NULL && strlen(x.record_path) >= 4 &&
+	    strcmp(x.record_path + strlen(x.record_path) - 4, ".csv") == 0)
+		cli_usage_error(&c, "--record: a ledger is JSON lines (name it "
+		    ".jsonl)");
 	if (x.nhorizons == 0) {
 		x.horizons = &zero;
 		x.nhorizons = 1;
@@ -1607,6 +1656,11 @@ main(int argc, char **argv)
 			if (v == NULL)
 				cli_oom(&c);
 			per = v;
+			/* --every splits the period: the ends are cut to it */
+			if (b.start < c.period.start)
+				b.start = c.period.start;
+			if (b.end > c.period.end)
+				b.end = c.period.end;
 			per[np++] = b;
 		}
 	}

@@ -217,7 +217,10 @@ mc_run(void *arg)
 		return NULL;
 	}
 	for (b = jb->tid; b * MC_BLOCK < jb->trials; b += jb->nthreads) {
-		uint64_t st[4][4], x = jb->seed + b * 0x9e3779b97f4a7c15ULL;
+		/* splitmix64 steps by its constant: 16 steps a block keep
+		   the blocks' words apart */
+		uint64_t st[4][4], x = jb->seed + 16 * b *
+		    0x9e3779b97f4a7c15ULL;
 		size_t end = (b + 1) * MC_BLOCK < jb->trials ?
 		    (b + 1) * MC_BLOCK : jb->trials;
 

@@ -84,7 +84,8 @@ uint32_t prob_threshold(double p);
  * Monte Carlo: trials totals, each base + the sum of amount[i] over the
  * deals that win (a uniform 16-bit draw below threshold[i]).  Trials come
  * in blocks of 4096; block b draws from four xoshiro256** streams seeded
- * by splitmix64 from seed + b * 0x9e3779b97f4a7c15, taken in turn, 64
+ * by splitmix64 from seed + 16 b 0x9e3779b97f4a7c15 (so blocks never
+ * share state words), taken in turn, 64
  * bits for four deals (low bits first).  Blocks are shared out among
  * threads (one per processor, at most 16), and the totals do not depend
  * on how: the same seed gives the same totals on every machine.  out has
