@@ -1649,13 +1649,15 @@ main(int argc, char **argv)
 		np = 1;
 	} else {
 		sp_period b;
+		int64_t next;
 		for (period_bucket(c.period.start, c.every, &c.cal, &b);
 		    b.start < c.period.end;
-		    period_bucket(b.end, c.every, &c.cal, &b)) {
+		    period_bucket(next, c.every, &c.cal, &b)) {
 			sp_period *v = realloc(per, (np + 1) * sizeof(*v));
 			if (v == NULL)
 				cli_oom(&c);
 			per = v;
+			next = b.end;
 			/* --every splits the period: the ends are cut to it */
 			if (b.start < c.period.start)
 				b.start = c.period.start;
