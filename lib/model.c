@@ -152,30 +152,6 @@ rotl(uint64_t x, int k)
 	return (x << k) | (x >> (64 - k));
 }
 
-uint64_t
-rng_next(sp_rng *r)
-{
-	uint64_t *s = r->s, out = rotl(s[1] * 5, 7) * 9, t = s[1] << 17;
-
-	s[2] ^= s[0];
-	s[3] ^= s[1];
-	s[1] ^= s[2];
-	s[0] ^= s[3];
-	s[2] ^= t;
-	s[3] = rotl(s[3], 45);
-	return out;
-}
-
-uint32_t
-prob_threshold(double p)
-{
-	if (!(p > 0))
-		return 0;
-	if (p >= 1)
-		return 65536;
-	return (uint32_t)llround(p * 65536.0);
-}
-
 /* One step of xoshiro256** on the four words at s. */
 static inline uint64_t
 step(uint64_t *s)
@@ -189,6 +165,22 @@ step(uint64_t *s)
 	s[2] ^= t;
 	s[3] = rotl(s[3], 45);
 	return out;
+}
+
+uint64_t
+rng_next(sp_rng *r)
+{
+	return step(r->s);
+}
+
+uint32_t
+prob_threshold(double p)
+{
+	if (!(p > 0))
+		return 0;
+	if (p >= 1)
+		return 65536;
+	return (uint32_t)llround(p * 65536.0);
 }
 
 /* Trials come in blocks, each with its own streams: the totals do not
