@@ -16,6 +16,10 @@ step "How long do won deals take to close, per quarter they closed in?" \
     "cycle-time --every quarter -o table deals.csv"
 step "Why is Alice Chen's win rate what it is? (the deals behind the number)" \
     "win-rate --explain -g owner deals.csv | grep '^Alice Chen' | head -5"
+step "What will this quarter bring in? (three methods side by side)" \
+    "forecast -o table -g territory --method weighted,category,history deals.csv"
+step "Which method would have been most precise this year? (a backtest)" \
+    "forecast -o table --backtest --method weighted,history,trend --period 2026 history.csv"
 # the write side: a journal in a temporary directory, removed at the end
 j=$(mktemp -d)
 trap 'rm -rf "$j"' EXIT
