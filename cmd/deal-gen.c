@@ -394,7 +394,7 @@ write_deal(sp_writer *w, const deal *d, const char *id)
 	v[2] = account;
 	v[3] = owner[d->owner].name;
 	v[4] = stage[last->stage].name;
-	v[5] = money_format(last->amount, amount);
+	v[5] = money_format_cents(last->amount, amount);
 	v[6] = "USD";
 	v[7] = stage[last->stage].prob;
 	v[8] = time_format(first->at, created);
@@ -419,7 +419,7 @@ write_history(sp_writer *w, const deal *d, const char *id)
 		const char *v[NELEM(history_cols)];
 
 		if (prev == NULL || e->amount != prev->amount)
-			money_format(e->amount, amount);
+			money_format_cents(e->amount, amount);
 		if (prev == NULL || e->close != prev->close)
 			date_format(e->close, close);
 		v[0] = id;

@@ -44,11 +44,12 @@ enum { OPT_METHOD = 1, OPT_CALIBRATION, OPT_MIN_SAMPLE, OPT_QUOTA,
 /* What one period of one group adds up to in a pass. */
 struct pst {
 	sp_money_sum booked, pipeline;
-	__int128 wnum;			/* sum of amount cents x basis points */
+	sp_money wnum;			/* sum of exact amount x basis points */
 	int64_t open_n;
 	sp_money_sum cat[SP_FC_OMITTED + 1];	/* open amounts by category */
-	int64_t *stage_amt;		/* open amounts by stage */
-	int64_t *mc_amt;		/* the open deals, for the simulation */
+	sp_money *stage_amt;		/* open amounts by stage */
+	int64_t *mc_amt;		/* the open deals, for the simulation
+					   (micro-units) */
 	int *mc_stage, *mc_bp;
 	size_t mc_n, mc_cap;
 };
@@ -58,7 +59,9 @@ struct gst {
 	struct pst *p;			/* per target period */
 	int64_t *closed_s, *won_s;	/* closed deals that reached stage s */
 	sp_money_sum won_amt, closed_amt;
-	int64_t *wins;			/* (close time, amount) of won deals */
+	sp_money_sum wins_cur;		/* the currency of the wins (trend) */
+	int64_t *wins;			/* (close time, micro-units) of won
+					   deals */
 	size_t nwins, wincap;
 };
 
@@ -90,6 +93,7 @@ struct fc {
 	int report;			/* report bad records (first pass) */
 	/* quotas */
 	struct quota { char *owner; int64_t start, end, amount; } *q;
+					/* amount: micro-units */
 	size_t nq;
 };
 
@@ -117,12 +121,13 @@ gst_init(struct fc *x, struct gst *g)
 		money_sum_init(&g->p[i].pipeline);
 		for (k = 0; k <= SP_FC_OMITTED; k++)
 			money_sum_init(&g->p[i].cat[k]);
-		g->p[i].stage_amt = xcalloc(ns, sizeof(int64_t));
+		g->p[i].stage_amt = xcalloc(ns, sizeof(sp_money));
 	}
 	g->closed_s = xcalloc(ns, sizeof(int64_t));
 	g->won_s = xcalloc(ns, sizeof(int64_t));
 	money_sum_init(&g->won_amt);
 	money_sum_init(&g->closed_amt);
+	money_sum_init(&g->wins_cur);
 }
 
 static void
@@ -198,8 +203,8 @@ add_closed(struct fc *x, struct gst *g, const sp_deal *d, int sums,
 	}
 	if (sums && d->has_amount) {
 		sp_money_sum c = g->closed_amt;
-		if (money_sum_add(&c, d->amount, d->currency, cl, e) < 0 ||
-		    (won && money_sum_add(&g->won_amt, d->amount, d->currency,
+		if (money_sum_add(&c, d->value, d->currency, cl, e) < 0 ||
+		    (won && money_sum_add(&g->won_amt, d->value, d->currency,
 		    cl, e) < 0))
 			return -1;
 		g->closed_amt = c;
@@ -214,7 +219,11 @@ add_closed(struct fc *x, struct gst *g, const sp_deal *d, int sums,
 			g->wincap = cap;
 		}
 		g->wins[2 * g->nwins] = d->closed_at;
-		g->wins[2 * g->nwins + 1] = d->has_amount ? d->amount : 0;
+		g->wins[2 * g->nwins + 1] = 0;
+		if (d->has_amount && (money_to_micro(d->value,
+		    &g->wins[2 * g->nwins + 1]) < 0 || money_sum_add(
+		    &g->wins_cur, 0, d->currency, cl, e) < 0))
+			return err_set(e, "amount", "out of range");
 		g->nwins++;
 	}
 	return 0;
@@ -226,17 +235,26 @@ add_open(struct fc *x, struct pst *p, const sp_deal *d, sp_error *e)
 	const sp_stages *st = x->c->stages;
 	int bp = prob_of(st, d), cat = d->category >= 0 ? d->category :
 	    st->v[d->stage].category;
-	int64_t amount = d->has_amount ? d->amount : 0;
+	sp_money amount = d->has_amount ? d->value : 0, wa;
+	int64_t micro;
 	size_t cl = strlen(d->currency);
-	sp_money_sum pl = p->pipeline;
+	sp_money_sum pl = p->pipeline, ct = p->cat[cat];
+	sp_money wn = p->wnum, sa = p->stage_amt[d->stage];
 
 	if (money_sum_add(&pl, amount, d->currency, cl, e) < 0 ||
-	    money_sum_add(&p->cat[cat], amount, d->currency, cl, e) < 0)
+	    money_sum_add(&ct, amount, d->currency, cl, e) < 0)
 		return -1;
+	/* the weighted sum stays exact: amount x basis points, rounded
+	   once when printed */
+	if (__builtin_mul_overflow(amount, (sp_money)bp, &wa) ||
+	    money_add(&wn, wa) < 0 || money_add(&sa, amount) < 0 ||
+	    money_to_micro(amount, &micro) < 0)
+		return err_set(e, "amount", "sum of amounts overflows");
 	p->pipeline = pl;
-	p->wnum += (__int128)amount * bp;
+	p->cat[cat] = ct;
+	p->wnum = wn;
 	p->open_n++;
-	p->stage_amt[d->stage] += amount;
+	p->stage_amt[d->stage] = sa;
 	if (p->mc_n == p->mc_cap) {
 		size_t cap = p->mc_cap ? p->mc_cap * 2 : 16;
 		int64_t *a = realloc(p->mc_amt, cap * sizeof(*a));
@@ -252,7 +270,7 @@ add_open(struct fc *x, struct pst *p, const sp_deal *d, sp_error *e)
 		p->mc_bp = b;
 		p->mc_cap = cap;
 	}
-	p->mc_amt[p->mc_n] = amount;
+	p->mc_amt[p->mc_n] = micro;
 	p->mc_stage[p->mc_n] = d->stage;
 	p->mc_bp[p->mc_n] = bp;
 	p->mc_n++;
@@ -265,7 +283,7 @@ add_deal(void *ctx, const sp_deal *d, sp_error *e)
 	struct fc *x = ctx;
 	sp_cli *c = x->c;
 	struct gst **gp, *g;
-	char why[160], a[32];
+	char why[160], a[48];
 	size_t i;
 
 	if (d->path != NULL)
@@ -293,13 +311,13 @@ add_deal(void *ctx, const sp_deal *d, sp_error *e)
 		if (d->kind == SP_WON && d->has_closed &&
 		    period_contains(p, d->closed_at)) {
 			if (money_sum_add(&g->p[i].booked, d->has_amount ?
-			    d->amount : 0, d->currency, strlen(d->currency),
+			    d->value : 0, d->currency, strlen(d->currency),
 			    e) < 0)
 				return -1;
 			if (c->explain && x->report) {
 				snprintf(why, sizeof(why), "won in the period "
-				    "%s", d->has_amount ? money_format(
-				    d->amount, a) : "0.00");
+				    "%s", d->has_amount ? money_format_exact(
+				    d->value, a) : "0.00");
 				cli_explain(c, d, p->label, "booked", "counted",
 				    why);
 			}
@@ -312,7 +330,7 @@ add_deal(void *ctx, const sp_deal *d, sp_error *e)
 				snprintf(why, sizeof(why), "open in %s, closing "
 				    "in the period: %s x %d.%02d%%",
 				    c->stages->v[d->stage].name, d->has_amount ?
-				    money_format(d->amount, a) : "0.00",
+				    money_format_exact(d->value, a) : "0.00",
 				    bp / 100, bp % 100);
 				cli_explain(c, d, p->label, "open", "counted",
 				    why);
@@ -396,6 +414,7 @@ run_pass(struct fc *x, int64_t t, const sp_period *per, size_t np)
 	if (deals_is_history(ds))
 		x->history = 1;
 	deals_finish(ds, x->report ? fold_bad : ignore_bad, c, &e);
+	cli_note_currencies(c, ds);
 	deals_free(ds);
 	reader_close(rd);
 	rec_free(r);
@@ -433,32 +452,33 @@ rate_of(const struct fc *x, const struct gst *g, int s, int64_t *won,
 	}
 }
 
-/* The history method's open value: sum over stages of amount x rate. */
-static int64_t
+/* The history method's open value: sum over stages of amount x rate,
+ * exact to the 10^-15 unit (rounded there once). */
+static sp_money
 history_open(const struct fc *x, const struct gst *g, const struct pst *p)
 {
 	const sp_stages *st = x->c->stages;
-	__int128 whole = 0;
+	sp_money whole = 0;
 	long double frac = 0;
 	int64_t won, closed;
 	size_t s;
 
 	for (s = 0; s < st->n; s++) {
-		__int128 num, den;
+		sp_money num, den;
 		if (p->stage_amt[s] == 0)
 			continue;
 		rate_of(x, g, (int)s, &won, &closed);
 		if (closed > 0) {
-			num = (__int128)p->stage_amt[s] * won;
+			num = p->stage_amt[s] * won;
 			den = closed;
 		} else {	/* no evidence: the configured probability */
-			num = (__int128)p->stage_amt[s] * st->v[s].prob_bp;
+			num = p->stage_amt[s] * st->v[s].prob_bp;
 			den = 10000;
 		}
 		whole += num / den;
 		frac += (long double)(num % den) / (long double)den;
 	}
-	return (int64_t)whole + (int64_t)llroundl(frac);
+	return whole + (sp_money)llroundl(frac);
 }
 
 /* The --every unit of the trend: --every, else the one whose bucket is the
@@ -553,7 +573,8 @@ trend_for(struct fc *x, struct gst *g, const sp_period *p, struct trend_out *o)
 			}
 			y[n] = 0;
 			for (; i < g->nwins && g->wins[2 * i] < b.end; i++)
-				y[n] += (double)g->wins[2 * i + 1] / 100.0;
+				y[n] += (double)g->wins[2 * i + 1] /
+				    SP_MICRO_UNIT;
 			n++;
 		}
 	o->buckets = n;
@@ -583,11 +604,11 @@ trend_for(struct fc *x, struct gst *g, const sp_period *p, struct trend_out *o)
 static char *
 units_format(double v, char *buf)
 {
-	return money_format((int64_t)llround(v * 100.0), buf);
+	return money_format_cents((int64_t)llround(v * 100.0), buf);
 }
 
 struct mc_out {
-	int64_t mean, p10, p50, p90;
+	int64_t mean, p10, p50, p90;	/* micro-units */
 };
 
 static void
@@ -601,6 +622,7 @@ mc_for(struct fc *x, struct gst *g, struct pst *p, struct mc_out *o)
 	sp_dist dist;
 	sp_error e;
 	size_t i;
+	int64_t base;
 
 	for (i = 0; i < p->mc_n; i++) {
 		double pr = p->mc_bp[i] / 10000.0;
@@ -613,7 +635,13 @@ mc_for(struct fc *x, struct gst *g, struct pst *p, struct mc_out *o)
 		thr[i] = prob_threshold(pr * (1 - slip));
 	}
 	err_clear(&e);
-	if (montecarlo(p->mc_amt, thr, p->mc_n, p->booked.minor,
+	/* the simulation adds micro-units (a converted amount rounded to
+	   the micro-unit): its totals are estimates anyway */
+	if (money_to_micro(p->booked.v, &base) < 0) {
+		err_set(&e, "amount", "the booked amount overflows a total");
+		cli_fail(x->c, &e);
+	}
+	if (montecarlo(p->mc_amt, thr, p->mc_n, base,
 	    (size_t)x->trials, x->seed, tot, &e) < 0)
 		cli_fail(x->c, &e);
 	dist_init(&dist);
@@ -632,23 +660,24 @@ mc_for(struct fc *x, struct gst *g, struct pst *p, struct mc_out *o)
 	free(tot);
 }
 
-/* The headline value of each method for one row (cents). */
+/* The headline value of each method for one row (cents, rounded
+ * half-to-even once from the exact value). */
 struct row {
 	int has[NMETHODS];
 	int64_t v[NMETHODS];
 };
 
-static int64_t
+static sp_money
 quota_of(const struct fc *x, const char *owner, const sp_period *p, int *has)
 {
-	int64_t sum = 0;
+	sp_money sum = 0;
 	size_t i;
 
 	*has = 0;
 	for (i = 0; i < x->nq; i++)
 		if (x->q[i].start == p->start && x->q[i].end == p->end &&
 		    (owner == NULL || strcmp(owner, x->q[i].owner) == 0)) {
-			sum += x->q[i].amount;
+			sum += money_of_micro(x->q[i].amount);
 			*has = 1;
 		}
 	return sum;
@@ -744,56 +773,76 @@ compute(struct fc *x, const char *key, size_t keylen, struct gst *g,
 	sp_cli *c = x->c;
 	struct pst *p = &g->p[i];
 	const char *v[128], **parts;
-	char b[40][40];
-	int nb = 0, k, j, hq;
-	int64_t booked = p->booked.minor, wopen = div_round(p->wnum, 10000);
+	char b[40][48];
+	int nb = 0, k, j, hq, cat;
+	/* every sum of the row is exact; each printed value is rounded
+	   half-to-even to the cent once, from its exact value */
+	sp_money booked = p->booked.v, wopen = p->wnum;	/* x 10^4 */
+	sp_money weighted = booked * 10000 + wopen, commit, best, open_all,
+	    hist;
+	/* a group whose amounts mix currencies has no money values */
+	int mixed = p->booked.mixed || p->pipeline.mixed, trend_mixed;
 	struct trend_out to;
 	struct mc_out mo;
 
+	for (cat = 0; cat <= SP_FC_OMITTED; cat++)
+		mixed |= p->cat[cat].mixed;
+	if (mixed && w != NULL)
+		c->mixed = 1;	/* cli_finish warns */
+#define MONEY(val) (mixed ? "" : money_format_exact((val), b[nb++]))
 	memset(r, 0, sizeof(*r));
 	parts = cli_group_parts(c, key, keylen, c->nby);
 	for (k = 0; k < (int)c->nby; k++)
 		v[k] = parts[k];
 	v[k++] = x->per[i].label;
-	r->has[0] = 1;
-	r->v[0] = booked + wopen;
+	r->has[0] = !mixed;
+	money_to_cents(money_div_even(weighted, 10000), &r->v[0]);
 	if (x->methods & M_WEIGHTED) {
-		v[k++] = money_format(booked, b[nb++]);
-		v[k++] = money_format(booked + wopen, b[nb++]);
-		v[k++] = money_format(p->pipeline.minor, b[nb++]);
-		v[k++] = count_format(p->open_n, b[nb++]);
-		v[k++] = p->open_n > 0 ? money_format(div_round(p->wnum,
-		    (__int128)10000 * p->open_n), b[nb++]) : "";
-	}
-	r->has[1] = 1;
-	r->v[1] = booked + p->cat[SP_FC_COMMIT].minor +
-	    p->cat[SP_FC_CLOSED].minor;
-	if (x->methods & M_CATEGORY) {
-		/* an open deal marked closed is the rep's commit */
-		int64_t commit = r->v[1];
-		int64_t best = commit + p->cat[SP_FC_BEST_CASE].minor;
-		v[k++] = money_format(booked, b[nb++]);
-		v[k++] = money_format(commit, b[nb++]);
-		v[k++] = money_format(best, b[nb++]);
-		v[k++] = money_format(p->cat[SP_FC_PIPELINE].minor +
-		    p->cat[SP_FC_BEST_CASE].minor + p->cat[SP_FC_COMMIT].minor +
-		    p->cat[SP_FC_CLOSED].minor, b[nb++]);
-	}
-	r->has[2] = 1;
-	r->v[2] = booked + history_open(x, g, p);
-	if (x->methods & M_HISTORY) {
-		v[k++] = money_format(r->v[2], b[nb++]);
-		v[k++] = money_format(r->v[2] - booked, b[nb++]);
-		v[k++] = money_format(wopen, b[nb++]);
-		/* the rates behind them, weighted by amount */
-		v[k++] = ratio_format(r->v[2] - booked, p->pipeline.minor,
+		v[k++] = MONEY(booked);
+		v[k++] = mixed ? "" : money_format_div(weighted, 10000,
 		    b[nb++]);
-		v[k++] = ratio_format(wopen, p->pipeline.minor, b[nb++]);
+		v[k++] = MONEY(p->pipeline.v);
+		v[k++] = count_format(p->open_n, b[nb++]);
+		v[k++] = p->open_n > 0 && !mixed ? money_format_div(p->wnum,
+		    (sp_money)10000 * p->open_n, b[nb++]) : "";
+	}
+	/* an open deal marked closed is the rep's commit */
+	commit = booked + p->cat[SP_FC_COMMIT].v + p->cat[SP_FC_CLOSED].v;
+	best = commit + p->cat[SP_FC_BEST_CASE].v;
+	open_all = p->cat[SP_FC_PIPELINE].v + p->cat[SP_FC_BEST_CASE].v +
+	    p->cat[SP_FC_COMMIT].v + p->cat[SP_FC_CLOSED].v;
+	r->has[1] = !mixed;
+	money_to_cents(commit, &r->v[1]);
+	if (x->methods & M_CATEGORY) {
+		v[k++] = MONEY(booked);
+		v[k++] = MONEY(commit);
+		v[k++] = MONEY(best);
+		v[k++] = MONEY(open_all);
+	}
+	hist = history_open(x, g, p);
+	r->has[2] = !mixed;
+	money_to_cents(booked + hist, &r->v[2]);
+	if (x->methods & M_HISTORY) {
+		v[k++] = MONEY(booked + hist);
+		v[k++] = MONEY(hist);
+		v[k++] = mixed ? "" : money_format_div(wopen, 10000, b[nb++]);
+		/* the rates behind them, weighted by amount */
+		v[k++] = mixed ? "" : ratio_format_money(hist, p->pipeline.v,
+		    b[nb++]);
+		v[k++] = mixed ? "" : ratio_format_money(wopen,
+		    p->pipeline.v * 10000, b[nb++]);
 	}
 	if (x->methods & M_TREND) {
-		trend_for(x, g, &x->per[i], &to);
-		if (!to.ok && strict)
-			trend_check(x, key, keylen, g, i);
+		trend_mixed = g->wins_cur.mixed;
+		if (trend_mixed && w != NULL)
+			c->mixed = 1;
+		if (trend_mixed) {
+			memset(&to, 0, sizeof(to));
+		} else {
+			trend_for(x, g, &x->per[i], &to);
+			if (!to.ok && strict)
+				trend_check(x, key, keylen, g, i);
+		}
 		r->has[3] = to.ok;
 		r->v[3] = to.ok ? (int64_t)llround(to.f * 100) : 0;
 		if (w != NULL) {
@@ -811,34 +860,43 @@ compute(struct fc *x, const char *key, size_t keylen, struct gst *g,
 			    "";
 			v[k++] = to.ok && to.m.model == SP_TREND_HW ?
 			    count_format(to.m.season, b[nb++]) : "";
-			v[k++] = count_format((int64_t)to.buckets, b[nb++]);
+			v[k++] = trend_mixed ? "" :
+			    count_format((int64_t)to.buckets, b[nb++]);
 		}
 	}
 	if (x->methods & M_MC) {
-		mc_for(x, g, p, &mo);
-		r->has[4] = 1;
-		r->v[4] = mo.mean;
+		if (!mixed)
+			mc_for(x, g, p, &mo);
+		else
+			memset(&mo, 0, sizeof(mo));
+		r->has[4] = !mixed;
+		money_to_cents(money_of_micro(mo.mean), &r->v[4]);
 		if (w != NULL) {
-			v[k++] = money_format(mo.mean, b[nb++]);
-			v[k++] = money_format(mo.p10, b[nb++]);
-			v[k++] = money_format(mo.p50, b[nb++]);
-			v[k++] = money_format(mo.p90, b[nb++]);
+			v[k++] = MONEY(money_of_micro(mo.mean));
+			v[k++] = MONEY(money_of_micro(mo.p10));
+			v[k++] = MONEY(money_of_micro(mo.p50));
+			v[k++] = MONEY(money_of_micro(mo.p90));
 			v[k++] = count_format(x->trials, b[nb++]);
 			v[k++] = ratio_format(x->slip_pushed, x->slip_n,
 			    b[nb++]);
 		}
 	}
 	if (x->quota_path != NULL && w != NULL) {
-		int64_t q = quota_of(x, c->nby ? parts[0] : NULL, &x->per[i],
+		sp_money q = quota_of(x, c->nby ? parts[0] : NULL, &x->per[i],
 		    &hq), gap = q - booked;
-		v[k++] = hq ? money_format(q, b[nb++]) : "";
-		v[k++] = hq ? ratio_format(booked, q, b[nb++]) : "";
-		v[k++] = hq ? money_format(gap, b[nb++]) : "";
-		v[k++] = hq && gap > 0 ? ratio_format(p->pipeline.minor, gap,
-		    b[nb++]) : "";
-		v[k++] = ratio_format(g->closed_amt.minor, g->won_amt.minor,
-		    b[nb++]);
+		int wmixed = g->closed_amt.mixed || g->won_amt.mixed;
+		if (wmixed)
+			c->mixed = 1;
+		v[k++] = hq ? money_format_exact(q, b[nb++]) : "";
+		v[k++] = hq && !mixed ? ratio_format_money(booked, q, b[nb++]) :
+		    "";
+		v[k++] = hq && !mixed ? money_format_exact(gap, b[nb++]) : "";
+		v[k++] = hq && !mixed && gap > 0 ? ratio_format_money(
+		    p->pipeline.v, gap, b[nb++]) : "";
+		v[k++] = wmixed ? "" : ratio_format_money(g->closed_amt.v,
+		    g->won_amt.v, b[nb++]);
 	}
+#undef MONEY
 	for (j = 0; j < NMETHODS; j++)
 		if (!(x->methods & (1 << j)))
 			r->has[j] = 0;
@@ -998,7 +1056,7 @@ ledger_row(struct fc *x, sp_writer *lw, const char *key, size_t keylen,
 	v[2] = time_format(x->per[i].start, s);
 	v[3] = time_format(x->per[i].end, e);
 	v[4] = method_names[j];
-	v[5] = money_format(value, val);
+	v[5] = money_format_cents(value, val);
 	for (k = 0; k < x->c->nby; k++)
 		v[6 + k] = parts[k];
 	writer_row(lw, v);
@@ -1090,6 +1148,21 @@ forecast_rows(struct fc *x)
 	exit(cli_finish(c, w));
 }
 
+/* What group g booked in period p, in cents (rounded once); 0 when its
+ * amounts mix currencies (then the run warns). */
+static int64_t
+booked_cents(struct fc *x, const struct gst *g, size_t p)
+{
+	int64_t cents = 0;
+
+	if (g->p[p].booked.mixed) {
+		x->c->mixed = 1;
+		return 0;
+	}
+	money_to_cents(g->p[p].booked.v, &cents);
+	return cents;
+}
+
 /* Scores: per (method, group, horizon). */
 struct score {
 	int64_t calls, nape;
@@ -1179,9 +1252,9 @@ score_emit(struct fc *x, sp_groups *sg)
 		v[k++] = count_format(strtol(parts[1 + c->nby], NULL, 10) -
 		    100000000L, b[7]);
 		v[k++] = count_format(s->calls, b[0]);
-		v[k++] = money_format(a, b[1]);
-		v[k++] = money_format((int64_t)s->forecast, b[2]);
-		v[k++] = money_format((int64_t)s->err, b[3]);
+		v[k++] = money_format_cents(a, b[1]);
+		v[k++] = money_format_cents((int64_t)s->forecast, b[2]);
+		v[k++] = money_format_cents((int64_t)s->err, b[3]);
 		if (s->nape > 0)
 			snprintf(b[4], 48, "%.6Lf", s->ape / s->nape);
 		else
@@ -1265,6 +1338,8 @@ score(struct fc *x)
 			err_set(&e, NULL, "not a ledger record: %s", e.msg);
 			cli_fail(c, &e);
 		}
+		/* a ledger value is written to the cent */
+		val = (int64_t)money_div_even(val, SP_MICRO_UNIT / 100);
 		for (m = 0; m < NMETHODS; m++)
 			if (rec_get(r, sm) && strcmp(rec_get(r, sm),
 			    method_names[m]) == 0)
@@ -1356,7 +1431,7 @@ score(struct fc *x)
 		if (score_add(sg, c->nby, method_names[m], keys[i] + off,
 		    lens[i] - off, (long)floor((double)(per[p].start - at) /
 		    86400.0), *(int64_t *)states[i], g ?
-		    (*g)->p[p].booked.minor : 0) < 0)
+		    booked_cents(x, *g, p) : 0) < 0)
 			cli_oom(c);
 	}
 	free(keys);
@@ -1418,7 +1493,7 @@ backtest(struct fc *x)
 			for (gi = 0; gi < n; gi++) {
 				struct gst **ag = groups_find(actual, keys[gi],
 				    lens[gi]);
-				int64_t a = ag ? (*ag)->p[i].booked.minor : 0;
+				int64_t a = ag ? booked_cents(x, *ag, i) : 0;
 				compute(x, keys[gi], lens[gi],
 				    *(struct gst **)states[gi], 0, &r, NULL, 0);
 				for (j = 0; j < NMETHODS; j++)
@@ -1435,8 +1510,8 @@ backtest(struct fc *x)
 			    &states)) == (size_t)-1)
 				cli_oom(c);
 			for (gi = 0; gi < n; gi++) {
-				int64_t a = (*(struct gst **)states[gi])->
-				    p[i].booked.minor;
+				int64_t a = booked_cents(x,
+				    *(struct gst **)states[gi], i);
 				if (groups_find(x->groups, keys[gi], lens[gi]) !=
 				    NULL)
 					continue;

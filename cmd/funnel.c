@@ -250,7 +250,7 @@ add_deal(void *p, const sp_deal *d, sp_error *e)
 	memcpy(x->scratch, cells, size);
 	for (i = 0; i < x->nent; i++) {
 		struct cell *k = &x->scratch[x->ent[i].stage];
-		if (d->has_amount && money_sum_add(&k->amount, d->amount,
+		if (d->has_amount && money_sum_add(&k->amount, d->value,
 		    d->currency, strlen(d->currency), e) < 0)
 			return -1;
 		k->entered++;
@@ -276,7 +276,7 @@ emit(struct ctx *x, sp_writer *w)
 	const char **keys, **parts, *v[64 + 8];
 	size_t *lens, n, i, j, k, np = c->nby;
 	void **states;
-	char b[6][32];
+	char b[6][48];
 	int s, from, prev, next, last = -1;
 
 	if (c->nby > 63)
@@ -322,7 +322,7 @@ emit(struct ctx *x, sp_writer *w)
 			v[k++] = st->v[s].name;
 			v[k++] = count_format(t[s].entered, b[0]);
 			v[k++] = count_format(t[s].current, b[1]);
-			v[k++] = money_format(t[s].amount.minor, b[2]);
+			v[k++] = cli_money(c, &t[s].amount, b[2]);
 			/* won rows follow on from the last open row */
 			from = open ? prev : last;
 			v[k++] = from < 0 ? "" : ratio_format(t[s].entered,

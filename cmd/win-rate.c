@@ -47,7 +47,7 @@ add_deal(void *p, const sp_deal *d, sp_error *e)
 	size_t keylen = d->keylen;
 	sp_period b;
 	struct tally *t;
-	char amt[32], why[96];
+	char amt[48], why[96];
 	int won = d->kind == SP_WON;
 
 	/* without --every a group exists even when none of it closed */
@@ -89,9 +89,9 @@ add_deal(void *p, const sp_deal *d, sp_error *e)
 		sp_money_sum closed = t->closed_amount;
 		size_t cl = strlen(d->currency);
 		/* check the combined sum first: a refused deal changes nothing */
-		if (money_sum_add(&closed, d->amount, d->currency, cl, e) < 0 ||
+		if (money_sum_add(&closed, d->value, d->currency, cl, e) < 0 ||
 		    money_sum_add(won ? &t->won_amount : &t->lost_amount,
-		    d->amount, d->currency, cl, e) < 0)
+		    d->value, d->currency, cl, e) < 0)
 			return -1;
 		t->closed_amount = closed;
 	}
@@ -103,7 +103,7 @@ add_deal(void *p, const sp_deal *d, sp_error *e)
 		cli_explain(c, d, label, "win_rate", won ? "numerator" :
 		    "denominator", won ? "won" : "lost");
 		snprintf(why, sizeof(why), "%s %s", won ? "won" : "lost",
-		    d->has_amount ? money_format(d->amount, amt) :
+		    d->has_amount ? money_format_exact(d->value, amt) :
 		    "(no amount: counts as 0.00)");
 		cli_explain(c, d, label, "win_rate_value", won ? "numerator" :
 		    "denominator", why);
@@ -117,7 +117,7 @@ emit(sp_cli *c, sp_groups *g, sp_writer *w)
 	const char **keys, **parts, *v[16 + 64];
 	size_t *lens, n, i, j, k, np = c->nby;
 	void **states;
-	char b[7][32];
+	char b[7][48];
 	int withp = c->has_period || c->every != SP_EVERY_NONE;
 
 	if (c->nby > 64)
@@ -147,10 +147,10 @@ emit(sp_cli *c, sp_groups *g, sp_writer *w)
 		v[k++] = count_format(t->lost, b[1]);
 		v[k++] = count_format(t->won + t->lost, b[2]);
 		v[k++] = ratio_format(t->won, t->won + t->lost, b[3]);
-		v[k++] = money_format(t->won_amount.minor, b[4]);
-		v[k++] = money_format(t->lost_amount.minor, b[5]);
-		v[k++] = ratio_format(t->won_amount.minor,
-		    t->closed_amount.minor, b[6]);
+		v[k++] = cli_money(c, &t->won_amount, b[4]);
+		v[k++] = cli_money(c, &t->lost_amount, b[5]);
+		v[k++] = cli_money_ratio(c, &t->won_amount, &t->closed_amount,
+		    b[6]);
 		writer_row(w, v);
 	}
 	free(keys);

@@ -4,6 +4,7 @@
  * final check of stdout.  The one module that prints and exits (the way
  * sbase's libutil does for its tools).
  */
+#include <ctype.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -187,6 +188,23 @@ cli_option(sp_cli *c, int opt, const char *arg)
 	case CLI_OPT_AS_OF:
 		c->as_of_text = arg;
 		return 1;
+	case CLI_OPT_DECIMAL_COMMA:
+		c->numfmt.decimal_comma = 1;
+		return 1;
+	case CLI_OPT_THOUSANDS:
+		if (strlen(arg) != 1 || isdigit((unsigned char)*arg) ||
+		    *arg == '-' || *arg == '+' || !isprint((unsigned char)*arg))
+			cli_usage_error(c, "--thousands: '%s' is not one "
+			    "separator character (such as , . ' or a space)",
+			    arg);
+		c->numfmt.thousands = *arg;
+		return 1;
+	case CLI_OPT_RATES:
+		c->rates_path = arg;
+		return 1;
+	case CLI_OPT_CURRENCY:
+		c->currency = arg;
+		return 1;
 	case CLI_OPT_UNIT:
 		if ((c->unit = unit_parse(arg)) < 0)
 			cli_usage_error(c, "--unit: '%s' is not days, hours or "
@@ -257,6 +275,25 @@ cli_open(sp_cli *c, int argc, char **argv)
 			cli_usage(c);
 		}
 		c->has_period = 1;
+	}
+	if (c->numfmt.thousands == (c->numfmt.decimal_comma ? ',' : '.'))
+		cli_usage_error(c, "--thousands: '%c' is the decimal mark%s",
+		    c->numfmt.thousands, c->numfmt.decimal_comma ?
+		    " (--decimal-comma)" : " (without --decimal-comma)");
+	if (c->rates_path != NULL && c->currency == NULL)
+		cli_usage_error(c, "--rates: give the currency to convert "
+		    "into with --currency CODE");
+	if (c->currency != NULL) {
+		size_t k, n = strlen(c->currency);
+		for (k = 0; k < n && isalnum((unsigned char)c->currency[k]);
+		    k++)
+			;
+		if (n == 0 || n > 7 || k < n)
+			cli_usage_error(c, "--currency: '%s' is not a currency "
+			    "code", c->currency);
+		if ((c->rates = rates_load(c->rates_path, c->currency, &e)) ==
+		    NULL)
+			cli_fail(c, &e);
 	}
 	c->stages = stages_resolve(c->stages_spec, map_stages(c->map,
 	    c->stage_list), c->stage_list, &e);
@@ -402,6 +439,70 @@ cli_run_deals(sp_cli *c, sp_deals *ds)
 	free(seen);
 	rec_free(r);
 	deals_finish(ds, fold_bad, c, &e);
+	cli_note_currencies(c, ds);
+}
+
+void
+cli_note_currencies(sp_cli *c, const sp_deals *ds)
+{
+	const char *cur;
+	char u[8];
+	size_t i, j, k;
+
+	for (i = 0; (cur = deals_currency(ds, i)) != NULL; i++) {
+		for (k = 0; cur[k] != '\0' && k < 7; k++)
+			u[k] = (char)toupper((unsigned char)cur[k]);
+		u[k] = '\0';
+		for (j = 0; j < c->ncurs && strcmp(c->curs[j], u) != 0; j++)
+			;
+		if (j < c->ncurs)
+			continue;
+		{
+			char (*v)[8] = realloc(c->curs, (c->ncurs + 1) *
+			    sizeof(*v));
+			if (v == NULL)
+				cli_oom(c);
+			c->curs = v;
+			memcpy(v[c->ncurs++], u, 8);
+		}
+	}
+}
+
+const char *
+cli_money(sp_cli *c, const sp_money_sum *s, char *buf)
+{
+	if (s->mixed) {
+		c->mixed = 1;
+		return "";
+	}
+	return money_format_exact(s->v, buf);
+}
+
+const char *
+cli_money_ratio(sp_cli *c, const sp_money_sum *num, const sp_money_sum *den,
+    char *buf)
+{
+	if (num->mixed || den->mixed) {
+		c->mixed = 1;
+		return "";
+	}
+	return ratio_format_money(num->v, den->v, buf);
+}
+
+/* The one warning of a run whose money columns were left empty. */
+static void
+mixed_warn(sp_cli *c)
+{
+	char list[200] = "";
+	size_t i, len = 0;
+
+	for (i = 0; i < c->ncurs && len + 12 < sizeof(list); i++)
+		len += (size_t)snprintf(list + len, sizeof(list) - len, "%s%s",
+		    i ? ", " : "", c->curs[i]);
+	cli_warn(c, "amounts in several currencies (%s): a money column "
+	    "whose group mixes them is left empty; group by currency "
+	    "(-g currency) or convert them (--rates FILE --currency CODE)",
+	    list);
 }
 
 void
@@ -417,6 +518,9 @@ cli_deals_opts(sp_cli *c, sp_deals_opts *o, int need, sp_deal_fn fn,
 	o->as_of = c->as_of;
 	o->fn = fn;
 	o->ctx = ctx;
+	o->numfmt = &c->numfmt;
+	o->rates = c->rates;
+	o->now = c->cal.now;
 }
 
 void
@@ -546,6 +650,9 @@ cli_finish(sp_cli *c, sp_writer *w)
 	if (writer_finish(w) < 0)
 		bad = 1;
 	writer_free(w);
+	if (c->mixed)
+		mixed_warn(c);
+	c->mixed = 0;
 	if (c->explain && c->explain_w == NULL && c->rd != NULL)
 		explain_open(c);	/* no deal at all: still the header */
 	if (c->explain_w != NULL) {
@@ -571,6 +678,11 @@ cli_finish(sp_cli *c, sp_writer *w)
 	c->stages = NULL;
 	map_free(c->map);
 	c->map = NULL;
+	rates_free(c->rates);
+	c->rates = NULL;
+	free(c->curs);
+	c->curs = NULL;
+	c->ncurs = 0;
 	for (i = 0; i < c->nby; i++)
 		free(c->by[i]);
 	free(c->by);

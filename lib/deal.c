@@ -104,6 +104,12 @@ deals_new(sp_reader *rd, sp_stages *st, const sp_deals_opts *o)
 	ds->rd = rd;
 	ds->st = st;
 	ds->o = *o;
+	/* dated rates: the date of every deal decides its rate */
+	if ((o->need & SP_NEED_AMOUNT) && o->rates != NULL &&
+	    rates_dated(o->rates))
+		ds->o.need |= SP_NEED_CREATED | SP_NEED_CLOSED |
+		    SP_NEED_CLOSE_DATE;
+	o = &ds->o;
 	for (i = 0; i < NL; i++)
 		ds->lix[i] = -1;
 	if (o->need & SP_NEED_AMOUNT) {
@@ -131,6 +137,12 @@ deals_new(sp_reader *rd, sp_stages *st, const sp_deals_opts *o)
 			return NULL;
 		}
 	return ds;
+}
+
+const char *
+deals_currency(const sp_deals *ds, size_t i)
+{
+	return i < ds->ncur ? ds->cur[i] : NULL;
 }
 
 int
@@ -220,9 +232,9 @@ parse_fields(sp_deals *ds, const sp_rec *r, sp_deal *d, sp_error *e)
 
 	if (need & SP_NEED_AMOUNT) {
 		d->has_amount = rec_has(r, ds->slot[F_AMOUNT]);
-		if (d->has_amount && money_parse(rec_get(r,
+		if (d->has_amount && money_parse_fmt(rec_get(r,
 		    ds->slot[F_AMOUNT]), rec_len(r, ds->slot[F_AMOUNT]),
-		    &d->amount, e) < 0)
+		    ds->o.numfmt, &d->amount, e) < 0)
 			return err_set(e, "amount", "%s", e->msg);
 	}
 	if (need & SP_NEED_PROB) {
@@ -256,6 +268,39 @@ parse_fields(sp_deals *ds, const sp_rec *r, sp_deal *d, sp_error *e)
 			    "closed, omitted)", err_quote(q, sizeof(q), v,
 			    rec_len(r, ds->slot[F_CATEGORY])));
 	}
+	return 0;
+}
+
+static int intern_currency(sp_deals *ds, const char *c, size_t n,
+    sp_error *e);
+
+/*
+ * The exact value of d's amount: as read, or with --rates converted into
+ * the target at the rate in force on the deal's date (sp_deals_opts).
+ */
+static int
+convert(sp_deals *ds, sp_deal *d, sp_error *e)
+{
+	int64_t t = ds->o.now, rate;
+
+	if (!(ds->o.need & SP_NEED_AMOUNT))
+		return 0;
+	if (ds->o.rates == NULL) {
+		d->value = money_of_micro(d->amount);
+		return 0;
+	}
+	if (d->kind != SP_OPEN && d->has_closed)
+		t = d->closed_at;
+	else if (d->has_close_date)
+		t = d->close_date;
+	else if (d->has_created)
+		t = d->created_at;
+	if (rates_find(ds->o.rates, d->currency, strlen(d->currency), t, &rate,
+	    e) < 0)
+		return -1;
+	/* at most 2^63 x 2^63: exact in 128 bits */
+	d->value = (sp_money)d->amount * rate;
+	d->currency = rates_target(ds->o.rates);
 	return 0;
 }
 
@@ -317,6 +362,11 @@ snapshot_add(sp_deals *ds, const sp_rec *r, sp_error *e)
 	d.file = r->file;
 	d.line = r->line;
 	d.rec = r;
+	if (d.has_amount && d.currency[0] != '\0' && intern_currency(ds,
+	    d.currency, strlen(d.currency), e) < 0)
+		return -1;
+	if (convert(ds, &d, e) < 0)
+		return -1;
 	return ds->o.fn(ds->o.ctx, &d, e);
 }
 
@@ -875,6 +925,8 @@ fold_one(sp_deals *ds, struct hdeal *h, sp_visit **path, size_t *pathcap,
 		count_pushes(h, &d);
 	v = kept(ds, h, L_CATEGORY, &has);
 	d.category = has ? (int)v : -1;
+	if (convert(ds, &d, e) < 0)
+		return -1;
 	return ds->o.fn(ds->o.ctx, &d, e);
 }
 

@@ -224,7 +224,7 @@ email_ok(const char *s)
 /* Put field name's value v (owned by *slot) in canonical form. */
 static int
 canon(const char *name, char **slot, sp_stages *st, const char *datefmt,
-    sp_error *e)
+    const sp_numfmt *nf, sp_error *e)
 {
 	char *v = *slot, buf[40], q[80];
 	size_t n = strlen(v), i;
@@ -248,9 +248,10 @@ canon(const char *name, char **slot, sp_stages *st, const char *datefmt,
 		    err_set(e, NULL, "out of memory") : 0;
 	}
 	if (strcmp(name, "amount") == 0) {
-		if (money_parse(v, n, &t, e) < 0)
+		/* exact: 9225.225 stays 9225.225, never rounded to cents */
+		if (money_parse_fmt(v, n, nf, &t, e) < 0)
 			return err_set(e, name, "%s", e->msg);
-		return replace(slot, money_format(t, buf)) < 0 ?
+		return replace(slot, money_format_micro(t, buf)) < 0 ?
 		    err_set(e, NULL, "out of memory") : 0;
 	}
 	if (strcmp(name, "probability") == 0) {
@@ -295,6 +296,13 @@ int
 entry_normalise(sp_entry *en, sp_stages *st, const char *datefmt,
     sp_error *e)
 {
+	return entry_normalise_fmt(en, st, datefmt, NULL, e);
+}
+
+int
+entry_normalise_fmt(sp_entry *en, sp_stages *st, const char *datefmt,
+    const sp_numfmt *nf, sp_error *e)
+{
 	size_t i;
 	char q[80];
 
@@ -304,7 +312,7 @@ entry_normalise(sp_entry *en, sp_stages *st, const char *datefmt,
 			return err_set(e, NULL, "'%s' is not a field name "
 			    "(letters, digits, '_', '-', '.')", err_quote(q,
 			    sizeof(q), en->name[i], strlen(en->name[i])));
-		if (canon(en->name[i], &en->val[i], st, datefmt, e) < 0)
+		if (canon(en->name[i], &en->val[i], st, datefmt, nf, e) < 0)
 			return -1;
 	}
 	/* a value that was only blanks sets nothing */

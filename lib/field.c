@@ -111,22 +111,113 @@ put_hundredths(char *buf, int64_t h)
 	return buf;
 }
 
-int
-money_parse(const char *s, size_t n, int64_t *minor, sp_error *e)
+/*
+ * The digits of an amount (sign and blanks already gone) in the style nf:
+ * 0 and *v (micro-units, unsigned), -1 not a number, -2 a non-zero digit
+ * beyond six decimals, -3 out of range, -4 a separator the style does not
+ * allow (or misplaced).
+ */
+static int
+amount_digits(const char *s, size_t n, const sp_numfmt *nf, uint64_t *v)
 {
+	char mark = nf->decimal_comma ? ',' : '.';
+	char sep = nf->thousands ? nf->thousands :
+	    nf->decimal_comma ? '.' : '\0';
+	uint64_t u = 0, lim = (uint64_t)INT64_MAX + 1;
+	size_t i;
+	int dec = -1, digits = 0, group = -1, extra = 0;
+
+	for (i = 0; i < n; i++) {
+		char ch = s[i];
+		if (ch == mark && dec < 0) {
+			if (group >= 0 && group != 3)
+				return -4;
+			dec = 0;
+			continue;
+		}
+		if (sep != '\0' && ch == sep && dec < 0) {
+			/* 1-3 digits first, then groups of exactly three */
+			if (digits == 0 || (group < 0 && digits > 3) ||
+			    (group >= 0 && group != 3))
+				return -4;
+			group = 0;
+			continue;
+		}
+		if (ch < '0' || ch > '9')
+			return ch == ',' || ch == '.' || ch == ' ' ||
+			    ch == '\'' ? -4 : -1;
+		digits++;
+		if (dec >= 0 && ++dec > 6) {
+			extra |= ch != '0';
+			continue;
+		}
+		if (group >= 0 && dec < 0)
+			group++;
+		if (u > (lim - (uint64_t)(ch - '0')) / 10)
+			return -3;
+		u = u * 10 + (uint64_t)(ch - '0');
+	}
+	if (digits == 0)
+		return -1;
+	if (group >= 0 && dec < 0 && group != 3)
+		return -4;
+	if (extra)
+		return -2;
+	for (dec = dec < 0 ? 0 : dec; dec < 6; dec++) {
+		if (u > lim / 10)
+			return -3;
+		u *= 10;
+	}
+	*v = u;
+	return 0;
+}
+
+int
+money_parse_fmt(const char *s, size_t n, const sp_numfmt *nf,
+    int64_t *micro, sp_error *e)
+{
+	static const sp_numfmt plain;
 	char q[80];
 	const char *t = s;
 	size_t m = n;
+	uint64_t u = 0;
+	int neg = 0, rc;
 
+	if (nf == NULL)
+		nf = &plain;
 	trim(&t, &m);
-	switch (decimal_parse(t, m, 2, minor)) {
+	if (m > 0 && (*t == '-' || *t == '+')) {
+		neg = *t == '-';
+		t++;
+		m--;
+	}
+	rc = m > 0 && (*t == '-' || *t == '+') ? -1 :
+	    amount_digits(t, m, nf, &u);
+	if (rc == 0 && !neg && u > (uint64_t)INT64_MAX)
+		rc = -3;
+	switch (rc) {
 	case 0:
+		*micro = neg ? (int64_t)(0 - u) : (int64_t)u;
 		return 0;
 	case -2:
-		return err_set(e, NULL, "'%s' has more than two decimals",
-		    err_quote(q, sizeof(q), s, n));
+		return err_set(e, NULL, "'%s' has more than six decimals "
+		    "(amounts are read to the millionth; beyond that only "
+		    "zeros)", err_quote(q, sizeof(q), s, n));
 	case -3:
 		return err_set(e, NULL, "'%s' is out of range for an amount",
+		    err_quote(q, sizeof(q), s, n));
+	case -4:
+		if (nf->decimal_comma || nf->thousands)
+			return err_set(e, NULL, "'%s' is not an amount as "
+			    "written with %s%s%s%c%s", err_quote(q, sizeof(q),
+			    s, n), nf->decimal_comma ? "--decimal-comma" : "",
+			    nf->decimal_comma && nf->thousands ? " and " : "",
+			    nf->thousands ? "--thousands '" : "",
+			    nf->thousands ? nf->thousands : ' ',
+			    nf->thousands ? "'" : "");
+		return err_set(e, NULL, "'%s' is not an amount (for "
+		    "thousands separators give --thousands SEP, e.g. "
+		    "--thousands ','; for a decimal comma --decimal-comma)",
 		    err_quote(q, sizeof(q), s, n));
 	default:
 		return err_set(e, NULL, "'%s' is not an amount",
@@ -134,16 +225,127 @@ money_parse(const char *s, size_t n, int64_t *minor, sp_error *e)
 	}
 }
 
-char *
-money_format(int64_t minor, char *buf)
+int
+money_parse(const char *s, size_t n, int64_t *micro, sp_error *e)
 {
-	return put_hundredths(buf, minor);
+	return money_parse_fmt(s, n, NULL, micro, e);
+}
+
+sp_money
+money_div_even(sp_money num, sp_money den)
+{
+	int neg = (num < 0) != (den < 0);
+	unsigned __int128 n = num < 0 ? -(unsigned __int128)num :
+	    (unsigned __int128)num;
+	unsigned __int128 d = den < 0 ? -(unsigned __int128)den :
+	    (unsigned __int128)den;
+	unsigned __int128 q = n / d, r = n % d;
+
+	/* half-to-even: up when more than half, or exactly half and odd */
+	if (r > d - r || (r == d - r && (q & 1)))
+		q++;
+	return neg ? -(sp_money)q : (sp_money)q;
+}
+
+/* Write u in decimal at p (at least width digits); returns the end. */
+static char *
+put_u128(char *p, unsigned __int128 u, int width)
+{
+	char tmp[48];
+	int k = 48, w;
+
+	do {
+		tmp[--k] = (char)('0' + (int)(u % 10));
+		u /= 10;
+	} while (u > 0);
+	for (w = 48 - k; w < width; w++)
+		*p++ = '0';
+	memcpy(p, tmp + k, (size_t)(48 - k));
+	return p + 48 - k;
+}
+
+char *
+money_format_div(sp_money v, sp_money den, char *buf)
+{
+	sp_money c = money_div_even(v, den * (SP_MONEY_UNIT / 100));
+	unsigned __int128 u = c < 0 ? -(unsigned __int128)c :
+	    (unsigned __int128)c;
+	char *p = buf;
+
+	if (c < 0)
+		*p++ = '-';
+	p = put_u128(p, u / 100, 1);
+	*p++ = '.';
+	p = put_u128(p, u % 100, 2);
+	*p = '\0';
+	return buf;
+}
+
+char *
+money_format_exact(sp_money v, char *buf)
+{
+	return money_format_div(v, 1, buf);
+}
+
+char *
+money_format_micro(int64_t micro, char *buf)
+{
+	uint64_t u = micro < 0 ? 0 - (uint64_t)micro : (uint64_t)micro;
+	uint64_t f = u % SP_MICRO_UNIT;
+	char *p = buf;
+	int w = 6;
+
+	if (micro < 0)
+		*p++ = '-';
+	p = put_uint(p, u / SP_MICRO_UNIT, 1);
+	while (w > 2 && f % 10 == 0) {
+		f /= 10;
+		w--;
+	}
+	*p++ = '.';
+	p = put_uint(p, f, w);
+	*p = '\0';
+	return buf;
+}
+
+char *
+money_format_cents(int64_t cents, char *buf)
+{
+	return put_hundredths(buf, cents);
+}
+
+char *
+money_format(int64_t cents, char *buf)
+{
+	return put_hundredths(buf, cents);
 }
 
 int
-money_add(int64_t *a, int64_t b)
+money_to_cents(sp_money v, int64_t *cents)
 {
-	int64_t r;
+	sp_money c = money_div_even(v, SP_MONEY_UNIT / 100);
+
+	if (c > INT64_MAX || c < INT64_MIN)
+		return -1;
+	*cents = (int64_t)c;
+	return 0;
+}
+
+int
+money_to_micro(sp_money v, int64_t *micro)
+{
+	sp_money c = money_div_even(v, SP_MONEY_PER_MICRO);
+
+	if (c > INT64_MAX || c < INT64_MIN)
+		return -1;
+	*micro = (int64_t)c;
+	return 0;
+}
+
+int
+money_add(sp_money *a, sp_money b)
+{
+	sp_money r;
 
 	if (__builtin_add_overflow(*a, b, &r))
 		return -1;
@@ -154,10 +356,12 @@ money_add(int64_t *a, int64_t b)
 void
 money_sum_init(sp_money_sum *s)
 {
-	s->minor = 0;
+	s->v = 0;
 	s->currency[0] = '\0';
+	s->mixed = 0;
 }
 
+/* 1 when cur joins s's currency (or is blank), 0 when it mixes. */
 static int
 currency_join(sp_money_sum *s, const char *cur, size_t n, sp_error *e)
 {
@@ -170,37 +374,80 @@ currency_join(sp_money_sum *s, const char *cur, size_t n, sp_error *e)
 	while (n > 0 && isspace((unsigned char)cur[n - 1]))
 		n--;
 	if (n == 0)
-		return 0;
+		return 1;
 	if (n >= sizeof(s->currency))
 		return err_set(e, "currency", "'%s' is not a currency code",
 		    err_quote(q, sizeof(q), cur, n));
 	if (s->currency[0] == '\0') {
 		memcpy(s->currency, cur, n);
 		s->currency[n] = '\0';
-		return 0;
+		return 1;
 	}
-	if (strlen(s->currency) != n || strncasecmp(s->currency, cur, n) != 0)
-		return err_set(e, "currency",
-		    "mixed currencies in one sum: %s and %s (convert first)",
-		    s->currency, err_quote(q, sizeof(q), cur, n));
-	return 0;
+	return strlen(s->currency) == n && strncasecmp(s->currency, cur,
+	    n) == 0;
 }
 
 int
-money_sum_add(sp_money_sum *s, int64_t minor, const char *currency,
+money_sum_add(sp_money_sum *s, sp_money v, const char *currency,
     size_t curlen, sp_error *e)
 {
-	if (currency != NULL && currency_join(s, currency, curlen, e) < 0)
+	int k = currency != NULL ? currency_join(s, currency, curlen, e) : 1;
+
+	if (k < 0)
 		return -1;
-	if (money_add(&s->minor, minor) < 0)
-		return err_set(e, "amount", "sum of amounts overflows");
+	if (k == 0)
+		s->mixed = 1;
+	if (s->mixed)
+		return 0;	/* a mixed sum means nothing: no overflow */
+	if (money_add(&s->v, v) < 0)
+		return err_set(e, "amount", "sum of amounts overflows "
+		    "(beyond about 1.7e23 units)");
 	return 0;
 }
 
 int
 money_sum_merge(sp_money_sum *a, const sp_money_sum *b, sp_error *e)
 {
-	return money_sum_add(a, b->minor, b->currency, strlen(b->currency), e);
+	if (b->mixed)
+		a->mixed = 1;
+	return money_sum_add(a, b->v, b->currency, strlen(b->currency), e);
+}
+
+char *
+ratio_format_money(sp_money num, sp_money den, char *buf)
+{
+	/* 2 n 10^6 + d must fit 128 unsigned bits: scale both down past
+	   1e32 (1e17 units), where six decimals of a ratio are long gone */
+	const sp_money lim = SP_MONEY_UNIT * SP_MONEY_UNIT * 100;
+	unsigned __int128 n, d, q;
+	int neg;
+
+	if (den == 0) {
+		buf[0] = '\0';
+		return buf;
+	}
+	neg = (num < 0) != (den < 0);
+	n = num < 0 ? -(unsigned __int128)num : (unsigned __int128)num;
+	d = den < 0 ? -(unsigned __int128)den : (unsigned __int128)den;
+	while (n > (unsigned __int128)lim || d > (unsigned __int128)lim) {
+		n /= 10;
+		d /= 10;
+	}
+	if (d == 0) {
+		buf[0] = '\0';
+		return buf;
+	}
+	q = (n * 1000000 * 2 + d) / (2 * d);
+	{
+		char *p = buf;
+		if (neg && q != 0)
+			*p++ = '-';
+		p = put_u128(p, q / 1000000, 1);
+		*p++ = '.';
+		p = put_u128(p, q % 1000000, 6);
+		*p = '\0';
+	}
+	return buf;
 }
 
 int

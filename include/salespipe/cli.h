@@ -14,7 +14,9 @@
 #include "salespipe/deal.h"
 #include "salespipe/err.h"
 #include "salespipe/map.h"
+#include "salespipe/field.h"
 #include "salespipe/period.h"
+#include "salespipe/rates.h"
 #include "salespipe/rec.h"
 #include "salespipe/stage.h"
 
@@ -27,7 +29,9 @@ enum {
 	CLI_OPT_MAP = 1000, CLI_OPT_STAGES, CLI_OPT_DATE_FORMAT, CLI_OPT_NOW,
 	CLI_OPT_MAX_BAD, CLI_OPT_REJECTS, CLI_OPT_PERIOD, CLI_OPT_EVERY,
 	CLI_OPT_FISCAL_START, CLI_OPT_EXPLAIN, CLI_OPT_UNIT, CLI_OPT_VERSION,
-	CLI_OPT_HELP, CLI_OPT_AS_OF
+	CLI_OPT_HELP, CLI_OPT_AS_OF,
+	CLI_OPT_DECIMAL_COMMA = 1100, CLI_OPT_THOUSANDS, CLI_OPT_RATES,
+	CLI_OPT_CURRENCY
 };
 
 /* Short options every program takes: -g FIELDS -i FMT -o FMT -h -V. */
@@ -47,6 +51,8 @@ enum {
 	{ "now", required_argument, NULL, CLI_OPT_NOW }, \
 	{ "max-bad", required_argument, NULL, CLI_OPT_MAX_BAD }, \
 	{ "rejects", required_argument, NULL, CLI_OPT_REJECTS }, \
+	{ "decimal-comma", no_argument, NULL, CLI_OPT_DECIMAL_COMMA }, \
+	{ "thousands", required_argument, NULL, CLI_OPT_THOUSANDS }, \
 	{ "version", no_argument, NULL, 'V' }, \
 	{ "help", no_argument, NULL, 'h' }
 
@@ -60,7 +66,9 @@ enum {
 	{ "fiscal-start", required_argument, NULL, CLI_OPT_FISCAL_START }, \
 	{ "explain", no_argument, NULL, CLI_OPT_EXPLAIN }, \
 	{ "unit", required_argument, NULL, CLI_OPT_UNIT }, \
-	{ "as-of", required_argument, NULL, CLI_OPT_AS_OF }
+	{ "as-of", required_argument, NULL, CLI_OPT_AS_OF }, \
+	{ "rates", required_argument, NULL, CLI_OPT_RATES }, \
+	{ "currency", required_argument, NULL, CLI_OPT_CURRENCY }
 
 typedef struct sp_cli {
 	const char *prog;	/* program name, for messages */
@@ -106,6 +114,15 @@ typedef struct sp_cli {
 	const char **parts;
 	char *partbuf;
 	size_t partcap;
+
+	/* money: --decimal-comma, --thousands, --rates, --currency */
+	sp_numfmt numfmt;
+	const char *rates_path;
+	const char *currency;
+	sp_rates *rates;	/* set by cli_open when --currency is given */
+	char (*curs)[8];	/* currencies met (cli_note_currencies) */
+	size_t ncurs;
+	int mixed;		/* a mixed sum was printed empty */
 } sp_cli;
 
 /*
@@ -211,6 +228,25 @@ const char *cli_key_with(sp_cli *c, const sp_deal *d, const char *label,
  */
 void cli_explain(sp_cli *c, const sp_deal *d, const char *period,
     const char *metric, const char *role, const char *reason);
+
+/*
+ * Remember the currencies ds met (call before deals_free), for the
+ * mixed-currency warning.  cli_run_deals does it.
+ */
+void cli_note_currencies(sp_cli *c, const sp_deals *ds);
+
+/*
+ * A money sum as printed: rounded half-to-even to the cent, or "" when
+ * it mixes currencies (then cli_finish warns, once).  buf 48 bytes.
+ */
+const char *cli_money(sp_cli *c, const sp_money_sum *s, char *buf);
+
+/*
+ * The ratio of two money sums (ratio_format_money), "" when either mixes
+ * currencies (noted as in cli_money) or they are in different ones.
+ */
+const char *cli_money_ratio(sp_cli *c, const sp_money_sum *num,
+    const sp_money_sum *den, char *buf);
 
 /*
  * Finish the output: writer_finish(w) (w may be NULL), the explain writer,

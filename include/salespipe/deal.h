@@ -10,6 +10,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "salespipe/err.h"
+#include "salespipe/field.h"
+#include "salespipe/rates.h"
 #include "salespipe/rec.h"
 #include "salespipe/stage.h"
 
@@ -26,7 +28,7 @@ typedef struct sp_deal {
 	int stage;		/* index into the stage list */
 	int kind;		/* SP_OPEN, SP_WON, SP_LOST */
 	int has_amount;
-	int64_t amount;		/* minor units */
+	int64_t amount;		/* micro-units, as read (before --rates) */
 	const char *currency;	/* "" when none */
 	int has_created;
 	int64_t created_at;	/* created_at; history: else the first `at` */
@@ -59,6 +61,11 @@ typedef struct sp_deal {
 	int pushes;		/* records that moved close_date later */
 	int category;		/* SP_NEED_CATEGORY: SP_FC_* of the
 				   forecast_category field, -1 when none */
+	sp_money value;		/* SP_NEED_AMOUNT, has_amount: the exact
+				   amount to add up, in `currency`: with
+				   rates, amount x the rate in force (see
+				   sp_deals_opts.rates) and currency the
+				   target; else the amount as read */
 } sp_deal;
 
 /*
@@ -91,6 +98,18 @@ typedef struct sp_deals_opts {
 	int64_t as_of;
 	sp_deal_fn fn;
 	void *ctx;
+	const sp_numfmt *numfmt;	/* how amounts are written; NULL:
+					   the default */
+	const sp_rates *rates;	/* may be NULL: convert every amount into
+				   rates_target() at the rate in force on
+				   the deal's date: a closed deal's close
+				   (closed_at, else close_date), an open
+				   deal's expected close_date, else its
+				   created_at, else now.  A deal without a
+				   currency is taken to be in the target;
+				   a currency without a rate then is a bad
+				   deal */
+	int64_t now;		/* the date of a deal that has none */
 } sp_deals_opts;
 
 typedef struct sp_deals sp_deals;
@@ -116,6 +135,13 @@ int deals_add(sp_deals *ds, const sp_rec *r, sp_error *e);
  * order of first appearance (`at` included).  Sets *n.
  */
 const int *deals_fields(const sp_deals *ds, size_t *n);
+
+/*
+ * The i-th currency code met on a deal with an amount (as written, before
+ * --rates), in order of first appearance; NULL past the last.  Valid
+ * until deals_free.
+ */
+const char *deals_currency(const sp_deals *ds, size_t i);
 
 /* 1 once a history record was seen. */
 int deals_is_history(const sp_deals *ds);

@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "salespipe/err.h"
+#include "salespipe/field.h"
 #include "salespipe/rec.h"
 #include "salespipe/stage.h"
 
@@ -68,7 +69,7 @@ int entry_operand(sp_entry *en, const char *arg, sp_error *e);
  * surrounding blanks trimmed; no line breaks, control bytes or invalid
  * UTF-8 (every record stays one line in both formats); at, created_at,
  * closed_at: ISO 8601 UTC times ("2026-11-26T10:00:00Z"); close_date: a
- * date; amount: two decimals; probability: 0-100 without trailing zeros;
+ * date; amount: exact, at least two decimals ("1200.00", "9225.225"); probability: 0-100 without trailing zeros;
  * currency: three letters, upper-cased; email: lower-cased, one '@' with a
  * dotted domain; stage and lost_stage: the name as the stage list spells
  * it.  datefmt (may be NULL) is --date-format for input times.  Returns 0
@@ -76,6 +77,10 @@ int entry_operand(sp_entry *en, const char *arg, sp_error *e);
  */
 int entry_normalise(sp_entry *en, sp_stages *st, const char *datefmt,
     sp_error *e);
+/* The same, amounts read in the style nf (--decimal-comma, --thousands;
+ * NULL: the default). */
+int entry_normalise_fmt(sp_entry *en, sp_stages *st, const char *datefmt,
+    const sp_numfmt *nf, sp_error *e);
 
 /*
  * The lower-cased values of k->dup_fields joined by '\0' into *buf (grown

@@ -1,6 +1,6 @@
 /*
  * field: typed values parsed from record text, exactly.  Money is int64
- * minor units (cents), probabilities are basis points of a percent,
+ * micro-units as read and 128-bit sp_money when summed, probabilities are basis points of a percent,
  * times are UTC seconds.  Every printed number goes through the format
  * functions here, so every program prints the same value the same way.
  */
@@ -12,34 +12,106 @@
 #include "salespipe/err.h"
 
 /*
- * Money: optional sign, digits, optional '.' and at most two decimals;
- * surrounding blanks allowed.  No thousands separators, symbols or
- * exponents.  Returns 0 and sets *minor, or -1 with e->msg such as
- * "'abc' is not an amount" (e->field is left for the caller).
+ * Money.  One amount as read is int64 micro-units (10^-6 of a unit): read
+ * exactly to six decimals, so 9225.225 and 19567.7174 are exact.  Values
+ * that are added up or converted are sp_money, a 128-bit integer of
+ * 10^-15 units (SP_MONEY_UNIT per unit): an amount times a rate of nine
+ * decimals is exact in it, and a sum of ten million deals of a million
+ * each is far inside it (about 1.7e23 units); sums check for overflow
+ * anyway.  Printing rounds half-to-even to the cent, once.
  */
-int money_parse(const char *s, size_t n, int64_t *minor, sp_error *e);
-
-/* "-1234.50": always two decimals.  buf needs 32 bytes. */
-char *money_format(int64_t minor, char *buf);
-
-/* a += b, returning -1 (a unchanged) on int64 overflow. */
-int money_add(int64_t *a, int64_t b);
+__extension__ typedef __int128 sp_money;
+#define SP_MICRO_UNIT 1000000			/* micro-units per unit */
+#define SP_MONEY_UNIT ((sp_money)1000000000000000LL)	/* per unit */
+#define SP_MONEY_PER_MICRO 1000000000LL		/* sp_money per micro */
 
 /*
- * A running sum that remembers its currency: adding an amount in another
- * currency is an error naming both.  A blank currency matches any.
+ * How amounts are written: with decimal_comma, ',' is the decimal mark
+ * (and '.' the thousands separator unless thousands says otherwise); with
+ * thousands (a byte, '\0' for none) digits before the decimal mark may
+ * be grouped by three with it ("1,234,567.89").  A separator anywhere
+ * else (a group of two digits, one after the mark) is refused: never a
+ * guess.  The zero struct is the default: '.' only, no separators.
+ */
+typedef struct sp_numfmt {
+	int decimal_comma;
+	char thousands;
+} sp_numfmt;
+
+/*
+ * Money: optional sign, digits, optional decimal mark and decimals;
+ * surrounding blanks allowed.  Decimals beyond six must be zeros
+ * ("1.2500000" is 1.25; "1.0000001" is refused, never truncated).  No
+ * symbols or exponents; thousands separators only as nf allows (nf may be
+ * NULL: the default).  Returns 0 and sets *micro, or -1 with e->msg such
+ * as "'abc' is not an amount" (e->field is left for the caller); a
+ * ',' refused by the default names --thousands and --decimal-comma.
+ */
+int money_parse(const char *s, size_t n, int64_t *micro, sp_error *e);
+int money_parse_fmt(const char *s, size_t n, const sp_numfmt *nf,
+    int64_t *micro, sp_error *e);
+
+/* An amount of micro-units as an exact value. */
+static inline sp_money
+money_of_micro(int64_t micro)
+{
+	return (sp_money)micro * SP_MONEY_PER_MICRO;
+}
+
+/* num / den (den != 0) rounded half-to-even to an integer. */
+sp_money money_div_even(sp_money num, sp_money den);
+
+/*
+ * v / den (den > 0; 1 for a plain value) rounded half-to-even to the cent
+ * and printed as "-1234.50": always two decimals.  This is the one
+ * rounding of a printed amount.  buf needs 48 bytes.
+ */
+char *money_format_div(sp_money v, sp_money den, char *buf);
+char *money_format_exact(sp_money v, char *buf);
+
+/* The exact text of an amount of micro-units, with at least two
+ * decimals and no other trailing zeros: "9225.225", "-3.00", "0.000001"
+ * (what deal-add writes into the journal).  buf 32 bytes. */
+char *money_format_micro(int64_t micro, char *buf);
+
+/* Whole cents (a value already rounded to the cent) as "-1234.50". buf 32.
+ * money_format is its old name, kept for programs built against 0.1
+ * (whose amounts were cents). */
+char *money_format_cents(int64_t cents, char *buf);
+char *money_format(int64_t cents, char *buf);
+
+/* v rounded half-to-even to the cent; -1 when it does not fit int64. */
+int money_to_cents(sp_money v, int64_t *cents);
+/* v rounded half-to-even to the micro-unit; -1 when it does not fit. */
+int money_to_micro(sp_money v, int64_t *micro);
+
+/* a += b, returning -1 (a unchanged) on overflow. */
+int money_add(sp_money *a, sp_money b);
+
+/*
+ * A running sum that remembers its currency.  Adding an amount in another
+ * currency marks the sum mixed (mixed = 1): the sum then means nothing
+ * and prints empty (see the programs' warning), but counting goes on.
+ * A blank currency matches any.
  */
 typedef struct sp_money_sum {
-	int64_t minor;
+	sp_money v;
 	char currency[8];	/* "" until a record names one */
+	int mixed;		/* two currencies met: v is meaningless */
 } sp_money_sum;
 
 void money_sum_init(sp_money_sum *s);
-/* Returns 0, or -1 with e->msg on overflow or mixed currencies. */
-int money_sum_add(sp_money_sum *s, int64_t minor, const char *currency,
+/* Returns 0, or -1 with e->msg on overflow or a currency code too long. */
+int money_sum_add(sp_money_sum *s, sp_money v, const char *currency,
     size_t curlen, sp_error *e);
 /* Merge b into a, same rules. */
 int money_sum_merge(sp_money_sum *a, const sp_money_sum *b, sp_error *e);
+
+/*
+ * num / den as a ratio with six decimals, like ratio_format; "" when
+ * den == 0.  Exact while both are below 1e32 (1e17 units).
+ */
+char *ratio_format_money(sp_money num, sp_money den, char *buf);
 
 /*
  * Probability: a percentage 0..100 with up to two decimals and an
