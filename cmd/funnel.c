@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "salespipe/cli.h"
 #include "salespipe/field.h"
@@ -19,7 +20,8 @@ static const char usage[] =
     "              [--fiscal-start month] [--now time] [--as-of time]"
     " [--map spec]\n"
     "              [--stages spec] [--date-format format] [--max-bad n]\n"
-    "              [--rejects file] [--explain] [file ...]\n";
+    "              [--rejects file] [--decimal-comma] [--thousands sep]\n"
+    "              [--rates file] [--currency code] [--explain] [file ...]\n";
 
 enum { OPT_MODE = 1, OPT_COHORT };
 enum { MODE_REACHED = 0, MODE_ORDERED, MODE_ANY };
@@ -276,8 +278,8 @@ emit(struct ctx *x, sp_writer *w)
 	const char **keys, **parts, *v[64 + 8];
 	size_t *lens, n, i, j, k, np = c->nby;
 	void **states;
-	char b[6][48];
-	int s, from, prev, next, last = -1;
+	char b[6][48], cur[8];
+	int s, from, prev, next, last = -1, mixed;
 
 	if (c->nby > 63)
 		cli_usage_error(c, "-g: at most 63 fields");
@@ -308,6 +310,19 @@ emit(struct ctx *x, sp_writer *w)
 				won += t[s].entered;
 		parts = cli_group_parts(c, keys[i], lens[i], np);
 		prev = -1;
+		/* one currency per group: a mix empties every amount of it */
+		for (s = 0, mixed = 0; s < (int)st->n; s++)
+			mixed |= t[s].amount.mixed;
+		cur[0] = '\0';
+		for (s = 0; s < (int)st->n && !mixed; s++) {
+			const char *sc = t[s].amount.currency;
+			if (sc[0] == '\0')
+				continue;
+			if (cur[0] == '\0')
+				snprintf(cur, sizeof(cur), "%s", sc);
+			else if (strcasecmp(cur, sc) != 0)
+				mixed = 1;
+		}
 		for (s = 0; s < (int)st->n; s++) {
 			int open = st->v[s].kind == SP_OPEN;
 
@@ -322,7 +337,9 @@ emit(struct ctx *x, sp_writer *w)
 			v[k++] = st->v[s].name;
 			v[k++] = count_format(t[s].entered, b[0]);
 			v[k++] = count_format(t[s].current, b[1]);
-			v[k++] = cli_money(c, &t[s].amount, b[2]);
+			v[k++] = mixed ? "" : cli_money(c, &t[s].amount, b[2]);
+			if (mixed)
+				c->mixed = 1;	/* cli_finish warns */
 			/* won rows follow on from the last open row */
 			from = open ? prev : last;
 			v[k++] = from < 0 ? "" : ratio_format(t[s].entered,

@@ -15,7 +15,9 @@ static const char usage[] =
     "                [--period period] [--every day|week|month|quarter|year]\n"
     "                [--fiscal-start month] [--now time] [--as-of time]\n"
     "                [--map spec] [--stages spec] [--date-format format]\n"
-    "                [--max-bad n] [--rejects file] [--explain] [file ...]\n";
+    "                [--max-bad n] [--rejects file] [--decimal-comma]\n"
+    "                [--thousands sep] [--rates file] [--currency code]\n"
+    "                [--explain] [file ...]\n";
 
 struct tally {
 	int64_t won, lost;
@@ -147,6 +149,10 @@ emit(sp_cli *c, sp_groups *g, sp_writer *w)
 		v[k++] = count_format(t->lost, b[1]);
 		v[k++] = count_format(t->won + t->lost, b[2]);
 		v[k++] = ratio_format(t->won, t->won + t->lost, b[3]);
+		/* closed_amount holds both: when it mixes currencies, the
+		   group's money columns are all empty */
+		if (t->closed_amount.mixed)
+			t->won_amount.mixed = t->lost_amount.mixed = 1;
 		v[k++] = cli_money(c, &t->won_amount, b[4]);
 		v[k++] = cli_money(c, &t->lost_amount, b[5]);
 		v[k++] = cli_money_ratio(c, &t->won_amount, &t->closed_amount,
