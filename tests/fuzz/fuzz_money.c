@@ -1,51 +1,59 @@
 /*
  * fuzz_money: money_parse and prob_parse on any text.  A parsed amount
- * formats and parses back to itself, every int64 does too, and money_add
- * and money_sum_add report overflow exactly when int64 addition does.
+ * (micro-units) formats and parses back to itself, every int64 does too,
+ * the printed value is within half a cent, and sums are exact.
  */
 #include "fuzz.h"
 #include "salespipe/field.h"
 
-/* money_format(v) parses back to v. */
+/* money_format_micro(v) parses back to v; the printed (rounded) value is
+ * within half a cent of it, and so are the decimal-comma forms. */
 static void
 check_format(int64_t v)
 {
-	char buf[32];
-	int64_t w;
+	static const sp_numfmt dc = { 1, '\0' };
+	char buf[48], *p;
+	int64_t w, d;
 	sp_error e;
 
-	money_format(v, buf);
-	FUZZ_CHECK(strlen(buf) < sizeof(buf));
+	money_format_micro(v, buf);
+	FUZZ_CHECK(strlen(buf) < 32);
 	FUZZ_CHECK(money_parse(buf, strlen(buf), &w, &e) == 0 && w == v);
+	if ((p = strchr(buf, '.')) != NULL)
+		*p = ',';
+	FUZZ_CHECK(money_parse_fmt(buf, strlen(buf), &dc, &w, &e) == 0 &&
+	    w == v);
+	money_format_exact(money_of_micro(v), buf);
+	FUZZ_CHECK(strlen(buf) < sizeof(buf));
+	if (money_parse(buf, strlen(buf), &w, &e) == 0) {
+		d = (int64_t)((sp_money)w - v < 0 ? v - (sp_money)w :
+		    (sp_money)w - v);
+		FUZZ_CHECK(d <= 5000);
+	}
 }
 
-/* money_add and the running sum agree with the compiler's overflow test. */
+/* money_add on exact values and the running sum agree with 128-bit
+ * arithmetic (two int64 amounts never overflow it). */
 static void
 check_add(int64_t a, int64_t b, const char *cur, size_t curlen)
 {
-	int64_t x = a, want;
-	int over = __builtin_add_overflow(a, b, &want);
+	sp_money x = money_of_micro(a), want = money_of_micro(a) +
+	    money_of_micro(b);
 	sp_money_sum s;
 	sp_error e;
 
-	if (money_add(&x, b) < 0)
-		FUZZ_CHECK(over && x == a);
-	else
-		FUZZ_CHECK(!over && x == want);
-
-	/* the same currency twice: only an overflow or a bad code fails */
+	FUZZ_CHECK(money_add(&x, money_of_micro(b)) == 0 && x == want);
+	/* the same currency twice: only a bad code fails */
 	money_sum_init(&s);
-	if (money_sum_add(&s, a, cur, curlen, &e) < 0) {
+	if (money_sum_add(&s, money_of_micro(a), cur, curlen, &e) < 0) {
 		FUZZ_CHECK(e.msg[0] != '\0' &&
 		    strcmp(e.field, "currency") == 0);
 		return;
 	}
-	FUZZ_CHECK(s.minor == a && strlen(s.currency) < sizeof(s.currency));
-	if (money_sum_add(&s, b, cur, curlen, &e) < 0)
-		FUZZ_CHECK(over && s.minor == a &&
-		    strcmp(e.field, "amount") == 0);
-	else
-		FUZZ_CHECK(!over && s.minor == want);
+	FUZZ_CHECK(s.v == money_of_micro(a) &&
+	    strlen(s.currency) < sizeof(s.currency));
+	FUZZ_CHECK(money_sum_add(&s, money_of_micro(b), cur, curlen, &e) ==
+	    0 && s.v == want && !s.mixed);
 }
 
 /* One amount text: parses to something that formats back, or errs. */
@@ -53,7 +61,7 @@ static int
 amount(const char *s, size_t n, int64_t *v)
 {
 	sp_error e;
-	char buf[32];
+	char buf[48];
 	int bp;
 
 	err_clear(&e);

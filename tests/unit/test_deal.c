@@ -272,7 +272,7 @@ test_snapshot(void **state)
 	assert_int_equal(g->stage, WON);
 	assert_int_equal(g->kind, SP_WON);
 	assert_true(g->has_amount);
-	assert_int_equal(g->amount, 10050);
+	assert_int_equal(g->amount, 100500000);
 	assert_string_equal(g->currency, "USD");
 	assert_true(g->has_created);
 	assert_int_equal(g->created_at, T_2026_01_01);
@@ -294,7 +294,7 @@ test_snapshot(void **state)
 
 	g = deal(run, "D2");
 	assert_int_equal(g->kind, SP_LOST);
-	assert_int_equal(g->amount, 700);
+	assert_int_equal(g->amount, 7000000);
 	assert_string_equal(g->currency, "EUR");
 	assert_true(g->has_closed);
 	assert_int_equal(g->closed_at, T_2026_02_05);	/* else close_date */
@@ -314,7 +314,7 @@ test_snapshot(void **state)
 
 	g = &run->d[3];		/* stage names compare case-insensitively */
 	assert_int_equal(g->stage, QUAL);
-	assert_int_equal(g->amount, 100);
+	assert_int_equal(g->amount, 1000000);
 	free(run);
 }
 
@@ -355,7 +355,7 @@ test_snapshot_need(void **state)
 	assert_int_equal(run->n, 2);
 	assert_int_equal(run->d[0].stage, -1);
 	assert_int_equal(run->d[0].kind, SP_OPEN);
-	assert_int_equal(run->d[1].amount, 600);
+	assert_int_equal(run->d[1].amount, 6000000);
 	free(run);
 	/* ... and histories are refused */
 	run = run_deals("id,at,stage\nD1,2026-01-01,won\n", SP_NEED_NO_STAGE);
@@ -372,7 +372,7 @@ test_snapshot_errors(void **state)
 	    "id,stage,amount,created_at,closed_at,lost_stage,probability\n"
 	    "B1,,1,,,,\n"
 	    "B2,closing,1,,,,\n"
-	    "B3,won,1.234,,,,\n"
+	    "B3,won,1.2345678,,,,\n"
 	    "B4,won,1,2026-02-30,,,\n"
 	    "B5,won,1,,yesterday,,\n"
 	    "B6,lost,1,,,nowhere,\n"
@@ -440,7 +440,7 @@ test_history_out_of_order(void **state)
 	assert_int_equal(g->kind, SP_OPEN);
 	/* the amount with the latest at, not the last one read */
 	assert_true(g->has_amount);
-	assert_int_equal(g->amount, 20000);
+	assert_int_equal(g->amount, 200000000);
 	assert_true(g->has_created);
 	assert_int_equal(g->created_at, T_2026_01_01);
 	assert_false(g->has_closed);
@@ -558,7 +558,7 @@ test_history_latest_wins(void **state)
 	g = &run->d[0];
 	assert_path(g, st, at, 2);
 	/* equal at: the later record wins; an earlier at never does */
-	assert_int_equal(g->amount, 40000);
+	assert_int_equal(g->amount, 400000000);
 	assert_string_equal(g->currency, "USD");
 	assert_true(g->has_prob);
 	assert_int_equal(g->prob_bp, 1000);
@@ -711,12 +711,12 @@ test_history_as_of(void **state)
 	g = deal(run, "D1");
 	assert_path(g, st, at, 2);
 	assert_int_equal(g->stage, DISC);
-	assert_int_equal(g->amount, 20000);
+	assert_int_equal(g->amount, 200000000);
 	assert_int_equal(g->line, 4);	/* the last record it kept */
 	g = deal(run, "D3");		/* at == --as-of is included */
 	assert_int_equal(g->kind, SP_WON);
 	assert_int_equal(g->closed_at, T_2026_01_15);
-	assert_int_equal(g->amount, 200);
+	assert_int_equal(g->amount, 2000000);
 	free(run);
 }
 
@@ -815,7 +815,7 @@ test_history_errors(void **state)
 	/* bad records leave nothing behind */
 	assert_int_equal(run->n, 1);
 	assert_path(&run->d[0], st, at, 1);
-	assert_int_equal(run->d[0].amount, 200);
+	assert_int_equal(run->d[0].amount, 2000000);
 	free(run);
 }
 
@@ -880,7 +880,7 @@ test_history_jsonl(void **state)
 	(void)state;
 	assert_no_errors(run);
 	assert_path(&run->d[0], st, at, 3);
-	assert_int_equal(run->d[0].amount, 1250);
+	assert_int_equal(run->d[0].amount, 12500000);
 	assert_int_equal(run->d[0].closed_at, T_2026_02_01);
 	assert_int_equal(run->d[0].line, 3);
 	free(run);

@@ -240,7 +240,13 @@ test_norm_amount(void **state)
 	norm_ok("amount", "0.07", "0.07");
 	norm_ok("amount", "\t42.10\t", "42.10");
 	norm_bad("amount", "1,000", "not an amount");
-	norm_bad("amount", "12.345", "more than two decimals");
+	/* exact: never rounded to cents in the journal */
+	norm_ok("amount", "9225.225", "9225.225");
+	norm_ok("amount", "19567.7174", "19567.7174");
+	norm_ok("amount", "1.2500000", "1.25");
+	norm_ok("amount", "0.000001", "0.000001");
+	norm_bad("amount", "12.3456789", "more than six decimals");
+	norm_bad("amount", "1,000.00", "--thousands");
 	norm_bad("amount", "$5", "not an amount");
 	norm_bad("amount", "1e3", "not an amount");
 }

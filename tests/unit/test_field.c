@@ -15,16 +15,16 @@
 
 #include "salespipe/field.h"
 
-/* ---- money_parse ---- */
+/* ---- money_parse: micro-units ---- */
 
 static void
-money_ok(const char *s, int64_t want)
+money_ok_fmt(const char *s, const sp_numfmt *nf, int64_t want)
 {
 	sp_error e;
-	int64_t got = 0x5a5a;
+	int64_t got = -42;
 
 	err_clear(&e);
-	if (money_parse(s, strlen(s), &got, &e) != 0)
+	if (money_parse_fmt(s, strlen(s), nf, &got, &e) != 0)
 		fail_msg("money_parse('%s') failed: %s", s, e.msg);
 	if (got != want)
 		fail_msg("money_parse('%s') = %lld, want %lld", s,
@@ -32,13 +32,19 @@ money_ok(const char *s, int64_t want)
 }
 
 static void
-money_bad(const char *s)
+money_ok(const char *s, int64_t want)
+{
+	money_ok_fmt(s, NULL, want);
+}
+
+static void
+money_bad_fmt(const char *s, const sp_numfmt *nf)
 {
 	sp_error e;
-	int64_t got = 0;
+	int64_t got = -42;
 
 	err_clear(&e);
-	if (money_parse(s, strlen(s), &got, &e) != -1)
+	if (money_parse_fmt(s, strlen(s), nf, &got, &e) != -1)
 		fail_msg("money_parse('%s') accepted (= %lld)", s,
 		    (long long)got);
 	if (e.msg[0] == '\0')
@@ -49,37 +55,55 @@ money_bad(const char *s)
 }
 
 static void
+money_bad(const char *s)
+{
+	money_bad_fmt(s, NULL);
+}
+
+static void
 test_money_parse_ok(void **state)
 {
 	(void)state;
 	money_ok("0", 0);
-	money_ok("12", 1200);
-	money_ok("12.3", 1230);
-	money_ok("12.30", 1230);
-	money_ok("0.05", 5);
-	money_ok("0.5", 50);
-	money_ok("-12.34", -1234);
+	money_ok("12", 12000000);
+	money_ok("12.3", 12300000);
+	money_ok("12.30", 12300000);
+	money_ok("0.05", 50000);
+	money_ok("0.5", 500000);
+	money_ok("-12.34", -12340000);
 	money_ok("-0", 0);
 	money_ok("-0.00", 0);
-	money_ok("+5", 500);
-	money_ok("007.10", 710);
-	money_ok(" 12.5 ", 1250);
-	money_ok("\t-3\t", -300);
-	money_ok("  1234567.89", 123456789);
+	money_ok("+5", 5000000);
+	money_ok("007.10", 7100000);
+	money_ok(" 12.5 ", 12500000);
+	money_ok("\t-3\t", -3000000);
+	money_ok("  1234567.89", 1234567890000);
+	money_ok(".5", 500000);
+	money_ok("5.", 5000000);
+	/* the real exports' amounts: exact */
+	money_ok("9225.225", 9225225000);
+	money_ok("19567.7174", 19567717400);
+	money_ok("0.000001", 1);
+	money_ok("-0.000001", -1);
+	money_ok("12.345678", 12345678);
+	/* beyond six decimals: zeros only */
+	money_ok("1.2500000", 1250000);
+	money_ok("1.000000000000", 1000000);
+	money_ok("2.0000010", 2000001);
 }
 
 static void
 test_money_parse_limits(void **state)
 {
 	(void)state;
-	/* INT64_MAX = 9223372036854775807 minor units */
-	money_ok("92233720368547758.07", INT64_MAX);
-	money_ok("-92233720368547758.07", -INT64_MAX);
-	/* INT64_MIN = -9223372036854775808 is an int64 too */
-	money_ok("-92233720368547758.08", INT64_MIN);
-	money_bad("92233720368547758.08");
-	money_bad("-92233720368547758.09");
-	money_bad("92233720368547759");
+	/* INT64_MAX = 9223372036854775807 micro-units */
+	money_ok("9223372036854.775807", INT64_MAX);
+	money_ok("-9223372036854.775807", -INT64_MAX);
+	/* INT64_MIN is an int64 too */
+	money_ok("-9223372036854.775808", INT64_MIN);
+	money_bad("9223372036854.775808");
+	money_bad("-9223372036854.775809");
+	money_bad("9223372036855");
 	money_bad("100000000000000000000");
 	money_bad("99999999999999999999999999999999");
 }
@@ -97,11 +121,11 @@ test_money_parse_bad(void **state)
 	money_bad("12$");
 	money_bad("12 USD");
 	money_bad("1e3");
-	money_bad("12.345");
 	money_bad("12.3.4");
 	money_bad("1 2");
 	money_bad("- 3");
 	money_bad("--3");
+	money_bad("-+3");
 	money_bad("-");
 	money_bad("+");
 	money_bad(".");
@@ -109,6 +133,47 @@ test_money_parse_bad(void **state)
 	money_bad("0x10");
 	money_bad("nan");
 	money_bad("inf");
+	money_bad("1234,56");
+	/* a seventh decimal that is not zero: refused, never truncated */
+	money_bad("1.0000001");
+	money_bad("12.3456785");
+	money_bad("0.00000001");
+}
+
+static void
+test_money_parse_styles(void **state)
+{
+	sp_numfmt dc = { 1, '\0' }, th = { 0, ',' }, dcsp = { 1, ' ' },
+	    apo = { 0, '\'' };
+
+	(void)state;
+	/* --decimal-comma: ',' the mark, '.' the thousands */
+	money_ok_fmt("1234,56", &dc, 1234560000);
+	money_ok_fmt("1.234,56", &dc, 1234560000);
+	money_ok_fmt("1.234.567,5", &dc, 1234567500000);
+	money_ok_fmt("-0,125", &dc, -125000);
+	money_ok_fmt("1.234", &dc, 1234000000);
+	money_ok_fmt("12", &dc, 12000000);
+	money_bad_fmt("1.5", &dc);	/* not a group of three */
+	money_bad_fmt("1234.56", &dc);
+	money_bad_fmt("1,234,56", &dc);
+	money_bad_fmt("1.23.456", &dc);
+	money_bad_fmt(".234,5", &dc);
+	/* --thousands , */
+	money_ok_fmt("1,234.56", &th, 1234560000);
+	money_ok_fmt("1,234,567", &th, 1234567000000);
+	money_ok_fmt("123,456.5", &th, 123456500000);
+	money_ok_fmt("1234.56", &th, 1234560000);
+	money_bad_fmt("12,34.5", &th);
+	money_bad_fmt("1234,567", &th);	/* a first group of four */
+	money_bad_fmt("1,2345", &th);
+	money_bad_fmt("1,234.5,6", &th);
+	money_bad_fmt(",123", &th);
+	money_bad_fmt("1,", &th);
+	/* both */
+	money_ok_fmt("1 234 567,89", &dcsp, 1234567890000);
+	money_bad_fmt("1.234,5", &dcsp);
+	money_ok_fmt("1'234.5", &apo, 1234500000);
 }
 
 static void
@@ -116,12 +181,24 @@ test_money_parse_message(void **state)
 {
 	sp_error e;
 	int64_t v;
+	sp_numfmt dc = { 1, '\0' };
 
 	(void)state;
 	err_clear(&e);
 	assert_int_equal(money_parse("abc", 3, &v, &e), -1);
 	assert_non_null(strstr(e.msg, "abc"));
 	assert_non_null(strstr(e.msg, "is not an amount"));
+	/* a separator: the message names the options to use */
+	err_clear(&e);
+	assert_int_equal(money_parse("1,234.56", 8, &v, &e), -1);
+	assert_non_null(strstr(e.msg, "--thousands"));
+	assert_non_null(strstr(e.msg, "--decimal-comma"));
+	err_clear(&e);
+	assert_int_equal(money_parse("1.0000001", 9, &v, &e), -1);
+	assert_non_null(strstr(e.msg, "six decimals"));
+	err_clear(&e);
+	assert_int_equal(money_parse_fmt("1.5", 3, &dc, &v, &e), -1);
+	assert_non_null(strstr(e.msg, "--decimal-comma"));
 }
 
 static void
@@ -135,27 +212,31 @@ test_money_parse_uses_n(void **state)
 	err_clear(&e);
 	/* only the first 5 bytes count */
 	assert_int_equal(money_parse("12.34xyz", 5, &v, &e), 0);
-	assert_int_equal(v, 1234);
+	assert_int_equal(v, 12340000);
 	/* not NUL-terminated at n */
 	memcpy(buf, "7.2599", 6);
 	assert_int_equal(money_parse(buf, 3, &v, &e), 0);
-	assert_int_equal(v, 720);
-	assert_int_equal(money_parse("12.345", 6, &v, &e), -1);
+	assert_int_equal(v, 7200000);
+	assert_int_equal(money_parse("12.3456789", 9, &v, &e), 0);
+	assert_int_equal(v, 12345678);
+	assert_int_equal(money_parse("12.3456789", 10, &v, &e), -1);
 }
 
-/* ---- money_format, money_add ---- */
+/* ---- formatting and rounding ---- */
 
 static void
-money_fmt(int64_t v, const char *want)
+money_fmt(int64_t cents, const char *want)
 {
 	char buf[32];
 
-	assert_ptr_equal(money_format(v, buf), buf);
+	assert_ptr_equal(money_format_cents(cents, buf), buf);
+	assert_string_equal(buf, want);
+	assert_ptr_equal(money_format(cents, buf), buf);
 	assert_string_equal(buf, want);
 }
 
 static void
-test_money_format(void **state)
+test_money_format_cents(void **state)
 {
 	(void)state;
 	money_fmt(0, "0.00");
@@ -169,33 +250,147 @@ test_money_format(void **state)
 	money_fmt(INT64_MIN, "-92233720368547758.08");
 }
 
+/* the exact value of micro-units m, printed (rounded once) */
+static void
+exact_fmt(int64_t micro, const char *want)
+{
+	char buf[48];
+
+	assert_ptr_equal(money_format_exact(money_of_micro(micro), buf), buf);
+	if (strcmp(buf, want) != 0)
+		fail_msg("money_format_exact(%lld micro) = %s, want %s",
+		    (long long)micro, buf, want);
+}
+
+static void
+test_money_format_half_even(void **state)
+{
+	char buf[48];
+	sp_money v;
+
+	(void)state;
+	/* ties go to the even cent */
+	exact_fmt(125000, "0.12");	/* 0.125 */
+	exact_fmt(135000, "0.14");	/* 0.135 */
+	exact_fmt(5000, "0.00");	/* 0.005 */
+	exact_fmt(15000, "0.02");	/* 0.015 */
+	exact_fmt(-125000, "-0.12");
+	exact_fmt(-135000, "-0.14");
+	exact_fmt(-5000, "0.00");	/* never "-0.00" */
+	exact_fmt(-5001, "-0.01");
+	/* not a tie: nearest */
+	exact_fmt(125001, "0.13");
+	exact_fmt(124999, "0.12");
+	exact_fmt(9225225000, "9225.22");	/* 9225.225: 2 is even */
+	exact_fmt(9225235000, "9225.24");
+	exact_fmt(19567717400, "19567.72");
+	exact_fmt(0, "0.00");
+	exact_fmt(1, "0.00");
+	exact_fmt(INT64_MAX, "9223372036854.78");
+	exact_fmt(INT64_MIN, "-9223372036854.78");
+	/* 0.005 + 0.005 = 0.01 exactly, each alone 0.00 */
+	v = money_of_micro(5000) + money_of_micro(5000);
+	assert_string_equal(money_format_exact(v, buf), "0.01");
+	/* a tie below the micro-unit: 1.0049999999 vs 1.005 */
+	v = money_of_micro(1005000) - 1;
+	assert_string_equal(money_format_exact(v, buf), "1.00");
+	v = money_of_micro(1015000);
+	assert_string_equal(money_format_exact(v, buf), "1.02");
+	/* divided once: 100.01 x 50% (5000 bp) / 10^4 = 50.005 -> 50.00 */
+	v = money_of_micro(100010000) * 5000;
+	assert_string_equal(money_format_div(v, 10000, buf), "50.00");
+	/* 333.33 x 12.5% = 41.66625 -> 41.67 */
+	v = money_of_micro(333330000) * 1250;
+	assert_string_equal(money_format_div(v, 10000, buf), "41.67");
+	/* 1/3 of 1.00 */
+	assert_string_equal(money_format_div(money_of_micro(1000000), 3, buf),
+	    "0.33");
+	/* a sum of ten million deals of a million each */
+	v = money_of_micro(1000000000000) * 10000000;
+	assert_string_equal(money_format_exact(v, buf), "10000000000000.00");
+	/* the largest values print in 48 bytes */
+	v = ~(sp_money)0;
+	v = (sp_money)((unsigned __int128)v >> 1);
+	money_format_exact(v, buf);
+	assert_true(strlen(buf) < 48);
+	money_format_exact(-v - 1, buf);
+	assert_true(strlen(buf) < 48);
+}
+
+static void
+test_money_div_even(void **state)
+{
+	(void)state;
+	assert_true(money_div_even(5, 2) == 2);
+	assert_true(money_div_even(7, 2) == 4);
+	assert_true(money_div_even(-5, 2) == -2);
+	assert_true(money_div_even(-7, 2) == -4);
+	assert_true(money_div_even(5, -2) == -2);
+	assert_true(money_div_even(6, 4) == 2);	/* 1.5 -> 2 */
+	assert_true(money_div_even(10, 4) == 2);	/* 2.5 -> 2 */
+	assert_true(money_div_even(11, 4) == 3);
+	assert_true(money_div_even(0, 7) == 0);
+	assert_true(money_div_even(1, 3) == 0);
+	assert_true(money_div_even(2, 3) == 1);
+}
+
+static void
+test_money_micro_text(void **state)
+{
+	char buf[32];
+
+	(void)state;
+	assert_string_equal(money_format_micro(9225225000, buf), "9225.225");
+	assert_string_equal(money_format_micro(19567717400, buf),
+	    "19567.7174");
+	assert_string_equal(money_format_micro(1200000000, buf), "1200.00");
+	assert_string_equal(money_format_micro(1250000, buf), "1.25");
+	assert_string_equal(money_format_micro(1200000, buf), "1.20");
+	assert_string_equal(money_format_micro(1, buf), "0.000001");
+	assert_string_equal(money_format_micro(-3000000, buf), "-3.00");
+	assert_string_equal(money_format_micro(0, buf), "0.00");
+	assert_string_equal(money_format_micro(INT64_MIN, buf),
+	    "-9223372036854.775808");
+}
+
+static void
+test_money_to_units(void **state)
+{
+	int64_t c;
+
+	(void)state;
+	assert_int_equal(money_to_cents(money_of_micro(125000), &c), 0);
+	assert_int_equal(c, 12);
+	assert_int_equal(money_to_cents(money_of_micro(-135000), &c), 0);
+	assert_int_equal(c, -14);
+	assert_int_equal(money_to_micro(money_of_micro(7) * 3 / 2, &c), 0);
+	assert_int_equal(c, 10);	/* 10.5 -> 10 */
+	assert_int_equal(money_to_micro(SP_MONEY_UNIT * SP_MONEY_UNIT, &c),
+	    -1);
+	assert_int_equal(money_to_cents(SP_MONEY_UNIT * SP_MONEY_UNIT * 100,
+	    &c), -1);
+}
+
 static void
 test_money_add(void **state)
 {
-	int64_t a;
+	sp_money a, max = (sp_money)(~(unsigned __int128)0 >> 1);
 
 	(void)state;
 	a = 100;
 	assert_int_equal(money_add(&a, 250), 0);
-	assert_int_equal(a, 350);
+	assert_true(a == 350);
 	assert_int_equal(money_add(&a, -1000), 0);
-	assert_int_equal(a, -650);
-
-	a = INT64_MAX;
+	assert_true(a == -650);
+	a = max;
 	assert_int_equal(money_add(&a, 1), -1);
-	assert_int_equal(a, INT64_MAX);
-	a = INT64_MIN;
+	assert_true(a == max);
+	a = -max - 1;
 	assert_int_equal(money_add(&a, -1), -1);
-	assert_int_equal(a, INT64_MIN);
-	a = INT64_MAX - 5;
+	assert_true(a == -max - 1);
+	a = max - 5;
 	assert_int_equal(money_add(&a, 5), 0);
-	assert_int_equal(a, INT64_MAX);
-	a = INT64_MAX;
-	assert_int_equal(money_add(&a, INT64_MIN), 0);
-	assert_int_equal(a, -1);
-	a = 1;
-	assert_int_equal(money_add(&a, INT64_MAX), -1);
-	assert_int_equal(a, 1);
+	assert_true(a == max);
 }
 
 /* ---- money sums ---- */
@@ -209,25 +404,32 @@ test_money_sum_currency(void **state)
 	(void)state;
 	err_clear(&e);
 	money_sum_init(&s);
-	assert_int_equal(s.minor, 0);
+	assert_true(s.v == 0);
 	assert_string_equal(s.currency, "");
+	assert_int_equal(s.mixed, 0);
 
 	/* blank, then a currency: the sum takes it */
 	assert_int_equal(money_sum_add(&s, 100, "", 0, &e), 0);
 	assert_string_equal(s.currency, "");
 	assert_int_equal(money_sum_add(&s, 200, "USD", 3, &e), 0);
 	assert_string_equal(s.currency, "USD");
-	/* curlen bounds the name */
+	/* curlen bounds the name; case and blanks do not matter */
 	assert_int_equal(money_sum_add(&s, 300, "USDX", 3, &e), 0);
+	assert_int_equal(money_sum_add(&s, 400, " usd", 4, &e), 0);
 	/* blank matches any */
-	assert_int_equal(money_sum_add(&s, 400, "", 0, &e), 0);
-	assert_int_equal(s.minor, 1000);
+	assert_int_equal(money_sum_add(&s, 0, "", 0, &e), 0);
+	assert_true(s.v == 1000);
 	assert_string_equal(s.currency, "USD");
+	assert_int_equal(s.mixed, 0);
 
-	/* another currency: an error naming both */
-	assert_int_equal(money_sum_add(&s, 5, "EUR", 3, &e), -1);
-	assert_non_null(strstr(e.msg, "USD"));
-	assert_non_null(strstr(e.msg, "EUR"));
+	/* another currency: the sum is mixed, not an error */
+	assert_int_equal(money_sum_add(&s, 5, "EUR", 3, &e), 0);
+	assert_int_equal(s.mixed, 1);
+	/* and stays so */
+	assert_int_equal(money_sum_add(&s, 5, "USD", 3, &e), 0);
+	assert_int_equal(s.mixed, 1);
+	/* a code too long is an error */
+	assert_int_equal(money_sum_add(&s, 5, "DOLLARS!", 8, &e), -1);
 }
 
 static void
@@ -235,14 +437,15 @@ test_money_sum_overflow(void **state)
 {
 	sp_money_sum s;
 	sp_error e;
+	sp_money max = (sp_money)(~(unsigned __int128)0 >> 1);
 
 	(void)state;
 	err_clear(&e);
 	money_sum_init(&s);
-	assert_int_equal(money_sum_add(&s, INT64_MAX, "USD", 3, &e), 0);
+	assert_int_equal(money_sum_add(&s, max, "USD", 3, &e), 0);
 	err_clear(&e);
 	assert_int_equal(money_sum_add(&s, 1, "USD", 3, &e), -1);
-	assert_true(e.msg[0] != '\0');
+	assert_non_null(strstr(e.msg, "overflows"));
 }
 
 static void
@@ -263,27 +466,36 @@ test_money_sum_merge(void **state)
 
 	/* USD + blank */
 	assert_int_equal(money_sum_merge(&a, &b, &e), 0);
-	assert_int_equal(a.minor, 175);
+	assert_true(a.v == 175);
 	assert_string_equal(a.currency, "USD");
 	/* blank + EUR takes EUR */
 	assert_int_equal(money_sum_merge(&b, &c, &e), 0);
-	assert_int_equal(b.minor, 32);
+	assert_true(b.v == 32);
 	assert_string_equal(b.currency, "EUR");
-	/* USD + EUR: error naming both */
-	err_clear(&e);
-	assert_int_equal(money_sum_merge(&a, &c, &e), -1);
-	assert_non_null(strstr(e.msg, "USD"));
-	assert_non_null(strstr(e.msg, "EUR"));
-	/* empty + empty */
-	assert_int_equal(money_sum_merge(&d, &d, &e), 0);
-	assert_int_equal(d.minor, 0);
+	/* USD + EUR: mixed */
+	assert_int_equal(money_sum_merge(&a, &c, &e), 0);
+	assert_int_equal(a.mixed, 1);
+	/* a mixed sum makes the merge mixed */
+	assert_int_equal(money_sum_merge(&d, &a, &e), 0);
+	assert_int_equal(d.mixed, 1);
+}
 
-	/* overflow */
-	money_sum_init(&b);
-	assert_int_equal(money_sum_add(&b, INT64_MAX, "USD", 3, &e), 0);
-	err_clear(&e);
-	assert_int_equal(money_sum_merge(&a, &b, &e), -1);
-	assert_true(e.msg[0] != '\0');
+static void
+test_ratio_format_money(void **state)
+{
+	char buf[48];
+	sp_money big = SP_MONEY_UNIT * SP_MONEY_UNIT * 1000;
+
+	(void)state;
+	assert_string_equal(ratio_format_money(1, 3, buf), "0.333333");
+	assert_string_equal(ratio_format_money(2, 3, buf), "0.666667");
+	assert_string_equal(ratio_format_money(-1, 8, buf), "-0.125000");
+	assert_string_equal(ratio_format_money(5, 0, buf), "");
+	/* beyond 1e32 both are scaled down: the ratio holds */
+	assert_string_equal(ratio_format_money(big, big * 4, buf),
+	    "0.250000");
+	assert_string_equal(ratio_format_money(big * 3, big, buf),
+	    "3.000000");
 }
 
 /* ---- prob_parse ---- */
@@ -851,7 +1063,13 @@ main(void)
 		cmocka_unit_test(test_money_parse_bad),
 		cmocka_unit_test(test_money_parse_message),
 		cmocka_unit_test(test_money_parse_uses_n),
-		cmocka_unit_test(test_money_format),
+		cmocka_unit_test(test_money_parse_styles),
+		cmocka_unit_test(test_money_format_cents),
+		cmocka_unit_test(test_money_format_half_even),
+		cmocka_unit_test(test_money_div_even),
+		cmocka_unit_test(test_money_micro_text),
+		cmocka_unit_test(test_money_to_units),
+		cmocka_unit_test(test_ratio_format_money),
 		cmocka_unit_test(test_money_add),
 		cmocka_unit_test(test_money_sum_currency),
 		cmocka_unit_test(test_money_sum_overflow),
