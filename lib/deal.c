@@ -289,6 +289,11 @@ convert(sp_deals *ds, sp_deal *d, sp_error *e)
 		d->value = money_of_micro(d->amount);
 		return 0;
 	}
+	if (!d->has_amount) {	/* nothing to convert: no rate needed */
+		d->value = 0;
+		d->currency = rates_target(ds->o.rates);
+		return 0;
+	}
 	if (d->kind != SP_OPEN && d->has_closed)
 		t = d->closed_at;
 	else if (d->has_close_date)
