@@ -232,9 +232,12 @@ parse_fields(sp_deals *ds, const sp_rec *r, sp_deal *d, sp_error *e)
 
 	if (need & SP_NEED_AMOUNT) {
 		d->has_amount = rec_has(r, ds->slot[F_AMOUNT]);
-		if (d->has_amount && money_parse_fmt(rec_get(r,
-		    ds->slot[F_AMOUNT]), rec_len(r, ds->slot[F_AMOUNT]),
-		    ds->o.numfmt, &d->amount, e) < 0)
+		int sl = ds->slot[F_AMOUNT];
+		/* a JSON number is always written with a point */
+		const sp_numfmt *nf = sl >= 0 && (size_t)sl < r->nslot &&
+		    r->num != NULL && r->num[sl] ? NULL : ds->o.numfmt;
+		if (d->has_amount && money_parse_fmt(rec_get(r, sl),
+		    rec_len(r, sl), nf, &d->amount, e) < 0)
 			return err_set(e, "amount", "%s", e->msg);
 	}
 	if (need & SP_NEED_PROB) {
