@@ -659,6 +659,7 @@ append_main(int argc, char **argv, const char *usage, const sp_kind *k,
 	}
 	if (c.out_fmt == SP_FMT_TABLE || c.out_fmt == SP_FMT_MD)
 		cli_usage_error(&c, "-o: records are written as csv or jsonl");
+	cli_check_numfmt(&c);
 	append_read(&a, argc - optind, argv + optind, moves);
 	return moves ? append_moves(&a) : append_adds(&a);
 }

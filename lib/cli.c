@@ -250,6 +250,15 @@ rejects_flush(sp_cli *c, const char **v)
 }
 
 void
+cli_check_numfmt(sp_cli *c)
+{
+	if (c->numfmt.thousands == (c->numfmt.decimal_comma ? ',' : '.'))
+		cli_usage_error(c, "--thousands: '%c' is the decimal mark%s",
+		    c->numfmt.thousands, c->numfmt.decimal_comma ?
+		    " (--decimal-comma)" : " (without --decimal-comma)");
+}
+
+void
 cli_open(sp_cli *c, int argc, char **argv)
 {
 	sp_read_opts ro;
@@ -276,10 +285,7 @@ cli_open(sp_cli *c, int argc, char **argv)
 		}
 		c->has_period = 1;
 	}
-	if (c->numfmt.thousands == (c->numfmt.decimal_comma ? ',' : '.'))
-		cli_usage_error(c, "--thousands: '%c' is the decimal mark%s",
-		    c->numfmt.thousands, c->numfmt.decimal_comma ?
-		    " (--decimal-comma)" : " (without --decimal-comma)");
+	cli_check_numfmt(c);
 	if (c->rates_path != NULL && c->currency == NULL)
 		cli_usage_error(c, "--rates: give the currency to convert "
 		    "into with --currency CODE");

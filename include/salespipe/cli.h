@@ -146,6 +146,12 @@ void cli_usage_error(sp_cli *c, const char *fmt, ...);
 __attribute__((noreturn)) void cli_usage(sp_cli *c);
 
 /*
+ * After option parsing: exit 2 when --thousands names the decimal mark
+ * (cli_open does it; for programs that do not call it).
+ */
+void cli_check_numfmt(sp_cli *c);
+
+/*
  * After option parsing: resolve the calendar (--now), --period, the
  * reader over operands (none: stdin), the stage list, the -g slots and
  * --rejects.  Exits 2 on bad option values, 1 on unusable files.
