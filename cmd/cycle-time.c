@@ -202,8 +202,8 @@ get_field(struct ctx *x, const sp_deal *d, int slot, const char *name,
 		exclude(x, d, "cycle_time", why);
 		return 0;
 	}
-	if (time_parse(rec_get(d->rec, slot), rec_len(d->rec, slot),
-	    x->cli->date_format, t, e) < 0) {
+	if (time_parse_tz(rec_get(d->rec, slot), rec_len(d->rec, slot),
+	    x->cli->date_format, x->cli->tz, t, e) < 0) {
 		snprintf(e->field, sizeof(e->field), "%s", name);
 		return -1;
 	}

@@ -70,7 +70,7 @@ finish_entry(sp_append *a, sp_entry *en, int moves)
 	char t[32];
 
 	err_clear(&e);
-	if (entry_normalise(en, c->stages, c->date_format, &e) < 0)
+	if (entry_normalise_tz(en, c->stages, c->date_format, c->tz, &e) < 0)
 		goto fail;
 	time_format(a->at, t);
 	if (entry_get(en, "at") == NULL &&

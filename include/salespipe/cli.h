@@ -17,6 +17,7 @@
 #include "salespipe/period.h"
 #include "salespipe/rec.h"
 #include "salespipe/stage.h"
+#include "salespipe/tz.h"
 
 #ifndef SALESPIPE_VERSION
 #define SALESPIPE_VERSION "0.1.0"
@@ -27,7 +28,7 @@ enum {
 	CLI_OPT_MAP = 1000, CLI_OPT_STAGES, CLI_OPT_DATE_FORMAT, CLI_OPT_NOW,
 	CLI_OPT_MAX_BAD, CLI_OPT_REJECTS, CLI_OPT_PERIOD, CLI_OPT_EVERY,
 	CLI_OPT_FISCAL_START, CLI_OPT_EXPLAIN, CLI_OPT_UNIT, CLI_OPT_VERSION,
-	CLI_OPT_HELP, CLI_OPT_AS_OF
+	CLI_OPT_HELP, CLI_OPT_AS_OF, CLI_OPT_TZ
 };
 
 /* Short options every program takes: -g FIELDS -i FMT -o FMT -h -V. */
@@ -48,7 +49,8 @@ enum {
 	{ "max-bad", required_argument, NULL, CLI_OPT_MAX_BAD }, \
 	{ "rejects", required_argument, NULL, CLI_OPT_REJECTS }, \
 	{ "version", no_argument, NULL, 'V' }, \
-	{ "help", no_argument, NULL, 'h' }
+	{ "help", no_argument, NULL, 'h' }, \
+	{ "tz", required_argument, NULL, CLI_OPT_TZ }
 
 /* The common long options of the reading programs, to start a program's
  * struct option array. */
@@ -83,6 +85,7 @@ typedef struct sp_cli {
 	int explain;
 	int unit;
 	const char *as_of_text;
+	sp_tz *tz;		/* --tz: naive record times; NULL: UTC */
 
 	/* set by cli_open */
 	int has_as_of;

@@ -12,6 +12,7 @@
 #include "salespipe/err.h"
 #include "salespipe/rec.h"
 #include "salespipe/stage.h"
+#include "salespipe/tz.h"
 
 /* One visit of a stage: entered at `at`. */
 typedef struct sp_visit {
@@ -91,6 +92,7 @@ typedef struct sp_deals_opts {
 	int64_t as_of;
 	sp_deal_fn fn;
 	void *ctx;
+	const sp_tz *tz;	/* --tz for naive times, may be NULL (UTC) */
 } sp_deals_opts;
 
 typedef struct sp_deals sp_deals;

@@ -13,6 +13,7 @@
 #include "salespipe/err.h"
 #include "salespipe/rec.h"
 #include "salespipe/stage.h"
+#include "salespipe/tz.h"
 
 /* What the records of a journal are about. */
 typedef struct sp_kind {
@@ -76,6 +77,14 @@ int entry_operand(sp_entry *en, const char *arg, sp_error *e);
  */
 int entry_normalise(sp_entry *en, sp_stages *st, const char *datefmt,
     sp_error *e);
+
+/*
+ * entry_normalise with --tz: naive date-times of at, created_at,
+ * closed_at and close_date are local times in tz (NULL: UTC), written as
+ * the UTC instant (close_date: its UTC date), the same whatever TZ is.
+ */
+int entry_normalise_tz(sp_entry *en, sp_stages *st, const char *datefmt,
+    const sp_tz *tz, sp_error *e);
 
 /*
  * The lower-cased values of k->dup_fields joined by '\0' into *buf (grown
