@@ -7,8 +7,8 @@
 static const char usage[] =
     "usage: deal-move [-f file] [--at time] [--now time] [--reopen]\n"
     "                [-i csv|jsonl] [-o csv|jsonl] [--map spec] [--stages spec]\n"
-    "                [--date-format format] [--max-bad n] [--rejects file]\n"
-    "                [id stage [field=value ...]]\n";
+    "                [--date-format format] [--tz zone] [--max-bad n]\n"
+    "                [--rejects file] [id stage [field=value ...]]\n";
 
 int
 main(int argc, char **argv)

@@ -22,7 +22,7 @@ static const char usage[] =
     "                [--period period] [--every month|quarter|year]\n"
     "                [--fiscal-start month] [--now time] [--as-of time]\n"
     "                [--map spec] [--stages spec] [--date-format format]\n"
-    "                [--max-bad n] [--rejects file] [--explain]\n"
+    "                [--tz zone] [--max-bad n] [--rejects file] [--explain]\n"
     "                [--method name[,name...]] [--calibration]\n"
     "                [--min-sample n] [--quota file] [--trials n] [--seed n]\n"
     "                [--mc-prob weighted|history] [--season n]\n"

@@ -18,8 +18,8 @@ static const char usage[] =
     "              [--cohort day|week|month|quarter|year] [--period period]\n"
     "              [--fiscal-start month] [--now time] [--as-of time]"
     " [--map spec]\n"
-    "              [--stages spec] [--date-format format] [--max-bad n]\n"
-    "              [--rejects file] [--explain] [file ...]\n";
+    "              [--stages spec] [--date-format format] [--tz zone]\n"
+    "              [--max-bad n] [--rejects file] [--explain] [file ...]\n";
 
 enum { OPT_MODE = 1, OPT_COHORT };
 enum { MODE_REACHED = 0, MODE_ORDERED, MODE_ANY };
