@@ -566,11 +566,22 @@ first_after(const sp_tz *z, int64_t t)
 	return lo;
 }
 
+/* Times beyond a million years are taken at that bound: the calendar
+ * arithmetic of the rules stays far from int64 overflow. */
+#define T_BOUND (INT64_C(1) << 45)
+
+static int64_t
+clamp(int64_t t)
+{
+	return t < -T_BOUND ? -T_BOUND : t > T_BOUND ? T_BOUND : t;
+}
+
 int32_t
 sp_tz_offset(const sp_tz *z, int64_t t)
 {
 	if (z == NULL)
 		return 0;
+	t = clamp(t);
 	if (z->n == 0)
 		return z->has_rule ? rule_offset(&z->rule, t) : z->off0;
 	if (t < z->at[0])
@@ -607,7 +618,7 @@ window(const sp_tz *z, int64_t lo, int64_t hi, int64_t *at, int32_t *off)
 int64_t
 sp_tz_from_local(const sp_tz *z, int64_t local, int *how)
 {
-	int64_t at[WINDOW_MAX], lo = local - MAX_OFF, hi = local + MAX_OFF;
+	int64_t at[WINDOW_MAX], lo, hi;
 	int64_t start, end, u;
 	int32_t off[WINDOW_MAX], o, prev;
 	size_t k, i;
@@ -618,6 +629,10 @@ sp_tz_from_local(const sp_tz *z, int64_t local, int *how)
 		*how = SP_TZ_UNIQUE;
 	if (z == NULL)
 		return local;
+	if (local != clamp(local))
+		return local;	/* a million years away: no zone there */
+	lo = local - MAX_OFF;
+	hi = local + MAX_OFF;
 	/* every instant local can be lies in [lo, hi]: offsets < 26 h */
 	prev = sp_tz_offset(z, lo);
 	k = window(z, lo, hi, at, off);

@@ -75,6 +75,8 @@ enum {
  *   - an overlap (01:30 on a fall-back night) takes the earlier offset,
  *     the first of the two instants: 2026-11-01T01:30 is 05:30Z (EDT).
  * Sets *how (may be NULL) to SP_TZ_UNIQUE, SP_TZ_GAP or SP_TZ_OVERLAP.
+ * Times more than 2^45 s (a million years) from 1970 are returned as they
+ * are; sp_tz_offset takes them at that bound.
  */
 int64_t sp_tz_from_local(const sp_tz *z, int64_t local, int *how);
 
