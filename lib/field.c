@@ -440,7 +440,7 @@ ptime(const char *s, const char *fmt, const struct fmtinfo *fi,
     struct tm *tm, int64_t *epoch)
 {
 	char seg[256];
-	const char *f = fmt, *q;
+	const char *f = fmt, *q, *r;
 
 	pthread_once(&c_once, c_locale_init);
 	if (c_locale == (locale_t)0)
@@ -448,12 +448,16 @@ ptime(const char *s, const char *fmt, const struct fmtinfo *fi,
 	if (!fi->epoch)
 		return strptime_l(s, fmt, tm, c_locale);
 	for (;;) {
-		for (q = f; *q != '\0'; q++) {
-			if (*q != '%')
+		/* q: the next %s (or %Es, %Os), r: its 's' */
+		for (q = f, r = f; *q != '\0'; q = r + 1) {
+			if (*q != '%') {
+				r = q;
 				continue;
-			if (q[1] == 's' || q[1] == '\0')
+			}
+			for (r = q + 1; *r == 'E' || *r == 'O'; r++)
+				;
+			if (*r == 's' || *r == '\0')
 				break;
-			q++;	/* %% and the other conversions */
 		}
 		if ((size_t)(q - f) >= sizeof(seg))
 			return NULL;
@@ -465,9 +469,9 @@ ptime(const char *s, const char *fmt, const struct fmtinfo *fi,
 		}
 		if (*q == '\0')
 			return s;
-		if (q[1] == '\0' || (s = epoch_digits(s, epoch)) == NULL)
+		if (*r == '\0' || (s = epoch_digits(s, epoch)) == NULL)
 			return NULL;
-		f = q + 2;
+		f = r + 1;
 	}
 }
 

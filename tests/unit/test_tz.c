@@ -530,6 +530,9 @@ test_parse_epoch_bad(void **state)
 	    -1);
 	assert_int_equal(time_parse_tz("100%s", 5, "%%s%s", NULL, &t, &e), -1);
 	assert_int_equal(parse("%s100", "%%s%s", NULL), 100);
+	assert_int_equal(parse("100", "%Es", NULL), 100);
+	assert_int_equal(parse("x100y%", "x%Osy%%", NULL), 100);
+	assert_int_equal(parse("2026 100", "%Y %s", NULL), 100);
 }
 
 int
