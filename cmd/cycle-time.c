@@ -23,9 +23,10 @@ static const char usage[] =
     "[--fiscal-start month]\n"
     "                  [--now time] [--as-of time] [--map spec] "
     "[--stages spec]\n"
-    "                  [--date-format format] [--max-bad n] [--rejects file]\n"
-    "                  [--decimal-comma] [--thousands sep] [--rates file]\n"
-    "                  [--currency code] [--explain] [file ...]\n";
+    "                  [--date-format format] [--tz zone] [--max-bad n]\n"
+    "                  [--rejects file] [--decimal-comma] [--thousands sep]\n"
+    "                  [--rates file] [--currency code] [--explain]\n"
+    "                  [file ...]\n";
 
 enum { M_WON, M_LOST, M_CLOSED, M_OPEN, M_IN_STAGE, M_STAGES, M_FIELDS };
 enum { OPT_LOST = 1, OPT_CLOSED, OPT_OPEN, OPT_IN_STAGE, OPT_FROM, OPT_TO,
@@ -203,8 +204,8 @@ get_field(struct ctx *x, const sp_deal *d, int slot, const char *name,
 		exclude(x, d, "cycle_time", why);
 		return 0;
 	}
-	if (time_parse(rec_get(d->rec, slot), rec_len(d->rec, slot),
-	    x->cli->date_format, t, e) < 0) {
+	if (time_parse_tz(rec_get(d->rec, slot), rec_len(d->rec, slot),
+	    x->cli->date_format, x->cli->tz, t, e) < 0) {
 		snprintf(e->field, sizeof(e->field), "%s", name);
 		return -1;
 	}

@@ -19,9 +19,10 @@ static const char usage[] =
     "              [--cohort day|week|month|quarter|year] [--period period]\n"
     "              [--fiscal-start month] [--now time] [--as-of time]"
     " [--map spec]\n"
-    "              [--stages spec] [--date-format format] [--max-bad n]\n"
-    "              [--rejects file] [--decimal-comma] [--thousands sep]\n"
-    "              [--rates file] [--currency code] [--explain] [file ...]\n";
+    "              [--stages spec] [--date-format format] [--tz zone]\n"
+    "              [--max-bad n] [--rejects file] [--decimal-comma]\n"
+    "              [--thousands sep] [--rates file] [--currency code]\n"
+    "              [--explain] [file ...]\n";
 
 enum { OPT_MODE = 1, OPT_COHORT };
 enum { MODE_REACHED = 0, MODE_ORDERED, MODE_ANY };

@@ -7,8 +7,9 @@
 static const char usage[] =
     "usage: lead-add [-f file] [--at time] [--now time] [--allow-duplicate]\n"
     "                [-i csv|jsonl] [-o csv|jsonl] [--map spec] [--stages spec]\n"
-    "                [--date-format format] [--max-bad n] [--rejects file]\n"
-    "                [--decimal-comma] [--thousands sep] [field=value ...]\n";
+    "                [--date-format format] [--tz zone] [--max-bad n]\n"
+    "                [--rejects file] [--decimal-comma] [--thousands sep]\n"
+    "                [field=value ...]\n";
 
 int
 main(int argc, char **argv)

@@ -14,8 +14,9 @@
 static const char usage[] =
     "usage: pipeline [--as-of time] [--now time] [--leads] [-i csv|jsonl]\n"
     "                [-o csv|jsonl|table|md] [--map spec] [--stages spec]\n"
-    "                [--date-format format] [--max-bad n] [--rejects file]\n"
-    "                [--decimal-comma] [--thousands sep] [file ...]\n"
+    "                [--date-format format] [--tz zone] [--max-bad n]\n"
+    "                [--rejects file] [--decimal-comma] [--thousands sep]\n"
+    "                [file ...]\n"
     "       pipeline --repair file\n";
 
 enum { OPT_LEADS = 1, OPT_REPAIR };

@@ -15,9 +15,9 @@ static const char usage[] =
     "                [--period period] [--every day|week|month|quarter|year]\n"
     "                [--fiscal-start month] [--now time] [--as-of time]\n"
     "                [--map spec] [--stages spec] [--date-format format]\n"
-    "                [--max-bad n] [--rejects file] [--decimal-comma]\n"
-    "                [--thousands sep] [--rates file] [--currency code]\n"
-    "                [--explain] [file ...]\n";
+    "                [--tz zone] [--max-bad n] [--rejects file]\n"
+    "                [--decimal-comma] [--thousands sep] [--rates file]\n"
+    "                [--currency code] [--explain] [file ...]\n";
 
 struct tally {
 	int64_t won, lost;

@@ -70,8 +70,8 @@ finish_entry(sp_append *a, sp_entry *en, int moves)
 	char t[32];
 
 	err_clear(&e);
-	if (entry_normalise_fmt(en, c->stages, c->date_format, &c->numfmt,
-	    &e) < 0)
+	if (entry_normalise_with(en, c->stages, c->date_format, &c->numfmt,
+	    c->tz, &e) < 0)
 		goto fail;
 	time_format(a->at, t);
 	if (entry_get(en, "at") == NULL &&

@@ -159,6 +159,12 @@ cli_option(sp_cli *c, int opt, const char *arg)
 	case CLI_OPT_NOW:
 		c->now_text = arg;
 		return 1;
+	case CLI_OPT_TZ:
+		err_clear(&e);
+		sp_tz_free(c->tz);
+		if ((c->tz = sp_tz_load(arg, &e)) == NULL)
+			cli_usage_error(c, "--tz: %s", e.msg);
+		return 1;
 	case CLI_OPT_MAX_BAD:
 		errno = 0;
 		c->max_bad = strtol(arg, &end, 10);
@@ -519,6 +525,7 @@ cli_deals_opts(sp_cli *c, sp_deals_opts *o, int need, sp_deal_fn fn,
 	o->group_slots = c->by_slots;
 	o->ngroup = c->nby;
 	o->datefmt = c->date_format;
+	o->tz = c->tz;
 	o->need = need;
 	o->has_as_of = c->has_as_of;
 	o->as_of = c->as_of;
@@ -689,6 +696,8 @@ cli_finish(sp_cli *c, sp_writer *w)
 	free(c->curs);
 	c->curs = NULL;
 	c->ncurs = 0;
+	sp_tz_free(c->tz);
+	c->tz = NULL;
 	for (i = 0; i < c->nby; i++)
 		free(c->by[i]);
 	free(c->by);

@@ -201,8 +201,8 @@ get_time(sp_deals *ds, const sp_rec *r, int f, int64_t *t, sp_error *e)
 {
 	if (!rec_has(r, ds->slot[f]))
 		return 0;
-	if (time_parse(rec_get(r, ds->slot[f]), rec_len(r, ds->slot[f]),
-	    ds->o.datefmt, t, e) < 0) {
+	if (time_parse_tz(rec_get(r, ds->slot[f]), rec_len(r, ds->slot[f]),
+	    ds->o.datefmt, ds->o.tz, t, e) < 0) {
 		err_set(e, fname[f], "%s", e->msg);
 		return -1;
 	}

@@ -224,7 +224,7 @@ email_ok(const char *s)
 /* Put field name's value v (owned by *slot) in canonical form. */
 static int
 canon(const char *name, char **slot, sp_stages *st, const char *datefmt,
-    const sp_numfmt *nf, sp_error *e)
+    const sp_numfmt *nf, const sp_tz *tz, sp_error *e)
 {
 	char *v = *slot, buf[40], q[80];
 	size_t n = strlen(v), i;
@@ -238,7 +238,7 @@ canon(const char *name, char **slot, sp_stages *st, const char *datefmt,
 	err_quote(q, sizeof(q), v, n);	/* as given, for messages */
 	if (strcmp(name, "at") == 0 || strcmp(name, "created_at") == 0 ||
 	    strcmp(name, "closed_at") == 0 || strcmp(name, "close_date") == 0) {
-		if (time_parse(v, n, datefmt, &t, e) < 0)
+		if (time_parse_tz(v, n, datefmt, tz, &t, e) < 0)
 			return err_set(e, name, "%s", e->msg);
 		if (strcmp(name, "close_date") == 0)
 			date_format(t, buf);
@@ -296,12 +296,12 @@ int
 entry_normalise(sp_entry *en, sp_stages *st, const char *datefmt,
     sp_error *e)
 {
-	return entry_normalise_fmt(en, st, datefmt, NULL, e);
+	return entry_normalise_with(en, st, datefmt, NULL, NULL, e);
 }
 
 int
-entry_normalise_fmt(sp_entry *en, sp_stages *st, const char *datefmt,
-    const sp_numfmt *nf, sp_error *e)
+entry_normalise_with(sp_entry *en, sp_stages *st, const char *datefmt,
+    const sp_numfmt *nf, const sp_tz *tz, sp_error *e)
 {
 	size_t i;
 	char q[80];
@@ -312,7 +312,7 @@ entry_normalise_fmt(sp_entry *en, sp_stages *st, const char *datefmt,
 			return err_set(e, NULL, "'%s' is not a field name "
 			    "(letters, digits, '_', '-', '.')", err_quote(q,
 			    sizeof(q), en->name[i], strlen(en->name[i])));
-		if (canon(en->name[i], &en->val[i], st, datefmt, nf, e) < 0)
+		if (canon(en->name[i], &en->val[i], st, datefmt, nf, tz, e) < 0)
 			return -1;
 	}
 	/* a value that was only blanks sets nothing */

@@ -1,10 +1,13 @@
 /*
  * field: exact parsing and one way of printing every typed value.  Money
  * never touches floating point; times are parsed by hand (strptime only
- * for --date-format) because they sit on every program's hot path.
+ * for --date-format) because they sit on every program's hot path, and
+ * never through TZ or the locale (lib/tz.c reads --tz zones itself).
  */
 #include <ctype.h>
+#include <locale.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -525,12 +528,27 @@ digits(const char *s, size_t n, int *v)
 	return 0;
 }
 
+/* An offset or a zone must not carry a time out of the years 0000-9999. */
 static int
-iso_parse(const char *s, size_t n, int64_t *t)
+in_years(int64_t t)
+{
+	return t >= days_from_civil(0, 1, 1) * 86400 &&
+	    t < days_from_civil(10000, 1, 1) * 86400;
+}
+
+/* What a time text says about its zone (iso_parse's *zone). */
+enum { ZONE_DATE, ZONE_NAIVE, ZONE_GIVEN };
+
+/* ISO 8601 into *t, read as UTC; *zone says whether it was a date, a
+ * naive date-time or one with Z or an offset. */
+static int
+iso_parse(const char *s, size_t n, int64_t *t, int *zone)
 {
 	int y, mo, d, hh = 0, mi = 0, ss = 0, oh, om, sign;
 	size_t i;
 	int64_t off = 0;
+
+	*zone = ZONE_DATE;
 
 	if (n < 10 || s[4] != '-' || s[7] != '-' || digits(s, 4, &y) < 0 ||
 	    digits(s + 5, 2, &mo) < 0 || digits(s + 8, 2, &d) < 0)
@@ -539,6 +557,7 @@ iso_parse(const char *s, size_t n, int64_t *t)
 		return -1;
 	i = 10;
 	if (i < n && (s[i] == 'T' || s[i] == ' ')) {
+		*zone = ZONE_NAIVE;
 		if (n < i + 6 || s[i + 3] != ':' ||
 		    digits(s + i + 1, 2, &hh) < 0 ||
 		    digits(s + i + 4, 2, &mi) < 0)
@@ -561,8 +580,10 @@ iso_parse(const char *s, size_t n, int64_t *t)
 		if (ss == 60)
 			ss = 59;	/* a leap second is the end of :59 */
 		if (i < n && s[i] == 'Z') {
+			*zone = ZONE_GIVEN;
 			i++;
 		} else if (i < n && (s[i] == '+' || s[i] == '-')) {
+			*zone = ZONE_GIVEN;
 			sign = s[i] == '-' ? -1 : 1;
 			i++;
 			if (n - i == 2 && digits(s + i, 2, &oh) == 0)
@@ -586,27 +607,143 @@ iso_parse(const char *s, size_t n, int64_t *t)
 		return -1;
 	*t = days_from_civil(y, mo, d) * 86400 + hh * 3600 + mi * 60 + ss -
 	    off;
-	/* an offset must not carry a time out of the years 0000-9999 */
-	if (*t < days_from_civil(0, 1, 1) * 86400 ||
-	    *t >= days_from_civil(10000, 1, 1) * 86400)
-		return -1;
-	return 0;
+	return in_years(*t) ? 0 : -1;
+}
+
+/* What a --date-format holds. */
+struct fmtinfo {
+	int time;		/* a time-of-day conversion (%H %M %T ...) */
+	int epoch;		/* %s */
+	int offset;		/* %z */
+	int zulu;		/* a literal 'Z' */
+};
+
+static void
+fmt_scan(const char *f, struct fmtinfo *fi)
+{
+	memset(fi, 0, sizeof(*fi));
+	for (; *f != '\0'; f++) {
+		if (*f != '%') {
+			fi->zulu |= *f == 'Z';
+			continue;
+		}
+		f++;
+		while (*f == 'E' || *f == 'O')
+			f++;
+		if (*f == '\0')
+			break;
+		if (strchr("HIklMSTRrcX", *f) != NULL)
+			fi->time = 1;
+		else if (*f == 's')
+			fi->epoch = 1;
+		else if (*f == 'z')
+			fi->offset = 1;
+	}
+}
+
+/*
+ * The C locale, whatever setlocale(3) the program linking us called:
+ * month names and AM/PM of a --date-format are always English.  (glibc
+ * returns its static C locale object: nothing to free.)
+ */
+static pthread_once_t c_once = PTHREAD_ONCE_INIT;
+static locale_t c_locale;
+
+static void
+c_locale_init(void)
+{
+	c_locale = newlocale(LC_ALL_MASK, "C", (locale_t)0);
+}
+
+/* [+-]digits of %s at s into *v; the end, or NULL. */
+static const char *
+epoch_digits(const char *s, int64_t *v)
+{
+	int neg = 0, k;
+
+	while (isspace((unsigned char)*s))
+		s++;
+	if (*s == '-' || *s == '+')
+		neg = *s++ == '-';
+	*v = 0;
+	for (k = 0; isdigit((unsigned char)*s); k++, s++) {
+		if (k == 12)	/* past the year 9999 */
+			return NULL;
+		*v = *v * 10 + (*s - '0');
+	}
+	if (neg)
+		*v = -*v;
+	return k > 0 ? s : NULL;
+}
+
+/*
+ * strptime(3) in the C locale, except that %s is read here as seconds
+ * since the epoch, UTC: glibc's %s goes through localtime_r, that is
+ * through TZ.  Returns the end of what matched or NULL; *epoch is the
+ * value of the last %s.
+ */
+static const char *
+ptime(const char *s, const char *fmt, const struct fmtinfo *fi,
+    struct tm *tm, int64_t *epoch)
+{
+	char seg[256];
+	const char *f = fmt, *q, *r;
+
+	pthread_once(&c_once, c_locale_init);
+	if (c_locale == (locale_t)0)
+		return NULL;
+	if (!fi->epoch)
+		return strptime_l(s, fmt, tm, c_locale);
+	for (;;) {
+		/* q: the next %s (or %Es, %Os), r: its 's' */
+		for (q = f, r = f; *q != '\0'; q = r + 1) {
+			if (*q != '%') {
+				r = q;
+				continue;
+			}
+			for (r = q + 1; *r == 'E' || *r == 'O'; r++)
+				;
+			if (*r == 's' || *r == '\0')
+				break;
+		}
+		if ((size_t)(q - f) >= sizeof(seg))
+			return NULL;
+		if (q > f) {
+			memcpy(seg, f, (size_t)(q - f));
+			seg[q - f] = '\0';
+			if ((s = strptime_l(s, seg, tm, c_locale)) == NULL)
+				return NULL;
+		}
+		if (*q == '\0')
+			return s;
+		if (*r == '\0' || (s = epoch_digits(s, epoch)) == NULL)
+			return NULL;
+		f = r + 1;
+	}
 }
 
 int
-time_parse(const char *s, size_t n, const char *datefmt, int64_t *t,
-    sp_error *e)
+time_parse_tz(const char *s, size_t n, const char *datefmt, const sp_tz *tz,
+    int64_t *t, sp_error *e)
 {
 	char q[80], buf[128];
 	const char *u = s, *end;
 	size_t m = n;
 	struct tm tm;
-	int64_t year;
+	struct fmtinfo fi;
+	int64_t year, v, epoch = 0;
+	int zone;
 
 	trim(&u, &m);
 	if (datefmt == NULL) {
-		if (iso_parse(u, m, t) == 0)
-			return 0;
+		if (iso_parse(u, m, &v, &zone) == 0) {
+			if (zone == ZONE_NAIVE && tz != NULL)
+				v = sp_tz_from_local(tz, v, NULL);
+			if (in_years(v)) {
+				*t = v;
+				return 0;
+			}
+		}
 		return err_set(e, NULL, "'%s' is not a date or time "
 		    "(ISO 8601, or give --date-format)",
 		    err_quote(q, sizeof(q), s, n));
@@ -617,21 +754,48 @@ time_parse(const char *s, size_t n, const char *datefmt, int64_t *t,
 	buf[m] = '\0';
 	memset(&tm, 0, sizeof(tm));
 	tm.tm_mday = 1;
-	end = strptime(buf, datefmt, &tm);
+	fmt_scan(datefmt, &fi);
+	end = ptime(buf, datefmt, &fi, &tm, &epoch);
 	if (end == NULL || *end != '\0')
 		goto bad;
+	if (fi.epoch) {
+		/* an instant: the other conversions only have to match */
+		if (!in_years(epoch))
+			goto bad;
+		*t = epoch;
+		return 0;
+	}
 	year = (int64_t)tm.tm_year + 1900;
 	if (year < 0 || year > 9999 || tm.tm_mon < 0 || tm.tm_mon > 11 ||
 	    tm.tm_mday < 1 || tm.tm_mday > month_days(year, tm.tm_mon + 1) ||
 	    tm.tm_hour < 0 || tm.tm_hour > 23 || tm.tm_min < 0 ||
 	    tm.tm_min > 59 || tm.tm_sec < 0 || tm.tm_sec > 60)
 		goto bad;
-	*t = days_from_civil(year, tm.tm_mon + 1, tm.tm_mday) * 86400 +
+	if (tm.tm_sec == 60)
+		tm.tm_sec = 59;	/* a leap second is the end of :59 */
+	v = days_from_civil(year, tm.tm_mon + 1, tm.tm_mday) * 86400 +
 	    tm.tm_hour * 3600 + tm.tm_min * 60 + tm.tm_sec;
+	if (fi.offset) {
+		if (tm.tm_gmtoff <= -86400 || tm.tm_gmtoff >= 86400)
+			goto bad;
+		v -= tm.tm_gmtoff;
+	} else if (fi.time && !fi.zulu && tz != NULL) {
+		v = sp_tz_from_local(tz, v, NULL);
+	}
+	if (!in_years(v))
+		goto bad;
+	*t = v;
 	return 0;
 bad:
 	return err_set(e, NULL, "'%s' does not match --date-format '%s'",
 	    err_quote(q, sizeof(q), s, n), datefmt);
+}
+
+int
+time_parse(const char *s, size_t n, const char *datefmt, int64_t *t,
+    sp_error *e)
+{
+	return time_parse_tz(s, n, datefmt, NULL, t, e);
 }
 
 static int64_t

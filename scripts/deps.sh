@@ -2,7 +2,7 @@
 # Install the Debian packages the build and the tests need, if missing.
 # Uses sudo when not root.  Says what it installs.
 # With the argument "fuzz": also what make fuzz needs (clang, libFuzzer).
-pkgs="gcc make libc6-dev pkg-config libcsv-dev libjansson-dev libcmocka-dev mandoc jq valgrind"
+pkgs="gcc make libc6-dev pkg-config libcsv-dev libjansson-dev libcmocka-dev mandoc jq valgrind tzdata"
 [ "${1:-}" = fuzz ] && pkgs="$pkgs clang libclang-rt-14-dev"
 missing=
 for p in $pkgs; do

@@ -19,6 +19,7 @@
 #include "salespipe/rates.h"
 #include "salespipe/rec.h"
 #include "salespipe/stage.h"
+#include "salespipe/tz.h"
 
 #ifndef SALESPIPE_VERSION
 #define SALESPIPE_VERSION "0.1.0"
@@ -29,7 +30,7 @@ enum {
 	CLI_OPT_MAP = 1000, CLI_OPT_STAGES, CLI_OPT_DATE_FORMAT, CLI_OPT_NOW,
 	CLI_OPT_MAX_BAD, CLI_OPT_REJECTS, CLI_OPT_PERIOD, CLI_OPT_EVERY,
 	CLI_OPT_FISCAL_START, CLI_OPT_EXPLAIN, CLI_OPT_UNIT, CLI_OPT_VERSION,
-	CLI_OPT_HELP, CLI_OPT_AS_OF,
+	CLI_OPT_HELP, CLI_OPT_AS_OF, CLI_OPT_TZ,
 	CLI_OPT_DECIMAL_COMMA = 1100, CLI_OPT_THOUSANDS, CLI_OPT_RATES,
 	CLI_OPT_CURRENCY
 };
@@ -54,7 +55,8 @@ enum {
 	{ "decimal-comma", no_argument, NULL, CLI_OPT_DECIMAL_COMMA }, \
 	{ "thousands", required_argument, NULL, CLI_OPT_THOUSANDS }, \
 	{ "version", no_argument, NULL, 'V' }, \
-	{ "help", no_argument, NULL, 'h' }
+	{ "help", no_argument, NULL, 'h' }, \
+	{ "tz", required_argument, NULL, CLI_OPT_TZ }
 
 /* The common long options of the reading programs, to start a program's
  * struct option array. */
@@ -91,6 +93,7 @@ typedef struct sp_cli {
 	int explain;
 	int unit;
 	const char *as_of_text;
+	sp_tz *tz;		/* --tz: naive record times; NULL: UTC */
 
 	/* set by cli_open */
 	int has_as_of;

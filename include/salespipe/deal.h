@@ -14,6 +14,7 @@
 #include "salespipe/rates.h"
 #include "salespipe/rec.h"
 #include "salespipe/stage.h"
+#include "salespipe/tz.h"
 
 /* One visit of a stage: entered at `at`. */
 typedef struct sp_visit {
@@ -110,6 +111,7 @@ typedef struct sp_deals_opts {
 				   a currency without a rate then is a bad
 				   deal */
 	int64_t now;		/* the date of a deal that has none */
+	const sp_tz *tz;	/* --tz for naive times, may be NULL (UTC) */
 } sp_deals_opts;
 
 typedef struct sp_deals sp_deals;

@@ -14,6 +14,7 @@
 #include "salespipe/field.h"
 #include "salespipe/rec.h"
 #include "salespipe/stage.h"
+#include "salespipe/tz.h"
 
 /* What the records of a journal are about. */
 typedef struct sp_kind {
@@ -77,10 +78,15 @@ int entry_operand(sp_entry *en, const char *arg, sp_error *e);
  */
 int entry_normalise(sp_entry *en, sp_stages *st, const char *datefmt,
     sp_error *e);
-/* The same, amounts read in the style nf (--decimal-comma, --thousands;
- * NULL: the default). */
-int entry_normalise_fmt(sp_entry *en, sp_stages *st, const char *datefmt,
-    const sp_numfmt *nf, sp_error *e);
+/*
+ * The same with the program's reading options: amounts read in the style
+ * nf (--decimal-comma, --thousands; NULL: the default); naive date-times
+ * of at, created_at, closed_at and close_date are local times in tz
+ * (--tz; NULL: UTC), written as the UTC instant (close_date: its UTC
+ * date), the same whatever TZ is.
+ */
+int entry_normalise_with(sp_entry *en, sp_stages *st, const char *datefmt,
+    const sp_numfmt *nf, const sp_tz *tz, sp_error *e);
 
 /*
  * The lower-cased values of k->dup_fields joined by '\0' into *buf (grown

@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "salespipe/err.h"
+#include "salespipe/tz.h"
 
 /*
  * Money.  One amount as read is int64 micro-units (10^-6 of a unit): read
@@ -121,13 +122,27 @@ int prob_parse(const char *s, size_t n, int *bp, sp_error *e);
 
 /*
  * Times.  Accepted without datefmt: YYYY-MM-DD, YYYY-MM-DDTHH:MM[:SS[.fff]]
- * with 'T' or ' ' between, followed by nothing (UTC), 'Z', or +HH:MM /
- * +HHMM / +HH offsets.  Calendar checked (2026-02-30 and 24:00 are
- * errors).  With datefmt (strptime(3) syntax) the text must match it
- * whole, and is taken as UTC.  Returns 0 and *t (UTC seconds), or -1.
+ * with 'T' or ' ' between, followed by nothing (naive: UTC), 'Z', or
+ * +HH:MM / +HHMM / +HH offsets.  Calendar checked (2026-02-30 and 24:00
+ * are errors).  With datefmt (strptime(3) syntax, always in the C locale)
+ * the text must match it whole; %s is seconds since the epoch (UTC), %z
+ * an offset that is applied, a literal Z in the format means UTC, and the
+ * rest is naive.  Never depends on TZ or the locale.  Returns 0 and *t
+ * (UTC seconds, years 0000-9999), or -1 with e->msg.
  */
 int time_parse(const char *s, size_t n, const char *datefmt, int64_t *t,
     sp_error *e);
+
+/*
+ * time_parse with a zone for naive date-times (tz NULL: UTC, the same as
+ * time_parse): a date-time without Z or offset is local time in tz, by
+ * sp_tz_from_local's rules (gap: shifted forward; overlap: the earlier
+ * instant).  A date without a time (2026-11-26, or a datefmt with no
+ * time-of-day conversion) stays that calendar date: 00:00 UTC whatever
+ * tz.  Times with Z, an offset or %s ignore tz.
+ */
+int time_parse_tz(const char *s, size_t n, const char *datefmt,
+    const sp_tz *tz, int64_t *t, sp_error *e);
 
 /* Days since 1970-01-01 of a proleptic Gregorian date, and back. */
 int64_t days_from_civil(int64_t y, int m, int d);
