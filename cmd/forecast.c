@@ -4,6 +4,7 @@
  * the history, the trend of past bookings, Monte Carlo), with quotas; and
  * forecast precision: frozen calls in a ledger, their scores, backtests.
  */
+#include <assert.h>
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -91,6 +92,7 @@ struct fc {
 	/* quotas */
 	struct quota { char *owner; int64_t start, end, amount; } *q;
 	size_t nq;
+	const char **row;		/* a row's values: row_values */
 };
 
 static sp_cli *cli;
@@ -103,6 +105,21 @@ xcalloc(size_t n, size_t size)
 	if (p == NULL)
 		cli_oom(cli);
 	return p;
+}
+
+/*
+ * Room for the values of one output row: the -g fields (as many as the
+ * cli took) and at most ROW_EXTRA others.  Rows are written one at a
+ * time, so one array serves every writer.
+ */
+#define ROW_EXTRA 48
+
+static const char **
+row_values(struct fc *x)
+{
+	if (x->row == NULL)
+		x->row = xcalloc(x->c->nby + ROW_EXTRA, sizeof(*x->row));
+	return x->row;
 }
 
 static void
@@ -743,7 +760,7 @@ compute(struct fc *x, const char *key, size_t keylen, struct gst *g,
 {
 	sp_cli *c = x->c;
 	struct pst *p = &g->p[i];
-	const char *v[128], **parts;
+	const char **v = row_values(x), **parts;
 	char b[40][40];
 	int nb = 0, k, j, hq;
 	int64_t booked = p->booked.minor, wopen = div_round(p->wnum, 10000);
@@ -842,6 +859,7 @@ compute(struct fc *x, const char *key, size_t keylen, struct gst *g,
 	for (j = 0; j < NMETHODS; j++)
 		if (!(x->methods & (1 << j)))
 			r->has[j] = 0;
+	assert((size_t)k <= c->nby + ROW_EXTRA && nb <= 40);
 	if (w != NULL && writer_row(w, v) < 0)
 		exit(cli_finish(c, w));
 }
@@ -864,7 +882,7 @@ calibration(struct fc *x, sp_writer *w)
 {
 	sp_cli *c = x->c;
 	const sp_stages *st = c->stages;
-	const char **keys, *v[80], **parts;
+	const char **keys, **v = row_values(x), **parts;
 	size_t *lens, n, i, s;
 	void **states;
 	int k;
@@ -900,6 +918,7 @@ calibration(struct fc *x, sp_writer *w)
 			else
 				bp_format(bp, b[4]);
 			v[k++] = b[4];
+			assert((size_t)k <= c->nby + ROW_EXTRA);
 			if (writer_row(w, v) < 0)
 				exit(cli_finish(c, w));
 		}
@@ -988,8 +1007,8 @@ static void
 ledger_row(struct fc *x, sp_writer *lw, const char *key, size_t keylen,
     size_t i, int j, int64_t value)
 {
-	const char *v[80], **parts = cli_group_parts(x->c, key, keylen,
-	    x->c->nby);
+	const char **v = row_values(x), **parts = cli_group_parts(x->c, key,
+	    keylen, x->c->nby);
 	char at[32], s[32], e[32], val[32];
 	size_t k;
 
@@ -1107,14 +1126,14 @@ static int
 score_add(sp_groups *sg, size_t nby, const char *method, const char *gkey,
     size_t gkeylen, long horizon, int64_t forecast, int64_t actual)
 {
-	char key[1024], h[24];
+	char *key, h[24];
 	size_t kl = 0, ml = strlen(method);
 	struct score *s;
 	int64_t d = forecast - actual;
 
 	/* fixed width and offset: the keys sort by horizon */
 	snprintf(h, sizeof(h), "%09ld", horizon + 100000000L);
-	if (ml + gkeylen + strlen(h) + 3 > sizeof(key))
+	if ((key = malloc(ml + gkeylen + strlen(h) + 3)) == NULL)
 		return -1;
 	memcpy(key, method, ml);
 	kl = ml;
@@ -1126,7 +1145,9 @@ score_add(sp_groups *sg, size_t nby, const char *method, const char *gkey,
 	}
 	memcpy(key + kl, h, strlen(h));
 	kl += strlen(h);
-	if ((s = groups_get(sg, key, kl)) == NULL)
+	s = groups_get(sg, key, kl);
+	free(key);
+	if (s == NULL)
 		return -1;
 	s->calls++;
 	s->actual += actual;
@@ -1144,14 +1165,14 @@ static void
 score_emit(struct fc *x, sp_groups *sg)
 {
 	sp_cli *c = x->c;
-	const char **keys, *v[80], *parts[80];
+	const char **keys, **v = row_values(x), **parts;
 	size_t *lens, n, i, k, pcap = 0;
 	void **states;
 	char b[8][48], *pb = NULL;
 	sp_writer *w = cli_writer(c);
 
-	if (c->nby > 64)
-		cli_usage_error(c, "-g: at most 64 fields");
+	/* the method, the -g fields and the horizon */
+	parts = xcalloc(c->nby + 2, sizeof(*parts));
 
 	writer_col(w, "method", SP_COL_STR);
 	cli_group_cols(c, w);
@@ -1190,6 +1211,7 @@ score_emit(struct fc *x, sp_groups *sg)
 		v[k++] = ratio_format((int64_t)s->abserr, a < 0 ? -a : a,
 		    b[5]);
 		v[k++] = ratio_format((int64_t)s->err, a < 0 ? -a : a, b[6]);
+		assert(k <= c->nby + ROW_EXTRA);
 		if (writer_row(w, v) < 0)
 			break;
 	}
@@ -1197,6 +1219,7 @@ score_emit(struct fc *x, sp_groups *sg)
 	free(lens);
 	free(states);
 	free(pb);
+	free(parts);
 	exit(cli_finish(c, w));
 }
 
