@@ -91,6 +91,14 @@ struct sp_deals {
 	size_t valcap;
 	unsigned char *merge;	/* scratch for merging values */
 	size_t mergecap;
+	sp_groups *seen_ids;	/* snapshot: id -> struct place of its
+				   record, to refuse a repeat */
+};
+
+/* Where a snapshot's id was first listed. */
+struct place {
+	uint32_t file;		/* index into sp_deals.files */
+	long line;
 };
 
 sp_deals *
@@ -163,6 +171,7 @@ deals_free(sp_deals *ds)
 	for (i = 0; i < ds->n; i++)
 		hdeal_free(ds->order[i], ds->o.ngroup);
 	groups_free(ds->byid, NULL);
+	groups_free(ds->seen_ids, NULL);
 	free(ds->order);
 	free(ds->keybuf);
 	for (i = 0; i < ds->nfiles; i++)
@@ -259,6 +268,53 @@ parse_fields(sp_deals *ds, const sp_rec *r, sp_deal *d, sp_error *e)
 	return 0;
 }
 
+static int intern_file(sp_deals *, const char *);
+
+/*
+ * A snapshot lists a deal once: 0 when r's id is new (or r has none), -1
+ * with e set when an earlier good record had it.
+ */
+static int
+snapshot_repeat(sp_deals *ds, const sp_rec *r, sp_error *e)
+{
+	const struct place *p;
+	char q[80];
+	size_t n = rec_len(r, ds->slot[F_ID]);
+	int twice;
+
+	if (n == 0 || ds->seen_ids == NULL || (p = groups_find(ds->seen_ids,
+	    rec_get(r, ds->slot[F_ID]), n)) == NULL)
+		return 0;
+	/* the same file given twice: its lines come round again */
+	twice = strcmp(ds->files[p->file], r->file) == 0 && r->line <= p->line;
+	return err_set(e, "id", "'%s' is listed again: first at %s:%ld (kept); "
+	    "a snapshot has one record per deal%s", err_quote(q, sizeof(q),
+	    rec_get(r, ds->slot[F_ID]), n), ds->files[p->file], p->line,
+	    twice ? " (is the file given twice?)" : "");
+}
+
+/* Remember where r's id was listed; -1 when out of memory. */
+static int
+snapshot_note(sp_deals *ds, const sp_rec *r)
+{
+	struct place *p;
+	size_t n = rec_len(r, ds->slot[F_ID]);
+	int f;
+
+	if (n == 0)
+		return 0;
+	if (ds->seen_ids == NULL &&
+	    (ds->seen_ids = groups_new(sizeof(*p), NULL)) == NULL)
+		return -1;
+	if ((f = intern_file(ds, r->file)) < 0 ||
+	    (p = groups_get(ds->seen_ids, rec_get(r, ds->slot[F_ID]), n)) ==
+	    NULL)
+		return -1;
+	p->file = (uint32_t)f;
+	p->line = r->line;
+	return 0;
+}
+
 static int
 snapshot_add(sp_deals *ds, const sp_rec *r, sp_error *e)
 {
@@ -266,6 +322,8 @@ snapshot_add(sp_deals *ds, const sp_rec *r, sp_error *e)
 	size_t kl;
 	int k;
 
+	if (snapshot_repeat(ds, r, e) < 0)
+		return -1;
 	memset(&d, 0, sizeof(d));
 	d.stage = d.lost_stage = d.max_stage = -1;
 	d.id = rec_has(r, ds->slot[F_ID]) ? rec_get(r, ds->slot[F_ID]) : "";
@@ -317,7 +375,12 @@ snapshot_add(sp_deals *ds, const sp_rec *r, sp_error *e)
 	d.file = r->file;
 	d.line = r->line;
 	d.rec = r;
-	return ds->o.fn(ds->o.ctx, &d, e);
+	if (ds->o.fn(ds->o.ctx, &d, e) < 0)
+		return -1;
+	/* only a counted record holds its id: a bad one was not counted */
+	if (snapshot_note(ds, r) < 0)
+		return err_set(e, NULL, "out of memory");
+	return 0;
 }
 
 static void
