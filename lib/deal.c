@@ -315,12 +315,38 @@ snapshot_note(sp_deals *ds, const sp_rec *r)
 	return 0;
 }
 
+/*
+ * A snapshot deal as of ds->o.as_of: 0 when it is known then (a deal that
+ * closed later made open of unknown stage, with SP_NEED_AS_OF_OPEN), else
+ * why it is left out (SP_LEFT_*).  A created_at or close time equal to
+ * as_of is at or before it.
+ */
+static int
+snapshot_as_of(const sp_deals *ds, sp_deal *d)
+{
+	if (d->has_created && d->created_at > ds->o.as_of)
+		return SP_LEFT_CREATED_AFTER;
+	if (d->kind == SP_OPEN)
+		return 0;
+	if (!d->has_closed)
+		return SP_LEFT_NO_CLOSE_TIME;
+	if (d->closed_at <= ds->o.as_of)
+		return 0;
+	if (!(ds->o.need & SP_NEED_AS_OF_OPEN))
+		return SP_LEFT_CLOSED_AFTER;
+	d->kind = SP_OPEN;
+	d->stage = d->max_stage = d->lost_stage = -1;
+	d->has_closed = d->has_close_date = 0;
+	d->as_of_open = 1;
+	return 0;
+}
+
 static int
 snapshot_add(sp_deals *ds, const sp_rec *r, sp_error *e)
 {
 	sp_deal d;
 	size_t kl;
-	int k;
+	int k, need;
 
 	if (snapshot_repeat(ds, r, e) < 0)
 		return -1;
@@ -346,7 +372,13 @@ snapshot_add(sp_deals *ds, const sp_rec *r, sp_error *e)
 			return err_set(e, "reached_stage", "'%s' is not an open "
 			    "stage", ds->st->v[d.max_stage].name);
 	}
-	if (parse_fields(ds, r, &d, e) < 0)
+	/* as of a time: when it was created and when it closed count too */
+	need = ds->o.need;
+	if (ds->o.has_as_of)
+		ds->o.need |= SP_NEED_CREATED | SP_NEED_CLOSED;
+	k = parse_fields(ds, r, &d, e);
+	ds->o.need = need;
+	if (k < 0)
 		return -1;
 	if ((ds->o.need & SP_NEED_PUSHES) && rec_has(r, ds->slot[F_PUSHES])) {
 		/* pipeline's count, read back */
@@ -375,7 +407,10 @@ snapshot_add(sp_deals *ds, const sp_rec *r, sp_error *e)
 	d.file = r->file;
 	d.line = r->line;
 	d.rec = r;
-	if (ds->o.fn(ds->o.ctx, &d, e) < 0)
+	if (ds->o.has_as_of && (k = snapshot_as_of(ds, &d)) != 0) {
+		if (ds->o.left_out != NULL)
+			ds->o.left_out(ds->o.left_ctx, &d, k, ds->o.as_of);
+	} else if (ds->o.fn(ds->o.ctx, &d, e) < 0)
 		return -1;
 	/* only a counted record holds its id: a bad one was not counted */
 	if (snapshot_note(ds, r) < 0)
