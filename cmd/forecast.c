@@ -577,10 +577,19 @@ struct trend_out {
 	char why[200];
 };
 
-/* The trend forecast of period p for group g. */
+/*
+ * The trend forecast of period p (x->per[pi]) for group g.  The model
+ * forecasts the bucket's total Y; what the period has booked by T, B, is
+ * part of it and a total is never below 0, so the forecast is of
+ * max(B, 0) + max(0, Y - max(B, 0)): the model's 10%, 50% and 90% points
+ * cut at max(B, 0) (a monotone map keeps quantiles).
+ */
 static void
-trend_for(struct fc *x, struct gst *g, const sp_period *p, struct trend_out *o)
+trend_for(struct fc *x, struct gst *g, size_t pi, struct trend_out *o)
 {
+	const sp_period *p = &x->per[pi];
+	double floor = g->p[pi].booked.minor > 0 ?
+	    (double)g->p[pi].booked.minor / 100.0 : 0;
 	sp_calendar *cal = &x->c->cal;
 	int unit = trend_unit(x), h;
 	sp_period b, now;
@@ -639,6 +648,9 @@ trend_for(struct fc *x, struct gst *g, const sp_period *p, struct trend_out *o)
 		t = b.end;
 	}
 	o->f = trend_forecast(&o->m, h, &o->lo, &o->hi);
+	o->f = fmax(o->f, floor);
+	o->lo = fmax(o->lo, floor);
+	o->hi = fmax(o->hi, floor);
 	o->ok = 1;
 }
 
@@ -783,7 +795,7 @@ trend_check(struct fc *x, const char *key, size_t keylen, struct gst *g,
 	size_t k, len = 0;
 	sp_error e;
 
-	trend_for(x, g, &x->per[i], &to);
+	trend_for(x, g, i, &to);
 	if (to.ok)
 		return;
 	gp = cli_group_parts(c, key, keylen, c->nby);
@@ -854,7 +866,7 @@ compute(struct fc *x, const char *key, size_t keylen, struct gst *g,
 		v[k++] = ratio_format(wopen, p->pipeline.minor, b[nb++]);
 	}
 	if (x->methods & M_TREND) {
-		trend_for(x, g, &x->per[i], &to);
+		trend_for(x, g, i, &to);
 		if (!to.ok && strict)
 			trend_check(x, key, keylen, g, i);
 		r->has[3] = to.ok;
