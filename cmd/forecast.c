@@ -457,12 +457,12 @@ run_pass(struct fc *x, int64_t t, const sp_period *per, size_t np)
 	if (deals_is_history(ds))
 		x->history = 1;
 	deals_finish(ds, x->report ? fold_bad : ignore_bad, c, &e);
-	if (x->report && !x->backtest)
-		as_of_check(x);
 	deals_free(ds);
 	reader_close(rd);
 	rec_free(r);
 	free(slots);
+	if (x->report && !x->backtest)
+		as_of_check(x);	/* may exit: nothing of the pass is held */
 	x->report = 0;	/* later passes read the same records again */
 }
 
