@@ -177,7 +177,8 @@ add_closed(struct ctx *x, const sp_deal *d, sp_error *e)
 	if (touch_group(x, d, e) < 0)
 		return -1;
 	if (!want) {
-		exclude(x, d, "cycle_time", stage_kind_name(d->kind));
+		exclude(x, d, "cycle_time", d->as_of_open ? "open at the as-of "
+		    "time (closed after it)" : stage_kind_name(d->kind));
 		return 0;
 	}
 	if (!d->has_created) {
@@ -225,6 +226,13 @@ add_fields(struct ctx *x, const sp_deal *d, sp_error *e)
 	    e)) <= 0 || (k = get_field(x, d, x->end_slot, x->end_name, &end,
 	    e)) <= 0)
 		return k;
+	if (x->cli->has_as_of && end > x->cli->as_of) {
+		/* not over yet as of then: its length was unknown */
+		snprintf(what, sizeof(what), "%s after the as-of time",
+		    x->end_name);
+		exclude(x, d, "cycle_time", what);
+		return 0;
+	}
 	snprintf(what, sizeof(what), "%s -> %s", x->start_name, x->end_name);
 	return count(x, d, start, end, "cycle_time", what, x->end_name, e);
 }
@@ -388,7 +396,8 @@ add_open(struct ctx *x, const sp_deal *d, sp_error *e)
 	o->key[d->keylen] = '\0';
 	x->nopen++;
 	if (c->explain) {
-		snprintf(why, sizeof(why), "%s %s %s",
+		snprintf(why, sizeof(why), "%s %s %s", d->stage < 0 ?
+		    "stage unknown (closed after the as-of time)" :
 		    c->stages->v[d->stage].name,
 		    duration_format((double)o->age, c->unit, dur),
 		    unit_name[c->unit]);
@@ -521,7 +530,8 @@ emit_open(struct ctx *x, sp_writer *w, const char **v)
 		for (j = 0; j < c->nby; j++)
 			v[j] = parts[j];
 		v[j++] = o->id;
-		v[j++] = c->stages->v[o->stage].name;
+		/* open at --as-of, closed later: its stage then unknown */
+		v[j++] = o->stage < 0 ? "" : c->stages->v[o->stage].name;
 		v[j++] = duration_format((double)o->age, c->unit, age);
 		t = groups_find(x->groups, o->key, o->keylen);
 		if (t != NULL && t->d.n > 0) {
@@ -625,10 +635,11 @@ main(int argc, char **argv)
 	    { "end", required_argument, NULL, OPT_END },
 	    { NULL, 0, NULL, 0 } };
 	static const int need[] = {
-		[M_WON] = SP_NEED_CREATED | SP_NEED_CLOSED,
-		[M_LOST] = SP_NEED_CREATED | SP_NEED_CLOSED,
-		[M_CLOSED] = SP_NEED_CREATED | SP_NEED_CLOSED,
-		[M_OPEN] = SP_NEED_CREATED | SP_NEED_CLOSED,
+		[M_WON] = SP_NEED_CREATED | SP_NEED_CLOSED | SP_NEED_AS_OF_OPEN,
+		[M_LOST] = SP_NEED_CREATED | SP_NEED_CLOSED | SP_NEED_AS_OF_OPEN,
+		[M_CLOSED] = SP_NEED_CREATED | SP_NEED_CLOSED |
+		    SP_NEED_AS_OF_OPEN,
+		[M_OPEN] = SP_NEED_CREATED | SP_NEED_CLOSED | SP_NEED_AS_OF_OPEN,
 		[M_IN_STAGE] = 0, [M_STAGES] = 0,
 		[M_FIELDS] = SP_NEED_NO_STAGE
 	};

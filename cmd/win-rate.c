@@ -61,7 +61,9 @@ add_deal(void *p, const sp_deal *d, sp_error *e)
 	}
 	if (d->kind == SP_OPEN) {
 		if (c->explain)
-			cli_explain(c, d, "", "win_rate", "excluded", "open");
+			cli_explain(c, d, "", "win_rate", "excluded",
+			    d->as_of_open ? "open at the as-of time (closed "
+			    "after it)" : "open");
 		return 0;
 	}
 	if (c->has_period || c->every != SP_EVERY_NONE) {
@@ -184,7 +186,8 @@ main(int argc, char **argv)
 	x.cli = &c;
 	if ((x.groups = groups_new(sizeof(struct tally), tally_init)) == NULL)
 		cli_oom(&c);
-	cli_deals(&c, SP_NEED_AMOUNT | SP_NEED_CLOSED, add_deal, &x);
+	cli_deals(&c, SP_NEED_AMOUNT | SP_NEED_CLOSED | SP_NEED_AS_OF_OPEN,
+	    add_deal, &x);
 	if (!c.explain) {
 		w = cli_writer(&c);
 		emit(&c, x.groups, w);

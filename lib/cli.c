@@ -5,6 +5,7 @@
  * sbase's libutil does for its tools).
  */
 #include <ctype.h>
+#include <assert.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -452,6 +453,7 @@ cli_run_deals(sp_cli *c, sp_deals *ds)
 	rec_free(r);
 	deals_finish(ds, fold_bad, c, &e);
 	cli_note_currencies(c, ds);
+	cli_as_of_warn(c);
 }
 
 void
@@ -534,6 +536,59 @@ cli_deals_opts(sp_cli *c, sp_deals_opts *o, int need, sp_deal_fn fn,
 	o->numfmt = &c->numfmt;
 	o->rates = c->rates;
 	o->now = c->cal.now;
+	o->left_out = cli_left_out;
+	o->left_ctx = c;
+}
+
+void
+cli_left_out(void *ctx, const sp_deal *d, int why, int64_t as_of)
+{
+	static const char *const reason[] = { "",
+	    [SP_LEFT_CREATED_AFTER] = "created after the as-of time",
+	    [SP_LEFT_CLOSED_AFTER] = "closed after the as-of time: open "
+		"then, at a stage the snapshot does not record",
+	    [SP_LEFT_NO_CLOSE_TIME] = "closed, with no close time: closed "
+		"by the as-of time or not is unknown" };
+	sp_cli *c = ctx;
+
+	assert(why > 0 && why < 4);
+	c->left[why]++;
+	c->left_as_of = as_of;
+	if (c->explain)
+		cli_explain(c, d, "", "as_of", "excluded", reason[why]);
+}
+
+void
+cli_as_of_warn(sp_cli *c)
+{
+	char t[32], when[64];
+	long n;
+
+	time_format(c->left_as_of, t);
+	snprintf(when, sizeof(when), c->has_as_of ? "--as-of %s" :
+	    "now (%s)", t);
+	/* as of --as-of, a deal created later is not one yet: that is what
+	   the option means, said by --explain; as of now it is a data error */
+	if ((n = c->left[SP_LEFT_CREATED_AFTER]) > 0 && !c->has_as_of)
+		cli_warn(c, "%ld deal%s created after %s left out: a "
+		    "created_at in the future is a data error (see --explain)",
+		    n, n == 1 ? "" : "s", when);
+	if ((n = c->left[SP_LEFT_CLOSED_AFTER]) > 0 && c->has_as_of)
+		cli_warn(c, "%ld deal%s won or lost after %s left out: open "
+		    "then, at a stage a snapshot does not record; a history "
+		    "has it: pipeline --as-of on a journal, or "
+		    "OpportunityHistory (see --explain)", n, n == 1 ? "" : "s",
+		    when);
+	else if (n > 0)
+		cli_warn(c, "%ld deal%s won or lost with a close time after %s "
+		    "left out: a close in the future is a data error (check "
+		    "close_date and closed_at; see --explain)", n, n == 1 ?
+		    "" : "s", when);
+	if ((n = c->left[SP_LEFT_NO_CLOSE_TIME]) > 0)
+		cli_warn(c, "%ld closed deal%s without closed_at or close_date "
+		    "left out: closed by %s or not is unknown (see --explain)",
+		    n, n == 1 ? "" : "s", when);
+	memset(c->left, 0, sizeof(c->left));
 }
 
 void

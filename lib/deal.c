@@ -91,6 +91,14 @@ struct sp_deals {
 	size_t valcap;
 	unsigned char *merge;	/* scratch for merging values */
 	size_t mergecap;
+	sp_groups *seen_ids;	/* snapshot: id -> struct place of its
+				   record, to refuse a repeat */
+};
+
+/* Where a snapshot's id was first listed. */
+struct place {
+	uint32_t file;		/* index into sp_deals.files */
+	long line;
 };
 
 sp_deals *
@@ -175,6 +183,7 @@ deals_free(sp_deals *ds)
 	for (i = 0; i < ds->n; i++)
 		hdeal_free(ds->order[i], ds->o.ngroup);
 	groups_free(ds->byid, NULL);
+	groups_free(ds->seen_ids, NULL);
 	free(ds->order);
 	free(ds->keybuf);
 	for (i = 0; i < ds->nfiles; i++)
@@ -312,13 +321,88 @@ convert(sp_deals *ds, sp_deal *d, sp_error *e)
 	return 0;
 }
 
+static int intern_file(sp_deals *, const char *);
+
+/*
+ * A snapshot lists a deal once: 0 when r's id is new (or r has none), -1
+ * with e set when an earlier good record had it.
+ */
+static int
+snapshot_repeat(sp_deals *ds, const sp_rec *r, sp_error *e)
+{
+	const struct place *p;
+	char q[80];
+	size_t n = rec_len(r, ds->slot[F_ID]);
+	int twice;
+
+	if (n == 0 || ds->seen_ids == NULL || (p = groups_find(ds->seen_ids,
+	    rec_get(r, ds->slot[F_ID]), n)) == NULL)
+		return 0;
+	/* the same file given twice: its lines come round again */
+	twice = strcmp(ds->files[p->file], r->file) == 0 && r->line <= p->line;
+	return err_set(e, "id", "'%s' is listed again: first at %s:%ld (kept); "
+	    "a snapshot has one record per deal%s", err_quote(q, sizeof(q),
+	    rec_get(r, ds->slot[F_ID]), n), ds->files[p->file], p->line,
+	    twice ? " (is the file given twice?)" : "");
+}
+
+/* Remember where r's id was listed; -1 when out of memory. */
+static int
+snapshot_note(sp_deals *ds, const sp_rec *r)
+{
+	struct place *p;
+	size_t n = rec_len(r, ds->slot[F_ID]);
+	int f;
+
+	if (n == 0)
+		return 0;
+	if (ds->seen_ids == NULL &&
+	    (ds->seen_ids = groups_new(sizeof(*p), NULL)) == NULL)
+		return -1;
+	if ((f = intern_file(ds, r->file)) < 0 ||
+	    (p = groups_get(ds->seen_ids, rec_get(r, ds->slot[F_ID]), n)) ==
+	    NULL)
+		return -1;
+	p->file = (uint32_t)f;
+	p->line = r->line;
+	return 0;
+}
+
+/*
+ * A snapshot deal as of ds->o.as_of: 0 when it is known then (a deal that
+ * closed later made open of unknown stage, with SP_NEED_AS_OF_OPEN), else
+ * why it is left out (SP_LEFT_*).  A created_at or close time equal to
+ * as_of is at or before it.
+ */
+static int
+snapshot_as_of(const sp_deals *ds, sp_deal *d)
+{
+	if (d->has_created && d->created_at > ds->o.as_of)
+		return SP_LEFT_CREATED_AFTER;
+	if (d->kind == SP_OPEN)
+		return 0;
+	if (!d->has_closed)
+		return SP_LEFT_NO_CLOSE_TIME;
+	if (d->closed_at <= ds->o.as_of)
+		return 0;
+	if (!(ds->o.need & SP_NEED_AS_OF_OPEN))
+		return SP_LEFT_CLOSED_AFTER;
+	d->kind = SP_OPEN;
+	d->stage = d->max_stage = d->lost_stage = -1;
+	d->has_closed = d->has_close_date = 0;
+	d->as_of_open = 1;
+	return 0;
+}
+
 static int
 snapshot_add(sp_deals *ds, const sp_rec *r, sp_error *e)
 {
 	sp_deal d;
 	size_t kl;
-	int k;
+	int k, need;
 
+	if (snapshot_repeat(ds, r, e) < 0)
+		return -1;
 	memset(&d, 0, sizeof(d));
 	d.stage = d.lost_stage = d.max_stage = -1;
 	d.id = rec_has(r, ds->slot[F_ID]) ? rec_get(r, ds->slot[F_ID]) : "";
@@ -341,7 +425,13 @@ snapshot_add(sp_deals *ds, const sp_rec *r, sp_error *e)
 			return err_set(e, "reached_stage", "'%s' is not an open "
 			    "stage", ds->st->v[d.max_stage].name);
 	}
-	if (parse_fields(ds, r, &d, e) < 0)
+	/* as of a time: when it was created and when it closed count too */
+	need = ds->o.need;
+	if (ds->o.has_as_of)
+		ds->o.need |= SP_NEED_CREATED | SP_NEED_CLOSED;
+	k = parse_fields(ds, r, &d, e);
+	ds->o.need = need;
+	if (k < 0)
 		return -1;
 	if ((ds->o.need & SP_NEED_PUSHES) && rec_has(r, ds->slot[F_PUSHES])) {
 		/* pipeline's count, read back */
@@ -370,12 +460,21 @@ snapshot_add(sp_deals *ds, const sp_rec *r, sp_error *e)
 	d.file = r->file;
 	d.line = r->line;
 	d.rec = r;
-	if (d.has_amount && d.currency[0] != '\0' && intern_currency(ds,
-	    d.currency, strlen(d.currency), e) < 0)
-		return -1;
-	if (convert(ds, &d, e) < 0)
-		return -1;
-	return ds->o.fn(ds->o.ctx, &d, e);
+	if (ds->o.has_as_of && (k = snapshot_as_of(ds, &d)) != 0) {
+		if (ds->o.left_out != NULL)
+			ds->o.left_out(ds->o.left_ctx, &d, k, ds->o.as_of);
+	} else {
+		if (d.has_amount && d.currency[0] != '\0' &&
+		    intern_currency(ds, d.currency, strlen(d.currency), e) < 0)
+			return -1;
+		/* the rate of a deal open as of the time: its expected date */
+		if (convert(ds, &d, e) < 0 || ds->o.fn(ds->o.ctx, &d, e) < 0)
+			return -1;
+	}
+	/* only a counted record holds its id: a bad one was not counted */
+	if (snapshot_note(ds, r) < 0)
+		return err_set(e, NULL, "out of memory");
+	return 0;
 }
 
 static void

@@ -126,6 +126,9 @@ typedef struct sp_cli {
 	char (*curs)[8];	/* currencies met (cli_note_currencies) */
 	size_t ncurs;
 	int mixed;		/* a mixed sum was printed empty */
+	long left[4];		/* snapshot deals left out as of a time, by
+				   SP_LEFT_* (cli_left_out) */
+	int64_t left_as_of;
 } sp_cli;
 
 /*
@@ -202,6 +205,23 @@ void cli_deals(sp_cli *c, int need, sp_deal_fn fn, void *ctx);
  * --as-of). */
 void cli_deals_opts(sp_cli *c, sp_deals_opts *o, int need, sp_deal_fn fn,
     void *ctx);
+
+/*
+ * sp_deals_opts.left_out of every program (cli_deals_opts sets it; ctx is
+ * the sp_cli): count a snapshot deal left out as of a time and, with
+ * --explain, write its row (metric "as_of", role "excluded").
+ */
+void cli_left_out(void *ctx, const sp_deal *d, int why, int64_t as_of);
+
+/*
+ * One warning per kind of snapshot deal left out since the last call
+ * (cli_run_deals calls it at the end of the input), naming the time
+ * (--as-of, else "now") and, for deals closed after it, where their stage
+ * then can be found (a history).  Deals created after --as-of are not
+ * warned of (not yet deals then: what --as-of means; --explain lists
+ * them), but after now they are (a data error).  Clears the counts.
+ */
+void cli_as_of_warn(sp_cli *c);
 
 /*
  * The output writer: -o if given, else table when stdout is a terminal,

@@ -67,6 +67,10 @@ typedef struct sp_deal {
 				   rates, amount x the rate in force (see
 				   sp_deals_opts.rates) and currency the
 				   target; else the amount as read */
+	int as_of_open;		/* SP_NEED_AS_OF_OPEN: a snapshot deal that
+				   closed after as_of, handed on as it was
+				   then: kind SP_OPEN, stage, max_stage,
+				   lost_stage -1 (unknown), no close times */
 } sp_deal;
 
 /*
@@ -83,8 +87,29 @@ enum {
 				   field (vals), the time of the last record
 				   (last_at) and close_date pushes */
 	SP_NEED_CATEGORY = 128,	/* forecast_category (category) */
-	SP_NEED_PUSHES = 256	/* close_date pushes: history, counted;
+	SP_NEED_PUSHES = 256,	/* close_date pushes: history, counted;
 				   snapshot, the close_date_pushes field */
+	SP_NEED_AS_OF_OPEN = 512	/* snapshot with as_of: hand on a deal
+				   closed after as_of as open then, of
+				   unknown stage (as_of_open); without it
+				   such a deal is left out */
+};
+
+/*
+ * Why a snapshot deal is left out as of as_of (sp_deals_opts.left_out):
+ * a snapshot knows each deal's state at its export only, so as of an
+ * earlier time it can say which deals existed and which had closed, but
+ * not the stage then of a deal that closed later.
+ */
+enum {
+	SP_LEFT_CREATED_AFTER = 1,	/* created_at after as_of: not yet a
+					   deal then */
+	SP_LEFT_CLOSED_AFTER,		/* won or lost after as_of: open then,
+					   stage unknown (without
+					   SP_NEED_AS_OF_OPEN) */
+	SP_LEFT_NO_CLOSE_TIME		/* won or lost with no closed_at or
+					   close_date: closed by as_of or not
+					   is unknown */
 };
 
 /* Called once per deal; returns 0, or -1 with e set (a bad deal). */
@@ -95,7 +120,10 @@ typedef struct sp_deals_opts {
 	size_t ngroup;
 	const char *datefmt;	/* --date-format, may be NULL */
 	int need;		/* SP_NEED_* */
-	int has_as_of;		/* history: ignore records after as_of */
+	int has_as_of;		/* history: ignore records after as_of;
+				   snapshot: take each deal as of as_of,
+				   leaving out (SP_LEFT_*) what did not yet
+				   exist or cannot be known then */
 	int64_t as_of;
 	sp_deal_fn fn;
 	void *ctx;
@@ -112,6 +140,11 @@ typedef struct sp_deals_opts {
 				   deal */
 	int64_t now;		/* the date of a deal that has none */
 	const sp_tz *tz;	/* --tz for naive times, may be NULL (UTC) */
+	/* may be NULL: told of each snapshot deal left out as of as_of (why
+	   is SP_LEFT_*), which is then not counted anywhere */
+	void (*left_out)(void *ctx, const sp_deal *d, int why,
+	    int64_t as_of);
+	void *left_ctx;
 } sp_deals_opts;
 
 typedef struct sp_deals sp_deals;

@@ -64,6 +64,7 @@ struct got {
 	char file[32];
 	long line;
 	int has_rec;
+	int as_of_open;
 };
 
 struct run {
@@ -77,7 +78,22 @@ struct run {
 	int finish_rc;
 	int history;
 	const char *refuse;	/* fn refuses the deal with this id */
+	int as_of_need;		/* extra need bits for run_opts (as-of tests) */
+	char left[MAXDEALS][32];	/* left_out: ids, and why */
+	int left_why[MAXDEALS];
+	size_t nleft;
 };
+
+static void
+left_collect(void *ctx, const sp_deal *d, int why, int64_t as_of)
+{
+	struct run *run = ctx;
+
+	(void)as_of;
+	assert_true(run->nleft < MAXDEALS);
+	snprintf(run->left[run->nleft], sizeof(run->left[0]), "%s", d->id);
+	run->left_why[run->nleft++] = why;
+}
 
 static int
 collect(void *ctx, const sp_deal *d, sp_error *e)
@@ -117,6 +133,7 @@ collect(void *ctx, const sp_deal *d, sp_error *e)
 	snprintf(g->file, sizeof(g->file), "%s", d->file ? d->file : "");
 	g->line = d->line;
 	g->has_rec = d->rec != NULL;
+	g->as_of_open = d->as_of_open;
 	return 0;
 }
 
@@ -170,6 +187,8 @@ run_opts(const char *text, int need, const char *groups, int64_t as_of,
 	o.as_of = as_of;
 	o.fn = collect;
 	o.ctx = run;
+	o.left_out = left_collect;
+	o.left_ctx = run;
 	assert_non_null(ds = deals_new(rd, st, &o));
 	while ((k = reader_next(rd, r, &e)) != 0) {
 		if (k != 1)
@@ -411,6 +430,92 @@ test_snapshot_fn_refuses(void **state)
 	assert_int_equal(run->nadd_err, 1);
 	assert_non_null(strstr(run->add_err[0].msg, "refused D1"));
 	assert_int_equal(run->n, 1);
+	free(run);
+}
+
+/* A snapshot lists a deal once: a repeat is refused naming the first. */
+static void
+test_snapshot_repeated_id(void **state)
+{
+	struct run *run = run_deals("id,stage,amount\n"
+	    "D1,won,1\nD2,bad-stage,2\nD2,lost,3\nD1,lost,4\n,won,5\n"
+	    ",won,6\nD2,won,7\n", SP_NEED_AMOUNT);
+
+	(void)state;
+	/* line 3 bad (unknown stage) does not hold D2: line 4 is D2's first */
+	assert_int_equal(run->nadd_err, 3);
+	assert_int_equal(run->add_line[0], 3);
+	assert_int_equal(run->add_line[1], 5);
+	assert_string_equal(run->add_err[1].field, "id");
+	assert_non_null(strstr(run->add_err[1].msg,
+	    "'D1' is listed again: first at t.in:2 (kept)"));
+	assert_int_equal(run->add_line[2], 8);
+	assert_non_null(strstr(run->add_err[2].msg, "first at t.in:4"));
+	/* records without an id are not compared */
+	assert_int_equal(run->n, 4);
+	/* amounts in micro-units */
+	assert_int_equal(deal(run, "D1")->amount, 1000000);
+	assert_int_equal(deal(run, "D2")->amount, 3000000);
+	free(run);
+}
+
+/* A snapshot as of a time: what existed, what had closed, what is unknown. */
+static void
+test_snapshot_as_of(void **state)
+{
+	static const char text[] = "id,stage,created_at,close_date,closed_at\n"
+	    "A,won,2026-01-01,2026-01-10,\n"		/* closed by T */
+	    "B,won,2026-01-01,2026-02-10,\n"		/* closed after T */
+	    "C,lost,2026-01-01,2026-01-20,2026-02-03T10:00:00Z\n" /* after */
+	    "D,proposal,2026-01-05,2026-03-01,\n"	/* open */
+	    "E,won,2026-02-05,2026-02-10,\n"		/* created after T */
+	    "F,won,2026-01-01,,\n"			/* no close time */
+	    "G,won,,2026-02-01,\n";			/* closed at T: in */
+	struct run *run = run_opts(text, SP_NEED_AMOUNT, NULL, T_2026_02_01,
+	    0, NULL);
+	const struct got *g;
+
+	(void)state;
+	assert_no_errors(run);
+	assert_int_equal(run->n, 3);
+	assert_string_equal(run->d[0].id, "A");
+	assert_string_equal(run->d[1].id, "D");
+	assert_string_equal(run->d[2].id, "G");
+	assert_int_equal(run->nleft, 4);
+	assert_string_equal(run->left[0], "B");
+	assert_int_equal(run->left_why[0], SP_LEFT_CLOSED_AFTER);
+	assert_string_equal(run->left[1], "C");
+	assert_int_equal(run->left_why[1], SP_LEFT_CLOSED_AFTER);
+	assert_string_equal(run->left[2], "E");
+	assert_int_equal(run->left_why[2], SP_LEFT_CREATED_AFTER);
+	assert_string_equal(run->left[3], "F");
+	assert_int_equal(run->left_why[3], SP_LEFT_NO_CLOSE_TIME);
+	free(run);
+
+	/* SP_NEED_AS_OF_OPEN: B and C handed on as open, stage unknown */
+	run = run_opts(text, SP_NEED_AMOUNT | SP_NEED_AS_OF_OPEN, NULL,
+	    T_2026_02_01, 0, NULL);
+	assert_no_errors(run);
+	assert_int_equal(run->n, 5);
+	assert_int_equal(run->nleft, 2);
+	g = deal(run, "B");
+	assert_int_equal(g->kind, SP_OPEN);
+	assert_int_equal(g->stage, -1);
+	assert_int_equal(g->max_stage, -1);
+	assert_false(g->has_closed);
+	assert_true(g->as_of_open);
+	g = deal(run, "C");
+	assert_int_equal(g->kind, SP_OPEN);
+	assert_true(g->as_of_open);
+	g = deal(run, "A");
+	assert_int_equal(g->kind, SP_WON);
+	assert_false(g->as_of_open);
+	free(run);
+
+	/* without as_of: every deal as in the export */
+	run = run_opts(text, SP_NEED_AMOUNT, NULL, 0, 0, NULL);
+	assert_int_equal(run->n, 7);
+	assert_int_equal(run->nleft, 0);
 	free(run);
 }
 
@@ -895,6 +1000,8 @@ main(void)
 		cmocka_unit_test(test_snapshot_need),
 		cmocka_unit_test(test_snapshot_errors),
 		cmocka_unit_test(test_snapshot_fn_refuses),
+		cmocka_unit_test(test_snapshot_repeated_id),
+		cmocka_unit_test(test_snapshot_as_of),
 		cmocka_unit_test(test_history_out_of_order),
 		cmocka_unit_test(test_history_ties),
 		cmocka_unit_test(test_history_many_ties),
