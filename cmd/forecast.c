@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "salespipe/cli.h"
 #include "salespipe/field.h"
@@ -479,6 +480,11 @@ run_pass(struct fc *x, int64_t t, const sp_period *per, size_t np)
 	deals_finish(ds, x->report ? fold_bad : ignore_bad, c, &e);
 	cli_note_currencies(c, ds);
 	deals_free(ds);
+	/* cli_writer follows the input's format through c->rd, which is
+	   not this reader: the default output is the input's format too */
+	if (c->out_fmt == SP_FMT_AUTO && !isatty(STDOUT_FILENO) &&
+	    reader_format(rd) != SP_FMT_AUTO)
+		c->out_fmt = reader_format(rd);
 	reader_close(rd);
 	rec_free(r);
 	free(slots);

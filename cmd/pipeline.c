@@ -91,9 +91,14 @@ add_deal(void *p, const sp_deal *d, sp_error *e)
 	int64_t end;
 	size_t i;
 
-	if (d->vals == NULL)
-		return err_set(e, "at", "missing: pipeline folds a history "
+	if (d->vals == NULL) {
+		/* the wrong kind of input, not a bad record: --max-bad must
+		   not skip every record of a snapshot and answer nothing */
+		err_set(e, "at", "missing: pipeline folds a history "
 		    "(records with 'at'); this input is a snapshot");
+		err_where(e, d->file, d->line);
+		cli_fail(x->c, e);
+	}
 	if (x->w == NULL)
 		start(x);
 	v = x->vals;
