@@ -786,9 +786,9 @@ compute(struct fc *x, const char *key, size_t keylen, struct gst *g,
 		v[k++] = money_format(r->v[2] - booked, b[nb++]);
 		v[k++] = money_format(wopen, b[nb++]);
 		/* the rates behind them, weighted by amount */
-		v[k++] = ratio_format(r->v[2] - booked, p->pipeline.minor,
+		v[k++] = ratio_text(r->v[2] - booked, p->pipeline.minor,
 		    b[nb++]);
-		v[k++] = ratio_format(wopen, p->pipeline.minor, b[nb++]);
+		v[k++] = ratio_text(wopen, p->pipeline.minor, b[nb++]);
 	}
 	if (x->methods & M_TREND) {
 		trend_for(x, g, &x->per[i], &to);
@@ -824,7 +824,7 @@ compute(struct fc *x, const char *key, size_t keylen, struct gst *g,
 			v[k++] = money_format(mo.p50, b[nb++]);
 			v[k++] = money_format(mo.p90, b[nb++]);
 			v[k++] = count_format(x->trials, b[nb++]);
-			v[k++] = ratio_format(x->slip_pushed, x->slip_n,
+			v[k++] = ratio_text(x->slip_pushed, x->slip_n,
 			    b[nb++]);
 		}
 	}
@@ -832,11 +832,11 @@ compute(struct fc *x, const char *key, size_t keylen, struct gst *g,
 		int64_t q = quota_of(x, c->nby ? parts[0] : NULL, &x->per[i],
 		    &hq), gap = q - booked;
 		v[k++] = hq ? money_format(q, b[nb++]) : "";
-		v[k++] = hq ? ratio_format(booked, q, b[nb++]) : "";
+		v[k++] = hq ? ratio_text(booked, q, b[nb++]) : "";
 		v[k++] = hq ? money_format(gap, b[nb++]) : "";
-		v[k++] = hq && gap > 0 ? ratio_format(p->pipeline.minor, gap,
+		v[k++] = hq && gap > 0 ? ratio_text(p->pipeline.minor, gap,
 		    b[nb++]) : "";
-		v[k++] = ratio_format(g->closed_amt.minor, g->won_amt.minor,
+		v[k++] = ratio_text(g->closed_amt.minor, g->won_amt.minor,
 		    b[nb++]);
 	}
 	for (j = 0; j < NMETHODS; j++)
@@ -891,7 +891,7 @@ calibration(struct fc *x, sp_writer *w)
 				v[k] = parts[k];
 			v[k++] = st->v[s].name;
 			v[k++] = bp_format(bp, b[0]);
-			v[k++] = ratio_format(g->won_s[s], g->closed_s[s], b[1]);
+			v[k++] = ratio_text(g->won_s[s], g->closed_s[s], b[1]);
 			v[k++] = count_format(g->won_s[s], b[2]);
 			v[k++] = count_format(g->closed_s[s], b[3]);
 			if (g->closed_s[s] >= x->min_sample && g->closed_s[s] > 0)
@@ -1187,9 +1187,9 @@ score_emit(struct fc *x, sp_groups *sg)
 		else
 			b[4][0] = '\0';
 		v[k++] = b[4];
-		v[k++] = ratio_format((int64_t)s->abserr, a < 0 ? -a : a,
+		v[k++] = ratio_text((int64_t)s->abserr, a < 0 ? -a : a,
 		    b[5]);
-		v[k++] = ratio_format((int64_t)s->err, a < 0 ? -a : a, b[6]);
+		v[k++] = ratio_text((int64_t)s->err, a < 0 ? -a : a, b[6]);
 		if (writer_row(w, v) < 0)
 			break;
 	}

@@ -325,9 +325,9 @@ emit(struct ctx *x, sp_writer *w)
 			v[k++] = money_format(t[s].amount.minor, b[2]);
 			/* won rows follow on from the last open row */
 			from = open ? prev : last;
-			v[k++] = from < 0 ? "" : ratio_format(t[s].entered,
+			v[k++] = from < 0 ? "" : ratio_text(t[s].entered,
 			    t[from].entered, b[3]);
-			v[k++] = ratio_format(won, t[s].entered, b[4]);
+			v[k++] = ratio_text(won, t[s].entered, b[4]);
 			if (!open)
 				v[k++] = "";
 			else

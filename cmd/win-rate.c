@@ -146,10 +146,10 @@ emit(sp_cli *c, sp_groups *g, sp_writer *w)
 		v[k++] = count_format(t->won, b[0]);
 		v[k++] = count_format(t->lost, b[1]);
 		v[k++] = count_format(t->won + t->lost, b[2]);
-		v[k++] = ratio_format(t->won, t->won + t->lost, b[3]);
+		v[k++] = ratio_text(t->won, t->won + t->lost, b[3]);
 		v[k++] = money_format(t->won_amount.minor, b[4]);
 		v[k++] = money_format(t->lost_amount.minor, b[5]);
-		v[k++] = ratio_format(t->won_amount.minor,
+		v[k++] = ratio_text(t->won_amount.minor,
 		    t->closed_amount.minor, b[6]);
 		writer_row(w, v);
 	}

@@ -487,6 +487,28 @@ ratio_format(int64_t num, int64_t den, char *buf)
 }
 
 char *
+ratio_text(int64_t num, int64_t den, char *buf)
+{
+	__int128 n = num, d = den, q;
+	int neg;
+
+	if (den == 0) {
+		buf[0] = '\0';
+		return buf;
+	}
+	neg = (n < 0) != (d < 0);
+	if (n < 0)
+		n = -n;
+	if (d < 0)
+		d = -d;
+	q = n * 1000000000 / d;	/* truncated: |num| < 2^63, so no overflow */
+	snprintf(buf, 32, "%s%llu.%09llu", neg && q != 0 ? "-" : "",
+	    (unsigned long long)(q / 1000000000),
+	    (unsigned long long)(q % 1000000000));
+	return buf;
+}
+
+char *
 count_format(int64_t n, char *buf)
 {
 	char *p = buf;

@@ -75,6 +75,15 @@ char *duration_format(double seconds, int unit, char *buf);
 /* num/den with six decimals ("0.631501"); "" when den == 0.  buf 32. */
 char *ratio_format(int64_t num, int64_t den, char *buf);
 
+/*
+ * num/den for a writer's SP_COL_RATIO column: the exact ratio truncated
+ * toward zero to nine decimals ("0.135549872" for 53/391); "" when
+ * den == 0.  The writer rounds it once, to six decimals (csv, jsonl) or
+ * to a percentage with two (table, md), and gets the digits of the exact
+ * ratio rounded (no tie point has more than six decimals).  buf 32.
+ */
+char *ratio_text(int64_t num, int64_t den, char *buf);
+
 /* An integer count. buf 24. */
 char *count_format(int64_t n, char *buf);
 

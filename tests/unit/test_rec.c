@@ -1127,7 +1127,7 @@ test_md_writer(void **state)
 	    "| name\\|x | n | r |\n"
 	    "|---|--:|--:|\n"
 	    "| a\\|b | 5 | 63.16% |\n"
-	    "| two lines |  |  |\n");
+	    "| two\\x0alines |  |  |\n");	/* escaped (util.h) */
 }
 
 static void
