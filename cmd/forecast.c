@@ -388,11 +388,15 @@ run_pass(struct fc *x, int64_t t, const sp_period *per, size_t np)
 	while ((k = reader_next(rd, r, &e)) != 0) {
 		if (k == -2)
 			cli_fail(c, &e);
+		if (x->report)	/* -g: exit 2 if the input lacks a field */
+			cli_by_record(c, rd, slots, r);
 		if (k == 1 && deals_add(ds, r, &e) == 0)
 			continue;
 		if (x->report)
 			cli_bad(c, &e, r);
 	}
+	if (x->report)
+		cli_by_end(c, rd);
 	if (deals_is_history(ds))
 		x->history = 1;
 	deals_finish(ds, x->report ? fold_bad : ignore_bad, c, &e);

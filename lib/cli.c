@@ -5,6 +5,7 @@
  * sbase's libutil does for its tools).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -16,6 +17,7 @@
 #include "salespipe/cli.h"
 #include "salespipe/field.h"
 #include "salespipe/group.h"
+#include "salespipe/util.h"
 
 void
 cli_init(sp_cli *c, char **argv, const char *usage, int stage_list)
@@ -187,6 +189,9 @@ cli_option(sp_cli *c, int opt, const char *arg)
 	case CLI_OPT_AS_OF:
 		c->as_of_text = arg;
 		return 1;
+	case CLI_OPT_SPREADSHEET_SAFE:
+		c->spreadsheet_safe = 1;
+		return 1;
 	case CLI_OPT_UNIT:
 		if ((c->unit = unit_parse(arg)) < 0)
 			cli_usage_error(c, "--unit: '%s' is not days, hours or "
@@ -227,6 +232,85 @@ rejects_flush(sp_cli *c, const char **v)
 	if (bad) {
 		fprintf(stderr, "%s: %s: write error: %s\n", c->prog,
 		    c->rejects_path, strerror(errno ? errno : EIO));
+		exit(SP_EXIT_DATA);
+	}
+}
+
+void
+cli_protect(sp_cli *c, const char *path, const char *what)
+{
+	if (path != NULL && c->nprotect < 8) {
+		c->protect[c->nprotect] = path;
+		c->protect_what[c->nprotect++] = what;
+	}
+}
+
+/* 1 when st is the file at path (or, path NULL, open on fd). */
+static int
+same_file(const struct stat *st, const char *path, int fd)
+{
+	struct stat o;
+
+	if (path != NULL ? stat(path, &o) != 0 : fstat(fd, &o) != 0)
+		return 0;
+	return o.st_dev == st->st_dev && o.st_ino == st->st_ino;
+}
+
+/*
+ * Open --rejects without truncating it, and only then, once it is known
+ * not to be a file this run reads or writes (an input, the standard input
+ * or output, the journal, a file given to cli_protect), empty it: a
+ * mistyped --rejects must never destroy data.  Exits 2 on a clash.
+ */
+static void
+rejects_open(sp_cli *c)
+{
+	const char *what = NULL, *name = NULL;
+	struct stat rs;
+	size_t i;
+	int fd;
+
+	if ((fd = open(c->rejects_path, O_WRONLY | O_CREAT | O_CLOEXEC,
+	    0666)) < 0 || fstat(fd, &rs) < 0) {
+		fprintf(stderr, "%s: %s: cannot create: %s\n", c->prog,
+		    c->rejects_path, strerror(errno));
+		exit(SP_EXIT_DATA);
+	}
+	for (i = 0; what == NULL && i < c->ninputs; i++)
+		if (strcmp(c->inputs[i], "-") != 0 &&
+		    same_file(&rs, c->inputs[i], -1))
+			what = "an input", name = c->inputs[i];
+	/* no operand, or "-": the standard input is read */
+	for (i = 0; i < c->ninputs && strcmp(c->inputs[i], "-") != 0; i++)
+		;
+	if (what == NULL && (c->ninputs == 0 || i < c->ninputs) &&
+	    same_file(&rs, NULL, STDIN_FILENO))
+		what = "the standard input";
+	if (what == NULL && c->journal_path != NULL &&
+	    same_file(&rs, c->journal_path, -1))
+		what = "the journal", name = c->journal_path;
+	for (i = 0; what == NULL && i < c->nprotect; i++)
+		if (same_file(&rs, c->protect[i], -1))
+			what = c->protect_what[i], name = c->protect[i];
+	if (what == NULL && S_ISREG(rs.st_mode) &&
+	    same_file(&rs, NULL, STDOUT_FILENO))
+		what = "the standard output";
+	if (what != NULL) {
+		char *p = sp_escape(c->rejects_path), *q = name ?
+		    sp_escape(name) : NULL;
+		close(fd);
+		fprintf(stderr, "%s: --rejects %s: is %s%s%s%s: refusing to "
+		    "overwrite it\n", c->prog, p ? p : "", what,
+		    q ? " (" : "", q ? q : "", q ? ")" : "");
+		free(p);
+		free(q);
+		exit(SP_EXIT_USAGE);
+	}
+	if ((S_ISREG(rs.st_mode) && ftruncate(fd, 0) < 0) ||
+	    (c->rejects_fp = fdopen(fd, "w")) == NULL) {
+		fprintf(stderr, "%s: %s: cannot create: %s\n", c->prog,
+		    c->rejects_path, strerror(errno));
+		close(fd);
 		exit(SP_EXIT_DATA);
 	}
 }
@@ -282,23 +366,8 @@ cli_open(sp_cli *c, int argc, char **argv)
 	if ((c->parts = calloc(c->nby + 1, sizeof(*c->parts))) == NULL)
 		cli_oom(c);
 	if (c->rejects_path != NULL) {
-		struct stat rs, is;
-		/* never truncate an input we are about to read */
-		for (i = 0; i < c->ninputs; i++)
-			if (stat(c->rejects_path, &rs) == 0 &&
-			    stat(c->inputs[i], &is) == 0 &&
-			    rs.st_dev == is.st_dev && rs.st_ino == is.st_ino &&
-			    S_ISREG(rs.st_mode)) {
-				fprintf(stderr, "%s: %s: --rejects would "
-				    "overwrite this input\n", c->prog,
-				    c->inputs[i]);
-				exit(SP_EXIT_DATA);
-			}
-		if ((c->rejects_fp = fopen(c->rejects_path, "w")) == NULL) {
-			fprintf(stderr, "%s: %s: cannot create: %s\n", c->prog,
-			    c->rejects_path, strerror(errno));
-			exit(SP_EXIT_DATA);
-		}
+		cli_protect(c, c->stages_spec, "the --stages file");
+		rejects_open(c);
 		if ((c->rejects_w = writer_new(c->rejects_fp, SP_FMT_CSV)) ==
 		    NULL || writer_col(c->rejects_w, "file", SP_COL_STR) < 0 ||
 		    writer_col(c->rejects_w, "line", SP_COL_NUM) < 0 ||
@@ -368,38 +437,136 @@ fold_bad(void *ctx, const sp_error *e)
 	cli_bad(ctx, e, NULL);
 }
 
+/*
+ * -g name: exit 2 naming the fields the input has (names[0..n-1]) and the
+ * nearest of them.
+ */
+__attribute__((noreturn)) static void
+by_unknown(sp_cli *c, const char *name, const char *file, const char *why,
+    const char *const *names, size_t n)
+{
+	size_t i, best = (size_t)-1, d, bi = 0;
+	char *en = sp_escape(name), *ef = sp_escape(file);
+
+	for (i = 0; i < n; i++)
+		if ((d = sp_edit_distance(name, names[i])) < best) {
+			best = d;
+			bi = i;
+		}
+	fprintf(stderr, "%s: -g %s: %s in %s", c->prog, en ? en : "", why,
+	    ef ? ef : "");
+	/* a suggestion only when it is near: at most 2 edits, or a third */
+	if (n > 0 && (best <= 2 || best * 3 <= strlen(name))) {
+		char *eb = sp_escape(names[bi]);
+		fprintf(stderr, "; did you mean '%s'?", eb ? eb : "");
+		free(eb);
+	}
+	fprintf(stderr, "\n%s: the fields (after --map): ", c->prog);
+	for (i = 0; i < n; i++) {
+		char *e = sp_escape(names[i]);
+		fprintf(stderr, "%s%s", i ? ", " : "", e ? e : "");
+		free(e);
+	}
+	fputc('\n', stderr);
+	free(en);
+	free(ef);
+	exit(SP_EXIT_USAGE);
+}
+
+void
+cli_by_record(sp_cli *c, sp_reader *rd, const int *slots, const sp_rec *r)
+{
+	size_t i, j, nf;
+	const int *f;
+	const char **names;
+
+	if (c->nby == 0)
+		return;
+	if (!c->by_checked) {
+		f = reader_fields(rd, &nf);
+		/* a bad first JSON line shows no keys: the next record decides */
+		if (nf == 0 && reader_format(rd) == SP_FMT_JSONL)
+			return;
+		c->by_checked = 1;
+		if ((c->by_seen = calloc(c->nby, 1)) == NULL ||
+		    (names = calloc(nf + 1, sizeof(*names))) == NULL)
+			cli_oom(c);
+		for (j = 0; j < nf; j++)
+			names[j] = reader_slot_name(rd, f[j]);
+		c->by_unseen = c->nby;
+		for (i = 0; i < c->nby; i++) {
+			int near = 0;
+			for (j = 0; j < nf && f[j] != slots[i]; j++)
+				near |= sp_edit_distance(c->by[i], names[j]) <=
+				    2;
+			if (j < nf) {
+				c->by_seen[i] = 1;
+				c->by_unseen--;
+			} else if (reader_format(rd) != SP_FMT_JSONL)
+				by_unknown(c, c->by[i], r->file,
+				    "no such column", names, nf);
+			else if (near)
+				by_unknown(c, c->by[i], r->file, "no such key "
+				    "in the first record", names, nf);
+		}
+		free(names);
+	}
+	for (i = 0; c->by_unseen > 0 && i < c->nby; i++)
+		if (!c->by_seen[i] && rec_get(r, slots[i]) != NULL) {
+			c->by_seen[i] = 1;
+			c->by_unseen--;
+		}
+	/* the keys this input has shown, should cli_by_end need them */
+	f = reader_fields(rd, &nf);
+	if (c->by_unseen > 0 && nf > c->nby_keys) {
+		char **v = realloc(c->by_keys, nf * sizeof(*v));
+		if (v == NULL)
+			cli_oom(c);
+		c->by_keys = v;
+		for (j = c->nby_keys; j < nf; j++)
+			if ((v[j] = strdup(reader_slot_name(rd, f[j]))) ==
+			    NULL)
+				cli_oom(c);
+		c->nby_keys = nf;
+	}
+}
+
+void
+cli_by_end(sp_cli *c, sp_reader *rd)
+{
+	size_t i;
+
+	(void)rd;
+	if (c->by_unseen == 0 || c->by_seen == NULL)
+		return;
+	for (i = 0; i < c->nby; i++)
+		if (!c->by_seen[i])
+			by_unknown(c, c->by[i], c->ninputs == 1 ?
+			    c->inputs[0] : c->ninputs == 0 ? "<stdin>" :
+			    "the inputs", "no record has this key",
+			    (const char *const *)c->by_keys, c->nby_keys);
+}
+
 void
 cli_run_deals(sp_cli *c, sp_deals *ds)
 {
 	sp_rec *r = rec_new();
 	sp_error e;
-	size_t i, unseen = c->nby, nrec = 0;
-	char *seen = calloc(c->nby + 1, 1);
 	int k;
 
-	if (r == NULL || seen == NULL)
+	if (r == NULL)
 		cli_oom(c);
 	err_clear(&e);
 	while ((k = reader_next(c->rd, r, &e)) != 0) {
 		if (k == -2)
 			cli_fail(c, &e);
-		nrec++;
-		/* a -g field no record has is almost always a typo */
-		for (i = 0; unseen > 0 && i < c->nby; i++)
-			if (!seen[i] && rec_get(r, c->by_slots[i]) != NULL) {
-				seen[i] = 1;
-				unseen--;
-			}
+		/* a -g field the input lacks: exit 2 before any output */
+		cli_by_record(c, c->rd, c->by_slots, r);
 		if (k == 1 && deals_add(ds, r, &e) == 0)
 			continue;
 		cli_bad(c, &e, r);
 	}
-	for (i = 0; nrec > 0 && i < c->nby; i++)
-		if (!seen[i])
-			cli_warn(c, "-g %s: no record has this field (after "
-			    "--map); every deal falls in one empty group",
-			    c->by[i]);
-	free(seen);
+	cli_by_end(c, c->rd);
 	rec_free(r);
 	deals_finish(ds, fold_bad, c, &e);
 }
@@ -445,6 +612,8 @@ cli_writer(sp_cli *c)
 		fmt = SP_FMT_CSV;
 	if ((w = writer_new(stdout, fmt)) == NULL)
 		cli_oom(c);
+	if (c->spreadsheet_safe)
+		writer_flags(w, SP_WRITER_SPREADSHEET_SAFE);
 	return w;
 }
 
@@ -575,6 +744,13 @@ cli_finish(sp_cli *c, sp_writer *w)
 		free(c->by[i]);
 	free(c->by);
 	free(c->by_slots);
+	free(c->by_seen);
+	c->by_seen = NULL;
+	for (i = 0; i < c->nby_keys; i++)
+		free(c->by_keys[i]);
+	free(c->by_keys);
+	c->by_keys = NULL;
+	c->nby_keys = 0;
 	free(c->parts);
 	free(c->partbuf);
 	free(c->keybuf);

@@ -27,7 +27,7 @@ enum {
 	CLI_OPT_MAP = 1000, CLI_OPT_STAGES, CLI_OPT_DATE_FORMAT, CLI_OPT_NOW,
 	CLI_OPT_MAX_BAD, CLI_OPT_REJECTS, CLI_OPT_PERIOD, CLI_OPT_EVERY,
 	CLI_OPT_FISCAL_START, CLI_OPT_EXPLAIN, CLI_OPT_UNIT, CLI_OPT_VERSION,
-	CLI_OPT_HELP, CLI_OPT_AS_OF
+	CLI_OPT_HELP, CLI_OPT_AS_OF, CLI_OPT_SPREADSHEET_SAFE
 };
 
 /* Short options every program takes: -g FIELDS -i FMT -o FMT -h -V. */
@@ -60,7 +60,12 @@ enum {
 	{ "fiscal-start", required_argument, NULL, CLI_OPT_FISCAL_START }, \
 	{ "explain", no_argument, NULL, CLI_OPT_EXPLAIN }, \
 	{ "unit", required_argument, NULL, CLI_OPT_UNIT }, \
-	{ "as-of", required_argument, NULL, CLI_OPT_AS_OF }
+	{ "as-of", required_argument, NULL, CLI_OPT_AS_OF }, \
+	CLI_SPREADSHEET_LONGOPT
+
+/* --spreadsheet-safe, for a program whose options are not CLI_LONGOPTS. */
+#define CLI_SPREADSHEET_LONGOPT \
+	{ "spreadsheet-safe", no_argument, NULL, CLI_OPT_SPREADSHEET_SAFE }
 
 typedef struct sp_cli {
 	const char *prog;	/* program name, for messages */
@@ -106,6 +111,21 @@ typedef struct sp_cli {
 	const char **parts;
 	char *partbuf;
 	size_t partcap;
+
+	/* --spreadsheet-safe: the writers get SP_WRITER_SPREADSHEET_SAFE */
+	int spreadsheet_safe;
+	/* the journal a write program appends to (set before cli_open), or
+	 * NULL: --rejects must not name it */
+	const char *journal_path;
+	/* private: other files the run opens (cli_protect), -g checks */
+	const char *protect[8];
+	const char *protect_what[8];
+	size_t nprotect;
+	int by_checked;
+	unsigned char *by_seen;
+	size_t by_unseen;
+	char **by_keys;		/* JSON lines: the keys seen, for messages */
+	size_t nby_keys;
 } sp_cli;
 
 /*
@@ -211,6 +231,27 @@ const char *cli_key_with(sp_cli *c, const sp_deal *d, const char *label,
  */
 void cli_explain(sp_cli *c, const sp_deal *d, const char *period,
     const char *metric, const char *role, const char *reason);
+
+/*
+ * Before cli_open: path is a file the run also opens (what: "the quota
+ * file", ...), so --rejects must not name it.  At most 8; NULL ignored.
+ */
+void cli_protect(sp_cli *c, const char *path, const char *what);
+
+/*
+ * The -g check, for a program with its own read loop (cli_run_deals does
+ * it for the others): call cli_by_record with every record reader_next
+ * gave (1 or -1), then cli_by_end after the last.  The first record
+ * decides from its input's fields (the CSV header after --map, or the
+ * keys of the first JSON lines record): a -g field the input lacks exits
+ * 2 with the input's fields and the nearest name (sp_edit_distance),
+ * before any output.  In JSON lines, where a record may leave a field
+ * out, a name far (edit distance above 2) from every key of the first
+ * record is decided at the end instead: exit 2 when no record had it.
+ */
+void cli_by_record(sp_cli *c, sp_reader *rd, const int *slots,
+    const sp_rec *r);
+void cli_by_end(sp_cli *c, sp_reader *rd);
 
 /*
  * Finish the output: writer_finish(w) (w may be NULL), the explain writer,
