@@ -24,7 +24,7 @@ static const char usage[] =
     "                  [--now time] [--as-of time] [--map spec] "
     "[--stages spec]\n"
     "                  [--date-format format] [--max-bad n] [--rejects file]\n"
-    "                  [--explain] [file ...]\n";
+    "                  [--explain] [--spreadsheet-safe] [file ...]\n";
 
 enum { M_WON, M_LOST, M_CLOSED, M_OPEN, M_IN_STAGE, M_STAGES, M_FIELDS };
 enum { OPT_LOST = 1, OPT_CLOSED, OPT_OPEN, OPT_IN_STAGE, OPT_FROM, OPT_TO,

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "salespipe/cli.h"
 #include "salespipe/field.h"
@@ -27,7 +28,8 @@ static const char usage[] =
     "                [--min-sample n] [--quota file] [--trials n] [--seed n]\n"
     "                [--mc-prob weighted|history] [--season n]\n"
     "                [--record ledger] [--score ledger] [--backtest]\n"
-    "                [--horizon days[,days...]] [file ...]\n";
+    "                [--horizon days[,days...]] [--spreadsheet-safe]"
+    " [file ...]\n";
 
 enum { M_WEIGHTED = 1, M_CATEGORY = 2, M_HISTORY = 4, M_TREND = 8, M_MC = 16 };
 static const char *const method_names[] = { "weighted", "category",
@@ -964,6 +966,55 @@ read_quotas(struct fc *x)
 	rec_free(r);
 }
 
+/*
+ * --record LEDGER, before anything is read or written: the ledger must not
+ * be an input, and a ledger that has records must be a ledger (its first
+ * record has the fields ledger_writer writes), or calls would be appended
+ * to a deals journal or an export.  Exits 2 otherwise.
+ */
+static void
+ledger_check(struct fc *x)
+{
+	static const char *const need[] = { "at", "period", "period_start",
+	    "period_end", "method", "value" };
+	sp_cli *c = x->c;
+	char *paths[] = { (char *)x->record_path };
+	sp_read_opts ro;
+	sp_reader *rd;
+	sp_rec *r;
+	sp_error e;
+	size_t i;
+	int k;
+
+	if (cli_is_input(c, x->record_path)) {
+		fprintf(stderr, "%s: --record %s: is an input: a ledger is a "
+		    "file of its own; nothing was appended\n", c->prog,
+		    x->record_path);
+		exit(SP_EXIT_USAGE);
+	}
+	if (access(x->record_path, F_OK) != 0)
+		return;		/* journal_open creates it, or says why not */
+	memset(&ro, 0, sizeof(ro));
+	err_clear(&e);
+	if ((r = rec_new()) == NULL ||
+	    (rd = reader_open(paths, 1, &ro, &e)) == NULL)
+		cli_oom(c);
+	k = reader_next(rd, r, &e);
+	for (i = 0; k == 1 && i < 6; i++)
+		if (!rec_has(r, reader_slot(rd, need[i])))
+			break;
+	if (k != 0 && (k != 1 || i < 6)) {
+		fprintf(stderr, "%s: --record %s: not a forecast ledger (%s%s%s); "
+		    "nothing was appended\n", c->prog, x->record_path,
+		    k == 1 ? "its first record lacks '" : "its first record "
+		    "cannot be read", k == 1 ? need[i] : "",
+		    k == 1 ? "'" : "");
+		exit(SP_EXIT_USAGE);
+	}
+	reader_close(rd);
+	rec_free(r);
+}
+
 /* --record: the calls just made, appended to the ledger. */
 static void
 record(struct fc *x, char *buf, size_t len)
@@ -1620,7 +1671,12 @@ main(int argc, char **argv)
 	    (x.record_path != NULL && (x.score_path || x.backtest)) > 1)
 		cli_usage_error(&c, "--score, --backtest and --calibration "
 		    "are separate runs");
+	cli_protect(&c, x.quota_path, "the --quota file");
+	cli_protect(&c, x.record_path, "the --record ledger");
+	cli_protect(&c, x.score_path, "the --score ledger");
 	cli_open(&c, argc - optind, argv + optind);
+	if (x.record_path != NULL)
+		ledger_check(&x);
 	if (c.every != SP_EVERY_NONE && c.every != SP_EVERY_MONTH &&
 	    c.every != SP_EVERY_QUARTER && c.every != SP_EVERY_YEAR &&
 	    c.every != SP_EVERY_WEEK)

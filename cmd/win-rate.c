@@ -15,7 +15,8 @@ static const char usage[] =
     "                [--period period] [--every day|week|month|quarter|year]\n"
     "                [--fiscal-start month] [--now time] [--as-of time]\n"
     "                [--map spec] [--stages spec] [--date-format format]\n"
-    "                [--max-bad n] [--rejects file] [--explain] [file ...]\n";
+    "                [--max-bad n] [--rejects file] [--explain]\n"
+    "                [--spreadsheet-safe] [file ...]\n";
 
 struct tally {
 	int64_t won, lost;

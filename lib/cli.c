@@ -256,6 +256,24 @@ same_file(const struct stat *st, const char *path, int fd)
 	return o.st_dev == st->st_dev && o.st_ino == st->st_ino;
 }
 
+int
+cli_is_input(const sp_cli *c, const char *path)
+{
+	struct stat st;
+	size_t i;
+	int in = c->ninputs == 0;
+
+	if (stat(path, &st) != 0)
+		return 0;
+	for (i = 0; i < c->ninputs; i++) {
+		if (strcmp(c->inputs[i], "-") == 0)
+			in = 1;
+		else if (same_file(&st, c->inputs[i], -1))
+			return 1;
+	}
+	return in && same_file(&st, NULL, STDIN_FILENO);
+}
+
 /*
  * Open --rejects without truncating it, and only then, once it is known
  * not to be a file this run reads or writes (an input, the standard input
@@ -289,6 +307,15 @@ rejects_open(sp_cli *c)
 	if (what == NULL && c->journal_path != NULL &&
 	    same_file(&rs, c->journal_path, -1))
 		what = "the journal", name = c->journal_path;
+	/* the journals of the environment, even when this run reads none */
+	if (what == NULL && (name = getenv("SALESPIPE_DEALS")) != NULL &&
+	    *name != '\0' && same_file(&rs, name, -1))
+		what = "the deals journal ($SALESPIPE_DEALS)";
+	if (what == NULL && (name = getenv("SALESPIPE_LEADS")) != NULL &&
+	    *name != '\0' && same_file(&rs, name, -1))
+		what = "the leads journal ($SALESPIPE_LEADS)";
+	if (what == NULL)
+		name = NULL;
 	for (i = 0; what == NULL && i < c->nprotect; i++)
 		if (same_file(&rs, c->protect[i], -1))
 			what = c->protect_what[i], name = c->protect[i];

@@ -239,6 +239,12 @@ void cli_explain(sp_cli *c, const sp_deal *d, const char *period,
 void cli_protect(sp_cli *c, const char *path, const char *what);
 
 /*
+ * After cli_open: 1 when path is one of the inputs, or the standard input
+ * when the run reads it (same device and inode), else 0.
+ */
+int cli_is_input(const sp_cli *c, const char *path);
+
+/*
  * The -g check, for a program with its own read loop (cli_run_deals does
  * it for the others): call cli_by_record with every record reader_next
  * gave (1 or -1), then cli_by_end after the last.  The first record
