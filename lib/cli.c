@@ -275,6 +275,44 @@ cli_is_input(const sp_cli *c, const char *path)
 }
 
 /*
+ * What the rejects file rs is besides, among the files of the run (a
+ * description, and *name the path that names it, or NULL), or NULL.
+ */
+static const char *
+rejects_clash(const sp_cli *c, const struct stat *rs, const char **name)
+{
+	static const char *const env[][2] = {
+		{ "SALESPIPE_DEALS", "the deals journal ($SALESPIPE_DEALS)" },
+		{ "SALESPIPE_LEADS", "the leads journal ($SALESPIPE_LEADS)" } };
+	const char *p;
+	size_t i;
+	int in = c->ninputs == 0;	/* no operand: the standard input */
+
+	for (i = 0; i < c->ninputs; i++) {
+		if (strcmp(c->inputs[i], "-") == 0)
+			in = 1;
+		else if (same_file(rs, c->inputs[i], -1))
+			return *name = c->inputs[i], "an input";
+	}
+	*name = NULL;
+	if (in && same_file(rs, NULL, STDIN_FILENO))
+		return "the standard input";
+	if (c->journal_path != NULL && same_file(rs, c->journal_path, -1))
+		return *name = c->journal_path, "the journal";
+	/* the journals of the environment, even when this run reads none */
+	for (i = 0; i < 2; i++)
+		if ((p = getenv(env[i][0])) != NULL && *p != '\0' &&
+		    same_file(rs, p, -1))
+			return *name = p, env[i][1];
+	for (i = 0; i < c->nprotect; i++)
+		if (same_file(rs, c->protect[i], -1))
+			return *name = c->protect[i], c->protect_what[i];
+	if (same_file(rs, NULL, STDOUT_FILENO))
+		return "the standard output";
+	return NULL;
+}
+
+/*
  * Open --rejects without truncating it, and only then, once it is known
  * not to be a file this run reads or writes (an input, the standard input
  * or output, the journal, a file given to cli_protect), empty it: a
@@ -285,7 +323,6 @@ rejects_open(sp_cli *c)
 {
 	const char *what = NULL, *name = NULL;
 	struct stat rs;
-	size_t i;
 	int fd;
 
 	if ((fd = open(c->rejects_path, O_WRONLY | O_CREAT | O_CLOEXEC,
@@ -294,34 +331,9 @@ rejects_open(sp_cli *c)
 		    c->rejects_path, strerror(errno));
 		exit(SP_EXIT_DATA);
 	}
-	for (i = 0; what == NULL && i < c->ninputs; i++)
-		if (strcmp(c->inputs[i], "-") != 0 &&
-		    same_file(&rs, c->inputs[i], -1))
-			what = "an input", name = c->inputs[i];
-	/* no operand, or "-": the standard input is read */
-	for (i = 0; i < c->ninputs && strcmp(c->inputs[i], "-") != 0; i++)
-		;
-	if (what == NULL && (c->ninputs == 0 || i < c->ninputs) &&
-	    same_file(&rs, NULL, STDIN_FILENO))
-		what = "the standard input";
-	if (what == NULL && c->journal_path != NULL &&
-	    same_file(&rs, c->journal_path, -1))
-		what = "the journal", name = c->journal_path;
-	/* the journals of the environment, even when this run reads none */
-	if (what == NULL && (name = getenv("SALESPIPE_DEALS")) != NULL &&
-	    *name != '\0' && same_file(&rs, name, -1))
-		what = "the deals journal ($SALESPIPE_DEALS)";
-	if (what == NULL && (name = getenv("SALESPIPE_LEADS")) != NULL &&
-	    *name != '\0' && same_file(&rs, name, -1))
-		what = "the leads journal ($SALESPIPE_LEADS)";
-	if (what == NULL)
-		name = NULL;
-	for (i = 0; what == NULL && i < c->nprotect; i++)
-		if (same_file(&rs, c->protect[i], -1))
-			what = c->protect_what[i], name = c->protect[i];
-	if (what == NULL && S_ISREG(rs.st_mode) &&
-	    same_file(&rs, NULL, STDOUT_FILENO))
-		what = "the standard output";
+	/* only a regular file loses data (/dev/null may be both) */
+	if (S_ISREG(rs.st_mode))
+		what = rejects_clash(c, &rs, &name);
 	if (what != NULL) {
 		char *p = sp_escape(c->rejects_path), *q = name ?
 		    sp_escape(name) : NULL;
