@@ -26,7 +26,7 @@ static const char usage[] =
     "                  [--date-format format] [--tz zone] [--max-bad n]\n"
     "                  [--rejects file] [--decimal-comma] [--thousands sep]\n"
     "                  [--rates file] [--currency code] [--explain]\n"
-    "                  [file ...]\n";
+    "                  [--spreadsheet-safe] [file ...]\n";
 
 enum { M_WON, M_LOST, M_CLOSED, M_OPEN, M_IN_STAGE, M_STAGES, M_FIELDS };
 enum { OPT_LOST = 1, OPT_CLOSED, OPT_OPEN, OPT_IN_STAGE, OPT_FROM, OPT_TO,

@@ -31,7 +31,8 @@ static const char usage[] =
     "                [--min-sample n] [--quota file] [--trials n] [--seed n]\n"
     "                [--mc-prob weighted|history] [--season n]\n"
     "                [--record ledger] [--score ledger] [--backtest]\n"
-    "                [--horizon days[,days...]] [file ...]\n";
+    "                [--horizon days[,days...]] [--spreadsheet-safe]"
+    " [file ...]\n";
 
 enum { M_WEIGHTED = 1, M_CATEGORY = 2, M_HISTORY = 4, M_TREND = 8, M_MC = 16 };
 static const char *const method_names[] = { "weighted", "category",
@@ -470,11 +471,15 @@ run_pass(struct fc *x, int64_t t, const sp_period *per, size_t np)
 	while ((k = reader_next(rd, r, &e)) != 0) {
 		if (k == -2)
 			cli_fail(c, &e);
+		if (x->report)	/* -g: exit 2 if the input lacks a field */
+			cli_by_record(c, rd, slots, r);
 		if (k == 1 && deals_add(ds, r, &e) == 0)
 			continue;
 		if (x->report)
 			cli_bad(c, &e, r);
 	}
+	if (x->report)
+		cli_by_end(c, rd);
 	if (deals_is_history(ds))
 		x->history = 1;
 	deals_finish(ds, x->report ? fold_bad : ignore_bad, c, &e);
@@ -910,9 +915,9 @@ compute(struct fc *x, const char *key, size_t keylen, struct gst *g,
 		v[k++] = MONEY(hist);
 		v[k++] = mixed ? "" : money_format_div(wopen, 10000, b[nb++]);
 		/* the rates behind them, weighted by amount */
-		v[k++] = mixed ? "" : ratio_format_money(hist, p->pipeline.v,
+		v[k++] = mixed ? "" : ratio_text_money(hist, p->pipeline.v,
 		    b[nb++]);
-		v[k++] = mixed ? "" : ratio_format_money(wopen,
+		v[k++] = mixed ? "" : ratio_text_money(wopen,
 		    p->pipeline.v * 10000, b[nb++]);
 	}
 	if (x->methods & M_TREND) {
@@ -960,7 +965,7 @@ compute(struct fc *x, const char *key, size_t keylen, struct gst *g,
 			v[k++] = MONEY(money_of_micro(mo.p50));
 			v[k++] = MONEY(money_of_micro(mo.p90));
 			v[k++] = count_format(x->trials, b[nb++]);
-			v[k++] = ratio_format(x->slip_pushed, x->slip_n,
+			v[k++] = ratio_text(x->slip_pushed, x->slip_n,
 			    b[nb++]);
 		}
 	}
@@ -971,12 +976,12 @@ compute(struct fc *x, const char *key, size_t keylen, struct gst *g,
 		if (wmixed)
 			c->mixed = 1;
 		v[k++] = hq ? money_format_exact(q, b[nb++]) : "";
-		v[k++] = hq && !mixed ? ratio_format_money(booked, q, b[nb++]) :
+		v[k++] = hq && !mixed ? ratio_text_money(booked, q, b[nb++]) :
 		    "";
 		v[k++] = hq && !mixed ? money_format_exact(gap, b[nb++]) : "";
-		v[k++] = hq && !mixed && gap > 0 ? ratio_format_money(
+		v[k++] = hq && !mixed && gap > 0 ? ratio_text_money(
 		    p->pipeline.v, gap, b[nb++]) : "";
-		v[k++] = wmixed ? "" : ratio_format_money(g->closed_amt.v,
+		v[k++] = wmixed ? "" : ratio_text_money(g->closed_amt.v,
 		    g->won_amt.v, b[nb++]);
 	}
 #undef MONEY
@@ -1033,7 +1038,7 @@ calibration(struct fc *x, sp_writer *w)
 				v[k] = parts[k];
 			v[k++] = st->v[s].name;
 			v[k++] = bp_format(bp, b[0]);
-			v[k++] = ratio_format(g->won_s[s], g->closed_s[s], b[1]);
+			v[k++] = ratio_text(g->won_s[s], g->closed_s[s], b[1]);
 			v[k++] = count_format(g->won_s[s], b[2]);
 			v[k++] = count_format(g->closed_s[s], b[3]);
 			if (g->closed_s[s] >= x->min_sample && g->closed_s[s] > 0)
@@ -1098,6 +1103,55 @@ read_quotas(struct fc *x)
 		if (q[x->nq].owner == NULL)
 			cli_oom(c);
 		x->nq++;
+	}
+	reader_close(rd);
+	rec_free(r);
+}
+
+/*
+ * --record LEDGER, before anything is read or written: the ledger must not
+ * be an input, and a ledger that has records must be a ledger (its first
+ * record has the fields ledger_writer writes), or calls would be appended
+ * to a deals journal or an export.  Exits 2 otherwise.
+ */
+static void
+ledger_check(struct fc *x)
+{
+	static const char *const need[] = { "at", "period", "period_start",
+	    "period_end", "method", "value" };
+	sp_cli *c = x->c;
+	char *paths[] = { (char *)x->record_path };
+	sp_read_opts ro;
+	sp_reader *rd;
+	sp_rec *r;
+	sp_error e;
+	size_t i;
+	int k;
+
+	if (cli_is_input(c, x->record_path)) {
+		fprintf(stderr, "%s: --record %s: is an input: a ledger is a "
+		    "file of its own; nothing was appended\n", c->prog,
+		    x->record_path);
+		exit(SP_EXIT_USAGE);
+	}
+	if (access(x->record_path, F_OK) != 0)
+		return;		/* journal_open creates it, or says why not */
+	memset(&ro, 0, sizeof(ro));
+	err_clear(&e);
+	if ((r = rec_new()) == NULL ||
+	    (rd = reader_open(paths, 1, &ro, &e)) == NULL)
+		cli_oom(c);
+	k = reader_next(rd, r, &e);
+	for (i = 0; k == 1 && i < 6; i++)
+		if (!rec_has(r, reader_slot(rd, need[i])))
+			break;
+	if (k != 0 && (k != 1 || i < 6)) {
+		fprintf(stderr, "%s: --record %s: not a forecast ledger (%s%s%s); "
+		    "nothing was appended\n", c->prog, x->record_path,
+		    k == 1 ? "its first record lacks '" : "its first record "
+		    "cannot be read", k == 1 ? need[i] : "",
+		    k == 1 ? "'" : "");
+		exit(SP_EXIT_USAGE);
 	}
 	reader_close(rd);
 	rec_free(r);
@@ -1347,9 +1401,9 @@ score_emit(struct fc *x, sp_groups *sg)
 		else
 			b[4][0] = '\0';
 		v[k++] = b[4];
-		v[k++] = ratio_format((int64_t)s->abserr, a < 0 ? -a : a,
+		v[k++] = ratio_text((int64_t)s->abserr, a < 0 ? -a : a,
 		    b[5]);
-		v[k++] = ratio_format((int64_t)s->err, a < 0 ? -a : a, b[6]);
+		v[k++] = ratio_text((int64_t)s->err, a < 0 ? -a : a, b[6]);
 		assert(k <= c->nby + ROW_EXTRA);
 		if (writer_row(w, v) < 0)
 			break;
@@ -1780,7 +1834,12 @@ main(int argc, char **argv)
 	    (x.record_path != NULL && (x.score_path || x.backtest)) > 1)
 		cli_usage_error(&c, "--score, --backtest and --calibration "
 		    "are separate runs");
+	cli_protect(&c, x.quota_path, "the --quota file");
+	cli_protect(&c, x.record_path, "the --record ledger");
+	cli_protect(&c, x.score_path, "the --score ledger");
 	cli_open(&c, argc - optind, argv + optind);
+	if (x.record_path != NULL)
+		ledger_check(&x);
 	if (c.every != SP_EVERY_NONE && c.every != SP_EVERY_MONTH &&
 	    c.every != SP_EVERY_QUARTER && c.every != SP_EVERY_YEAR &&
 	    c.every != SP_EVERY_WEEK)

@@ -22,7 +22,7 @@ static const char usage[] =
     "              [--stages spec] [--date-format format] [--tz zone]\n"
     "              [--max-bad n] [--rejects file] [--decimal-comma]\n"
     "              [--thousands sep] [--rates file] [--currency code]\n"
-    "              [--explain] [file ...]\n";
+    "              [--explain] [--spreadsheet-safe] [file ...]\n";
 
 enum { OPT_MODE = 1, OPT_COHORT };
 enum { MODE_REACHED = 0, MODE_ORDERED, MODE_ANY };
@@ -343,9 +343,9 @@ emit(struct ctx *x, sp_writer *w)
 				c->mixed = 1;	/* cli_finish warns */
 			/* won rows follow on from the last open row */
 			from = open ? prev : last;
-			v[k++] = from < 0 ? "" : ratio_format(t[s].entered,
+			v[k++] = from < 0 ? "" : ratio_text(t[s].entered,
 			    t[from].entered, b[3]);
-			v[k++] = ratio_format(won, t[s].entered, b[4]);
+			v[k++] = ratio_text(won, t[s].entered, b[4]);
 			if (!open)
 				v[k++] = "";
 			else

@@ -16,7 +16,7 @@ static const char usage[] =
     "                [-o csv|jsonl|table|md] [--map spec] [--stages spec]\n"
     "                [--date-format format] [--tz zone] [--max-bad n]\n"
     "                [--rejects file] [--decimal-comma] [--thousands sep]\n"
-    "                [file ...]\n"
+    "                [--spreadsheet-safe] [file ...]\n"
     "       pipeline --repair file\n";
 
 enum { OPT_LEADS = 1, OPT_REPAIR };
@@ -168,6 +168,7 @@ main(int argc, char **argv)
 		{ "as-of", required_argument, NULL, CLI_OPT_AS_OF },
 		{ "leads", no_argument, NULL, OPT_LEADS },
 		{ "repair", required_argument, NULL, OPT_REPAIR },
+		CLI_SPREADSHEET_LONGOPT,
 		{ NULL, 0, NULL, 0 }
 	};
 	sp_cli c;

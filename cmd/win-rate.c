@@ -17,7 +17,8 @@ static const char usage[] =
     "                [--map spec] [--stages spec] [--date-format format]\n"
     "                [--tz zone] [--max-bad n] [--rejects file]\n"
     "                [--decimal-comma] [--thousands sep] [--rates file]\n"
-    "                [--currency code] [--explain] [file ...]\n";
+    "                [--currency code] [--explain] [--spreadsheet-safe]\n"
+    "                [file ...]\n";
 
 struct tally {
 	int64_t won, lost;
@@ -150,7 +151,7 @@ emit(sp_cli *c, sp_groups *g, sp_writer *w)
 		v[k++] = count_format(t->won, b[0]);
 		v[k++] = count_format(t->lost, b[1]);
 		v[k++] = count_format(t->won + t->lost, b[2]);
-		v[k++] = ratio_format(t->won, t->won + t->lost, b[3]);
+		v[k++] = ratio_text(t->won, t->won + t->lost, b[3]);
 		/* closed_amount holds both: when it mixes currencies, the
 		   group's money columns are all empty */
 		if (t->closed_amount.mixed)

@@ -168,6 +168,7 @@ append_read(sp_append *a, int argc, char **argv, int moves)
 				   environment says */
 	if (moves && argc == 1)
 		cli_usage_error(c, "a move needs an id and a stage");
+	c->journal_path = a->path;	/* --rejects must not name it */
 	cli_open(c, 0, argv);
 	err_clear(&e);
 	a->at = c->cal.now;

@@ -7,6 +7,7 @@
 #include <ctype.h>
 #include <assert.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -18,6 +19,7 @@
 #include "salespipe/cli.h"
 #include "salespipe/field.h"
 #include "salespipe/group.h"
+#include "salespipe/util.h"
 
 void
 cli_init(sp_cli *c, char **argv, const char *usage, int stage_list)
@@ -212,6 +214,9 @@ cli_option(sp_cli *c, int opt, const char *arg)
 	case CLI_OPT_CURRENCY:
 		c->currency = arg;
 		return 1;
+	case CLI_OPT_SPREADSHEET_SAFE:
+		c->spreadsheet_safe = 1;
+		return 1;
 	case CLI_OPT_UNIT:
 		if ((c->unit = unit_parse(arg)) < 0)
 			cli_usage_error(c, "--unit: '%s' is not days, hours or "
@@ -263,6 +268,124 @@ cli_check_numfmt(sp_cli *c)
 		cli_usage_error(c, "--thousands: '%c' is the decimal mark%s",
 		    c->numfmt.thousands, c->numfmt.decimal_comma ?
 		    " (--decimal-comma)" : " (without --decimal-comma)");
+}
+
+void
+cli_protect(sp_cli *c, const char *path, const char *what)
+{
+	if (path != NULL && c->nprotect < 8) {
+		c->protect[c->nprotect] = path;
+		c->protect_what[c->nprotect++] = what;
+	}
+}
+
+/* 1 when st is the file at path (or, path NULL, open on fd). */
+static int
+same_file(const struct stat *st, const char *path, int fd)
+{
+	struct stat o;
+
+	if (path != NULL ? stat(path, &o) != 0 : fstat(fd, &o) != 0)
+		return 0;
+	return o.st_dev == st->st_dev && o.st_ino == st->st_ino;
+}
+
+int
+cli_is_input(const sp_cli *c, const char *path)
+{
+	struct stat st;
+	size_t i;
+	int in = c->ninputs == 0;
+
+	if (stat(path, &st) != 0)
+		return 0;
+	for (i = 0; i < c->ninputs; i++) {
+		if (strcmp(c->inputs[i], "-") == 0)
+			in = 1;
+		else if (same_file(&st, c->inputs[i], -1))
+			return 1;
+	}
+	return in && same_file(&st, NULL, STDIN_FILENO);
+}
+
+/*
+ * What the rejects file rs is besides, among the files of the run (a
+ * description, and *name the path that names it, or NULL), or NULL.
+ */
+static const char *
+rejects_clash(const sp_cli *c, const struct stat *rs, const char **name)
+{
+	static const char *const env[][2] = {
+		{ "SALESPIPE_DEALS", "the deals journal ($SALESPIPE_DEALS)" },
+		{ "SALESPIPE_LEADS", "the leads journal ($SALESPIPE_LEADS)" } };
+	const char *p;
+	size_t i;
+	int in = c->ninputs == 0;	/* no operand: the standard input */
+
+	for (i = 0; i < c->ninputs; i++) {
+		if (strcmp(c->inputs[i], "-") == 0)
+			in = 1;
+		else if (same_file(rs, c->inputs[i], -1))
+			return *name = c->inputs[i], "an input";
+	}
+	*name = NULL;
+	if (in && same_file(rs, NULL, STDIN_FILENO))
+		return "the standard input";
+	if (c->journal_path != NULL && same_file(rs, c->journal_path, -1))
+		return *name = c->journal_path, "the journal";
+	/* the journals of the environment, even when this run reads none */
+	for (i = 0; i < 2; i++)
+		if ((p = getenv(env[i][0])) != NULL && *p != '\0' &&
+		    same_file(rs, p, -1))
+			return *name = p, env[i][1];
+	for (i = 0; i < c->nprotect; i++)
+		if (same_file(rs, c->protect[i], -1))
+			return *name = c->protect[i], c->protect_what[i];
+	if (same_file(rs, NULL, STDOUT_FILENO))
+		return "the standard output";
+	return NULL;
+}
+
+/*
+ * Open --rejects without truncating it, and only then, once it is known
+ * not to be a file this run reads or writes (an input, the standard input
+ * or output, the journal, a file given to cli_protect), empty it: a
+ * mistyped --rejects must never destroy data.  Exits 2 on a clash.
+ */
+static void
+rejects_open(sp_cli *c)
+{
+	const char *what = NULL, *name = NULL;
+	struct stat rs;
+	int fd;
+
+	if ((fd = open(c->rejects_path, O_WRONLY | O_CREAT | O_CLOEXEC,
+	    0666)) < 0 || fstat(fd, &rs) < 0) {
+		fprintf(stderr, "%s: %s: cannot create: %s\n", c->prog,
+		    c->rejects_path, strerror(errno));
+		exit(SP_EXIT_DATA);
+	}
+	/* only a regular file loses data (/dev/null may be both) */
+	if (S_ISREG(rs.st_mode))
+		what = rejects_clash(c, &rs, &name);
+	if (what != NULL) {
+		char *p = sp_escape(c->rejects_path), *q = name ?
+		    sp_escape(name) : NULL;
+		close(fd);
+		fprintf(stderr, "%s: --rejects %s: is %s%s%s%s: refusing to "
+		    "overwrite it\n", c->prog, p ? p : "", what,
+		    q ? " (" : "", q ? q : "", q ? ")" : "");
+		free(p);
+		free(q);
+		exit(SP_EXIT_USAGE);
+	}
+	if ((S_ISREG(rs.st_mode) && ftruncate(fd, 0) < 0) ||
+	    (c->rejects_fp = fdopen(fd, "w")) == NULL) {
+		fprintf(stderr, "%s: %s: cannot create: %s\n", c->prog,
+		    c->rejects_path, strerror(errno));
+		close(fd);
+		exit(SP_EXIT_DATA);
+	}
 }
 
 void
@@ -332,23 +455,8 @@ cli_open(sp_cli *c, int argc, char **argv)
 	if ((c->parts = calloc(c->nby + 1, sizeof(*c->parts))) == NULL)
 		cli_oom(c);
 	if (c->rejects_path != NULL) {
-		struct stat rs, is;
-		/* never truncate an input we are about to read */
-		for (i = 0; i < c->ninputs; i++)
-			if (stat(c->rejects_path, &rs) == 0 &&
-			    stat(c->inputs[i], &is) == 0 &&
-			    rs.st_dev == is.st_dev && rs.st_ino == is.st_ino &&
-			    S_ISREG(rs.st_mode)) {
-				fprintf(stderr, "%s: %s: --rejects would "
-				    "overwrite this input\n", c->prog,
-				    c->inputs[i]);
-				exit(SP_EXIT_DATA);
-			}
-		if ((c->rejects_fp = fopen(c->rejects_path, "w")) == NULL) {
-			fprintf(stderr, "%s: %s: cannot create: %s\n", c->prog,
-			    c->rejects_path, strerror(errno));
-			exit(SP_EXIT_DATA);
-		}
+		cli_protect(c, c->stages_spec, "the --stages file");
+		rejects_open(c);
 		if ((c->rejects_w = writer_new(c->rejects_fp, SP_FMT_CSV)) ==
 		    NULL || writer_col(c->rejects_w, "file", SP_COL_STR) < 0 ||
 		    writer_col(c->rejects_w, "line", SP_COL_NUM) < 0 ||
@@ -418,38 +526,136 @@ fold_bad(void *ctx, const sp_error *e)
 	cli_bad(ctx, e, NULL);
 }
 
+/*
+ * -g name: exit 2 naming the fields the input has (names[0..n-1]) and the
+ * nearest of them.
+ */
+__attribute__((noreturn)) static void
+by_unknown(sp_cli *c, const char *name, const char *file, const char *why,
+    const char *const *names, size_t n)
+{
+	size_t i, best = (size_t)-1, d, bi = 0;
+	char *en = sp_escape(name), *ef = sp_escape(file);
+
+	for (i = 0; i < n; i++)
+		if ((d = sp_edit_distance(name, names[i])) < best) {
+			best = d;
+			bi = i;
+		}
+	fprintf(stderr, "%s: -g %s: %s in %s", c->prog, en ? en : "", why,
+	    ef ? ef : "");
+	/* a suggestion only when it is near: at most 2 edits, or a third */
+	if (n > 0 && (best <= 2 || best * 3 <= strlen(name))) {
+		char *eb = sp_escape(names[bi]);
+		fprintf(stderr, "; did you mean '%s'?", eb ? eb : "");
+		free(eb);
+	}
+	fprintf(stderr, "\n%s: the fields (after --map): ", c->prog);
+	for (i = 0; i < n; i++) {
+		char *e = sp_escape(names[i]);
+		fprintf(stderr, "%s%s", i ? ", " : "", e ? e : "");
+		free(e);
+	}
+	fputc('\n', stderr);
+	free(en);
+	free(ef);
+	exit(SP_EXIT_USAGE);
+}
+
+void
+cli_by_record(sp_cli *c, sp_reader *rd, const int *slots, const sp_rec *r)
+{
+	size_t i, j, nf;
+	const int *f;
+	const char **names;
+
+	if (c->nby == 0)
+		return;
+	if (!c->by_checked) {
+		f = reader_fields(rd, &nf);
+		/* a bad first JSON line shows no keys: the next record decides */
+		if (nf == 0 && reader_format(rd) == SP_FMT_JSONL)
+			return;
+		c->by_checked = 1;
+		if ((c->by_seen = calloc(c->nby, 1)) == NULL ||
+		    (names = calloc(nf + 1, sizeof(*names))) == NULL)
+			cli_oom(c);
+		for (j = 0; j < nf; j++)
+			names[j] = reader_slot_name(rd, f[j]);
+		c->by_unseen = c->nby;
+		for (i = 0; i < c->nby; i++) {
+			int near = 0;
+			for (j = 0; j < nf && f[j] != slots[i]; j++)
+				near |= sp_edit_distance(c->by[i], names[j]) <=
+				    2;
+			if (j < nf) {
+				c->by_seen[i] = 1;
+				c->by_unseen--;
+			} else if (reader_format(rd) != SP_FMT_JSONL)
+				by_unknown(c, c->by[i], r->file,
+				    "no such column", names, nf);
+			else if (near)
+				by_unknown(c, c->by[i], r->file, "no such key "
+				    "in the first record", names, nf);
+		}
+		free(names);
+	}
+	for (i = 0; c->by_unseen > 0 && i < c->nby; i++)
+		if (!c->by_seen[i] && rec_get(r, slots[i]) != NULL) {
+			c->by_seen[i] = 1;
+			c->by_unseen--;
+		}
+	/* the keys this input has shown, should cli_by_end need them */
+	f = reader_fields(rd, &nf);
+	if (c->by_unseen > 0 && nf > c->nby_keys) {
+		char **v = realloc(c->by_keys, nf * sizeof(*v));
+		if (v == NULL)
+			cli_oom(c);
+		c->by_keys = v;
+		for (j = c->nby_keys; j < nf; j++)
+			if ((v[j] = strdup(reader_slot_name(rd, f[j]))) ==
+			    NULL)
+				cli_oom(c);
+		c->nby_keys = nf;
+	}
+}
+
+void
+cli_by_end(sp_cli *c, sp_reader *rd)
+{
+	size_t i;
+
+	(void)rd;
+	if (c->by_unseen == 0 || c->by_seen == NULL)
+		return;
+	for (i = 0; i < c->nby; i++)
+		if (!c->by_seen[i])
+			by_unknown(c, c->by[i], c->ninputs == 1 ?
+			    c->inputs[0] : c->ninputs == 0 ? "<stdin>" :
+			    "the inputs", "no record has this key",
+			    (const char *const *)c->by_keys, c->nby_keys);
+}
+
 void
 cli_run_deals(sp_cli *c, sp_deals *ds)
 {
 	sp_rec *r = rec_new();
 	sp_error e;
-	size_t i, unseen = c->nby, nrec = 0;
-	char *seen = calloc(c->nby + 1, 1);
 	int k;
 
-	if (r == NULL || seen == NULL)
+	if (r == NULL)
 		cli_oom(c);
 	err_clear(&e);
 	while ((k = reader_next(c->rd, r, &e)) != 0) {
 		if (k == -2)
 			cli_fail(c, &e);
-		nrec++;
-		/* a -g field no record has is almost always a typo */
-		for (i = 0; unseen > 0 && i < c->nby; i++)
-			if (!seen[i] && rec_get(r, c->by_slots[i]) != NULL) {
-				seen[i] = 1;
-				unseen--;
-			}
+		/* a -g field the input lacks: exit 2 before any output */
+		cli_by_record(c, c->rd, c->by_slots, r);
 		if (k == 1 && deals_add(ds, r, &e) == 0)
 			continue;
 		cli_bad(c, &e, r);
 	}
-	for (i = 0; nrec > 0 && i < c->nby; i++)
-		if (!seen[i])
-			cli_warn(c, "-g %s: no record has this field (after "
-			    "--map); every deal falls in one empty group",
-			    c->by[i]);
-	free(seen);
+	cli_by_end(c, c->rd);
 	rec_free(r);
 	deals_finish(ds, fold_bad, c, &e);
 	cli_note_currencies(c, ds);
@@ -500,7 +706,7 @@ cli_money_ratio(sp_cli *c, const sp_money_sum *num, const sp_money_sum *den,
 		c->mixed = 1;
 		return "";
 	}
-	return ratio_format_money(num->v, den->v, buf);
+	return ratio_text_money(num->v, den->v, buf);
 }
 
 /* The one warning of a run whose money columns were left empty. */
@@ -617,6 +823,8 @@ cli_writer(sp_cli *c)
 		fmt = SP_FMT_CSV;
 	if ((w = writer_new(stdout, fmt)) == NULL)
 		cli_oom(c);
+	if (c->spreadsheet_safe)
+		writer_flags(w, SP_WRITER_SPREADSHEET_SAFE);
 	return w;
 }
 
@@ -757,6 +965,13 @@ cli_finish(sp_cli *c, sp_writer *w)
 		free(c->by[i]);
 	free(c->by);
 	free(c->by_slots);
+	free(c->by_seen);
+	c->by_seen = NULL;
+	for (i = 0; i < c->nby_keys; i++)
+		free(c->by_keys[i]);
+	free(c->by_keys);
+	c->by_keys = NULL;
+	c->nby_keys = 0;
 	free(c->parts);
 	free(c->partbuf);
 	free(c->keybuf);

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "salespipe/err.h"
+#include "salespipe/util.h"
 
 void
 err_clear(sp_error *e)
@@ -50,17 +51,22 @@ err_where(sp_error *e, const char *file, long line)
 char *
 err_quote(char *buf, size_t size, const char *s, size_t n)
 {
-	size_t i, o = 0;
+	size_t i, o = 0, k;
 	size_t max = n > 60 ? 60 : n;
+	char esc[SP_ESCAPE_MAX];
 
 	if (size == 0)
 		return buf;
-	for (i = 0; i < max && o + 5 < size; i++) {
-		unsigned char c = (unsigned char)s[i];
-		if (c < 0x20 || c == 0x7f)
-			o += snprintf(buf + o, size - o, "\\x%02x", c);
-		else
-			buf[o++] = (char)c;
+	for (i = 0; i < max; i += k) {
+		k = sp_escape_char(s + i, n - i, esc);
+		if (esc[0] == '\0' && o + k + 4 < size) {
+			memcpy(buf + o, s + i, k);
+			o += k;
+		} else if (esc[0] != '\0' && o + strlen(esc) + 4 < size) {
+			memcpy(buf + o, esc, strlen(esc));
+			o += strlen(esc);
+		} else
+			break;
 	}
 	if (i < n && o + 4 < size) {
 		memcpy(buf + o, "...", 3);
@@ -70,19 +76,21 @@ err_quote(char *buf, size_t size, const char *s, size_t n)
 	return buf;
 }
 
-/* Append s to buf at *o, control bytes as \xNN: a message never moves
- * the cursor or clears a terminal, whatever an input was named. */
+/* Append s to buf at *o, escaped as sp_escape_char says: a message never
+ * moves the cursor or clears a terminal, whatever an input was named. */
 static void
 put_escaped(char *buf, size_t size, size_t *o, const char *s)
 {
-	for (; *s != '\0' && *o + 1 < size; s++) {
-		unsigned char c = (unsigned char)*s;
-		if (c >= 0x20 && c != 0x7f)
-			buf[(*o)++] = (char)c;
-		else if (*o + 4 < size)
-			*o += (size_t)snprintf(buf + *o, size - *o, "\\x%02x", c);
-		else
+	size_t n = strlen(s), i, k, l;
+	char esc[SP_ESCAPE_MAX];
+
+	for (i = 0; i < n; i += k) {
+		k = sp_escape_char(s + i, n - i, esc);
+		l = esc[0] != '\0' ? strlen(esc) : k;
+		if (*o + l >= size)
 			break;
+		memcpy(buf + *o, esc[0] != '\0' ? esc : s + i, l);
+		*o += l;
 	}
 	buf[*o] = '\0';
 }

@@ -417,6 +417,38 @@ money_sum_merge(sp_money_sum *a, const sp_money_sum *b, sp_error *e)
 }
 
 char *
+ratio_text_money(sp_money num, sp_money den, char *buf)
+{
+	/* n 10^9 must fit 128 unsigned bits (3.4e38) */
+	const sp_money lim = SP_MONEY_UNIT * SP_MONEY_UNIT / 10;
+	unsigned __int128 n, d, q;
+	char *p = buf;
+
+	if (den == 0) {
+		buf[0] = '\0';
+		return buf;
+	}
+	n = num < 0 ? -(unsigned __int128)num : (unsigned __int128)num;
+	d = den < 0 ? -(unsigned __int128)den : (unsigned __int128)den;
+	while (n > (unsigned __int128)lim || d > (unsigned __int128)lim) {
+		n /= 10;
+		d /= 10;
+	}
+	if (d == 0) {
+		buf[0] = '\0';
+		return buf;
+	}
+	q = n * 1000000000 / d;
+	if ((num < 0) != (den < 0) && q != 0)
+		*p++ = '-';
+	p = put_u128(p, q / 1000000000, 1);
+	*p++ = '.';
+	p = put_u128(p, q % 1000000000, 9);
+	*p = '\0';
+	return buf;
+}
+
+char *
 ratio_format_money(sp_money num, sp_money den, char *buf)
 {
 	/* 2 n 10^6 + d must fit 128 unsigned bits: scale both down past
@@ -894,6 +926,28 @@ ratio_format(int64_t num, int64_t den, char *buf)
 	ip = (unsigned long long)(r / 1000000);
 	fp = (unsigned long long)(r % 1000000);
 	snprintf(buf, 32, "%s%llu.%06llu", neg && q != 0 ? "-" : "", ip, fp);
+	return buf;
+}
+
+char *
+ratio_text(int64_t num, int64_t den, char *buf)
+{
+	__int128 n = num, d = den, q;
+	int neg;
+
+	if (den == 0) {
+		buf[0] = '\0';
+		return buf;
+	}
+	neg = (n < 0) != (d < 0);
+	if (n < 0)
+		n = -n;
+	if (d < 0)
+		d = -d;
+	q = n * 1000000000 / d;	/* truncated: |num| < 2^63, so no overflow */
+	snprintf(buf, 32, "%s%llu.%09llu", neg && q != 0 ? "-" : "",
+	    (unsigned long long)(q / 1000000000),
+	    (unsigned long long)(q % 1000000000));
 	return buf;
 }
 

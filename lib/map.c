@@ -31,20 +31,21 @@ static const struct preset presets[] = {
 	{ "salesforce", "OpportunityId",
 	  "id=OpportunityId,at=CreatedDate,stage=StageName,amount=Amount,"
 	  "probability=Probability,close_date=CloseDate,"
-	  "forecast_category=ForecastCategory",
+	  "forecast_category=ForecastCategory,currency=CurrencyIsoCode",
 	  SF_DEAL_STAGES, SF_LEAD_STAGES },
 	/* Salesforce Lead */
 	{ "salesforce", "IsConverted",
 	  "id=Id,company=Company,email=Email,phone=Phone,source=LeadSource,"
-	  "stage=Status,owner=OwnerId,created_at=CreatedDate,"
+	  "stage=Status,owner=Owner.Name|OwnerId,created_at=CreatedDate,"
 	  "deal_id=ConvertedOpportunityId",
 	  SF_DEAL_STAGES, SF_LEAD_STAGES },
-	/* Salesforce Opportunity */
+	/* Salesforce Opportunity; names (report columns) before ids */
 	{ "salesforce", NULL,
-	  "id=Id,name=Name,account=AccountId,owner=OwnerId,stage=StageName,"
+	  "id=Id,name=Name,account=Account.Name|AccountId,"
+	  "owner=Owner.Name|OwnerId,stage=StageName,"
 	  "amount=Amount,probability=Probability,close_date=CloseDate,"
 	  "created_at=CreatedDate,forecast_category=ForecastCategoryName,"
-	  "source=LeadSource",
+	  "source=LeadSource,currency=CurrencyIsoCode",
 	  SF_DEAL_STAGES, SF_LEAD_STAGES },
 };
 #define NPRESETS (sizeof(presets) / sizeof(presets[0]))
@@ -149,7 +150,13 @@ pairs_add(struct pairs *p, const char *canon, size_t cn, const char *src,
 		return err_set(e, NULL, "--map: empty field name in '%.*s=%.*s'",
 		    (int)cn, canon, (int)sn, src);
 	}
-	for (;;) {
+	/* "x=" (no source at all): the field is dropped, nsrc 0 */
+	while (sn > 0 && (*src == ' ' || *src == '\t'))
+		src++, sn--;
+	while (sn > 0 && (src[sn - 1] == ' ' || src[sn - 1] == '\t' ||
+	    src[sn - 1] == '\r' || src[sn - 1] == '\n'))
+		sn--;
+	while (sn > 0) {	/* left by break after the last source */
 		char **s2;
 		bar = memchr(src, '|', sn);
 		if ((s2 = realloc(np.src, (np.nsrc + 1) * sizeof(*s2))) == NULL)
@@ -167,6 +174,11 @@ pairs_add(struct pairs *p, const char *canon, size_t cn, const char *src,
 			break;
 		sn -= (size_t)(bar + 1 - src);
 		src = bar + 1;
+		if (sn == 0) {
+			err_set(e, NULL, "--map: empty source name for '%s'",
+			    np.canonical);
+			goto fail;
+		}
 	}
 	for (i = 0; i < p->n; i++)
 		if (strcmp(p->v[i].canonical, np.canonical) == 0) {
@@ -292,10 +304,16 @@ has_name(const char *const *names, size_t n, const char *s)
 	return -1;
 }
 
-/* Bind p's pairs: out[col] = canonical, bound[col] = 1. */
+/*
+ * Bind p's pairs: out[col] = canonical, bound[col] = 1.  Explicit pairs
+ * override: an earlier (preset) binding of the same canonical name is
+ * undone even when none of the pair's sources is present, and a column
+ * literally named like the canonical name is then shadowed (absent[col]):
+ * the field is absent, not taken from elsewhere.
+ */
 static void
 bind(const struct pairs *p, const char *const *names, size_t n,
-    const char **out, unsigned char *bound)
+    const char **out, unsigned char *bound, unsigned char *absent)
 {
 	size_t i, j;
 	int col = -1;
@@ -304,6 +322,19 @@ bind(const struct pairs *p, const char *const *names, size_t n,
 		for (j = 0; j < p->v[i].nsrc; j++)
 			if ((col = has_name(names, n, p->v[i].src[j])) >= 0)
 				break;
+		if (j == p->v[i].nsrc && absent != NULL) {
+			for (size_t k = 0; k < n; k++) {
+				if (bound[k] && out[k] != NULL &&
+				    strcmp(out[k], p->v[i].canonical) == 0) {
+					out[k] = names[k];
+					bound[k] = 0;
+				}
+				if (names[k] != NULL &&
+				    strcmp(names[k], p->v[i].canonical) == 0)
+					absent[k] = 1;
+			}
+			continue;
+		}
 		if (j == p->v[i].nsrc)
 			continue;
 		/* an earlier binding of the same canonical name loses */
@@ -322,11 +353,12 @@ int
 map_resolve(const sp_map *m, const char *const *names, size_t n,
     const char **out, sp_error *e)
 {
-	unsigned char *bound = calloc(n + 1, 1);
+	unsigned char *bound = calloc(2 * (n + 1), 1), *absent;
 	size_t i, j;
 
 	if (bound == NULL)
 		return err_set(e, NULL, "out of memory");
+	absent = bound + n + 1;
 	for (i = 0; i < n; i++)
 		out[i] = names[i];
 	if (m != NULL && m->preset != NULL)
@@ -336,12 +368,16 @@ map_resolve(const sp_map *m, const char *const *names, size_t n,
 			if (presets[i].detect != NULL &&
 			    has_name(names, n, presets[i].detect) < 0)
 				continue;
-			bind(&m->variant[i], names, n, out, bound);
+			bind(&m->variant[i], names, n, out, bound, NULL);
 			break;
 		}
 	if (m != NULL)
-		bind(&m->explicit, names, n, out, bound);
-	/* an unbound column named like a bound canonical name is shadowed */
+		bind(&m->explicit, names, n, out, bound, absent);
+	/* an unbound column named like a bound canonical name is shadowed,
+	 * and so is one whose explicit pair found no source */
+	for (i = 0; i < n; i++)
+		if (absent[i] && !bound[i])
+			out[i] = NULL;
 	for (j = 0; j < n; j++) {
 		if (!bound[j])
 			continue;

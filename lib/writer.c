@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "salespipe/rec.h"
+#include "salespipe/util.h"
 
 struct col {
 	char *name;
@@ -105,6 +106,30 @@ csv_value(sp_writer *w, const char *s)
 	put(w, "\"", 1);
 }
 
+/* A forward declaration: formula_like is with the cell helpers below. */
+static int formula_like(const sp_writer *w, int type, const char *v);
+
+/* A CSV value of a column of this type, "'"-prefixed when
+ * --spreadsheet-safe says so. */
+static void
+csv_text(sp_writer *w, int type, const char *v)
+{
+	char *q;
+
+	if (!formula_like(w, type, v)) {
+		csv_value(w, v);
+		return;
+	}
+	if ((q = malloc(strlen(v) + 2)) == NULL) {
+		w->failed = 1;
+		return;
+	}
+	q[0] = '\'';
+	strcpy(q + 1, v);
+	csv_value(w, q);
+	free(q);
+}
+
 /*
  * The header line.  A first name that starts with '{', or a lone name of
  * blanks, is quoted, or a reader would take the file for JSON lines.
@@ -132,7 +157,7 @@ csv_header(sp_writer *w)
 			put(w, s + from, n - from);
 			put(w, "\"", 1);
 		} else
-			csv_value(w, w->cols[i].name);
+			csv_text(w, SP_COL_STR, w->cols[i].name);
 	}
 	put(w, "\n", 1);
 	w->started = 1;
@@ -222,66 +247,158 @@ width(const char *s)
 }
 
 /*
- * A ratio's text ("0.631501") as a percentage with two decimals
- * ("63.15%"), rounded half away from zero in decimal, not in binary.
+ * A plain decimal v ("-0.1355498721") times 10^shift, rounded half away
+ * from zero to `keep` decimals, in decimal digits (no binary rounding, no
+ * overflow).  NULL when v is not a plain decimal.  ratio_text truncates
+ * the exact ratio to nine decimals: rounding that once more at six (or at
+ * two of a percentage) gives the same digits as rounding the exact value,
+ * since every tie point has fewer decimals than nine.
  */
 static const char *
-percent(const char *v, char *buf, size_t size)
+decimal_round(const char *v, int shift, int keep, char *buf, size_t size)
 {
+	char d[80];
 	const char *p = v;
-	int neg = 0, dec = 0, seen = 0;
-	unsigned long long micro = 0, h;
+	size_t nd = 0, point = 0, want, i, o = 0;
+	int neg = 0, dot = 0, nonzero = 0;
 
 	if (*p == '-' || *p == '+')
 		neg = *p++ == '-';
 	for (; *p != '\0'; p++) {
-		if (*p == '.' && dec == 0) {
-			dec = 1;
+		if (*p == '.' && !dot) {
+			dot = 1;
+			point = nd;
 			continue;
 		}
-		if (*p < '0' || *p > '9' || micro > 1000000000000ULL)
-			return v;	/* not a plain decimal: show as is */
-		if (dec > 0 && dec++ > 6)
-			continue;	/* beyond six decimals: ignored */
-		micro = micro * 10 + (unsigned long long)(*p - '0');
-		seen = 1;
+		if (*p < '0' || *p > '9' || nd + 1 >= sizeof(d))
+			return NULL;
+		d[nd++] = *p;
 	}
-	if (!seen)
-		return v;
-	for (dec = dec ? dec - 1 : 0; dec < 6; dec++)
-		micro *= 10;
-	h = (micro + 50) / 100;	/* hundredths of a percent */
-	snprintf(buf, size, "%s%llu.%02llu%%", neg && h ? "-" : "", h / 100,
-	    h % 100);
+	if (nd == 0 || (dot && p[-1] == '.' && nd == point))
+		return NULL;
+	if (!dot)
+		point = nd;
+	point += (size_t)shift;
+	want = point + (size_t)keep;	/* digits kept */
+	if (want + 2 >= sizeof(d) || size < want + 4)
+		return NULL;
+	while (nd < want)
+		d[nd++] = '0';
+	if (nd > want && d[want] >= '5') {
+		/* round up the kept digits, carrying */
+		for (i = want; i > 0 && d[i - 1] == '9'; i--)
+			d[i - 1] = '0';
+		if (i == 0) {
+			memmove(d + 1, d, want);
+			d[0] = '1';
+			want++;
+			point++;
+		} else
+			d[i - 1]++;
+	}
+	for (i = 0; i < want; i++)
+		nonzero |= d[i] != '0';
+	if (neg && nonzero)
+		buf[o++] = '-';
+	/* the integer part without leading zeros, at least one digit */
+	for (i = 0; i + 1 < point && d[i] == '0'; i++)
+		;
+	if (point == 0)
+		buf[o++] = '0';
+	for (; i < point; i++)
+		buf[o++] = d[i];
+	if (keep > 0) {
+		buf[o++] = '.';
+		for (; i < want; i++)
+			buf[o++] = d[i];
+	}
+	buf[o] = '\0';
 	return buf;
 }
 
-/* The text a table or md cell shows. */
-static char *
-cell_text(const struct col *c, const char *v)
+/*
+ * A ratio's text ("0.631501", or ratio_text's nine decimals) as a
+ * percentage with two decimals ("63.15%"), rounded once, half away from
+ * zero, in decimal.  Text that is not a plain decimal is shown as is.
+ */
+static const char *
+percent(const char *v, char *buf, size_t size)
 {
-	char buf[64];
+	if (size < 2 || decimal_round(v, 2, 2, buf, size - 1) == NULL)
+		return v;
+	strcat(buf, "%");
+	return buf;
+}
+
+/*
+ * A ratio column's value in csv and jsonl: six decimals.  Text with more
+ * (ratio_text) is rounded once, half away from zero; other text is
+ * written as it is.
+ */
+static const char *
+ratio_value(const char *v, char *buf, size_t size)
+{
+	const char *dot = strchr(v, '.');
+
+	if (dot == NULL || strlen(dot + 1) <= 6 ||
+	    decimal_round(v, 0, 6, buf, size) == NULL)
+		return v;
+	return buf;
+}
+
+/*
+ * --spreadsheet-safe: 1 when v must get a leading "'": text a spreadsheet
+ * would take for a formula (first character =, +, -, @, tab or CR).  A
+ * numeric column's value that is a number (-5.00) is left alone.
+ */
+static int
+formula_like(const sp_writer *w, int type, const char *v)
+{
+	if (!(w->flags & SP_WRITER_SPREADSHEET_SAFE) || v == NULL ||
+	    strchr("=+-@\t\r", v[0]) == NULL || v[0] == '\0')
+		return 0;
+	return type == SP_COL_STR || !json_number_valid(v, strlen(v));
+}
+
+/* The text a table or md cell shows: escaped (util.h), so that data never
+ * reaches a terminal as a control sequence. */
+static char *
+cell_text(const sp_writer *w, const struct col *c, const char *v)
+{
+	char buf[96], *t, *q;
+	const char *show = v;
 
 	if (v == NULL || v[0] == '\0')
 		return strdup("");
 	if (c->type == SP_COL_RATIO)
-		return strdup(percent(v, buf, sizeof(buf)));
-	return strdup(v);
+		show = percent(v, buf, sizeof(buf));
+	if ((t = sp_escape(show)) == NULL || !formula_like(w, c->type, v))
+		return t;
+	if ((q = malloc(strlen(t) + 2)) != NULL) {
+		q[0] = '\'';
+		strcpy(q + 1, t);
+	}
+	free(t);
+	return q;
 }
 
 int
 writer_row(sp_writer *w, const char *const *vals)
 {
 	size_t i, k;
+	char rbuf[96];
 
 	switch (w->fmt) {
 	case SP_FMT_CSV:
 		if (!w->started)
 			csv_header(w);
 		for (i = 0; i < w->ncols; i++) {
+			const char *v = vals[i] != NULL ? vals[i] : "";
 			if (i > 0)
 				put(w, ",", 1);
-			csv_value(w, vals[i] != NULL ? vals[i] : "");
+			if (w->cols[i].type == SP_COL_RATIO)
+				v = ratio_value(v, rbuf, sizeof(rbuf));
+			csv_text(w, w->cols[i].type, v);
 		}
 		put(w, "\n", 1);
 		break;
@@ -301,7 +418,8 @@ writer_row(sp_writer *w, const char *const *vals)
 			else if (v == NULL || v[0] == '\0')
 				puts_(w, "null");
 			else if (json_number_valid(v, strlen(v)))
-				puts_(w, v);
+				puts_(w, w->cols[i].type == SP_COL_RATIO ?
+				    ratio_value(v, rbuf, sizeof(rbuf)) : v);
 			else
 				json_string(w, v);
 		}
@@ -318,7 +436,7 @@ writer_row(sp_writer *w, const char *const *vals)
 			w->rowcap = cap;
 		}
 		for (i = 0; i < w->ncols; i++) {
-			char *t = cell_text(&w->cols[i], vals[i]);
+			char *t = cell_text(w, &w->cols[i], vals[i]);
 			if (t == NULL)
 				return -1;
 			w->cells[w->nrows * w->ncols + i] = t;
@@ -389,7 +507,11 @@ writer_finish(sp_writer *w)
 		if (names == NULL)
 			return -1;
 		for (i = 0; i < w->ncols; i++) {
-			names[i] = w->cols[i].name;
+			if ((names[i] = cell_text(w, &(struct col){ NULL,
+			    SP_COL_STR, 0 }, w->cols[i].name)) == NULL)
+				w->failed = 1;
+			if (names[i] == NULL && (names[i] = strdup("")) == NULL)
+				break;
 			w->cols[i].width = width(names[i]);
 			for (r = 0; r < w->nrows; r++) {
 				size_t k = width(w->cells[r * w->ncols + i]);
@@ -399,17 +521,30 @@ writer_finish(sp_writer *w)
 					w->cols[i].width = k;
 			}
 		}
+		if (i < w->ncols) {
+			while (i-- > 0)
+				free(names[i]);
+			free(names);
+			return -1;
+		}
 		table_line(w, names, 1);
 		for (r = 0; r < w->nrows; r++)
 			table_line(w, w->cells + r * w->ncols, 0);
+		for (i = 0; i < w->ncols; i++)
+			free(names[i]);
 		free(names);
 		w->started = 1;
 	} else if (w->fmt == SP_FMT_MD && !w->started) {
 		put(w, "|", 1);
 		for (i = 0; i < w->ncols; i++) {
+			char *t = cell_text(w, &(struct col){ NULL,
+			    SP_COL_STR, 0 }, w->cols[i].name);
+			if (t == NULL)
+				return -1;
 			put(w, " ", 1);
-			md_cell(w, w->cols[i].name);
+			md_cell(w, t);
 			put(w, " |", 2);
+			free(t);
 		}
 		put(w, "\n|", 2);
 		for (i = 0; i < w->ncols; i++)

@@ -30,7 +30,7 @@ enum {
 	CLI_OPT_MAP = 1000, CLI_OPT_STAGES, CLI_OPT_DATE_FORMAT, CLI_OPT_NOW,
 	CLI_OPT_MAX_BAD, CLI_OPT_REJECTS, CLI_OPT_PERIOD, CLI_OPT_EVERY,
 	CLI_OPT_FISCAL_START, CLI_OPT_EXPLAIN, CLI_OPT_UNIT, CLI_OPT_VERSION,
-	CLI_OPT_HELP, CLI_OPT_AS_OF, CLI_OPT_TZ,
+	CLI_OPT_HELP, CLI_OPT_AS_OF, CLI_OPT_TZ, CLI_OPT_SPREADSHEET_SAFE,
 	CLI_OPT_DECIMAL_COMMA = 1100, CLI_OPT_THOUSANDS, CLI_OPT_RATES,
 	CLI_OPT_CURRENCY
 };
@@ -70,7 +70,12 @@ enum {
 	{ "unit", required_argument, NULL, CLI_OPT_UNIT }, \
 	{ "as-of", required_argument, NULL, CLI_OPT_AS_OF }, \
 	{ "rates", required_argument, NULL, CLI_OPT_RATES }, \
-	{ "currency", required_argument, NULL, CLI_OPT_CURRENCY }
+	{ "currency", required_argument, NULL, CLI_OPT_CURRENCY }, \
+	CLI_SPREADSHEET_LONGOPT
+
+/* --spreadsheet-safe, for a program whose options are not CLI_LONGOPTS. */
+#define CLI_SPREADSHEET_LONGOPT \
+	{ "spreadsheet-safe", no_argument, NULL, CLI_OPT_SPREADSHEET_SAFE }
 
 typedef struct sp_cli {
 	const char *prog;	/* program name, for messages */
@@ -129,6 +134,20 @@ typedef struct sp_cli {
 	long left[4];		/* snapshot deals left out as of a time, by
 				   SP_LEFT_* (cli_left_out) */
 	int64_t left_as_of;
+	/* --spreadsheet-safe: the writers get SP_WRITER_SPREADSHEET_SAFE */
+	int spreadsheet_safe;
+	/* the journal a write program appends to (set before cli_open), or
+	 * NULL: --rejects must not name it */
+	const char *journal_path;
+	/* private: other files the run opens (cli_protect), -g checks */
+	const char *protect[8];
+	const char *protect_what[8];
+	size_t nprotect;
+	int by_checked;
+	unsigned char *by_seen;
+	size_t by_unseen;
+	char **by_keys;		/* JSON lines: the keys seen, for messages */
+	size_t nby_keys;
 } sp_cli;
 
 /*
@@ -271,11 +290,38 @@ void cli_note_currencies(sp_cli *c, const sp_deals *ds);
 const char *cli_money(sp_cli *c, const sp_money_sum *s, char *buf);
 
 /*
- * The ratio of two money sums (ratio_format_money), "" when either mixes
+ * The ratio of two money sums (ratio_text_money), "" when either mixes
  * currencies (noted as in cli_money) or they are in different ones.
  */
 const char *cli_money_ratio(sp_cli *c, const sp_money_sum *num,
     const sp_money_sum *den, char *buf);
+
+/*
+ * Before cli_open: path is a file the run also opens (what: "the quota
+ * file", ...), so --rejects must not name it.  At most 8; NULL ignored.
+ */
+void cli_protect(sp_cli *c, const char *path, const char *what);
+
+/*
+ * After cli_open: 1 when path is one of the inputs, or the standard input
+ * when the run reads it (same device and inode), else 0.
+ */
+int cli_is_input(const sp_cli *c, const char *path);
+
+/*
+ * The -g check, for a program with its own read loop (cli_run_deals does
+ * it for the others): call cli_by_record with every record reader_next
+ * gave (1 or -1), then cli_by_end after the last.  The first record
+ * decides from its input's fields (the CSV header after --map, or the
+ * keys of the first JSON lines record): a -g field the input lacks exits
+ * 2 with the input's fields and the nearest name (sp_edit_distance),
+ * before any output.  In JSON lines, where a record may leave a field
+ * out, a name far (edit distance above 2) from every key of the first
+ * record is decided at the end instead: exit 2 when no record had it.
+ */
+void cli_by_record(sp_cli *c, sp_reader *rd, const int *slots,
+    const sp_rec *r);
+void cli_by_end(sp_cli *c, sp_reader *rd);
 
 /*
  * Finish the output: writer_finish(w) (w may be NULL), the explain writer,

@@ -34,7 +34,8 @@ void err_where(sp_error *e, const char *file, long line);
 
 /*
  * Write `s` (n bytes) into buf as a short, printable quotation for a
- * message: at most 60 bytes of it, control bytes as \xNN, "..." when cut.
+ * message: at most 60 bytes of it, escaped as sp_escape_char (util.h)
+ * says, "..." when cut.
  * Always NUL-terminates; returns buf.
  */
 char *err_quote(char *buf, size_t size, const char *s, size_t n);

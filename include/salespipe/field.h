@@ -115,6 +115,14 @@ int money_sum_merge(sp_money_sum *a, const sp_money_sum *b, sp_error *e);
 char *ratio_format_money(sp_money num, sp_money den, char *buf);
 
 /*
+ * num / den for a writer's SP_COL_RATIO column, like ratio_text: the
+ * ratio truncated toward zero to nine decimals; "" when den == 0.  Exact
+ * while both are below 1e29 (1e14 units); beyond, both are cut by powers
+ * of ten first (nine decimals of the ratio are then long settled).  buf 48.
+ */
+char *ratio_text_money(sp_money num, sp_money den, char *buf);
+
+/*
  * Probability: a percentage 0..100 with up to two decimals and an
  * optional trailing '%'.  *bp is hundredths of a percent (0..10000).
  */
@@ -161,6 +169,15 @@ char *duration_format(double seconds, int unit, char *buf);
 
 /* num/den with six decimals ("0.631501"); "" when den == 0.  buf 32. */
 char *ratio_format(int64_t num, int64_t den, char *buf);
+
+/*
+ * num/den for a writer's SP_COL_RATIO column: the exact ratio truncated
+ * toward zero to nine decimals ("0.135549872" for 53/391); "" when
+ * den == 0.  The writer rounds it once, to six decimals (csv, jsonl) or
+ * to a percentage with two (table, md), and gets the digits of the exact
+ * ratio rounded (no tie point has more than six decimals).  buf 32.
+ */
+char *ratio_text(int64_t num, int64_t den, char *buf);
 
 /* An integer count. buf 24. */
 char *count_format(int64_t n, char *buf);

@@ -140,7 +140,11 @@ void reader_close(sp_reader *rd);
  * object a line, SP_COL_NUM and SP_COL_RATIO values bare (null when
  * empty), strings escaped; table: aligned, numbers right-aligned, ratios as
  * percentages with two decimals; md: a Markdown table, ratios as
- * percentages.  table and md buffer all rows until writer_finish().
+ * percentages.  table and md buffer all rows until writer_finish(), and
+ * show every value (and column name) escaped by sp_escape (util.h).  A
+ * ratio value with more than six decimals (ratio_text) is rounded once,
+ * half away from zero, to six in csv and jsonl and to a percentage with
+ * two in table and md.
  */
 enum { SP_COL_STR = 0, SP_COL_NUM, SP_COL_RATIO };
 
@@ -153,9 +157,12 @@ sp_writer *writer_new(FILE *fp, int fmt);
  * Writer flags (before the first row): SP_WRITER_NO_HEADER leaves out the
  * CSV header (rows appended to a file that has one); SP_WRITER_OMIT_EMPTY
  * leaves empty values out of JSON lines objects (a history record carries
- * only the fields it sets).
+ * only the fields it sets); SP_WRITER_SPREADSHEET_SAFE (--spreadsheet-safe)
+ * puts a "'" before csv, table and md text that starts with =, +, -, @,
+ * tab or CR (a value of a numeric column that is a number excepted).
  */
-enum { SP_WRITER_NO_HEADER = 1, SP_WRITER_OMIT_EMPTY = 2 };
+enum { SP_WRITER_NO_HEADER = 1, SP_WRITER_OMIT_EMPTY = 2,
+	SP_WRITER_SPREADSHEET_SAFE = 4 };
 void writer_flags(sp_writer *w, int flags);
 /* Add a column (before the first row).  Returns 0 or -1 (memory). */
 int writer_col(sp_writer *w, const char *name, int type);

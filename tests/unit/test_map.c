@@ -227,11 +227,76 @@ test_shadow_literal_column(void **state)
 static void
 test_literal_column_when_source_absent(void **state)
 {
+	/* an explicit pair whose source is absent: the field is absent, the
+	 * column literally named id (or owner) is not taken instead */
 	const char *const names[] = { "id", "owner", "x" };
+	const char *const want[] = { NULL, NULL, "x" };
 	sp_map *m = map_of("id=opportunity_id,owner=sales_agent");
 
 	(void)state;
-	check_resolve(m, names, 3, names);
+	check_resolve(m, names, 3, want);
+	map_free(m);
+}
+
+/* An explicit pair overrides the preset's even when its source is absent
+ * (no fallback to the preset's source); "x=" drops field x. */
+static void
+test_explicit_overrides_preset(void **state)
+{
+	const char *const names[] = { "Id", "OwnerId", "StageName", "Amount",
+	    "owner" };
+	const char *const w1[] = { "id", "OwnerId", "stage", "amount", NULL };
+	const char *const w2[] = { "id", "OwnerId", "stage", "amount", NULL };
+	const char *const w3[] = { "Id", "owner", "stage", "amount", NULL };
+	const char *const n4[] = { "id", "stage", "amount" };
+	const char *const w4[] = { NULL, "stage", "amount" };
+	sp_map *m = map_of("salesforce");
+	sp_error e;
+
+	(void)state;
+	err_clear(&e);
+	assert_int_equal(map_add(m, "owner=NoSuchColumn", &e), 0);
+	check_resolve(m, names, 5, w1);
+	map_free(m);
+	m = map_of("salesforce");
+	assert_int_equal(map_add(m, "owner=", &e), 0);
+	check_resolve(m, names, 5, w2);
+	map_free(m);
+	/* explicit pairs may take a preset's source for another name */
+	m = map_of("salesforce");
+	assert_int_equal(map_add(m, "owner=OwnerId,id=", &e), 0);
+	check_resolve(m, names, 5, w3);
+	map_free(m);
+	/* without a preset: the input's own column id is ignored */
+	m = map_of("id=");
+	check_resolve(m, n4, 3, w4);
+	map_free(m);
+}
+
+/* Salesforce: names before ids, CurrencyIsoCode as currency. */
+static void
+test_salesforce_names_currency(void **state)
+{
+	const char *const opp[] = { "Id", "AccountId", "Account.Name",
+	    "OwnerId", "Owner.Name", "StageName", "Amount", "CurrencyIsoCode" };
+	const char *const wopp[] = { "id", "AccountId", "account", "OwnerId",
+	    "owner", "stage", "amount", "currency" };
+	const char *const ids[] = { "Id", "AccountId", "OwnerId",
+	    "CurrencyIsoCode" };
+	const char *const wids[] = { "id", "account", "owner", "currency" };
+	const char *const hist[] = { "OpportunityId", "CreatedDate",
+	    "StageName", "CurrencyIsoCode" };
+	const char *const whist[] = { "id", "at", "stage", "currency" };
+	const char *const lead[] = { "Id", "IsConverted", "OwnerId",
+	    "Owner.Name" };
+	const char *const wlead[] = { "id", "IsConverted", "OwnerId", "owner" };
+	sp_map *m = map_of("salesforce");
+
+	(void)state;
+	check_resolve(m, opp, NELEM(opp), wopp);
+	check_resolve(m, ids, NELEM(ids), wids);
+	check_resolve(m, hist, NELEM(hist), whist);
+	check_resolve(m, lead, NELEM(lead), wlead);
 	map_free(m);
 }
 
@@ -353,7 +418,7 @@ test_bad_args(void **state)
 	add_bad("");
 	add_bad("nosuchpreset");
 	add_bad("=x");
-	add_bad("stage=");
+	add_bad("stage=a|");
 	add_bad("stage=a,=b");
 	add_bad("/nonexistent/dir/map.csv");
 }
@@ -613,6 +678,8 @@ main(void)
 		cmocka_unit_test(test_inline_maven),
 		cmocka_unit_test(test_shadow_literal_column),
 		cmocka_unit_test(test_literal_column_when_source_absent),
+		cmocka_unit_test(test_explicit_overrides_preset),
+		cmocka_unit_test(test_salesforce_names_currency),
 		cmocka_unit_test(test_alternatives),
 		cmocka_unit_test(test_losing_alternative_kept),
 		cmocka_unit_test(test_later_overrides),

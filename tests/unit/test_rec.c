@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "salespipe/map.h"
+#include "salespipe/field.h"
 #include "salespipe/rec.h"
 
 /* ---- reading helpers ------------------------------------------------ */
@@ -1072,6 +1073,98 @@ test_table_percentages(void **state)
 	assert_percent(NULL, "-");
 }
 
+/* One ratio_text(num, den) through the table writer: rounded once from
+ * the exact ratio, half away from zero (worked by hand). */
+static void
+test_table_percentages_exact(void **state)
+{
+	char b[32];
+
+	(void)state;
+	/* 53/391 = 0.13554987...: 13.55%, where the six-decimal 0.135550
+	 * rounded again gave 13.56% */
+	assert_percent(ratio_text(53, 391, b), "13.55%");
+	assert_percent(ratio_text(13554987, 100000000, b), "13.55%");
+	assert_percent(ratio_text(1, 32, b), "3.13%");	/* 3.125: a tie */
+	assert_percent(ratio_text(-1, 32, b), "-3.13%");
+	assert_percent(ratio_text(1, 3, b), "33.33%");
+	assert_percent(ratio_text(2, 3, b), "66.67%");
+	assert_percent(ratio_text(7, 7, b), "100.00%");
+	assert_percent(ratio_text(0, 7, b), "0.00%");
+	assert_percent(ratio_text(-1, 30000, b), "0.00%");	/* no -0.00 */
+	assert_percent(ratio_text(INT64_MAX, 1, b),
+	    "922337203685477580700.00%");
+	assert_percent(ratio_text(1, 0, b), "-");
+}
+
+/* csv and jsonl: ratio_text's nine decimals rounded once to six. */
+static void
+test_ratio_six_decimals(void **state)
+{
+	struct out o;
+	sp_writer *w;
+	char b[5][32];
+	const char *row[5];
+
+	(void)state;
+	row[0] = ratio_text(53, 391, b[0]);		/* 0.135549872 */
+	row[1] = ratio_text(1, 2000000, b[1]);		/* 0.0000005: tie */
+	row[2] = ratio_text(-1, 2000000, b[2]);
+	row[3] = ratio_text(-1, 3000000, b[3]);		/* -0.000000333 */
+	row[4] = "0.25";				/* as it is */
+	w = out_open(&o, SP_FMT_CSV);
+	for (int i = 0; i < 5; i++)
+		assert_int_equal(writer_col(w, "r", SP_COL_RATIO), 0);
+	assert_int_equal(writer_row(w, row), 0);
+	out_check(&o, w, "r,r,r,r,r\n"
+	    "0.135550,0.000001,-0.000001,0.000000,0.25\n");
+	w = out_open(&o, SP_FMT_JSONL);
+	assert_int_equal(writer_col(w, "a", SP_COL_RATIO), 0);
+	assert_int_equal(writer_col(w, "b", SP_COL_RATIO), 0);
+	assert_int_equal(writer_col(w, "c", SP_COL_RATIO), 0);
+	assert_int_equal(writer_col(w, "d", SP_COL_RATIO), 0);
+	assert_int_equal(writer_col(w, "e", SP_COL_RATIO), 0);
+	assert_int_equal(writer_row(w, row), 0);
+	out_check(&o, w, "{\"a\":0.135550,\"b\":0.000001,\"c\":-0.000001,"
+	    "\"d\":0.000000,\"e\":0.25}\n");
+}
+
+/* --spreadsheet-safe: text starting = + - @ TAB CR gets a "'"; numbers in
+ * numeric columns do not; jsonl is untouched. */
+static void
+test_spreadsheet_safe(void **state)
+{
+	struct out o;
+	sp_writer *w;
+	const char *row[] = { "=1+1", "-5.00", "-x", "-0.5", "@a", "\tt", "ok" };
+	static const int type[] = { SP_COL_STR, SP_COL_NUM, SP_COL_NUM,
+	    SP_COL_RATIO, SP_COL_STR, SP_COL_STR, SP_COL_STR };
+	static const char *const name[] = { "s", "n", "m", "r", "a", "t",
+	    "+h" };
+	int i;
+
+	(void)state;
+	w = out_open(&o, SP_FMT_CSV);
+	writer_flags(w, SP_WRITER_SPREADSHEET_SAFE);
+	for (i = 0; i < 7; i++)
+		assert_int_equal(writer_col(w, name[i], type[i]), 0);
+	assert_int_equal(writer_row(w, row), 0);
+	out_check(&o, w, "s,n,m,r,a,t,'+h\n'=1+1,-5.00,'-x,-0.5,'@a,'\tt,ok\n");
+	w = out_open(&o, SP_FMT_MD);
+	writer_flags(w, SP_WRITER_SPREADSHEET_SAFE);
+	for (i = 0; i < 7; i++)
+		assert_int_equal(writer_col(w, name[i], type[i]), 0);
+	assert_int_equal(writer_row(w, row), 0);
+	out_check(&o, w, "| s | n | m | r | a | t | '+h |\n"
+	    "|---|--:|--:|--:|---|---|---|\n"
+	    "| '=1+1 | -5.00 | '-x | -50.00% | '@a | '\\x09t | ok |\n");
+	w = out_open(&o, SP_FMT_JSONL);
+	writer_flags(w, SP_WRITER_SPREADSHEET_SAFE);
+	assert_int_equal(writer_col(w, "s", SP_COL_STR), 0);
+	assert_int_equal(writer_row(w, row), 0);
+	out_check(&o, w, "{\"s\":\"=1+1\"}\n");
+}
+
 static void
 test_table_writer(void **state)
 {
@@ -1127,7 +1220,7 @@ test_md_writer(void **state)
 	    "| name\\|x | n | r |\n"
 	    "|---|--:|--:|\n"
 	    "| a\\|b | 5 | 63.16% |\n"
-	    "| two lines |  |  |\n");
+	    "| two\\x0alines |  |  |\n");	/* escaped (util.h) */
 }
 
 static void
@@ -1235,6 +1328,9 @@ main(void)
 		cmocka_unit_test(test_jsonl_writer),
 		cmocka_unit_test(test_jsonl_writer_utf8),
 		cmocka_unit_test(test_table_percentages),
+		cmocka_unit_test(test_table_percentages_exact),
+		cmocka_unit_test(test_ratio_six_decimals),
+		cmocka_unit_test(test_spreadsheet_safe),
 		cmocka_unit_test(test_table_writer),
 		cmocka_unit_test(test_table_header_only),
 		cmocka_unit_test(test_md_writer),
