@@ -41,7 +41,9 @@ for p in $(programs_no_page); do
 done
 tmp=$(mktemp -d) || exit 1
 trap 'rm -rf "$tmp"' EXIT
-export LC_ALL=C TZ=UTC SALESPIPE_NOW=2026-11-26T00:00:00Z
+# now after the last record of examples/ (closes up to 2026-11-29): on a
+# snapshot a close after now is left out with a warning (see forecast(1))
+export LC_ALL=C TZ=UTC SALESPIPE_NOW=2026-12-01T00:00:00Z
 unset SALESPIPE_STAGES SALESPIPE_LEAD_STAGES SALESPIPE_DEALS SALESPIPE_LEADS
 BIN=$B/bin	# the runs under test
 REF=$B/bin	# the runs that give the expected output
