@@ -574,7 +574,9 @@ open_mode(sp_cli *c, struct ctx *x)
 		if (x->start_name == NULL || x->end_name == NULL)
 			cli_usage_error(c, "--start and --end go together");
 		if ((x->start_slot = reader_slot(c->rd, x->start_name)) < 0 ||
-		    (x->end_slot = reader_slot(c->rd, x->end_name)) < 0)
+		    (x->end_slot = reader_slot(c->rd, x->end_name)) < 0 ||
+		    reader_use(c->rd, x->start_slot) < 0 ||
+		    reader_use(c->rd, x->end_slot) < 0)
 			cli_oom(c);
 	}
 	if (x->mode == M_OPEN && (c->has_period || c->every != SP_EVERY_NONE))

@@ -356,9 +356,7 @@ run_pass(struct fc *x, int64_t t, const sp_period *per, size_t np)
 
 	if (r == NULL)
 		cli_oom(c);
-	memset(&ro, 0, sizeof(ro));
-	ro.format = c->in_fmt;
-	ro.map = c->map;
+	cli_read_opts(c, &ro);
 	err_clear(&e);
 	rd = x->spool != NULL ? reader_open_mem(x->spool, x->spooln, "-",
 	    &ro, &e) : reader_open(c->inputs, c->ninputs, &ro, &e);
@@ -921,6 +919,7 @@ read_quotas(struct fc *x)
 	int so, sp, sa, k;
 
 	memset(&ro, 0, sizeof(ro));
+	ro.max_bytes = SP_MAX_OPTFILE;	/* an option file */
 	err_clear(&e);
 	if (r == NULL || (rd = reader_open(paths, 1, &ro, &e)) == NULL)
 		cli_fail(c, &e);

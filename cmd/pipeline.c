@@ -191,6 +191,7 @@ main(int argc, char **argv)
 		return repair(c.prog, repair_path);
 	}
 	cli_open(&c, argc, argv);
+	c.pass_through = 1;	/* every field is written */
 	memset(&x, 0, sizeof(x));
 	x.c = &c;
 	x.t = c.has_as_of ? c.as_of : c.cal.now;

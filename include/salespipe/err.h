@@ -34,10 +34,20 @@ void err_where(sp_error *e, const char *file, long line);
 
 /*
  * Write `s` (n bytes) into buf as a short, printable quotation for a
- * message: at most 60 bytes of it, control bytes as \xNN, "..." when cut.
- * Always NUL-terminates; returns buf.
+ * message: at most 60 bytes of it (never half a character), as \xNN
+ * (lowercase hex) each byte that is not printable UTF-8 (see
+ * err_printable_len), "..." when cut.  Always NUL-terminates; returns buf.
  */
 char *err_quote(char *buf, size_t size, const char *s, size_t n);
+
+/*
+ * Length of the character at s (n > 0 bytes left) when a message may show
+ * it as it is: printable ASCII, or valid UTF-8 that is not a control
+ * character (C0, DEL, C1) nor invisible (zero-width characters, bidi
+ * controls, the byte order mark, the soft hyphen), so that two names that
+ * look alike in a message are the same bytes.  0: show its bytes as \xNN.
+ */
+size_t err_printable_len(const char *s, size_t n);
 
 /*
  * Format the whole error line (no trailing newline) into buf:

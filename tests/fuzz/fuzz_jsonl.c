@@ -211,7 +211,7 @@ static void
 read_all(const void *buf, size_t n, int fmt, size_t bufsize,
     const sp_map *map, struct table *t)
 {
-	sp_read_opts o = { fmt, map, bufsize };
+	sp_read_opts o = { .format = fmt, .map = map, .bufsize = bufsize };
 	sp_error e;
 	sp_reader *rd;
 	sp_rec *r = rec_new();
