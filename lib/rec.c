@@ -105,6 +105,7 @@ struct sp_reader {
 	unsigned long nreplaced;	/* values with bytes replaced */
 	char *repfile, *repfield;
 	long repline;
+	int refold;		/* a JSON key went back to its own name */
 };
 
 int
@@ -845,8 +846,8 @@ start_encoding(sp_reader *rd, sp_error *e)
 
 /*
  * 1 when the line at s (n bytes, up to the end of the head) is JSON but
- * not an object: `42` or `[1,2,3]` is no CSV header, and reading it as
- * JSON lines says what is wrong with it.
+ * neither an object nor a string: `42` or `[1,2,3]` is no CSV header, and
+ * reading it as JSON lines says what is wrong with it.
  */
 static int
 json_not_object(const char *s, size_t n)
@@ -860,7 +861,8 @@ json_not_object(const char *s, size_t n)
 		n = (size_t)(nl - s);
 	if ((v = json_loadb(s, n, JSON_DECODE_ANY, &je)) == NULL)
 		return 0;
-	r = !json_is_object(v);
+	/* a quoted string alone is as much a one-column CSV header */
+	r = !json_is_object(v) && !json_is_string(v);
 	json_decref(v);
 	return r;
 }
@@ -1017,7 +1019,7 @@ raw_add(sp_reader *rd, const char *s, size_t n)
 static int
 header_one_field(sp_reader *rd, const char *name, sp_error *e)
 {
-	static const char seps[] = ";\t,|";
+	static const char seps[] = ";\t,";
 	const char *p;
 	char q[80];
 
@@ -1027,9 +1029,8 @@ header_one_field(sp_reader *rd, const char *name, sp_error *e)
 			    "is the file separated by %s? try --delimiter %s",
 			    err_quote(q, sizeof(q), name, strlen(name)),
 			    *p == '\t' ? "tabs" : *p == ';' ? "semicolons" :
-			    *p == ',' ? "commas" : "bars",
-			    *p == '\t' ? "tab" : *p == ';' ? "';'" :
-			    *p == ',' ? "','" : "'|'");
+			    "commas", *p == '\t' ? "tab" : *p == ';' ? "';'" :
+			    "','");
 	return 0;
 }
 
@@ -1550,37 +1551,53 @@ json_load_bignum(const char *s, size_t n, json_error_t *je)
 }
 
 /*
- * The name a new key k is known by when --map does not mention it: the
- * canonical name it equals but for case, unless this input has the key
- * spelled exactly (k is the last of rd->json_keys).  When k is that exact
- * key, an earlier key folded to it is shadowed from now on.
+ * The name a new key k of object root is known by when --map does not
+ * mention it: the canonical name it equals but for case, unless this
+ * input (or this object) has the key spelled exactly (k is the last of
+ * rd->json_keys).  When k is that exact key, an earlier key folded to it
+ * goes back to its own name from now on.  -1: out of memory.
  */
-static const char *
-json_fold_key(sp_reader *rd, const char *k)
+static int
+json_fold_key(sp_reader *rd, const char *k, json_t *root, const char **name)
 {
 	const char *c = map_canonical_fold(k);
-	size_t i, last = rd->njson_keys - 1;
-	int *q;
+	size_t i, j, last = rd->njson_keys - 1;
+	int *q, s;
 
+	*name = k;
 	if (c != NULL) {
 		for (i = 0; i < last; i++)
 			if (strcmp(rd->json_keys[i], c) == 0)
-				return k;
-		return c;
+				return 0;
+		if (json_object_get(root, c) == NULL)
+			*name = c;
+		return 0;
 	}
-	for (i = 0; i < last; i++)
-		if ((c = map_canonical_fold(rd->json_keys[i])) != NULL &&
-		    strcmp(c, k) == 0 && (q = groups_find(rd->json_slot,
-		    rd->json_keys[i], strlen(rd->json_keys[i]))) != NULL) {
-			*q = -1;
-			json_forget_keys(rd);
-		}
-	return k;
+	for (i = 0; i < last; i++) {
+		if ((c = map_canonical_fold(rd->json_keys[i])) == NULL ||
+		    strcmp(c, k) != 0 || (q = groups_find(rd->json_slot,
+		    rd->json_keys[i], strlen(rd->json_keys[i]))) == NULL)
+			continue;
+		if ((s = reader_slot(rd, rd->json_keys[i])) < 0 ||
+		    grow(&rd->fields, &rd->fieldcap, rd->nfields + 1,
+		    sizeof(*rd->fields)) < 0)
+			return -1;
+		if (*q == s + 1)
+			continue;
+		*q = s + 1;
+		rd->refold = 1;
+		for (j = 0; j < rd->nfields && rd->fields[j] != s; j++)
+			;
+		if (j == rd->nfields)
+			rd->fields[rd->nfields++] = s;
+		json_forget_keys(rd);
+	}
+	return 0;
 }
 
 /* Slot of input key k, re-resolving --map when a new key shows up. */
 static int
-json_key_slot(sp_reader *rd, const char *k, sp_error *e)
+json_key_slot(sp_reader *rd, const char *k, json_t *root, sp_error *e)
 {
 	int *sp = groups_get(rd->json_slot, k, strlen(k));
 	const char **out;
@@ -1598,8 +1615,9 @@ json_key_slot(sp_reader *rd, const char *k, sp_error *e)
 	if (!map_mentions(rd->opts.map, k)) {
 		/* a key --map does not know: itself, or the canonical name it
 		   is but for case; nothing else moves */
-		const char *name = json_fold_key(rd, k);
-		int s = reader_slot(rd, name);
+		const char *name;
+		int s = json_fold_key(rd, k, root, &name) < 0 ? -1 :
+		    reader_slot(rd, name);
 		if (s < 0 || grow(&rd->fields, &rd->fieldcap, rd->nfields + 1,
 		    sizeof(*rd->fields)) < 0)
 			return err_set(e, NULL, "out of memory"), -2;
@@ -1714,20 +1732,29 @@ json_next(sp_reader *rd, sp_rec *r, sp_error *e)
 		    "true or false");
 	}
 	/* slots first (a new key may add a slot), then the values */
+again:
 	nk = 0;
+	hasnum = 0;
 	json_object_foreach(root, key, v) {
 		if (grow(&rd->kslot, &rd->kslotcap, nk + 1,
 		    sizeof(*rd->kslot)) < 0)
 			goto nomem;
 		if (nk < rd->nprev && strcmp(key, rd->prev[nk]) == 0)
 			slot = rd->prevslot[nk];
-		else if ((same = 0, slot = json_key_slot(rd, key, e)) == -2) {
+		else if ((same = 0, slot = json_key_slot(rd, key, root, e)) == -2) {
 			json_decref(root);
 			return -2;
 		}
 		rd->kslot[nk++] = slot;
 		if (json_is_number(v))
 			hasnum++;
+	}
+	if (rd->refold) {
+		/* a key of this object changed slots: take them again */
+		rd->refold = 0;
+		same = 0;
+		json_forget_keys(rd);
+		goto again;
 	}
 	if (hasnum > 0 && json_numbers(rd, s, n, (size_t)hasnum) < 0)
 		goto nomem;
