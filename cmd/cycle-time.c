@@ -24,6 +24,8 @@ static const char usage[] =
     "                  [--now time] [--as-of time] [--map spec] "
     "[--stages spec]\n"
     "                  [--date-format format] [--max-bad n] [--rejects file]\n"
+    "                  [--encoding encoding] [--delimiter sep]\n"
+    "                  [--max-record-size size]\n"
     "                  [--explain] [file ...]\n";
 
 enum { M_WON, M_LOST, M_CLOSED, M_OPEN, M_IN_STAGE, M_STAGES, M_FIELDS };

@@ -19,7 +19,8 @@ static const char usage[] =
     "              [--fiscal-start month] [--now time] [--as-of time]"
     " [--map spec]\n"
     "              [--stages spec] [--date-format format] [--max-bad n]\n"
-    "              [--rejects file] [--explain] [file ...]\n";
+    "              [--rejects file] [--encoding encoding] [--delimiter sep]\n"
+    "              [--max-record-size size] [--explain] [file ...]\n";
 
 enum { OPT_MODE = 1, OPT_COHORT };
 enum { MODE_REACHED = 0, MODE_ORDERED, MODE_ANY };

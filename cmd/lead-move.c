@@ -8,6 +8,8 @@ static const char usage[] =
     "usage: lead-move [-f file] [--at time] [--now time] [--reopen]\n"
     "                [-i csv|jsonl] [-o csv|jsonl] [--map spec] [--stages spec]\n"
     "                [--date-format format] [--max-bad n] [--rejects file]\n"
+    "                [--encoding encoding] [--delimiter sep]\n"
+    "                [--max-record-size size]\n"
     "                [id stage [field=value ...]]\n";
 
 int

@@ -15,6 +15,8 @@ static const char usage[] =
     "usage: pipeline [--as-of time] [--now time] [--leads] [-i csv|jsonl]\n"
     "                [-o csv|jsonl|table|md] [--map spec] [--stages spec]\n"
     "                [--date-format format] [--max-bad n] [--rejects file]\n"
+    "                [--encoding encoding] [--delimiter sep]\n"
+    "                [--max-record-size size]\n"
     "                [file ...]\n"
     "       pipeline --repair file\n";
 

@@ -15,7 +15,9 @@ static const char usage[] =
     "                [--period period] [--every day|week|month|quarter|year]\n"
     "                [--fiscal-start month] [--now time] [--as-of time]\n"
     "                [--map spec] [--stages spec] [--date-format format]\n"
-    "                [--max-bad n] [--rejects file] [--explain] [file ...]\n";
+    "                [--max-bad n] [--rejects file]\n"
+    "                [--encoding encoding] [--delimiter sep]\n"
+    "                [--max-record-size size] [--explain] [file ...]\n";
 
 struct tally {
 	int64_t won, lost;
