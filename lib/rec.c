@@ -1161,7 +1161,15 @@ text_ok(const char *s, size_t n, int utf8)
 {
 	const unsigned char *p = (const unsigned char *)s;
 	size_t i = 0, k;
+	uint64_t w;
 
+	/* eight bytes at a time: no high bit, no zero byte */
+	for (; i + 8 <= n; i += 8) {
+		memcpy(&w, p + i, 8);
+		if (((w | ((w - 0x0101010101010101ULL) & ~w)) &
+		    0x8080808080808080ULL) != 0)
+			break;
+	}
 	for (; i < n; i++)
 		if (p[i] == 0 || p[i] >= 0x80)
 			break;
