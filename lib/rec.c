@@ -1,11 +1,12 @@
 /*
- * rec: reading records.  Input is split into physical lines here (so line
- * numbers are real line numbers, blank lines included, and a bad record's
- * text can be copied verbatim); each line goes to libcsv or, for JSON
- * lines, to jansson.  Field names are interned as slots shared by all
- * inputs, after --map renamed them.
+ * rec: reading records.  Input is decoded into UTF-8 first (--encoding,
+ * iconv), then split into physical lines here (so line numbers are real
+ * line numbers, blank lines included, and a bad record's text can be
+ * copied verbatim; no line grows past --max-record-size); each line goes to
+ * libcsv or, for JSON lines, to jansson.  Field names are interned as slots
+ * shared by all inputs, after --map renamed them.  Only the fields a
+ * program declares it reads are checked for NUL bytes and UTF-8.
  */
-#include <ctype.h>
 #include <errno.h>
 #include <iconv.h>
 #include <stdio.h>
