@@ -107,6 +107,8 @@ struct sp_reader {
 	char *repfile, *repfield;
 	long repline;
 	int refold;		/* a JSON key went back to its own name */
+	uint64_t folded;	/* canonical names (by index) a key of this
+				   input was folded to */
 };
 
 int
@@ -426,6 +428,7 @@ input_close(sp_reader *rd)
 		iconv_close(rd->cd);
 	rd->cd = (iconv_t)-1;
 	rd->ipos = rd->ilen = 0;
+	rd->folded = 0;
 	if (rd->csv_live)
 		csv_free(&rd->csv);
 	rd->csv_live = 0;
@@ -1559,6 +1562,18 @@ json_load_bignum(const char *s, size_t n, json_error_t *je)
 	return root;
 }
 
+/* Index of canonical name c in map_canonical, or -1. */
+static int
+canonical_index(const char *c)
+{
+	int i;
+
+	for (i = 0; map_canonical[i] != NULL && i < 64; i++)
+		if (strcmp(c, map_canonical[i]) == 0)
+			return i;
+	return -1;
+}
+
 /*
  * The name a new key k of object root is known by when --map does not
  * mention it: the canonical name it equals but for case, unless this
@@ -1571,17 +1586,24 @@ json_fold_key(sp_reader *rd, const char *k, json_t *root, const char **name)
 {
 	const char *c = map_canonical_fold(k);
 	size_t i, j, last = rd->njson_keys - 1;
-	int *q, s;
+	int *q, s, ci;
 
 	*name = k;
 	if (c != NULL) {
-		for (i = 0; i < last; i++)
-			if (strcmp(rd->json_keys[i], c) == 0)
-				return 0;
-		if (json_object_get(root, c) == NULL)
-			*name = c;
+		/* this input's keys are in json_slot: is c one of them? */
+		if (groups_find(rd->json_slot, c, strlen(c)) != NULL ||
+		    json_object_get(root, c) != NULL)
+			return 0;
+		*name = c;
+		if ((ci = canonical_index(c)) >= 0)
+			rd->folded |= (uint64_t)1 << ci;
 		return 0;
 	}
+	/* k is exact: only when a key was folded to it is there work */
+	if ((ci = canonical_index(k)) < 0 ||
+	    !(rd->folded & ((uint64_t)1 << ci)))
+		return 0;
+	rd->folded &= ~((uint64_t)1 << ci);
 	for (i = 0; i < last; i++) {
 		if ((c = map_canonical_fold(rd->json_keys[i])) == NULL ||
 		    strcmp(c, k) != 0 || (q = groups_find(rd->json_slot,
@@ -1625,14 +1647,18 @@ json_key_slot(sp_reader *rd, const char *k, json_t *root, sp_error *e)
 		/* a key --map does not know: itself, or the canonical name it
 		   is but for case; nothing else moves */
 		const char *name;
-		int s = json_fold_key(rd, k, root, &name) < 0 ? -1 :
+		int canon, s = json_fold_key(rd, k, root, &name) < 0 ? -1 :
 		    reader_slot(rd, name);
 		if (s < 0 || grow(&rd->fields, &rd->fieldcap, rd->nfields + 1,
 		    sizeof(*rd->fields)) < 0)
 			return err_set(e, NULL, "out of memory"), -2;
-		for (i = 0; i < rd->nfields && rd->fields[i] != s; i++)
+		/* a canonical slot may be there already (a key folded to
+		   it); any other is new */
+		canon = name != k || canonical_index(k) >= 0;
+		for (i = 0; canon && i < rd->nfields && rd->fields[i] != s;
+		    i++)
 			;
-		if (i == rd->nfields)
+		if (!canon || i == rd->nfields)
 			rd->fields[rd->nfields++] = s;
 		*sp = s + 1;
 		return s;
