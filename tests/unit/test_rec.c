@@ -1334,14 +1334,28 @@ test_case_fold(void **state)
 	NEXT(rd, r, &e, 0);
 	rec_free(r);
 	reader_close(rd);
-	/* JSON lines: the same, key by key */
+	/* JSON lines: the same, key by key; once the exact key shows up,
+	   the other goes back to its own name */
 	{
-		static const char j[] = "{\"Stage\":\"won\",\"AMOUNT\":5}\n";
+		static const char j[] = "{\"Stage\":\"won\",\"AMOUNT\":5}\n"
+		    "{\"Stage\":\"x\",\"stage\":\"lost\"}\n"
+		    "{\"Stage\":\"y\"}\n"
+		    "{\"Amount\":1,\"amount\":2}\n";
 		rd = open_o(j, sizeof(j) - 1, "t", &o);
 		r = rec_new();
 		NEXT(rd, r, &e, 1);
 		assert_string_equal(get(rd, r, "stage"), "won");
 		assert_string_equal(get(rd, r, "amount"), "5");
+		NEXT(rd, r, &e, 1);
+		assert_string_equal(get(rd, r, "stage"), "lost");
+		assert_string_equal(get(rd, r, "Stage"), "x");
+		NEXT(rd, r, &e, 1);
+		assert_null(get(rd, r, "stage"));
+		assert_string_equal(get(rd, r, "Stage"), "y");
+		NEXT(rd, r, &e, 1);
+		assert_string_equal(get(rd, r, "amount"), "2");
+		assert_string_equal(get(rd, r, "Amount"), "1");
+		NEXT(rd, r, &e, 0);
 		rec_free(r);
 		reader_close(rd);
 	}
