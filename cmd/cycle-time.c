@@ -24,9 +24,11 @@ static const char usage[] =
     "                  [--now time] [--as-of time] [--map spec] "
     "[--stages spec]\n"
     "                  [--date-format format] [--tz zone] [--max-bad n]\n"
-    "                  [--rejects file] [--decimal-comma] [--thousands sep]\n"
-    "                  [--rates file] [--currency code] [--explain]\n"
-    "                  [--spreadsheet-safe] [file ...]\n";
+    "                  [--rejects file] [--encoding encoding]\n"
+    "                  [--delimiter sep] [--max-record-size size]\n"
+    "                  [--decimal-comma] [--thousands sep] [--rates file]\n"
+    "                  [--currency code] [--explain] [--spreadsheet-safe]\n"
+    "                  [file ...]\n";
 
 enum { M_WON, M_LOST, M_CLOSED, M_OPEN, M_IN_STAGE, M_STAGES, M_FIELDS };
 enum { OPT_LOST = 1, OPT_CLOSED, OPT_OPEN, OPT_IN_STAGE, OPT_FROM, OPT_TO,
@@ -586,7 +588,9 @@ open_mode(sp_cli *c, struct ctx *x)
 		if (x->start_name == NULL || x->end_name == NULL)
 			cli_usage_error(c, "--start and --end go together");
 		if ((x->start_slot = reader_slot(c->rd, x->start_name)) < 0 ||
-		    (x->end_slot = reader_slot(c->rd, x->end_name)) < 0)
+		    (x->end_slot = reader_slot(c->rd, x->end_name)) < 0 ||
+		    reader_use(c->rd, x->start_slot) < 0 ||
+		    reader_use(c->rd, x->end_slot) < 0)
 			cli_oom(c);
 	}
 	if (x->mode == M_OPEN && (c->has_period || c->every != SP_EVERY_NONE))

@@ -8,7 +8,9 @@ static const char usage[] =
     "usage: deal-add [-f file] [--at time] [--now time] [--allow-duplicate]\n"
     "                [-i csv|jsonl] [-o csv|jsonl] [--map spec] [--stages spec]\n"
     "                [--date-format format] [--tz zone] [--max-bad n]\n"
-    "                [--rejects file] [--decimal-comma] [--thousands sep]\n"
+    "                [--rejects file] [--encoding encoding]\n"
+    "                [--delimiter sep] [--max-record-size size]\n"
+    "                [--decimal-comma] [--thousands sep]\n"
     "                [field=value ...]\n";
 
 int

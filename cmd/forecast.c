@@ -25,8 +25,10 @@ static const char usage[] =
     "                [--fiscal-start month] [--now time] [--as-of time]\n"
     "                [--map spec] [--stages spec] [--date-format format]\n"
     "                [--tz zone] [--max-bad n] [--rejects file]\n"
-    "                [--decimal-comma] [--thousands sep] [--rates file]\n"
-    "                [--currency code] [--explain]\n"
+    "                [--encoding encoding] [--delimiter sep]\n"
+    "                [--max-record-size size] [--decimal-comma]\n"
+    "                [--thousands sep] [--rates file] [--currency code]\n"
+    "                [--explain]\n"
     "                [--method name[,name...]] [--calibration]\n"
     "                [--min-sample n] [--quota file] [--trials n] [--seed n]\n"
     "                [--mc-prob weighted|history] [--season n]\n"
@@ -437,9 +439,7 @@ run_pass(struct fc *x, int64_t t, const sp_period *per, size_t np)
 
 	if (r == NULL)
 		cli_oom(c);
-	memset(&ro, 0, sizeof(ro));
-	ro.format = c->in_fmt;
-	ro.map = c->map;
+	cli_read_opts(c, &ro);
 	err_clear(&e);
 	rd = x->spool != NULL ? reader_open_mem(x->spool, x->spooln, "-",
 	    &ro, &e) : reader_open(c->inputs, c->ninputs, &ro, &e);
@@ -1069,6 +1069,7 @@ read_quotas(struct fc *x)
 	int so, sp, sa, k;
 
 	memset(&ro, 0, sizeof(ro));
+	ro.max_bytes = SP_MAX_OPTFILE;	/* an option file */
 	err_clear(&e);
 	if (r == NULL || (rd = reader_open(paths, 1, &ro, &e)) == NULL)
 		cli_fail(c, &e);

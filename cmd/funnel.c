@@ -20,9 +20,11 @@ static const char usage[] =
     "              [--fiscal-start month] [--now time] [--as-of time]"
     " [--map spec]\n"
     "              [--stages spec] [--date-format format] [--tz zone]\n"
-    "              [--max-bad n] [--rejects file] [--decimal-comma]\n"
-    "              [--thousands sep] [--rates file] [--currency code]\n"
-    "              [--explain] [--spreadsheet-safe] [file ...]\n";
+    "              [--max-bad n] [--rejects file] [--encoding encoding]\n"
+    "              [--delimiter sep] [--max-record-size size]\n"
+    "              [--decimal-comma] [--thousands sep] [--rates file]\n"
+    "              [--currency code] [--explain] [--spreadsheet-safe]\n"
+    "              [file ...]\n";
 
 enum { OPT_MODE = 1, OPT_COHORT };
 enum { MODE_REACHED = 0, MODE_ORDERED, MODE_ANY };

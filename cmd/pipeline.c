@@ -15,7 +15,9 @@ static const char usage[] =
     "usage: pipeline [--as-of time] [--now time] [--leads] [-i csv|jsonl]\n"
     "                [-o csv|jsonl|table|md] [--map spec] [--stages spec]\n"
     "                [--date-format format] [--tz zone] [--max-bad n]\n"
-    "                [--rejects file] [--decimal-comma] [--thousands sep]\n"
+    "                [--rejects file] [--encoding encoding]\n"
+    "                [--delimiter sep] [--max-record-size size]\n"
+    "                [--decimal-comma] [--thousands sep]\n"
     "                [--spreadsheet-safe] [file ...]\n"
     "       pipeline --repair file\n";
 
@@ -198,6 +200,7 @@ main(int argc, char **argv)
 		return repair(c.prog, repair_path);
 	}
 	cli_open(&c, argc, argv);
+	c.pass_through = 1;	/* every field is written */
 	memset(&x, 0, sizeof(x));
 	x.c = &c;
 	x.t = c.has_as_of ? c.as_of : c.cal.now;

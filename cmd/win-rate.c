@@ -16,9 +16,10 @@ static const char usage[] =
     "                [--fiscal-start month] [--now time] [--as-of time]\n"
     "                [--map spec] [--stages spec] [--date-format format]\n"
     "                [--tz zone] [--max-bad n] [--rejects file]\n"
-    "                [--decimal-comma] [--thousands sep] [--rates file]\n"
-    "                [--currency code] [--explain] [--spreadsheet-safe]\n"
-    "                [file ...]\n";
+    "                [--encoding encoding] [--delimiter sep]\n"
+    "                [--max-record-size size] [--decimal-comma]\n"
+    "                [--thousands sep] [--rates file] [--currency code]\n"
+    "                [--explain] [--spreadsheet-safe] [file ...]\n";
 
 struct tally {
 	int64_t won, lost;

@@ -178,6 +178,21 @@ cli_option(sp_cli *c, int opt, const char *arg)
 	case CLI_OPT_REJECTS:
 		c->rejects_path = arg;
 		return 1;
+	case CLI_OPT_ENCODING:
+		if ((c->encoding = encoding_parse(arg)) < 0)
+			cli_usage_error(c, "--encoding: '%s' is not utf-8, latin1, "
+			    "cp1252, utf-16, utf-16le or utf-16be", arg);
+		return 1;
+	case CLI_OPT_DELIMITER:
+		if ((c->delim = delimiter_parse(arg)) < 0)
+			cli_usage_error(c, "--delimiter: '%s' is not ',', ';', "
+			    "'|' or tab", arg);
+		return 1;
+	case CLI_OPT_MAX_RECORD_SIZE:
+		if (size_parse(arg, &c->max_record) < 0)
+			cli_usage_error(c, "--max-record-size: '%s' is not a size "
+			    "in bytes (such as 64M)", arg);
+		return 1;
 	case CLI_OPT_PERIOD:
 		c->period_text = arg;
 		return 1;
@@ -389,6 +404,17 @@ rejects_open(sp_cli *c)
 }
 
 void
+cli_read_opts(const sp_cli *c, sp_read_opts *ro)
+{
+	memset(ro, 0, sizeof(*ro));
+	ro->format = c->in_fmt;
+	ro->map = c->map;
+	ro->encoding = c->encoding;
+	ro->delim = c->delim;
+	ro->max_record = c->max_record;
+}
+
+void
 cli_open(sp_cli *c, int argc, char **argv)
 {
 	sp_read_opts ro;
@@ -440,9 +466,7 @@ cli_open(sp_cli *c, int argc, char **argv)
 		cli_error(c, &e);
 		cli_usage(c);
 	}
-	memset(&ro, 0, sizeof(ro));
-	ro.format = c->in_fmt;
-	ro.map = c->map;
+	cli_read_opts(c, &ro);
 	c->inputs = argv;
 	c->ninputs = (size_t)argc;
 	if ((c->rd = reader_open(argv, (size_t)argc, &ro, &e)) == NULL)
@@ -917,6 +941,25 @@ cli_explain(sp_cli *c, const sp_deal *d, const char *period,
 	free(v);
 }
 
+/* Values of fields the program did not read but wrote, mended. */
+static void
+warn_replaced(const sp_cli *c)
+{
+	const char *file, *field;
+	unsigned long n;
+	sp_error e;
+	long line;
+
+	if ((n = reader_replaced(c->rd, &file, &line, &field)) == 0)
+		return;
+	err_clear(&e);
+	err_where(&e, file, line);
+	err_set(&e, field, "%lu value%s held a NUL byte or bytes that are not "
+	    "UTF-8, written with U+FFFD in their place (this is the first; "
+	    "see --encoding)", n, n == 1 ? "" : "s");
+	cli_error(c, &e);
+}
+
 int
 cli_finish(sp_cli *c, sp_writer *w)
 {
@@ -948,6 +991,8 @@ cli_finish(sp_cli *c, sp_writer *w)
 		fprintf(stderr, "%s: write error: %s\n", c->prog,
 		    strerror(errno ? errno : EIO));
 	}
+	if (c->pass_through && c->rd != NULL)
+		warn_replaced(c);
 	reader_close(c->rd);
 	c->rd = NULL;
 	stages_free(c->stages);

@@ -101,6 +101,43 @@ struct place {
 	long line;
 };
 
+/*
+ * Tell the reader which fields are read (only those may make a record bad
+ * for bytes that are not text) and which one a CSV header cannot lack.
+ */
+static int
+deals_use(sp_deals *ds)
+{
+	int need = ds->o.need, rc = 0;
+	size_t i;
+
+	rc |= reader_use(ds->rd, ds->slot[F_ID]);
+	rc |= reader_use(ds->rd, ds->slot[F_AT]);
+	rc |= reader_use(ds->rd, ds->slot[F_CURRENCY]);
+	if (!(need & SP_NEED_NO_STAGE)) {
+		rc |= reader_require(ds->rd, ds->slot[F_STAGE]);
+		rc |= reader_use(ds->rd, ds->slot[F_LOST_STAGE]);
+		rc |= reader_use(ds->rd, ds->slot[F_REACHED]);
+	}
+	if (need & SP_NEED_AMOUNT)
+		rc |= reader_use(ds->rd, ds->slot[F_AMOUNT]);
+	if (need & SP_NEED_PROB)
+		rc |= reader_use(ds->rd, ds->slot[F_PROB]);
+	if (need & SP_NEED_CREATED)
+		rc |= reader_use(ds->rd, ds->slot[F_CREATED]);
+	if (need & (SP_NEED_CLOSED | SP_NEED_CLOSE_DATE))
+		rc |= reader_use(ds->rd, ds->slot[F_CLOSE_DATE]);
+	if (need & SP_NEED_CLOSED)
+		rc |= reader_use(ds->rd, ds->slot[F_CLOSED]);
+	if (need & SP_NEED_CATEGORY)
+		rc |= reader_use(ds->rd, ds->slot[F_CATEGORY]);
+	if (need & (SP_NEED_PUSHES | SP_NEED_ALL))
+		rc |= reader_use(ds->rd, ds->slot[F_PUSHES]);
+	for (i = 0; i < ds->o.ngroup; i++)
+		rc |= reader_use(ds->rd, ds->o.group_slots[i]);
+	return rc;
+}
+
 sp_deals *
 deals_new(sp_reader *rd, sp_stages *st, const sp_deals_opts *o)
 {
@@ -144,6 +181,10 @@ deals_new(sp_reader *rd, sp_stages *st, const sp_deals_opts *o)
 			free(ds);
 			return NULL;
 		}
+	if (deals_use(ds) < 0) {
+		free(ds);
+		return NULL;
+	}
 	return ds;
 }
 

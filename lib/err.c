@@ -3,6 +3,7 @@
  * code sets the reason and the field; readers add the place.
  */
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -59,6 +60,8 @@ err_quote(char *buf, size_t size, const char *s, size_t n)
 		return buf;
 	for (i = 0; i < max; i += k) {
 		k = sp_escape_char(s + i, n - i, esc);
+		if (i + k > max)
+			break;	/* never half a character */
 		if (esc[0] == '\0' && o + k + 4 < size) {
 			memcpy(buf + o, s + i, k);
 			o += k;

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 
 #include "salespipe/map.h"
+#include "salespipe/rec.h"
 #include "salespipe/stage.h"
 
 struct preset {
@@ -223,17 +224,16 @@ pairs_parse(struct pairs *p, const char *s, sp_error *e)
 static int
 pairs_file(struct pairs *p, const char *path, sp_error *e)
 {
-	FILE *fp = fopen(path, "r");
+	/* whole, capped, UTF-8 (a byte order mark skipped) */
+	FILE *fp = optfile_open(path, "map file", e);
 	char *line = NULL, *comma;
 	size_t cap = 0, n;
 	ssize_t k;
 	long ln = 0;
 	int first = 1, rc = 0;
 
-	if (fp == NULL) {
-		err_where(e, path, 0);
-		return err_set(e, NULL, "cannot open map file: %m");
-	}
+	if (fp == NULL)
+		return -1;
 	while ((k = getline(&line, &cap, fp)) >= 0) {
 		n = (size_t)k;
 		ln++;
@@ -434,4 +434,52 @@ map_stages(const sp_map *m, int which)
 			return which == SP_STAGES_LEADS ?
 			    presets[i].lead_stages : presets[i].deal_stages;
 	return NULL;
+}
+
+/*
+ * Case-insensitive fallback: a field named `Stage` or `AMOUNT` is taken for
+ * the canonical field when nothing is called that exactly.  Kept apart
+ * from map_resolve: it runs after it, on the names map_resolve left alone.
+ */
+const char *const map_canonical[] = {
+	/* deals */
+	"id", "name", "account", "owner", "stage", "amount", "currency",
+	"probability", "created_at", "close_date", "closed_at",
+	"forecast_category", "lost_reason", "source", "product", "territory",
+	/* leads */
+	"company", "email", "phone", "campaign", "deal_id",
+	/* activities, quotas, teams, histories */
+	"at", "type", "minutes", "end_at", "lead_id", "outcome", "period",
+	"team", "manager", "from", "to",
+	NULL
+};
+
+const char *
+map_canonical_fold(const char *name)
+{
+	size_t i;
+
+	for (i = 0; map_canonical[i] != NULL; i++)
+		if (strcasecmp(name, map_canonical[i]) == 0)
+			return strcmp(name, map_canonical[i]) == 0 ? NULL :
+			    map_canonical[i];
+	return NULL;
+}
+
+void
+map_fold_case(const char *const *names, size_t n, const char **out)
+{
+	size_t i, j;
+	const char *c;
+
+	for (i = 0; i < n; i++) {
+		if (out[i] != names[i] || (c = map_canonical_fold(names[i])) ==
+		    NULL)
+			continue;
+		for (j = 0; j < n; j++)
+			if (out[j] != NULL && strcmp(out[j], c) == 0)
+				break;
+		if (j == n)
+			out[i] = c;	/* the first of `Stage`, `STAGE` */
+	}
 }

@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 
 #include "salespipe/field.h"
+#include "salespipe/rec.h"
 #include "salespipe/stage.h"
 
 static const char *const kind_names[] = { "open", "won", "lost" };
@@ -307,10 +308,9 @@ parse_file(const char *path, sp_error *e)
 	static const char *const cols[] = { "stage", "kind", "probability",
 	    "forecast_category" };
 
-	if ((fp = fopen(path, "r")) == NULL) {
-		err_where(e, path, 0);
-		return err_set(e, NULL, "cannot open stage file: %m"), NULL;
-	}
+	/* whole, capped, UTF-8 (a byte order mark skipped) */
+	if ((fp = optfile_open(path, "stage file", e)) == NULL)
+		return NULL;
 	if ((st = calloc(1, sizeof(*st))) == NULL) {
 		fclose(fp);
 		err_set(e, NULL, "out of memory");

@@ -11,13 +11,16 @@
 #include "salespipe/rec.h"
 #include "salespipe/util.h"
 
-/* Code points shown escaped although they are valid UTF-8. */
+/* Code points shown escaped although they are valid UTF-8: controls and
+ * the invisible ones (zero-width, bidi controls, byte order mark, soft
+ * hyphen), so that two names that print alike are the same bytes. */
 static int
 invisible(unsigned long cp)
 {
-	return (cp >= 0x80 && cp <= 0x9f) || cp == 0x061c || cp == 0x200e ||
-	    cp == 0x200f || (cp >= 0x2028 && cp <= 0x202e) ||
-	    (cp >= 0x2066 && cp <= 0x2069);
+	return (cp >= 0x80 && cp <= 0x9f) || cp == 0xad || cp == 0x061c ||
+	    cp == 0x180e || (cp >= 0x200b && cp <= 0x200f) ||
+	    (cp >= 0x2028 && cp <= 0x202e) || (cp >= 0x2060 && cp <= 0x206f) ||
+	    cp == 0xfeff || (cp >= 0xfff9 && cp <= 0xfffb);
 }
 
 size_t

@@ -31,6 +31,7 @@ enum {
 	CLI_OPT_MAX_BAD, CLI_OPT_REJECTS, CLI_OPT_PERIOD, CLI_OPT_EVERY,
 	CLI_OPT_FISCAL_START, CLI_OPT_EXPLAIN, CLI_OPT_UNIT, CLI_OPT_VERSION,
 	CLI_OPT_HELP, CLI_OPT_AS_OF, CLI_OPT_TZ, CLI_OPT_SPREADSHEET_SAFE,
+	CLI_OPT_ENCODING, CLI_OPT_DELIMITER, CLI_OPT_MAX_RECORD_SIZE,
 	CLI_OPT_DECIMAL_COMMA = 1100, CLI_OPT_THOUSANDS, CLI_OPT_RATES,
 	CLI_OPT_CURRENCY
 };
@@ -54,6 +55,10 @@ enum {
 	{ "rejects", required_argument, NULL, CLI_OPT_REJECTS }, \
 	{ "decimal-comma", no_argument, NULL, CLI_OPT_DECIMAL_COMMA }, \
 	{ "thousands", required_argument, NULL, CLI_OPT_THOUSANDS }, \
+	{ "encoding", required_argument, NULL, CLI_OPT_ENCODING }, \
+	{ "delimiter", required_argument, NULL, CLI_OPT_DELIMITER }, \
+	{ "max-record-size", required_argument, NULL, \
+	    CLI_OPT_MAX_RECORD_SIZE }, \
 	{ "version", no_argument, NULL, 'V' }, \
 	{ "help", no_argument, NULL, 'h' }, \
 	{ "tz", required_argument, NULL, CLI_OPT_TZ }
@@ -99,6 +104,12 @@ typedef struct sp_cli {
 	int unit;
 	const char *as_of_text;
 	sp_tz *tz;		/* --tz: naive record times; NULL: UTC */
+	int encoding;		/* --encoding: SP_ENC_* */
+	int delim;		/* --delimiter: 0, or the separator */
+	size_t max_record;	/* --max-record-size: 0, or bytes */
+	int pass_through;	/* set by a program that writes the fields it
+				   does not read (pipeline): cli_finish warns
+				   of values whose bytes were replaced */
 
 	/* set by cli_open */
 	int has_as_of;
@@ -182,6 +193,10 @@ void cli_check_numfmt(sp_cli *c);
  * --rejects.  Exits 2 on bad option values, 1 on unusable files.
  */
 void cli_open(sp_cli *c, int argc, char **argv);
+
+/* The reader options of the common options (-i, --map, --encoding,
+ * --delimiter, --max-record-size) into *ro, the rest zero. */
+void cli_read_opts(const sp_cli *c, sp_read_opts *ro);
 
 /*
  * The one error voice: print e as "prog: file:line: field 'f': msg" to

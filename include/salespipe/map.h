@@ -53,4 +53,21 @@ int map_mentions(const sp_map *m, const char *name);
 /* Names of the built-in presets, NULL-terminated. */
 extern const char *const map_presets[];
 
+/* The canonical field names (DESIGN.md section 2), NULL-terminated. */
+extern const char *const map_canonical[];
+
+/*
+ * The canonical name that name equals but for case (`Stage` -> "stage"),
+ * or NULL (none, or name is canonical itself).
+ */
+const char *map_canonical_fold(const char *name);
+
+/*
+ * After map_resolve: each field that kept its own name (out[i] ==
+ * names[i]) and equals a canonical name but for case is known by the
+ * canonical name, when no field resolved to it exactly (the first such
+ * field wins).
+ */
+void map_fold_case(const char *const *names, size_t n, const char **out);
+
 #endif

@@ -77,10 +77,48 @@ rec_has(const sp_rec *r, int slot)
 
 typedef struct sp_reader sp_reader;
 
+/*
+ * Input encodings (--encoding).  Every encoding is read into UTF-8 before
+ * anything else looks at it, so fields, names and messages are UTF-8
+ * whatever the input was.  SP_ENC_AUTO is UTF-8, or UTF-16 when the input
+ * starts with a UTF-16 byte order mark; SP_ENC_UTF16 follows the byte order
+ * mark and is little-endian without one.  A UTF-8 byte order mark is
+ * skipped under SP_ENC_AUTO and SP_ENC_UTF8.
+ */
+enum {
+	SP_ENC_AUTO = 0, SP_ENC_UTF8, SP_ENC_LATIN1, SP_ENC_CP1252,
+	SP_ENC_UTF16, SP_ENC_UTF16LE, SP_ENC_UTF16BE
+};
+
+/* "utf-8", "latin1", "cp1252", "utf-16", "utf-16le", "utf-16be" (and
+ * their usual aliases, any case) -> SP_ENC_*, or -1. */
+int encoding_parse(const char *s);
+
+/* "," ";" "|" "tab" (or a tab) -> the CSV separator byte, or -1. */
+int delimiter_parse(const char *s);
+
+/*
+ * A byte count: digits with an optional K, M or G (binary: 1K = 1024),
+ * at least 1.  Returns 0 and sets *n, or -1.
+ */
+int size_parse(const char *s, size_t *n);
+
+/* The default cap of one record, and of an option file, in bytes. */
+#define SP_MAX_RECORD ((size_t)64 << 20)
+#define SP_MAX_OPTFILE ((size_t)16 << 20)
+
 typedef struct sp_read_opts {
 	int format;		/* SP_FMT_AUTO, SP_FMT_CSV or SP_FMT_JSONL */
 	const sp_map *map;	/* may be NULL */
 	size_t bufsize;		/* read size; 0: 1 MiB (tests use tiny ones) */
+	int encoding;		/* SP_ENC_* */
+	int delim;		/* CSV separator; 0: ',' (tab for a name ending
+				   in .tsv) */
+	size_t max_record;	/* bytes of one record (of one line for JSON
+				   lines); 0: SP_MAX_RECORD */
+	size_t max_bytes;	/* bytes of one input file (before decoding);
+				   0: no limit.  Option files read as records
+				   (quotas, rates) set SP_MAX_OPTFILE */
 } sp_read_opts;
 
 /*
@@ -133,6 +171,46 @@ int reader_next(sp_reader *rd, sp_rec *r, sp_error *e);
 int reader_format(const sp_reader *rd);
 
 void reader_close(sp_reader *rd);
+
+/*
+ * The fields a program reads.  A slot declared with reader_use is checked
+ * in every record: a NUL byte, or bytes that are not UTF-8 (possible only
+ * under SP_ENC_AUTO and SP_ENC_UTF8), make the record bad, naming the
+ * field.  The other fields never make a record bad: their NUL bytes and
+ * invalid UTF-8 bytes are read as U+FFFD each (counted, see
+ * reader_replaced), so that a free-text column a program does not read
+ * cannot stop it, and pass-through output never carries bytes that are not
+ * UTF-8 text.  A reader on which reader_use was never called checks every
+ * field.  Returns 0, or -1 when out of memory.
+ */
+int reader_use(sp_reader *rd, int slot);
+
+/*
+ * A field the program cannot do without: a CSV header that has no column
+ * for it (after --map) is a fatal error (reader_next returns -2) that lists
+ * the header's columns and suggests --map, even when no record follows.
+ * JSON lines have no header: there each record answers for itself.  Also
+ * declares the slot used.  Returns 0, or -1 when out of memory.
+ */
+int reader_require(sp_reader *rd, int slot);
+
+/*
+ * How many values of fields not declared used had bytes replaced by
+ * U+FFFD so far; when any, *file, *line and *field (may be NULL) name the
+ * first (valid until reader_close).
+ */
+unsigned long reader_replaced(const sp_reader *rd, const char **file,
+    long *line, const char **field);
+
+/*
+ * Open an option file (a stage list, a --map file) for reading as text:
+ * its whole content, at most SP_MAX_OPTFILE bytes, with a UTF-8 byte order
+ * mark skipped.  Option files are UTF-8 whatever --encoding says.  Returns
+ * a stream to fclose, or NULL with e set (its file the path): cannot open,
+ * read error, or too large (`what` names the file in that message, such as
+ * "stage file").
+ */
+FILE *optfile_open(const char *path, const char *what, sp_error *e);
 
 /*
  * Writers.  Columns are declared first, then rows of values (borrowed).

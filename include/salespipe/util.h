@@ -15,9 +15,12 @@
  * character is shown as it is.  Escaped:
  *	C0 controls (0x00-0x1f, tab and newline included) and DEL: \xNN
  *	a byte that does not start valid UTF-8:                     \xNN
- *	C1 controls U+0080-U+009F, bidi controls U+061C, U+200E,
- *	U+200F, U+202A-U+202E, U+2066-U+2069, and the line and
- *	paragraph separators U+2028, U+2029:                        \uNNNN
+ *	C1 controls U+0080-U+009F, the soft hyphen U+00AD, U+180E,
+ *	zero-width and bidi marks U+200B-U+200F, U+061C, the line and
+ *	paragraph separators U+2028, U+2029, bidi controls
+ *	U+202A-U+202E, U+2060-U+206F, the byte order mark U+FEFF and
+ *	U+FFF9-U+FFFB (so two names that print alike are the same
+ *	bytes):                                                      \uNNNN
  * (hex digits in lower case).  A backslash is shown as it is.
  */
 #define SP_ESCAPE_MAX 8

@@ -118,6 +118,18 @@ string_end(const char *s, size_t n, size_t i)
 	return n;
 }
 
+/* 1 when k is a canonical field name in any case. */
+static int
+canonical_ci(const char *k)
+{
+	size_t i;
+
+	for (i = 0; map_canonical[i] != NULL; i++)
+		if (strcasecmp(k, map_canonical[i]) == 0)
+			return 1;
+	return 0;
+}
+
 /*
  * r is a record the reader accepted, so r->raw is a flat JSON object:
  * walk its members and check that every number value has its token's
@@ -163,6 +175,12 @@ check_numbers(sp_reader *rd, const sp_rec *r)
 			while (i < n && !json_ws(s[i]) && s[i] != ',' &&
 			    s[i] != '}')
 				i++;
+		/* a key that is a canonical name but for case may be read as
+		   that name (or lose to it): not checked here (unit tests) */
+		if (canonical_ci(json_string_value(key))) {
+			json_decref(key);
+			continue;
+		}
 		/* the key has a slot already */
 		slot = reader_slot(rd, json_string_value(key));
 		FUZZ_CHECK(slot >= 0 && reader_nslots(rd) == nslots);
@@ -211,7 +229,7 @@ static void
 read_all(const void *buf, size_t n, int fmt, size_t bufsize,
     const sp_map *map, struct table *t)
 {
-	sp_read_opts o = { fmt, map, bufsize };
+	sp_read_opts o = { .format = fmt, .map = map, .bufsize = bufsize };
 	sp_error e;
 	sp_reader *rd;
 	sp_rec *r = rec_new();
@@ -374,9 +392,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/*
 	 * CSV writer, then the reader (detecting the format): CSV, and the
 	 * same values (null and absent become empty).  CSV cannot hold a
-	 * record without fields or a field without a name.
+	 * record without fields or a field without a name, and a header of one
+	 * column holding a semicolon or a tab is taken for a wrong --delimiter.
 	 */
-	if (whole.nnames > 0 && !empty_name(&whole)) {
+	if (whole.nnames > 0 && !empty_name(&whole) && !(whole.nnames == 1 &&
+	    strpbrk(whole.names[0], ";\t") != NULL)) {
 		out = write_all(&whole, SP_FMT_CSV, &n);
 		read_all(out, n, SP_FMT_AUTO, n + 16, NULL, &back);
 		FUZZ_CHECK(back.fmt == SP_FMT_CSV);

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "salespipe/err.h"
+#include "salespipe/util.h"
 
 static void
 test_exit_codes(void **state)
@@ -183,6 +184,77 @@ test_quote_small_buffer(void **state)
 	assert_true(memchr(buf, '\0', sizeof buf) != NULL);
 }
 
+/* issue 9 item 20: bytes that are not printable UTF-8 are escaped, so
+ * that two different names never print alike. */
+static void
+test_quote_not_printable_utf8(void **state)
+{
+	char buf[256];
+
+	(void)state;
+	/* Latin-1 e-acute: invalid UTF-8, escaped; UTF-8 e-acute: kept */
+	err_quote(buf, sizeof buf, "N\xe9go", 4);
+	assert_string_equal(unquoted(buf), "N\\xe9go");
+	err_quote(buf, sizeof buf, "N\xc3\xa9go", 5);
+	assert_string_equal(unquoted(buf), "N\xc3\xa9go");
+	/* zero-width space U+200B, right-to-left override U+202E, byte order
+	   mark U+FEFF, C1 control U+0085: invisible, escaped as \uNNNN */
+	err_quote(buf, sizeof buf, "won\xe2\x80\x8b", 6);
+	assert_string_equal(unquoted(buf), "won\\u200b");
+	err_quote(buf, sizeof buf, "\xe2\x80\xaewon", 6);
+	assert_string_equal(unquoted(buf), "\\u202ewon");
+	err_quote(buf, sizeof buf, "\xef\xbb\xbfid", 5);
+	assert_string_equal(unquoted(buf), "\\ufeffid");
+	err_quote(buf, sizeof buf, "a\xc2\x85", 3);
+	assert_string_equal(unquoted(buf), "a\\u0085");
+	/* a 4-byte character and a truncated one */
+	err_quote(buf, sizeof buf, "\xf0\x9f\x98\x80!", 5);
+	assert_string_equal(unquoted(buf), "\xf0\x9f\x98\x80!");
+	err_quote(buf, sizeof buf, "x\xf0\x9f", 3);
+	assert_string_equal(unquoted(buf), "x\\xf0\\x9f");
+	{
+		char esc[SP_ESCAPE_MAX];
+		assert_int_equal(sp_escape_char("\xc3\xa9", 2, esc), 2);
+		assert_string_equal(esc, "");
+		assert_int_equal(sp_escape_char("\xe2\x80\x8b", 3, esc), 3);
+		assert_string_equal(esc, "\\u200b");
+		assert_int_equal(sp_escape_char("\x7f", 1, esc), 1);
+		assert_string_equal(esc, "\\x7f");
+	}
+}
+
+/* A cut never splits a character: 59 a's then e-acute (2 bytes) */
+static void
+test_quote_cut_whole_characters(void **state)
+{
+	char in[80], buf[256];
+	const char *q;
+
+	(void)state;
+	memset(in, 'a', 59);
+	memcpy(in + 59, "\xc3\xa9" "bbbbbbbbbbbbbbbbbbb", 21);
+	err_quote(buf, sizeof buf, in, 80);
+	q = unquoted(buf);
+	assert_int_equal(strlen(q), 59 + 3);
+	assert_string_equal(q + 59, "...");
+}
+
+/* The whole line escapes the same way (a file or field name) */
+static void
+test_format_escapes_utf8(void **state)
+{
+	sp_error e;
+	char buf[256];
+
+	(void)state;
+	err_clear(&e);
+	err_where(&e, "d\xe9" "als.csv", 2);
+	err_set(&e, "st\xe2\x80\x8b" "age", "'%s' is unknown", "Gagn\xc3\xa9");
+	err_format(&e, "win-rate", buf, sizeof buf);
+	assert_string_equal(buf, "win-rate: d\\xe9als.csv:2: field "
+	    "'st\\u200bage': 'Gagn\xc3\xa9' is unknown");
+}
+
 static void
 test_format_full(void **state)
 {
@@ -291,6 +363,9 @@ main(void)
 		cmocka_unit_test(test_quote_control_bytes),
 		cmocka_unit_test(test_quote_long_is_cut),
 		cmocka_unit_test(test_quote_small_buffer),
+		cmocka_unit_test(test_quote_not_printable_utf8),
+		cmocka_unit_test(test_quote_cut_whole_characters),
+		cmocka_unit_test(test_format_escapes_utf8),
 		cmocka_unit_test(test_format_full),
 		cmocka_unit_test(test_format_no_field),
 		cmocka_unit_test(test_format_no_place),

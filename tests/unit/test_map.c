@@ -669,6 +669,36 @@ test_free_empty(void **state)
 	map_free(map_new());
 }
 
+/* issue 9 item 19: a name in another case is the canonical one when no
+ * field resolved to it exactly */
+static void
+test_fold_case(void **state)
+{
+	const char *names[] = { "ID", "Stage", "stage_x", "AMOUNT", "Amount",
+	    "id" };
+	const char *out[6];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < 6; i++)
+		out[i] = names[i];
+	map_fold_case(names, 6, out);
+	assert_string_equal(out[0], "ID");	/* id is there exactly */
+	assert_string_equal(out[1], "stage");
+	assert_string_equal(out[2], "stage_x");	/* not a canonical name */
+	assert_string_equal(out[3], "amount");	/* the first of two */
+	assert_string_equal(out[4], "Amount");
+	assert_string_equal(out[5], "id");
+	/* a field --map renamed is left alone, and counts as exact */
+	out[1] = "probability";
+	out[3] = names[3];
+	map_fold_case(names, 6, out);
+	assert_string_equal(out[1], "probability");
+	assert_string_equal(map_canonical_fold("CLOSE_DATE"), "close_date");
+	assert_null(map_canonical_fold("close_date"));
+	assert_null(map_canonical_fold("closedate"));
+}
+
 int
 main(void)
 {
@@ -696,6 +726,7 @@ main(void)
 		cmocka_unit_test(test_preset_other_input),
 		cmocka_unit_test(test_preset_then_inline),
 		cmocka_unit_test(test_free_empty),
+		cmocka_unit_test(test_fold_case),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

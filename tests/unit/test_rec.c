@@ -1288,6 +1288,416 @@ test_writer_dev_full_row(void **state)
 	free(big);
 }
 
+/* ---- issue 9: fields used, encodings, separators, caps -------------- */
+
+/* A reader over n bytes with options o (format, encoding, ...) and name. */
+static sp_reader *
+open_o(const char *text, size_t n, const char *name, sp_read_opts *o)
+{
+	sp_error e;
+	sp_reader *rd;
+
+	err_clear(&e);
+	if ((rd = reader_open_mem(text, n, name, o, &e)) == NULL)
+		fail_msg("reader_open_mem: %s", e.msg);
+	return rd;
+}
+
+static void
+test_unused_field_nul(void **state)
+{
+	/* row 2: NUL in b (not read); row 3: NUL in a (read) */
+	static const char text[] = "a,b\n1,x\0y\n2\0,z\n3,w\n";
+	sp_read_opts o = { 0 };
+	sp_reader *rd = open_o(text, sizeof(text) - 1, "t.csv", &o);
+	sp_rec *r = rec_new();
+	const char *file, *field;
+	long line;
+	sp_error e;
+
+	(void)state;
+	assert_int_equal(reader_use(rd, reader_slot(rd, "a")), 0);
+	NEXT(rd, r, &e, 1);
+	assert_string_equal(get(rd, r, "a"), "1");
+	/* x, U+FFFD, y */
+	assert_string_equal(get(rd, r, "b"), "x\xef\xbf\xbdy");
+	assert_int_equal(rec_len(r, reader_slot(rd, "b")), 5);
+	NEXT(rd, r, &e, -1);
+	assert_int_equal(e.line, 3);
+	assert_string_equal(e.field, "a");
+	assert_non_null(strstr(e.msg, "NUL"));
+	NEXT(rd, r, &e, 1);
+	assert_string_equal(get(rd, r, "b"), "w");
+	NEXT(rd, r, &e, 0);
+	assert_int_equal(reader_replaced(rd, &file, &line, &field), 1);
+	assert_string_equal(file, "t.csv");
+	assert_int_equal(line, 2);
+	assert_string_equal(field, "b");
+	rec_free(r);
+	reader_close(rd);
+}
+
+static void
+test_unused_field_utf8(void **state)
+{
+	/* Latin-1 e-acute (0xe9) in b, unread, then in a, read */
+	static const char text[] = "a,b\n1,Jos\xe9\nJos\xe9,2\n";
+	sp_read_opts o = { 0 };
+	sp_reader *rd = open_o(text, sizeof(text) - 1, "t.csv", &o);
+	sp_rec *r = rec_new();
+	sp_error e;
+
+	(void)state;
+	assert_int_equal(reader_use(rd, reader_slot(rd, "a")), 0);
+	NEXT(rd, r, &e, 1);
+	assert_string_equal(get(rd, r, "b"), "Jos\xef\xbf\xbd");
+	NEXT(rd, r, &e, -1);
+	assert_string_equal(e.field, "a");
+	assert_non_null(strstr(e.msg, "'Jos\\xe9' is not UTF-8"));
+	assert_non_null(strstr(e.msg, "--encoding"));
+	NEXT(rd, r, &e, 0);
+	rec_free(r);
+	reader_close(rd);
+}
+
+static void
+test_json_unused_nul(void **state)
+{
+	static const char text[] = "{\"a\":\"1\",\"b\":\"x\\u0000\"}\n"
+	    "{\"a\":\"\\u0000\"}\n";
+	sp_read_opts o = { 0 };
+	sp_reader *rd = open_o(text, sizeof(text) - 1, "t", &o);
+	sp_rec *r = rec_new();
+	sp_error e;
+
+	(void)state;
+	assert_int_equal(reader_use(rd, reader_slot(rd, "a")), 0);
+	NEXT(rd, r, &e, 1);
+	assert_string_equal(get(rd, r, "b"), "x\xef\xbf\xbd");
+	NEXT(rd, r, &e, -1);
+	assert_string_equal(e.field, "a");
+	NEXT(rd, r, &e, 0);
+	assert_int_equal(reader_replaced(rd, NULL, NULL, NULL), 1);
+	rec_free(r);
+	reader_close(rd);
+}
+
+static void
+test_required_header(void **state)
+{
+	/* no record at all: the header alone must say it */
+	static const char text[] = "Id,StageName,Amount\n";
+	sp_read_opts o = { 0 };
+	sp_reader *rd = open_o(text, sizeof(text) - 1, "t.csv", &o);
+	sp_rec *r = rec_new();
+	sp_error e;
+
+	(void)state;
+	assert_int_equal(reader_require(rd, reader_slot(rd, "stage")), 0);
+	NEXT(rd, r, &e, -2);
+	assert_string_equal(e.file, "t.csv");
+	assert_int_equal(e.line, 1);
+	assert_string_equal(e.field, "stage");
+	assert_non_null(strstr(e.msg, "(Id, StageName, Amount)"));
+	assert_non_null(strstr(e.msg, "--map stage=COLUMN"));
+	NEXT(rd, r, &e, 0);
+	rec_free(r);
+	reader_close(rd);
+}
+
+static void
+test_case_fold(void **state)
+{
+	/* Stage and AMOUNT are stage and amount; ID loses to the exact id */
+	static const char text[] = "ID,Stage,AMOUNT,id,Other\n1,won,5,2,x\n";
+	sp_read_opts o = { 0 };
+	sp_reader *rd = open_o(text, sizeof(text) - 1, "t.csv", &o);
+	sp_rec *r = rec_new();
+	sp_error e;
+
+	(void)state;
+	assert_int_equal(reader_require(rd, reader_slot(rd, "stage")), 0);
+	NEXT(rd, r, &e, 1);
+	assert_string_equal(get(rd, r, "stage"), "won");
+	assert_string_equal(get(rd, r, "amount"), "5");
+	assert_string_equal(get(rd, r, "id"), "2");
+	assert_string_equal(get(rd, r, "ID"), "1");
+	assert_string_equal(get(rd, r, "Other"), "x");
+	assert_null(get(rd, r, "Stage"));
+	NEXT(rd, r, &e, 0);
+	rec_free(r);
+	reader_close(rd);
+	/* JSON lines: the same, key by key; once the exact key shows up,
+	   the other goes back to its own name */
+	{
+		static const char j[] = "{\"Stage\":\"won\",\"AMOUNT\":5}\n"
+		    "{\"Stage\":\"x\",\"stage\":\"lost\"}\n"
+		    "{\"Stage\":\"y\"}\n"
+		    "{\"Amount\":1,\"amount\":2}\n";
+		rd = open_o(j, sizeof(j) - 1, "t", &o);
+		r = rec_new();
+		NEXT(rd, r, &e, 1);
+		assert_string_equal(get(rd, r, "stage"), "won");
+		assert_string_equal(get(rd, r, "amount"), "5");
+		NEXT(rd, r, &e, 1);
+		assert_string_equal(get(rd, r, "stage"), "lost");
+		assert_string_equal(get(rd, r, "Stage"), "x");
+		NEXT(rd, r, &e, 1);
+		assert_null(get(rd, r, "stage"));
+		assert_string_equal(get(rd, r, "Stage"), "y");
+		NEXT(rd, r, &e, 1);
+		assert_string_equal(get(rd, r, "amount"), "2");
+		assert_string_equal(get(rd, r, "Amount"), "1");
+		NEXT(rd, r, &e, 0);
+		rec_free(r);
+		reader_close(rd);
+	}
+}
+
+/* Read a one-column input (column a) and compare each value. */
+static void
+assert_col(const char *text, size_t n, const char *name, sp_read_opts *o,
+    const char *const *want)
+{
+	sp_reader *rd = open_o(text, n, name, o);
+	sp_rec *r = rec_new();
+	sp_error e;
+	size_t i;
+
+	for (i = 0; want[i] != NULL; i++) {
+		NEXT(rd, r, &e, 1);
+		assert_string_equal(get(rd, r, "a"), want[i]);
+	}
+	NEXT(rd, r, &e, 0);
+	rec_free(r);
+	reader_close(rd);
+}
+
+static void
+test_encoding_latin1_cp1252(void **state)
+{
+	/* N e-acute gociation in Latin-1; the euro sign and an undefined
+	   byte (0x81) in CP1252 */
+	static const char l1[] = "a\nN\xe9gociation\n";
+	static const char w[] = "a\n\x80 5\n\x81\n";
+	static const char *const want_l1[] = { "N\xc3\xa9gociation", NULL };
+	static const char *const want_w[] = { "\xe2\x82\xac 5",
+	    "\xef\xbf\xbd", NULL };
+	sp_read_opts o = { 0 };
+	size_t bs;
+
+	(void)state;
+	for (bs = 1; bs <= 8; bs += 7) {
+		o.bufsize = bs;
+		o.encoding = SP_ENC_LATIN1;
+		assert_col(l1, sizeof(l1) - 1, "t.csv", &o, want_l1);
+		o.encoding = SP_ENC_CP1252;
+		assert_col(w, sizeof(w) - 1, "t.csv", &o, want_w);
+	}
+}
+
+static void
+test_encoding_utf16(void **state)
+{
+	/* "a\nN\u00e9\n" with a byte order mark, little- and big-endian */
+	static const char le[] = "\xff\xfe" "a\0\n\0N\0\xe9\0\n\0";
+	static const char be[] = "\xfe\xff" "\0a\0\n\0N\0\xe9\0\n";
+	static const char *const want[] = { "N\xc3\xa9", NULL };
+	sp_read_opts o = { 0 };
+	size_t bs;
+
+	(void)state;
+	for (bs = 1; bs <= 4; bs += 3) {
+		o.bufsize = bs;
+		o.encoding = SP_ENC_AUTO;	/* the byte order mark says */
+		assert_col(le, sizeof(le) - 1, "t", &o, want);
+		assert_col(be, sizeof(be) - 1, "t", &o, want);
+		o.encoding = SP_ENC_UTF16;
+		assert_col(be, sizeof(be) - 1, "t", &o, want);
+		/* no byte order mark: little-endian */
+		assert_col(le + 2, sizeof(le) - 3, "t", &o, want);
+		o.encoding = SP_ENC_UTF16BE;
+		assert_col(be + 2, sizeof(be) - 3, "t", &o, want);
+	}
+}
+
+static void
+test_delimiters(void **state)
+{
+	static const char semi[] = "a;b\n1;2\n";
+	static const char tab[] = "a\tb\n1\t\"2\t3\"\n";
+	static const char *const want1[] = { "1", NULL };
+	sp_read_opts o = { 0 };
+	sp_reader *rd;
+	sp_rec *r = rec_new();
+	sp_error e;
+
+	(void)state;
+	o.delim = ';';
+	assert_col(semi, sizeof(semi) - 1, "t", &o, want1);
+	o.delim = 0;
+	/* .tsv: tabs, quoting as in CSV */
+	rd = open_o(tab, sizeof(tab) - 1, "x.TSV", &o);
+	NEXT(rd, r, &e, 1);
+	assert_string_equal(get(rd, r, "a"), "1");
+	assert_string_equal(get(rd, r, "b"), "2\t3");
+	reader_close(rd);
+	/* a header of one column holding a ';': the option is named */
+	rd = open_o(semi, sizeof(semi) - 1, "t.csv", &o);
+	NEXT(rd, r, &e, -2);
+	assert_int_equal(e.line, 1);
+	assert_non_null(strstr(e.msg, "--delimiter ';'"));
+	reader_close(rd);
+	rd = open_o(tab, sizeof(tab) - 1, "t.csv", &o);
+	NEXT(rd, r, &e, -2);
+	assert_non_null(strstr(e.msg, "--delimiter tab"));
+	reader_close(rd);
+	rec_free(r);
+	assert_int_equal(delimiter_parse("tab"), '\t');
+	assert_int_equal(delimiter_parse(";"), ';');
+	assert_int_equal(delimiter_parse(","), ',');
+	assert_int_equal(delimiter_parse("\""), -1);
+	assert_int_equal(delimiter_parse(";;"), -1);
+}
+
+static void
+test_json_not_object(void **state)
+{
+	static const char *const texts[] = { "[1,2,3]\n", "42\n", "[\n" };
+	static const char *const says[] = { "not an array", "not a number",
+	    "jq -c" };
+	sp_read_opts o = { 0 };
+	sp_rec *r = rec_new();
+	sp_error e;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < 3; i++) {
+		sp_reader *rd = open_o(texts[i], strlen(texts[i]), "t", &o);
+		NEXT(rd, r, &e, -1);
+		assert_int_equal(e.line, 1);
+		assert_non_null(strstr(e.msg, says[i]));
+		assert_int_equal(reader_format(rd), SP_FMT_JSONL);
+		reader_close(rd);
+	}
+	/* a name ending in .json: JSON lines whatever the first byte */
+	{
+		sp_reader *rd = open_o("x,y\n", 4, "t.json", &o);
+		NEXT(rd, r, &e, -1);
+		assert_int_equal(reader_format(rd), SP_FMT_JSONL);
+		reader_close(rd);
+	}
+	rec_free(r);
+}
+
+static void
+test_max_record(void **state)
+{
+	char text[400];
+	sp_read_opts o = { 0 };
+	sp_reader *rd;
+	sp_rec *r = rec_new();
+	sp_error e;
+
+	(void)state;
+	/* line 3 is 200 bytes, over a cap of 100: fatal, naming line 3 */
+	memset(text, 'x', sizeof(text));
+	memcpy(text, "a\nshort\n", 8);
+	text[208] = '\n';
+	o.max_record = 100;
+	o.bufsize = 16;
+	rd = open_o(text, 209, "t.csv", &o);
+	NEXT(rd, r, &e, 1);
+	NEXT(rd, r, &e, -2);
+	assert_string_equal(e.file, "t.csv");
+	assert_int_equal(e.line, 3);
+	assert_non_null(strstr(e.msg, "longer than 100 bytes"));
+	assert_non_null(strstr(e.msg, "--max-record-size"));
+	NEXT(rd, r, &e, 0);
+	reader_close(rd);
+	/* a quote that never closes, over many short lines */
+	{
+		char q[600];
+		size_t i;
+		strcpy(q, "a\n\"");
+		for (i = 3; i + 2 < sizeof(q); i += 2)
+			memcpy(q + i, "y\n", 2);
+		rd = open_o(q, i, "t.csv", &o);
+		NEXT(rd, r, &e, -2);
+		assert_int_equal(e.line, 2);
+		assert_non_null(strstr(e.msg, "--max-record-size"));
+		reader_close(rd);
+	}
+	rec_free(r);
+	assert_int_equal(size_parse("64M", &o.max_record), 0);
+	assert_int_equal(o.max_record, (size_t)64 << 20);
+	assert_int_equal(size_parse("10", &o.max_record), 0);
+	assert_int_equal(o.max_record, 10);
+	assert_int_equal(size_parse("2k", &o.max_record), 0);
+	assert_int_equal(o.max_record, 2048);
+	assert_int_equal(size_parse("1G", &o.max_record), 0);
+	assert_int_equal(o.max_record, (size_t)1 << 30);
+	assert_int_equal(size_parse("0", &o.max_record), -1);
+	assert_int_equal(size_parse("", &o.max_record), -1);
+	assert_int_equal(size_parse("5T", &o.max_record), -1);
+	assert_int_equal(size_parse("-1", &o.max_record), -1);
+	assert_int_equal(size_parse("99999999999999999999", &o.max_record),
+	    -1);
+}
+
+static void
+test_max_bytes(void **state)
+{
+	static const char text[] = "a\n1\n2\n3\n";
+	sp_read_opts o = { 0 };
+	sp_reader *rd;
+	sp_rec *r = rec_new();
+	sp_error e;
+
+	(void)state;
+	o.max_bytes = 5;
+	o.bufsize = 2;
+	rd = open_o(text, sizeof(text) - 1, "q.csv", &o);
+	NEXT(rd, r, &e, -2);	/* the head is read first */
+	assert_non_null(strstr(e.msg, "larger than 5 bytes"));
+	reader_close(rd);
+	rec_free(r);
+}
+
+static void
+test_optfile(void **state)
+{
+	char dir[] = "/tmp/test_rec.XXXXXX", *p, line[64];
+	sp_error e;
+	FILE *fp;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	p = write_file(dir, "s.csv", "\xef\xbb\xbfstage,kind\nN\xc3\xa9go,open\n");
+	assert_non_null(fp = optfile_open(p, "stage file", &e));
+	assert_non_null(fgets(line, sizeof(line), fp));
+	assert_string_equal(line, "stage,kind\n");
+	assert_non_null(fgets(line, sizeof(line), fp));
+	assert_string_equal(line, "N\xc3\xa9go,open\n");
+	assert_null(fgets(line, sizeof(line), fp));
+	fclose(fp);
+	unlink(p);
+	free(p);
+	rmdir(dir);
+	/* never ends: refused after 16 MiB, not read for ever */
+	err_clear(&e);
+	assert_null(optfile_open("/dev/zero", "map file", &e));
+	assert_string_equal(e.file, "/dev/zero");
+	assert_non_null(strstr(e.msg, "map file larger than 16 MiB"));
+	assert_null(optfile_open("/nonexistent/x", "map file", &e));
+	assert_non_null(strstr(e.msg, "cannot open map file"));
+	assert_int_equal(encoding_parse("UTF-8"), SP_ENC_UTF8);
+	assert_int_equal(encoding_parse("latin1"), SP_ENC_LATIN1);
+	assert_int_equal(encoding_parse("cp1252"), SP_ENC_CP1252);
+	assert_int_equal(encoding_parse("utf-16"), SP_ENC_UTF16);
+	assert_int_equal(encoding_parse("ebcdic"), -1);
+}
+
 int
 main(void)
 {
@@ -1337,6 +1747,18 @@ main(void)
 		cmocka_unit_test(test_md_header_only),
 		cmocka_unit_test(test_writer_dev_full),
 		cmocka_unit_test(test_writer_dev_full_row),
+		cmocka_unit_test(test_unused_field_nul),
+		cmocka_unit_test(test_unused_field_utf8),
+		cmocka_unit_test(test_json_unused_nul),
+		cmocka_unit_test(test_required_header),
+		cmocka_unit_test(test_case_fold),
+		cmocka_unit_test(test_encoding_latin1_cp1252),
+		cmocka_unit_test(test_encoding_utf16),
+		cmocka_unit_test(test_delimiters),
+		cmocka_unit_test(test_json_not_object),
+		cmocka_unit_test(test_max_record),
+		cmocka_unit_test(test_max_bytes),
+		cmocka_unit_test(test_optfile),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
