@@ -187,6 +187,16 @@ cli_option(sp_cli *c, int opt, const char *arg)
 	case CLI_OPT_AS_OF:
 		c->as_of_text = arg;
 		return 1;
+	case CLI_OPT_PROB_SCALE:
+		if (strcmp(arg, "1") == 0)
+			c->prob_scale_given = 1;
+		else if (strcmp(arg, "100") == 0)
+			c->prob_scale_given = 100;
+		else
+			cli_usage_error(c, "--probability-scale: '%s' is not 1 "
+			    "(fractions, 0.4 is 40%%) or 100 (percentages)",
+			    arg);
+		return 1;
 	case CLI_OPT_UNIT:
 		if ((c->unit = unit_parse(arg)) < 0)
 			cli_usage_error(c, "--unit: '%s' is not days, hours or "
@@ -231,6 +241,34 @@ rejects_flush(sp_cli *c, const char **v)
 	}
 }
 
+/* The stage list's warnings, naming where the list came from. */
+static void
+stages_warn(const sp_cli *c)
+{
+	const char *var = c->stage_list == SP_STAGES_LEADS ?
+	    "$SALESPIPE_LEAD_STAGES" : "$SALESPIPE_STAGES";
+	const char *env = getenv(var + 1), *from = "--map";
+	char buf[1024];
+	size_t i;
+
+	if (c->stages_spec != NULL)
+		from = "--stages";
+	else if (env != NULL && env[0] != '\0')
+		from = var;
+	for (i = 0; i < c->stages->n; i++)
+		if (stages_warning(c->stages, i, buf, sizeof(buf)) != NULL)
+			cli_warn(c, "%s: %s", from, buf);
+}
+
+void
+cli_prob_warn(const sp_cli *c, int doubt)
+{
+	if (doubt && !c->prob_scale_given)
+		cli_warn(c, "every probability read is at most 1%%: if they "
+		    "are fractions (0.4 meaning 40%%, as HubSpot writes "
+		    "them), give --probability-scale 1");
+}
+
 void
 cli_open(sp_cli *c, int argc, char **argv)
 {
@@ -267,6 +305,9 @@ cli_open(sp_cli *c, int argc, char **argv)
 		cli_error(c, &e);
 		cli_usage(c);
 	}
+	stages_warn(c);
+	c->prob_scale = c->prob_scale_given ? c->prob_scale_given :
+	    map_prob_scale(c->map) ? map_prob_scale(c->map) : 100;
 	memset(&ro, 0, sizeof(ro));
 	ro.format = c->in_fmt;
 	ro.map = c->map;
@@ -402,6 +443,7 @@ cli_run_deals(sp_cli *c, sp_deals *ds)
 	free(seen);
 	rec_free(r);
 	deals_finish(ds, fold_bad, c, &e);
+	cli_prob_warn(c, deals_prob_doubt(ds));
 }
 
 void
@@ -417,6 +459,7 @@ cli_deals_opts(sp_cli *c, sp_deals_opts *o, int need, sp_deal_fn fn,
 	o->as_of = c->as_of;
 	o->fn = fn;
 	o->ctx = ctx;
+	o->prob_scale = c->prob_scale;
 }
 
 void

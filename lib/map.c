@@ -399,3 +399,28 @@ map_stages(const sp_map *m, int which)
 			    presets[i].lead_stages : presets[i].deal_stages;
 	return NULL;
 }
+
+/*
+ * How each preset's CRM writes probabilities, when not as percentages:
+ * HubSpot exports 0..1 fractions.  A preset not listed writes
+ * percentages.
+ */
+static const struct {
+	const char *preset;
+	int scale;
+} prob_scales[] = {
+	{ "hubspot", 1 },
+};
+
+int
+map_prob_scale(const sp_map *m)
+{
+	size_t i;
+
+	if (m == NULL || m->preset == NULL)
+		return 0;
+	for (i = 0; i < sizeof(prob_scales) / sizeof(prob_scales[0]); i++)
+		if (strcmp(prob_scales[i].preset, m->preset) == 0)
+			return prob_scales[i].scale;
+	return 0;
+}

@@ -27,8 +27,15 @@ enum {
 	CLI_OPT_MAP = 1000, CLI_OPT_STAGES, CLI_OPT_DATE_FORMAT, CLI_OPT_NOW,
 	CLI_OPT_MAX_BAD, CLI_OPT_REJECTS, CLI_OPT_PERIOD, CLI_OPT_EVERY,
 	CLI_OPT_FISCAL_START, CLI_OPT_EXPLAIN, CLI_OPT_UNIT, CLI_OPT_VERSION,
-	CLI_OPT_HELP, CLI_OPT_AS_OF
+	CLI_OPT_HELP, CLI_OPT_AS_OF, CLI_OPT_PROB_SCALE
 };
+
+/*
+ * --probability-scale 1|100, for the programs that read or write
+ * probabilities (cli_option handles it); add it to their option array.
+ */
+#define CLI_PROB_LONGOPT \
+	{ "probability-scale", required_argument, NULL, CLI_OPT_PROB_SCALE }
 
 /* Short options every program takes: -g FIELDS -i FMT -o FMT -h -V. */
 #define CLI_SHORTOPTS "g:i:o:hV"
@@ -106,6 +113,11 @@ typedef struct sp_cli {
 	const char **parts;
 	char *partbuf;
 	size_t partcap;
+
+	/* --probability-scale: given (0: not given), then, after cli_open,
+	   the scale in force (the option, else the preset's, else 100) */
+	int prob_scale_given;
+	int prob_scale;
 } sp_cli;
 
 /*
@@ -144,6 +156,14 @@ void cli_error(const sp_cli *c, const sp_error *e);
 /* Print "prog: " + message to stderr (a warning; nothing exits). */
 __attribute__((format(printf, 2, 3)))
 void cli_warn(const sp_cli *c, const char *fmt, ...);
+
+/*
+ * The warning of --probability-scale: when the scale is 100 only by
+ * default and every probability read is at most 1 (%), print one line
+ * naming --probability-scale 1.  doubt: deals_prob_doubt or the write
+ * programs' own count.
+ */
+void cli_prob_warn(const sp_cli *c, int doubt);
 
 /* Print "prog: out of memory" and exit 1. */
 __attribute__((noreturn)) void cli_oom(sp_cli *c);
