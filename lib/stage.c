@@ -103,6 +103,7 @@ stages_push(sp_stages *st, char *name, int kind, int prob, int cat)
 	v[st->n].kind = kind;
 	v[st->n].prob_bp = prob;
 	v[st->n].category = cat;
+	v[st->n].flags = 0;
 	st->n++;
 	return 0;
 }
