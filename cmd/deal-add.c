@@ -8,6 +8,7 @@ static const char usage[] =
     "usage: deal-add [-f file] [--at time] [--now time] [--allow-duplicate]\n"
     "                [-i csv|jsonl] [-o csv|jsonl] [--map spec] [--stages spec]\n"
     "                [--date-format format] [--max-bad n] [--rejects file]\n"
+    "                [--allow-field name] [--probability-scale 1|100]\n"
     "                [field=value ...]\n";
 
 int

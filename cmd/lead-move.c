@@ -8,6 +8,7 @@ static const char usage[] =
     "usage: lead-move [-f file] [--at time] [--now time] [--reopen]\n"
     "                [-i csv|jsonl] [-o csv|jsonl] [--map spec] [--stages spec]\n"
     "                [--date-format format] [--max-bad n] [--rejects file]\n"
+    "                [--allow-field name]\n"
     "                [id stage [field=value ...]]\n";
 
 int
