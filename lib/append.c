@@ -158,7 +158,10 @@ read_stdin(sp_append *a, int moves)
 			    rec_len(r, f[i]), &e) < 0)
 				cli_oom(c);
 		}
-		if (entry_check_names(en, a->k, a->allow, a->nallow, &e) < 0) {
+		/* a preset's export has the CRM's own column names (State,
+		   CampaignId), not typos of ours */
+		if (!map_has_preset(c->map) && entry_check_names(en, a->k,
+		    a->allow, a->nallow, &e) < 0) {
 			bad(a, &e, en);
 			entry_free(en);
 			continue;

@@ -424,3 +424,9 @@ map_prob_scale(const sp_map *m)
 			return prob_scales[i].scale;
 	return 0;
 }
+
+int
+map_has_preset(const sp_map *m)
+{
+	return m != NULL && m->preset != NULL;
+}

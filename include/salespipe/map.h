@@ -50,6 +50,9 @@ const char *map_stages(const sp_map *m, int which);
  */
 int map_prob_scale(const sp_map *m);
 
+/* 1 when m holds a preset (its input is a CRM export), else 0. */
+int map_has_preset(const sp_map *m);
+
 /*
  * 1 when name plays a part in m (a canonical or source name, or a column
  * a preset looks for): only then can a new field change how the fields of
