@@ -6,12 +6,12 @@
 
 static const char usage[] =
     "usage: deal-add [-f file] [--at time] [--now time] [--allow-duplicate]\n"
-    "                [-i csv|jsonl] [-o csv|jsonl] [--map spec] [--stages spec]\n"
-    "                [--date-format format] [--tz zone] [--max-bad n]\n"
-    "                [--rejects file] [--encoding encoding]\n"
+    "                [-i csv|jsonl] [-o csv|jsonl] [--map spec]\n"
+    "                [--stages spec] [--date-format format] [--tz zone]\n"
+    "                [--max-bad n] [--rejects file] [--encoding encoding]\n"
     "                [--delimiter sep] [--max-record-size size]\n"
-    "                [--decimal-comma] [--thousands sep]\n"
-    "                [field=value ...]\n";
+    "                [--decimal-comma] [--thousands sep] [--allow-field name]\n"
+    "                [--probability-scale 1|100] [field=value ...]\n";
 
 int
 main(int argc, char **argv)

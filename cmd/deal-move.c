@@ -6,12 +6,13 @@
 
 static const char usage[] =
     "usage: deal-move [-f file] [--at time] [--now time] [--reopen]\n"
-    "                [-i csv|jsonl] [-o csv|jsonl] [--map spec] [--stages spec]\n"
-    "                [--date-format format] [--tz zone] [--max-bad n]\n"
-    "                [--rejects file] [--encoding encoding]\n"
-    "                [--delimiter sep] [--max-record-size size]\n"
-    "                [--decimal-comma] [--thousands sep]\n"
-    "                [id stage [field=value ...]]\n";
+    "                 [-i csv|jsonl] [-o csv|jsonl] [--map spec]\n"
+    "                 [--stages spec] [--date-format format] [--tz zone]\n"
+    "                 [--max-bad n] [--rejects file] [--encoding encoding]\n"
+    "                 [--delimiter sep] [--max-record-size size]\n"
+    "                 [--decimal-comma] [--thousands sep]\n"
+    "                 [--allow-field name] [--probability-scale 1|100]\n"
+    "                 [id stage [field=value ...]]\n";
 
 int
 main(int argc, char **argv)

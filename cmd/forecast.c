@@ -33,8 +33,8 @@ static const char usage[] =
     "                [--min-sample n] [--quota file] [--trials n] [--seed n]\n"
     "                [--mc-prob weighted|history] [--season n]\n"
     "                [--record ledger] [--score ledger] [--backtest]\n"
-    "                [--horizon days[,days...]] [--spreadsheet-safe]"
-    " [file ...]\n";
+    "                [--horizon days[,days...]] [--spreadsheet-safe]\n"
+    "                [--probability-scale 1|100] [file ...]\n";
 
 enum { M_WEIGHTED = 1, M_CATEGORY = 2, M_HISTORY = 4, M_TREND = 8, M_MC = 16 };
 static const char *const method_names[] = { "weighted", "category",
@@ -103,6 +103,10 @@ struct fc {
 					/* amount: micro-units */
 	size_t nq;
 	const char **row;		/* a row's values: row_values */
+	/* open deals that took 0% from a stage the stage file gave no
+	   probability (SP_STAGE_NO_PROB), by weight and as the history
+	   method's fallback; -1: none */
+	int noprob_weighted, noprob_fallback;
 };
 
 static sp_cli *cli;
@@ -263,6 +267,10 @@ add_open(struct fc *x, struct pst *p, const sp_deal *d, sp_error *e)
 	size_t cl = strlen(d->currency);
 	sp_money_sum pl = p->pipeline, ct = p->cat[cat];
 	sp_money wn = p->wnum, sa = p->stage_amt[d->stage];
+
+	if (!d->has_prob && (st->v[d->stage].flags & SP_STAGE_NO_PROB) &&
+	    x->noprob_weighted < 0)
+		x->noprob_weighted = d->stage;
 
 	if (money_sum_add(&pl, amount, d->currency, cl, e) < 0 ||
 	    money_sum_add(&ct, amount, d->currency, cl, e) < 0)
@@ -484,6 +492,8 @@ run_pass(struct fc *x, int64_t t, const sp_period *per, size_t np)
 		x->history = 1;
 	deals_finish(ds, x->report ? fold_bad : ignore_bad, c, &e);
 	cli_note_currencies(c, ds);
+	if (x->report)
+		cli_prob_warn(c, deals_prob_doubt(ds));
 	deals_free(ds);
 	/* cli_writer follows the input's format through c->rd, which is
 	   not this reader: the default output is the input's format too */
@@ -531,7 +541,7 @@ rate_of(const struct fc *x, const struct gst *g, int s, int64_t *won,
 /* The history method's open value: sum over stages of amount x rate,
  * exact to the 10^-15 unit (rounded there once). */
 static sp_money
-history_open(const struct fc *x, const struct gst *g, const struct pst *p)
+history_open(struct fc *x, const struct gst *g, const struct pst *p)
 {
 	const sp_stages *st = x->c->stages;
 	sp_money whole = 0;
@@ -550,6 +560,9 @@ history_open(const struct fc *x, const struct gst *g, const struct pst *p)
 		} else {	/* no evidence: the configured probability */
 			num = p->stage_amt[s] * st->v[s].prob_bp;
 			den = 10000;
+			if ((st->v[s].flags & SP_STAGE_NO_PROB) &&
+			    x->noprob_fallback < 0)
+				x->noprob_fallback = (int)s;
 		}
 		whole += num / den;
 		frac += (long double)(num % den) / (long double)den;
@@ -719,6 +732,9 @@ mc_for(struct fc *x, struct gst *g, struct pst *p, struct mc_out *o)
 			rate_of(x, g, p->mc_stage[i], &won, &closed);
 			if (closed > 0)
 				pr = (double)won / (double)closed;
+			else if ((x->c->stages->v[p->mc_stage[i]].flags &
+			    SP_STAGE_NO_PROB) && x->noprob_fallback < 0)
+				x->noprob_fallback = p->mc_stage[i];
 		}
 		thr[i] = prob_threshold(pr * (1 - slip));
 	}
@@ -1219,6 +1235,38 @@ ledger_writer(struct fc *x, FILE *fp)
 	return lw;
 }
 
+/*
+ * A stage file without probabilities makes every open deal without one
+ * of its own worth 0% to the methods that weigh by stage: say so once.
+ */
+static void
+stage_prob_warn(const struct fc *x)
+{
+	const sp_stages *st = x->c->stages;
+	char more[64] = "";
+	size_t i, n = 0;
+	int s = -1;
+
+	if (x->calibration)
+		return;
+	if ((x->methods & M_WEIGHTED) || ((x->methods & M_MC) &&
+	    !x->mc_history))
+		s = x->noprob_weighted;
+	if (s < 0)
+		s = x->noprob_fallback;
+	if (s < 0)
+		return;
+	for (i = 0; i < st->n; i++)
+		n += (st->v[i].flags & SP_STAGE_NO_PROB) != 0;
+	if (n > 1)
+		snprintf(more, sizeof(more), " (nor %zu other open stage%s)",
+		    n - 1, n > 2 ? "s" : "");
+	cli_warn(x->c, "the stage file gives open stage '%s' no "
+	    "probability%s, so deals in it count at 0%%: add a probability "
+	    "column (salespipe-stages(5)), or give each deal a probability",
+	    st->v[s].name, more);
+}
+
 static void
 forecast_rows(struct fc *x)
 {
@@ -1285,6 +1333,7 @@ forecast_rows(struct fc *x)
 			record(x, lbuf, llen);
 		free(lbuf);
 	}
+	stage_prob_warn(x);
 	exit(cli_finish(c, w));
 }
 
@@ -1727,6 +1776,7 @@ main(int argc, char **argv)
 		{ "score", required_argument, NULL, OPT_SCORE },
 		{ "backtest", no_argument, NULL, OPT_BACKTEST },
 		{ "horizon", required_argument, NULL, OPT_HORIZON },
+		CLI_PROB_LONGOPT,
 		{ NULL, 0, NULL, 0 } };
 	static long zero = 0;
 	sp_cli c;
@@ -1742,6 +1792,7 @@ main(int argc, char **argv)
 	x.c = &c;
 	x.min_sample = 10;
 	x.trials = 10000;
+	x.noprob_weighted = x.noprob_fallback = -1;
 	x.seed = 1;
 	while ((ch = getopt_long(argc, argv, CLI_SHORTOPTS, opts, NULL)) !=
 	    -1) {

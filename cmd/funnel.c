@@ -44,7 +44,12 @@ struct entry {
 	int64_t at;		/* HOW_RECORDED */
 };
 
-/* One stage of one group; a group's state is one cell per stage. */
+/*
+ * One stage of one group; a group's state is one cell per stage, then one
+ * more whose `entered` counts the group's wins: deals that entered a won
+ * stage (entries, with --mode any), each once however many won stages it
+ * entered.
+ */
 struct cell {
 	int64_t entered, current;
 	sp_money_sum amount;
@@ -212,7 +217,9 @@ add_deal(void *p, const sp_deal *d, sp_error *e)
 	struct ctx *x = p;
 	sp_cli *c = x->cli;
 	const char *label = "", *key = d->key;
-	size_t keylen = d->keylen, i, size = x->st->n * sizeof(struct cell);
+	size_t keylen = d->keylen, i, size = (x->st->n + 1) *
+	    sizeof(struct cell);
+	int64_t won = 0;
 	struct cell *cells;
 	sp_period b;
 
@@ -259,7 +266,10 @@ add_deal(void *p, const sp_deal *d, sp_error *e)
 		    d->currency, strlen(d->currency), e) < 0)
 			return -1;
 		k->entered++;
+		won += x->st->v[x->ent[i].stage].kind == SP_WON;
 	}
+	/* a deal won in two won stages (reopened) is one win */
+	x->scratch[x->st->n].entered += x->mode == MODE_ANY ? won : won > 0;
 	if (d->kind != SP_LOST)
 		x->scratch[d->stage].current++;
 	memcpy(cells, x->scratch, size);
@@ -306,11 +316,8 @@ emit(struct ctx *x, sp_writer *w)
 		cli_oom(c);
 	for (i = 0; i < n; i++) {
 		const struct cell *t = states[i];
-		int64_t won = 0;
+		int64_t won = t[st->n].entered;
 
-		for (s = 0; s < (int)st->n; s++)
-			if (st->v[s].kind == SP_WON)
-				won += t[s].entered;
 		parts = cli_group_parts(c, keys[i], lens[i], np);
 		prev = -1;
 		/* one currency per group: a mix empties every amount of it */
@@ -347,7 +354,9 @@ emit(struct ctx *x, sp_writer *w)
 			from = open ? prev : last;
 			v[k++] = from < 0 ? "" : ratio_text(t[s].entered,
 			    t[from].entered, b[3]);
-			v[k++] = ratio_text(won, t[s].entered, b[4]);
+			/* a won row: its share of the wins */
+			v[k++] = open ? ratio_text(won, t[s].entered, b[4]) :
+			    ratio_text(t[s].entered, won, b[4]);
 			if (!open)
 				v[k++] = "";
 			else
@@ -404,8 +413,9 @@ main(int argc, char **argv)
 	x.cli = &c;
 	x.st = c.stages;
 	/* zero-filled cells are initialised ones (money_sum_init is zeros) */
-	if ((x.groups = groups_new(x.st->n * sizeof(struct cell), NULL)) ==
-	    NULL || (x.scratch = calloc(x.st->n, sizeof(struct cell))) == NULL)
+	if ((x.groups = groups_new((x.st->n + 1) * sizeof(struct cell),
+	    NULL)) == NULL || (x.scratch = calloc(x.st->n + 1,
+	    sizeof(struct cell))) == NULL)
 		cli_oom(&c);
 	cli_deals(&c, SP_NEED_AMOUNT | SP_NEED_CREATED, add_deal, &x);
 	if (!c.explain) {

@@ -6,11 +6,11 @@
 
 static const char usage[] =
     "usage: lead-add [-f file] [--at time] [--now time] [--allow-duplicate]\n"
-    "                [-i csv|jsonl] [-o csv|jsonl] [--map spec] [--stages spec]\n"
-    "                [--date-format format] [--tz zone] [--max-bad n]\n"
-    "                [--rejects file] [--encoding encoding]\n"
+    "                [-i csv|jsonl] [-o csv|jsonl] [--map spec]\n"
+    "                [--stages spec] [--date-format format] [--tz zone]\n"
+    "                [--max-bad n] [--rejects file] [--encoding encoding]\n"
     "                [--delimiter sep] [--max-record-size size]\n"
-    "                [--decimal-comma] [--thousands sep]\n"
+    "                [--decimal-comma] [--thousands sep] [--allow-field name]\n"
     "                [field=value ...]\n";
 
 int

@@ -16,7 +16,7 @@
 #include "salespipe/field.h"
 #include "salespipe/journal.h"
 
-enum { OPT_AT = 900, OPT_ALLOW_DUP, OPT_REOPEN };
+enum { OPT_AT = 900, OPT_ALLOW_DUP, OPT_REOPEN, OPT_ALLOW_FIELD };
 
 typedef struct sp_append {
 	sp_cli *c;
@@ -28,6 +28,10 @@ typedef struct sp_append {
 	int reopen;		/* --reopen */
 	sp_entry **v;		/* the batch; NULL: an entry refused */
 	size_t n, cap;
+	char **allow;		/* --allow-field names */
+	size_t nallow;
+	int64_t nprob;		/* probabilities recorded, */
+	int prob_max;		/* and the largest (bp) */
 } sp_append;
 
 
@@ -70,9 +74,20 @@ finish_entry(sp_append *a, sp_entry *en, int moves)
 	char t[32];
 
 	err_clear(&e);
+	en->prob_scale = c->prob_scale;
 	if (entry_normalise_with(en, c->stages, c->date_format, &c->numfmt,
 	    c->tz, &e) < 0)
 		goto fail;
+	if (entry_get(en, "probability") != NULL) {
+		int bp;
+		const char *p = entry_get(en, "probability");
+		/* the canonical form: a percentage */
+		if (prob_parse(p, strlen(p), &bp, &e) == 0) {
+			a->nprob++;
+			if (bp > a->prob_max)
+				a->prob_max = bp;
+		}
+	}
 	time_format(a->at, t);
 	if (entry_get(en, "at") == NULL &&
 	    entry_set(en, "at", t, strlen(t), &e) < 0)
@@ -144,6 +159,14 @@ read_stdin(sp_append *a, int moves)
 			    rec_len(r, f[i]), &e) < 0)
 				cli_oom(c);
 		}
+		/* a preset's export has the CRM's own column names (State,
+		   CampaignId), not typos of ours */
+		if (!map_has_preset(c->map) && entry_check_names(en, a->k,
+		    a->allow, a->nallow, &e) < 0) {
+			bad(a, &e, en);
+			entry_free(en);
+			continue;
+		}
 		if (finish_entry(a, en, moves) < 0)
 			entry_free(en);
 		else
@@ -194,6 +217,8 @@ append_read(sp_append *a, int argc, char **argv, int moves)
 		for (; i < argc; i++)
 			if (entry_operand(en, argv[i], &e) < 0)
 				cli_usage_error(c, "%s", e.msg);
+		if (entry_check_names(en, a->k, a->allow, a->nallow, &e) < 0)
+			cli_usage_error(c, "field '%s': %s", e.field, e.msg);
 		if (finish_entry(a, en, moves) < 0)
 			entry_free(en);
 		else
@@ -402,6 +427,16 @@ dup_what(const sp_kind *k, char *buf, size_t size)
 	return buf;
 }
 
+/* The end of a run: the probability scale's warning, then cli_finish. */
+static int
+append_finish(sp_append *a)
+{
+	cli_prob_warn(a->c, a->c->prob_scale != 1 && a->nprob > 0 &&
+	    a->prob_max > 0 && a->prob_max <= 100);
+	free(a->allow);
+	return cli_finish(a->c, NULL);
+}
+
 static int
 append_adds(sp_append *a)
 {
@@ -500,7 +535,7 @@ append_adds(sp_append *a)
 		index_free(x);
 		index_header_free(header);
 		free_batch(a);
-		return cli_finish(c, NULL);
+		return append_finish(a);
 	}
 	/* the ids given, once they are on disk */
 	for (i = 0; j != NULL && i < a->n; i++)
@@ -510,7 +545,7 @@ append_adds(sp_append *a)
 	index_free(x);
 	index_header_free(header);
 	free_batch(a);
-	return cli_finish(c, NULL);
+	return append_finish(a);
 }
 
 static int
@@ -580,7 +615,6 @@ check_move(sp_append *a, sp_index *x, sp_entry *en, sp_error *e)
 static int
 append_moves(sp_append *a)
 {
-	sp_cli *c = a->c;
 	sp_journal *j = NULL;
 	sp_index *x = NULL;
 	char **header = NULL;
@@ -593,7 +627,7 @@ append_moves(sp_append *a)
 		/* no history to check against: the moves as they are */
 		commit(a, NULL, NULL);
 		free_batch(a);
-		return cli_finish(c, NULL);
+		return append_finish(a);
 	}
 	/* a few ids: only their lines of a JSON lines journal are parsed */
 	for (i = 0; i < a->n && nids <= 8; i++) {
@@ -619,7 +653,7 @@ append_moves(sp_append *a)
 	index_free(x);
 	index_header_free(header);
 	free_batch(a);
-	return cli_finish(c, NULL);
+	return append_finish(a);
 }
 
 int
@@ -632,6 +666,8 @@ append_main(int argc, char **argv, const char *usage, const sp_kind *k,
 		{ "at", required_argument, NULL, OPT_AT },
 		{ "allow-duplicate", no_argument, NULL, OPT_ALLOW_DUP },
 		{ "reopen", no_argument, NULL, OPT_REOPEN },
+		{ "allow-field", required_argument, NULL, OPT_ALLOW_FIELD },
+		CLI_PROB_LONGOPT,
 		{ NULL, 0, NULL, 0 }
 	};
 	sp_cli c;
@@ -644,9 +680,21 @@ append_main(int argc, char **argv, const char *usage, const sp_kind *k,
 	a.k = k;
 	while ((ch = getopt_long(argc, argv, "f:" CLI_WRITE_SHORTOPTS, opts,
 	    NULL)) != -1) {
+		/* leads have no probability */
+		if (ch == CLI_OPT_PROB_SCALE && k != &sp_kind_deal)
+			cli_usage_error(&c, "unknown option "
+			    "'--probability-scale' (leads have no "
+			    "probability)");
 		if (cli_option(&c, ch, optarg))
 			continue;
-		if (ch == 'f')
+		if (ch == OPT_ALLOW_FIELD) {
+			char **v = realloc(a.allow, (a.nallow + 1) *
+			    sizeof(*v));
+			if (v == NULL)
+				cli_oom(&c);
+			a.allow = v;
+			a.allow[a.nallow++] = optarg;
+		} else if (ch == 'f')
 			a.path = optarg;
 		else if (ch == OPT_AT)
 			a.at_text = optarg;

@@ -232,6 +232,16 @@ cli_option(sp_cli *c, int opt, const char *arg)
 	case CLI_OPT_SPREADSHEET_SAFE:
 		c->spreadsheet_safe = 1;
 		return 1;
+	case CLI_OPT_PROB_SCALE:
+		if (strcmp(arg, "1") == 0)
+			c->prob_scale_given = 1;
+		else if (strcmp(arg, "100") == 0)
+			c->prob_scale_given = 100;
+		else
+			cli_usage_error(c, "--probability-scale: '%s' is not 1 "
+			    "(fractions, 0.4 is 40%%) or 100 (percentages)",
+			    arg);
+		return 1;
 	case CLI_OPT_UNIT:
 		if ((c->unit = unit_parse(arg)) < 0)
 			cli_usage_error(c, "--unit: '%s' is not days, hours or "
@@ -274,6 +284,34 @@ rejects_flush(sp_cli *c, const char **v)
 		    c->rejects_path, strerror(errno ? errno : EIO));
 		exit(SP_EXIT_DATA);
 	}
+}
+
+/* The stage list's warnings, naming where the list came from. */
+static void
+stages_warn(const sp_cli *c)
+{
+	const char *var = c->stage_list == SP_STAGES_LEADS ?
+	    "$SALESPIPE_LEAD_STAGES" : "$SALESPIPE_STAGES";
+	const char *env = getenv(var + 1), *from = "--map";
+	char buf[1024];
+	size_t i;
+
+	if (c->stages_spec != NULL)
+		from = "--stages";
+	else if (env != NULL && env[0] != '\0')
+		from = var;
+	for (i = 0; i < c->stages->n; i++)
+		if (stages_warning(c->stages, i, buf, sizeof(buf)) != NULL)
+			cli_warn(c, "%s: %s", from, buf);
+}
+
+void
+cli_prob_warn(const sp_cli *c, int doubt)
+{
+	if (doubt && !c->prob_scale_given)
+		cli_warn(c, "every probability read is at most 1%%: if they "
+		    "are fractions (0.4 meaning 40%%, as HubSpot writes "
+		    "them), give --probability-scale 1");
 }
 
 void
@@ -466,6 +504,9 @@ cli_open(sp_cli *c, int argc, char **argv)
 		cli_error(c, &e);
 		cli_usage(c);
 	}
+	stages_warn(c);
+	c->prob_scale = c->prob_scale_given ? c->prob_scale_given :
+	    map_prob_scale(c->map) ? map_prob_scale(c->map) : 100;
 	cli_read_opts(c, &ro);
 	c->inputs = argv;
 	c->ninputs = (size_t)argc;
@@ -684,6 +725,7 @@ cli_run_deals(sp_cli *c, sp_deals *ds)
 	deals_finish(ds, fold_bad, c, &e);
 	cli_note_currencies(c, ds);
 	cli_as_of_warn(c);
+	cli_prob_warn(c, deals_prob_doubt(ds));
 }
 
 void
@@ -768,6 +810,7 @@ cli_deals_opts(sp_cli *c, sp_deals_opts *o, int need, sp_deal_fn fn,
 	o->now = c->cal.now;
 	o->left_out = cli_left_out;
 	o->left_ctx = c;
+	o->prob_scale = c->prob_scale;
 }
 
 void

@@ -93,6 +93,8 @@ struct sp_deals {
 	size_t mergecap;
 	sp_groups *seen_ids;	/* snapshot: id -> struct place of its
 				   record, to refuse a repeat */
+	int64_t nprob;		/* probabilities read, */
+	int prob_max;		/* and the largest (bp) */
 };
 
 /* Where a snapshot's id was first listed. */
@@ -214,6 +216,13 @@ hdeal_free(struct hdeal *h, size_t ngroup)
 	free(h->g);
 }
 
+int
+deals_prob_doubt(const sp_deals *ds)
+{
+	return ds->o.prob_scale != 1 && ds->nprob > 0 && ds->prob_max > 0 &&
+	    ds->prob_max <= 100;
+}
+
 void
 deals_free(sp_deals *ds)
 {
@@ -292,9 +301,15 @@ parse_fields(sp_deals *ds, const sp_rec *r, sp_deal *d, sp_error *e)
 	}
 	if (need & SP_NEED_PROB) {
 		d->has_prob = rec_has(r, ds->slot[F_PROB]);
-		if (d->has_prob && prob_parse(rec_get(r, ds->slot[F_PROB]),
-		    rec_len(r, ds->slot[F_PROB]), &d->prob_bp, e) < 0)
+		if (d->has_prob && prob_parse_scale(rec_get(r,
+		    ds->slot[F_PROB]), rec_len(r, ds->slot[F_PROB]),
+		    ds->o.prob_scale == 1 ? 1 : 100, &d->prob_bp, e) < 0)
 			return err_set(e, "probability", "%s", e->msg);
+		if (d->has_prob) {
+			ds->nprob++;
+			if (d->prob_bp > ds->prob_max)
+				ds->prob_max = d->prob_bp;
+		}
 	}
 	if (need & SP_NEED_CREATED) {
 		if ((k = get_time(ds, r, F_CREATED, &d->created_at, e)) < 0)

@@ -24,10 +24,20 @@ static const char *const lead_columns[] = { "name", "company", "email",
 static const char *const deal_dup[] = { "account", "name", NULL };
 static const char *const lead_dup[] = { "email", NULL };
 
+/* DESIGN.md's canonical fields, the history's `at`, and the fields the
+ * write programs give a meaning to (lost_stage, a lead's reason). */
+static const char *const deal_canonical[] = { "id", "at", "stage", "name",
+	"account", "owner", "amount", "currency", "probability", "created_at",
+	"close_date", "closed_at", "forecast_category", "lost_reason",
+	"lost_stage", "source", "product", "territory", NULL };
+static const char *const lead_canonical[] = { "id", "at", "stage", "name",
+	"company", "email", "phone", "source", "campaign", "owner",
+	"territory", "created_at", "deal_id", "reason", NULL };
+
 const sp_kind sp_kind_deal = { "deal", "D-", "SALESPIPE_DEALS",
-	SP_STAGES_DEALS, deal_columns, deal_dup };
+	SP_STAGES_DEALS, deal_columns, deal_dup, deal_canonical };
 const sp_kind sp_kind_lead = { "lead", "L-", "SALESPIPE_LEADS",
-	SP_STAGES_LEADS, lead_columns, lead_dup };
+	SP_STAGES_LEADS, lead_columns, lead_dup, lead_canonical };
 
 sp_entry *
 entry_new(void)
@@ -221,10 +231,11 @@ email_ok(const char *s)
 	return dot != NULL && dot > at + 1 && dot[1] != '\0';
 }
 
-/* Put field name's value v (owned by *slot) in canonical form. */
+/* Put field name's value v (owned by *slot) in canonical form; scale:
+ * the probability's (1 or 100). */
 static int
 canon(const char *name, char **slot, sp_stages *st, const char *datefmt,
-    const sp_numfmt *nf, const sp_tz *tz, sp_error *e)
+    const sp_numfmt *nf, const sp_tz *tz, int scale, sp_error *e)
 {
 	char *v = *slot, buf[40], q[80];
 	size_t n = strlen(v), i;
@@ -255,7 +266,7 @@ canon(const char *name, char **slot, sp_stages *st, const char *datefmt,
 		    err_set(e, NULL, "out of memory") : 0;
 	}
 	if (strcmp(name, "probability") == 0) {
-		if (prob_parse(v, n, &k, e) < 0)
+		if (prob_parse_scale(v, n, scale, &k, e) < 0)
 			return err_set(e, name, "%s", e->msg);
 		snprintf(buf, sizeof(buf), "%d.%02d", k / 100, k % 100);
 		if (k % 100 == 0)
@@ -312,13 +323,106 @@ entry_normalise_with(sp_entry *en, sp_stages *st, const char *datefmt,
 			return err_set(e, NULL, "'%s' is not a field name "
 			    "(letters, digits, '_', '-', '.')", err_quote(q,
 			    sizeof(q), en->name[i], strlen(en->name[i])));
-		if (canon(en->name[i], &en->val[i], st, datefmt, nf, tz, e) < 0)
+		if (canon(en->name[i], &en->val[i], st, datefmt, nf, tz,
+		    en->prob_scale == 1 ? 1 : 100, e) < 0)
 			return -1;
 	}
 	/* a value that was only blanks sets nothing */
 	for (i = en->n; i-- > 0;)
 		if (en->val[i][0] == '\0' && strcmp(en->name[i], "id") != 0)
 			entry_unset(en, en->name[i]);
+	return 0;
+}
+
+/*
+ * The optimal string alignment distance of a and b (Levenshtein plus the
+ * swap of two neighbours, the commonest typo), case-insensitive; any
+ * value above max is returned as max + 1.  Names are short: the table is
+ * three rows of at most 128 cells.  (A copy of sp_edit_distance's job,
+ * kept static until the two are unified.)
+ */
+static size_t
+field_distance(const char *a, const char *b, size_t max)
+{
+	size_t na = strlen(a), nb = strlen(b), i, j;
+	size_t rows[3][129], *pp, *p, *c, *t;
+
+	if (na > 128 || nb > 128 || (na > nb ? na - nb : nb - na) > max)
+		return max + 1;
+	pp = rows[0];
+	p = rows[1];
+	c = rows[2];
+	for (j = 0; j <= nb; j++)
+		p[j] = j;
+	for (i = 1; i <= na; i++) {
+		int ca = tolower((unsigned char)a[i - 1]);
+		c[0] = i;
+		for (j = 1; j <= nb; j++) {
+			int cb = tolower((unsigned char)b[j - 1]);
+			size_t v = p[j - 1] + (ca != cb);
+			if (p[j] + 1 < v)
+				v = p[j] + 1;
+			if (c[j - 1] + 1 < v)
+				v = c[j - 1] + 1;
+			if (i > 1 && j > 1 && ca == tolower((unsigned char)
+			    b[j - 2]) && tolower((unsigned char)a[i - 2]) ==
+			    cb && pp[j - 2] + 1 < v)
+				v = pp[j - 2] + 1;
+			c[j] = v;
+		}
+		t = pp;
+		pp = p;
+		p = c;
+		c = t;
+	}
+	return p[nb] > max ? max + 1 : p[nb];
+}
+
+const char *
+entry_resembles(const sp_kind *k, const char *name)
+{
+	size_t i, max, d, bestd = SIZE_MAX;
+	const char *best = NULL;
+
+	for (i = 0; k->canonical[i] != NULL; i++)
+		if (strcmp(name, k->canonical[i]) == 0)
+			return NULL;
+	for (i = 0; k->canonical[i] != NULL; i++) {
+		/* one edit per three letters: "uid" is not a typo of "id" */
+		max = (strlen(k->canonical[i]) - 1) / 3;
+		if (max > 2)
+			max = 2;
+		/* the nearest wins: "Amount" is amount, not account */
+		if ((d = field_distance(name, k->canonical[i], max)) <= max &&
+		    d < bestd) {
+			best = k->canonical[i];
+			bestd = d;
+		}
+	}
+	return best;
+}
+
+int
+entry_check_names(const sp_entry *en, const sp_kind *k, char *const *allow,
+    size_t nallow, sp_error *e)
+{
+	const char *like;
+	size_t i, j;
+	char q[80];
+
+	for (i = 0; i < en->n; i++) {
+		if ((like = entry_resembles(k, en->name[i])) == NULL)
+			continue;
+		for (j = 0; j < nallow && strcmp(allow[j], en->name[i]) != 0;
+		    j++)
+			;
+		if (j < nallow)
+			continue;
+		err_quote(q, sizeof(q), en->name[i], strlen(en->name[i]));
+		return err_set(e, q, "not a %s field, but close to '%s': "
+		    "correct the name, or give --allow-field %s to record it "
+		    "as it is", k->noun, like, q);
+	}
 	return 0;
 }
 

@@ -488,16 +488,33 @@ ratio_format_money(sp_money num, sp_money den, char *buf)
 int
 prob_parse(const char *s, size_t n, int *bp, sp_error *e)
 {
+	return prob_parse_scale(s, n, 100, bp, e);
+}
+
+/*
+ * A trailing '%' says "percentage" whatever the scale: only bare numbers
+ * are read as fractions under scale 1 (a HubSpot export writes 0.4 for
+ * 40%).
+ */
+int
+prob_parse_scale(const char *s, size_t n, int scale, int *bp, sp_error *e)
+{
 	char q[80];
 	const char *t = s;
 	size_t m = n;
 	int64_t v;
+	int pct = 0, dec;
 
 	trim(&t, &m);
-	if (m > 0 && t[m - 1] == '%')
+	if (m > 0 && t[m - 1] == '%') {
 		m--;
-	if (decimal_parse(t, m, 2, &v) < 0 || v < 0 || v > 10000)
-		return err_set(e, NULL,
+		pct = 1;
+	}
+	dec = scale == 1 && !pct ? 4 : 2;	/* hundredths of a percent */
+	if (decimal_parse(t, m, dec, &v) < 0 || v < 0 || v > 10000)
+		return err_set(e, NULL, scale == 1 && !pct ?
+		    "'%s' is not a probability (a fraction 0 to 1 with at most "
+		    "four decimals, as --probability-scale 1 reads it)" :
 		    "'%s' is not a probability (a percentage 0 to 100)",
 		    err_quote(q, sizeof(q), s, n));
 	*bp = (int)v;

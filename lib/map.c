@@ -483,3 +483,34 @@ map_fold_case(const char *const *names, size_t n, const char **out)
 			out[i] = c;	/* the first of `Stage`, `STAGE` */
 	}
 }
+
+/*
+ * How each preset's CRM writes probabilities, when not as percentages:
+ * HubSpot exports 0..1 fractions.  A preset not listed writes
+ * percentages.
+ */
+static const struct {
+	const char *preset;
+	int scale;
+} prob_scales[] = {
+	{ "hubspot", 1 },
+};
+
+int
+map_prob_scale(const sp_map *m)
+{
+	size_t i;
+
+	if (m == NULL || m->preset == NULL)
+		return 0;
+	for (i = 0; i < sizeof(prob_scales) / sizeof(prob_scales[0]); i++)
+		if (strcmp(prob_scales[i].preset, m->preset) == 0)
+			return prob_scales[i].scale;
+	return 0;
+}
+
+int
+map_has_preset(const sp_map *m)
+{
+	return m != NULL && m->preset != NULL;
+}

@@ -104,6 +104,7 @@ stages_push(sp_stages *st, char *name, int kind, int prob, int cat)
 	v[st->n].kind = kind;
 	v[st->n].prob_bp = prob;
 	v[st->n].category = cat;
+	v[st->n].flags = 0;
 	st->n++;
 	return 0;
 }
@@ -202,8 +203,11 @@ inline_entry(sp_stages *st, const char *p, size_t n, int *given,
 		prob = kind == SP_WON ? 10000 : 0;
 	if (stages_push(st, strip_dup(f[0], strlen(f[0])), kind, prob, cat) < 0)
 		err_set(e, NULL, "out of memory");
-	else
+	else {
+		if (f[1] != NULL && f[1][0] != '\0')
+			st->v[st->n - 1].flags |= SP_STAGE_KIND_SET;
 		rc = 0;
+	}
 out:
 	free(buf);
 	return rc;
@@ -318,7 +322,7 @@ parse_file(const char *path, sp_error *e)
 	}
 	while (getline(&line, &linecap, fp) >= 0) {
 		char *nl = line + strcspn(line, "\r\n");
-		int kind, prob = -1, cat = -1;
+		int kind, prob = -1, cat = -1, flags;
 
 		ln++;
 		*nl = '\0';
@@ -365,6 +369,10 @@ parse_file(const char *path, sp_error *e)
 			    "best_case, commit, closed or omitted", f[col[3]]);
 			goto fail;
 		}
+		flags = col[1] >= 0 && (size_t)col[1] < n &&
+		    f[col[1]][0] != '\0' ? SP_STAGE_KIND_SET : 0;
+		if (prob < 0 && kind == SP_OPEN)
+			flags |= SP_STAGE_NO_PROB;
 		if (prob < 0)
 			prob = kind == SP_WON ? 10000 : 0;
 		if (cat < 0)
@@ -375,9 +383,11 @@ parse_file(const char *path, sp_error *e)
 			err_set(e, NULL, "out of memory");
 			goto fail;
 		}
+		st->v[st->n - 1].flags = flags;
 	}
 	fclose(fp);
 	free(line);
+	st->from_file = 1;
 	err_where(e, path, 0);
 	if (stages_seal(st, e) < 0) {
 		stages_free(st);
@@ -446,6 +456,27 @@ stages_default(int which)
 	return st;
 }
 
+/* Add where another list comes from to the known names of st. */
+static sp_stages *
+with_hint(sp_stages *st, const char *var, sp_error *e)
+{
+	static const char fmt[] = "; another stage list: --stages or $%s";
+	size_t n;
+	char *k;
+
+	if (st == NULL)
+		return NULL;
+	n = strlen(st->known) + sizeof(fmt) + strlen(var);
+	if ((k = realloc(st->known, n)) == NULL) {
+		stages_free(st);
+		err_set(e, NULL, "out of memory");
+		return NULL;
+	}
+	st->known = k;
+	snprintf(k + strlen(k), n - strlen(k), fmt, var);
+	return st;
+}
+
 sp_stages *
 stages_resolve(const char *spec, const char *preset, int which,
     sp_error *e)
@@ -457,7 +488,7 @@ stages_resolve(const char *spec, const char *preset, int which,
 	sp_stages *st;
 
 	if (spec != NULL)
-		return stages_parse(spec, e);
+		return with_hint(stages_parse(spec, e), var, e);
 	if (env != NULL && env[0] != '\0') {
 		if ((st = stages_parse(env, e)) == NULL) {
 			char m[sizeof(e->msg)];
@@ -466,13 +497,13 @@ stages_resolve(const char *spec, const char *preset, int which,
 			snprintf(e->msg, sizeof(e->msg), "$%s: %.900s", var,
 			    m);
 		}
-		return st;
+		return with_hint(st, var, e);
 	}
 	if (preset != NULL)
-		return stages_parse(preset, e);
+		return with_hint(stages_parse(preset, e), var, e);
 	if ((st = stages_default(which)) == NULL)
 		err_set(e, NULL, "out of memory");
-	return st;
+	return with_hint(st, var, e);
 }
 
 int
@@ -527,4 +558,49 @@ stages_first_won(const sp_stages *st)
 		if (st->v[i].kind == SP_WON)
 			return (int)i;
 	return -1;
+}
+
+/* 1 when s holds w as a word (case-insensitive; letters and digits
+ * around it make another word). */
+static int
+has_word(const char *s, const char *w)
+{
+	size_t n = strlen(s), k = strlen(w), i;
+
+	for (i = 0; i + k <= n; i++)
+		if (strncasecmp(s + i, w, k) == 0 &&
+		    (i == 0 || !isalnum((unsigned char)s[i - 1])) &&
+		    (i + k == n || !isalnum((unsigned char)s[i + k])))
+			return 1;
+	return 0;
+}
+
+const char *
+stages_warning(const sp_stages *st, size_t i, char *buf, size_t size)
+{
+	const sp_stage *s;
+	const char *word;
+
+	if (i >= st->n)
+		return NULL;
+	s = &st->v[i];
+	if (s->kind != SP_OPEN || (s->flags & SP_STAGE_KIND_SET))
+		return NULL;
+	if (has_word(s->name, "won"))
+		word = "won";
+	else if (has_word(s->name, "lost"))
+		word = "lost";
+	else
+		return NULL;
+	if (st->from_file)
+		snprintf(buf, size, "stage '%.200s' is open, though its name "
+		    "says %s: write %s (or open) in its kind column "
+		    "(salespipe-stages(5))", s->name, word, word);
+	else
+		snprintf(buf, size, "stage '%.200s' is open, though its name "
+		    "says %s (inline, only a name that is or ends in '%s' "
+		    "takes that kind): write '%.200s:%s' (or '%.200s:open'), "
+		    "or give its kind in a stage file (salespipe-stages(5))",
+		    s->name, word, word, s->name, word, s->name);
+	return buf;
 }

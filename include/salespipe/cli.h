@@ -32,9 +32,17 @@ enum {
 	CLI_OPT_FISCAL_START, CLI_OPT_EXPLAIN, CLI_OPT_UNIT, CLI_OPT_VERSION,
 	CLI_OPT_HELP, CLI_OPT_AS_OF, CLI_OPT_TZ, CLI_OPT_SPREADSHEET_SAFE,
 	CLI_OPT_ENCODING, CLI_OPT_DELIMITER, CLI_OPT_MAX_RECORD_SIZE,
+	CLI_OPT_PROB_SCALE,
 	CLI_OPT_DECIMAL_COMMA = 1100, CLI_OPT_THOUSANDS, CLI_OPT_RATES,
 	CLI_OPT_CURRENCY
 };
+
+/*
+ * --probability-scale 1|100, for the programs that read or write
+ * probabilities (cli_option handles it); add it to their option array.
+ */
+#define CLI_PROB_LONGOPT \
+	{ "probability-scale", required_argument, NULL, CLI_OPT_PROB_SCALE }
 
 /* Short options every program takes: -g FIELDS -i FMT -o FMT -h -V. */
 #define CLI_SHORTOPTS "g:i:o:hV"
@@ -159,6 +167,10 @@ typedef struct sp_cli {
 	size_t by_unseen;
 	char **by_keys;		/* JSON lines: the keys seen, for messages */
 	size_t nby_keys;
+	/* --probability-scale: given (0: not given), then, after cli_open,
+	   the scale in force (the option, else the preset's, else 100) */
+	int prob_scale_given;
+	int prob_scale;
 } sp_cli;
 
 /*
@@ -207,6 +219,14 @@ void cli_error(const sp_cli *c, const sp_error *e);
 /* Print "prog: " + message to stderr (a warning; nothing exits). */
 __attribute__((format(printf, 2, 3)))
 void cli_warn(const sp_cli *c, const char *fmt, ...);
+
+/*
+ * The warning of --probability-scale: when the scale is 100 only by
+ * default and every probability read is at most 1 (%), print one line
+ * naming --probability-scale 1.  doubt: deals_prob_doubt or the write
+ * programs' own count.
+ */
+void cli_prob_warn(const sp_cli *c, int doubt);
 
 /* Print "prog: out of memory" and exit 1. */
 __attribute__((noreturn)) void cli_oom(sp_cli *c);

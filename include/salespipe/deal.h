@@ -145,6 +145,7 @@ typedef struct sp_deals_opts {
 	void (*left_out)(void *ctx, const sp_deal *d, int why,
 	    int64_t as_of);
 	void *left_ctx;
+	int prob_scale;		/* --probability-scale: 1 or 100 (0: 100) */
 } sp_deals_opts;
 
 typedef struct sp_deals sp_deals;
@@ -190,6 +191,14 @@ int deals_is_history(const sp_deals *ds);
  */
 int deals_finish(sp_deals *ds, void (*bad)(void *ctx, const sp_error *e),
     void *badctx, sp_error *e);
+
+/*
+ * 1 when the probabilities read so far look like fractions read as
+ * percentages: the scale is 100, at least one probability was read, none
+ * is above 1 (%) and one is above 0.  The program warns; nothing else
+ * changes.
+ */
+int deals_prob_doubt(const sp_deals *ds);
 
 void deals_free(sp_deals *ds);
 

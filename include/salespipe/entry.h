@@ -26,6 +26,8 @@ typedef struct sp_kind {
 					   (NULL-ended): a new CSV journal's
 					   header */
 	const char *const *dup_fields;	/* together they name a duplicate */
+	const char *const *canonical;	/* every canonical field of the
+					   kind (NULL-ended) */
 } sp_kind;
 
 extern const sp_kind sp_kind_deal, sp_kind_lead;
@@ -41,6 +43,8 @@ typedef struct sp_entry {
 	char *file;		/* "" for operands */
 	long line;
 	char *raw;
+	int prob_scale;		/* --probability-scale of its probability
+				   text: 1 or 100 (0: 100) */
 } sp_entry;
 
 /* A new empty entry, or NULL (memory).  Free with entry_free. */
@@ -70,7 +74,8 @@ int entry_operand(sp_entry *en, const char *arg, sp_error *e);
  * surrounding blanks trimmed; no line breaks, control bytes or invalid
  * UTF-8 (every record stays one line in both formats); at, created_at,
  * closed_at: ISO 8601 UTC times ("2026-11-26T10:00:00Z"); close_date: a
- * date; amount: exact, at least two decimals ("1200.00", "9225.225"); probability: 0-100 without trailing zeros;
+ * date; amount: exact, at least two decimals ("1200.00", "9225.225");
+ * probability: 0-100 without trailing zeros (read under en->prob_scale);
  * currency: three letters, upper-cased; email: lower-cased, one '@' with a
  * dotted domain; stage and lost_stage: the name as the stage list spells
  * it.  datefmt (may be NULL) is --date-format for input times.  Returns 0
@@ -87,6 +92,26 @@ int entry_normalise(sp_entry *en, sp_stages *st, const char *datefmt,
  */
 int entry_normalise_with(sp_entry *en, sp_stages *st, const char *datefmt,
     const sp_numfmt *nf, const sp_tz *tz, sp_error *e);
+
+/*
+ * The canonical field of kind k that name looks like a misspelling of, or
+ * NULL: name is canonical itself, or no canonical name is near it.  Near
+ * means, compared case-insensitively, at most one edit (a letter added,
+ * removed or changed, or two neighbours swapped) per three letters of the
+ * canonical name beyond its first, and at most two: "amont" and "Amount"
+ * are near "amount", "ID" near "id", but "uid" is not near "id" nor
+ * "team" near "name".
+ */
+const char *entry_resembles(const sp_kind *k, const char *name);
+
+/*
+ * Refuse a field of en whose name looks like a misspelt canonical field
+ * of kind k (entry_resembles), unless it is one of allow[0..nallow-1]
+ * (--allow-field).  Returns 0, or -1 with e naming the field, the
+ * canonical name it resembles and --allow-field.
+ */
+int entry_check_names(const sp_entry *en, const sp_kind *k,
+    char *const *allow, size_t nallow, sp_error *e);
 
 /*
  * The lower-cased values of k->dup_fields joined by '\0' into *buf (grown

@@ -129,6 +129,15 @@ char *ratio_text_money(sp_money num, sp_money den, char *buf);
 int prob_parse(const char *s, size_t n, int *bp, sp_error *e);
 
 /*
+ * The same under --probability-scale: scale 100 is prob_parse; scale 1
+ * reads a fraction 0..1 with up to four decimals ("0.4" is 40%, *bp
+ * 4000), and a value above 1 is an error.  A trailing '%' always means a
+ * percentage (0..100, two decimals), whatever the scale.
+ */
+int prob_parse_scale(const char *s, size_t n, int scale, int *bp,
+    sp_error *e);
+
+/*
  * Times.  Accepted without datefmt: YYYY-MM-DD, YYYY-MM-DDTHH:MM[:SS[.fff]]
  * with 'T' or ' ' between, followed by nothing (naive: UTC), 'Z', or
  * +HH:MM / +HHMM / +HH offsets.  Calendar checked (2026-02-30 and 24:00

@@ -44,6 +44,16 @@ int map_resolve(const sp_map *m, const char *const *names, size_t n,
 const char *map_stages(const sp_map *m, int which);
 
 /*
+ * The --probability-scale of the first preset in m (1 for a CRM that
+ * writes probabilities as 0..1 fractions, such as HubSpot), or 0 when m
+ * has no preset or its preset leaves the default (100).
+ */
+int map_prob_scale(const sp_map *m);
+
+/* 1 when m holds a preset (its input is a CRM export), else 0. */
+int map_has_preset(const sp_map *m);
+
+/*
  * 1 when name plays a part in m (a canonical or source name, or a column
  * a preset looks for): only then can a new field change how the fields of
  * an input resolve.

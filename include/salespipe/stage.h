@@ -20,7 +20,16 @@ typedef struct sp_stage {
 	int kind;		/* SP_OPEN, SP_WON, SP_LOST */
 	int prob_bp;		/* probability, hundredths of a percent */
 	int category;		/* SP_FC_* */
+	int flags;		/* SP_STAGE_* */
 } sp_stage;
+
+/* sp_stage.flags: how the list gave the stage. */
+enum {
+	SP_STAGE_KIND_SET = 1,	/* its kind was written (a kind field or
+				   column), not taken from its name */
+	SP_STAGE_NO_PROB = 2	/* an open stage of a stage file with no
+				   probability: it counts as 0% */
+};
 
 typedef struct sp_stages {
 	sp_stage *v;
@@ -28,6 +37,7 @@ typedef struct sp_stages {
 	/* private */
 	char *known;		/* "a, b, c" for messages */
 	size_t last;		/* last match, tried first */
+	int from_file;		/* parsed from a stage file */
 } sp_stages;
 
 /* The most stages a list may have. */
@@ -70,8 +80,23 @@ void stages_free(sp_stages *st);
  */
 int stages_find(sp_stages *st, const char *s, size_t n);
 
-/* "a, b, c": the names, for "unknown stage" messages. */
+/*
+ * "a, b, c": the names, for "unknown stage" messages; a list from
+ * stages_resolve adds where another list comes from ("a, b, c; another
+ * stage list: --stages or $SALESPIPE_STAGES").
+ */
 const char *stages_known(const sp_stages *st);
+
+/*
+ * A warning about stage i, written into buf (size bytes) and returned, or
+ * NULL when there is none: an open stage whose kind was not written but
+ * whose name holds the word "won" or "lost" (case-insensitively, as a
+ * word: "Won - Closed self-serve"), which an inline list takes as open.
+ * The text names the stage and the fix (name:won, or the stage file's
+ * kind column).  The program prints it.
+ */
+const char *stages_warning(const sp_stages *st, size_t i, char *buf,
+    size_t size);
 
 /* Name of kind and of category ("open", "won", "lost"; "pipeline", ...). */
 const char *stage_kind_name(int kind);

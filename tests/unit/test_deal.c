@@ -991,6 +991,79 @@ test_history_jsonl(void **state)
 	free(run);
 }
 
+/* ---- --probability-scale and its doubt (issue 9 item 7) ---- */
+
+/* Read text with scale; *doubt gets deals_prob_doubt, returns the first
+ * deal's prob_bp (-1: none or refused). */
+static int
+scaled(const char *text, int scale, int *doubt, int *nbad)
+{
+	struct run *run = calloc(1, sizeof(*run));
+	sp_read_opts ro;
+	sp_deals_opts o;
+	sp_reader *rd;
+	sp_stages *st = stages_default(SP_STAGES_DEALS);
+	sp_deals *ds;
+	sp_rec *r = rec_new();
+	sp_error e;
+	int bp;
+
+	assert_non_null(run);
+	memset(&ro, 0, sizeof(ro));
+	assert_non_null(rd = reader_open_mem(text, strlen(text), "t.in", &ro,
+	    &e));
+	memset(&o, 0, sizeof(o));
+	o.need = SP_NEED_PROB;
+	o.fn = collect;
+	o.ctx = run;
+	o.prob_scale = scale;
+	assert_non_null(ds = deals_new(rd, st, &o));
+	*nbad = 0;
+	while (reader_next(rd, r, &e) == 1)
+		*nbad += deals_add(ds, r, &e) < 0;
+	deals_finish(ds, NULL, NULL, &e);
+	*doubt = deals_prob_doubt(ds);
+	bp = run->n > 0 && run->d[0].has_prob ? run->d[0].prob_bp : -1;
+	deals_free(ds);
+	rec_free(r);
+	reader_close(rd);
+	stages_free(st);
+	free(run);
+	return bp;
+}
+
+static void
+test_prob_scale(void **state)
+{
+	int doubt, nbad;
+
+	(void)state;
+	/* scale 100 (0 means 100): 0.4 is 0.4%, and all <= 1: a doubt */
+	assert_int_equal(scaled("id,stage,probability\n1,won,0.4\n2,won,1\n",
+	    0, &doubt, &nbad), 40);
+	assert_int_equal(doubt, 1);
+	assert_int_equal(scaled("id,stage,probability\n1,won,0.4\n", 100,
+	    &doubt, &nbad), 40);
+	assert_int_equal(doubt, 1);
+	/* one above 1%: no doubt; all 0, or none at all: no doubt */
+	scaled("id,stage,probability\n1,won,0.4\n2,won,1.01\n", 100, &doubt,
+	    &nbad);
+	assert_int_equal(doubt, 0);
+	scaled("id,stage,probability\n1,won,0\n2,won,0%\n", 100, &doubt,
+	    &nbad);
+	assert_int_equal(doubt, 0);
+	scaled("id,stage,probability\n1,won,\n", 100, &doubt, &nbad);
+	assert_int_equal(doubt, 0);
+	/* scale 1: 0.4 is 40%, never a doubt; 40 is refused */
+	assert_int_equal(scaled("id,stage,probability\n1,won,0.4\n", 1,
+	    &doubt, &nbad), 4000);
+	assert_int_equal(doubt, 0);
+	assert_int_equal(nbad, 0);
+	assert_int_equal(scaled("id,stage,probability\n1,won,40\n", 1,
+	    &doubt, &nbad), -1);
+	assert_int_equal(nbad, 1);
+}
+
 int
 main(void)
 {
@@ -1018,6 +1091,7 @@ main(void)
 		cmocka_unit_test(test_history_without_stage),
 		cmocka_unit_test(test_history_fn_refuses),
 		cmocka_unit_test(test_history_jsonl),
+		cmocka_unit_test(test_prob_scale),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

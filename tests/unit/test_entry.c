@@ -973,6 +973,141 @@ test_index_read_empty(void **state)
 	stages_free(st);
 }
 
+/* ---- near-canonical field names, --probability-scale (issue 9) ---- */
+
+static void
+near(const sp_kind *k, const char *name, const char *want)
+{
+	const char *got = entry_resembles(k, name);
+
+	if (want == NULL && got != NULL)
+		fail_msg("'%s' taken for '%s', want no match", name, got);
+	if (want != NULL && (got == NULL || strcmp(got, want) != 0))
+		fail_msg("'%s' taken for '%s', want '%s'", name,
+		    got ? got : "(none)", want);
+}
+
+static void
+test_resembles(void **state)
+{
+	(void)state;
+	/* the issue's typo, and one edit of each kind (amount: 6 letters,
+	   one edit; 7 and more: two) */
+	near(&sp_kind_deal, "amont", "amount");		/* removed */
+	near(&sp_kind_deal, "ammount", "amount");	/* added */
+	near(&sp_kind_deal, "amoumt", "amount");	/* changed */
+	near(&sp_kind_deal, "amuont", "amount");	/* swapped */
+	near(&sp_kind_deal, "Amount", "amount");	/* case only */
+	near(&sp_kind_deal, "amnt", NULL);		/* two: too far */
+	near(&sp_kind_deal, "probabilty", "probability");
+	near(&sp_kind_deal, "porbabilty", "probability");	/* two */
+	near(&sp_kind_deal, "close-date", "close_date");
+	near(&sp_kind_deal, "closedate", "close_date");
+	near(&sp_kind_deal, "CloseDate", "close_date");	/* case + '_' */
+	near(&sp_kind_deal, "loss_reason", "lost_reason");
+	near(&sp_kind_deal, "stgae", "stage");
+	near(&sp_kind_deal, "state", "stage");		/* near: allow it */
+	/* the nearest wins ("Amount" is two edits from "account" too) */
+	near(&sp_kind_deal, "acount", "account");
+	/* two letters: a case change only */
+	near(&sp_kind_deal, "ID", "id");
+	near(&sp_kind_deal, "At", "at");
+	near(&sp_kind_deal, "uid", NULL);
+	near(&sp_kind_deal, "tag", NULL);
+	near(&sp_kind_deal, "x", NULL);
+	/* four letters: one edit */
+	near(&sp_kind_deal, "nmae", "name");
+	near(&sp_kind_deal, "names", "name");
+	near(&sp_kind_deal, "team", NULL);
+	near(&sp_kind_deal, "note", NULL);
+	/* five and six letters: one edit */
+	near(&sp_kind_deal, "order", NULL);
+	near(&sp_kind_deal, "count", "account");	/* two of seven */
+	near(&sp_kind_deal, "region", NULL);
+	/* canonical names are themselves, and pass-through fields pass */
+	near(&sp_kind_deal, "amount", NULL);
+	near(&sp_kind_deal, "at", NULL);
+	near(&sp_kind_deal, "lost_stage", NULL);
+	near(&sp_kind_deal, "notes", NULL);
+	near(&sp_kind_deal, "region", NULL);
+	near(&sp_kind_deal, "reached_stage", NULL);
+	/* per kind: a lead's fields */
+	near(&sp_kind_lead, "emial", "email");
+	near(&sp_kind_lead, "compnay", "company");
+	near(&sp_kind_lead, "campain", "campaign");
+	near(&sp_kind_lead, "email", NULL);
+	near(&sp_kind_lead, "reason", NULL);
+	near(&sp_kind_lead, "amont", NULL);	/* not a lead field */
+	near(&sp_kind_deal, "emial", NULL);
+}
+
+static void
+test_check_names(void **state)
+{
+	sp_entry *en = entry_new();
+	char *allow[] = { "amont", "stgae" };
+	sp_error e;
+
+	(void)state;
+	assert_non_null(en);
+	err_clear(&e);
+	assert_int_equal(entry_operand(en, "name=X", &e), 0);
+	assert_int_equal(entry_operand(en, "region=EMEA", &e), 0);
+	assert_int_equal(entry_check_names(en, &sp_kind_deal, NULL, 0, &e),
+	    0);
+	assert_int_equal(entry_operand(en, "amont=10", &e), 0);
+	assert_int_equal(entry_check_names(en, &sp_kind_deal, NULL, 0, &e),
+	    -1);
+	assert_string_equal(e.field, "amont");
+	assert_non_null(strstr(e.msg, "'amount'"));
+	assert_non_null(strstr(e.msg, "--allow-field amont"));
+	/* --allow-field names it: recorded as it is */
+	err_clear(&e);
+	assert_int_equal(entry_check_names(en, &sp_kind_deal, allow, 1, &e),
+	    0);
+	/* each name must be allowed on its own */
+	assert_int_equal(entry_operand(en, "stgae=won", &e), 0);
+	assert_int_equal(entry_check_names(en, &sp_kind_deal, allow, 1, &e),
+	    -1);
+	assert_string_equal(e.field, "stgae");
+	err_clear(&e);
+	assert_int_equal(entry_check_names(en, &sp_kind_deal, allow, 2, &e),
+	    0);
+	entry_free(en);
+}
+
+static void
+test_norm_probability_scale(void **state)
+{
+	sp_stages *st = deal_stages();
+	sp_entry *en = entry_new();
+	sp_error e;
+
+	(void)state;
+	err_clear(&e);
+	/* scale 1: HubSpot's 0.4 is recorded as 40 (a percentage) */
+	en->prob_scale = 1;
+	assert_int_equal(entry_set(en, "probability", "0.4", 3, &e), 0);
+	assert_int_equal(entry_normalise(en, st, NULL, &e), 0);
+	assert_string_equal(entry_get(en, "probability"), "40");
+	assert_int_equal(entry_set(en, "probability", "0.125", 5, &e), 0);
+	assert_int_equal(entry_normalise(en, st, NULL, &e), 0);
+	assert_string_equal(entry_get(en, "probability"), "12.5");
+	/* above 1: refused */
+	assert_int_equal(entry_set(en, "probability", "40", 2, &e), 0);
+	assert_int_equal(entry_normalise(en, st, NULL, &e), -1);
+	assert_string_equal(e.field, "probability");
+	assert_non_null(strstr(e.msg, "--probability-scale 1"));
+	/* scale 100 (and 0, the default): 0.4 is 0.4% */
+	en->prob_scale = 100;
+	err_clear(&e);
+	assert_int_equal(entry_set(en, "probability", "0.4", 3, &e), 0);
+	assert_int_equal(entry_normalise(en, st, NULL, &e), 0);
+	assert_string_equal(entry_get(en, "probability"), "0.4");
+	entry_free(en);
+	stages_free(st);
+}
+
 int
 main(void)
 {
@@ -1001,6 +1136,9 @@ main(void)
 		cmocka_unit_test(test_index_read_ids_edges),
 		cmocka_unit_test(test_index_read_bad),
 		cmocka_unit_test(test_index_read_empty),
+		cmocka_unit_test(test_resembles),
+		cmocka_unit_test(test_check_names),
+		cmocka_unit_test(test_norm_probability_scale),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -555,6 +555,78 @@ test_prob_parse(void **state)
 	prob_bad("99999999999999999999");
 }
 
+/* ---- prob_parse_scale (--probability-scale) ---- */
+
+static void
+scale_ok(const char *s, int scale, int want)
+{
+	sp_error e;
+	int bp = -42;
+
+	err_clear(&e);
+	if (prob_parse_scale(s, strlen(s), scale, &bp, &e) != 0)
+		fail_msg("prob_parse_scale('%s', %d) failed: %s", s, scale,
+		    e.msg);
+	if (bp != want)
+		fail_msg("prob_parse_scale('%s', %d) = %d, want %d", s, scale,
+		    bp, want);
+}
+
+static void
+scale_bad(const char *s, int scale)
+{
+	sp_error e;
+	int bp = -42;
+
+	err_clear(&e);
+	if (prob_parse_scale(s, strlen(s), scale, &bp, &e) != -1)
+		fail_msg("prob_parse_scale('%s', %d) accepted (= %d)", s, scale,
+		    bp);
+	if (e.msg[0] == '\0')
+		fail_msg("prob_parse_scale('%s', %d) failed without a message",
+		    s, scale);
+}
+
+static void
+test_prob_parse_scale(void **state)
+{
+	sp_error e;
+
+	(void)state;
+	/* scale 100 is prob_parse: 0.4 is 0.4% */
+	scale_ok("0.4", 100, 40);
+	scale_ok("40", 100, 4000);
+	scale_bad("101", 100);
+	/* scale 1: HubSpot's 0.4 is 40%, 1 is 100%, four decimals */
+	scale_ok("0.4", 1, 4000);
+	scale_ok(" 0.4 ", 1, 4000);
+	scale_ok("1", 1, 10000);
+	scale_ok("1.0000", 1, 10000);
+	scale_ok("0", 1, 0);
+	scale_ok("0.0001", 1, 1);
+	scale_ok("0.1234", 1, 1234);
+	scale_ok(".5", 1, 5000);
+	scale_bad("1.0001", 1);
+	scale_bad("1.5", 1);
+	scale_bad("40", 1);		/* a percentage written bare */
+	scale_bad("0.12345", 1);	/* finer than 0.01% */
+	scale_bad("-0.1", 1);
+	scale_bad("", 1);
+	scale_bad("abc", 1);
+	/* a '%' is a percentage whatever the scale */
+	scale_ok("40%", 1, 4000);
+	scale_ok("0.4%", 1, 40);
+	scale_bad("0.123%", 1);
+	scale_bad("101%", 1);
+	/* the message names the scale */
+	err_clear(&e);
+	{
+		int bp;
+		assert_int_equal(prob_parse_scale("1.5", 3, 1, &bp, &e), -1);
+	}
+	assert_non_null(strstr(e.msg, "--probability-scale 1"));
+}
+
 static void
 test_prob_parse_uses_n(void **state)
 {
@@ -1075,6 +1147,7 @@ main(void)
 		cmocka_unit_test(test_money_sum_overflow),
 		cmocka_unit_test(test_money_sum_merge),
 		cmocka_unit_test(test_prob_parse),
+		cmocka_unit_test(test_prob_parse_scale),
 		cmocka_unit_test(test_prob_parse_uses_n),
 		cmocka_unit_test(test_time_parse_iso),
 		cmocka_unit_test(test_time_parse_offsets),

@@ -699,6 +699,26 @@ test_fold_case(void **state)
 	assert_null(map_canonical_fold("closedate"));
 }
 
+/* --probability-scale of presets: Salesforce writes percentages (0: the
+ * default 100); no map, or no preset, says nothing either. */
+static void
+test_prob_scale(void **state)
+{
+	sp_map *m = map_new();
+	sp_error e;
+
+	(void)state;
+	assert_int_equal(map_prob_scale(NULL), 0);
+	assert_non_null(m);
+	assert_int_equal(map_prob_scale(m), 0);
+	err_clear(&e);
+	assert_int_equal(map_add(m, "id=Id", &e), 0);
+	assert_int_equal(map_prob_scale(m), 0);
+	assert_int_equal(map_add(m, "salesforce", &e), 0);
+	assert_int_equal(map_prob_scale(m), 0);
+	map_free(m);
+}
+
 int
 main(void)
 {
@@ -727,6 +747,7 @@ main(void)
 		cmocka_unit_test(test_preset_then_inline),
 		cmocka_unit_test(test_free_empty),
 		cmocka_unit_test(test_fold_case),
+		cmocka_unit_test(test_prob_scale),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

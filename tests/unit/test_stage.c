@@ -524,14 +524,19 @@ resolve_names(const char *spec, const char *preset, int which,
 {
 	sp_error e;
 	sp_stages *st;
+	char want[512];
 
+	/* a resolved list says where another one comes from */
+	snprintf(want, sizeof(want), "%s; another stage list: --stages or $%s",
+	    known, which == SP_STAGES_LEADS ? "SALESPIPE_LEAD_STAGES" :
+	    "SALESPIPE_STAGES");
 	err_clear(&e);
 	st = stages_resolve(spec, preset, which, &e);
 	if (st == NULL)
 		fail_msg("stages_resolve failed: %s", e.msg);
-	if (strcmp(stages_known(st), known) != 0)
+	if (strcmp(stages_known(st), want) != 0)
 		fail_msg("stages_resolve gave '%s', want '%s'",
-		    stages_known(st), known);
+		    stages_known(st), want);
 	stages_free(st);
 }
 
@@ -581,6 +586,120 @@ test_resolve_order(void **state)
 	unsetenv("SALESPIPE_STAGES");
 }
 
+/* ---- kinds written or guessed, probabilities missing (issue 9) ---- */
+
+/* The warning of stage i of spec (NULL: none), into a static buffer. */
+static const char *
+warning_of(const char *spec, size_t i)
+{
+	static char buf[1024];
+	sp_error e;
+	sp_stages *st;
+	const char *w;
+
+	err_clear(&e);
+	if ((st = stages_parse(spec, &e)) == NULL)
+		fail_msg("stages_parse('%s'): %s", spec, e.msg);
+	w = stages_warning(st, i, buf, sizeof(buf));
+	stages_free(st);
+	return w;
+}
+
+static void
+test_warning_inline(void **state)
+{
+	const char *w;
+
+	(void)state;
+	/* typed inline without a kind, "Won" first: open, and said so */
+	w = warning_of("Prospecting,Won - Closed self-serve,Closed Won,Lost",
+	    1);
+	assert_non_null(w);
+	assert_non_null(strstr(w, "'Won - Closed self-serve'"));
+	assert_non_null(strstr(w, "'Won - Closed self-serve:won'"));
+	assert_non_null(strstr(w, "salespipe-stages(5)"));
+	/* "lost" as a word, any case */
+	w = warning_of("a,LOST - no budget,won,lost", 1);
+	assert_non_null(w);
+	assert_non_null(strstr(w, "says lost"));
+	assert_non_null(strstr(w, "'LOST - no budget:lost'"));
+	w = warning_of("a,Deal (won),won,lost", 1);
+	assert_non_null(w);
+	/* a word only: letters or digits around make another word */
+	assert_null(warning_of("a,Wonderful,Lostwax,won2,won,lost", 1));
+	assert_null(warning_of("a,Wonderful,Lostwax,won2,won,lost", 2));
+	assert_null(warning_of("a,Wonderful,Lostwax,won2,won,lost", 3));
+	/* the kind taken from the name, or written: nothing to say */
+	assert_null(warning_of("a,Closed Won,won,lost", 1));
+	assert_null(warning_of("a,Won - self-serve:won,lost", 1));
+	assert_null(warning_of("a,Won - later:open,won,lost", 1));
+	/* open stages without the words, won and lost stages */
+	assert_null(warning_of("a,b,won,lost", 0));
+	assert_null(warning_of("a,b,won,lost", 2));
+	assert_null(warning_of("a,b,won,lost", 3));
+	/* out of range */
+	assert_null(warning_of("a,won", 7));
+}
+
+static void
+test_warning_file(void **state)
+{
+	char path[64];
+	sp_error e;
+	sp_stages *st;
+	char buf[512];
+
+	(void)state;
+	temp_file(path, sizeof(path), 1, "stage,kind,probability\n"
+	    "new,,10\n"
+	    "Won - self serve,,\n"
+	    "Won - paid,won,\n"
+	    "Lost - later,open,5\n"
+	    "won,won,\n"
+	    "lost,,\n");
+	err_clear(&e);
+	st = stages_parse(path, &e);
+	unlink(path);
+	assert_non_null(st);
+	/* a file: the fix is its kind column */
+	assert_null(stages_warning(st, 0, buf, sizeof(buf)));
+	assert_non_null(stages_warning(st, 1, buf, sizeof(buf)));
+	assert_non_null(strstr(buf, "kind column"));
+	assert_null(stages_warning(st, 2, buf, sizeof(buf)));
+	assert_null(stages_warning(st, 3, buf, sizeof(buf)));
+	assert_int_equal(st->v[2].kind, SP_WON);
+	/* flags: the kind written; an open stage without probability */
+	assert_int_equal(st->v[0].flags, 0);
+	assert_int_equal(st->v[1].flags, SP_STAGE_NO_PROB);
+	assert_int_equal(st->v[2].flags, SP_STAGE_KIND_SET);
+	assert_int_equal(st->v[3].flags, SP_STAGE_KIND_SET);
+	assert_int_equal(st->v[4].flags, SP_STAGE_KIND_SET);
+	assert_int_equal(st->v[5].flags, 0);	/* lost: by its name */
+	assert_int_equal(st->v[5].kind, SP_LOST);
+	assert_int_equal(st->v[1].prob_bp, 0);
+	stages_free(st);
+
+	/* a stage file without a probability column at all */
+	temp_file(path, sizeof(path), 1, "stage\na\nb\nwon\nlost\n");
+	st = stages_parse(path, &e);
+	unlink(path);
+	assert_non_null(st);
+	assert_int_equal(st->v[0].flags, SP_STAGE_NO_PROB);
+	assert_int_equal(st->v[1].flags, SP_STAGE_NO_PROB);
+	assert_int_equal(st->v[2].flags, 0);	/* won: 100% */
+	assert_int_equal(st->v[2].prob_bp, 10000);
+	stages_free(st);
+
+	/* inline lists spread probabilities: never "missing" */
+	err_clear(&e);
+	st = stages_parse("a,b:open,won,lost", &e);
+	assert_non_null(st);
+	assert_int_equal(st->v[0].flags, 0);
+	assert_int_equal(st->v[1].flags, SP_STAGE_KIND_SET);
+	assert_int_equal(st->v[0].prob_bp, 3300);
+	stages_free(st);
+}
+
 int
 main(void)
 {
@@ -604,6 +723,8 @@ main(void)
 		cmocka_unit_test(test_find_all_positions),
 		cmocka_unit_test(test_kind_category_names),
 		cmocka_unit_test(test_resolve_order),
+		cmocka_unit_test(test_warning_inline),
+		cmocka_unit_test(test_warning_file),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
