@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "salespipe/entry.h"
+#include "salespipe/util.h"
 #include "salespipe/field.h"
 #include "salespipe/group.h"
 
@@ -334,50 +335,6 @@ entry_normalise_with(sp_entry *en, sp_stages *st, const char *datefmt,
 	return 0;
 }
 
-/*
- * The optimal string alignment distance of a and b (Levenshtein plus the
- * swap of two neighbours, the commonest typo), case-insensitive; any
- * value above max is returned as max + 1.  Names are short: the table is
- * three rows of at most 128 cells.  (A copy of sp_edit_distance's job,
- * kept static until the two are unified.)
- */
-static size_t
-field_distance(const char *a, const char *b, size_t max)
-{
-	size_t na = strlen(a), nb = strlen(b), i, j;
-	size_t rows[3][129], *pp, *p, *c, *t;
-
-	if (na > 128 || nb > 128 || (na > nb ? na - nb : nb - na) > max)
-		return max + 1;
-	pp = rows[0];
-	p = rows[1];
-	c = rows[2];
-	for (j = 0; j <= nb; j++)
-		p[j] = j;
-	for (i = 1; i <= na; i++) {
-		int ca = tolower((unsigned char)a[i - 1]);
-		c[0] = i;
-		for (j = 1; j <= nb; j++) {
-			int cb = tolower((unsigned char)b[j - 1]);
-			size_t v = p[j - 1] + (ca != cb);
-			if (p[j] + 1 < v)
-				v = p[j] + 1;
-			if (c[j - 1] + 1 < v)
-				v = c[j - 1] + 1;
-			if (i > 1 && j > 1 && ca == tolower((unsigned char)
-			    b[j - 2]) && tolower((unsigned char)a[i - 2]) ==
-			    cb && pp[j - 2] + 1 < v)
-				v = pp[j - 2] + 1;
-			c[j] = v;
-		}
-		t = pp;
-		pp = p;
-		p = c;
-		c = t;
-	}
-	return p[nb] > max ? max + 1 : p[nb];
-}
-
 const char *
 entry_resembles(const sp_kind *k, const char *name)
 {
@@ -393,8 +350,8 @@ entry_resembles(const sp_kind *k, const char *name)
 		if (max > 2)
 			max = 2;
 		/* the nearest wins: "Amount" is amount, not account */
-		if ((d = field_distance(name, k->canonical[i], max)) <= max &&
-		    d < bestd) {
+		d = sp_edit_distance_nocase(name, k->canonical[i]);
+		if (d <= max && d < bestd) {
 			best = k->canonical[i];
 			bestd = d;
 		}

@@ -4,6 +4,7 @@
  * title or reorder the text around it), and the edit distance behind
  * "did you mean" suggestions.
  */
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -73,8 +74,17 @@ sp_escape(const char *s)
 	return out;
 }
 
-size_t
-sp_edit_distance(const char *a, const char *b)
+static int
+same(char x, char y, int fold)
+{
+	return fold ? tolower((unsigned char)x) == tolower((unsigned char)y) :
+	    x == y;
+}
+
+/* The optimal string alignment distance, bytes compared as they are or,
+ * with fold, ASCII letters case-insensitively. */
+static size_t
+osa(const char *a, const char *b, int fold)
 {
 	size_t la = strlen(a), lb = strlen(b), i, j, d;
 	size_t *base, *prev2, *prev, *cur, *t;
@@ -89,13 +99,13 @@ sp_edit_distance(const char *a, const char *b)
 	for (i = 1; i <= la; i++) {
 		cur[0] = i;
 		for (j = 1; j <= lb; j++) {
-			d = prev[j - 1] + (a[i - 1] != b[j - 1]);
+			d = prev[j - 1] + !same(a[i - 1], b[j - 1], fold);
 			if (prev[j] + 1 < d)
 				d = prev[j] + 1;
 			if (cur[j - 1] + 1 < d)
 				d = cur[j - 1] + 1;
-			if (i > 1 && j > 1 && a[i - 1] == b[j - 2] &&
-			    a[i - 2] == b[j - 1] && prev2[j - 2] + 1 < d)
+			if (i > 1 && j > 1 && same(a[i - 1], b[j - 2], fold) &&
+			    same(a[i - 2], b[j - 1], fold) && prev2[j - 2] + 1 < d)
 				d = prev2[j - 2] + 1;
 			cur[j] = d;
 		}
@@ -107,4 +117,16 @@ sp_edit_distance(const char *a, const char *b)
 	d = prev[lb];
 	free(base);
 	return d;
+}
+
+size_t
+sp_edit_distance(const char *a, const char *b)
+{
+	return osa(a, b, 0);
+}
+
+size_t
+sp_edit_distance_nocase(const char *a, const char *b)
+{
+	return osa(a, b, 1);
 }

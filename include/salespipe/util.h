@@ -41,4 +41,7 @@ char *sp_escape(const char *s);
  */
 size_t sp_edit_distance(const char *a, const char *b);
 
+/* The same with ASCII letters compared case-insensitively. */
+size_t sp_edit_distance_nocase(const char *a, const char *b);
+
 #endif

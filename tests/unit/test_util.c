@@ -81,6 +81,10 @@ test_edit_distance(void **state)
 	assert_int_equal(sp_edit_distance("ca", "abc"), 3);	/* OSA, not 2 */
 	assert_int_equal(sp_edit_distance("region", "owner"), 6);
 	assert_int_equal(sp_edit_distance("owner", "OwnerId"), 3);
+	assert_int_equal(sp_edit_distance_nocase("Owner", "owner"), 0);
+	assert_int_equal(sp_edit_distance_nocase("STGAE", "stage"), 1);
+	assert_int_equal(sp_edit_distance_nocase("ForecastCategory",
+	    "forecast_category"), 1);
 }
 
 int
