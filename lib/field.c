@@ -448,43 +448,6 @@ ratio_text_money(sp_money num, sp_money den, char *buf)
 	return buf;
 }
 
-char *
-ratio_format_money(sp_money num, sp_money den, char *buf)
-{
-	/* 2 n 10^6 + d must fit 128 unsigned bits: scale both down past
-	   1e32 (1e17 units), where six decimals of a ratio are long gone */
-	const sp_money lim = SP_MONEY_UNIT * SP_MONEY_UNIT * 100;
-	unsigned __int128 n, d, q;
-	int neg;
-
-	if (den == 0) {
-		buf[0] = '\0';
-		return buf;
-	}
-	neg = (num < 0) != (den < 0);
-	n = num < 0 ? -(unsigned __int128)num : (unsigned __int128)num;
-	d = den < 0 ? -(unsigned __int128)den : (unsigned __int128)den;
-	while (n > (unsigned __int128)lim || d > (unsigned __int128)lim) {
-		n /= 10;
-		d /= 10;
-	}
-	if (d == 0) {
-		buf[0] = '\0';
-		return buf;
-	}
-	q = (n * 1000000 * 2 + d) / (2 * d);
-	{
-		char *p = buf;
-		if (neg && q != 0)
-			*p++ = '-';
-		p = put_u128(p, q / 1000000, 1);
-		*p++ = '.';
-		p = put_u128(p, q % 1000000, 6);
-		*p = '\0';
-	}
-	return buf;
-}
-
 int
 prob_parse(const char *s, size_t n, int *bp, sp_error *e)
 {

@@ -109,12 +109,6 @@ int money_sum_add(sp_money_sum *s, sp_money v, const char *currency,
 int money_sum_merge(sp_money_sum *a, const sp_money_sum *b, sp_error *e);
 
 /*
- * num / den as a ratio with six decimals, like ratio_format; "" when
- * den == 0.  Exact while both are below 1e32 (1e17 units).
- */
-char *ratio_format_money(sp_money num, sp_money den, char *buf);
-
-/*
  * num / den for a writer's SP_COL_RATIO column, like ratio_text: the
  * ratio truncated toward zero to nine decimals; "" when den == 0.  Exact
  * while both are below 1e29 (1e14 units); beyond, both are cut by powers

@@ -481,21 +481,25 @@ test_money_sum_merge(void **state)
 }
 
 static void
-test_ratio_format_money(void **state)
+test_ratio_text_money(void **state)
 {
 	char buf[48];
 	sp_money big = SP_MONEY_UNIT * SP_MONEY_UNIT * 1000;
 
 	(void)state;
-	assert_string_equal(ratio_format_money(1, 3, buf), "0.333333");
-	assert_string_equal(ratio_format_money(2, 3, buf), "0.666667");
-	assert_string_equal(ratio_format_money(-1, 8, buf), "-0.125000");
-	assert_string_equal(ratio_format_money(5, 0, buf), "");
-	/* beyond 1e32 both are scaled down: the ratio holds */
-	assert_string_equal(ratio_format_money(big, big * 4, buf),
-	    "0.250000");
-	assert_string_equal(ratio_format_money(big * 3, big, buf),
-	    "3.000000");
+	/* truncated to nine decimals: the writer rounds once */
+	assert_string_equal(ratio_text_money(1, 3, buf), "0.333333333");
+	assert_string_equal(ratio_text_money(2, 3, buf), "0.666666666");
+	assert_string_equal(ratio_text_money(-1, 8, buf), "-0.125000000");
+	assert_string_equal(ratio_text_money(5, 0, buf), "");
+	/* 53/391 (README's Central), in 10^-15 units */
+	assert_string_equal(ratio_text_money(53 * SP_MONEY_UNIT,
+	    391 * SP_MONEY_UNIT, buf), "0.135549872");
+	/* beyond 1e29 both are scaled down: the ratio holds */
+	assert_string_equal(ratio_text_money(big, big * 4, buf),
+	    "0.250000000");
+	assert_string_equal(ratio_text_money(big * 3, big, buf),
+	    "3.000000000");
 }
 
 /* ---- prob_parse ---- */
@@ -1141,7 +1145,7 @@ main(void)
 		cmocka_unit_test(test_money_div_even),
 		cmocka_unit_test(test_money_micro_text),
 		cmocka_unit_test(test_money_to_units),
-		cmocka_unit_test(test_ratio_format_money),
+		cmocka_unit_test(test_ratio_text_money),
 		cmocka_unit_test(test_money_add),
 		cmocka_unit_test(test_money_sum_currency),
 		cmocka_unit_test(test_money_sum_overflow),
