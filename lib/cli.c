@@ -627,43 +627,56 @@ by_unknown(sp_cli *c, const char *name, const char *file, const char *why,
 	exit(SP_EXIT_USAGE);
 }
 
+/*
+ * The first look at -g: each field the input's fields (the CSV header after
+ * --map, or the first JSON record's keys) lack is refused (exit 2) for CSV,
+ * and for JSON lines when a key is near it; the others wait for a record.
+ */
+static void
+by_check_fields(sp_cli *c, sp_reader *rd, const int *slots, const char *file)
+{
+	size_t i, j, nf;
+	const int *f = reader_fields(rd, &nf);
+	const char **names;
+
+	c->by_checked = 1;
+	if ((c->by_seen = calloc(c->nby, 1)) == NULL ||
+	    (names = calloc(nf + 1, sizeof(*names))) == NULL)
+		cli_oom(c);
+	for (j = 0; j < nf; j++)
+		names[j] = reader_slot_name(rd, f[j]);
+	c->by_unseen = c->nby;
+	for (i = 0; i < c->nby; i++) {
+		int near = 0;
+		for (j = 0; j < nf && f[j] != slots[i]; j++)
+			near |= sp_edit_distance(c->by[i], names[j]) <= 2;
+		if (j < nf) {
+			c->by_seen[i] = 1;
+			c->by_unseen--;
+		} else if (reader_format(rd) != SP_FMT_JSONL)
+			by_unknown(c, c->by[i], file, "no such column", names,
+			    nf);
+		else if (near)
+			by_unknown(c, c->by[i], file, "no such key in the "
+			    "first record", names, nf);
+	}
+	free(names);
+}
+
 void
 cli_by_record(sp_cli *c, sp_reader *rd, const int *slots, const sp_rec *r)
 {
 	size_t i, j, nf;
 	const int *f;
-	const char **names;
 
 	if (c->nby == 0)
 		return;
 	if (!c->by_checked) {
-		f = reader_fields(rd, &nf);
 		/* a bad first JSON line shows no keys: the next record decides */
+		f = reader_fields(rd, &nf);
 		if (nf == 0 && reader_format(rd) == SP_FMT_JSONL)
 			return;
-		c->by_checked = 1;
-		if ((c->by_seen = calloc(c->nby, 1)) == NULL ||
-		    (names = calloc(nf + 1, sizeof(*names))) == NULL)
-			cli_oom(c);
-		for (j = 0; j < nf; j++)
-			names[j] = reader_slot_name(rd, f[j]);
-		c->by_unseen = c->nby;
-		for (i = 0; i < c->nby; i++) {
-			int near = 0;
-			for (j = 0; j < nf && f[j] != slots[i]; j++)
-				near |= sp_edit_distance(c->by[i], names[j]) <=
-				    2;
-			if (j < nf) {
-				c->by_seen[i] = 1;
-				c->by_unseen--;
-			} else if (reader_format(rd) != SP_FMT_JSONL)
-				by_unknown(c, c->by[i], r->file,
-				    "no such column", names, nf);
-			else if (near)
-				by_unknown(c, c->by[i], r->file, "no such key "
-				    "in the first record", names, nf);
-		}
-		free(names);
+		by_check_fields(c, rd, slots, r->file);
 	}
 	for (i = 0; c->by_unseen > 0 && i < c->nby; i++)
 		if (!c->by_seen[i] && rec_get(r, slots[i]) != NULL) {
@@ -688,9 +701,13 @@ cli_by_record(sp_cli *c, sp_reader *rd, const int *slots, const sp_rec *r)
 void
 cli_by_end(sp_cli *c, sp_reader *rd)
 {
-	size_t i;
+	size_t i, nf;
 
-	(void)rd;
+	/* a CSV header and no record: the header decides all the same */
+	if (c->nby > 0 && !c->by_checked && reader_format(rd) == SP_FMT_CSV &&
+	    reader_fields(rd, &nf) != NULL && nf > 0)
+		by_check_fields(c, rd, c->by_slots, c->ninputs > 0 ?
+		    c->inputs[c->ninputs - 1] : "<stdin>");
 	if (c->by_unseen == 0 || c->by_seen == NULL)
 		return;
 	for (i = 0; i < c->nby; i++)

@@ -440,7 +440,6 @@ input_close(sp_reader *rd)
 	for (i = 0; i < rd->njson_keys; i++)
 		free(rd->json_keys[i]);
 	rd->njson_keys = 0;
-	rd->nfields = 0;
 	json_forget_keys(rd);
 }
 
@@ -548,6 +547,9 @@ input_next(sp_reader *rd, sp_error *e)
 	if (rd->next >= rd->npaths)
 		return 0;
 	p = rd->paths[rd->next++];
+	/* the last input's fields stay readable after the end (a CSV
+	   header without records still says what the input has) */
+	rd->nfields = 0;
 	rd->file = strcmp(p, "-") == 0 ? "<stdin>" : p;
 	rd->pos = rd->len = 0;
 	rd->eof = rd->failed = rd->started = rd->cr_mode = 0;

@@ -151,7 +151,8 @@ const char *reader_slot_name(const sp_reader *rd, int slot);
 /*
  * Slots of the current input's fields in input order (CSV: header order;
  * JSON lines: order of first appearance).  Valid until the next call of
- * reader_next.  Sets *n.
+ * reader_next; after the end of all input, the last input's fields.
+ * Sets *n.
  */
 const int *reader_fields(const sp_reader *rd, size_t *n);
 
