@@ -607,6 +607,30 @@ count_raw(sp_reader *rd, size_t n, sp_error *e)
 	return 0;
 }
 
+/*
+ * fread up to room bytes of the input into dst: their number in *got,
+ * *eof set at the end of the file, the caps counted (count_raw).  0, or
+ * -1 on a read error or a cap exceeded (e set).
+ */
+static int
+read_raw(sp_reader *rd, char *dst, size_t room, size_t *got, int *eof,
+    sp_error *e)
+{
+	size_t n = fread(dst, 1, room, rd->fp);
+
+	*got = n;
+	if (n == 0) {
+		if (ferror(rd->fp)) {
+			err_where(e, rd->file, rd->lineno > 0 ? rd->lineno + 1 :
+			    0);
+			return err_set(e, NULL, "read error: %s",
+			    strerror(errno));
+		}
+		*eof = 1;
+	}
+	return count_raw(rd, n, e);
+}
+
 /* Read more raw bytes into ibuf (keeping [ipos, ilen)).  0 or -1. */
 static int
 raw_read(sp_reader *rd, sp_error *e)
@@ -623,19 +647,11 @@ raw_read(sp_reader *rd, sp_error *e)
 	rd->icap = cap;
 	if (rd->ieof || rd->ilen == cap)
 		return 0;
-	n = fread(rd->ibuf + rd->ilen, 1, cap - rd->ilen < rd->bufsize ?
-	    cap - rd->ilen : rd->bufsize, rd->fp);
+	if (read_raw(rd, rd->ibuf + rd->ilen, cap - rd->ilen < rd->bufsize ?
+	    cap - rd->ilen : rd->bufsize, &n, &rd->ieof, e) < 0)
+		return -1;
 	rd->ilen += n;
-	if (n == 0) {
-		if (ferror(rd->fp)) {
-			err_where(e, rd->file, rd->lineno > 0 ? rd->lineno + 1 :
-			    0);
-			return err_set(e, NULL, "read error: %s",
-			    strerror(errno));
-		}
-		rd->ieof = 1;
-	}
-	return count_raw(rd, n, e);
+	return 0;
 }
 
 /* Write U+FFFD at buf + len (room for it is guaranteed by SLACK). */
@@ -722,18 +738,10 @@ fill(sp_reader *rd, sp_error *e)
 		rd->eof = 1;
 		return 0;
 	}
-	n = fread(rd->buf + rd->len, 1, room, rd->fp);
+	if (read_raw(rd, rd->buf + rd->len, room, &n, &rd->eof, e) < 0)
+		return -1;
 	rd->len += n;
-	if (n == 0) {
-		if (ferror(rd->fp)) {
-			err_where(e, rd->file, rd->lineno > 0 ? rd->lineno + 1 :
-			    0);
-			return err_set(e, NULL, "read error: %s",
-			    strerror(errno));
-		}
-		rd->eof = 1;
-	}
-	return count_raw(rd, n, e);
+	return 0;
 }
 
 /*
