@@ -5,7 +5,9 @@
 bin=$(cd "${1:-bin}" && pwd)
 cd "$(dirname "$0")" || exit 1
 PATH=$bin:$PATH
-export SALESPIPE_NOW=2026-11-26T00:00:00Z
+# now: the day after the sample's last recorded change (its last close is
+# on 2026-11-29), so that the answers do not move with the clock
+export SALESPIPE_NOW=2026-11-30T00:00:00Z
 set -e
 step() { printf '\n== %s\n$ %s\n' "$1" "$2"; sh -c "$2"; }
 step "Where do deals drop off? (the stage history, each deal's real path)" \
