@@ -1168,6 +1168,8 @@ ledger_check(struct fc *x)
 		    k == 1 ? "its first record lacks '" : "its first record "
 		    "cannot be read", k == 1 ? need[i] : "",
 		    k == 1 ? "'" : "");
+		reader_close(rd);
+		rec_free(r);
 		exit(SP_EXIT_USAGE);
 	}
 	reader_close(rd);
@@ -1463,6 +1465,7 @@ score_emit(struct fc *x, sp_groups *sg)
 	free(states);
 	free(pb);
 	free(parts);
+	groups_free(sg, NULL);
 	exit(cli_finish(c, w));
 }
 
