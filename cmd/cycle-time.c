@@ -67,7 +67,7 @@ struct ctx {
 static void
 cycle_init(void *p)
 {
-	dist_init(&((struct cycle *)p)->d);
+	sp_dist_init(&((struct cycle *)p)->d);
 }
 
 static void
@@ -76,9 +76,9 @@ cycle_fini(void *p)
 	struct cycle *t = p;
 	size_t i;
 
-	dist_free(&t->d);
+	sp_dist_free(&t->d);
 	for (i = 0; i < t->nvisit; i++)
-		dist_free(&t->visit[i]);
+		sp_dist_free(&t->visit[i]);
 	free(t->visit);
 }
 
@@ -102,8 +102,8 @@ touch_group(struct ctx *x, const sp_deal *d, sp_error *e)
 		return 0;
 	if (c->has_period)
 		key = cli_key_with(c, d, c->period.label, &keylen);
-	if (groups_get(x->groups, key, keylen) == NULL)
-		return err_set(e, NULL, "out of memory");
+	if (sp_groups_get(x->groups, key, keylen) == NULL)
+		return sp_err_set(e, NULL, "out of memory");
 	return 0;
 }
 
@@ -117,7 +117,7 @@ label_of(sp_cli *c, int64_t t, sp_period *b)
 	if (c->has_period && !period_contains(&c->period, t))
 		return NULL;
 	if (c->every != SP_EVERY_NONE) {
-		period_bucket(t, c->every, &c->cal, b);
+		sp_period_bucket(t, c->every, &c->cal, b);
 		return b->label;
 	}
 	return c->has_period ? c->period.label : "";
@@ -132,7 +132,7 @@ state_of(struct ctx *x, const sp_deal *d, const char *label)
 
 	if (c->has_period || c->every != SP_EVERY_NONE)
 		key = cli_key_with(c, d, label, &keylen);
-	return groups_get(x->groups, key, keylen);
+	return sp_groups_get(x->groups, key, keylen);
 }
 
 /*
@@ -154,14 +154,14 @@ count(struct ctx *x, const sp_deal *d, int64_t start, int64_t end,
 		exclude(x, d, metric, why);
 		return 0;
 	}
-	if ((t = state_of(x, d, label)) == NULL || dist_add(&t->d, end -
+	if ((t = state_of(x, d, label)) == NULL || sp_dist_add(&t->d, end -
 	    start) < 0)
-		return err_set(e, NULL, "out of memory");
+		return sp_err_set(e, NULL, "out of memory");
 	if (end < start)
 		x->negative++;
 	if (c->explain) {
 		snprintf(why, sizeof(why), "%s %s %s%s", what,
-		    duration_format((double)(end - start), c->unit, dur),
+		    sp_duration_format((double)(end - start), c->unit, dur),
 		    unit_name[c->unit], end < start ?
 		    " (ends before it starts)" : "");
 		cli_explain(c, d, label, metric, "counted", why);
@@ -180,7 +180,7 @@ add_closed(struct ctx *x, const sp_deal *d, sp_error *e)
 		return -1;
 	if (!want) {
 		exclude(x, d, "cycle_time", d->as_of_open ? "open at the as-of "
-		    "time (closed after it)" : stage_kind_name(d->kind));
+		    "time (closed after it)" : sp_stage_kind_name(d->kind));
 		return 0;
 	}
 	if (!d->has_created) {
@@ -192,7 +192,7 @@ add_closed(struct ctx *x, const sp_deal *d, sp_error *e)
 		return 0;
 	}
 	return count(x, d, d->created_at, d->closed_at, "cycle_time",
-	    stage_kind_name(d->kind), "closed", e);
+	    sp_stage_kind_name(d->kind), "closed", e);
 }
 
 /* --start/--end: two timestamp fields of a snapshot record. */
@@ -207,7 +207,7 @@ get_field(struct ctx *x, const sp_deal *d, int slot, const char *name,
 		exclude(x, d, "cycle_time", why);
 		return 0;
 	}
-	if (time_parse_tz(rec_get(d->rec, slot), rec_len(d->rec, slot),
+	if (sp_time_parse_tz(rec_get(d->rec, slot), rec_len(d->rec, slot),
 	    x->cli->date_format, x->cli->tz, t, e) < 0) {
 		snprintf(e->field, sizeof(e->field), "%s", name);
 		return -1;
@@ -247,9 +247,9 @@ need_history(struct ctx *x, const sp_deal *d)
 
 	if (d->path != NULL)
 		return;
-	err_clear(&e);
-	err_where(&e, d->file, d->line);
-	err_set(&e, NULL, "%s a history (records with 'at'); this input is "
+	sp_err_clear(&e);
+	sp_err_where(&e, d->file, d->line);
+	sp_err_set(&e, NULL, "%s a history (records with 'at'); this input is "
 	    "a snapshot", x->mode == M_IN_STAGE ? "--in-stage needs" :
 	    "--from and --to need");
 	cli_fail(x->cli, &e);
@@ -326,21 +326,21 @@ add_in_stage(struct ctx *x, const sp_deal *d, sp_error *e)
 			continue;
 		}
 		if ((t = state_of(x, d, label)) == NULL)
-			return err_set(e, NULL, "out of memory");
+			return sp_err_set(e, NULL, "out of memory");
 		if (t->visit == NULL) {
 			if ((t->visit = calloc(2 * n, sizeof(*t->visit))) ==
 			    NULL)
-				return err_set(e, NULL, "out of memory");
+				return sp_err_set(e, NULL, "out of memory");
 			t->nvisit = 2 * n;
 		}
-		if (dist_add(&t->visit[2 * i], x->latest[i]) < 0 ||
-		    dist_add(&t->visit[2 * i + 1], x->total[i]) < 0)
-			return err_set(e, NULL, "out of memory");
+		if (sp_dist_add(&t->visit[2 * i], x->latest[i]) < 0 ||
+		    sp_dist_add(&t->visit[2 * i + 1], x->total[i]) < 0)
+			return sp_err_set(e, NULL, "out of memory");
 		if (c->explain) {
 			snprintf(why, sizeof(why), "%s latest %s total %s %s",
 			    c->stages->v[i].name,
-			    duration_format((double)x->latest[i], c->unit, d1),
-			    duration_format((double)x->total[i], c->unit, d2),
+			    sp_duration_format((double)x->latest[i], c->unit, d1),
+			    sp_duration_format((double)x->total[i], c->unit, d2),
 			    unit_name[c->unit]);
 			cli_explain(c, d, label, "time_in_stage", "counted",
 			    why);
@@ -379,7 +379,7 @@ add_open(struct ctx *x, const sp_deal *d, sp_error *e)
 	if (x->nopen == x->opencap) {
 		size_t cap = x->opencap ? x->opencap * 2 : 64;
 		if ((o = realloc(x->open, cap * sizeof(*o))) == NULL)
-			return err_set(e, NULL, "out of memory");
+			return sp_err_set(e, NULL, "out of memory");
 		x->open = o;
 		x->opencap = cap;
 	}
@@ -392,7 +392,7 @@ add_open(struct ctx *x, const sp_deal *d, sp_error *e)
 	if (o->id == NULL || o->key == NULL) {
 		free(o->id);
 		free(o->key);
-		return err_set(e, NULL, "out of memory");
+		return sp_err_set(e, NULL, "out of memory");
 	}
 	memcpy(o->key, d->key, d->keylen);
 	o->key[d->keylen] = '\0';
@@ -401,7 +401,7 @@ add_open(struct ctx *x, const sp_deal *d, sp_error *e)
 		snprintf(why, sizeof(why), "%s %s %s", d->stage < 0 ?
 		    "stage unknown (closed after the as-of time)" :
 		    c->stages->v[d->stage].name,
-		    duration_format((double)o->age, c->unit, dur),
+		    sp_duration_format((double)o->age, c->unit, dur),
 		    unit_name[c->unit]);
 		cli_explain(c, d, "", "age", "counted", why);
 	}
@@ -435,7 +435,7 @@ stat_cols(sp_writer *w)
 	size_t i;
 
 	for (i = 0; i < 7; i++)
-		writer_col(w, cols[i], SP_COL_NUM);
+		sp_writer_col(w, cols[i], SP_COL_NUM);
 }
 
 /* count mean median p75 p90 min max into v; b holds the text.  An empty
@@ -445,19 +445,19 @@ stat_vals(sp_cli *c, sp_dist *d, const char **v, char b[7][32])
 {
 	size_t k = 0;
 
-	v[k++] = count_format((int64_t)d->n, b[0]);
+	v[k++] = sp_count_format((int64_t)d->n, b[0]);
 	if (d->n == 0) {
 		while (k < 7)
 			v[k++] = "";
 		return k;
 	}
-	dist_finish(d);
-	v[k++] = duration_format(dist_mean(d), c->unit, b[1]);
-	v[k++] = duration_format(dist_quantile(d, 0.5), c->unit, b[2]);
-	v[k++] = duration_format(dist_quantile(d, 0.75), c->unit, b[3]);
-	v[k++] = duration_format(dist_quantile(d, 0.9), c->unit, b[4]);
-	v[k++] = duration_format((double)dist_min(d), c->unit, b[5]);
-	v[k++] = duration_format((double)dist_max(d), c->unit, b[6]);
+	sp_dist_finish(d);
+	v[k++] = sp_duration_format(sp_dist_mean(d), c->unit, b[1]);
+	v[k++] = sp_duration_format(sp_dist_quantile(d, 0.5), c->unit, b[2]);
+	v[k++] = sp_duration_format(sp_dist_quantile(d, 0.75), c->unit, b[3]);
+	v[k++] = sp_duration_format(sp_dist_quantile(d, 0.9), c->unit, b[4]);
+	v[k++] = sp_duration_format((double)sp_dist_min(d), c->unit, b[5]);
+	v[k++] = sp_duration_format((double)sp_dist_max(d), c->unit, b[6]);
 	return k;
 }
 
@@ -475,13 +475,13 @@ emit_groups(struct ctx *x, sp_writer *w, const char **v)
 		np++;
 	cli_group_cols(c, w);
 	if (np > c->nby)
-		writer_col(w, "period", SP_COL_STR);
+		sp_writer_col(w, "period", SP_COL_STR);
 	if (x->mode == M_IN_STAGE) {
-		writer_col(w, "stage", SP_COL_STR);
-		writer_col(w, "measure", SP_COL_STR);
+		sp_writer_col(w, "stage", SP_COL_STR);
+		sp_writer_col(w, "measure", SP_COL_STR);
 	}
 	stat_cols(w);
-	if ((n = groups_sorted(x->groups, &keys, &lens, &states)) ==
+	if ((n = sp_groups_sorted(x->groups, &keys, &lens, &states)) ==
 	    (size_t)-1)
 		cli_oom(c);
 	for (i = 0; i < n; i++) {
@@ -492,7 +492,7 @@ emit_groups(struct ctx *x, sp_writer *w, const char **v)
 			v[j] = parts[j];
 		if (x->mode != M_IN_STAGE) {
 			stat_vals(c, &t->d, v + j, b);
-			writer_row(w, v);
+			sp_writer_row(w, v);
 			continue;
 		}
 		for (s = 0; 2 * s < t->nvisit; s++)
@@ -501,7 +501,7 @@ emit_groups(struct ctx *x, sp_writer *w, const char **v)
 				v[j + 1] = m == 0 ? "latest" : "total";
 				stat_vals(c, &t->visit[2 * s + m], v + j + 2,
 				    b);
-				writer_row(w, v);
+				sp_writer_row(w, v);
 			}
 	}
 	free(keys);
@@ -520,11 +520,11 @@ emit_open(struct ctx *x, sp_writer *w, const char **v)
 	char age[32], p[32];
 
 	cli_group_cols(c, w);
-	writer_col(w, "id", SP_COL_STR);
-	writer_col(w, "stage", SP_COL_STR);
-	writer_col(w, "age", SP_COL_NUM);
-	writer_col(w, "won_p90", SP_COL_NUM);
-	writer_col(w, "stale", SP_COL_STR);
+	sp_writer_col(w, "id", SP_COL_STR);
+	sp_writer_col(w, "stage", SP_COL_STR);
+	sp_writer_col(w, "age", SP_COL_NUM);
+	sp_writer_col(w, "won_p90", SP_COL_NUM);
+	sp_writer_col(w, "stale", SP_COL_STR);
 	for (i = 0; i < x->nopen; i++) {
 		struct open_deal *o = &x->open[i];
 
@@ -534,17 +534,17 @@ emit_open(struct ctx *x, sp_writer *w, const char **v)
 		v[j++] = o->id;
 		/* open at --as-of, closed later: its stage then unknown */
 		v[j++] = o->stage < 0 ? "" : c->stages->v[o->stage].name;
-		v[j++] = duration_format((double)o->age, c->unit, age);
-		t = groups_find(x->groups, o->key, o->keylen);
+		v[j++] = sp_duration_format((double)o->age, c->unit, age);
+		t = sp_groups_find(x->groups, o->key, o->keylen);
 		if (t != NULL && t->d.n > 0) {
-			p90 = dist_quantile(&t->d, 0.9);
-			v[j++] = duration_format(p90, c->unit, p);
+			p90 = sp_dist_quantile(&t->d, 0.9);
+			v[j++] = sp_duration_format(p90, c->unit, p);
 			v[j++] = (double)o->age > p90 ? "yes" : "no";
 		} else {
 			v[j++] = "";
 			v[j++] = "";
 		}
-		writer_row(w, v);
+		sp_writer_row(w, v);
 	}
 }
 
@@ -561,11 +561,11 @@ set_mode(sp_cli *c, int *mode, const char **flag, int m, const char *name)
 static int
 stage_arg(sp_cli *c, const char *opt, const char *name)
 {
-	int s = stages_find(c->stages, name, strlen(name));
+	int s = sp_stages_find(c->stages, name, strlen(name));
 
 	if (s < 0)
 		cli_usage_error(c, "%s: unknown stage '%s' (known: %s)", opt,
-		    name, stages_known(c->stages));
+		    name, sp_stages_known(c->stages));
 	return s;
 }
 
@@ -587,10 +587,10 @@ open_mode(sp_cli *c, struct ctx *x)
 	if (x->mode == M_FIELDS) {
 		if (x->start_name == NULL || x->end_name == NULL)
 			cli_usage_error(c, "--start and --end go together");
-		if ((x->start_slot = reader_slot(c->rd, x->start_name)) < 0 ||
-		    (x->end_slot = reader_slot(c->rd, x->end_name)) < 0 ||
-		    reader_use(c->rd, x->start_slot) < 0 ||
-		    reader_use(c->rd, x->end_slot) < 0)
+		if ((x->start_slot = sp_reader_slot(c->rd, x->start_name)) < 0 ||
+		    (x->end_slot = sp_reader_slot(c->rd, x->end_name)) < 0 ||
+		    sp_reader_use(c->rd, x->start_slot) < 0 ||
+		    sp_reader_use(c->rd, x->end_slot) < 0)
 			cli_oom(c);
 	}
 	if (x->mode == M_OPEN && (c->has_period || c->every != SP_EVERY_NONE))
@@ -693,7 +693,7 @@ main(int argc, char **argv)
 	cli_open(&c, argc - optind, argv + optind);
 	open_mode(&c, &x);
 	x.cli = &c;
-	if ((x.groups = groups_new(sizeof(struct cycle), cycle_init)) == NULL ||
+	if ((x.groups = sp_groups_new(sizeof(struct cycle), cycle_init)) == NULL ||
 	    (v = calloc(c.nby + 16, sizeof(*v))) == NULL)
 		cli_oom(&c);
 	cli_deals(&c, need[x.mode], add_deal, &x);
@@ -715,7 +715,7 @@ main(int argc, char **argv)
 	free(x.left);
 	free(x.seen);
 	free(v);
-	groups_free(x.groups, cycle_fini);
+	sp_groups_free(x.groups, cycle_fini);
 	rc = cli_finish(&c, w);
 	return rc;
 }

@@ -132,7 +132,7 @@ typedef struct deal {
 
 /* splitmix64: small, fast and the same everywhere. */
 static uint64_t
-rng_next(uint64_t *s)
+sp_rng_next(uint64_t *s)
 {
 	uint64_t z = (*s += 0x9e3779b97f4a7c15);
 
@@ -146,22 +146,22 @@ rng_next(uint64_t *s)
 static uint64_t
 rng_deal(uint64_t seed, uint64_t k)
 {
-	uint64_t s = seed, t = rng_next(&s) ^ k;
+	uint64_t s = seed, t = sp_rng_next(&s) ^ k;
 
-	return rng_next(&t);
+	return sp_rng_next(&t);
 }
 
 /* Uniform in [0, 1). */
 static double
 rng_unit(uint64_t *s)
 {
-	return (double)(rng_next(s) >> 11) * 0x1p-53;
+	return (double)(sp_rng_next(s) >> 11) * 0x1p-53;
 }
 
 static int64_t
 rng_below(uint64_t *s, uint64_t n)
 {
-	return (int64_t)(rng_next(s) % n);
+	return (int64_t)(sp_rng_next(s) % n);
 }
 
 /* Index drawn with the weights w[0..n-1] (positive ints, stride apart). */
@@ -355,15 +355,15 @@ static const char *const history_cols[] = {
 static sp_writer *
 open_writer(sp_cli *c, FILE *fp, int fmt, const char *const *cols, size_t n)
 {
-	sp_writer *w = writer_new(fp, fmt);
+	sp_writer *w = sp_writer_new(fp, fmt);
 
 	for (size_t i = 0; w != NULL && i < n; i++) {
 		/* numbers are bare in JSON lines */
 		int type = strcmp(cols[i], "amount") == 0 ||
 		    strcmp(cols[i], "probability") == 0 ? SP_COL_NUM : SP_COL_STR;
 
-		if (writer_col(w, cols[i], type) < 0) {
-			writer_free(w);
+		if (sp_writer_col(w, cols[i], type) < 0) {
+			sp_writer_free(w);
 			w = NULL;
 		}
 	}
@@ -388,17 +388,17 @@ write_deal(sp_writer *w, const deal *d, const char *id)
 	snprintf(name, sizeof(name), "%s - %s%s", account,
 	    product[d->product].name, type[d->type].name);
 	if (last->stage >= WON)
-		time_format(last->at, closed);
+		sp_time_format(last->at, closed);
 	v[0] = id;
 	v[1] = name;
 	v[2] = account;
 	v[3] = owner[d->owner].name;
 	v[4] = stage[last->stage].name;
-	v[5] = money_format_cents(last->amount, amount);
+	v[5] = sp_money_format_cents(last->amount, amount);
 	v[6] = "USD";
 	v[7] = stage[last->stage].prob;
-	v[8] = time_format(first->at, created);
-	v[9] = date_format(last->close, close);
+	v[8] = sp_time_format(first->at, created);
+	v[9] = sp_date_format(last->close, close);
 	v[10] = closed;
 	v[11] = stage[last->stage].category;
 	v[12] = d->reason >= 0 ? reason[d->reason] : "";
@@ -406,7 +406,7 @@ write_deal(sp_writer *w, const deal *d, const char *id)
 	v[14] = source[d->source].name;
 	v[15] = product[d->product].name;
 	v[16] = territory[owner[d->owner].territory];
-	return writer_row(w, v);
+	return sp_writer_row(w, v);
 }
 
 /* One record per stage change; amount and close_date only when changed. */
@@ -419,16 +419,16 @@ write_history(sp_writer *w, const deal *d, const char *id)
 		const char *v[NELEM(history_cols)];
 
 		if (prev == NULL || e->amount != prev->amount)
-			money_format_cents(e->amount, amount);
+			sp_money_format_cents(e->amount, amount);
 		if (prev == NULL || e->close != prev->close)
-			date_format(e->close, close);
+			sp_date_format(e->close, close);
 		v[0] = id;
-		v[1] = time_format(e->at, at);
+		v[1] = sp_time_format(e->at, at);
 		v[2] = stage[e->stage].name;
 		v[3] = amount;
 		v[4] = close;
 		v[5] = prev == NULL ? owner[d->owner].name : "";
-		if (writer_row(w, v) < 0)
+		if (sp_writer_row(w, v) < 0)
 			return -1;
 	}
 	return 0;
@@ -453,7 +453,7 @@ parse_time(sp_cli *c, const char *opt, const char *s)
 {
 	int64_t t;
 
-	if (time_parse(s, strlen(s), NULL, &t, NULL) < 0)
+	if (sp_time_parse(s, strlen(s), NULL, &t, NULL) < 0)
 		cli_usage_error(c, "%s: '%s' is not an ISO 8601 date or time",
 		    opt, s);
 	return t;
@@ -483,8 +483,8 @@ main(int argc, char **argv)
 	deal d;
 
 	cli_init(&c, argv, usage, SP_STAGES_DEALS);
-	start = days_from_civil(2025, 1, 1) * DAY;
-	end = days_from_civil(2026, 10, 1) * DAY;
+	start = sp_days_from_civil(2025, 1, 1) * DAY;
+	end = sp_days_from_civil(2026, 10, 1) * DAY;
 	while ((opt = getopt_long(argc, argv, "n:s:o:hV", longopts, NULL)) !=
 	    -1) {
 		switch (opt) {
@@ -495,7 +495,7 @@ main(int argc, char **argv)
 			seed = parse_number(&c, "-s", optarg, UINT64_MAX);
 			break;
 		case 'o':
-			fmt = format_parse(optarg);
+			fmt = sp_format_parse(optarg);
 			if (fmt != SP_FMT_CSV && fmt != SP_FMT_JSONL)
 				cli_usage_error(&c, "-o: '%s' is not csv or jsonl",
 				    optarg);
@@ -541,9 +541,9 @@ main(int argc, char **argv)
 			break;
 	}
 	if (hw != NULL) {
-		int bad = writer_finish(hw) < 0;
+		int bad = sp_writer_finish(hw) < 0;
 
-		writer_free(hw);
+		sp_writer_free(hw);
 		if (fclose(hf) != 0 || bad) {
 			cli_warn(&c, "%s: write error: %s", history,
 			    strerror(errno ? errno : EIO));

@@ -144,17 +144,17 @@ gst_init(struct fc *x, struct gst *g)
 	g->p = xcalloc(x->np, sizeof(*g->p));
 	for (i = 0; i < x->np; i++) {
 		int k;
-		money_sum_init(&g->p[i].booked);
-		money_sum_init(&g->p[i].pipeline);
+		sp_money_sum_init(&g->p[i].booked);
+		sp_money_sum_init(&g->p[i].pipeline);
 		for (k = 0; k <= SP_FC_OMITTED; k++)
-			money_sum_init(&g->p[i].cat[k]);
+			sp_money_sum_init(&g->p[i].cat[k]);
 		g->p[i].stage_amt = xcalloc(ns, sizeof(sp_money));
 	}
 	g->closed_s = xcalloc(ns, sizeof(int64_t));
 	g->won_s = xcalloc(ns, sizeof(int64_t));
-	money_sum_init(&g->won_amt);
-	money_sum_init(&g->closed_amt);
-	money_sum_init(&g->wins_cur);
+	sp_money_sum_init(&g->won_amt);
+	sp_money_sum_init(&g->closed_amt);
+	sp_money_sum_init(&g->wins_cur);
 }
 
 static void
@@ -202,7 +202,7 @@ top_stage(const sp_stages *st, const sp_deal *d)
 	    st->v[d->lost_stage].kind == SP_OPEN && d->lost_stage > top)
 		top = d->lost_stage;
 	if (top < 0 && d->kind == SP_LOST)
-		top = stages_first_open(st);
+		top = sp_stages_first_open(st);
 	return top;
 }
 
@@ -230,8 +230,8 @@ add_closed(struct fc *x, struct gst *g, const sp_deal *d, int sums,
 	}
 	if (sums && d->has_amount) {
 		sp_money_sum c = g->closed_amt;
-		if (money_sum_add(&c, d->value, d->currency, cl, e) < 0 ||
-		    (won && money_sum_add(&g->won_amt, d->value, d->currency,
+		if (sp_money_sum_add(&c, d->value, d->currency, cl, e) < 0 ||
+		    (won && sp_money_sum_add(&g->won_amt, d->value, d->currency,
 		    cl, e) < 0))
 			return -1;
 		g->closed_amt = c;
@@ -241,16 +241,16 @@ add_closed(struct fc *x, struct gst *g, const sp_deal *d, int sums,
 			size_t cap = g->wincap ? g->wincap * 2 : 16;
 			int64_t *v = realloc(g->wins, 2 * cap * sizeof(*v));
 			if (v == NULL)
-				return err_set(e, NULL, "out of memory");
+				return sp_err_set(e, NULL, "out of memory");
 			g->wins = v;
 			g->wincap = cap;
 		}
 		g->wins[2 * g->nwins] = d->closed_at;
 		g->wins[2 * g->nwins + 1] = 0;
-		if (d->has_amount && (money_to_micro(d->value,
-		    &g->wins[2 * g->nwins + 1]) < 0 || money_sum_add(
+		if (d->has_amount && (sp_money_to_micro(d->value,
+		    &g->wins[2 * g->nwins + 1]) < 0 || sp_money_sum_add(
 		    &g->wins_cur, 0, d->currency, cl, e) < 0))
-			return err_set(e, "amount", "out of range");
+			return sp_err_set(e, "amount", "out of range");
 		g->nwins++;
 	}
 	return 0;
@@ -272,15 +272,15 @@ add_open(struct fc *x, struct pst *p, const sp_deal *d, sp_error *e)
 	    x->noprob_weighted < 0)
 		x->noprob_weighted = d->stage;
 
-	if (money_sum_add(&pl, amount, d->currency, cl, e) < 0 ||
-	    money_sum_add(&ct, amount, d->currency, cl, e) < 0)
+	if (sp_money_sum_add(&pl, amount, d->currency, cl, e) < 0 ||
+	    sp_money_sum_add(&ct, amount, d->currency, cl, e) < 0)
 		return -1;
 	/* the weighted sum stays exact: amount x basis points, rounded
 	   once when printed */
 	if (__builtin_mul_overflow(amount, (sp_money)bp, &wa) ||
-	    money_add(&wn, wa) < 0 || money_add(&sa, amount) < 0 ||
-	    money_to_micro(amount, &micro) < 0)
-		return err_set(e, "amount", "sum of amounts overflows");
+	    sp_money_add(&wn, wa) < 0 || sp_money_add(&sa, amount) < 0 ||
+	    sp_money_to_micro(amount, &micro) < 0)
+		return sp_err_set(e, "amount", "sum of amounts overflows");
 	p->pipeline = pl;
 	p->cat[cat] = ct;
 	p->wnum = wn;
@@ -291,13 +291,13 @@ add_open(struct fc *x, struct pst *p, const sp_deal *d, sp_error *e)
 		int64_t *a = realloc(p->mc_amt, cap * sizeof(*a));
 		int *s, *b;
 		if (a == NULL)
-			return err_set(e, NULL, "out of memory");
+			return sp_err_set(e, NULL, "out of memory");
 		p->mc_amt = a;
 		if ((s = realloc(p->mc_stage, cap * sizeof(*s))) == NULL)
-			return err_set(e, NULL, "out of memory");
+			return sp_err_set(e, NULL, "out of memory");
 		p->mc_stage = s;
 		if ((b = realloc(p->mc_bp, cap * sizeof(*b))) == NULL)
-			return err_set(e, NULL, "out of memory");
+			return sp_err_set(e, NULL, "out of memory");
 		p->mc_bp = b;
 		p->mc_cap = cap;
 	}
@@ -321,8 +321,8 @@ add_deal(void *ctx, const sp_deal *d, sp_error *e)
 		x->history = 1;
 	if (d->has_created && d->created_at < x->first_t)
 		x->first_t = d->created_at;
-	if ((gp = groups_get(x->groups, d->key, d->keylen)) == NULL)
-		return err_set(e, NULL, "out of memory");
+	if ((gp = sp_groups_get(x->groups, d->key, d->keylen)) == NULL)
+		return sp_err_set(e, NULL, "out of memory");
 	if (*gp == NULL) {
 		*gp = xcalloc(1, sizeof(**gp));
 		gst_init(x, *gp);
@@ -341,13 +341,13 @@ add_deal(void *ctx, const sp_deal *d, sp_error *e)
 		const sp_period *p = &x->per[i];
 		if (d->kind == SP_WON && d->has_closed &&
 		    period_contains(p, d->closed_at)) {
-			if (money_sum_add(&g->p[i].booked, d->has_amount ?
+			if (sp_money_sum_add(&g->p[i].booked, d->has_amount ?
 			    d->value : 0, d->currency, strlen(d->currency),
 			    e) < 0)
 				return -1;
 			if (c->explain && x->report) {
 				snprintf(why, sizeof(why), "won in the period "
-				    "%s", d->has_amount ? money_format_exact(
+				    "%s", d->has_amount ? sp_money_format_exact(
 				    d->value, a) : "0.00");
 				cli_explain(c, d, p->label, "booked", "counted",
 				    why);
@@ -361,7 +361,7 @@ add_deal(void *ctx, const sp_deal *d, sp_error *e)
 				snprintf(why, sizeof(why), "open in %s, closing "
 				    "in the period: %s x %d.%02d%%",
 				    c->stages->v[d->stage].name, d->has_amount ?
-				    money_format_exact(d->value, a) : "0.00",
+				    sp_money_format_exact(d->value, a) : "0.00",
 				    bp / 100, bp % 100);
 				cli_explain(c, d, p->label, "open", "counted",
 				    why);
@@ -415,13 +415,13 @@ as_of_check(struct fc *x)
 				len += (size_t)snprintf(names + len,
 				    sizeof(names) - len, "%s%s", len ? "," :
 				    "", method_names[j]);
-		err_clear(&e);
-		err_set(&e, NULL, "--as-of %s: %ld deal%s of this snapshot "
+		sp_err_clear(&e);
+		sp_err_set(&e, NULL, "--as-of %s: %ld deal%s of this snapshot "
 		    "%s won or lost after it, so %s open then at a stage the "
 		    "snapshot does not record, and --method %s cannot be made "
 		    "as of then: give a history (pipeline --as-of on a "
 		    "journal, or OpportunityHistory), or use --method trend "
-		    "(past bookings only)", time_format(c->as_of, t), n,
+		    "(past bookings only)", sp_time_format(c->as_of, t), n,
 		    n == 1 ? "" : "s", n == 1 ? "was" : "were", n == 1 ? "it was" :
 		    "they were", names);
 		cli_fail(c, &e);
@@ -440,7 +440,7 @@ run_pass(struct fc *x, int64_t t, const sp_period *per, size_t np)
 	sp_deals_opts o;
 	sp_reader *rd;
 	sp_deals *ds;
-	sp_rec *r = rec_new();
+	sp_rec *r = sp_rec_new();
 	sp_error e;
 	int *slots = xcalloc(c->nby + 1, sizeof(int)), k;
 	size_t i;
@@ -448,18 +448,18 @@ run_pass(struct fc *x, int64_t t, const sp_period *per, size_t np)
 	if (r == NULL)
 		cli_oom(c);
 	cli_read_opts(c, &ro);
-	err_clear(&e);
-	rd = x->spool != NULL ? reader_open_mem(x->spool, x->spooln, "-",
-	    &ro, &e) : reader_open(c->inputs, c->ninputs, &ro, &e);
+	sp_err_clear(&e);
+	rd = x->spool != NULL ? sp_reader_open_mem(x->spool, x->spooln, "-",
+	    &ro, &e) : sp_reader_open(c->inputs, c->ninputs, &ro, &e);
 	if (rd == NULL)
 		cli_fail(c, &e);
 	for (i = 0; i < c->nby; i++)
-		if ((slots[i] = reader_slot(rd, c->by[i])) < 0)
+		if ((slots[i] = sp_reader_slot(rd, c->by[i])) < 0)
 			cli_oom(c);
 	freeing = x;
-	groups_free(x->groups, gst_fini);
+	sp_groups_free(x->groups, gst_fini);
 	gst_free(x, &x->all);
-	if ((x->groups = groups_new(sizeof(struct gst *), NULL)) == NULL)
+	if ((x->groups = sp_groups_new(sizeof(struct gst *), NULL)) == NULL)
 		cli_oom(c);
 	x->per = (sp_period *)per;
 	x->np = np;
@@ -474,34 +474,34 @@ run_pass(struct fc *x, int64_t t, const sp_period *per, size_t np)
 	o.as_of = t;
 	if (!x->report)
 		o.left_out = NULL;	/* told once, by the first pass */
-	if ((ds = deals_new(rd, c->stages, &o)) == NULL)
+	if ((ds = sp_deals_new(rd, c->stages, &o)) == NULL)
 		cli_oom(c);
-	while ((k = reader_next(rd, r, &e)) != 0) {
+	while ((k = sp_reader_next(rd, r, &e)) != 0) {
 		if (k == -2)
 			cli_fail(c, &e);
 		if (x->report)	/* -g: exit 2 if the input lacks a field */
 			cli_by_record(c, rd, slots, r);
-		if (k == 1 && deals_add(ds, r, &e) == 0)
+		if (k == 1 && sp_deals_add(ds, r, &e) == 0)
 			continue;
 		if (x->report)
 			cli_bad(c, &e, r);
 	}
 	if (x->report)
 		cli_by_end(c, rd);
-	if (deals_is_history(ds))
+	if (sp_deals_is_history(ds))
 		x->history = 1;
-	deals_finish(ds, x->report ? fold_bad : ignore_bad, c, &e);
+	sp_deals_finish(ds, x->report ? fold_bad : ignore_bad, c, &e);
 	cli_note_currencies(c, ds);
 	if (x->report)
-		cli_prob_warn(c, deals_prob_doubt(ds));
-	deals_free(ds);
+		cli_prob_warn(c, sp_deals_prob_doubt(ds));
+	sp_deals_free(ds);
 	/* cli_writer follows the input's format through c->rd, which is
 	   not this reader: the default output is the input's format too */
 	if (c->out_fmt == SP_FMT_AUTO && !isatty(STDOUT_FILENO) &&
-	    reader_format(rd) != SP_FMT_AUTO)
-		c->out_fmt = reader_format(rd);
-	reader_close(rd);
-	rec_free(r);
+	    sp_reader_format(rd) != SP_FMT_AUTO)
+		c->out_fmt = sp_reader_format(rd);
+	sp_reader_close(rd);
+	sp_rec_free(r);
 	free(slots);
 	if (x->report && !x->backtest)
 		as_of_check(x);	/* may exit: nothing of the pass is held */
@@ -583,7 +583,7 @@ trend_unit(const struct fc *x)
 	if (x->c->every != SP_EVERY_NONE)
 		return x->c->every;
 	for (i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
-		period_bucket(x->per[0].start, units[i], &x->c->cal, &b);
+		sp_period_bucket(x->per[0].start, units[i], &x->c->cal, &b);
 		if (b.start == x->per[0].start && b.end == x->per[0].end)
 			return units[i];
 	}
@@ -650,7 +650,7 @@ trend_for(struct fc *x, struct gst *g, size_t pi, struct trend_out *o)
 		    "quarter, year or week: give --every");
 		return;
 	}
-	period_bucket(x->t, unit, cal, &now);
+	sp_period_bucket(x->t, unit, cal, &now);
 	if (p->start < now.start) {
 		snprintf(o->why, sizeof(o->why), "the period starts before %s, "
 		    "the bucket of the forecast's time: a trend forecasts "
@@ -660,8 +660,8 @@ trend_for(struct fc *x, struct gst *g, size_t pi, struct trend_out *o)
 	qsort(g->wins, g->nwins, 2 * sizeof(int64_t), cmp_win);
 	/* bookings per bucket, from the first win's to the last complete */
 	if (g->nwins > 0)
-		for (period_bucket(g->wins[0], unit, cal, &b); b.start <
-		    now.start; period_bucket(b.end, unit, cal, &b)) {
+		for (sp_period_bucket(g->wins[0], unit, cal, &b); b.start <
+		    now.start; sp_period_bucket(b.end, unit, cal, &b)) {
 			if (n == cap) {
 				double *v;
 				cap = cap ? cap * 2 : 64;
@@ -682,8 +682,8 @@ trend_for(struct fc *x, struct gst *g, size_t pi, struct trend_out *o)
 		free(y);
 		return;
 	}
-	err_clear(&e);
-	if (trend_fit(y, n, season_of(x, unit), &o->m, &e) < 0) {
+	sp_err_clear(&e);
+	if (sp_trend_fit(y, n, season_of(x, unit), &o->m, &e) < 0) {
 		snprintf(o->why, sizeof(o->why), "%.190s", e.msg);
 		free(y);
 		return;
@@ -691,10 +691,10 @@ trend_for(struct fc *x, struct gst *g, size_t pi, struct trend_out *o)
 	free(y);
 	/* h: the buckets from the last complete one to the period's */
 	for (h = 1, t = now.start; t < p->start; h++) {
-		period_bucket(t, unit, cal, &b);
+		sp_period_bucket(t, unit, cal, &b);
 		t = b.end;
 	}
-	o->f = trend_forecast(&o->m, h, &o->lo, &o->hi);
+	o->f = sp_trend_forecast(&o->m, h, &o->lo, &o->hi);
 	o->f = fmax(o->f, floor);
 	o->lo = fmax(o->lo, floor);
 	o->hi = fmax(o->hi, floor);
@@ -705,7 +705,7 @@ trend_for(struct fc *x, struct gst *g, size_t pi, struct trend_out *o)
 static char *
 units_format(double v, char *buf)
 {
-	return money_format_cents((int64_t)llround(v * 100.0), buf);
+	return sp_money_format_cents((int64_t)llround(v * 100.0), buf);
 }
 
 struct mc_out {
@@ -736,30 +736,30 @@ mc_for(struct fc *x, struct gst *g, struct pst *p, struct mc_out *o)
 			    SP_STAGE_NO_PROB) && x->noprob_fallback < 0)
 				x->noprob_fallback = p->mc_stage[i];
 		}
-		thr[i] = prob_threshold(pr * (1 - slip));
+		thr[i] = sp_prob_threshold(pr * (1 - slip));
 	}
-	err_clear(&e);
+	sp_err_clear(&e);
 	/* the simulation adds micro-units (a converted amount rounded to
 	   the micro-unit): its totals are estimates anyway */
-	if (money_to_micro(p->booked.v, &base) < 0) {
-		err_set(&e, "amount", "the booked amount overflows a total");
+	if (sp_money_to_micro(p->booked.v, &base) < 0) {
+		sp_err_set(&e, "amount", "the booked amount overflows a total");
 		cli_fail(x->c, &e);
 	}
-	if (montecarlo(p->mc_amt, thr, p->mc_n, base,
+	if (sp_montecarlo(p->mc_amt, thr, p->mc_n, base,
 	    (size_t)x->trials, x->seed, tot, &e) < 0)
 		cli_fail(x->c, &e);
-	dist_init(&dist);
+	sp_dist_init(&dist);
 	for (i = 0; i < (size_t)x->trials; i++) {
 		sum += tot[i];
-		if (dist_add(&dist, tot[i]) < 0)
+		if (sp_dist_add(&dist, tot[i]) < 0)
 			cli_oom(x->c);
 	}
-	dist_finish(&dist);
+	sp_dist_finish(&dist);
 	o->mean = div_round(sum, x->trials);
-	o->p10 = (int64_t)llround(dist_quantile(&dist, 0.10));
-	o->p50 = (int64_t)llround(dist_quantile(&dist, 0.50));
-	o->p90 = (int64_t)llround(dist_quantile(&dist, 0.90));
-	dist_free(&dist);
+	o->p10 = (int64_t)llround(sp_dist_quantile(&dist, 0.10));
+	o->p50 = (int64_t)llround(sp_dist_quantile(&dist, 0.50));
+	o->p90 = (int64_t)llround(sp_dist_quantile(&dist, 0.90));
+	sp_dist_free(&dist);
 	free(thr);
 	free(tot);
 }
@@ -792,52 +792,52 @@ static void
 columns(struct fc *x, sp_writer *w)
 {
 	cli_group_cols(x->c, w);
-	writer_col(w, "period", SP_COL_STR);
+	sp_writer_col(w, "period", SP_COL_STR);
 	if (x->methods & M_WEIGHTED) {
-		writer_col(w, "booked", SP_COL_NUM);
-		writer_col(w, "weighted", SP_COL_NUM);
-		writer_col(w, "pipeline", SP_COL_NUM);
-		writer_col(w, "open_deals", SP_COL_NUM);
-		writer_col(w, "expected_deal_value", SP_COL_NUM);
+		sp_writer_col(w, "booked", SP_COL_NUM);
+		sp_writer_col(w, "weighted", SP_COL_NUM);
+		sp_writer_col(w, "pipeline", SP_COL_NUM);
+		sp_writer_col(w, "open_deals", SP_COL_NUM);
+		sp_writer_col(w, "expected_deal_value", SP_COL_NUM);
 	}
 	if (x->methods & M_CATEGORY) {
-		writer_col(w, "closed", SP_COL_NUM);
-		writer_col(w, "commit", SP_COL_NUM);
-		writer_col(w, "best_case", SP_COL_NUM);
-		writer_col(w, "open_pipeline", SP_COL_NUM);
+		sp_writer_col(w, "closed", SP_COL_NUM);
+		sp_writer_col(w, "commit", SP_COL_NUM);
+		sp_writer_col(w, "best_case", SP_COL_NUM);
+		sp_writer_col(w, "open_pipeline", SP_COL_NUM);
 	}
 	if (x->methods & M_HISTORY) {
-		writer_col(w, "history", SP_COL_NUM);
-		writer_col(w, "history_open", SP_COL_NUM);
-		writer_col(w, "configured_open", SP_COL_NUM);
-		writer_col(w, "history_rate", SP_COL_RATIO);
-		writer_col(w, "configured_rate", SP_COL_RATIO);
+		sp_writer_col(w, "history", SP_COL_NUM);
+		sp_writer_col(w, "history_open", SP_COL_NUM);
+		sp_writer_col(w, "configured_open", SP_COL_NUM);
+		sp_writer_col(w, "history_rate", SP_COL_RATIO);
+		sp_writer_col(w, "configured_rate", SP_COL_RATIO);
 	}
 	if (x->methods & M_TREND) {
-		writer_col(w, "trend", SP_COL_NUM);
-		writer_col(w, "trend_low", SP_COL_NUM);
-		writer_col(w, "trend_high", SP_COL_NUM);
-		writer_col(w, "trend_model", SP_COL_STR);
-		writer_col(w, "trend_alpha", SP_COL_NUM);
-		writer_col(w, "trend_beta", SP_COL_NUM);
-		writer_col(w, "trend_gamma", SP_COL_NUM);
-		writer_col(w, "trend_season", SP_COL_NUM);
-		writer_col(w, "trend_buckets", SP_COL_NUM);
+		sp_writer_col(w, "trend", SP_COL_NUM);
+		sp_writer_col(w, "trend_low", SP_COL_NUM);
+		sp_writer_col(w, "trend_high", SP_COL_NUM);
+		sp_writer_col(w, "trend_model", SP_COL_STR);
+		sp_writer_col(w, "trend_alpha", SP_COL_NUM);
+		sp_writer_col(w, "trend_beta", SP_COL_NUM);
+		sp_writer_col(w, "trend_gamma", SP_COL_NUM);
+		sp_writer_col(w, "trend_season", SP_COL_NUM);
+		sp_writer_col(w, "trend_buckets", SP_COL_NUM);
 	}
 	if (x->methods & M_MC) {
-		writer_col(w, "mc_mean", SP_COL_NUM);
-		writer_col(w, "mc_p10", SP_COL_NUM);
-		writer_col(w, "mc_p50", SP_COL_NUM);
-		writer_col(w, "mc_p90", SP_COL_NUM);
-		writer_col(w, "mc_trials", SP_COL_NUM);
-		writer_col(w, "mc_slip", SP_COL_RATIO);
+		sp_writer_col(w, "mc_mean", SP_COL_NUM);
+		sp_writer_col(w, "mc_p10", SP_COL_NUM);
+		sp_writer_col(w, "mc_p50", SP_COL_NUM);
+		sp_writer_col(w, "mc_p90", SP_COL_NUM);
+		sp_writer_col(w, "mc_trials", SP_COL_NUM);
+		sp_writer_col(w, "mc_slip", SP_COL_RATIO);
 	}
 	if (x->quota_path != NULL) {
-		writer_col(w, "quota", SP_COL_NUM);
-		writer_col(w, "attainment", SP_COL_RATIO);
-		writer_col(w, "gap", SP_COL_NUM);
-		writer_col(w, "coverage", SP_COL_RATIO);
-		writer_col(w, "coverage_needed", SP_COL_RATIO);
+		sp_writer_col(w, "quota", SP_COL_NUM);
+		sp_writer_col(w, "attainment", SP_COL_RATIO);
+		sp_writer_col(w, "gap", SP_COL_NUM);
+		sp_writer_col(w, "coverage", SP_COL_RATIO);
+		sp_writer_col(w, "coverage_needed", SP_COL_RATIO);
 	}
 }
 
@@ -860,8 +860,8 @@ trend_check(struct fc *x, const char *key, size_t keylen, struct gst *g,
 	for (k = 0; k < c->nby && len + 1 < sizeof(names); k++)
 		len += (size_t)snprintf(names + len, sizeof(names) - len,
 		    "%s%s", k ? ", " : "", gp[k]);
-	err_clear(&e);
-	err_set(&e, NULL, "trend: %s%s%.400s%s", to.why, c->nby ?
+	sp_err_clear(&e);
+	sp_err_set(&e, NULL, "trend: %s%s%.400s%s", to.why, c->nby ?
 	    " (group '" : "", names, c->nby ? "')" : "");
 	cli_fail(c, &e);
 }
@@ -893,21 +893,21 @@ compute(struct fc *x, const char *key, size_t keylen, struct gst *g,
 		mixed |= p->cat[cat].mixed;
 	if (mixed && w != NULL)
 		c->mixed = 1;	/* cli_finish warns */
-#define MONEY(val) (mixed ? "" : money_format_exact((val), b[nb++]))
+#define MONEY(val) (mixed ? "" : sp_money_format_exact((val), b[nb++]))
 	memset(r, 0, sizeof(*r));
 	parts = cli_group_parts(c, key, keylen, c->nby);
 	for (k = 0; k < (int)c->nby; k++)
 		v[k] = parts[k];
 	v[k++] = x->per[i].label;
 	r->has[0] = !mixed;
-	money_to_cents(money_div_even(weighted, 10000), &r->v[0]);
+	sp_money_to_cents(sp_money_div_even(weighted, 10000), &r->v[0]);
 	if (x->methods & M_WEIGHTED) {
 		v[k++] = MONEY(booked);
-		v[k++] = mixed ? "" : money_format_div(weighted, 10000,
+		v[k++] = mixed ? "" : sp_money_format_div(weighted, 10000,
 		    b[nb++]);
 		v[k++] = MONEY(p->pipeline.v);
-		v[k++] = count_format(p->open_n, b[nb++]);
-		v[k++] = p->open_n > 0 && !mixed ? money_format_div(p->wnum,
+		v[k++] = sp_count_format(p->open_n, b[nb++]);
+		v[k++] = p->open_n > 0 && !mixed ? sp_money_format_div(p->wnum,
 		    (sp_money)10000 * p->open_n, b[nb++]) : "";
 	}
 	/* an open deal marked closed is the rep's commit */
@@ -916,7 +916,7 @@ compute(struct fc *x, const char *key, size_t keylen, struct gst *g,
 	open_all = p->cat[SP_FC_PIPELINE].v + p->cat[SP_FC_BEST_CASE].v +
 	    p->cat[SP_FC_COMMIT].v + p->cat[SP_FC_CLOSED].v;
 	r->has[1] = !mixed;
-	money_to_cents(commit, &r->v[1]);
+	sp_money_to_cents(commit, &r->v[1]);
 	if (x->methods & M_CATEGORY) {
 		v[k++] = MONEY(booked);
 		v[k++] = MONEY(commit);
@@ -925,15 +925,15 @@ compute(struct fc *x, const char *key, size_t keylen, struct gst *g,
 	}
 	hist = history_open(x, g, p);
 	r->has[2] = !mixed;
-	money_to_cents(booked + hist, &r->v[2]);
+	sp_money_to_cents(booked + hist, &r->v[2]);
 	if (x->methods & M_HISTORY) {
 		v[k++] = MONEY(booked + hist);
 		v[k++] = MONEY(hist);
-		v[k++] = mixed ? "" : money_format_div(wopen, 10000, b[nb++]);
+		v[k++] = mixed ? "" : sp_money_format_div(wopen, 10000, b[nb++]);
 		/* the rates behind them, weighted by amount */
-		v[k++] = mixed ? "" : ratio_text_money(hist, p->pipeline.v,
+		v[k++] = mixed ? "" : sp_ratio_text_money(hist, p->pipeline.v,
 		    b[nb++]);
-		v[k++] = mixed ? "" : ratio_text_money(wopen,
+		v[k++] = mixed ? "" : sp_ratio_text_money(wopen,
 		    p->pipeline.v * 10000, b[nb++]);
 	}
 	if (x->methods & M_TREND) {
@@ -963,9 +963,9 @@ compute(struct fc *x, const char *key, size_t keylen, struct gst *g,
 			v[k++] = to.ok && to.m.model == SP_TREND_HW ? b[nb++] :
 			    "";
 			v[k++] = to.ok && to.m.model == SP_TREND_HW ?
-			    count_format(to.m.season, b[nb++]) : "";
+			    sp_count_format(to.m.season, b[nb++]) : "";
 			v[k++] = trend_mixed ? "" :
-			    count_format((int64_t)to.buckets, b[nb++]);
+			    sp_count_format((int64_t)to.buckets, b[nb++]);
 		}
 	}
 	if (x->methods & M_MC) {
@@ -974,14 +974,14 @@ compute(struct fc *x, const char *key, size_t keylen, struct gst *g,
 		else
 			memset(&mo, 0, sizeof(mo));
 		r->has[4] = !mixed;
-		money_to_cents(money_of_micro(mo.mean), &r->v[4]);
+		sp_money_to_cents(money_of_micro(mo.mean), &r->v[4]);
 		if (w != NULL) {
 			v[k++] = MONEY(money_of_micro(mo.mean));
 			v[k++] = MONEY(money_of_micro(mo.p10));
 			v[k++] = MONEY(money_of_micro(mo.p50));
 			v[k++] = MONEY(money_of_micro(mo.p90));
-			v[k++] = count_format(x->trials, b[nb++]);
-			v[k++] = ratio_text(x->slip_pushed, x->slip_n,
+			v[k++] = sp_count_format(x->trials, b[nb++]);
+			v[k++] = sp_ratio_text(x->slip_pushed, x->slip_n,
 			    b[nb++]);
 		}
 	}
@@ -991,13 +991,13 @@ compute(struct fc *x, const char *key, size_t keylen, struct gst *g,
 		int wmixed = g->closed_amt.mixed || g->won_amt.mixed;
 		if (wmixed)
 			c->mixed = 1;
-		v[k++] = hq ? money_format_exact(q, b[nb++]) : "";
-		v[k++] = hq && !mixed ? ratio_text_money(booked, q, b[nb++]) :
+		v[k++] = hq ? sp_money_format_exact(q, b[nb++]) : "";
+		v[k++] = hq && !mixed ? sp_ratio_text_money(booked, q, b[nb++]) :
 		    "";
-		v[k++] = hq && !mixed ? money_format_exact(gap, b[nb++]) : "";
-		v[k++] = hq && !mixed && gap > 0 ? ratio_text_money(
+		v[k++] = hq && !mixed ? sp_money_format_exact(gap, b[nb++]) : "";
+		v[k++] = hq && !mixed && gap > 0 ? sp_ratio_text_money(
 		    p->pipeline.v, gap, b[nb++]) : "";
-		v[k++] = wmixed ? "" : ratio_text_money(g->closed_amt.v,
+		v[k++] = wmixed ? "" : sp_ratio_text_money(g->closed_amt.v,
 		    g->won_amt.v, b[nb++]);
 	}
 #undef MONEY
@@ -1005,7 +1005,7 @@ compute(struct fc *x, const char *key, size_t keylen, struct gst *g,
 		if (!(x->methods & (1 << j)))
 			r->has[j] = 0;
 	assert((size_t)k <= c->nby + ROW_EXTRA && nb <= 40);
-	if (w != NULL && writer_row(w, v) < 0)
+	if (w != NULL && sp_writer_row(w, v) < 0)
 		exit(cli_finish(c, w));
 }
 
@@ -1034,13 +1034,13 @@ calibration(struct fc *x, sp_writer *w)
 	char b[6][40];
 
 	cli_group_cols(c, w);
-	writer_col(w, "stage", SP_COL_STR);
-	writer_col(w, "configured", SP_COL_NUM);
-	writer_col(w, "observed", SP_COL_RATIO);
-	writer_col(w, "won", SP_COL_NUM);
-	writer_col(w, "closed", SP_COL_NUM);
-	writer_col(w, "suggested", SP_COL_NUM);
-	if ((n = groups_sorted(x->groups, &keys, &lens, &states)) ==
+	sp_writer_col(w, "stage", SP_COL_STR);
+	sp_writer_col(w, "configured", SP_COL_NUM);
+	sp_writer_col(w, "observed", SP_COL_RATIO);
+	sp_writer_col(w, "won", SP_COL_NUM);
+	sp_writer_col(w, "closed", SP_COL_NUM);
+	sp_writer_col(w, "suggested", SP_COL_NUM);
+	if ((n = sp_groups_sorted(x->groups, &keys, &lens, &states)) ==
 	    (size_t)-1)
 		cli_oom(c);
 	for (i = 0; i < n; i++) {
@@ -1054,17 +1054,17 @@ calibration(struct fc *x, sp_writer *w)
 				v[k] = parts[k];
 			v[k++] = st->v[s].name;
 			v[k++] = bp_format(bp, b[0]);
-			v[k++] = ratio_text(g->won_s[s], g->closed_s[s], b[1]);
-			v[k++] = count_format(g->won_s[s], b[2]);
-			v[k++] = count_format(g->closed_s[s], b[3]);
+			v[k++] = sp_ratio_text(g->won_s[s], g->closed_s[s], b[1]);
+			v[k++] = sp_count_format(g->won_s[s], b[2]);
+			v[k++] = sp_count_format(g->closed_s[s], b[3]);
 			if (g->closed_s[s] >= x->min_sample && g->closed_s[s] > 0)
-				count_format(div_round((__int128)100 *
+				sp_count_format(div_round((__int128)100 *
 				    g->won_s[s], g->closed_s[s]), b[4]);
 			else
 				bp_format(bp, b[4]);
 			v[k++] = b[4];
 			assert((size_t)k <= c->nby + ROW_EXTRA);
-			if (writer_row(w, v) < 0)
+			if (sp_writer_row(w, v) < 0)
 				exit(cli_finish(c, w));
 		}
 	}
@@ -1080,34 +1080,34 @@ read_quotas(struct fc *x)
 	char *paths[] = { (char *)x->quota_path };
 	sp_read_opts ro;
 	sp_reader *rd;
-	sp_rec *r = rec_new();
+	sp_rec *r = sp_rec_new();
 	sp_error e;
 	int so, sp, sa, k;
 
 	memset(&ro, 0, sizeof(ro));
 	ro.max_bytes = SP_MAX_OPTFILE;	/* an option file */
-	err_clear(&e);
-	if (r == NULL || (rd = reader_open(paths, 1, &ro, &e)) == NULL)
+	sp_err_clear(&e);
+	if (r == NULL || (rd = sp_reader_open(paths, 1, &ro, &e)) == NULL)
 		cli_fail(c, &e);
-	so = reader_slot(rd, "owner");
-	sp = reader_slot(rd, "period");
-	sa = reader_slot(rd, "amount");
-	while ((k = reader_next(rd, r, &e)) != 0) {
+	so = sp_reader_slot(rd, "owner");
+	sp = sp_reader_slot(rd, "period");
+	sa = sp_reader_slot(rd, "amount");
+	while ((k = sp_reader_next(rd, r, &e)) != 0) {
 		sp_period p;
 		int64_t a;
 		struct quota *q;
 		if (k < 0)
 			cli_fail(c, &e);
-		err_where(&e, r->file, r->line);
-		if (!rec_has(r, sp) || period_parse(rec_get(r, sp), &c->cal, &p,
+		sp_err_where(&e, r->file, r->line);
+		if (!rec_has(r, sp) || sp_period_parse(rec_get(r, sp), &c->cal, &p,
 		    &e) < 0) {
-			err_set(&e, "period", "%s", rec_has(r, sp) ? e.msg :
+			sp_err_set(&e, "period", "%s", rec_has(r, sp) ? e.msg :
 			    "missing");
 			cli_fail(c, &e);
 		}
-		if (money_parse(rec_get(r, sa) ? rec_get(r, sa) : "",
+		if (sp_money_parse(rec_get(r, sa) ? rec_get(r, sa) : "",
 		    rec_len(r, sa), &a, &e) < 0) {
-			err_set(&e, "amount", "%s", e.msg);
+			sp_err_set(&e, "amount", "%s", e.msg);
 			cli_fail(c, &e);
 		}
 		if ((q = realloc(x->q, (x->nq + 1) * sizeof(*q))) == NULL)
@@ -1121,8 +1121,8 @@ read_quotas(struct fc *x)
 			cli_oom(c);
 		x->nq++;
 	}
-	reader_close(rd);
-	rec_free(r);
+	sp_reader_close(rd);
+	sp_rec_free(r);
 }
 
 /*
@@ -1152,15 +1152,15 @@ ledger_check(struct fc *x)
 		exit(SP_EXIT_USAGE);
 	}
 	if (access(x->record_path, F_OK) != 0)
-		return;		/* journal_open creates it, or says why not */
+		return;		/* sp_journal_open creates it, or says why not */
 	memset(&ro, 0, sizeof(ro));
-	err_clear(&e);
-	if ((r = rec_new()) == NULL ||
-	    (rd = reader_open(paths, 1, &ro, &e)) == NULL)
+	sp_err_clear(&e);
+	if ((r = sp_rec_new()) == NULL ||
+	    (rd = sp_reader_open(paths, 1, &ro, &e)) == NULL)
 		cli_oom(c);
-	k = reader_next(rd, r, &e);
+	k = sp_reader_next(rd, r, &e);
 	for (i = 0; k == 1 && i < 6; i++)
-		if (!rec_has(r, reader_slot(rd, need[i])))
+		if (!rec_has(r, sp_reader_slot(rd, need[i])))
 			break;
 	if (k != 0 && (k != 1 || i < 6)) {
 		fprintf(stderr, "%s: --record %s: not a forecast ledger (%s%s%s); "
@@ -1168,12 +1168,12 @@ ledger_check(struct fc *x)
 		    k == 1 ? "its first record lacks '" : "its first record "
 		    "cannot be read", k == 1 ? need[i] : "",
 		    k == 1 ? "'" : "");
-		reader_close(rd);
-		rec_free(r);
+		sp_reader_close(rd);
+		sp_rec_free(r);
 		exit(SP_EXIT_USAGE);
 	}
-	reader_close(rd);
-	rec_free(r);
+	sp_reader_close(rd);
+	sp_rec_free(r);
 }
 
 /* --record: the calls just made, appended to the ledger. */
@@ -1181,22 +1181,22 @@ static void
 record(struct fc *x, char *buf, size_t len)
 {
 	sp_error e;
-	sp_journal *j = journal_open(x->record_path, SP_JOURNAL_CREATE, &e);
+	sp_journal *j = sp_journal_open(x->record_path, SP_JOURNAL_CREATE, &e);
 
 	if (j == NULL)
 		cli_fail(x->c, &e);
-	if (journal_format(j) != SP_FMT_JSONL) {
-		journal_close(j);
-		err_clear(&e);
-		err_where(&e, x->record_path, 0);
-		err_set(&e, NULL, "a ledger is JSON lines (name it .jsonl)");
+	if (sp_journal_format(j) != SP_FMT_JSONL) {
+		sp_journal_close(j);
+		sp_err_clear(&e);
+		sp_err_where(&e, x->record_path, 0);
+		sp_err_set(&e, NULL, "a ledger is JSON lines (name it .jsonl)");
 		cli_fail(x->c, &e);
 	}
-	if (journal_append(j, buf, len, &e) < 0) {
-		journal_close(j);
+	if (sp_journal_append(j, buf, len, &e) < 0) {
+		sp_journal_close(j);
 		cli_fail(x->c, &e);
 	}
-	journal_close(j);
+	sp_journal_close(j);
 }
 
 /* The ledger writer's row for the call (method j of row r, period i). */
@@ -1209,21 +1209,21 @@ ledger_row(struct fc *x, sp_writer *lw, const char *key, size_t keylen,
 	char at[32], s[32], e[32], val[32];
 	size_t k;
 
-	v[0] = time_format(x->t, at);
+	v[0] = sp_time_format(x->t, at);
 	v[1] = x->per[i].label;
-	v[2] = time_format(x->per[i].start, s);
-	v[3] = time_format(x->per[i].end, e);
+	v[2] = sp_time_format(x->per[i].start, s);
+	v[3] = sp_time_format(x->per[i].end, e);
 	v[4] = method_names[j];
-	v[5] = money_format_cents(value, val);
+	v[5] = sp_money_format_cents(value, val);
 	for (k = 0; k < x->c->nby; k++)
 		v[6 + k] = parts[k];
-	writer_row(lw, v);
+	sp_writer_row(lw, v);
 }
 
 static sp_writer *
 ledger_writer(struct fc *x, FILE *fp)
 {
-	sp_writer *lw = writer_new(fp, SP_FMT_JSONL);
+	sp_writer *lw = sp_writer_new(fp, SP_FMT_JSONL);
 	static const char *const cols[] = { "at", "period", "period_start",
 	    "period_end", "method", "value" };
 	size_t k;
@@ -1231,9 +1231,9 @@ ledger_writer(struct fc *x, FILE *fp)
 	if (lw == NULL)
 		cli_oom(x->c);
 	for (k = 0; k < 6; k++)
-		writer_col(lw, cols[k], SP_COL_STR);
+		sp_writer_col(lw, cols[k], SP_COL_STR);
 	for (k = 0; k < x->c->nby; k++)
-		writer_col(lw, x->c->by[k], SP_COL_STR);
+		sp_writer_col(lw, x->c->by[k], SP_COL_STR);
 	return lw;
 }
 
@@ -1283,7 +1283,7 @@ forecast_rows(struct fc *x)
 	struct row r;
 	int j;
 
-	if ((n = groups_sorted(x->groups, &keys, &lens, &states)) ==
+	if ((n = sp_groups_sorted(x->groups, &keys, &lens, &states)) ==
 	    (size_t)-1)
 		cli_oom(c);
 	if (x->calibration) {
@@ -1318,19 +1318,19 @@ forecast_rows(struct fc *x)
 	free(lens);
 	free(states);
 	/* the calls are recorded only once the output is out */
-	if (w != NULL && (writer_finish(w) < 0 || fflush(stdout) != 0 ||
+	if (w != NULL && (sp_writer_finish(w) < 0 || fflush(stdout) != 0 ||
 	    ferror(stdout))) {
 		if (lw != NULL) {
 			fclose(lfp);
-			writer_free(lw);
+			sp_writer_free(lw);
 			free(lbuf);
 		}
 		exit(cli_finish(c, w));
 	}
 	if (lw != NULL) {
-		if (writer_finish(lw) < 0 || fclose(lfp) != 0)
+		if (sp_writer_finish(lw) < 0 || fclose(lfp) != 0)
 			cli_oom(c);
-		writer_free(lw);
+		sp_writer_free(lw);
 		if (llen > 0)
 			record(x, lbuf, llen);
 		free(lbuf);
@@ -1350,7 +1350,7 @@ booked_cents(struct fc *x, const struct gst *g, size_t p)
 		x->c->mixed = 1;
 		return 0;
 	}
-	money_to_cents(g->p[p].booked.v, &cents);
+	sp_money_to_cents(g->p[p].booked.v, &cents);
 	return cents;
 }
 
@@ -1390,7 +1390,7 @@ score_add(sp_groups *sg, size_t nby, const char *method, const char *gkey,
 	}
 	memcpy(key + kl, h, strlen(h));
 	kl += strlen(h);
-	s = groups_get(sg, key, kl);
+	s = sp_groups_get(sg, key, kl);
 	free(key);
 	if (s == NULL)
 		return -1;
@@ -1419,45 +1419,45 @@ score_emit(struct fc *x, sp_groups *sg)
 	/* the method, the -g fields and the horizon */
 	parts = xcalloc(c->nby + 2, sizeof(*parts));
 
-	writer_col(w, "method", SP_COL_STR);
+	sp_writer_col(w, "method", SP_COL_STR);
 	cli_group_cols(c, w);
-	writer_col(w, "horizon_days", SP_COL_NUM);
-	writer_col(w, "calls", SP_COL_NUM);
-	writer_col(w, "actual", SP_COL_NUM);
-	writer_col(w, "forecast", SP_COL_NUM);
-	writer_col(w, "error", SP_COL_NUM);
-	writer_col(w, "mape", SP_COL_RATIO);
-	writer_col(w, "wape", SP_COL_RATIO);
-	writer_col(w, "bias", SP_COL_RATIO);
-	if ((n = groups_sorted(sg, &keys, &lens, &states)) == (size_t)-1)
+	sp_writer_col(w, "horizon_days", SP_COL_NUM);
+	sp_writer_col(w, "calls", SP_COL_NUM);
+	sp_writer_col(w, "actual", SP_COL_NUM);
+	sp_writer_col(w, "forecast", SP_COL_NUM);
+	sp_writer_col(w, "error", SP_COL_NUM);
+	sp_writer_col(w, "mape", SP_COL_RATIO);
+	sp_writer_col(w, "wape", SP_COL_RATIO);
+	sp_writer_col(w, "bias", SP_COL_RATIO);
+	if ((n = sp_groups_sorted(sg, &keys, &lens, &states)) == (size_t)-1)
 		cli_oom(c);
 	for (i = 0; i < n; i++) {
 		struct score *s = states[i];
 		int64_t a = (int64_t)s->actual;
 		/* method, the group's parts, horizon */
-		if (group_key_split(keys[i], lens[i], c->nby + 2, parts,
+		if (sp_group_key_split(keys[i], lens[i], c->nby + 2, parts,
 		    &pb, &pcap) < 0)
 			cli_oom(c);
 		v[0] = parts[0];
 		for (k = 0; k < c->nby; k++)
 			v[1 + k] = parts[1 + k];
 		k = 1 + c->nby;
-		v[k++] = count_format(strtol(parts[1 + c->nby], NULL, 10) -
+		v[k++] = sp_count_format(strtol(parts[1 + c->nby], NULL, 10) -
 		    100000000L, b[7]);
-		v[k++] = count_format(s->calls, b[0]);
-		v[k++] = money_format_cents(a, b[1]);
-		v[k++] = money_format_cents((int64_t)s->forecast, b[2]);
-		v[k++] = money_format_cents((int64_t)s->err, b[3]);
+		v[k++] = sp_count_format(s->calls, b[0]);
+		v[k++] = sp_money_format_cents(a, b[1]);
+		v[k++] = sp_money_format_cents((int64_t)s->forecast, b[2]);
+		v[k++] = sp_money_format_cents((int64_t)s->err, b[3]);
 		if (s->nape > 0)
 			snprintf(b[4], 48, "%.6Lf", s->ape / s->nape);
 		else
 			b[4][0] = '\0';
 		v[k++] = b[4];
-		v[k++] = ratio_text((int64_t)s->abserr, a < 0 ? -a : a,
+		v[k++] = sp_ratio_text((int64_t)s->abserr, a < 0 ? -a : a,
 		    b[5]);
-		v[k++] = ratio_text((int64_t)s->err, a < 0 ? -a : a, b[6]);
+		v[k++] = sp_ratio_text((int64_t)s->err, a < 0 ? -a : a, b[6]);
 		assert(k <= c->nby + ROW_EXTRA);
-		if (writer_row(w, v) < 0)
+		if (sp_writer_row(w, v) < 0)
 			break;
 	}
 	free(keys);
@@ -1465,7 +1465,7 @@ score_emit(struct fc *x, sp_groups *sg)
 	free(states);
 	free(pb);
 	free(parts);
-	groups_free(sg, NULL);
+	sp_groups_free(sg, NULL);
 	exit(cli_finish(c, w));
 }
 
@@ -1474,7 +1474,7 @@ static size_t
 ledger_key(struct fc *x, const sp_rec *r, const int *slots, char **buf,
     size_t *cap)
 {
-	return group_key(r, slots, x->c->nby, buf, cap);
+	return sp_group_key(r, slots, x->c->nby, buf, cap);
 }
 
 static void
@@ -1484,7 +1484,7 @@ score(struct fc *x)
 	char *paths[] = { (char *)x->score_path };
 	sp_read_opts ro;
 	sp_reader *rd;
-	sp_rec *r = rec_new();
+	sp_rec *r = sp_rec_new();
 	sp_error e;
 	sp_period *per = NULL;
 	size_t np = 0, i, ncall = 0, kc = 0;
@@ -1499,49 +1499,49 @@ score(struct fc *x)
 	void **states;
 
 	memset(&ro, 0, sizeof(ro));
-	err_clear(&e);
-	if (r == NULL || (rd = reader_open(paths, 1, &ro, &e)) == NULL)
+	sp_err_clear(&e);
+	if (r == NULL || (rd = sp_reader_open(paths, 1, &ro, &e)) == NULL)
 		cli_fail(c, &e);
-	sat = reader_slot(rd, "at");
-	sps = reader_slot(rd, "period_start");
-	spe = reader_slot(rd, "period_end");
-	sm = reader_slot(rd, "method");
-	sv = reader_slot(rd, "value");
+	sat = sp_reader_slot(rd, "at");
+	sps = sp_reader_slot(rd, "period_start");
+	spe = sp_reader_slot(rd, "period_end");
+	sm = sp_reader_slot(rd, "method");
+	sv = sp_reader_slot(rd, "value");
 	for (i = 0; i < c->nby; i++)
-		slots[i] = reader_slot(rd, c->by[i]);
-	if ((seen = groups_new(1, NULL)) == NULL)
+		slots[i] = sp_reader_slot(rd, c->by[i]);
+	if ((seen = sp_groups_new(1, NULL)) == NULL)
 		cli_oom(c);
-	while ((k = reader_next(rd, r, &e)) != 0) {
+	while ((k = sp_reader_next(rd, r, &e)) != 0) {
 		int64_t at, s, en, val;
 		int m;
 		size_t kl;
 		if (k < 0)
 			cli_fail(c, &e);
 		/* a call recorded twice (the same record again) counts once */
-		if (groups_find(seen, r->raw, r->rawlen) != NULL)
+		if (sp_groups_find(seen, r->raw, r->rawlen) != NULL)
 			continue;
-		if (groups_get(seen, r->raw, r->rawlen) == NULL)
+		if (sp_groups_get(seen, r->raw, r->rawlen) == NULL)
 			cli_oom(c);
-		err_where(&e, r->file, r->line);
-		if (time_parse(rec_get(r, sat) ? rec_get(r, sat) : "",
+		sp_err_where(&e, r->file, r->line);
+		if (sp_time_parse(rec_get(r, sat) ? rec_get(r, sat) : "",
 		    rec_len(r, sat), NULL, &at, &e) < 0 ||
-		    time_parse(rec_get(r, sps) ? rec_get(r, sps) : "",
+		    sp_time_parse(rec_get(r, sps) ? rec_get(r, sps) : "",
 		    rec_len(r, sps), NULL, &s, &e) < 0 ||
-		    time_parse(rec_get(r, spe) ? rec_get(r, spe) : "",
+		    sp_time_parse(rec_get(r, spe) ? rec_get(r, spe) : "",
 		    rec_len(r, spe), NULL, &en, &e) < 0 ||
-		    money_parse(rec_get(r, sv) ? rec_get(r, sv) : "",
+		    sp_money_parse(rec_get(r, sv) ? rec_get(r, sv) : "",
 		    rec_len(r, sv), &val, &e) < 0) {
-			err_set(&e, NULL, "not a ledger record: %s", e.msg);
+			sp_err_set(&e, NULL, "not a ledger record: %s", e.msg);
 			cli_fail(c, &e);
 		}
 		/* a ledger value is written to the cent */
-		val = (int64_t)money_div_even(val, SP_MICRO_UNIT / 100);
+		val = (int64_t)sp_money_div_even(val, SP_MICRO_UNIT / 100);
 		for (m = 0; m < NMETHODS; m++)
 			if (rec_get(r, sm) && strcmp(rec_get(r, sm),
 			    method_names[m]) == 0)
 				break;
 		if (m == NMETHODS) {
-			err_set(&e, "method", "unknown method");
+			sp_err_set(&e, "method", "unknown method");
 			cli_fail(c, &e);
 		}
 		if (en > c->cal.now)
@@ -1557,8 +1557,8 @@ score(struct fc *x)
 			per[np].start = s;
 			per[np].end = en;
 			snprintf(per[np].label, sizeof(per[np].label), "%.40s",
-			    rec_get(r, reader_slot(rd, "period")) ?
-			    rec_get(r, reader_slot(rd, "period")) : "");
+			    rec_get(r, sp_reader_slot(rd, "period")) ?
+			    rec_get(r, sp_reader_slot(rd, "period")) : "");
 			np++;
 		}
 		if ((calls = realloc(calls, (ncall + 1) * sizeof(*calls))) ==
@@ -1566,7 +1566,7 @@ score(struct fc *x)
 			cli_oom(c);
 		for (k = 0; k < (int)c->nby; k++)
 			if (rec_get(r, slots[k]) == NULL) {
-				err_set(&e, c->by[k], "missing: this call was "
+				sp_err_set(&e, c->by[k], "missing: this call was "
 				    "not recorded with -g %s, so it cannot be "
 				    "scored by it", c->by[k]);
 				cli_fail(c, &e);
@@ -1583,19 +1583,19 @@ score(struct fc *x)
 		calls[ncall].p = i;
 		ncall++;
 	}
-	reader_close(rd);
-	rec_free(r);
+	sp_reader_close(rd);
+	sp_rec_free(r);
 	free(kb);
 	free(slots);
-	groups_free(seen, NULL);
+	sp_groups_free(seen, NULL);
 	/* the actual bookings of those periods, as of now */
 	run_pass(x, c->cal.now, per, np);
 	/*
 	 * One call is one (method, time, period, group): calls recorded per
 	 * finer groups (-g owner, scored without -g) add up to it.
 	 */
-	if ((sg = groups_new(sizeof(struct score), score_init)) == NULL ||
-	    (agg = groups_new(sizeof(int64_t), NULL)) == NULL)
+	if ((sg = sp_groups_new(sizeof(struct score), score_init)) == NULL ||
+	    (agg = sp_groups_new(sizeof(int64_t), NULL)) == NULL)
 		cli_oom(c);
 	for (i = 0; i < ncall; i++) {
 		char *ak = malloc(calls[i].keylen + 24);
@@ -1606,7 +1606,7 @@ score(struct fc *x)
 		memcpy(ak + 1, &calls[i].at, 8);
 		memcpy(ak + 9, &calls[i].p, sizeof(size_t));
 		memcpy(ak + 9 + sizeof(size_t), calls[i].key, calls[i].keylen);
-		if ((sum = groups_get(agg, ak, 9 + sizeof(size_t) +
+		if ((sum = sp_groups_get(agg, ak, 9 + sizeof(size_t) +
 		    calls[i].keylen)) == NULL)
 			cli_oom(c);
 		*sum += calls[i].value;
@@ -1614,7 +1614,7 @@ score(struct fc *x)
 		free(calls[i].key);
 	}
 	free(calls);
-	if ((n = groups_sorted(agg, &keys, &lens, &states)) == (size_t)-1)
+	if ((n = sp_groups_sorted(agg, &keys, &lens, &states)) == (size_t)-1)
 		cli_oom(c);
 	for (i = 0; i < n; i++) {
 		int m = keys[i][0];
@@ -1623,7 +1623,7 @@ score(struct fc *x)
 		struct gst **g;
 		memcpy(&at, keys[i] + 1, 8);
 		memcpy(&p, keys[i] + 9, sizeof(size_t));
-		g = groups_find(x->groups, keys[i] + off, lens[i] - off);
+		g = sp_groups_find(x->groups, keys[i] + off, lens[i] - off);
 		if (score_add(sg, c->nby, method_names[m], keys[i] + off,
 		    lens[i] - off, (long)floor((double)(per[p].start - at) /
 		    86400.0), *(int64_t *)states[i], g ?
@@ -1633,7 +1633,7 @@ score(struct fc *x)
 	free(keys);
 	free(lens);
 	free(states);
-	groups_free(agg, NULL);
+	sp_groups_free(agg, NULL);
 	score_emit(x, sg);
 }
 
@@ -1656,8 +1656,8 @@ backtest(struct fc *x)
 	run_pass(x, c->cal.now, NULL, 0);
 	if (!x->history) {
 		sp_error e;
-		err_clear(&e);
-		err_set(&e, NULL, "--backtest needs a history (records with "
+		sp_err_clear(&e);
+		sp_err_set(&e, NULL, "--backtest needs a history (records with "
 		    "'at'): a snapshot cannot say what was known before");
 		cli_fail(c, &e);
 	}
@@ -1665,8 +1665,8 @@ backtest(struct fc *x)
 	to = c->has_period && c->period_text ? c->period.end : c->cal.now;
 	if (from == INT64_MAX)
 		from = to;
-	for (period_bucket(from, unit, &c->cal, &b); b.end <= to &&
-	    b.end <= c->cal.now; period_bucket(b.end, unit, &c->cal, &b)) {
+	for (sp_period_bucket(from, unit, &c->cal, &b); b.end <= to &&
+	    b.end <= c->cal.now; sp_period_bucket(b.end, unit, &c->cal, &b)) {
 		sp_period *v = realloc(per, (np + 1) * sizeof(*v));
 		if (v == NULL)
 			cli_oom(c);
@@ -1677,17 +1677,17 @@ backtest(struct fc *x)
 	run_pass(x, c->cal.now, per, np);
 	actual = x->groups;
 	x->groups = NULL;
-	if ((sg = groups_new(sizeof(struct score), score_init)) == NULL)
+	if ((sg = sp_groups_new(sizeof(struct score), score_init)) == NULL)
 		cli_oom(c);
 	for (i = 0; i < np; i++)
 		for (h = 0; h < x->nhorizons; h++) {
 			int64_t t = per[i].start - x->horizons[h] * 86400;
 			run_pass(x, t, &per[i], 1);
-			if ((n = groups_sorted(x->groups, &keys, &lens,
+			if ((n = sp_groups_sorted(x->groups, &keys, &lens,
 			    &states)) == (size_t)-1)
 				cli_oom(c);
 			for (gi = 0; gi < n; gi++) {
-				struct gst **ag = groups_find(actual, keys[gi],
+				struct gst **ag = sp_groups_find(actual, keys[gi],
 				    lens[gi]);
 				int64_t a = ag ? booked_cents(x, *ag, i) : 0;
 				compute(x, keys[gi], lens[gi],
@@ -1702,13 +1702,13 @@ backtest(struct fc *x)
 			free(lens);
 			free(states);
 			/* groups nobody knew of yet: every call said 0.00 */
-			if ((n = groups_sorted(actual, &keys, &lens,
+			if ((n = sp_groups_sorted(actual, &keys, &lens,
 			    &states)) == (size_t)-1)
 				cli_oom(c);
 			for (gi = 0; gi < n; gi++) {
 				int64_t a = booked_cents(x,
 				    *(struct gst **)states[gi], i);
-				if (groups_find(x->groups, keys[gi], lens[gi]) !=
+				if (sp_groups_find(x->groups, keys[gi], lens[gi]) !=
 				    NULL)
 					continue;
 				for (j = 0; j < NMETHODS; j++)
@@ -1916,8 +1916,8 @@ main(int argc, char **argv)
 		backtest(&x);
 	if (!c.has_period) {
 		sp_error e;
-		err_clear(&e);
-		if (period_parse("this-quarter", &c.cal, &c.period, &e) < 0)
+		sp_err_clear(&e);
+		if (sp_period_parse("this-quarter", &c.cal, &c.period, &e) < 0)
 			cli_fail(&c, &e);
 		c.has_period = 1;
 	}
@@ -1928,9 +1928,9 @@ main(int argc, char **argv)
 	} else {
 		sp_period b;
 		int64_t next;
-		for (period_bucket(c.period.start, c.every, &c.cal, &b);
+		for (sp_period_bucket(c.period.start, c.every, &c.cal, &b);
 		    b.start < c.period.end;
-		    period_bucket(next, c.every, &c.cal, &b)) {
+		    sp_period_bucket(next, c.every, &c.cal, &b)) {
 			sp_period *v = realloc(per, (np + 1) * sizeof(*v));
 			if (v == NULL)
 				cli_oom(&c);

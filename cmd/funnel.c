@@ -101,7 +101,7 @@ snapshot_entries(struct ctx *x, const sp_deal *d)
 
 	if (d->kind == SP_LOST && (top = lost_from(x, d)) < 0 &&
 	    d->max_stage < 0) {
-		entry_add(x, stages_first_open(x->st), HOW_FIRST, 0);
+		entry_add(x, sp_stages_first_open(x->st), HOW_FIRST, 0);
 		return;
 	}
 	if (d->max_stage > top)
@@ -151,7 +151,7 @@ deal_entries(struct ctx *x, const sp_deal *d)
 		if (x->st->v[s].kind != SP_LOST)
 			history_entries(x, d, s, top, won);
 	if (x->nent == 0 && x->mode == MODE_REACHED)
-		entry_add(x, stages_first_open(x->st), HOW_FIRST, 0);
+		entry_add(x, sp_stages_first_open(x->st), HOW_FIRST, 0);
 }
 
 /* The highest stage d got to: its won stage, else its top open stage. */
@@ -201,7 +201,7 @@ explain_entry(struct ctx *x, const sp_deal *d, const char *label,
 		break;
 	case HOW_RECORDED:
 		snprintf(why, sizeof(why), "entered %s at %s", name,
-		    time_format(en->at, t));
+		    sp_time_format(en->at, t));
 		break;
 	default:
 		snprintf(why, sizeof(why), "reached %s (skipped; got to %s)",
@@ -228,7 +228,7 @@ add_deal(void *p, const sp_deal *d, sp_error *e)
 		    "'at'); a snapshot only tells the reached stages",
 		    mode_name[x->mode]);
 	if (x->cohort != SP_EVERY_NONE && d->has_created) {
-		period_bucket(d->created_at, x->cohort, &c->cal, &b);
+		sp_period_bucket(d->created_at, x->cohort, &c->cal, &b);
 		label = b.label;
 	}
 	if (c->has_period && (!d->has_created ||
@@ -255,14 +255,14 @@ add_deal(void *p, const sp_deal *d, sp_error *e)
 		keylen = strlen(label);
 	} else if (x->cohort != SP_EVERY_NONE)
 		key = cli_key_with(c, d, label, &keylen);
-	if ((cells = groups_get(x->groups, key, keylen)) == NULL)
-		return err_set(e, NULL, "out of memory");
+	if ((cells = sp_groups_get(x->groups, key, keylen)) == NULL)
+		return sp_err_set(e, NULL, "out of memory");
 
 	/* add to a copy, so that a bad amount leaves no partial counts */
 	memcpy(x->scratch, cells, size);
 	for (i = 0; i < x->nent; i++) {
 		struct cell *k = &x->scratch[x->ent[i].stage];
-		if (d->has_amount && money_sum_add(&k->amount, d->value,
+		if (d->has_amount && sp_money_sum_add(&k->amount, d->value,
 		    d->currency, strlen(d->currency), e) < 0)
 			return -1;
 		k->entered++;
@@ -300,18 +300,18 @@ emit(struct ctx *x, sp_writer *w)
 		np++;
 	cli_group_cols(c, w);
 	if (x->cohort != SP_EVERY_NONE)
-		writer_col(w, "cohort", SP_COL_STR);
-	writer_col(w, "stage", SP_COL_STR);
-	writer_col(w, "entered", SP_COL_NUM);
-	writer_col(w, "current", SP_COL_NUM);
-	writer_col(w, "amount", SP_COL_NUM);
-	writer_col(w, "conv_prev", SP_COL_RATIO);
-	writer_col(w, "conv_won", SP_COL_RATIO);
-	writer_col(w, "dropped", SP_COL_NUM);
+		sp_writer_col(w, "cohort", SP_COL_STR);
+	sp_writer_col(w, "stage", SP_COL_STR);
+	sp_writer_col(w, "entered", SP_COL_NUM);
+	sp_writer_col(w, "current", SP_COL_NUM);
+	sp_writer_col(w, "amount", SP_COL_NUM);
+	sp_writer_col(w, "conv_prev", SP_COL_RATIO);
+	sp_writer_col(w, "conv_won", SP_COL_RATIO);
+	sp_writer_col(w, "dropped", SP_COL_NUM);
 	for (s = 0; s < (int)st->n; s++)
 		if (st->v[s].kind == SP_OPEN)
 			last = s;
-	if ((n = groups_sorted(x->groups, &keys, &lens, &states)) ==
+	if ((n = sp_groups_sorted(x->groups, &keys, &lens, &states)) ==
 	    (size_t)-1)
 		cli_oom(c);
 	for (i = 0; i < n; i++) {
@@ -345,26 +345,26 @@ emit(struct ctx *x, sp_writer *w)
 				v[j] = parts[j];
 			k = j;
 			v[k++] = st->v[s].name;
-			v[k++] = count_format(t[s].entered, b[0]);
-			v[k++] = count_format(t[s].current, b[1]);
+			v[k++] = sp_count_format(t[s].entered, b[0]);
+			v[k++] = sp_count_format(t[s].current, b[1]);
 			v[k++] = mixed ? "" : cli_money(c, &t[s].amount, b[2]);
 			if (mixed)
 				c->mixed = 1;	/* cli_finish warns */
 			/* won rows follow on from the last open row */
 			from = open ? prev : last;
-			v[k++] = from < 0 ? "" : ratio_text(t[s].entered,
+			v[k++] = from < 0 ? "" : sp_ratio_text(t[s].entered,
 			    t[from].entered, b[3]);
 			/* a won row: its share of the wins */
-			v[k++] = open ? ratio_text(won, t[s].entered, b[4]) :
-			    ratio_text(t[s].entered, won, b[4]);
+			v[k++] = open ? sp_ratio_text(won, t[s].entered, b[4]) :
+			    sp_ratio_text(t[s].entered, won, b[4]);
 			if (!open)
 				v[k++] = "";
 			else
-				v[k++] = count_format(t[s].entered - (next <
+				v[k++] = sp_count_format(t[s].entered - (next <
 				    (int)st->n ? t[next].entered : won), b[5]);
 			if (open)
 				prev = s;
-			writer_row(w, v);
+			sp_writer_row(w, v);
 		}
 	}
 	free(keys);
@@ -398,7 +398,7 @@ main(int argc, char **argv)
 				cli_usage_error(&c, "--mode: '%s' is not "
 				    "reached, ordered or any", optarg);
 		} else if (ch == OPT_COHORT) {
-			if ((x.cohort = every_parse(optarg)) < 0)
+			if ((x.cohort = sp_every_parse(optarg)) < 0)
 				cli_usage_error(&c, "--cohort: '%s' is not day, "
 				    "week, month, quarter or year", optarg);
 		} else
@@ -412,8 +412,8 @@ main(int argc, char **argv)
 	cli_open(&c, argc - optind, argv + optind);
 	x.cli = &c;
 	x.st = c.stages;
-	/* zero-filled cells are initialised ones (money_sum_init is zeros) */
-	if ((x.groups = groups_new((x.st->n + 1) * sizeof(struct cell),
+	/* zero-filled cells are initialised ones (sp_money_sum_init is zeros) */
+	if ((x.groups = sp_groups_new((x.st->n + 1) * sizeof(struct cell),
 	    NULL)) == NULL || (x.scratch = calloc(x.st->n + 1,
 	    sizeof(struct cell))) == NULL)
 		cli_oom(&c);
@@ -422,7 +422,7 @@ main(int argc, char **argv)
 		w = cli_writer(&c);
 		emit(&x, w);
 	}
-	groups_free(x.groups, NULL);
+	sp_groups_free(x.groups, NULL);
 	free(x.ent);
 	free(x.scratch);
 	return cli_finish(&c, w);

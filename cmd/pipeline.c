@@ -61,23 +61,23 @@ start(struct ctx *x)
 {
 	sp_cli *c = x->c;
 	size_t n, i;
-	const int *f = deals_fields(x->ds, &n);
-	int id = reader_slot(c->rd, "id");
+	const int *f = sp_deals_fields(x->ds, &n);
+	int id = sp_reader_slot(c->rd, "id");
 
 	if ((x->cols = calloc(n + 1, sizeof(*x->cols))) == NULL ||
 	    (x->vals = calloc(n + 1 + ND, sizeof(*x->vals))) == NULL)
 		cli_oom(c);
 	x->cols[x->ncols++] = id;
 	for (i = 0; i < n; i++)
-		if (f[i] != id && !is_derived(reader_slot_name(c->rd, f[i])))
+		if (f[i] != id && !is_derived(sp_reader_slot_name(c->rd, f[i])))
 			x->cols[x->ncols++] = f[i];
 	x->w = cli_writer(c);
 	for (i = 0; i < x->ncols; i++)
-		if (writer_col(x->w, reader_slot_name(c->rd, x->cols[i]),
+		if (sp_writer_col(x->w, sp_reader_slot_name(c->rd, x->cols[i]),
 		    SP_COL_STR) < 0)
 			cli_oom(c);
 	for (i = 0; i < ND; i++)
-		if (writer_col(x->w, derived[i], i >= D_AGE && i != D_UPDATED ?
+		if (sp_writer_col(x->w, derived[i], i >= D_AGE && i != D_UPDATED ?
 		    SP_COL_NUM : SP_COL_STR) < 0)
 			cli_oom(c);
 }
@@ -96,9 +96,9 @@ add_deal(void *p, const sp_deal *d, sp_error *e)
 	if (d->vals == NULL) {
 		/* the wrong kind of input, not a bad record: --max-bad must
 		   not skip every record of a snapshot and answer nothing */
-		err_set(e, "at", "missing: pipeline folds a history "
+		sp_err_set(e, "at", "missing: pipeline folds a history "
 		    "(records with 'at'); this input is a snapshot");
-		err_where(e, d->file, d->line);
+		sp_err_where(e, d->file, d->line);
 		cli_fail(x->c, e);
 	}
 	if (x->w == NULL)
@@ -109,24 +109,24 @@ add_deal(void *p, const sp_deal *d, sp_error *e)
 		    NULL;
 	v += x->ncols;
 	end = d->kind != SP_OPEN ? d->closed_at : x->t;
-	v[D_CREATED] = time_format(d->created_at, created);
+	v[D_CREATED] = sp_time_format(d->created_at, created);
 	v[D_STAGE] = st->v[d->stage].name;
-	v[D_ENTERED] = time_format(d->path[d->npath - 1].at, entered);
-	v[D_STATUS] = stage_kind_name(d->kind);
-	v[D_CLOSED] = d->kind != SP_OPEN ? time_format(d->closed_at, closed) :
+	v[D_ENTERED] = sp_time_format(d->path[d->npath - 1].at, entered);
+	v[D_STATUS] = sp_stage_kind_name(d->kind);
+	v[D_CLOSED] = d->kind != SP_OPEN ? sp_time_format(d->closed_at, closed) :
 	    "";
 	v[D_LOST_STAGE] = d->kind == SP_LOST && d->lost_stage >= 0 ?
 	    st->v[d->lost_stage].name : "";
 	v[D_REACHED] = d->max_stage >= 0 ? st->v[d->max_stage].name : "";
-	v[D_AGE] = duration_format((double)(end - d->created_at),
+	v[D_AGE] = sp_duration_format((double)(end - d->created_at),
 	    SP_UNIT_DAYS, age);
-	v[D_IN_STAGE] = duration_format((double)(x->t -
+	v[D_IN_STAGE] = sp_duration_format((double)(x->t -
 	    d->path[d->npath - 1].at), SP_UNIT_DAYS, in_stage);
-	v[D_MOVES] = count_format((int64_t)d->npath - 1, moves);
-	v[D_PUSHES] = count_format(d->pushes, pushes);
-	v[D_UPDATED] = time_format(d->last_at, updated);
-	if (writer_row(x->w, x->vals) < 0)
-		return err_set(e, NULL, "write error");
+	v[D_MOVES] = sp_count_format((int64_t)d->npath - 1, moves);
+	v[D_PUSHES] = sp_count_format(d->pushes, pushes);
+	v[D_UPDATED] = sp_time_format(d->last_at, updated);
+	if (sp_writer_row(x->w, x->vals) < 0)
+		return sp_err_set(e, NULL, "write error");
 	return 0;
 }
 
@@ -138,9 +138,9 @@ repair(const char *prog, const char *path)
 	long line;
 	char *dropped, q[80];
 
-	if ((n = journal_repair(path, &off, &line, &dropped, &e)) < 0) {
+	if ((n = sp_journal_repair(path, &off, &line, &dropped, &e)) < 0) {
 		char buf[2048];
-		fprintf(stderr, "%s\n", err_format(&e, prog, buf, sizeof(buf)));
+		fprintf(stderr, "%s\n", sp_err_format(&e, prog, buf, sizeof(buf)));
 		return SP_EXIT_DATA;
 	}
 	if (n == 0) {
@@ -152,7 +152,7 @@ repair(const char *prog, const char *path)
 	fprintf(stderr, "%s: %s:%ld: dropped the torn record at byte %lld "
 	    "(%lld bytes: '%s'), written to the standard output\n", prog,
 	    path, line, (long long)off, (long long)n,
-	    err_quote(q, sizeof(q), dropped, (size_t)n));
+	    sp_err_quote(q, sizeof(q), dropped, (size_t)n));
 	free(dropped);
 	if (fflush(stdout) != 0 || ferror(stdout)) {
 		fprintf(stderr, "%s: write error on the standard output (the "
@@ -206,13 +206,13 @@ main(int argc, char **argv)
 	x.t = c.has_as_of ? c.as_of : c.cal.now;
 	cli_deals_opts(&c, &o, SP_NEED_ALL | SP_NEED_CREATED | SP_NEED_CLOSED |
 	    SP_NEED_CLOSE_DATE, add_deal, &x);
-	if ((x.ds = deals_new(c.rd, c.stages, &o)) == NULL)
+	if ((x.ds = sp_deals_new(c.rd, c.stages, &o)) == NULL)
 		cli_oom(&c);
 	cli_run_deals(&c, x.ds);
-	if (x.w == NULL && deals_is_history(x.ds))
+	if (x.w == NULL && sp_deals_is_history(x.ds))
 		start(&x);	/* every id was bad: still the header */
 	rc = cli_finish(&c, x.w);
-	deals_free(x.ds);
+	sp_deals_free(x.ds);
 	free(x.cols);
 	free(x.vals);
 	return rc;

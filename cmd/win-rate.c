@@ -37,9 +37,9 @@ tally_init(void *p)
 {
 	struct tally *t = p;
 
-	money_sum_init(&t->won_amount);
-	money_sum_init(&t->lost_amount);
-	money_sum_init(&t->closed_amount);
+	sp_money_sum_init(&t->won_amount);
+	sp_money_sum_init(&t->lost_amount);
+	sp_money_sum_init(&t->closed_amount);
 }
 
 static int
@@ -58,8 +58,8 @@ add_deal(void *p, const sp_deal *d, sp_error *e)
 	if (c->every == SP_EVERY_NONE) {
 		if (c->has_period)
 			key = cli_key_with(c, d, c->period.label, &keylen);
-		if (groups_get(x->groups, key, keylen) == NULL)
-			return err_set(e, NULL, "out of memory");
+		if (sp_groups_get(x->groups, key, keylen) == NULL)
+			return sp_err_set(e, NULL, "out of memory");
 	}
 	if (d->kind == SP_OPEN) {
 		if (c->explain)
@@ -83,20 +83,20 @@ add_deal(void *p, const sp_deal *d, sp_error *e)
 			return 0;
 		}
 		if (c->every != SP_EVERY_NONE) {
-			period_bucket(d->closed_at, c->every, &c->cal, &b);
+			sp_period_bucket(d->closed_at, c->every, &c->cal, &b);
 			label = b.label;
 		} else
 			label = c->period.label;
 		key = cli_key_with(c, d, label, &keylen);
 	}
-	if ((t = groups_get(x->groups, key, keylen)) == NULL)
-		return err_set(e, NULL, "out of memory");
+	if ((t = sp_groups_get(x->groups, key, keylen)) == NULL)
+		return sp_err_set(e, NULL, "out of memory");
 	if (d->has_amount) {
 		sp_money_sum closed = t->closed_amount;
 		size_t cl = strlen(d->currency);
 		/* check the combined sum first: a refused deal changes nothing */
-		if (money_sum_add(&closed, d->value, d->currency, cl, e) < 0 ||
-		    money_sum_add(won ? &t->won_amount : &t->lost_amount,
+		if (sp_money_sum_add(&closed, d->value, d->currency, cl, e) < 0 ||
+		    sp_money_sum_add(won ? &t->won_amount : &t->lost_amount,
 		    d->value, d->currency, cl, e) < 0)
 			return -1;
 		t->closed_amount = closed;
@@ -109,7 +109,7 @@ add_deal(void *p, const sp_deal *d, sp_error *e)
 		cli_explain(c, d, label, "win_rate", won ? "numerator" :
 		    "denominator", won ? "won" : "lost");
 		snprintf(why, sizeof(why), "%s %s", won ? "won" : "lost",
-		    d->has_amount ? money_format_exact(d->value, amt) :
+		    d->has_amount ? sp_money_format_exact(d->value, amt) :
 		    "(no amount: counts as 0.00)");
 		cli_explain(c, d, label, "win_rate_value", won ? "numerator" :
 		    "denominator", why);
@@ -132,15 +132,15 @@ emit(sp_cli *c, sp_groups *g, sp_writer *w)
 		np++;
 	cli_group_cols(c, w);
 	if (withp)
-		writer_col(w, "period", SP_COL_STR);
-	writer_col(w, "won", SP_COL_NUM);
-	writer_col(w, "lost", SP_COL_NUM);
-	writer_col(w, "closed", SP_COL_NUM);
-	writer_col(w, "win_rate", SP_COL_RATIO);
-	writer_col(w, "won_amount", SP_COL_NUM);
-	writer_col(w, "lost_amount", SP_COL_NUM);
-	writer_col(w, "win_rate_value", SP_COL_RATIO);
-	if ((n = groups_sorted(g, &keys, &lens, &states)) == (size_t)-1)
+		sp_writer_col(w, "period", SP_COL_STR);
+	sp_writer_col(w, "won", SP_COL_NUM);
+	sp_writer_col(w, "lost", SP_COL_NUM);
+	sp_writer_col(w, "closed", SP_COL_NUM);
+	sp_writer_col(w, "win_rate", SP_COL_RATIO);
+	sp_writer_col(w, "won_amount", SP_COL_NUM);
+	sp_writer_col(w, "lost_amount", SP_COL_NUM);
+	sp_writer_col(w, "win_rate_value", SP_COL_RATIO);
+	if ((n = sp_groups_sorted(g, &keys, &lens, &states)) == (size_t)-1)
 		cli_oom(c);
 	for (i = 0; i < n; i++) {
 		struct tally *t = states[i];
@@ -149,10 +149,10 @@ emit(sp_cli *c, sp_groups *g, sp_writer *w)
 		for (j = 0; j < np; j++)
 			v[j] = parts[j];
 		k = j;
-		v[k++] = count_format(t->won, b[0]);
-		v[k++] = count_format(t->lost, b[1]);
-		v[k++] = count_format(t->won + t->lost, b[2]);
-		v[k++] = ratio_text(t->won, t->won + t->lost, b[3]);
+		v[k++] = sp_count_format(t->won, b[0]);
+		v[k++] = sp_count_format(t->lost, b[1]);
+		v[k++] = sp_count_format(t->won + t->lost, b[2]);
+		v[k++] = sp_ratio_text(t->won, t->won + t->lost, b[3]);
 		/* closed_amount holds both: when it mixes currencies, the
 		   group's money columns are all empty */
 		if (t->closed_amount.mixed)
@@ -161,7 +161,7 @@ emit(sp_cli *c, sp_groups *g, sp_writer *w)
 		v[k++] = cli_money(c, &t->lost_amount, b[5]);
 		v[k++] = cli_money_ratio(c, &t->won_amount, &t->closed_amount,
 		    b[6]);
-		writer_row(w, v);
+		sp_writer_row(w, v);
 	}
 	free(keys);
 	free(lens);
@@ -186,7 +186,7 @@ main(int argc, char **argv)
 	}
 	cli_open(&c, argc - optind, argv + optind);
 	x.cli = &c;
-	if ((x.groups = groups_new(sizeof(struct tally), tally_init)) == NULL)
+	if ((x.groups = sp_groups_new(sizeof(struct tally), tally_init)) == NULL)
 		cli_oom(&c);
 	cli_deals(&c, SP_NEED_AMOUNT | SP_NEED_CLOSED | SP_NEED_AS_OF_OPEN,
 	    add_deal, &x);
@@ -194,6 +194,6 @@ main(int argc, char **argv)
 		w = cli_writer(&c);
 		emit(&c, x.groups, w);
 	}
-	groups_free(x.groups, NULL);
+	sp_groups_free(x.groups, NULL);
 	return cli_finish(&c, w);
 }

@@ -61,7 +61,7 @@ bad(sp_append *a, sp_error *e, const sp_entry *en)
 	r.raw = en->raw;
 	r.rawlen = en->raw ? strlen(en->raw) : 0;
 	if (e->file[0] == '\0' && en->file[0] != '\0')
-		err_where(e, en->file, en->line);
+		sp_err_where(e, en->file, en->line);
 	cli_bad(a->c, e, en->raw != NULL ? &r : NULL);
 }
 
@@ -73,46 +73,46 @@ finish_entry(sp_append *a, sp_entry *en, int moves)
 	sp_error e;
 	char t[32];
 
-	err_clear(&e);
+	sp_err_clear(&e);
 	en->prob_scale = c->prob_scale;
-	if (entry_normalise_with(en, c->stages, c->date_format, &c->numfmt,
+	if (sp_entry_normalise_with(en, c->stages, c->date_format, &c->numfmt,
 	    c->tz, &e) < 0)
 		goto fail;
-	if (entry_get(en, "probability") != NULL) {
+	if (sp_entry_get(en, "probability") != NULL) {
 		int bp;
-		const char *p = entry_get(en, "probability");
+		const char *p = sp_entry_get(en, "probability");
 		/* the canonical form: a percentage */
-		if (prob_parse(p, strlen(p), &bp, &e) == 0) {
+		if (sp_prob_parse(p, strlen(p), &bp, &e) == 0) {
 			a->nprob++;
 			if (bp > a->prob_max)
 				a->prob_max = bp;
 		}
 	}
-	time_format(a->at, t);
-	if (entry_get(en, "at") == NULL &&
-	    entry_set(en, "at", t, strlen(t), &e) < 0)
+	sp_time_format(a->at, t);
+	if (sp_entry_get(en, "at") == NULL &&
+	    sp_entry_set(en, "at", t, strlen(t), &e) < 0)
 		goto fail;
 	if (moves) {
-		if (entry_get(en, "id") == NULL) {
-			err_set(&e, "id", "missing: a move needs the id of its "
+		if (sp_entry_get(en, "id") == NULL) {
+			sp_err_set(&e, "id", "missing: a move needs the id of its "
 			    "%s", a->k->noun);
 			goto fail;
 		}
-		if (entry_get(en, "stage") == NULL) {
-			err_set(&e, "stage", "missing: a move needs the stage "
-			    "(known: %s)", stages_known(c->stages));
+		if (sp_entry_get(en, "stage") == NULL) {
+			sp_err_set(&e, "stage", "missing: a move needs the stage "
+			    "(known: %s)", sp_stages_known(c->stages));
 			goto fail;
 		}
 		return 0;
 	}
-	if (entry_get(en, "stage") == NULL) {
-		const char *s = c->stages->v[stages_first_open(c->stages)].name;
-		if (entry_set(en, "stage", s, strlen(s), &e) < 0)
+	if (sp_entry_get(en, "stage") == NULL) {
+		const char *s = c->stages->v[sp_stages_first_open(c->stages)].name;
+		if (sp_entry_set(en, "stage", s, strlen(s), &e) < 0)
 			goto fail;
 	}
-	if (entry_get(en, "created_at") == NULL) {
-		const char *at = entry_get(en, "at");
-		if (entry_set(en, "created_at", at, strlen(at), &e) < 0)
+	if (sp_entry_get(en, "created_at") == NULL) {
+		const char *at = sp_entry_get(en, "at");
+		if (sp_entry_set(en, "created_at", at, strlen(at), &e) < 0)
 			goto fail;
 	}
 	return 0;
@@ -125,14 +125,14 @@ static void
 read_stdin(sp_append *a, int moves)
 {
 	sp_cli *c = a->c;
-	sp_rec *r = rec_new();
+	sp_rec *r = sp_rec_new();
 	sp_error e;
 	int k;
 
 	if (r == NULL)
 		cli_oom(c);
-	err_clear(&e);
-	while ((k = reader_next(c->rd, r, &e)) != 0) {
+	sp_err_clear(&e);
+	while ((k = sp_reader_next(c->rd, r, &e)) != 0) {
 		sp_entry *en;
 		size_t nf, i;
 		const int *f;
@@ -143,36 +143,36 @@ read_stdin(sp_append *a, int moves)
 			cli_bad(c, &e, r);
 			continue;
 		}
-		if ((en = entry_new()) == NULL)
+		if ((en = sp_entry_new()) == NULL)
 			cli_oom(c);
 		free(en->file);
 		if ((en->file = strdup(r->file)) == NULL ||
 		    (en->raw = strndup(r->raw, r->rawlen)) == NULL)
 			cli_oom(c);
 		en->line = r->line;
-		f = reader_fields(c->rd, &nf);
+		f = sp_reader_fields(c->rd, &nf);
 		for (i = 0; i < nf; i++) {
-			const char *name = reader_slot_name(c->rd, f[i]);
+			const char *name = sp_reader_slot_name(c->rd, f[i]);
 			if (!rec_has(r, f[i]))
 				continue;
-			if (entry_set(en, name, rec_get(r, f[i]),
+			if (sp_entry_set(en, name, rec_get(r, f[i]),
 			    rec_len(r, f[i]), &e) < 0)
 				cli_oom(c);
 		}
 		/* a preset's export has the CRM's own column names (State,
 		   CampaignId), not typos of ours */
-		if (!map_has_preset(c->map) && entry_check_names(en, a->k,
+		if (!sp_map_has_preset(c->map) && sp_entry_check_names(en, a->k,
 		    a->allow, a->nallow, &e) < 0) {
 			bad(a, &e, en);
-			entry_free(en);
+			sp_entry_free(en);
 			continue;
 		}
 		if (finish_entry(a, en, moves) < 0)
-			entry_free(en);
+			sp_entry_free(en);
 		else
 			push(a, en);
 	}
-	rec_free(r);
+	sp_rec_free(r);
 }
 
 static void
@@ -193,9 +193,9 @@ append_read(sp_append *a, int argc, char **argv, int moves)
 		cli_usage_error(c, "a move needs an id and a stage");
 	c->journal_path = a->path;	/* --rejects must not name it */
 	cli_open(c, 0, argv);
-	err_clear(&e);
+	sp_err_clear(&e);
 	a->at = c->cal.now;
-	if (a->at_text != NULL && time_parse(a->at_text, strlen(a->at_text),
+	if (a->at_text != NULL && sp_time_parse(a->at_text, strlen(a->at_text),
 	    NULL, &a->at, &e) < 0)
 		cli_usage_error(c, "--at: '%s' is not an ISO 8601 date or time",
 		    a->at_text);
@@ -204,23 +204,23 @@ append_read(sp_append *a, int argc, char **argv, int moves)
 		return;
 	}
 	{
-		sp_entry *en = entry_new();
+		sp_entry *en = sp_entry_new();
 		if (en == NULL)
 			cli_oom(c);
 		if (moves) {
-			if (entry_set(en, "id", argv[0], strlen(argv[0]), &e) <
-			    0 || entry_set(en, "stage", argv[1],
+			if (sp_entry_set(en, "id", argv[0], strlen(argv[0]), &e) <
+			    0 || sp_entry_set(en, "stage", argv[1],
 			    strlen(argv[1]), &e) < 0)
 				cli_oom(c);
 			i = 2;
 		}
 		for (; i < argc; i++)
-			if (entry_operand(en, argv[i], &e) < 0)
+			if (sp_entry_operand(en, argv[i], &e) < 0)
 				cli_usage_error(c, "%s", e.msg);
-		if (entry_check_names(en, a->k, a->allow, a->nallow, &e) < 0)
+		if (sp_entry_check_names(en, a->k, a->allow, a->nallow, &e) < 0)
 			cli_usage_error(c, "field '%s': %s", e.field, e.msg);
 		if (finish_entry(a, en, moves) < 0)
-			entry_free(en);
+			sp_entry_free(en);
 		else
 			push(a, en);
 	}
@@ -281,26 +281,26 @@ write_batch(sp_append *a, FILE *fp, int fmt, char **header, int with_header)
 	size_t ncol, i, j;
 	char **cols = columns(a, header, &ncol);
 	const char **vals = calloc(ncol + 1, sizeof(*vals));
-	sp_writer *w = writer_new(fp, fmt);
+	sp_writer *w = sp_writer_new(fp, fmt);
 	int rc = 0;
 
 	if (vals == NULL || w == NULL)
 		cli_oom(a->c);
-	writer_flags(w, (with_header ? 0 : SP_WRITER_NO_HEADER) |
+	sp_writer_flags(w, (with_header ? 0 : SP_WRITER_NO_HEADER) |
 	    SP_WRITER_OMIT_EMPTY);
 	for (i = 0; i < ncol; i++)
-		if (writer_col(w, cols[i], SP_COL_STR) < 0)
+		if (sp_writer_col(w, cols[i], SP_COL_STR) < 0)
 			cli_oom(a->c);
 	for (i = 0; i < a->n && rc == 0; i++) {
 		if (a->v[i] == NULL)
 			continue;
 		for (j = 0; j < ncol; j++)
-			vals[j] = entry_get(a->v[i], cols[j]);
-		rc = writer_row(w, vals);
+			vals[j] = sp_entry_get(a->v[i], cols[j]);
+		rc = sp_writer_row(w, vals);
 	}
-	if (writer_finish(w) < 0)
+	if (sp_writer_finish(w) < 0)
 		rc = -1;
-	writer_free(w);
+	sp_writer_free(w);
 	free(vals);
 	free(cols);
 	return rc;
@@ -321,19 +321,19 @@ check_columns(sp_append *a, sp_journal *j, char **header)
 			continue;
 		/* a created_at that only repeats `at` is no news: a journal
 		   without the column loses nothing by leaving it out */
-		if (!in_list(header, "created_at") && entry_get(en,
-		    "created_at") != NULL && strcmp(entry_get(en, "created_at"),
-		    entry_get(en, "at")) == 0)
-			entry_unset(en, "created_at");
+		if (!in_list(header, "created_at") && sp_entry_get(en,
+		    "created_at") != NULL && strcmp(sp_entry_get(en, "created_at"),
+		    sp_entry_get(en, "at")) == 0)
+			sp_entry_unset(en, "created_at");
 		for (f = 0; f < en->n; f++)
 			if (!in_list(header, en->name[f])) {
-				err_clear(&e);
-				err_set(&e, en->name[f], "not a column of the "
+				sp_err_clear(&e);
+				sp_err_set(&e, en->name[f], "not a column of the "
 				    "CSV journal %s (a CSV journal cannot grow "
 				    "new columns; keep the history in a .jsonl "
-				    "journal)", journal_path(j));
+				    "journal)", sp_journal_path(j));
 				bad(a, &e, en);
-				entry_free(en);
+				sp_entry_free(en);
 				a->v[i] = NULL;
 				break;
 			}
@@ -351,20 +351,20 @@ open_journal(sp_append *a, int moves, sp_index **x, char ***header,
 	size_t n;
 
 	/* a move needs a history: it never creates the journal */
-	if ((j = journal_open(a->path, moves ? 0 : SP_JOURNAL_CREATE, &e)) ==
+	if ((j = sp_journal_open(a->path, moves ? 0 : SP_JOURNAL_CREATE, &e)) ==
 	    NULL)
 		cli_fail(a->c, &e);
-	if ((*x = index_new(a->k, a->c->stages)) == NULL)
+	if ((*x = sp_index_new(a->k, a->c->stages)) == NULL)
 		cli_oom(a->c);
-	text = journal_text(j, &n);
-	if (index_read(*x, text, n, journal_format(j), a->path, ids, nids,
+	text = sp_journal_text(j, &n);
+	if (sp_index_read(*x, text, n, sp_journal_format(j), a->path, ids, nids,
 	    header, &e) < 0) {
 		char m[1100];
 		snprintf(m, sizeof(m), "%s (the journal is not a good "
 		    "history: nothing was written)", e.msg);
 		snprintf(e.msg, sizeof(e.msg), "%.1000s", m);
-		journal_close(j);
-		index_free(*x);
+		sp_journal_close(j);
+		sp_index_free(*x);
 		cli_fail(a->c, &e);
 	}
 	return j;
@@ -391,13 +391,13 @@ commit(sp_append *a, sp_journal *j, char **header)
 	}
 	if (live == 0)
 		return 0;
-	fmt = journal_format(j);
+	fmt = sp_journal_format(j);
 	if ((fp = open_memstream(&buf, &len)) == NULL)
 		cli_oom(a->c);
 	if (write_batch(a, fp, fmt, header, fmt == SP_FMT_CSV &&
-	    journal_empty(j)) < 0 || fclose(fp) != 0)
+	    sp_journal_empty(j)) < 0 || fclose(fp) != 0)
 		cli_oom(a->c);
-	if (journal_append(j, buf, len, &e) < 0) {
+	if (sp_journal_append(j, buf, len, &e) < 0) {
 		free(buf);
 		cli_fail(a->c, &e);
 	}
@@ -411,7 +411,7 @@ free_batch(sp_append *a)
 	size_t i;
 
 	for (i = 0; i < a->n; i++)
-		entry_free(a->v[i]);
+		sp_entry_free(a->v[i]);
 	free(a->v);
 	a->v = NULL;
 	a->n = 0;
@@ -452,98 +452,98 @@ append_adds(sp_append *a)
 
 	if (a->path != NULL)
 		j = open_journal(a, 0, &x, &header, NULL, 0);
-	else if ((x = index_new(a->k, c->stages)) == NULL)
+	else if ((x = sp_index_new(a->k, c->stages)) == NULL)
 		cli_oom(c);
-	if ((b = index_new(a->k, c->stages)) == NULL)
+	if ((b = sp_index_new(a->k, c->stages)) == NULL)
 		cli_oom(c);
 	dup_what(a->k, what, sizeof(what));
 	/* ids made must not take one a later record gives: start above all */
-	if ((given = index_new(a->k, c->stages)) == NULL)
+	if ((given = sp_index_new(a->k, c->stages)) == NULL)
 		cli_oom(c);
-	next = index_max_number(x);
+	next = sp_index_max_number(x);
 	for (i = 0; i < a->n; i++) {
-		const char *id = entry_get(a->v[i], "id");
-		if (id != NULL && index_add(given, id, strlen(id), 0, -1, NULL,
+		const char *id = sp_entry_get(a->v[i], "id");
+		if (id != NULL && sp_index_add(given, id, strlen(id), 0, -1, NULL,
 		    0) < 0)
 			cli_oom(c);
 	}
-	if (index_max_number(given) > next)
-		next = index_max_number(given);
+	if (sp_index_max_number(given) > next)
+		next = sp_index_max_number(given);
 	for (i = 0; i < a->n; i++) {
 		sp_entry *en = a->v[i];
 		const char *id;
 		if (en == NULL)
 			continue;
-		err_clear(&e);
-		if ((id = entry_get(en, "id")) != NULL) {
-			if (index_has(x, id))
-				err_set(&e, "id", "'%.100s' is already a %s in "
+		sp_err_clear(&e);
+		if ((id = sp_entry_get(en, "id")) != NULL) {
+			if (sp_index_has(x, id))
+				sp_err_set(&e, "id", "'%.100s' is already a %s in "
 				    "%s (an id names one %s: record changes "
 				    "with %s-move)", id, a->k->noun, a->path,
 				    a->k->noun, a->k->noun);
-			else if (index_has(b, id))
-				err_set(&e, "id", "'%.100s' is given to an "
+			else if (sp_index_has(b, id))
+				sp_err_set(&e, "id", "'%.100s' is given to an "
 				    "earlier record of this batch too", id);
 			if (e.msg[0] != '\0') {
 				bad(a, &e, en);
-				entry_free(en);
+				sp_entry_free(en);
 				a->v[i] = NULL;
 				continue;
 			}
 		}
-		dl = entry_dup_key(en, a->k, &dbuf, &dcap);
+		dl = sp_entry_dup_key(en, a->k, &dbuf, &dcap);
 		if (dl == (size_t)-1)
 			cli_oom(c);
 		if (dl > 0 && !a->allow_dup) {
-			if ((id = index_dup(x, dbuf, dl)) != NULL)
-				err_set(&e, field, "duplicate of %s %.100s in %s "
+			if ((id = sp_index_dup(x, dbuf, dl)) != NULL)
+				sp_err_set(&e, field, "duplicate of %s %.100s in %s "
 				    "(%s); --allow-duplicate adds it anyway",
 				    a->k->noun, id, a->path, what);
-			else if ((id = index_dup(b, dbuf, dl)) != NULL)
-				err_set(&e, field, "duplicate of an earlier "
+			else if ((id = sp_index_dup(b, dbuf, dl)) != NULL)
+				sp_err_set(&e, field, "duplicate of an earlier "
 				    "record of this batch (%s %.100s, %s); "
 				    "--allow-duplicate adds it anyway",
 				    a->k->noun, id, what);
 			if (id != NULL) {
 				bad(a, &e, en);
-				entry_free(en);
+				sp_entry_free(en);
 				a->v[i] = NULL;
 				continue;
 			}
 		}
-		if ((id = entry_get(en, "id")) == NULL) {
+		if ((id = sp_entry_get(en, "id")) == NULL) {
 			/* numbers too long to count are still never reused */
 			do
 				snprintf(idbuf, sizeof(idbuf), "%s%lld",
 				    a->k->prefix, (long long)++next);
-			while (index_has(x, idbuf) || index_has(given, idbuf));
-			if (entry_set(en, "id", idbuf, strlen(idbuf), &e) < 0)
+			while (sp_index_has(x, idbuf) || sp_index_has(given, idbuf));
+			if (sp_entry_set(en, "id", idbuf, strlen(idbuf), &e) < 0)
 				cli_oom(c);
-			id = entry_get(en, "id");
+			id = sp_entry_get(en, "id");
 		}
-		time_parse(entry_get(en, "at"), strlen(entry_get(en, "at")),
+		sp_time_parse(sp_entry_get(en, "at"), strlen(sp_entry_get(en, "at")),
 		    NULL, &at, &e);
-		if (index_add(b, id, strlen(id), at, -1, dbuf, dl) < 0)
+		if (sp_index_add(b, id, strlen(id), at, -1, dbuf, dl) < 0)
 			cli_oom(c);
 	}
-	index_free(b);
-	index_free(given);
+	sp_index_free(b);
+	sp_index_free(given);
 	free(dbuf);
 	check_columns(a, j, header);
 	if (commit(a, j, header) < 0) {
-		journal_close(j);
-		index_free(x);
-		index_header_free(header);
+		sp_journal_close(j);
+		sp_index_free(x);
+		sp_index_header_free(header);
 		free_batch(a);
 		return append_finish(a);
 	}
 	/* the ids given, once they are on disk */
 	for (i = 0; j != NULL && i < a->n; i++)
 		if (a->v[i] != NULL)
-			printf("%s\n", entry_get(a->v[i], "id"));
-	journal_close(j);
-	index_free(x);
-	index_header_free(header);
+			printf("%s\n", sp_entry_get(a->v[i], "id"));
+	sp_journal_close(j);
+	sp_index_free(x);
+	sp_index_header_free(header);
 	free_batch(a);
 	return append_finish(a);
 }
@@ -566,49 +566,49 @@ static int
 check_move(sp_append *a, sp_index *x, sp_entry *en, sp_error *e)
 {
 	sp_stages *st = a->c->stages;
-	const char *id = entry_get(en, "id"), *sn = entry_get(en, "stage");
+	const char *id = sp_entry_get(en, "id"), *sn = sp_entry_get(en, "stage");
 	int64_t at, since, first;
-	int cur, to = stages_find(st, sn, strlen(sn));
+	int cur, to = sp_stages_find(st, sn, strlen(sn));
 	char t1[32], t2[32];
 
-	time_parse(entry_get(en, "at"), strlen(entry_get(en, "at")), NULL,
+	sp_time_parse(sp_entry_get(en, "at"), strlen(sp_entry_get(en, "at")), NULL,
 	    &at, e);
-	err_clear(e);
-	if (!index_state(x, id, at, &cur, &since, &first)) {
+	sp_err_clear(e);
+	if (!sp_index_state(x, id, at, &cur, &since, &first)) {
 		if (first == INT64_MIN)
-			return err_set(e, "id", "unknown %s '%.100s' (no record "
+			return sp_err_set(e, "id", "unknown %s '%.100s' (no record "
 			    "of it in %s)", a->k->noun, id, a->path);
-		return err_set(e, "at", "%s '%.100s' did not exist yet at %s "
+		return sp_err_set(e, "at", "%s '%.100s' did not exist yet at %s "
 		    "(its first record is at %s)", a->k->noun, id,
-		    time_format(at, t1), time_format(first, t2));
+		    sp_time_format(at, t1), sp_time_format(first, t2));
 	}
 	if (cur >= 0 && st->v[cur].kind != SP_OPEN && !a->reopen &&
 	    cur != to)
-		return err_set(e, "stage", "%s '%.100s' is %s (in '%s' since "
+		return sp_err_set(e, "stage", "%s '%.100s' is %s (in '%s' since "
 		    "%s): moving it needs --reopen", a->k->noun, id,
-		    stage_kind_name(st->v[cur].kind), st->v[cur].name,
-		    time_format(since, t1));
+		    sp_stage_kind_name(st->v[cur].kind), st->v[cur].name,
+		    sp_time_format(since, t1));
 	if (cur == to) {
 		sp_error w = *e;
 		if (en->file[0] != '\0')
-			err_where(&w, en->file, en->line);
+			sp_err_where(&w, en->file, en->line);
 		if (other_fields(en)) {
-			err_set(&w, NULL, "%s '%.100s' is already in stage "
+			sp_err_set(&w, NULL, "%s '%.100s' is already in stage "
 			    "'%s': recorded only its other fields", a->k->noun,
 			    id, st->v[cur].name);
-			entry_unset(en, "stage");
+			sp_entry_unset(en, "stage");
 			cli_error(a->c, &w);
 		} else {
-			err_set(&w, NULL, "%s '%.100s' is already in stage "
+			sp_err_set(&w, NULL, "%s '%.100s' is already in stage "
 			    "'%s': nothing recorded", a->k->noun, id,
 			    st->v[cur].name);
 			cli_error(a->c, &w);
 			return 1;
 		}
 	}
-	if (index_add(x, id, strlen(id), at, entry_get(en, "stage") ? to : -1,
+	if (sp_index_add(x, id, strlen(id), at, sp_entry_get(en, "stage") ? to : -1,
 	    NULL, 0) < 0)
-		return err_set(e, NULL, "out of memory");
+		return sp_err_set(e, NULL, "out of memory");
 	return 0;
 }
 
@@ -631,7 +631,7 @@ append_moves(sp_append *a)
 	}
 	/* a few ids: only their lines of a JSON lines journal are parsed */
 	for (i = 0; i < a->n && nids <= 8; i++) {
-		const char *id = entry_get(a->v[i], "id");
+		const char *id = sp_entry_get(a->v[i], "id");
 		for (k = 0; k < nids && strcmp(ids[k], id) != 0; k++)
 			;
 		if (k == nids && nids++ < 8)
@@ -644,14 +644,14 @@ append_moves(sp_append *a)
 			continue;
 		if (rc < 0)
 			bad(a, &e, a->v[i]);
-		entry_free(a->v[i]);
+		sp_entry_free(a->v[i]);
 		a->v[i] = NULL;
 	}
 	check_columns(a, j, header);
 	commit(a, j, header);
-	journal_close(j);
-	index_free(x);
-	index_header_free(header);
+	sp_journal_close(j);
+	sp_index_free(x);
+	sp_index_header_free(header);
 	free_batch(a);
 	return append_finish(a);
 }

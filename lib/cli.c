@@ -60,7 +60,7 @@ cli_error(const sp_cli *c, const sp_error *e)
 {
 	char buf[2048];
 
-	fprintf(stderr, "%s\n", err_format(e, c->prog, buf, sizeof(buf)));
+	fprintf(stderr, "%s\n", sp_err_format(e, c->prog, buf, sizeof(buf)));
 }
 
 void
@@ -135,20 +135,20 @@ cli_option(sp_cli *c, int opt, const char *arg)
 		add_by(c, arg);
 		return 1;
 	case 'i':
-		c->in_fmt = format_parse(arg);
+		c->in_fmt = sp_format_parse(arg);
 		if (c->in_fmt != SP_FMT_CSV && c->in_fmt != SP_FMT_JSONL)
 			cli_usage_error(c, "-i: '%s' is not csv or jsonl", arg);
 		return 1;
 	case 'o':
-		if ((c->out_fmt = format_parse(arg)) < 0)
+		if ((c->out_fmt = sp_format_parse(arg)) < 0)
 			cli_usage_error(c, "-o: '%s' is not csv, jsonl, table "
 			    "or md", arg);
 		return 1;
 	case CLI_OPT_MAP:
-		err_clear(&e);
-		if (c->map == NULL && (c->map = map_new()) == NULL)
+		sp_err_clear(&e);
+		if (c->map == NULL && (c->map = sp_map_new()) == NULL)
 			cli_usage_error(c, "out of memory");
-		if (map_add(c->map, arg, &e) < 0) {
+		if (sp_map_add(c->map, arg, &e) < 0) {
 			cli_error(c, &e);
 			cli_usage(c);
 		}
@@ -163,7 +163,7 @@ cli_option(sp_cli *c, int opt, const char *arg)
 		c->now_text = arg;
 		return 1;
 	case CLI_OPT_TZ:
-		err_clear(&e);
+		sp_err_clear(&e);
 		sp_tz_free(c->tz);
 		if ((c->tz = sp_tz_load(arg, &e)) == NULL)
 			cli_usage_error(c, "--tz: %s", e.msg);
@@ -179,17 +179,17 @@ cli_option(sp_cli *c, int opt, const char *arg)
 		c->rejects_path = arg;
 		return 1;
 	case CLI_OPT_ENCODING:
-		if ((c->encoding = encoding_parse(arg)) < 0)
+		if ((c->encoding = sp_encoding_parse(arg)) < 0)
 			cli_usage_error(c, "--encoding: '%s' is not utf-8, latin1, "
 			    "cp1252, utf-16, utf-16le or utf-16be", arg);
 		return 1;
 	case CLI_OPT_DELIMITER:
-		if ((c->delim = delimiter_parse(arg)) < 0)
+		if ((c->delim = sp_delimiter_parse(arg)) < 0)
 			cli_usage_error(c, "--delimiter: '%s' is not ',', ';', "
 			    "'|' or tab", arg);
 		return 1;
 	case CLI_OPT_MAX_RECORD_SIZE:
-		if (size_parse(arg, &c->max_record) < 0)
+		if (sp_size_parse(arg, &c->max_record) < 0)
 			cli_usage_error(c, "--max-record-size: '%s' is not a size "
 			    "in bytes (such as 64M)", arg);
 		return 1;
@@ -197,7 +197,7 @@ cli_option(sp_cli *c, int opt, const char *arg)
 		c->period_text = arg;
 		return 1;
 	case CLI_OPT_EVERY:
-		if ((c->every = every_parse(arg)) < 0)
+		if ((c->every = sp_every_parse(arg)) < 0)
 			cli_usage_error(c, "--every: '%s' is not day, week, "
 			    "month, quarter or year", arg);
 		return 1;
@@ -243,7 +243,7 @@ cli_option(sp_cli *c, int opt, const char *arg)
 			    arg);
 		return 1;
 	case CLI_OPT_UNIT:
-		if ((c->unit = unit_parse(arg)) < 0)
+		if ((c->unit = sp_unit_parse(arg)) < 0)
 			cli_usage_error(c, "--unit: '%s' is not days, hours or "
 			    "minutes", arg);
 		return 1;
@@ -274,8 +274,8 @@ cli_oom(sp_cli *c)
 static void
 rejects_flush(sp_cli *c, const char **v)
 {
-	int bad = v != NULL ? writer_row(c->rejects_w, v) < 0 :
-	    writer_finish(c->rejects_w) < 0;
+	int bad = v != NULL ? sp_writer_row(c->rejects_w, v) < 0 :
+	    sp_writer_finish(c->rejects_w) < 0;
 
 	if (v != NULL && !bad)
 		bad = fflush(c->rejects_fp) != 0 || ferror(c->rejects_fp);
@@ -301,7 +301,7 @@ stages_warn(const sp_cli *c)
 	else if (env != NULL && env[0] != '\0')
 		from = var;
 	for (i = 0; i < c->stages->n; i++)
-		if (stages_warning(c->stages, i, buf, sizeof(buf)) != NULL)
+		if (sp_stages_warning(c->stages, i, buf, sizeof(buf)) != NULL)
 			cli_warn(c, "%s: %s", from, buf);
 }
 
@@ -459,21 +459,21 @@ cli_open(sp_cli *c, int argc, char **argv)
 	sp_error e;
 	size_t i;
 
-	err_clear(&e);
+	sp_err_clear(&e);
 	if (c->as_of_text != NULL) {
-		if (time_parse(c->as_of_text, strlen(c->as_of_text), NULL,
+		if (sp_time_parse(c->as_of_text, strlen(c->as_of_text), NULL,
 		    &c->as_of, &e) < 0)
 			cli_usage_error(c, "--as-of: '%s' is not an ISO 8601 "
 			    "date or time", c->as_of_text);
 		c->has_as_of = 1;
 	}
-	if (calendar_init(&c->cal, c->now_text ? c->now_text : c->as_of_text,
+	if (sp_calendar_init(&c->cal, c->now_text ? c->now_text : c->as_of_text,
 	    c->fiscal_start, &e) < 0) {
 		cli_error(c, &e);
 		cli_usage(c);
 	}
 	if (c->period_text != NULL) {
-		if (period_parse(c->period_text, &c->cal, &c->period, &e) < 0) {
+		if (sp_period_parse(c->period_text, &c->cal, &c->period, &e) < 0) {
 			fprintf(stderr, "%s: --period: %s\n", c->prog, e.msg);
 			cli_usage(c);
 		}
@@ -491,11 +491,11 @@ cli_open(sp_cli *c, int argc, char **argv)
 		if (n == 0 || n > 7 || k < n)
 			cli_usage_error(c, "--currency: '%s' is not a currency "
 			    "code", c->currency);
-		if ((c->rates = rates_load(c->rates_path, c->currency, &e)) ==
+		if ((c->rates = sp_rates_load(c->rates_path, c->currency, &e)) ==
 		    NULL)
 			cli_fail(c, &e);
 	}
-	c->stages = stages_resolve(c->stages_spec, map_stages(c->map,
+	c->stages = sp_stages_resolve(c->stages_spec, sp_map_stages(c->map,
 	    c->stage_list), c->stage_list, &e);
 	if (c->stages == NULL) {
 		char m[1200];
@@ -506,28 +506,28 @@ cli_open(sp_cli *c, int argc, char **argv)
 	}
 	stages_warn(c);
 	c->prob_scale = c->prob_scale_given ? c->prob_scale_given :
-	    map_prob_scale(c->map) ? map_prob_scale(c->map) : 100;
+	    sp_map_prob_scale(c->map) ? sp_map_prob_scale(c->map) : 100;
 	cli_read_opts(c, &ro);
 	c->inputs = argv;
 	c->ninputs = (size_t)argc;
-	if ((c->rd = reader_open(argv, (size_t)argc, &ro, &e)) == NULL)
+	if ((c->rd = sp_reader_open(argv, (size_t)argc, &ro, &e)) == NULL)
 		cli_fail(c, &e);
 	if (c->nby > 0 && (c->by_slots = calloc(c->nby, sizeof(int))) == NULL)
 		cli_oom(c);
 	for (i = 0; i < c->nby; i++)
-		if ((c->by_slots[i] = reader_slot(c->rd, c->by[i])) < 0)
+		if ((c->by_slots[i] = sp_reader_slot(c->rd, c->by[i])) < 0)
 			cli_oom(c);
 	if ((c->parts = calloc(c->nby + 1, sizeof(*c->parts))) == NULL)
 		cli_oom(c);
 	if (c->rejects_path != NULL) {
 		cli_protect(c, c->stages_spec, "the --stages file");
 		rejects_open(c);
-		if ((c->rejects_w = writer_new(c->rejects_fp, SP_FMT_CSV)) ==
-		    NULL || writer_col(c->rejects_w, "file", SP_COL_STR) < 0 ||
-		    writer_col(c->rejects_w, "line", SP_COL_NUM) < 0 ||
-		    writer_col(c->rejects_w, "field", SP_COL_STR) < 0 ||
-		    writer_col(c->rejects_w, "reason", SP_COL_STR) < 0 ||
-		    writer_col(c->rejects_w, "record", SP_COL_STR) < 0)
+		if ((c->rejects_w = sp_writer_new(c->rejects_fp, SP_FMT_CSV)) ==
+		    NULL || sp_writer_col(c->rejects_w, "file", SP_COL_STR) < 0 ||
+		    sp_writer_col(c->rejects_w, "line", SP_COL_NUM) < 0 ||
+		    sp_writer_col(c->rejects_w, "field", SP_COL_STR) < 0 ||
+		    sp_writer_col(c->rejects_w, "reason", SP_COL_STR) < 0 ||
+		    sp_writer_col(c->rejects_w, "record", SP_COL_STR) < 0)
 			cli_oom(c);
 		/* the header now: a file that cannot be written fails here */
 		rejects_flush(c, NULL);
@@ -541,12 +541,12 @@ rejects_close(sp_cli *c)
 
 	if (c->rejects_w == NULL)
 		return 0;
-	if (writer_finish(c->rejects_w) < 0 || fclose(c->rejects_fp) != 0) {
+	if (sp_writer_finish(c->rejects_w) < 0 || fclose(c->rejects_fp) != 0) {
 		fprintf(stderr, "%s: %s: write error: %s\n", c->prog,
 		    c->rejects_path, strerror(errno));
 		rc = -1;
 	}
-	writer_free(c->rejects_w);
+	sp_writer_free(c->rejects_w);
 	c->rejects_w = NULL;
 	c->rejects_fp = NULL;
 	return rc;
@@ -558,7 +558,7 @@ cli_bad(sp_cli *c, const sp_error *e0, const sp_rec *r)
 	sp_error e = *e0;
 
 	if (e.file[0] == '\0' && r != NULL)
-		err_where(&e, r->file, r->line);
+		sp_err_where(&e, r->file, r->line);
 	cli_error(c, &e);
 	c->nbad++;
 	if (c->rejects_w != NULL) {
@@ -568,7 +568,7 @@ cli_bad(sp_cli *c, const sp_error *e0, const sp_rec *r)
 		if (r != NULL && r->raw != NULL)
 			rec = strndup(r->raw, r->rawlen);
 		v[0] = e.file;
-		v[1] = e.line > 0 ? count_format(e.line, line) : "";
+		v[1] = e.line > 0 ? sp_count_format(e.line, line) : "";
 		v[2] = e.field;
 		v[3] = e.msg;
 		v[4] = rec ? rec : "";
@@ -636,7 +636,7 @@ static void
 by_check_fields(sp_cli *c, sp_reader *rd, const int *slots, const char *file)
 {
 	size_t i, j, nf;
-	const int *f = reader_fields(rd, &nf);
+	const int *f = sp_reader_fields(rd, &nf);
 	const char **names;
 
 	c->by_checked = 1;
@@ -644,7 +644,7 @@ by_check_fields(sp_cli *c, sp_reader *rd, const int *slots, const char *file)
 	    (names = calloc(nf + 1, sizeof(*names))) == NULL)
 		cli_oom(c);
 	for (j = 0; j < nf; j++)
-		names[j] = reader_slot_name(rd, f[j]);
+		names[j] = sp_reader_slot_name(rd, f[j]);
 	c->by_unseen = c->nby;
 	for (i = 0; i < c->nby; i++) {
 		int near = 0;
@@ -653,7 +653,7 @@ by_check_fields(sp_cli *c, sp_reader *rd, const int *slots, const char *file)
 		if (j < nf) {
 			c->by_seen[i] = 1;
 			c->by_unseen--;
-		} else if (reader_format(rd) != SP_FMT_JSONL)
+		} else if (sp_reader_format(rd) != SP_FMT_JSONL)
 			by_unknown(c, c->by[i], file, "no such column", names,
 			    nf);
 		else if (near)
@@ -673,8 +673,8 @@ cli_by_record(sp_cli *c, sp_reader *rd, const int *slots, const sp_rec *r)
 		return;
 	if (!c->by_checked) {
 		/* a bad first JSON line shows no keys: the next record decides */
-		f = reader_fields(rd, &nf);
-		if (nf == 0 && reader_format(rd) == SP_FMT_JSONL)
+		f = sp_reader_fields(rd, &nf);
+		if (nf == 0 && sp_reader_format(rd) == SP_FMT_JSONL)
 			return;
 		by_check_fields(c, rd, slots, r->file);
 	}
@@ -684,14 +684,14 @@ cli_by_record(sp_cli *c, sp_reader *rd, const int *slots, const sp_rec *r)
 			c->by_unseen--;
 		}
 	/* the keys this input has shown, should cli_by_end need them */
-	f = reader_fields(rd, &nf);
+	f = sp_reader_fields(rd, &nf);
 	if (c->by_unseen > 0 && nf > c->nby_keys) {
 		char **v = realloc(c->by_keys, nf * sizeof(*v));
 		if (v == NULL)
 			cli_oom(c);
 		c->by_keys = v;
 		for (j = c->nby_keys; j < nf; j++)
-			if ((v[j] = strdup(reader_slot_name(rd, f[j]))) ==
+			if ((v[j] = strdup(sp_reader_slot_name(rd, f[j]))) ==
 			    NULL)
 				cli_oom(c);
 		c->nby_keys = nf;
@@ -704,8 +704,8 @@ cli_by_end(sp_cli *c, sp_reader *rd)
 	size_t i, nf;
 
 	/* a CSV header and no record: the header decides all the same */
-	if (c->nby > 0 && !c->by_checked && reader_format(rd) == SP_FMT_CSV &&
-	    reader_fields(rd, &nf) != NULL && nf > 0)
+	if (c->nby > 0 && !c->by_checked && sp_reader_format(rd) == SP_FMT_CSV &&
+	    sp_reader_fields(rd, &nf) != NULL && nf > 0)
 		by_check_fields(c, rd, c->by_slots, c->ninputs > 0 ?
 		    c->inputs[c->ninputs - 1] : "<stdin>");
 	if (c->by_unseen == 0 || c->by_seen == NULL)
@@ -721,28 +721,28 @@ cli_by_end(sp_cli *c, sp_reader *rd)
 void
 cli_run_deals(sp_cli *c, sp_deals *ds)
 {
-	sp_rec *r = rec_new();
+	sp_rec *r = sp_rec_new();
 	sp_error e;
 	int k;
 
 	if (r == NULL)
 		cli_oom(c);
-	err_clear(&e);
-	while ((k = reader_next(c->rd, r, &e)) != 0) {
+	sp_err_clear(&e);
+	while ((k = sp_reader_next(c->rd, r, &e)) != 0) {
 		if (k == -2)
 			cli_fail(c, &e);
 		/* a -g field the input lacks: exit 2 before any output */
 		cli_by_record(c, c->rd, c->by_slots, r);
-		if (k == 1 && deals_add(ds, r, &e) == 0)
+		if (k == 1 && sp_deals_add(ds, r, &e) == 0)
 			continue;
 		cli_bad(c, &e, r);
 	}
 	cli_by_end(c, c->rd);
-	rec_free(r);
-	deals_finish(ds, fold_bad, c, &e);
+	sp_rec_free(r);
+	sp_deals_finish(ds, fold_bad, c, &e);
 	cli_note_currencies(c, ds);
 	cli_as_of_warn(c);
-	cli_prob_warn(c, deals_prob_doubt(ds));
+	cli_prob_warn(c, sp_deals_prob_doubt(ds));
 }
 
 void
@@ -752,7 +752,7 @@ cli_note_currencies(sp_cli *c, const sp_deals *ds)
 	char u[8];
 	size_t i, j, k;
 
-	for (i = 0; (cur = deals_currency(ds, i)) != NULL; i++) {
+	for (i = 0; (cur = sp_deals_currency(ds, i)) != NULL; i++) {
 		for (k = 0; cur[k] != '\0' && k < 7; k++)
 			u[k] = (char)toupper((unsigned char)cur[k]);
 		u[k] = '\0';
@@ -778,7 +778,7 @@ cli_money(sp_cli *c, const sp_money_sum *s, char *buf)
 		c->mixed = 1;
 		return "";
 	}
-	return money_format_exact(s->v, buf);
+	return sp_money_format_exact(s->v, buf);
 }
 
 const char *
@@ -789,7 +789,7 @@ cli_money_ratio(sp_cli *c, const sp_money_sum *num, const sp_money_sum *den,
 		c->mixed = 1;
 		return "";
 	}
-	return ratio_text_money(num->v, den->v, buf);
+	return sp_ratio_text_money(num->v, den->v, buf);
 }
 
 /* The one warning of a run whose money columns were left empty. */
@@ -854,7 +854,7 @@ cli_as_of_warn(sp_cli *c)
 	char t[32], when[64];
 	long n;
 
-	time_format(c->left_as_of, t);
+	sp_time_format(c->left_as_of, t);
 	snprintf(when, sizeof(when), c->has_as_of ? "--as-of %s" :
 	    "now (%s)", t);
 	/* as of --as-of, a deal created later is not one yet: that is what
@@ -888,10 +888,10 @@ cli_deals(sp_cli *c, int need, sp_deal_fn fn, void *ctx)
 	sp_deals *ds;
 
 	cli_deals_opts(c, &o, need, fn, ctx);
-	if ((ds = deals_new(c->rd, c->stages, &o)) == NULL)
+	if ((ds = sp_deals_new(c->rd, c->stages, &o)) == NULL)
 		cli_oom(c);
 	cli_run_deals(c, ds);
-	deals_free(ds);
+	sp_deals_free(ds);
 }
 
 sp_writer *
@@ -902,13 +902,13 @@ cli_writer(sp_cli *c)
 
 	if (fmt == SP_FMT_AUTO)
 		fmt = isatty(STDOUT_FILENO) ? SP_FMT_TABLE :
-		    c->rd != NULL ? reader_format(c->rd) : SP_FMT_CSV;
+		    c->rd != NULL ? sp_reader_format(c->rd) : SP_FMT_CSV;
 	if (fmt == SP_FMT_AUTO)
 		fmt = SP_FMT_CSV;
-	if ((w = writer_new(stdout, fmt)) == NULL)
+	if ((w = sp_writer_new(stdout, fmt)) == NULL)
 		cli_oom(c);
 	if (c->spreadsheet_safe)
-		writer_flags(w, SP_WRITER_SPREADSHEET_SAFE);
+		sp_writer_flags(w, SP_WRITER_SPREADSHEET_SAFE);
 	return w;
 }
 
@@ -918,14 +918,14 @@ cli_group_cols(sp_cli *c, sp_writer *w)
 	size_t i;
 
 	for (i = 0; i < c->nby; i++)
-		if (writer_col(w, c->by[i], SP_COL_STR) < 0)
+		if (sp_writer_col(w, c->by[i], SP_COL_STR) < 0)
 			cli_oom(c);
 }
 
 const char **
 cli_group_parts(sp_cli *c, const char *key, size_t keylen, size_t n)
 {
-	if (group_key_split(key, keylen, n, c->parts, &c->partbuf,
+	if (sp_group_key_split(key, keylen, n, c->parts, &c->partbuf,
 	    &c->partcap) < 0)
 		cli_oom(c);
 	return c->parts;
@@ -962,10 +962,10 @@ explain_open(sp_cli *c)
 	c->explain_w = cli_writer(c);
 	cli_group_cols(c, c->explain_w);
 	if ((c->every != SP_EVERY_NONE || c->has_period) &&
-	    writer_col(c->explain_w, "period", SP_COL_STR) < 0)
+	    sp_writer_col(c->explain_w, "period", SP_COL_STR) < 0)
 		cli_oom(c);
 	for (i = 0; i < 6; i++)
-		if (writer_col(c->explain_w, cols[i], i == 4 ? SP_COL_NUM :
+		if (sp_writer_col(c->explain_w, cols[i], i == 4 ? SP_COL_NUM :
 		    SP_COL_STR) < 0)
 			cli_oom(c);
 }
@@ -992,9 +992,9 @@ cli_explain(sp_cli *c, const sp_deal *d, const char *period,
 	v[i++] = role;
 	v[i++] = d->id;
 	v[i++] = d->file;
-	v[i++] = d->line > 0 ? count_format(d->line, line) : "";
+	v[i++] = d->line > 0 ? sp_count_format(d->line, line) : "";
 	v[i++] = reason ? reason : "";
-	if (writer_row(c->explain_w, v) < 0) {
+	if (sp_writer_row(c->explain_w, v) < 0) {
 		free(v);
 		exit(cli_finish(c, NULL));
 	}
@@ -1010,11 +1010,11 @@ warn_replaced(const sp_cli *c)
 	sp_error e;
 	long line;
 
-	if ((n = reader_replaced(c->rd, &file, &line, &field)) == 0)
+	if ((n = sp_reader_replaced(c->rd, &file, &line, &field)) == 0)
 		return;
-	err_clear(&e);
-	err_where(&e, file, line);
-	err_set(&e, field, "%lu value%s held a NUL byte or bytes that are not "
+	sp_err_clear(&e);
+	sp_err_where(&e, file, line);
+	sp_err_set(&e, field, "%lu value%s held a NUL byte or bytes that are not "
 	    "UTF-8, written with U+FFFD in their place (this is the first; "
 	    "see --encoding)", n, n == 1 ? "" : "s");
 	cli_error(c, &e);
@@ -1026,18 +1026,18 @@ cli_finish(sp_cli *c, sp_writer *w)
 	int bad = 0;
 	size_t i;
 
-	if (writer_finish(w) < 0)
+	if (sp_writer_finish(w) < 0)
 		bad = 1;
-	writer_free(w);
+	sp_writer_free(w);
 	if (c->mixed)
 		mixed_warn(c);
 	c->mixed = 0;
 	if (c->explain && c->explain_w == NULL && c->rd != NULL)
 		explain_open(c);	/* no deal at all: still the header */
 	if (c->explain_w != NULL) {
-		if (writer_finish(c->explain_w) < 0)
+		if (sp_writer_finish(c->explain_w) < 0)
 			bad = 1;
-		writer_free(c->explain_w);
+		sp_writer_free(c->explain_w);
 		c->explain_w = NULL;
 	}
 	if (rejects_close(c) < 0)
@@ -1053,13 +1053,13 @@ cli_finish(sp_cli *c, sp_writer *w)
 	}
 	if (c->pass_through && c->rd != NULL)
 		warn_replaced(c);
-	reader_close(c->rd);
+	sp_reader_close(c->rd);
 	c->rd = NULL;
-	stages_free(c->stages);
+	sp_stages_free(c->stages);
 	c->stages = NULL;
-	map_free(c->map);
+	sp_map_free(c->map);
 	c->map = NULL;
-	rates_free(c->rates);
+	sp_rates_free(c->rates);
 	c->rates = NULL;
 	free(c->curs);
 	c->curs = NULL;

@@ -113,35 +113,35 @@ deals_use(sp_deals *ds)
 	int need = ds->o.need, rc = 0;
 	size_t i;
 
-	rc |= reader_use(ds->rd, ds->slot[F_ID]);
-	rc |= reader_use(ds->rd, ds->slot[F_AT]);
-	rc |= reader_use(ds->rd, ds->slot[F_CURRENCY]);
+	rc |= sp_reader_use(ds->rd, ds->slot[F_ID]);
+	rc |= sp_reader_use(ds->rd, ds->slot[F_AT]);
+	rc |= sp_reader_use(ds->rd, ds->slot[F_CURRENCY]);
 	if (!(need & SP_NEED_NO_STAGE)) {
-		rc |= reader_require(ds->rd, ds->slot[F_STAGE]);
-		rc |= reader_use(ds->rd, ds->slot[F_LOST_STAGE]);
-		rc |= reader_use(ds->rd, ds->slot[F_REACHED]);
+		rc |= sp_reader_require(ds->rd, ds->slot[F_STAGE]);
+		rc |= sp_reader_use(ds->rd, ds->slot[F_LOST_STAGE]);
+		rc |= sp_reader_use(ds->rd, ds->slot[F_REACHED]);
 	}
 	if (need & SP_NEED_AMOUNT)
-		rc |= reader_use(ds->rd, ds->slot[F_AMOUNT]);
+		rc |= sp_reader_use(ds->rd, ds->slot[F_AMOUNT]);
 	if (need & SP_NEED_PROB)
-		rc |= reader_use(ds->rd, ds->slot[F_PROB]);
+		rc |= sp_reader_use(ds->rd, ds->slot[F_PROB]);
 	if (need & SP_NEED_CREATED)
-		rc |= reader_use(ds->rd, ds->slot[F_CREATED]);
+		rc |= sp_reader_use(ds->rd, ds->slot[F_CREATED]);
 	if (need & (SP_NEED_CLOSED | SP_NEED_CLOSE_DATE))
-		rc |= reader_use(ds->rd, ds->slot[F_CLOSE_DATE]);
+		rc |= sp_reader_use(ds->rd, ds->slot[F_CLOSE_DATE]);
 	if (need & SP_NEED_CLOSED)
-		rc |= reader_use(ds->rd, ds->slot[F_CLOSED]);
+		rc |= sp_reader_use(ds->rd, ds->slot[F_CLOSED]);
 	if (need & SP_NEED_CATEGORY)
-		rc |= reader_use(ds->rd, ds->slot[F_CATEGORY]);
+		rc |= sp_reader_use(ds->rd, ds->slot[F_CATEGORY]);
 	if (need & (SP_NEED_PUSHES | SP_NEED_ALL))
-		rc |= reader_use(ds->rd, ds->slot[F_PUSHES]);
+		rc |= sp_reader_use(ds->rd, ds->slot[F_PUSHES]);
 	for (i = 0; i < ds->o.ngroup; i++)
-		rc |= reader_use(ds->rd, ds->o.group_slots[i]);
+		rc |= sp_reader_use(ds->rd, ds->o.group_slots[i]);
 	return rc;
 }
 
 sp_deals *
-deals_new(sp_reader *rd, sp_stages *st, const sp_deals_opts *o)
+sp_deals_new(sp_reader *rd, sp_stages *st, const sp_deals_opts *o)
 {
 	sp_deals *ds = calloc(1, sizeof(*ds));
 	int i;
@@ -153,7 +153,7 @@ deals_new(sp_reader *rd, sp_stages *st, const sp_deals_opts *o)
 	ds->o = *o;
 	/* dated rates: the date of every deal decides its rate */
 	if ((o->need & SP_NEED_AMOUNT) && o->rates != NULL &&
-	    rates_dated(o->rates))
+	    sp_rates_dated(o->rates))
 		ds->o.need |= SP_NEED_CREATED | SP_NEED_CLOSED |
 		    SP_NEED_CLOSE_DATE;
 	o = &ds->o;
@@ -179,7 +179,7 @@ deals_new(sp_reader *rd, sp_stages *st, const sp_deals_opts *o)
 		return NULL;
 	}
 	for (i = 0; i < NF; i++)
-		if ((ds->slot[i] = reader_slot(rd, fname[i])) < 0) {
+		if ((ds->slot[i] = sp_reader_slot(rd, fname[i])) < 0) {
 			free(ds);
 			return NULL;
 		}
@@ -191,13 +191,13 @@ deals_new(sp_reader *rd, sp_stages *st, const sp_deals_opts *o)
 }
 
 const char *
-deals_currency(const sp_deals *ds, size_t i)
+sp_deals_currency(const sp_deals *ds, size_t i)
 {
 	return i < ds->ncur ? ds->cur[i] : NULL;
 }
 
 int
-deals_is_history(const sp_deals *ds)
+sp_deals_is_history(const sp_deals *ds)
 {
 	return ds->mode == 2;
 }
@@ -217,14 +217,14 @@ hdeal_free(struct hdeal *h, size_t ngroup)
 }
 
 int
-deals_prob_doubt(const sp_deals *ds)
+sp_deals_prob_doubt(const sp_deals *ds)
 {
 	return ds->o.prob_scale != 1 && ds->nprob > 0 && ds->prob_max > 0 &&
 	    ds->prob_max <= 100;
 }
 
 void
-deals_free(sp_deals *ds)
+sp_deals_free(sp_deals *ds)
 {
 	size_t i;
 
@@ -232,8 +232,8 @@ deals_free(sp_deals *ds)
 		return;
 	for (i = 0; i < ds->n; i++)
 		hdeal_free(ds->order[i], ds->o.ngroup);
-	groups_free(ds->byid, NULL);
-	groups_free(ds->seen_ids, NULL);
+	sp_groups_free(ds->byid, NULL);
+	sp_groups_free(ds->seen_ids, NULL);
 	free(ds->order);
 	free(ds->keybuf);
 	for (i = 0; i < ds->nfiles; i++)
@@ -248,7 +248,7 @@ deals_free(sp_deals *ds)
 }
 
 const int *
-deals_fields(const sp_deals *ds, size_t *n)
+sp_deals_fields(const sp_deals *ds, size_t *n)
 {
 	*n = ds->nfields;
 	return ds->fields;
@@ -260,9 +260,9 @@ get_time(sp_deals *ds, const sp_rec *r, int f, int64_t *t, sp_error *e)
 {
 	if (!rec_has(r, ds->slot[f]))
 		return 0;
-	if (time_parse_tz(rec_get(r, ds->slot[f]), rec_len(r, ds->slot[f]),
+	if (sp_time_parse_tz(rec_get(r, ds->slot[f]), rec_len(r, ds->slot[f]),
 	    ds->o.datefmt, ds->o.tz, t, e) < 0) {
-		err_set(e, fname[f], "%s", e->msg);
+		sp_err_set(e, fname[f], "%s", e->msg);
 		return -1;
 	}
 	return 1;
@@ -277,9 +277,9 @@ get_stage(sp_deals *ds, const sp_rec *r, int f, int *stage, sp_error *e)
 
 	if (n == 0)
 		return 0;
-	if ((*stage = stages_find(ds->st, s, n)) < 0)
-		return err_set(e, fname[f], "unknown stage '%s' (known: %s)",
-		    err_quote(q, sizeof(q), s, n), stages_known(ds->st));
+	if ((*stage = sp_stages_find(ds->st, s, n)) < 0)
+		return sp_err_set(e, fname[f], "unknown stage '%s' (known: %s)",
+		    sp_err_quote(q, sizeof(q), s, n), sp_stages_known(ds->st));
 	return 1;
 }
 
@@ -295,16 +295,16 @@ parse_fields(sp_deals *ds, const sp_rec *r, sp_deal *d, sp_error *e)
 		/* a JSON number is always written with a point */
 		const sp_numfmt *nf = sl >= 0 && (size_t)sl < r->nslot &&
 		    r->num != NULL && r->num[sl] ? NULL : ds->o.numfmt;
-		if (d->has_amount && money_parse_fmt(rec_get(r, sl),
+		if (d->has_amount && sp_money_parse_fmt(rec_get(r, sl),
 		    rec_len(r, sl), nf, &d->amount, e) < 0)
-			return err_set(e, "amount", "%s", e->msg);
+			return sp_err_set(e, "amount", "%s", e->msg);
 	}
 	if (need & SP_NEED_PROB) {
 		d->has_prob = rec_has(r, ds->slot[F_PROB]);
-		if (d->has_prob && prob_parse_scale(rec_get(r,
+		if (d->has_prob && sp_prob_parse_scale(rec_get(r,
 		    ds->slot[F_PROB]), rec_len(r, ds->slot[F_PROB]),
 		    ds->o.prob_scale == 1 ? 1 : 100, &d->prob_bp, e) < 0)
-			return err_set(e, "probability", "%s", e->msg);
+			return sp_err_set(e, "probability", "%s", e->msg);
 		if (d->has_prob) {
 			ds->nprob++;
 			if (d->prob_bp > ds->prob_max)
@@ -330,10 +330,10 @@ parse_fields(sp_deals *ds, const sp_rec *r, sp_deal *d, sp_error *e)
 	if ((need & SP_NEED_CATEGORY) && rec_has(r, ds->slot[F_CATEGORY])) {
 		char q[80];
 		const char *v = rec_get(r, ds->slot[F_CATEGORY]);
-		if ((d->category = stage_category_parse(v)) < 0)
-			return err_set(e, "forecast_category", "'%s' is not a "
+		if ((d->category = sp_stage_category_parse(v)) < 0)
+			return sp_err_set(e, "forecast_category", "'%s' is not a "
 			    "forecast category (pipeline, best_case, commit, "
-			    "closed, omitted)", err_quote(q, sizeof(q), v,
+			    "closed, omitted)", sp_err_quote(q, sizeof(q), v,
 			    rec_len(r, ds->slot[F_CATEGORY])));
 	}
 	return 0;
@@ -359,7 +359,7 @@ convert(sp_deals *ds, sp_deal *d, sp_error *e)
 	}
 	if (!d->has_amount) {	/* nothing to convert: no rate needed */
 		d->value = 0;
-		d->currency = rates_target(ds->o.rates);
+		d->currency = sp_rates_target(ds->o.rates);
 		return 0;
 	}
 	if (d->kind != SP_OPEN && d->has_closed)
@@ -368,12 +368,12 @@ convert(sp_deals *ds, sp_deal *d, sp_error *e)
 		t = d->close_date;
 	else if (d->has_created)
 		t = d->created_at;
-	if (rates_find(ds->o.rates, d->currency, strlen(d->currency), t, &rate,
+	if (sp_rates_find(ds->o.rates, d->currency, strlen(d->currency), t, &rate,
 	    e) < 0)
 		return -1;
 	/* at most 2^63 x 2^63: exact in 128 bits */
 	d->value = (sp_money)d->amount * rate;
-	d->currency = rates_target(ds->o.rates);
+	d->currency = sp_rates_target(ds->o.rates);
 	return 0;
 }
 
@@ -391,13 +391,13 @@ snapshot_repeat(sp_deals *ds, const sp_rec *r, sp_error *e)
 	size_t n = rec_len(r, ds->slot[F_ID]);
 	int twice;
 
-	if (n == 0 || ds->seen_ids == NULL || (p = groups_find(ds->seen_ids,
+	if (n == 0 || ds->seen_ids == NULL || (p = sp_groups_find(ds->seen_ids,
 	    rec_get(r, ds->slot[F_ID]), n)) == NULL)
 		return 0;
 	/* the same file given twice: its lines come round again */
 	twice = strcmp(ds->files[p->file], r->file) == 0 && r->line <= p->line;
-	return err_set(e, "id", "'%s' is listed again: first at %s:%ld (kept); "
-	    "a snapshot has one record per deal%s", err_quote(q, sizeof(q),
+	return sp_err_set(e, "id", "'%s' is listed again: first at %s:%ld (kept); "
+	    "a snapshot has one record per deal%s", sp_err_quote(q, sizeof(q),
 	    rec_get(r, ds->slot[F_ID]), n), ds->files[p->file], p->line,
 	    twice ? " (is the file given twice?)" : "");
 }
@@ -413,10 +413,10 @@ snapshot_note(sp_deals *ds, const sp_rec *r)
 	if (n == 0)
 		return 0;
 	if (ds->seen_ids == NULL &&
-	    (ds->seen_ids = groups_new(sizeof(*p), NULL)) == NULL)
+	    (ds->seen_ids = sp_groups_new(sizeof(*p), NULL)) == NULL)
 		return -1;
 	if ((f = intern_file(ds, r->file)) < 0 ||
-	    (p = groups_get(ds->seen_ids, rec_get(r, ds->slot[F_ID]), n)) ==
+	    (p = sp_groups_get(ds->seen_ids, rec_get(r, ds->slot[F_ID]), n)) ==
 	    NULL)
 		return -1;
 	p->file = (uint32_t)f;
@@ -468,8 +468,8 @@ snapshot_add(sp_deals *ds, const sp_rec *r, sp_error *e)
 		if ((k = get_stage(ds, r, F_STAGE, &d.stage, e)) < 0)
 			return -1;
 		if (k == 0)
-			return err_set(e, "stage", "missing (known stages: %s)",
-			    stages_known(ds->st));
+			return sp_err_set(e, "stage", "missing (known stages: %s)",
+			    sp_stages_known(ds->st));
 		d.kind = ds->st->v[d.stage].kind;
 		if (d.kind == SP_LOST &&
 		    get_stage(ds, r, F_LOST_STAGE, &d.lost_stage, e) < 0)
@@ -478,7 +478,7 @@ snapshot_add(sp_deals *ds, const sp_rec *r, sp_error *e)
 		if ((k = get_stage(ds, r, F_REACHED, &d.max_stage, e)) < 0)
 			return -1;
 		if (k > 0 && ds->st->v[d.max_stage].kind != SP_OPEN)
-			return err_set(e, "reached_stage", "'%s' is not an open "
+			return sp_err_set(e, "reached_stage", "'%s' is not an open "
 			    "stage", ds->st->v[d.max_stage].name);
 	}
 	/* as of a time: when it was created and when it closed count too */
@@ -495,8 +495,8 @@ snapshot_add(sp_deals *ds, const sp_rec *r, sp_error *e)
 		const char *v = rec_get(r, ds->slot[F_PUSHES]);
 		long n = strtol(v, &end, 10);
 		if (*end != '\0' || n < 0 || n > INT32_MAX)
-			return err_set(e, "close_date_pushes", "'%s' is not a "
-			    "count", err_quote(q, sizeof(q), v,
+			return sp_err_set(e, "close_date_pushes", "'%s' is not a "
+			    "count", sp_err_quote(q, sizeof(q), v,
 			    rec_len(r, ds->slot[F_PUSHES])));
 		d.pushes = (int)n;
 		d.has_pushes = 1;
@@ -507,10 +507,10 @@ snapshot_add(sp_deals *ds, const sp_rec *r, sp_error *e)
 		d.has_closed = 1;
 		d.closed_at = d.close_date;
 	}
-	kl = group_key(r, ds->o.group_slots, ds->o.ngroup, &ds->keybuf,
+	kl = sp_group_key(r, ds->o.group_slots, ds->o.ngroup, &ds->keybuf,
 	    &ds->keycap);
 	if (kl == (size_t)-1)
-		return err_set(e, NULL, "out of memory");
+		return sp_err_set(e, NULL, "out of memory");
 	d.key = ds->keybuf;
 	d.keylen = kl;
 	d.file = r->file;
@@ -529,7 +529,7 @@ snapshot_add(sp_deals *ds, const sp_rec *r, sp_error *e)
 	}
 	/* only a counted record holds its id: a bad one was not counted */
 	if (snapshot_note(ds, r) < 0)
-		return err_set(e, NULL, "out of memory");
+		return sp_err_set(e, NULL, "out of memory");
 	return 0;
 }
 
@@ -571,15 +571,15 @@ intern_currency(sp_deals *ds, const char *c, size_t n, sp_error *e)
 	size_t i;
 
 	if (n >= sizeof(ds->cur[0]))
-		return err_set(e, "currency", "'%s' is not a currency code",
-		    err_quote(q, sizeof(q), c, n));
+		return sp_err_set(e, "currency", "'%s' is not a currency code",
+		    sp_err_quote(q, sizeof(q), c, n));
 	for (i = 0; i < ds->ncur; i++)
 		if (strncmp(ds->cur[i], c, n) == 0 && ds->cur[i][n] == '\0')
 			return (int)i;
 	{
 		char (*v)[8] = realloc(ds->cur, (ds->ncur + 1) * sizeof(*v));
 		if (v == NULL)
-			return err_set(e, NULL, "out of memory");
+			return sp_err_set(e, NULL, "out of memory");
 		ds->cur = v;
 		memcpy(v[ds->ncur], c, n);
 		v[ds->ncur][n] = '\0';
@@ -598,14 +598,14 @@ hdeal_get(sp_deals *ds, const char *id, size_t idlen, int64_t at)
 	int i;
 
 	if (ds->last != NULL) {
-		k = groups_key(ds->byid, ds->last, &kl);
+		k = sp_groups_key(ds->byid, ds->last, &kl);
 		if (kl == idlen && memcmp(k, id, idlen) == 0)
 			return ds->last;
 	}
 	if (ds->byid == NULL &&
-	    (ds->byid = groups_new(size, NULL)) == NULL)
+	    (ds->byid = sp_groups_new(size, NULL)) == NULL)
 		return NULL;
-	if ((h = groups_get(ds->byid, id, idlen)) == NULL)
+	if ((h = sp_groups_get(ds->byid, id, idlen)) == NULL)
 		return NULL;
 	if (h->cap > 0)
 		return ds->last = h;
@@ -636,7 +636,7 @@ static int
 note_fields(sp_deals *ds, const sp_rec *r)
 {
 	size_t i, n;
-	const int *f = reader_fields(ds->rd, &n);
+	const int *f = sp_reader_fields(ds->rd, &n);
 
 	if (r->nslot > ds->seencap) {
 		unsigned char *v = realloc(ds->seen, r->nslot);
@@ -742,13 +742,13 @@ history_add(sp_deals *ds, const sp_rec *r, sp_error *e)
 	sp_deal d;
 
 	if (idlen == 0)
-		return err_set(e, "id", "missing: a history record needs the "
+		return sp_err_set(e, "id", "missing: a history record needs the "
 		    "id of its deal");
 	switch (get_time(ds, r, F_AT, &at, e)) {
 	case -1:
 		return -1;
 	case 0:
-		return err_set(e, "at", "missing: a history record needs the "
+		return sp_err_set(e, "at", "missing: a history record needs the "
 		    "time it became true");
 	}
 	if (get_stage(ds, r, F_STAGE, &stage, e) < 0 ||
@@ -765,14 +765,14 @@ history_add(sp_deals *ds, const sp_rec *r, sp_error *e)
 		return 0;	/* not yet true at --as-of */
 	if ((h = hdeal_get(ds, id, idlen, at)) == NULL ||
 	    (file = intern_file(ds, r->file)) < 0)
-		return err_set(e, NULL, "out of memory");
+		return sp_err_set(e, NULL, "out of memory");
 	if (at < h->first_at)
 		h->first_at = at;
 	if (at > h->last_at)
 		h->last_at = at;
 	if ((ds->o.need & SP_NEED_ALL) && (note_fields(ds, r) < 0 ||
 	    merge_all(ds, h, r, at) < 0))
-		return err_set(e, NULL, "out of memory");
+		return sp_err_set(e, NULL, "out of memory");
 	if (ds->o.need & (SP_NEED_ALL | SP_NEED_PUSHES)) {
 		if (d.has_close_date) {
 			if (h->ncd == h->cdcap) {
@@ -780,7 +780,7 @@ history_add(sp_deals *ds, const sp_rec *r, sp_error *e)
 				int64_t *v = realloc(h->cd, 2 * cap *
 				    sizeof(*v));
 				if (v == NULL)
-					return err_set(e, NULL, "out of memory");
+					return sp_err_set(e, NULL, "out of memory");
 				h->cd = v;
 				h->cdcap = cap;
 			}
@@ -795,7 +795,7 @@ history_add(sp_deals *ds, const sp_rec *r, sp_error *e)
 		if (h->nv == h->cap) {
 			int64_t *v = realloc(h->v, 2 * h->cap * sizeof(*v));
 			if (v == NULL)
-				return err_set(e, NULL, "out of memory");
+				return sp_err_set(e, NULL, "out of memory");
 			h->v = v;
 			h->cap *= 2;
 		}
@@ -823,19 +823,19 @@ history_add(sp_deals *ds, const sp_rec *r, sp_error *e)
 			continue;
 		free(h->g[i].v);
 		if ((h->g[i].v = strdup(rec_get(r, s))) == NULL)
-			return err_set(e, NULL, "out of memory");
+			return sp_err_set(e, NULL, "out of memory");
 		h->g[i].at = at;
 	}
 	return 0;
 }
 
 int
-deals_add(sp_deals *ds, const sp_rec *r, sp_error *e)
+sp_deals_add(sp_deals *ds, const sp_rec *r, sp_error *e)
 {
 	int hist = rec_has(r, ds->slot[F_AT]), rc;
 
 	if (hist && (ds->o.need & SP_NEED_NO_STAGE))
-		return err_set(e, "at", "this program reads snapshots, not "
+		return sp_err_set(e, "at", "this program reads snapshots, not "
 		    "histories (fold it with pipeline first)");
 	if (ds->mode == 0) {
 		/* the first good record decides: a bad one says nothing */
@@ -845,10 +845,10 @@ deals_add(sp_deals *ds, const sp_rec *r, sp_error *e)
 		return rc;
 	}
 	if (ds->mode == 2 && !hist)
-		return err_set(e, "at", "missing: the input is a history (its "
+		return sp_err_set(e, "at", "missing: the input is a history (its "
 		    "first record has 'at'), so every record needs one");
 	if (ds->mode == 1 && hist)
-		return err_set(e, "at", "unexpected: the input is a snapshot "
+		return sp_err_set(e, "at", "unexpected: the input is a snapshot "
 		    "(its first record has no 'at'); fold histories with "
 		    "pipeline or give them alone");
 	return hist ? history_add(ds, r, e) : snapshot_add(ds, r, e);
@@ -998,21 +998,21 @@ fold_one(sp_deals *ds, struct hdeal *h, sp_visit **path, size_t *pathcap,
 	int64_t v;
 
 	memset(&d, 0, sizeof(d));
-	err_clear(e);
-	d.id = groups_key(ds->byid, h, NULL);
+	sp_err_clear(e);
+	d.id = sp_groups_key(ds->byid, h, NULL);
 	d.file = ds->files[h->file];
 	d.line = h->line;
-	err_where(e, d.file, d.line);
+	sp_err_where(e, d.file, d.line);
 	d.lost_stage = d.max_stage = -1;
 	if (h->nv == 0)
-		return err_set(e, "stage", "deal '%.100s' has no stage in its "
+		return sp_err_set(e, "stage", "deal '%.100s' has no stage in its "
 		    "history", d.id);
 	if (sort_visits(h->v, h->nv) < 0)
-		return err_set(e, NULL, "out of memory");
+		return sp_err_set(e, NULL, "out of memory");
 	if (*pathcap < h->nv) {
 		sp_visit *p = realloc(*path, h->nv * sizeof(*p));
 		if (p == NULL)
-			return err_set(e, NULL, "out of memory");
+			return sp_err_set(e, NULL, "out of memory");
 		*path = p;
 		*pathcap = h->nv;
 	}
@@ -1067,7 +1067,7 @@ fold_one(sp_deals *ds, struct hdeal *h, sp_visit **path, size_t *pathcap,
 			size_t cap = (kl + l + 2) * 2;
 			char *b = realloc(ds->keybuf, cap);
 			if (b == NULL)
-				return err_set(e, NULL, "out of memory");
+				return sp_err_set(e, NULL, "out of memory");
 			ds->keybuf = b;
 			ds->keycap = cap;
 		}
@@ -1078,12 +1078,12 @@ fold_one(sp_deals *ds, struct hdeal *h, sp_visit **path, size_t *pathcap,
 	}
 	if (ds->keybuf == NULL && (ds->keybuf = malloc(ds->keycap = 64)) ==
 	    NULL)
-		return err_set(e, NULL, "out of memory");
+		return sp_err_set(e, NULL, "out of memory");
 	ds->keybuf[kl] = '\0';
 	d.key = ds->keybuf;
 	d.keylen = kl;
 	if ((ds->o.need & SP_NEED_ALL) && all_values(ds, h, &d) < 0)
-		return err_set(e, NULL, "out of memory");
+		return sp_err_set(e, NULL, "out of memory");
 	if (ds->o.need & (SP_NEED_ALL | SP_NEED_PUSHES))
 		count_pushes(h, &d);
 	v = kept(ds, h, L_CATEGORY, &has);
@@ -1094,7 +1094,7 @@ fold_one(sp_deals *ds, struct hdeal *h, sp_visit **path, size_t *pathcap,
 }
 
 int
-deals_finish(sp_deals *ds, void (*bad)(void *ctx, const sp_error *e),
+sp_deals_finish(sp_deals *ds, void (*bad)(void *ctx, const sp_error *e),
     void *badctx, sp_error *e)
 {
 	sp_visit *path = NULL;

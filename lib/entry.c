@@ -41,7 +41,7 @@ const sp_kind sp_kind_lead = { "lead", "L-", "SALESPIPE_LEADS",
 	SP_STAGES_LEADS, lead_columns, lead_dup, lead_canonical };
 
 sp_entry *
-entry_new(void)
+sp_entry_new(void)
 {
 	sp_entry *en = calloc(1, sizeof(*en));
 
@@ -53,7 +53,7 @@ entry_new(void)
 }
 
 void
-entry_free(sp_entry *en)
+sp_entry_free(sp_entry *en)
 {
 	size_t i;
 
@@ -82,7 +82,7 @@ find(const sp_entry *en, const char *name)
 }
 
 const char *
-entry_get(const sp_entry *en, const char *name)
+sp_entry_get(const sp_entry *en, const char *name)
 {
 	long i = find(en, name);
 
@@ -90,14 +90,14 @@ entry_get(const sp_entry *en, const char *name)
 }
 
 int
-entry_set(sp_entry *en, const char *name, const char *v, size_t n,
+sp_entry_set(sp_entry *en, const char *name, const char *v, size_t n,
     sp_error *e)
 {
 	long i = find(en, name);
 	char *copy = strndup(v, n);
 
 	if (copy == NULL)
-		return err_set(e, NULL, "out of memory");
+		return sp_err_set(e, NULL, "out of memory");
 	if (i >= 0) {
 		free(en->val[i]);
 		en->val[i] = copy;
@@ -111,21 +111,21 @@ entry_set(sp_entry *en, const char *name, const char *v, size_t n,
 		b = a ? realloc(en->val, cap * sizeof(*b)) : NULL;
 		if (b == NULL) {
 			free(copy);
-			return err_set(e, NULL, "out of memory");
+			return sp_err_set(e, NULL, "out of memory");
 		}
 		en->val = b;
 		en->cap = cap;
 	}
 	if ((en->name[en->n] = strdup(name)) == NULL) {
 		free(copy);
-		return err_set(e, NULL, "out of memory");
+		return sp_err_set(e, NULL, "out of memory");
 	}
 	en->val[en->n++] = copy;
 	return 0;
 }
 
 void
-entry_unset(sp_entry *en, const char *name)
+sp_entry_unset(sp_entry *en, const char *name)
 {
 	long i = find(en, name);
 
@@ -155,24 +155,24 @@ name_ok(const char *s, size_t n)
 }
 
 int
-entry_operand(sp_entry *en, const char *arg, sp_error *e)
+sp_entry_operand(sp_entry *en, const char *arg, sp_error *e)
 {
 	const char *eq = strchr(arg, '=');
 	char q[80], name[128];
 	size_t nl;
 
 	if (eq == NULL)
-		return err_set(e, NULL, "'%s' is not field=value",
-		    err_quote(q, sizeof(q), arg, strlen(arg)));
+		return sp_err_set(e, NULL, "'%s' is not field=value",
+		    sp_err_quote(q, sizeof(q), arg, strlen(arg)));
 	nl = (size_t)(eq - arg);
 	if (!name_ok(arg, nl))
-		return err_set(e, NULL, "'%s' is not a field name (letters, "
-		    "digits, '_', '-', '.')", err_quote(q, sizeof(q), arg, nl));
+		return sp_err_set(e, NULL, "'%s' is not a field name (letters, "
+		    "digits, '_', '-', '.')", sp_err_quote(q, sizeof(q), arg, nl));
 	memcpy(name, arg, nl);
 	name[nl] = '\0';
 	if (eq[1] == '\0')
 		return 0;
-	return entry_set(en, name, eq + 1, strlen(eq + 1), e);
+	return sp_entry_set(en, name, eq + 1, strlen(eq + 1), e);
 }
 
 /* Trim v in place; check it is printable UTF-8 on one line. */
@@ -192,14 +192,14 @@ clean(char *v, const char *field, sp_error *e)
 	for (i = 0; i < n; i += k) {
 		unsigned char c = (unsigned char)v[i];
 		if (c == '\n' || c == '\r')
-			return err_set(e, field, "'%s' holds a line break",
-			    err_quote(q, sizeof(q), v, n));
+			return sp_err_set(e, field, "'%s' holds a line break",
+			    sp_err_quote(q, sizeof(q), v, n));
 		if ((c < 0x20 && c != '\t') || c == 0x7f)
-			return err_set(e, field, "'%s' holds a control "
-			    "character", err_quote(q, sizeof(q), v, n));
-		if ((k = utf8_len((const unsigned char *)v + i, n - i)) == 0)
-			return err_set(e, field, "'%s' is not valid UTF-8",
-			    err_quote(q, sizeof(q), v, n));
+			return sp_err_set(e, field, "'%s' holds a control "
+			    "character", sp_err_quote(q, sizeof(q), v, n));
+		if ((k = sp_utf8_len((const unsigned char *)v + i, n - i)) == 0)
+			return sp_err_set(e, field, "'%s' is not valid UTF-8",
+			    sp_err_quote(q, sizeof(q), v, n));
 	}
 	return 0;
 }
@@ -246,43 +246,43 @@ canon(const char *name, char **slot, sp_stages *st, const char *datefmt,
 	if (clean(v, name, e) < 0)
 		return -1;
 	if ((n = strlen(v)) == 0)
-		return strcmp(name, "id") == 0 ? err_set(e, name, "empty") : 0;
-	err_quote(q, sizeof(q), v, n);	/* as given, for messages */
+		return strcmp(name, "id") == 0 ? sp_err_set(e, name, "empty") : 0;
+	sp_err_quote(q, sizeof(q), v, n);	/* as given, for messages */
 	if (strcmp(name, "at") == 0 || strcmp(name, "created_at") == 0 ||
 	    strcmp(name, "closed_at") == 0 || strcmp(name, "close_date") == 0) {
-		if (time_parse_tz(v, n, datefmt, tz, &t, e) < 0)
-			return err_set(e, name, "%s", e->msg);
+		if (sp_time_parse_tz(v, n, datefmt, tz, &t, e) < 0)
+			return sp_err_set(e, name, "%s", e->msg);
 		if (strcmp(name, "close_date") == 0)
-			date_format(t, buf);
+			sp_date_format(t, buf);
 		else
-			time_format(t, buf);
+			sp_time_format(t, buf);
 		return replace(slot, buf) < 0 ?
-		    err_set(e, NULL, "out of memory") : 0;
+		    sp_err_set(e, NULL, "out of memory") : 0;
 	}
 	if (strcmp(name, "amount") == 0) {
 		/* exact: 9225.225 stays 9225.225, never rounded to cents */
-		if (money_parse_fmt(v, n, nf, &t, e) < 0)
-			return err_set(e, name, "%s", e->msg);
-		return replace(slot, money_format_micro(t, buf)) < 0 ?
-		    err_set(e, NULL, "out of memory") : 0;
+		if (sp_money_parse_fmt(v, n, nf, &t, e) < 0)
+			return sp_err_set(e, name, "%s", e->msg);
+		return replace(slot, sp_money_format_micro(t, buf)) < 0 ?
+		    sp_err_set(e, NULL, "out of memory") : 0;
 	}
 	if (strcmp(name, "probability") == 0) {
-		if (prob_parse_scale(v, n, scale, &k, e) < 0)
-			return err_set(e, name, "%s", e->msg);
+		if (sp_prob_parse_scale(v, n, scale, &k, e) < 0)
+			return sp_err_set(e, name, "%s", e->msg);
 		snprintf(buf, sizeof(buf), "%d.%02d", k / 100, k % 100);
 		if (k % 100 == 0)
 			snprintf(buf, sizeof(buf), "%d", k / 100);
 		else if (k % 10 == 0)
 			buf[strlen(buf) - 1] = '\0';
 		return replace(slot, buf) < 0 ?
-		    err_set(e, NULL, "out of memory") : 0;
+		    sp_err_set(e, NULL, "out of memory") : 0;
 	}
 	if (strcmp(name, "currency") == 0) {
 		for (i = 0; i < n; i++)
 			v[i] = (char)toupper((unsigned char)v[i]);
 		if (n != 3 || !isupper((unsigned char)v[0]) ||
 		    !isupper((unsigned char)v[1]) || !isupper((unsigned char)v[2]))
-			return err_set(e, name, "'%s' is not a currency code "
+			return sp_err_set(e, name, "'%s' is not a currency code "
 			    "(three letters, e.g. USD)", q);
 		return 0;
 	}
@@ -290,29 +290,29 @@ canon(const char *name, char **slot, sp_stages *st, const char *datefmt,
 		for (i = 0; i < n; i++)
 			v[i] = (char)tolower((unsigned char)v[i]);
 		if (!email_ok(v))
-			return err_set(e, name, "'%s' is not an email address",
+			return sp_err_set(e, name, "'%s' is not an email address",
 			    q);
 		return 0;
 	}
 	if (strcmp(name, "stage") == 0 || strcmp(name, "lost_stage") == 0) {
-		if ((k = stages_find(st, v, n)) < 0)
-			return err_set(e, name, "unknown stage '%s' (known: "
-			    "%s)", q, stages_known(st));
+		if ((k = sp_stages_find(st, v, n)) < 0)
+			return sp_err_set(e, name, "unknown stage '%s' (known: "
+			    "%s)", q, sp_stages_known(st));
 		return replace(slot, st->v[k].name) < 0 ?
-		    err_set(e, NULL, "out of memory") : 0;
+		    sp_err_set(e, NULL, "out of memory") : 0;
 	}
 	return 0;
 }
 
 int
-entry_normalise(sp_entry *en, sp_stages *st, const char *datefmt,
+sp_entry_normalise(sp_entry *en, sp_stages *st, const char *datefmt,
     sp_error *e)
 {
-	return entry_normalise_with(en, st, datefmt, NULL, NULL, e);
+	return sp_entry_normalise_with(en, st, datefmt, NULL, NULL, e);
 }
 
 int
-entry_normalise_with(sp_entry *en, sp_stages *st, const char *datefmt,
+sp_entry_normalise_with(sp_entry *en, sp_stages *st, const char *datefmt,
     const sp_numfmt *nf, const sp_tz *tz, sp_error *e)
 {
 	size_t i;
@@ -321,8 +321,8 @@ entry_normalise_with(sp_entry *en, sp_stages *st, const char *datefmt,
 	for (i = 0; i < en->n; i++) {
 		/* a batch's names were never operands: check them here */
 		if (!name_ok(en->name[i], strlen(en->name[i])))
-			return err_set(e, NULL, "'%s' is not a field name "
-			    "(letters, digits, '_', '-', '.')", err_quote(q,
+			return sp_err_set(e, NULL, "'%s' is not a field name "
+			    "(letters, digits, '_', '-', '.')", sp_err_quote(q,
 			    sizeof(q), en->name[i], strlen(en->name[i])));
 		if (canon(en->name[i], &en->val[i], st, datefmt, nf, tz,
 		    en->prob_scale == 1 ? 1 : 100, e) < 0)
@@ -331,12 +331,12 @@ entry_normalise_with(sp_entry *en, sp_stages *st, const char *datefmt,
 	/* a value that was only blanks sets nothing */
 	for (i = en->n; i-- > 0;)
 		if (en->val[i][0] == '\0' && strcmp(en->name[i], "id") != 0)
-			entry_unset(en, en->name[i]);
+			sp_entry_unset(en, en->name[i]);
 	return 0;
 }
 
 const char *
-entry_resembles(const sp_kind *k, const char *name)
+sp_entry_resembles(const sp_kind *k, const char *name)
 {
 	size_t i, max, d, bestd = SIZE_MAX;
 	const char *best = NULL;
@@ -360,7 +360,7 @@ entry_resembles(const sp_kind *k, const char *name)
 }
 
 int
-entry_check_names(const sp_entry *en, const sp_kind *k, char *const *allow,
+sp_entry_check_names(const sp_entry *en, const sp_kind *k, char *const *allow,
     size_t nallow, sp_error *e)
 {
 	const char *like;
@@ -368,15 +368,15 @@ entry_check_names(const sp_entry *en, const sp_kind *k, char *const *allow,
 	char q[80];
 
 	for (i = 0; i < en->n; i++) {
-		if ((like = entry_resembles(k, en->name[i])) == NULL)
+		if ((like = sp_entry_resembles(k, en->name[i])) == NULL)
 			continue;
 		for (j = 0; j < nallow && strcmp(allow[j], en->name[i]) != 0;
 		    j++)
 			;
 		if (j < nallow)
 			continue;
-		err_quote(q, sizeof(q), en->name[i], strlen(en->name[i]));
-		return err_set(e, q, "not a %s field, but close to '%s': "
+		sp_err_quote(q, sizeof(q), en->name[i], strlen(en->name[i]));
+		return sp_err_set(e, q, "not a %s field, but close to '%s': "
 		    "correct the name, or give --allow-field %s to record it "
 		    "as it is", k->noun, like, q);
 	}
@@ -384,13 +384,13 @@ entry_check_names(const sp_entry *en, const sp_kind *k, char *const *allow,
 }
 
 size_t
-entry_dup_key(const sp_entry *en, const sp_kind *k, char **buf, size_t *cap)
+sp_entry_dup_key(const sp_entry *en, const sp_kind *k, char **buf, size_t *cap)
 {
 	size_t len = 0, i, j, n;
 	const char *v;
 
 	for (i = 0; k->dup_fields[i] != NULL; i++) {
-		if ((v = entry_get(en, k->dup_fields[i])) == NULL ||
+		if ((v = sp_entry_get(en, k->dup_fields[i])) == NULL ||
 		    *v == '\0')
 			return 0;
 		n = strlen(v);
@@ -431,7 +431,7 @@ struct sp_index {
 };
 
 sp_index *
-index_new(const sp_kind *k, sp_stages *st)
+sp_index_new(const sp_kind *k, sp_stages *st)
 {
 	sp_index *x = calloc(1, sizeof(*x));
 
@@ -439,9 +439,9 @@ index_new(const sp_kind *k, sp_stages *st)
 		return NULL;
 	x->k = k;
 	x->st = st;
-	if ((x->ids = groups_new(sizeof(struct xid), NULL)) == NULL ||
-	    (x->dups = groups_new(sizeof(struct xdup), NULL)) == NULL) {
-		index_free(x);
+	if ((x->ids = sp_groups_new(sizeof(struct xid), NULL)) == NULL ||
+	    (x->dups = sp_groups_new(sizeof(struct xdup), NULL)) == NULL) {
+		sp_index_free(x);
 		return NULL;
 	}
 	return x;
@@ -460,20 +460,20 @@ xdup_fini(void *p)
 }
 
 void
-index_free(sp_index *x)
+sp_index_free(sp_index *x)
 {
 	if (x == NULL)
 		return;
-	groups_free(x->ids, xid_fini);
-	groups_free(x->dups, xdup_fini);
+	sp_groups_free(x->ids, xid_fini);
+	sp_groups_free(x->dups, xdup_fini);
 	free(x);
 }
 
 int
-index_add(sp_index *x, const char *id, size_t idlen, int64_t at, int stage,
+sp_index_add(sp_index *x, const char *id, size_t idlen, int64_t at, int stage,
     const char *dup, size_t duplen)
 {
-	struct xid *d = groups_get(x->ids, id, idlen);
+	struct xid *d = sp_groups_get(x->ids, id, idlen);
 	size_t pl = strlen(x->k->prefix), i;
 
 	if (d == NULL)
@@ -507,7 +507,7 @@ index_add(sp_index *x, const char *id, size_t idlen, int64_t at, int stage,
 		d->ev[d->n++] = at * SP_STAGES_MAX + stage;
 	}
 	if (duplen > 0) {
-		struct xdup *u = groups_get(x->dups, dup, duplen);
+		struct xdup *u = sp_groups_get(x->dups, dup, duplen);
 		if (u == NULL)
 			return -1;
 		if (u->id == NULL && (u->id = strndup(id, idlen)) == NULL)
@@ -517,9 +517,9 @@ index_add(sp_index *x, const char *id, size_t idlen, int64_t at, int stage,
 }
 
 int
-index_has(const sp_index *x, const char *id)
+sp_index_has(const sp_index *x, const char *id)
 {
-	return groups_find(x->ids, id, strlen(id)) != NULL;
+	return sp_groups_find(x->ids, id, strlen(id)) != NULL;
 }
 
 static int64_t
@@ -531,10 +531,10 @@ ev_at(int64_t v)
 }
 
 int
-index_state(const sp_index *x, const char *id, int64_t t, int *stage,
+sp_index_state(const sp_index *x, const char *id, int64_t t, int *stage,
     int64_t *since, int64_t *first)
 {
-	const struct xid *d = groups_find(x->ids, id, strlen(id));
+	const struct xid *d = sp_groups_find(x->ids, id, strlen(id));
 	int64_t best = INT64_MIN, a;
 	uint32_t i;
 
@@ -556,21 +556,21 @@ index_state(const sp_index *x, const char *id, int64_t t, int *stage,
 }
 
 const char *
-index_dup(const sp_index *x, const char *dup, size_t duplen)
+sp_index_dup(const sp_index *x, const char *dup, size_t duplen)
 {
-	const struct xdup *u = groups_find(x->dups, dup, duplen);
+	const struct xdup *u = sp_groups_find(x->dups, dup, duplen);
 
 	return u != NULL ? u->id : NULL;
 }
 
 int64_t
-index_max_number(const sp_index *x)
+sp_index_max_number(const sp_index *x)
 {
 	return x->max_number;
 }
 
 void
-index_header_free(char **h)
+sp_index_header_free(char **h)
 {
 	size_t i;
 
@@ -598,18 +598,18 @@ index_rec(sp_index *x, const sp_rec *r, const struct rd_slots *s,
 	char q[80];
 
 	if (idlen == 0)
-		return err_set(e, "id", "missing: a journal record needs the "
+		return sp_err_set(e, "id", "missing: a journal record needs the "
 		    "id of its %s", x->k->noun);
 	if (!rec_has(r, s->at))
-		return err_set(e, "at", "missing: a journal record needs the "
+		return sp_err_set(e, "at", "missing: a journal record needs the "
 		    "time it became true");
-	if (time_parse(rec_get(r, s->at), rec_len(r, s->at), NULL, &at, e) < 0)
-		return err_set(e, "at", "%s", e->msg);
-	if (rec_has(r, s->stage) && (stage = stages_find(x->st,
+	if (sp_time_parse(rec_get(r, s->at), rec_len(r, s->at), NULL, &at, e) < 0)
+		return sp_err_set(e, "at", "%s", e->msg);
+	if (rec_has(r, s->stage) && (stage = sp_stages_find(x->st,
 	    rec_get(r, s->stage), rec_len(r, s->stage))) < 0)
-		return err_set(e, "stage", "unknown stage '%s' (known: %s)",
-		    err_quote(q, sizeof(q), rec_get(r, s->stage),
-		    rec_len(r, s->stage)), stages_known(x->st));
+		return sp_err_set(e, "stage", "unknown stage '%s' (known: %s)",
+		    sp_err_quote(q, sizeof(q), rec_get(r, s->stage),
+		    rec_len(r, s->stage)), sp_stages_known(x->st));
 	for (i = 0; i < s->ndup; i++) {
 		const char *v = rec_get(r, s->dup[i]);
 		size_t n = rec_len(r, s->dup[i]);
@@ -621,7 +621,7 @@ index_rec(sp_index *x, const sp_rec *r, const struct rd_slots *s,
 			size_t c = (len + n + 2) * 2;
 			char *b = realloc(*dbuf, c);
 			if (b == NULL)
-				return err_set(e, NULL, "out of memory");
+				return sp_err_set(e, NULL, "out of memory");
 			*dbuf = b;
 			*dcap = c;
 		}
@@ -630,8 +630,8 @@ index_rec(sp_index *x, const sp_rec *r, const struct rd_slots *s,
 		for (j = 0; j < n; j++)
 			(*dbuf)[len++] = (char)tolower((unsigned char)v[j]);
 	}
-	if (index_add(x, rec_get(r, s->id), idlen, at, stage, *dbuf, len) < 0)
-		return err_set(e, NULL, "out of memory");
+	if (sp_index_add(x, rec_get(r, s->id), idlen, at, stage, *dbuf, len) < 0)
+		return sp_err_set(e, NULL, "out of memory");
 	return 0;
 }
 
@@ -641,32 +641,32 @@ index_reader(sp_index *x, sp_reader *rd, long line_base, char ***header,
     sp_error *e)
 {
 	struct rd_slots s;
-	sp_rec *r = rec_new();
+	sp_rec *r = sp_rec_new();
 	char *dbuf = NULL;
 	size_t dcap = 0, i;
 	int k, rc = 0, got_header = header == NULL;
 
 	memset(&s, 0, sizeof(s));
 	if (r == NULL)
-		return err_set(e, NULL, "out of memory");
-	s.id = reader_slot(rd, "id");
-	s.at = reader_slot(rd, "at");
-	s.stage = reader_slot(rd, "stage");
+		return sp_err_set(e, NULL, "out of memory");
+	s.id = sp_reader_slot(rd, "id");
+	s.at = sp_reader_slot(rd, "at");
+	s.stage = sp_reader_slot(rd, "stage");
 	for (i = 0; x->k->dup_fields[i] != NULL && i < 4; i++)
-		s.dup[s.ndup++] = reader_slot(rd, x->k->dup_fields[i]);
+		s.dup[s.ndup++] = sp_reader_slot(rd, x->k->dup_fields[i]);
 	for (;;) {
-		k = reader_next(rd, r, e);
+		k = sp_reader_next(rd, r, e);
 		if (!got_header && k >= 0) {
 			size_t nf;
-			const int *f = reader_fields(rd, &nf);
+			const int *f = sp_reader_fields(rd, &nf);
 			if ((*header = calloc(nf + 1, sizeof(char *))) == NULL) {
-				rc = err_set(e, NULL, "out of memory");
+				rc = sp_err_set(e, NULL, "out of memory");
 				break;
 			}
 			for (i = 0; i < nf; i++)
-				if (((*header)[i] = strdup(reader_slot_name(rd,
+				if (((*header)[i] = strdup(sp_reader_slot_name(rd,
 				    f[i]))) == NULL) {
-					rc = err_set(e, NULL, "out of memory");
+					rc = sp_err_set(e, NULL, "out of memory");
 					break;
 				}
 			got_header = 1;
@@ -676,14 +676,14 @@ index_reader(sp_index *x, sp_reader *rd, long line_base, char ***header,
 		if (k == 1 && index_rec(x, r, &s, &dbuf, &dcap, e) == 0)
 			continue;
 		if (k == 1)
-			err_where(e, r->file, r->line);
+			sp_err_where(e, r->file, r->line);
 		if (e->line > 0)
 			e->line += line_base;
 		rc = -1;
 		break;
 	}
 	free(dbuf);
-	rec_free(r);
+	sp_rec_free(r);
 	return rc;
 }
 
@@ -838,17 +838,17 @@ index_lines(sp_index *x, const char *text, size_t n, size_t hdrlen,
 			buf = b;
 			memcpy(buf, text, hdrlen);
 			memcpy(buf + hdrlen, text + start, end - start);
-			rd = reader_open_mem(buf, hdrlen + end - start, path,
+			rd = sp_reader_open_mem(buf, hdrlen + end - start, path,
 			    &o, e);
 		} else
-			rd = reader_open_mem(text + start, end - start, path,
+			rd = sp_reader_open_mem(text + start, end - start, path,
 			    &o, e);
 		if (rd == NULL)
 			goto oom;
 		/* the first line read gives the CSV header's names */
 		rc = index_reader(x, rd, line - 1 - (hdrlen > 0),
 		    header != NULL && *header == NULL ? header : NULL, e);
-		reader_close(rd);
+		sp_reader_close(rd);
 	}
 	free(v);
 	free(buf);
@@ -856,7 +856,7 @@ index_lines(sp_index *x, const char *text, size_t n, size_t hdrlen,
 oom:
 	free(v);
 	free(buf);
-	return err_set(e, NULL, "out of memory");
+	return sp_err_set(e, NULL, "out of memory");
 }
 
 /* 1 when every id is spelled the same in any CSV field (no quote). */
@@ -872,7 +872,7 @@ csv_prefilter(const char *const *ids, size_t nids)
 }
 
 int
-index_read(sp_index *x, const char *text, size_t n, int fmt,
+sp_index_read(sp_index *x, const char *text, size_t n, int fmt,
     const char *path, const char *const *ids, size_t nids, char ***header,
     sp_error *e)
 {
@@ -880,7 +880,7 @@ index_read(sp_index *x, const char *text, size_t n, int fmt,
 	sp_reader *rd;
 	int rc;
 
-	err_clear(e);
+	sp_err_clear(e);
 	if (header != NULL)
 		*header = NULL;
 	if (n == 0)
@@ -894,19 +894,19 @@ index_read(sp_index *x, const char *text, size_t n, int fmt,
 
 		rc = index_lines(x, text, n, hl, path, ids, nids, header, e);
 		if (rc < 0 && header != NULL) {
-			index_header_free(*header);
+			sp_index_header_free(*header);
 			*header = NULL;
 		}
 		return rc;
 	}
 	memset(&o, 0, sizeof(o));
 	o.format = fmt;
-	if ((rd = reader_open_mem(text, n, path, &o, e)) == NULL)
+	if ((rd = sp_reader_open_mem(text, n, path, &o, e)) == NULL)
 		return -1;
 	rc = index_reader(x, rd, 0, fmt == SP_FMT_CSV ? header : NULL, e);
-	reader_close(rd);
+	sp_reader_close(rd);
 	if (rc < 0 && header != NULL) {
-		index_header_free(*header);
+		sp_index_header_free(*header);
 		*header = NULL;
 	}
 	return rc;

@@ -11,7 +11,7 @@
 #include "salespipe/util.h"
 
 void
-err_clear(sp_error *e)
+sp_err_clear(sp_error *e)
 {
 	if (e == NULL)
 		return;
@@ -22,14 +22,14 @@ err_clear(sp_error *e)
 }
 
 int
-err_set(sp_error *e, const char *field, const char *fmt, ...)
+sp_err_set(sp_error *e, const char *field, const char *fmt, ...)
 {
 	va_list ap;
 	char msg[sizeof(e->msg)], f[sizeof(e->field)];
 
 	if (e == NULL)
 		return -1;
-	/* via copies, so that err_set(e, f, "%s", e->msg) is allowed */
+	/* via copies, so that sp_err_set(e, f, "%s", e->msg) is allowed */
 	snprintf(f, sizeof(f), "%s", field ? field : "");
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
@@ -40,7 +40,7 @@ err_set(sp_error *e, const char *field, const char *fmt, ...)
 }
 
 void
-err_where(sp_error *e, const char *file, long line)
+sp_err_where(sp_error *e, const char *file, long line)
 {
 	if (e == NULL)
 		return;
@@ -50,7 +50,7 @@ err_where(sp_error *e, const char *file, long line)
 }
 
 char *
-err_quote(char *buf, size_t size, const char *s, size_t n)
+sp_err_quote(char *buf, size_t size, const char *s, size_t n)
 {
 	size_t i, o = 0, k;
 	size_t max = n > 60 ? 60 : n;
@@ -99,7 +99,7 @@ put_escaped(char *buf, size_t size, size_t *o, const char *s)
 }
 
 char *
-err_format(const sp_error *e, const char *prog, char *buf, size_t size)
+sp_err_format(const sp_error *e, const char *prog, char *buf, size_t size)
 {
 	size_t o = 0;
 	char line[32];

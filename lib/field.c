@@ -176,7 +176,7 @@ amount_digits(const char *s, size_t n, const sp_numfmt *nf, uint64_t *v)
 }
 
 int
-money_parse_fmt(const char *s, size_t n, const sp_numfmt *nf,
+sp_money_parse_fmt(const char *s, size_t n, const sp_numfmt *nf,
     int64_t *micro, sp_error *e)
 {
 	static const sp_numfmt plain;
@@ -203,39 +203,39 @@ money_parse_fmt(const char *s, size_t n, const sp_numfmt *nf,
 		*micro = neg ? (int64_t)(0 - u) : (int64_t)u;
 		return 0;
 	case -2:
-		return err_set(e, NULL, "'%s' has more than six decimals "
+		return sp_err_set(e, NULL, "'%s' has more than six decimals "
 		    "(amounts are read to the millionth; beyond that only "
-		    "zeros)", err_quote(q, sizeof(q), s, n));
+		    "zeros)", sp_err_quote(q, sizeof(q), s, n));
 	case -3:
-		return err_set(e, NULL, "'%s' is out of range for an amount",
-		    err_quote(q, sizeof(q), s, n));
+		return sp_err_set(e, NULL, "'%s' is out of range for an amount",
+		    sp_err_quote(q, sizeof(q), s, n));
 	case -4:
 		if (nf->decimal_comma || nf->thousands)
-			return err_set(e, NULL, "'%s' is not an amount as "
-			    "written with %s%s%s%c%s", err_quote(q, sizeof(q),
+			return sp_err_set(e, NULL, "'%s' is not an amount as "
+			    "written with %s%s%s%c%s", sp_err_quote(q, sizeof(q),
 			    s, n), nf->decimal_comma ? "--decimal-comma" : "",
 			    nf->decimal_comma && nf->thousands ? " and " : "",
 			    nf->thousands ? "--thousands '" : "",
 			    nf->thousands ? nf->thousands : ' ',
 			    nf->thousands ? "'" : "");
-		return err_set(e, NULL, "'%s' is not an amount (for "
+		return sp_err_set(e, NULL, "'%s' is not an amount (for "
 		    "thousands separators give --thousands SEP, e.g. "
 		    "--thousands ','; for a decimal comma --decimal-comma)",
-		    err_quote(q, sizeof(q), s, n));
+		    sp_err_quote(q, sizeof(q), s, n));
 	default:
-		return err_set(e, NULL, "'%s' is not an amount",
-		    err_quote(q, sizeof(q), s, n));
+		return sp_err_set(e, NULL, "'%s' is not an amount",
+		    sp_err_quote(q, sizeof(q), s, n));
 	}
 }
 
 int
-money_parse(const char *s, size_t n, int64_t *micro, sp_error *e)
+sp_money_parse(const char *s, size_t n, int64_t *micro, sp_error *e)
 {
-	return money_parse_fmt(s, n, NULL, micro, e);
+	return sp_money_parse_fmt(s, n, NULL, micro, e);
 }
 
 sp_money
-money_div_even(sp_money num, sp_money den)
+sp_money_div_even(sp_money num, sp_money den)
 {
 	int neg = (num < 0) != (den < 0);
 	unsigned __int128 n = num < 0 ? -(unsigned __int128)num :
@@ -268,9 +268,9 @@ put_u128(char *p, unsigned __int128 u, int width)
 }
 
 char *
-money_format_div(sp_money v, sp_money den, char *buf)
+sp_money_format_div(sp_money v, sp_money den, char *buf)
 {
-	sp_money c = money_div_even(v, den * (SP_MONEY_UNIT / 100));
+	sp_money c = sp_money_div_even(v, den * (SP_MONEY_UNIT / 100));
 	unsigned __int128 u = c < 0 ? -(unsigned __int128)c :
 	    (unsigned __int128)c;
 	char *p = buf;
@@ -285,13 +285,13 @@ money_format_div(sp_money v, sp_money den, char *buf)
 }
 
 char *
-money_format_exact(sp_money v, char *buf)
+sp_money_format_exact(sp_money v, char *buf)
 {
-	return money_format_div(v, 1, buf);
+	return sp_money_format_div(v, 1, buf);
 }
 
 char *
-money_format_micro(int64_t micro, char *buf)
+sp_money_format_micro(int64_t micro, char *buf)
 {
 	uint64_t u = micro < 0 ? 0 - (uint64_t)micro : (uint64_t)micro;
 	uint64_t f = u % SP_MICRO_UNIT;
@@ -312,21 +312,21 @@ money_format_micro(int64_t micro, char *buf)
 }
 
 char *
-money_format_cents(int64_t cents, char *buf)
+sp_money_format_cents(int64_t cents, char *buf)
 {
 	return put_hundredths(buf, cents);
 }
 
 char *
-money_format(int64_t cents, char *buf)
+sp_money_format(int64_t cents, char *buf)
 {
 	return put_hundredths(buf, cents);
 }
 
 int
-money_to_cents(sp_money v, int64_t *cents)
+sp_money_to_cents(sp_money v, int64_t *cents)
 {
-	sp_money c = money_div_even(v, SP_MONEY_UNIT / 100);
+	sp_money c = sp_money_div_even(v, SP_MONEY_UNIT / 100);
 
 	if (c > INT64_MAX || c < INT64_MIN)
 		return -1;
@@ -335,9 +335,9 @@ money_to_cents(sp_money v, int64_t *cents)
 }
 
 int
-money_to_micro(sp_money v, int64_t *micro)
+sp_money_to_micro(sp_money v, int64_t *micro)
 {
-	sp_money c = money_div_even(v, SP_MONEY_PER_MICRO);
+	sp_money c = sp_money_div_even(v, SP_MONEY_PER_MICRO);
 
 	if (c > INT64_MAX || c < INT64_MIN)
 		return -1;
@@ -346,7 +346,7 @@ money_to_micro(sp_money v, int64_t *micro)
 }
 
 int
-money_add(sp_money *a, sp_money b)
+sp_money_add(sp_money *a, sp_money b)
 {
 	sp_money r;
 
@@ -357,7 +357,7 @@ money_add(sp_money *a, sp_money b)
 }
 
 void
-money_sum_init(sp_money_sum *s)
+sp_money_sum_init(sp_money_sum *s)
 {
 	s->v = 0;
 	s->currency[0] = '\0';
@@ -379,8 +379,8 @@ currency_join(sp_money_sum *s, const char *cur, size_t n, sp_error *e)
 	if (n == 0)
 		return 1;
 	if (n >= sizeof(s->currency))
-		return err_set(e, "currency", "'%s' is not a currency code",
-		    err_quote(q, sizeof(q), cur, n));
+		return sp_err_set(e, "currency", "'%s' is not a currency code",
+		    sp_err_quote(q, sizeof(q), cur, n));
 	if (s->currency[0] == '\0') {
 		memcpy(s->currency, cur, n);
 		s->currency[n] = '\0';
@@ -391,7 +391,7 @@ currency_join(sp_money_sum *s, const char *cur, size_t n, sp_error *e)
 }
 
 int
-money_sum_add(sp_money_sum *s, sp_money v, const char *currency,
+sp_money_sum_add(sp_money_sum *s, sp_money v, const char *currency,
     size_t curlen, sp_error *e)
 {
 	int k = currency != NULL ? currency_join(s, currency, curlen, e) : 1;
@@ -402,22 +402,22 @@ money_sum_add(sp_money_sum *s, sp_money v, const char *currency,
 		s->mixed = 1;
 	if (s->mixed)
 		return 0;	/* a mixed sum means nothing: no overflow */
-	if (money_add(&s->v, v) < 0)
-		return err_set(e, "amount", "sum of amounts overflows "
+	if (sp_money_add(&s->v, v) < 0)
+		return sp_err_set(e, "amount", "sum of amounts overflows "
 		    "(beyond about 1.7e23 units)");
 	return 0;
 }
 
 int
-money_sum_merge(sp_money_sum *a, const sp_money_sum *b, sp_error *e)
+sp_money_sum_merge(sp_money_sum *a, const sp_money_sum *b, sp_error *e)
 {
 	if (b->mixed)
 		a->mixed = 1;
-	return money_sum_add(a, b->v, b->currency, strlen(b->currency), e);
+	return sp_money_sum_add(a, b->v, b->currency, strlen(b->currency), e);
 }
 
 char *
-ratio_text_money(sp_money num, sp_money den, char *buf)
+sp_ratio_text_money(sp_money num, sp_money den, char *buf)
 {
 	/* n 10^9 must fit 128 unsigned bits (3.4e38) */
 	const sp_money lim = SP_MONEY_UNIT * SP_MONEY_UNIT / 10;
@@ -449,9 +449,9 @@ ratio_text_money(sp_money num, sp_money den, char *buf)
 }
 
 int
-prob_parse(const char *s, size_t n, int *bp, sp_error *e)
+sp_prob_parse(const char *s, size_t n, int *bp, sp_error *e)
 {
-	return prob_parse_scale(s, n, 100, bp, e);
+	return sp_prob_parse_scale(s, n, 100, bp, e);
 }
 
 /*
@@ -460,7 +460,7 @@ prob_parse(const char *s, size_t n, int *bp, sp_error *e)
  * 40%).
  */
 int
-prob_parse_scale(const char *s, size_t n, int scale, int *bp, sp_error *e)
+sp_prob_parse_scale(const char *s, size_t n, int scale, int *bp, sp_error *e)
 {
 	char q[80];
 	const char *t = s;
@@ -475,18 +475,18 @@ prob_parse_scale(const char *s, size_t n, int scale, int *bp, sp_error *e)
 	}
 	dec = scale == 1 && !pct ? 4 : 2;	/* hundredths of a percent */
 	if (decimal_parse(t, m, dec, &v) < 0 || v < 0 || v > 10000)
-		return err_set(e, NULL, scale == 1 && !pct ?
+		return sp_err_set(e, NULL, scale == 1 && !pct ?
 		    "'%s' is not a probability (a fraction 0 to 1 with at most "
 		    "four decimals, as --probability-scale 1 reads it)" :
 		    "'%s' is not a probability (a percentage 0 to 100)",
-		    err_quote(q, sizeof(q), s, n));
+		    sp_err_quote(q, sizeof(q), s, n));
 	*bp = (int)v;
 	return 0;
 }
 
 /* Days since the epoch of a civil date (Howard Hinnant's algorithm). */
 int64_t
-days_from_civil(int64_t y, int m, int d)
+sp_days_from_civil(int64_t y, int m, int d)
 {
 	int64_t era, yoe, doy, doe;
 
@@ -499,7 +499,7 @@ days_from_civil(int64_t y, int m, int d)
 }
 
 void
-civil_from_days(int64_t z, int64_t *y, int *m, int *d)
+sp_civil_from_days(int64_t z, int64_t *y, int *m, int *d)
 {
 	int64_t era, doe, yoe, doy, mp;
 
@@ -544,8 +544,8 @@ digits(const char *s, size_t n, int *v)
 static int
 in_years(int64_t t)
 {
-	return t >= days_from_civil(0, 1, 1) * 86400 &&
-	    t < days_from_civil(10000, 1, 1) * 86400;
+	return t >= sp_days_from_civil(0, 1, 1) * 86400 &&
+	    t < sp_days_from_civil(10000, 1, 1) * 86400;
 }
 
 /* What a time text says about its zone (iso_parse's *zone). */
@@ -617,7 +617,7 @@ iso_parse(const char *s, size_t n, int64_t *t, int *zone)
 	}
 	if (i != n)
 		return -1;
-	*t = days_from_civil(y, mo, d) * 86400 + hh * 3600 + mi * 60 + ss -
+	*t = sp_days_from_civil(y, mo, d) * 86400 + hh * 3600 + mi * 60 + ss -
 	    off;
 	return in_years(*t) ? 0 : -1;
 }
@@ -735,7 +735,7 @@ ptime(const char *s, const char *fmt, const struct fmtinfo *fi,
 }
 
 int
-time_parse_tz(const char *s, size_t n, const char *datefmt, const sp_tz *tz,
+sp_time_parse_tz(const char *s, size_t n, const char *datefmt, const sp_tz *tz,
     int64_t *t, sp_error *e)
 {
 	char q[80], buf[128];
@@ -756,9 +756,9 @@ time_parse_tz(const char *s, size_t n, const char *datefmt, const sp_tz *tz,
 				return 0;
 			}
 		}
-		return err_set(e, NULL, "'%s' is not a date or time "
+		return sp_err_set(e, NULL, "'%s' is not a date or time "
 		    "(ISO 8601, or give --date-format)",
-		    err_quote(q, sizeof(q), s, n));
+		    sp_err_quote(q, sizeof(q), s, n));
 	}
 	if (m >= sizeof(buf))
 		goto bad;
@@ -785,7 +785,7 @@ time_parse_tz(const char *s, size_t n, const char *datefmt, const sp_tz *tz,
 		goto bad;
 	if (tm.tm_sec == 60)
 		tm.tm_sec = 59;	/* a leap second is the end of :59 */
-	v = days_from_civil(year, tm.tm_mon + 1, tm.tm_mday) * 86400 +
+	v = sp_days_from_civil(year, tm.tm_mon + 1, tm.tm_mday) * 86400 +
 	    tm.tm_hour * 3600 + tm.tm_min * 60 + tm.tm_sec;
 	if (fi.offset) {
 		if (tm.tm_gmtoff <= -86400 || tm.tm_gmtoff >= 86400)
@@ -799,15 +799,15 @@ time_parse_tz(const char *s, size_t n, const char *datefmt, const sp_tz *tz,
 	*t = v;
 	return 0;
 bad:
-	return err_set(e, NULL, "'%s' does not match --date-format '%s'",
-	    err_quote(q, sizeof(q), s, n), datefmt);
+	return sp_err_set(e, NULL, "'%s' does not match --date-format '%s'",
+	    sp_err_quote(q, sizeof(q), s, n), datefmt);
 }
 
 int
-time_parse(const char *s, size_t n, const char *datefmt, int64_t *t,
+sp_time_parse(const char *s, size_t n, const char *datefmt, int64_t *t,
     sp_error *e)
 {
-	return time_parse_tz(s, n, datefmt, NULL, t, e);
+	return sp_time_parse_tz(s, n, datefmt, NULL, t, e);
 }
 
 static int64_t
@@ -817,14 +817,14 @@ floordiv(int64_t a, int64_t b)
 }
 
 char *
-time_format(int64_t t, char *buf)
+sp_time_format(int64_t t, char *buf)
 {
 	int64_t days = floordiv(t, 86400), y, sec = t - days * 86400;
 	int m, d;
 
 	char *p = buf;
 
-	civil_from_days(days, &y, &m, &d);
+	sp_civil_from_days(days, &y, &m, &d);
 	if (y < 0 || y > 9999) {
 		snprintf(buf, 32, "%04lld-%02d-%02dT%02d:%02d:%02dZ",
 		    (long long)y, m, d, (int)(sec / 3600),
@@ -848,18 +848,18 @@ time_format(int64_t t, char *buf)
 }
 
 char *
-date_format(int64_t t, char *buf)
+sp_date_format(int64_t t, char *buf)
 {
 	int64_t y;
 	int m, d;
 
-	civil_from_days(floordiv(t, 86400), &y, &m, &d);
+	sp_civil_from_days(floordiv(t, 86400), &y, &m, &d);
 	snprintf(buf, 16, "%04lld-%02d-%02d", (long long)y % 100000, m, d);
 	return buf;
 }
 
 int
-unit_parse(const char *s)
+sp_unit_parse(const char *s)
 {
 	if (strcmp(s, "days") == 0 || strcmp(s, "day") == 0)
 		return SP_UNIT_DAYS;
@@ -871,7 +871,7 @@ unit_parse(const char *s)
 }
 
 char *
-duration_format(double seconds, int unit, char *buf)
+sp_duration_format(double seconds, int unit, char *buf)
 {
 	static const double per[] = { 86400.0, 3600.0, 60.0 };
 	double hundredths = round(seconds / per[unit] * 100.0);
@@ -885,7 +885,7 @@ duration_format(double seconds, int unit, char *buf)
 }
 
 char *
-ratio_format(int64_t num, int64_t den, char *buf)
+sp_ratio_format(int64_t num, int64_t den, char *buf)
 {
 	__int128 n = num, d = den, q, r;
 	int neg;
@@ -910,7 +910,7 @@ ratio_format(int64_t num, int64_t den, char *buf)
 }
 
 char *
-ratio_text(int64_t num, int64_t den, char *buf)
+sp_ratio_text(int64_t num, int64_t den, char *buf)
 {
 	__int128 n = num, d = den, q;
 	int neg;
@@ -932,7 +932,7 @@ ratio_text(int64_t num, int64_t den, char *buf)
 }
 
 char *
-count_format(int64_t n, char *buf)
+sp_count_format(int64_t n, char *buf)
 {
 	char *p = buf;
 

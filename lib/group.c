@@ -76,7 +76,7 @@ hash_bytes(const char *s, size_t n)
 }
 
 sp_groups *
-groups_new(size_t state_size, void (*init)(void *state))
+sp_groups_new(size_t state_size, void (*init)(void *state))
 {
 	sp_groups *g = calloc(1, sizeof(*g));
 
@@ -137,7 +137,7 @@ lookup(const sp_groups *g, const char *key, size_t keylen, uint64_t h)
 }
 
 void *
-groups_find(const sp_groups *g, const char *key, size_t keylen)
+sp_groups_find(const sp_groups *g, const char *key, size_t keylen)
 {
 	struct slot *s = lookup(g, key, keylen, hash_bytes(key, keylen));
 
@@ -145,7 +145,7 @@ groups_find(const sp_groups *g, const char *key, size_t keylen)
 }
 
 void *
-groups_get(sp_groups *g, const char *key, size_t keylen)
+sp_groups_get(sp_groups *g, const char *key, size_t keylen)
 {
 	uint64_t h = hash_bytes(key, keylen);
 	struct slot *s = lookup(g, key, keylen, h);
@@ -172,7 +172,7 @@ groups_get(sp_groups *g, const char *key, size_t keylen)
 }
 
 const char *
-groups_key(const sp_groups *g, const void *state, size_t *len)
+sp_groups_key(const sp_groups *g, const void *state, size_t *len)
 {
 	const struct entry *e = (const void *)((const char *)state -
 	    g->state_off);
@@ -183,7 +183,7 @@ groups_key(const sp_groups *g, const void *state, size_t *len)
 }
 
 size_t
-groups_count(const sp_groups *g)
+sp_groups_count(const sp_groups *g)
 {
 	return g->n;
 }
@@ -202,7 +202,7 @@ cmp_entry(const void *a, const void *b)
 }
 
 size_t
-groups_sorted(const sp_groups *g, const char ***keys, size_t **keylens,
+sp_groups_sorted(const sp_groups *g, const char ***keys, size_t **keylens,
     void ***states)
 {
 	struct entry **v = malloc((g->n + 1) * sizeof(*v));
@@ -232,7 +232,7 @@ groups_sorted(const sp_groups *g, const char ***keys, size_t **keylens,
 }
 
 void
-groups_free(sp_groups *g, void (*fini)(void *state))
+sp_groups_free(sp_groups *g, void (*fini)(void *state))
 {
 	struct block *b, *next;
 	size_t i;
@@ -268,7 +268,7 @@ reserve(char **buf, size_t *cap, size_t need)
 }
 
 size_t
-group_key(const sp_rec *r, const int *slots, size_t n, char **buf,
+sp_group_key(const sp_rec *r, const int *slots, size_t n, char **buf,
     size_t *cap)
 {
 	size_t i, len = 0;
@@ -290,7 +290,7 @@ group_key(const sp_rec *r, const int *slots, size_t n, char **buf,
 }
 
 int
-group_key_split(const char *key, size_t keylen, size_t n,
+sp_group_key_split(const char *key, size_t keylen, size_t n,
     const char **parts, char **buf, size_t *cap)
 {
 	size_t i, k = 0;

@@ -36,9 +36,9 @@ sys_error(sp_error *e, const char *path, const char *what)
 {
 	int saved = errno;
 
-	err_clear(e);
-	err_where(e, path, 0);
-	return err_set(e, NULL, "%s: %s", what, strerror(saved));
+	sp_err_clear(e);
+	sp_err_where(e, path, 0);
+	return sp_err_set(e, NULL, "%s: %s", what, strerror(saved));
 }
 
 /* Line number (1-based) of byte offset off in text. */
@@ -131,17 +131,17 @@ lock_and_map(sp_journal *j, int create, sp_error *e)
 }
 
 sp_journal *
-journal_open(const char *path, int flags, sp_error *e)
+sp_journal_open(const char *path, int flags, sp_error *e)
 {
 	sp_journal *j = calloc(1, sizeof(*j));
 	size_t n, i;
 	int64_t torn;
 	int creating = 0;
 
-	err_clear(e);
+	sp_err_clear(e);
 	if (j == NULL || (j->path = strdup(path)) == NULL) {
 		free(j);
-		err_set(e, NULL, "out of memory");
+		sp_err_set(e, NULL, "out of memory");
 		return NULL;
 	}
 	/*
@@ -152,7 +152,7 @@ journal_open(const char *path, int flags, sp_error *e)
 	j->fd = open(path, O_RDWR | O_APPEND | O_CLOEXEC);
 	if (j->fd < 0 && errno == ENOENT && !(flags & SP_JOURNAL_CREATE)) {
 		sys_error(e, path, "no such journal");
-		journal_close(j);
+		sp_journal_close(j);
 		return NULL;
 	}
 	if (j->fd < 0 && errno == ENOENT) {
@@ -166,7 +166,7 @@ journal_open(const char *path, int flags, sp_error *e)
 	if (j->fd < 0) {
 		sys_error(e, path, creating ? "cannot create journal" :
 		    "cannot open journal");
-		journal_close(j);
+		sp_journal_close(j);
 		return NULL;
 	}
 	switch (lock_and_map(j, flags & SP_JOURNAL_CREATE, e)) {
@@ -177,18 +177,18 @@ journal_open(const char *path, int flags, sp_error *e)
 		sys_error(e, path, "no such journal");
 		/* FALLTHROUGH */
 	default:
-		journal_close(j);
+		sp_journal_close(j);
 		return NULL;
 	}
 	n = j->maplen;
 	if ((torn = torn_at(j->map, n)) >= 0) {
-		err_where(e, path, line_at(j->map, (size_t)torn));
-		err_set(e, NULL, "torn record at byte %lld (%zu byte%s after "
+		sp_err_where(e, path, line_at(j->map, (size_t)torn));
+		sp_err_set(e, NULL, "torn record at byte %lld (%zu byte%s after "
 		    "the last whole record, a write cut short): nothing was "
 		    "written; see what it holds and cut it off with "
 		    "'pipeline --repair %s'", (long long)torn,
 		    n - (size_t)torn, n - (size_t)torn == 1 ? "" : "s", path);
-		journal_close(j);
+		sp_journal_close(j);
 		return NULL;
 	}
 	for (i = 0; i < n && strchr(" \t\r\n", j->map[i]) != NULL; i++)
@@ -204,26 +204,26 @@ journal_open(const char *path, int flags, sp_error *e)
 }
 
 int
-journal_format(const sp_journal *j)
+sp_journal_format(const sp_journal *j)
 {
 	return j->fmt;
 }
 
 const char *
-journal_path(const sp_journal *j)
+sp_journal_path(const sp_journal *j)
 {
 	return j->path;
 }
 
 const char *
-journal_text(const sp_journal *j, size_t *n)
+sp_journal_text(const sp_journal *j, size_t *n)
 {
 	*n = j->maplen;
 	return j->map;
 }
 
 int
-journal_empty(const sp_journal *j)
+sp_journal_empty(const sp_journal *j)
 {
 	size_t i;
 
@@ -268,7 +268,7 @@ sync_dir(const char *path)
 }
 
 int
-journal_append(sp_journal *j, const char *buf, size_t n, sp_error *e)
+sp_journal_append(sp_journal *j, const char *buf, size_t n, sp_error *e)
 {
 	size_t done = 0;
 	ssize_t k;
@@ -300,7 +300,7 @@ fail:
 		int saved = errno;
 		/* take back what was written: the journal as it was */
 		if (ftruncate(j->fd, j->size) < 0 || fsync(j->fd) < 0)
-			err_set(e, NULL, "%s; and cutting it back to %lld "
+			sp_err_set(e, NULL, "%s; and cutting it back to %lld "
 			    "bytes failed too: %s", e->msg,
 			    (long long)j->size, strerror(errno));
 		errno = saved;
@@ -309,7 +309,7 @@ fail:
 }
 
 void
-journal_close(sp_journal *j)
+sp_journal_close(sp_journal *j)
 {
 	if (j == NULL)
 		return;
@@ -322,23 +322,23 @@ journal_close(sp_journal *j)
 }
 
 int64_t
-journal_repair(const char *path, int64_t *off, long *line, char **dropped,
+sp_journal_repair(const char *path, int64_t *off, long *line, char **dropped,
     sp_error *e)
 {
 	sp_journal *j = calloc(1, sizeof(*j));
 	int64_t torn, n = 0;
 
-	err_clear(e);
+	sp_err_clear(e);
 	*dropped = NULL;
 	*off = 0;
 	*line = 0;
 	if (j == NULL || (j->path = strdup(path)) == NULL) {
 		free(j);
-		return err_set(e, NULL, "out of memory");
+		return sp_err_set(e, NULL, "out of memory");
 	}
 	if ((j->fd = open(path, O_RDWR | O_CLOEXEC)) < 0) {
 		sys_error(e, path, "cannot open journal");
-		journal_close(j);
+		sp_journal_close(j);
 		return -1;
 	}
 	if (lock_and_map(j, 0, e) != 0) {
@@ -350,14 +350,14 @@ journal_repair(const char *path, int64_t *off, long *line, char **dropped,
 	}
 	if ((torn = torn_at(j->map, j->maplen)) < 0) {
 		*off = (int64_t)j->maplen;
-		journal_close(j);
+		sp_journal_close(j);
 		return 0;
 	}
 	n = (int64_t)j->maplen - torn;
 	*off = torn;
 	*line = line_at(j->map, (size_t)torn);
 	if ((*dropped = malloc((size_t)n + 1)) == NULL) {
-		err_set(e, NULL, "out of memory");
+		sp_err_set(e, NULL, "out of memory");
 		goto fail;
 	}
 	memcpy(*dropped, j->map + torn, (size_t)n);
@@ -366,11 +366,11 @@ journal_repair(const char *path, int64_t *off, long *line, char **dropped,
 		sys_error(e, path, "cannot cut the torn record off");
 		goto fail;
 	}
-	journal_close(j);
+	sp_journal_close(j);
 	return n;
 fail:
 	free(*dropped);
 	*dropped = NULL;
-	journal_close(j);
+	sp_journal_close(j);
 	return -1;
 }

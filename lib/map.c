@@ -51,7 +51,7 @@ static const struct preset presets[] = {
 };
 #define NPRESETS (sizeof(presets) / sizeof(presets[0]))
 
-const char *const map_presets[] = { "salesforce", NULL };
+const char *const sp_map_presets[] = { "salesforce", NULL };
 
 struct pair {
 	char *canonical;
@@ -71,7 +71,7 @@ struct sp_map {
 };
 
 sp_map *
-map_new(void)
+sp_map_new(void)
 {
 	return calloc(1, sizeof(sp_map));
 }
@@ -100,7 +100,7 @@ pairs_free(struct pairs *p)
 }
 
 void
-map_free(sp_map *m)
+sp_map_free(sp_map *m)
 {
 	size_t i;
 
@@ -148,7 +148,7 @@ pairs_add(struct pairs *p, const char *canon, size_t cn, const char *src,
 		goto nomem;
 	if (np.canonical[0] == '\0') {
 		free(np.canonical);
-		return err_set(e, NULL, "--map: empty field name in '%.*s=%.*s'",
+		return sp_err_set(e, NULL, "--map: empty field name in '%.*s=%.*s'",
 		    (int)cn, canon, (int)sn, src);
 	}
 	/* "x=" (no source at all): the field is dropped, nsrc 0 */
@@ -167,7 +167,7 @@ pairs_add(struct pairs *p, const char *canon, size_t cn, const char *src,
 		    sn)) == NULL)
 			goto nomem;
 		if (np.src[np.nsrc++][0] == '\0') {
-			err_set(e, NULL, "--map: empty source name for '%s'",
+			sp_err_set(e, NULL, "--map: empty source name for '%s'",
 			    np.canonical);
 			goto fail;
 		}
@@ -176,7 +176,7 @@ pairs_add(struct pairs *p, const char *canon, size_t cn, const char *src,
 		sn -= (size_t)(bar + 1 - src);
 		src = bar + 1;
 		if (sn == 0) {
-			err_set(e, NULL, "--map: empty source name for '%s'",
+			sp_err_set(e, NULL, "--map: empty source name for '%s'",
 			    np.canonical);
 			goto fail;
 		}
@@ -193,7 +193,7 @@ pairs_add(struct pairs *p, const char *canon, size_t cn, const char *src,
 	p->v[p->n++] = np;
 	return 0;
 nomem:
-	err_set(e, NULL, "out of memory");
+	sp_err_set(e, NULL, "out of memory");
 fail:
 	pair_free(&np);
 	return -1;
@@ -209,7 +209,7 @@ pairs_parse(struct pairs *p, const char *s, sp_error *e)
 
 		eq = memchr(s, '=', n);
 		if (eq == NULL)
-			return err_set(e, NULL, "--map: '%.*s' is not "
+			return sp_err_set(e, NULL, "--map: '%.*s' is not "
 			    "canonical=source", (int)n, s);
 		if (pairs_add(p, s, (size_t)(eq - s), eq + 1,
 		    n - (size_t)(eq + 1 - s), e) < 0)
@@ -225,7 +225,7 @@ static int
 pairs_file(struct pairs *p, const char *path, sp_error *e)
 {
 	/* whole, capped, UTF-8 (a byte order mark skipped) */
-	FILE *fp = optfile_open(path, "map file", e);
+	FILE *fp = sp_optfile_open(path, "map file", e);
 	char *line = NULL, *comma;
 	size_t cap = 0, n;
 	ssize_t k;
@@ -245,8 +245,8 @@ pairs_file(struct pairs *p, const char *path, sp_error *e)
 		if (n == 0 || line[0] == '#')
 			continue;
 		if (strlen(line) != n || (comma = strchr(line, ',')) == NULL) {
-			err_where(e, path, ln);
-			rc = err_set(e, NULL, "'%.200s' is not canonical,source",
+			sp_err_where(e, path, ln);
+			rc = sp_err_set(e, NULL, "'%.200s' is not canonical,source",
 			    line);
 			break;
 		}
@@ -257,7 +257,7 @@ pairs_file(struct pairs *p, const char *path, sp_error *e)
 		first = 0;
 		if (pairs_add(p, line, (size_t)(comma - line), comma + 1,
 		    strlen(comma + 1), e) < 0) {
-			err_where(e, path, ln);
+			sp_err_where(e, path, ln);
 			rc = -1;
 			break;
 		}
@@ -268,16 +268,16 @@ pairs_file(struct pairs *p, const char *path, sp_error *e)
 }
 
 int
-map_add(sp_map *m, const char *arg, sp_error *e)
+sp_map_add(sp_map *m, const char *arg, sp_error *e)
 {
 	struct stat sb;
 	size_t i;
 
-	for (i = 0; map_presets[i] != NULL; i++)
-		if (strcmp(arg, map_presets[i]) == 0)
+	for (i = 0; sp_map_presets[i] != NULL; i++)
+		if (strcmp(arg, sp_map_presets[i]) == 0)
 			break;
-	if (map_presets[i] != NULL) {
-		m->preset = map_presets[i];
+	if (sp_map_presets[i] != NULL) {
+		m->preset = sp_map_presets[i];
 		for (i = 0; i < NPRESETS; i++)
 			if (strcmp(presets[i].name, arg) == 0 &&
 			    m->variant[i].n == 0 &&
@@ -289,7 +289,7 @@ map_add(sp_map *m, const char *arg, sp_error *e)
 		return pairs_parse(&m->explicit, arg, e);
 	if (stat(arg, &sb) == 0)
 		return pairs_file(&m->explicit, arg, e);
-	return err_set(e, NULL, "--map: '%.200s' is not a preset (salesforce), "
+	return sp_err_set(e, NULL, "--map: '%.200s' is not a preset (salesforce), "
 	    "a list canonical=source,... or a readable file", arg);
 }
 
@@ -350,14 +350,14 @@ bind(const struct pairs *p, const char *const *names, size_t n,
 }
 
 int
-map_resolve(const sp_map *m, const char *const *names, size_t n,
+sp_map_resolve(const sp_map *m, const char *const *names, size_t n,
     const char **out, sp_error *e)
 {
 	unsigned char *bound = calloc(2 * (n + 1), 1), *absent;
 	size_t i, j;
 
 	if (bound == NULL)
-		return err_set(e, NULL, "out of memory");
+		return sp_err_set(e, NULL, "out of memory");
 	absent = bound + n + 1;
 	for (i = 0; i < n; i++)
 		out[i] = names[i];
@@ -406,7 +406,7 @@ pairs_mention(const struct pairs *p, const char *name)
 }
 
 int
-map_mentions(const sp_map *m, const char *name)
+sp_map_mentions(const sp_map *m, const char *name)
 {
 	size_t i;
 
@@ -423,7 +423,7 @@ map_mentions(const sp_map *m, const char *name)
 }
 
 const char *
-map_stages(const sp_map *m, int which)
+sp_map_stages(const sp_map *m, int which)
 {
 	size_t i;
 
@@ -439,9 +439,9 @@ map_stages(const sp_map *m, int which)
 /*
  * Case-insensitive fallback: a field named `Stage` or `AMOUNT` is taken for
  * the canonical field when nothing is called that exactly.  Kept apart
- * from map_resolve: it runs after it, on the names map_resolve left alone.
+ * from sp_map_resolve: it runs after it, on the names sp_map_resolve left alone.
  */
-const char *const map_canonical[] = {
+const char *const sp_map_canonical[] = {
 	/* deals */
 	"id", "name", "account", "owner", "stage", "amount", "currency",
 	"probability", "created_at", "close_date", "closed_at",
@@ -455,25 +455,25 @@ const char *const map_canonical[] = {
 };
 
 const char *
-map_canonical_fold(const char *name)
+sp_map_canonical_fold(const char *name)
 {
 	size_t i;
 
-	for (i = 0; map_canonical[i] != NULL; i++)
-		if (strcasecmp(name, map_canonical[i]) == 0)
-			return strcmp(name, map_canonical[i]) == 0 ? NULL :
-			    map_canonical[i];
+	for (i = 0; sp_map_canonical[i] != NULL; i++)
+		if (strcasecmp(name, sp_map_canonical[i]) == 0)
+			return strcmp(name, sp_map_canonical[i]) == 0 ? NULL :
+			    sp_map_canonical[i];
 	return NULL;
 }
 
 void
-map_fold_case(const char *const *names, size_t n, const char **out)
+sp_map_fold_case(const char *const *names, size_t n, const char **out)
 {
 	size_t i, j;
 	const char *c;
 
 	for (i = 0; i < n; i++) {
-		if (out[i] != names[i] || (c = map_canonical_fold(names[i])) ==
+		if (out[i] != names[i] || (c = sp_map_canonical_fold(names[i])) ==
 		    NULL)
 			continue;
 		for (j = 0; j < n; j++)
@@ -497,7 +497,7 @@ static const struct {
 };
 
 int
-map_prob_scale(const sp_map *m)
+sp_map_prob_scale(const sp_map *m)
 {
 	size_t i;
 
@@ -510,7 +510,7 @@ map_prob_scale(const sp_map *m)
 }
 
 int
-map_has_preset(const sp_map *m)
+sp_map_has_preset(const sp_map *m)
 {
 	return m != NULL && m->preset != NULL;
 }

@@ -15,7 +15,7 @@
 #include "salespipe/model.h"
 
 int
-trend_run(const double *y, size_t n, int season, double a, double b,
+sp_trend_run(const double *y, size_t n, int season, double a, double b,
     double g, sp_trend *t, sp_error *e)
 {
 	double l, s[SP_SEASON_MAX], m1 = 0, m2 = 0, f, err, nl;
@@ -27,7 +27,7 @@ trend_run(const double *y, size_t n, int season, double a, double b,
 	t->beta = b;
 	if (season == 0) {
 		if (n < 3)
-			return err_set(e, NULL, "Holt's trend needs at least 3 "
+			return sp_err_set(e, NULL, "Holt's trend needs at least 3 "
 			    "buckets, not %zu", n);
 		t->model = SP_TREND_HOLT;
 		l = y[1];
@@ -45,10 +45,10 @@ trend_run(const double *y, size_t n, int season, double a, double b,
 		return 0;
 	}
 	if (season < 2 || season > SP_SEASON_MAX)
-		return err_set(e, NULL, "a season of %d buckets (2 to %d)",
+		return sp_err_set(e, NULL, "a season of %d buckets (2 to %d)",
 		    season, SP_SEASON_MAX);
 	if (n < 2 * m)
-		return err_set(e, NULL, "Holt-Winters needs two seasons (%zu "
+		return sp_err_set(e, NULL, "Holt-Winters needs two seasons (%zu "
 		    "buckets), not %zu", 2 * m, n);
 	t->model = SP_TREND_HW;
 	t->season = season;
@@ -83,7 +83,7 @@ trend_run(const double *y, size_t n, int season, double a, double b,
 }
 
 int
-trend_fit(const double *y, size_t n, int season, sp_trend *t,
+sp_trend_fit(const double *y, size_t n, int season, sp_trend *t,
     sp_error *e)
 {
 	sp_trend cur;
@@ -94,7 +94,7 @@ trend_fit(const double *y, size_t n, int season, sp_trend *t,
 	for (i = 1; i <= 19; i++)
 		for (j = 1; j <= 19; j++)
 			for (k = 1; k <= kmax; k++) {
-				if (trend_run(y, n, hw ? season : 0, i * 0.05,
+				if (sp_trend_run(y, n, hw ? season : 0, i * 0.05,
 				    j * 0.05, hw ? k * 0.05 : 0, &cur, e) < 0)
 					return -1;
 				if (first || cur.sse < t->sse) {
@@ -106,7 +106,7 @@ trend_fit(const double *y, size_t n, int season, sp_trend *t,
 }
 
 double
-trend_forecast(const sp_trend *t, int h, double *lo, double *hi)
+sp_trend_forecast(const sp_trend *t, int h, double *lo, double *hi)
 {
 	double f = t->level + h * t->slope, c = 1, sigma, w;
 	int j;
@@ -138,7 +138,7 @@ splitmix64(uint64_t *x)
 }
 
 void
-rng_seed(sp_rng *r, uint64_t seed)
+sp_rng_seed(sp_rng *r, uint64_t seed)
 {
 	int i;
 
@@ -168,13 +168,13 @@ step(uint64_t *s)
 }
 
 uint64_t
-rng_next(sp_rng *r)
+sp_rng_next(sp_rng *r)
 {
 	return step(r->s);
 }
 
 uint32_t
-prob_threshold(double p)
+sp_prob_threshold(double p)
 {
 	if (!(p > 0))
 		return 0;
@@ -244,7 +244,7 @@ mc_run(void *arg)
 }
 
 int
-montecarlo(const int64_t *amount, const uint32_t *threshold, size_t n,
+sp_montecarlo(const int64_t *amount, const uint32_t *threshold, size_t n,
     int64_t base, size_t trials, uint64_t seed, int64_t *out, sp_error *e)
 {
 	struct mc_job jobs[MC_THREADS];
@@ -259,7 +259,7 @@ montecarlo(const int64_t *amount, const uint32_t *threshold, size_t n,
 		if (amount[i] == INT64_MIN || base == INT64_MIN ||
 		    __builtin_add_overflow(bound, amount[i] < 0 ? -amount[i] :
 		    amount[i], &bound))
-			return err_set(e, "amount", "the open amounts overflow "
+			return sp_err_set(e, "amount", "the open amounts overflow "
 			    "a total");
 	nt = cpus > 1 ? (size_t)cpus : 1;
 	if (nt > MC_THREADS)
@@ -285,6 +285,6 @@ montecarlo(const int64_t *amount, const uint32_t *threshold, size_t n,
 		failed |= jobs[i].failed;
 	}
 	if (failed || jobs[0].failed)
-		return err_set(e, NULL, "out of memory");
+		return sp_err_set(e, NULL, "out of memory");
 	return 0;
 }

@@ -31,14 +31,14 @@ month_start(int64_t y, int m)
 		m += 12;
 		y--;
 	}
-	return days_from_civil(y, m, 1) * DAY;
+	return sp_days_from_civil(y, m, 1) * DAY;
 }
 
 /* Monday of ISO week 1 of year y, in days. */
 static int64_t
 iso_week1(int64_t y)
 {
-	int64_t d4 = days_from_civil(y, 1, 4);
+	int64_t d4 = sp_days_from_civil(y, 1, 4);
 
 	return d4 - ((d4 % 7 + 7 + 3) % 7);	/* weekday, Monday 0 */
 }
@@ -58,7 +58,7 @@ fiscal_year(int64_t t, int fs, int *month_in_year)
 	int64_t y;
 	int m, d;
 
-	civil_from_days(floordiv(t, DAY), &y, &m, &d);
+	sp_civil_from_days(floordiv(t, DAY), &y, &m, &d);
 	if (fs == 1) {
 		*month_in_year = m - 1;
 		return y;
@@ -105,7 +105,7 @@ quarter_period(int64_t y, int q, int fs, int fiscal, sp_period *p)
 	{
 		int64_t yy;
 		int m, d;
-		civil_from_days(floordiv(s, DAY), &yy, &m, &d);
+		sp_civil_from_days(floordiv(s, DAY), &yy, &m, &d);
 		p->end = month_start(yy, m + 3);
 	}
 }
@@ -134,11 +134,11 @@ day_period(int64_t days, sp_period *p)
 {
 	char l[16];
 
-	set(p, days * DAY, (days + 1) * DAY, date_format(days * DAY, l));
+	set(p, days * DAY, (days + 1) * DAY, sp_date_format(days * DAY, l));
 }
 
 void
-period_bucket(int64_t t, int every, const sp_calendar *cal, sp_period *p)
+sp_period_bucket(int64_t t, int every, const sp_calendar *cal, sp_period *p)
 {
 	int64_t days = floordiv(t, DAY), y, thu;
 	int m, d, mi, fs = cal->fiscal_start < 1 ? 1 : cal->fiscal_start;
@@ -149,12 +149,12 @@ period_bucket(int64_t t, int every, const sp_calendar *cal, sp_period *p)
 		break;
 	case SP_EVERY_WEEK:
 		thu = days - ((days % 7 + 7 + 3) % 7) + 3;
-		civil_from_days(thu, &y, &m, &d);
-		week_period(y, (int)((thu - days_from_civil(y, 1, 1)) / 7 + 1),
+		sp_civil_from_days(thu, &y, &m, &d);
+		week_period(y, (int)((thu - sp_days_from_civil(y, 1, 1)) / 7 + 1),
 		    p);
 		break;
 	case SP_EVERY_MONTH:
-		civil_from_days(days, &y, &m, &d);
+		sp_civil_from_days(days, &y, &m, &d);
 		month_period(y, m, p);
 		break;
 	case SP_EVERY_QUARTER:
@@ -173,7 +173,7 @@ period_bucket(int64_t t, int every, const sp_calendar *cal, sp_period *p)
 }
 
 int
-every_parse(const char *s)
+sp_every_parse(const char *s)
 {
 	static const char *const names[] = { "day", "week", "month",
 	    "quarter", "year" };
@@ -221,7 +221,7 @@ relative(const char *s, const sp_calendar *cal, sp_period *p)
 	}
 	if (strcmp(s, "ytd") == 0 || strcmp(s, "qtd") == 0 ||
 	    strcmp(s, "mtd") == 0) {
-		period_bucket(now, s[0] == 'y' ? SP_EVERY_YEAR : s[0] == 'q' ?
+		sp_period_bucket(now, s[0] == 'y' ? SP_EVERY_YEAR : s[0] == 'q' ?
 		    SP_EVERY_QUARTER : SP_EVERY_MONTH, cal, &cur);
 		p->start = cur.start;
 		p->end = (days + 1) * DAY;
@@ -239,9 +239,9 @@ relative(const char *s, const sp_calendar *cal, sp_period *p)
 	} else
 		return -1;
 	if (strcmp(unit, "week") == 0) {
-		period_bucket((days + 7 * shift) * DAY, SP_EVERY_WEEK, cal, p);
+		sp_period_bucket((days + 7 * shift) * DAY, SP_EVERY_WEEK, cal, p);
 	} else if (strcmp(unit, "month") == 0) {
-		civil_from_days(days, &y, &m, &d);
+		sp_civil_from_days(days, &y, &m, &d);
 		m += shift;
 		if (m < 1) {
 			m += 12;
@@ -324,7 +324,7 @@ single(const char *s, size_t n, const sp_calendar *cal, sp_period *p)
 	if (n == 10 && buf[7] == '-' && num(buf + 5, 2, &a) == 0 &&
 	    num(buf + 8, 2, &b) == 0) {
 		int64_t t;
-		if (time_parse(buf, n, NULL, &t, NULL) < 0)
+		if (sp_time_parse(buf, n, NULL, &t, NULL) < 0)
 			return -1;
 		day_period(floordiv(t, DAY), p);
 		return 0;
@@ -333,7 +333,7 @@ single(const char *s, size_t n, const sp_calendar *cal, sp_period *p)
 }
 
 int
-period_parse(const char *s, const sp_calendar *cal, sp_period *p,
+sp_period_parse(const char *s, const sp_calendar *cal, sp_period *p,
     sp_error *e)
 {
 	const char *dots = strstr(s, "..");
@@ -352,19 +352,19 @@ period_parse(const char *s, const sp_calendar *cal, sp_period *p,
 		    b.label);
 		return 0;
 	}
-	return err_set(e, NULL, "'%s' is not a period (2026, 2026-Q4, "
+	return sp_err_set(e, NULL, "'%s' is not a period (2026, 2026-Q4, "
 	    "2026-11, 2026-W48, 2026-11-26, FY2027-Q1, A..B, this-month, "
-	    "last-quarter, ytd, ...)", err_quote(q, sizeof(q), s, strlen(s)));
+	    "last-quarter, ytd, ...)", sp_err_quote(q, sizeof(q), s, strlen(s)));
 }
 
 int
-calendar_init(sp_calendar *cal, const char *now, int fiscal_start,
+sp_calendar_init(sp_calendar *cal, const char *now, int fiscal_start,
     sp_error *e)
 {
 	const char *src = now, *what = "--now";
 
 	if (fiscal_start < 1 || fiscal_start > 12)
-		return err_set(e, NULL, "the fiscal year must start in a month "
+		return sp_err_set(e, NULL, "the fiscal year must start in a month "
 		    "1 to 12, not %d", fiscal_start);
 	cal->fiscal_start = fiscal_start;
 	if (src == NULL) {
@@ -377,10 +377,10 @@ calendar_init(sp_calendar *cal, const char *now, int fiscal_start,
 		cal->now = (int64_t)time(NULL);
 		return 0;
 	}
-	if (time_parse(src, strlen(src), NULL, &cal->now, e) < 0) {
+	if (sp_time_parse(src, strlen(src), NULL, &cal->now, e) < 0) {
 		char m[512];
 		snprintf(m, sizeof(m), "%.500s", e->msg);
-		return err_set(e, NULL, "%s: %s", what, m);
+		return sp_err_set(e, NULL, "%s: %s", what, m);
 	}
 	return 0;
 }

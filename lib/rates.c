@@ -28,7 +28,7 @@ struct sp_rates {
 };
 
 int
-rate_parse(const char *s, size_t n, int64_t *rate, sp_error *e)
+sp_rate_parse(const char *s, size_t n, int64_t *rate, sp_error *e)
 {
 	char q[80];
 	size_t i = 0, m = n;
@@ -48,8 +48,8 @@ rate_parse(const char *s, size_t n, int64_t *rate, sp_error *e)
 			continue;
 		}
 		if (t[i] < '0' || t[i] > '9')
-			return err_set(e, NULL, "'%s' is not a rate (a positive "
-			    "decimal such as 0.000244)", err_quote(q,
+			return sp_err_set(e, NULL, "'%s' is not a rate (a positive "
+			    "decimal such as 0.000244)", sp_err_quote(q,
 			    sizeof(q), s, n));
 		digits++;
 		if (dec >= 0 && ++dec > 9) {
@@ -57,26 +57,26 @@ rate_parse(const char *s, size_t n, int64_t *rate, sp_error *e)
 			continue;
 		}
 		if (v > ((uint64_t)INT64_MAX - 9) / 10)
-			return err_set(e, NULL, "'%s' is out of range for a "
-			    "rate", err_quote(q, sizeof(q), s, n));
+			return sp_err_set(e, NULL, "'%s' is out of range for a "
+			    "rate", sp_err_quote(q, sizeof(q), s, n));
 		v = v * 10 + (uint64_t)(t[i] - '0');
 	}
 	if (digits == 0)
-		return err_set(e, NULL, "'%s' is not a rate (a positive "
-		    "decimal such as 0.000244)", err_quote(q, sizeof(q), s, n));
+		return sp_err_set(e, NULL, "'%s' is not a rate (a positive "
+		    "decimal such as 0.000244)", sp_err_quote(q, sizeof(q), s, n));
 	if (extra)
-		return err_set(e, NULL, "'%s' has more than nine decimals (a "
+		return sp_err_set(e, NULL, "'%s' has more than nine decimals (a "
 		    "rate is read to the billionth; beyond that only zeros)",
-		    err_quote(q, sizeof(q), s, n));
+		    sp_err_quote(q, sizeof(q), s, n));
 	for (dec = dec < 0 ? 0 : dec; dec < 9; dec++) {
 		if (v > (uint64_t)INT64_MAX / 10)
-			return err_set(e, NULL, "'%s' is out of range for a "
-			    "rate", err_quote(q, sizeof(q), s, n));
+			return sp_err_set(e, NULL, "'%s' is out of range for a "
+			    "rate", sp_err_quote(q, sizeof(q), s, n));
 		v *= 10;
 	}
 	if (v == 0)
-		return err_set(e, NULL, "'%s' is not a rate (zero)",
-		    err_quote(q, sizeof(q), s, n));
+		return sp_err_set(e, NULL, "'%s' is not a rate (zero)",
+		    sp_err_quote(q, sizeof(q), s, n));
 	*rate = (int64_t)v;
 	return 0;
 }
@@ -116,7 +116,7 @@ code_copy(char *out, const char *s, size_t n)
 }
 
 void
-rates_free(sp_rates *rs)
+sp_rates_free(sp_rates *rs)
 {
 	if (rs == NULL)
 		return;
@@ -126,7 +126,7 @@ rates_free(sp_rates *rs)
 }
 
 sp_rates *
-rates_load(const char *path, const char *target, sp_error *e)
+sp_rates_load(const char *path, const char *target, sp_error *e)
 {
 	sp_rates *rs = calloc(1, sizeof(*rs));
 	char *paths[1], q[80];
@@ -137,74 +137,74 @@ rates_load(const char *path, const char *target, sp_error *e)
 	size_t i;
 
 	if (rs == NULL) {
-		err_set(e, NULL, "out of memory");
+		sp_err_set(e, NULL, "out of memory");
 		return NULL;
 	}
 	if (code_copy(rs->target, target, strlen(target)) < 0) {
-		err_set(e, NULL, "--currency: '%s' is not a currency code",
-		    err_quote(q, sizeof(q), target, strlen(target)));
+		sp_err_set(e, NULL, "--currency: '%s' is not a currency code",
+		    sp_err_quote(q, sizeof(q), target, strlen(target)));
 		goto fail;
 	}
 	if (path == NULL)
 		return rs;
 	if ((rs->path = strdup(path)) == NULL) {
-		err_set(e, NULL, "out of memory");
+		sp_err_set(e, NULL, "out of memory");
 		goto fail;
 	}
 	memset(&ro, 0, sizeof(ro));
 	paths[0] = (char *)path;
-	if ((r = rec_new()) == NULL ||
-	    (rd = reader_open(paths, 1, &ro, e)) == NULL) {
+	if ((r = sp_rec_new()) == NULL ||
+	    (rd = sp_reader_open(paths, 1, &ro, e)) == NULL) {
 		if (r == NULL)
-			err_set(e, NULL, "out of memory");
+			sp_err_set(e, NULL, "out of memory");
 		goto fail;
 	}
-	sc = reader_slot(rd, "currency");
-	sr = reader_slot(rd, "rate");
-	sf = reader_slot(rd, "from");
+	sc = sp_reader_slot(rd, "currency");
+	sr = sp_reader_slot(rd, "rate");
+	sf = sp_reader_slot(rd, "from");
 	if (sc < 0 || sr < 0 || sf < 0) {
-		err_set(e, NULL, "out of memory");
+		sp_err_set(e, NULL, "out of memory");
 		goto fail;
 	}
-	while ((k = reader_next(rd, r, e)) != 0) {
+	while ((k = sp_reader_next(rd, r, e)) != 0) {
 		struct rate x, *v;
 		if (k < 0)
 			goto fail;
-		err_where(e, r->file, r->line);
+		sp_err_where(e, r->file, r->line);
 		if (code_copy(x.cur, rec_has(r, sc) ? rec_get(r, sc) : "",
 		    rec_len(r, sc)) < 0) {
-			err_set(e, "currency", rec_has(r, sc) ? "'%s' is not a "
+			sp_err_set(e, "currency", rec_has(r, sc) ? "'%s' is not a "
 			    "currency code" : "missing (a rates file has the "
-			    "columns currency,rate[,from])", err_quote(q,
+			    "columns currency,rate[,from])", sp_err_quote(q,
 			    sizeof(q), rec_get(r, sc) ? rec_get(r, sc) : "",
 			    rec_len(r, sc)));
 			goto fail;
 		}
 		if (!rec_has(r, sr)) {
-			err_set(e, "rate", "missing (a rates file has the "
+			sp_err_set(e, "rate", "missing (a rates file has the "
 			    "columns currency,rate[,from])");
 			goto fail;
 		}
-		if (rate_parse(rec_get(r, sr), rec_len(r, sr), &x.rate, e) < 0) {
-			err_set(e, "rate", "%s", e->msg);
+		if (sp_rate_parse(rec_get(r, sr), rec_len(r, sr), &x.rate, e) < 0) {
+			sp_err_set(e, "rate", "%s", e->msg);
 			goto fail;
 		}
 		x.from = INT64_MIN;
 		if (rec_has(r, sf)) {
-			if (time_parse(rec_get(r, sf), rec_len(r, sf), NULL,
+			if (sp_time_parse(rec_get(r, sf), rec_len(r, sf), NULL,
 			    &x.from, e) < 0) {
-				err_set(e, "from", "%s", e->msg);
+				sp_err_set(e, "from", "%s", e->msg);
 				goto fail;
 			}
 			rs->dated = 1;
 		}
 		if (strcmp(x.cur, rs->target) == 0 && x.rate != SP_RATE_UNIT) {
-			err_set(e, "rate", "the rate of %s into itself "
+			sp_err_set(e, "rate", "the rate of %s into itself "
 			    "(--currency %s) is 1", x.cur, rs->target);
 			goto fail;
 		}
 		if ((v = realloc(rs->v, (rs->n + 1) * sizeof(*v))) == NULL) {
-			err_set(e, NULL, "out of memory");
+			sp_err_set(e, NULL, "out of memory");
 			goto fail;
 		}
 		rs->v = v;
@@ -214,37 +214,37 @@ rates_load(const char *path, const char *target, sp_error *e)
 	for (i = 1; i < rs->n; i++)
 		if (cmp_rate(&rs->v[i - 1], &rs->v[i]) == 0) {
 			char d[32];
-			err_where(e, path, 0);
-			err_set(e, "currency", "%s has two rates from %s",
+			sp_err_where(e, path, 0);
+			sp_err_set(e, "currency", "%s has two rates from %s",
 			    rs->v[i].cur, rs->v[i].from == INT64_MIN ?
 			    "always (rows without from)" :
-			    time_format(rs->v[i].from, d));
+			    sp_time_format(rs->v[i].from, d));
 			goto fail;
 		}
-	reader_close(rd);
-	rec_free(r);
+	sp_reader_close(rd);
+	sp_rec_free(r);
 	return rs;
 fail:
-	reader_close(rd);
-	rec_free(r);
-	rates_free(rs);
+	sp_reader_close(rd);
+	sp_rec_free(r);
+	sp_rates_free(rs);
 	return NULL;
 }
 
 const char *
-rates_target(const sp_rates *rs)
+sp_rates_target(const sp_rates *rs)
 {
 	return rs->target;
 }
 
 int
-rates_dated(const sp_rates *rs)
+sp_rates_dated(const sp_rates *rs)
 {
 	return rs->dated;
 }
 
 int
-rates_find(const sp_rates *rs, const char *cur, size_t n, int64_t t,
+sp_rates_find(const sp_rates *rs, const char *cur, size_t n, int64_t t,
     int64_t *rate, sp_error *e)
 {
 	char c[8], q[80], d[32];
@@ -260,8 +260,8 @@ rates_find(const sp_rates *rs, const char *cur, size_t n, int64_t t,
 			m--;
 		}
 		if (m > 0)
-			return err_set(e, "currency", "'%s' is not a currency "
-			    "code", err_quote(q, sizeof(q), cur, n));
+			return sp_err_set(e, "currency", "'%s' is not a currency "
+			    "code", sp_err_quote(q, sizeof(q), cur, n));
 		strcpy(c, rs->target);	/* blank: taken to be in CODE */
 	}
 	if (strcmp(c, rs->target) == 0) {
@@ -286,12 +286,12 @@ rates_find(const sp_rates *rs, const char *cur, size_t n, int64_t t,
 		return 0;
 	}
 	if (rs->path == NULL)
-		return err_set(e, "currency", "'%s' is not %s (--currency): "
+		return sp_err_set(e, "currency", "'%s' is not %s (--currency): "
 		    "give its rate with --rates FILE", c, rs->target);
 	if (!any)
-		return err_set(e, "currency", "no rate for %s in %s (--rates)",
+		return sp_err_set(e, "currency", "no rate for %s in %s (--rates)",
 		    c, rs->path);
-	return err_set(e, "currency", "no rate for %s in force on %s in %s "
-	    "(--rates; its first is from %s)", c, date_format(t, d), rs->path,
-	    date_format(rs->v[lo].from, q));
+	return sp_err_set(e, "currency", "no rate for %s in force on %s in %s "
+	    "(--rates; its first is from %s)", c, sp_date_format(t, d), rs->path,
+	    sp_date_format(rs->v[lo].from, q));
 }

@@ -33,7 +33,7 @@ struct sp_reader {
 	size_t nnames, namecap;
 	sp_groups *slot_of;	/* name -> int (slot + 1) */
 
-	FILE *memfp;		/* reader_open_mem: the first input */
+	FILE *memfp;		/* sp_reader_open_mem: the first input */
 
 	/* the current input */
 	FILE *fp;
@@ -73,7 +73,7 @@ struct sp_reader {
 	sp_groups *json_slot;	/* input key -> int (slot + 1), per input */
 	char **json_keys;	/* keys seen in this input, in order */
 	size_t njson_keys, json_keycap;
-	int *fields;		/* reader_fields() */
+	int *fields;		/* sp_reader_fields() */
 	size_t nfields, fieldcap;
 	char *numtext;		/* number tokens of the current line */
 	size_t numcap;
@@ -95,10 +95,10 @@ struct sp_reader {
 	int delim;		/* CSV separator of the current input */
 	size_t maxrec;		/* --max-record-size */
 
-	/* fields the program reads (reader_use, reader_require) */
+	/* fields the program reads (sp_reader_use, sp_reader_require) */
 	unsigned char *use;	/* by slot: 1 used, 2 required */
 	size_t usecap;
-	int declared;		/* reader_use was called */
+	int declared;		/* sp_reader_use was called */
 	size_t *coff;		/* csv_fill: value offsets by column */
 	size_t coffcap;
 	char *fix;		/* a value with bytes replaced */
@@ -112,7 +112,7 @@ struct sp_reader {
 };
 
 int
-json_number_valid(const char *s, size_t n)
+sp_json_number_valid(const char *s, size_t n)
 {
 	const char *end = s + n;
 
@@ -144,7 +144,7 @@ json_number_valid(const char *s, size_t n)
 }
 
 int
-format_parse(const char *s)
+sp_format_parse(const char *s)
 {
 	if (strcmp(s, "csv") == 0)
 		return SP_FMT_CSV;
@@ -172,7 +172,7 @@ static const struct {
 };
 
 int
-encoding_parse(const char *s)
+sp_encoding_parse(const char *s)
 {
 	size_t i;
 
@@ -183,7 +183,7 @@ encoding_parse(const char *s)
 }
 
 int
-delimiter_parse(const char *s)
+sp_delimiter_parse(const char *s)
 {
 	if (strcmp(s, "tab") == 0 || strcmp(s, "\\t") == 0 ||
 	    strcmp(s, "\t") == 0)
@@ -194,7 +194,7 @@ delimiter_parse(const char *s)
 }
 
 int
-size_parse(const char *s, size_t *n)
+sp_size_parse(const char *s, size_t *n)
 {
 	unsigned long long v = 0;
 	int shift = 0;
@@ -257,13 +257,13 @@ grow_upto(char **pp, size_t *cap, size_t need, size_t limit)
 }
 
 sp_rec *
-rec_new(void)
+sp_rec_new(void)
 {
 	return calloc(1, sizeof(sp_rec));
 }
 
 void
-rec_free(sp_rec *r)
+sp_rec_free(sp_rec *r)
 {
 	if (r == NULL)
 		return;
@@ -318,9 +318,9 @@ rec_append(sp_rec *r, const char *s, size_t n)
 }
 
 int
-reader_slot(sp_reader *rd, const char *name)
+sp_reader_slot(sp_reader *rd, const char *name)
 {
-	int *sp = groups_get(rd->slot_of, name, strlen(name));
+	int *sp = sp_groups_get(rd->slot_of, name, strlen(name));
 
 	if (sp == NULL)
 		return -1;
@@ -335,13 +335,13 @@ reader_slot(sp_reader *rd, const char *name)
 }
 
 size_t
-reader_nslots(const sp_reader *rd)
+sp_reader_nslots(const sp_reader *rd)
 {
 	return rd->nnames;
 }
 
 const char *
-reader_slot_name(const sp_reader *rd, int slot)
+sp_reader_slot_name(const sp_reader *rd, int slot)
 {
 	if (slot < 0 || (size_t)slot >= rd->nnames)
 		return NULL;
@@ -349,20 +349,20 @@ reader_slot_name(const sp_reader *rd, int slot)
 }
 
 const int *
-reader_fields(const sp_reader *rd, size_t *n)
+sp_reader_fields(const sp_reader *rd, size_t *n)
 {
 	*n = rd->nfields;
 	return rd->fields;
 }
 
 int
-reader_format(const sp_reader *rd)
+sp_reader_format(const sp_reader *rd)
 {
 	return rd->first_fmt;
 }
 
 sp_reader *
-reader_open(char *const *paths, size_t n, const sp_read_opts *o,
+sp_reader_open(char *const *paths, size_t n, const sp_read_opts *o,
     sp_error *e)
 {
 	sp_reader *rd = calloc(1, sizeof(*rd));
@@ -376,7 +376,7 @@ reader_open(char *const *paths, size_t n, const sp_read_opts *o,
 	if (rd->opts.format != SP_FMT_AUTO && rd->opts.format != SP_FMT_CSV &&
 	    rd->opts.format != SP_FMT_JSONL) {
 		free(rd);
-		err_set(e, NULL, "input format must be csv or jsonl");
+		sp_err_set(e, NULL, "input format must be csv or jsonl");
 		return NULL;
 	}
 	if (n == 0) {
@@ -393,14 +393,14 @@ reader_open(char *const *paths, size_t n, const sp_read_opts *o,
 	for (i = 0; i < n; i++)
 		if ((rd->paths[i] = strdup(paths[i])) == NULL)
 			goto nomem;
-	if ((rd->slot_of = groups_new(sizeof(int), NULL)) == NULL ||
+	if ((rd->slot_of = sp_groups_new(sizeof(int), NULL)) == NULL ||
 	    (rd->buf = malloc((rd->bufsize > HEADSIZE ? rd->bufsize :
 	    HEADSIZE) + SLACK)) == NULL)
 		goto nomem;
 	return rd;
 nomem:
-	reader_close(rd);
-	err_set(e, NULL, "out of memory");
+	sp_reader_close(rd);
+	sp_err_set(e, NULL, "out of memory");
 	return NULL;
 }
 
@@ -435,7 +435,7 @@ input_close(sp_reader *rd)
 	free(rd->colslot);
 	rd->colslot = NULL;
 	rd->ncols = 0;
-	groups_free(rd->json_slot, NULL);
+	sp_groups_free(rd->json_slot, NULL);
 	rd->json_slot = NULL;
 	for (i = 0; i < rd->njson_keys; i++)
 		free(rd->json_keys[i]);
@@ -444,11 +444,11 @@ input_close(sp_reader *rd)
 }
 
 sp_reader *
-reader_open_mem(const void *buf, size_t n, const char *name,
+sp_reader_open_mem(const void *buf, size_t n, const char *name,
     const sp_read_opts *o, sp_error *e)
 {
 	char *const paths[] = { (char *)name };
-	sp_reader *rd = reader_open(paths, 1, o, e);
+	sp_reader *rd = sp_reader_open(paths, 1, o, e);
 
 	if (rd == NULL)
 		return NULL;
@@ -456,15 +456,15 @@ reader_open_mem(const void *buf, size_t n, const char *name,
 	rd->memfp = n > 0 ? fmemopen((void *)buf, n, "rb") :
 	    fopen("/dev/null", "rb");
 	if (rd->memfp == NULL) {
-		reader_close(rd);
-		err_set(e, NULL, "out of memory");
+		sp_reader_close(rd);
+		sp_err_set(e, NULL, "out of memory");
 		return NULL;
 	}
 	return rd;
 }
 
 void
-reader_close(sp_reader *rd)
+sp_reader_close(sp_reader *rd)
 {
 	size_t i;
 
@@ -479,7 +479,7 @@ reader_close(sp_reader *rd)
 	for (i = 0; i < rd->nnames; i++)
 		free(rd->names[i]);
 	free(rd->names);
-	groups_free(rd->slot_of, NULL);
+	sp_groups_free(rd->slot_of, NULL);
 	free(rd->buf);
 	free(rd->line);
 	free(rd->fbuf);
@@ -573,8 +573,8 @@ input_next(sp_reader *rd, sp_error *e)
 		rd->fp = stdin;
 	else if ((rd->fp = fopen(p, "rb")) == NULL) {
 		rd->failed = 1;
-		err_where(e, rd->file, 0);
-		return err_set(e, NULL, "cannot open: %s", strerror(errno));
+		sp_err_where(e, rd->file, 0);
+		return sp_err_set(e, NULL, "cannot open: %s", strerror(errno));
 	}
 	csv_restart(rd);
 	return 1;
@@ -599,8 +599,8 @@ count_raw(sp_reader *rd, size_t n, sp_error *e)
 
 	rd->total += n;
 	if (rd->opts.max_bytes > 0 && rd->total > rd->opts.max_bytes) {
-		err_where(e, rd->file, 0);
-		return err_set(e, NULL, "larger than %s, the most this file may "
+		sp_err_where(e, rd->file, 0);
+		return sp_err_set(e, NULL, "larger than %s, the most this file may "
 		    "hold (is it the right file?)", size_text(rd->opts.max_bytes,
 		    t, sizeof(t)));
 	}
@@ -621,9 +621,9 @@ read_raw(sp_reader *rd, char *dst, size_t room, size_t *got, int *eof,
 	*got = n;
 	if (n == 0) {
 		if (ferror(rd->fp)) {
-			err_where(e, rd->file, rd->lineno > 0 ? rd->lineno + 1 :
+			sp_err_where(e, rd->file, rd->lineno > 0 ? rd->lineno + 1 :
 			    0);
-			return err_set(e, NULL, "read error: %s",
+			return sp_err_set(e, NULL, "read error: %s",
 			    strerror(errno));
 		}
 		*eof = 1;
@@ -643,7 +643,7 @@ raw_read(sp_reader *rd, sp_error *e)
 		rd->ipos = 0;
 	}
 	if (rd->ibuf == NULL && (rd->ibuf = malloc(cap)) == NULL)
-		return err_set(e, NULL, "out of memory");
+		return sp_err_set(e, NULL, "out of memory");
 	rd->icap = cap;
 	if (rd->ieof || rd->ilen == cap)
 		return 0;
@@ -754,8 +754,8 @@ too_long(sp_reader *rd, sp_error *e)
 {
 	char t[32];
 
-	err_where(e, rd->file, rd->lineno + 1);
-	return err_set(e, NULL, "a record longer than %s (--max-record-size): "
+	sp_err_where(e, rd->file, rd->lineno + 1);
+	return sp_err_set(e, NULL, "a record longer than %s (--max-record-size): "
 	    "is this a text file of records? if the record is right, raise "
 	    "--max-record-size", size_text(rd->maxrec, t, sizeof(t)));
 }
@@ -790,7 +790,7 @@ next_line(sp_reader *rd, const char **s, size_t *n, sp_error *e)
 			} else {
 				if (grow_upto(&rd->line, &rd->linecap,
 				    have + k + 1, rd->maxrec + 1) < 0)
-					return err_set(e, NULL, "out of memory");
+					return sp_err_set(e, NULL, "out of memory");
 				memcpy(rd->line + have, b, k);
 				*s = rd->line;
 				*n = have + k;
@@ -806,7 +806,7 @@ next_line(sp_reader *rd, const char **s, size_t *n, sp_error *e)
 		/* a line longer than what is left: keep it aside, read on */
 		if (grow_upto(&rd->line, &rd->linecap, have + avail + 1,
 		    rd->maxrec + 1) < 0)
-			return err_set(e, NULL, "out of memory");
+			return sp_err_set(e, NULL, "out of memory");
 		memcpy(rd->line + have, b, avail);
 		have += avail;
 		rd->pos = rd->len;
@@ -851,8 +851,8 @@ start_encoding(sp_reader *rd, sp_error *e)
 	if (enc < (int)(sizeof(iconv_name) / sizeof(iconv_name[0])) &&
 	    iconv_name[enc] != NULL &&
 	    (rd->cd = iconv_open("UTF-8", iconv_name[enc])) == (iconv_t)-1) {
-		err_where(e, rd->file, 0);
-		return err_set(e, NULL, "cannot decode %s: %s", iconv_name[enc],
+		sp_err_where(e, rd->file, 0);
+		return sp_err_set(e, NULL, "cannot decode %s: %s", iconv_name[enc],
 		    strerror(errno));
 	}
 	return 0;
@@ -929,8 +929,8 @@ start(sp_reader *rd, sp_error *e)
 	if (rd->first_fmt == SP_FMT_AUTO)
 		rd->first_fmt = rd->fmt;
 	if (rd->fmt == SP_FMT_JSONL &&
-	    (rd->json_slot = groups_new(sizeof(int), NULL)) == NULL)
-		return err_set(e, NULL, "out of memory");
+	    (rd->json_slot = sp_groups_new(sizeof(int), NULL)) == NULL)
+		return sp_err_set(e, NULL, "out of memory");
 	return 0;
 }
 
@@ -1039,9 +1039,9 @@ header_one_field(sp_reader *rd, const char *name, sp_error *e)
 
 	for (p = seps; *p != '\0'; p++)
 		if (*p != rd->delim && strchr(name, *p) != NULL)
-			return err_set(e, NULL, "header: one column named '%s': "
+			return sp_err_set(e, NULL, "header: one column named '%s': "
 			    "is the file separated by %s? try --delimiter %s",
-			    err_quote(q, sizeof(q), name, strlen(name)),
+			    sp_err_quote(q, sizeof(q), name, strlen(name)),
 			    *p == '\t' ? "tabs" : *p == ';' ? "semicolons" :
 			    "commas", *p == '\t' ? "tab" : *p == ';' ? "';'" :
 			    "','");
@@ -1049,7 +1049,7 @@ header_one_field(sp_reader *rd, const char *name, sp_error *e)
 }
 
 /*
- * Every field of reader_require must have a column (after --map): else
+ * Every field of sp_reader_require must have a column (after --map): else
  * name it, list the header, and point at --map.
  */
 static int
@@ -1068,7 +1068,7 @@ header_required(sp_reader *rd, const char *const *names,
 		if (i < nf)
 			continue;
 		for (i = o = 0; i < nf; i++) {
-			err_quote(q, sizeof(q), names[i], strlen(names[i]));
+			sp_err_quote(q, sizeof(q), names[i], strlen(names[i]));
 			if (o + strlen(q) + 8 >= sizeof(list)) {
 				snprintf(list + o, sizeof(list) - o, "%s...",
 				    i > 0 ? ", " : "");
@@ -1077,7 +1077,7 @@ header_required(sp_reader *rd, const char *const *names,
 			o += (size_t)snprintf(list + o, sizeof(list) - o,
 			    "%s%s", i > 0 ? ", " : "", q);
 		}
-		return err_set(e, rd->names[s], "no column in the header (%s); "
+		return sp_err_set(e, rd->names[s], "no column in the header (%s); "
 		    "name the column that holds it with --map %s=COLUMN",
 		    list, rd->names[s]);
 	}
@@ -1093,40 +1093,40 @@ csv_header(sp_reader *rd, size_t f0, size_t f1, long line, sp_error *e)
 	sp_groups *seen = NULL;	/* name -> column + 1 */
 	int rc = -1;
 
-	err_where(e, rd->file, line);
+	sp_err_where(e, rd->file, line);
 	names = calloc(nf + 1, sizeof(*names));
 	out = calloc(nf + 1, sizeof(*out));
 	free(rd->colslot);
 	rd->colslot = calloc(nf + 1, sizeof(*rd->colslot));
 	if (names == NULL || out == NULL || rd->colslot == NULL) {
-		err_set(e, NULL, "out of memory");
+		sp_err_set(e, NULL, "out of memory");
 		goto done;
 	}
-	if ((seen = groups_new(sizeof(size_t), NULL)) == NULL) {
-		err_set(e, NULL, "out of memory");
+	if ((seen = sp_groups_new(sizeof(size_t), NULL)) == NULL) {
+		sp_err_set(e, NULL, "out of memory");
 		goto done;
 	}
 	for (i = 0; i < nf; i++) {
 		size_t *col;
 		names[i] = rd->fbuf + rd->foff[f0 + i];
 		if (names[i][0] == '\0') {
-			err_set(e, NULL, "header: column %zu has no name", i + 1);
+			sp_err_set(e, NULL, "header: column %zu has no name", i + 1);
 			goto done;
 		}
 		if (strlen(names[i]) != rd->flens[f0 + i]) {
-			err_set(e, NULL, "header: column %zu: name contains a "
+			sp_err_set(e, NULL, "header: column %zu: name contains a "
 			    "NUL byte%s", i + 1, rd->enc == SP_ENC_AUTO ?
 			    " (UTF-16 without a byte order mark? try "
 			    "--encoding utf-16le or utf-16be)" : "");
 			goto done;
 		}
-		if ((col = groups_get(seen, names[i], rd->flens[f0 + i])) ==
+		if ((col = sp_groups_get(seen, names[i], rd->flens[f0 + i])) ==
 		    NULL) {
-			err_set(e, NULL, "out of memory");
+			sp_err_set(e, NULL, "out of memory");
 			goto done;
 		}
 		if (*col != 0) {
-			err_set(e, NULL, "header: column name '%.100s' appears "
+			sp_err_set(e, NULL, "header: column name '%.100s' appears "
 			    "twice (columns %zu and %zu)", names[i], *col, i + 1);
 			goto done;
 		}
@@ -1134,33 +1134,33 @@ csv_header(sp_reader *rd, size_t f0, size_t f1, long line, sp_error *e)
 	}
 	if (nf == 1 && header_one_field(rd, names[0], e) < 0)
 		goto done;
-	if (map_resolve(rd->opts.map, names, nf, out, e) < 0)
+	if (sp_map_resolve(rd->opts.map, names, nf, out, e) < 0)
 		goto done;
-	map_fold_case(names, nf, out);
+	sp_map_fold_case(names, nf, out);
 	if (header_required(rd, names, out, nf, e) < 0)
 		goto done;
 	rd->ncols = nf;
 	rd->nfields = 0;
 	for (i = 0; i < nf; i++) {
-		rd->colslot[i] = out[i] ? reader_slot(rd, out[i]) : -1;
+		rd->colslot[i] = out[i] ? sp_reader_slot(rd, out[i]) : -1;
 		if (out[i] && rd->colslot[i] < 0) {
-			err_set(e, NULL, "out of memory");
+			sp_err_set(e, NULL, "out of memory");
 			goto done;
 		}
 		if (rd->colslot[i] >= 0) {
 			if (grow(&rd->fields, &rd->fieldcap, rd->nfields + 1,
 			    sizeof(*rd->fields)) < 0) {
-				err_set(e, NULL, "out of memory");
+				sp_err_set(e, NULL, "out of memory");
 				goto done;
 			}
 			rd->fields[rd->nfields++] = rd->colslot[i];
 		}
 	}
 	rd->have_header = 1;
-	err_clear(e);
+	sp_err_clear(e);
 	rc = 0;
 done:
-	groups_free(seen, NULL);
+	sp_groups_free(seen, NULL);
 	free(names);
 	free(out);
 	return rc;
@@ -1194,7 +1194,7 @@ text_ok(const char *s, size_t n, int utf8)
 			i++;
 			continue;
 		}
-		if ((k = utf8_len(p + i, n - i)) == 0)
+		if ((k = sp_utf8_len(p + i, n - i)) == 0)
 			return 0;
 		i += k;
 	}
@@ -1211,7 +1211,7 @@ text_fix(char *dst, const char *s, size_t n, int utf8)
 
 	while (i < n) {
 		if (p[i] != 0 && (p[i] < 0x80 || !utf8 ||
-		    (k = utf8_len(p + i, n - i)) == 1)) {
+		    (k = sp_utf8_len(p + i, n - i)) == 1)) {
 			dst[o++] = s[i++];
 		} else if (p[i] != 0 && k > 0) {
 			memcpy(dst + o, s + i, k);
@@ -1226,7 +1226,7 @@ text_fix(char *dst, const char *s, size_t n, int utf8)
 	return o;
 }
 
-/* 1 when the values of slot s must be text (see reader_use). */
+/* 1 when the values of slot s must be text (see sp_reader_use). */
 static int
 checked(const sp_reader *rd, int s)
 {
@@ -1242,12 +1242,12 @@ not_text(const sp_reader *rd, int s, const char *v, size_t n, sp_error *e)
 	char q[260];
 
 	if (memchr(v, '\0', n) != NULL)
-		return err_set(e, s >= 0 ? rd->names[s] : NULL,
+		return sp_err_set(e, s >= 0 ? rd->names[s] : NULL,
 		    "contains a NUL byte");
-	return err_set(e, s >= 0 ? rd->names[s] : NULL, "'%s' is not UTF-8 "
+	return sp_err_set(e, s >= 0 ? rd->names[s] : NULL, "'%s' is not UTF-8 "
 	    "text: if the file is in another encoding, say which with "
 	    "--encoding (latin1, cp1252, utf-16)",
-	    err_quote(q, sizeof(q), v, n));
+	    sp_err_quote(q, sizeof(q), v, n));
 }
 
 /* Count a value whose bytes were replaced; keep the first's place. */
@@ -1270,9 +1270,9 @@ csv_fill(sp_reader *rd, size_t f0, size_t f1, long line, sp_rec *r,
 	int utf8 = rd->cd == (iconv_t)-1;
 
 	if (rec_reset(r, rd->nnames) < 0)
-		return err_set(e, NULL, "out of memory");
+		return sp_err_set(e, NULL, "out of memory");
 	if (nf != rd->ncols)
-		return err_set(e, NULL, "expected %zu fields as in the header, "
+		return sp_err_set(e, NULL, "expected %zu fields as in the header, "
 		    "found %zu", rd->ncols, nf);
 	for (i = 0; i < nf; i++) {
 		int s = rd->colslot[i];
@@ -1287,7 +1287,7 @@ csv_fill(sp_reader *rd, size_t f0, size_t f1, long line, sp_rec *r,
 	}
 	len = rd->foff[f1 - 1] + rd->flens[f1 - 1] + 1 - base;
 	if (grow(&r->buf, &r->bufcap, len + extra + 1, 1) < 0)
-		return err_set(e, NULL, "out of memory");
+		return sp_err_set(e, NULL, "out of memory");
 	memcpy(r->buf, rd->fbuf + base, len);
 	r->bufsize = len;
 	for (i = 0; i < nf; i++) {
@@ -1399,8 +1399,8 @@ csv_next(sp_reader *rd, sp_rec *r, sp_error *e)
 				return 0;
 			if (csv_fini(&rd->csv, csv_field, csv_row, rd) != 0 ||
 			    rd->nrows == 0) {
-				err_where(e, rd->file, rd->row_line);
-				err_set(e, csv_field_name(rd), "unterminated "
+				sp_err_where(e, rd->file, rd->row_line);
+				sp_err_set(e, csv_field_name(rd), "unterminated "
 				    "quoted field (runs to the end of the input "
 				    "at line %ld)", rd->lineno);
 				goto bad;
@@ -1416,11 +1416,11 @@ csv_next(sp_reader *rd, sp_rec *r, sp_error *e)
 		if (rd->rawlen + n > rd->maxrec) {
 			/* a quoted field that never ends */
 			too_long(rd, e);
-			err_where(e, rd->file, rd->row_line);
+			sp_err_where(e, rd->file, rd->row_line);
 			return -2;
 		}
 		if (raw_add(rd, s, n) < 0)
-			return err_set(e, NULL, "out of memory"), -2;
+			return sp_err_set(e, NULL, "out of memory"), -2;
 		if (rd->rawlen == n && memchr(s, '"', n) == NULL &&
 		    memchr(s, '\r', n) == NULL) {
 			csv_plain(rd, s, n);	/* the common case */
@@ -1428,14 +1428,14 @@ csv_next(sp_reader *rd, sp_rec *r, sp_error *e)
 		    rd) != n) || csv_parse(&rd->csv, rd->term,
 		    strlen(rd->term), csv_field, csv_row, rd) !=
 		    strlen(rd->term)) {
-			err_where(e, rd->file, rd->lineno);
-			err_set(e, csv_field_name(rd), "%s", rd->csv.quoted ?
+			sp_err_where(e, rd->file, rd->lineno);
+			sp_err_set(e, csv_field_name(rd), "%s", rd->csv.quoted ?
 			    "text after the closing quote" :
 			    "a quote inside an unquoted field");
 			goto bad;
 		}
 		if (rd->oom)
-			return err_set(e, NULL, "out of memory"), -2;
+			return sp_err_set(e, NULL, "out of memory"), -2;
 	}
 bad:
 	r->file = rd->file;
@@ -1517,9 +1517,9 @@ json_error(const json_error_t *je, sp_error *e)
 		k += 7;
 		n = strcspn(k, "\"");
 		snprintf(key, sizeof(key), "%.*s", (int)(n < 100 ? n : 100), k);
-		return err_set(e, key, "appears twice in one object");
+		return sp_err_set(e, key, "appears twice in one object");
 	}
-	return err_set(e, NULL, "invalid JSON at column %d: %s%s", je->column,
+	return sp_err_set(e, NULL, "invalid JSON at column %d: %s%s", je->column,
 	    je->text, strstr(je->text, "unable to decode byte") != NULL ?
 	    " (not UTF-8: if the file is in another encoding, say which with "
 	    "--encoding)" : "");
@@ -1558,7 +1558,7 @@ json_load_bignum(const char *s, size_t n, json_error_t *je)
 			    s[i] == '.' || s[i] == 'e' || s[i] == 'E' ||
 			    (s[i] >= '0' && s[i] <= '9')))
 				i++;
-			if (json_number_valid(s + j, i - j))
+			if (sp_json_number_valid(s + j, i - j))
 				t[o++] = '0';
 			else	/* malformed: leave it for jansson to refuse */
 				for (; j < i; j++)
@@ -1572,14 +1572,14 @@ json_load_bignum(const char *s, size_t n, json_error_t *je)
 	return root;
 }
 
-/* Index of canonical name c in map_canonical, or -1. */
+/* Index of canonical name c in sp_map_canonical, or -1. */
 static int
 canonical_index(const char *c)
 {
 	int i;
 
-	for (i = 0; map_canonical[i] != NULL && i < 64; i++)
-		if (strcmp(c, map_canonical[i]) == 0)
+	for (i = 0; sp_map_canonical[i] != NULL && i < 64; i++)
+		if (strcmp(c, sp_map_canonical[i]) == 0)
 			return i;
 	return -1;
 }
@@ -1594,14 +1594,14 @@ canonical_index(const char *c)
 static int
 json_fold_key(sp_reader *rd, const char *k, json_t *root, const char **name)
 {
-	const char *c = map_canonical_fold(k);
+	const char *c = sp_map_canonical_fold(k);
 	size_t i, j, last = rd->njson_keys - 1;
 	int *q, s, ci;
 
 	*name = k;
 	if (c != NULL) {
 		/* this input's keys are in json_slot: is c one of them? */
-		if (groups_find(rd->json_slot, c, strlen(c)) != NULL ||
+		if (sp_groups_find(rd->json_slot, c, strlen(c)) != NULL ||
 		    json_object_get(root, c) != NULL)
 			return 0;
 		*name = c;
@@ -1615,11 +1615,11 @@ json_fold_key(sp_reader *rd, const char *k, json_t *root, const char **name)
 		return 0;
 	rd->folded &= ~((uint64_t)1 << ci);
 	for (i = 0; i < last; i++) {
-		if ((c = map_canonical_fold(rd->json_keys[i])) == NULL ||
-		    strcmp(c, k) != 0 || (q = groups_find(rd->json_slot,
+		if ((c = sp_map_canonical_fold(rd->json_keys[i])) == NULL ||
+		    strcmp(c, k) != 0 || (q = sp_groups_find(rd->json_slot,
 		    rd->json_keys[i], strlen(rd->json_keys[i]))) == NULL)
 			continue;
-		if ((s = reader_slot(rd, rd->json_keys[i])) < 0 ||
+		if ((s = sp_reader_slot(rd, rd->json_keys[i])) < 0 ||
 		    grow(&rd->fields, &rd->fieldcap, rd->nfields + 1,
 		    sizeof(*rd->fields)) < 0)
 			return -1;
@@ -1640,28 +1640,28 @@ json_fold_key(sp_reader *rd, const char *k, json_t *root, const char **name)
 static int
 json_key_slot(sp_reader *rd, const char *k, json_t *root, sp_error *e)
 {
-	int *sp = groups_get(rd->json_slot, k, strlen(k));
+	int *sp = sp_groups_get(rd->json_slot, k, strlen(k));
 	const char **out;
 	size_t i;
 
 	if (sp == NULL)
-		return err_set(e, NULL, "out of memory"), -2;
+		return sp_err_set(e, NULL, "out of memory"), -2;
 	if (*sp != 0)
 		return *sp > 0 ? *sp - 1 : -1;	/* -1: shadowed by --map */
 	if (grow(&rd->json_keys, &rd->json_keycap, rd->njson_keys + 1,
 	    sizeof(*rd->json_keys)) < 0 ||
 	    (rd->json_keys[rd->njson_keys] = strdup(k)) == NULL)
-		return err_set(e, NULL, "out of memory"), -2;
+		return sp_err_set(e, NULL, "out of memory"), -2;
 	rd->njson_keys++;
-	if (!map_mentions(rd->opts.map, k)) {
+	if (!sp_map_mentions(rd->opts.map, k)) {
 		/* a key --map does not know: itself, or the canonical name it
 		   is but for case; nothing else moves */
 		const char *name;
 		int canon, s = json_fold_key(rd, k, root, &name) < 0 ? -1 :
-		    reader_slot(rd, name);
+		    sp_reader_slot(rd, name);
 		if (s < 0 || grow(&rd->fields, &rd->fieldcap, rd->nfields + 1,
 		    sizeof(*rd->fields)) < 0)
-			return err_set(e, NULL, "out of memory"), -2;
+			return sp_err_set(e, NULL, "out of memory"), -2;
 		/* a canonical slot may be there already (a key folded to
 		   it); any other is new */
 		canon = name != k || canonical_index(k) >= 0;
@@ -1674,30 +1674,30 @@ json_key_slot(sp_reader *rd, const char *k, json_t *root, sp_error *e)
 		return s;
 	}
 	if ((out = calloc(rd->njson_keys, sizeof(*out))) == NULL)
-		return err_set(e, NULL, "out of memory"), -2;
-	if (map_resolve(rd->opts.map, (const char *const *)rd->json_keys,
+		return sp_err_set(e, NULL, "out of memory"), -2;
+	if (sp_map_resolve(rd->opts.map, (const char *const *)rd->json_keys,
 	    rd->njson_keys, out, e) < 0) {
 		free(out);
 		return -2;
 	}
-	map_fold_case((const char *const *)rd->json_keys, rd->njson_keys, out);
+	sp_map_fold_case((const char *const *)rd->json_keys, rd->njson_keys, out);
 	rd->nfields = 0;
 	for (i = 0; i < rd->njson_keys; i++) {
-		int *q = groups_get(rd->json_slot, rd->json_keys[i],
+		int *q = sp_groups_get(rd->json_slot, rd->json_keys[i],
 		    strlen(rd->json_keys[i]));
-		int s = out[i] ? reader_slot(rd, out[i]) : -1;
+		int s = out[i] ? sp_reader_slot(rd, out[i]) : -1;
 		if (q == NULL || (out[i] && s < 0) ||
 		    grow(&rd->fields, &rd->fieldcap, rd->nfields + 1,
 		    sizeof(*rd->fields)) < 0) {
 			free(out);
-			return err_set(e, NULL, "out of memory"), -2;
+			return sp_err_set(e, NULL, "out of memory"), -2;
 		}
 		*q = s >= 0 ? s + 1 : -1;
 		if (s >= 0)
 			rd->fields[rd->nfields++] = s;
 	}
 	free(out);
-	sp = groups_find(rd->json_slot, k, strlen(k));
+	sp = sp_groups_find(rd->json_slot, k, strlen(k));
 	return *sp > 0 ? *sp - 1 : -1;
 }
 
@@ -1754,14 +1754,14 @@ json_next(sp_reader *rd, sp_rec *r, sp_error *e)
 	r->raw = s;
 	r->rawlen = n;
 	if (memchr(s, '\0', n) != NULL)
-		return err_set(e, NULL, "contains a NUL byte");
+		return sp_err_set(e, NULL, "contains a NUL byte");
 	root = json_loadb(s, n, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL |
 	    JSON_DECODE_ANY, &je);
 	if (root == NULL && (strstr(je.text, "overflow") != NULL ||
 	    strstr(je.text, "too big") != NULL))
 		root = json_load_bignum(s, n, &je);
 	if (root == NULL && s[i] == '[')
-		return err_set(e, NULL, "invalid JSON at column %d: %s (a JSON "
+		return sp_err_set(e, NULL, "invalid JSON at column %d: %s (a JSON "
 		    "array of records? jq -c '.[]' turns it into JSON lines)",
 		    je.column, je.text);
 	if (root == NULL)
@@ -1769,7 +1769,7 @@ json_next(sp_reader *rd, sp_rec *r, sp_error *e)
 	if (!json_is_object(root)) {
 		int t = json_typeof(root);
 		json_decref(root);
-		return err_set(e, NULL, "a JSON lines record must be an object, "
+		return sp_err_set(e, NULL, "a JSON lines record must be an object, "
 		    "not %s", t == JSON_ARRAY ? "an array (a JSON array of "
 		    "records? jq -c '.[]' turns it into JSON lines)" :
 		    t == JSON_STRING ? "a string" : t == JSON_INTEGER ||
@@ -1824,7 +1824,7 @@ again:
 			if (memchr(t, '\0', tl) == NULL)
 				break;
 			if (checked(rd, slot)) {
-				rc = err_set(e, slot >= 0 ? rd->names[slot] : key,
+				rc = sp_err_set(e, slot >= 0 ? rd->names[slot] : key,
 				    "contains a NUL byte");
 				goto out;
 			}
@@ -1855,7 +1855,7 @@ again:
 		case JSON_NULL:
 			continue;
 		default:
-			rc = err_set(e, slot >= 0 ? rd->names[slot] : key,
+			rc = sp_err_set(e, slot >= 0 ? rd->names[slot] : key,
 			    "nested objects and arrays are not supported");
 			goto out;
 		}
@@ -1877,15 +1877,15 @@ out:
 	return rc;
 nomem:
 	json_decref(root);
-	return err_set(e, NULL, "out of memory"), -2;
+	return sp_err_set(e, NULL, "out of memory"), -2;
 }
 
 int
-reader_next(sp_reader *rd, sp_rec *r, sp_error *e)
+sp_reader_next(sp_reader *rd, sp_rec *r, sp_error *e)
 {
 	int k;
 
-	err_clear(e);
+	sp_err_clear(e);
 	for (;;) {
 		if (rd->fp == NULL || rd->failed || rd->eof == 2) {
 			k = input_next(rd, e);
@@ -1906,7 +1906,7 @@ reader_next(sp_reader *rd, sp_rec *r, sp_error *e)
 			rd->failed = 1;
 		/* a bad record's place is the record's (set only now: cheap) */
 		if (k == -1 && e->file[0] == '\0')
-			err_where(e, r->file, r->line);
+			sp_err_where(e, r->file, r->line);
 		return k;
 	}
 }
@@ -1931,19 +1931,19 @@ use_mark(sp_reader *rd, int slot, unsigned char how)
 }
 
 int
-reader_use(sp_reader *rd, int slot)
+sp_reader_use(sp_reader *rd, int slot)
 {
 	return use_mark(rd, slot, 1);
 }
 
 int
-reader_require(sp_reader *rd, int slot)
+sp_reader_require(sp_reader *rd, int slot)
 {
 	return use_mark(rd, slot, 2);
 }
 
 unsigned long
-reader_replaced(const sp_reader *rd, const char **file, long *line,
+sp_reader_replaced(const sp_reader *rd, const char **file, long *line,
     const char **field)
 {
 	if (rd->nreplaced > 0) {
@@ -1985,7 +1985,7 @@ optfile_close(void *cookie)
 }
 
 FILE *
-optfile_open(const char *path, const char *what, sp_error *e)
+sp_optfile_open(const char *path, const char *what, sp_error *e)
 {
 	static const cookie_io_functions_t io = { optfile_read, NULL, NULL,
 	    optfile_close };
@@ -1994,11 +1994,11 @@ optfile_open(const char *path, const char *what, sp_error *e)
 	FILE *fp, *in = NULL;
 	char t[32];
 
-	err_where(e, path, 0);
+	sp_err_where(e, path, 0);
 	if (o == NULL)
-		return err_set(e, NULL, "out of memory"), NULL;
+		return sp_err_set(e, NULL, "out of memory"), NULL;
 	if ((in = fopen(path, "rb")) == NULL) {
-		err_set(e, NULL, "cannot open %s: %s", what, strerror(errno));
+		sp_err_set(e, NULL, "cannot open %s: %s", what, strerror(errno));
 		goto fail;
 	}
 	/* read at most one byte more than allowed: /dev/zero ends here */
@@ -2011,7 +2011,7 @@ optfile_open(const char *path, const char *what, sp_error *e)
 			if (o->n == cap)
 				break;
 			if ((b = realloc(o->buf, cap)) == NULL) {
-				err_set(e, NULL, "out of memory");
+				sp_err_set(e, NULL, "out of memory");
 				goto fail;
 			}
 			o->buf = b;
@@ -2021,11 +2021,11 @@ optfile_open(const char *path, const char *what, sp_error *e)
 		o->n += k;
 	}
 	if (ferror(in)) {
-		err_set(e, NULL, "cannot read %s: %s", what, strerror(errno));
+		sp_err_set(e, NULL, "cannot read %s: %s", what, strerror(errno));
 		goto fail;
 	}
 	if (o->n > SP_MAX_OPTFILE) {
-		err_set(e, NULL, "%s larger than %s (is it the right file?)", what,
+		sp_err_set(e, NULL, "%s larger than %s (is it the right file?)", what,
 		    size_text(SP_MAX_OPTFILE, t, sizeof(t)));
 		goto fail;
 	}
@@ -2034,7 +2034,7 @@ optfile_open(const char *path, const char *what, sp_error *e)
 	if (o->n >= 3 && memcmp(o->buf, "\xef\xbb\xbf", 3) == 0)
 		o->pos = 3;
 	if ((fp = fopencookie(o, "r", io)) == NULL) {
-		err_set(e, NULL, "out of memory");
+		sp_err_set(e, NULL, "out of memory");
 		goto fail;
 	}
 	return fp;

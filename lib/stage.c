@@ -19,19 +19,19 @@ static const char *const cat_names[] = { "pipeline", "best_case", "commit",
     "closed", "omitted" };
 
 const char *
-stage_kind_name(int kind)
+sp_stage_kind_name(int kind)
 {
 	return kind >= 0 && kind <= SP_LOST ? kind_names[kind] : "?";
 }
 
 const char *
-stage_category_name(int cat)
+sp_stage_category_name(int cat)
 {
 	return cat >= 0 && cat <= SP_FC_OMITTED ? cat_names[cat] : "?";
 }
 
 int
-stage_kind_parse(const char *s)
+sp_stage_kind_parse(const char *s)
 {
 	int i;
 
@@ -42,7 +42,7 @@ stage_kind_parse(const char *s)
 }
 
 int
-stage_category_parse(const char *s)
+sp_stage_category_parse(const char *s)
 {
 	int i;
 
@@ -57,7 +57,7 @@ stage_category_parse(const char *s)
 }
 
 void
-stages_free(sp_stages *st)
+sp_stages_free(sp_stages *st)
 {
 	size_t i;
 
@@ -116,25 +116,25 @@ stages_seal(sp_stages *st, sp_error *e)
 	size_t i, j, len = 1, open = 0;
 
 	if (st->n == 0)
-		return err_set(e, NULL, "the stage list is empty");
+		return sp_err_set(e, NULL, "the stage list is empty");
 	if (st->n > SP_STAGES_MAX)
-		return err_set(e, NULL, "%zu stages; at most %d are supported",
+		return sp_err_set(e, NULL, "%zu stages; at most %d are supported",
 		    st->n, SP_STAGES_MAX);
 	for (i = 0; i < st->n; i++) {
 		if (st->v[i].name[0] == '\0')
-			return err_set(e, NULL, "stage %zu has no name", i + 1);
+			return sp_err_set(e, NULL, "stage %zu has no name", i + 1);
 		for (j = 0; j < i; j++)
 			if (strcasecmp(st->v[i].name, st->v[j].name) == 0)
-				return err_set(e, NULL,
+				return sp_err_set(e, NULL,
 				    "stage '%s' is listed twice",
 				    st->v[i].name);
 		open += st->v[i].kind == SP_OPEN;
 		len += strlen(st->v[i].name) + 2;
 	}
 	if (open == 0)
-		return err_set(e, NULL, "the stage list has no open stage");
+		return sp_err_set(e, NULL, "the stage list has no open stage");
 	if ((st->known = malloc(len)) == NULL)
-		return err_set(e, NULL, "out of memory");
+		return sp_err_set(e, NULL, "out of memory");
 	st->known[0] = '\0';
 	for (i = 0; i < st->n; i++) {
 		if (i > 0)
@@ -174,24 +174,24 @@ inline_entry(sp_stages *st, const char *p, size_t n, int *given,
 	int kind, prob = -1, cat = -1, rc = -1;
 
 	if ((buf = strip_dup(p, n)) == NULL)
-		return err_set(e, NULL, "out of memory");
+		return sp_err_set(e, NULL, "out of memory");
 	for (c = buf, f[k++] = c; k < 4 && (c = strchr(c, ':')) != NULL;) {
 		*c++ = '\0';
 		f[k++] = c;
 	}
 	kind = inline_kind(f[0]);
 	if (f[1] != NULL && f[1][0] != '\0' &&
-	    (kind = stage_kind_parse(f[1])) < 0) {
-		err_set(e, NULL, "stage '%s': '%s' is not open, won or lost",
+	    (kind = sp_stage_kind_parse(f[1])) < 0) {
+		sp_err_set(e, NULL, "stage '%s': '%s' is not open, won or lost",
 		    f[0], f[1]);
 		goto out;
 	}
 	if (f[2] != NULL && f[2][0] != '\0' &&
-	    prob_parse(f[2], strlen(f[2]), &prob, e) < 0)
+	    sp_prob_parse(f[2], strlen(f[2]), &prob, e) < 0)
 		goto out;
 	if (f[3] != NULL && f[3][0] != '\0' &&
-	    (cat = stage_category_parse(f[3])) < 0) {
-		err_set(e, NULL, "stage '%s': '%s' is not pipeline, best_case, "
+	    (cat = sp_stage_category_parse(f[3])) < 0) {
+		sp_err_set(e, NULL, "stage '%s': '%s' is not pipeline, best_case, "
 		    "commit, closed or omitted", f[0], f[3]);
 		goto out;
 	}
@@ -202,7 +202,7 @@ inline_entry(sp_stages *st, const char *p, size_t n, int *given,
 	if (prob < 0)
 		prob = kind == SP_WON ? 10000 : 0;
 	if (stages_push(st, strip_dup(f[0], strlen(f[0])), kind, prob, cat) < 0)
-		err_set(e, NULL, "out of memory");
+		sp_err_set(e, NULL, "out of memory");
 	else {
 		if (f[1] != NULL && f[1][0] != '\0')
 			st->v[st->n - 1].flags |= SP_STAGE_KIND_SET;
@@ -222,7 +222,7 @@ parse_inline(const char *spec, sp_error *e)
 	int *given = NULL;
 
 	if (st == NULL) {
-		err_set(e, NULL, "out of memory");
+		sp_err_set(e, NULL, "out of memory");
 		return NULL;
 	}
 	for (;;) {
@@ -231,7 +231,7 @@ parse_inline(const char *spec, sp_error *e)
 			int *g = realloc(given, (cap = cap * 2 + 8) *
 			    sizeof(*g));
 			if (g == NULL) {
-				err_set(e, NULL, "out of memory");
+				sp_err_set(e, NULL, "out of memory");
 				goto fail;
 			}
 			given = g;
@@ -260,7 +260,7 @@ parse_inline(const char *spec, sp_error *e)
 	return st;
 fail:
 	free(given);
-	stages_free(st);
+	sp_stages_free(st);
 	return NULL;
 }
 
@@ -313,11 +313,11 @@ parse_file(const char *path, sp_error *e)
 	    "forecast_category" };
 
 	/* whole, capped, UTF-8 (a byte order mark skipped) */
-	if ((fp = optfile_open(path, "stage file", e)) == NULL)
+	if ((fp = sp_optfile_open(path, "stage file", e)) == NULL)
 		return NULL;
 	if ((st = calloc(1, sizeof(*st))) == NULL) {
 		fclose(fp);
-		err_set(e, NULL, "out of memory");
+		sp_err_set(e, NULL, "out of memory");
 		return NULL;
 	}
 	while (getline(&line, &linecap, fp) >= 0) {
@@ -339,33 +339,33 @@ parse_file(const char *path, sp_error *e)
 				free(name);
 			}
 			if (col[0] < 0) {
-				err_where(e, path, ln);
-				err_set(e, NULL, "the header has no 'stage' column "
+				sp_err_where(e, path, ln);
+				sp_err_set(e, NULL, "the header has no 'stage' column "
 				    "(stage,kind,probability,forecast_category)");
 				goto fail;
 			}
 			continue;
 		}
-		err_where(e, path, ln);
+		sp_err_where(e, path, ln);
 		if ((size_t)col[0] >= n) {
-			err_set(e, "stage", "missing");
+			sp_err_set(e, "stage", "missing");
 			goto fail;
 		}
 		kind = inline_kind(f[col[0]]);
 		if (col[1] >= 0 && (size_t)col[1] < n && f[col[1]][0] != '\0' &&
-		    (kind = stage_kind_parse(f[col[1]])) < 0) {
-			err_set(e, "kind", "'%s' is not open, won or lost",
+		    (kind = sp_stage_kind_parse(f[col[1]])) < 0) {
+			sp_err_set(e, "kind", "'%s' is not open, won or lost",
 			    f[col[1]]);
 			goto fail;
 		}
 		if (col[2] >= 0 && (size_t)col[2] < n && f[col[2]][0] != '\0' &&
-		    prob_parse(f[col[2]], strlen(f[col[2]]), &prob, e) < 0) {
+		    sp_prob_parse(f[col[2]], strlen(f[col[2]]), &prob, e) < 0) {
 			snprintf(e->field, sizeof(e->field), "probability");
 			goto fail;
 		}
 		if (col[3] >= 0 && (size_t)col[3] < n && f[col[3]][0] != '\0' &&
-		    (cat = stage_category_parse(f[col[3]])) < 0) {
-			err_set(e, "forecast_category", "'%s' is not pipeline, "
+		    (cat = sp_stage_category_parse(f[col[3]])) < 0) {
+			sp_err_set(e, "forecast_category", "'%s' is not pipeline, "
 			    "best_case, commit, closed or omitted", f[col[3]]);
 			goto fail;
 		}
@@ -380,7 +380,7 @@ parse_file(const char *path, sp_error *e)
 			    SP_FC_OMITTED : SP_FC_PIPELINE;
 		if (stages_push(st, strip_dup(f[col[0]], strlen(f[col[0]])),
 		    kind, prob, cat) < 0) {
-			err_set(e, NULL, "out of memory");
+			sp_err_set(e, NULL, "out of memory");
 			goto fail;
 		}
 		st->v[st->n - 1].flags = flags;
@@ -388,22 +388,22 @@ parse_file(const char *path, sp_error *e)
 	fclose(fp);
 	free(line);
 	st->from_file = 1;
-	err_where(e, path, 0);
+	sp_err_where(e, path, 0);
 	if (stages_seal(st, e) < 0) {
-		stages_free(st);
+		sp_stages_free(st);
 		return NULL;
 	}
-	err_clear(e);
+	sp_err_clear(e);
 	return st;
 fail:
 	fclose(fp);
 	free(line);
-	stages_free(st);
+	sp_stages_free(st);
 	return NULL;
 }
 
 sp_stages *
-stages_parse(const char *spec, sp_error *e)
+sp_stages_parse(const char *spec, sp_error *e)
 {
 	struct stat sb;
 	size_t n = strlen(spec);
@@ -415,7 +415,7 @@ stages_parse(const char *spec, sp_error *e)
 }
 
 sp_stages *
-stages_default(int which)
+sp_stages_default(int which)
 {
 	static const struct {
 		const char *name;
@@ -446,11 +446,11 @@ stages_default(int which)
 	for (i = 0; d[i].name != NULL; i++)
 		if (stages_push(st, strdup(d[i].name), d[i].kind, d[i].prob,
 		    d[i].cat) < 0) {
-			stages_free(st);
+			sp_stages_free(st);
 			return NULL;
 		}
 	if (stages_seal(st, NULL) < 0) {
-		stages_free(st);
+		sp_stages_free(st);
 		return NULL;
 	}
 	return st;
@@ -468,8 +468,8 @@ with_hint(sp_stages *st, const char *var, sp_error *e)
 		return NULL;
 	n = strlen(st->known) + sizeof(fmt) + strlen(var);
 	if ((k = realloc(st->known, n)) == NULL) {
-		stages_free(st);
-		err_set(e, NULL, "out of memory");
+		sp_stages_free(st);
+		sp_err_set(e, NULL, "out of memory");
 		return NULL;
 	}
 	st->known = k;
@@ -478,7 +478,7 @@ with_hint(sp_stages *st, const char *var, sp_error *e)
 }
 
 sp_stages *
-stages_resolve(const char *spec, const char *preset, int which,
+sp_stages_resolve(const char *spec, const char *preset, int which,
     sp_error *e)
 {
 	/* leads have their own variable: deal stages make no lead list */
@@ -488,9 +488,9 @@ stages_resolve(const char *spec, const char *preset, int which,
 	sp_stages *st;
 
 	if (spec != NULL)
-		return with_hint(stages_parse(spec, e), var, e);
+		return with_hint(sp_stages_parse(spec, e), var, e);
 	if (env != NULL && env[0] != '\0') {
-		if ((st = stages_parse(env, e)) == NULL) {
+		if ((st = sp_stages_parse(env, e)) == NULL) {
 			char m[sizeof(e->msg)];
 			memcpy(m, e->msg, sizeof(m));
 			m[sizeof(m) - 40] = '\0';
@@ -500,14 +500,14 @@ stages_resolve(const char *spec, const char *preset, int which,
 		return with_hint(st, var, e);
 	}
 	if (preset != NULL)
-		return with_hint(stages_parse(preset, e), var, e);
-	if ((st = stages_default(which)) == NULL)
-		err_set(e, NULL, "out of memory");
+		return with_hint(sp_stages_parse(preset, e), var, e);
+	if ((st = sp_stages_default(which)) == NULL)
+		sp_err_set(e, NULL, "out of memory");
 	return with_hint(st, var, e);
 }
 
 int
-stages_find(sp_stages *st, const char *s, size_t n)
+sp_stages_find(sp_stages *st, const char *s, size_t n)
 {
 	size_t i;
 
@@ -533,13 +533,13 @@ stages_find(sp_stages *st, const char *s, size_t n)
 }
 
 const char *
-stages_known(const sp_stages *st)
+sp_stages_known(const sp_stages *st)
 {
 	return st->known;
 }
 
 int
-stages_first_open(const sp_stages *st)
+sp_stages_first_open(const sp_stages *st)
 {
 	size_t i;
 
@@ -550,7 +550,7 @@ stages_first_open(const sp_stages *st)
 }
 
 int
-stages_first_won(const sp_stages *st)
+sp_stages_first_won(const sp_stages *st)
 {
 	size_t i;
 
@@ -576,7 +576,7 @@ has_word(const char *s, const char *w)
 }
 
 const char *
-stages_warning(const sp_stages *st, size_t i, char *buf, size_t size)
+sp_stages_warning(const sp_stages *st, size_t i, char *buf, size_t size)
 {
 	const sp_stage *s;
 	const char *word;

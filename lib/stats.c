@@ -8,14 +8,14 @@
 #include "salespipe/stats.h"
 
 void
-dist_init(sp_dist *d)
+sp_dist_init(sp_dist *d)
 {
 	memset(d, 0, sizeof(*d));
 	d->sorted = 1;
 }
 
 int
-dist_add(sp_dist *d, int64_t x)
+sp_dist_add(sp_dist *d, int64_t x)
 {
 	if (d->n == d->cap) {
 		size_t cap = d->cap ? d->cap * 2 : 8;
@@ -33,20 +33,20 @@ dist_add(sp_dist *d, int64_t x)
 }
 
 int
-dist_merge(sp_dist *a, sp_dist *b)
+sp_dist_merge(sp_dist *a, sp_dist *b)
 {
 	size_t i;
 
 	for (i = 0; i < b->n; i++)
-		if (dist_add(a, b->v[i]) < 0)
+		if (sp_dist_add(a, b->v[i]) < 0)
 			return -1;
-	dist_free(b);
-	dist_init(b);
+	sp_dist_free(b);
+	sp_dist_init(b);
 	return 0;
 }
 
 void
-dist_free(sp_dist *d)
+sp_dist_free(sp_dist *d)
 {
 	free(d->v);
 	d->v = NULL;
@@ -62,7 +62,7 @@ cmp64(const void *a, const void *b)
 }
 
 void
-dist_finish(sp_dist *d)
+sp_dist_finish(sp_dist *d)
 {
 	if (!d->sorted) {
 		qsort(d->v, d->n, sizeof(*d->v), cmp64);
@@ -71,20 +71,20 @@ dist_finish(sp_dist *d)
 }
 
 double
-dist_mean(const sp_dist *d)
+sp_dist_mean(const sp_dist *d)
 {
 	return d->n ? (double)(d->sum / (long double)d->n) : 0.0;
 }
 
 double
-dist_quantile(sp_dist *d, double q)
+sp_dist_quantile(sp_dist *d, double q)
 {
 	double h, lo;
 	size_t i;
 
 	if (d->n == 0)
 		return 0.0;
-	dist_finish(d);
+	sp_dist_finish(d);
 	h = (double)(d->n - 1) * q;
 	i = (size_t)h;
 	lo = (double)d->v[i];
@@ -94,15 +94,15 @@ dist_quantile(sp_dist *d, double q)
 }
 
 int64_t
-dist_min(sp_dist *d)
+sp_dist_min(sp_dist *d)
 {
-	dist_finish(d);
+	sp_dist_finish(d);
 	return d->n ? d->v[0] : 0;
 }
 
 int64_t
-dist_max(sp_dist *d)
+sp_dist_max(sp_dist *d)
 {
-	dist_finish(d);
+	sp_dist_finish(d);
 	return d->n ? d->v[d->n - 1] : 0;
 }

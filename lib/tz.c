@@ -203,7 +203,7 @@ rule_date(const struct pday *d, int64_t y)
 {
 	static const int md[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30,
 	    31 };
-	int64_t jan1 = days_from_civil(y, 1, 1), first;
+	int64_t jan1 = sp_days_from_civil(y, 1, 1), first;
 	int wd, day, last;
 
 	switch (d->kind) {
@@ -212,7 +212,7 @@ rule_date(const struct pday *d, int64_t y)
 	case 'n':		/* 0..365, February 29th counted */
 		return jan1 + d->n;
 	default:
-		first = days_from_civil(y, d->m, 1);
+		first = sp_days_from_civil(y, d->m, 1);
 		wd = (int)(((first + 4) % 7 + 7) % 7);	/* 1970-01-01: Thu */
 		day = 1 + (d->d - wd + 7) % 7 + 7 * (d->w - 1);
 		last = md[d->m - 1] + (d->m == 2 && leap(y));
@@ -247,7 +247,7 @@ year_of(int64_t t)
 	int64_t d = t / 86400 - (t % 86400 < 0), y;
 	int m, dd;
 
-	civil_from_days(d, &y, &m, &dd);
+	sp_civil_from_days(d, &y, &m, &dd);
 	return y;
 }
 
@@ -306,12 +306,12 @@ sp_tz_posix(const char *s, sp_error *e)
 
 	if (rule_parse(s, &r) < 0 || !offset_ok(r.std) || !offset_ok(r.dst)) {
 		char q[80];
-		err_set(e, NULL, "'%s' is not a POSIX TZ rule",
-		    err_quote(q, sizeof(q), s, strlen(s)));
+		sp_err_set(e, NULL, "'%s' is not a POSIX TZ rule",
+		    sp_err_quote(q, sizeof(q), s, strlen(s)));
 		return NULL;
 	}
 	if ((z = tz_alloc(s)) == NULL) {
-		err_set(e, NULL, "out of memory");
+		sp_err_set(e, NULL, "out of memory");
 		return NULL;
 	}
 	z->rule = r;
@@ -375,7 +375,7 @@ bad_file(sp_tz *z, sp_error *e, const char *name, const char *why)
 	char q[80];
 
 	sp_tz_free(z);
-	err_set(e, NULL, "'%s': %s", err_quote(q, sizeof(q), name,
+	sp_err_set(e, NULL, "'%s': %s", sp_err_quote(q, sizeof(q), name,
 	    strlen(name)), why);
 	return NULL;
 }
@@ -492,36 +492,36 @@ sp_tz_load(const char *name, sp_error *e)
 	if (strcmp(name, "UTC") == 0) {
 		/* built in: the default must not need tzdata */
 		if ((z = tz_alloc(name)) == NULL)
-			err_set(e, NULL, "out of memory");
+			sp_err_set(e, NULL, "out of memory");
 		return z;
 	}
-	err_quote(q, sizeof(q), name, strlen(name));
+	sp_err_quote(q, sizeof(q), name, strlen(name));
 	if (!name_ok(name)) {
-		err_set(e, NULL, "'%s' is not a time zone name (an IANA name "
+		sp_err_set(e, NULL, "'%s' is not a time zone name (an IANA name "
 		    "such as Europe/Paris)", q);
 		return NULL;
 	}
 	snprintf(path, sizeof(path), "%s/%s", SP_TZ_DIR, name);
 	if ((fd = open(path, O_RDONLY)) < 0) {
 		if (errno == ENOENT)
-			err_set(e, NULL, "'%s' is not a time zone (no file %s; "
+			sp_err_set(e, NULL, "'%s' is not a time zone (no file %s; "
 			    "an IANA name such as Europe/Paris, from the "
 			    "tzdata package)", q, path);
 		else
-			err_set(e, NULL, "'%s': %s: %s", q, path,
+			sp_err_set(e, NULL, "'%s': %s: %s", q, path,
 			    strerror(errno));
 		return NULL;
 	}
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) ||
 	    st.st_size > TZ_MAX_FILE) {
 		close(fd);
-		err_set(e, NULL, "'%s' is not a time zone (%s is not a zone "
+		sp_err_set(e, NULL, "'%s' is not a time zone (%s is not a zone "
 		    "file)", q, path);
 		return NULL;
 	}
 	if ((buf = malloc((size_t)st.st_size + 1)) == NULL) {
 		close(fd);
-		err_set(e, NULL, "out of memory");
+		sp_err_set(e, NULL, "out of memory");
 		return NULL;
 	}
 	while (len < (size_t)st.st_size && (got = read(fd, buf + len,
@@ -529,7 +529,7 @@ sp_tz_load(const char *name, sp_error *e)
 		if (got < 0 && errno == EINTR)
 			continue;
 		if (got < 0) {
-			err_set(e, NULL, "'%s': %s: %s", q, path,
+			sp_err_set(e, NULL, "'%s': %s: %s", q, path,
 			    strerror(errno));
 			close(fd);
 			free(buf);
@@ -543,7 +543,7 @@ sp_tz_load(const char *name, sp_error *e)
 	if (z == NULL) {
 		char m[sizeof(e->msg)];
 		snprintf(m, sizeof(m), "%s", e->msg);
-		err_set(e, NULL, "%s (%s)", m, path);
+		sp_err_set(e, NULL, "%s (%s)", m, path);
 	}
 	return z;
 }

@@ -38,7 +38,7 @@ sp_escape_char(const char *s, size_t n, char esc[SP_ESCAPE_MAX])
 	}
 	if (p[0] < 0x80)
 		return 1;
-	if ((k = utf8_len(p, n)) == 0) {
+	if ((k = sp_utf8_len(p, n)) == 0) {
 		snprintf(esc, SP_ESCAPE_MAX, "\\x%02x", p[0]);
 		return 1;
 	}

@@ -29,7 +29,7 @@ struct sp_writer {
 };
 
 sp_writer *
-writer_new(FILE *fp, int fmt)
+sp_writer_new(FILE *fp, int fmt)
 {
 	sp_writer *w;
 
@@ -44,7 +44,7 @@ writer_new(FILE *fp, int fmt)
 }
 
 void
-writer_flags(sp_writer *w, int flags)
+sp_writer_flags(sp_writer *w, int flags)
 {
 	w->flags = flags;
 	if (flags & SP_WRITER_NO_HEADER)
@@ -52,7 +52,7 @@ writer_flags(sp_writer *w, int flags)
 }
 
 int
-writer_col(sp_writer *w, const char *name, int type)
+sp_writer_col(sp_writer *w, const char *name, int type)
 {
 	struct col *c = realloc(w->cols, (w->ncols + 1) * sizeof(*c));
 
@@ -164,7 +164,7 @@ csv_header(sp_writer *w)
 }
 
 size_t
-utf8_len(const unsigned char *s, size_t n)
+sp_utf8_len(const unsigned char *s, size_t n)
 {
 	unsigned c = s[0];
 	size_t k, i;
@@ -218,7 +218,7 @@ json_string(sp_writer *w, const char *s)
 		else if (c < 0x20) {
 			snprintf(esc, sizeof(esc), "\\u%04x", c);
 			rep = esc;
-		} else if (c >= 0x80 && (k = utf8_len(p + i, n - i)) > 0) {
+		} else if (c >= 0x80 && (k = sp_utf8_len(p + i, n - i)) > 0) {
 			i += k;
 			continue;
 		} else if (c >= 0x80)
@@ -249,7 +249,7 @@ width(const char *s)
 /*
  * A plain decimal v ("-0.1355498721") times 10^shift, rounded half away
  * from zero to `keep` decimals, in decimal digits (no binary rounding, no
- * overflow).  NULL when v is not a plain decimal.  ratio_text truncates
+ * overflow).  NULL when v is not a plain decimal.  sp_ratio_text truncates
  * the exact ratio to nine decimals: rounding that once more at six (or at
  * two of a percentage) gives the same digits as rounding the exact value,
  * since every tie point has fewer decimals than nine.
@@ -332,7 +332,7 @@ percent(const char *v, char *buf, size_t size)
 
 /*
  * A ratio column's value in csv and jsonl: six decimals.  Text with more
- * (ratio_text) is rounded once, half away from zero; other text is
+ * (sp_ratio_text) is rounded once, half away from zero; other text is
  * written as it is.
  */
 static const char *
@@ -357,7 +357,7 @@ formula_like(const sp_writer *w, int type, const char *v)
 	if (!(w->flags & SP_WRITER_SPREADSHEET_SAFE) || v == NULL ||
 	    strchr("=+-@\t\r", v[0]) == NULL || v[0] == '\0')
 		return 0;
-	return type == SP_COL_STR || !json_number_valid(v, strlen(v));
+	return type == SP_COL_STR || !sp_json_number_valid(v, strlen(v));
 }
 
 /* The text a table or md cell shows: escaped (util.h), so that data never
@@ -383,7 +383,7 @@ cell_text(const sp_writer *w, const struct col *c, const char *v)
 }
 
 int
-writer_row(sp_writer *w, const char *const *vals)
+sp_writer_row(sp_writer *w, const char *const *vals)
 {
 	size_t i, k;
 	char rbuf[96];
@@ -417,7 +417,7 @@ writer_row(sp_writer *w, const char *const *vals)
 				json_string(w, v ? v : "");
 			else if (v == NULL || v[0] == '\0')
 				puts_(w, "null");
-			else if (json_number_valid(v, strlen(v)))
+			else if (sp_json_number_valid(v, strlen(v)))
 				puts_(w, w->cols[i].type == SP_COL_RATIO ?
 				    ratio_value(v, rbuf, sizeof(rbuf)) : v);
 			else
@@ -494,7 +494,7 @@ md_cell(sp_writer *w, const char *s)
 }
 
 int
-writer_finish(sp_writer *w)
+sp_writer_finish(sp_writer *w)
 {
 	size_t i, r;
 
@@ -568,7 +568,7 @@ writer_finish(sp_writer *w)
 }
 
 void
-writer_free(sp_writer *w)
+sp_writer_free(sp_writer *w)
 {
 	size_t i;
 

@@ -223,7 +223,7 @@ void cli_warn(const sp_cli *c, const char *fmt, ...);
 /*
  * The warning of --probability-scale: when the scale is 100 only by
  * default and every probability read is at most 1 (%), print one line
- * naming --probability-scale 1.  doubt: deals_prob_doubt or the write
+ * naming --probability-scale 1.  doubt: sp_deals_prob_doubt or the write
  * programs' own count.
  */
 void cli_prob_warn(const sp_cli *c, int doubt);
@@ -243,7 +243,7 @@ void cli_bad(sp_cli *c, const sp_error *e, const sp_rec *r);
 
 /*
  * Read every record and feed it to ds, handling bad records with
- * cli_bad, fatal reader errors with cli_fail; then deals_finish.
+ * cli_bad, fatal reader errors with cli_fail; then sp_deals_finish.
  */
 void cli_run_deals(sp_cli *c, sp_deals *ds);
 
@@ -255,7 +255,7 @@ void cli_run_deals(sp_cli *c, sp_deals *ds);
  */
 void cli_deals(sp_cli *c, int need, sp_deal_fn fn, void *ctx);
 
-/* Options for deals_new from the common options (groups, date format,
+/* Options for sp_deals_new from the common options (groups, date format,
  * --as-of). */
 void cli_deals_opts(sp_cli *c, sp_deals_opts *o, int need, sp_deal_fn fn,
     void *ctx);
@@ -313,7 +313,7 @@ void cli_explain(sp_cli *c, const sp_deal *d, const char *period,
     const char *metric, const char *role, const char *reason);
 
 /*
- * Remember the currencies ds met (call before deals_free), for the
+ * Remember the currencies ds met (call before sp_deals_free), for the
  * mixed-currency warning.  cli_run_deals does it.
  */
 void cli_note_currencies(sp_cli *c, const sp_deals *ds);
@@ -325,7 +325,7 @@ void cli_note_currencies(sp_cli *c, const sp_deals *ds);
 const char *cli_money(sp_cli *c, const sp_money_sum *s, char *buf);
 
 /*
- * The ratio of two money sums (ratio_text_money), "" when either mixes
+ * The ratio of two money sums (sp_ratio_text_money), "" when either mixes
  * currencies (noted as in cli_money) or they are in different ones.
  */
 const char *cli_money_ratio(sp_cli *c, const sp_money_sum *num,
@@ -345,7 +345,7 @@ int cli_is_input(const sp_cli *c, const char *path);
 
 /*
  * The -g check, for a program with its own read loop (cli_run_deals does
- * it for the others): call cli_by_record with every record reader_next
+ * it for the others): call cli_by_record with every record sp_reader_next
  * gave (1 or -1), then cli_by_end after the last.  The first record
  * decides from its input's fields (the CSV header after --map, or the
  * keys of the first JSON lines record): a -g field the input lacks exits
@@ -359,7 +359,7 @@ void cli_by_record(sp_cli *c, sp_reader *rd, const int *slots,
 void cli_by_end(sp_cli *c, sp_reader *rd);
 
 /*
- * Finish the output: writer_finish(w) (w may be NULL), the explain writer,
+ * Finish the output: sp_writer_finish(w) (w may be NULL), the explain writer,
  * the rejects file, flush stdout, and check for write errors (a full disk,
  * a closed pipe).  Returns the exit status (0, or 1 after a message).
  */

@@ -24,7 +24,7 @@ typedef struct sp_visit {
 
 typedef struct sp_deal {
 	const char *id;		/* "" when the record has no id */
-	const char *key;	/* group key (see group_key), keylen bytes */
+	const char *key;	/* group key (see sp_group_key), keylen bytes */
 	size_t keylen;
 	int stage;		/* index into the stage list */
 	int kind;		/* SP_OPEN, SP_WON, SP_LOST */
@@ -74,7 +74,7 @@ typedef struct sp_deal {
 } sp_deal;
 
 /*
- * Which fields deals_add must parse (others are left unparsed, zero; on a
+ * Which fields sp_deals_add must parse (others are left unparsed, zero; on a
  * history created_at is always known, from the field or the first `at`).
  */
 enum {
@@ -130,7 +130,7 @@ typedef struct sp_deals_opts {
 	const sp_numfmt *numfmt;	/* how amounts are written; NULL:
 					   the default */
 	const sp_rates *rates;	/* may be NULL: convert every amount into
-				   rates_target() at the rate in force on
+				   sp_rates_target() at the rate in force on
 				   the deal's date: a closed deal's close
 				   (closed_at, else close_date), an open
 				   deal's expected close_date, else its
@@ -154,7 +154,7 @@ typedef struct sp_deals sp_deals;
  * A deal source over records from rd, with stage list st (both borrowed).
  * NULL when out of memory.
  */
-sp_deals *deals_new(sp_reader *rd, sp_stages *st, const sp_deals_opts *o);
+sp_deals *sp_deals_new(sp_reader *rd, sp_stages *st, const sp_deals_opts *o);
 
 /*
  * Take one record.  A snapshot record (no `at` value) is turned into a
@@ -164,23 +164,23 @@ sp_deals *deals_new(sp_reader *rd, sp_stages *st, const sp_deals_opts *o);
  * message set (the caller adds the record's place) for a bad record,
  * which is then not counted anywhere.
  */
-int deals_add(sp_deals *ds, const sp_rec *r, sp_error *e);
+int sp_deals_add(sp_deals *ds, const sp_rec *r, sp_error *e);
 
 /*
  * SP_NEED_ALL: the slots of the fields the history's records carried, in
  * order of first appearance (`at` included).  Sets *n.
  */
-const int *deals_fields(const sp_deals *ds, size_t *n);
+const int *sp_deals_fields(const sp_deals *ds, size_t *n);
 
 /*
  * The i-th currency code met on a deal with an amount (as written, before
  * --rates), in order of first appearance; NULL past the last.  Valid
- * until deals_free.
+ * until sp_deals_free.
  */
-const char *deals_currency(const sp_deals *ds, size_t i);
+const char *sp_deals_currency(const sp_deals *ds, size_t i);
 
 /* 1 once a history record was seen. */
-int deals_is_history(const sp_deals *ds);
+int sp_deals_is_history(const sp_deals *ds);
 
 /*
  * At end of input: fold the history and hand each deal to fn, in order of
@@ -189,7 +189,7 @@ int deals_is_history(const sp_deals *ds);
  * on; without bad the fold stops there and returns -1 (e set).  Returns 0
  * otherwise.  A snapshot has nothing to fold: returns 0.
  */
-int deals_finish(sp_deals *ds, void (*bad)(void *ctx, const sp_error *e),
+int sp_deals_finish(sp_deals *ds, void (*bad)(void *ctx, const sp_error *e),
     void *badctx, sp_error *e);
 
 /*
@@ -198,8 +198,8 @@ int deals_finish(sp_deals *ds, void (*bad)(void *ctx, const sp_error *e),
  * is above 1 (%) and one is above 0.  The program warns; nothing else
  * changes.
  */
-int deals_prob_doubt(const sp_deals *ds);
+int sp_deals_prob_doubt(const sp_deals *ds);
 
-void deals_free(sp_deals *ds);
+void sp_deals_free(sp_deals *ds);
 
 #endif

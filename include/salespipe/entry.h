@@ -47,27 +47,27 @@ typedef struct sp_entry {
 				   text: 1 or 100 (0: 100) */
 } sp_entry;
 
-/* A new empty entry, or NULL (memory).  Free with entry_free. */
-sp_entry *entry_new(void);
-void entry_free(sp_entry *en);
+/* A new empty entry, or NULL (memory).  Free with sp_entry_free. */
+sp_entry *sp_entry_new(void);
+void sp_entry_free(sp_entry *en);
 
 /* Set name to the n bytes at v, replacing an earlier value; 0 or -1
  * (memory, e set). */
-int entry_set(sp_entry *en, const char *name, const char *v, size_t n,
+int sp_entry_set(sp_entry *en, const char *name, const char *v, size_t n,
     sp_error *e);
 
 /* Remove name (nothing if absent). */
-void entry_unset(sp_entry *en, const char *name);
+void sp_entry_unset(sp_entry *en, const char *name);
 
 /* The value of name, or NULL. */
-const char *entry_get(const sp_entry *en, const char *name);
+const char *sp_entry_get(const sp_entry *en, const char *name);
 
 /*
  * A "field=value" operand.  The name must be letters, digits, '_', '-' or
  * '.'; an empty value sets nothing (in a history empty means unchanged).
  * Returns 0, or -1 with e naming the operand.
  */
-int entry_operand(sp_entry *en, const char *arg, sp_error *e);
+int sp_entry_operand(sp_entry *en, const char *arg, sp_error *e);
 
 /*
  * Put every value in canonical form, or fail naming the field:
@@ -81,7 +81,7 @@ int entry_operand(sp_entry *en, const char *arg, sp_error *e);
  * it.  datefmt (may be NULL) is --date-format for input times.  Returns 0
  * or -1 (e set, field named).
  */
-int entry_normalise(sp_entry *en, sp_stages *st, const char *datefmt,
+int sp_entry_normalise(sp_entry *en, sp_stages *st, const char *datefmt,
     sp_error *e);
 /*
  * The same with the program's reading options: amounts read in the style
@@ -90,7 +90,7 @@ int entry_normalise(sp_entry *en, sp_stages *st, const char *datefmt,
  * (--tz; NULL: UTC), written as the UTC instant (close_date: its UTC
  * date), the same whatever TZ is.
  */
-int entry_normalise_with(sp_entry *en, sp_stages *st, const char *datefmt,
+int sp_entry_normalise_with(sp_entry *en, sp_stages *st, const char *datefmt,
     const sp_numfmt *nf, const sp_tz *tz, sp_error *e);
 
 /*
@@ -102,15 +102,15 @@ int entry_normalise_with(sp_entry *en, sp_stages *st, const char *datefmt,
  * are near "amount", "ID" near "id", but "uid" is not near "id" nor
  * "team" near "name".
  */
-const char *entry_resembles(const sp_kind *k, const char *name);
+const char *sp_entry_resembles(const sp_kind *k, const char *name);
 
 /*
  * Refuse a field of en whose name looks like a misspelt canonical field
- * of kind k (entry_resembles), unless it is one of allow[0..nallow-1]
+ * of kind k (sp_entry_resembles), unless it is one of allow[0..nallow-1]
  * (--allow-field).  Returns 0, or -1 with e naming the field, the
  * canonical name it resembles and --allow-field.
  */
-int entry_check_names(const sp_entry *en, const sp_kind *k,
+int sp_entry_check_names(const sp_entry *en, const sp_kind *k,
     char *const *allow, size_t nallow, sp_error *e);
 
 /*
@@ -118,7 +118,7 @@ int entry_check_names(const sp_entry *en, const sp_kind *k,
  * as needed, *cap its size); returns the length, 0 when any of them is
  * empty (no duplicate check), (size_t)-1 on memory.
  */
-size_t entry_dup_key(const sp_entry *en, const sp_kind *k, char **buf,
+size_t sp_entry_dup_key(const sp_entry *en, const sp_kind *k, char **buf,
     size_t *cap);
 
 /*
@@ -129,14 +129,14 @@ size_t entry_dup_key(const sp_entry *en, const sp_kind *k, char **buf,
 typedef struct sp_index sp_index;
 
 /* A new index for ids of kind k with stage list st (borrowed). */
-sp_index *index_new(const sp_kind *k, sp_stages *st);
-void index_free(sp_index *x);
+sp_index *sp_index_new(const sp_kind *k, sp_stages *st);
+void sp_index_free(sp_index *x);
 
 /*
  * Add one history record: id (idlen bytes), at, stage (-1 when the record
  * changes no stage), dup key (duplen 0: none).  Returns 0 or -1 (memory).
  */
-int index_add(sp_index *x, const char *id, size_t idlen, int64_t at,
+int sp_index_add(sp_index *x, const char *id, size_t idlen, int64_t at,
     int stage, const char *dup, size_t duplen);
 
 /*
@@ -146,15 +146,15 @@ int index_add(sp_index *x, const char *id, size_t idlen, int64_t at,
  * hold them (lines holding an id's bytes or any backslash).  Returns 0, or
  * -1 with e naming the journal line that is not a good history record.
  * For a CSV journal, *header (may be NULL) gets its field names
- * (malloc'd, NULL-ended; free with index_header_free).
+ * (malloc'd, NULL-ended; free with sp_index_header_free).
  */
-int index_read(sp_index *x, const char *text, size_t n, int fmt,
+int sp_index_read(sp_index *x, const char *text, size_t n, int fmt,
     const char *path, const char *const *ids, size_t nids, char ***header,
     sp_error *e);
-void index_header_free(char **h);
+void sp_index_header_free(char **h);
 
 /* 1 when id appears at all. */
-int index_has(const sp_index *x, const char *id);
+int sp_index_has(const sp_index *x, const char *id);
 
 /*
  * The state of id at time t: returns 0 when it has no record at or before
@@ -162,13 +162,13 @@ int index_has(const sp_index *x, const char *id);
  * else 1 with *stage its stage then (-1 when none yet) and *since the
  * `at` that set it.
  */
-int index_state(const sp_index *x, const char *id, int64_t t, int *stage,
+int sp_index_state(const sp_index *x, const char *id, int64_t t, int *stage,
     int64_t *since, int64_t *first);
 
 /* The id holding duplicate key dup, or NULL. */
-const char *index_dup(const sp_index *x, const char *dup, size_t duplen);
+const char *sp_index_dup(const sp_index *x, const char *dup, size_t duplen);
 
 /* The highest n of the ids "<prefix>n" seen (0 when none). */
-int64_t index_max_number(const sp_index *x);
+int64_t sp_index_max_number(const sp_index *x);
 
 #endif

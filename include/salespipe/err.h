@@ -19,18 +19,18 @@ typedef struct sp_error {
 } sp_error;
 
 /* Empty every member.  Accepts NULL. */
-void err_clear(sp_error *e);
+void sp_err_clear(sp_error *e);
 
 /*
  * Set the field (may be NULL) and the printf-style message; keeps file and
  * line.  The arguments may point into e itself.  Accepts e == NULL (then does nothing).  Always returns -1 so that
- * library code can write `return err_set(e, ...)`.
+ * library code can write `return sp_err_set(e, ...)`.
  */
-int err_set(sp_error *e, const char *field, const char *fmt, ...)
+int sp_err_set(sp_error *e, const char *field, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
 /* Set the place (file may be NULL: keep the old one).  Accepts NULL e. */
-void err_where(sp_error *e, const char *file, long line);
+void sp_err_where(sp_error *e, const char *file, long line);
 
 /*
  * Write `s` (n bytes) into buf as a short, printable quotation for a
@@ -38,13 +38,13 @@ void err_where(sp_error *e, const char *file, long line);
  * says, "..." when cut.
  * Always NUL-terminates; returns buf.
  */
-char *err_quote(char *buf, size_t size, const char *s, size_t n);
+char *sp_err_quote(char *buf, size_t size, const char *s, size_t n);
 
 /*
  * Format the whole error line (no trailing newline) into buf:
  *	prog: file:line: field 'f': msg
  * leaving out the parts that are empty.  Returns buf.
  */
-char *err_format(const sp_error *e, const char *prog, char *buf, size_t size);
+char *sp_err_format(const sp_error *e, const char *prog, char *buf, size_t size);
 
 #endif

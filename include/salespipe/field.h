@@ -48,8 +48,8 @@ typedef struct sp_numfmt {
  * as "'abc' is not an amount" (e->field is left for the caller); a
  * ',' refused by the default names --thousands and --decimal-comma.
  */
-int money_parse(const char *s, size_t n, int64_t *micro, sp_error *e);
-int money_parse_fmt(const char *s, size_t n, const sp_numfmt *nf,
+int sp_money_parse(const char *s, size_t n, int64_t *micro, sp_error *e);
+int sp_money_parse_fmt(const char *s, size_t n, const sp_numfmt *nf,
     int64_t *micro, sp_error *e);
 
 /* An amount of micro-units as an exact value. */
@@ -60,34 +60,34 @@ money_of_micro(int64_t micro)
 }
 
 /* num / den (den != 0) rounded half-to-even to an integer. */
-sp_money money_div_even(sp_money num, sp_money den);
+sp_money sp_money_div_even(sp_money num, sp_money den);
 
 /*
  * v / den (den > 0; 1 for a plain value) rounded half-to-even to the cent
  * and printed as "-1234.50": always two decimals.  This is the one
  * rounding of a printed amount.  buf needs 48 bytes.
  */
-char *money_format_div(sp_money v, sp_money den, char *buf);
-char *money_format_exact(sp_money v, char *buf);
+char *sp_money_format_div(sp_money v, sp_money den, char *buf);
+char *sp_money_format_exact(sp_money v, char *buf);
 
 /* The exact text of an amount of micro-units, with at least two
  * decimals and no other trailing zeros: "9225.225", "-3.00", "0.000001"
  * (what deal-add writes into the journal).  buf 32 bytes. */
-char *money_format_micro(int64_t micro, char *buf);
+char *sp_money_format_micro(int64_t micro, char *buf);
 
 /* Whole cents (a value already rounded to the cent) as "-1234.50". buf 32.
- * money_format is its old name, kept for programs built against 0.1
+ * sp_money_format is its old name, kept for programs built against 0.1
  * (whose amounts were cents). */
-char *money_format_cents(int64_t cents, char *buf);
-char *money_format(int64_t cents, char *buf);
+char *sp_money_format_cents(int64_t cents, char *buf);
+char *sp_money_format(int64_t cents, char *buf);
 
 /* v rounded half-to-even to the cent; -1 when it does not fit int64. */
-int money_to_cents(sp_money v, int64_t *cents);
+int sp_money_to_cents(sp_money v, int64_t *cents);
 /* v rounded half-to-even to the micro-unit; -1 when it does not fit. */
-int money_to_micro(sp_money v, int64_t *micro);
+int sp_money_to_micro(sp_money v, int64_t *micro);
 
 /* a += b, returning -1 (a unchanged) on overflow. */
-int money_add(sp_money *a, sp_money b);
+int sp_money_add(sp_money *a, sp_money b);
 
 /*
  * A running sum that remembers its currency.  Adding an amount in another
@@ -101,34 +101,34 @@ typedef struct sp_money_sum {
 	int mixed;		/* two currencies met: v is meaningless */
 } sp_money_sum;
 
-void money_sum_init(sp_money_sum *s);
+void sp_money_sum_init(sp_money_sum *s);
 /* Returns 0, or -1 with e->msg on overflow or a currency code too long. */
-int money_sum_add(sp_money_sum *s, sp_money v, const char *currency,
+int sp_money_sum_add(sp_money_sum *s, sp_money v, const char *currency,
     size_t curlen, sp_error *e);
 /* Merge b into a, same rules. */
-int money_sum_merge(sp_money_sum *a, const sp_money_sum *b, sp_error *e);
+int sp_money_sum_merge(sp_money_sum *a, const sp_money_sum *b, sp_error *e);
 
 /*
- * num / den for a writer's SP_COL_RATIO column, like ratio_text: the
+ * num / den for a writer's SP_COL_RATIO column, like sp_ratio_text: the
  * ratio truncated toward zero to nine decimals; "" when den == 0.  Exact
  * while both are below 1e29 (1e14 units); beyond, both are cut by powers
  * of ten first (nine decimals of the ratio are then long settled).  buf 48.
  */
-char *ratio_text_money(sp_money num, sp_money den, char *buf);
+char *sp_ratio_text_money(sp_money num, sp_money den, char *buf);
 
 /*
  * Probability: a percentage 0..100 with up to two decimals and an
  * optional trailing '%'.  *bp is hundredths of a percent (0..10000).
  */
-int prob_parse(const char *s, size_t n, int *bp, sp_error *e);
+int sp_prob_parse(const char *s, size_t n, int *bp, sp_error *e);
 
 /*
- * The same under --probability-scale: scale 100 is prob_parse; scale 1
+ * The same under --probability-scale: scale 100 is sp_prob_parse; scale 1
  * reads a fraction 0..1 with up to four decimals ("0.4" is 40%, *bp
  * 4000), and a value above 1 is an error.  A trailing '%' always means a
  * percentage (0..100, two decimals), whatever the scale.
  */
-int prob_parse_scale(const char *s, size_t n, int scale, int *bp,
+int sp_prob_parse_scale(const char *s, size_t n, int scale, int *bp,
     sp_error *e);
 
 /*
@@ -141,37 +141,37 @@ int prob_parse_scale(const char *s, size_t n, int scale, int *bp,
  * rest is naive.  Never depends on TZ or the locale.  Returns 0 and *t
  * (UTC seconds, years 0000-9999), or -1 with e->msg.
  */
-int time_parse(const char *s, size_t n, const char *datefmt, int64_t *t,
+int sp_time_parse(const char *s, size_t n, const char *datefmt, int64_t *t,
     sp_error *e);
 
 /*
- * time_parse with a zone for naive date-times (tz NULL: UTC, the same as
- * time_parse): a date-time without Z or offset is local time in tz, by
+ * sp_time_parse with a zone for naive date-times (tz NULL: UTC, the same as
+ * sp_time_parse): a date-time without Z or offset is local time in tz, by
  * sp_tz_from_local's rules (gap: shifted forward; overlap: the earlier
  * instant).  A date without a time (2026-11-26, or a datefmt with no
  * time-of-day conversion) stays that calendar date: 00:00 UTC whatever
  * tz.  Times with Z, an offset or %s ignore tz.
  */
-int time_parse_tz(const char *s, size_t n, const char *datefmt,
+int sp_time_parse_tz(const char *s, size_t n, const char *datefmt,
     const sp_tz *tz, int64_t *t, sp_error *e);
 
 /* Days since 1970-01-01 of a proleptic Gregorian date, and back. */
-int64_t days_from_civil(int64_t y, int m, int d);
-void civil_from_days(int64_t days, int64_t *y, int *m, int *d);
+int64_t sp_days_from_civil(int64_t y, int m, int d);
+void sp_civil_from_days(int64_t days, int64_t *y, int *m, int *d);
 
 /* "2026-11-26T10:00:00Z" (buf 32 bytes) and "2026-11-26" (buf 16 bytes). */
-char *time_format(int64_t t, char *buf);
-char *date_format(int64_t t, char *buf);
+char *sp_time_format(int64_t t, char *buf);
+char *sp_date_format(int64_t t, char *buf);
 
 /* Duration units for --unit. */
 enum { SP_UNIT_DAYS = 0, SP_UNIT_HOURS, SP_UNIT_MINUTES };
 /* "days", "hours", "minutes" (or "day", "hour", "minute") -> unit, or -1. */
-int unit_parse(const char *s);
+int sp_unit_parse(const char *s);
 /* Seconds printed in the unit with two decimals, half away from zero. */
-char *duration_format(double seconds, int unit, char *buf);
+char *sp_duration_format(double seconds, int unit, char *buf);
 
 /* num/den with six decimals ("0.631501"); "" when den == 0.  buf 32. */
-char *ratio_format(int64_t num, int64_t den, char *buf);
+char *sp_ratio_format(int64_t num, int64_t den, char *buf);
 
 /*
  * num/den for a writer's SP_COL_RATIO column: the exact ratio truncated
@@ -180,9 +180,9 @@ char *ratio_format(int64_t num, int64_t den, char *buf);
  * to a percentage with two (table, md), and gets the digits of the exact
  * ratio rounded (no tie point has more than six decimals).  buf 32.
  */
-char *ratio_text(int64_t num, int64_t den, char *buf);
+char *sp_ratio_text(int64_t num, int64_t den, char *buf);
 
 /* An integer count. buf 24. */
-char *count_format(int64_t n, char *buf);
+char *sp_count_format(int64_t n, char *buf);
 
 #endif

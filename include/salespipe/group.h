@@ -19,43 +19,43 @@ typedef struct sp_groups sp_groups;
  * A table whose states are state_size bytes, zero-filled, then passed to
  * init (may be NULL) on creation.  NULL when out of memory.
  */
-sp_groups *groups_new(size_t state_size, void (*init)(void *state));
+sp_groups *sp_groups_new(size_t state_size, void (*init)(void *state));
 
 /* The state for key (created if new), or NULL when out of memory. */
-void *groups_get(sp_groups *g, const char *key, size_t keylen);
+void *sp_groups_get(sp_groups *g, const char *key, size_t keylen);
 
 /* The state for key, or NULL when absent. */
-void *groups_find(const sp_groups *g, const char *key, size_t keylen);
+void *sp_groups_find(const sp_groups *g, const char *key, size_t keylen);
 
 /* The key of a state that g returned (NUL-terminated, owned by g). */
-const char *groups_key(const sp_groups *g, const void *state, size_t *len);
+const char *sp_groups_key(const sp_groups *g, const void *state, size_t *len);
 
-size_t groups_count(const sp_groups *g);
+size_t sp_groups_count(const sp_groups *g);
 
 /*
  * Entries sorted by key (bytewise): keys[i]/keylens[i]/states[i].  Arrays
  * are malloc'd, owned by the caller (free them, not their elements); the
  * keys and states belong to g.  Returns the count, or (size_t)-1 on memory.
  */
-size_t groups_sorted(const sp_groups *g, const char ***keys,
+size_t sp_groups_sorted(const sp_groups *g, const char ***keys,
     size_t **keylens, void ***states);
 
 /* Free the table, calling fini (may be NULL) on every state. */
-void groups_free(sp_groups *g, void (*fini)(void *state));
+void sp_groups_free(sp_groups *g, void (*fini)(void *state));
 
 /*
  * Build the key of r for slots[0..n-1] into *buf (grown with realloc as
  * needed; *cap is its size).  Absent values are empty.  Returns the key
  * length, or (size_t)-1 when out of memory.
  */
-size_t group_key(const sp_rec *r, const int *slots, size_t n, char **buf,
+size_t sp_group_key(const sp_rec *r, const int *slots, size_t n, char **buf,
     size_t *cap);
 
 /*
  * Split a key back into its n parts: parts[i] points into a copy kept in
  * *buf (grown as needed), NUL-terminated.  Returns 0 or -1 (memory).
  */
-int group_key_split(const char *key, size_t keylen, size_t n,
+int sp_group_key_split(const char *key, size_t keylen, size_t n,
     const char **parts, char **buf, size_t *cap);
 
 #endif

@@ -1,7 +1,7 @@
 /*
  * journal: the append-only history files the write programs share
  * (DESIGN.md section 2).  A journal is opened under an exclusive lock that
- * lasts until journal_close; while it is held no other salespipe writer
+ * lasts until sp_journal_close; while it is held no other salespipe writer
  * reads or appends, so what a program reads is what it appends after.
  * An append writes whole records, flushes them to disk (fsync) and, when
  * any write fails, cuts the file back to where it was: a journal only ever
@@ -17,7 +17,7 @@
 
 typedef struct sp_journal sp_journal;
 
-/* journal_open flags. */
+/* sp_journal_open flags. */
 enum { SP_JOURNAL_CREATE = 1 };
 
 /*
@@ -30,27 +30,27 @@ enum { SP_JOURNAL_CREATE = 1 };
  * existing non-empty file is JSON lines when its first non-blank byte is
  * '{', else CSV; a new or empty file is CSV when path ends in ".csv", else
  * JSON lines.  A non-empty file whose last byte is not a newline was torn
- * by a crash: journal_open fails with e naming the line and byte offset of
- * the torn record (see journal_repair).  Returns NULL with e set on any
- * failure (nothing is written then).  Close with journal_close.
+ * by a crash: sp_journal_open fails with e naming the line and byte offset of
+ * the torn record (see sp_journal_repair).  Returns NULL with e set on any
+ * failure (nothing is written then).  Close with sp_journal_close.
  */
-sp_journal *journal_open(const char *path, int flags, sp_error *e);
+sp_journal *sp_journal_open(const char *path, int flags, sp_error *e);
 
 /* SP_FMT_CSV or SP_FMT_JSONL. */
-int journal_format(const sp_journal *j);
+int sp_journal_format(const sp_journal *j);
 
-/* The path given to journal_open. */
-const char *journal_path(const sp_journal *j);
+/* The path given to sp_journal_open. */
+const char *sp_journal_path(const sp_journal *j);
 
 /*
  * The whole contents at the time the lock was taken (whole records only;
- * borrowed, valid until journal_close); *n is its size.  NULL with *n 0
+ * borrowed, valid until sp_journal_close); *n is its size.  NULL with *n 0
  * for an empty journal or one that is not a regular file.
  */
-const char *journal_text(const sp_journal *j, size_t *n);
+const char *sp_journal_text(const sp_journal *j, size_t *n);
 
 /* 1 when the journal is a new or empty file (a CSV one needs a header). */
-int journal_empty(const sp_journal *j);
+int sp_journal_empty(const sp_journal *j);
 
 /*
  * Append the n bytes at buf (whole records, each ending in a newline) at
@@ -59,10 +59,10 @@ int journal_empty(const sp_journal *j);
  * to report).  On failure the file is cut back to its size before the
  * call; returns -1 with e set (e.g. "No space left on device").
  */
-int journal_append(sp_journal *j, const char *buf, size_t n, sp_error *e);
+int sp_journal_append(sp_journal *j, const char *buf, size_t n, sp_error *e);
 
 /* Release the lock and free j.  Accepts NULL. */
-void journal_close(sp_journal *j);
+void sp_journal_close(sp_journal *j);
 
 /*
  * Repair path: under the lock, if its last line is torn, cut the file
@@ -72,7 +72,7 @@ void journal_close(sp_journal *j);
  * caller frees; NULL when nothing was dropped).  Returns -1 with e set on
  * failure (the file is unchanged).
  */
-int64_t journal_repair(const char *path, int64_t *off, long *line,
+int64_t sp_journal_repair(const char *path, int64_t *off, long *line,
     char **dropped, sp_error *e);
 
 #endif

@@ -13,8 +13,8 @@
 typedef struct sp_map sp_map;
 
 /* A new empty map (identity).  NULL only when out of memory. */
-sp_map *map_new(void);
-void map_free(sp_map *m);
+sp_map *sp_map_new(void);
+void sp_map_free(sp_map *m);
 
 /*
  * Add one --map argument to m: a preset name ("salesforce"), a list
@@ -23,7 +23,7 @@ void map_free(sp_map *m);
  * "canonical,source" is skipped).  Later arguments override earlier ones
  * for the same canonical name.  Returns 0, or -1 with e set.
  */
-int map_add(sp_map *m, const char *arg, sp_error *e);
+int sp_map_add(sp_map *m, const char *arg, sp_error *e);
 
 /*
  * Resolve the map against one input's field names: out[i] becomes the name
@@ -33,7 +33,7 @@ int map_add(sp_map *m, const char *arg, sp_error *e);
  * an earlier one ("a|b" with both present) keeps its own name.  out[i] points into m or names; valid while both live.  Returns 0 or
  * -1 with e set (out of memory).
  */
-int map_resolve(const sp_map *m, const char *const *names, size_t n,
+int sp_map_resolve(const sp_map *m, const char *const *names, size_t n,
     const char **out, sp_error *e);
 
 /*
@@ -41,43 +41,43 @@ int map_resolve(const sp_map *m, const char *const *names, size_t n,
  * deals (which == SP_STAGES_DEALS) or leads, or NULL.  Used when neither
  * --stages nor $SALESPIPE_STAGES is given.
  */
-const char *map_stages(const sp_map *m, int which);
+const char *sp_map_stages(const sp_map *m, int which);
 
 /*
  * The --probability-scale of the first preset in m (1 for a CRM that
  * writes probabilities as 0..1 fractions, such as HubSpot), or 0 when m
  * has no preset or its preset leaves the default (100).
  */
-int map_prob_scale(const sp_map *m);
+int sp_map_prob_scale(const sp_map *m);
 
 /* 1 when m holds a preset (its input is a CRM export), else 0. */
-int map_has_preset(const sp_map *m);
+int sp_map_has_preset(const sp_map *m);
 
 /*
  * 1 when name plays a part in m (a canonical or source name, or a column
  * a preset looks for): only then can a new field change how the fields of
  * an input resolve.
  */
-int map_mentions(const sp_map *m, const char *name);
+int sp_map_mentions(const sp_map *m, const char *name);
 
 /* Names of the built-in presets, NULL-terminated. */
-extern const char *const map_presets[];
+extern const char *const sp_map_presets[];
 
 /* The canonical field names (DESIGN.md section 2), NULL-terminated. */
-extern const char *const map_canonical[];
+extern const char *const sp_map_canonical[];
 
 /*
  * The canonical name that name equals but for case (`Stage` -> "stage"),
  * or NULL (none, or name is canonical itself).
  */
-const char *map_canonical_fold(const char *name);
+const char *sp_map_canonical_fold(const char *name);
 
 /*
- * After map_resolve: each field that kept its own name (out[i] ==
+ * After sp_map_resolve: each field that kept its own name (out[i] ==
  * names[i]) and equals a canonical name but for case is known by the
  * canonical name, when no field resolved to it exactly (the first such
  * field wins).
  */
-void map_fold_case(const char *const *names, size_t n, const char **out);
+void sp_map_fold_case(const char *const *names, size_t n, const char **out);
 
 #endif

@@ -43,7 +43,7 @@ typedef struct sp_trend {
  * Returns 0, or -1 with e set when the series is too short (Holt needs
  * n >= 3; Holt-Winters n >= 2m) or m is out of range.
  */
-int trend_run(const double *y, size_t n, int season, double a, double b,
+int sp_trend_run(const double *y, size_t n, int season, double a, double b,
     double g, sp_trend *t, sp_error *e);
 
 /*
@@ -52,7 +52,7 @@ int trend_run(const double *y, size_t n, int season, double a, double b,
  * sums the first in alpha, beta, gamma order.  Holt-Winters when
  * season >= 2 and n >= 2 season, else Holt.  Returns 0 or -1 (e set).
  */
-int trend_fit(const double *y, size_t n, int season, sp_trend *t,
+int sp_trend_fit(const double *y, size_t n, int season, sp_trend *t,
     sp_error *e);
 
 /*
@@ -62,7 +62,7 @@ int trend_fit(const double *y, size_t n, int season, sp_trend *t,
  * (the classical parameters in the error-correction form of ETS(A,A,N)
  * and ETS(A,A,A)).  Sets *lo and *hi.
  */
-double trend_forecast(const sp_trend *t, int h, double *lo, double *hi);
+double sp_trend_forecast(const sp_trend *t, int h, double *lo, double *hi);
 
 /* xoshiro256** seeded through splitmix64: the same seed, the same
  * numbers on every machine. */
@@ -70,15 +70,15 @@ typedef struct sp_rng {
 	uint64_t s[4];
 } sp_rng;
 
-void rng_seed(sp_rng *r, uint64_t seed);
-uint64_t rng_next(sp_rng *r);
+void sp_rng_seed(sp_rng *r, uint64_t seed);
+uint64_t sp_rng_next(sp_rng *r);
 
 /*
  * A probability p in [0, 1] as the threshold a uniform 16-bit draw must
  * stay below: round(p 65536), so 0 never and 65536 always wins; every
  * probability is taken to the nearest 1/65536.
  */
-uint32_t prob_threshold(double p);
+uint32_t sp_prob_threshold(double p);
 
 /*
  * Monte Carlo: trials totals, each base + the sum of amount[i] over the
@@ -92,7 +92,7 @@ uint32_t prob_threshold(double p);
  * room for trials values.  Returns 0, or -1 (e set) when a total could
  * overflow or memory runs out.
  */
-int montecarlo(const int64_t *amount, const uint32_t *threshold, size_t n,
+int sp_montecarlo(const int64_t *amount, const uint32_t *threshold, size_t n,
     int64_t base, size_t trials, uint64_t seed, int64_t *out, sp_error *e);
 
 #endif

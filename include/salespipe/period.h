@@ -37,17 +37,17 @@ enum {
  *	                              are fiscal when fiscal_start != 1)
  * Returns 0, or -1 with e->msg naming the expression.
  */
-int period_parse(const char *s, const sp_calendar *cal, sp_period *p,
+int sp_period_parse(const char *s, const sp_calendar *cal, sp_period *p,
     sp_error *e);
 
 /* "day", "week", "month", "quarter", "year" -> SP_EVERY_*, or -1. */
-int every_parse(const char *s);
+int sp_every_parse(const char *s);
 
 /*
  * The bucket of --every that holds t, labelled by name: 2026-11-26,
  * 2026-W48, 2026-11, 2026-Q4 (FY2027-Q1 when fiscal), 2026 (FY2027).
  */
-void period_bucket(int64_t t, int every, const sp_calendar *cal,
+void sp_period_bucket(int64_t t, int every, const sp_calendar *cal,
     sp_period *p);
 
 /* 1 when start <= t < end. */
@@ -61,7 +61,7 @@ period_contains(const sp_period *p, int64_t t)
  * Fill cal from --now text (may be NULL), $SALESPIPE_NOW, else the clock,
  * and fiscal_start (1..12).  Returns 0 or -1 with e set.
  */
-int calendar_init(sp_calendar *cal, const char *now, int fiscal_start,
+int sp_calendar_init(sp_calendar *cal, const char *now, int fiscal_start,
     sp_error *e);
 
 #endif

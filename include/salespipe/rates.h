@@ -22,17 +22,17 @@ typedef struct sp_rates sp_rates;
 
 /*
  * Load the rates into target from path (NULL: no file, so only amounts
- * already in target pass).  Returns the table (free with rates_free), or
+ * already in target pass).  Returns the table (free with sp_rates_free), or
  * NULL with e set (file, line and field of a bad row; an unreadable
  * file; a repeated currency and from).
  */
-sp_rates *rates_load(const char *path, const char *target, sp_error *e);
+sp_rates *sp_rates_load(const char *path, const char *target, sp_error *e);
 
 /* The target currency ("USD"), as given (upper-cased). */
-const char *rates_target(const sp_rates *rs);
+const char *sp_rates_target(const sp_rates *rs);
 
 /* 1 when some row has a from date (the deal's date then matters). */
-int rates_dated(const sp_rates *rs);
+int sp_rates_dated(const sp_rates *rs);
 
 /*
  * The rate (SP_RATE_UNIT per unit) of currency cur (n bytes, any case;
@@ -40,13 +40,13 @@ int rates_dated(const sp_rates *rs);
  * ("currency") and message naming the currency and the file, or --rates
  * when there is no file.
  */
-int rates_find(const sp_rates *rs, const char *cur, size_t n, int64_t t,
+int sp_rates_find(const sp_rates *rs, const char *cur, size_t n, int64_t t,
     int64_t *rate, sp_error *e);
 
 /* Parse a rate: a positive decimal, at most nine decimals (more only as
  * zeros).  Returns 0 and *rate, or -1 with e->msg. */
-int rate_parse(const char *s, size_t n, int64_t *rate, sp_error *e);
+int sp_rate_parse(const char *s, size_t n, int64_t *rate, sp_error *e);
 
-void rates_free(sp_rates *rs);
+void sp_rates_free(sp_rates *rs);
 
 #endif

@@ -19,18 +19,18 @@ enum {
 };
 /* Length of the valid UTF-8 sequence at s (n > 0 bytes left), 0 if it
  * is not one (overlong forms and surrogates included). */
-size_t utf8_len(const unsigned char *s, size_t n);
+size_t sp_utf8_len(const unsigned char *s, size_t n);
 
 /* 1 when the n bytes at s are a number in JSON's syntax. */
-int json_number_valid(const char *s, size_t n);
+int sp_json_number_valid(const char *s, size_t n);
 
 /* "csv", "jsonl" (also "json"), "table", "md" -> format, or -1. */
-int format_parse(const char *s);
+int sp_format_parse(const char *s);
 
 /*
- * A record: values by slot.  Owned by whoever called rec_new() (the loop
+ * A record: values by slot.  Owned by whoever called sp_rec_new() (the loop
  * that reads); readers fill it, writers only borrow it.  Values stay valid
- * until the next reader_next() into the same record.
+ * until the next sp_reader_next() into the same record.
  */
 typedef struct sp_rec {
 	size_t nslot;		/* slots this record has room for */
@@ -47,8 +47,8 @@ typedef struct sp_rec {
 } sp_rec;
 
 /* A new empty record, or NULL when out of memory. */
-sp_rec *rec_new(void);
-void rec_free(sp_rec *r);
+sp_rec *sp_rec_new(void);
+void sp_rec_free(sp_rec *r);
 
 /* The value in slot, or NULL when absent (slot < 0 included). */
 static inline const char *
@@ -92,16 +92,16 @@ enum {
 
 /* "utf-8", "latin1", "cp1252", "utf-16", "utf-16le", "utf-16be" (and
  * their usual aliases, any case) -> SP_ENC_*, or -1. */
-int encoding_parse(const char *s);
+int sp_encoding_parse(const char *s);
 
 /* "," ";" "|" "tab" (or a tab) -> the CSV separator byte, or -1. */
-int delimiter_parse(const char *s);
+int sp_delimiter_parse(const char *s);
 
 /*
  * A byte count: digits with an optional K, M or G (binary: 1K = 1024),
  * at least 1.  Returns 0 and sets *n, or -1.
  */
-int size_parse(const char *s, size_t *n);
+int sp_size_parse(const char *s, size_t *n);
 
 /* The default cap of one record, and of an option file, in bytes. */
 #define SP_MAX_RECORD ((size_t)64 << 20)
@@ -124,10 +124,10 @@ typedef struct sp_read_opts {
 /*
  * Open a reader over paths[0..n-1] read one after another ("-" is stdin;
  * n == 0 means stdin).  Files are opened lazily, so an unreadable file is
- * reported by reader_next when its turn comes.  Returns NULL (e set) only
- * when out of memory or on a bad option.  Free with reader_close().
+ * reported by sp_reader_next when its turn comes.  Returns NULL (e set) only
+ * when out of memory or on a bad option.  Free with sp_reader_close().
  */
-sp_reader *reader_open(char *const *paths, size_t n, const sp_read_opts *o,
+sp_reader *sp_reader_open(char *const *paths, size_t n, const sp_read_opts *o,
     sp_error *e);
 
 /*
@@ -135,26 +135,26 @@ sp_reader *reader_open(char *const *paths, size_t n, const sp_read_opts *o,
  * reader), named `name` in messages; for tests and fuzzing.  NULL (e set)
  * when out of memory.
  */
-sp_reader *reader_open_mem(const void *buf, size_t n, const char *name,
+sp_reader *sp_reader_open_mem(const void *buf, size_t n, const char *name,
     const sp_read_opts *o, sp_error *e);
 
 /*
  * The slot of field `name` (a canonical name after --map), creating it if
  * no input has shown it yet.  -1 only when out of memory.
  */
-int reader_slot(sp_reader *rd, const char *name);
+int sp_reader_slot(sp_reader *rd, const char *name);
 
 /* Number of slots and the name of one. */
-size_t reader_nslots(const sp_reader *rd);
-const char *reader_slot_name(const sp_reader *rd, int slot);
+size_t sp_reader_nslots(const sp_reader *rd);
+const char *sp_reader_slot_name(const sp_reader *rd, int slot);
 
 /*
  * Slots of the current input's fields in input order (CSV: header order;
  * JSON lines: order of first appearance).  Valid until the next call of
- * reader_next; after the end of all input, the last input's fields.
+ * sp_reader_next; after the end of all input, the last input's fields.
  * Sets *n.
  */
-const int *reader_fields(const sp_reader *rd, size_t *n);
+const int *sp_reader_fields(const sp_reader *rd, size_t *n);
 
 /*
  * Read the next record into r.  Returns
@@ -165,42 +165,42 @@ const int *reader_fields(const sp_reader *rd, size_t *n);
  *	-2  a fatal error (unreadable input, bad header, read error): the
  *	    current file is abandoned; calling again goes on with the next file
  */
-int reader_next(sp_reader *rd, sp_rec *r, sp_error *e);
+int sp_reader_next(sp_reader *rd, sp_rec *r, sp_error *e);
 
 /* The format of the first input read (SP_FMT_CSV or SP_FMT_JSONL), or
  * SP_FMT_AUTO before any byte was read. */
-int reader_format(const sp_reader *rd);
+int sp_reader_format(const sp_reader *rd);
 
-void reader_close(sp_reader *rd);
+void sp_reader_close(sp_reader *rd);
 
 /*
- * The fields a program reads.  A slot declared with reader_use is checked
+ * The fields a program reads.  A slot declared with sp_reader_use is checked
  * in every record: a NUL byte, or bytes that are not UTF-8 (possible only
  * under SP_ENC_AUTO and SP_ENC_UTF8), make the record bad, naming the
  * field.  The other fields never make a record bad: their NUL bytes and
  * invalid UTF-8 bytes are read as U+FFFD each (counted, see
- * reader_replaced), so that a free-text column a program does not read
+ * sp_reader_replaced), so that a free-text column a program does not read
  * cannot stop it, and pass-through output never carries bytes that are not
- * UTF-8 text.  A reader on which reader_use was never called checks every
+ * UTF-8 text.  A reader on which sp_reader_use was never called checks every
  * field.  Returns 0, or -1 when out of memory.
  */
-int reader_use(sp_reader *rd, int slot);
+int sp_reader_use(sp_reader *rd, int slot);
 
 /*
  * A field the program cannot do without: a CSV header that has no column
- * for it (after --map) is a fatal error (reader_next returns -2) that lists
+ * for it (after --map) is a fatal error (sp_reader_next returns -2) that lists
  * the header's columns and suggests --map, even when no record follows.
  * JSON lines have no header: there each record answers for itself.  Also
  * declares the slot used.  Returns 0, or -1 when out of memory.
  */
-int reader_require(sp_reader *rd, int slot);
+int sp_reader_require(sp_reader *rd, int slot);
 
 /*
  * How many values of fields not declared used had bytes replaced by
  * U+FFFD so far; when any, *file, *line and *field (may be NULL) name the
- * first (valid until reader_close).
+ * first (valid until sp_reader_close).
  */
-unsigned long reader_replaced(const sp_reader *rd, const char **file,
+unsigned long sp_reader_replaced(const sp_reader *rd, const char **file,
     long *line, const char **field);
 
 /*
@@ -211,7 +211,7 @@ unsigned long reader_replaced(const sp_reader *rd, const char **file,
  * read error, or too large (`what` names the file in that message, such as
  * "stage file").
  */
-FILE *optfile_open(const char *path, const char *what, sp_error *e);
+FILE *sp_optfile_open(const char *path, const char *what, sp_error *e);
 
 /*
  * Writers.  Columns are declared first, then rows of values (borrowed).
@@ -219,9 +219,9 @@ FILE *optfile_open(const char *path, const char *what, sp_error *e);
  * object a line, SP_COL_NUM and SP_COL_RATIO values bare (null when
  * empty), strings escaped; table: aligned, numbers right-aligned, ratios as
  * percentages with two decimals; md: a Markdown table, ratios as
- * percentages.  table and md buffer all rows until writer_finish(), and
+ * percentages.  table and md buffer all rows until sp_writer_finish(), and
  * show every value (and column name) escaped by sp_escape (util.h).  A
- * ratio value with more than six decimals (ratio_text) is rounded once,
+ * ratio value with more than six decimals (sp_ratio_text) is rounded once,
  * half away from zero, to six in csv and jsonl and to a percentage with
  * two in table and md.
  */
@@ -231,7 +231,7 @@ typedef struct sp_writer sp_writer;
 
 /* A writer on fp (borrowed) in format fmt (not AUTO).  NULL when out of
  * memory. */
-sp_writer *writer_new(FILE *fp, int fmt);
+sp_writer *sp_writer_new(FILE *fp, int fmt);
 /*
  * Writer flags (before the first row): SP_WRITER_NO_HEADER leaves out the
  * CSV header (rows appended to a file that has one); SP_WRITER_OMIT_EMPTY
@@ -242,16 +242,16 @@ sp_writer *writer_new(FILE *fp, int fmt);
  */
 enum { SP_WRITER_NO_HEADER = 1, SP_WRITER_OMIT_EMPTY = 2,
 	SP_WRITER_SPREADSHEET_SAFE = 4 };
-void writer_flags(sp_writer *w, int flags);
+void sp_writer_flags(sp_writer *w, int flags);
 /* Add a column (before the first row).  Returns 0 or -1 (memory). */
-int writer_col(sp_writer *w, const char *name, int type);
+int sp_writer_col(sp_writer *w, const char *name, int type);
 /* Write one row: vals[i] for column i, NULL or "" for empty.  Returns 0,
  * or -1 on a write error or invalid UTF-8 bound for JSON (then the value
  * is written with U+FFFD for each bad byte and -1 is still returned only
  * for write errors). */
-int writer_row(sp_writer *w, const char *const *vals);
+int sp_writer_row(sp_writer *w, const char *const *vals);
 /* Emit buffered output and flush.  Returns 0, or -1 if any write failed. */
-int writer_finish(sp_writer *w);
-void writer_free(sp_writer *w);
+int sp_writer_finish(sp_writer *w);
+void sp_writer_free(sp_writer *w);
 
 #endif

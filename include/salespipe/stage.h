@@ -56,12 +56,12 @@ enum { SP_STAGES_DEALS = 0, SP_STAGES_LEADS };
  * without a probability, open stage i (from 0) of k open stages gets
  * round(100*(i+1)/(k+1)), won 100, lost 0; without a category: open
  * pipeline, won closed, lost omitted.  Returns a list to free
- * with stages_free, or NULL with e set.  Needs at least one open stage.
+ * with sp_stages_free, or NULL with e set.  Needs at least one open stage.
  */
-sp_stages *stages_parse(const char *spec, sp_error *e);
+sp_stages *sp_stages_parse(const char *spec, sp_error *e);
 
 /* A copy of the built-in default list (SP_STAGES_DEALS or _LEADS). */
-sp_stages *stages_default(int which);
+sp_stages *sp_stages_default(int which);
 
 /*
  * The list a program uses: spec (--stages) if not NULL, else
@@ -69,23 +69,23 @@ sp_stages *stages_default(int which);
  * and non-empty, else preset (a preset's list)
  * if not NULL, else the default `which`.
  */
-sp_stages *stages_resolve(const char *spec, const char *preset, int which,
+sp_stages *sp_stages_resolve(const char *spec, const char *preset, int which,
     sp_error *e);
 
-void stages_free(sp_stages *st);
+void sp_stages_free(sp_stages *st);
 
 /*
  * Index of the stage named s (n bytes, blanks around ignored),
  * case-insensitive, or -1.  Not thread-safe (remembers the last match).
  */
-int stages_find(sp_stages *st, const char *s, size_t n);
+int sp_stages_find(sp_stages *st, const char *s, size_t n);
 
 /*
  * "a, b, c": the names, for "unknown stage" messages; a list from
- * stages_resolve adds where another list comes from ("a, b, c; another
+ * sp_stages_resolve adds where another list comes from ("a, b, c; another
  * stage list: --stages or $SALESPIPE_STAGES").
  */
-const char *stages_known(const sp_stages *st);
+const char *sp_stages_known(const sp_stages *st);
 
 /*
  * A warning about stage i, written into buf (size bytes) and returned, or
@@ -95,18 +95,18 @@ const char *stages_known(const sp_stages *st);
  * The text names the stage and the fix (name:won, or the stage file's
  * kind column).  The program prints it.
  */
-const char *stages_warning(const sp_stages *st, size_t i, char *buf,
+const char *sp_stages_warning(const sp_stages *st, size_t i, char *buf,
     size_t size);
 
 /* Name of kind and of category ("open", "won", "lost"; "pipeline", ...). */
-const char *stage_kind_name(int kind);
-const char *stage_category_name(int cat);
+const char *sp_stage_kind_name(int kind);
+const char *sp_stage_category_name(int cat);
 /* Parse those names back; -1 if unknown. */
-int stage_kind_parse(const char *s);
-int stage_category_parse(const char *s);
+int sp_stage_kind_parse(const char *s);
+int sp_stage_category_parse(const char *s);
 
 /* Index of the first open stage, and of the first won stage (-1: none). */
-int stages_first_open(const sp_stages *st);
-int stages_first_won(const sp_stages *st);
+int sp_stages_first_open(const sp_stages *st);
+int sp_stages_first_won(const sp_stages *st);
 
 #endif

@@ -16,23 +16,23 @@ typedef struct sp_dist {
 	long double sum;	/* exact for |sum| < 2^64 */
 } sp_dist;
 
-void dist_init(sp_dist *d);
+void sp_dist_init(sp_dist *d);
 /* Add one value.  Returns 0 or -1 (memory). */
-int dist_add(sp_dist *d, int64_t x);
+int sp_dist_add(sp_dist *d, int64_t x);
 /* Move b's values into a (b is left empty).  Returns 0 or -1 (memory). */
-int dist_merge(sp_dist *a, sp_dist *b);
-void dist_free(sp_dist *d);
+int sp_dist_merge(sp_dist *a, sp_dist *b);
+void sp_dist_free(sp_dist *d);
 
 /* After the last add: sorts.  Queries below need it (they sort lazily). */
-void dist_finish(sp_dist *d);
-double dist_mean(const sp_dist *d);
+void sp_dist_finish(sp_dist *d);
+double sp_dist_mean(const sp_dist *d);
 /*
  * Quantile q in [0,1] by linear interpolation between closest ranks
  * (type 7: numpy's default, DuckDB's quantile_cont): h = (n-1)q,
  * x[floor h] + (h - floor h)(x[floor h + 1] - x[floor h]).
  */
-double dist_quantile(sp_dist *d, double q);
-int64_t dist_min(sp_dist *d);
-int64_t dist_max(sp_dist *d);
+double sp_dist_quantile(sp_dist *d, double q);
+int64_t sp_dist_min(sp_dist *d);
+int64_t sp_dist_max(sp_dist *d);
 
 #endif

@@ -7,7 +7,7 @@
  * a zone is a value the caller owns, the same whatever the environment.
  *
  * Times are seconds since 1970-01-01T00:00:00Z; a "local" time is the
- * same count of a wall clock read as if it were UTC (days_from_civil *
+ * same count of a wall clock read as if it were UTC (sp_days_from_civil *
  * 86400 + seconds of the day).
  */
 #ifndef SALESPIPE_TZ_H

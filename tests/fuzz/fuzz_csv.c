@@ -60,18 +60,18 @@ take_names(struct table *t, const sp_reader *rd)
 	const int *f;
 	size_t n, i;
 
-	f = reader_fields(rd, &n);
+	f = sp_reader_fields(rd, &n);
 	if (n == 0)
 		return;
 	/* fields only grow within one input: the old list is a prefix */
 	FUZZ_CHECK(n >= t->nnames);
 	for (i = 0; i < t->nnames; i++)
 		FUZZ_CHECK(strcmp(t->names[i],
-		    reader_slot_name(rd, f[i])) == 0);
+		    sp_reader_slot_name(rd, f[i])) == 0);
 	t->names = realloc(t->names, n * sizeof(*t->names));
 	FUZZ_CHECK(t->names != NULL);
 	for (i = t->nnames; i < n; i++)
-		t->names[i] = dup_or_null(reader_slot_name(rd, f[i]));
+		t->names[i] = dup_or_null(sp_reader_slot_name(rd, f[i]));
 	t->nnames = n;
 }
 
@@ -101,11 +101,11 @@ fuzz_map(int which)
 	if (which == 0)
 		return NULL;
 	if (maps[which] == NULL) {
-		FUZZ_CHECK((maps[which] = map_new()) != NULL);
+		FUZZ_CHECK((maps[which] = sp_map_new()) != NULL);
 		if (which & 2)
-			FUZZ_CHECK(map_add(maps[which], "salesforce", &e) == 0);
+			FUZZ_CHECK(sp_map_add(maps[which], "salesforce", &e) == 0);
 		if (which & 1)
-			FUZZ_CHECK(map_add(maps[which], "id=ID|Id,stage=b|a,"
+			FUZZ_CHECK(sp_map_add(maps[which], "id=ID|Id,stage=b|a,"
 			    "amount=Amount", &e) == 0);
 	}
 	return maps[which];
@@ -122,7 +122,7 @@ read_all(const void *buf, size_t n, int fmt, size_t bufsize,
 	sp_read_opts o = { .format = fmt, .map = map, .bufsize = bufsize };
 	sp_error e;
 	sp_reader *rd;
-	sp_rec *r = rec_new();
+	sp_rec *r = sp_rec_new();
 	const int *f;
 	size_t nf, i, j, calls = 0;
 	long last = 0;
@@ -130,9 +130,9 @@ read_all(const void *buf, size_t n, int fmt, size_t bufsize,
 
 	memset(t, 0, sizeof(*t));
 	FUZZ_CHECK(r != NULL);
-	rd = reader_open_mem(buf, n, "fuzz", &o, &e);
+	rd = sp_reader_open_mem(buf, n, "fuzz", &o, &e);
 	FUZZ_CHECK(rd != NULL);
-	while ((k = reader_next(rd, r, &e)) != 0) {
+	while ((k = sp_reader_next(rd, r, &e)) != 0) {
 		/* every call consumes a line or ends the input */
 		FUZZ_CHECK(++calls <= n + 4);
 		FUZZ_CHECK(k == 1 || k == -1 || k == -2);
@@ -151,7 +151,7 @@ read_all(const void *buf, size_t n, int fmt, size_t bufsize,
 			    e.line >= 1);
 			continue;
 		}
-		f = reader_fields(rd, &nf);
+		f = sp_reader_fields(rd, &nf);
 		FUZZ_CHECK(nf == t->nnames);
 		/* after --map, still one field a slot */
 		for (i = 0; i < nf; i++)
@@ -174,10 +174,10 @@ read_all(const void *buf, size_t n, int fmt, size_t bufsize,
 		t->nrows++;
 	}
 	/* the end stays the end */
-	FUZZ_CHECK(reader_next(rd, r, &e) == 0);
-	t->fmt = reader_format(rd);
-	reader_close(rd);
-	rec_free(r);
+	FUZZ_CHECK(sp_reader_next(rd, r, &e) == 0);
+	t->fmt = sp_reader_format(rd);
+	sp_reader_close(rd);
+	sp_rec_free(r);
 }
 
 static const char *
@@ -219,19 +219,19 @@ write_all(const struct table *t, int fmt, size_t *n)
 	size_t r, i;
 
 	FUZZ_CHECK(fp != NULL);
-	w = writer_new(fp, fmt);
+	w = sp_writer_new(fp, fmt);
 	FUZZ_CHECK(w != NULL);
 	for (i = 0; i < t->nnames; i++)
-		FUZZ_CHECK(writer_col(w, t->names[i], SP_COL_STR) == 0);
+		FUZZ_CHECK(sp_writer_col(w, t->names[i], SP_COL_STR) == 0);
 	v = calloc(t->nnames + 1, sizeof(*v));
 	FUZZ_CHECK(v != NULL);
 	for (r = 0; r < t->nrows; r++) {
 		for (i = 0; i < t->nnames; i++)
 			v[i] = val(t, r, i);
-		FUZZ_CHECK(writer_row(w, v) == 0);
+		FUZZ_CHECK(sp_writer_row(w, v) == 0);
 	}
-	FUZZ_CHECK(writer_finish(w) == 0);
-	writer_free(w);
+	FUZZ_CHECK(sp_writer_finish(w) == 0);
+	sp_writer_free(w);
 	free(v);
 	FUZZ_CHECK(fclose(fp) == 0);
 	return out;

@@ -1,7 +1,7 @@
 /*
- * fuzz_map: map_add on any text, as --map arguments (the first byte adds
+ * fuzz_map: sp_map_add on any text, as --map arguments (the first byte adds
  * the salesforce preset before and/or after them; arguments are separated
- * by NUL bytes) and as a map file, then map_resolve over fixed headers.
+ * by NUL bytes) and as a map file, then sp_map_resolve over fixed headers.
  * No two fields resolve to the same name, and each field keeps its own
  * name or takes a canonical name the map was given.
  */
@@ -113,7 +113,7 @@ check(const sp_map *m, const char *text, size_t n, int sf, int file)
 
 		for (k = 0; names[k] != NULL; k++)
 			;
-		FUZZ_CHECK(map_resolve(m, names, k, out, &e) == 0);
+		FUZZ_CHECK(sp_map_resolve(m, names, k, out, &e) == 0);
 		for (i = 0; i < k; i++) {
 			if (out[i] == NULL)
 				continue;
@@ -127,8 +127,8 @@ check(const sp_map *m, const char *text, size_t n, int sf, int file)
 				    strcmp(out[i], out[j]) != 0);
 		}
 	}
-	FUZZ_CHECK((map_stages(m, SP_STAGES_DEALS) != NULL) == sf);
-	FUZZ_CHECK((map_stages(m, SP_STAGES_LEADS) != NULL) == sf);
+	FUZZ_CHECK((sp_map_stages(m, SP_STAGES_DEALS) != NULL) == sf);
+	FUZZ_CHECK((sp_map_stages(m, SP_STAGES_LEADS) != NULL) == sf);
 }
 
 int
@@ -147,9 +147,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	end = text + size - 1;
 
 	/* as --map arguments */
-	FUZZ_CHECK((m = map_new()) != NULL);
+	FUZZ_CHECK((m = sp_map_new()) != NULL);
 	if (sf & 1)
-		FUZZ_CHECK(map_add(m, "salesforce", &e) == 0);
+		FUZZ_CHECK(sp_map_add(m, "salesforce", &e) == 0);
 	for (arg = text; arg <= end && !bad; arg += strlen(arg) + 1) {
 		/* a name of an existing file would be read as a map file */
 		if (strchr(arg, '=') == NULL &&
@@ -157,16 +157,16 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			continue;
 		if (strcmp(arg, "salesforce") == 0)
 			sf |= 4;
-		err_clear(&e);
-		if (map_add(m, arg, &e) < 0) {
+		sp_err_clear(&e);
+		if (sp_map_add(m, arg, &e) < 0) {
 			FUZZ_CHECK(e.msg[0] != '\0');
 			bad = 1;
 		}
 	}
 	if (sf & 2)
-		FUZZ_CHECK(map_add(m, "salesforce", &e) == 0);
+		FUZZ_CHECK(sp_map_add(m, "salesforce", &e) == 0);
 	check(m, text, size - 1, sf != 0, 0);
-	map_free(m);
+	sp_map_free(m);
 
 	/* as a map file */
 	if (fd < 0) {
@@ -184,17 +184,17 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	FUZZ_CHECK(ftruncate(fd, 0) == 0);
 	FUZZ_CHECK(pwrite(fd, data + 1, size - 1, 0) == (ssize_t)(size - 1));
-	FUZZ_CHECK((m = map_new()) != NULL);
+	FUZZ_CHECK((m = sp_map_new()) != NULL);
 	sf &= 3;
 	if (sf & 1)
-		FUZZ_CHECK(map_add(m, "salesforce", &e) == 0);
-	err_clear(&e);
-	if (map_add(m, path, &e) < 0)
+		FUZZ_CHECK(sp_map_add(m, "salesforce", &e) == 0);
+	sp_err_clear(&e);
+	if (sp_map_add(m, path, &e) < 0)
 		FUZZ_CHECK(e.msg[0] != '\0');
 	if (sf & 2)
-		FUZZ_CHECK(map_add(m, "salesforce", &e) == 0);
+		FUZZ_CHECK(sp_map_add(m, "salesforce", &e) == 0);
 	check(m, text, size - 1, sf != 0, 1);
-	map_free(m);
+	sp_map_free(m);
 	free(text);
 	return 0;
 }

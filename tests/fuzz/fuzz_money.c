@@ -1,12 +1,12 @@
 /*
- * fuzz_money: money_parse and prob_parse on any text.  A parsed amount
+ * fuzz_money: sp_money_parse and sp_prob_parse on any text.  A parsed amount
  * (micro-units) formats and parses back to itself, every int64 does too,
  * the printed value is within half a cent, and sums are exact.
  */
 #include "fuzz.h"
 #include "salespipe/field.h"
 
-/* money_format_micro(v) parses back to v; the printed (rounded) value is
+/* sp_money_format_micro(v) parses back to v; the printed (rounded) value is
  * within half a cent of it, and so are the decimal-comma forms. */
 static void
 check_format(int64_t v)
@@ -16,23 +16,23 @@ check_format(int64_t v)
 	int64_t w, d;
 	sp_error e;
 
-	money_format_micro(v, buf);
+	sp_money_format_micro(v, buf);
 	FUZZ_CHECK(strlen(buf) < 32);
-	FUZZ_CHECK(money_parse(buf, strlen(buf), &w, &e) == 0 && w == v);
+	FUZZ_CHECK(sp_money_parse(buf, strlen(buf), &w, &e) == 0 && w == v);
 	if ((p = strchr(buf, '.')) != NULL)
 		*p = ',';
-	FUZZ_CHECK(money_parse_fmt(buf, strlen(buf), &dc, &w, &e) == 0 &&
+	FUZZ_CHECK(sp_money_parse_fmt(buf, strlen(buf), &dc, &w, &e) == 0 &&
 	    w == v);
-	money_format_exact(money_of_micro(v), buf);
+	sp_money_format_exact(money_of_micro(v), buf);
 	FUZZ_CHECK(strlen(buf) < sizeof(buf));
-	if (money_parse(buf, strlen(buf), &w, &e) == 0) {
+	if (sp_money_parse(buf, strlen(buf), &w, &e) == 0) {
 		d = (int64_t)((sp_money)w - v < 0 ? v - (sp_money)w :
 		    (sp_money)w - v);
 		FUZZ_CHECK(d <= 5000);
 	}
 }
 
-/* money_add on exact values and the running sum agree with 128-bit
+/* sp_money_add on exact values and the running sum agree with 128-bit
  * arithmetic (two int64 amounts never overflow it). */
 static void
 check_add(int64_t a, int64_t b, const char *cur, size_t curlen)
@@ -42,17 +42,17 @@ check_add(int64_t a, int64_t b, const char *cur, size_t curlen)
 	sp_money_sum s;
 	sp_error e;
 
-	FUZZ_CHECK(money_add(&x, money_of_micro(b)) == 0 && x == want);
+	FUZZ_CHECK(sp_money_add(&x, money_of_micro(b)) == 0 && x == want);
 	/* the same currency twice: only a bad code fails */
-	money_sum_init(&s);
-	if (money_sum_add(&s, money_of_micro(a), cur, curlen, &e) < 0) {
+	sp_money_sum_init(&s);
+	if (sp_money_sum_add(&s, money_of_micro(a), cur, curlen, &e) < 0) {
 		FUZZ_CHECK(e.msg[0] != '\0' &&
 		    strcmp(e.field, "currency") == 0);
 		return;
 	}
 	FUZZ_CHECK(s.v == money_of_micro(a) &&
 	    strlen(s.currency) < sizeof(s.currency));
-	FUZZ_CHECK(money_sum_add(&s, money_of_micro(b), cur, curlen, &e) ==
+	FUZZ_CHECK(sp_money_sum_add(&s, money_of_micro(b), cur, curlen, &e) ==
 	    0 && s.v == want && !s.mixed);
 }
 
@@ -64,17 +64,17 @@ amount(const char *s, size_t n, int64_t *v)
 	char buf[48];
 	int bp;
 
-	err_clear(&e);
-	if (prob_parse(s, n, &bp, &e) == 0) {
+	sp_err_clear(&e);
+	if (sp_prob_parse(s, n, &bp, &e) == 0) {
 		int back;
 		FUZZ_CHECK(bp >= 0 && bp <= 10000);
 		snprintf(buf, sizeof(buf), "%d.%02d%%", bp / 100, bp % 100);
-		FUZZ_CHECK(prob_parse(buf, strlen(buf), &back, &e) == 0 &&
+		FUZZ_CHECK(sp_prob_parse(buf, strlen(buf), &back, &e) == 0 &&
 		    back == bp);
 	} else
 		FUZZ_CHECK(e.msg[0] != '\0');
-	err_clear(&e);
-	if (money_parse(s, n, v, &e) < 0) {
+	sp_err_clear(&e);
+	if (sp_money_parse(s, n, v, &e) < 0) {
 		FUZZ_CHECK(e.msg[0] != '\0');
 		return -1;
 	}
@@ -112,10 +112,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		check_format(r[0]);
 		check_format(r[1]);
 		check_add(r[0], r[1], "USD", 3);
-		ratio_format(r[0], r[1], buf);
+		sp_ratio_format(r[0], r[1], buf);
 		FUZZ_CHECK(strlen(buf) < sizeof(buf) && (r[1] == 0) ==
 		    (buf[0] == '\0'));
-		count_format(r[0], buf);
+		sp_count_format(r[0], buf);
 	}
 	return 0;
 }

@@ -1,5 +1,5 @@
 /*
- * fuzz_period: period_parse and every_parse on any text, against a
+ * fuzz_period: sp_period_parse and sp_every_parse on any text, against a
  * calendar taken from the first six bytes (fiscal start month, year of
  * "now" and a second in that year).  A period is never empty, and the
  * label of each --every bucket holding its start parses back to exactly
@@ -18,10 +18,10 @@ check_buckets(int64_t t, const sp_calendar *cal)
 	int every;
 
 	for (every = SP_EVERY_DAY; every <= SP_EVERY_YEAR; every++) {
-		period_bucket(t, every, cal, &b);
+		sp_period_bucket(t, every, cal, &b);
 		FUZZ_CHECK(b.start < b.end && period_contains(&b, t));
 		FUZZ_CHECK(memchr(b.label, '\0', sizeof(b.label)) != NULL);
-		FUZZ_CHECK(period_parse(b.label, cal, &q, &e) == 0);
+		FUZZ_CHECK(sp_period_parse(b.label, cal, &q, &e) == 0);
 		FUZZ_CHECK(q.start == b.start && q.end == b.end);
 		FUZZ_CHECK(strcmp(q.label, b.label) == 0);
 	}
@@ -41,20 +41,20 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* now: about any second of the years 1 to 9997 */
 	cal.fiscal_start = 1 + data[0] % 12;
 	year = 1 + (data[1] << 8 | data[2]) % 9997;
-	cal.now = days_from_civil(year, 1, 1) * 86400 +
+	cal.now = sp_days_from_civil(year, 1, 1) * 86400 +
 	    (int64_t)((uint32_t)data[3] << 16 | data[4] << 8 | data[5]) *
 	    2 % (365 * 86400);
 	s = fuzz_cstr(data + 6, size - 6);
 
-	(void)every_parse(s);
-	err_clear(&e);
-	if (period_parse(s, &cal, &p, &e) == 0) {
+	(void)sp_every_parse(s);
+	sp_err_clear(&e);
+	if (sp_period_parse(s, &cal, &p, &e) == 0) {
 		FUZZ_CHECK(p.start < p.end);
 		FUZZ_CHECK(memchr(p.label, '\0', sizeof(p.label)) != NULL &&
 		    p.label[0] != '\0');
 		/* labels have four-digit years: check where they do */
-		lo = days_from_civil(1, 1, 1) * 86400;
-		hi = days_from_civil(9998, 1, 1) * 86400;
+		lo = sp_days_from_civil(1, 1, 1) * 86400;
+		hi = sp_days_from_civil(9998, 1, 1) * 86400;
 		if (p.start >= lo && p.start < hi)
 			check_buckets(p.start, &cal);
 	} else

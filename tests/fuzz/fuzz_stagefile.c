@@ -1,5 +1,5 @@
 /*
- * fuzz_stagefile: stages_parse on a stage file (CSV with a header naming
+ * fuzz_stagefile: sp_stages_parse on a stage file (CSV with a header naming
  * stage,kind,probability,forecast_category).  The input is written to one
  * temporary file, made once; the checks are those of fuzz_stages.
  */
@@ -65,8 +65,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	FUZZ_CHECK(ftruncate(fd, 0) == 0);
 	FUZZ_CHECK(pwrite(fd, data, size, 0) == (ssize_t)size);
-	err_clear(&e);
-	if ((st = stages_parse(path, &e)) != NULL) {
+	sp_err_clear(&e);
+	if ((st = sp_stages_parse(path, &e)) != NULL) {
 		/* the first line of the file as a probe */
 		const char *nl = memchr(data, '\n', size);
 		char *probe = fuzz_cstr(data, nl ? (size_t)(nl -
@@ -75,7 +75,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		/* one stage a line at most, after the header */
 		FUZZ_CHECK(st->n < stage_lines(data, size));
 		free(probe);
-		stages_free(st);
+		sp_stages_free(st);
 	} else
 		FUZZ_CHECK(e.msg[0] != '\0');
 	return 0;

@@ -1,6 +1,6 @@
 /*
- * fuzz_stages: stages_parse on an inline list (name[:kind[:probability[:
- * category]]],...).  A parsed list is well formed, stages_find finds each
+ * fuzz_stages: sp_stages_parse on an inline list (name[:kind[:probability[:
+ * category]]],...).  A parsed list is well formed, sp_stages_find finds each
  * stage by its name in any case and with blanks around, and the known
  * list names them all in order.
  */
@@ -32,10 +32,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		free(s);
 		return 0;
 	}
-	err_clear(&e);
-	if ((st = stages_parse(s, &e)) != NULL) {
+	sp_err_clear(&e);
+	if ((st = sp_stages_parse(s, &e)) != NULL) {
 		check_stages(st, s, strlen(s));
-		stages_free(st);
+		sp_stages_free(st);
 	} else
 		FUZZ_CHECK(e.msg[0] != '\0');
 	free(s);

@@ -1,7 +1,7 @@
 /*
- * fuzz_time: time_parse (ISO 8601, no --date-format) on any text.  A
- * parsed time prints with time_format and parses back to itself, a date
- * prints back as itself, and days_from_civil and civil_from_days are
+ * fuzz_time: sp_time_parse (ISO 8601, no --date-format) on any text.  A
+ * parsed time prints with sp_time_format and parses back to itself, a date
+ * prints back as itself, and sp_days_from_civil and sp_civil_from_days are
  * inverses over a wide range of days.
  */
 #include <ctype.h>
@@ -31,10 +31,10 @@ check_days(int64_t z)
 	int64_t y, y2;
 	int m, d, m2, d2;
 
-	civil_from_days(z, &y, &m, &d);
+	sp_civil_from_days(z, &y, &m, &d);
 	FUZZ_CHECK(m >= 1 && m <= 12 && d >= 1 && d <= mdays(y, m));
-	FUZZ_CHECK(days_from_civil(y, m, d) == z);
-	civil_from_days(z + 1, &y2, &m2, &d2);
+	FUZZ_CHECK(sp_days_from_civil(y, m, d) == z);
+	sp_civil_from_days(z + 1, &y2, &m2, &d2);
 	if (d < mdays(y, m))
 		FUZZ_CHECK(y2 == y && m2 == m && d2 == d + 1);
 	else if (m < 12)
@@ -55,13 +55,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size > 4096)
 		return 0;
 	/* times are refused outside the years 0000-9999: what prints back */
-	lo = days_from_civil(0, 1, 1) * 86400;
-	hi = days_from_civil(10000, 1, 1) * 86400;
-	err_clear(&e);
-	if (time_parse(s, size, NULL, &t, &e) == 0) {
+	lo = sp_days_from_civil(0, 1, 1) * 86400;
+	hi = sp_days_from_civil(10000, 1, 1) * 86400;
+	sp_err_clear(&e);
+	if (sp_time_parse(s, size, NULL, &t, &e) == 0) {
 		FUZZ_CHECK(t >= lo && t < hi);
-		time_format(t, buf);
-		FUZZ_CHECK(time_parse(buf, strlen(buf), NULL, &back, &e) == 0 &&
+		sp_time_format(t, buf);
+		FUZZ_CHECK(sp_time_parse(buf, strlen(buf), NULL, &back, &e) == 0 &&
 		    back == t);
 		/* a bare date is midnight UTC and prints back as itself */
 		while (n > 0 && isspace((unsigned char)*u)) {
@@ -72,7 +72,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			n--;
 		if (n == 10) {
 			FUZZ_CHECK(t % 86400 == 0);
-			FUZZ_CHECK(strncmp(date_format(t, day), u, 10) == 0);
+			FUZZ_CHECK(strncmp(sp_date_format(t, day), u, 10) == 0);
 		}
 	} else
 		FUZZ_CHECK(e.msg[0] != '\0');

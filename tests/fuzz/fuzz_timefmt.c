@@ -1,7 +1,7 @@
 /*
- * fuzz_timefmt: time_parse with a --date-format (strptime syntax).  The
+ * fuzz_timefmt: sp_time_parse with a --date-format (strptime syntax).  The
  * input is "format\nvalue" (or format NUL value); a parsed time prints
- * with time_format and parses back through an ISO --date-format.
+ * with sp_time_format and parses back through an ISO --date-format.
  */
 #include "fuzz.h"
 #include "salespipe/field.h"
@@ -26,19 +26,19 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	v = s + k + 1;
 	n = size - k - 1;
 
-	err_clear(&e);
-	if (time_parse(v, n, fmt, &t, &e) < 0) {
+	sp_err_clear(&e);
+	if (sp_time_parse(v, n, fmt, &t, &e) < 0) {
 		FUZZ_CHECK(e.msg[0] != '\0');
 		return 0;
 	}
 	/* years 0000-9999 only: back through an ISO --date-format */
-	lo = days_from_civil(0, 1, 1) * 86400;
-	hi = days_from_civil(10000, 1, 1) * 86400;
+	lo = sp_days_from_civil(0, 1, 1) * 86400;
+	hi = sp_days_from_civil(10000, 1, 1) * 86400;
 	FUZZ_CHECK(t >= lo && t < hi);
-	time_format(t, buf);
-	FUZZ_CHECK(time_parse(buf, strlen(buf), "%Y-%m-%dT%H:%M:%SZ", &back,
+	sp_time_format(t, buf);
+	FUZZ_CHECK(sp_time_parse(buf, strlen(buf), "%Y-%m-%dT%H:%M:%SZ", &back,
 	    &e) == 0 && back == t);
-	FUZZ_CHECK(time_parse(buf, strlen(buf), NULL, &back, &e) == 0 &&
+	FUZZ_CHECK(sp_time_parse(buf, strlen(buf), NULL, &back, &e) == 0 &&
 	    back == t);
 	return 0;
 }

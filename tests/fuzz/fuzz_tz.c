@@ -49,7 +49,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (size > 65536)
 		return 0;
-	err_clear(&e);
+	sp_err_clear(&e);
 	if ((z = sp_tz_parse("fuzz", data, size, &e)) != NULL) {
 		FUZZ_CHECK(strcmp(sp_tz_name(z), "fuzz") == 0);
 		check(z, data, size);
@@ -59,7 +59,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	if (size < 300) {
 		char *s = fuzz_cstr(data, size);
-		err_clear(&e);
+		sp_err_clear(&e);
 		if ((z = sp_tz_posix(s, &e)) != NULL) {
 			check(z, data, size);
 			sp_tz_free(z);

@@ -31,9 +31,9 @@ check_stages(sp_stages *st, const char *probe, size_t probelen)
 		FUZZ_CHECK(s->prob_bp >= 0 && s->prob_bp <= 10000);
 		FUZZ_CHECK(s->category >= SP_FC_PIPELINE &&
 		    s->category <= SP_FC_OMITTED);
-		FUZZ_CHECK(stage_kind_parse(stage_kind_name(s->kind)) ==
+		FUZZ_CHECK(sp_stage_kind_parse(sp_stage_kind_name(s->kind)) ==
 		    s->kind);
-		FUZZ_CHECK(stage_category_parse(stage_category_name(
+		FUZZ_CHECK(sp_stage_category_parse(sp_stage_category_name(
 		    s->category)) == s->category);
 		if (s->kind == SP_OPEN && first_open < 0)
 			first_open = (int)i;
@@ -43,7 +43,7 @@ check_stages(sp_stages *st, const char *probe, size_t probelen)
 			FUZZ_CHECK(strcasecmp(s->name, st->v[j].name) != 0);
 
 		/* found by name, in upper case, and with blanks around */
-		FUZZ_CHECK(stages_find(st, s->name, n) == (int)i);
+		FUZZ_CHECK(sp_stages_find(st, s->name, n) == (int)i);
 		name = malloc(n + 3);
 		FUZZ_CHECK(name != NULL);
 		name[0] = ' ';
@@ -51,21 +51,21 @@ check_stages(sp_stages *st, const char *probe, size_t probelen)
 			name[j + 1] = (char)toupper((unsigned char)s->name[j]);
 		name[n + 1] = '\t';
 		name[n + 2] = '\0';
-		FUZZ_CHECK(stages_find(st, name, n + 2) == (int)i);
-		FUZZ_CHECK(stages_find(st, name + 1, n) == (int)i);
+		FUZZ_CHECK(sp_stages_find(st, name, n + 2) == (int)i);
+		FUZZ_CHECK(sp_stages_find(st, name + 1, n) == (int)i);
 		free(name);
 
 		if (i > 0)
 			strcat(known, ", ");
 		strcat(known, s->name);
 	}
-	FUZZ_CHECK(strcmp(stages_known(st), known) == 0);
-	FUZZ_CHECK(first_open >= 0 && stages_first_open(st) == first_open);
-	FUZZ_CHECK(stages_first_won(st) == first_won);
+	FUZZ_CHECK(strcmp(sp_stages_known(st), known) == 0);
+	FUZZ_CHECK(first_open >= 0 && sp_stages_first_open(st) == first_open);
+	FUZZ_CHECK(sp_stages_first_won(st) == first_won);
 	free(known);
 
 	/* any other text: found only when it is a stage's name */
-	k = stages_find(st, probe, probelen);
+	k = sp_stages_find(st, probe, probelen);
 	if (k >= 0) {
 		FUZZ_CHECK((size_t)k < st->n);
 		while (probelen > 0 && isspace((unsigned char)*probe)) {

@@ -208,7 +208,7 @@ gen_jsonl(struct buf *b, int nl, int bom)
 }
 
 /*
- * Everything reader_next reports for text, read `size` bytes at a time,
+ * Everything sp_reader_next reports for text, read `size` bytes at a time,
  * one line per call.
  */
 static void
@@ -216,7 +216,7 @@ signature(const struct buf *text, int fmt, size_t size, struct buf *sig)
 {
 	sp_read_opts o;
 	sp_reader *rd;
-	sp_rec *r = rec_new();
+	sp_rec *r = sp_rec_new();
 	sp_error e;
 	size_t i;
 	int k;
@@ -226,10 +226,10 @@ signature(const struct buf *text, int fmt, size_t size, struct buf *sig)
 	o.bufsize = size;
 	sig->n = 0;
 	puts_(sig, "");
-	assert_non_null(rd = reader_open_mem(text->p, text->n, "chunks", &o,
+	assert_non_null(rd = sp_reader_open_mem(text->p, text->n, "chunks", &o,
 	    &e));
 	do {
-		k = reader_next(rd, r, &e);
+		k = sp_reader_next(rd, r, &e);
 		putf(sig, "%d", k);
 		if (k == 1 || k == -1) {
 			putf(sig, " line %ld raw ", r->line);
@@ -244,17 +244,17 @@ signature(const struct buf *text, int fmt, size_t size, struct buf *sig)
 			for (i = 0; i < r->nslot; i++) {
 				if (r->val[i] == NULL)
 					continue;
-				putf(sig, " %s=", reader_slot_name(rd, (int)i));
+				putf(sig, " %s=", sp_reader_slot_name(rd, (int)i));
 				put_escaped(sig, r->val[i], r->len[i]);
 				if (r->num[i])
 					puts_(sig, "#");
 			}
 		puts_(sig, "\n");
 	} while (k != 0 && k != -2);
-	putf(sig, "format %d slots %zu\n", reader_format(rd),
-	    reader_nslots(rd));
-	reader_close(rd);
-	rec_free(r);
+	putf(sig, "format %d slots %zu\n", sp_reader_format(rd),
+	    sp_reader_nslots(rd));
+	sp_reader_close(rd);
+	sp_rec_free(r);
 }
 
 /* Print the first line where a and b differ. */

@@ -70,7 +70,7 @@ struct got {
 struct run {
 	struct got d[MAXDEALS];
 	size_t n;
-	sp_error add_err[16];	/* deals_add failures, in order */
+	sp_error add_err[16];	/* sp_deals_add failures, in order */
 	long add_line[16];	/* ... and the records' lines */
 	size_t nadd_err;
 	sp_error fold_err[16];	/* deals_finish's bad() calls */
@@ -102,7 +102,7 @@ collect(void *ctx, const sp_deal *d, sp_error *e)
 	struct got *g;
 
 	if (run->refuse != NULL && strcmp(d->id, run->refuse) == 0)
-		return err_set(e, NULL, "refused %s", d->id);
+		return sp_err_set(e, NULL, "refused %s", d->id);
 	assert_true(run->n < MAXDEALS);
 	g = &run->d[run->n++];
 	memset(g, 0, sizeof(*g));
@@ -159,9 +159,9 @@ run_opts(const char *text, int need, const char *groups, int64_t as_of,
 	sp_read_opts ro;
 	sp_deals_opts o;
 	sp_reader *rd;
-	sp_stages *st = stages_default(SP_STAGES_DEALS);
+	sp_stages *st = sp_stages_default(SP_STAGES_DEALS);
 	sp_deals *ds;
-	sp_rec *r = rec_new();
+	sp_rec *r = sp_rec_new();
 	sp_error e;
 	int slots[4], k;
 	size_t ng = 0;
@@ -170,14 +170,14 @@ run_opts(const char *text, int need, const char *groups, int64_t as_of,
 	assert_non_null(st);
 	run->refuse = refuse;
 	memset(&ro, 0, sizeof(ro));
-	rd = reader_open_mem(text, strlen(text), "t.in", &ro, &e);
+	rd = sp_reader_open_mem(text, strlen(text), "t.in", &ro, &e);
 	assert_non_null(rd);
 	if (groups != NULL) {
 		char buf[128], *p, *save = NULL;
 		snprintf(buf, sizeof(buf), "%s", groups);
 		for (p = strtok_r(buf, ",", &save); p != NULL;
 		    p = strtok_r(NULL, ",", &save))
-			slots[ng++] = reader_slot(rd, p);
+			slots[ng++] = sp_reader_slot(rd, p);
 	}
 	memset(&o, 0, sizeof(o));
 	o.group_slots = ng > 0 ? slots : NULL;
@@ -189,24 +189,24 @@ run_opts(const char *text, int need, const char *groups, int64_t as_of,
 	o.ctx = run;
 	o.left_out = left_collect;
 	o.left_ctx = run;
-	assert_non_null(ds = deals_new(rd, st, &o));
-	while ((k = reader_next(rd, r, &e)) != 0) {
+	assert_non_null(ds = sp_deals_new(rd, st, &o));
+	while ((k = sp_reader_next(rd, r, &e)) != 0) {
 		if (k != 1)
 			fail_msg("reader: %s:%ld: %s", e.file, e.line, e.msg);
-		if (deals_add(ds, r, &e) < 0) {
+		if (sp_deals_add(ds, r, &e) < 0) {
 			assert_true(run->nadd_err < 16);
 			run->add_line[run->nadd_err] = r->line;
 			run->add_err[run->nadd_err++] = e;
 		}
 	}
-	run->history = deals_is_history(ds);
-	run->finish_rc = deals_finish(ds, strict ? NULL : fold_bad, run, &e);
+	run->history = sp_deals_is_history(ds);
+	run->finish_rc = sp_deals_finish(ds, strict ? NULL : fold_bad, run, &e);
 	if (strict && run->finish_rc < 0)
 		run->fold_err[run->nfold_err++] = e;
-	deals_free(ds);
-	rec_free(r);
-	reader_close(rd);
-	stages_free(st);
+	sp_deals_free(ds);
+	sp_rec_free(r);
+	sp_reader_close(rd);
+	sp_stages_free(st);
 	return run;
 }
 
@@ -993,7 +993,7 @@ test_history_jsonl(void **state)
 
 /* ---- --probability-scale and its doubt (issue 9 item 7) ---- */
 
-/* Read text with scale; *doubt gets deals_prob_doubt, returns the first
+/* Read text with scale; *doubt gets sp_deals_prob_doubt, returns the first
  * deal's prob_bp (-1: none or refused). */
 static int
 scaled(const char *text, int scale, int *doubt, int *nbad)
@@ -1002,32 +1002,32 @@ scaled(const char *text, int scale, int *doubt, int *nbad)
 	sp_read_opts ro;
 	sp_deals_opts o;
 	sp_reader *rd;
-	sp_stages *st = stages_default(SP_STAGES_DEALS);
+	sp_stages *st = sp_stages_default(SP_STAGES_DEALS);
 	sp_deals *ds;
-	sp_rec *r = rec_new();
+	sp_rec *r = sp_rec_new();
 	sp_error e;
 	int bp;
 
 	assert_non_null(run);
 	memset(&ro, 0, sizeof(ro));
-	assert_non_null(rd = reader_open_mem(text, strlen(text), "t.in", &ro,
+	assert_non_null(rd = sp_reader_open_mem(text, strlen(text), "t.in", &ro,
 	    &e));
 	memset(&o, 0, sizeof(o));
 	o.need = SP_NEED_PROB;
 	o.fn = collect;
 	o.ctx = run;
 	o.prob_scale = scale;
-	assert_non_null(ds = deals_new(rd, st, &o));
+	assert_non_null(ds = sp_deals_new(rd, st, &o));
 	*nbad = 0;
-	while (reader_next(rd, r, &e) == 1)
-		*nbad += deals_add(ds, r, &e) < 0;
-	deals_finish(ds, NULL, NULL, &e);
-	*doubt = deals_prob_doubt(ds);
+	while (sp_reader_next(rd, r, &e) == 1)
+		*nbad += sp_deals_add(ds, r, &e) < 0;
+	sp_deals_finish(ds, NULL, NULL, &e);
+	*doubt = sp_deals_prob_doubt(ds);
 	bp = run->n > 0 && run->d[0].has_prob ? run->d[0].prob_bp : -1;
-	deals_free(ds);
-	rec_free(r);
-	reader_close(rd);
-	stages_free(st);
+	sp_deals_free(ds);
+	sp_rec_free(r);
+	sp_reader_close(rd);
+	sp_stages_free(st);
 	free(run);
 	return bp;
 }

@@ -38,7 +38,7 @@ enum { QUAL, DISC, PROP, NEGO, WON, LOST };
 static sp_stages *
 deal_stages(void)
 {
-	sp_stages *st = stages_default(SP_STAGES_DEALS);
+	sp_stages *st = sp_stages_default(SP_STAGES_DEALS);
 
 	assert_non_null(st);
 	return st;
@@ -68,18 +68,18 @@ norm(const char *field, const char *v, size_t n, int *rc, sp_error *e)
 {
 	static char out[256];
 	sp_stages *st = deal_stages();
-	sp_entry *en = entry_new();
+	sp_entry *en = sp_entry_new();
 	const char *got;
 
 	assert_non_null(en);
-	err_clear(e);
-	assert_int_equal(entry_set(en, field, v, n, e), 0);
-	*rc = entry_normalise(en, st, NULL, e);
-	got = entry_get(en, field);
+	sp_err_clear(e);
+	assert_int_equal(sp_entry_set(en, field, v, n, e), 0);
+	*rc = sp_entry_normalise(en, st, NULL, e);
+	got = sp_entry_get(en, field);
 	if (got != NULL)
 		snprintf(out, sizeof(out), "%s", got);
-	entry_free(en);
-	stages_free(st);
+	sp_entry_free(en);
+	sp_stages_free(st);
 	return got != NULL ? out : NULL;
 }
 
@@ -127,48 +127,48 @@ static void
 test_set_get_unset(void **state)
 {
 	sp_error e;
-	sp_entry *en = entry_new();
+	sp_entry *en = sp_entry_new();
 
 	(void)state;
 	assert_non_null(en);
 	assert_int_equal(en->n, 0);
 	assert_string_equal(en->file, "");
-	assert_null(entry_get(en, "a"));
-	assert_int_equal(entry_set(en, "a", "1", 1, &e), 0);
-	assert_int_equal(entry_set(en, "b", "22", 2, &e), 0);
+	assert_null(sp_entry_get(en, "a"));
+	assert_int_equal(sp_entry_set(en, "a", "1", 1, &e), 0);
+	assert_int_equal(sp_entry_set(en, "b", "22", 2, &e), 0);
 	/* n bytes of v, not up to its NUL */
-	assert_int_equal(entry_set(en, "c", "333xyz", 3, &e), 0);
+	assert_int_equal(sp_entry_set(en, "c", "333xyz", 3, &e), 0);
 	assert_entry(en, "a=1;b=22;c=333;");
 	/* replacing keeps the place of first setting */
-	assert_int_equal(entry_set(en, "b", "new", 3, &e), 0);
+	assert_int_equal(sp_entry_set(en, "b", "new", 3, &e), 0);
 	assert_entry(en, "a=1;b=new;c=333;");
-	assert_string_equal(entry_get(en, "b"), "new");
+	assert_string_equal(sp_entry_get(en, "b"), "new");
 	/* an empty value is a value */
-	assert_int_equal(entry_set(en, "d", "", 0, &e), 0);
-	assert_non_null(entry_get(en, "d"));
-	assert_string_equal(entry_get(en, "d"), "");
-	entry_unset(en, "b");
+	assert_int_equal(sp_entry_set(en, "d", "", 0, &e), 0);
+	assert_non_null(sp_entry_get(en, "d"));
+	assert_string_equal(sp_entry_get(en, "d"), "");
+	sp_entry_unset(en, "b");
 	assert_entry(en, "a=1;c=333;d=;");
-	assert_null(entry_get(en, "b"));
-	entry_unset(en, "nothing");
+	assert_null(sp_entry_get(en, "b"));
+	sp_entry_unset(en, "nothing");
 	assert_entry(en, "a=1;c=333;d=;");
-	entry_unset(en, "d");
-	entry_unset(en, "a");
+	sp_entry_unset(en, "d");
+	sp_entry_unset(en, "a");
 	assert_entry(en, "c=333;");
 	/* set again after unset: at the end */
-	assert_int_equal(entry_set(en, "a", "9", 1, &e), 0);
+	assert_int_equal(sp_entry_set(en, "a", "9", 1, &e), 0);
 	assert_entry(en, "c=333;a=9;");
 	/* names are exact (case matters) */
-	assert_null(entry_get(en, "A"));
-	entry_free(en);
-	entry_free(NULL);
+	assert_null(sp_entry_get(en, "A"));
+	sp_entry_free(en);
+	sp_entry_free(NULL);
 }
 
 static void
 test_set_many(void **state)
 {
 	sp_error e;
-	sp_entry *en = entry_new();
+	sp_entry *en = sp_entry_new();
 	char name[16], v[16];
 	int i;
 
@@ -177,56 +177,56 @@ test_set_many(void **state)
 	for (i = 0; i < 40; i++) {
 		snprintf(name, sizeof(name), "f%d", i);
 		snprintf(v, sizeof(v), "%d", i * 3);
-		assert_int_equal(entry_set(en, name, v, strlen(v), &e), 0);
+		assert_int_equal(sp_entry_set(en, name, v, strlen(v), &e), 0);
 	}
 	assert_int_equal(en->n, 40);
 	assert_string_equal(en->name[0], "f0");
 	assert_string_equal(en->name[39], "f39");
-	assert_string_equal(entry_get(en, "f17"), "51");
-	assert_string_equal(entry_get(en, "f39"), "117");
-	entry_free(en);
+	assert_string_equal(sp_entry_get(en, "f17"), "51");
+	assert_string_equal(sp_entry_get(en, "f39"), "117");
+	sp_entry_free(en);
 }
 
 static void
 test_operand(void **state)
 {
 	sp_error e;
-	sp_entry *en = entry_new();
+	sp_entry *en = sp_entry_new();
 
 	(void)state;
-	assert_int_equal(entry_operand(en, "a=b", &e), 0);
+	assert_int_equal(sp_entry_operand(en, "a=b", &e), 0);
 	assert_entry(en, "a=b;");
 	/* empty value: sets nothing, and leaves an earlier value */
-	assert_int_equal(entry_operand(en, "c=", &e), 0);
+	assert_int_equal(sp_entry_operand(en, "c=", &e), 0);
 	assert_entry(en, "a=b;");
-	assert_int_equal(entry_operand(en, "a=", &e), 0);
+	assert_int_equal(sp_entry_operand(en, "a=", &e), 0);
 	assert_entry(en, "a=b;");
 	/* the first '=' splits */
-	assert_int_equal(entry_operand(en, "x=y=z", &e), 0);
-	assert_string_equal(entry_get(en, "x"), "y=z");
+	assert_int_equal(sp_entry_operand(en, "x=y=z", &e), 0);
+	assert_string_equal(sp_entry_get(en, "x"), "y=z");
 	/* names: letters, digits, _ - . */
-	assert_int_equal(entry_operand(en, "a.b-c_D9=v w", &e), 0);
-	assert_string_equal(entry_get(en, "a.b-c_D9"), "v w");
+	assert_int_equal(sp_entry_operand(en, "a.b-c_D9=v w", &e), 0);
+	assert_string_equal(sp_entry_get(en, "a.b-c_D9"), "v w");
 	/* a later operand replaces */
-	assert_int_equal(entry_operand(en, "a=2", &e), 0);
+	assert_int_equal(sp_entry_operand(en, "a=2", &e), 0);
 	assert_entry(en, "a=2;x=y=z;a.b-c_D9=v w;");
 
-	err_clear(&e);
-	assert_int_equal(entry_operand(en, "a b=c", &e), -1);
+	sp_err_clear(&e);
+	assert_int_equal(sp_entry_operand(en, "a b=c", &e), -1);
 	assert_non_null(strstr(e.msg, "not a field name"));
 	assert_non_null(strstr(e.msg, "a b"));
-	err_clear(&e);
-	assert_int_equal(entry_operand(en, "noequals", &e), -1);
+	sp_err_clear(&e);
+	assert_int_equal(sp_entry_operand(en, "noequals", &e), -1);
 	assert_non_null(strstr(e.msg, "noequals"));
 	assert_non_null(strstr(e.msg, "field=value"));
-	err_clear(&e);
-	assert_int_equal(entry_operand(en, "=v", &e), -1);
+	sp_err_clear(&e);
+	assert_int_equal(sp_entry_operand(en, "=v", &e), -1);
 	assert_non_null(strstr(e.msg, "not a field name"));
-	err_clear(&e);
-	assert_int_equal(entry_operand(en, "a/b=v", &e), -1);
+	sp_err_clear(&e);
+	assert_int_equal(sp_entry_operand(en, "a/b=v", &e), -1);
 	/* nothing of the refused ones was set */
 	assert_entry(en, "a=2;x=y=z;a.b-c_D9=v w;");
-	entry_free(en);
+	sp_entry_free(en);
 }
 
 /* ---- canonical values ----------------------------------------------- */
@@ -323,16 +323,16 @@ test_norm_datefmt(void **state)
 {
 	sp_error e;
 	sp_stages *st = deal_stages();
-	sp_entry *en = entry_new();
+	sp_entry *en = sp_entry_new();
 
 	(void)state;
-	assert_int_equal(entry_operand(en, "at=26/11/2026", &e), 0);
-	assert_int_equal(entry_operand(en, "close_date=01/02/2027", &e), 0);
-	assert_int_equal(entry_normalise(en, st, "%d/%m/%Y", &e), 0);
-	assert_string_equal(entry_get(en, "at"), "2026-11-26T00:00:00Z");
-	assert_string_equal(entry_get(en, "close_date"), "2027-02-01");
-	entry_free(en);
-	stages_free(st);
+	assert_int_equal(sp_entry_operand(en, "at=26/11/2026", &e), 0);
+	assert_int_equal(sp_entry_operand(en, "close_date=01/02/2027", &e), 0);
+	assert_int_equal(sp_entry_normalise(en, st, "%d/%m/%Y", &e), 0);
+	assert_string_equal(sp_entry_get(en, "at"), "2026-11-26T00:00:00Z");
+	assert_string_equal(sp_entry_get(en, "close_date"), "2027-02-01");
+	sp_entry_free(en);
+	sp_stages_free(st);
 }
 
 static void
@@ -389,20 +389,20 @@ test_norm_blank_removed(void **state)
 {
 	sp_error e;
 	sp_stages *st = deal_stages();
-	sp_entry *en = entry_new();
+	sp_entry *en = sp_entry_new();
 
 	(void)state;
-	assert_int_equal(entry_set(en, "id", "D-1", 3, &e), 0);
-	assert_int_equal(entry_set(en, "name", "  ", 2, &e), 0);
-	assert_int_equal(entry_set(en, "owner", " ann ", 5, &e), 0);
-	assert_int_equal(entry_set(en, "source", "\t", 1, &e), 0);
-	assert_int_equal(entry_set(en, "currency", "eur", 3, &e), 0);
-	assert_int_equal(entry_set(en, "territory", "", 0, &e), 0);
-	assert_int_equal(entry_normalise(en, st, NULL, &e), 0);
+	assert_int_equal(sp_entry_set(en, "id", "D-1", 3, &e), 0);
+	assert_int_equal(sp_entry_set(en, "name", "  ", 2, &e), 0);
+	assert_int_equal(sp_entry_set(en, "owner", " ann ", 5, &e), 0);
+	assert_int_equal(sp_entry_set(en, "source", "\t", 1, &e), 0);
+	assert_int_equal(sp_entry_set(en, "currency", "eur", 3, &e), 0);
+	assert_int_equal(sp_entry_set(en, "territory", "", 0, &e), 0);
+	assert_int_equal(sp_entry_normalise(en, st, NULL, &e), 0);
 	/* blank values go, the others keep their order */
 	assert_entry(en, "id=D-1;owner=ann;currency=EUR;");
-	entry_free(en);
-	stages_free(st);
+	sp_entry_free(en);
+	sp_stages_free(st);
 }
 
 /*
@@ -437,18 +437,18 @@ test_norm_first_error(void **state)
 {
 	sp_error e;
 	sp_stages *st = deal_stages();
-	sp_entry *en = entry_new();
+	sp_entry *en = sp_entry_new();
 
 	(void)state;
-	assert_int_equal(entry_operand(en, "amount=5", &e), 0);
-	assert_int_equal(entry_operand(en, "currency=dollars", &e), 0);
-	assert_int_equal(entry_operand(en, "stage=nowhere", &e), 0);
-	assert_int_equal(entry_normalise(en, st, NULL, &e), -1);
+	assert_int_equal(sp_entry_operand(en, "amount=5", &e), 0);
+	assert_int_equal(sp_entry_operand(en, "currency=dollars", &e), 0);
+	assert_int_equal(sp_entry_operand(en, "stage=nowhere", &e), 0);
+	assert_int_equal(sp_entry_normalise(en, st, NULL, &e), -1);
 	/* the first bad field in entry order is named */
 	assert_string_equal(e.field, "currency");
 	assert_non_null(strstr(e.msg, "not a currency code"));
-	entry_free(en);
-	stages_free(st);
+	sp_entry_free(en);
+	sp_stages_free(st);
 }
 
 /* ---- duplicate keys ------------------------------------------------- */
@@ -457,27 +457,27 @@ static void
 test_dup_key_deal(void **state)
 {
 	sp_error e;
-	sp_entry *en = entry_new();
+	sp_entry *en = sp_entry_new();
 	char *buf = NULL;
 	size_t cap = 0, n;
 	static const char want[] = "acme corp\0big deal";
 
 	(void)state;
-	assert_int_equal(entry_operand(en, "name=Big Deal", &e), 0);
+	assert_int_equal(sp_entry_operand(en, "name=Big Deal", &e), 0);
 	/* account missing: no key */
-	assert_int_equal(entry_dup_key(en, &sp_kind_deal, &buf, &cap), 0);
-	assert_int_equal(entry_operand(en, "account=ACME Corp", &e), 0);
-	n = entry_dup_key(en, &sp_kind_deal, &buf, &cap);
+	assert_int_equal(sp_entry_dup_key(en, &sp_kind_deal, &buf, &cap), 0);
+	assert_int_equal(sp_entry_operand(en, "account=ACME Corp", &e), 0);
+	n = sp_entry_dup_key(en, &sp_kind_deal, &buf, &cap);
 	/* account first, then name: 9 + 1 + 8 bytes */
 	assert_int_equal(n, 18);
 	assert_int_equal(sizeof(want) - 1, 18);
 	assert_memory_equal(buf, want, 18);
 	/* one of them empty: no key */
-	assert_int_equal(entry_set(en, "name", "", 0, &e), 0);
-	assert_int_equal(entry_dup_key(en, &sp_kind_deal, &buf, &cap), 0);
+	assert_int_equal(sp_entry_set(en, "name", "", 0, &e), 0);
+	assert_int_equal(sp_entry_dup_key(en, &sp_kind_deal, &buf, &cap), 0);
 	/* a lead's key is its email alone */
-	assert_int_equal(entry_dup_key(en, &sp_kind_lead, &buf, &cap), 0);
-	entry_free(en);
+	assert_int_equal(sp_entry_dup_key(en, &sp_kind_lead, &buf, &cap), 0);
+	sp_entry_free(en);
 	free(buf);
 }
 
@@ -485,35 +485,35 @@ static void
 test_dup_key_lead(void **state)
 {
 	sp_error e;
-	sp_entry *en = entry_new();
+	sp_entry *en = sp_entry_new();
 	char *buf = NULL;
 	size_t cap = 0, n;
 
 	(void)state;
-	assert_int_equal(entry_operand(en, "name=Ann", &e), 0);
-	assert_int_equal(entry_dup_key(en, &sp_kind_lead, &buf, &cap), 0);
-	assert_int_equal(entry_operand(en, "email=Ann@Example.com", &e), 0);
-	n = entry_dup_key(en, &sp_kind_lead, &buf, &cap);
+	assert_int_equal(sp_entry_operand(en, "name=Ann", &e), 0);
+	assert_int_equal(sp_entry_dup_key(en, &sp_kind_lead, &buf, &cap), 0);
+	assert_int_equal(sp_entry_operand(en, "email=Ann@Example.com", &e), 0);
+	n = sp_entry_dup_key(en, &sp_kind_lead, &buf, &cap);
 	assert_int_equal(n, 15);
 	assert_memory_equal(buf, "ann@example.com", 15);
 	/* the buffer is reused and grown */
-	assert_int_equal(entry_operand(en, "email=A.Very.Long.Address."
+	assert_int_equal(sp_entry_operand(en, "email=A.Very.Long.Address."
 	    "For.Growth@Some.Example.Org", &e), 0);
-	n = entry_dup_key(en, &sp_kind_lead, &buf, &cap);
+	n = sp_entry_dup_key(en, &sp_kind_lead, &buf, &cap);
 	assert_int_equal(n, 47);
 	assert_memory_equal(buf, "a.very.long.address.for.growth@some.example"
 	    ".org", 47);
 	assert_true(cap >= n);
-	entry_free(en);
+	sp_entry_free(en);
 	free(buf);
 }
 
 /* ---- the index, record by record ------------------------------------ */
 
-/* index_state must give ret, stage, since, first. */
+/* sp_index_state must give ret, stage, since, first. */
 #define STATE(x, id, t, wret, wstage, wsince, wfirst) do { \
 	int s_; int64_t since_, first_; \
-	int r_ = index_state((x), (id), (t), &s_, &since_, &first_); \
+	int r_ = sp_index_state((x), (id), (t), &s_, &since_, &first_); \
 	if (r_ != (wret) || (r_ == 1 && (s_ != (wstage) || \
 	    since_ != (int64_t)(wsince))) || first_ != (int64_t)(wfirst)) \
 		fail_msg("index_state(%s, %lld) = %d stage %d since %lld " \
@@ -527,21 +527,21 @@ static void
 test_index_add_state(void **state)
 {
 	sp_stages *st = deal_stages();
-	sp_index *x = index_new(&sp_kind_deal, st);
+	sp_index *x = sp_index_new(&sp_kind_deal, st);
 	int64_t a = T_2026_01_01;
 
 	(void)state;
 	assert_non_null(x);
 	/* out of order: 3 days in, then day 1, then a tie at day 3 */
-	assert_int_equal(index_add(x, "D-1", 3, a + 3 * DAY, PROP, NULL, 0), 0);
-	assert_int_equal(index_add(x, "D-1", 3, a + DAY, QUAL, NULL, 0), 0);
-	assert_int_equal(index_add(x, "D-1", 3, a + 5 * DAY, -1, NULL, 0), 0);
-	assert_int_equal(index_add(x, "D-1", 3, a + 3 * DAY, NEGO, NULL, 0), 0);
-	assert_int_equal(index_add(x, "D-1", 3, a + 7 * DAY, WON, NULL, 0), 0);
+	assert_int_equal(sp_index_add(x, "D-1", 3, a + 3 * DAY, PROP, NULL, 0), 0);
+	assert_int_equal(sp_index_add(x, "D-1", 3, a + DAY, QUAL, NULL, 0), 0);
+	assert_int_equal(sp_index_add(x, "D-1", 3, a + 5 * DAY, -1, NULL, 0), 0);
+	assert_int_equal(sp_index_add(x, "D-1", 3, a + 3 * DAY, NEGO, NULL, 0), 0);
+	assert_int_equal(sp_index_add(x, "D-1", 3, a + 7 * DAY, WON, NULL, 0), 0);
 	/* an id whose first record sets no stage; idlen counts, not NUL */
-	assert_int_equal(index_add(x, "D-2xyz", 3, a + 2 * DAY, -1, NULL, 0),
+	assert_int_equal(sp_index_add(x, "D-2xyz", 3, a + 2 * DAY, -1, NULL, 0),
 	    0);
-	assert_int_equal(index_add(x, "D-2", 3, a + 4 * DAY, DISC, NULL, 0), 0);
+	assert_int_equal(sp_index_add(x, "D-2", 3, a + 4 * DAY, DISC, NULL, 0), 0);
 
 	/* first appearance: the earliest at, whatever the input order */
 	STATE(x, "D-1", a, 0, -1, 0, a + DAY);
@@ -563,77 +563,77 @@ test_index_add_state(void **state)
 	/* unknown ids */
 	STATE(x, "D-3", a + 9 * DAY, 0, -1, 0, INT64_MIN);
 	STATE(x, "D", a + 9 * DAY, 0, -1, 0, INT64_MIN);
-	assert_int_equal(index_has(x, "D-1"), 1);
-	assert_int_equal(index_has(x, "D-2"), 1);
-	assert_int_equal(index_has(x, "D-2xyz"), 0);
-	assert_int_equal(index_has(x, "D-"), 0);
-	assert_int_equal(index_has(x, "d-1"), 0);
-	assert_int_equal(index_max_number(x), 2);
-	index_free(x);
-	stages_free(st);
+	assert_int_equal(sp_index_has(x, "D-1"), 1);
+	assert_int_equal(sp_index_has(x, "D-2"), 1);
+	assert_int_equal(sp_index_has(x, "D-2xyz"), 0);
+	assert_int_equal(sp_index_has(x, "D-"), 0);
+	assert_int_equal(sp_index_has(x, "d-1"), 0);
+	assert_int_equal(sp_index_max_number(x), 2);
+	sp_index_free(x);
+	sp_stages_free(st);
 }
 
 static void
 test_index_before_epoch(void **state)
 {
 	sp_stages *st = deal_stages();
-	sp_index *x = index_new(&sp_kind_deal, st);
+	sp_index *x = sp_index_new(&sp_kind_deal, st);
 
 	(void)state;
 	/* times before 1970 are negative: the stage must survive them */
-	assert_int_equal(index_add(x, "D-1", 3, -DAY - 1, DISC, NULL, 0), 0);
-	assert_int_equal(index_add(x, "D-1", 3, -1, LOST, NULL, 0), 0);
+	assert_int_equal(sp_index_add(x, "D-1", 3, -DAY - 1, DISC, NULL, 0), 0);
+	assert_int_equal(sp_index_add(x, "D-1", 3, -1, LOST, NULL, 0), 0);
 	STATE(x, "D-1", -DAY - 1, 1, DISC, -DAY - 1, -DAY - 1);
 	STATE(x, "D-1", -2, 1, DISC, -DAY - 1, -DAY - 1);
 	STATE(x, "D-1", -1, 1, LOST, -1, -DAY - 1);
 	STATE(x, "D-1", 0, 1, LOST, -1, -DAY - 1);
-	index_free(x);
-	stages_free(st);
+	sp_index_free(x);
+	sp_stages_free(st);
 }
 
 static void
 test_index_dup_and_numbers(void **state)
 {
 	sp_stages *st = deal_stages();
-	sp_index *x = index_new(&sp_kind_deal, st);
+	sp_index *x = sp_index_new(&sp_kind_deal, st);
 	static const char k1[] = "acme\0big";
 	static const char k2[] = "acme\0bigger";
 	int64_t a = T_2026_01_01;
 
 	(void)state;
-	assert_int_equal(index_max_number(x), 0);
-	assert_int_equal(index_add(x, "D-7", 3, a, QUAL, k1, 8), 0);
-	assert_int_equal(index_add(x, "D-12", 4, a, QUAL, k2, 11), 0);
-	assert_int_equal(index_add(x, "X-99", 4, a, QUAL, NULL, 0), 0);
-	assert_int_equal(index_add(x, "D-3a", 4, a, QUAL, NULL, 0), 0);
+	assert_int_equal(sp_index_max_number(x), 0);
+	assert_int_equal(sp_index_add(x, "D-7", 3, a, QUAL, k1, 8), 0);
+	assert_int_equal(sp_index_add(x, "D-12", 4, a, QUAL, k2, 11), 0);
+	assert_int_equal(sp_index_add(x, "X-99", 4, a, QUAL, NULL, 0), 0);
+	assert_int_equal(sp_index_add(x, "D-3a", 4, a, QUAL, NULL, 0), 0);
 	/* the same key again: the first holder stays */
-	assert_int_equal(index_add(x, "D-8", 3, a, QUAL, k1, 8), 0);
-	assert_int_equal(index_max_number(x), 12);
-	assert_string_equal(index_dup(x, k1, 8), "D-7");
-	assert_string_equal(index_dup(x, k2, 11), "D-12");
+	assert_int_equal(sp_index_add(x, "D-8", 3, a, QUAL, k1, 8), 0);
+	assert_int_equal(sp_index_max_number(x), 12);
+	assert_string_equal(sp_index_dup(x, k1, 8), "D-7");
+	assert_string_equal(sp_index_dup(x, k2, 11), "D-12");
 	/* the NUL is part of the key: "acme" alone or "acmebig" differ */
-	assert_null(index_dup(x, "acme", 4));
-	assert_null(index_dup(x, "acmebig", 7));
-	assert_null(index_dup(x, "acme\0bi", 7));
+	assert_null(sp_index_dup(x, "acme", 4));
+	assert_null(sp_index_dup(x, "acmebig", 7));
+	assert_null(sp_index_dup(x, "acme\0bi", 7));
 	/* a leading zero, "D-" alone, a lower-case prefix */
-	assert_int_equal(index_add(x, "D-0013", 6, a, -1, NULL, 0), 0);
-	assert_int_equal(index_max_number(x), 13);
-	assert_int_equal(index_add(x, "D-", 2, a, -1, NULL, 0), 0);
-	assert_int_equal(index_add(x, "d-50", 4, a, -1, NULL, 0), 0);
-	assert_int_equal(index_add(x, "D--60", 5, a, -1, NULL, 0), 0);
-	assert_int_equal(index_max_number(x), 13);
-	index_free(x);
-	stages_free(st);
+	assert_int_equal(sp_index_add(x, "D-0013", 6, a, -1, NULL, 0), 0);
+	assert_int_equal(sp_index_max_number(x), 13);
+	assert_int_equal(sp_index_add(x, "D-", 2, a, -1, NULL, 0), 0);
+	assert_int_equal(sp_index_add(x, "d-50", 4, a, -1, NULL, 0), 0);
+	assert_int_equal(sp_index_add(x, "D--60", 5, a, -1, NULL, 0), 0);
+	assert_int_equal(sp_index_max_number(x), 13);
+	sp_index_free(x);
+	sp_stages_free(st);
 
 	/* leads count L- ids */
-	st = stages_default(SP_STAGES_LEADS);
-	x = index_new(&sp_kind_lead, st);
-	assert_int_equal(index_add(x, "D-40", 4, a, 0, NULL, 0), 0);
-	assert_int_equal(index_add(x, "L-4", 3, a, 0, "a@b.c", 5), 0);
-	assert_int_equal(index_max_number(x), 4);
-	assert_string_equal(index_dup(x, "a@b.c", 5), "L-4");
-	index_free(x);
-	stages_free(st);
+	st = sp_stages_default(SP_STAGES_LEADS);
+	x = sp_index_new(&sp_kind_lead, st);
+	assert_int_equal(sp_index_add(x, "D-40", 4, a, 0, NULL, 0), 0);
+	assert_int_equal(sp_index_add(x, "L-4", 3, a, 0, "a@b.c", 5), 0);
+	assert_int_equal(sp_index_max_number(x), 4);
+	assert_string_equal(sp_index_dup(x, "a@b.c", 5), "L-4");
+	sp_index_free(x);
+	sp_stages_free(st);
 }
 
 /* ---- the index, read from a journal --------------------------------- */
@@ -686,8 +686,8 @@ check_d1(const sp_index *x)
 	STATE(x, "D-1", T_2026_01_06, 1, LOST, T_2026_01_06, T_2026_01_01);
 	STATE(x, "D-1", T_2026_01_07 * 2, 1, LOST, T_2026_01_06,
 	    T_2026_01_01);
-	assert_int_equal(index_has(x, "D-1"), 1);
-	assert_string_equal(index_dup(x, "acme\0big", 8), "D-1");
+	assert_int_equal(sp_index_has(x, "D-1"), 1);
+	assert_string_equal(sp_index_dup(x, "acme\0big", 8), "D-1");
 }
 
 static void
@@ -697,8 +697,8 @@ check_d10(const sp_index *x)
 	STATE(x, "D-10", T_2026_01_02, 1, DISC, T_2026_01_02, T_2026_01_02);
 	/* the amount record at day 7 keeps the stage */
 	STATE(x, "D-10", T_2026_01_07, 1, DISC, T_2026_01_02, T_2026_01_02);
-	assert_int_equal(index_has(x, "D-10"), 1);
-	assert_string_equal(index_dup(x, "beta\0other", 10), "D-10");
+	assert_int_equal(sp_index_has(x, "D-10"), 1);
+	assert_string_equal(sp_index_dup(x, "beta\0other", 10), "D-10");
 }
 
 static void
@@ -706,7 +706,7 @@ check_d2(const sp_index *x)
 {
 	STATE(x, "D-2", T_2026_01_02, 0, -1, 0, T_2026_01_03);
 	STATE(x, "D-2", T_2026_01_03, 1, NEGO, T_2026_01_03, T_2026_01_03);
-	assert_int_equal(index_has(x, "D-2"), 1);
+	assert_int_equal(sp_index_has(x, "D-2"), 1);
 }
 
 static void
@@ -714,7 +714,7 @@ check_d100(const sp_index *x)
 {
 	STATE(x, "D-100", T_2025_12_01 - 1, 0, -1, 0, T_2025_12_01);
 	STATE(x, "D-100", T_2026_01_01, 1, WON, T_2025_12_01, T_2025_12_01);
-	assert_int_equal(index_has(x, "D-100"), 1);
+	assert_int_equal(sp_index_has(x, "D-100"), 1);
 }
 
 /* Read text into a new index; fails the test on an error. */
@@ -723,10 +723,10 @@ read_index(sp_stages *st, const char *text, int fmt, const char *const *ids,
     size_t nids, char ***header)
 {
 	sp_error e;
-	sp_index *x = index_new(&sp_kind_deal, st);
+	sp_index *x = sp_index_new(&sp_kind_deal, st);
 
 	assert_non_null(x);
-	if (index_read(x, text, strlen(text), fmt, "h", ids, nids, header,
+	if (sp_index_read(x, text, strlen(text), fmt, "h", ids, nids, header,
 	    &e) != 0)
 		fail_msg("index_read: %s:%ld: %s: %s", e.file, e.line, e.field,
 		    e.msg);
@@ -751,9 +751,9 @@ test_index_read_full(void **state)
 	check_d10(x);
 	check_d2(x);
 	check_d100(x);
-	assert_int_equal(index_has(x, "D-3"), 0);
-	assert_int_equal(index_max_number(x), 100);
-	index_free(x);
+	assert_int_equal(sp_index_has(x, "D-3"), 0);
+	assert_int_equal(sp_index_max_number(x), 100);
+	sp_index_free(x);
 
 	/* CSV: the same answers, and its header */
 	x = read_index(st, hist_csv, SP_FMT_CSV, NULL, 0, &h);
@@ -763,21 +763,21 @@ test_index_read_full(void **state)
 		assert_string_equal(h[i], want_h[i]);
 	}
 	assert_null(h[6]);
-	index_header_free(h);
+	sp_index_header_free(h);
 	check_d1(x);
 	check_d10(x);
 	check_d2(x);
 	check_d100(x);
-	assert_int_equal(index_has(x, "D-3"), 0);
-	assert_int_equal(index_max_number(x), 100);
-	index_free(x);
+	assert_int_equal(sp_index_has(x, "D-3"), 0);
+	assert_int_equal(sp_index_max_number(x), 100);
+	sp_index_free(x);
 
 	/* header may be NULL */
 	x = read_index(st, hist_csv, SP_FMT_CSV, NULL, 0, NULL);
 	check_d1(x);
-	index_free(x);
-	index_header_free(NULL);
-	stages_free(st);
+	sp_index_free(x);
+	sp_index_header_free(NULL);
+	sp_stages_free(st);
 }
 
 static void
@@ -797,37 +797,37 @@ test_index_read_ids(void **state)
 	 * D\u002d1 */
 	x = read_index(st, hist_jsonl, SP_FMT_JSONL, d1, 1, NULL);
 	check_d1(x);
-	index_free(x);
+	sp_index_free(x);
 	x = read_index(st, hist_jsonl, SP_FMT_JSONL, d10, 1, NULL);
 	check_d10(x);
-	index_free(x);
+	sp_index_free(x);
 	x = read_index(st, hist_jsonl, SP_FMT_JSONL, d2, 1, NULL);
 	check_d2(x);
-	index_free(x);
+	sp_index_free(x);
 	x = read_index(st, hist_jsonl, SP_FMT_JSONL, d100, 1, NULL);
 	check_d100(x);
-	index_free(x);
+	sp_index_free(x);
 	x = read_index(st, hist_jsonl, SP_FMT_JSONL, two, 2, NULL);
 	check_d1(x);
 	check_d2(x);
-	index_free(x);
+	sp_index_free(x);
 	x = read_index(st, hist_jsonl, SP_FMT_JSONL, all, 4, NULL);
 	check_d1(x);
 	check_d10(x);
 	check_d2(x);
 	check_d100(x);
-	index_free(x);
+	sp_index_free(x);
 	/* CSV with ids: only their lines (each line is a record here) */
 	x = read_index(st, hist_csv, SP_FMT_CSV, d1, 1, NULL);
 	check_d1(x);
-	assert_int_equal(index_has(x, "D-10"), 0);
-	index_free(x);
+	assert_int_equal(sp_index_has(x, "D-10"), 0);
+	sp_index_free(x);
 	x = read_index(st, hist_csv, SP_FMT_CSV, all, 4, NULL);
 	check_d1(x);
 	check_d10(x);
 	check_d2(x);
 	check_d100(x);
-	index_free(x);
+	sp_index_free(x);
 	/* a quoted line break: lines are not records, so the whole text */
 	{
 		static const char ml[] =
@@ -835,13 +835,13 @@ test_index_read_ids(void **state)
 		    "D-10,2026-01-02T00:00:00Z,discovery,\"two\nD-1,lines\"\n"
 		    "D-1,2026-01-01T00:00:00Z,qualification,x\n";
 		x = read_index(st, ml, SP_FMT_CSV, d1, 1, NULL);
-		assert_int_equal(index_has(x, "D-1"), 1);
-		assert_int_equal(index_has(x, "D-10"), 1);
+		assert_int_equal(sp_index_has(x, "D-1"), 1);
+		assert_int_equal(sp_index_has(x, "D-10"), 1);
 		STATE(x, "D-10", T_2026_01_02, 1, DISC, T_2026_01_02,
 		    T_2026_01_02);
-		index_free(x);
+		sp_index_free(x);
 	}
-	stages_free(st);
+	sp_stages_free(st);
 }
 
 /* An id at the very start and end of the text, no final newline issue. */
@@ -859,22 +859,22 @@ test_index_read_ids_edges(void **state)
 	x = read_index(st, text, SP_FMT_JSONL, d5, 1, NULL);
 	STATE(x, "D-5", T_2026_01_01, 1, DISC, T_2026_01_01, T_2026_01_01);
 	STATE(x, "D-5", T_2026_01_02, 1, WON, T_2026_01_02, T_2026_01_01);
-	index_free(x);
-	stages_free(st);
+	sp_index_free(x);
+	sp_stages_free(st);
 }
 
-/* index_read must fail naming line wline and field wfield. */
+/* sp_index_read must fail naming line wline and field wfield. */
 static void
 read_bad(const char *text, int fmt, const char *const *ids, size_t nids,
     long wline, const char *wfield, const char *wmsg)
 {
 	sp_stages *st = deal_stages();
-	sp_index *x = index_new(&sp_kind_deal, st);
+	sp_index *x = sp_index_new(&sp_kind_deal, st);
 	sp_error e;
 	char **h = NULL;
 	int rc;
 
-	rc = index_read(x, text, strlen(text), fmt, "deals.jsonl", ids, nids,
+	rc = sp_index_read(x, text, strlen(text), fmt, "deals.jsonl", ids, nids,
 	    fmt == SP_FMT_CSV ? &h : NULL, &e);
 	if (rc != -1)
 		fail_msg("index_read accepted a bad journal (ids %zu)", nids);
@@ -887,8 +887,8 @@ read_bad(const char *text, int fmt, const char *const *ids, size_t nids,
 	if (wmsg != NULL && strstr(e.msg, wmsg) == NULL)
 		fail_msg("message '%s' lacks '%s'", e.msg, wmsg);
 	assert_null(h);
-	index_free(x);
-	stages_free(st);
+	sp_index_free(x);
+	sp_stages_free(st);
 }
 
 static void
@@ -957,20 +957,20 @@ static void
 test_index_read_empty(void **state)
 {
 	sp_stages *st = deal_stages();
-	sp_index *x = index_new(&sp_kind_deal, st);
+	sp_index *x = sp_index_new(&sp_kind_deal, st);
 	sp_error e;
 	char **h = (char **)1;
 
 	(void)state;
-	assert_int_equal(index_read(x, "", 0, SP_FMT_CSV, "h", NULL, 0, &h,
+	assert_int_equal(sp_index_read(x, "", 0, SP_FMT_CSV, "h", NULL, 0, &h,
 	    &e), 0);
 	assert_null(h);
-	assert_int_equal(index_read(x, "", 0, SP_FMT_JSONL, "h", NULL, 0,
+	assert_int_equal(sp_index_read(x, "", 0, SP_FMT_JSONL, "h", NULL, 0,
 	    NULL, &e), 0);
-	assert_int_equal(index_has(x, "D-1"), 0);
-	assert_int_equal(index_max_number(x), 0);
-	index_free(x);
-	stages_free(st);
+	assert_int_equal(sp_index_has(x, "D-1"), 0);
+	assert_int_equal(sp_index_max_number(x), 0);
+	sp_index_free(x);
+	sp_stages_free(st);
 }
 
 /* ---- near-canonical field names, --probability-scale (issue 9) ---- */
@@ -978,7 +978,7 @@ test_index_read_empty(void **state)
 static void
 near(const sp_kind *k, const char *name, const char *want)
 {
-	const char *got = entry_resembles(k, name);
+	const char *got = sp_entry_resembles(k, name);
 
 	if (want == NULL && got != NULL)
 		fail_msg("'%s' taken for '%s', want no match", name, got);
@@ -1044,68 +1044,68 @@ test_resembles(void **state)
 static void
 test_check_names(void **state)
 {
-	sp_entry *en = entry_new();
+	sp_entry *en = sp_entry_new();
 	char *allow[] = { "amont", "stgae" };
 	sp_error e;
 
 	(void)state;
 	assert_non_null(en);
-	err_clear(&e);
-	assert_int_equal(entry_operand(en, "name=X", &e), 0);
-	assert_int_equal(entry_operand(en, "region=EMEA", &e), 0);
-	assert_int_equal(entry_check_names(en, &sp_kind_deal, NULL, 0, &e),
+	sp_err_clear(&e);
+	assert_int_equal(sp_entry_operand(en, "name=X", &e), 0);
+	assert_int_equal(sp_entry_operand(en, "region=EMEA", &e), 0);
+	assert_int_equal(sp_entry_check_names(en, &sp_kind_deal, NULL, 0, &e),
 	    0);
-	assert_int_equal(entry_operand(en, "amont=10", &e), 0);
-	assert_int_equal(entry_check_names(en, &sp_kind_deal, NULL, 0, &e),
+	assert_int_equal(sp_entry_operand(en, "amont=10", &e), 0);
+	assert_int_equal(sp_entry_check_names(en, &sp_kind_deal, NULL, 0, &e),
 	    -1);
 	assert_string_equal(e.field, "amont");
 	assert_non_null(strstr(e.msg, "'amount'"));
 	assert_non_null(strstr(e.msg, "--allow-field amont"));
 	/* --allow-field names it: recorded as it is */
-	err_clear(&e);
-	assert_int_equal(entry_check_names(en, &sp_kind_deal, allow, 1, &e),
+	sp_err_clear(&e);
+	assert_int_equal(sp_entry_check_names(en, &sp_kind_deal, allow, 1, &e),
 	    0);
 	/* each name must be allowed on its own */
-	assert_int_equal(entry_operand(en, "stgae=won", &e), 0);
-	assert_int_equal(entry_check_names(en, &sp_kind_deal, allow, 1, &e),
+	assert_int_equal(sp_entry_operand(en, "stgae=won", &e), 0);
+	assert_int_equal(sp_entry_check_names(en, &sp_kind_deal, allow, 1, &e),
 	    -1);
 	assert_string_equal(e.field, "stgae");
-	err_clear(&e);
-	assert_int_equal(entry_check_names(en, &sp_kind_deal, allow, 2, &e),
+	sp_err_clear(&e);
+	assert_int_equal(sp_entry_check_names(en, &sp_kind_deal, allow, 2, &e),
 	    0);
-	entry_free(en);
+	sp_entry_free(en);
 }
 
 static void
 test_norm_probability_scale(void **state)
 {
 	sp_stages *st = deal_stages();
-	sp_entry *en = entry_new();
+	sp_entry *en = sp_entry_new();
 	sp_error e;
 
 	(void)state;
-	err_clear(&e);
+	sp_err_clear(&e);
 	/* scale 1: HubSpot's 0.4 is recorded as 40 (a percentage) */
 	en->prob_scale = 1;
-	assert_int_equal(entry_set(en, "probability", "0.4", 3, &e), 0);
-	assert_int_equal(entry_normalise(en, st, NULL, &e), 0);
-	assert_string_equal(entry_get(en, "probability"), "40");
-	assert_int_equal(entry_set(en, "probability", "0.125", 5, &e), 0);
-	assert_int_equal(entry_normalise(en, st, NULL, &e), 0);
-	assert_string_equal(entry_get(en, "probability"), "12.5");
+	assert_int_equal(sp_entry_set(en, "probability", "0.4", 3, &e), 0);
+	assert_int_equal(sp_entry_normalise(en, st, NULL, &e), 0);
+	assert_string_equal(sp_entry_get(en, "probability"), "40");
+	assert_int_equal(sp_entry_set(en, "probability", "0.125", 5, &e), 0);
+	assert_int_equal(sp_entry_normalise(en, st, NULL, &e), 0);
+	assert_string_equal(sp_entry_get(en, "probability"), "12.5");
 	/* above 1: refused */
-	assert_int_equal(entry_set(en, "probability", "40", 2, &e), 0);
-	assert_int_equal(entry_normalise(en, st, NULL, &e), -1);
+	assert_int_equal(sp_entry_set(en, "probability", "40", 2, &e), 0);
+	assert_int_equal(sp_entry_normalise(en, st, NULL, &e), -1);
 	assert_string_equal(e.field, "probability");
 	assert_non_null(strstr(e.msg, "--probability-scale 1"));
 	/* scale 100 (and 0, the default): 0.4 is 0.4% */
 	en->prob_scale = 100;
-	err_clear(&e);
-	assert_int_equal(entry_set(en, "probability", "0.4", 3, &e), 0);
-	assert_int_equal(entry_normalise(en, st, NULL, &e), 0);
-	assert_string_equal(entry_get(en, "probability"), "0.4");
-	entry_free(en);
-	stages_free(st);
+	sp_err_clear(&e);
+	assert_int_equal(sp_entry_set(en, "probability", "0.4", 3, &e), 0);
+	assert_int_equal(sp_entry_normalise(en, st, NULL, &e), 0);
+	assert_string_equal(sp_entry_get(en, "probability"), "0.4");
+	sp_entry_free(en);
+	sp_stages_free(st);
 }
 
 int

@@ -29,12 +29,12 @@ test_clear(void **state)
 
 	(void)state;
 	memset(&e, 'x', sizeof e);
-	err_clear(&e);
+	sp_err_clear(&e);
 	assert_string_equal(e.file, "");
 	assert_int_equal(e.line, 0);
 	assert_string_equal(e.field, "");
 	assert_string_equal(e.msg, "");
-	err_clear(NULL);	/* must not crash */
+	sp_err_clear(NULL);	/* must not crash */
 }
 
 static void
@@ -43,9 +43,9 @@ test_set_keeps_place(void **state)
 	sp_error e;
 
 	(void)state;
-	err_clear(&e);
-	err_where(&e, "deals.csv", 12);
-	assert_int_equal(err_set(&e, "amount", "'%s' is not an amount", "abc"),
+	sp_err_clear(&e);
+	sp_err_where(&e, "deals.csv", 12);
+	assert_int_equal(sp_err_set(&e, "amount", "'%s' is not an amount", "abc"),
 	    -1);
 	assert_string_equal(e.file, "deals.csv");
 	assert_int_equal(e.line, 12);
@@ -59,8 +59,8 @@ test_set_null_field(void **state)
 	sp_error e;
 
 	(void)state;
-	err_clear(&e);
-	assert_int_equal(err_set(&e, NULL, "out of memory"), -1);
+	sp_err_clear(&e);
+	assert_int_equal(sp_err_set(&e, NULL, "out of memory"), -1);
 	assert_string_equal(e.field, "");
 	assert_string_equal(e.msg, "out of memory");
 }
@@ -69,8 +69,8 @@ static void
 test_set_null_error(void **state)
 {
 	(void)state;
-	assert_int_equal(err_set(NULL, "amount", "x %d", 1), -1);
-	err_where(NULL, "f", 1);	/* must not crash */
+	assert_int_equal(sp_err_set(NULL, "amount", "x %d", 1), -1);
+	sp_err_where(NULL, "f", 1);	/* must not crash */
 }
 
 static void
@@ -82,8 +82,8 @@ test_set_long_message_truncated(void **state)
 	(void)state;
 	memset(big, 'm', sizeof big - 1);
 	big[sizeof big - 1] = '\0';
-	err_clear(&e);
-	err_set(&e, "f", "%s", big);
+	sp_err_clear(&e);
+	sp_err_set(&e, "f", "%s", big);
 	assert_int_equal(strlen(e.msg), sizeof e.msg - 1);
 	assert_int_equal(e.msg[0], 'm');
 }
@@ -94,17 +94,17 @@ test_where_null_file_keeps_old(void **state)
 	sp_error e;
 
 	(void)state;
-	err_clear(&e);
-	err_where(&e, "a.csv", 3);
-	err_where(&e, NULL, 7);
+	sp_err_clear(&e);
+	sp_err_where(&e, "a.csv", 3);
+	sp_err_where(&e, NULL, 7);
 	assert_string_equal(e.file, "a.csv");
 	assert_int_equal(e.line, 7);
-	err_where(&e, "b.csv", 9);
+	sp_err_where(&e, "b.csv", 9);
 	assert_string_equal(e.file, "b.csv");
 	assert_int_equal(e.line, 9);
 }
 
-/* err_quote may or may not add the surrounding quotes itself (the header
+/* sp_err_quote may or may not add the surrounding quotes itself (the header
  * says "a quotation"); strip one pair of single quotes if present. */
 static const char *
 unquoted(char *buf)
@@ -124,12 +124,12 @@ test_quote_plain(void **state)
 	char buf[128];
 
 	(void)state;
-	assert_ptr_equal(err_quote(buf, sizeof buf, "abc", 3), buf);
+	assert_ptr_equal(sp_err_quote(buf, sizeof buf, "abc", 3), buf);
 	assert_string_equal(unquoted(buf), "abc");
 	/* only n bytes are quoted */
-	err_quote(buf, sizeof buf, "abcdef", 2);
+	sp_err_quote(buf, sizeof buf, "abcdef", 2);
 	assert_string_equal(unquoted(buf), "ab");
-	err_quote(buf, sizeof buf, "", 0);
+	sp_err_quote(buf, sizeof buf, "", 0);
 	assert_string_equal(unquoted(buf), "");
 }
 
@@ -140,10 +140,10 @@ test_quote_control_bytes(void **state)
 
 	(void)state;
 	/* hex digits chosen without letters, so case does not matter */
-	err_quote(buf, sizeof buf, "a\x01" "b\x19" "c", 5);
+	sp_err_quote(buf, sizeof buf, "a\x01" "b\x19" "c", 5);
 	assert_string_equal(unquoted(buf), "a\\x01b\\x19c");
 	/* an embedded NUL is a control byte too */
-	err_quote(buf, sizeof buf, "a\0b", 3);
+	sp_err_quote(buf, sizeof buf, "a\0b", 3);
 	assert_string_equal(unquoted(buf), "a\\x00b");
 }
 
@@ -157,12 +157,12 @@ test_quote_long_is_cut(void **state)
 	(void)state;
 	memset(in, 'a', sizeof in);
 	/* exactly 60 bytes: not cut */
-	err_quote(buf, sizeof buf, in, 60);
+	sp_err_quote(buf, sizeof buf, in, 60);
 	q = unquoted(buf);
 	assert_int_equal(strlen(q), 60);
 	assert_null(strstr(q, "..."));
 	/* 100 bytes: at most 60 of them, then "..." */
-	err_quote(buf, sizeof buf, in, 100);
+	sp_err_quote(buf, sizeof buf, in, 100);
 	q = unquoted(buf);
 	n = strlen(q);
 	assert_true(n > 3);
@@ -180,7 +180,7 @@ test_quote_small_buffer(void **state)
 
 	(void)state;
 	memset(buf, 'z', sizeof buf);
-	err_quote(buf, sizeof buf, "abcdefghijkl", 12);
+	sp_err_quote(buf, sizeof buf, "abcdefghijkl", 12);
 	assert_true(memchr(buf, '\0', sizeof buf) != NULL);
 }
 
@@ -193,24 +193,24 @@ test_quote_not_printable_utf8(void **state)
 
 	(void)state;
 	/* Latin-1 e-acute: invalid UTF-8, escaped; UTF-8 e-acute: kept */
-	err_quote(buf, sizeof buf, "N\xe9go", 4);
+	sp_err_quote(buf, sizeof buf, "N\xe9go", 4);
 	assert_string_equal(unquoted(buf), "N\\xe9go");
-	err_quote(buf, sizeof buf, "N\xc3\xa9go", 5);
+	sp_err_quote(buf, sizeof buf, "N\xc3\xa9go", 5);
 	assert_string_equal(unquoted(buf), "N\xc3\xa9go");
 	/* zero-width space U+200B, right-to-left override U+202E, byte order
 	   mark U+FEFF, C1 control U+0085: invisible, escaped as \uNNNN */
-	err_quote(buf, sizeof buf, "won\xe2\x80\x8b", 6);
+	sp_err_quote(buf, sizeof buf, "won\xe2\x80\x8b", 6);
 	assert_string_equal(unquoted(buf), "won\\u200b");
-	err_quote(buf, sizeof buf, "\xe2\x80\xaewon", 6);
+	sp_err_quote(buf, sizeof buf, "\xe2\x80\xaewon", 6);
 	assert_string_equal(unquoted(buf), "\\u202ewon");
-	err_quote(buf, sizeof buf, "\xef\xbb\xbfid", 5);
+	sp_err_quote(buf, sizeof buf, "\xef\xbb\xbfid", 5);
 	assert_string_equal(unquoted(buf), "\\ufeffid");
-	err_quote(buf, sizeof buf, "a\xc2\x85", 3);
+	sp_err_quote(buf, sizeof buf, "a\xc2\x85", 3);
 	assert_string_equal(unquoted(buf), "a\\u0085");
 	/* a 4-byte character and a truncated one */
-	err_quote(buf, sizeof buf, "\xf0\x9f\x98\x80!", 5);
+	sp_err_quote(buf, sizeof buf, "\xf0\x9f\x98\x80!", 5);
 	assert_string_equal(unquoted(buf), "\xf0\x9f\x98\x80!");
-	err_quote(buf, sizeof buf, "x\xf0\x9f", 3);
+	sp_err_quote(buf, sizeof buf, "x\xf0\x9f", 3);
 	assert_string_equal(unquoted(buf), "x\\xf0\\x9f");
 	{
 		char esc[SP_ESCAPE_MAX];
@@ -233,7 +233,7 @@ test_quote_cut_whole_characters(void **state)
 	(void)state;
 	memset(in, 'a', 59);
 	memcpy(in + 59, "\xc3\xa9" "bbbbbbbbbbbbbbbbbbb", 21);
-	err_quote(buf, sizeof buf, in, 80);
+	sp_err_quote(buf, sizeof buf, in, 80);
 	q = unquoted(buf);
 	assert_int_equal(strlen(q), 59 + 3);
 	assert_string_equal(q + 59, "...");
@@ -247,10 +247,10 @@ test_format_escapes_utf8(void **state)
 	char buf[256];
 
 	(void)state;
-	err_clear(&e);
-	err_where(&e, "d\xe9" "als.csv", 2);
-	err_set(&e, "st\xe2\x80\x8b" "age", "'%s' is unknown", "Gagn\xc3\xa9");
-	err_format(&e, "win-rate", buf, sizeof buf);
+	sp_err_clear(&e);
+	sp_err_where(&e, "d\xe9" "als.csv", 2);
+	sp_err_set(&e, "st\xe2\x80\x8b" "age", "'%s' is unknown", "Gagn\xc3\xa9");
+	sp_err_format(&e, "win-rate", buf, sizeof buf);
 	assert_string_equal(buf, "win-rate: d\\xe9als.csv:2: field "
 	    "'st\\u200bage': 'Gagn\xc3\xa9' is unknown");
 }
@@ -262,10 +262,10 @@ test_format_full(void **state)
 	char buf[256];
 
 	(void)state;
-	err_clear(&e);
-	err_where(&e, "deals.csv", 12);
-	err_set(&e, "amount", "'abc' is not an amount");
-	assert_ptr_equal(err_format(&e, "funnel", buf, sizeof buf), buf);
+	sp_err_clear(&e);
+	sp_err_where(&e, "deals.csv", 12);
+	sp_err_set(&e, "amount", "'abc' is not an amount");
+	assert_ptr_equal(sp_err_format(&e, "funnel", buf, sizeof buf), buf);
 	assert_string_equal(buf,
 	    "funnel: deals.csv:12: field 'amount': 'abc' is not an amount");
 }
@@ -277,10 +277,10 @@ test_format_no_field(void **state)
 	char buf[256];
 
 	(void)state;
-	err_clear(&e);
-	err_where(&e, "deals.csv", 3);
-	err_set(&e, NULL, "unterminated quote");
-	err_format(&e, "funnel", buf, sizeof buf);
+	sp_err_clear(&e);
+	sp_err_where(&e, "deals.csv", 3);
+	sp_err_set(&e, NULL, "unterminated quote");
+	sp_err_format(&e, "funnel", buf, sizeof buf);
 	assert_string_equal(buf, "funnel: deals.csv:3: unterminated quote");
 }
 
@@ -291,14 +291,14 @@ test_format_no_place(void **state)
 	char buf[256];
 
 	(void)state;
-	err_clear(&e);
-	err_set(&e, "stage", "unknown stage 'x'");
-	err_format(&e, "funnel", buf, sizeof buf);
+	sp_err_clear(&e);
+	sp_err_set(&e, "stage", "unknown stage 'x'");
+	sp_err_format(&e, "funnel", buf, sizeof buf);
 	assert_string_equal(buf, "funnel: field 'stage': unknown stage 'x'");
 
-	err_clear(&e);
-	err_set(&e, NULL, "bad option");
-	err_format(&e, "funnel", buf, sizeof buf);
+	sp_err_clear(&e);
+	sp_err_set(&e, NULL, "bad option");
+	sp_err_format(&e, "funnel", buf, sizeof buf);
 	assert_string_equal(buf, "funnel: bad option");
 }
 
@@ -309,10 +309,10 @@ test_format_file_without_line(void **state)
 	char buf[256];
 
 	(void)state;
-	err_clear(&e);
-	err_where(&e, "missing.csv", 0);
-	err_set(&e, NULL, "No such file or directory");
-	err_format(&e, "funnel", buf, sizeof buf);
+	sp_err_clear(&e);
+	sp_err_where(&e, "missing.csv", 0);
+	sp_err_set(&e, NULL, "No such file or directory");
+	sp_err_format(&e, "funnel", buf, sizeof buf);
 	assert_string_equal(buf,
 	    "funnel: missing.csv: No such file or directory");
 }
@@ -324,10 +324,10 @@ test_format_no_prog(void **state)
 	char buf[256];
 
 	(void)state;
-	err_clear(&e);
-	err_where(&e, "a.csv", 2);
-	err_set(&e, "amount", "m");
-	err_format(&e, "", buf, sizeof buf);
+	sp_err_clear(&e);
+	sp_err_where(&e, "a.csv", 2);
+	sp_err_set(&e, "amount", "m");
+	sp_err_format(&e, "", buf, sizeof buf);
 	assert_string_equal(buf, "a.csv:2: field 'amount': m");
 }
 
@@ -339,11 +339,11 @@ test_format_truncates(void **state)
 	const char *full = "funnel: deals.csv:12: field 'amount': m";
 
 	(void)state;
-	err_clear(&e);
-	err_where(&e, "deals.csv", 12);
-	err_set(&e, "amount", "m");
+	sp_err_clear(&e);
+	sp_err_where(&e, "deals.csv", 12);
+	sp_err_set(&e, "amount", "m");
 	memset(buf, 'z', sizeof buf);
-	err_format(&e, "funnel", buf, sizeof buf);
+	sp_err_format(&e, "funnel", buf, sizeof buf);
 	assert_int_equal(strlen(buf), sizeof buf - 1);
 	assert_memory_equal(buf, full, sizeof buf - 1);
 }

@@ -15,7 +15,7 @@
 
 #include "salespipe/field.h"
 
-/* ---- money_parse: micro-units ---- */
+/* ---- sp_money_parse: micro-units ---- */
 
 static void
 money_ok_fmt(const char *s, const sp_numfmt *nf, int64_t want)
@@ -23,8 +23,8 @@ money_ok_fmt(const char *s, const sp_numfmt *nf, int64_t want)
 	sp_error e;
 	int64_t got = -42;
 
-	err_clear(&e);
-	if (money_parse_fmt(s, strlen(s), nf, &got, &e) != 0)
+	sp_err_clear(&e);
+	if (sp_money_parse_fmt(s, strlen(s), nf, &got, &e) != 0)
 		fail_msg("money_parse('%s') failed: %s", s, e.msg);
 	if (got != want)
 		fail_msg("money_parse('%s') = %lld, want %lld", s,
@@ -43,8 +43,8 @@ money_bad_fmt(const char *s, const sp_numfmt *nf)
 	sp_error e;
 	int64_t got = -42;
 
-	err_clear(&e);
-	if (money_parse_fmt(s, strlen(s), nf, &got, &e) != -1)
+	sp_err_clear(&e);
+	if (sp_money_parse_fmt(s, strlen(s), nf, &got, &e) != -1)
 		fail_msg("money_parse('%s') accepted (= %lld)", s,
 		    (long long)got);
 	if (e.msg[0] == '\0')
@@ -184,20 +184,20 @@ test_money_parse_message(void **state)
 	sp_numfmt dc = { 1, '\0' };
 
 	(void)state;
-	err_clear(&e);
-	assert_int_equal(money_parse("abc", 3, &v, &e), -1);
+	sp_err_clear(&e);
+	assert_int_equal(sp_money_parse("abc", 3, &v, &e), -1);
 	assert_non_null(strstr(e.msg, "abc"));
 	assert_non_null(strstr(e.msg, "is not an amount"));
 	/* a separator: the message names the options to use */
-	err_clear(&e);
-	assert_int_equal(money_parse("1,234.56", 8, &v, &e), -1);
+	sp_err_clear(&e);
+	assert_int_equal(sp_money_parse("1,234.56", 8, &v, &e), -1);
 	assert_non_null(strstr(e.msg, "--thousands"));
 	assert_non_null(strstr(e.msg, "--decimal-comma"));
-	err_clear(&e);
-	assert_int_equal(money_parse("1.0000001", 9, &v, &e), -1);
+	sp_err_clear(&e);
+	assert_int_equal(sp_money_parse("1.0000001", 9, &v, &e), -1);
 	assert_non_null(strstr(e.msg, "six decimals"));
-	err_clear(&e);
-	assert_int_equal(money_parse_fmt("1.5", 3, &dc, &v, &e), -1);
+	sp_err_clear(&e);
+	assert_int_equal(sp_money_parse_fmt("1.5", 3, &dc, &v, &e), -1);
 	assert_non_null(strstr(e.msg, "--decimal-comma"));
 }
 
@@ -209,17 +209,17 @@ test_money_parse_uses_n(void **state)
 	char buf[8];
 
 	(void)state;
-	err_clear(&e);
+	sp_err_clear(&e);
 	/* only the first 5 bytes count */
-	assert_int_equal(money_parse("12.34xyz", 5, &v, &e), 0);
+	assert_int_equal(sp_money_parse("12.34xyz", 5, &v, &e), 0);
 	assert_int_equal(v, 12340000);
 	/* not NUL-terminated at n */
 	memcpy(buf, "7.2599", 6);
-	assert_int_equal(money_parse(buf, 3, &v, &e), 0);
+	assert_int_equal(sp_money_parse(buf, 3, &v, &e), 0);
 	assert_int_equal(v, 7200000);
-	assert_int_equal(money_parse("12.3456789", 9, &v, &e), 0);
+	assert_int_equal(sp_money_parse("12.3456789", 9, &v, &e), 0);
 	assert_int_equal(v, 12345678);
-	assert_int_equal(money_parse("12.3456789", 10, &v, &e), -1);
+	assert_int_equal(sp_money_parse("12.3456789", 10, &v, &e), -1);
 }
 
 /* ---- formatting and rounding ---- */
@@ -229,9 +229,9 @@ money_fmt(int64_t cents, const char *want)
 {
 	char buf[32];
 
-	assert_ptr_equal(money_format_cents(cents, buf), buf);
+	assert_ptr_equal(sp_money_format_cents(cents, buf), buf);
 	assert_string_equal(buf, want);
-	assert_ptr_equal(money_format(cents, buf), buf);
+	assert_ptr_equal(sp_money_format(cents, buf), buf);
 	assert_string_equal(buf, want);
 }
 
@@ -256,7 +256,7 @@ exact_fmt(int64_t micro, const char *want)
 {
 	char buf[48];
 
-	assert_ptr_equal(money_format_exact(money_of_micro(micro), buf), buf);
+	assert_ptr_equal(sp_money_format_exact(money_of_micro(micro), buf), buf);
 	if (strcmp(buf, want) != 0)
 		fail_msg("money_format_exact(%lld micro) = %s, want %s",
 		    (long long)micro, buf, want);
@@ -290,30 +290,30 @@ test_money_format_half_even(void **state)
 	exact_fmt(INT64_MIN, "-9223372036854.78");
 	/* 0.005 + 0.005 = 0.01 exactly, each alone 0.00 */
 	v = money_of_micro(5000) + money_of_micro(5000);
-	assert_string_equal(money_format_exact(v, buf), "0.01");
+	assert_string_equal(sp_money_format_exact(v, buf), "0.01");
 	/* a tie below the micro-unit: 1.0049999999 vs 1.005 */
 	v = money_of_micro(1005000) - 1;
-	assert_string_equal(money_format_exact(v, buf), "1.00");
+	assert_string_equal(sp_money_format_exact(v, buf), "1.00");
 	v = money_of_micro(1015000);
-	assert_string_equal(money_format_exact(v, buf), "1.02");
+	assert_string_equal(sp_money_format_exact(v, buf), "1.02");
 	/* divided once: 100.01 x 50% (5000 bp) / 10^4 = 50.005 -> 50.00 */
 	v = money_of_micro(100010000) * 5000;
-	assert_string_equal(money_format_div(v, 10000, buf), "50.00");
+	assert_string_equal(sp_money_format_div(v, 10000, buf), "50.00");
 	/* 333.33 x 12.5% = 41.66625 -> 41.67 */
 	v = money_of_micro(333330000) * 1250;
-	assert_string_equal(money_format_div(v, 10000, buf), "41.67");
+	assert_string_equal(sp_money_format_div(v, 10000, buf), "41.67");
 	/* 1/3 of 1.00 */
-	assert_string_equal(money_format_div(money_of_micro(1000000), 3, buf),
+	assert_string_equal(sp_money_format_div(money_of_micro(1000000), 3, buf),
 	    "0.33");
 	/* a sum of ten million deals of a million each */
 	v = money_of_micro(1000000000000) * 10000000;
-	assert_string_equal(money_format_exact(v, buf), "10000000000000.00");
+	assert_string_equal(sp_money_format_exact(v, buf), "10000000000000.00");
 	/* the largest values print in 48 bytes */
 	v = ~(sp_money)0;
 	v = (sp_money)((unsigned __int128)v >> 1);
-	money_format_exact(v, buf);
+	sp_money_format_exact(v, buf);
 	assert_true(strlen(buf) < 48);
-	money_format_exact(-v - 1, buf);
+	sp_money_format_exact(-v - 1, buf);
 	assert_true(strlen(buf) < 48);
 }
 
@@ -321,17 +321,17 @@ static void
 test_money_div_even(void **state)
 {
 	(void)state;
-	assert_true(money_div_even(5, 2) == 2);
-	assert_true(money_div_even(7, 2) == 4);
-	assert_true(money_div_even(-5, 2) == -2);
-	assert_true(money_div_even(-7, 2) == -4);
-	assert_true(money_div_even(5, -2) == -2);
-	assert_true(money_div_even(6, 4) == 2);	/* 1.5 -> 2 */
-	assert_true(money_div_even(10, 4) == 2);	/* 2.5 -> 2 */
-	assert_true(money_div_even(11, 4) == 3);
-	assert_true(money_div_even(0, 7) == 0);
-	assert_true(money_div_even(1, 3) == 0);
-	assert_true(money_div_even(2, 3) == 1);
+	assert_true(sp_money_div_even(5, 2) == 2);
+	assert_true(sp_money_div_even(7, 2) == 4);
+	assert_true(sp_money_div_even(-5, 2) == -2);
+	assert_true(sp_money_div_even(-7, 2) == -4);
+	assert_true(sp_money_div_even(5, -2) == -2);
+	assert_true(sp_money_div_even(6, 4) == 2);	/* 1.5 -> 2 */
+	assert_true(sp_money_div_even(10, 4) == 2);	/* 2.5 -> 2 */
+	assert_true(sp_money_div_even(11, 4) == 3);
+	assert_true(sp_money_div_even(0, 7) == 0);
+	assert_true(sp_money_div_even(1, 3) == 0);
+	assert_true(sp_money_div_even(2, 3) == 1);
 }
 
 static void
@@ -340,16 +340,16 @@ test_money_micro_text(void **state)
 	char buf[32];
 
 	(void)state;
-	assert_string_equal(money_format_micro(9225225000, buf), "9225.225");
-	assert_string_equal(money_format_micro(19567717400, buf),
+	assert_string_equal(sp_money_format_micro(9225225000, buf), "9225.225");
+	assert_string_equal(sp_money_format_micro(19567717400, buf),
 	    "19567.7174");
-	assert_string_equal(money_format_micro(1200000000, buf), "1200.00");
-	assert_string_equal(money_format_micro(1250000, buf), "1.25");
-	assert_string_equal(money_format_micro(1200000, buf), "1.20");
-	assert_string_equal(money_format_micro(1, buf), "0.000001");
-	assert_string_equal(money_format_micro(-3000000, buf), "-3.00");
-	assert_string_equal(money_format_micro(0, buf), "0.00");
-	assert_string_equal(money_format_micro(INT64_MIN, buf),
+	assert_string_equal(sp_money_format_micro(1200000000, buf), "1200.00");
+	assert_string_equal(sp_money_format_micro(1250000, buf), "1.25");
+	assert_string_equal(sp_money_format_micro(1200000, buf), "1.20");
+	assert_string_equal(sp_money_format_micro(1, buf), "0.000001");
+	assert_string_equal(sp_money_format_micro(-3000000, buf), "-3.00");
+	assert_string_equal(sp_money_format_micro(0, buf), "0.00");
+	assert_string_equal(sp_money_format_micro(INT64_MIN, buf),
 	    "-9223372036854.775808");
 }
 
@@ -359,15 +359,15 @@ test_money_to_units(void **state)
 	int64_t c;
 
 	(void)state;
-	assert_int_equal(money_to_cents(money_of_micro(125000), &c), 0);
+	assert_int_equal(sp_money_to_cents(money_of_micro(125000), &c), 0);
 	assert_int_equal(c, 12);
-	assert_int_equal(money_to_cents(money_of_micro(-135000), &c), 0);
+	assert_int_equal(sp_money_to_cents(money_of_micro(-135000), &c), 0);
 	assert_int_equal(c, -14);
-	assert_int_equal(money_to_micro(money_of_micro(7) * 3 / 2, &c), 0);
+	assert_int_equal(sp_money_to_micro(money_of_micro(7) * 3 / 2, &c), 0);
 	assert_int_equal(c, 10);	/* 10.5 -> 10 */
-	assert_int_equal(money_to_micro(SP_MONEY_UNIT * SP_MONEY_UNIT, &c),
+	assert_int_equal(sp_money_to_micro(SP_MONEY_UNIT * SP_MONEY_UNIT, &c),
 	    -1);
-	assert_int_equal(money_to_cents(SP_MONEY_UNIT * SP_MONEY_UNIT * 100,
+	assert_int_equal(sp_money_to_cents(SP_MONEY_UNIT * SP_MONEY_UNIT * 100,
 	    &c), -1);
 }
 
@@ -378,18 +378,18 @@ test_money_add(void **state)
 
 	(void)state;
 	a = 100;
-	assert_int_equal(money_add(&a, 250), 0);
+	assert_int_equal(sp_money_add(&a, 250), 0);
 	assert_true(a == 350);
-	assert_int_equal(money_add(&a, -1000), 0);
+	assert_int_equal(sp_money_add(&a, -1000), 0);
 	assert_true(a == -650);
 	a = max;
-	assert_int_equal(money_add(&a, 1), -1);
+	assert_int_equal(sp_money_add(&a, 1), -1);
 	assert_true(a == max);
 	a = -max - 1;
-	assert_int_equal(money_add(&a, -1), -1);
+	assert_int_equal(sp_money_add(&a, -1), -1);
 	assert_true(a == -max - 1);
 	a = max - 5;
-	assert_int_equal(money_add(&a, 5), 0);
+	assert_int_equal(sp_money_add(&a, 5), 0);
 	assert_true(a == max);
 }
 
@@ -402,34 +402,34 @@ test_money_sum_currency(void **state)
 	sp_error e;
 
 	(void)state;
-	err_clear(&e);
-	money_sum_init(&s);
+	sp_err_clear(&e);
+	sp_money_sum_init(&s);
 	assert_true(s.v == 0);
 	assert_string_equal(s.currency, "");
 	assert_int_equal(s.mixed, 0);
 
 	/* blank, then a currency: the sum takes it */
-	assert_int_equal(money_sum_add(&s, 100, "", 0, &e), 0);
+	assert_int_equal(sp_money_sum_add(&s, 100, "", 0, &e), 0);
 	assert_string_equal(s.currency, "");
-	assert_int_equal(money_sum_add(&s, 200, "USD", 3, &e), 0);
+	assert_int_equal(sp_money_sum_add(&s, 200, "USD", 3, &e), 0);
 	assert_string_equal(s.currency, "USD");
 	/* curlen bounds the name; case and blanks do not matter */
-	assert_int_equal(money_sum_add(&s, 300, "USDX", 3, &e), 0);
-	assert_int_equal(money_sum_add(&s, 400, " usd", 4, &e), 0);
+	assert_int_equal(sp_money_sum_add(&s, 300, "USDX", 3, &e), 0);
+	assert_int_equal(sp_money_sum_add(&s, 400, " usd", 4, &e), 0);
 	/* blank matches any */
-	assert_int_equal(money_sum_add(&s, 0, "", 0, &e), 0);
+	assert_int_equal(sp_money_sum_add(&s, 0, "", 0, &e), 0);
 	assert_true(s.v == 1000);
 	assert_string_equal(s.currency, "USD");
 	assert_int_equal(s.mixed, 0);
 
 	/* another currency: the sum is mixed, not an error */
-	assert_int_equal(money_sum_add(&s, 5, "EUR", 3, &e), 0);
+	assert_int_equal(sp_money_sum_add(&s, 5, "EUR", 3, &e), 0);
 	assert_int_equal(s.mixed, 1);
 	/* and stays so */
-	assert_int_equal(money_sum_add(&s, 5, "USD", 3, &e), 0);
+	assert_int_equal(sp_money_sum_add(&s, 5, "USD", 3, &e), 0);
 	assert_int_equal(s.mixed, 1);
 	/* a code too long is an error */
-	assert_int_equal(money_sum_add(&s, 5, "DOLLARS!", 8, &e), -1);
+	assert_int_equal(sp_money_sum_add(&s, 5, "DOLLARS!", 8, &e), -1);
 }
 
 static void
@@ -440,11 +440,11 @@ test_money_sum_overflow(void **state)
 	sp_money max = (sp_money)(~(unsigned __int128)0 >> 1);
 
 	(void)state;
-	err_clear(&e);
-	money_sum_init(&s);
-	assert_int_equal(money_sum_add(&s, max, "USD", 3, &e), 0);
-	err_clear(&e);
-	assert_int_equal(money_sum_add(&s, 1, "USD", 3, &e), -1);
+	sp_err_clear(&e);
+	sp_money_sum_init(&s);
+	assert_int_equal(sp_money_sum_add(&s, max, "USD", 3, &e), 0);
+	sp_err_clear(&e);
+	assert_int_equal(sp_money_sum_add(&s, 1, "USD", 3, &e), -1);
 	assert_non_null(strstr(e.msg, "overflows"));
 }
 
@@ -455,28 +455,28 @@ test_money_sum_merge(void **state)
 	sp_error e;
 
 	(void)state;
-	err_clear(&e);
-	money_sum_init(&a);
-	money_sum_init(&b);
-	money_sum_init(&c);
-	money_sum_init(&d);
-	assert_int_equal(money_sum_add(&a, 150, "USD", 3, &e), 0);
-	assert_int_equal(money_sum_add(&b, 25, "", 0, &e), 0);
-	assert_int_equal(money_sum_add(&c, 7, "EUR", 3, &e), 0);
+	sp_err_clear(&e);
+	sp_money_sum_init(&a);
+	sp_money_sum_init(&b);
+	sp_money_sum_init(&c);
+	sp_money_sum_init(&d);
+	assert_int_equal(sp_money_sum_add(&a, 150, "USD", 3, &e), 0);
+	assert_int_equal(sp_money_sum_add(&b, 25, "", 0, &e), 0);
+	assert_int_equal(sp_money_sum_add(&c, 7, "EUR", 3, &e), 0);
 
 	/* USD + blank */
-	assert_int_equal(money_sum_merge(&a, &b, &e), 0);
+	assert_int_equal(sp_money_sum_merge(&a, &b, &e), 0);
 	assert_true(a.v == 175);
 	assert_string_equal(a.currency, "USD");
 	/* blank + EUR takes EUR */
-	assert_int_equal(money_sum_merge(&b, &c, &e), 0);
+	assert_int_equal(sp_money_sum_merge(&b, &c, &e), 0);
 	assert_true(b.v == 32);
 	assert_string_equal(b.currency, "EUR");
 	/* USD + EUR: mixed */
-	assert_int_equal(money_sum_merge(&a, &c, &e), 0);
+	assert_int_equal(sp_money_sum_merge(&a, &c, &e), 0);
 	assert_int_equal(a.mixed, 1);
 	/* a mixed sum makes the merge mixed */
-	assert_int_equal(money_sum_merge(&d, &a, &e), 0);
+	assert_int_equal(sp_money_sum_merge(&d, &a, &e), 0);
 	assert_int_equal(d.mixed, 1);
 }
 
@@ -488,21 +488,21 @@ test_ratio_text_money(void **state)
 
 	(void)state;
 	/* truncated to nine decimals: the writer rounds once */
-	assert_string_equal(ratio_text_money(1, 3, buf), "0.333333333");
-	assert_string_equal(ratio_text_money(2, 3, buf), "0.666666666");
-	assert_string_equal(ratio_text_money(-1, 8, buf), "-0.125000000");
-	assert_string_equal(ratio_text_money(5, 0, buf), "");
+	assert_string_equal(sp_ratio_text_money(1, 3, buf), "0.333333333");
+	assert_string_equal(sp_ratio_text_money(2, 3, buf), "0.666666666");
+	assert_string_equal(sp_ratio_text_money(-1, 8, buf), "-0.125000000");
+	assert_string_equal(sp_ratio_text_money(5, 0, buf), "");
 	/* 53/391 (README's Central), in 10^-15 units */
-	assert_string_equal(ratio_text_money(53 * SP_MONEY_UNIT,
+	assert_string_equal(sp_ratio_text_money(53 * SP_MONEY_UNIT,
 	    391 * SP_MONEY_UNIT, buf), "0.135549872");
 	/* beyond 1e29 both are scaled down: the ratio holds */
-	assert_string_equal(ratio_text_money(big, big * 4, buf),
+	assert_string_equal(sp_ratio_text_money(big, big * 4, buf),
 	    "0.250000000");
-	assert_string_equal(ratio_text_money(big * 3, big, buf),
+	assert_string_equal(sp_ratio_text_money(big * 3, big, buf),
 	    "3.000000000");
 }
 
-/* ---- prob_parse ---- */
+/* ---- sp_prob_parse ---- */
 
 static void
 prob_ok(const char *s, int want)
@@ -510,8 +510,8 @@ prob_ok(const char *s, int want)
 	sp_error e;
 	int bp = -42;
 
-	err_clear(&e);
-	if (prob_parse(s, strlen(s), &bp, &e) != 0)
+	sp_err_clear(&e);
+	if (sp_prob_parse(s, strlen(s), &bp, &e) != 0)
 		fail_msg("prob_parse('%s') failed: %s", s, e.msg);
 	if (bp != want)
 		fail_msg("prob_parse('%s') = %d, want %d", s, bp, want);
@@ -523,8 +523,8 @@ prob_bad(const char *s)
 	sp_error e;
 	int bp = -42;
 
-	err_clear(&e);
-	if (prob_parse(s, strlen(s), &bp, &e) != -1)
+	sp_err_clear(&e);
+	if (sp_prob_parse(s, strlen(s), &bp, &e) != -1)
 		fail_msg("prob_parse('%s') accepted (= %d)", s, bp);
 	if (e.msg[0] == '\0')
 		fail_msg("prob_parse('%s') failed without a message", s);
@@ -559,7 +559,7 @@ test_prob_parse(void **state)
 	prob_bad("99999999999999999999");
 }
 
-/* ---- prob_parse_scale (--probability-scale) ---- */
+/* ---- sp_prob_parse_scale (--probability-scale) ---- */
 
 static void
 scale_ok(const char *s, int scale, int want)
@@ -567,8 +567,8 @@ scale_ok(const char *s, int scale, int want)
 	sp_error e;
 	int bp = -42;
 
-	err_clear(&e);
-	if (prob_parse_scale(s, strlen(s), scale, &bp, &e) != 0)
+	sp_err_clear(&e);
+	if (sp_prob_parse_scale(s, strlen(s), scale, &bp, &e) != 0)
 		fail_msg("prob_parse_scale('%s', %d) failed: %s", s, scale,
 		    e.msg);
 	if (bp != want)
@@ -582,8 +582,8 @@ scale_bad(const char *s, int scale)
 	sp_error e;
 	int bp = -42;
 
-	err_clear(&e);
-	if (prob_parse_scale(s, strlen(s), scale, &bp, &e) != -1)
+	sp_err_clear(&e);
+	if (sp_prob_parse_scale(s, strlen(s), scale, &bp, &e) != -1)
 		fail_msg("prob_parse_scale('%s', %d) accepted (= %d)", s, scale,
 		    bp);
 	if (e.msg[0] == '\0')
@@ -597,7 +597,7 @@ test_prob_parse_scale(void **state)
 	sp_error e;
 
 	(void)state;
-	/* scale 100 is prob_parse: 0.4 is 0.4% */
+	/* scale 100 is sp_prob_parse: 0.4 is 0.4% */
 	scale_ok("0.4", 100, 40);
 	scale_ok("40", 100, 4000);
 	scale_bad("101", 100);
@@ -623,10 +623,10 @@ test_prob_parse_scale(void **state)
 	scale_bad("0.123%", 1);
 	scale_bad("101%", 1);
 	/* the message names the scale */
-	err_clear(&e);
+	sp_err_clear(&e);
 	{
 		int bp;
-		assert_int_equal(prob_parse_scale("1.5", 3, 1, &bp, &e), -1);
+		assert_int_equal(sp_prob_parse_scale("1.5", 3, 1, &bp, &e), -1);
 	}
 	assert_non_null(strstr(e.msg, "--probability-scale 1"));
 }
@@ -638,12 +638,12 @@ test_prob_parse_uses_n(void **state)
 	int bp = 0;
 
 	(void)state;
-	err_clear(&e);
-	assert_int_equal(prob_parse("75%xyz", 3, &bp, &e), 0);
+	sp_err_clear(&e);
+	assert_int_equal(sp_prob_parse("75%xyz", 3, &bp, &e), 0);
 	assert_int_equal(bp, 7500);
 }
 
-/* ---- time_parse ---- */
+/* ---- sp_time_parse ---- */
 
 static void
 time_ok(const char *s, const char *fmt, int64_t want)
@@ -651,8 +651,8 @@ time_ok(const char *s, const char *fmt, int64_t want)
 	sp_error e;
 	int64_t t = 0x5a5a;
 
-	err_clear(&e);
-	if (time_parse(s, strlen(s), fmt, &t, &e) != 0)
+	sp_err_clear(&e);
+	if (sp_time_parse(s, strlen(s), fmt, &t, &e) != 0)
 		fail_msg("time_parse('%s') failed: %s", s, e.msg);
 	if (t != want)
 		fail_msg("time_parse('%s') = %lld, want %lld", s,
@@ -665,8 +665,8 @@ time_bad(const char *s, const char *fmt)
 	sp_error e;
 	int64_t t = 0;
 
-	err_clear(&e);
-	if (time_parse(s, strlen(s), fmt, &t, &e) != -1)
+	sp_err_clear(&e);
+	if (sp_time_parse(s, strlen(s), fmt, &t, &e) != -1)
 		fail_msg("time_parse('%s') accepted (= %lld)", s, (long long)t);
 	if (e.msg[0] == '\0')
 		fail_msg("time_parse('%s') failed without a message", s);
@@ -777,8 +777,8 @@ test_time_parse_uses_n(void **state)
 	int64_t t = 0;
 
 	(void)state;
-	err_clear(&e);
-	assert_int_equal(time_parse("2026-11-26T10:00:00Z", 10, NULL, &t, &e),
+	sp_err_clear(&e);
+	assert_int_equal(sp_time_parse("2026-11-26T10:00:00Z", 10, NULL, &t, &e),
 	    0);
 	assert_int_equal(t, D20261126);
 }
@@ -801,26 +801,26 @@ test_time_parse_datefmt(void **state)
 	time_bad("abc", "%m/%d/%Y");
 }
 
-/* ---- days_from_civil / civil_from_days ---- */
+/* ---- sp_days_from_civil / sp_civil_from_days ---- */
 
 static void
 test_days_from_civil_points(void **state)
 {
 	(void)state;
 	/* python3: date(y,m,d).toordinal() - date(1970,1,1).toordinal() */
-	assert_int_equal(days_from_civil(1970, 1, 1), 0);
-	assert_int_equal(days_from_civil(1970, 1, 2), 1);
-	assert_int_equal(days_from_civil(1969, 12, 31), -1);
-	assert_int_equal(days_from_civil(2000, 2, 29), 11016);
-	assert_int_equal(days_from_civil(2000, 3, 1), 11017);
-	assert_int_equal(days_from_civil(1900, 3, 1), -25508);
-	assert_int_equal(days_from_civil(1600, 2, 29), -135081);
-	assert_int_equal(days_from_civil(1, 1, 1), -719162);
-	assert_int_equal(days_from_civil(9999, 12, 31), 2932896);
+	assert_int_equal(sp_days_from_civil(1970, 1, 1), 0);
+	assert_int_equal(sp_days_from_civil(1970, 1, 2), 1);
+	assert_int_equal(sp_days_from_civil(1969, 12, 31), -1);
+	assert_int_equal(sp_days_from_civil(2000, 2, 29), 11016);
+	assert_int_equal(sp_days_from_civil(2000, 3, 1), 11017);
+	assert_int_equal(sp_days_from_civil(1900, 3, 1), -25508);
+	assert_int_equal(sp_days_from_civil(1600, 2, 29), -135081);
+	assert_int_equal(sp_days_from_civil(1, 1, 1), -719162);
+	assert_int_equal(sp_days_from_civil(9999, 12, 31), 2932896);
 	/* 0000-03-01: 306 days before 0001-01-01 (Mar..Dec) */
-	assert_int_equal(days_from_civil(0, 3, 1), -719468);
+	assert_int_equal(sp_days_from_civil(0, 3, 1), -719468);
 	/* date -u -d 2026-11-26 +%s / 86400 */
-	assert_int_equal(days_from_civil(2026, 11, 26), 1795651200 / 86400);
+	assert_int_equal(sp_days_from_civil(2026, 11, 26), 1795651200 / 86400);
 }
 
 static void
@@ -830,23 +830,23 @@ test_civil_from_days_points(void **state)
 	int m, d;
 
 	(void)state;
-	civil_from_days(0, &y, &m, &d);
+	sp_civil_from_days(0, &y, &m, &d);
 	assert_int_equal(y, 1970);
 	assert_int_equal(m, 1);
 	assert_int_equal(d, 1);
-	civil_from_days(-1, &y, &m, &d);
+	sp_civil_from_days(-1, &y, &m, &d);
 	assert_int_equal(y, 1969);
 	assert_int_equal(m, 12);
 	assert_int_equal(d, 31);
-	civil_from_days(11016, &y, &m, &d);
+	sp_civil_from_days(11016, &y, &m, &d);
 	assert_int_equal(y, 2000);
 	assert_int_equal(m, 2);
 	assert_int_equal(d, 29);
-	civil_from_days(-719468, &y, &m, &d);
+	sp_civil_from_days(-719468, &y, &m, &d);
 	assert_int_equal(y, 0);
 	assert_int_equal(m, 3);
 	assert_int_equal(d, 1);
-	civil_from_days(-719469, &y, &m, &d);	/* year 0 is a leap year */
+	sp_civil_from_days(-719469, &y, &m, &d);	/* year 0 is a leap year */
 	assert_int_equal(y, 0);
 	assert_int_equal(m, 2);
 	assert_int_equal(d, 29);
@@ -876,13 +876,13 @@ test_civil_round_trip(void **state)
 	int m, d, pm, pd;
 
 	(void)state;
-	day = days_from_civil(-800, 1, 1);
-	civil_from_days(day, &py, &pm, &pd);
+	day = sp_days_from_civil(-800, 1, 1);
+	sp_civil_from_days(day, &py, &pm, &pd);
 	assert_int_equal(py, -800);
 	assert_int_equal(pm, 1);
 	assert_int_equal(pd, 1);
-	for (day++; day < days_from_civil(4000, 1, 1); day++) {
-		civil_from_days(day, &y, &m, &d);
+	for (day++; day < sp_days_from_civil(4000, 1, 1); day++) {
+		sp_civil_from_days(day, &y, &m, &d);
 		if (pd < month_days(py, pm)) {
 			if (!(y == py && m == pm && d == pd + 1))
 				fail_msg("day %lld", (long long)day);
@@ -891,7 +891,7 @@ test_civil_round_trip(void **state)
 				fail_msg("day %lld", (long long)day);
 		} else if (!(y == py + 1 && m == 1 && d == 1))
 			fail_msg("day %lld", (long long)day);
-		if (days_from_civil(y, m, d) != day)
+		if (sp_days_from_civil(y, m, d) != day)
 			fail_msg("round trip of day %lld", (long long)day);
 		py = y, pm = m, pd = d;
 	}
@@ -913,17 +913,17 @@ test_civil_vs_gmtime(void **state)
 	for (day = -300000; day <= 300000; day += 7) {
 		t = (time_t)(day * 86400);
 		assert_non_null(gmtime_r(&t, &tm));
-		civil_from_days(day, &y, &m, &d);
+		sp_civil_from_days(day, &y, &m, &d);
 		if (y != tm.tm_year + 1900 || m != tm.tm_mon + 1 ||
 		    d != tm.tm_mday)
 			fail_msg("day %lld", (long long)day);
-		if (days_from_civil(tm.tm_year + 1900, tm.tm_mon + 1,
+		if (sp_days_from_civil(tm.tm_year + 1900, tm.tm_mon + 1,
 		    tm.tm_mday) != day)
 			fail_msg("days_from_civil of day %lld", (long long)day);
 	}
 }
 
-/* ---- time_format / date_format ---- */
+/* ---- sp_time_format / sp_date_format ---- */
 
 static void
 test_time_format(void **state)
@@ -931,30 +931,30 @@ test_time_format(void **state)
 	char buf[32], dbuf[16];
 
 	(void)state;
-	assert_ptr_equal(time_format(0, buf), buf);
+	assert_ptr_equal(sp_time_format(0, buf), buf);
 	assert_string_equal(buf, "1970-01-01T00:00:00Z");
-	time_format(T20261126_10, buf);
+	sp_time_format(T20261126_10, buf);
 	assert_string_equal(buf, "2026-11-26T10:00:00Z");
-	time_format(-1, buf);
+	sp_time_format(-1, buf);
 	assert_string_equal(buf, "1969-12-31T23:59:59Z");
 	/* date -u -d 2000-02-29T23:59:59Z +%s */
-	time_format(951868799, buf);
+	sp_time_format(951868799, buf);
 	assert_string_equal(buf, "2000-02-29T23:59:59Z");
 	/* date -u -d 2026-11-26T10:30:15Z +%s */
-	time_format(1795689015, buf);
+	sp_time_format(1795689015, buf);
 	assert_string_equal(buf, "2026-11-26T10:30:15Z");
 
-	assert_ptr_equal(date_format(0, dbuf), dbuf);
+	assert_ptr_equal(sp_date_format(0, dbuf), dbuf);
 	assert_string_equal(dbuf, "1970-01-01");
-	date_format(T20261126_10, dbuf);
+	sp_date_format(T20261126_10, dbuf);
 	assert_string_equal(dbuf, "2026-11-26");
-	date_format(-1, dbuf);
+	sp_date_format(-1, dbuf);
 	assert_string_equal(dbuf, "1969-12-31");
-	date_format(-86400, dbuf);
+	sp_date_format(-86400, dbuf);
 	assert_string_equal(dbuf, "1969-12-31");
-	date_format(-86401, dbuf);
+	sp_date_format(-86401, dbuf);
 	assert_string_equal(dbuf, "1969-12-30");
-	date_format(951868799, dbuf);
+	sp_date_format(951868799, dbuf);
 	assert_string_equal(dbuf, "2000-02-29");
 }
 
@@ -973,9 +973,9 @@ test_time_parse_format_round_trip(void **state)
 
 	(void)state;
 	for (i = 0; i < sizeof s / sizeof s[0]; i++) {
-		err_clear(&e);
-		assert_int_equal(time_parse(s[i], strlen(s[i]), NULL, &t, &e), 0);
-		assert_string_equal(time_format(t, buf), s[i]);
+		sp_err_clear(&e);
+		assert_int_equal(sp_time_parse(s[i], strlen(s[i]), NULL, &t, &e), 0);
+		assert_string_equal(sp_time_format(t, buf), s[i]);
 	}
 }
 
@@ -986,12 +986,12 @@ test_unit_parse(void **state)
 {
 	(void)state;
 	assert_int_equal(SP_UNIT_DAYS, 0);
-	assert_int_equal(unit_parse("days"), SP_UNIT_DAYS);
-	assert_int_equal(unit_parse("hours"), SP_UNIT_HOURS);
-	assert_int_equal(unit_parse("minutes"), SP_UNIT_MINUTES);
-	assert_int_equal(unit_parse("weeks"), -1);
-	assert_int_equal(unit_parse(""), -1);
-	assert_int_equal(unit_parse("Days"), -1);
+	assert_int_equal(sp_unit_parse("days"), SP_UNIT_DAYS);
+	assert_int_equal(sp_unit_parse("hours"), SP_UNIT_HOURS);
+	assert_int_equal(sp_unit_parse("minutes"), SP_UNIT_MINUTES);
+	assert_int_equal(sp_unit_parse("weeks"), -1);
+	assert_int_equal(sp_unit_parse(""), -1);
+	assert_int_equal(sp_unit_parse("Days"), -1);
 }
 
 /* field.h: the singular forms are accepted too. */
@@ -999,9 +999,9 @@ static void
 test_unit_parse_singular(void **state)
 {
 	(void)state;
-	assert_int_equal(unit_parse("day"), SP_UNIT_DAYS);
-	assert_int_equal(unit_parse("hour"), SP_UNIT_HOURS);
-	assert_int_equal(unit_parse("minute"), SP_UNIT_MINUTES);
+	assert_int_equal(sp_unit_parse("day"), SP_UNIT_DAYS);
+	assert_int_equal(sp_unit_parse("hour"), SP_UNIT_HOURS);
+	assert_int_equal(sp_unit_parse("minute"), SP_UNIT_MINUTES);
 }
 
 static void
@@ -1009,7 +1009,7 @@ dur(double seconds, int unit, const char *want)
 {
 	char buf[64];
 
-	assert_ptr_equal(duration_format(seconds, unit, buf), buf);
+	assert_ptr_equal(sp_duration_format(seconds, unit, buf), buf);
 	if (strcmp(buf, want) != 0)
 		fail_msg("duration_format(%.17g, %d) = '%s', want '%s'",
 		    seconds, unit, buf, want);
@@ -1058,7 +1058,7 @@ ratio(int64_t num, int64_t den, const char *want)
 {
 	char buf[32];
 
-	assert_ptr_equal(ratio_format(num, den, buf), buf);
+	assert_ptr_equal(sp_ratio_format(num, den, buf), buf);
 	if (strcmp(buf, want) != 0)
 		fail_msg("ratio_format(%lld, %lld) = '%s', want '%s'",
 		    (long long)num, (long long)den, buf, want);
@@ -1116,17 +1116,17 @@ test_count_format(void **state)
 	char buf[24];
 
 	(void)state;
-	assert_ptr_equal(count_format(0, buf), buf);
+	assert_ptr_equal(sp_count_format(0, buf), buf);
 	assert_string_equal(buf, "0");
-	count_format(42, buf);
+	sp_count_format(42, buf);
 	assert_string_equal(buf, "42");
-	count_format(-5, buf);
+	sp_count_format(-5, buf);
 	assert_string_equal(buf, "-5");
-	count_format(1000000, buf);
+	sp_count_format(1000000, buf);
 	assert_string_equal(buf, "1000000");
-	count_format(INT64_MAX, buf);
+	sp_count_format(INT64_MAX, buf);
 	assert_string_equal(buf, "9223372036854775807");
-	count_format(INT64_MIN, buf);
+	sp_count_format(INT64_MIN, buf);
 	assert_string_equal(buf, "-9223372036854775808");
 }
 

@@ -48,7 +48,7 @@ st_fini(void *p)
 static struct st *
 get(sp_groups *g, const char *key, size_t len)
 {
-	struct st *s = groups_get(g, key, len);
+	struct st *s = sp_groups_get(g, key, len);
 
 	assert_non_null(s);
 	return s;
@@ -62,46 +62,46 @@ test_get_find_count(void **state)
 
 	(void)state;
 	init_calls = fini_calls = 0;
-	g = groups_new(sizeof(struct st), st_init);
+	g = sp_groups_new(sizeof(struct st), st_init);
 	assert_non_null(g);
-	assert_int_equal(groups_count(g), 0);
-	assert_null(groups_find(g, "east", 4));
+	assert_int_equal(sp_groups_count(g), 0);
+	assert_null(sp_groups_find(g, "east", 4));
 
 	a = get(g, "east", 4);
 	assert_int_equal(a->inited, 7);
 	a->sum += 5;
-	assert_int_equal(groups_count(g), 1);
+	assert_int_equal(sp_groups_count(g), 1);
 	/* same key, same state (no growth in between) */
 	b = get(g, "east", 4);
 	assert_ptr_equal(a, b);
 	b->sum += 6;
-	assert_int_equal(groups_count(g), 1);
+	assert_int_equal(sp_groups_count(g), 1);
 	assert_int_equal(init_calls, 1);
 
 	b = get(g, "west", 4);
 	assert_ptr_not_equal(a, b);
 	assert_int_equal(b->sum, 0);
-	assert_int_equal(groups_count(g), 2);
+	assert_int_equal(sp_groups_count(g), 2);
 
-	a = groups_find(g, "east", 4);
+	a = sp_groups_find(g, "east", 4);
 	assert_non_null(a);
 	assert_int_equal(a->sum, 11);
 	/* only keylen bytes count */
-	a = groups_find(g, "eastern", 4);
+	a = sp_groups_find(g, "eastern", 4);
 	assert_non_null(a);
 	assert_int_equal(a->sum, 11);
-	assert_null(groups_find(g, "eas", 3));
-	assert_null(groups_find(g, "EAST", 4));
-	assert_int_equal(groups_count(g), 2);
+	assert_null(sp_groups_find(g, "eas", 3));
+	assert_null(sp_groups_find(g, "EAST", 4));
+	assert_int_equal(sp_groups_count(g), 2);
 
-	groups_free(g, st_fini);
+	sp_groups_free(g, st_fini);
 	assert_int_equal(fini_calls, 2);
 }
 
 static void
 test_null_init_zero_filled(void **state)
 {
-	sp_groups *g = groups_new(sizeof(struct st), NULL);
+	sp_groups *g = sp_groups_new(sizeof(struct st), NULL);
 	struct st *s;
 
 	(void)state;
@@ -110,7 +110,7 @@ test_null_init_zero_filled(void **state)
 	assert_int_equal(s->sum, 0);
 	assert_int_equal(s->count, 0);
 	assert_int_equal(s->inited, 0);
-	groups_free(g, NULL);
+	sp_groups_free(g, NULL);
 }
 
 /* Keys are byte strings: NUL, 0x1f and high bytes are ordinary bytes, and
@@ -118,7 +118,7 @@ test_null_init_zero_filled(void **state)
 static void
 test_binary_keys(void **state)
 {
-	sp_groups *g = groups_new(sizeof(struct st), NULL);
+	sp_groups *g = sp_groups_new(sizeof(struct st), NULL);
 
 	(void)state;
 	assert_non_null(g);
@@ -128,15 +128,15 @@ test_binary_keys(void **state)
 	get(g, "", 0)->sum = 4;
 	get(g, "a\x1f", 2)->sum = 5;
 	get(g, "\xff\xfe", 2)->sum = 6;
-	assert_int_equal(groups_count(g), 6);
-	assert_int_equal(((struct st *)groups_find(g, "a", 1))->sum, 1);
-	assert_int_equal(((struct st *)groups_find(g, "a\0b", 3))->sum, 2);
-	assert_int_equal(((struct st *)groups_find(g, "a\0", 2))->sum, 3);
-	assert_int_equal(((struct st *)groups_find(g, "", 0))->sum, 4);
-	assert_int_equal(((struct st *)groups_find(g, "a\x1f", 2))->sum, 5);
-	assert_int_equal(((struct st *)groups_find(g, "\xff\xfe", 2))->sum, 6);
-	assert_null(groups_find(g, "a\0c", 3));
-	groups_free(g, NULL);
+	assert_int_equal(sp_groups_count(g), 6);
+	assert_int_equal(((struct st *)sp_groups_find(g, "a", 1))->sum, 1);
+	assert_int_equal(((struct st *)sp_groups_find(g, "a\0b", 3))->sum, 2);
+	assert_int_equal(((struct st *)sp_groups_find(g, "a\0", 2))->sum, 3);
+	assert_int_equal(((struct st *)sp_groups_find(g, "", 0))->sum, 4);
+	assert_int_equal(((struct st *)sp_groups_find(g, "a\x1f", 2))->sum, 5);
+	assert_int_equal(((struct st *)sp_groups_find(g, "\xff\xfe", 2))->sum, 6);
+	assert_null(sp_groups_find(g, "a\0c", 3));
+	sp_groups_free(g, NULL);
 }
 
 static void
@@ -148,7 +148,7 @@ test_sorted_bytewise(void **state)
 	/* bytewise, unsigned, shorter prefix first */
 	static const char *want[] = { "", "A", "B", "a", "a\x1f", "ab", "b",
 	    "\x80x", "\xff" };
-	sp_groups *g = groups_new(sizeof(struct st), NULL);
+	sp_groups *g = sp_groups_new(sizeof(struct st), NULL);
 	const char **keys;
 	size_t *lens, n, i;
 	void **states;
@@ -157,7 +157,7 @@ test_sorted_bytewise(void **state)
 	assert_non_null(g);
 	for (i = 0; i < 9; i++)
 		get(g, in[i], strlen(in[i]))->sum = (int64_t)i;
-	n = groups_sorted(g, &keys, &lens, &states);
+	n = sp_groups_sorted(g, &keys, &lens, &states);
 	assert_int_equal(n, 9);
 	for (i = 0; i < n; i++) {
 		size_t j;
@@ -170,29 +170,29 @@ test_sorted_bytewise(void **state)
 			if (strcmp(in[j], want[i]) == 0)
 				break;
 		assert_int_equal(((struct st *)states[i])->sum, (int64_t)j);
-		assert_ptr_equal(states[i], groups_find(g, keys[i], lens[i]));
+		assert_ptr_equal(states[i], sp_groups_find(g, keys[i], lens[i]));
 	}
 	free(keys);
 	free(lens);
 	free(states);
-	groups_free(g, NULL);
+	sp_groups_free(g, NULL);
 }
 
 static void
 test_sorted_empty(void **state)
 {
-	sp_groups *g = groups_new(sizeof(struct st), NULL);
+	sp_groups *g = sp_groups_new(sizeof(struct st), NULL);
 	const char **keys = NULL;
 	size_t *lens = NULL;
 	void **states = NULL;
 
 	(void)state;
 	assert_non_null(g);
-	assert_int_equal(groups_sorted(g, &keys, &lens, &states), 0);
+	assert_int_equal(sp_groups_sorted(g, &keys, &lens, &states), 0);
 	free(keys);
 	free(lens);
 	free(states);
-	groups_free(g, NULL);
+	sp_groups_free(g, NULL);
 }
 
 /* One million groups: every key is found again with its own state, the
@@ -212,7 +212,7 @@ test_million_keys(void **state)
 
 	(void)state;
 	init_calls = fini_calls = 0;
-	g = groups_new(sizeof(struct st), st_init);
+	g = sp_groups_new(sizeof(struct st), st_init);
 	assert_non_null(g);
 	/* insert in a scrambled order: i * 7919 mod N walks all of 0..N-1
 	 * (7919 is prime and does not divide 10^6) */
@@ -220,34 +220,34 @@ test_million_keys(void **state)
 		size_t k = (i * 7919) % N;
 
 		len = snprintf(key, sizeof key, "owner%07zu", k);
-		s = groups_get(g, key, (size_t)len);
+		s = sp_groups_get(g, key, (size_t)len);
 		if (s == NULL)
 			fail_msg("groups_get failed at %zu", i);
 		s->sum += (int64_t)k;
 		s->count++;
 	}
-	assert_int_equal(groups_count(g), N);
+	assert_int_equal(sp_groups_count(g), N);
 	assert_int_equal(init_calls, N);
 	/* a second pass adds to the existing states */
 	for (i = 0; i < N; i += 3) {
 		len = snprintf(key, sizeof key, "owner%07zu", i);
-		s = groups_get(g, key, (size_t)len);
+		s = sp_groups_get(g, key, (size_t)len);
 		assert_non_null(s);
 		s->count++;
 	}
-	assert_int_equal(groups_count(g), N);
+	assert_int_equal(sp_groups_count(g), N);
 	assert_int_equal(init_calls, N);
 	for (i = 0; i < N; i++) {
 		len = snprintf(key, sizeof key, "owner%07zu", i);
-		s = groups_find(g, key, (size_t)len);
+		s = sp_groups_find(g, key, (size_t)len);
 		if (s == NULL || s->sum != (int64_t)i ||
 		    s->count != (i % 3 == 0 ? 2 : 1))
 			fail_msg("key %s lost or wrong", key);
 	}
-	assert_null(groups_find(g, "owner1000000", 12));
-	assert_null(groups_find(g, "owner", 5));
+	assert_null(sp_groups_find(g, "owner1000000", 12));
+	assert_null(sp_groups_find(g, "owner", 5));
 
-	n = groups_sorted(g, &keys, &lens, &states);
+	n = sp_groups_sorted(g, &keys, &lens, &states);
 	assert_int_equal(n, N);
 	for (i = 0; i < n; i++) {
 		len = snprintf(key, sizeof key, "owner%07zu", i);
@@ -259,7 +259,7 @@ test_million_keys(void **state)
 	free(keys);
 	free(lens);
 	free(states);
-	groups_free(g, st_fini);
+	sp_groups_free(g, st_fini);
 	assert_int_equal(fini_calls, N);
 }
 
@@ -295,27 +295,27 @@ test_group_key(void **state)
 	(void)state;
 	rec_of(&r, v, len, 4);
 
-	n = group_key(&r, s012, 3, &buf, &cap);
+	n = sp_group_key(&r, s012, 3, &buf, &cap);
 	assert_int_equal(n, 9);
 	assert_memory_equal(buf, "east\0\0" "bob", 9);
 	assert_true(cap >= n);
 
-	n = group_key(&r, s20, 2, &buf, &cap);
+	n = sp_group_key(&r, s20, 2, &buf, &cap);
 	assert_int_equal(n, 8);
 	assert_memory_equal(buf, "bob\0" "east", 8);
 
-	n = group_key(&r, s0, 1, &buf, &cap);
+	n = sp_group_key(&r, s0, 1, &buf, &cap);
 	assert_int_equal(n, 4);
 	assert_memory_equal(buf, "east", 4);
 
 	/* an empty value and no slots: the empty key */
-	n = group_key(&r, s3, 1, &buf, &cap);
+	n = sp_group_key(&r, s3, 1, &buf, &cap);
 	assert_int_equal(n, 0);
-	n = group_key(&r, s012, 0, &buf, &cap);
+	n = sp_group_key(&r, s012, 0, &buf, &cap);
 	assert_int_equal(n, 0);
 
 	/* slots beyond the record and negative slots are absent: empty */
-	n = group_key(&r, sout, 4, &buf, &cap);
+	n = sp_group_key(&r, sout, 4, &buf, &cap);
 	assert_int_equal(n, 10);
 	assert_memory_equal(buf, "east\0\0\0" "bob", 10);
 	free(buf);
@@ -341,7 +341,7 @@ test_group_key_grows(void **state)
 	v[1] = "y";
 	rec_of(&r, v, len, 2);
 	buf = small;	/* a small buffer the caller already had */
-	n = group_key(&r, s, 3, &buf, &cap);
+	n = sp_group_key(&r, s, 3, &buf, &cap);
 	assert_int_equal(n, 200003);
 	assert_true(cap >= n);
 	assert_memory_equal(buf, big, 100000);
@@ -358,7 +358,7 @@ split_check(const char *key, size_t keylen, size_t n, const char **want)
 	char *buf = NULL;
 	size_t cap = 0, i;
 
-	assert_int_equal(group_key_split(key, keylen, n, parts, &buf, &cap), 0);
+	assert_int_equal(sp_group_key_split(key, keylen, n, parts, &buf, &cap), 0);
 	for (i = 0; i < n; i++)
 		assert_string_equal(parts[i], want[i]);
 	free(buf);
@@ -385,7 +385,7 @@ test_group_key_split(void **state)
 	split_check("a b\0" "cdef", 5, 2, w4);
 }
 
-/* group_key then group_key_split gives back the values (absent -> ""). */
+/* sp_group_key then sp_group_key_split gives back the values (absent -> ""). */
 static void
 test_key_round_trip(void **state)
 {
@@ -400,13 +400,13 @@ test_key_round_trip(void **state)
 
 	(void)state;
 	rec_of(&r, v, len, 5);
-	n = group_key(&r, slots, 5, &kbuf, &kcap);
+	n = sp_group_key(&r, slots, 5, &kbuf, &kcap);
 	assert_true(n != (size_t)-1);
 	/* the parts live in sbuf, not in the key: overwrite the key after */
 	copy = malloc(n + 1);
 	assert_non_null(copy);
 	memcpy(copy, kbuf, n);
-	assert_int_equal(group_key_split(copy, n, 5, parts, &sbuf, &scap), 0);
+	assert_int_equal(sp_group_key_split(copy, n, 5, parts, &sbuf, &scap), 0);
 	memset(copy, '#', n);
 	for (i = 0; i < 5; i++)
 		assert_string_equal(parts[i], want[i]);
@@ -415,7 +415,7 @@ test_key_round_trip(void **state)
 	free(sbuf);
 }
 
-/* Keys made by group_key are what groups_get and groups_sorted see. */
+/* Keys made by sp_group_key are what sp_groups_get and sp_groups_sorted see. */
 static void
 test_keys_in_groups(void **state)
 {
@@ -427,7 +427,7 @@ test_keys_in_groups(void **state)
 	uint32_t len[2];
 	int slots[] = { 0, 1 };
 	sp_rec r;
-	sp_groups *g = groups_new(sizeof(struct st), NULL);
+	sp_groups *g = sp_groups_new(sizeof(struct st), NULL);
 	char *buf = NULL, *sbuf = NULL;
 	size_t cap = 0, scap = 0, n, i;
 	const char **keys;
@@ -441,26 +441,26 @@ test_keys_in_groups(void **state)
 		v[0] = rows[i][0];
 		v[1] = rows[i][1];
 		rec_of(&r, v, len, 2);
-		n = group_key(&r, slots, 2, &buf, &cap);
+		n = sp_group_key(&r, slots, 2, &buf, &cap);
 		get(g, buf, n)->count++;
 	}
-	n = groups_sorted(g, &keys, &lens, &states);
+	n = sp_groups_sorted(g, &keys, &lens, &states);
 	/* east\0 < east\0alice < east\0bob < west\0carol */
 	assert_int_equal(n, 4);
-	assert_int_equal(group_key_split(keys[0], lens[0], 2, parts, &sbuf,
+	assert_int_equal(sp_group_key_split(keys[0], lens[0], 2, parts, &sbuf,
 	    &scap), 0);
 	assert_string_equal(parts[0], "east");
 	assert_string_equal(parts[1], "");
 	assert_int_equal(((struct st *)states[0])->count, 1);
-	assert_int_equal(group_key_split(keys[1], lens[1], 2, parts, &sbuf,
+	assert_int_equal(sp_group_key_split(keys[1], lens[1], 2, parts, &sbuf,
 	    &scap), 0);
 	assert_string_equal(parts[1], "alice");
 	assert_int_equal(((struct st *)states[1])->count, 1);
-	assert_int_equal(group_key_split(keys[2], lens[2], 2, parts, &sbuf,
+	assert_int_equal(sp_group_key_split(keys[2], lens[2], 2, parts, &sbuf,
 	    &scap), 0);
 	assert_string_equal(parts[1], "bob");
 	assert_int_equal(((struct st *)states[2])->count, 2);
-	assert_int_equal(group_key_split(keys[3], lens[3], 2, parts, &sbuf,
+	assert_int_equal(sp_group_key_split(keys[3], lens[3], 2, parts, &sbuf,
 	    &scap), 0);
 	assert_string_equal(parts[0], "west");
 	assert_string_equal(parts[1], "carol");
@@ -470,7 +470,7 @@ test_keys_in_groups(void **state)
 	free(states);
 	free(buf);
 	free(sbuf);
-	groups_free(g, NULL);
+	sp_groups_free(g, NULL);
 }
 
 int

@@ -1,7 +1,7 @@
 /*
  * Unit tests of journal: open (create, format, torn tail), the text read
  * under the lock, appends and their rollback, the lock itself, and
- * journal_repair (include/salespipe/journal.h, DESIGN.md section 2).
+ * sp_journal_repair (include/salespipe/journal.h, DESIGN.md section 2).
  * Every test works on real files in a fresh mkdtemp(3) directory; the
  * expected bytes, offsets and line numbers are counted by hand from the
  * small contents written here.
@@ -126,7 +126,7 @@ static sp_journal *
 must_open(const char *path)
 {
 	sp_error e;
-	sp_journal *j = journal_open(path, SP_JOURNAL_CREATE, &e);
+	sp_journal *j = sp_journal_open(path, SP_JOURNAL_CREATE, &e);
 
 	if (j == NULL)
 		fail_msg("journal_open(%s): %s:%ld: %s", path, e.file, e.line,
@@ -139,7 +139,7 @@ must_append(sp_journal *j, const char *buf, size_t n)
 {
 	sp_error e;
 
-	if (journal_append(j, buf, n, &e) != 0)
+	if (sp_journal_append(j, buf, n, &e) != 0)
 		fail_msg("journal_append: %s", e.msg);
 }
 
@@ -163,11 +163,11 @@ test_open_creates_with_umask(void **state)
 	/* 0666 & ~022 */
 	assert_int_equal(st.st_mode & 07777, 0644);
 	assert_int_equal(st.st_size, 0);
-	assert_string_equal(journal_path(j), p);
-	assert_null(journal_text(j, &n));
+	assert_string_equal(sp_journal_path(j), p);
+	assert_null(sp_journal_text(j, &n));
 	assert_int_equal(n, 0);
-	assert_int_equal(journal_empty(j), 1);
-	journal_close(j);
+	assert_int_equal(sp_journal_empty(j), 1);
+	sp_journal_close(j);
 
 	/* another umask, another mode: 0666 & ~077 */
 	in(state, "private.jsonl", p, sizeof(p));
@@ -176,7 +176,7 @@ test_open_creates_with_umask(void **state)
 	umask(old);
 	assert_int_equal(stat(p, &st), 0);
 	assert_int_equal(st.st_mode & 07777, 0600);
-	journal_close(j);
+	sp_journal_close(j);
 }
 
 static void
@@ -186,19 +186,19 @@ test_open_format_new(void **state)
 	sp_journal *j;
 
 	j = must_open(in(state, "x.jsonl", p, sizeof(p)));
-	assert_int_equal(journal_format(j), SP_FMT_JSONL);
-	journal_close(j);
+	assert_int_equal(sp_journal_format(j), SP_FMT_JSONL);
+	sp_journal_close(j);
 	j = must_open(in(state, "x", p, sizeof(p)));
-	assert_int_equal(journal_format(j), SP_FMT_JSONL);
-	journal_close(j);
+	assert_int_equal(sp_journal_format(j), SP_FMT_JSONL);
+	sp_journal_close(j);
 	j = must_open(in(state, "x.csv", p, sizeof(p)));
-	assert_int_equal(journal_format(j), SP_FMT_CSV);
-	assert_int_equal(journal_empty(j), 1);
-	journal_close(j);
+	assert_int_equal(sp_journal_format(j), SP_FMT_CSV);
+	assert_int_equal(sp_journal_empty(j), 1);
+	sp_journal_close(j);
 	/* ".csv" must be the ending, not just somewhere in the name */
 	j = must_open(in(state, "x.csv.bak", p, sizeof(p)));
-	assert_int_equal(journal_format(j), SP_FMT_JSONL);
-	journal_close(j);
+	assert_int_equal(sp_journal_format(j), SP_FMT_JSONL);
+	sp_journal_close(j);
 }
 
 static void
@@ -213,26 +213,26 @@ test_open_format_existing(void **state)
 	/* the contents decide, whatever the name says */
 	write_file(in(state, "a.csv", p, sizeof(p)), json, strlen(json));
 	j = must_open(p);
-	assert_int_equal(journal_format(j), SP_FMT_JSONL);
-	assert_int_equal(journal_empty(j), 0);
-	journal_close(j);
+	assert_int_equal(sp_journal_format(j), SP_FMT_JSONL);
+	assert_int_equal(sp_journal_empty(j), 0);
+	sp_journal_close(j);
 
 	write_file(in(state, "b.jsonl", p, sizeof(p)), csv, strlen(csv));
 	j = must_open(p);
-	assert_int_equal(journal_format(j), SP_FMT_CSV);
-	journal_close(j);
+	assert_int_equal(sp_journal_format(j), SP_FMT_CSV);
+	sp_journal_close(j);
 
 	write_file(in(state, "c", p, sizeof(p)), csv, strlen(csv));
 	j = must_open(p);
-	assert_int_equal(journal_format(j), SP_FMT_CSV);
-	journal_close(j);
+	assert_int_equal(sp_journal_format(j), SP_FMT_CSV);
+	sp_journal_close(j);
 
 	/* first non-blank byte: blanks and blank lines before '{' */
 	write_file(in(state, "d.csv", p, sizeof(p)), blank_json,
 	    strlen(blank_json));
 	j = must_open(p);
-	assert_int_equal(journal_format(j), SP_FMT_JSONL);
-	journal_close(j);
+	assert_int_equal(sp_journal_format(j), SP_FMT_JSONL);
+	sp_journal_close(j);
 }
 
 static void
@@ -247,28 +247,28 @@ test_open_blank_file(void **state)
 	/* only blanks: empty, format from the name, text still the bytes */
 	write_file(in(state, "blank.csv", p, sizeof(p)), blank, strlen(blank));
 	j = must_open(p);
-	assert_int_equal(journal_empty(j), 1);
-	assert_int_equal(journal_format(j), SP_FMT_CSV);
-	t = journal_text(j, &n);
+	assert_int_equal(sp_journal_empty(j), 1);
+	assert_int_equal(sp_journal_format(j), SP_FMT_CSV);
+	t = sp_journal_text(j, &n);
 	assert_int_equal(n, 5);
 	assert_memory_equal(t, blank, 5);
-	journal_close(j);
+	sp_journal_close(j);
 
 	write_file(in(state, "blank.jsonl", p, sizeof(p)), blank,
 	    strlen(blank));
 	j = must_open(p);
-	assert_int_equal(journal_empty(j), 1);
-	assert_int_equal(journal_format(j), SP_FMT_JSONL);
-	journal_close(j);
+	assert_int_equal(sp_journal_empty(j), 1);
+	assert_int_equal(sp_journal_format(j), SP_FMT_JSONL);
+	sp_journal_close(j);
 
 	/* an existing zero-byte file is empty too */
 	write_file(in(state, "zero.csv", p, sizeof(p)), "", 0);
 	j = must_open(p);
-	assert_int_equal(journal_empty(j), 1);
-	assert_int_equal(journal_format(j), SP_FMT_CSV);
-	assert_null(journal_text(j, &n));
+	assert_int_equal(sp_journal_empty(j), 1);
+	assert_int_equal(sp_journal_format(j), SP_FMT_CSV);
+	assert_null(sp_journal_text(j, &n));
 	assert_int_equal(n, 0);
-	journal_close(j);
+	sp_journal_close(j);
 }
 
 static void
@@ -286,11 +286,11 @@ test_text_is_the_bytes(void **state)
 
 	write_file(in(state, "t.jsonl", p, sizeof(p)), body, bn);
 	j = must_open(p);
-	t = journal_text(j, &n);
+	t = sp_journal_text(j, &n);
 	assert_int_equal(n, bn);
 	assert_memory_equal(t, body, bn);
-	assert_int_equal(journal_empty(j), 0);
-	journal_close(j);
+	assert_int_equal(sp_journal_empty(j), 0);
+	sp_journal_close(j);
 	/* opening changes nothing */
 	assert_file(p, body, bn);
 }
@@ -315,34 +315,34 @@ test_append_reopen(void **state)
 
 	in(state, "h.jsonl", p, sizeof(p));
 	j = must_open(p);
-	assert_int_equal(journal_empty(j), 1);
+	assert_int_equal(sp_journal_empty(j), 1);
 	must_append(j, r1, strlen(r1));
-	journal_close(j);
+	sp_journal_close(j);
 	assert_file(p, r1, strlen(r1));
 
 	/* reopen: the text is what the last open appended */
 	j = must_open(p);
-	assert_int_equal(journal_empty(j), 0);
-	assert_int_equal(journal_format(j), SP_FMT_JSONL);
-	t = journal_text(j, &n);
+	assert_int_equal(sp_journal_empty(j), 0);
+	assert_int_equal(sp_journal_format(j), SP_FMT_JSONL);
+	t = sp_journal_text(j, &n);
 	assert_int_equal(n, strlen(r1));
 	assert_memory_equal(t, r1, n);
 	/* two appends in one open, each after the other */
 	must_append(j, r2, strlen(r2));
 	must_append(j, r3, strlen(r3));
 	/* the text stays the contents at lock time */
-	t = journal_text(j, &n);
+	t = sp_journal_text(j, &n);
 	assert_int_equal(n, strlen(r1));
-	journal_close(j);
+	sp_journal_close(j);
 
 	snprintf(want, sizeof(want), "%s%s%s", r1, r2, r3);
 	assert_file(p, want, strlen(want));
 
 	j = must_open(p);
-	t = journal_text(j, &n);
+	t = sp_journal_text(j, &n);
 	assert_int_equal(n, strlen(want));
 	assert_memory_equal(t, want, n);
-	journal_close(j);
+	sp_journal_close(j);
 }
 
 static void
@@ -359,9 +359,9 @@ test_append_large(void **state)
 		buf[i] = (i % 100 == 99) ? '\n' : (char)('a' + i % 26);
 	write_file(in(state, "big.csv", p, sizeof(p)), head, strlen(head));
 	j = must_open(p);
-	assert_int_equal(journal_format(j), SP_FMT_CSV);
+	assert_int_equal(sp_journal_format(j), SP_FMT_CSV);
 	must_append(j, buf, n);
-	journal_close(j);
+	sp_journal_close(j);
 	want = malloc(strlen(head) + n);
 	assert_non_null(want);
 	memcpy(want, head, strlen(head));
@@ -381,7 +381,7 @@ test_append_zero(void **state)
 	write_file(in(state, "z.jsonl", p, sizeof(p)), body, 2);
 	j = must_open(p);
 	must_append(j, "", 0);
-	journal_close(j);
+	sp_journal_close(j);
 	assert_file(p, body, 2);
 }
 
@@ -403,7 +403,7 @@ child_append_limited(const char *path, rlim_t limit, size_t n, int fd)
 		_exit(10);
 	for (i = 0; i < n; i++)
 		buf[i] = (i % 50 == 49) ? '\n' : 'r';
-	if ((j = journal_open(path, SP_JOURNAL_CREATE, &e)) == NULL) {
+	if ((j = sp_journal_open(path, SP_JOURNAL_CREATE, &e)) == NULL) {
 		free(buf);
 		_exit(11);
 	}
@@ -411,8 +411,8 @@ child_append_limited(const char *path, rlim_t limit, size_t n, int fd)
 	rl.rlim_max = limit;
 	if (setrlimit(RLIMIT_FSIZE, &rl) < 0)
 		_exit(12);
-	rc = journal_append(j, buf, n, &e);
-	journal_close(j);
+	rc = sp_journal_append(j, buf, n, &e);
+	sp_journal_close(j);
 	free(buf);	/* valgrind checks the child's exit too */
 	snprintf(msg, sizeof(msg), "%d|%s", rc, rc < 0 ? e.msg : "");
 	if (write(fd, msg, strlen(msg)) < 0)
@@ -500,13 +500,13 @@ test_append_dev_full(void **state)
 	if (access("/dev/full", W_OK) != 0)
 		skip();
 	j = must_open("/dev/full");
-	assert_null(journal_text(j, &n));
+	assert_null(sp_journal_text(j, &n));
 	assert_int_equal(n, 0);
-	assert_int_equal(journal_append(j, "{}\n", 3, &e), -1);
+	assert_int_equal(sp_journal_append(j, "{}\n", 3, &e), -1);
 	assert_non_null(strstr(e.msg, "cannot append to journal"));
 	assert_non_null(strstr(e.msg, strerror(ENOSPC)));
 	assert_string_equal(e.file, "/dev/full");
-	journal_close(j);
+	sp_journal_close(j);
 }
 
 /* ---- torn tails and repair ------------------------------------------ */
@@ -519,7 +519,7 @@ test_torn_tail(void **state)
 	sp_journal *j;
 
 	write_file(in(state, "torn.jsonl", p, sizeof(p)), "a\nb", 3);
-	j = journal_open(p, SP_JOURNAL_CREATE, &e);
+	j = sp_journal_open(p, SP_JOURNAL_CREATE, &e);
 	assert_null(j);
 	assert_string_equal(e.file, p);
 	assert_int_equal(e.line, 2);
@@ -530,13 +530,13 @@ test_torn_tail(void **state)
 
 	/* torn first line: byte 0, line 1 */
 	write_file(p, "{\"id\":", 6);
-	assert_null(journal_open(p, SP_JOURNAL_CREATE, &e));
+	assert_null(sp_journal_open(p, SP_JOURNAL_CREATE, &e));
 	assert_int_equal(e.line, 1);
 	assert_non_null(strstr(e.msg, "torn record at byte 0"));
 
 	/* three whole lines, then a torn fourth at byte 2+3+4 = 9 */
 	write_file(p, "a\nbb\nccc\ndddd", 13);
-	assert_null(journal_open(p, SP_JOURNAL_CREATE, &e));
+	assert_null(sp_journal_open(p, SP_JOURNAL_CREATE, &e));
 	assert_int_equal(e.line, 4);
 	assert_non_null(strstr(e.msg, "torn record at byte 9"));
 }
@@ -552,7 +552,7 @@ test_repair(void **state)
 	sp_journal *j;
 
 	write_file(in(state, "r.jsonl", p, sizeof(p)), "a\nb", 3);
-	assert_int_equal(journal_repair(p, &off, &line, &dropped, &e), 1);
+	assert_int_equal(sp_journal_repair(p, &off, &line, &dropped, &e), 1);
 	assert_non_null(dropped);
 	assert_string_equal(dropped, "b");
 	assert_int_equal(off, 2);
@@ -561,24 +561,24 @@ test_repair(void **state)
 	assert_file(p, "a\n", 2);
 	/* and now it opens */
 	j = must_open(p);
-	journal_close(j);
+	sp_journal_close(j);
 
 	/* a whole file: nothing dropped, nothing changed */
 	dropped = (char *)"x";
-	assert_int_equal(journal_repair(p, &off, &line, &dropped, &e), 0);
+	assert_int_equal(sp_journal_repair(p, &off, &line, &dropped, &e), 0);
 	assert_null(dropped);
 	assert_file(p, "a\n", 2);
 
 	/* an empty file is whole too */
 	write_file(p, "", 0);
 	dropped = (char *)"x";
-	assert_int_equal(journal_repair(p, &off, &line, &dropped, &e), 0);
+	assert_int_equal(sp_journal_repair(p, &off, &line, &dropped, &e), 0);
 	assert_null(dropped);
 	assert_file(p, "", 0);
 
 	/* no newline at all: everything goes */
 	write_file(p, "{\"id\":\"D", 8);
-	assert_int_equal(journal_repair(p, &off, &line, &dropped, &e), 8);
+	assert_int_equal(sp_journal_repair(p, &off, &line, &dropped, &e), 8);
 	assert_string_equal(dropped, "{\"id\":\"D");
 	assert_int_equal(off, 0);
 	assert_int_equal(line, 1);
@@ -587,7 +587,7 @@ test_repair(void **state)
 
 	/* a longer torn tail after three lines */
 	write_file(p, "a\nbb\nccc\ndd d", 13);
-	assert_int_equal(journal_repair(p, &off, &line, &dropped, &e), 4);
+	assert_int_equal(sp_journal_repair(p, &off, &line, &dropped, &e), 4);
 	assert_string_equal(dropped, "dd d");
 	assert_int_equal(off, 9);
 	assert_int_equal(line, 4);
@@ -606,7 +606,7 @@ test_repair_missing(void **state)
 	struct stat st;
 
 	in(state, "nope.jsonl", p, sizeof(p));
-	assert_int_equal(journal_repair(p, &off, &line, &dropped, &e), -1);
+	assert_int_equal(sp_journal_repair(p, &off, &line, &dropped, &e), -1);
 	assert_null(dropped);
 	assert_true(e.msg[0] != '\0');
 	/* and repair creates nothing */
@@ -636,16 +636,16 @@ test_lock_waits(void **state)
 		sp_journal *cj;
 
 		close(pfd[0]);
-		if ((cj = journal_open(p, SP_JOURNAL_CREATE, &e)) == NULL)
+		if ((cj = sp_journal_open(p, SP_JOURNAL_CREATE, &e)) == NULL)
 			_exit(1);
 		/* the lock is held: let the parent go */
 		if (write(pfd[1], "L", 1) != 1)
 			_exit(2);
 		close(pfd[1]);
 		sleep(1);
-		if (journal_append(cj, marker, strlen(marker), &e) < 0)
+		if (sp_journal_append(cj, marker, strlen(marker), &e) < 0)
 			_exit(3);
-		journal_close(cj);
+		sp_journal_close(cj);
 		_exit(0);
 	}
 	close(pfd[1]);
@@ -653,11 +653,11 @@ test_lock_waits(void **state)
 	close(pfd[0]);
 	/* must wait for the child's close: then its marker is there */
 	j = must_open(p);
-	t = journal_text(j, &n);
+	t = sp_journal_text(j, &n);
 	assert_int_equal(n, strlen(body) + strlen(marker));
 	assert_memory_equal(t, body, strlen(body));
 	assert_memory_equal(t + strlen(body), marker, strlen(marker));
-	journal_close(j);
+	sp_journal_close(j);
 	assert_int_equal(waitpid(pid, &st, 0), pid);
 	assert_true(WIFEXITED(st));
 	assert_int_equal(WEXITSTATUS(st), 0);
@@ -671,7 +671,7 @@ test_open_directory(void **state)
 	const struct dir *d = *state;
 	sp_error e;
 
-	assert_null(journal_open(d->path, SP_JOURNAL_CREATE, &e));
+	assert_null(sp_journal_open(d->path, SP_JOURNAL_CREATE, &e));
 	assert_true(e.msg[0] != '\0');
 	assert_string_equal(e.file, d->path);
 }
@@ -684,7 +684,7 @@ test_open_missing_parent(void **state)
 	struct stat st;
 
 	in(state, "no/such/dir/deals.jsonl", p, sizeof(p));
-	assert_null(journal_open(p, SP_JOURNAL_CREATE, &e));
+	assert_null(sp_journal_open(p, SP_JOURNAL_CREATE, &e));
 	assert_non_null(strstr(e.msg, "cannot create journal"));
 	assert_non_null(strstr(e.msg, strerror(ENOENT)));
 	assert_string_equal(e.file, p);
@@ -702,7 +702,7 @@ test_open_no_create(void **state)
 	struct stat st;
 
 	in(state, "none.jsonl", p, sizeof(p));
-	assert_null(journal_open(p, 0, &e));
+	assert_null(sp_journal_open(p, 0, &e));
 	assert_non_null(strstr(e.msg, "no such journal"));
 	assert_string_equal(e.file, p);
 	assert_int_equal(stat(p, &st), -1);
@@ -734,7 +734,7 @@ test_open_replaced_while_waiting(void **state)
 		sp_journal *cj;
 
 		close(pfd[0]);
-		if ((cj = journal_open(p, SP_JOURNAL_CREATE, &e)) == NULL)
+		if ((cj = sp_journal_open(p, SP_JOURNAL_CREATE, &e)) == NULL)
 			_exit(1);
 		if (write(pfd[1], "L", 1) != 1)
 			_exit(2);
@@ -744,15 +744,15 @@ test_open_replaced_while_waiting(void **state)
 		write_file(q, repl, strlen(repl));
 		if (rename(q, p) < 0)
 			_exit(3);
-		journal_close(cj);
+		sp_journal_close(cj);
 		_exit(0);
 	}
 	close(pfd[1]);
 	assert_int_equal(read(pfd[0], &c, 1), 1);
 	close(pfd[0]);
 	j = must_open(p);
-	assert_int_equal(journal_append(j, mine, strlen(mine), &e), 0);
-	journal_close(j);
+	assert_int_equal(sp_journal_append(j, mine, strlen(mine), &e), 0);
+	sp_journal_close(j);
 	assert_int_equal(waitpid(pid, &st, 0), pid);
 	assert_true(WIFEXITED(st));
 	assert_int_equal(WEXITSTATUS(st), 0);

@@ -69,12 +69,12 @@ static const char *const maven[] = {
 static sp_map *
 map_of(const char *arg)
 {
-	sp_map *m = map_new();
+	sp_map *m = sp_map_new();
 	sp_error e;
 
 	assert_non_null(m);
-	err_clear(&e);
-	if (arg != NULL && map_add(m, arg, &e) != 0)
+	sp_err_clear(&e);
+	if (arg != NULL && sp_map_add(m, arg, &e) != 0)
 		fail_msg("map_add('%s') failed: %s", arg, e.msg);
 	return m;
 }
@@ -89,8 +89,8 @@ check_resolve(const sp_map *m, const char *const *names, size_t n,
 	size_t i;
 
 	assert_true(n <= NELEM(out));
-	err_clear(&e);
-	assert_int_equal(map_resolve(m, names, n, out, &e), 0);
+	sp_err_clear(&e);
+	assert_int_equal(sp_map_resolve(m, names, n, out, &e), 0);
 	for (i = 0; i < n; i++) {
 		if (want[i] == NULL && out[i] != NULL)
 			fail_msg("field %zu '%s' -> '%s', want shadowed", i,
@@ -112,8 +112,8 @@ resolve_find(const sp_map *m, const char *const *names, size_t n,
 	size_t i, j;
 	int at = -1;
 
-	err_clear(&e);
-	assert_int_equal(map_resolve(m, names, n, out, &e), 0);
+	sp_err_clear(&e);
+	assert_int_equal(sp_map_resolve(m, names, n, out, &e), 0);
 	for (i = 0; i < n; i++) {
 		if (out[i] == NULL)
 			continue;
@@ -151,8 +151,8 @@ expect_kept(const sp_map *m, const char *const *names, size_t n,
 	size_t i;
 	sp_error e;
 
-	err_clear(&e);
-	assert_int_equal(map_resolve(m, names, n, out, &e), 0);
+	sp_err_clear(&e);
+	assert_int_equal(sp_map_resolve(m, names, n, out, &e), 0);
 	for (i = 0; i < n; i++)
 		if (strcmp(names[i], name) == 0) {
 			if (out[i] == NULL || strcmp(out[i], name) != 0)
@@ -174,9 +174,9 @@ test_identity(void **state)
 	(void)state;
 	check_resolve(m, names, 4, names);
 	check_resolve(m, maven, NELEM(maven), maven);
-	assert_null(map_stages(m, SP_STAGES_DEALS));
-	assert_null(map_stages(m, SP_STAGES_LEADS));
-	map_free(m);
+	assert_null(sp_map_stages(m, SP_STAGES_DEALS));
+	assert_null(sp_map_stages(m, SP_STAGES_LEADS));
+	sp_map_free(m);
 }
 
 static void
@@ -189,9 +189,9 @@ test_inline(void **state)
 
 	(void)state;
 	check_resolve(m, names, 4, want);
-	assert_null(map_stages(m, SP_STAGES_DEALS));
-	assert_null(map_stages(m, SP_STAGES_LEADS));
-	map_free(m);
+	assert_null(sp_map_stages(m, SP_STAGES_DEALS));
+	assert_null(sp_map_stages(m, SP_STAGES_LEADS));
+	sp_map_free(m);
 }
 
 static void
@@ -204,7 +204,7 @@ test_inline_maven(void **state)
 
 	(void)state;
 	check_resolve(m, maven, NELEM(maven), want);
-	map_free(m);
+	sp_map_free(m);
 }
 
 /* A column literally named like a canonical name that a present source
@@ -219,7 +219,7 @@ test_shadow_literal_column(void **state)
 
 	(void)state;
 	check_resolve(m, names, 5, want);
-	map_free(m);
+	sp_map_free(m);
 }
 
 /* When none of the sources is present, a column already named like the
@@ -235,7 +235,7 @@ test_literal_column_when_source_absent(void **state)
 
 	(void)state;
 	check_resolve(m, names, 3, want);
-	map_free(m);
+	sp_map_free(m);
 }
 
 /* An explicit pair overrides the preset's even when its source is absent
@@ -254,23 +254,23 @@ test_explicit_overrides_preset(void **state)
 	sp_error e;
 
 	(void)state;
-	err_clear(&e);
-	assert_int_equal(map_add(m, "owner=NoSuchColumn", &e), 0);
+	sp_err_clear(&e);
+	assert_int_equal(sp_map_add(m, "owner=NoSuchColumn", &e), 0);
 	check_resolve(m, names, 5, w1);
-	map_free(m);
+	sp_map_free(m);
 	m = map_of("salesforce");
-	assert_int_equal(map_add(m, "owner=", &e), 0);
+	assert_int_equal(sp_map_add(m, "owner=", &e), 0);
 	check_resolve(m, names, 5, w2);
-	map_free(m);
+	sp_map_free(m);
 	/* explicit pairs may take a preset's source for another name */
 	m = map_of("salesforce");
-	assert_int_equal(map_add(m, "owner=OwnerId,id=", &e), 0);
+	assert_int_equal(sp_map_add(m, "owner=OwnerId,id=", &e), 0);
 	check_resolve(m, names, 5, w3);
-	map_free(m);
+	sp_map_free(m);
 	/* without a preset: the input's own column id is ignored */
 	m = map_of("id=");
 	check_resolve(m, n4, 3, w4);
-	map_free(m);
+	sp_map_free(m);
 }
 
 /* Salesforce: names before ids, CurrencyIsoCode as currency. */
@@ -297,7 +297,7 @@ test_salesforce_names_currency(void **state)
 	check_resolve(m, ids, NELEM(ids), wids);
 	check_resolve(m, hist, NELEM(hist), whist);
 	check_resolve(m, lead, NELEM(lead), wlead);
-	map_free(m);
+	sp_map_free(m);
 }
 
 static void
@@ -314,8 +314,8 @@ test_alternatives(void **state)
 
 	(void)state;
 	/* first present in the list wins, whatever the column order */
-	err_clear(&e);
-	assert_int_equal(map_resolve(m, n1, 3, out, &e), 0);
+	sp_err_clear(&e);
+	assert_int_equal(sp_map_resolve(m, n1, 3, out, &e), 0);
 	assert_non_null(out[1]);
 	assert_string_equal(out[1], "stage");
 	assert_true(out[0] == NULL || strcmp(out[0], "stage") != 0);
@@ -323,12 +323,12 @@ test_alternatives(void **state)
 	check_resolve(m, n2, 2, w2);
 	check_resolve(m, n3, 1, n3);
 	/* b wins over c; the literal "stage" column is shadowed */
-	assert_int_equal(map_resolve(m, n4, 3, out, &e), 0);
+	assert_int_equal(sp_map_resolve(m, n4, 3, out, &e), 0);
 	assert_true(out[0] == NULL || strcmp(out[0], "stage") != 0);
 	assert_null(out[1]);
 	assert_non_null(out[2]);
 	assert_string_equal(out[2], "stage");
-	map_free(m);
+	sp_map_free(m);
 }
 
 /* map.h: a source that lost to an earlier alternative passes through
@@ -347,10 +347,10 @@ test_losing_alternative_kept(void **state)
 	size_t i;
 
 	(void)state;
-	err_clear(&e);
-	assert_int_equal(map_resolve(m, n1, 3, o1, &e), 0);
-	assert_int_equal(map_resolve(m, n4, 3, o4, &e), 0);
-	map_free(m);	/* before any failure: the names in o1/o4 are ours */
+	sp_err_clear(&e);
+	assert_int_equal(sp_map_resolve(m, n1, 3, o1, &e), 0);
+	assert_int_equal(sp_map_resolve(m, n4, 3, o4, &e), 0);
+	sp_map_free(m);	/* before any failure: the names in o1/o4 are ours */
 	/* NULL-ness only: non-NULL names may point into the freed map (the
 	 * names themselves are checked in test_alternatives) */
 	for (i = 0; i < 3; i++) {
@@ -374,10 +374,10 @@ test_later_overrides(void **state)
 	sp_error e;
 
 	(void)state;
-	err_clear(&e);
-	assert_int_equal(map_add(m, "stage=b", &e), 0);
+	sp_err_clear(&e);
+	assert_int_equal(sp_map_add(m, "stage=b", &e), 0);
 	check_resolve(m, names, 3, want);
-	map_free(m);
+	sp_map_free(m);
 }
 
 static void
@@ -394,7 +394,7 @@ test_several_maps_resolve(void **state)
 	check_resolve(m, n1, 2, w1);
 	check_resolve(m, n2, 2, w2);
 	check_resolve(m, n1, 2, w1);
-	map_free(m);
+	sp_map_free(m);
 }
 
 static void
@@ -403,12 +403,12 @@ add_bad(const char *arg)
 	sp_map *m = map_of(NULL);
 	sp_error e;
 
-	err_clear(&e);
-	if (map_add(m, arg, &e) != -1)
+	sp_err_clear(&e);
+	if (sp_map_add(m, arg, &e) != -1)
 		fail_msg("map_add('%s') accepted", arg);
 	if (e.msg[0] == '\0')
 		fail_msg("map_add('%s') failed without a message", arg);
-	map_free(m);
+	sp_map_free(m);
 }
 
 static void
@@ -455,7 +455,7 @@ test_file_with_header(void **state)
 	    "stage,deal_stage\n");
 	m = map_of(path);
 	check_resolve(m, names, 4, want);
-	map_free(m);
+	sp_map_free(m);
 	unlink(path);
 }
 
@@ -474,7 +474,7 @@ test_file_without_header(void **state)
 	    "owner,\"sales_agent\"\r\n");
 	m = map_of(path);
 	check_resolve(m, names, 4, want);
-	map_free(m);
+	sp_map_free(m);
 	unlink(path);
 }
 
@@ -492,10 +492,10 @@ test_file_then_inline(void **state)
 	temp_file(path, sizeof path,
 	    "canonical,source\nid,opportunity_id\nowner,sales_agent\n");
 	m = map_of(path);
-	err_clear(&e);
-	assert_int_equal(map_add(m, "owner=rep", &e), 0);
+	sp_err_clear(&e);
+	assert_int_equal(sp_map_add(m, "owner=rep", &e), 0);
 	check_resolve(m, names, 3, want);
-	map_free(m);
+	sp_map_free(m);
 	unlink(path);
 }
 
@@ -508,14 +508,14 @@ test_preset_names(void **state)
 	int sf = 0;
 
 	(void)state;
-	for (i = 0; map_presets[i] != NULL; i++) {
-		sf |= strcmp(map_presets[i], "salesforce") == 0;
+	for (i = 0; sp_map_presets[i] != NULL; i++) {
+		sf |= strcmp(sp_map_presets[i], "salesforce") == 0;
 		assert_true(i < 100);
 	}
 	assert_true(sf);
-	/* every preset is accepted by map_add */
-	for (i = 0; map_presets[i] != NULL; i++)
-		map_free(map_of(map_presets[i]));
+	/* every preset is accepted by sp_map_add */
+	for (i = 0; sp_map_presets[i] != NULL; i++)
+		sp_map_free(map_of(sp_map_presets[i]));
 }
 
 static void
@@ -547,7 +547,7 @@ test_salesforce_opportunity(void **state)
 	expect_kept(m, sf_opportunity, n, "MainCompetitors__c");
 	expect_kept(m, sf_opportunity, n, "TrackingNumber__c");
 	expect_kept(m, sf_opportunity, n, "ExpectedRevenue");
-	map_free(m);
+	sp_map_free(m);
 }
 
 static void
@@ -566,7 +566,7 @@ test_salesforce_history(void **state)
 	expect_source(m, sf_history, n, "close_date", "CloseDate");
 	expect_source(m, sf_history, n, "probability", "Probability");
 	expect_kept(m, sf_history, n, "FromOpportunityStageName");
-	map_free(m);
+	sp_map_free(m);
 }
 
 static void
@@ -587,7 +587,7 @@ test_salesforce_lead(void **state)
 	expect_source(m, sf_lead, n, "deal_id", "ConvertedOpportunityId");
 	expect_kept(m, sf_lead, n, "Industry");
 	expect_kept(m, sf_lead, n, "NumberofLocations__c");
-	map_free(m);
+	sp_map_free(m);
 }
 
 /* The salesforce preset carries Salesforce's deal stage list (a --stages
@@ -603,34 +603,34 @@ test_salesforce_stages(void **state)
 	int i;
 
 	(void)state;
-	spec = map_stages(m, SP_STAGES_DEALS);
+	spec = sp_map_stages(m, SP_STAGES_DEALS);
 	assert_non_null(spec);
-	err_clear(&e);
-	st = stages_parse(spec, &e);
+	sp_err_clear(&e);
+	st = sp_stages_parse(spec, &e);
 	if (st == NULL)
 		fail_msg("preset deal stages '%s': %s", spec, e.msg);
-	i = stages_find(st, "Closed Won", 10);
+	i = sp_stages_find(st, "Closed Won", 10);
 	assert_true(i >= 0);
 	assert_int_equal(st->v[i].kind, SP_WON);
-	i = stages_find(st, "Closed Lost", 11);
+	i = sp_stages_find(st, "Closed Lost", 11);
 	assert_true(i >= 0);
 	assert_int_equal(st->v[i].kind, SP_LOST);
 	/* the stages seen in the sample export */
-	assert_true(stages_find(st, "Prospecting", 11) >= 0);
-	assert_true(stages_find(st, "Id. Decision Makers", 19) >= 0);
-	assert_true(stages_find(st, "Proposal/Price Quote", 20) >= 0);
-	assert_true(stages_find(st, "Negotiation/Review", 18) >= 0);
-	stages_free(st);
+	assert_true(sp_stages_find(st, "Prospecting", 11) >= 0);
+	assert_true(sp_stages_find(st, "Id. Decision Makers", 19) >= 0);
+	assert_true(sp_stages_find(st, "Proposal/Price Quote", 20) >= 0);
+	assert_true(sp_stages_find(st, "Negotiation/Review", 18) >= 0);
+	sp_stages_free(st);
 
-	spec = map_stages(m, SP_STAGES_LEADS);
+	spec = sp_map_stages(m, SP_STAGES_LEADS);
 	if (spec != NULL) {
-		st = stages_parse(spec, &e);
+		st = sp_stages_parse(spec, &e);
 		if (st == NULL)
 			fail_msg("preset lead stages '%s': %s", spec, e.msg);
-		assert_true(stages_find(st, "Working - Contacted", 19) >= 0);
-		stages_free(st);
+		assert_true(sp_stages_find(st, "Working - Contacted", 19) >= 0);
+		sp_stages_free(st);
 	}
-	map_free(m);
+	sp_map_free(m);
 }
 
 /* A preset applies only to inputs it identifies: the Maven export is left
@@ -642,7 +642,7 @@ test_preset_other_input(void **state)
 
 	(void)state;
 	check_resolve(m, maven, NELEM(maven), maven);
-	map_free(m);
+	sp_map_free(m);
 }
 
 /* A preset plus an inline list: the list wins for its names. */
@@ -653,20 +653,20 @@ test_preset_then_inline(void **state)
 	sp_error e;
 
 	(void)state;
-	err_clear(&e);
-	assert_int_equal(map_add(m, "amount=ExpectedRevenue", &e), 0);
+	sp_err_clear(&e);
+	assert_int_equal(sp_map_add(m, "amount=ExpectedRevenue", &e), 0);
 	expect_source(m, sf_opportunity, NELEM(sf_opportunity), "amount",
 	    "ExpectedRevenue");
 	expect_source(m, sf_opportunity, NELEM(sf_opportunity), "stage",
 	    "StageName");
-	map_free(m);
+	sp_map_free(m);
 }
 
 static void
 test_free_empty(void **state)
 {
 	(void)state;
-	map_free(map_new());
+	sp_map_free(sp_map_new());
 }
 
 /* issue 9 item 19: a name in another case is the canonical one when no
@@ -682,7 +682,7 @@ test_fold_case(void **state)
 	(void)state;
 	for (i = 0; i < 6; i++)
 		out[i] = names[i];
-	map_fold_case(names, 6, out);
+	sp_map_fold_case(names, 6, out);
 	assert_string_equal(out[0], "ID");	/* id is there exactly */
 	assert_string_equal(out[1], "stage");
 	assert_string_equal(out[2], "stage_x");	/* not a canonical name */
@@ -692,11 +692,11 @@ test_fold_case(void **state)
 	/* a field --map renamed is left alone, and counts as exact */
 	out[1] = "probability";
 	out[3] = names[3];
-	map_fold_case(names, 6, out);
+	sp_map_fold_case(names, 6, out);
 	assert_string_equal(out[1], "probability");
-	assert_string_equal(map_canonical_fold("CLOSE_DATE"), "close_date");
-	assert_null(map_canonical_fold("close_date"));
-	assert_null(map_canonical_fold("closedate"));
+	assert_string_equal(sp_map_canonical_fold("CLOSE_DATE"), "close_date");
+	assert_null(sp_map_canonical_fold("close_date"));
+	assert_null(sp_map_canonical_fold("closedate"));
 }
 
 /* --probability-scale of presets: Salesforce writes percentages (0: the
@@ -704,19 +704,19 @@ test_fold_case(void **state)
 static void
 test_prob_scale(void **state)
 {
-	sp_map *m = map_new();
+	sp_map *m = sp_map_new();
 	sp_error e;
 
 	(void)state;
-	assert_int_equal(map_prob_scale(NULL), 0);
+	assert_int_equal(sp_map_prob_scale(NULL), 0);
 	assert_non_null(m);
-	assert_int_equal(map_prob_scale(m), 0);
-	err_clear(&e);
-	assert_int_equal(map_add(m, "id=Id", &e), 0);
-	assert_int_equal(map_prob_scale(m), 0);
-	assert_int_equal(map_add(m, "salesforce", &e), 0);
-	assert_int_equal(map_prob_scale(m), 0);
-	map_free(m);
+	assert_int_equal(sp_map_prob_scale(m), 0);
+	sp_err_clear(&e);
+	assert_int_equal(sp_map_add(m, "id=Id", &e), 0);
+	assert_int_equal(sp_map_prob_scale(m), 0);
+	assert_int_equal(sp_map_add(m, "salesforce", &e), 0);
+	assert_int_equal(sp_map_prob_scale(m), 0);
+	sp_map_free(m);
 }
 
 int

@@ -78,7 +78,7 @@ check(const sp_trend *t, const struct want *w)
 		py(t->seasonal[i], w->seasonal[i], what);
 	}
 	for (h = 1; h <= w->horizon; h++) {
-		f = trend_forecast(t, h, &lo, &hi);
+		f = sp_trend_forecast(t, h, &lo, &hi);
 		snprintf(what, sizeof what, "forecast h=%d", h);
 		py(f, w->f[h - 1][0], what);
 		snprintf(what, sizeof what, "lo h=%d", h);
@@ -112,8 +112,8 @@ test_holt_by_hand(void **state)
 	double f, lo, hi, half, sigma;
 
 	(void)state;
-	err_clear(&e);
-	assert_int_equal(trend_run(y, 5, 0, 0.5, 0.5, 0, &t, &e), 0);
+	sp_err_clear(&e);
+	assert_int_equal(sp_trend_run(y, 5, 0, 0.5, 0.5, 0, &t, &e), 0);
 	/*
 	 * a = b = 0.5.  l1 = 12, b1 = 12 - 10 = 2.
 	 * t=2: f = 14, e = 1;  l2 = .5*15 + .5*14 = 14.5;
@@ -141,17 +141,17 @@ test_holt_by_hand(void **state)
 	 * c_3 = 1.5625 + (.5 + 2*.25)^2 = 2.5625.
 	 */
 	sigma = sqrt(18.34765625 / 3);
-	f = trend_forecast(&t, 1, &lo, &hi);
+	f = sp_trend_forecast(&t, 1, &lo, &hi);
 	exact(f, 18.859375, "h=1");
 	half = 1.2816 * sigma;
 	exact(lo, 18.859375 - half, "lo h=1");
 	exact(hi, 18.859375 + half, "hi h=1");
-	f = trend_forecast(&t, 2, &lo, &hi);
+	f = sp_trend_forecast(&t, 2, &lo, &hi);
 	exact(f, 20.625, "h=2");
 	half = 1.2816 * sigma * sqrt(1.5625);	/* sqrt = 1.25 */
 	exact(lo, 20.625 - half, "lo h=2");
 	exact(hi, 20.625 + half, "hi h=2");
-	f = trend_forecast(&t, 3, &lo, &hi);
+	f = sp_trend_forecast(&t, 3, &lo, &hi);
 	exact(f, 22.390625, "h=3");
 	half = 1.2816 * sigma * sqrt(2.5625);
 	exact(lo, 22.390625 - half, "lo h=3");
@@ -167,15 +167,15 @@ test_holt_shortest(void **state)
 	double f, lo, hi;
 
 	(void)state;
-	err_clear(&e);
+	sp_err_clear(&e);
 	/* n = 3: one error, t=2: f = 12 + 2 = 14, e = 1 (as above);
 	 * l2 = 14.5, b2 = 2.25; sigma = 1; c_2 = 1.5625 */
-	assert_int_equal(trend_run(y, 3, 0, 0.5, 0.5, 0, &t, &e), 0);
+	assert_int_equal(sp_trend_run(y, 3, 0, 0.5, 0.5, 0, &t, &e), 0);
 	assert_int_equal(t.nerr, 1);
 	exact(t.sse, 1, "sse");
 	exact(t.level, 14.5, "level");
 	exact(t.slope, 2.25, "slope");
-	f = trend_forecast(&t, 2, &lo, &hi);
+	f = sp_trend_forecast(&t, 2, &lo, &hi);
 	exact(f, 19, "h=2");
 	exact(lo, 19 - 1.2816 * 1.25, "lo h=2");
 	exact(hi, 19 + 1.2816 * 1.25, "hi h=2");
@@ -193,17 +193,17 @@ test_linear_series(void **state)
 	(void)state;
 	for (i = 0; i < NELEM(y); i++)
 		y[i] = 100 + 10 * (double)i;
-	err_clear(&e);
+	sp_err_clear(&e);
 	/* any parameters: l1 = 110, b1 = 10, every forecast exact, so the
 	 * level stays on the line and the slope at 10 */
-	assert_int_equal(trend_run(y, 8, 0, 0.3, 0.6, 0, &t, &e), 0);
+	assert_int_equal(sp_trend_run(y, 8, 0, 0.3, 0.6, 0, &t, &e), 0);
 	exact(t.sse, 0, "sse run");
 	exact(t.level, 170, "level run");
 	exact(t.slope, 10, "slope run");
 	/* fit without a season: Holt, sse 0 (every grid point; which one is
 	 * picked among exact zeros depends on rounding, so not asserted) */
-	err_clear(&e);
-	assert_int_equal(trend_fit(y, 8, 0, &t, &e), 0);
+	sp_err_clear(&e);
+	assert_int_equal(sp_trend_fit(y, 8, 0, &t, &e), 0);
 	assert_int_equal(t.model, SP_TREND_HOLT);
 	assert_int_equal(t.nerr, 6);
 	exact(t.sse, 0, "sse fit");
@@ -212,7 +212,7 @@ test_linear_series(void **state)
 	assert_true(t.alpha >= 0.05 - 1e-12 && t.alpha <= 0.95 + 1e-12);
 	assert_true(t.beta >= 0.05 - 1e-12 && t.beta <= 0.95 + 1e-12);
 	for (h = 1; h <= 12; h++) {
-		f = trend_forecast(&t, h, &lo, &hi);
+		f = sp_trend_forecast(&t, h, &lo, &hi);
 		exact(f, 170 + 10 * h, "forecast");
 		/* sigma = 0: the interval is the point */
 		exact(lo, 170 + 10 * h, "lo");
@@ -242,8 +242,8 @@ test_hw_quarters_run(void **state)
 	sp_error e;
 
 	(void)state;
-	err_clear(&e);
-	assert_int_equal(trend_run(quarters, NELEM(quarters), 4, 0.3, 0.1,
+	sp_err_clear(&e);
+	assert_int_equal(sp_trend_run(quarters, NELEM(quarters), 4, 0.3, 0.1,
 	    0.2, &t, &e), 0);
 	check(&t, &w);
 }
@@ -274,8 +274,8 @@ test_hw_quarters_fit(void **state)
 	sp_error e;
 
 	(void)state;
-	err_clear(&e);
-	assert_int_equal(trend_fit(quarters, NELEM(quarters), 4, &t, &e), 0);
+	sp_err_clear(&e);
+	assert_int_equal(sp_trend_fit(quarters, NELEM(quarters), 4, &t, &e), 0);
 	check(&t, &w);
 }
 
@@ -300,8 +300,8 @@ test_holt_quarters_fit(void **state)
 	sp_error e;
 
 	(void)state;
-	err_clear(&e);
-	assert_int_equal(trend_fit(quarters, NELEM(quarters), 0, &t, &e), 0);
+	sp_err_clear(&e);
+	assert_int_equal(sp_trend_fit(quarters, NELEM(quarters), 0, &t, &e), 0);
 	check(&t, &w);
 }
 
@@ -341,8 +341,8 @@ test_hw_months_fit(void **state)
 	sp_error e;
 
 	(void)state;
-	err_clear(&e);
-	assert_int_equal(trend_fit(months, NELEM(months), 12, &t, &e), 0);
+	sp_err_clear(&e);
+	assert_int_equal(sp_trend_fit(months, NELEM(months), 12, &t, &e), 0);
 	check(&t, &w);
 }
 
@@ -374,8 +374,8 @@ test_hw_fit_tie(void **state)
 	sp_error e;
 
 	(void)state;
-	err_clear(&e);
-	assert_int_equal(trend_fit(quarters, 8, 4, &t, &e), 0);
+	sp_err_clear(&e);
+	assert_int_equal(sp_trend_fit(quarters, 8, 4, &t, &e), 0);
 	check(&t, &w);
 }
 
@@ -390,32 +390,32 @@ test_too_short(void **state)
 
 	(void)state;
 	/* Holt needs n >= 3 */
-	err_clear(&e);
-	assert_int_equal(trend_run(y, 2, 0, 0.5, 0.5, 0, &t, &e), -1);
+	sp_err_clear(&e);
+	assert_int_equal(sp_trend_run(y, 2, 0, 0.5, 0.5, 0, &t, &e), -1);
 	assert_true(e.msg[0] != '\0');
-	err_clear(&e);
-	assert_int_equal(trend_fit(y, 2, 0, &t, &e), -1);
+	sp_err_clear(&e);
+	assert_int_equal(sp_trend_fit(y, 2, 0, &t, &e), -1);
 	assert_true(e.msg[0] != '\0');
-	err_clear(&e);
-	assert_int_equal(trend_fit(y, 0, 0, &t, &e), -1);
+	sp_err_clear(&e);
+	assert_int_equal(sp_trend_fit(y, 0, 0, &t, &e), -1);
 	assert_true(e.msg[0] != '\0');
 	/* Holt-Winters needs n >= 2m: 7 quarters are one short */
-	err_clear(&e);
-	assert_int_equal(trend_run(quarters, 7, 4, 0.5, 0.5, 0.5, &t, &e), -1);
+	sp_err_clear(&e);
+	assert_int_equal(sp_trend_run(quarters, 7, 4, 0.5, 0.5, 0.5, &t, &e), -1);
 	assert_true(e.msg[0] != '\0');
 	/* 8 quarters are enough */
-	err_clear(&e);
-	assert_int_equal(trend_run(quarters, 8, 4, 0.5, 0.5, 0.5, &t, &e), 0);
+	sp_err_clear(&e);
+	assert_int_equal(sp_trend_run(quarters, 8, 4, 0.5, 0.5, 0.5, &t, &e), 0);
 	assert_int_equal(t.nerr, 4);
 	/* a season of 1 or above SP_SEASON_MAX is out of range */
 	for (i = 0; i < NELEM(big); i++)
 		big[i] = 100 + (double)(i % 7);
-	err_clear(&e);
-	assert_int_equal(trend_run(big, NELEM(big), 1, 0.5, 0.5, 0.5, &t, &e),
+	sp_err_clear(&e);
+	assert_int_equal(sp_trend_run(big, NELEM(big), 1, 0.5, 0.5, 0.5, &t, &e),
 	    -1);
 	assert_true(e.msg[0] != '\0');
-	err_clear(&e);
-	assert_int_equal(trend_run(big, NELEM(big), SP_SEASON_MAX + 1, 0.5,
+	sp_err_clear(&e);
+	assert_int_equal(sp_trend_run(big, NELEM(big), SP_SEASON_MAX + 1, 0.5,
 	    0.5, 0.5, &t, &e), -1);
 	assert_true(e.msg[0] != '\0');
 }
@@ -423,7 +423,7 @@ test_too_short(void **state)
 static void
 test_fit_falls_back_to_holt(void **state)
 {
-	/* 7 quarters with season 4 (< 2m): trend_fit fits Holt.
+	/* 7 quarters with season 4 (< 2m): sp_trend_fit fits Holt.
 	 * python3 tests/forecast/holt.py --fit --season 4 --horizon 2
 	 *   120.7 94.6 110.2 104.1 140.5 115.3 129.4
 	 * (runner-up sse 4554.554443, margin 5.3) */
@@ -439,8 +439,8 @@ test_fit_falls_back_to_holt(void **state)
 	sp_error e;
 
 	(void)state;
-	err_clear(&e);
-	assert_int_equal(trend_fit(quarters, 7, 4, &t, &e), 0);
+	sp_err_clear(&e);
+	assert_int_equal(sp_trend_fit(quarters, 7, 4, &t, &e), 0);
 	check(&t, &w);
 }
 
@@ -477,22 +477,22 @@ test_rng(void **state)
 	size_t i;
 
 	(void)state;
-	rng_seed(&r, 0);
+	sp_rng_seed(&r, 0);
 	for (i = 0; i < 4; i++)
 		assert_true(r.s[i] == seed0[i]);
 	for (i = 0; i < 4; i++) {
-		uint64_t v = rng_next(&r);
+		uint64_t v = sp_rng_next(&r);
 
 		if (v != out0[i])
 			fail_msg("seed 0 output %zu: got %016llx, want %016llx",
 			    i, (unsigned long long)v,
 			    (unsigned long long)out0[i]);
 	}
-	rng_seed(&r, 1);
+	sp_rng_seed(&r, 1);
 	for (i = 0; i < 4; i++)
 		assert_true(r.s[i] == seed1[i]);
 	for (i = 0; i < 6; i++) {
-		uint64_t v = rng_next(&r);
+		uint64_t v = sp_rng_next(&r);
 
 		if (v != out1[i])
 			fail_msg("seed 1 output %zu: got %016llx, want %016llx",
@@ -505,19 +505,19 @@ static void
 test_prob_threshold(void **state)
 {
 	(void)state;
-	assert_int_equal(prob_threshold(0), 0);
-	assert_int_equal(prob_threshold(1), 65536);
-	assert_int_equal(prob_threshold(0.5), 32768);
-	assert_int_equal(prob_threshold(0.25), 16384);
+	assert_int_equal(sp_prob_threshold(0), 0);
+	assert_int_equal(sp_prob_threshold(1), 65536);
+	assert_int_equal(sp_prob_threshold(0.5), 32768);
+	assert_int_equal(sp_prob_threshold(0.25), 16384);
 	/* 0.3 * 65536 = 19660.8 -> 19661 */
-	assert_int_equal(prob_threshold(0.3), 19661);
+	assert_int_equal(sp_prob_threshold(0.3), 19661);
 	/* exactly 1/65536 */
-	assert_int_equal(prob_threshold(1.0 / 65536), 1);
-	assert_int_equal(prob_threshold(-0.1), 0);
-	assert_int_equal(prob_threshold(-INFINITY), 0);
-	assert_int_equal(prob_threshold(NAN), 0);
-	assert_int_equal(prob_threshold(1.5), 65536);
-	assert_int_equal(prob_threshold(INFINITY), 65536);
+	assert_int_equal(sp_prob_threshold(1.0 / 65536), 1);
+	assert_int_equal(sp_prob_threshold(-0.1), 0);
+	assert_int_equal(sp_prob_threshold(-INFINITY), 0);
+	assert_int_equal(sp_prob_threshold(NAN), 0);
+	assert_int_equal(sp_prob_threshold(1.5), 65536);
+	assert_int_equal(sp_prob_threshold(INFINITY), 65536);
 }
 
 static void
@@ -532,23 +532,23 @@ test_mc_certain(void **state)
 	size_t i;
 
 	(void)state;
-	err_clear(&e);
-	assert_int_equal(montecarlo(amount, none, 5, 4200, 1000, 7, out, &e),
+	sp_err_clear(&e);
+	assert_int_equal(sp_montecarlo(amount, none, 5, 4200, 1000, 7, out, &e),
 	    0);
 	for (i = 0; i < 1000; i++)
 		assert_int_equal(out[i], 4200);
 	/* 4200 + 100 + 250 + 7 + 1000000 + 3 */
-	assert_int_equal(montecarlo(amount, all, 5, 4200, 1000, 7, out, &e),
+	assert_int_equal(sp_montecarlo(amount, all, 5, 4200, 1000, 7, out, &e),
 	    0);
 	for (i = 0; i < 1000; i++)
 		assert_int_equal(out[i], 1004560);
 	/* 4200 + 100 + 7 + 3 */
-	assert_int_equal(montecarlo(amount, mixed, 5, 4200, 1000, 7, out, &e),
+	assert_int_equal(sp_montecarlo(amount, mixed, 5, 4200, 1000, 7, out, &e),
 	    0);
 	for (i = 0; i < 1000; i++)
 		assert_int_equal(out[i], 4310);
 	/* no deals: the base */
-	assert_int_equal(montecarlo(NULL, NULL, 0, -5, 3, 7, out, &e), 0);
+	assert_int_equal(sp_montecarlo(NULL, NULL, 0, -5, 3, 7, out, &e), 0);
 	for (i = 0; i < 3; i++)
 		assert_int_equal(out[i], -5);
 }
@@ -567,10 +567,10 @@ test_mc_seeds(void **state)
 		amount[i] = (int64_t)(i + 1) * 1000;
 		th[i] = 32768;
 	}
-	err_clear(&e);
-	assert_int_equal(montecarlo(amount, th, N, 0, TRIALS, 42, a, &e), 0);
-	assert_int_equal(montecarlo(amount, th, N, 0, TRIALS, 42, b, &e), 0);
-	assert_int_equal(montecarlo(amount, th, N, 0, TRIALS, 43, c, &e), 0);
+	sp_err_clear(&e);
+	assert_int_equal(sp_montecarlo(amount, th, N, 0, TRIALS, 42, a, &e), 0);
+	assert_int_equal(sp_montecarlo(amount, th, N, 0, TRIALS, 42, b, &e), 0);
+	assert_int_equal(sp_montecarlo(amount, th, N, 0, TRIALS, 43, c, &e), 0);
 	assert_memory_equal(a, b, sizeof a);
 	/* 500 trials, each of 2^20 equally likely totals: two seeds giving
 	 * the same array would be a generator ignoring its seed */
@@ -610,13 +610,13 @@ test_mc_mean(void **state)
 	sum2 = 0;
 	for (i = 0; i < N; i++) {
 		amount[i] = (int64_t)(i + 1) * 1000;
-		th[i] = prob_threshold(0.3);
+		th[i] = sp_prob_threshold(0.3);
 		sum2 += (double)amount[i] * (double)amount[i];
 	}
 	assert_int_equal(th[0], 19661);
 	q = 19661.0 / 65536;
-	err_clear(&e);
-	assert_int_equal(montecarlo(amount, th, N, 500, TRIALS, 1, out, &e),
+	sp_err_clear(&e);
+	assert_int_equal(sp_montecarlo(amount, th, N, 500, TRIALS, 1, out, &e),
 	    0);
 	mean = 0;
 	for (i = 0; i < TRIALS; i++)
@@ -670,8 +670,8 @@ test_mc_each_deal(void **state)
 		th[i] = 19661;
 	}
 	q = 19661.0 / 65536;
-	err_clear(&e);
-	assert_int_equal(montecarlo(amount, th, N, 0, TRIALS, 12345, out, &e),
+	sp_err_clear(&e);
+	assert_int_equal(sp_montecarlo(amount, th, N, 0, TRIALS, 12345, out, &e),
 	    0);
 	for (i = 0; i < N; i++) {
 		hits = 0;
@@ -720,13 +720,13 @@ test_mc_threshold_edges(void **state)
 		amount[i] = 1;
 		th[i] = 0;
 	}
-	err_clear(&e);
-	assert_int_equal(montecarlo(amount, th, N, 0, TRIALS, 3, out, &e), 0);
+	sp_err_clear(&e);
+	assert_int_equal(sp_montecarlo(amount, th, N, 0, TRIALS, 3, out, &e), 0);
 	for (i = 0; i < TRIALS; i++)
 		assert_int_equal(out[i], 0);
 	for (i = 0; i < N; i++)
 		th[i] = 1;
-	assert_int_equal(montecarlo(amount, th, N, 0, TRIALS, 3, out, &e), 0);
+	assert_int_equal(sp_montecarlo(amount, th, N, 0, TRIALS, 3, out, &e), 0);
 	wins = 0;
 	for (i = 0; i < TRIALS; i++)
 		wins += out[i];
@@ -748,14 +748,14 @@ test_mc_overflow(void **state)
 
 	(void)state;
 	/* INT64_MAX - 30 + 10 + 20 = INT64_MAX: fits */
-	err_clear(&e);
-	assert_int_equal(montecarlo(amount, all, 2, INT64_MAX - 30, 4, 1, out,
+	sp_err_clear(&e);
+	assert_int_equal(sp_montecarlo(amount, all, 2, INT64_MAX - 30, 4, 1, out,
 	    &e), 0);
 	for (i = 0; i < 4; i++)
 		assert_true(out[i] == INT64_MAX);
 	/* one more and the total overflows */
-	err_clear(&e);
-	assert_int_equal(montecarlo(amount, all, 2, INT64_MAX - 29, 4, 1, out,
+	sp_err_clear(&e);
+	assert_int_equal(sp_montecarlo(amount, all, 2, INT64_MAX - 29, 4, 1, out,
 	    &e), -1);
 	assert_true(e.msg[0] != '\0');
 }

@@ -60,9 +60,9 @@ check_span(const char *expr, const sp_calendar *c, int64_t start,
 	sp_period p;
 	sp_error e;
 
-	err_clear(&e);
+	sp_err_clear(&e);
 	memset(&p, 0, sizeof p);
-	if (period_parse(expr, c, &p, &e) != 0)
+	if (sp_period_parse(expr, c, &p, &e) != 0)
 		fail_msg("period_parse('%s') failed: %s", expr, e.msg);
 	if (p.start != start || p.end != end)
 		fail_msg("period_parse('%s') = [%lld, %lld), want [%lld, %lld)",
@@ -79,8 +79,8 @@ check_bad(const char *expr, const sp_calendar *c)
 	sp_period p;
 	sp_error e;
 
-	err_clear(&e);
-	if (period_parse(expr, c, &p, &e) != -1)
+	sp_err_clear(&e);
+	if (sp_period_parse(expr, c, &p, &e) != -1)
 		fail_msg("period_parse('%s') accepted: [%lld, %lld)", expr,
 		    (long long)p.start, (long long)p.end);
 	if (e.msg[0] == '\0')
@@ -282,8 +282,8 @@ check_to_date(const char *expr, const sp_calendar *c, int64_t start)
 	sp_error e;
 	int64_t tomorrow = utc(2026, 11, 27);
 
-	err_clear(&e);
-	if (period_parse(expr, c, &p, &e) != 0)
+	sp_err_clear(&e);
+	if (sp_period_parse(expr, c, &p, &e) != 0)
 		fail_msg("period_parse('%s') failed: %s", expr, e.msg);
 	if (p.start != start)
 		fail_msg("%s: start %lld, want %lld", expr, (long long)p.start,
@@ -380,14 +380,14 @@ static void
 test_every_parse(void **state)
 {
 	(void)state;
-	assert_int_equal(every_parse("day"), SP_EVERY_DAY);
-	assert_int_equal(every_parse("week"), SP_EVERY_WEEK);
-	assert_int_equal(every_parse("month"), SP_EVERY_MONTH);
-	assert_int_equal(every_parse("quarter"), SP_EVERY_QUARTER);
-	assert_int_equal(every_parse("year"), SP_EVERY_YEAR);
-	assert_int_equal(every_parse("fortnight"), -1);
-	assert_int_equal(every_parse(""), -1);
-	assert_int_equal(every_parse("months"), -1);
+	assert_int_equal(sp_every_parse("day"), SP_EVERY_DAY);
+	assert_int_equal(sp_every_parse("week"), SP_EVERY_WEEK);
+	assert_int_equal(sp_every_parse("month"), SP_EVERY_MONTH);
+	assert_int_equal(sp_every_parse("quarter"), SP_EVERY_QUARTER);
+	assert_int_equal(sp_every_parse("year"), SP_EVERY_YEAR);
+	assert_int_equal(sp_every_parse("fortnight"), -1);
+	assert_int_equal(sp_every_parse(""), -1);
+	assert_int_equal(sp_every_parse("months"), -1);
 }
 
 static void
@@ -397,7 +397,7 @@ check_bucket(int64_t t, int every, const sp_calendar *c, int64_t start,
 	sp_period p;
 
 	memset(&p, 0, sizeof p);
-	period_bucket(t, every, c, &p);
+	sp_period_bucket(t, every, c, &p);
 	if (p.start != start || p.end != end || strcmp(p.label, label) != 0)
 		fail_msg("period_bucket(%lld, %d) = [%lld, %lld) '%s', "
 		    "want [%lld, %lld) '%s'", (long long)t, every,
@@ -504,9 +504,9 @@ test_bucket_label_round_trip(void **state)
 		for (i = 0; i < sizeof every / sizeof every[0]; i++)
 			for (t = utc(2019, 12, 20); t < utc(2027, 3, 1);
 			    t += 86400 * 3 + 3599) {
-				period_bucket(t, every[i], &cals[k], &b);
-				err_clear(&e);
-				if (period_parse(b.label, &cals[k], &p, &e) != 0)
+				sp_period_bucket(t, every[i], &cals[k], &b);
+				sp_err_clear(&e);
+				if (sp_period_parse(b.label, &cals[k], &p, &e) != 0)
 					fail_msg("label '%s': %s", b.label,
 					    e.msg);
 				if (p.start != b.start || p.end != b.end)
@@ -530,7 +530,7 @@ test_contains(void **state)
 	assert_false(period_contains(&p, 20));
 }
 
-/* ---- calendar_init ---- */
+/* ---- sp_calendar_init ---- */
 
 static void
 test_calendar_init(void **state)
@@ -540,47 +540,47 @@ test_calendar_init(void **state)
 	time_t before, after;
 
 	(void)state;
-	err_clear(&e);
+	sp_err_clear(&e);
 	unsetenv("SALESPIPE_NOW");
-	assert_int_equal(calendar_init(&c, "2026-11-26T10:00:00Z", 1, &e), 0);
+	assert_int_equal(sp_calendar_init(&c, "2026-11-26T10:00:00Z", 1, &e), 0);
 	/* date -u -d 2026-11-26T10:00:00Z +%s */
 	assert_int_equal(c.now, 1795687200);
 	assert_int_equal(c.fiscal_start, 1);
 
-	assert_int_equal(calendar_init(&c, "2026-11-26", 2, &e), 0);
+	assert_int_equal(sp_calendar_init(&c, "2026-11-26", 2, &e), 0);
 	/* date -u -d 2026-11-26 +%s */
 	assert_int_equal(c.now, 1795651200);
 	assert_int_equal(c.fiscal_start, 2);
 
 	/* $SALESPIPE_NOW when no --now */
 	setenv("SALESPIPE_NOW", "2020-02-29T12:00:00Z", 1);
-	assert_int_equal(calendar_init(&c, NULL, 1, &e), 0);
+	assert_int_equal(sp_calendar_init(&c, NULL, 1, &e), 0);
 	/* date -u -d 2020-02-29T12:00:00Z +%s */
 	assert_int_equal(c.now, 1582977600);
 	/* --now wins over $SALESPIPE_NOW */
-	assert_int_equal(calendar_init(&c, "2026-11-26T10:00:00Z", 1, &e), 0);
+	assert_int_equal(sp_calendar_init(&c, "2026-11-26T10:00:00Z", 1, &e), 0);
 	assert_int_equal(c.now, 1795687200);
 	unsetenv("SALESPIPE_NOW");
 
 	/* the clock */
 	before = time(NULL);
-	assert_int_equal(calendar_init(&c, NULL, 1, &e), 0);
+	assert_int_equal(sp_calendar_init(&c, NULL, 1, &e), 0);
 	after = time(NULL);
 	assert_true(c.now >= (int64_t)before && c.now <= (int64_t)after);
 
 	/* bad now, bad fiscal start */
-	err_clear(&e);
-	assert_int_equal(calendar_init(&c, "soon", 1, &e), -1);
+	sp_err_clear(&e);
+	assert_int_equal(sp_calendar_init(&c, "soon", 1, &e), -1);
 	assert_true(e.msg[0] != '\0');
-	err_clear(&e);
-	assert_int_equal(calendar_init(&c, "2026-11-26", 0, &e), -1);
+	sp_err_clear(&e);
+	assert_int_equal(sp_calendar_init(&c, "2026-11-26", 0, &e), -1);
 	assert_true(e.msg[0] != '\0');
-	err_clear(&e);
-	assert_int_equal(calendar_init(&c, "2026-11-26", 13, &e), -1);
+	sp_err_clear(&e);
+	assert_int_equal(sp_calendar_init(&c, "2026-11-26", 13, &e), -1);
 	assert_true(e.msg[0] != '\0');
 	setenv("SALESPIPE_NOW", "garbage", 1);
-	err_clear(&e);
-	assert_int_equal(calendar_init(&c, NULL, 1, &e), -1);
+	sp_err_clear(&e);
+	assert_int_equal(sp_calendar_init(&c, NULL, 1, &e), -1);
 	unsetenv("SALESPIPE_NOW");
 }
 

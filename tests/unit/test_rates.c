@@ -38,7 +38,7 @@ at(const char *iso)
 	sp_error e;
 	int64_t t;
 
-	assert_int_equal(time_parse(iso, strlen(iso), NULL, &t, &e), 0);
+	assert_int_equal(sp_time_parse(iso, strlen(iso), NULL, &t, &e), 0);
 	return t;
 }
 
@@ -49,24 +49,24 @@ test_rate_parse(void **state)
 	int64_t r;
 
 	(void)state;
-	err_clear(&e);
-	assert_int_equal(rate_parse("0.000244", 8, &r, &e), 0);
+	sp_err_clear(&e);
+	assert_int_equal(sp_rate_parse("0.000244", 8, &r, &e), 0);
 	assert_int_equal(r, 244000);
-	assert_int_equal(rate_parse("1.10", 4, &r, &e), 0);
+	assert_int_equal(sp_rate_parse("1.10", 4, &r, &e), 0);
 	assert_int_equal(r, 1100000000);
-	assert_int_equal(rate_parse(" 4100 ", 6, &r, &e), 0);
+	assert_int_equal(sp_rate_parse(" 4100 ", 6, &r, &e), 0);
 	assert_int_equal(r, 4100000000000);
-	assert_int_equal(rate_parse("0.123456789", 11, &r, &e), 0);
+	assert_int_equal(sp_rate_parse("0.123456789", 11, &r, &e), 0);
 	assert_int_equal(r, 123456789);
-	assert_int_equal(rate_parse("0.1234567890000", 15, &r, &e), 0);
+	assert_int_equal(sp_rate_parse("0.1234567890000", 15, &r, &e), 0);
 	assert_int_equal(r, 123456789);
-	assert_int_equal(rate_parse("0.1234567891", 12, &r, &e), -1);
+	assert_int_equal(sp_rate_parse("0.1234567891", 12, &r, &e), -1);
 	assert_non_null(strstr(e.msg, "nine decimals"));
-	assert_int_equal(rate_parse("0", 1, &r, &e), -1);
-	assert_int_equal(rate_parse("-1", 2, &r, &e), -1);
-	assert_int_equal(rate_parse("1,5", 3, &r, &e), -1);
-	assert_int_equal(rate_parse("", 0, &r, &e), -1);
-	assert_int_equal(rate_parse("99999999999", 11, &r, &e), -1);
+	assert_int_equal(sp_rate_parse("0", 1, &r, &e), -1);
+	assert_int_equal(sp_rate_parse("-1", 2, &r, &e), -1);
+	assert_int_equal(sp_rate_parse("1,5", 3, &r, &e), -1);
+	assert_int_equal(sp_rate_parse("", 0, &r, &e), -1);
+	assert_int_equal(sp_rate_parse("99999999999", 11, &r, &e), -1);
 }
 
 static void
@@ -82,41 +82,41 @@ test_rates_dated(void **state)
 	int64_t r;
 
 	(void)state;
-	err_clear(&e);
-	rs = rates_load(f, "usd", &e);
+	sp_err_clear(&e);
+	rs = sp_rates_load(f, "usd", &e);
 	unlink(f);
 	assert_non_null(rs);
-	assert_string_equal(rates_target(rs), "USD");
-	assert_int_equal(rates_dated(rs), 1);
+	assert_string_equal(sp_rates_target(rs), "USD");
+	assert_int_equal(sp_rates_dated(rs), 1);
 	/* the latest from on or before the time, whatever the row order */
-	assert_int_equal(rates_find(rs, "EUR", 3, at("2026-10-15"), &r, &e), 0);
+	assert_int_equal(sp_rates_find(rs, "EUR", 3, at("2026-10-15"), &r, &e), 0);
 	assert_int_equal(r, 1100000000);
-	assert_int_equal(rates_find(rs, "EUR", 3, at("2026-10-01"), &r, &e), 0);
+	assert_int_equal(sp_rates_find(rs, "EUR", 3, at("2026-10-01"), &r, &e), 0);
 	assert_int_equal(r, 1100000000);
-	assert_int_equal(rates_find(rs, "Eur", 3, at("2026-09-30T23:59:59Z"),
+	assert_int_equal(sp_rates_find(rs, "Eur", 3, at("2026-09-30T23:59:59Z"),
 	    &r, &e), 0);
 	assert_int_equal(r, 1080000000);
 	/* before the first from: no rate in force, naming date and file */
-	err_clear(&e);
-	assert_int_equal(rates_find(rs, "EUR", 3, at("2025-12-31"), &r, &e),
+	sp_err_clear(&e);
+	assert_int_equal(sp_rates_find(rs, "EUR", 3, at("2025-12-31"), &r, &e),
 	    -1);
 	assert_string_equal(e.field, "currency");
 	assert_non_null(strstr(e.msg, "EUR"));
 	assert_non_null(strstr(e.msg, "2025-12-31"));
 	assert_non_null(strstr(e.msg, "test_rates_"));
 	/* undated: always */
-	assert_int_equal(rates_find(rs, "GBP", 3, at("1990-01-01"), &r, &e), 0);
+	assert_int_equal(sp_rates_find(rs, "GBP", 3, at("1990-01-01"), &r, &e), 0);
 	assert_int_equal(r, 1250000000);
 	/* the target and a blank currency: 1 */
-	assert_int_equal(rates_find(rs, "usd", 3, 0, &r, &e), 0);
+	assert_int_equal(sp_rates_find(rs, "usd", 3, 0, &r, &e), 0);
 	assert_int_equal(r, SP_RATE_UNIT);
-	assert_int_equal(rates_find(rs, "  ", 2, 0, &r, &e), 0);
+	assert_int_equal(sp_rates_find(rs, "  ", 2, 0, &r, &e), 0);
 	assert_int_equal(r, SP_RATE_UNIT);
 	/* a currency with no row */
-	err_clear(&e);
-	assert_int_equal(rates_find(rs, "COP", 3, 0, &r, &e), -1);
+	sp_err_clear(&e);
+	assert_int_equal(sp_rates_find(rs, "COP", 3, 0, &r, &e), -1);
 	assert_non_null(strstr(e.msg, "no rate for COP"));
-	rates_free(rs);
+	sp_rates_free(rs);
 }
 
 static void
@@ -127,14 +127,14 @@ test_rates_no_file(void **state)
 	int64_t r;
 
 	(void)state;
-	err_clear(&e);
-	assert_non_null(rs = rates_load(NULL, "EUR", &e));
-	assert_int_equal(rates_find(rs, "eur", 3, 0, &r, &e), 0);
+	sp_err_clear(&e);
+	assert_non_null(rs = sp_rates_load(NULL, "EUR", &e));
+	assert_int_equal(sp_rates_find(rs, "eur", 3, 0, &r, &e), 0);
 	assert_int_equal(r, SP_RATE_UNIT);
-	assert_int_equal(rates_find(rs, "USD", 3, 0, &r, &e), -1);
+	assert_int_equal(sp_rates_find(rs, "USD", 3, 0, &r, &e), -1);
 	assert_non_null(strstr(e.msg, "--rates"));
-	rates_free(rs);
-	assert_null(rates_load(NULL, "not a code", &e));
+	sp_rates_free(rs);
+	assert_null(sp_rates_load(NULL, "not a code", &e));
 }
 
 static void
@@ -155,14 +155,14 @@ test_rates_bad_files(void **state)
 	(void)state;
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		const char *f = tmpfile_with(bad[i]);
-		err_clear(&e);
-		if (rates_load(f, "USD", &e) != NULL)
+		sp_err_clear(&e);
+		if (sp_rates_load(f, "USD", &e) != NULL)
 			fail_msg("rates file %zu accepted", i);
 		assert_true(e.msg[0] != '\0');
 		unlink(f);
 	}
-	err_clear(&e);
-	assert_null(rates_load("/nonexistent/rates.csv", "USD", &e));
+	sp_err_clear(&e);
+	assert_null(sp_rates_load("/nonexistent/rates.csv", "USD", &e));
 	assert_true(e.msg[0] != '\0');
 }
 
@@ -175,9 +175,9 @@ test_rates_convert_exact(void **state)
 	sp_money b = (sp_money)200002100 * 1250000000;	/* 200.0021 x 1.25 */
 
 	(void)state;
-	assert_string_equal(money_format_exact(a, buf), "1100.00");
-	assert_string_equal(money_format_exact(b, buf), "250.00");
-	assert_string_equal(money_format_exact(a + b, buf), "1350.01");
+	assert_string_equal(sp_money_format_exact(a, buf), "1100.00");
+	assert_string_equal(sp_money_format_exact(b, buf), "250.00");
+	assert_string_equal(sp_money_format_exact(a + b, buf), "1350.01");
 	/* the largest amount times the largest rate fits */
 	a = (sp_money)INT64_MAX * INT64_MAX;
 	assert_true(a > 0);

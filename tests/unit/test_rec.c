@@ -31,8 +31,8 @@ open_n(const char *text, size_t n, int fmt, const sp_map *map)
 	memset(&o, 0, sizeof(o));
 	o.format = fmt;
 	o.map = map;
-	err_clear(&e);
-	rd = reader_open_mem(text, n, "t.in", &o, &e);
+	sp_err_clear(&e);
+	rd = sp_reader_open_mem(text, n, "t.in", &o, &e);
 	if (rd == NULL)
 		fail_msg("reader_open_mem: %s", e.msg);
 	return rd;
@@ -44,9 +44,9 @@ open_text(const char *text, int fmt)
 	return open_n(text, strlen(text), fmt, NULL);
 }
 
-/* reader_next must return want; prints the error otherwise. */
+/* sp_reader_next must return want; prints the error otherwise. */
 #define NEXT(rd, r, e, want) do { \
-	int k_ = reader_next((rd), (r), (e)); \
+	int k_ = sp_reader_next((rd), (r), (e)); \
 	if (k_ != (want)) \
 		fail_msg("reader_next = %d, want %d (%s:%ld: %s: %s)", k_, \
 		    (want), (e)->file, (e)->line, (e)->field, (e)->msg); \
@@ -56,7 +56,7 @@ open_text(const char *text, int fmt)
 static const char *
 get(sp_reader *rd, const sp_rec *r, const char *name)
 {
-	return rec_get(r, reader_slot(rd, name));
+	return rec_get(r, sp_reader_slot(rd, name));
 }
 
 static void
@@ -73,14 +73,14 @@ assert_ab(const char *text, int fmt, const char *want_vals,
     const long *want_lines)
 {
 	sp_reader *rd = open_text(text, fmt);
-	sp_rec *r = rec_new();
+	sp_rec *r = sp_rec_new();
 	sp_error e;
 	char got[512];
 	size_t i = 0, o = 0;
 	int k;
 
 	got[0] = '\0';
-	while ((k = reader_next(rd, r, &e)) == 1) {
+	while ((k = sp_reader_next(rd, r, &e)) == 1) {
 		o += (size_t)snprintf(got + o, sizeof(got) - o, "%s|%s;",
 		    get(rd, r, "a") ? get(rd, r, "a") : "(null)",
 		    get(rd, r, "b") ? get(rd, r, "b") : "(null)");
@@ -91,8 +91,8 @@ assert_ab(const char *text, int fmt, const char *want_vals,
 		fail_msg("reader_next = %d: %s", k, e.msg);
 	assert_string_equal(got, want_vals);
 	assert_int_equal(want_lines[i], 0);
-	rec_free(r);
-	reader_close(rd);
+	sp_rec_free(r);
+	sp_reader_close(rd);
 }
 
 /* ---- CSV ------------------------------------------------------------ */
@@ -101,32 +101,32 @@ static void
 test_csv_basic(void **state)
 {
 	sp_reader *rd = open_text("a,b\n1,2\n3,4\n", SP_FMT_AUTO);
-	sp_rec *r = rec_new();
+	sp_rec *r = sp_rec_new();
 	sp_error e;
 	const int *f;
 	size_t nf;
 
 	(void)state;
 	NEXT(rd, r, &e, 1);
-	assert_int_equal(reader_format(rd), SP_FMT_CSV);
+	assert_int_equal(sp_reader_format(rd), SP_FMT_CSV);
 	assert_string_equal(r->file, "t.in");
 	assert_int_equal(r->line, 2);
 	assert_raw(r, "1,2");
 	assert_string_equal(get(rd, r, "a"), "1");
 	assert_string_equal(get(rd, r, "b"), "2");
-	assert_int_equal(rec_len(r, reader_slot(rd, "b")), 1);
-	f = reader_fields(rd, &nf);
+	assert_int_equal(rec_len(r, sp_reader_slot(rd, "b")), 1);
+	f = sp_reader_fields(rd, &nf);
 	assert_int_equal(nf, 2);
-	assert_string_equal(reader_slot_name(rd, f[0]), "a");
-	assert_string_equal(reader_slot_name(rd, f[1]), "b");
+	assert_string_equal(sp_reader_slot_name(rd, f[0]), "a");
+	assert_string_equal(sp_reader_slot_name(rd, f[1]), "b");
 	NEXT(rd, r, &e, 1);
 	assert_int_equal(r->line, 3);
 	assert_raw(r, "3,4");
 	assert_string_equal(get(rd, r, "a"), "3");
 	NEXT(rd, r, &e, 0);
 	NEXT(rd, r, &e, 0);	/* stays at the end */
-	rec_free(r);
-	reader_close(rd);
+	sp_rec_free(r);
+	sp_reader_close(rd);
 }
 
 static void
@@ -166,7 +166,7 @@ test_csv_quoted_newline(void **state)
 {
 	sp_reader *rd = open_text("a,b\n\"x\ny\",2\n3,\"p\n\nq\"\n5,6\n",
 	    SP_FMT_AUTO);
-	sp_rec *r = rec_new();
+	sp_rec *r = sp_rec_new();
 	sp_error e;
 
 	(void)state;
@@ -182,8 +182,8 @@ test_csv_quoted_newline(void **state)
 	assert_int_equal(r->line, 7);
 	assert_string_equal(get(rd, r, "a"), "5");
 	NEXT(rd, r, &e, 0);
-	rec_free(r);
-	reader_close(rd);
+	sp_rec_free(r);
+	sp_reader_close(rd);
 }
 
 static void
@@ -191,17 +191,17 @@ test_csv_crlf(void **state)
 {
 	static const long lines[] = { 2, 4, 0 };
 	sp_reader *rd = open_text("a,b\r\n1,2\r\n", SP_FMT_AUTO);
-	sp_rec *r = rec_new();
+	sp_rec *r = sp_rec_new();
 	sp_error e;
 
 	(void)state;
 	NEXT(rd, r, &e, 1);
 	assert_raw(r, "1,2");
 	assert_string_equal(get(rd, r, "b"), "2");
-	assert_int_equal(rec_len(r, reader_slot(rd, "b")), 1);
+	assert_int_equal(rec_len(r, sp_reader_slot(rd, "b")), 1);
 	NEXT(rd, r, &e, 0);
-	rec_free(r);
-	reader_close(rd);
+	sp_rec_free(r);
+	sp_reader_close(rd);
 	assert_ab("a,b\r\n1,2\r\n\r\n\"x\",\"y\"\r\n", SP_FMT_AUTO,
 	    "1|2;x|y;", lines);
 }
@@ -222,18 +222,18 @@ test_csv_bom(void **state)
 {
 	static const long lines[] = { 2, 0 };
 	sp_reader *rd = open_text("\xef\xbb\xbf" "a,b\n1,2\n", SP_FMT_AUTO);
-	sp_rec *r = rec_new();
+	sp_rec *r = sp_rec_new();
 	sp_error e;
 	size_t nf;
 	const int *f;
 
 	(void)state;
 	NEXT(rd, r, &e, 1);
-	f = reader_fields(rd, &nf);
+	f = sp_reader_fields(rd, &nf);
 	assert_int_equal(nf, 2);
-	assert_string_equal(reader_slot_name(rd, f[0]), "a");
-	rec_free(r);
-	reader_close(rd);
+	assert_string_equal(sp_reader_slot_name(rd, f[0]), "a");
+	sp_rec_free(r);
+	sp_reader_close(rd);
 	assert_ab("\xef\xbb\xbf" "a,b\r\n1,2\r\n", SP_FMT_AUTO, "1|2;", lines);
 }
 
@@ -253,16 +253,16 @@ static void
 test_csv_empty_vs_absent(void **state)
 {
 	sp_reader *rd = open_text("a,b,c\n,\"\",x\n", SP_FMT_AUTO);
-	sp_rec *r = rec_new();
+	sp_rec *r = sp_rec_new();
 	sp_error e;
 	int a, b, c, z;
 
 	(void)state;
 	NEXT(rd, r, &e, 1);
-	a = reader_slot(rd, "a");
-	b = reader_slot(rd, "b");
-	c = reader_slot(rd, "c");
-	z = reader_slot(rd, "zz");	/* no input has it */
+	a = sp_reader_slot(rd, "a");
+	b = sp_reader_slot(rd, "b");
+	c = sp_reader_slot(rd, "c");
+	z = sp_reader_slot(rd, "zz");	/* no input has it */
 	assert_non_null(rec_get(r, a));
 	assert_string_equal(rec_get(r, a), "");
 	assert_int_equal(rec_has(r, a), 0);
@@ -272,15 +272,15 @@ test_csv_empty_vs_absent(void **state)
 	assert_null(rec_get(r, -1));
 	assert_int_equal(rec_len(r, z), 0);
 	assert_int_equal(rec_has(r, z), 0);
-	rec_free(r);
-	reader_close(rd);
+	sp_rec_free(r);
+	sp_reader_close(rd);
 }
 
 static void
 test_csv_header_duplicate(void **state)
 {
 	sp_reader *rd = open_text("a,b,a\n1,2,3\n", SP_FMT_AUTO);
-	sp_rec *r = rec_new();
+	sp_rec *r = sp_rec_new();
 	sp_error e;
 
 	(void)state;
@@ -290,8 +290,8 @@ test_csv_header_duplicate(void **state)
 	assert_non_null(strstr(e.msg, "'a'"));
 	assert_non_null(strstr(e.msg, "twice"));
 	NEXT(rd, r, &e, 0);	/* the input is abandoned */
-	rec_free(r);
-	reader_close(rd);
+	sp_rec_free(r);
+	sp_reader_close(rd);
 }
 
 static void
@@ -309,7 +309,7 @@ test_csv_header_empty_name(void **state)
 	(void)state;
 	for (i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
 		sp_reader *rd = open_text(texts[i], SP_FMT_AUTO);
-		sp_rec *r = rec_new();
+		sp_rec *r = sp_rec_new();
 		sp_error e;
 
 		NEXT(rd, r, &e, -2);
@@ -318,8 +318,8 @@ test_csv_header_empty_name(void **state)
 			fail_msg("case %zu: '%s' does not name %s", i, e.msg,
 			    col[i]);
 		NEXT(rd, r, &e, 0);
-		rec_free(r);
-		reader_close(rd);
+		sp_rec_free(r);
+		sp_reader_close(rd);
 	}
 }
 
@@ -327,7 +327,7 @@ static void
 test_csv_ragged(void **state)
 {
 	sp_reader *rd = open_text("a,b\n1\n1,2,3\n4,5\n,\n", SP_FMT_AUTO);
-	sp_rec *r = rec_new();
+	sp_rec *r = sp_rec_new();
 	sp_error e;
 
 	(void)state;
@@ -348,8 +348,8 @@ test_csv_ragged(void **state)
 	assert_int_equal(r->line, 5);
 	assert_string_equal(get(rd, r, "b"), "");
 	NEXT(rd, r, &e, 0);
-	rec_free(r);
-	reader_close(rd);
+	sp_rec_free(r);
+	sp_reader_close(rd);
 }
 
 static void
@@ -357,7 +357,7 @@ test_csv_malformed_quotes(void **state)
 {
 	static const char text[] = "a,b\nx\"y,1\n\"x\"y,2\n3,4\n\"open,5\n6,7\n";
 	sp_reader *rd = open_text(text, SP_FMT_AUTO);
-	sp_rec *r = rec_new();
+	sp_rec *r = sp_rec_new();
 	sp_error e;
 
 	(void)state;
@@ -377,8 +377,8 @@ test_csv_malformed_quotes(void **state)
 	assert_raw(r, "\"open,5\n6,7");
 	assert_non_null(strstr(e.msg, "unterminated"));
 	NEXT(rd, r, &e, 0);
-	rec_free(r);
-	reader_close(rd);
+	sp_rec_free(r);
+	sp_reader_close(rd);
 }
 
 static void
@@ -386,7 +386,7 @@ test_csv_nul(void **state)
 {
 	static const char text[] = "a,b\n1,x\0y\n3,4\n";
 	sp_reader *rd = open_n(text, sizeof(text) - 1, SP_FMT_AUTO, NULL);
-	sp_rec *r = rec_new();
+	sp_rec *r = sp_rec_new();
 	sp_error e;
 
 	(void)state;
@@ -400,8 +400,8 @@ test_csv_nul(void **state)
 	assert_int_equal(r->line, 3);
 	assert_string_equal(get(rd, r, "a"), "3");
 	NEXT(rd, r, &e, 0);
-	rec_free(r);
-	reader_close(rd);
+	sp_rec_free(r);
+	sp_reader_close(rd);
 }
 
 /* Write text into dir/name; returns the path (free it). */
@@ -425,7 +425,7 @@ test_several_inputs(void **state)
 	char dir[] = "/tmp/test_rec.XXXXXX", *p[5];
 	char missing[64];
 	sp_reader *rd;
-	sp_rec *r = rec_new();
+	sp_rec *r = sp_rec_new();
 	sp_error e;
 	sp_read_opts o;
 	size_t i;
@@ -439,7 +439,7 @@ test_several_inputs(void **state)
 	p[3] = write_file(dir, "bad.csv", "c,c\n5,6\n");
 	p[4] = write_file(dir, "three.jsonl", "{\"c\":\"7\",\"a\":8}\n");
 	memset(&o, 0, sizeof(o));
-	assert_non_null(rd = reader_open(p, 5, &o, &e));
+	assert_non_null(rd = sp_reader_open(p, 5, &o, &e));
 
 	NEXT(rd, r, &e, 1);
 	assert_string_equal(r->file, p[0]);
@@ -467,15 +467,15 @@ test_several_inputs(void **state)
 	assert_int_equal(r->line, 1);
 	assert_string_equal(get(rd, r, "c"), "7");
 	assert_string_equal(get(rd, r, "a"), "8");
-	assert_int_equal(r->num[reader_slot(rd, "a")], 1);
+	assert_int_equal(r->num[sp_reader_slot(rd, "a")], 1);
 	assert_null(get(rd, r, "b"));
 	NEXT(rd, r, &e, 0);
-	assert_int_equal(reader_format(rd), SP_FMT_CSV);	/* the first */
+	assert_int_equal(sp_reader_format(rd), SP_FMT_CSV);	/* the first */
 	/* one slot per name over all the inputs */
-	assert_int_equal(reader_nslots(rd), 3);
+	assert_int_equal(sp_reader_nslots(rd), 3);
 
-	reader_close(rd);
-	rec_free(r);
+	sp_reader_close(rd);
+	sp_rec_free(r);
 	for (i = 0; i < 5; i++)
 		if (i != 1) {
 			unlink(p[i]);
@@ -493,29 +493,29 @@ test_bad_format_option(void **state)
 	(void)state;
 	memset(&o, 0, sizeof(o));
 	o.format = SP_FMT_TABLE;
-	err_clear(&e);
-	assert_null(reader_open_mem("a\n", 2, "x", &o, &e));
+	sp_err_clear(&e);
+	assert_null(sp_reader_open_mem("a\n", 2, "x", &o, &e));
 	assert_true(e.msg[0] != '\0');
-	assert_int_equal(format_parse("csv"), SP_FMT_CSV);
-	assert_int_equal(format_parse("jsonl"), SP_FMT_JSONL);
-	assert_int_equal(format_parse("json"), SP_FMT_JSONL);
-	assert_int_equal(format_parse("table"), SP_FMT_TABLE);
-	assert_int_equal(format_parse("md"), SP_FMT_MD);
-	assert_int_equal(format_parse("xml"), -1);
+	assert_int_equal(sp_format_parse("csv"), SP_FMT_CSV);
+	assert_int_equal(sp_format_parse("jsonl"), SP_FMT_JSONL);
+	assert_int_equal(sp_format_parse("json"), SP_FMT_JSONL);
+	assert_int_equal(sp_format_parse("table"), SP_FMT_TABLE);
+	assert_int_equal(sp_format_parse("md"), SP_FMT_MD);
+	assert_int_equal(sp_format_parse("xml"), -1);
 }
 
 static void
 test_forced_format(void **state)
 {
 	sp_reader *rd = open_text("{\"a\":1}\n", SP_FMT_CSV);
-	sp_rec *r = rec_new();
+	sp_rec *r = sp_rec_new();
 	sp_error e;
 
 	(void)state;
 	/* -i csv: the line is a header (with a quote in it: bad) */
 	NEXT(rd, r, &e, -2);
-	rec_free(r);
-	reader_close(rd);
+	sp_rec_free(r);
+	sp_reader_close(rd);
 }
 
 static void
@@ -523,15 +523,15 @@ test_map_csv(void **state)
 {
 	static const char text[] = "opportunity_id,id,close_value,x\n"
 	    "O1,OLD,12.5,y\n";
-	sp_map *m = map_new();
+	sp_map *m = sp_map_new();
 	sp_reader *rd;
-	sp_rec *r = rec_new();
+	sp_rec *r = sp_rec_new();
 	sp_error e;
 	const int *f;
 	size_t nf;
 
 	(void)state;
-	assert_int_equal(map_add(m, "id=opportunity_id,amount=close_value",
+	assert_int_equal(sp_map_add(m, "id=opportunity_id,amount=close_value",
 	    &e), 0);
 	rd = open_n(text, strlen(text), SP_FMT_AUTO, m);
 	NEXT(rd, r, &e, 1);
@@ -540,14 +540,14 @@ test_map_csv(void **state)
 	assert_string_equal(get(rd, r, "x"), "y");
 	assert_null(get(rd, r, "opportunity_id"));
 	assert_null(get(rd, r, "close_value"));
-	f = reader_fields(rd, &nf);
+	f = sp_reader_fields(rd, &nf);
 	assert_int_equal(nf, 3);	/* the literal id column is shadowed */
-	assert_string_equal(reader_slot_name(rd, f[0]), "id");
-	assert_string_equal(reader_slot_name(rd, f[1]), "amount");
-	assert_string_equal(reader_slot_name(rd, f[2]), "x");
-	rec_free(r);
-	reader_close(rd);
-	map_free(m);
+	assert_string_equal(sp_reader_slot_name(rd, f[0]), "id");
+	assert_string_equal(sp_reader_slot_name(rd, f[1]), "amount");
+	assert_string_equal(sp_reader_slot_name(rd, f[2]), "x");
+	sp_rec_free(r);
+	sp_reader_close(rd);
+	sp_map_free(m);
 }
 
 static void
@@ -558,13 +558,13 @@ test_map_jsonl(void **state)
 	    "{\"opportunity_id\":\"O2\",\"id\":\"Y\"}\n"
 	    "{\"id\":\"Z\",\"opportunity_id\":\"O3\"}\n"
 	    "{\"id\":\"W\"}\n";
-	sp_map *m = map_new();
+	sp_map *m = sp_map_new();
 	sp_reader *rd;
-	sp_rec *r = rec_new();
+	sp_rec *r = sp_rec_new();
 	sp_error e;
 
 	(void)state;
-	assert_int_equal(map_add(m, "id=opportunity_id", &e), 0);
+	assert_int_equal(sp_map_add(m, "id=opportunity_id", &e), 0);
 	rd = open_n(text, strlen(text), SP_FMT_AUTO, m);
 	NEXT(rd, r, &e, 1);
 	assert_string_equal(get(rd, r, "id"), "O1");
@@ -577,9 +577,9 @@ test_map_jsonl(void **state)
 	NEXT(rd, r, &e, 1);
 	assert_null(get(rd, r, "id"));
 	NEXT(rd, r, &e, 0);
-	rec_free(r);
-	reader_close(rd);
-	map_free(m);
+	sp_rec_free(r);
+	sp_reader_close(rd);
+	sp_map_free(m);
 }
 
 /* ---- JSON lines ----------------------------------------------------- */
@@ -592,7 +592,7 @@ json_one(const char *text, sp_rec *r)
 	sp_error e;
 
 	NEXT(rd, r, &e, 1);
-	assert_int_equal(reader_format(rd), SP_FMT_JSONL);
+	assert_int_equal(sp_reader_format(rd), SP_FMT_JSONL);
 	return rd;
 }
 
@@ -603,7 +603,7 @@ test_json_basic(void **state)
 	    "{\"a\":\"x\",\"b\":1}\n\n   \n{\"b\":2,\"c\":\"z\"}\r\n"
 	    "\t{\"a\":\"\"}";
 	sp_reader *rd = open_text(text, SP_FMT_AUTO);
-	sp_rec *r = rec_new();
+	sp_rec *r = sp_rec_new();
 	sp_error e;
 	const int *f;
 	size_t nf;
@@ -619,37 +619,37 @@ test_json_basic(void **state)
 	assert_raw(r, "{\"b\":2,\"c\":\"z\"}");
 	assert_null(get(rd, r, "a"));	/* absent in this record */
 	assert_string_equal(get(rd, r, "c"), "z");
-	f = reader_fields(rd, &nf);	/* order of first appearance */
+	f = sp_reader_fields(rd, &nf);	/* order of first appearance */
 	assert_int_equal(nf, 3);
-	assert_string_equal(reader_slot_name(rd, f[0]), "a");
-	assert_string_equal(reader_slot_name(rd, f[1]), "b");
-	assert_string_equal(reader_slot_name(rd, f[2]), "c");
+	assert_string_equal(sp_reader_slot_name(rd, f[0]), "a");
+	assert_string_equal(sp_reader_slot_name(rd, f[1]), "b");
+	assert_string_equal(sp_reader_slot_name(rd, f[2]), "c");
 	NEXT(rd, r, &e, 1);
 	assert_int_equal(r->line, 5);
 	assert_non_null(get(rd, r, "a"));
 	assert_string_equal(get(rd, r, "a"), "");	/* empty, not absent */
 	assert_null(get(rd, r, "b"));
 	NEXT(rd, r, &e, 0);
-	rec_free(r);
-	reader_close(rd);
+	sp_rec_free(r);
+	sp_reader_close(rd);
 }
 
 static void
 test_json_bom(void **state)
 {
-	sp_rec *r = rec_new();
+	sp_rec *r = sp_rec_new();
 	sp_reader *rd = json_one("\xef\xbb\xbf{\"a\":\"x\"}\n", r);
 
 	(void)state;
 	assert_string_equal(get(rd, r, "a"), "x");
-	rec_free(r);
-	reader_close(rd);
+	sp_rec_free(r);
+	sp_reader_close(rd);
 }
 
 static void
 test_json_strings(void **state)
 {
-	sp_rec *r = rec_new();
+	sp_rec *r = sp_rec_new();
 	sp_reader *rd = json_one("{\"s\":\"q\\\"b\\\\s\\n\\u00e9\\ud83d\\ude00"
 	    "\\/\",\"t\":\"caf\xc3\xa9\"}", r);
 
@@ -657,9 +657,9 @@ test_json_strings(void **state)
 	assert_string_equal(get(rd, r, "s"),
 	    "q\"b\\s\n\xc3\xa9\xf0\x9f\x98\x80/");
 	assert_string_equal(get(rd, r, "t"), "caf\xc3\xa9");
-	assert_int_equal(r->num[reader_slot(rd, "s")], 0);
-	rec_free(r);
-	reader_close(rd);
+	assert_int_equal(r->num[sp_reader_slot(rd, "s")], 0);
+	sp_rec_free(r);
+	sp_reader_close(rd);
 }
 
 /* The text of number `num` in {"pre":"1 2","n":NUM,"post":3}. */
@@ -667,7 +667,7 @@ static void
 assert_number(const char *num)
 {
 	char text[256];
-	sp_rec *r = rec_new();
+	sp_rec *r = sp_rec_new();
 	sp_reader *rd;
 	sp_error e;
 	int k;
@@ -676,15 +676,15 @@ assert_number(const char *num)
 	snprintf(text, sizeof(text), "{\"pre\":\"1 \\\"2\",\"n\":%s,"
 	    "\"post\":3}\n", num);
 	rd = open_text(text, SP_FMT_AUTO);
-	if ((k = reader_next(rd, r, &e)) != 1)
-		fail_msg("%s: reader_next = %d: %s", num, k, e.msg);
+	if ((k = sp_reader_next(rd, r, &e)) != 1)
+		fail_msg("%s: sp_reader_next = %d: %s", num, k, e.msg);
 	if (get(rd, r, "n") == NULL || strcmp(get(rd, r, "n"), num) != 0)
 		fail_msg("%s read as '%s'", num, get(rd, r, "n"));
-	assert_int_equal(r->num[reader_slot(rd, "n")], 1);
+	assert_int_equal(r->num[sp_reader_slot(rd, "n")], 1);
 	assert_string_equal(get(rd, r, "post"), "3");
 	assert_string_equal(get(rd, r, "pre"), "1 \"2");
-	rec_free(r);
-	reader_close(rd);
+	sp_rec_free(r);
+	sp_reader_close(rd);
 }
 
 static void
@@ -720,19 +720,19 @@ test_json_number_bigint(void **state)
 static void
 test_json_literals(void **state)
 {
-	sp_rec *r = rec_new();
+	sp_rec *r = sp_rec_new();
 	sp_reader *rd = json_one("{\"t\":true,\"f\":false,\"n\":null,"
 	    "\"s\":\"true\"}", r);
 
 	(void)state;
 	assert_string_equal(get(rd, r, "t"), "true");
 	assert_string_equal(get(rd, r, "f"), "false");
-	assert_int_equal(r->num[reader_slot(rd, "t")], 0);
+	assert_int_equal(r->num[sp_reader_slot(rd, "t")], 0);
 	assert_null(get(rd, r, "n"));	/* null is absent */
-	assert_int_equal(rec_has(r, reader_slot(rd, "n")), 0);
+	assert_int_equal(rec_has(r, sp_reader_slot(rd, "n")), 0);
 	assert_string_equal(get(rd, r, "s"), "true");
-	rec_free(r);
-	reader_close(rd);
+	sp_rec_free(r);
+	sp_reader_close(rd);
 }
 
 /* Each line is one bad record; the good line after it still reads. */
@@ -741,15 +741,15 @@ assert_json_bad(const char *line, const char *field, const char *msgpart)
 {
 	char text[256];
 	sp_reader *rd;
-	sp_rec *r = rec_new();
+	sp_rec *r = sp_rec_new();
 	sp_error e;
 	int k;
 
 	snprintf(text, sizeof(text), "{\"ok\":1}\n%s\n{\"ok\":2}\n", line);
 	rd = open_text(text, SP_FMT_AUTO);
 	NEXT(rd, r, &e, 1);
-	if ((k = reader_next(rd, r, &e)) != -1)
-		fail_msg("%s: reader_next = %d, want -1 (%s)", line, k, e.msg);
+	if ((k = sp_reader_next(rd, r, &e)) != -1)
+		fail_msg("%s: sp_reader_next = %d, want -1 (%s)", line, k, e.msg);
 	assert_string_equal(e.file, "t.in");
 	assert_int_equal(e.line, 2);
 	assert_int_equal(r->line, 2);
@@ -762,8 +762,8 @@ assert_json_bad(const char *line, const char *field, const char *msgpart)
 	assert_int_equal(r->line, 3);
 	assert_string_equal(get(rd, r, "ok"), "2");
 	NEXT(rd, r, &e, 0);
-	rec_free(r);
-	reader_close(rd);
+	sp_rec_free(r);
+	sp_reader_close(rd);
 }
 
 static void
@@ -789,7 +789,7 @@ test_json_nul_byte(void **state)
 {
 	static const char text[] = "{\"a\":\"x\0\"}\n{\"a\":\"y\"}\n";
 	sp_reader *rd = open_n(text, sizeof(text) - 1, SP_FMT_AUTO, NULL);
-	sp_rec *r = rec_new();
+	sp_rec *r = sp_rec_new();
 	sp_error e;
 
 	(void)state;
@@ -800,8 +800,8 @@ test_json_nul_byte(void **state)
 	assert_int_equal(r->line, 2);
 	assert_string_equal(get(rd, r, "a"), "y");
 	NEXT(rd, r, &e, 0);
-	rec_free(r);
-	reader_close(rd);
+	sp_rec_free(r);
+	sp_reader_close(rd);
 }
 
 static void
@@ -810,7 +810,7 @@ test_json_long_line(void **state)
 	size_t n = 100000, i;
 	char *text = malloc(n + 64), *v;
 	sp_reader *rd;
-	sp_rec *r = rec_new();
+	sp_rec *r = sp_rec_new();
 	sp_read_opts o;
 	sp_error e;
 
@@ -822,7 +822,7 @@ test_json_long_line(void **state)
 	strcpy(text + 6 + n, "\"}\n{\"a\":\"b\"}\n");
 	memset(&o, 0, sizeof(o));
 	o.bufsize = 7;
-	assert_non_null(rd = reader_open_mem(text, strlen(text), "t", &o, &e));
+	assert_non_null(rd = sp_reader_open_mem(text, strlen(text), "t", &o, &e));
 	NEXT(rd, r, &e, 1);
 	v = (char *)get(rd, r, "a");
 	assert_int_equal(strlen(v), n);
@@ -831,8 +831,8 @@ test_json_long_line(void **state)
 	assert_int_equal(r->line, 2);
 	assert_string_equal(get(rd, r, "a"), "b");
 	NEXT(rd, r, &e, 0);
-	rec_free(r);
-	reader_close(rd);
+	sp_rec_free(r);
+	sp_reader_close(rd);
 	free(text);
 }
 
@@ -850,7 +850,7 @@ out_open(struct out *o, int fmt)
 	sp_writer *w;
 
 	assert_non_null(o->fp = open_memstream(&o->buf, &o->len));
-	assert_non_null(w = writer_new(o->fp, fmt));
+	assert_non_null(w = sp_writer_new(o->fp, fmt));
 	return w;
 }
 
@@ -858,8 +858,8 @@ out_open(struct out *o, int fmt)
 static void
 out_check(struct out *o, sp_writer *w, const char *want)
 {
-	assert_int_equal(writer_finish(w), 0);
-	writer_free(w);
+	assert_int_equal(sp_writer_finish(w), 0);
+	sp_writer_free(w);
 	assert_int_equal(fclose(o->fp), 0);
 	assert_string_equal(o->buf, want);
 	free(o->buf);
@@ -875,12 +875,12 @@ test_csv_writer(void **state)
 	const char *r3[] = { NULL, "", "12.50" };
 
 	(void)state;
-	assert_int_equal(writer_col(w, "a", SP_COL_STR), 0);
-	assert_int_equal(writer_col(w, "b,c", SP_COL_STR), 0);
-	assert_int_equal(writer_col(w, "n", SP_COL_NUM), 0);
-	assert_int_equal(writer_row(w, r1), 0);
-	assert_int_equal(writer_row(w, r2), 0);
-	assert_int_equal(writer_row(w, r3), 0);
+	assert_int_equal(sp_writer_col(w, "a", SP_COL_STR), 0);
+	assert_int_equal(sp_writer_col(w, "b,c", SP_COL_STR), 0);
+	assert_int_equal(sp_writer_col(w, "n", SP_COL_NUM), 0);
+	assert_int_equal(sp_writer_row(w, r1), 0);
+	assert_int_equal(sp_writer_row(w, r2), 0);
+	assert_int_equal(sp_writer_row(w, r3), 0);
 	out_check(&o, w,
 	    "a,\"b,c\",n\n"
 	    "\"x,y\",\"say \"\"hi\"\"\",plain\n"
@@ -896,12 +896,12 @@ test_csv_writer_header_only(void **state)
 
 	(void)state;
 	w = out_open(&o, SP_FMT_CSV);
-	assert_int_equal(writer_col(w, "stage", SP_COL_STR), 0);
-	assert_int_equal(writer_col(w, "win_rate", SP_COL_RATIO), 0);
+	assert_int_equal(sp_writer_col(w, "stage", SP_COL_STR), 0);
+	assert_int_equal(sp_writer_col(w, "win_rate", SP_COL_RATIO), 0);
 	out_check(&o, w, "stage,win_rate\n");
 	/* jsonl: nothing at all */
 	w = out_open(&o, SP_FMT_JSONL);
-	assert_int_equal(writer_col(w, "stage", SP_COL_STR), 0);
+	assert_int_equal(sp_writer_col(w, "stage", SP_COL_STR), 0);
 	out_check(&o, w, "");
 }
 
@@ -917,22 +917,22 @@ assert_roundtrip(const char *const *names, size_t ncols,
 	struct out o;
 	sp_writer *w = out_open(&o, SP_FMT_CSV);
 	sp_reader *rd;
-	sp_rec *r = rec_new();
+	sp_rec *r = sp_rec_new();
 	sp_error e;
 	size_t i, j;
 
 	for (j = 0; j < ncols; j++)
-		assert_int_equal(writer_col(w, names[j], SP_COL_STR), 0);
+		assert_int_equal(sp_writer_col(w, names[j], SP_COL_STR), 0);
 	for (i = 0; i < nrows; i++)
-		assert_int_equal(writer_row(w, vals + i * ncols), 0);
-	assert_int_equal(writer_finish(w), 0);
-	writer_free(w);
+		assert_int_equal(sp_writer_row(w, vals + i * ncols), 0);
+	assert_int_equal(sp_writer_finish(w), 0);
+	sp_writer_free(w);
 	assert_int_equal(fclose(o.fp), 0);
 	rd = open_n(o.buf, o.len, SP_FMT_CSV, NULL);
 	for (i = 0; i < nrows; i++) {
-		int k = reader_next(rd, r, &e);
+		int k = sp_reader_next(rd, r, &e);
 		if (k != 1)
-			fail_msg("row %zu: reader_next = %d (%s) reading:\n%s", i,
+			fail_msg("row %zu: sp_reader_next = %d (%s) reading:\n%s", i,
 			    k, e.msg, o.buf);
 		for (j = 0; j < ncols; j++) {
 			const char *want = vals[i * ncols + j] ?
@@ -945,8 +945,8 @@ assert_roundtrip(const char *const *names, size_t ncols,
 		}
 	}
 	NEXT(rd, r, &e, 0);
-	rec_free(r);
-	reader_close(rd);
+	sp_rec_free(r);
+	sp_reader_close(rd);
 	free(o.buf);
 }
 
@@ -979,12 +979,12 @@ test_jsonl_writer(void **state)
 	const char *r3[] = { NULL, "-1.5e3", "abc" };
 
 	(void)state;
-	assert_int_equal(writer_col(w, "na\"me", SP_COL_STR), 0);
-	assert_int_equal(writer_col(w, "n", SP_COL_NUM), 0);
-	assert_int_equal(writer_col(w, "r", SP_COL_RATIO), 0);
-	assert_int_equal(writer_row(w, r1), 0);
-	assert_int_equal(writer_row(w, r2), 0);
-	assert_int_equal(writer_row(w, r3), 0);
+	assert_int_equal(sp_writer_col(w, "na\"me", SP_COL_STR), 0);
+	assert_int_equal(sp_writer_col(w, "n", SP_COL_NUM), 0);
+	assert_int_equal(sp_writer_col(w, "r", SP_COL_RATIO), 0);
+	assert_int_equal(sp_writer_row(w, r1), 0);
+	assert_int_equal(sp_writer_row(w, r2), 0);
+	assert_int_equal(sp_writer_row(w, r3), 0);
 	out_check(&o, w,
 	    "{\"na\\\"me\":\"q\\\"b\\\\s/\\u0001\\u001f\\t\\n\\r\x7f\","
 	    "\"n\":12,\"r\":0.631501}\n"
@@ -1006,15 +1006,15 @@ test_jsonl_writer_utf8(void **state)
 	const char *r7[] = { "\xe2\x82" "A" };		/* truncated */
 
 	(void)state;
-	assert_int_equal(writer_col(w, "s", SP_COL_STR), 0);
-	assert_int_equal(writer_row(w, r1), 0);
+	assert_int_equal(sp_writer_col(w, "s", SP_COL_STR), 0);
+	assert_int_equal(sp_writer_row(w, r1), 0);
 	/* a bad byte is not a write error: 0 */
-	assert_int_equal(writer_row(w, r2), 0);
-	assert_int_equal(writer_row(w, r3), 0);
-	assert_int_equal(writer_row(w, r4), 0);
-	assert_int_equal(writer_row(w, r5), 0);
-	assert_int_equal(writer_row(w, r6), 0);
-	assert_int_equal(writer_row(w, r7), 0);
+	assert_int_equal(sp_writer_row(w, r2), 0);
+	assert_int_equal(sp_writer_row(w, r3), 0);
+	assert_int_equal(sp_writer_row(w, r4), 0);
+	assert_int_equal(sp_writer_row(w, r5), 0);
+	assert_int_equal(sp_writer_row(w, r6), 0);
+	assert_int_equal(sp_writer_row(w, r7), 0);
 #define FFFD "\xef\xbf\xbd"
 	out_check(&o, w,
 	    "{\"s\":\"caf\xc3\xa9 \xf0\x9f\x98\x80 \xe2\x82\xac\"}\n"
@@ -1037,12 +1037,12 @@ assert_percent(const char *ratio, const char *want)
 	char exp[64];
 	size_t wd = strlen(want) > 1 ? strlen(want) : 1;
 
-	assert_int_equal(writer_col(w, "r", SP_COL_RATIO), 0);
-	assert_int_equal(writer_row(w, row), 0);
+	assert_int_equal(sp_writer_col(w, "r", SP_COL_RATIO), 0);
+	assert_int_equal(sp_writer_row(w, row), 0);
 	/* the header right-aligned over the cell */
 	snprintf(exp, sizeof(exp), "%*s\n%s\n", (int)wd, "r", want);
-	assert_int_equal(writer_finish(w), 0);
-	writer_free(w);
+	assert_int_equal(sp_writer_finish(w), 0);
+	sp_writer_free(w);
 	fclose(o.fp);
 	if (strcmp(o.buf, exp) != 0)
 		fail_msg("ratio %s: table shows '%s', want '%s'", ratio, o.buf,
@@ -1073,7 +1073,7 @@ test_table_percentages(void **state)
 	assert_percent(NULL, "-");
 }
 
-/* One ratio_text(num, den) through the table writer: rounded once from
+/* One sp_ratio_text(num, den) through the table writer: rounded once from
  * the exact ratio, half away from zero (worked by hand). */
 static void
 test_table_percentages_exact(void **state)
@@ -1083,18 +1083,18 @@ test_table_percentages_exact(void **state)
 	(void)state;
 	/* 53/391 = 0.13554987...: 13.55%, where the six-decimal 0.135550
 	 * rounded again gave 13.56% */
-	assert_percent(ratio_text(53, 391, b), "13.55%");
-	assert_percent(ratio_text(13554987, 100000000, b), "13.55%");
-	assert_percent(ratio_text(1, 32, b), "3.13%");	/* 3.125: a tie */
-	assert_percent(ratio_text(-1, 32, b), "-3.13%");
-	assert_percent(ratio_text(1, 3, b), "33.33%");
-	assert_percent(ratio_text(2, 3, b), "66.67%");
-	assert_percent(ratio_text(7, 7, b), "100.00%");
-	assert_percent(ratio_text(0, 7, b), "0.00%");
-	assert_percent(ratio_text(-1, 30000, b), "0.00%");	/* no -0.00 */
-	assert_percent(ratio_text(INT64_MAX, 1, b),
+	assert_percent(sp_ratio_text(53, 391, b), "13.55%");
+	assert_percent(sp_ratio_text(13554987, 100000000, b), "13.55%");
+	assert_percent(sp_ratio_text(1, 32, b), "3.13%");	/* 3.125: a tie */
+	assert_percent(sp_ratio_text(-1, 32, b), "-3.13%");
+	assert_percent(sp_ratio_text(1, 3, b), "33.33%");
+	assert_percent(sp_ratio_text(2, 3, b), "66.67%");
+	assert_percent(sp_ratio_text(7, 7, b), "100.00%");
+	assert_percent(sp_ratio_text(0, 7, b), "0.00%");
+	assert_percent(sp_ratio_text(-1, 30000, b), "0.00%");	/* no -0.00 */
+	assert_percent(sp_ratio_text(INT64_MAX, 1, b),
 	    "922337203685477580700.00%");
-	assert_percent(ratio_text(1, 0, b), "-");
+	assert_percent(sp_ratio_text(1, 0, b), "-");
 }
 
 /* csv and jsonl: ratio_text's nine decimals rounded once to six. */
@@ -1107,24 +1107,24 @@ test_ratio_six_decimals(void **state)
 	const char *row[5];
 
 	(void)state;
-	row[0] = ratio_text(53, 391, b[0]);		/* 0.135549872 */
-	row[1] = ratio_text(1, 2000000, b[1]);		/* 0.0000005: tie */
-	row[2] = ratio_text(-1, 2000000, b[2]);
-	row[3] = ratio_text(-1, 3000000, b[3]);		/* -0.000000333 */
+	row[0] = sp_ratio_text(53, 391, b[0]);		/* 0.135549872 */
+	row[1] = sp_ratio_text(1, 2000000, b[1]);		/* 0.0000005: tie */
+	row[2] = sp_ratio_text(-1, 2000000, b[2]);
+	row[3] = sp_ratio_text(-1, 3000000, b[3]);		/* -0.000000333 */
 	row[4] = "0.25";				/* as it is */
 	w = out_open(&o, SP_FMT_CSV);
 	for (int i = 0; i < 5; i++)
-		assert_int_equal(writer_col(w, "r", SP_COL_RATIO), 0);
-	assert_int_equal(writer_row(w, row), 0);
+		assert_int_equal(sp_writer_col(w, "r", SP_COL_RATIO), 0);
+	assert_int_equal(sp_writer_row(w, row), 0);
 	out_check(&o, w, "r,r,r,r,r\n"
 	    "0.135550,0.000001,-0.000001,0.000000,0.25\n");
 	w = out_open(&o, SP_FMT_JSONL);
-	assert_int_equal(writer_col(w, "a", SP_COL_RATIO), 0);
-	assert_int_equal(writer_col(w, "b", SP_COL_RATIO), 0);
-	assert_int_equal(writer_col(w, "c", SP_COL_RATIO), 0);
-	assert_int_equal(writer_col(w, "d", SP_COL_RATIO), 0);
-	assert_int_equal(writer_col(w, "e", SP_COL_RATIO), 0);
-	assert_int_equal(writer_row(w, row), 0);
+	assert_int_equal(sp_writer_col(w, "a", SP_COL_RATIO), 0);
+	assert_int_equal(sp_writer_col(w, "b", SP_COL_RATIO), 0);
+	assert_int_equal(sp_writer_col(w, "c", SP_COL_RATIO), 0);
+	assert_int_equal(sp_writer_col(w, "d", SP_COL_RATIO), 0);
+	assert_int_equal(sp_writer_col(w, "e", SP_COL_RATIO), 0);
+	assert_int_equal(sp_writer_row(w, row), 0);
 	out_check(&o, w, "{\"a\":0.135550,\"b\":0.000001,\"c\":-0.000001,"
 	    "\"d\":0.000000,\"e\":0.25}\n");
 }
@@ -1145,23 +1145,23 @@ test_spreadsheet_safe(void **state)
 
 	(void)state;
 	w = out_open(&o, SP_FMT_CSV);
-	writer_flags(w, SP_WRITER_SPREADSHEET_SAFE);
+	sp_writer_flags(w, SP_WRITER_SPREADSHEET_SAFE);
 	for (i = 0; i < 7; i++)
-		assert_int_equal(writer_col(w, name[i], type[i]), 0);
-	assert_int_equal(writer_row(w, row), 0);
+		assert_int_equal(sp_writer_col(w, name[i], type[i]), 0);
+	assert_int_equal(sp_writer_row(w, row), 0);
 	out_check(&o, w, "s,n,m,r,a,t,'+h\n'=1+1,-5.00,'-x,-0.5,'@a,'\tt,ok\n");
 	w = out_open(&o, SP_FMT_MD);
-	writer_flags(w, SP_WRITER_SPREADSHEET_SAFE);
+	sp_writer_flags(w, SP_WRITER_SPREADSHEET_SAFE);
 	for (i = 0; i < 7; i++)
-		assert_int_equal(writer_col(w, name[i], type[i]), 0);
-	assert_int_equal(writer_row(w, row), 0);
+		assert_int_equal(sp_writer_col(w, name[i], type[i]), 0);
+	assert_int_equal(sp_writer_row(w, row), 0);
 	out_check(&o, w, "| s | n | m | r | a | t | '+h |\n"
 	    "|---|--:|--:|--:|---|---|---|\n"
 	    "| '=1+1 | -5.00 | '-x | -50.00% | '@a | '\\x09t | ok |\n");
 	w = out_open(&o, SP_FMT_JSONL);
-	writer_flags(w, SP_WRITER_SPREADSHEET_SAFE);
-	assert_int_equal(writer_col(w, "s", SP_COL_STR), 0);
-	assert_int_equal(writer_row(w, row), 0);
+	sp_writer_flags(w, SP_WRITER_SPREADSHEET_SAFE);
+	assert_int_equal(sp_writer_col(w, "s", SP_COL_STR), 0);
+	assert_int_equal(sp_writer_row(w, row), 0);
 	out_check(&o, w, "{\"s\":\"=1+1\"}\n");
 }
 
@@ -1175,13 +1175,13 @@ test_table_writer(void **state)
 	const char *r3[] = { "\xc3\xa9t\xc3\xa9", "-7", "0.000001", "yy" };
 
 	(void)state;
-	assert_int_equal(writer_col(w, "name", SP_COL_STR), 0);
-	assert_int_equal(writer_col(w, "n", SP_COL_NUM), 0);
-	assert_int_equal(writer_col(w, "r", SP_COL_RATIO), 0);
-	assert_int_equal(writer_col(w, "note", SP_COL_STR), 0);
-	assert_int_equal(writer_row(w, r1), 0);
-	assert_int_equal(writer_row(w, r2), 0);
-	assert_int_equal(writer_row(w, r3), 0);
+	assert_int_equal(sp_writer_col(w, "name", SP_COL_STR), 0);
+	assert_int_equal(sp_writer_col(w, "n", SP_COL_NUM), 0);
+	assert_int_equal(sp_writer_col(w, "r", SP_COL_RATIO), 0);
+	assert_int_equal(sp_writer_col(w, "note", SP_COL_STR), 0);
+	assert_int_equal(sp_writer_row(w, r1), 0);
+	assert_int_equal(sp_writer_row(w, r2), 0);
+	assert_int_equal(sp_writer_row(w, r3), 0);
 	/* widths 5, 4, 6, 4; two spaces apart; no trailing blanks */
 	out_check(&o, w,
 	    "name      n       r  note\n"
@@ -1197,8 +1197,8 @@ test_table_header_only(void **state)
 	sp_writer *w = out_open(&o, SP_FMT_TABLE);
 
 	(void)state;
-	assert_int_equal(writer_col(w, "stage", SP_COL_STR), 0);
-	assert_int_equal(writer_col(w, "count", SP_COL_NUM), 0);
+	assert_int_equal(sp_writer_col(w, "stage", SP_COL_STR), 0);
+	assert_int_equal(sp_writer_col(w, "count", SP_COL_NUM), 0);
 	out_check(&o, w, "stage  count\n");
 }
 
@@ -1211,11 +1211,11 @@ test_md_writer(void **state)
 	const char *r2[] = { "two\nlines", NULL, "" };
 
 	(void)state;
-	assert_int_equal(writer_col(w, "name|x", SP_COL_STR), 0);
-	assert_int_equal(writer_col(w, "n", SP_COL_NUM), 0);
-	assert_int_equal(writer_col(w, "r", SP_COL_RATIO), 0);
-	assert_int_equal(writer_row(w, r1), 0);
-	assert_int_equal(writer_row(w, r2), 0);
+	assert_int_equal(sp_writer_col(w, "name|x", SP_COL_STR), 0);
+	assert_int_equal(sp_writer_col(w, "n", SP_COL_NUM), 0);
+	assert_int_equal(sp_writer_col(w, "r", SP_COL_RATIO), 0);
+	assert_int_equal(sp_writer_row(w, r1), 0);
+	assert_int_equal(sp_writer_row(w, r2), 0);
 	out_check(&o, w,
 	    "| name\\|x | n | r |\n"
 	    "|---|--:|--:|\n"
@@ -1230,7 +1230,7 @@ test_md_header_only(void **state)
 	sp_writer *w = out_open(&o, SP_FMT_MD);
 
 	(void)state;
-	assert_int_equal(writer_col(w, "stage", SP_COL_STR), 0);
+	assert_int_equal(sp_writer_col(w, "stage", SP_COL_STR), 0);
 	out_check(&o, w, "| stage |\n|---|\n");
 }
 
@@ -1250,13 +1250,13 @@ test_writer_dev_full(void **state)
 		sp_writer *w;
 
 		assert_non_null(fp);
-		assert_non_null(w = writer_new(fp, fmts[i]));
-		assert_int_equal(writer_col(w, "a", SP_COL_STR), 0);
-		writer_row(w, row);	/* buffered: may still succeed */
-		if (writer_finish(w) != -1)
-			fail_msg("format %d: writer_finish on /dev/full is not "
+		assert_non_null(w = sp_writer_new(fp, fmts[i]));
+		assert_int_equal(sp_writer_col(w, "a", SP_COL_STR), 0);
+		sp_writer_row(w, row);	/* buffered: may still succeed */
+		if (sp_writer_finish(w) != -1)
+			fail_msg("format %d: sp_writer_finish on /dev/full is not "
 			    "-1", fmts[i]);
-		writer_free(w);
+		sp_writer_free(w);
 		fclose(fp);
 	}
 }
@@ -1273,17 +1273,17 @@ test_writer_dev_full_row(void **state)
 	(void)state;
 	if (access("/dev/full", W_OK) != 0)
 		skip();
-	/* a row larger than stdio's buffer fails in writer_row itself */
+	/* a row larger than stdio's buffer fails in sp_writer_row itself */
 	memset(big, 'x', (1 << 17) - 1);
 	big[(1 << 17) - 1] = '\0';
 	row[0] = big;
 	assert_non_null(fp = fopen("/dev/full", "w"));
-	w = writer_new(fp, SP_FMT_CSV);
-	assert_int_equal(writer_col(w, "a", SP_COL_STR), 0);
-	rc = writer_row(w, row);
+	w = sp_writer_new(fp, SP_FMT_CSV);
+	assert_int_equal(sp_writer_col(w, "a", SP_COL_STR), 0);
+	rc = sp_writer_row(w, row);
 	assert_int_equal(rc, -1);
-	assert_int_equal(writer_finish(w), -1);
-	writer_free(w);
+	assert_int_equal(sp_writer_finish(w), -1);
+	sp_writer_free(w);
 	fclose(fp);
 	free(big);
 }
@@ -1297,8 +1297,8 @@ open_o(const char *text, size_t n, const char *name, sp_read_opts *o)
 	sp_error e;
 	sp_reader *rd;
 
-	err_clear(&e);
-	if ((rd = reader_open_mem(text, n, name, o, &e)) == NULL)
+	sp_err_clear(&e);
+	if ((rd = sp_reader_open_mem(text, n, name, o, &e)) == NULL)
 		fail_msg("reader_open_mem: %s", e.msg);
 	return rd;
 }
@@ -1310,18 +1310,18 @@ test_unused_field_nul(void **state)
 	static const char text[] = "a,b\n1,x\0y\n2\0,z\n3,w\n";
 	sp_read_opts o = { 0 };
 	sp_reader *rd = open_o(text, sizeof(text) - 1, "t.csv", &o);
-	sp_rec *r = rec_new();
+	sp_rec *r = sp_rec_new();
 	const char *file, *field;
 	long line;
 	sp_error e;
 
 	(void)state;
-	assert_int_equal(reader_use(rd, reader_slot(rd, "a")), 0);
+	assert_int_equal(sp_reader_use(rd, sp_reader_slot(rd, "a")), 0);
 	NEXT(rd, r, &e, 1);
 	assert_string_equal(get(rd, r, "a"), "1");
 	/* x, U+FFFD, y */
 	assert_string_equal(get(rd, r, "b"), "x\xef\xbf\xbdy");
-	assert_int_equal(rec_len(r, reader_slot(rd, "b")), 5);
+	assert_int_equal(rec_len(r, sp_reader_slot(rd, "b")), 5);
 	NEXT(rd, r, &e, -1);
 	assert_int_equal(e.line, 3);
 	assert_string_equal(e.field, "a");
@@ -1329,12 +1329,12 @@ test_unused_field_nul(void **state)
 	NEXT(rd, r, &e, 1);
 	assert_string_equal(get(rd, r, "b"), "w");
 	NEXT(rd, r, &e, 0);
-	assert_int_equal(reader_replaced(rd, &file, &line, &field), 1);
+	assert_int_equal(sp_reader_replaced(rd, &file, &line, &field), 1);
 	assert_string_equal(file, "t.csv");
 	assert_int_equal(line, 2);
 	assert_string_equal(field, "b");
-	rec_free(r);
-	reader_close(rd);
+	sp_rec_free(r);
+	sp_reader_close(rd);
 }
 
 static void
@@ -1344,11 +1344,11 @@ test_unused_field_utf8(void **state)
 	static const char text[] = "a,b\n1,Jos\xe9\nJos\xe9,2\n";
 	sp_read_opts o = { 0 };
 	sp_reader *rd = open_o(text, sizeof(text) - 1, "t.csv", &o);
-	sp_rec *r = rec_new();
+	sp_rec *r = sp_rec_new();
 	sp_error e;
 
 	(void)state;
-	assert_int_equal(reader_use(rd, reader_slot(rd, "a")), 0);
+	assert_int_equal(sp_reader_use(rd, sp_reader_slot(rd, "a")), 0);
 	NEXT(rd, r, &e, 1);
 	assert_string_equal(get(rd, r, "b"), "Jos\xef\xbf\xbd");
 	NEXT(rd, r, &e, -1);
@@ -1356,8 +1356,8 @@ test_unused_field_utf8(void **state)
 	assert_non_null(strstr(e.msg, "'Jos\\xe9' is not UTF-8"));
 	assert_non_null(strstr(e.msg, "--encoding"));
 	NEXT(rd, r, &e, 0);
-	rec_free(r);
-	reader_close(rd);
+	sp_rec_free(r);
+	sp_reader_close(rd);
 }
 
 static void
@@ -1367,19 +1367,19 @@ test_json_unused_nul(void **state)
 	    "{\"a\":\"\\u0000\"}\n";
 	sp_read_opts o = { 0 };
 	sp_reader *rd = open_o(text, sizeof(text) - 1, "t", &o);
-	sp_rec *r = rec_new();
+	sp_rec *r = sp_rec_new();
 	sp_error e;
 
 	(void)state;
-	assert_int_equal(reader_use(rd, reader_slot(rd, "a")), 0);
+	assert_int_equal(sp_reader_use(rd, sp_reader_slot(rd, "a")), 0);
 	NEXT(rd, r, &e, 1);
 	assert_string_equal(get(rd, r, "b"), "x\xef\xbf\xbd");
 	NEXT(rd, r, &e, -1);
 	assert_string_equal(e.field, "a");
 	NEXT(rd, r, &e, 0);
-	assert_int_equal(reader_replaced(rd, NULL, NULL, NULL), 1);
-	rec_free(r);
-	reader_close(rd);
+	assert_int_equal(sp_reader_replaced(rd, NULL, NULL, NULL), 1);
+	sp_rec_free(r);
+	sp_reader_close(rd);
 }
 
 static void
@@ -1389,11 +1389,11 @@ test_required_header(void **state)
 	static const char text[] = "Id,StageName,Amount\n";
 	sp_read_opts o = { 0 };
 	sp_reader *rd = open_o(text, sizeof(text) - 1, "t.csv", &o);
-	sp_rec *r = rec_new();
+	sp_rec *r = sp_rec_new();
 	sp_error e;
 
 	(void)state;
-	assert_int_equal(reader_require(rd, reader_slot(rd, "stage")), 0);
+	assert_int_equal(sp_reader_require(rd, sp_reader_slot(rd, "stage")), 0);
 	NEXT(rd, r, &e, -2);
 	assert_string_equal(e.file, "t.csv");
 	assert_int_equal(e.line, 1);
@@ -1401,8 +1401,8 @@ test_required_header(void **state)
 	assert_non_null(strstr(e.msg, "(Id, StageName, Amount)"));
 	assert_non_null(strstr(e.msg, "--map stage=COLUMN"));
 	NEXT(rd, r, &e, 0);
-	rec_free(r);
-	reader_close(rd);
+	sp_rec_free(r);
+	sp_reader_close(rd);
 }
 
 static void
@@ -1412,11 +1412,11 @@ test_case_fold(void **state)
 	static const char text[] = "ID,Stage,AMOUNT,id,Other\n1,won,5,2,x\n";
 	sp_read_opts o = { 0 };
 	sp_reader *rd = open_o(text, sizeof(text) - 1, "t.csv", &o);
-	sp_rec *r = rec_new();
+	sp_rec *r = sp_rec_new();
 	sp_error e;
 
 	(void)state;
-	assert_int_equal(reader_require(rd, reader_slot(rd, "stage")), 0);
+	assert_int_equal(sp_reader_require(rd, sp_reader_slot(rd, "stage")), 0);
 	NEXT(rd, r, &e, 1);
 	assert_string_equal(get(rd, r, "stage"), "won");
 	assert_string_equal(get(rd, r, "amount"), "5");
@@ -1425,8 +1425,8 @@ test_case_fold(void **state)
 	assert_string_equal(get(rd, r, "Other"), "x");
 	assert_null(get(rd, r, "Stage"));
 	NEXT(rd, r, &e, 0);
-	rec_free(r);
-	reader_close(rd);
+	sp_rec_free(r);
+	sp_reader_close(rd);
 	/* JSON lines: the same, key by key; once the exact key shows up,
 	   the other goes back to its own name */
 	{
@@ -1435,7 +1435,7 @@ test_case_fold(void **state)
 		    "{\"Stage\":\"y\"}\n"
 		    "{\"Amount\":1,\"amount\":2}\n";
 		rd = open_o(j, sizeof(j) - 1, "t", &o);
-		r = rec_new();
+		r = sp_rec_new();
 		NEXT(rd, r, &e, 1);
 		assert_string_equal(get(rd, r, "stage"), "won");
 		assert_string_equal(get(rd, r, "amount"), "5");
@@ -1449,8 +1449,8 @@ test_case_fold(void **state)
 		assert_string_equal(get(rd, r, "amount"), "2");
 		assert_string_equal(get(rd, r, "Amount"), "1");
 		NEXT(rd, r, &e, 0);
-		rec_free(r);
-		reader_close(rd);
+		sp_rec_free(r);
+		sp_reader_close(rd);
 	}
 }
 
@@ -1460,7 +1460,7 @@ assert_col(const char *text, size_t n, const char *name, sp_read_opts *o,
     const char *const *want)
 {
 	sp_reader *rd = open_o(text, n, name, o);
-	sp_rec *r = rec_new();
+	sp_rec *r = sp_rec_new();
 	sp_error e;
 	size_t i;
 
@@ -1469,8 +1469,8 @@ assert_col(const char *text, size_t n, const char *name, sp_read_opts *o,
 		assert_string_equal(get(rd, r, "a"), want[i]);
 	}
 	NEXT(rd, r, &e, 0);
-	rec_free(r);
-	reader_close(rd);
+	sp_rec_free(r);
+	sp_reader_close(rd);
 }
 
 static void
@@ -1529,7 +1529,7 @@ test_delimiters(void **state)
 	static const char *const want1[] = { "1", NULL };
 	sp_read_opts o = { 0 };
 	sp_reader *rd;
-	sp_rec *r = rec_new();
+	sp_rec *r = sp_rec_new();
 	sp_error e;
 
 	(void)state;
@@ -1541,23 +1541,23 @@ test_delimiters(void **state)
 	NEXT(rd, r, &e, 1);
 	assert_string_equal(get(rd, r, "a"), "1");
 	assert_string_equal(get(rd, r, "b"), "2\t3");
-	reader_close(rd);
+	sp_reader_close(rd);
 	/* a header of one column holding a ';': the option is named */
 	rd = open_o(semi, sizeof(semi) - 1, "t.csv", &o);
 	NEXT(rd, r, &e, -2);
 	assert_int_equal(e.line, 1);
 	assert_non_null(strstr(e.msg, "--delimiter ';'"));
-	reader_close(rd);
+	sp_reader_close(rd);
 	rd = open_o(tab, sizeof(tab) - 1, "t.csv", &o);
 	NEXT(rd, r, &e, -2);
 	assert_non_null(strstr(e.msg, "--delimiter tab"));
-	reader_close(rd);
-	rec_free(r);
-	assert_int_equal(delimiter_parse("tab"), '\t');
-	assert_int_equal(delimiter_parse(";"), ';');
-	assert_int_equal(delimiter_parse(","), ',');
-	assert_int_equal(delimiter_parse("\""), -1);
-	assert_int_equal(delimiter_parse(";;"), -1);
+	sp_reader_close(rd);
+	sp_rec_free(r);
+	assert_int_equal(sp_delimiter_parse("tab"), '\t');
+	assert_int_equal(sp_delimiter_parse(";"), ';');
+	assert_int_equal(sp_delimiter_parse(","), ',');
+	assert_int_equal(sp_delimiter_parse("\""), -1);
+	assert_int_equal(sp_delimiter_parse(";;"), -1);
 }
 
 static void
@@ -1567,7 +1567,7 @@ test_json_not_object(void **state)
 	static const char *const says[] = { "not an array", "not a number",
 	    "jq -c" };
 	sp_read_opts o = { 0 };
-	sp_rec *r = rec_new();
+	sp_rec *r = sp_rec_new();
 	sp_error e;
 	size_t i;
 
@@ -1577,17 +1577,17 @@ test_json_not_object(void **state)
 		NEXT(rd, r, &e, -1);
 		assert_int_equal(e.line, 1);
 		assert_non_null(strstr(e.msg, says[i]));
-		assert_int_equal(reader_format(rd), SP_FMT_JSONL);
-		reader_close(rd);
+		assert_int_equal(sp_reader_format(rd), SP_FMT_JSONL);
+		sp_reader_close(rd);
 	}
 	/* a name ending in .json: JSON lines whatever the first byte */
 	{
 		sp_reader *rd = open_o("x,y\n", 4, "t.json", &o);
 		NEXT(rd, r, &e, -1);
-		assert_int_equal(reader_format(rd), SP_FMT_JSONL);
-		reader_close(rd);
+		assert_int_equal(sp_reader_format(rd), SP_FMT_JSONL);
+		sp_reader_close(rd);
 	}
-	rec_free(r);
+	sp_rec_free(r);
 }
 
 static void
@@ -1596,7 +1596,7 @@ test_max_record(void **state)
 	char text[400];
 	sp_read_opts o = { 0 };
 	sp_reader *rd;
-	sp_rec *r = rec_new();
+	sp_rec *r = sp_rec_new();
 	sp_error e;
 
 	(void)state;
@@ -1614,7 +1614,7 @@ test_max_record(void **state)
 	assert_non_null(strstr(e.msg, "longer than 100 bytes"));
 	assert_non_null(strstr(e.msg, "--max-record-size"));
 	NEXT(rd, r, &e, 0);
-	reader_close(rd);
+	sp_reader_close(rd);
 	/* a quote that never closes, over many short lines */
 	{
 		char q[600];
@@ -1626,22 +1626,22 @@ test_max_record(void **state)
 		NEXT(rd, r, &e, -2);
 		assert_int_equal(e.line, 2);
 		assert_non_null(strstr(e.msg, "--max-record-size"));
-		reader_close(rd);
+		sp_reader_close(rd);
 	}
-	rec_free(r);
-	assert_int_equal(size_parse("64M", &o.max_record), 0);
+	sp_rec_free(r);
+	assert_int_equal(sp_size_parse("64M", &o.max_record), 0);
 	assert_int_equal(o.max_record, (size_t)64 << 20);
-	assert_int_equal(size_parse("10", &o.max_record), 0);
+	assert_int_equal(sp_size_parse("10", &o.max_record), 0);
 	assert_int_equal(o.max_record, 10);
-	assert_int_equal(size_parse("2k", &o.max_record), 0);
+	assert_int_equal(sp_size_parse("2k", &o.max_record), 0);
 	assert_int_equal(o.max_record, 2048);
-	assert_int_equal(size_parse("1G", &o.max_record), 0);
+	assert_int_equal(sp_size_parse("1G", &o.max_record), 0);
 	assert_int_equal(o.max_record, (size_t)1 << 30);
-	assert_int_equal(size_parse("0", &o.max_record), -1);
-	assert_int_equal(size_parse("", &o.max_record), -1);
-	assert_int_equal(size_parse("5T", &o.max_record), -1);
-	assert_int_equal(size_parse("-1", &o.max_record), -1);
-	assert_int_equal(size_parse("99999999999999999999", &o.max_record),
+	assert_int_equal(sp_size_parse("0", &o.max_record), -1);
+	assert_int_equal(sp_size_parse("", &o.max_record), -1);
+	assert_int_equal(sp_size_parse("5T", &o.max_record), -1);
+	assert_int_equal(sp_size_parse("-1", &o.max_record), -1);
+	assert_int_equal(sp_size_parse("99999999999999999999", &o.max_record),
 	    -1);
 }
 
@@ -1651,7 +1651,7 @@ test_max_bytes(void **state)
 	static const char text[] = "a\n1\n2\n3\n";
 	sp_read_opts o = { 0 };
 	sp_reader *rd;
-	sp_rec *r = rec_new();
+	sp_rec *r = sp_rec_new();
 	sp_error e;
 
 	(void)state;
@@ -1660,8 +1660,8 @@ test_max_bytes(void **state)
 	rd = open_o(text, sizeof(text) - 1, "q.csv", &o);
 	NEXT(rd, r, &e, -2);	/* the head is read first */
 	assert_non_null(strstr(e.msg, "larger than 5 bytes"));
-	reader_close(rd);
-	rec_free(r);
+	sp_reader_close(rd);
+	sp_rec_free(r);
 }
 
 static void
@@ -1674,7 +1674,7 @@ test_optfile(void **state)
 	(void)state;
 	assert_non_null(mkdtemp(dir));
 	p = write_file(dir, "s.csv", "\xef\xbb\xbfstage,kind\nN\xc3\xa9go,open\n");
-	assert_non_null(fp = optfile_open(p, "stage file", &e));
+	assert_non_null(fp = sp_optfile_open(p, "stage file", &e));
 	assert_non_null(fgets(line, sizeof(line), fp));
 	assert_string_equal(line, "stage,kind\n");
 	assert_non_null(fgets(line, sizeof(line), fp));
@@ -1685,17 +1685,17 @@ test_optfile(void **state)
 	free(p);
 	rmdir(dir);
 	/* never ends: refused after 16 MiB, not read for ever */
-	err_clear(&e);
-	assert_null(optfile_open("/dev/zero", "map file", &e));
+	sp_err_clear(&e);
+	assert_null(sp_optfile_open("/dev/zero", "map file", &e));
 	assert_string_equal(e.file, "/dev/zero");
 	assert_non_null(strstr(e.msg, "map file larger than 16 MiB"));
-	assert_null(optfile_open("/nonexistent/x", "map file", &e));
+	assert_null(sp_optfile_open("/nonexistent/x", "map file", &e));
 	assert_non_null(strstr(e.msg, "cannot open map file"));
-	assert_int_equal(encoding_parse("UTF-8"), SP_ENC_UTF8);
-	assert_int_equal(encoding_parse("latin1"), SP_ENC_LATIN1);
-	assert_int_equal(encoding_parse("cp1252"), SP_ENC_CP1252);
-	assert_int_equal(encoding_parse("utf-16"), SP_ENC_UTF16);
-	assert_int_equal(encoding_parse("ebcdic"), -1);
+	assert_int_equal(sp_encoding_parse("UTF-8"), SP_ENC_UTF8);
+	assert_int_equal(sp_encoding_parse("latin1"), SP_ENC_LATIN1);
+	assert_int_equal(sp_encoding_parse("cp1252"), SP_ENC_CP1252);
+	assert_int_equal(sp_encoding_parse("utf-16"), SP_ENC_UTF16);
+	assert_int_equal(sp_encoding_parse("ebcdic"), -1);
 }
 
 int

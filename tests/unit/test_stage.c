@@ -52,8 +52,8 @@ parse_ok(const char *spec)
 	sp_error e;
 	sp_stages *st;
 
-	err_clear(&e);
-	st = stages_parse(spec, &e);
+	sp_err_clear(&e);
+	st = sp_stages_parse(spec, &e);
 	if (st == NULL)
 		fail_msg("stages_parse('%s') failed: %s", spec, e.msg);
 	return st;
@@ -65,10 +65,10 @@ parse_bad(const char *spec)
 	sp_error e;
 	sp_stages *st;
 
-	err_clear(&e);
-	st = stages_parse(spec, &e);
+	sp_err_clear(&e);
+	st = sp_stages_parse(spec, &e);
 	if (st != NULL) {
-		stages_free(st);
+		sp_stages_free(st);
 		fail_msg("stages_parse('%s') accepted", spec);
 	}
 	if (e.msg[0] == '\0')
@@ -102,15 +102,15 @@ test_default_deals(void **state)
 		{ "won", SP_WON, 10000, -1 },
 		{ "lost", SP_LOST, 0, -1 },
 	};
-	sp_stages *st = stages_default(SP_STAGES_DEALS);
+	sp_stages *st = sp_stages_default(SP_STAGES_DEALS);
 
 	(void)state;
 	check_list(st, w, 6);
-	assert_string_equal(stages_known(st),
+	assert_string_equal(sp_stages_known(st),
 	    "qualification, discovery, proposal, negotiation, won, lost");
-	assert_int_equal(stages_first_open(st), 0);
-	assert_int_equal(stages_first_won(st), 4);
-	stages_free(st);
+	assert_int_equal(sp_stages_first_open(st), 0);
+	assert_int_equal(sp_stages_first_won(st), 4);
+	sp_stages_free(st);
 }
 
 static void
@@ -123,33 +123,33 @@ test_default_leads(void **state)
 		{ "converted", SP_WON, -1, -1 },
 		{ "disqualified", SP_LOST, -1, -1 },
 	};
-	sp_stages *st = stages_default(SP_STAGES_LEADS);
+	sp_stages *st = sp_stages_default(SP_STAGES_LEADS);
 
 	(void)state;
 	check_list(st, w, 5);
-	assert_string_equal(stages_known(st),
+	assert_string_equal(sp_stages_known(st),
 	    "new, contacted, qualified, converted, disqualified");
-	assert_int_equal(stages_first_open(st), 0);
-	assert_int_equal(stages_first_won(st), 3);
-	stages_free(st);
+	assert_int_equal(sp_stages_first_open(st), 0);
+	assert_int_equal(sp_stages_first_won(st), 3);
+	sp_stages_free(st);
 }
 
 static void
 test_default_is_a_copy(void **state)
 {
-	sp_stages *a = stages_default(SP_STAGES_DEALS);
+	sp_stages *a = sp_stages_default(SP_STAGES_DEALS);
 	sp_stages *b;
 
 	(void)state;
 	assert_non_null(a);
 	a->v[0].name[0] = 'X';
 	a->v[0].prob_bp = 1;
-	b = stages_default(SP_STAGES_DEALS);
+	b = sp_stages_default(SP_STAGES_DEALS);
 	assert_non_null(b);
 	assert_string_equal(b->v[0].name, "qualification");
 	assert_int_equal(b->v[0].prob_bp, 1000);
-	stages_free(a);
-	stages_free(b);
+	sp_stages_free(a);
+	sp_stages_free(b);
 }
 
 /* ---- inline lists ---- */
@@ -168,10 +168,10 @@ test_inline_basic(void **state)
 
 	(void)state;
 	check_list(st, w, 4);
-	assert_string_equal(stages_known(st), "Prospecting, Engaging, Won, Lost");
-	assert_int_equal(stages_first_open(st), 0);
-	assert_int_equal(stages_first_won(st), 2);
-	stages_free(st);
+	assert_string_equal(sp_stages_known(st), "Prospecting, Engaging, Won, Lost");
+	assert_int_equal(sp_stages_first_open(st), 0);
+	assert_int_equal(sp_stages_first_won(st), 2);
+	sp_stages_free(st);
 }
 
 static void
@@ -194,8 +194,8 @@ test_inline_kind_suffixes(void **state)
 
 	(void)state;
 	check_list(st, w, 7);
-	assert_int_equal(stages_first_won(st), 2);
-	stages_free(st);
+	assert_int_equal(sp_stages_first_won(st), 2);
+	sp_stages_free(st);
 }
 
 static void
@@ -229,20 +229,20 @@ test_inline_probabilities(void **state)
 	(void)state;
 	st = parse_ok("only,won");
 	check_list(st, one, 2);
-	stages_free(st);
+	sp_stages_free(st);
 	st = parse_ok("s1,s2,s3,s4,s5,s6,s7");
 	check_list(st, seven, 7);
-	assert_int_equal(stages_first_won(st), -1);
-	stages_free(st);
+	assert_int_equal(sp_stages_first_won(st), -1);
+	sp_stages_free(st);
 	st = parse_ok("a,lost,b,won,c");
 	check_list(st, mixed, 5);
-	assert_int_equal(stages_first_open(st), 0);
-	assert_int_equal(stages_first_won(st), 3);
-	stages_free(st);
+	assert_int_equal(sp_stages_first_open(st), 0);
+	assert_int_equal(sp_stages_first_won(st), 3);
+	sp_stages_free(st);
 	st = parse_ok("a,dead lost");
 	check_list(st, nowon, 2);
-	assert_int_equal(stages_first_won(st), -1);
-	stages_free(st);
+	assert_int_equal(sp_stages_first_won(st), -1);
+	sp_stages_free(st);
 }
 
 static void
@@ -251,10 +251,10 @@ test_inline_first_open_not_first(void **state)
 	sp_stages *st = parse_ok("won,a,lost");
 
 	(void)state;
-	assert_int_equal(stages_first_open(st), 1);
-	assert_int_equal(stages_first_won(st), 0);
+	assert_int_equal(sp_stages_first_open(st), 1);
+	assert_int_equal(sp_stages_first_won(st), 0);
 	assert_int_equal(st->v[1].prob_bp, 5000);
-	stages_free(st);
+	sp_stages_free(st);
 }
 
 /* Blanks around inline names are not part of the name (the usual way to
@@ -271,7 +271,7 @@ test_inline_blanks(void **state)
 
 	(void)state;
 	check_list(st, w, 3);
-	stages_free(st);
+	sp_stages_free(st);
 }
 
 /* Inline entries name[:kind[:probability[:category]]]. */
@@ -291,12 +291,12 @@ test_inline_explicit_fields(void **state)
 
 	(void)state;
 	check_list(st, w, 6);
-	assert_int_equal(stages_first_won(st), 3);
-	stages_free(st);
+	assert_int_equal(sp_stages_first_won(st), 3);
+	sp_stages_free(st);
 }
 
 /* A given kind beats the naming rule; a given probability may have
- * decimals or a '%' (a probability as prob_parse reads it). */
+ * decimals or a '%' (a probability as sp_prob_parse reads it). */
 static void
 test_inline_kind_beats_name(void **state)
 {
@@ -308,7 +308,7 @@ test_inline_kind_beats_name(void **state)
 
 	(void)state;
 	check_list(st, w, 2);
-	stages_free(st);
+	sp_stages_free(st);
 }
 
 static void
@@ -352,8 +352,8 @@ test_file_full(void **state)
 	    "Closed Lost,lost,0,omitted\n");
 	st = parse_ok(path);
 	check_list(st, w, 5);
-	assert_int_equal(stages_find(st, "closed won", 10), 3);
-	stages_free(st);
+	assert_int_equal(sp_stages_find(st, "closed won", 10), 3);
+	sp_stages_free(st);
 	unlink(path);
 }
 
@@ -379,7 +379,7 @@ test_file_without_suffix(void **state)
 	    "Gone,lost,0,omitted\r\n");
 	st = parse_ok(path);
 	check_list(st, w, 4);
-	stages_free(st);
+	sp_stages_free(st);
 	unlink(path);
 }
 
@@ -402,9 +402,9 @@ test_file_stage_column_only(void **state)
 	assert_int_equal(st->n, 4);
 	for (i = 0; i < 4; i++)
 		assert_string_equal(st->v[i].name, names[i]);
-	assert_int_equal(stages_first_open(st), 0);
+	assert_int_equal(sp_stages_first_open(st), 0);
 	assert_int_equal(st->v[0].kind, SP_OPEN);
-	stages_free(st);
+	sp_stages_free(st);
 	unlink(path);
 }
 
@@ -436,35 +436,35 @@ test_file_bad(void **state)
 	file_bad("stage\n");
 }
 
-/* ---- stages_find ---- */
+/* ---- sp_stages_find ---- */
 
 static void
 test_find(void **state)
 {
-	sp_stages *st = stages_default(SP_STAGES_DEALS);
+	sp_stages *st = sp_stages_default(SP_STAGES_DEALS);
 
 	(void)state;
-	assert_int_equal(stages_find(st, "proposal", 8), 2);
-	assert_int_equal(stages_find(st, "PROPOSAL", 8), 2);
-	assert_int_equal(stages_find(st, "  Proposal  ", 12), 2);
-	assert_int_equal(stages_find(st, "\tproposal", 9), 2);
-	assert_int_equal(stages_find(st, "negotiation", 11), 3);
-	assert_int_equal(stages_find(st, "proposal", 8), 2);
-	assert_int_equal(stages_find(st, "qualification", 13), 0);
-	assert_int_equal(stages_find(st, "Lost", 4), 5);
+	assert_int_equal(sp_stages_find(st, "proposal", 8), 2);
+	assert_int_equal(sp_stages_find(st, "PROPOSAL", 8), 2);
+	assert_int_equal(sp_stages_find(st, "  Proposal  ", 12), 2);
+	assert_int_equal(sp_stages_find(st, "\tproposal", 9), 2);
+	assert_int_equal(sp_stages_find(st, "negotiation", 11), 3);
+	assert_int_equal(sp_stages_find(st, "proposal", 8), 2);
+	assert_int_equal(sp_stages_find(st, "qualification", 13), 0);
+	assert_int_equal(sp_stages_find(st, "Lost", 4), 5);
 	/* n bounds the text: "wonder" cut to "won" */
-	assert_int_equal(stages_find(st, "wonder", 3), 4);
+	assert_int_equal(sp_stages_find(st, "wonder", 3), 4);
 	/* unknown */
-	assert_int_equal(stages_find(st, "propos", 6), -1);
-	assert_int_equal(stages_find(st, "proposals", 9), -1);
-	assert_int_equal(stages_find(st, "proposal x", 10), -1);
-	assert_int_equal(stages_find(st, "", 0), -1);
-	assert_int_equal(stages_find(st, "   ", 3), -1);
-	assert_int_equal(stages_find(st, "wonder", 6), -1);
+	assert_int_equal(sp_stages_find(st, "propos", 6), -1);
+	assert_int_equal(sp_stages_find(st, "proposals", 9), -1);
+	assert_int_equal(sp_stages_find(st, "proposal x", 10), -1);
+	assert_int_equal(sp_stages_find(st, "", 0), -1);
+	assert_int_equal(sp_stages_find(st, "   ", 3), -1);
+	assert_int_equal(sp_stages_find(st, "wonder", 6), -1);
 	/* after a miss, a hit still works (last-match cache) */
-	assert_int_equal(stages_find(st, "discovery", 9), 1);
-	assert_int_equal(stages_find(st, "DISCOVERY ", 10), 1);
-	stages_free(st);
+	assert_int_equal(sp_stages_find(st, "discovery", 9), 1);
+	assert_int_equal(sp_stages_find(st, "DISCOVERY ", 10), 1);
+	sp_stages_free(st);
 }
 
 static void
@@ -482,9 +482,9 @@ test_find_all_positions(void **state)
 		for (i = 0; i < 5; i++) {
 			int k = (i + j) % 5;
 
-			assert_int_equal(stages_find(st, q[k], strlen(q[k])), k);
+			assert_int_equal(sp_stages_find(st, q[k], strlen(q[k])), k);
 		}
-	stages_free(st);
+	sp_stages_free(st);
 }
 
 /* ---- names of kinds and categories ---- */
@@ -493,30 +493,30 @@ static void
 test_kind_category_names(void **state)
 {
 	(void)state;
-	assert_string_equal(stage_kind_name(SP_OPEN), "open");
-	assert_string_equal(stage_kind_name(SP_WON), "won");
-	assert_string_equal(stage_kind_name(SP_LOST), "lost");
-	assert_int_equal(stage_kind_parse("open"), SP_OPEN);
-	assert_int_equal(stage_kind_parse("won"), SP_WON);
-	assert_int_equal(stage_kind_parse("lost"), SP_LOST);
-	assert_int_equal(stage_kind_parse("closed"), -1);
-	assert_int_equal(stage_kind_parse(""), -1);
+	assert_string_equal(sp_stage_kind_name(SP_OPEN), "open");
+	assert_string_equal(sp_stage_kind_name(SP_WON), "won");
+	assert_string_equal(sp_stage_kind_name(SP_LOST), "lost");
+	assert_int_equal(sp_stage_kind_parse("open"), SP_OPEN);
+	assert_int_equal(sp_stage_kind_parse("won"), SP_WON);
+	assert_int_equal(sp_stage_kind_parse("lost"), SP_LOST);
+	assert_int_equal(sp_stage_kind_parse("closed"), -1);
+	assert_int_equal(sp_stage_kind_parse(""), -1);
 
-	assert_string_equal(stage_category_name(SP_FC_PIPELINE), "pipeline");
-	assert_string_equal(stage_category_name(SP_FC_BEST_CASE), "best_case");
-	assert_string_equal(stage_category_name(SP_FC_COMMIT), "commit");
-	assert_string_equal(stage_category_name(SP_FC_CLOSED), "closed");
-	assert_string_equal(stage_category_name(SP_FC_OMITTED), "omitted");
-	assert_int_equal(stage_category_parse("pipeline"), SP_FC_PIPELINE);
-	assert_int_equal(stage_category_parse("best_case"), SP_FC_BEST_CASE);
-	assert_int_equal(stage_category_parse("commit"), SP_FC_COMMIT);
-	assert_int_equal(stage_category_parse("closed"), SP_FC_CLOSED);
-	assert_int_equal(stage_category_parse("omitted"), SP_FC_OMITTED);
-	assert_int_equal(stage_category_parse("upside"), -1);
-	assert_int_equal(stage_category_parse(""), -1);
+	assert_string_equal(sp_stage_category_name(SP_FC_PIPELINE), "pipeline");
+	assert_string_equal(sp_stage_category_name(SP_FC_BEST_CASE), "best_case");
+	assert_string_equal(sp_stage_category_name(SP_FC_COMMIT), "commit");
+	assert_string_equal(sp_stage_category_name(SP_FC_CLOSED), "closed");
+	assert_string_equal(sp_stage_category_name(SP_FC_OMITTED), "omitted");
+	assert_int_equal(sp_stage_category_parse("pipeline"), SP_FC_PIPELINE);
+	assert_int_equal(sp_stage_category_parse("best_case"), SP_FC_BEST_CASE);
+	assert_int_equal(sp_stage_category_parse("commit"), SP_FC_COMMIT);
+	assert_int_equal(sp_stage_category_parse("closed"), SP_FC_CLOSED);
+	assert_int_equal(sp_stage_category_parse("omitted"), SP_FC_OMITTED);
+	assert_int_equal(sp_stage_category_parse("upside"), -1);
+	assert_int_equal(sp_stage_category_parse(""), -1);
 }
 
-/* ---- stages_resolve ---- */
+/* ---- sp_stages_resolve ---- */
 
 static void
 resolve_names(const char *spec, const char *preset, int which,
@@ -530,14 +530,14 @@ resolve_names(const char *spec, const char *preset, int which,
 	snprintf(want, sizeof(want), "%s; another stage list: --stages or $%s",
 	    known, which == SP_STAGES_LEADS ? "SALESPIPE_LEAD_STAGES" :
 	    "SALESPIPE_STAGES");
-	err_clear(&e);
-	st = stages_resolve(spec, preset, which, &e);
+	sp_err_clear(&e);
+	st = sp_stages_resolve(spec, preset, which, &e);
 	if (st == NULL)
 		fail_msg("stages_resolve failed: %s", e.msg);
-	if (strcmp(stages_known(st), want) != 0)
+	if (strcmp(sp_stages_known(st), want) != 0)
 		fail_msg("stages_resolve gave '%s', want '%s'",
-		    stages_known(st), want);
-	stages_free(st);
+		    sp_stages_known(st), want);
+	sp_stages_free(st);
 }
 
 static void
@@ -576,12 +576,12 @@ test_resolve_order(void **state)
 	resolve_names(NULL, NULL, SP_STAGES_DEALS,
 	    "qualification, discovery, proposal, negotiation, won, lost");
 	/* a bad spec is an error, not a fallback */
-	err_clear(&e);
-	assert_null(stages_resolve("won,lost", NULL, SP_STAGES_DEALS, &e));
+	sp_err_clear(&e);
+	assert_null(sp_stages_resolve("won,lost", NULL, SP_STAGES_DEALS, &e));
 	assert_true(e.msg[0] != '\0');
 	setenv("SALESPIPE_STAGES", "won,lost", 1);
-	err_clear(&e);
-	assert_null(stages_resolve(NULL, NULL, SP_STAGES_DEALS, &e));
+	sp_err_clear(&e);
+	assert_null(sp_stages_resolve(NULL, NULL, SP_STAGES_DEALS, &e));
 	assert_true(e.msg[0] != '\0');
 	unsetenv("SALESPIPE_STAGES");
 }
@@ -597,11 +597,11 @@ warning_of(const char *spec, size_t i)
 	sp_stages *st;
 	const char *w;
 
-	err_clear(&e);
-	if ((st = stages_parse(spec, &e)) == NULL)
+	sp_err_clear(&e);
+	if ((st = sp_stages_parse(spec, &e)) == NULL)
 		fail_msg("stages_parse('%s'): %s", spec, e.msg);
-	w = stages_warning(st, i, buf, sizeof(buf));
-	stages_free(st);
+	w = sp_stages_warning(st, i, buf, sizeof(buf));
+	sp_stages_free(st);
 	return w;
 }
 
@@ -657,16 +657,16 @@ test_warning_file(void **state)
 	    "Lost - later,open,5\n"
 	    "won,won,\n"
 	    "lost,,\n");
-	err_clear(&e);
-	st = stages_parse(path, &e);
+	sp_err_clear(&e);
+	st = sp_stages_parse(path, &e);
 	unlink(path);
 	assert_non_null(st);
 	/* a file: the fix is its kind column */
-	assert_null(stages_warning(st, 0, buf, sizeof(buf)));
-	assert_non_null(stages_warning(st, 1, buf, sizeof(buf)));
+	assert_null(sp_stages_warning(st, 0, buf, sizeof(buf)));
+	assert_non_null(sp_stages_warning(st, 1, buf, sizeof(buf)));
 	assert_non_null(strstr(buf, "kind column"));
-	assert_null(stages_warning(st, 2, buf, sizeof(buf)));
-	assert_null(stages_warning(st, 3, buf, sizeof(buf)));
+	assert_null(sp_stages_warning(st, 2, buf, sizeof(buf)));
+	assert_null(sp_stages_warning(st, 3, buf, sizeof(buf)));
 	assert_int_equal(st->v[2].kind, SP_WON);
 	/* flags: the kind written; an open stage without probability */
 	assert_int_equal(st->v[0].flags, 0);
@@ -677,27 +677,27 @@ test_warning_file(void **state)
 	assert_int_equal(st->v[5].flags, 0);	/* lost: by its name */
 	assert_int_equal(st->v[5].kind, SP_LOST);
 	assert_int_equal(st->v[1].prob_bp, 0);
-	stages_free(st);
+	sp_stages_free(st);
 
 	/* a stage file without a probability column at all */
 	temp_file(path, sizeof(path), 1, "stage\na\nb\nwon\nlost\n");
-	st = stages_parse(path, &e);
+	st = sp_stages_parse(path, &e);
 	unlink(path);
 	assert_non_null(st);
 	assert_int_equal(st->v[0].flags, SP_STAGE_NO_PROB);
 	assert_int_equal(st->v[1].flags, SP_STAGE_NO_PROB);
 	assert_int_equal(st->v[2].flags, 0);	/* won: 100% */
 	assert_int_equal(st->v[2].prob_bp, 10000);
-	stages_free(st);
+	sp_stages_free(st);
 
 	/* inline lists spread probabilities: never "missing" */
-	err_clear(&e);
-	st = stages_parse("a,b:open,won,lost", &e);
+	sp_err_clear(&e);
+	st = sp_stages_parse("a,b:open,won,lost", &e);
 	assert_non_null(st);
 	assert_int_equal(st->v[0].flags, 0);
 	assert_int_equal(st->v[1].flags, SP_STAGE_KIND_SET);
 	assert_int_equal(st->v[0].prob_bp, 3300);
-	stages_free(st);
+	sp_stages_free(st);
 }
 
 int

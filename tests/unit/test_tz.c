@@ -1,5 +1,5 @@
 /*
- * Unit tests of tz (include/salespipe/tz.h) and of time_parse_tz: zones
+ * Unit tests of tz (include/salespipe/tz.h) and of sp_time_parse_tz: zones
  * read from tzdata's files, their clock changes, the POSIX rules of the
  * footers, the gap and overlap rules, and times that never depend on TZ.
  *
@@ -40,7 +40,7 @@ load(const char *name)
 	sp_error e;
 	sp_tz *z;
 
-	err_clear(&e);
+	sp_err_clear(&e);
 	if ((z = sp_tz_load(name, &e)) == NULL)
 		fail_msg("sp_tz_load(%s): %s (is tzdata installed? make deps)",
 		    name, e.msg);
@@ -60,11 +60,11 @@ local_is(const sp_tz *z, int64_t local, int64_t want, int want_how)
 		    (long long)want, want_how);
 }
 
-/* Local wall time y-m-d h:mi:s as seconds, by days_from_civil. */
+/* Local wall time y-m-d h:mi:s as seconds, by sp_days_from_civil. */
 static int64_t
 wall(int y, int m, int d, int h, int mi, int s)
 {
-	return days_from_civil(y, m, d) * 86400 + h * 3600 + mi * 60 + s;
+	return sp_days_from_civil(y, m, d) * 86400 + h * 3600 + mi * 60 + s;
 }
 
 static void
@@ -198,7 +198,7 @@ test_posix_rule_matches_table(void **state)
 	(void)state;
 	for (i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
 		sp_tz *z = load(c[i].zone), *r;
-		err_clear(&e);
+		sp_err_clear(&e);
 		r = sp_tz_posix(c[i].rule, &e);
 		assert_non_null(r);
 		/* every 37 minutes for ten years */
@@ -285,13 +285,13 @@ test_bad_names(void **state)
 
 	(void)state;
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		err_clear(&e);
+		sp_err_clear(&e);
 		if (sp_tz_load(bad[i], &e) != NULL)
 			fail_msg("sp_tz_load('%s') accepted", bad[i]);
 		if (strstr(e.msg, "not a time zone") == NULL)
 			fail_msg("sp_tz_load('%s'): %s", bad[i], e.msg);
 	}
-	err_clear(&e);
+	sp_err_clear(&e);
 	assert_null(sp_tz_load("Mars/Olympus_Mons", &e));
 	assert_non_null(strstr(e.msg, SP_TZ_DIR "/Mars/Olympus_Mons"));
 }
@@ -330,7 +330,7 @@ test_truncated_files(void **state)
 	for (n = 0; n < len; n++) {
 		unsigned char *cut = malloc(n + 1);
 		memcpy(cut, buf, n);	/* exact size: ASan sees overreads */
-		err_clear(&e);
+		sp_err_clear(&e);
 		z = sp_tz_parse("cut", cut, n, &e);
 		if (z != NULL)
 			fail_msg("a file cut at %zu of %zu was accepted", n,
@@ -350,7 +350,7 @@ test_truncated_files(void **state)
 		    be(buf + 20);
 		buf[44 + v1 + 31] = 1;
 	}
-	err_clear(&e);
+	sp_err_clear(&e);
 	assert_null(sp_tz_parse("leap", buf, len, &e));
 	assert_non_null(strstr(e.msg, "leap seconds"));
 	free(buf);
@@ -387,7 +387,7 @@ test_version1_file(void **state)
 	sp_tz_free(z);
 }
 
-/* ---- time_parse_tz ---- */
+/* ---- sp_time_parse_tz ---- */
 
 static int64_t
 parse(const char *s, const char *fmt, const sp_tz *z)
@@ -395,8 +395,8 @@ parse(const char *s, const char *fmt, const sp_tz *z)
 	sp_error e;
 	int64_t t = 0;
 
-	err_clear(&e);
-	if (time_parse_tz(s, strlen(s), fmt, z, &t, &e) != 0)
+	sp_err_clear(&e);
+	if (sp_time_parse_tz(s, strlen(s), fmt, z, &t, &e) != 0)
 		fail_msg("time_parse_tz('%s', %s) failed: %s", s,
 		    fmt ? fmt : "ISO", e.msg);
 	return t;
@@ -441,8 +441,8 @@ test_parse_in_zone(void **state)
 	sp_tz_free(paris);
 	/* a zone does not carry a time out of the years 0000-9999 */
 	paris = load("Asia/Tokyo");
-	err_clear(&e);
-	assert_int_equal(time_parse_tz("0000-01-01T08:00", 16, NULL, paris,
+	sp_err_clear(&e);
+	assert_int_equal(sp_time_parse_tz("0000-01-01T08:00", 16, NULL, paris,
 	    &t, &e), -1);
 	assert_true(e.msg[0] != '\0');
 	sp_tz_free(paris);
@@ -517,18 +517,18 @@ test_parse_epoch_bad(void **state)
 
 	(void)state;
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		err_clear(&e);
-		if (time_parse_tz(bad[i], strlen(bad[i]), "%s", NULL, &t,
+		sp_err_clear(&e);
+		if (sp_time_parse_tz(bad[i], strlen(bad[i]), "%s", NULL, &t,
 		    &e) != -1)
 			fail_msg("'%s' with %%s accepted", bad[i]);
 	}
 	/* 253402300799 is 9999-12-31T23:59:59Z, the last one */
 	assert_int_equal(parse("253402300799", "%s", NULL),
 	    INT64_C(253402300799));
-	err_clear(&e);
-	assert_int_equal(time_parse_tz("253402300800", 12, "%s", NULL, &t, &e),
+	sp_err_clear(&e);
+	assert_int_equal(sp_time_parse_tz("253402300800", 12, "%s", NULL, &t, &e),
 	    -1);
-	assert_int_equal(time_parse_tz("100%s", 5, "%%s%s", NULL, &t, &e), -1);
+	assert_int_equal(sp_time_parse_tz("100%s", 5, "%%s%s", NULL, &t, &e), -1);
 	assert_int_equal(parse("%s100", "%%s%s", NULL), 100);
 	assert_int_equal(parse("100", "%Es", NULL), 100);
 	assert_int_equal(parse("x100y%", "x%Osy%%", NULL), 100);
