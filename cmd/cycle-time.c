@@ -114,7 +114,7 @@ touch_group(struct ctx *x, const sp_deal *d, sp_error *e)
 static const char *
 label_of(sp_cli *c, int64_t t, sp_period *b)
 {
-	if (c->has_period && !period_contains(&c->period, t))
+	if (c->has_period && !sp_period_contains(&c->period, t))
 		return NULL;
 	if (c->every != SP_EVERY_NONE) {
 		sp_period_bucket(t, c->every, &c->cal, b);

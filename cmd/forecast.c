@@ -340,7 +340,7 @@ add_deal(void *ctx, const sp_deal *d, sp_error *e)
 	for (i = 0; i < x->np; i++) {
 		const sp_period *p = &x->per[i];
 		if (d->kind == SP_WON && d->has_closed &&
-		    period_contains(p, d->closed_at)) {
+		    sp_period_contains(p, d->closed_at)) {
 			if (sp_money_sum_add(&g->p[i].booked, d->has_amount ?
 			    d->value : 0, d->currency, strlen(d->currency),
 			    e) < 0)
@@ -353,7 +353,7 @@ add_deal(void *ctx, const sp_deal *d, sp_error *e)
 				    why);
 			}
 		} else if (d->kind == SP_OPEN && d->has_close_date &&
-		    period_contains(p, d->close_date)) {
+		    sp_period_contains(p, d->close_date)) {
 			if (add_open(x, &g->p[i], d, e) < 0)
 				return -1;
 			if (c->explain && x->report) {

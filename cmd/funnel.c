@@ -232,7 +232,7 @@ add_deal(void *p, const sp_deal *d, sp_error *e)
 		label = b.label;
 	}
 	if (c->has_period && (!d->has_created ||
-	    !period_contains(&c->period, d->created_at))) {
+	    !sp_period_contains(&c->period, d->created_at))) {
 		if (c->explain)
 			cli_explain(c, d, label, "entered", "excluded",
 			    d->has_created ? "created outside the period" :

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "salespipe/agg.h"
 #include "salespipe/cli.h"
 #include "salespipe/field.h"
 #include "salespipe/group.h"
@@ -27,40 +28,111 @@ struct tally {
 	sp_money_sum closed_amount;	/* won + lost: one currency, no overflow */
 };
 
-struct ctx {
-	sp_cli *cli;
-	sp_groups *groups;
+enum { C_WON, C_LOST, C_CLOSED, C_WIN_RATE, C_WON_AMOUNT, C_LOST_AMOUNT,
+	C_WIN_RATE_VALUE };
+
+static const sp_agg_col cols[] = {
+	{ "won", SP_AGG_COUNT },
+	{ "lost", SP_AGG_COUNT },
+	{ "closed", SP_AGG_COUNT },
+	{ "win_rate", SP_AGG_RATIO },
+	{ "won_amount", SP_AGG_MONEY },
+	{ "lost_amount", SP_AGG_MONEY },
+	{ "win_rate_value", SP_AGG_RATIO }
 };
 
 static void
-tally_init(void *p)
+tally_init(void *ctx, void *p)
 {
 	struct tally *t = p;
 
+	(void)ctx;
 	sp_money_sum_init(&t->won_amount);
 	sp_money_sum_init(&t->lost_amount);
 	sp_money_sum_init(&t->closed_amount);
 }
 
 static int
-add_deal(void *p, const sp_deal *d, sp_error *e)
+tally_merge(void *ctx, void *into, void *from, sp_error *e)
 {
-	struct ctx *x = p;
-	sp_cli *c = x->cli;
-	const char *label = "", *key = d->key;
-	size_t keylen = d->keylen;
-	sp_period b;
+	struct tally *a = into, *b = from;
+
+	(void)ctx;
+	if (sp_money_sum_merge(&a->won_amount, &b->won_amount, e) < 0 ||
+	    sp_money_sum_merge(&a->lost_amount, &b->lost_amount, e) < 0 ||
+	    sp_money_sum_merge(&a->closed_amount, &b->closed_amount, e) < 0)
+		return -1;
+	a->won += b->won;
+	a->lost += b->lost;
+	return 0;
+}
+
+static json_t *
+tally_save(void *ctx, const void *p)
+{
+	const struct tally *t = p;
+
+	(void)ctx;
+	return json_pack("{s:I,s:I,s:o,s:o,s:o}", "won", (json_int_t)t->won,
+	    "lost", (json_int_t)t->lost,
+	    "won_amount", sp_agg_money_save(&t->won_amount),
+	    "lost_amount", sp_agg_money_save(&t->lost_amount),
+	    "closed_amount", sp_agg_money_save(&t->closed_amount));
+}
+
+static int
+tally_load(void *ctx, void *p, const json_t *v, sp_error *e)
+{
+	struct tally *t = p;
+	const json_t *x;
+
+	(void)ctx;
+	if ((x = sp_agg_member(v, "won", e)) == NULL ||
+	    sp_agg_int_load(&t->won, x, "won", e) < 0 ||
+	    (x = sp_agg_member(v, "lost", e)) == NULL ||
+	    sp_agg_int_load(&t->lost, x, "lost", e) < 0 ||
+	    (x = sp_agg_member(v, "won_amount", e)) == NULL ||
+	    sp_agg_money_load(&t->won_amount, x, e) < 0 ||
+	    (x = sp_agg_member(v, "lost_amount", e)) == NULL ||
+	    sp_agg_money_load(&t->lost_amount, x, e) < 0 ||
+	    (x = sp_agg_member(v, "closed_amount", e)) == NULL ||
+	    sp_agg_money_load(&t->closed_amount, x, e) < 0)
+		return -1;
+	return 0;
+}
+
+static int
+tally_rows(void *ctx, void *p, sp_agg_row *r, sp_error *e)
+{
+	struct tally *t = p;
+
+	(void)ctx;
+	sp_agg_set_count(r, C_WON, t->won);
+	sp_agg_set_count(r, C_LOST, t->lost);
+	sp_agg_set_count(r, C_CLOSED, t->won + t->lost);
+	sp_agg_set_ratio(r, C_WIN_RATE, t->won, t->won + t->lost);
+	/* closed_amount holds both: when it mixes currencies, the group's
+	   money columns are all empty */
+	if (t->closed_amount.mixed)
+		t->won_amount.mixed = t->lost_amount.mixed = 1;
+	sp_agg_set_money(r, C_WON_AMOUNT, &t->won_amount);
+	sp_agg_set_money(r, C_LOST_AMOUNT, &t->lost_amount);
+	sp_agg_set_money_ratio(r, C_WIN_RATE_VALUE, &t->won_amount,
+	    &t->closed_amount);
+	return sp_agg_emit(r, e);
+}
+
+static int
+add_deal(sp_agg_run *run, const sp_deal *d, sp_error *e)
+{
+	sp_cli *c = cli_agg_cli(run);
+	const char *label = "";
 	struct tally *t;
 	char amt[48], why[96];
 	int won = d->kind == SP_WON;
 
 	/* without --every a group exists even when none of it closed */
-	if (c->every == SP_EVERY_NONE) {
-		if (c->has_period)
-			key = cli_key_with(c, d, c->period.label, &keylen);
-		if (sp_groups_get(x->groups, key, keylen) == NULL)
-			return sp_err_set(e, NULL, "out of memory");
-	}
+	cli_agg_group(run, d);
 	if (d->kind == SP_OPEN) {
 		if (c->explain)
 			cli_explain(c, d, "", "win_rate", "excluded",
@@ -68,29 +140,18 @@ add_deal(void *p, const sp_deal *d, sp_error *e)
 			    "after it)" : "open");
 		return 0;
 	}
-	if (c->has_period || c->every != SP_EVERY_NONE) {
-		if (!d->has_closed) {
-			if (c->explain)
-				cli_explain(c, d, "", "win_rate", "excluded",
-				    "no close date");
-			return 0;
-		}
-		if (c->has_period && !period_contains(&c->period,
-		    d->closed_at)) {
-			if (c->explain)
-				cli_explain(c, d, "", "win_rate", "excluded",
-				    "closed outside the period");
-			return 0;
-		}
-		if (c->every != SP_EVERY_NONE) {
-			sp_period_bucket(d->closed_at, c->every, &c->cal, &b);
-			label = b.label;
-		} else
-			label = c->period.label;
-		key = cli_key_with(c, d, label, &keylen);
+	if ((c->has_period || c->every != SP_EVERY_NONE) && !d->has_closed) {
+		if (c->explain)
+			cli_explain(c, d, "", "win_rate", "excluded",
+			    "no close date");
+		return 0;
 	}
-	if ((t = sp_groups_get(x->groups, key, keylen)) == NULL)
-		return sp_err_set(e, NULL, "out of memory");
+	if ((t = cli_agg_at(run, d, d->closed_at, &label)) == NULL) {
+		if (c->explain)
+			cli_explain(c, d, "", "win_rate", "excluded",
+			    "closed outside the period");
+		return 0;
+	}
 	if (d->has_amount) {
 		sp_money_sum closed = t->closed_amount;
 		size_t cl = strlen(d->currency);
@@ -117,83 +178,24 @@ add_deal(void *p, const sp_deal *d, sp_error *e)
 	return 0;
 }
 
-static void
-emit(sp_cli *c, sp_groups *g, sp_writer *w)
-{
-	const char **keys, **parts, *v[16 + 64];
-	size_t *lens, n, i, j, k, np = c->nby;
-	void **states;
-	char b[7][48];
-	int withp = c->has_period || c->every != SP_EVERY_NONE;
-
-	if (c->nby > 64)
-		cli_usage_error(c, "-g: at most 64 fields");
-	if (withp)
-		np++;
-	cli_group_cols(c, w);
-	if (withp)
-		sp_writer_col(w, "period", SP_COL_STR);
-	sp_writer_col(w, "won", SP_COL_NUM);
-	sp_writer_col(w, "lost", SP_COL_NUM);
-	sp_writer_col(w, "closed", SP_COL_NUM);
-	sp_writer_col(w, "win_rate", SP_COL_RATIO);
-	sp_writer_col(w, "won_amount", SP_COL_NUM);
-	sp_writer_col(w, "lost_amount", SP_COL_NUM);
-	sp_writer_col(w, "win_rate_value", SP_COL_RATIO);
-	if ((n = sp_groups_sorted(g, &keys, &lens, &states)) == (size_t)-1)
-		cli_oom(c);
-	for (i = 0; i < n; i++) {
-		struct tally *t = states[i];
-
-		parts = cli_group_parts(c, keys[i], lens[i], np);
-		for (j = 0; j < np; j++)
-			v[j] = parts[j];
-		k = j;
-		v[k++] = sp_count_format(t->won, b[0]);
-		v[k++] = sp_count_format(t->lost, b[1]);
-		v[k++] = sp_count_format(t->won + t->lost, b[2]);
-		v[k++] = sp_ratio_text(t->won, t->won + t->lost, b[3]);
-		/* closed_amount holds both: when it mixes currencies, the
-		   group's money columns are all empty */
-		if (t->closed_amount.mixed)
-			t->won_amount.mixed = t->lost_amount.mixed = 1;
-		v[k++] = cli_money(c, &t->won_amount, b[4]);
-		v[k++] = cli_money(c, &t->lost_amount, b[5]);
-		v[k++] = cli_money_ratio(c, &t->won_amount, &t->closed_amount,
-		    b[6]);
-		sp_writer_row(w, v);
-	}
-	free(keys);
-	free(lens);
-	free(states);
-}
-
 int
 main(int argc, char **argv)
 {
 	static const struct option longopts[] = { CLI_LONGOPTS,
 	    { NULL, 0, NULL, 0 } };
+	static sp_agg agg = { "win-rate", sizeof(struct tally), tally_init,
+	    NULL, tally_merge, tally_save, tally_load, tally_rows, cols,
+	    sizeof(cols) / sizeof(cols[0]), NULL };
 	sp_cli c;
-	struct ctx x;
-	sp_writer *w = NULL;
 	int ch;
 
 	cli_init(&c, argv, usage, SP_STAGES_DEALS);
-	while ((ch = getopt_long(argc, argv, CLI_SHORTOPTS, longopts,
-	    NULL)) != -1) {
+	while ((ch = cli_getopt(&c, argc, argv, CLI_SHORTOPTS, longopts)) !=
+	    -1) {
 		if (!cli_option(&c, ch, optarg))
 			cli_usage(&c);
 	}
 	cli_open(&c, argc - optind, argv + optind);
-	x.cli = &c;
-	if ((x.groups = sp_groups_new(sizeof(struct tally), tally_init)) == NULL)
-		cli_oom(&c);
-	cli_deals(&c, SP_NEED_AMOUNT | SP_NEED_CLOSED | SP_NEED_AS_OF_OPEN,
-	    add_deal, &x);
-	if (!c.explain) {
-		w = cli_writer(&c);
-		emit(&c, x.groups, w);
-	}
-	sp_groups_free(x.groups, NULL);
-	return cli_finish(&c, w);
+	return cli_agg_deals(&c, &agg, SP_NEED_AMOUNT | SP_NEED_CLOSED |
+	    SP_NEED_AS_OF_OPEN, add_deal);
 }

@@ -124,6 +124,74 @@ add_by(sp_cli *c, const char *arg)
 	}
 }
 
+/* The options a partial's states do not depend on. */
+static const char *const not_fingerprinted[] = {
+	"input-format", "output-format", "map", "date-format", "tz",
+	"encoding", "delimiter", "max-record-size", "decimal-comma",
+	"thousands", "probability-scale", "max-bad", "rejects",
+	"spreadsheet-safe", "explain", "partial", "merge", "shard",
+	"threads", "help", "version", NULL
+};
+
+static int
+cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int
+cli_getopt(sp_cli *c, int argc, char **argv, const char *shortopts,
+    const struct option *longopts)
+{
+	int idx = -1, ch, i;
+	const char *name = NULL;
+	char one[2], **v;
+	size_t n;
+
+	ch = getopt_long(argc, argv, shortopts, longopts, &idx);
+	if (ch == -1) {
+		/* stable: a repeated option keeps its order */
+		for (n = 1; n < c->nfp; n++)
+			for (i = (int)n; i > 0 && cmp_str(&c->fp[i - 1],
+			    &c->fp[i]) > 0; i--) {
+				char *t = c->fp[i];
+				c->fp[i] = c->fp[i - 1];
+				c->fp[i - 1] = t;
+			}
+		return ch;
+	}
+	if (ch == '?' || ch == ':')
+		return ch;
+	if (idx >= 0)
+		name = longopts[idx].name;
+	else {
+		/* a short option: its long name when it has one */
+		for (i = 0; longopts[i].name != NULL; i++)
+			if (longopts[i].flag == NULL && longopts[i].val == ch) {
+				name = longopts[i].name;
+				break;
+			}
+		if (name == NULL) {
+			one[0] = (char)ch;
+			one[1] = '\0';
+			name = one;
+		}
+	}
+	for (i = 0; not_fingerprinted[i] != NULL; i++)
+		if (strcmp(name, not_fingerprinted[i]) == 0)
+			return ch;
+	if ((v = realloc(c->fp, (c->nfp + 1) * sizeof(*v))) == NULL)
+		cli_oom(c);
+	c->fp = v;
+	n = strlen(name) + (optarg ? strlen(optarg) : 0) + 4;
+	if ((v[c->nfp] = malloc(n)) == NULL)
+		cli_oom(c);
+	snprintf(v[c->nfp], n, "--%s%s%s", name, optarg ? "=" : "",
+	    optarg ? optarg : "");
+	c->nfp++;
+	return ch;
+}
+
 int
 cli_option(sp_cli *c, int opt, const char *arg)
 {
@@ -231,6 +299,32 @@ cli_option(sp_cli *c, int opt, const char *arg)
 		return 1;
 	case CLI_OPT_SPREADSHEET_SAFE:
 		c->spreadsheet_safe = 1;
+		return 1;
+	case CLI_OPT_PARTIAL:
+		c->partial = 1;
+		return 1;
+	case CLI_OPT_MERGE:
+		c->merge = 1;
+		return 1;
+	case CLI_OPT_SHARD:
+		errno = 0;
+		c->shard_k = strtol(arg, &end, 10);
+		if (end == arg || *end != '/' || errno != 0)
+			cli_usage_error(c, "--shard: '%s' is not K/N", arg);
+		arg = end + 1;
+		c->shard_n = strtol(arg, &end, 10);
+		if (end == arg || *end != '\0' || errno != 0 || c->shard_n < 1 ||
+		    c->shard_k < 1 || c->shard_k > c->shard_n)
+			cli_usage_error(c, "--shard: '%s' is not K/N with "
+			    "1 <= K <= N", optarg);
+		return 1;
+	case CLI_OPT_THREADS:
+		errno = 0;
+		c->threads = strtol(arg, &end, 10);
+		if (*arg == '\0' || *end != '\0' || errno != 0 ||
+		    c->threads < 1 || c->threads > 1024)
+			cli_usage_error(c, "--threads: '%s' is not a count "
+			    "from 1 to 1024", arg);
 		return 1;
 	case CLI_OPT_PROB_SCALE:
 		if (strcmp(arg, "1") == 0)
@@ -507,14 +601,25 @@ cli_open(sp_cli *c, int argc, char **argv)
 	stages_warn(c);
 	c->prob_scale = c->prob_scale_given ? c->prob_scale_given :
 	    sp_map_prob_scale(c->map) ? sp_map_prob_scale(c->map) : 100;
+	if (c->partial && c->merge)
+		cli_usage_error(c, "--partial and --merge: one or the other");
+	if ((c->partial || c->merge) && c->explain)
+		cli_usage_error(c, "--explain lists deals: it needs the deals, "
+		    "not --%s", c->partial ? "partial" : "merge");
+	if (c->merge && c->shard_n > 0)
+		cli_usage_error(c, "--shard selects deals to read: it goes "
+		    "with --partial, not --merge");
+	if (c->merge && c->rejects_path != NULL)
+		cli_usage_error(c, "--rejects: --merge reads no records");
 	cli_read_opts(c, &ro);
 	c->inputs = argv;
 	c->ninputs = (size_t)argc;
-	if ((c->rd = sp_reader_open(argv, (size_t)argc, &ro, &e)) == NULL)
+	if (!c->merge && (c->rd = sp_reader_open(argv, (size_t)argc, &ro,
+	    &e)) == NULL)
 		cli_fail(c, &e);
 	if (c->nby > 0 && (c->by_slots = calloc(c->nby, sizeof(int))) == NULL)
 		cli_oom(c);
-	for (i = 0; i < c->nby; i++)
+	for (i = 0; c->rd != NULL && i < c->nby; i++)
 		if ((c->by_slots[i] = sp_reader_slot(c->rd, c->by[i])) < 0)
 			cli_oom(c);
 	if ((c->parts = calloc(c->nby + 1, sizeof(*c->parts))) == NULL)
@@ -1080,6 +1185,11 @@ cli_finish(sp_cli *c, sp_writer *w)
 	free(c->parts);
 	free(c->partbuf);
 	free(c->keybuf);
+	for (i = 0; i < c->nfp; i++)
+		free(c->fp[i]);
+	free(c->fp);
+	c->fp = NULL;
+	c->nfp = 0;
 	c->by = NULL;
 	c->nby = 0;
 	c->by_slots = NULL;

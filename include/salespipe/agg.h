@@ -23,6 +23,7 @@
 #include "salespipe/err.h"
 #include "salespipe/field.h"
 #include "salespipe/rec.h"
+#include "salespipe/stats.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -125,6 +126,11 @@ int sp_agg_load_group(sp_agg_table *t, const json_t *line, size_t nkey,
 /* Helpers for save/load of the common parts of states. */
 json_t *sp_agg_money_save(const sp_money_sum *s);
 int sp_agg_money_load(sp_money_sum *s, const json_t *v, sp_error *e);
+/* a distribution (exact quantiles need every value): its values as a
+ * JSON array of integers; load adds them to d */
+json_t *sp_agg_dist_save(const sp_dist *d);
+int sp_agg_dist_load(sp_dist *d, const json_t *v, const char *what,
+    sp_error *e);
 /* an int64 as a JSON integer; load checks the type */
 int sp_agg_int_load(int64_t *n, const json_t *v, const char *what,
     sp_error *e);

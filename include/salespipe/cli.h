@@ -34,7 +34,8 @@ enum {
 	CLI_OPT_ENCODING, CLI_OPT_DELIMITER, CLI_OPT_MAX_RECORD_SIZE,
 	CLI_OPT_PROB_SCALE,
 	CLI_OPT_DECIMAL_COMMA = 1100, CLI_OPT_THOUSANDS, CLI_OPT_RATES,
-	CLI_OPT_CURRENCY
+	CLI_OPT_CURRENCY,
+	CLI_OPT_PARTIAL = 1200, CLI_OPT_MERGE, CLI_OPT_SHARD, CLI_OPT_THREADS
 };
 
 /*
@@ -84,6 +85,10 @@ enum {
 	{ "as-of", required_argument, NULL, CLI_OPT_AS_OF }, \
 	{ "rates", required_argument, NULL, CLI_OPT_RATES }, \
 	{ "currency", required_argument, NULL, CLI_OPT_CURRENCY }, \
+	{ "partial", no_argument, NULL, CLI_OPT_PARTIAL }, \
+	{ "merge", no_argument, NULL, CLI_OPT_MERGE }, \
+	{ "shard", required_argument, NULL, CLI_OPT_SHARD }, \
+	{ "threads", required_argument, NULL, CLI_OPT_THREADS }, \
 	CLI_SPREADSHEET_LONGOPT
 
 /* --spreadsheet-safe, for a program whose options are not CLI_LONGOPTS. */
@@ -171,6 +176,15 @@ typedef struct sp_cli {
 	   the scale in force (the option, else the preset's, else 100) */
 	int prob_scale_given;
 	int prob_scale;
+	/* the engine: --partial, --merge, --shard K/N, --threads N (0: the
+	   number of processors) */
+	int partial, merge;
+	long shard_k, shard_n;
+	long threads;
+	/* the options that shape the states, "--name=value", sorted by
+	   cli_getopt's end: the fingerprint of a partial */
+	char **fp;
+	size_t nfp;
 } sp_cli;
 
 /*
@@ -178,6 +192,17 @@ typedef struct sp_cli {
  * getopt's messages name the program the same way) and the usage text.
  */
 void cli_init(sp_cli *c, char **argv, const char *usage, int stage_list);
+
+/*
+ * getopt_long, recording each option for the fingerprint of --partial
+ * (every option but those of reading and output: -i, -o, --map,
+ * --date-format, --tz, --encoding, --delimiter, --max-record-size,
+ * --decimal-comma, --thousands, --probability-scale, --max-bad,
+ * --rejects, --spreadsheet-safe, --explain and the engine's own).
+ * Returns what getopt_long returns; on -1 the recorded list is sorted.
+ */
+int cli_getopt(sp_cli *c, int argc, char **argv, const char *shortopts,
+    const struct option *longopts);
 
 /*
  * Handle one common option (getopt's c and optarg).  Returns 1 when it
@@ -364,5 +389,40 @@ void cli_by_end(sp_cli *c, sp_reader *rd);
  * a closed pipe).  Returns the exit status (0, or 1 after a message).
  */
 int cli_finish(sp_cli *c, sp_writer *w);
+
+/*
+ * The aggregate engine's driver (lib/drive.c).  A read program parses
+ * its options (cli_getopt, cli_option), calls cli_open, and hands its
+ * aggregate to cli_agg_deals, which reads every deal of the input (need:
+ * SP_NEED_*; each deal to add, which puts it in a state through
+ * cli_agg_at or cli_agg_group), or with --merge reads partial states
+ * instead, and writes the output (with --partial, the states; with
+ * --explain, nothing more).  Returns the exit status.
+ */
+typedef struct sp_agg_run sp_agg_run;
+typedef int (*cli_agg_add_fn)(sp_agg_run *r, const sp_deal *d, sp_error *e);
+
+struct sp_agg;
+int cli_agg_deals(sp_cli *c, struct sp_agg *a, int need, cli_agg_add_fn add);
+
+/*
+ * The state of deal d's group at time t: the --every bucket of t, or the
+ * --period when t is in it (else NULL and *label NULL), or the group's
+ * one state without periods.  *label is the period label ("" without
+ * periods), valid until the next call.  Never NULL otherwise.
+ */
+void *cli_agg_at(sp_agg_run *r, const sp_deal *d, int64_t t,
+    const char **label);
+/*
+ * The state of d's group with no time of its own: the group (and the
+ * --period label) without --every, so that a group has its row even when
+ * none of its deals counts; NULL with --every.
+ */
+void *cli_agg_group(sp_agg_run *r, const sp_deal *d);
+/* The run's options and the aggregate's ctx. */
+sp_cli *cli_agg_cli(sp_agg_run *r);
+void *cli_agg_ctx(sp_agg_run *r);
+/* --shard: which of n shards (1..n) the deal id belongs to. */
+int cli_shard_of(const char *id, long n);
 
 #endif

@@ -52,7 +52,7 @@ void sp_period_bucket(int64_t t, int every, const sp_calendar *cal,
 
 /* 1 when start <= t < end. */
 static inline int
-period_contains(const sp_period *p, int64_t t)
+sp_period_contains(const sp_period *p, int64_t t)
 {
 	return t >= p->start && t < p->end;
 }

@@ -19,7 +19,7 @@ check_buckets(int64_t t, const sp_calendar *cal)
 
 	for (every = SP_EVERY_DAY; every <= SP_EVERY_YEAR; every++) {
 		sp_period_bucket(t, every, cal, &b);
-		FUZZ_CHECK(b.start < b.end && period_contains(&b, t));
+		FUZZ_CHECK(b.start < b.end && sp_period_contains(&b, t));
 		FUZZ_CHECK(memchr(b.label, '\0', sizeof(b.label)) != NULL);
 		FUZZ_CHECK(sp_period_parse(b.label, cal, &q, &e) == 0);
 		FUZZ_CHECK(q.start == b.start && q.end == b.end);

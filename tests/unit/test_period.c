@@ -403,7 +403,7 @@ check_bucket(int64_t t, int every, const sp_calendar *c, int64_t start,
 		    "want [%lld, %lld) '%s'", (long long)t, every,
 		    (long long)p.start, (long long)p.end, p.label,
 		    (long long)start, (long long)end, label);
-	assert_true(period_contains(&p, t));
+	assert_true(sp_period_contains(&p, t));
 }
 
 static void
@@ -512,7 +512,7 @@ test_bucket_label_round_trip(void **state)
 				if (p.start != b.start || p.end != b.end)
 					fail_msg("label '%s' parses to another "
 					    "span", b.label);
-				assert_true(period_contains(&b, t));
+				assert_true(sp_period_contains(&b, t));
 			}
 }
 
@@ -524,10 +524,10 @@ test_contains(void **state)
 	(void)state;
 	p.start = 10;
 	p.end = 20;
-	assert_false(period_contains(&p, 9));
-	assert_true(period_contains(&p, 10));
-	assert_true(period_contains(&p, 19));
-	assert_false(period_contains(&p, 20));
+	assert_false(sp_period_contains(&p, 9));
+	assert_true(sp_period_contains(&p, 10));
+	assert_true(sp_period_contains(&p, 19));
+	assert_false(sp_period_contains(&p, 20));
 }
 
 /* ---- sp_calendar_init ---- */
