@@ -191,20 +191,6 @@ gst_fini(void *p)
 
 /* The highest open stage deal d reached (the funnel's reached rule), or
  * -1 when unknown; won deals reached every open stage. */
-static int
-top_stage(const sp_stages *st, const sp_deal *d)
-{
-	int top = d->max_stage;
-
-	if (d->kind == SP_OPEN && d->stage > top)
-		top = d->stage;
-	if (d->kind == SP_LOST && d->lost_stage >= 0 &&
-	    st->v[d->lost_stage].kind == SP_OPEN && d->lost_stage > top)
-		top = d->lost_stage;
-	if (top < 0 && d->kind == SP_LOST)
-		top = sp_stages_first_open(st);
-	return top;
-}
 
 static int
 prob_of(const sp_stages *st, const sp_deal *d)
@@ -219,7 +205,7 @@ add_closed(struct fc *x, struct gst *g, const sp_deal *d, int sums,
     sp_error *e)
 {
 	const sp_stages *st = x->c->stages;
-	int top = top_stage(st, d), s, won = d->kind == SP_WON;
+	int top = sp_deal_reached(st, d), s, won = d->kind == SP_WON;
 	size_t cl = strlen(d->currency);
 
 	for (s = 0; s < (int)st->n; s++) {

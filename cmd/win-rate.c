@@ -20,7 +20,8 @@ static const char usage[] =
     "                [--encoding encoding] [--delimiter sep]\n"
     "                [--max-record-size size] [--decimal-comma]\n"
     "                [--thousands sep] [--rates file] [--currency code]\n"
-    "                [--explain] [--spreadsheet-safe] [file ...]\n";
+    "                [--explain] [--spreadsheet-safe] [--partial | --merge]\n"
+    "                [--shard k/n] [--threads n] [file ...]\n";
 
 struct tally {
 	int64_t won, lost;

@@ -1113,3 +1113,18 @@ sp_deals_finish(sp_deals *ds, void (*bad)(void *ctx, const sp_error *e),
 	free(path);
 	return rc;
 }
+
+int
+sp_deal_reached(const sp_stages *st, const sp_deal *d)
+{
+	int top = d->max_stage;
+
+	if (d->kind == SP_OPEN && d->stage > top)
+		top = d->stage;
+	if (d->kind == SP_LOST && d->lost_stage >= 0 &&
+	    st->v[d->lost_stage].kind == SP_OPEN && d->lost_stage > top)
+		top = d->lost_stage;
+	if (top < 0 && d->kind == SP_LOST)
+		top = sp_stages_first_open(st);
+	return top;
+}

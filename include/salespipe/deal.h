@@ -202,4 +202,14 @@ int sp_deals_prob_doubt(const sp_deals *ds);
 
 void sp_deals_free(sp_deals *ds);
 
+/*
+ * The reached-stage rule, the one place it is written: the highest open
+ * stage deal d is known to have reached.  The furthest of max_stage (its
+ * history's, or a snapshot's reached_stage field), its stage when open,
+ * and the open stage it was lost from; a lost deal with none of these
+ * reached the first open stage (it was in the pipeline).  -1 when
+ * nothing is known (a won deal without a history or reached_stage).
+ */
+int sp_deal_reached(const sp_stages *st, const sp_deal *d);
+
 #endif
