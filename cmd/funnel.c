@@ -9,6 +9,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "salespipe/agg.h"
 #include "salespipe/cli.h"
 #include "salespipe/field.h"
 #include "salespipe/group.h"
@@ -17,14 +18,14 @@ static const char usage[] =
     "usage: funnel [-g fields] [-i csv|jsonl] [-o csv|jsonl|table|md]\n"
     "              [--mode reached|ordered|any]\n"
     "              [--cohort day|week|month|quarter|year] [--period period]\n"
-    "              [--fiscal-start month] [--now time] [--as-of time]"
-    " [--map spec]\n"
-    "              [--stages spec] [--date-format format] [--tz zone]\n"
-    "              [--max-bad n] [--rejects file] [--encoding encoding]\n"
-    "              [--delimiter sep] [--max-record-size size]\n"
-    "              [--decimal-comma] [--thousands sep] [--rates file]\n"
-    "              [--currency code] [--explain] [--spreadsheet-safe]\n"
-    "              [file ...]\n";
+    "              [--fiscal-start month] [--now time] [--as-of time]\n"
+    "              [--map spec] [--stages spec] [--date-format format]\n"
+    "              [--tz zone] [--max-bad n] [--rejects file]\n"
+    "              [--encoding encoding] [--delimiter sep]\n"
+    "              [--max-record-size size] [--decimal-comma]\n"
+    "              [--thousands sep] [--rates file] [--currency code]\n"
+    "              [--explain] [--spreadsheet-safe] [--partial | --merge]\n"
+    "              [--shard k/n] [--threads n] [file ...]\n";
 
 enum { OPT_MODE = 1, OPT_COHORT };
 enum { MODE_REACHED = 0, MODE_ORDERED, MODE_ANY };
@@ -45,8 +46,8 @@ struct entry {
 };
 
 /*
- * One stage of one group; a group's state is one cell per stage, then one
- * more whose `entered` counts the group's wins: deals that entered a won
+ * One stage of one cohort; a cohort is one cell per stage, then one more
+ * whose `entered` counts the cohort's wins: deals that entered a won
  * stage (entries, with --mode any), each once however many won stages it
  * entered.
  */
@@ -55,32 +56,79 @@ struct cell {
 	sp_money_sum amount;
 };
 
+/* The cohorts of a group (one, labelled "", without --cohort), in label
+ * order, bytewise: the order of the rows. */
+struct cohort {
+	char *label;
+	size_t len;
+	struct cell *cells;	/* ncells */
+};
+
+struct group {
+	struct cohort *v;
+	size_t n, cap;
+};
+
+/* The options, read-only while deals are added (threads share them). */
 struct ctx {
-	sp_cli *cli;
-	sp_groups *groups;
-	sp_stages *st;
+	const sp_stages *st;
+	size_t ncells;		/* st->n + 1 */
 	int mode;
 	int cohort;		/* SP_EVERY_*, SP_EVERY_NONE for none */
-	struct entry *ent;	/* the current deal's entries */
-	size_t nent, entcap;
-	struct cell *scratch;	/* a group's cells, while adding a deal */
+	int has_period;		/* --period: the deals created in it */
+	sp_period period;
+	const sp_calendar *cal;
+};
+
+/* The columns after the -g ones; "cohort" only with --cohort. */
+enum { C_COHORT, C_STAGE, C_ENTERED, C_CURRENT, C_AMOUNT, C_CONV_PREV,
+	C_CONV_WON, C_DROPPED, NCOLS };
+
+static const sp_agg_col cols[NCOLS] = {
+	{ "cohort", SP_AGG_TEXT },
+	{ "stage", SP_AGG_TEXT },
+	{ "entered", SP_AGG_COUNT },
+	{ "current", SP_AGG_COUNT },
+	{ "amount", SP_AGG_MONEY },
+	{ "conv_prev", SP_AGG_RATIO },
+	{ "conv_won", SP_AGG_RATIO },
+	{ "dropped", SP_AGG_COUNT }
+};
+
+static int
+label_cmp(const char *a, size_t alen, const char *b, size_t blen)
+{
+	int d = memcmp(a, b, alen < blen ? alen : blen);
+
+	return d != 0 ? d : alen < blen ? -1 : alen > blen;
+}
+
+/* The current deal's entries: local to one add (threads add at once). */
+struct entries {
+	struct entry *v;
+	size_t n, cap;
+	int oom;
 };
 
 static void
-entry_add(struct ctx *x, int stage, int how, int64_t at)
+entry_add(struct entries *x, int stage, int how, int64_t at)
 {
-	if (x->nent == x->entcap) {
-		size_t cap = x->entcap ? x->entcap * 2 : 16;
-		struct entry *v = realloc(x->ent, cap * sizeof(*v));
-		if (v == NULL)
-			cli_oom(x->cli);
-		x->ent = v;
-		x->entcap = cap;
+	if (x->oom)
+		return;
+	if (x->n == x->cap) {
+		size_t cap = x->cap ? x->cap * 2 : 16;
+		struct entry *v = realloc(x->v, cap * sizeof(*v));
+		if (v == NULL) {
+			x->oom = 1;
+			return;
+		}
+		x->v = v;
+		x->cap = cap;
 	}
-	x->ent[x->nent].stage = stage;
-	x->ent[x->nent].how = how;
-	x->ent[x->nent].at = at;
-	x->nent++;
+	x->v[x->n].stage = stage;
+	x->v[x->n].how = how;
+	x->v[x->n].at = at;
+	x->n++;
 }
 
 /* The open stage a lost deal was lost from, or -1 when unknown. */
@@ -93,85 +141,101 @@ lost_from(const struct ctx *x, const sp_deal *d)
 	return d->lost_stage;
 }
 
-/* Snapshot: the reached-stage rule. */
-static void
-snapshot_entries(struct ctx *x, const sp_deal *d)
+/*
+ * A lost deal of which no open stage is known (not the stage it was lost
+ * from, no reached_stage, no open stage in its history): the reached-stage
+ * rule puts it in the first open stage only, and --explain says why.
+ */
+static int
+lost_unknown(const struct ctx *x, const sp_deal *d)
 {
-	int top = d->stage, s;
+	return d->kind == SP_LOST && lost_from(x, d) < 0 && d->max_stage < 0;
+}
 
-	if (d->kind == SP_LOST && (top = lost_from(x, d)) < 0 &&
-	    d->max_stage < 0) {
-		entry_add(x, sp_stages_first_open(x->st), HOW_FIRST, 0);
+/* Snapshot: the reached-stage rule (sp_deal_reached), every open stage up
+ * to the one reached; a won deal entered them all and its won stage. */
+static void
+snapshot_entries(const struct ctx *x, const sp_deal *d, struct entries *en)
+{
+	int top = sp_deal_reached(x->st, d), s;
+
+	if (lost_unknown(x, d)) {
+		entry_add(en, sp_stages_first_open(x->st), HOW_FIRST, 0);
 		return;
 	}
-	if (d->max_stage > top)
-		top = d->max_stage;	/* reached_stage: it went further */
 	for (s = 0; s < (int)x->st->n; s++)
 		if ((x->st->v[s].kind == SP_OPEN && (d->kind == SP_WON ||
 		    s <= top)) || (d->kind == SP_WON && s == d->stage))
-			entry_add(x, s, HOW_SNAPSHOT, 0);
+			entry_add(en, s, HOW_SNAPSHOT, 0);
 }
 
 /* History: the entries of stage s per --mode, in time order. */
 static void
-history_entries(struct ctx *x, const sp_deal *d, int s, int top, int won)
+history_entries(const struct ctx *x, const sp_deal *d, int s, int top,
+    int won, struct entries *en)
 {
 	size_t i, n = 0;
 
 	for (i = 0; i < d->npath; i++) {
 		if (d->path[i].stage != s)
 			continue;
-		entry_add(x, s, HOW_RECORDED, d->path[i].at);
+		entry_add(en, s, HOW_RECORDED, d->path[i].at);
 		if (++n == 1 && x->mode != MODE_ANY)
 			return;
 	}
 	if (n == 0 && x->mode == MODE_REACHED &&
 	    x->st->v[s].kind == SP_OPEN && (won || s <= top))
-		entry_add(x, s, HOW_SKIPPED, 0);
+		entry_add(en, s, HOW_SKIPPED, 0);
 }
 
-/* The stages deal d entered, into x->ent in stage-list order. */
+/*
+ * The stages deal d entered, into en in stage-list order.  History: the
+ * stages skipped on the way count up to sp_deal_reached's stage (in a
+ * history an open deal's stage is in its path, so at most max_stage: the
+ * rule is the furthest of max_stage and the stage lost from), except for
+ * a lost deal of which no open stage is known: it entered the first open
+ * stage only if nothing else was recorded (HOW_FIRST below), not as a
+ * skipped stage on the way to a later one.
+ */
 static void
-deal_entries(struct ctx *x, const sp_deal *d)
+deal_entries(const struct ctx *x, const sp_deal *d, struct entries *en)
 {
-	int s, top = d->max_stage, won = 0;
+	int s, top, won = 0;
 	size_t i;
 
-	x->nent = 0;
+	en->n = 0;
 	if (d->path == NULL) {
-		snapshot_entries(x, d);
+		snapshot_entries(x, d, en);
 		return;
 	}
 	for (i = 0; i < d->npath; i++)
 		if (x->st->v[d->path[i].stage].kind == SP_WON)
 			won = 1;
-	if (lost_from(x, d) > top)
-		top = lost_from(x, d);
+	top = lost_unknown(x, d) ? -1 : sp_deal_reached(x->st, d);
 	for (s = 0; s < (int)x->st->n; s++)
 		if (x->st->v[s].kind != SP_LOST)
-			history_entries(x, d, s, top, won);
-	if (x->nent == 0 && x->mode == MODE_REACHED)
-		entry_add(x, sp_stages_first_open(x->st), HOW_FIRST, 0);
+			history_entries(x, d, s, top, won, en);
+	if (en->n == 0 && x->mode == MODE_REACHED)
+		entry_add(en, sp_stages_first_open(x->st), HOW_FIRST, 0);
 }
 
-/* The highest stage d got to: its won stage, else its top open stage. */
+/* The highest stage d got to: its won stage, else the stage reached. */
 static const char *
 furthest(const struct ctx *x, const sp_deal *d)
 {
-	int top = d->max_stage;
+	int top;
 	size_t i;
 
 	for (i = 0; i < d->npath; i++)
 		if (x->st->v[d->path[i].stage].kind == SP_WON)
 			return x->st->v[d->path[i].stage].name;
-	if (lost_from(x, d) > top)
-		top = lost_from(x, d);
+	top = lost_unknown(x, d) ? -1 : sp_deal_reached(x->st, d);
 	return top >= 0 ? x->st->v[top].name : "?";
 }
 
 static void
-explain_entry(struct ctx *x, const sp_deal *d, const char *label,
-    const struct entry *en)
+explain_entry(const struct ctx *x, sp_cli *c, const sp_deal *d,
+    const char *label, const struct entry *en)
 {
 	const char *name = x->st->v[en->stage].name;
 	const char *cur = x->st->v[d->stage].name;
@@ -208,168 +272,351 @@ explain_entry(struct ctx *x, const sp_deal *d, const char *label,
 		    name, furthest(x, d));
 		break;
 	}
-	cli_explain(x->cli, d, label, "entered", "counted", why);
+	cli_explain(c, d, label, "entered", "counted", why);
+}
+
+/* The state: a group's cohorts. */
+
+static void
+group_init(void *ctx, void *p)
+{
+	(void)ctx;
+	memset(p, 0, sizeof(struct group));
+}
+
+static void
+group_fini(void *ctx, void *p)
+{
+	struct group *g = p;
+	size_t i;
+
+	(void)ctx;
+	for (i = 0; i < g->n; i++) {
+		free(g->v[i].label);
+		free(g->v[i].cells);
+	}
+	free(g->v);
+	memset(g, 0, sizeof(*g));
+}
+
+/* The cohort labelled label (len bytes) of g, made (zero cells, which are
+ * initialised ones: sp_money_sum_init is zeros) at its place in label
+ * order; NULL when out of memory. */
+static struct cohort *
+cohort_get(const struct ctx *x, struct group *g, const char *label,
+    size_t len)
+{
+	size_t lo = 0, hi = g->n, mid;
+	struct cohort k;
+	int d;
+
+	while (lo < hi) {
+		mid = (lo + hi) / 2;
+		d = label_cmp(g->v[mid].label, g->v[mid].len, label, len);
+		if (d == 0)
+			return &g->v[mid];
+		if (d < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (g->n == g->cap) {
+		size_t cap = g->cap ? g->cap * 2 : 4;
+		struct cohort *v = realloc(g->v, cap * sizeof(*v));
+		if (v == NULL)
+			return NULL;
+		g->v = v;
+		g->cap = cap;
+	}
+	k.len = len;
+	if ((k.label = malloc(len + 1)) == NULL ||
+	    (k.cells = calloc(x->ncells, sizeof(*k.cells))) == NULL) {
+		free(k.label);
+		return NULL;
+	}
+	memcpy(k.label, label, len);
+	k.label[len] = '\0';
+	memmove(&g->v[lo + 1], &g->v[lo], (g->n - lo) * sizeof(*g->v));
+	g->v[lo] = k;
+	g->n++;
+	return &g->v[lo];
 }
 
 static int
-add_deal(void *p, const sp_deal *d, sp_error *e)
+group_merge(void *ctx, void *into, void *from, sp_error *e)
 {
-	struct ctx *x = p;
-	sp_cli *c = x->cli;
-	const char *label = "", *key = d->key;
-	size_t keylen = d->keylen, i, size = (x->st->n + 1) *
-	    sizeof(struct cell);
+	const struct ctx *x = ctx;
+	struct group *a = into, *b = from;
+	struct cohort *k;
+	size_t i, s;
+
+	for (i = 0; i < b->n; i++) {
+		if ((k = cohort_get(x, a, b->v[i].label, b->v[i].len)) == NULL)
+			return sp_err_set(e, NULL, "out of memory");
+		for (s = 0; s < x->ncells; s++) {
+			if (sp_money_sum_merge(&k->cells[s].amount,
+			    &b->v[i].cells[s].amount, e) < 0)
+				return -1;
+			k->cells[s].entered += b->v[i].cells[s].entered;
+			k->cells[s].current += b->v[i].cells[s].current;
+		}
+	}
+	return 0;
+}
+
+/* {"cohorts":[{"label":L,"cells":[[entered,current,amount],...]},...]}:
+ * one cell per stage of the list, then the wins. */
+static json_t *
+group_save(void *ctx, const void *p)
+{
+	const struct ctx *x = ctx;
+	const struct group *g = p;
+	json_t *a = json_array(), *o, *cells, *cell;
+	size_t i, s;
+
+	if (a == NULL)
+		return NULL;
+	for (i = 0; i < g->n; i++) {
+		if ((cells = json_array()) == NULL ||
+		    (o = json_pack("{s:s%,s:o}", "label", g->v[i].label,
+		    g->v[i].len, "cells", cells)) == NULL ||
+		    json_array_append_new(a, o) < 0)
+			goto oom;
+		for (s = 0; s < x->ncells; s++) {
+			const struct cell *k = &g->v[i].cells[s];
+			if ((cell = json_pack("[I,I,o]", (json_int_t)k->entered,
+			    (json_int_t)k->current,
+			    sp_agg_money_save(&k->amount))) == NULL ||
+			    json_array_append_new(cells, cell) < 0)
+				goto oom;
+		}
+	}
+	return json_pack("{s:o}", "cohorts", a);
+oom:
+	json_decref(a);
+	return NULL;
+}
+
+static int
+group_load(void *ctx, void *p, const json_t *v, sp_error *e)
+{
+	const struct ctx *x = ctx;
+	struct group *g = p;
+	const json_t *a, *o, *l, *cells, *cell;
+	struct cohort *k;
+	size_t i, s;
+
+	if ((a = sp_agg_member(v, "cohorts", e)) == NULL)
+		return -1;
+	if (!json_is_array(a))
+		return sp_err_set(e, "cohorts", "not a list in the partial "
+		    "state");
+	json_array_foreach(a, i, o) {
+		if ((l = sp_agg_member(o, "label", e)) == NULL ||
+		    (cells = sp_agg_member(o, "cells", e)) == NULL)
+			return -1;
+		if (!json_is_string(l))
+			return sp_err_set(e, "label", "not a string in the "
+			    "partial state");
+		if (!json_is_array(cells) || json_array_size(cells) !=
+		    x->ncells)
+			return sp_err_set(e, "cells", "not %zu cells (one per "
+			    "stage, then the wins) in the partial state",
+			    x->ncells);
+		if ((k = cohort_get(x, g, json_string_value(l),
+		    json_string_length(l))) == NULL)
+			return sp_err_set(e, NULL, "out of memory");
+		json_array_foreach(cells, s, cell) {
+			struct cell c;
+			if (!json_is_array(cell) || json_array_size(cell) != 3)
+				return sp_err_set(e, "cells", "a cell is not "
+				    "[entered, current, amount]");
+			sp_money_sum_init(&c.amount);
+			if (sp_agg_int_load(&c.entered, json_array_get(cell,
+			    0), "entered", e) < 0 ||
+			    sp_agg_int_load(&c.current, json_array_get(cell,
+			    1), "current", e) < 0 ||
+			    sp_agg_money_load(&c.amount, json_array_get(cell,
+			    2), e) < 0 ||
+			    sp_money_sum_merge(&k->cells[s].amount, &c.amount,
+			    e) < 0)
+				return -1;
+			k->cells[s].entered += c.entered;
+			k->cells[s].current += c.current;
+		}
+	}
+	return 0;
+}
+
+/* The rows of one cohort: a row per open and won stage. */
+static int
+cohort_rows(const struct ctx *x, const struct cohort *k, sp_agg_row *r,
+    sp_error *e)
+{
+	const sp_stages *st = x->st;
+	const struct cell *t = k->cells;
+	int64_t won = t[st->n].entered;
+	size_t off = x->cohort != SP_EVERY_NONE ? 0 : 1;
+	int s, from, prev = -1, next, last = -1, mixed = 0;
+	const char *cur = "";
+
+	for (s = 0; s < (int)st->n; s++)
+		if (st->v[s].kind == SP_OPEN)
+			last = s;
+	/* one currency per cohort: a mix empties every amount of it */
+	for (s = 0; s < (int)st->n; s++) {
+		const char *sc = t[s].amount.currency;
+		mixed |= t[s].amount.mixed;
+		if (sc[0] == '\0')
+			continue;
+		if (cur[0] == '\0')
+			cur = sc;
+		else if (strcasecmp(cur, sc) != 0)
+			mixed = 1;
+	}
+	for (s = 0; s < (int)st->n; s++) {
+		int open = st->v[s].kind == SP_OPEN;
+		sp_money_sum amount = t[s].amount;
+
+		if (st->v[s].kind == SP_LOST)
+			continue;
+		for (next = s + 1; next < (int)st->n &&
+		    st->v[next].kind != SP_OPEN; next++)
+			;
+		if (x->cohort != SP_EVERY_NONE)
+			sp_agg_set(r, C_COHORT, k->label);
+		sp_agg_set(r, C_STAGE - off, st->v[s].name);
+		sp_agg_set_count(r, C_ENTERED - off, t[s].entered);
+		sp_agg_set_count(r, C_CURRENT - off, t[s].current);
+		amount.mixed |= mixed;
+		sp_agg_set_money(r, C_AMOUNT - off, &amount);
+		/* won rows follow on from the last open row */
+		from = open ? prev : last;
+		if (from >= 0)
+			sp_agg_set_ratio(r, C_CONV_PREV - off, t[s].entered,
+			    t[from].entered);
+		/* a won row: its share of the wins */
+		if (open)
+			sp_agg_set_ratio(r, C_CONV_WON - off, won,
+			    t[s].entered);
+		else
+			sp_agg_set_ratio(r, C_CONV_WON - off, t[s].entered,
+			    won);
+		if (open)
+			sp_agg_set_count(r, C_DROPPED - off, t[s].entered -
+			    (next < (int)st->n ? t[next].entered : won));
+		if (open)
+			prev = s;
+		if (sp_agg_emit(r, e) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int
+group_rows(void *ctx, void *p, sp_agg_row *r, sp_error *e)
+{
+	const struct group *g = p;
+	size_t i;
+
+	for (i = 0; i < g->n; i++)
+		if (cohort_rows(ctx, &g->v[i], r, e) < 0)
+			return -1;
+	return 0;
+}
+
+static int
+add_deal(sp_agg_run *run, const sp_deal *d, sp_error *e)
+{
+	const struct ctx *x = cli_agg_ctx(run);
+	sp_cli *c = cli_agg_cli(run);
+	const char *label = "", *l;
+	struct entries en = { NULL, 0, 0, 0 };
+	struct cell buf[32], *cells;
+	struct cohort *k;
+	struct group *g;
 	int64_t won = 0;
-	struct cell *cells;
+	size_t i;
 	sp_period b;
+	int rc = -1;
 
 	if (d->path == NULL && x->mode != MODE_REACHED)
 		cli_usage_error(c, "--mode %s needs a history (records with "
 		    "'at'); a snapshot only tells the reached stages",
 		    mode_name[x->mode]);
 	if (x->cohort != SP_EVERY_NONE && d->has_created) {
-		sp_period_bucket(d->created_at, x->cohort, &c->cal, &b);
+		sp_period_bucket(d->created_at, x->cohort, x->cal, &b);
 		label = b.label;
 	}
-	if (c->has_period && (!d->has_created ||
-	    !sp_period_contains(&c->period, d->created_at))) {
+	/* --period keeps the deals created in it (no period column: the
+	   rows are the period's; --explain names it) */
+	if (x->has_period && (!d->has_created ||
+	    !sp_period_contains(&x->period, d->created_at))) {
 		if (c->explain)
 			cli_explain(c, d, label, "entered", "excluded",
 			    d->has_created ? "created outside the period" :
 			    "no created_at");
 		return 0;
 	}
-	deal_entries(x, d);
-	if (x->nent == 0) {
+	deal_entries(x, d, &en);
+	if (en.oom)
+		goto oom;
+	if (en.n == 0) {
 		if (c->explain)
 			cli_explain(c, d, label, "entered", "excluded",
 			    "no open or won stage recorded");
+		free(en.v);
 		return 0;
 	}
 	/*
-	 * Without -g the key is the label alone: cli_key_with would put a
-	 * separator in front that cli_group_parts reads as an empty part.
+	 * The group is the -g one: the cohort is a part of its state (the
+	 * engine would print its period column as "period", and print one
+	 * with --period alone).  Only --explain gives the engine the cohort
+	 * as --every, for the period column of its rows (see main).
 	 */
-	if (x->cohort != SP_EVERY_NONE && c->nby == 0) {
-		key = label;
-		keylen = strlen(label);
-	} else if (x->cohort != SP_EVERY_NONE)
-		key = cli_key_with(c, d, label, &keylen);
-	if ((cells = sp_groups_get(x->groups, key, keylen)) == NULL)
-		return sp_err_set(e, NULL, "out of memory");
+	if (c->every != SP_EVERY_NONE)
+		g = cli_agg_at(run, d, d->has_created ? d->created_at : 0, &l);
+	else
+		g = cli_agg_group(run, d);
+	if (g == NULL || (k = cohort_get(x, g, label, strlen(label))) ==
+	    NULL)
+		goto oom;
 
 	/* add to a copy, so that a bad amount leaves no partial counts */
-	memcpy(x->scratch, cells, size);
-	for (i = 0; i < x->nent; i++) {
-		struct cell *k = &x->scratch[x->ent[i].stage];
-		if (d->has_amount && sp_money_sum_add(&k->amount, d->value,
+	cells = x->ncells <= sizeof(buf) / sizeof(buf[0]) ? buf :
+	    malloc(x->ncells * sizeof(*cells));
+	if (cells == NULL)
+		goto oom;
+	memcpy(cells, k->cells, x->ncells * sizeof(*cells));
+	for (i = 0; i < en.n; i++) {
+		struct cell *t = &cells[en.v[i].stage];
+		if (d->has_amount && sp_money_sum_add(&t->amount, d->value,
 		    d->currency, strlen(d->currency), e) < 0)
-			return -1;
-		k->entered++;
-		won += x->st->v[x->ent[i].stage].kind == SP_WON;
+			goto out;
+		t->entered++;
+		won += x->st->v[en.v[i].stage].kind == SP_WON;
 	}
 	/* a deal won in two won stages (reopened) is one win */
-	x->scratch[x->st->n].entered += x->mode == MODE_ANY ? won : won > 0;
+	cells[x->st->n].entered += x->mode == MODE_ANY ? won : won > 0;
 	if (d->kind != SP_LOST)
-		x->scratch[d->stage].current++;
-	memcpy(cells, x->scratch, size);
+		cells[d->stage].current++;
+	memcpy(k->cells, cells, x->ncells * sizeof(*cells));
+	rc = 0;
 
 	if (c->explain) {
-		if (x->cohort == SP_EVERY_NONE && c->has_period)
-			label = c->period.label;
-		for (i = 0; i < x->nent; i++)
-			explain_entry(x, d, label, &x->ent[i]);
+		if (x->cohort == SP_EVERY_NONE && x->has_period)
+			label = x->period.label;
+		for (i = 0; i < en.n; i++)
+			explain_entry(x, c, d, label, &en.v[i]);
 	}
-	return 0;
-}
-
-static void
-emit(struct ctx *x, sp_writer *w)
-{
-	sp_cli *c = x->cli;
-	const sp_stages *st = x->st;
-	const char **keys, **parts, *v[64 + 8];
-	size_t *lens, n, i, j, k, np = c->nby;
-	void **states;
-	char b[6][48], cur[8];
-	int s, from, prev, next, last = -1, mixed;
-
-	if (c->nby > 63)
-		cli_usage_error(c, "-g: at most 63 fields");
-	if (x->cohort != SP_EVERY_NONE)
-		np++;
-	cli_group_cols(c, w);
-	if (x->cohort != SP_EVERY_NONE)
-		sp_writer_col(w, "cohort", SP_COL_STR);
-	sp_writer_col(w, "stage", SP_COL_STR);
-	sp_writer_col(w, "entered", SP_COL_NUM);
-	sp_writer_col(w, "current", SP_COL_NUM);
-	sp_writer_col(w, "amount", SP_COL_NUM);
-	sp_writer_col(w, "conv_prev", SP_COL_RATIO);
-	sp_writer_col(w, "conv_won", SP_COL_RATIO);
-	sp_writer_col(w, "dropped", SP_COL_NUM);
-	for (s = 0; s < (int)st->n; s++)
-		if (st->v[s].kind == SP_OPEN)
-			last = s;
-	if ((n = sp_groups_sorted(x->groups, &keys, &lens, &states)) ==
-	    (size_t)-1)
-		cli_oom(c);
-	for (i = 0; i < n; i++) {
-		const struct cell *t = states[i];
-		int64_t won = t[st->n].entered;
-
-		parts = cli_group_parts(c, keys[i], lens[i], np);
-		prev = -1;
-		/* one currency per group: a mix empties every amount of it */
-		for (s = 0, mixed = 0; s < (int)st->n; s++)
-			mixed |= t[s].amount.mixed;
-		cur[0] = '\0';
-		for (s = 0; s < (int)st->n && !mixed; s++) {
-			const char *sc = t[s].amount.currency;
-			if (sc[0] == '\0')
-				continue;
-			if (cur[0] == '\0')
-				snprintf(cur, sizeof(cur), "%s", sc);
-			else if (strcasecmp(cur, sc) != 0)
-				mixed = 1;
-		}
-		for (s = 0; s < (int)st->n; s++) {
-			int open = st->v[s].kind == SP_OPEN;
-
-			if (st->v[s].kind == SP_LOST)
-				continue;
-			for (next = s + 1; next < (int)st->n &&
-			    st->v[next].kind != SP_OPEN; next++)
-				;
-			for (j = 0; j < np; j++)
-				v[j] = parts[j];
-			k = j;
-			v[k++] = st->v[s].name;
-			v[k++] = sp_count_format(t[s].entered, b[0]);
-			v[k++] = sp_count_format(t[s].current, b[1]);
-			v[k++] = mixed ? "" : cli_money(c, &t[s].amount, b[2]);
-			if (mixed)
-				c->mixed = 1;	/* cli_finish warns */
-			/* won rows follow on from the last open row */
-			from = open ? prev : last;
-			v[k++] = from < 0 ? "" : sp_ratio_text(t[s].entered,
-			    t[from].entered, b[3]);
-			/* a won row: its share of the wins */
-			v[k++] = open ? sp_ratio_text(won, t[s].entered, b[4]) :
-			    sp_ratio_text(t[s].entered, won, b[4]);
-			if (!open)
-				v[k++] = "";
-			else
-				v[k++] = sp_count_format(t[s].entered - (next <
-				    (int)st->n ? t[next].entered : won), b[5]);
-			if (open)
-				prev = s;
-			sp_writer_row(w, v);
-		}
-	}
-	free(keys);
-	free(lens);
-	free(states);
+out:
+	if (cells != buf)
+		free(cells);
+	free(en.v);
+	return rc;
+oom:
+	free(en.v);
+	return sp_err_set(e, NULL, "out of memory");
 }
 
 int
@@ -379,15 +626,16 @@ main(int argc, char **argv)
 	    { "mode", required_argument, NULL, OPT_MODE },
 	    { "cohort", required_argument, NULL, OPT_COHORT },
 	    { NULL, 0, NULL, 0 } };
+	static struct ctx x;
+	static sp_agg agg = { "funnel", sizeof(struct group), group_init,
+	    group_fini, group_merge, group_save, group_load, group_rows, cols,
+	    NCOLS, &x };
 	sp_cli c;
-	struct ctx x;
-	sp_writer *w = NULL;
 	int ch;
 
 	cli_init(&c, argv, usage, SP_STAGES_DEALS);
-	memset(&x, 0, sizeof(x));
-	while ((ch = getopt_long(argc, argv, CLI_SHORTOPTS, longopts,
-	    NULL)) != -1) {
+	while ((ch = cli_getopt(&c, argc, argv, CLI_SHORTOPTS, longopts)) !=
+	    -1) {
 		if (cli_option(&c, ch, optarg))
 			continue;
 		if (ch == OPT_MODE) {
@@ -410,20 +658,24 @@ main(int argc, char **argv)
 	/* cli_explain's period column then carries the cohort */
 	c.every = x.cohort;
 	cli_open(&c, argc - optind, argv + optind);
-	x.cli = &c;
 	x.st = c.stages;
-	/* zero-filled cells are initialised ones (sp_money_sum_init is zeros) */
-	if ((x.groups = sp_groups_new((x.st->n + 1) * sizeof(struct cell),
-	    NULL)) == NULL || (x.scratch = calloc(x.st->n + 1,
-	    sizeof(struct cell))) == NULL)
-		cli_oom(&c);
-	cli_deals(&c, SP_NEED_AMOUNT | SP_NEED_CREATED, add_deal, &x);
+	x.ncells = c.stages->n + 1;
+	x.cal = &c.cal;
+	x.has_period = c.has_period;
+	x.period = c.period;
+	/*
+	 * The cohort and --period are funnel's (the creation date), not the
+	 * engine's period column: the engine groups by -g alone, except for
+	 * --explain's rows, whose period column shows them.
+	 */
 	if (!c.explain) {
-		w = cli_writer(&c);
-		emit(&x, w);
+		c.every = SP_EVERY_NONE;
+		c.has_period = 0;
 	}
-	sp_groups_free(x.groups, NULL);
-	free(x.ent);
-	free(x.scratch);
-	return cli_finish(&c, w);
+	if (x.cohort == SP_EVERY_NONE) {
+		agg.cols = cols + 1;
+		agg.ncols = NCOLS - 1;
+	}
+	return cli_agg_deals(&c, &agg, SP_NEED_AMOUNT | SP_NEED_CREATED,
+	    add_deal);
 }
