@@ -989,8 +989,8 @@ count_pushes(struct hdeal *h, sp_deal *d)
 }
 
 static int
-fold_one(sp_deals *ds, struct hdeal *h, sp_visit **path, size_t *pathcap,
-    sp_error *e)
+fold_one(sp_deals *ds, struct hdeal *h, size_t seq, sp_visit **path,
+    size_t *pathcap, sp_error *e)
 {
 	sp_deal d;
 	size_t i, n = 0, kl = 0;
@@ -1004,6 +1004,7 @@ fold_one(sp_deals *ds, struct hdeal *h, sp_visit **path, size_t *pathcap,
 	d.line = h->line;
 	sp_err_where(e, d.file, d.line);
 	d.lost_stage = d.max_stage = -1;
+	d.seq = seq;
 	if (h->nv == 0)
 		return sp_err_set(e, "stage", "deal '%.100s' has no stage in its "
 		    "history", d.id);
@@ -1084,6 +1085,10 @@ fold_one(sp_deals *ds, struct hdeal *h, sp_visit **path, size_t *pathcap,
 	d.keylen = kl;
 	if ((ds->o.need & SP_NEED_ALL) && all_values(ds, h, &d) < 0)
 		return sp_err_set(e, NULL, "out of memory");
+	if (ds->o.need & SP_NEED_ALL) {
+		d.fields = ds->fields;
+		d.nfields = ds->nfields;
+	}
 	if (ds->o.need & (SP_NEED_ALL | SP_NEED_PUSHES))
 		count_pushes(h, &d);
 	v = kept(ds, h, L_CATEGORY, &has);
@@ -1102,7 +1107,7 @@ sp_deals_finish(sp_deals *ds, void (*bad)(void *ctx, const sp_error *e),
 	int rc = 0;
 
 	for (i = 0; i < ds->n; i++) {
-		if (fold_one(ds, ds->order[i], &path, &cap, e) < 0) {
+		if (fold_one(ds, ds->order[i], i, &path, &cap, e) < 0) {
 			if (bad == NULL) {
 				rc = -1;
 				break;

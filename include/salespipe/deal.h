@@ -71,6 +71,17 @@ typedef struct sp_deal {
 				   closed after as_of, handed on as it was
 				   then: kind SP_OPEN, stage, max_stage,
 				   lost_stage -1 (unknown), no close times */
+	/* history only: */
+	size_t seq;		/* the id's place in the order of first
+				   appearance over the whole input (0, 1,
+				   ...; every id counted, before --shard or
+				   any program's filter): the same number
+				   on every machine that reads the whole
+				   history */
+	const int *fields;	/* SP_NEED_ALL: sp_deals_fields(), so that a
+				   deal's vals can be written as the
+				   history's columns */
+	size_t nfields;
 } sp_deal;
 
 /*
