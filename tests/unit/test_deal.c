@@ -65,6 +65,8 @@ struct got {
 	long line;
 	int has_rec;
 	int as_of_open;
+	size_t seq;
+	size_t nfields;
 };
 
 struct run {
@@ -134,6 +136,8 @@ collect(void *ctx, const sp_deal *d, sp_error *e)
 	g->line = d->line;
 	g->has_rec = d->rec != NULL;
 	g->as_of_open = d->as_of_open;
+	g->seq = d->seq;
+	g->nfields = d->nfields;
 	return 0;
 }
 
@@ -991,6 +995,34 @@ test_history_jsonl(void **state)
 	free(run);
 }
 
+/* seq: the place of an id's first record in the input (not of its
+ * earliest at), every id counted: what pipeline sorts by, and what the
+ * shards of --shard agree on. */
+static void
+test_history_seq(void **state)
+{
+	struct run *run = run_deals(
+	    "id,at,stage\n"
+	    "S-B,2026-01-10,discovery\n"
+	    "S-A,2026-01-01,qualification\n"
+	    "S-B,2026-01-01,qualification\n"
+	    "S-C,2026-01-05,qualification\n"
+	    "S-A,2026-01-15,won\n",
+	    SP_NEED_ALL);
+
+	(void)state;
+	assert_no_errors(run);
+	assert_int_equal(run->n, 3);
+	assert_string_equal(run->d[0].id, "S-B");
+	assert_int_equal(run->d[0].seq, 0);
+	assert_string_equal(run->d[1].id, "S-A");
+	assert_int_equal(run->d[1].seq, 1);
+	assert_string_equal(run->d[2].id, "S-C");
+	assert_int_equal(run->d[2].seq, 2);
+	assert_int_equal(run->d[2].nfields, 3);
+	free(run);
+}
+
 /* ---- --probability-scale and its doubt (issue 9 item 7) ---- */
 
 /* Read text with scale; *doubt gets sp_deals_prob_doubt, returns the first
@@ -1092,6 +1124,7 @@ main(void)
 		cmocka_unit_test(test_history_fn_refuses),
 		cmocka_unit_test(test_history_jsonl),
 		cmocka_unit_test(test_prob_scale),
+		cmocka_unit_test(test_history_seq),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
