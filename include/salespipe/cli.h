@@ -272,6 +272,10 @@ void cli_bad(sp_cli *c, const sp_error *e, const sp_rec *r);
  */
 void cli_run_deals(sp_cli *c, sp_deals *ds);
 
+/* The end of cli_run_deals after the last record: sp_deals_finish (fold
+ * errors are bad records), then the warnings of the run. */
+void cli_run_finish(sp_cli *c, sp_deals *ds);
+
 /*
  * The whole read loop of a deals program: every deal of the inputs (need:
  * SP_NEED_*) goes to fn(ctx, deal), bad records are handled by the

@@ -40,6 +40,14 @@ size_t sp_groups_count(const sp_groups *g);
 size_t sp_groups_sorted(const sp_groups *g, const char ***keys,
     size_t **keylens, void ***states);
 
+/*
+ * Call fn with every group in no particular order (cheaper than
+ * sp_groups_sorted); fn returning nonzero stops and is returned.  Only
+ * reads g: threads may walk and find in one table at once.
+ */
+int sp_groups_each(const sp_groups *g, int (*fn)(void *arg,
+    const char *key, size_t keylen, void *state), void *arg);
+
 /* Free the table, calling fini (may be NULL) on every state. */
 void sp_groups_free(sp_groups *g, void (*fini)(void *state));
 
