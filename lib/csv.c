@@ -371,6 +371,12 @@ csv_pending(const sp_reader *rd)
 }
 
 int
+sp_rd_csv_idle(const sp_reader *rd)
+{
+	return rd->qrow == rd->nrows && !csv_pending(rd);
+}
+
+int
 sp_rd_csv_next(sp_reader *rd, sp_rec *r, sp_error *e)
 {
 	const char *s;

@@ -302,6 +302,8 @@ sp_reader_open_mem(const void *buf, size_t n, const char *name,
 		sp_err_set(e, NULL, "out of memory");
 		return NULL;
 	}
+	rd->membuf = buf;
+	rd->memlen = n;
 	return rd;
 }
 
@@ -434,7 +436,12 @@ static int
 read_raw(sp_reader *rd, char *dst, size_t room, size_t *got, int *eof,
     sp_error *e)
 {
-	size_t n = fread(dst, 1, room, rd->fp);
+	size_t n;
+
+	/* a part of a split reader stops at the end of its range */
+	if (rd->stop > 0 && room > rd->stop - rd->total)
+		room = (size_t)(rd->stop - rd->total);
+	n = fread(dst, 1, room, rd->fp);
 
 	*got = n;
 	if (n == 0) {
@@ -853,6 +860,8 @@ sp_reader_next(sp_reader *rd, sp_rec *r, sp_error *e)
 	int k;
 
 	sp_err_clear(e);
+	if (rd->inexact)
+		goto inexact;
 	for (;;) {
 		if (rd->fp == NULL || rd->failed || rd->eof == 2) {
 			k = input_next(rd, e);
@@ -869,13 +878,24 @@ sp_reader_next(sp_reader *rd, sp_rec *r, sp_error *e)
 			rd->eof = 2;
 			continue;
 		}
+		if (rd->inexact)
+			goto inexact;
 		if (k == -2)
 			rd->failed = 1;
 		/* a bad record's place is the record's (set only now: cheap) */
 		if (k == -1 && e->file[0] == '\0')
 			sp_err_where(e, r->file, r->line);
 		return k;
-	}
+	}inexact:
+	sp_err_clear(e);
+	return sp_err_set(e, NULL, "a key's meaning depends on the lines "
+	    "before this part: read the file on one reader"), SP_READ_INEXACT;
+}
+
+long
+sp_reader_lines(const sp_reader *rd)
+{
+	return rd->lineno - rd->line0;
 }
 
 static int

@@ -264,6 +264,25 @@ json_fold_key(sp_reader *rd, const char *k, json_t *root, const char **name)
 	return 0;
 }
 
+/*
+ * 1 when a key new to a part of a split reader can make the part read
+ * otherwise than one reader would: the keys before it (in the earlier
+ * parts) decide what --map and case folding make of it.  A key --map
+ * mentions, a key that is a canonical name but for case, and a canonical
+ * key some other key was folded to before the split.
+ */
+static int
+json_key_inexact(const sp_reader *rd, const char *k)
+{
+	int ci;
+
+	if (sp_map_mentions(rd->opts.map, k) ||
+	    sp_map_canonical_fold(k) != NULL)
+		return 1;
+	ci = canonical_index(k);
+	return ci >= 0 && (rd->split_folded & ((uint64_t)1 << ci)) != 0;
+}
+
 /* Slot of input key k, re-resolving --map when a new key shows up. */
 static int
 json_key_slot(sp_reader *rd, const char *k, json_t *root, sp_error *e)
@@ -281,6 +300,8 @@ json_key_slot(sp_reader *rd, const char *k, json_t *root, sp_error *e)
 	    (rd->json_keys[rd->njson_keys] = strdup(k)) == NULL)
 		return sp_err_set(e, NULL, "out of memory"), -2;
 	rd->njson_keys++;
+	if (rd->split && json_key_inexact(rd, k))
+		rd->inexact = 1;
 	if (!sp_map_mentions(rd->opts.map, k)) {
 		/* a key --map does not know: itself, or the canonical name it
 		   is but for case; nothing else moves */

@@ -101,6 +101,16 @@ struct sp_reader {
 	int refold;		/* a JSON key went back to its own name */
 	uint64_t folded;	/* canonical names (by index) a key of this
 				   input was folded to */
+	/* byte ranges (sp_reader_split) */
+	const char *membuf;	/* sp_reader_open_mem: the bytes */
+	size_t memlen;
+	unsigned long long stop;	/* read at most this many raw bytes of
+					   the input (0: to its end) */
+	long line0;		/* lines before this reader's first byte */
+	int split;		/* a part of a split reader */
+	int inexact;		/* a JSON key made this part differ from one
+				   reader: sp_reader_next returns SP_READ_INEXACT */
+	uint64_t split_folded;	/* folded at the split */
 };
 
 /* input.c: memory */
@@ -125,6 +135,9 @@ void sp_rd_note_fix(sp_reader *rd, int s, long line);
 void sp_rd_csv_restart(sp_reader *rd);
 void sp_rd_csv_close(sp_reader *rd);
 int sp_rd_csv_next(sp_reader *rd, sp_rec *r, sp_error *e);
+
+/* csv.c: 1 when no row is being parsed and none is queued */
+int sp_rd_csv_idle(const sp_reader *rd);
 
 /* jsonl.c */
 void sp_rd_json_forget_keys(sp_reader *rd);
