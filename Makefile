@@ -41,6 +41,7 @@ CMD_SRC = $(wildcard cmd/*.c)
 UNIT_SRC = $(wildcard tests/unit/test_*.c)
 FUZZ_SRC = $(wildcard tests/fuzz/fuzz_*.c)
 HDRS = $(wildcard include/salespipe/*.h)
+LIB_HDRS = $(wildcard lib/*.h)
 
 LIB_OBJ = $(patsubst lib/%.c,$(B)/obj/lib/%.o,$(LIB_SRC))
 LIBA = $(B)/lib/libsalespipe.a
@@ -52,7 +53,7 @@ MANS = $(wildcard man/*.1 man/*.5 man/*.7)
 
 all: $(LIBA) $(PROGS)
 
-$(B)/obj/lib/%.o: lib/%.c $(HDRS)
+$(B)/obj/lib/%.o: lib/%.c $(HDRS) $(LIB_HDRS)
 	@mkdir -p $(dir $@)
 	@echo "CC $<"
 	@$(CC) $(ALL_CFLAGS) -c -o $@ $<
