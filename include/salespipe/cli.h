@@ -21,6 +21,10 @@
 #include "salespipe/stage.h"
 #include "salespipe/tz.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #ifndef SALESPIPE_VERSION
 #define SALESPIPE_VERSION "0.1.0"
 #endif
@@ -364,5 +368,9 @@ void cli_by_end(sp_cli *c, sp_reader *rd);
  * a closed pipe).  Returns the exit status (0, or 1 after a message).
  */
 int cli_finish(sp_cli *c, sp_writer *w);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

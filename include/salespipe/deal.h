@@ -16,6 +16,10 @@
 #include "salespipe/stage.h"
 #include "salespipe/tz.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* One visit of a stage: entered at `at`. */
 typedef struct sp_visit {
 	int64_t at;
@@ -201,5 +205,9 @@ int sp_deals_finish(sp_deals *ds, void (*bad)(void *ctx, const sp_error *e),
 int sp_deals_prob_doubt(const sp_deals *ds);
 
 void sp_deals_free(sp_deals *ds);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -18,6 +18,10 @@
 #include "salespipe/stage.h"
 #include "salespipe/tz.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* What the records of a journal are about. */
 typedef struct sp_kind {
 	const char *noun;		/* "deal", "lead" */
@@ -122,5 +126,9 @@ int sp_entry_check_names(const sp_entry *en, const sp_kind *k,
  */
 size_t sp_entry_dup_key(const sp_entry *en, const sp_kind *k, char **buf,
     size_t *cap);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -13,6 +13,10 @@
 #include "salespipe/rec.h"
 #include "salespipe/stage.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 struct sp_kind;
 
 /*
@@ -64,5 +68,9 @@ const char *sp_index_dup(const sp_index *x, const char *dup, size_t duplen);
 
 /* The highest n of the ids "<prefix>n" seen (0 when none). */
 int64_t sp_index_max_number(const sp_index *x);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif
