@@ -1,6 +1,7 @@
 # salespipe: one core library, one binary per cmd/*.c, man pages, tests.
 #
-#   make            build lib/libsalespipe.a and bin/*
+#   make            build lib/libsalespipe.a (installed), lib/libsalespipe-cli.a
+#                   (the program side, not installed) and bin/*
 #   make check      install missing build packages, build, run every test
 #                   (unit, fuzz corpus replay, end-to-end, man examples,
 #                   mandoc lint, usage vs SYNOPSIS), then the whole suite
