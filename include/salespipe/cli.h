@@ -21,6 +21,10 @@
 #include "salespipe/stage.h"
 #include "salespipe/tz.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #ifndef SALESPIPE_VERSION
 #define SALESPIPE_VERSION "0.1.0"
 #endif
@@ -428,5 +432,9 @@ sp_cli *cli_agg_cli(sp_agg_run *r);
 void *cli_agg_ctx(sp_agg_run *r);
 /* --shard: which of n shards (1..n) the deal id belongs to. */
 int cli_shard_of(const char *id, long n);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -16,6 +16,10 @@
 #include "salespipe/stage.h"
 #include "salespipe/tz.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* One visit of a stage: entered at `at`. */
 typedef struct sp_visit {
 	int64_t at;
@@ -222,5 +226,9 @@ int sp_deals_ids_overlap(const sp_deals *a, const sp_deals *b);
 
 /* Add from's probability statistics (sp_deals_prob_doubt) into into. */
 void sp_deals_absorb(sp_deals *into, const sp_deals *from);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -11,6 +11,10 @@
 #include <stddef.h>
 #include "salespipe/rec.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #define SP_KEY_SEP '\0'
 
 typedef struct sp_groups sp_groups;
@@ -65,5 +69,9 @@ size_t sp_group_key(const sp_rec *r, const int *slots, size_t n, char **buf,
  */
 int sp_group_key_split(const char *key, size_t keylen, size_t n,
     const char **parts, char **buf, size_t *cap);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -13,6 +13,10 @@
 #include "salespipe/err.h"
 #include "salespipe/map.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* Input and output formats. */
 enum {
 	SP_FMT_AUTO = 0, SP_FMT_CSV, SP_FMT_JSONL, SP_FMT_TABLE, SP_FMT_MD
@@ -321,5 +325,9 @@ int sp_writer_row(sp_writer *w, const char *const *vals);
 /* Emit buffered output and flush.  Returns 0, or -1 if any write failed. */
 int sp_writer_finish(sp_writer *w);
 void sp_writer_free(sp_writer *w);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif
