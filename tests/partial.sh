@@ -70,50 +70,51 @@ bad() { fail=$((fail + 1)); echo "FAIL $*"; }
 
 # check P OPTS FILE KIND K: one combination
 check() {
-	p=$1 o=$2 f=$3 kind=$4 k=$5
+	cp_=$1 co_=$2 cf_=$3 ck_=$4 kk_=$5
 	# shellcheck disable=SC2086
-	if ! run "$p" $o "$f" >"$T/whole" 2>"$T/whole.err"; then
+	if ! run "$cp_" $co_ "$cf_" >"$T/whole" 2>"$T/whole.err"; then
 		skip=$((skip + 1))
+		[ -n "$PARTIAL_VERBOSE" ] && echo "skip $cp_ $co_ ${cf_##*/}: $(head -1 "$T/whole.err")"
 		return
 	fi
 	rm -f "$T"/part.*
-	if [ "$kind" = snapshot ]; then
-		split_snapshot "$f" "$k" "$T/chunks"
+	if [ "$ck_" = snapshot ]; then
+		split_snapshot "$cf_" "$kk_" "$T/chunks"
 		i=1
-		while [ "$i" -le "$k" ]; do
+		while [ "$i" -le "$kk_" ]; do
 			# shellcheck disable=SC2086
-			run "$p" $o --partial "$T/chunks/$i" \
+			run "$cp_" $co_ --partial "$T/chunks/$i" \
 			    >"$T/part.$i" 2>"$T/part.err" ||
-			    { bad "$p $o --partial ${f##*/} chunk $i/$k:" \
+			    { bad "$cp_ $co_ --partial ${cf_##*/} chunk $i/$kk_:" \
 			    "$(cat "$T/part.err")"; return; }
 			i=$((i + 1))
 		done
 	else
 		i=1
-		while [ "$i" -le "$k" ]; do
+		while [ "$i" -le "$kk_" ]; do
 			# shellcheck disable=SC2086
-			run "$p" $o --partial --shard "$i/$k" "$f" \
+			run "$cp_" $co_ --partial --shard "$i/$kk_" "$cf_" \
 			    >"$T/part.$i" 2>"$T/part.err" ||
-			    { bad "$p $o --partial --shard $i/$k ${f##*/}:" \
+			    { bad "$cp_ $co_ --partial --shard $i/$kk_ ${cf_##*/}:" \
 			    "$(cat "$T/part.err")"; return; }
 			i=$((i + 1))
 		done
 	fi
 	# merge in reverse order: the order must not matter
-	i=$k list=
+	i=$kk_ list=
 	while [ "$i" -ge 1 ]; do
 		list="$list $T/part.$i"
 		i=$((i - 1))
 	done
 	# shellcheck disable=SC2086
-	if ! run "$p" $o --merge $list >"$T/merged" 2>"$T/merge.err"; then
-		bad "$p $o --merge (${f##*/}, $kind, $k): $(cat "$T/merge.err")"
+	if ! run "$cp_" $co_ --merge $list >"$T/merged" 2>"$T/merge.err"; then
+		bad "$cp_ $co_ --merge (${cf_##*/}, $ck_, $kk_): $(cat "$T/merge.err")"
 		return
 	fi
 	if cmp -s "$T/whole" "$T/merged"; then
 		ok
 	else
-		bad "$p $o: ${f##*/} $kind split $k: merged output differs"
+		bad "$cp_ $co_: ${cf_##*/} $ck_ split $kk_: merged output differs"
 		diff "$T/whole" "$T/merged" | head -5
 	fi
 }

@@ -62,7 +62,7 @@ done
 
 # man pages: lint
 if command -v mandoc >/dev/null 2>&1; then
-	for m in man/*.[157]; do
+	for m in man/*.[1357]; do
 		[ -f "$m" ] || continue
 		lint=$(mandoc -Tlint -Wwarning "$m" 2>&1)
 		if [ -n "$lint" ]; then
