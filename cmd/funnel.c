@@ -103,12 +103,30 @@ label_cmp(const char *a, size_t alen, const char *b, size_t blen)
 	return d != 0 ? d : alen < blen ? -1 : alen > blen;
 }
 
-/* The current deal's entries: local to one add (threads add at once). */
+/* The current deal's entries: local to one add (threads add at once),
+ * on the stack unless a long history needs more. */
 struct entries {
 	struct entry *v;
 	size_t n, cap;
 	int oom;
+	struct entry local[32];
 };
+
+static void
+entries_init(struct entries *x)
+{
+	x->v = x->local;
+	x->n = 0;
+	x->cap = sizeof(x->local) / sizeof(x->local[0]);
+	x->oom = 0;
+}
+
+static void
+entries_free(struct entries *x)
+{
+	if (x->v != x->local)
+		free(x->v);
+}
 
 static void
 entry_add(struct entries *x, int stage, int how, int64_t at)
@@ -116,12 +134,15 @@ entry_add(struct entries *x, int stage, int how, int64_t at)
 	if (x->oom)
 		return;
 	if (x->n == x->cap) {
-		size_t cap = x->cap ? x->cap * 2 : 16;
-		struct entry *v = realloc(x->v, cap * sizeof(*v));
+		size_t cap = x->cap * 2;
+		struct entry *v = x->v == x->local ? malloc(cap * sizeof(*v)) :
+		    realloc(x->v, cap * sizeof(*v));
 		if (v == NULL) {
 			x->oom = 1;
 			return;
 		}
+		if (x->v == x->local)
+			memcpy(v, x->local, sizeof(x->local));
 		x->v = v;
 		x->cap = cap;
 	}
@@ -531,7 +552,7 @@ add_deal(sp_agg_run *run, const sp_deal *d, sp_error *e)
 	const struct ctx *x = cli_agg_ctx(run);
 	sp_cli *c = cli_agg_cli(run);
 	const char *label = "", *l;
-	struct entries en = { NULL, 0, 0, 0 };
+	struct entries en;
 	struct cell buf[32], *cells;
 	struct cohort *k;
 	struct group *g;
@@ -544,6 +565,7 @@ add_deal(sp_agg_run *run, const sp_deal *d, sp_error *e)
 		cli_usage_error(c, "--mode %s needs a history (records with "
 		    "'at'); a snapshot only tells the reached stages",
 		    mode_name[x->mode]);
+	entries_init(&en);
 	if (x->cohort != SP_EVERY_NONE && d->has_created) {
 		sp_period_bucket(d->created_at, x->cohort, x->cal, &b);
 		label = b.label;
@@ -565,7 +587,7 @@ add_deal(sp_agg_run *run, const sp_deal *d, sp_error *e)
 		if (c->explain)
 			cli_explain(c, d, label, "entered", "excluded",
 			    "no open or won stage recorded");
-		free(en.v);
+		entries_free(&en);
 		return 0;
 	}
 	/*
@@ -612,10 +634,10 @@ add_deal(sp_agg_run *run, const sp_deal *d, sp_error *e)
 out:
 	if (cells != buf)
 		free(cells);
-	free(en.v);
+	entries_free(&en);
 	return rc;
 oom:
-	free(en.v);
+	entries_free(&en);
 	return sp_err_set(e, NULL, "out of memory");
 }
 
@@ -652,6 +674,13 @@ main(int argc, char **argv)
 		} else
 			cli_usage(&c);
 	}
+	/*
+	 * --mode ordered and any read histories, which are read on one
+	 * thread anyway; on one thread, a snapshot's usage error (from the
+	 * first deal) comes after the bad records before it, as always.
+	 */
+	if (x.mode != MODE_REACHED)
+		c.threads = 1;
 	if (c.every != SP_EVERY_NONE)
 		cli_usage_error(&c, "--every: a funnel is split by creation "
 		    "date with --cohort");

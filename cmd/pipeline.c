@@ -536,6 +536,9 @@ main(int argc, char **argv)
 			    c.shard_n > 0 ? "shard" : "threads");
 		return repair(c.prog, repair_path);
 	}
+	/* a history is read on one thread; so is a snapshot, refused at its
+	   first deal after the bad records before it, as always */
+	c.threads = 1;
 	cli_open(&c, argc, argv);
 	c.pass_through = 1;	/* every field is written */
 	x.agg = &agg;
