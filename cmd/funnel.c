@@ -210,13 +210,14 @@ history_entries(const struct ctx *x, const sp_deal *d, int s, int top,
 }
 
 /*
- * The stages deal d entered, into en in stage-list order.  History: the
- * stages skipped on the way count up to sp_deal_reached's stage (in a
- * history an open deal's stage is in its path, so at most max_stage: the
- * rule is the furthest of max_stage and the stage lost from), except for
- * a lost deal of which no open stage is known: it entered the first open
- * stage only if nothing else was recorded (HOW_FIRST below), not as a
- * skipped stage on the way to a later one.
+ * The stages deal d entered, into en in stage-list order.  History, --mode
+ * reached: the open stages skipped on the way count up to the stage
+ * sp_deal_reached gives (in a history an open deal's stage is on its path,
+ * so that is the furthest of max_stage and the stage lost from).  For a
+ * lost deal of which no open stage is known, sp_deal_reached gives the
+ * first open stage; funnel counts it there too (the same counts), but as
+ * HOW_FIRST, not as a stage skipped on the way, so --explain says why:
+ * hence top -1 for it here.
  */
 static void
 deal_entries(const struct ctx *x, const sp_deal *d, struct entries *en)
