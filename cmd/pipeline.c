@@ -534,6 +534,11 @@ main(int argc, char **argv)
 			    "journal is repaired whole, by one run)",
 			    c.partial ? "partial" : c.merge ? "merge" :
 			    c.shard_n > 0 ? "shard" : "threads");
+		/* cli_finish is for runs that read: free what cli_getopt
+		   recorded by hand */
+		while (c.nfp > 0)
+			free(c.fp[--c.nfp]);
+		free(c.fp);
 		return repair(c.prog, repair_path);
 	}
 	/* a history is read on one thread; so is a snapshot, refused at its
