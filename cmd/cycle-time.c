@@ -255,8 +255,7 @@ stage_load(struct ctx *x, const json_t *v, sp_error *e)
 	if ((s = sp_stages_find(x->cli->stages, json_string_value(v),
 	    json_string_length(v))) < 0)
 		return sp_err_set(e, "stage", "'%s' is not in the stage list "
-		    "(known: %s): merge with the stage list the partials were "
-		    "made with", json_string_value(v),
+		    "(known: %s)", json_string_value(v),
 		    sp_stages_known(x->cli->stages));
 	return s;
 }
