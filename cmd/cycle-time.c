@@ -14,7 +14,6 @@
 #include "salespipe/agg.h"
 #include "salespipe/cli.h"
 #include "salespipe/field.h"
-#include "salespipe/group.h"
 #include "salespipe/stats.h"
 
 static const char usage[] =
@@ -450,11 +449,10 @@ cycle_rows(void *ctx, void *p, sp_agg_row *r, sp_error *e)
 }
 
 static void
-exclude(const sp_cli *c, const sp_deal *d, const char *metric,
-    const char *reason)
+exclude(sp_cli *c, const sp_deal *d, const char *metric, const char *reason)
 {
 	if (c->explain)
-		cli_explain((sp_cli *)c, d, "", metric, "excluded", reason);
+		cli_explain(c, d, "", metric, "excluded", reason);
 }
 
 /*
