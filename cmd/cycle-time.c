@@ -842,6 +842,15 @@ warn_negative(sp_cli *c, struct ctx *x)
 		    "s close", n == 1 ? "it was" : "they were");
 }
 
+/* The end of the run (sp_agg.end): the warning of negative durations. */
+static void
+end_run(void *ctx)
+{
+	struct ctx *x = ctx;
+
+	warn_negative(x->cli, x);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -866,12 +875,12 @@ main(int argc, char **argv)
 	};
 	static sp_agg agg = { "cycle-time", sizeof(struct cycle), cycle_init,
 	    cycle_fini, cycle_merge, cycle_save, cycle_load, cycle_rows, NULL,
-	    0, NULL };
+	    0, NULL, NULL };
 	sp_agg_col cols[NSTAT + 2 + NOPEN_COLS];
 	const char *flag = NULL;
 	sp_cli c;
 	struct ctx x;
-	int ch, rc;
+	int ch;
 
 	memset(&x, 0, sizeof(x));
 	x.mode = M_WON;
@@ -916,7 +925,6 @@ main(int argc, char **argv)
 	agg.ncols = mode_cols(&x, cols);
 	agg.cols = cols;
 	agg.ctx = &x;
-	rc = cli_agg_deals(&c, &agg, need[x.mode], add_deal);
-	warn_negative(&c, &x);
-	return rc;
+	agg.end = end_run;
+	return cli_agg_deals(&c, &agg, need[x.mode], add_deal);
 }
