@@ -61,17 +61,20 @@ if ssh -o BatchMode=yes -o ConnectTimeout=3 localhost true 2>/dev/null; then
 else
 	cat >"$T/ssh" <<'EOF'
 #!/bin/sh
-# stands in for ssh: drop the options and the host, run the command here
+# stands in for ssh: drop the options, the host and "--", then run the
+# words joined by spaces in a shell, as sshd does
 while [ $# -gt 0 ]; do
 	case $1 in
 	-*) shift;;
 	*) shift; break;;
 	esac
 done
+[ "$1" = -- ] && shift
 exec sh -c "$*"
 EOF
 	chmod +x "$T/ssh"
 	SSH="$T/ssh"
+	echo "recipes: no ssh to localhost here: --sshlogin goes through a stand-in for ssh that runs the remote command locally"
 fi
 win-rate -g owner --every quarter "$T/deals.csv" >"$T/want"
 $P --ssh "$SSH" --pipe --header : --block 1M \
