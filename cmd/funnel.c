@@ -652,7 +652,7 @@ main(int argc, char **argv)
 	static struct ctx x;
 	static sp_agg agg = { "funnel", sizeof(struct group), group_init,
 	    group_fini, group_merge, group_save, group_load, group_rows, cols,
-	    NCOLS, &x };
+	    NCOLS, &x, NULL };
 	sp_cli c;
 	int ch;
 
