@@ -886,7 +886,8 @@ sp_reader_next(sp_reader *rd, sp_rec *r, sp_error *e)
 		if (k == -1 && e->file[0] == '\0')
 			sp_err_where(e, r->file, r->line);
 		return k;
-	}inexact:
+	}
+inexact:
 	sp_err_clear(e);
 	return sp_err_set(e, NULL, "a key's meaning depends on the lines "
 	    "before this part: read the file on one reader"), SP_READ_INEXACT;
