@@ -874,12 +874,12 @@ sp_reader_next(sp_reader *rd, sp_rec *r, sp_error *e)
 		}
 		k = rd->fmt == SP_FMT_JSONL ? sp_rd_json_next(rd, r, e) :
 		    sp_rd_csv_next(rd, r, e);
+		if (rd->inexact)
+			goto inexact;
 		if (k == 0) {
 			rd->eof = 2;
 			continue;
 		}
-		if (rd->inexact)
-			goto inexact;
 		if (k == -2)
 			rd->failed = 1;
 		/* a bad record's place is the record's (set only now: cheap) */

@@ -170,14 +170,15 @@ const int *sp_reader_fields(const sp_reader *rd, size_t *n);
 int sp_reader_next(sp_reader *rd, sp_rec *r, sp_error *e);
 
 /*
- * sp_reader_next's result on a part of a split reader (sp_reader_split,
- * JSON lines only) that met a key whose meaning depends on the keys of
- * the parts before it: a key --map mentions, a key that is a canonical
- * name but for case (`Amount`), or a canonical key another key was folded
- * to.  The part cannot go on exactly: throw away what every part read
- * and read the file again on one reader.  Once returned, it is returned
- * by every later call on that part.  A reader never split never returns
- * it.
+ * sp_reader_next's result on a part of a split reader (sp_reader_split)
+ * that cannot read exactly as one reader would: a JSON key whose meaning
+ * depends on the keys of the parts before it (a key --map mentions, a key
+ * that is a canonical name but for case such as `Amount`, or a canonical
+ * key another key was folded to), or a CSV range that ends inside a
+ * record (the file changed after the split).  Throw away what every part
+ * read and read the file again on one reader.  e says so; once returned,
+ * it is returned by every later call on that part.  A reader never split
+ * never returns it.
  */
 #define SP_READ_INEXACT (-3)
 

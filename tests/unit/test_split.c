@@ -422,6 +422,45 @@ test_file(void **state)
 	free(t.s);
 }
 
+/* A file changed after the split, so that the first range ends inside a
+ * quoted field: the part says it cannot be exact. */
+static void
+test_file_changed(void **state)
+{
+	struct text t = { 0 };
+	char path[] = "/tmp/test_split.XXXXXX.csv";
+	int fd = mkstemps(path, 4), k, i;
+	sp_reader *rd, *parts[2];
+	sp_rec *r = sp_rec_new();
+	sp_error e;
+	size_t at;
+
+	(void)state;
+	assert_true(fd >= 0);
+	puts_(&t, "id,amount\n");
+	for (i = 0; t.n < 400000; i++)
+		printf_(&t, "r%06d,%d\n", i, i);
+	assert_int_equal(write(fd, t.s, t.n), (ssize_t)t.n);
+	rd = open_input(path, &t, SP_FMT_CSV);
+	assert_int_equal(sp_reader_next(rd, r, &e), 1);
+	assert_int_equal(sp_reader_split(rd, 2, parts, &e), 2);
+	/* a quote opening the first field of a line well inside range 0,
+	   past what rd has read: no quote follows in the file */
+	for (at = t.n / 2 - 2000; t.s[at - 1] != '\n'; at--)
+		;
+	assert_int_equal(pwrite(fd, "\"", 1, (off_t)at), 1);
+	close(fd);
+	while ((k = sp_reader_next(rd, r, &e)) == 1)
+		;
+	assert_int_equal(k, SP_READ_INEXACT);
+	assert_int_equal(sp_reader_next(rd, r, &e), SP_READ_INEXACT);
+	sp_reader_close(parts[1]);
+	sp_reader_close(rd);
+	sp_rec_free(r);
+	unlink(path);
+	free(t.s);
+}
+
 /* Many random CSV files, many cut counts. */
 static void
 test_stress(void **state)
@@ -595,6 +634,7 @@ main(void)
 		cmocka_unit_test(test_csv_unterminated),
 		cmocka_unit_test(test_jsonl),
 		cmocka_unit_test(test_file),
+		cmocka_unit_test(test_file_changed),
 		cmocka_unit_test(test_stress),
 		cmocka_unit_test(test_threads),
 		cmocka_unit_test(test_refused),
