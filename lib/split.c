@@ -160,7 +160,9 @@ find_cuts(const char *buf, int fd, size_t from, size_t size, int csv,
 		    SCANSIZE, (off_t)off);
 		if (got < 0 && errno == EINTR)
 			continue;
-		if (got <= 0) {
+		if (got == 0)
+			break;	/* shorter than it was: no cut past here */
+		if (got < 0) {
 			free(chunk);
 			return -1;
 		}
