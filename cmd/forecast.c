@@ -403,6 +403,60 @@ counts_load(int64_t *v, size_t n, const json_t *o, const char *what,
 	return 0;
 }
 
+/* The group's key as its -g values (a key joins them with NUL bytes,
+ * which a JSON line does not carry). */
+static json_t *
+key_save(const struct fc *x, const struct fst *s)
+{
+	json_t *a = json_array();
+	const char **parts = calloc(x->c->nby + 1, sizeof(*parts));
+	char *buf = NULL;
+	size_t cap = 0, i;
+
+	if (a == NULL || parts == NULL || sp_group_key_split(s->key ?
+	    s->key : "", s->keylen, x->c->nby, parts, &buf, &cap) < 0)
+		goto oom;
+	for (i = 0; i < x->c->nby; i++)
+		if (json_array_append_new(a, json_string(parts[i])) < 0)
+			goto oom;
+	free(parts);
+	free(buf);
+	return a;
+oom:
+	json_decref(a);
+	free(parts);
+	free(buf);
+	return NULL;
+}
+
+static int
+key_load(const struct fc *x, struct fst *s, const json_t *a, sp_error *e)
+{
+	size_t i, n, len = 0;
+	char *k;
+
+	if (!json_is_array(a) || json_array_size(a) != x->c->nby)
+		return sp_err_set(e, "key", "not a list of %zu -g values",
+		    x->c->nby);
+	for (i = 0; i < x->c->nby; i++) {
+		if (!json_is_string(json_array_get(a, i)))
+			return sp_err_set(e, "key", "not a list of strings");
+		len += json_string_length(json_array_get(a, i)) + 1;
+	}
+	if ((s->key = k = malloc(len + 1)) == NULL)
+		return sp_err_set(e, NULL, "out of memory");
+	for (i = 0, len = 0; i < x->c->nby; i++) {
+		if (i > 0)
+			k[len++] = SP_KEY_SEP;
+		n = json_string_length(json_array_get(a, i));
+		memcpy(k + len, json_string_value(json_array_get(a, i)), n);
+		len += n;
+	}
+	k[len] = '\0';
+	s->keylen = len;
+	return 0;
+}
+
 static json_t *
 fst_save(void *ctx, const void *p)
 {
@@ -446,8 +500,7 @@ fst_save(void *ctx, const void *p)
 			goto oom;
 	json_object_set_new(g, "wins", mc);
 	mc = NULL;
-	if (json_object_set_new(g, "key", json_stringn(s->key ? s->key : "",
-	    s->keylen)) < 0 ||
+	if (json_object_set_new(g, "key", key_save(x, s)) < 0 ||
 	    json_object_set_new(g, "closed_s", counts_save(s->closed_s,
 	    x->ns)) < 0 ||
 	    json_object_set_new(g, "won_s", counts_save(s->won_s, x->ns)) < 0 ||
@@ -539,12 +592,8 @@ fst_load(void *ctx, void *p, const json_t *v, sp_error *e)
 	s->is_group = 1;
 	if ((a = sp_agg_member(g, "key", e)) == NULL)
 		return -1;
-	if (!json_is_string(a))
-		return sp_err_set(e, "key", "not a string");
-	s->keylen = json_string_length(a);
-	if ((s->key = malloc(s->keylen + 1)) == NULL)
-		return sp_err_set(e, NULL, "out of memory");
-	memcpy(s->key, json_string_value(a), s->keylen + 1);
+	if (key_load(x, s, a, e) < 0)
+		return -1;
 	if (counts_load(s->closed_s, x->ns, g, "closed_s", e) < 0 ||
 	    counts_load(s->won_s, x->ns, g, "won_s", e) < 0 ||
 	    (a = sp_agg_member(g, "won_amt", e)) == NULL ||
