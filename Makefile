@@ -1,6 +1,7 @@
 # salespipe: one core library, one binary per cmd/*.c, man pages, tests.
 #
-#   make            build lib/libsalespipe.a and bin/*
+#   make            build lib/libsalespipe.a (installed), lib/libsalespipe-cli.a
+#                   (the program side, not installed) and bin/*
 #   make check      install missing build packages, build, run every test
 #                   (unit, fuzz corpus replay, end-to-end, man examples,
 #                   mandoc lint, usage vs SYNOPSIS), then the whole suite
@@ -36,42 +37,61 @@ ALL_CFLAGS = -std=c11 -Wall -Wextra -Werror -D_GNU_SOURCE -Iinclude \
 	-DSALESPIPE_VERSION='"$(VERSION)"' $(CFLAGS)
 LIBS = -lcsv -ljansson -lm -lpthread
 
-LIB_SRC = $(wildcard lib/*.c)
+# The program side of lib/ (it prints and exits: the one error voice,
+# usage, the drivers) builds into its own archive, which the programs link
+# and make install does not install; neither are its headers.  The rest is
+# the installed library, libsalespipe.a, where nothing exits or prints
+# (tests/cases/install/no-exit checks its undefined symbols).  Each
+# archive depends on the Makefile, which decides its members.
+PROG_SRC = lib/cli.c lib/append.c $(wildcard lib/drive.c)
+PROG_HDRS = include/salespipe/cli.h include/salespipe/append.h \
+	$(wildcard include/salespipe/drive.h)
+LIB_SRC = $(filter-out $(PROG_SRC),$(wildcard lib/*.c))
 CMD_SRC = $(wildcard cmd/*.c)
 UNIT_SRC = $(wildcard tests/unit/test_*.c)
 FUZZ_SRC = $(wildcard tests/fuzz/fuzz_*.c)
 HDRS = $(wildcard include/salespipe/*.h)
+LIB_HDRS = $(wildcard lib/*.h)
+PUB_HDRS = $(filter-out $(PROG_HDRS),$(HDRS))
 
 LIB_OBJ = $(patsubst lib/%.c,$(B)/obj/lib/%.o,$(LIB_SRC))
+PROG_OBJ = $(patsubst lib/%.c,$(B)/obj/lib/%.o,$(PROG_SRC))
 LIBA = $(B)/lib/libsalespipe.a
+CLIA = $(B)/lib/libsalespipe-cli.a
 PROGS = $(patsubst cmd/%.c,$(B)/bin/%,$(CMD_SRC))
 UNITS = $(patsubst tests/unit/%.c,$(B)/obj/tests/%,$(UNIT_SRC))
 REPLAYS = $(patsubst tests/fuzz/%.c,$(B)/obj/replay/%,$(FUZZ_SRC))
 FUZZERS = $(patsubst tests/fuzz/%.c,$(B)/obj/fuzz/%,$(FUZZ_SRC))
-MANS = $(wildcard man/*.1 man/*.5 man/*.7)
+MANS = $(wildcard man/*.1 man/*.3 man/*.5 man/*.7)
 
-all: $(LIBA) $(PROGS)
+all: $(LIBA) $(CLIA) $(PROGS)
 
-$(B)/obj/lib/%.o: lib/%.c $(HDRS)
+$(B)/obj/lib/%.o: lib/%.c $(HDRS) $(LIB_HDRS)
 	@mkdir -p $(dir $@)
 	@echo "CC $<"
 	@$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
-$(LIBA): $(LIB_OBJ)
+$(LIBA): $(LIB_OBJ) Makefile
 	@mkdir -p $(dir $@)
 	@rm -f $@
 	@echo "AR $@"
 	@ar rcs $@ $(LIB_OBJ)
 
-$(B)/bin/%: cmd/%.c $(LIBA) $(HDRS)
+$(CLIA): $(PROG_OBJ) Makefile
 	@mkdir -p $(dir $@)
-	@echo "LD $@"
-	@$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(LIBA) $(LIBS)
+	@rm -f $@
+	@echo "AR $@"
+	@ar rcs $@ $(PROG_OBJ)
 
-$(B)/obj/tests/%: tests/unit/%.c $(LIBA) $(HDRS)
+$(B)/bin/%: cmd/%.c $(CLIA) $(LIBA) $(HDRS)
 	@mkdir -p $(dir $@)
 	@echo "LD $@"
-	@$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(LIBA) $(LIBS) -lcmocka
+	@$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(CLIA) $(LIBA) $(LIBS)
+
+$(B)/obj/tests/%: tests/unit/%.c $(CLIA) $(LIBA) $(HDRS)
+	@mkdir -p $(dir $@)
+	@echo "LD $@"
+	@$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(CLIA) $(LIBA) $(LIBS) -lcmocka
 
 # fuzz targets: with a replay main for make check (any compiler), and
 # with libFuzzer for make fuzz (clang)
@@ -121,13 +141,13 @@ bench: all
 install: all
 	mkdir -p $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/pkgconfig \
 		$(DESTDIR)$(PREFIX)/include/salespipe \
-		$(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/man/man5 \
-		$(DESTDIR)$(PREFIX)/share/man/man7
+		$(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/man/man3 \
+		$(DESTDIR)$(PREFIX)/share/man/man5 $(DESTDIR)$(PREFIX)/share/man/man7
 	cp -f $(PROGS) $(DESTDIR)$(PREFIX)/bin/
 	cp -f $(LIBA) $(DESTDIR)$(PREFIX)/lib/
-	printf 'prefix=%s\nincludedir=$${prefix}/include\nlibdir=$${prefix}/lib\n\nName: salespipe\nDescription: sales-operations analytics core library\nVersion: %s\nLibs: -L$${libdir} -lsalespipe -lcsv -ljansson -lm -lpthread\nCflags: -I$${includedir}\n' \
+	printf 'prefix=%s\nincludedir=$${prefix}/include\nlibdir=$${prefix}/lib\n\nName: salespipe\nDescription: sales-operations analytics core library (salespipe(3))\nVersion: %s\nRequires: jansson\nLibs: -L$${libdir} -lsalespipe -lcsv -lm -lpthread\nCflags: -I$${includedir}\n' \
 		'$(PREFIX)' '$(VERSION)' > $(DESTDIR)$(PREFIX)/lib/pkgconfig/salespipe.pc
-	cp -f $(HDRS) $(DESTDIR)$(PREFIX)/include/salespipe/
+	cp -f $(PUB_HDRS) $(DESTDIR)$(PREFIX)/include/salespipe/
 	for m in $(MANS); do s=$${m##*.}; cp -f $$m $(DESTDIR)$(PREFIX)/share/man/man$$s/; done
 
 uninstall:
@@ -137,7 +157,7 @@ uninstall:
 	for m in $(MANS); do s=$${m##*.}; rm -f $(DESTDIR)$(PREFIX)/share/man/man$$s/$${m##*/}; done
 
 clean:
-	rm -rf obj bin lib/libsalespipe.a build
+	rm -rf obj bin lib/libsalespipe.a lib/libsalespipe-cli.a build
 
 .PHONY: all units fuzzers fuzz deps test check demo bench install uninstall clean
 .SECONDARY:

@@ -17,6 +17,10 @@
 # the generated history once (bench/journal-data.sh), appending to a work
 # copy that is cut back to the journal before every run.
 #
+# The thread rows run funnel, win-rate and cycle-time with --threads 1 and
+# --threads 2; the partial|merge row cuts the file in two with GNU parallel
+# (--pipe --header :) and merges the two partials (bench/partial-merge.sh).
+#
 # The forecast rows (f1-f3): f1 the Monte Carlo (1M trials on 10,000 open
 # deals, bench/data/forecast-mc.csv from bench/forecast-data.sh, the same at
 # every SIZE); f2 forecast on the deals snapshot and the events history;
@@ -42,7 +46,7 @@ kit=$top/../shared/bench
 [ -d "$kit/peers" ] || { echo "bench: $kit not found (the benchmark kit lives in ../shared/bench)" >&2; exit 1; }
 
 need=()
-for c in hyperfine mlr sqlite3 gawk node npm python3; do command -v "$c" >/dev/null || need+=("$c"); done
+for c in hyperfine mlr sqlite3 gawk node npm python3 parallel; do command -v "$c" >/dev/null || need+=("$c"); done
 [ -x /usr/bin/time ] || need+=(time)
 if [ ${#need[@]} -gt 0 ]; then
 	pk=$(printf '%s\n' "${need[@]}" | sed -e 's/^mlr$/miller/' -e 's/^node$/nodejs/' | sort -u | tr '\n' ' ')
@@ -105,6 +109,15 @@ add "(b) win-rate -g account,currency" deals.csv "$bin/win-rate --stages $STAGES
 add "(b) win-rate -g id (1M groups)" deals.csv   "$bin/win-rate --stages $STAGES -g id -o csv"
 add "(c) cycle-time -g owner"       deals.csv    "$bin/cycle-time --stages $STAGES -g owner -o csv"
 add "(c) cycle-time jsonl"          deals.jsonl  "$bin/cycle-time --stages $STAGES -g owner -o csv"
+# threads: the same questions on one and on two threads (the rows above
+# take the default, every processor), and scaled out through --partial and
+# --merge: GNU parallel cuts the file in two and runs two partials at once
+for t in 1 2; do
+	add "(a) funnel --threads $t"           deals.csv "$bin/funnel --stages $STAGES -g currency -o csv --threads $t"
+	add "(b) win-rate --threads $t"         deals.csv "$bin/win-rate --stages $STAGES -g owner,currency -o csv --threads $t"
+	add "(c) cycle-time --threads $t"       deals.csv "$bin/cycle-time --stages $STAGES -g owner -o csv --threads $t"
+done
+add "(b) win-rate partial|merge x2"    deals.csv "$top/bench/partial-merge.sh 2 $bin/win-rate --stages $STAGES -g owner,currency -o csv"
 add "(e) funnel on history"         events.csv   "$bin/funnel $EV -o csv"
 add "(e) funnel on history jsonl"   events.jsonl "$bin/funnel $EV -o csv"
 

@@ -844,6 +844,15 @@ cli_run_deals(sp_cli *c, sp_deals *ds)
 	}
 	cli_by_end(c, c->rd);
 	sp_rec_free(r);
+	cli_run_finish(c, ds);
+}
+
+void
+cli_run_finish(sp_cli *c, sp_deals *ds)
+{
+	sp_error e;
+
+	sp_err_clear(&e);
 	sp_deals_finish(ds, fold_bad, c, &e);
 	cli_note_currencies(c, ds);
 	cli_as_of_warn(c);

@@ -1128,3 +1128,28 @@ sp_deal_reached(const sp_stages *st, const sp_deal *d)
 		top = sp_stages_first_open(st);
 	return top;
 }
+
+static int
+id_in(void *arg, const char *key, size_t keylen, void *state)
+{
+	const sp_deals *a = arg;
+
+	(void)state;
+	return sp_groups_find(a->seen_ids, key, keylen) != NULL;
+}
+
+int
+sp_deals_ids_overlap(const sp_deals *a, const sp_deals *b)
+{
+	if (a->seen_ids == NULL || b->seen_ids == NULL)
+		return 0;
+	return sp_groups_each(b->seen_ids, id_in, (void *)a);
+}
+
+void
+sp_deals_absorb(sp_deals *into, const sp_deals *from)
+{
+	into->nprob += from->nprob;
+	if (from->prob_max > into->prob_max)
+		into->prob_max = from->prob_max;
+}

@@ -17,6 +17,8 @@
 #include "salespipe/group.h"
 
 #define PARTIAL_VERSION 1
+#define SP_THREADS_MIN_BYTES ((off_t)4 << 20)	/* smaller: one thread */
+#define SP_THREADS_MAX 1024
 
 struct sp_agg_run {
 	sp_cli *cli;
@@ -291,7 +293,6 @@ merge_input(sp_cli *c, sp_agg_table *t, FILE *fp, const char *file,
 	size_t cap = 0;
 	ssize_t n;
 	long lineno = 0;
-	int have_header = 0;
 	json_t *j;
 	json_error_t je;
 	sp_error e;
@@ -311,14 +312,6 @@ merge_input(sp_cli *c, sp_agg_table *t, FILE *fp, const char *file,
 		}
 		if (json_object_get(j, "salespipe") != NULL) {
 			check_header(c, j, m, &e);
-			have_header = 1;
-		} else if (!have_header) {
-			sp_err_set(&e, NULL, "a group before the partial's "
-			    "header line (salespipe-records(5))");
-			sp_err_where(&e, file, lineno);
-			json_decref(j);
-			free(line);
-			cli_fail(c, &e);
 		} else if (sp_agg_load_group(t, j, c->nby, has_period,
 		    &e) < 0) {
 			sp_err_where(&e, file, lineno);
@@ -418,12 +411,304 @@ run_merge(sp_cli *c, sp_agg *a)
 	return cli_finish(c, w);
 }
 
+/*
+ * --threads: one part of the input, read by one thread into its own fold
+ * and table.  Bad records are kept, not reported, until every part is
+ * read: then they are reported in input order, so the messages and the
+ * --max-bad count are one reader's.
+ */
+struct part {
+	sp_agg_run run;
+	sp_cli cli;		/* a copy of the options: its own counts */
+	sp_reader *rd;
+	sp_deals *ds;
+	sp_error *bad;
+	size_t nbad, badcap;
+	int fatal, inexact;
+	sp_error fatal_e;
+	pthread_t th;
+	int overlap;		/* after reading: an id of an earlier part */
+	struct part *all;	/* the parts, for the overlap check */
+	size_t index;
+};
+
+/* Read one record of p (live: cli_bad at once); returns what
+ * sp_reader_next did. */
+static int
+part_step(struct part *p, sp_rec *r, int live)
+{
+	sp_error e;
+	int k;
+
+	sp_err_clear(&e);
+	k = sp_reader_next(p->rd, r, &e);
+	if (k == 0)
+		return 0;
+	if (k == SP_READ_INEXACT) {
+		p->inexact = 1;
+		return 0;
+	}
+	if (k == -2) {
+		if (live)
+			cli_fail(p->run.cli, &e);
+		p->fatal = 1;
+		p->fatal_e = e;
+		return 0;
+	}
+	if (live)
+		cli_by_record(p->run.cli, p->rd, p->run.cli->by_slots, r);
+	if (k == 1 && sp_deals_add(p->ds, r, &e) == 0)
+		return 1;
+	if (live) {
+		cli_bad(p->run.cli, &e, r);
+		return k;
+	}
+	if (e.file[0] == '\0')
+		sp_err_where(&e, r->file, r->line);
+	if (p->nbad == p->badcap) {
+		size_t n = p->badcap ? 2 * p->badcap : 16;
+		sp_error *v = realloc(p->bad, n * sizeof(*v));
+		if (v == NULL)
+			cli_oom(p->run.cli);
+		p->bad = v;
+		p->badcap = n;
+	}
+	p->bad[p->nbad++] = e;
+	return k;
+}
+
+static void *
+part_read(void *arg)
+{
+	struct part *p = arg;
+	sp_rec *r = sp_rec_new();
+
+	if (r == NULL)
+		cli_oom(p->run.cli);
+	while (part_step(p, r, 0) != 0)
+		;
+	sp_rec_free(r);
+	return NULL;
+}
+
+static void *
+part_check(void *arg)
+{
+	struct part *p = arg;
+	size_t j;
+
+	for (j = 0; j < p->index && !p->overlap; j++)
+		p->overlap = sp_deals_ids_overlap(p->all[j].ds, p->ds);
+	return NULL;
+}
+
+static long
+threads_wanted(const sp_cli *c)
+{
+	struct stat st;
+	long n = c->threads;
+
+	if (n == 0) {
+		n = sysconf(_SC_NPROCESSORS_ONLN);
+		if (n < 1)
+			n = 1;
+	}
+	if (n < 2 || c->explain || c->rejects_path != NULL ||
+	    c->pass_through || c->ninputs != 1 ||
+	    strcmp(c->inputs[0], "-") == 0 || stat(c->inputs[0], &st) < 0 ||
+	    !S_ISREG(st.st_mode) || st.st_size < SP_THREADS_MIN_BYTES)
+		return 1;
+	return n;
+}
+
+static sp_deals *
+part_fold(sp_cli *c, struct part *p, int need, void *left_ctx)
+{
+	sp_deals_opts o;
+	sp_deals *ds;
+
+	cli_deals_opts(c, &o, need, deal_cb, &p->run);
+	o.left_ctx = left_ctx;
+	if ((ds = sp_deals_new(p->rd, c->stages, &o)) == NULL)
+		cli_oom(c);
+	return ds;
+}
+
+static void
+part_free(struct part *p, int close)
+{
+	sp_deals_free(p->ds);
+	p->ds = NULL;
+	free(p->bad);
+	p->bad = NULL;
+	p->nbad = p->badcap = 0;
+	sp_agg_table_free(p->run.t);
+	p->run.t = NULL;
+	free(p->run.key);
+	p->run.key = NULL;
+	p->run.keycap = 0;
+	if (close)
+		sp_reader_close(p->rd);
+}
+
+/*
+ * Read every deal of c's input into r's table: on several threads when
+ * threads_wanted allows and the input splits, else on this one.
+ * Returns 1 when the input is a history.
+ */
+static int
+read_all(sp_cli *c, sp_agg_run *r, int need)
+{
+	struct part *parts, *p0;
+	sp_reader **rds;
+	sp_rec *rec;
+	sp_error e;
+	long want = threads_wanted(c);
+	size_t i, n = 1;
+	int k, history, again = 0;
+
+	if (want > SP_THREADS_MAX)
+		want = SP_THREADS_MAX;
+	if ((parts = calloc((size_t)want, sizeof(*parts))) == NULL ||
+	    (rds = calloc((size_t)want, sizeof(*rds))) == NULL)
+		cli_oom(c);
+	p0 = &parts[0];
+	p0->run = *r;
+	p0->rd = c->rd;
+	p0->ds = part_fold(c, p0, need, c);
+	if (want < 2) {
+		cli_run_deals(c, p0->ds);
+		goto done;
+	}
+	/* the first record on this thread, kept, then split the rest */
+	if ((rec = sp_rec_new()) == NULL)
+		cli_oom(c);
+	k = part_step(p0, rec, 0);
+	if (k != 0)
+		cli_by_record(c, c->rd, c->by_slots, rec);
+	sp_err_clear(&e);
+	if (k != 0 && !sp_deals_is_history(p0->ds) && c->by_unseen == 0) {
+		int m = sp_reader_split(c->rd, (int)want, rds, &e);
+		if (m < 0)
+			cli_fail(c, &e);
+		n = (size_t)m;
+	}
+	if (n < 2) {
+		/* one thread after all: report what was kept, go on live */
+		for (i = 0; i < p0->nbad; i++)
+			cli_bad(c, &p0->bad[i], NULL);
+		if (p0->fatal)
+			cli_fail(c, &p0->fatal_e);
+		p0->nbad = 0;
+		if (k != 0)
+			while (part_step(p0, rec, 1) != 0)
+				;
+		sp_rec_free(rec);
+		cli_by_end(c, c->rd);
+		cli_run_finish(c, p0->ds);
+		goto done;
+	}
+	sp_rec_free(rec);
+	for (i = 1; i < n; i++) {
+		struct part *p = &parts[i];
+
+		p->all = parts;
+		p->index = i;
+		p->cli = *c;
+		memset(p->cli.left, 0, sizeof(p->cli.left));
+		p->run = *r;
+		p->run.key = NULL;
+		p->run.keycap = 0;
+		if ((p->run.t = sp_agg_table_new(r->agg)) == NULL)
+			cli_oom(c);
+		p->rd = rds[i];
+		p->ds = part_fold(c, p, need, &p->cli);
+		if (pthread_create(&p->th, NULL, part_read, p) != 0)
+			cli_oom(c);
+	}
+	part_read(p0);
+	for (i = 1; i < n; i++)
+		pthread_join(parts[i].th, NULL);
+	for (i = 0; i < n; i++)
+		if (parts[i].inexact)
+			again = 1;
+	/* a repeated id across parts: one fold would have refused it */
+	if (!again) {
+		for (i = 1; i < n; i++)
+			if (pthread_create(&parts[i].th, NULL, part_check,
+			    &parts[i]) != 0)
+				cli_oom(c);
+		for (i = 1; i < n; i++) {
+			pthread_join(parts[i].th, NULL);
+			if (parts[i].overlap)
+				again = 1;
+		}
+	}
+	if (again) {
+		/* read it all again on one thread: nothing was reported */
+		sp_read_opts ro;
+
+		for (i = 1; i < n; i++)
+			part_free(&parts[i], 1);
+		part_free(p0, 0);
+		sp_reader_close(c->rd);
+		memset(c->left, 0, sizeof(c->left));
+		cli_read_opts(c, &ro);
+		if ((c->rd = sp_reader_open(c->inputs, c->ninputs, &ro,
+		    &e)) == NULL)
+			cli_fail(c, &e);
+		for (i = 0; i < c->nby; i++)
+			if ((c->by_slots[i] = sp_reader_slot(c->rd,
+			    c->by[i])) < 0)
+				cli_oom(c);
+		p0->run = *r;
+		if ((p0->run.t = sp_agg_table_new(r->agg)) == NULL)
+			cli_oom(c);
+		p0->rd = c->rd;
+		p0->ds = part_fold(c, p0, need, c);
+		cli_run_deals(c, p0->ds);
+		goto done;
+	}
+	/* in input order: the bad records, a fatal error, then the sums */
+	for (i = 0; i < n; i++) {
+		size_t j;
+
+		for (j = 0; j < parts[i].nbad; j++)
+			cli_bad(c, &parts[i].bad[j], NULL);
+		if (parts[i].fatal)
+			cli_fail(c, &parts[i].fatal_e);
+	}
+	for (i = 1; i < n; i++) {
+		size_t j;
+
+		if (sp_agg_merge(p0->run.t, parts[i].run.t, &e) < 0)
+			cli_fail(c, &e);
+		for (j = 0; j < 4; j++)
+			c->left[j] += parts[i].cli.left[j];
+		if (parts[i].cli.left_as_of != 0)
+			c->left_as_of = parts[i].cli.left_as_of;
+		sp_deals_absorb(p0->ds, parts[i].ds);
+		cli_note_currencies(c, parts[i].ds);
+		part_free(&parts[i], 1);
+	}
+	cli_by_end(c, c->rd);
+	cli_run_finish(c, p0->ds);
+done:
+	history = sp_deals_is_history(p0->ds);
+	r->t = p0->run.t;
+	r->key = p0->run.key;
+	r->keycap = p0->run.keycap;
+	sp_deals_free(p0->ds);
+	free(p0->bad);
+	free(parts);
+	free(rds);
+	return history;
+}
+
 int
 cli_agg_deals(sp_cli *c, sp_agg *a, int need, cli_agg_add_fn add)
 {
 	sp_agg_run r;
-	sp_deals_opts o;
-	sp_deals *ds;
 	sp_writer *w = NULL;
 	sp_error e;
 	int mixed = 0, history;
@@ -437,12 +722,7 @@ cli_agg_deals(sp_cli *c, sp_agg *a, int need, cli_agg_add_fn add)
 	r.has_period = c->has_period || c->every != SP_EVERY_NONE;
 	if ((r.t = sp_agg_table_new(a)) == NULL)
 		cli_oom(c);
-	cli_deals_opts(c, &o, need, deal_cb, &r);
-	if ((ds = sp_deals_new(c->rd, c->stages, &o)) == NULL)
-		cli_oom(c);
-	cli_run_deals(c, ds);
-	history = sp_deals_is_history(ds);
-	sp_deals_free(ds);
+	history = read_all(c, &r, need);
 	sp_err_clear(&e);
 	if (c->partial) {
 		write_partial(c, &r, history);

@@ -310,3 +310,17 @@ sp_group_key_split(const char *key, size_t keylen, size_t n,
 	}
 	return 0;
 }
+
+int
+sp_groups_each(const sp_groups *g, int (*fn)(void *arg, const char *key,
+    size_t keylen, void *state), void *arg)
+{
+	size_t i;
+	int rc;
+
+	for (i = 0; i < g->cap; i++)
+		if (g->slots[i].e != NULL && (rc = fn(arg, g->slots[i].e->key,
+		    g->slots[i].e->keylen, state_of(g, g->slots[i].e))) != 0)
+			return rc;
+	return 0;
+}

@@ -2,7 +2,9 @@
 # Install the Debian packages the build and the tests need, if missing.
 # Uses sudo when not root.  Says what it installs.
 # With the argument "fuzz": also what make fuzz needs (clang, libFuzzer).
-pkgs="gcc make libc6-dev pkg-config libcsv-dev libjansson-dev libcmocka-dev mandoc jq valgrind tzdata"
+# g++: the headers are checked as C++ (tests/cases/install/cxx-headers);
+# parallel: GNU parallel, for the --partial/--merge recipes that are tests.
+pkgs="gcc make libc6-dev pkg-config libcsv-dev libjansson-dev libcmocka-dev mandoc jq valgrind tzdata g++ parallel"
 [ "${1:-}" = fuzz ] && pkgs="$pkgs clang libclang-rt-14-dev"
 missing=
 for p in $pkgs; do

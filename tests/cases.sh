@@ -5,7 +5,9 @@
 #   stdout    the expected standard output, byte for byte
 #   stderr    (optional) the expected standard error, else it must be empty
 #   status    (optional) the expected exit status, else 0
-#   needs     (optional) "shared": runs only when ../shared/datasets exists
+#   needs     (optional) "shared": runs only when ../shared/datasets exists;
+#             "c++": runs only when a C++ compiler ($CXX, else c++ or g++)
+#             is installed (the case finds it as $CXX)
 # Environment of every case: the build's bin/ first on PATH, LC_ALL=C,
 # TZ=UTC, SALESPIPE_NOW=2026-11-26T00:00:00Z, $DATA (../shared/datasets),
 # $EXAMPLES (examples/), $T (a fresh temporary directory).
@@ -18,7 +20,8 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top" || exit 1
 B=$(cd "$B" && pwd)
 DATA=$(cd "$top/../shared/datasets" 2>/dev/null && pwd)
-pass=0 fail=0 skip=0 skipped_shared=0
+pass=0 fail=0 skip=0 skipped_shared=0 skipped_cxx=0
+CXX=${CXX:-$(command -v c++ || command -v g++)}
 tmp=$(mktemp -d) || exit 1
 trap 'rm -rf "$tmp"' EXIT
 BINPATH=$B/bin
@@ -41,6 +44,11 @@ for d in tests/cases/*/*/; do
 		skipped_shared=$((skipped_shared + 1))
 		continue
 	fi
+	if [ -f "$d/needs" ] && grep -q 'c++' "$d/needs" && [ -z "$CXX" ]; then
+		skip=$((skip + 1))
+		skipped_cxx=$((skipped_cxx + 1))
+		continue
+	fi
 	T="$tmp/t"
 	rm -rf "$T"
 	mkdir -p "$T"
@@ -50,7 +58,7 @@ for d in tests/cases/*/*/; do
 		cd "$d" || exit 99
 		unset SALESPIPE_STAGES SALESPIPE_LEAD_STAGES SALESPIPE_DEALS SALESPIPE_LEADS
 		PATH="$BINPATH:$PATH" LC_ALL=C TZ=UTC \
-		SALESPIPE_NOW=2026-11-26T00:00:00Z DATA="$DATA" \
+		SALESPIPE_NOW=2026-11-26T00:00:00Z DATA="$DATA" CXX="$CXX" \
 		EXAMPLES="$top/examples" T="$T" \
 		exec sh ./cmd <"$in" >"$tmp/out" 2>"$tmp/err"
 	)
@@ -86,6 +94,8 @@ for d in tests/cases/*/*/; do
 done
 [ $skipped_shared -gt 0 ] &&
 	echo "skip: $skipped_shared cases need ../shared/datasets, which is not here"
+[ $skipped_cxx -gt 0 ] &&
+	echo "skip: $skipped_cxx cases need a C++ compiler (c++ or g++; Debian: g++), which is not here"
 
 out=$(BINPATH=$BINPATH sh tests/examples.sh "$B")
 printf '%s\n' "$out" | grep -v '^examples: '

@@ -39,6 +39,12 @@ for p in $(programs_no_page); do
 	echo "FAIL $p: no man page man/$p.1 (tests/programs.sh cannot tell whether it reads records)"
 	fail=$((fail + 1))
 done
+for p in $PROGS; do
+	if [ ! -x "$B/bin/$p" ]; then
+		echo "FAIL $p: $B/bin/$p is not built"
+		fail=$((fail + 1))
+	fi
+done
 tmp=$(mktemp -d) || exit 1
 trap 'rm -rf "$tmp"' EXIT
 # now after the last record of examples/ (closes up to 2026-11-29): on a

@@ -49,7 +49,7 @@ pass=$((pass + ${1:-0})); fail=$((fail + ${2:-0})); skip=$((skip + ${3:-0}))
 [ "$st" -ne 0 ] && [ -z "$1" ] && fail=$((fail + 1))
 
 # the hostile-input corpus and the property tests
-for s in bad property journal; do
+for s in bad property journal partial threads recipes; do
 	[ -f "tests/$s.sh" ] || continue
 	# a deadlock must fail the run, not hang it
 	out=$(timeout 1800 sh "tests/$s.sh" "$B")
@@ -62,7 +62,7 @@ done
 
 # man pages: lint
 if command -v mandoc >/dev/null 2>&1; then
-	for m in man/*.[157]; do
+	for m in man/*.[1357]; do
 		[ -f "$m" ] || continue
 		lint=$(mandoc -Tlint -Wwarning "$m" 2>&1)
 		if [ -n "$lint" ]; then

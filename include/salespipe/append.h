@@ -12,6 +12,10 @@
 
 #include "salespipe/entry.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /*
  * The whole of lead-add and deal-add (moves 0: entries are field=value
  * operands or stdin records, checked, given ids, appended; the ids given
@@ -22,5 +26,9 @@
  */
 int append_main(int argc, char **argv, const char *usage, const sp_kind *k,
     int moves);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

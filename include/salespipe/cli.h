@@ -21,6 +21,10 @@
 #include "salespipe/stage.h"
 #include "salespipe/tz.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #ifndef SALESPIPE_VERSION
 #define SALESPIPE_VERSION "0.1.0"
 #endif
@@ -272,6 +276,10 @@ void cli_bad(sp_cli *c, const sp_error *e, const sp_rec *r);
  */
 void cli_run_deals(sp_cli *c, sp_deals *ds);
 
+/* The end of cli_run_deals after the last record: sp_deals_finish (fold
+ * errors are bad records), then the warnings of the run. */
+void cli_run_finish(sp_cli *c, sp_deals *ds);
+
 /*
  * The whole read loop of a deals program: every deal of the inputs (need:
  * SP_NEED_*) goes to fn(ctx, deal), bad records are handled by the
@@ -424,5 +432,9 @@ sp_cli *cli_agg_cli(sp_agg_run *r);
 void *cli_agg_ctx(sp_agg_run *r);
 /* --shard: which of n shards (1..n) the deal id belongs to. */
 int cli_shard_of(const char *id, long n);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

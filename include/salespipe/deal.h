@@ -16,6 +16,10 @@
 #include "salespipe/stage.h"
 #include "salespipe/tz.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* One visit of a stage: entered at `at`. */
 typedef struct sp_visit {
 	int64_t at;
@@ -211,5 +215,20 @@ void sp_deals_free(sp_deals *ds);
  * nothing is known (a won deal without a history or reached_stage).
  */
 int sp_deal_reached(const sp_stages *st, const sp_deal *d);
+
+/*
+ * For --threads, where parts of one snapshot are folded by one sp_deals
+ * each: 1 when an id of b's records is also one of a's (a repeat one
+ * fold would have refused; the caller must read again on one thread),
+ * else 0.  Only reads both.
+ */
+int sp_deals_ids_overlap(const sp_deals *a, const sp_deals *b);
+
+/* Add from's probability statistics (sp_deals_prob_doubt) into into. */
+void sp_deals_absorb(sp_deals *into, const sp_deals *from);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -1,9 +1,10 @@
 /*
  * entry: one history record being made by a write program (lead-add,
  * deal-move, ...): named values from field=value operands or an input
- * record, put in canonical form field by field, and the index of a
- * journal's history that the checks need (ids, duplicates, the stage of
- * each id at a time).
+ * record, put in canonical form field by field, and the kinds of record
+ * (deal, lead).  The index of a journal's history that the checks need
+ * (ids, duplicates, the stage of each id at a time) is in index.h, which
+ * this header includes.
  */
 #ifndef SALESPIPE_ENTRY_H
 #define SALESPIPE_ENTRY_H
@@ -12,9 +13,14 @@
 #include <stdint.h>
 #include "salespipe/err.h"
 #include "salespipe/field.h"
+#include "salespipe/index.h"
 #include "salespipe/rec.h"
 #include "salespipe/stage.h"
 #include "salespipe/tz.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
 
 /* What the records of a journal are about. */
 typedef struct sp_kind {
@@ -121,54 +127,8 @@ int sp_entry_check_names(const sp_entry *en, const sp_kind *k,
 size_t sp_entry_dup_key(const sp_entry *en, const sp_kind *k, char **buf,
     size_t *cap);
 
-/*
- * A history index: for each id, when it first appears, its stage changes
- * in input order, and for each duplicate key the id that has it.  Built
- * from a journal's records and from the entries a program makes.
- */
-typedef struct sp_index sp_index;
-
-/* A new index for ids of kind k with stage list st (borrowed). */
-sp_index *sp_index_new(const sp_kind *k, sp_stages *st);
-void sp_index_free(sp_index *x);
-
-/*
- * Add one history record: id (idlen bytes), at, stage (-1 when the record
- * changes no stage), dup key (duplen 0: none).  Returns 0 or -1 (memory).
- */
-int sp_index_add(sp_index *x, const char *id, size_t idlen, int64_t at,
-    int stage, const char *dup, size_t duplen);
-
-/*
- * Read every record of a journal's text (n bytes, named path) into x.
- * Only records whose id is one of ids[0..nids-1] are needed when ids is
- * not NULL; a JSON lines journal is then only parsed on the lines that may
- * hold them (lines holding an id's bytes or any backslash).  Returns 0, or
- * -1 with e naming the journal line that is not a good history record.
- * For a CSV journal, *header (may be NULL) gets its field names
- * (malloc'd, NULL-ended; free with sp_index_header_free).
- */
-int sp_index_read(sp_index *x, const char *text, size_t n, int fmt,
-    const char *path, const char *const *ids, size_t nids, char ***header,
-    sp_error *e);
-void sp_index_header_free(char **h);
-
-/* 1 when id appears at all. */
-int sp_index_has(const sp_index *x, const char *id);
-
-/*
- * The state of id at time t: returns 0 when it has no record at or before
- * t (then *first is its first `at`, or INT64_MIN when unknown at all);
- * else 1 with *stage its stage then (-1 when none yet) and *since the
- * `at` that set it.
- */
-int sp_index_state(const sp_index *x, const char *id, int64_t t, int *stage,
-    int64_t *since, int64_t *first);
-
-/* The id holding duplicate key dup, or NULL. */
-const char *sp_index_dup(const sp_index *x, const char *dup, size_t duplen);
-
-/* The highest n of the ids "<prefix>n" seen (0 when none). */
-int64_t sp_index_max_number(const sp_index *x);
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -8,6 +8,10 @@
 
 #include <stddef.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* Exit statuses, named once (DESIGN.md section 6). */
 enum { SP_EXIT_OK = 0, SP_EXIT_DATA = 1, SP_EXIT_USAGE = 2 };
 
@@ -46,5 +50,9 @@ char *sp_err_quote(char *buf, size_t size, const char *s, size_t n);
  * leaving out the parts that are empty.  Returns buf.
  */
 char *sp_err_format(const sp_error *e, const char *prog, char *buf, size_t size);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

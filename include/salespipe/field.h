@@ -12,6 +12,10 @@
 #include "salespipe/err.h"
 #include "salespipe/tz.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /*
  * Money.  One amount as read is int64 micro-units (10^-6 of a unit): read
  * exactly to six decimals, so 9225.225 and 19567.7174 are exact.  Values
@@ -184,5 +188,9 @@ char *sp_ratio_text(int64_t num, int64_t den, char *buf);
 
 /* An integer count. buf 24. */
 char *sp_count_format(int64_t n, char *buf);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

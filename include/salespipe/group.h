@@ -11,6 +11,10 @@
 #include <stddef.h>
 #include "salespipe/rec.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #define SP_KEY_SEP '\0'
 
 typedef struct sp_groups sp_groups;
@@ -40,6 +44,14 @@ size_t sp_groups_count(const sp_groups *g);
 size_t sp_groups_sorted(const sp_groups *g, const char ***keys,
     size_t **keylens, void ***states);
 
+/*
+ * Call fn with every group in no particular order (cheaper than
+ * sp_groups_sorted); fn returning nonzero stops and is returned.  Only
+ * reads g: threads may walk and find in one table at once.
+ */
+int sp_groups_each(const sp_groups *g, int (*fn)(void *arg,
+    const char *key, size_t keylen, void *state), void *arg);
+
 /* Free the table, calling fini (may be NULL) on every state. */
 void sp_groups_free(sp_groups *g, void (*fini)(void *state));
 
@@ -57,5 +69,9 @@ size_t sp_group_key(const sp_rec *r, const int *slots, size_t n, char **buf,
  */
 int sp_group_key_split(const char *key, size_t keylen, size_t n,
     const char **parts, char **buf, size_t *cap);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -15,6 +15,10 @@
 #include <stdint.h>
 #include "salespipe/err.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 typedef struct sp_journal sp_journal;
 
 /* sp_journal_open flags. */
@@ -74,5 +78,9 @@ void sp_journal_close(sp_journal *j);
  */
 int64_t sp_journal_repair(const char *path, int64_t *off, long *line,
     char **dropped, sp_error *e);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

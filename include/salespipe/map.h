@@ -10,6 +10,10 @@
 #include <stddef.h>
 #include "salespipe/err.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 typedef struct sp_map sp_map;
 
 /* A new empty map (identity).  NULL only when out of memory. */
@@ -79,5 +83,9 @@ const char *sp_map_canonical_fold(const char *name);
  * field wins).
  */
 void sp_map_fold_case(const char *const *names, size_t n, const char **out);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -11,6 +11,10 @@
 #include <stdint.h>
 #include "salespipe/err.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 enum { SP_TREND_HOLT = 1, SP_TREND_HW };
 
 /* The most a season may be (buckets). */
@@ -94,5 +98,9 @@ uint32_t sp_prob_threshold(double p);
  */
 int sp_montecarlo(const int64_t *amount, const uint32_t *threshold, size_t n,
     int64_t base, size_t trials, uint64_t seed, int64_t *out, sp_error *e);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -10,6 +10,10 @@
 #include <stdint.h>
 #include "salespipe/err.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 typedef struct sp_calendar {
 	int64_t now;		/* UTC seconds: --now, $SALESPIPE_NOW or clock */
 	int fiscal_start;	/* month 1..12 the fiscal year starts in */
@@ -63,5 +67,9 @@ sp_period_contains(const sp_period *p, int64_t t)
  */
 int sp_calendar_init(sp_calendar *cal, const char *now, int fiscal_start,
     sp_error *e);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

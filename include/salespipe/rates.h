@@ -15,6 +15,10 @@
 #include <stdint.h>
 #include "salespipe/err.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* Rates are read to the nano-unit: rate 0.000244 is 244000. */
 #define SP_RATE_UNIT 1000000000LL
 
@@ -48,5 +52,9 @@ int sp_rates_find(const sp_rates *rs, const char *cur, size_t n, int64_t t,
 int sp_rate_parse(const char *s, size_t n, int64_t *rate, sp_error *e);
 
 void sp_rates_free(sp_rates *rs);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -13,6 +13,10 @@
 #include "salespipe/err.h"
 #include "salespipe/map.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* Input and output formats. */
 enum {
 	SP_FMT_AUTO = 0, SP_FMT_CSV, SP_FMT_JSONL, SP_FMT_TABLE, SP_FMT_MD
@@ -164,8 +168,76 @@ const int *sp_reader_fields(const sp_reader *rd, size_t *n);
  *	    the reader is positioned after it and may be called again
  *	-2  a fatal error (unreadable input, bad header, read error): the
  *	    current file is abandoned; calling again goes on with the next file
+ *	SP_READ_INEXACT (-3), only on a part of a split reader: see
+ *	    sp_reader_split
  */
 int sp_reader_next(sp_reader *rd, sp_rec *r, sp_error *e);
+
+/*
+ * sp_reader_next's result on a part of a split reader (sp_reader_split,
+ * JSON lines only) that met a key whose meaning depends on the keys of
+ * the parts before it: a key --map mentions, a key that is a canonical
+ * name but for case (`Amount`), or a canonical key another key was folded
+ * to.  The part cannot go on exactly: throw away what every part read
+ * and read the file again on one reader.  Once returned, it is returned
+ * by every later call on that part.  A reader never split never returns
+ * it.
+ */
+#define SP_READ_INEXACT (-3)
+
+/*
+ * Split the rest of rd's input into up to n consecutive byte ranges that
+ * start at record boundaries, to be read concurrently (--threads).
+ * Returns the number of parts made, with parts[0] = rd itself, now
+ * limited to the first range, and parts[1..k-1] new readers (close each
+ * with sp_reader_close) over the next ranges, in order; -1 (e set) only
+ * when out of memory or the file cannot be opened again.
+ *
+ * 1 means "no split: keep reading rd alone" (parts[0] = rd, rd unchanged),
+ * and is returned whenever splitting is not possible: n < 2; rd reads more
+ * than one operand, stdin, or anything but a regular file (or the buffer
+ * of sp_reader_open_mem); a decoded input (--encoding other than UTF-8, a
+ * UTF-16 byte order mark); CR-only line ends; opts.max_bytes set; rd
+ * split already, or not in the middle of its input; no record read yet
+ * (call it after the first sp_reader_next that returned 1 or -1, so that
+ * the CSV header is interned); a CSV row queued or half-parsed; or a rest
+ * too small to cut (every range must hold at least one line, and the
+ * first at least the bytes rd has buffered already: up to
+ * opts.bufsize, 1 MiB by default).
+ *
+ * Records: reading parts[0], parts[1], ... each to its end gives exactly
+ * the records, bad records and errors one reader would give, in the same
+ * order: same values, r->file, r->line, r->raw, and same sp_error (file,
+ * line, field, message).  A range starts at a line start where one reader
+ * starts a record: never inside a CSV quoted field (quoted newlines,
+ * doubled quotes, CRLF and bad rows are followed as the reader follows
+ * them); for JSON lines after any newline.  Line numbers need no fixing:
+ * every part numbers its lines as the one reader does (the lines before
+ * its range are counted by the split); sp_reader_lines gives a part's own
+ * count.  Differences the caller merges:
+ *	- a -2 (fatal) result in part i ends the input for one reader: the
+ *	  records of parts after i must be dropped;
+ *	- sp_reader_replaced counts per part: add them; the first place is
+ *	  that of the first part (in order) with a non-zero count;
+ *	- SP_READ_INEXACT (JSON lines only, see above).
+ * Slots: every slot rd had at the split has the same number in every
+ * part, so a program's fields (sp_reader_slot before the split) and the
+ * CSV header's columns are numbered alike everywhere; sp_reader_use and
+ * sp_reader_require carry over.  A JSON key first met after the split
+ * gets a slot of its own part (compare its name, sp_reader_slot_name),
+ * and sp_reader_fields lists each part's own order of first appearance.
+ * Parts share nothing mutable: each may be read on its own thread (rd's
+ * --map must not change meanwhile).  An n above 1024 is taken as 1024.
+ */
+int sp_reader_split(sp_reader *rd, int n, sp_reader **parts, sp_error *e);
+
+/*
+ * Physical lines rd consumed so far from the start of its input (of its
+ * range, for a part of sp_reader_split), blank lines and a CSV header
+ * included.  After the end of a part it is the number of lines of the
+ * range, and the counts of the parts add up to the lines of the file.
+ */
+long sp_reader_lines(const sp_reader *rd);
 
 /* The format of the first input read (SP_FMT_CSV or SP_FMT_JSONL), or
  * SP_FMT_AUTO before any byte was read. */
@@ -253,5 +325,9 @@ int sp_writer_row(sp_writer *w, const char *const *vals);
 /* Emit buffered output and flush.  Returns 0, or -1 if any write failed. */
 int sp_writer_finish(sp_writer *w);
 void sp_writer_free(sp_writer *w);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

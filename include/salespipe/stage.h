@@ -9,6 +9,10 @@
 #include <stddef.h>
 #include "salespipe/err.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 enum { SP_OPEN = 0, SP_WON, SP_LOST };
 enum {
 	SP_FC_PIPELINE = 0, SP_FC_BEST_CASE, SP_FC_COMMIT, SP_FC_CLOSED,
@@ -108,5 +112,9 @@ int sp_stage_category_parse(const char *s);
 /* Index of the first open stage, and of the first won stage (-1: none). */
 int sp_stages_first_open(const sp_stages *st);
 int sp_stages_first_won(const sp_stages *st);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

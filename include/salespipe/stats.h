@@ -9,6 +9,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 typedef struct sp_dist {
 	int64_t *v;
 	size_t n, cap;
@@ -34,5 +38,9 @@ double sp_dist_mean(const sp_dist *d);
 double sp_dist_quantile(sp_dist *d, double q);
 int64_t sp_dist_min(sp_dist *d);
 int64_t sp_dist_max(sp_dist *d);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -17,6 +17,10 @@
 #include <stdint.h>
 #include "salespipe/err.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* Where sp_tz_load looks for NAME (Debian package tzdata). */
 #define SP_TZ_DIR "/usr/share/zoneinfo"
 
@@ -79,5 +83,9 @@ enum {
  * are; sp_tz_offset takes them at that bound.
  */
 int64_t sp_tz_from_local(const sp_tz *z, int64_t local, int *how);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -8,6 +8,10 @@
 
 #include <stddef.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /*
  * The display form of the character at s (n > 0 bytes left).  Returns the
  * number of bytes it takes (at least 1) and fills esc (SP_ESCAPE_MAX
@@ -43,5 +47,9 @@ size_t sp_edit_distance(const char *a, const char *b);
 
 /* The same with ASCII letters compared case-insensitively. */
 size_t sp_edit_distance_nocase(const char *a, const char *b);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -1,0 +1,147 @@
+/*
+ * reader_impl: the reader's internals, shared by lib/input.c (operands,
+ * decoding, physical lines, the common sp_reader parts), lib/csv.c and
+ * lib/jsonl.c.  Private to the library: not installed.  The sp_rd_
+ * functions are the library's own; programs never call them.
+ */
+#ifndef SALESPIPE_READER_IMPL_H
+#define SALESPIPE_READER_IMPL_H
+
+#include <iconv.h>
+#include <stdint.h>
+
+#include <csv.h>
+
+#include "salespipe/group.h"
+#include "salespipe/rec.h"
+
+struct sp_reader {
+	sp_read_opts opts;
+	char **paths;
+	size_t npaths, next;	/* next path to open */
+
+	/* slots: interned field names */
+	char **names;
+	size_t nnames, namecap;
+	sp_groups *slot_of;	/* name -> int (slot + 1) */
+
+	FILE *memfp;		/* sp_reader_open_mem: the first input */
+
+	/* the current input */
+	FILE *fp;
+	const char *file;	/* display name */
+	int fmt;		/* format of the current input */
+	int first_fmt;
+	int cr_mode;		/* lines end in a lone CR */
+	int started;		/* first bytes seen (BOM, format, line ends) */
+	int eof, failed;
+	long lineno;		/* lines consumed so far */
+	char *buf;
+	size_t pos, len, bufsize;
+	char *line;		/* a line that crossed the buffer end */
+	size_t linecap;
+
+	/* CSV state */
+	struct csv_parser csv;
+	int csv_live;
+	int have_header;
+	int *colslot;		/* column -> slot, -1 shadowed */
+	size_t ncols;
+	/* fields of the row being parsed: offsets into fbuf */
+	char *fbuf;
+	size_t flen, fcap;
+	size_t *foff, *flens, nf, fofcap;
+	const char *term;	/* terminator of the last line read */
+	size_t *rowend;		/* completed rows: field index after each */
+	long *rowline;		/* and the line each started on */
+	size_t nrows, rowcap, qrow;	/* rows parsed, room, next to return */
+	long row_line;		/* line the row being parsed started on */
+	int oom;		/* a libcsv callback ran out of memory */
+	char *raw;		/* text of the record being read */
+	size_t rawlen, rawcap;
+	long rec_line;		/* first line of the record being read */
+
+	/* JSON state */
+	sp_groups *json_slot;	/* input key -> int (slot + 1), per input */
+	char **json_keys;	/* keys seen in this input, in order */
+	size_t njson_keys, json_keycap;
+	int *fields;		/* sp_reader_fields() */
+	size_t nfields, fieldcap;
+	char *numtext;		/* number tokens of the current line */
+	size_t numcap;
+	int *kslot;		/* slot of each key of the current object */
+	size_t kslotcap;
+	char **prev;		/* keys of the previous object, in order */
+	int *prevslot;
+	size_t nprev, prevcap;
+	size_t *offs;		/* value offsets by slot, + 1 (0: absent) */
+	size_t offcap;
+
+	/* decoding (--encoding): raw bytes, iconv'd into buf */
+	iconv_t cd;		/* (iconv_t)-1: the input is read as it is */
+	int enc;		/* SP_ENC_* of the current input */
+	char *ibuf;		/* raw bytes not yet decoded: [ipos, ilen) */
+	size_t ipos, ilen, icap;
+	int ieof;		/* no more raw bytes */
+	unsigned long long total;	/* raw bytes read of this input */
+	int delim;		/* CSV separator of the current input */
+	size_t maxrec;		/* --max-record-size */
+
+	/* fields the program reads (sp_reader_use, sp_reader_require) */
+	unsigned char *use;	/* by slot: 1 used, 2 required */
+	size_t usecap;
+	int declared;		/* sp_reader_use was called */
+	size_t *coff;		/* csv_fill: value offsets by column */
+	size_t coffcap;
+	char *fix;		/* a value with bytes replaced */
+	size_t fixcap;
+	unsigned long nreplaced;	/* values with bytes replaced */
+	char *repfile, *repfield;
+	long repline;
+	int refold;		/* a JSON key went back to its own name */
+	uint64_t folded;	/* canonical names (by index) a key of this
+				   input was folded to */
+	/* byte ranges (sp_reader_split) */
+	const char *membuf;	/* sp_reader_open_mem: the bytes */
+	size_t memlen;
+	unsigned long long stop;	/* read at most this many raw bytes of
+					   the input (0: to its end) */
+	long line0;		/* lines before this reader's first byte */
+	int split;		/* a part of a split reader */
+	int inexact;		/* a JSON key made this part differ from one
+				   reader: sp_reader_next returns SP_READ_INEXACT */
+	uint64_t split_folded;	/* folded at the split */
+};
+
+/* input.c: memory */
+int sp_rd_grow(void *pp, size_t *cap, size_t need, size_t elem);
+int sp_rd_grow_upto(char **pp, size_t *cap, size_t need, size_t limit);
+int sp_rd_rec_reset(sp_rec *r, size_t n);
+
+/* input.c: the next physical line (1, 0 at the end, -1 error), and the
+ * error for a record over --max-record-size */
+int sp_rd_next_line(sp_reader *rd, const char **s, size_t *n, sp_error *e);
+int sp_rd_too_long(sp_reader *rd, sp_error *e);
+
+/* input.c: values that must be text (sp_reader_use) */
+int sp_rd_text_ok(const char *s, size_t n, int utf8);
+size_t sp_rd_text_fix(char *dst, const char *s, size_t n, int utf8);
+int sp_rd_checked(const sp_reader *rd, int s);
+int sp_rd_not_text(const sp_reader *rd, int s, const char *v, size_t n,
+    sp_error *e);
+void sp_rd_note_fix(sp_reader *rd, int s, long line);
+
+/* csv.c */
+void sp_rd_csv_restart(sp_reader *rd);
+void sp_rd_csv_close(sp_reader *rd);
+int sp_rd_csv_next(sp_reader *rd, sp_rec *r, sp_error *e);
+
+/* csv.c: 1 when no row is being parsed and none is queued */
+int sp_rd_csv_idle(const sp_reader *rd);
+
+/* jsonl.c */
+void sp_rd_json_forget_keys(sp_reader *rd);
+void sp_rd_json_close(sp_reader *rd);
+int sp_rd_json_next(sp_reader *rd, sp_rec *r, sp_error *e);
+
+#endif

@@ -1,0 +1,76 @@
+#!/bin/sh
+# --threads 1 = --threads 2 = --threads 8, byte for byte (stdout, stderr
+# and exit status), for every read program, on generated snapshots large
+# enough to be split (files under 4 MiB stay on one thread): CSV whose
+# free-text fields are full of quoted newlines, doubled quotes and CRLF,
+# with bad records spread through it (so the messages, their line numbers
+# and the --max-bad count must be one reader's), a repeated id far apart
+# (one fold refuses it: the threaded run must read again on one thread),
+# and JSON lines.
+# usage: sh tests/threads.sh [build-root]    (VALGRIND=1: under memcheck,
+# on one smaller file and one option set)
+B=$(cd "${1:-.}" && pwd)
+cd "$(dirname "$0")/.." || exit 2
+. tests/programs.sh
+T=$(mktemp -d) || exit 2
+trap 'rm -rf "$T"' EXIT INT TERM
+export LC_ALL=C TZ=UTC SALESPIPE_NOW=2026-12-01
+unset SALESPIPE_STAGES SALESPIPE_LEAD_STAGES SALESPIPE_DEALS SALESPIPE_LEADS
+pass=0 fail=0
+VG= N=60000
+if [ "${VALGRIND:-0}" = 1 ]; then
+	VG="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite --show-leak-kinds=definite"
+	N=25000
+fi
+
+"$B/bin/deal-gen" -n "$N" -s 21 >"$T/gen.csv" || exit 2
+# every third name (of the lines with no quotes yet) gets a quoted
+# newline, a comma and doubled quotes, every fifth line ends in CRLF; a
+# few amounts are bad; the first deal comes again at the end
+awk -F, -v OFS=, 'NR == 1 { print; next }
+	/"/ { printf "%s%s\n", $0, (NR % 5 == 0 ? "\r" : ""); next }
+	NR % 3 == 0 { $2 = "\"" $2 " \"\"North\"\",\nBranch " NR "\"" }
+	NR % 9973 == 0 { $6 = "x" $6 }
+	{ printf "%s%s\n", $0, (NR % 5 == 0 ? "\r" : "") }' \
+    "$T/gen.csv" >"$T/q.csv"
+sed -n 2p "$T/gen.csv" >>"$T/q.csv"
+"$B/bin/deal-gen" -n "$N" -s 22 -o jsonl >"$T/gen.jsonl" || exit 2
+awk 'NR % 7919 == 0 { print "{\"id\": broken" ; next } { print }' \
+    "$T/gen.jsonl" >"$T/q.jsonl"
+
+opts() {
+	printf '%s\n' "--max-bad 100" "--max-bad 100 -g owner --every quarter" \
+	    "--max-bad 2 -g territory"
+}
+
+for f in q.csv q.jsonl; do
+	for p in $(programs_read); do
+		opts | while IFS= read -r o; do
+			for t in 1 2 8; do
+				# shellcheck disable=SC2086
+				$VG "$B/bin/$p" $o --threads $t "$T/$f" \
+				    >"$T/out.$t" 2>"$T/err.$t"
+				echo $? >"$T/st.$t"
+			done
+			for t in 2 8; do
+				if cmp -s "$T/out.1" "$T/out.$t" &&
+				    cmp -s "$T/err.1" "$T/err.$t" &&
+				    cmp -s "$T/st.1" "$T/st.$t"; then
+					echo pass
+				else
+					echo "FAIL $p $o --threads $t $f: differs from --threads 1" >&2
+					diff "$T/err.1" "$T/err.$t" | head -5 >&2
+					diff "$T/out.1" "$T/out.$t" | head -5 >&2
+					echo fail
+				fi
+			done
+			[ -n "$VG" ] && break
+		done
+	done
+done >"$T/results" 2>"$T/fails"
+cat "$T/fails"
+pass=$(grep -c '^pass$' "$T/results")
+fail=$(grep -c '^fail$' "$T/results")
+echo "$pass passed, $fail failed"
+echo "threads: $pass $fail"
+[ "$fail" -eq 0 ]
