@@ -2157,6 +2157,10 @@ fold_as_of_now(struct fc *x)
 	if (!x->as_of_given) {
 		x->c->has_as_of = 1;
 		x->c->as_of = x->c->cal.now;
+		/* the first deal puts has_as_of back, and the threads'
+		   folds are made after it: one thread, until the engine
+		   takes an as-of time of the fold's own */
+		x->c->threads = 1;
 	}
 }
 
