@@ -356,6 +356,23 @@ fcl_score_add(sp_groups *sg, size_t nby, const char *method,
 	return 0;
 }
 
+/*
+ * The mean of the calls' |error| / actual, as sp_ratio_text writes a
+ * ratio: truncated to nine decimals, so that the writer rounds it once
+ * (to six decimals, or to a percentage of two in a table).  It was
+ * printed with six, which the table's percentage then rounded again.
+ */
+static char *
+mape_text(long double v, char *buf)
+{
+	char *dot;
+
+	snprintf(buf, 48, "%.12Lf", v);
+	if ((dot = strchr(buf, '.')) != NULL && strlen(dot) > 10)
+		dot[10] = '\0';
+	return buf;
+}
+
 int
 fcl_score_emit(sp_cli *c, sp_groups *sg)
 {
@@ -399,7 +416,7 @@ fcl_score_emit(sp_cli *c, sp_groups *sg)
 		v[k++] = sp_money_format_cents((int64_t)s->forecast, b[2]);
 		v[k++] = sp_money_format_cents((int64_t)s->err, b[3]);
 		if (s->nape > 0)
-			snprintf(b[4], 48, "%.6Lf", s->ape / s->nape);
+			mape_text(s->ape / s->nape, b[4]);
 		else
 			b[4][0] = '\0';
 		v[k++] = b[4];
