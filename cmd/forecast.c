@@ -2348,6 +2348,9 @@ main(int argc, char **argv)
 		    "states", c.partial ? "partial" : "merge",
 		    x.score_path != NULL ? "--score" : x.backtest ?
 		    "--backtest" : "--record");
+	if (x.record_path != NULL && c.explain)
+		cli_usage_error(&c, "--record: --explain lists the deals "
+		    "instead of making the calls");
 	cli_protect(&c, x.quota_path, "the --quota file");
 	cli_protect(&c, x.record_path, "the --record ledger");
 	cli_protect(&c, x.score_path, "the --score ledger");
