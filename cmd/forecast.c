@@ -291,14 +291,16 @@ fst_merge(void *ctx, void *into, void *from, sp_error *e)
 	if (grow((void **)&a->mc, &a->mc_cap, a->mc_n + b->mc_n,
 	    sizeof(*a->mc), e) < 0)
 		return -1;
-	memcpy(a->mc + a->mc_n, b->mc, b->mc_n * sizeof(*b->mc));
+	if (b->mc_n > 0)
+		memcpy(a->mc + a->mc_n, b->mc, b->mc_n * sizeof(*b->mc));
 	a->mc_n += b->mc_n;
 	b->mc_n = 0;
 	if (grow((void **)&a->wins, &a->wincap, a->nwins + b->nwins,
 	    2 * sizeof(*a->wins), e) < 0)
 		return -1;
-	memcpy(a->wins + 2 * a->nwins, b->wins, 2 * b->nwins *
-	    sizeof(*b->wins));
+	if (b->nwins > 0)
+		memcpy(a->wins + 2 * a->nwins, b->wins, 2 * b->nwins *
+		    sizeof(*b->wins));
 	a->nwins += b->nwins;
 	a->slip_n += b->slip_n;
 	a->slip_pushed += b->slip_pushed;
@@ -721,7 +723,8 @@ mark_group(struct fst *g, const sp_deal *d, sp_error *e)
 	g->is_group = 1;
 	if ((g->key = malloc(d->keylen + 1)) == NULL)
 		return sp_err_set(e, NULL, "out of memory");
-	memcpy(g->key, d->key, d->keylen);
+	if (d->keylen > 0)
+		memcpy(g->key, d->key, d->keylen);
 	g->key[d->keylen] = '\0';
 	g->keylen = d->keylen;
 	return 0;
@@ -1009,7 +1012,8 @@ trend_for(struct fc *x, struct fst *g, sp_money booked, size_t pi,
 		    "only from there on", now.label);
 		return;
 	}
-	qsort(g->wins, g->nwins, 2 * sizeof(int64_t), cmp_win);
+	if (g->nwins > 0)
+		qsort(g->wins, g->nwins, 2 * sizeof(int64_t), cmp_win);
 	/* bookings per bucket, from the first win's to the last complete */
 	if (g->nwins > 0)
 		for (sp_period_bucket(g->wins[0], unit, cal, &b); b.start <
@@ -1094,7 +1098,8 @@ mc_for(struct fc *x, struct fst *g, struct fst *p, struct mc_out *o)
 	size_t i;
 	int64_t base;
 
-	qsort(p->mc, p->mc_n, sizeof(*p->mc), cmp_mc);
+	if (p->mc_n > 0)
+		qsort(p->mc, p->mc_n, sizeof(*p->mc), cmp_mc);
 	for (i = 0; i < p->mc_n; i++) {
 		double pr = p->mc[i].bp / 10000.0;
 		amt[i] = p->mc[i].micro;
