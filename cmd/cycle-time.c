@@ -3,15 +3,17 @@
  * and max per group and period: creation to close (won, lost or both),
  * stage to stage and time in each stage on a history, the age of open
  * deals against their group's won cycle, or between any two timestamp
- * fields of a snapshot (lead response time).
+ * fields of a snapshot (lead response time).  One aggregate on the
+ * engine (agg.h): a group's state is its distribution of durations, per
+ * stage with --in-stage, with its open deals with --open.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "salespipe/agg.h"
 #include "salespipe/cli.h"
 #include "salespipe/field.h"
-#include "salespipe/group.h"
 #include "salespipe/stats.h"
 
 static const char usage[] =
@@ -28,6 +30,7 @@ static const char usage[] =
     "                  [--delimiter sep] [--max-record-size size]\n"
     "                  [--decimal-comma] [--thousands sep] [--rates file]\n"
     "                  [--currency code] [--explain] [--spreadsheet-safe]\n"
+    "                  [--partial | --merge] [--shard k/n] [--threads n]\n"
     "                  [file ...]\n";
 
 enum { M_WON, M_LOST, M_CLOSED, M_OPEN, M_IN_STAGE, M_STAGES, M_FIELDS };
@@ -36,103 +39,420 @@ enum { OPT_LOST = 1, OPT_CLOSED, OPT_OPEN, OPT_IN_STAGE, OPT_FROM, OPT_TO,
 
 static const char *const unit_name[] = { "days", "hours", "minutes" };
 
-/* A group's durations; --in-stage: one pair (latest, total) per stage. */
-struct cycle {
-	sp_dist d;
-	sp_dist *visit;		/* [2 * stage + measure] */
-	size_t nvisit;
+/* The statistics columns, from ctx.stat0 on; --open's own columns. */
+enum { C_COUNT, C_MEAN, C_MEDIAN, C_P75, C_P90, C_MIN, C_MAX, NSTAT };
+enum { C_ID, C_STAGE, C_AGE, C_WON_P90, C_STALE, NOPEN_COLS };
+
+static const sp_agg_col stat_cols[NSTAT] = {
+	{ "count", SP_AGG_COUNT },
+	{ "mean", SP_AGG_DURATION },
+	{ "median", SP_AGG_DURATION },
+	{ "p75", SP_AGG_DURATION },
+	{ "p90", SP_AGG_DURATION },
+	{ "min", SP_AGG_DURATION },
+	{ "max", SP_AGG_DURATION }
 };
 
-/* --open: an open deal, kept until the won cycles are all known. */
+static const sp_agg_col in_stage_cols[2] = {
+	{ "stage", SP_AGG_TEXT },
+	{ "measure", SP_AGG_TEXT }
+};
+
+static const sp_agg_col open_cols[NOPEN_COLS] = {
+	{ "id", SP_AGG_TEXT },
+	{ "stage", SP_AGG_TEXT },
+	{ "age", SP_AGG_DURATION },
+	{ "won_p90", SP_AGG_DURATION },
+	{ "stale", SP_AGG_TEXT }
+};
+
+/* --open: an open deal of the group, kept until its won cycles are
+ * known (the output). */
 struct open_deal {
-	char *id, *key;
-	size_t keylen;
-	int stage;
+	char *id;
+	int stage;		/* -1: unknown (closed after --as-of) */
 	int64_t age;
 };
 
+/*
+ * A group's state: its durations (--open: the won cycles), with
+ * --in-stage one pair (latest, total) per stage instead, with --open its
+ * open deals; and how many durations are negative, for the warning.
+ */
+struct cycle {
+	sp_dist d;
+	sp_dist *visit;		/* [2 * stage + measure], or NULL */
+	size_t nvisit;
+	struct open_deal *open;
+	size_t nopen, opencap;
+	int64_t negative;
+};
+
+/* The options, read-only while deals are added (threads share them),
+ * but for the atomic counter and what the output step sums. */
 struct ctx {
 	sp_cli *cli;
 	int mode;
 	const char *from_name, *to_name, *start_name, *end_name;
 	int from, to, start_slot, end_slot;
-	sp_groups *groups;
-	long negative;		/* durations below zero, counted */
-	struct open_deal *open;
-	size_t nopen, opencap;
-	int64_t *latest, *total, *left;	/* --in-stage, per stage */
-	char *seen;
+	size_t stat0;		/* the column of count */
+	long negative_read;	/* negative durations added, any thread
+				   (__atomic): the warning of --explain */
+	long negative_out;	/* summed over the states written */
+	int history_failed;	/* a snapshot met by a stage mode (atomic) */
 };
 
 static void
-cycle_init(void *p)
+cycle_init(void *ctx, void *p)
 {
+	(void)ctx;
+	memset(p, 0, sizeof(struct cycle));
 	sp_dist_init(&((struct cycle *)p)->d);
 }
 
 static void
-cycle_fini(void *p)
+cycle_fini(void *ctx, void *p)
 {
 	struct cycle *t = p;
 	size_t i;
 
+	(void)ctx;
 	sp_dist_free(&t->d);
 	for (i = 0; i < t->nvisit; i++)
 		sp_dist_free(&t->visit[i]);
 	free(t->visit);
+	for (i = 0; i < t->nopen; i++)
+		free(t->open[i].id);
+	free(t->open);
 }
 
-static void
-exclude(struct ctx *x, const sp_deal *d, const char *metric,
-    const char *reason)
-{
-	if (x->cli->explain)
-		cli_explain(x->cli, d, "", metric, "excluded", reason);
-}
-
-/* Without --every a group has its row even when none of it counts. */
+/* --in-stage: the pairs of every stage, made on first use. */
 static int
-touch_group(struct ctx *x, const sp_deal *d, sp_error *e)
+visits_of(struct ctx *x, struct cycle *t)
 {
-	sp_cli *c = x->cli;
-	const char *key = d->key;
-	size_t keylen = d->keylen;
+	size_t i, n = 2 * x->cli->stages->n;
 
-	if (c->every != SP_EVERY_NONE)
+	if (t->visit != NULL)
 		return 0;
-	if (c->has_period)
-		key = cli_key_with(c, d, c->period.label, &keylen);
-	if (sp_groups_get(x->groups, key, keylen) == NULL)
-		return sp_err_set(e, NULL, "out of memory");
+	if ((t->visit = calloc(n, sizeof(*t->visit))) == NULL)
+		return -1;
+	for (i = 0; i < n; i++)
+		sp_dist_init(&t->visit[i]);
+	t->nvisit = n;
 	return 0;
 }
 
-/*
- * The period label of end time t (--every bucket or --period label), or
- * NULL when t is outside --period.
- */
-static const char *
-label_of(sp_cli *c, int64_t t, sp_period *b)
+/* --open: room for one more open deal. */
+static struct open_deal *
+open_slot(struct cycle *t)
 {
-	if (c->has_period && !sp_period_contains(&c->period, t))
-		return NULL;
-	if (c->every != SP_EVERY_NONE) {
-		sp_period_bucket(t, c->every, &c->cal, b);
-		return b->label;
+	struct open_deal *o;
+
+	if (t->nopen == t->opencap) {
+		size_t cap = t->opencap ? t->opencap * 2 : 8;
+		if ((o = realloc(t->open, cap * sizeof(*o))) == NULL)
+			return NULL;
+		t->open = o;
+		t->opencap = cap;
 	}
-	return c->has_period ? c->period.label : "";
+	return &t->open[t->nopen];
 }
 
-static struct cycle *
-state_of(struct ctx *x, const sp_deal *d, const char *label)
+static int
+cycle_merge(void *ctx, void *into, void *from, sp_error *e)
+{
+	struct ctx *x = ctx;
+	struct cycle *a = into, *b = from;
+	struct open_deal *o;
+	size_t i;
+
+	if (sp_dist_merge(&a->d, &b->d) < 0)
+		return sp_err_set(e, NULL, "out of memory");
+	if (b->visit != NULL) {
+		if (visits_of(x, a) < 0)
+			return sp_err_set(e, NULL, "out of memory");
+		for (i = 0; i < a->nvisit && i < b->nvisit; i++)
+			if (sp_dist_merge(&a->visit[i], &b->visit[i]) < 0)
+				return sp_err_set(e, NULL, "out of memory");
+	}
+	/* the open deals move (their ids with them); the output sorts them */
+	for (i = 0; i < b->nopen; i++) {
+		if ((o = open_slot(a)) == NULL) {
+			/* b keeps those not moved: fini frees them */
+			memmove(b->open, b->open + i, (b->nopen - i) *
+			    sizeof(*o));
+			b->nopen -= i;
+			return sp_err_set(e, NULL, "out of memory");
+		}
+		*o = b->open[i];
+		a->nopen++;
+	}
+	b->nopen = 0;
+	a->negative += b->negative;
+	b->negative = 0;
+	return 0;
+}
+
+static json_t *
+cycle_save(void *ctx, const void *p)
+{
+	struct ctx *x = ctx;
+	const struct cycle *t = p;
+	const sp_stages *st = x->cli->stages;
+	json_t *o, *a, *v;
+	size_t i;
+
+	if ((o = json_pack("{s:o,s:I}", "d", sp_agg_dist_save(&t->d),
+	    "negative", (json_int_t)t->negative)) == NULL)
+		return NULL;
+	if (x->mode == M_IN_STAGE) {
+		/* by stage name: the stage list of the merge may differ */
+		if ((a = json_array()) == NULL ||
+		    json_object_set_new(o, "visit", a) < 0)
+			goto fail;
+		for (i = 0; 2 * i < t->nvisit; i++) {
+			if (t->visit[2 * i].n == 0)
+				continue;
+			if ((v = json_pack("{s:s,s:o,s:o}", "stage",
+			    st->v[i].name, "latest",
+			    sp_agg_dist_save(&t->visit[2 * i]), "total",
+			    sp_agg_dist_save(&t->visit[2 * i + 1]))) == NULL ||
+			    json_array_append_new(a, v) < 0)
+				goto fail;
+		}
+	}
+	if (x->mode == M_OPEN) {
+		if ((a = json_array()) == NULL ||
+		    json_object_set_new(o, "open", a) < 0)
+			goto fail;
+		for (i = 0; i < t->nopen; i++) {
+			const struct open_deal *d = &t->open[i];
+
+			if ((v = json_pack("{s:s,s:o,s:I}", "id", d->id,
+			    "stage", d->stage < 0 ? json_null() :
+			    json_string(st->v[d->stage].name), "age",
+			    (json_int_t)d->age)) == NULL ||
+			    json_array_append_new(a, v) < 0)
+				goto fail;
+		}
+	}
+	return o;
+fail:
+	json_decref(o);
+	return NULL;
+}
+
+/* A stage named in a partial state: its index, -1 with e set. */
+static int
+stage_load(struct ctx *x, const json_t *v, sp_error *e)
+{
+	int s;
+
+	if (!json_is_string(v))
+		return sp_err_set(e, "stage", "not a stage name in the partial "
+		    "state");
+	if ((s = sp_stages_find(x->cli->stages, json_string_value(v),
+	    json_string_length(v))) < 0)
+		return sp_err_set(e, "stage", "'%s' is not in the stage list "
+		    "(known: %s)", json_string_value(v),
+		    sp_stages_known(x->cli->stages));
+	return s;
+}
+
+static int
+load_visits(struct ctx *x, struct cycle *t, const json_t *a, sp_error *e)
+{
+	const json_t *v, *m;
+	size_t i;
+	int s;
+
+	if (!json_is_array(a))
+		return sp_err_set(e, "visit", "not a list in the partial "
+		    "state");
+	for (i = 0; i < json_array_size(a); i++) {
+		v = json_array_get(a, i);
+		if ((m = sp_agg_member(v, "stage", e)) == NULL ||
+		    (s = stage_load(x, m, e)) < 0)
+			return -1;
+		if (visits_of(x, t) < 0)
+			return sp_err_set(e, NULL, "out of memory");
+		if ((m = sp_agg_member(v, "latest", e)) == NULL ||
+		    sp_agg_dist_load(&t->visit[2 * s], m, "latest", e) < 0 ||
+		    (m = sp_agg_member(v, "total", e)) == NULL ||
+		    sp_agg_dist_load(&t->visit[2 * s + 1], m, "total", e) < 0)
+			return -1;
+		if (t->visit[2 * s].n != t->visit[2 * s + 1].n)
+			return sp_err_set(e, "visit", "stage %s: latest and "
+			    "total differ in count", x->cli->stages->v[s].name);
+	}
+	return 0;
+}
+
+static int
+load_open(struct ctx *x, struct cycle *t, const json_t *a, sp_error *e)
+{
+	const json_t *v, *m;
+	struct open_deal *o;
+	size_t i;
+	int64_t age;
+	int s;
+
+	if (!json_is_array(a))
+		return sp_err_set(e, "open", "not a list in the partial state");
+	for (i = 0; i < json_array_size(a); i++) {
+		v = json_array_get(a, i);
+		if ((m = sp_agg_member(v, "id", e)) == NULL)
+			return -1;
+		if (!json_is_string(m))
+			return sp_err_set(e, "id", "not a string in the partial "
+			    "state");
+		if ((m = sp_agg_member(v, "stage", e)) == NULL)
+			return -1;
+		if (json_is_null(m))
+			s = -1;
+		else if ((s = stage_load(x, m, e)) < 0)
+			return -1;
+		if ((m = sp_agg_member(v, "age", e)) == NULL ||
+		    sp_agg_int_load(&age, m, "age", e) < 0)
+			return -1;
+		if ((o = open_slot(t)) == NULL || (o->id =
+		    strdup(json_string_value(json_object_get(v, "id")))) ==
+		    NULL)
+			return sp_err_set(e, NULL, "out of memory");
+		o->stage = s;
+		o->age = age;
+		t->nopen++;
+	}
+	return 0;
+}
+
+static int
+cycle_load(void *ctx, void *p, const json_t *v, sp_error *e)
+{
+	struct ctx *x = ctx;
+	struct cycle *t = p;
+	const json_t *m;
+
+	if ((m = sp_agg_member(v, "d", e)) == NULL ||
+	    sp_agg_dist_load(&t->d, m, "d", e) < 0 ||
+	    (m = sp_agg_member(v, "negative", e)) == NULL ||
+	    sp_agg_int_load(&t->negative, m, "negative", e) < 0)
+		return -1;
+	if (x->mode == M_IN_STAGE && ((m = sp_agg_member(v, "visit", e)) ==
+	    NULL || load_visits(x, t, m, e) < 0))
+		return -1;
+	if (x->mode == M_OPEN && ((m = sp_agg_member(v, "open", e)) == NULL ||
+	    load_open(x, t, m, e) < 0))
+		return -1;
+	return 0;
+}
+
+/* count mean median p75 p90 min max from column col; an empty
+ * distribution has count 0 and the rest empty. */
+static void
+set_stats(struct ctx *x, sp_agg_row *r, size_t col, sp_dist *d)
+{
+	int unit = x->cli->unit;
+	char b[32];
+
+	sp_agg_set_count(r, col + C_COUNT, (int64_t)d->n);
+	if (d->n == 0)
+		return;
+	sp_dist_finish(d);
+	sp_agg_set(r, col + C_MEAN, sp_duration_format(sp_dist_mean(d), unit,
+	    b));
+	sp_agg_set(r, col + C_MEDIAN, sp_duration_format(sp_dist_quantile(d,
+	    0.5), unit, b));
+	sp_agg_set(r, col + C_P75, sp_duration_format(sp_dist_quantile(d,
+	    0.75), unit, b));
+	sp_agg_set(r, col + C_P90, sp_duration_format(sp_dist_quantile(d,
+	    0.9), unit, b));
+	sp_agg_set(r, col + C_MIN, sp_duration_format((double)sp_dist_min(d),
+	    unit, b));
+	sp_agg_set(r, col + C_MAX, sp_duration_format((double)sp_dist_max(d),
+	    unit, b));
+}
+
+/* --open's order: by id, then age and stage (ids may repeat in a
+ * snapshot), so that any split of the deals gives the same bytes. */
+static int
+open_cmp(const void *pa, const void *pb)
+{
+	const struct open_deal *a = pa, *b = pb;
+	int k = strcmp(a->id, b->id);
+
+	if (k != 0)
+		return k;
+	if (a->age != b->age)
+		return a->age < b->age ? -1 : 1;
+	return (a->stage > b->stage) - (a->stage < b->stage);
+}
+
+static int
+rows_open(struct ctx *x, struct cycle *t, sp_agg_row *r, sp_error *e)
 {
 	sp_cli *c = x->cli;
-	const char *key = d->key;
-	size_t keylen = d->keylen;
+	double p90 = 0;
+	size_t i;
+	char b[32];
 
-	if (c->has_period || c->every != SP_EVERY_NONE)
-		key = cli_key_with(c, d, label, &keylen);
-	return sp_groups_get(x->groups, key, keylen);
+	if (t->nopen > 1)
+		qsort(t->open, t->nopen, sizeof(*t->open), open_cmp);
+	if (t->d.n > 0)
+		p90 = sp_dist_quantile(&t->d, 0.9);
+	for (i = 0; i < t->nopen; i++) {
+		struct open_deal *o = &t->open[i];
+
+		sp_agg_set(r, C_ID, o->id);
+		/* open at --as-of, closed later: its stage then unknown */
+		sp_agg_set(r, C_STAGE, o->stage < 0 ? "" :
+		    c->stages->v[o->stage].name);
+		sp_agg_set(r, C_AGE, sp_duration_format((double)o->age,
+		    c->unit, b));
+		if (t->d.n > 0) {
+			sp_agg_set(r, C_WON_P90, sp_duration_format(p90,
+			    c->unit, b));
+			sp_agg_set(r, C_STALE, (double)o->age > p90 ? "yes" :
+			    "no");
+		}
+		if (sp_agg_emit(r, e) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int
+cycle_rows(void *ctx, void *p, sp_agg_row *r, sp_error *e)
+{
+	struct ctx *x = ctx;
+	struct cycle *t = p;
+	size_t s;
+	int m;
+
+	/* the output is written on one thread: the warning's count */
+	x->negative_out += (long)t->negative;
+	if (x->mode == M_OPEN)
+		return rows_open(x, t, r, e);
+	if (x->mode != M_IN_STAGE) {
+		set_stats(x, r, x->stat0, &t->d);
+		return sp_agg_emit(r, e);
+	}
+	for (s = 0; 2 * s < t->nvisit; s++)
+		for (m = 0; m < 2 && t->visit[2 * s].n > 0; m++) {
+			sp_agg_set(r, 0, x->cli->stages->v[s].name);
+			sp_agg_set(r, 1, m == 0 ? "latest" : "total");
+			set_stats(x, r, x->stat0, &t->visit[2 * s + m]);
+			if (sp_agg_emit(r, e) < 0)
+				return -1;
+		}
+	return 0;
+}
+
+static void
+exclude(sp_cli *c, const sp_deal *d, const char *metric, const char *reason)
+{
+	if (c->explain)
+		cli_explain(c, d, "", metric, "excluded", reason);
 }
 
 /*
@@ -140,25 +460,26 @@ state_of(struct ctx *x, const sp_deal *d, const char *label)
  * and ended ("closed", "entered won") word the --explain rows.
  */
 static int
-count(struct ctx *x, const sp_deal *d, int64_t start, int64_t end,
+count(sp_agg_run *run, const sp_deal *d, int64_t start, int64_t end,
     const char *metric, const char *what, const char *ended, sp_error *e)
 {
-	sp_cli *c = x->cli;
+	sp_cli *c = cli_agg_cli(run);
+	struct ctx *x = cli_agg_ctx(run);
 	const char *label;
 	struct cycle *t;
-	sp_period b;
 	char dur[32], why[256];
 
-	if ((label = label_of(c, end, &b)) == NULL) {
+	if ((t = cli_agg_at(run, d, end, &label)) == NULL) {
 		snprintf(why, sizeof(why), "%s outside the period", ended);
-		exclude(x, d, metric, why);
+		exclude(c, d, metric, why);
 		return 0;
 	}
-	if ((t = state_of(x, d, label)) == NULL || sp_dist_add(&t->d, end -
-	    start) < 0)
+	if (sp_dist_add(&t->d, end - start) < 0)
 		return sp_err_set(e, NULL, "out of memory");
-	if (end < start)
-		x->negative++;
+	if (end < start) {
+		t->negative++;
+		__atomic_fetch_add(&x->negative_read, 1, __ATOMIC_RELAXED);
+	}
 	if (c->explain) {
 		snprintf(why, sizeof(why), "%s %s %s%s", what,
 		    sp_duration_format((double)(end - start), c->unit, dur),
@@ -171,27 +492,28 @@ count(struct ctx *x, const sp_deal *d, int64_t start, int64_t end,
 
 /* A deal missing a time is left out, not an error: --explain says why. */
 static int
-add_closed(struct ctx *x, const sp_deal *d, sp_error *e)
+add_closed(sp_agg_run *run, struct ctx *x, const sp_deal *d, sp_error *e)
 {
+	sp_cli *c = x->cli;
 	int want = x->mode == M_WON ? d->kind == SP_WON : x->mode == M_LOST ?
 	    d->kind == SP_LOST : d->kind != SP_OPEN;
 
-	if (touch_group(x, d, e) < 0)
-		return -1;
+	/* without --every a group has its row even when none of it counts */
+	cli_agg_group(run, d);
 	if (!want) {
-		exclude(x, d, "cycle_time", d->as_of_open ? "open at the as-of "
+		exclude(c, d, "cycle_time", d->as_of_open ? "open at the as-of "
 		    "time (closed after it)" : sp_stage_kind_name(d->kind));
 		return 0;
 	}
 	if (!d->has_created) {
-		exclude(x, d, "cycle_time", "no created_at");
+		exclude(c, d, "cycle_time", "no created_at");
 		return 0;
 	}
 	if (!d->has_closed) {
-		exclude(x, d, "cycle_time", "no close time");
+		exclude(c, d, "cycle_time", "no close time");
 		return 0;
 	}
-	return count(x, d, d->created_at, d->closed_at, "cycle_time",
+	return count(run, d, d->created_at, d->closed_at, "cycle_time",
 	    sp_stage_kind_name(d->kind), "closed", e);
 }
 
@@ -204,7 +526,7 @@ get_field(struct ctx *x, const sp_deal *d, int slot, const char *name,
 
 	if (!rec_has(d->rec, slot)) {
 		snprintf(why, sizeof(why), "no %s", name);
-		exclude(x, d, "cycle_time", why);
+		exclude(x->cli, d, "cycle_time", why);
 		return 0;
 	}
 	if (sp_time_parse_tz(rec_get(d->rec, slot), rec_len(d->rec, slot),
@@ -216,14 +538,13 @@ get_field(struct ctx *x, const sp_deal *d, int slot, const char *name,
 }
 
 static int
-add_fields(struct ctx *x, const sp_deal *d, sp_error *e)
+add_fields(sp_agg_run *run, struct ctx *x, const sp_deal *d, sp_error *e)
 {
 	int64_t start, end;
 	char what[256];
 	int k;
 
-	if (touch_group(x, d, e) < 0)
-		return -1;
+	cli_agg_group(run, d);
 	if ((k = get_field(x, d, x->start_slot, x->start_name, &start,
 	    e)) <= 0 || (k = get_field(x, d, x->end_slot, x->end_name, &end,
 	    e)) <= 0)
@@ -232,21 +553,28 @@ add_fields(struct ctx *x, const sp_deal *d, sp_error *e)
 		/* not over yet as of then: its length was unknown */
 		snprintf(what, sizeof(what), "%s after the as-of time",
 		    x->end_name);
-		exclude(x, d, "cycle_time", what);
+		exclude(x->cli, d, "cycle_time", what);
 		return 0;
 	}
 	snprintf(what, sizeof(what), "%s -> %s", x->start_name, x->end_name);
-	return count(x, d, start, end, "cycle_time", what, x->end_name, e);
+	return count(run, d, start, end, "cycle_time", what, x->end_name, e);
 }
 
-/* The stage modes read the path, which only a history has. */
-static void
+/*
+ * The stage modes read the path, which only a history has: a snapshot is
+ * a data error that ends the run whatever --max-bad says.  Returns 0 when
+ * d is of a history; 1 when another thread is already failing the run
+ * (the deal is skipped: the process is exiting).
+ */
+static int
 need_history(struct ctx *x, const sp_deal *d)
 {
 	sp_error e;
 
 	if (d->path != NULL)
-		return;
+		return 0;
+	if (__atomic_exchange_n(&x->history_failed, 1, __ATOMIC_SEQ_CST))
+		return 1;
 	sp_err_clear(&e);
 	sp_err_where(&e, d->file, d->line);
 	sp_err_set(&e, NULL, "%s a history (records with 'at'); this input is "
@@ -256,15 +584,15 @@ need_history(struct ctx *x, const sp_deal *d)
 }
 
 static int
-add_stages(struct ctx *x, const sp_deal *d, sp_error *e)
+add_stages(sp_agg_run *run, struct ctx *x, const sp_deal *d, sp_error *e)
 {
 	const sp_stage *st = x->cli->stages->v;
 	char what[256], ended[160];
 	size_t i, j;
 
-	need_history(x, d);
-	if (touch_group(x, d, e) < 0)
-		return -1;
+	if (need_history(x, d))
+		return 0;
+	cli_agg_group(run, d);
 	for (i = 0; i < d->npath && d->path[i].stage != x->from; i++)
 		;
 	for (j = i + 1; j < d->npath && d->path[j].stage != x->to; j++)
@@ -272,131 +600,126 @@ add_stages(struct ctx *x, const sp_deal *d, sp_error *e)
 	if (i >= d->npath) {
 		snprintf(what, sizeof(what), "never entered %s",
 		    st[x->from].name);
-		exclude(x, d, "cycle_time", what);
+		exclude(x->cli, d, "cycle_time", what);
 		return 0;
 	}
 	if (j >= d->npath) {
 		snprintf(what, sizeof(what), "did not enter %s after %s",
 		    st[x->to].name, st[x->from].name);
-		exclude(x, d, "cycle_time", what);
+		exclude(x->cli, d, "cycle_time", what);
 		return 0;
 	}
 	snprintf(what, sizeof(what), "%s -> %s", st[x->from].name,
 	    st[x->to].name);
 	snprintf(ended, sizeof(ended), "entered %s", st[x->to].name);
-	return count(x, d, d->path[i].at, d->path[j].at, "cycle_time", what,
+	return count(run, d, d->path[i].at, d->path[j].at, "cycle_time", what,
 	    ended, e);
 }
+
+/* --in-stage: one deal's completed visits of one stage. */
+struct stay {
+	int64_t latest, total, left;
+	int seen;
+};
 
 /*
  * --in-stage: a visit is completed when the deal moved on, so the visit
  * of the stage a deal is in now is not counted.  Both measures of a stage
- * are dated by the end of the deal's latest completed visit of it.
+ * are dated by the end of the deal's latest completed visit of it.  The
+ * per-deal scratch is the call's own (threads add at once).
  */
 static int
-add_in_stage(struct ctx *x, const sp_deal *d, sp_error *e)
+add_in_stage(sp_agg_run *run, struct ctx *x, const sp_deal *d, sp_error *e)
 {
 	sp_cli *c = x->cli;
 	size_t i, n = c->stages->n;
+	struct stay buf[32], *v = buf;
 	const char *label;
 	struct cycle *t;
-	sp_period b;
 	char why[256], d1[32], d2[32];
-	int any = 0;
+	int any = 0, rc = 0;
 
-	need_history(x, d);
-	memset(x->seen, 0, n);
+	if (need_history(x, d))
+		return 0;
+	if (n > sizeof(buf) / sizeof(buf[0]) && (v = malloc(n *
+	    sizeof(*v))) == NULL)
+		return sp_err_set(e, NULL, "out of memory");
+	memset(v, 0, n * sizeof(*v));
 	for (i = 0; i + 1 < d->npath; i++) {
-		int s = d->path[i].stage;
+		struct stay *s = &v[d->path[i].stage];
 		int64_t dur = d->path[i + 1].at - d->path[i].at;
 
-		x->total[s] = x->seen[s] ? x->total[s] + dur : dur;
-		x->latest[s] = dur;
-		x->left[s] = d->path[i + 1].at;
-		x->seen[s] = 1;
+		s->total = s->seen ? s->total + dur : dur;
+		s->latest = dur;
+		s->left = d->path[i + 1].at;
+		s->seen = 1;
 	}
 	for (i = 0; i < n; i++) {
-		if (!x->seen[i])
+		if (!v[i].seen)
 			continue;
 		any = 1;
-		if ((label = label_of(c, x->left[i], &b)) == NULL) {
+		if ((t = cli_agg_at(run, d, v[i].left, &label)) == NULL) {
 			snprintf(why, sizeof(why), "left %s outside the period",
 			    c->stages->v[i].name);
-			exclude(x, d, "time_in_stage", why);
+			exclude(c, d, "time_in_stage", why);
 			continue;
 		}
-		if ((t = state_of(x, d, label)) == NULL)
-			return sp_err_set(e, NULL, "out of memory");
-		if (t->visit == NULL) {
-			if ((t->visit = calloc(2 * n, sizeof(*t->visit))) ==
-			    NULL)
-				return sp_err_set(e, NULL, "out of memory");
-			t->nvisit = 2 * n;
+		if (visits_of(x, t) < 0 ||
+		    sp_dist_add(&t->visit[2 * i], v[i].latest) < 0 ||
+		    sp_dist_add(&t->visit[2 * i + 1], v[i].total) < 0) {
+			rc = sp_err_set(e, NULL, "out of memory");
+			break;
 		}
-		if (sp_dist_add(&t->visit[2 * i], x->latest[i]) < 0 ||
-		    sp_dist_add(&t->visit[2 * i + 1], x->total[i]) < 0)
-			return sp_err_set(e, NULL, "out of memory");
 		if (c->explain) {
 			snprintf(why, sizeof(why), "%s latest %s total %s %s",
 			    c->stages->v[i].name,
-			    sp_duration_format((double)x->latest[i], c->unit, d1),
-			    sp_duration_format((double)x->total[i], c->unit, d2),
+			    sp_duration_format((double)v[i].latest, c->unit, d1),
+			    sp_duration_format((double)v[i].total, c->unit, d2),
 			    unit_name[c->unit]);
 			cli_explain(c, d, label, "time_in_stage", "counted",
 			    why);
 		}
 	}
-	if (!any)
-		exclude(x, d, "time_in_stage", "no completed stage visit");
-	return 0;
+	if (rc == 0 && !any)
+		exclude(c, d, "time_in_stage", "no completed stage visit");
+	if (v != buf)
+		free(v);
+	return rc;
 }
 
 /* --open: won deals give each group its p90; open deals are kept. */
 static int
-add_open(struct ctx *x, const sp_deal *d, sp_error *e)
+add_open(sp_agg_run *run, struct ctx *x, const sp_deal *d, sp_error *e)
 {
 	sp_cli *c = x->cli;
+	struct cycle *t;
 	struct open_deal *o;
 	char why[256], dur[32];
 
 	if (d->kind == SP_LOST) {
-		exclude(x, d, "won_p90", "lost");
+		exclude(c, d, "won_p90", "lost");
 		return 0;
 	}
 	if (!d->has_created) {
-		exclude(x, d, d->kind == SP_WON ? "won_p90" : "age",
+		exclude(c, d, d->kind == SP_WON ? "won_p90" : "age",
 		    "no created_at");
 		return 0;
 	}
 	if (d->kind == SP_WON) {
 		if (!d->has_closed) {
-			exclude(x, d, "won_p90", "no close time");
+			exclude(c, d, "won_p90", "no close time");
 			return 0;
 		}
-		return count(x, d, d->created_at, d->closed_at, "won_p90",
+		return count(run, d, d->created_at, d->closed_at, "won_p90",
 		    "won", "closed", e);
 	}
-	if (x->nopen == x->opencap) {
-		size_t cap = x->opencap ? x->opencap * 2 : 64;
-		if ((o = realloc(x->open, cap * sizeof(*o))) == NULL)
-			return sp_err_set(e, NULL, "out of memory");
-		x->open = o;
-		x->opencap = cap;
-	}
-	o = &x->open[x->nopen];
+	/* --open takes no --every: the group's state is never NULL */
+	t = cli_agg_group(run, d);
+	if ((o = open_slot(t)) == NULL || (o->id = strdup(d->id)) == NULL)
+		return sp_err_set(e, NULL, "out of memory");
 	o->stage = d->stage;
 	o->age = c->cal.now - d->created_at;
-	o->keylen = d->keylen;
-	o->id = strdup(d->id);
-	o->key = malloc(d->keylen + 1);
-	if (o->id == NULL || o->key == NULL) {
-		free(o->id);
-		free(o->key);
-		return sp_err_set(e, NULL, "out of memory");
-	}
-	memcpy(o->key, d->key, d->keylen);
-	o->key[d->keylen] = '\0';
-	x->nopen++;
+	t->nopen++;
 	if (c->explain) {
 		snprintf(why, sizeof(why), "%s %s %s", d->stage < 0 ?
 		    "stage unknown (closed after the as-of time)" :
@@ -409,142 +732,21 @@ add_open(struct ctx *x, const sp_deal *d, sp_error *e)
 }
 
 static int
-add_deal(void *p, const sp_deal *d, sp_error *e)
+add_deal(sp_agg_run *run, const sp_deal *d, sp_error *e)
 {
-	struct ctx *x = p;
+	struct ctx *x = cli_agg_ctx(run);
 
 	switch (x->mode) {
 	case M_OPEN:
-		return add_open(x, d, e);
+		return add_open(run, x, d, e);
 	case M_IN_STAGE:
-		return add_in_stage(x, d, e);
+		return add_in_stage(run, x, d, e);
 	case M_STAGES:
-		return add_stages(x, d, e);
+		return add_stages(run, x, d, e);
 	case M_FIELDS:
-		return add_fields(x, d, e);
+		return add_fields(run, x, d, e);
 	default:
-		return add_closed(x, d, e);
-	}
-}
-
-static void
-stat_cols(sp_writer *w)
-{
-	static const char *const cols[] = { "count", "mean", "median", "p75",
-	    "p90", "min", "max" };
-	size_t i;
-
-	for (i = 0; i < 7; i++)
-		sp_writer_col(w, cols[i], SP_COL_NUM);
-}
-
-/* count mean median p75 p90 min max into v; b holds the text.  An empty
- * distribution has count 0 and the rest empty. */
-static size_t
-stat_vals(sp_cli *c, sp_dist *d, const char **v, char b[7][32])
-{
-	size_t k = 0;
-
-	v[k++] = sp_count_format((int64_t)d->n, b[0]);
-	if (d->n == 0) {
-		while (k < 7)
-			v[k++] = "";
-		return k;
-	}
-	sp_dist_finish(d);
-	v[k++] = sp_duration_format(sp_dist_mean(d), c->unit, b[1]);
-	v[k++] = sp_duration_format(sp_dist_quantile(d, 0.5), c->unit, b[2]);
-	v[k++] = sp_duration_format(sp_dist_quantile(d, 0.75), c->unit, b[3]);
-	v[k++] = sp_duration_format(sp_dist_quantile(d, 0.9), c->unit, b[4]);
-	v[k++] = sp_duration_format((double)sp_dist_min(d), c->unit, b[5]);
-	v[k++] = sp_duration_format((double)sp_dist_max(d), c->unit, b[6]);
-	return k;
-}
-
-static void
-emit_groups(struct ctx *x, sp_writer *w, const char **v)
-{
-	sp_cli *c = x->cli;
-	const char **keys, **parts;
-	size_t *lens, n, i, j, s, np = c->nby;
-	void **states;
-	char b[7][32];
-	int m;
-
-	if (c->has_period || c->every != SP_EVERY_NONE)
-		np++;
-	cli_group_cols(c, w);
-	if (np > c->nby)
-		sp_writer_col(w, "period", SP_COL_STR);
-	if (x->mode == M_IN_STAGE) {
-		sp_writer_col(w, "stage", SP_COL_STR);
-		sp_writer_col(w, "measure", SP_COL_STR);
-	}
-	stat_cols(w);
-	if ((n = sp_groups_sorted(x->groups, &keys, &lens, &states)) ==
-	    (size_t)-1)
-		cli_oom(c);
-	for (i = 0; i < n; i++) {
-		struct cycle *t = states[i];
-
-		parts = cli_group_parts(c, keys[i], lens[i], np);
-		for (j = 0; j < np; j++)
-			v[j] = parts[j];
-		if (x->mode != M_IN_STAGE) {
-			stat_vals(c, &t->d, v + j, b);
-			sp_writer_row(w, v);
-			continue;
-		}
-		for (s = 0; 2 * s < t->nvisit; s++)
-			for (m = 0; m < 2 && t->visit[2 * s].n > 0; m++) {
-				v[j] = c->stages->v[s].name;
-				v[j + 1] = m == 0 ? "latest" : "total";
-				stat_vals(c, &t->visit[2 * s + m], v + j + 2,
-				    b);
-				sp_writer_row(w, v);
-			}
-	}
-	free(keys);
-	free(lens);
-	free(states);
-}
-
-static void
-emit_open(struct ctx *x, sp_writer *w, const char **v)
-{
-	sp_cli *c = x->cli;
-	const char **parts;
-	struct cycle *t;
-	size_t i, j;
-	double p90;
-	char age[32], p[32];
-
-	cli_group_cols(c, w);
-	sp_writer_col(w, "id", SP_COL_STR);
-	sp_writer_col(w, "stage", SP_COL_STR);
-	sp_writer_col(w, "age", SP_COL_NUM);
-	sp_writer_col(w, "won_p90", SP_COL_NUM);
-	sp_writer_col(w, "stale", SP_COL_STR);
-	for (i = 0; i < x->nopen; i++) {
-		struct open_deal *o = &x->open[i];
-
-		parts = cli_group_parts(c, o->key, o->keylen, c->nby);
-		for (j = 0; j < c->nby; j++)
-			v[j] = parts[j];
-		v[j++] = o->id;
-		/* open at --as-of, closed later: its stage then unknown */
-		v[j++] = o->stage < 0 ? "" : c->stages->v[o->stage].name;
-		v[j++] = sp_duration_format((double)o->age, c->unit, age);
-		t = sp_groups_find(x->groups, o->key, o->keylen);
-		if (t != NULL && t->d.n > 0) {
-			p90 = sp_dist_quantile(&t->d, 0.9);
-			v[j++] = sp_duration_format(p90, c->unit, p);
-			v[j++] = (double)o->age > p90 ? "yes" : "no";
-		} else {
-			v[j++] = "";
-			v[j++] = "";
-		}
-		sp_writer_row(w, v);
+		return add_closed(run, x, d, e);
 	}
 }
 
@@ -573,8 +775,6 @@ stage_arg(sp_cli *c, const char *opt, const char *name)
 static void
 open_mode(sp_cli *c, struct ctx *x)
 {
-	size_t n;
-
 	if (x->mode == M_STAGES) {
 		if (x->from_name == NULL || x->to_name == NULL)
 			cli_usage_error(c, "--from and --to go together");
@@ -587,32 +787,49 @@ open_mode(sp_cli *c, struct ctx *x)
 	if (x->mode == M_FIELDS) {
 		if (x->start_name == NULL || x->end_name == NULL)
 			cli_usage_error(c, "--start and --end go together");
-		if ((x->start_slot = sp_reader_slot(c->rd, x->start_name)) < 0 ||
-		    (x->end_slot = sp_reader_slot(c->rd, x->end_name)) < 0 ||
+		/* --merge reads states, not records: no slots */
+		if (c->rd != NULL && ((x->start_slot = sp_reader_slot(c->rd,
+		    x->start_name)) < 0 || (x->end_slot =
+		    sp_reader_slot(c->rd, x->end_name)) < 0 ||
 		    sp_reader_use(c->rd, x->start_slot) < 0 ||
-		    sp_reader_use(c->rd, x->end_slot) < 0)
+		    sp_reader_use(c->rd, x->end_slot) < 0))
 			cli_oom(c);
 	}
 	if (x->mode == M_OPEN && (c->has_period || c->every != SP_EVERY_NONE))
 		cli_usage_error(c, "--open lists the deals open now: "
 		    "--period and --every do not apply");
-	if (x->mode == M_IN_STAGE) {
-		n = c->stages->n;
-		x->latest = calloc(n, sizeof(*x->latest));
-		x->total = calloc(n, sizeof(*x->total));
-		x->left = calloc(n, sizeof(*x->left));
-		if ((x->seen = calloc(n, 1)) == NULL || x->latest == NULL ||
-		    x->total == NULL || x->left == NULL)
-			cli_oom(c);
-	}
 }
 
-static void
-warn_negative(struct ctx *x)
+/* The mode's columns: [stage measure] and the statistics, or --open's. */
+static size_t
+mode_cols(const struct ctx *x, sp_agg_col *cols)
 {
-	sp_cli *c = x->cli;
-	long n = x->negative;
+	size_t n = 0, i;
 
+	if (x->mode == M_OPEN) {
+		for (i = 0; i < NOPEN_COLS; i++)
+			cols[n++] = open_cols[i];
+		return n;
+	}
+	if (x->mode == M_IN_STAGE)
+		for (i = 0; i < 2; i++)
+			cols[n++] = in_stage_cols[i];
+	for (i = 0; i < NSTAT; i++)
+		cols[n++] = stat_cols[i];
+	return n;
+}
+
+/* After the output (the engine has no step between it and cli_finish):
+ * one warning for the negative durations of the answer. */
+static void
+warn_negative(sp_cli *c, struct ctx *x)
+{
+	long n;
+
+	if (c->partial)
+		return;		/* the merge warns, with the total */
+	n = c->explain ? __atomic_load_n(&x->negative_read, __ATOMIC_RELAXED) :
+	    x->negative_out;
 	if (n == 0)
 		return;
 	if (x->mode == M_FIELDS)
@@ -623,6 +840,15 @@ warn_negative(struct ctx *x)
 		cli_warn(c, "%ld deal%s before %s created (negative durations "
 		    "counted; see --explain)", n, n == 1 ? " closes" :
 		    "s close", n == 1 ? "it was" : "they were");
+}
+
+/* The end of the run (sp_agg.end): the warning of negative durations. */
+static void
+end_run(void *ctx)
+{
+	struct ctx *x = ctx;
+
+	warn_negative(x->cli, x);
 }
 
 int
@@ -647,18 +873,20 @@ main(int argc, char **argv)
 		[M_IN_STAGE] = 0, [M_STAGES] = 0,
 		[M_FIELDS] = SP_NEED_NO_STAGE
 	};
-	const char *flag = NULL, **v;
+	static sp_agg agg = { "cycle-time", sizeof(struct cycle), cycle_init,
+	    cycle_fini, cycle_merge, cycle_save, cycle_load, cycle_rows, NULL,
+	    0, NULL, NULL };
+	sp_agg_col cols[NSTAT + 2 + NOPEN_COLS];
+	const char *flag = NULL;
 	sp_cli c;
 	struct ctx x;
-	sp_writer *w = NULL;
-	size_t i;
-	int ch, rc;
+	int ch;
 
 	memset(&x, 0, sizeof(x));
 	x.mode = M_WON;
 	cli_init(&c, argv, usage, SP_STAGES_DEALS);
-	while ((ch = getopt_long(argc, argv, CLI_SHORTOPTS, longopts,
-	    NULL)) != -1) {
+	while ((ch = cli_getopt(&c, argc, argv, CLI_SHORTOPTS, longopts)) !=
+	    -1) {
 		switch (ch) {
 		case OPT_LOST:
 			set_mode(&c, &x.mode, &flag, M_LOST, "--lost");
@@ -693,29 +921,10 @@ main(int argc, char **argv)
 	cli_open(&c, argc - optind, argv + optind);
 	open_mode(&c, &x);
 	x.cli = &c;
-	if ((x.groups = sp_groups_new(sizeof(struct cycle), cycle_init)) == NULL ||
-	    (v = calloc(c.nby + 16, sizeof(*v))) == NULL)
-		cli_oom(&c);
-	cli_deals(&c, need[x.mode], add_deal, &x);
-	if (!c.explain) {
-		w = cli_writer(&c);
-		if (x.mode == M_OPEN)
-			emit_open(&x, w, v);
-		else
-			emit_groups(&x, w, v);
-	}
-	warn_negative(&x);
-	for (i = 0; i < x.nopen; i++) {
-		free(x.open[i].id);
-		free(x.open[i].key);
-	}
-	free(x.open);
-	free(x.latest);
-	free(x.total);
-	free(x.left);
-	free(x.seen);
-	free(v);
-	sp_groups_free(x.groups, cycle_fini);
-	rc = cli_finish(&c, w);
-	return rc;
+	x.stat0 = x.mode == M_IN_STAGE ? 2 : 0;
+	agg.ncols = mode_cols(&x, cols);
+	agg.cols = cols;
+	agg.ctx = &x;
+	agg.end = end_run;
+	return cli_agg_deals(&c, &agg, need[x.mode], add_deal);
 }

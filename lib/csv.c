@@ -419,6 +419,12 @@ sp_rd_csv_next(sp_reader *rd, sp_rec *r, sp_error *e)
 			rd->eof = 3;
 			if (!csv_pending(rd))
 				return 0;
+			if (rd->stop > 0) {
+				/* a part of a split reader ends inside a
+				   record: the file changed after the split */
+				rd->inexact = 1;
+				return 0;
+			}
 			if (csv_fini(&rd->csv, csv_field, csv_row, rd) != 0 ||
 			    rd->nrows == 0) {
 				sp_err_where(e, rd->file, rd->row_line);

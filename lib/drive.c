@@ -408,6 +408,8 @@ run_merge(sp_cli *c, sp_agg *a)
 	if (mixed)
 		c->mixed = 1;
 	sp_agg_table_free(t);
+	if (a->end != NULL)
+		a->end(a->ctx);
 	return cli_finish(c, w);
 }
 
@@ -739,5 +741,7 @@ cli_agg_deals(sp_cli *c, sp_agg *a, int need, cli_agg_add_fn add)
 	}
 	sp_agg_table_free(r.t);
 	free(r.key);
+	if (a->end != NULL)
+		a->end(a->ctx);
 	return cli_finish(c, w);
 }

@@ -874,19 +874,20 @@ sp_reader_next(sp_reader *rd, sp_rec *r, sp_error *e)
 		}
 		k = rd->fmt == SP_FMT_JSONL ? sp_rd_json_next(rd, r, e) :
 		    sp_rd_csv_next(rd, r, e);
+		if (rd->inexact)
+			goto inexact;
 		if (k == 0) {
 			rd->eof = 2;
 			continue;
 		}
-		if (rd->inexact)
-			goto inexact;
 		if (k == -2)
 			rd->failed = 1;
 		/* a bad record's place is the record's (set only now: cheap) */
 		if (k == -1 && e->file[0] == '\0')
 			sp_err_where(e, r->file, r->line);
 		return k;
-	}inexact:
+	}
+inexact:
 	sp_err_clear(e);
 	return sp_err_set(e, NULL, "a key's meaning depends on the lines "
 	    "before this part: read the file on one reader"), SP_READ_INEXACT;

@@ -60,6 +60,10 @@ typedef struct sp_agg {
 	size_t ncols;
 	void *ctx;		/* the program's options, read-only while
 				   states are added to (threads share it) */
+	/* may be NULL: called once after the output (the answer, the
+	   partial states or --explain's rows) and before the run's closing
+	   messages, for the program's warnings about the whole answer */
+	void (*end)(void *ctx);
 } sp_agg;
 
 /* Groups of one aggregate's states. */

@@ -174,14 +174,15 @@ const int *sp_reader_fields(const sp_reader *rd, size_t *n);
 int sp_reader_next(sp_reader *rd, sp_rec *r, sp_error *e);
 
 /*
- * sp_reader_next's result on a part of a split reader (sp_reader_split,
- * JSON lines only) that met a key whose meaning depends on the keys of
- * the parts before it: a key --map mentions, a key that is a canonical
- * name but for case (`Amount`), or a canonical key another key was folded
- * to.  The part cannot go on exactly: throw away what every part read
- * and read the file again on one reader.  Once returned, it is returned
- * by every later call on that part.  A reader never split never returns
- * it.
+ * sp_reader_next's result on a part of a split reader (sp_reader_split)
+ * that cannot read exactly as one reader would: a JSON key whose meaning
+ * depends on the keys of the parts before it (a key --map mentions, a key
+ * that is a canonical name but for case such as `Amount`, or a canonical
+ * key another key was folded to), or a CSV range that ends inside a
+ * record (the file changed after the split).  Throw away what every part
+ * read and read the file again on one reader.  e says so; once returned,
+ * it is returned by every later call on that part.  A reader never split
+ * never returns it.
  */
 #define SP_READ_INEXACT (-3)
 
@@ -191,7 +192,10 @@ int sp_reader_next(sp_reader *rd, sp_rec *r, sp_error *e);
  * Returns the number of parts made, with parts[0] = rd itself, now
  * limited to the first range, and parts[1..k-1] new readers (close each
  * with sp_reader_close) over the next ranges, in order; -1 (e set) only
- * when out of memory or the file cannot be opened again.
+ * when out of memory or the file cannot be read or opened again (rd is
+ * then unchanged).  Each part holds its own read buffer (opts.bufsize).
+ * The split reads the file once up to the last cut (with pread; rd's
+ * position is not moved): 0.03 s of CPU for 2 parts of a 200 MB CSV.
  *
  * 1 means "no split: keep reading rd alone" (parts[0] = rd, rd unchanged),
  * and is returned whenever splitting is not possible: n < 2; rd reads more
@@ -219,7 +223,8 @@ int sp_reader_next(sp_reader *rd, sp_rec *r, sp_error *e);
  *	  records of parts after i must be dropped;
  *	- sp_reader_replaced counts per part: add them; the first place is
  *	  that of the first part (in order) with a non-zero count;
- *	- SP_READ_INEXACT (JSON lines only, see above).
+ *	- SP_READ_INEXACT from any part (see above): read the file again on
+ *	  one reader.
  * Slots: every slot rd had at the split has the same number in every
  * part, so a program's fields (sp_reader_slot before the split) and the
  * CSV header's columns are numbered alike everywhere; sp_reader_use and

@@ -13,6 +13,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -361,7 +362,8 @@ test_csv_bad_rows(void **state)
 	free(t.s);
 }
 
-/* An unterminated quote at the end: its message names the last line. */
+/* An unterminated quote at the end: its message names the last line.
+ * The file starts with a byte order mark. */
 static void
 test_csv_unterminated(void **state)
 {
@@ -370,6 +372,7 @@ test_csv_unterminated(void **state)
 
 	(void)state;
 	rng = 99;
+	puts_(&t, "\xef\xbb\xbf");	/* a UTF-8 byte order mark, skipped */
 	gen_csv(&t, 200000, 0, 1);
 	puts_(&t, "rx,1,\"never\nclosed,\n\nat all\n");
 	for (i = 0; i < sizeof(counts) / sizeof(counts[0]); i++)
@@ -419,6 +422,45 @@ test_file(void **state)
 	free(t.s);
 }
 
+/* A file changed after the split, so that the first range ends inside a
+ * quoted field: the part says it cannot be exact. */
+static void
+test_file_changed(void **state)
+{
+	struct text t = { 0 };
+	char path[] = "/tmp/test_split.XXXXXX.csv";
+	int fd = mkstemps(path, 4), k, i;
+	sp_reader *rd, *parts[2];
+	sp_rec *r = sp_rec_new();
+	sp_error e;
+	size_t at;
+
+	(void)state;
+	assert_true(fd >= 0);
+	puts_(&t, "id,amount\n");
+	for (i = 0; t.n < 400000; i++)
+		printf_(&t, "r%06d,%d\n", i, i);
+	assert_int_equal(write(fd, t.s, t.n), (ssize_t)t.n);
+	rd = open_input(path, &t, SP_FMT_CSV);
+	assert_int_equal(sp_reader_next(rd, r, &e), 1);
+	assert_int_equal(sp_reader_split(rd, 2, parts, &e), 2);
+	/* a quote opening the first field of a line well inside range 0,
+	   past what rd has read: no quote follows in the file */
+	for (at = t.n / 2 - 2000; t.s[at - 1] != '\n'; at--)
+		;
+	assert_int_equal(pwrite(fd, "\"", 1, (off_t)at), 1);
+	close(fd);
+	while ((k = sp_reader_next(rd, r, &e)) == 1)
+		;
+	assert_int_equal(k, SP_READ_INEXACT);
+	assert_int_equal(sp_reader_next(rd, r, &e), SP_READ_INEXACT);
+	sp_reader_close(parts[1]);
+	sp_reader_close(rd);
+	sp_rec_free(r);
+	unlink(path);
+	free(t.s);
+}
+
 /* Many random CSV files, many cut counts. */
 static void
 test_stress(void **state)
@@ -435,6 +477,74 @@ test_stress(void **state)
 			check_split(NULL, &t, SP_FMT_CSV, n);
 	}
 	free(t.s);
+}
+
+/* One part on each thread, as --threads reads them. */
+struct job {
+	sp_reader *rd;
+	struct text out;
+	int last;
+};
+
+static void *
+job_run(void *arg)
+{
+	struct job *j = arg;
+	sp_rec *r = sp_rec_new();
+
+	j->last = r != NULL ? drain(&j->out, j->rd, r) : -9;
+	sp_rec_free(r);
+	return NULL;
+}
+
+static void
+test_threads(void **state)
+{
+	struct text t = { 0 }, one = { 0 }, many = { 0 };
+	sp_reader *rd, *parts[8];
+	struct job jobs[8];
+	pthread_t th[8];
+	sp_rec *r = sp_rec_new();
+	sp_error e;
+	int fmt, i, m;
+
+	(void)state;
+	for (fmt = SP_FMT_CSV; fmt <= SP_FMT_JSONL; fmt++) {
+		rng = 31337 + (uint64_t)fmt;
+		t.n = one.n = many.n = 0;
+		if (fmt == SP_FMT_CSV)
+			gen_csv(&t, 600000, 1, 1);
+		else
+			gen_jsonl(&t, 600000, 1);
+		rd = open_input(NULL, &t, fmt);
+		drain(&one, rd, r);
+		sp_reader_close(rd);
+		rd = open_input(NULL, &t, fmt);
+		describe(&many, rd, sp_reader_next(rd, r, &e), r, &e);
+		m = sp_reader_split(rd, 8, parts, &e);
+		assert_true(m >= 4);
+		for (i = 0; i < m; i++) {
+			memset(&jobs[i], 0, sizeof(jobs[i]));
+			jobs[i].rd = parts[i];
+			assert_int_equal(pthread_create(&th[i], NULL, job_run,
+			    &jobs[i]), 0);
+		}
+		for (i = 0; i < m; i++) {
+			assert_int_equal(pthread_join(th[i], NULL), 0);
+			assert_int_equal(jobs[i].last, 0);
+			if (jobs[i].out.n > 0)
+				put(&many, jobs[i].out.s, jobs[i].out.n);
+			free(jobs[i].out.s);
+			if (i > 0)
+				sp_reader_close(parts[i]);
+		}
+		assert_string_equal(one.s, many.s);
+		sp_reader_close(rd);
+	}
+	sp_rec_free(r);
+	free(t.s);
+	free(one.s);
+	free(many.s);
 }
 
 /* What cannot be split stays one reader, untouched. */
@@ -524,7 +634,9 @@ main(void)
 		cmocka_unit_test(test_csv_unterminated),
 		cmocka_unit_test(test_jsonl),
 		cmocka_unit_test(test_file),
+		cmocka_unit_test(test_file_changed),
 		cmocka_unit_test(test_stress),
+		cmocka_unit_test(test_threads),
 		cmocka_unit_test(test_refused),
 		cmocka_unit_test(test_jsonl_inexact),
 	};
