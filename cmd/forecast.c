@@ -2062,7 +2062,7 @@ read_quotas(struct fc *x)
  * (the lowest such stage a deal took it from).
  */
 static void
-stage_prob_warn(const struct fc *x)
+stage_prob_warn(struct fc *x)
 {
 	char more[64] = "";
 	size_t n = x->nnoprob;
@@ -2171,12 +2171,19 @@ fold_as_of_now(struct fc *x)
 
 /* The methods on the engine: one pass (or --merge), the rows, then the
  * calls recorded once the output is out. */
+/* After the output, before the run's closing messages. */
+static void
+fst_end(void *ctx)
+{
+	stage_prob_warn(ctx);
+}
+
 static int
 forecast_run(struct fc *x)
 {
 	static sp_agg agg = { "forecast", sizeof(struct fst), fst_init,
 	    fst_fini, fst_merge, fst_save, fst_load, fst_rows, run_cols, 0,
-	    NULL };
+	    NULL, fst_end };
 	sp_cli *c = x->c;
 	int rc;
 
@@ -2198,8 +2205,6 @@ forecast_run(struct fc *x)
 			fcl_append(c, x->record_path, x->lbuf, x->llen);
 		free(x->lbuf);
 	}
-	if (rc == SP_EXIT_OK)
-		stage_prob_warn(x);
 	return rc;
 }
 
@@ -2208,7 +2213,7 @@ calibration_run(struct fc *x)
 {
 	static sp_agg agg = { "forecast", sizeof(struct cst), cst_init,
 	    cst_fini, cst_merge, cst_save, cst_load, cst_rows, cal_cols,
-	    sizeof(cal_cols) / sizeof(cal_cols[0]), NULL };
+	    sizeof(cal_cols) / sizeof(cal_cols[0]), NULL, NULL };
 	sp_cli *c = x->c;
 	int rc;
 
