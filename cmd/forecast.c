@@ -853,6 +853,10 @@ add_deal(sp_agg_run *run, const sp_deal *d, sp_error *e)
 	if (d->as_of_open) {
 		g = engine_state(run, d, 0);
 		g->as_of_closed++;
+		if (x->c->explain)
+			cli_explain(x->c, d, "", "as_of", "excluded", "closed "
+			    "after the as-of time: open then, at a stage the "
+			    "snapshot does not record");
 		return mark_group(g, d, e);
 	}
 	return add_core(x, d, engine_state, run, e);
