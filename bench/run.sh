@@ -18,7 +18,7 @@
 # copy that is cut back to the journal before every run.
 #
 # The thread rows run funnel, win-rate and cycle-time with --threads 1 and
-# --threads 2; the partial|merge row cuts the file in two with GNU parallel
+# --threads 2; the partial+merge row cuts the file in two with GNU parallel
 # (--pipe --header :) and merges the two partials (bench/partial-merge.sh).
 #
 # The forecast rows (f1-f3): f1 the Monte Carlo (1M trials on 10,000 open
@@ -117,7 +117,7 @@ for t in 1 2; do
 	add "(b) win-rate --threads $t"         deals.csv "$bin/win-rate --stages $STAGES -g owner,currency -o csv --threads $t"
 	add "(c) cycle-time --threads $t"       deals.csv "$bin/cycle-time --stages $STAGES -g owner -o csv --threads $t"
 done
-add "(b) win-rate partial|merge x2"    deals.csv "$top/bench/partial-merge.sh 2 $bin/win-rate --stages $STAGES -g owner,currency -o csv"
+add "(b) win-rate --partial, --merge x2"    deals.csv "$top/bench/partial-merge.sh 2 $bin/win-rate --stages $STAGES -g owner,currency -o csv"
 add "(e) funnel on history"         events.csv   "$bin/funnel $EV -o csv"
 add "(e) funnel on history jsonl"   events.jsonl "$bin/funnel $EV -o csv"
 
