@@ -524,12 +524,12 @@ get_field(struct ctx *x, const sp_deal *d, int slot, const char *name,
 {
 	char why[160];
 
-	if (!rec_has(d->rec, slot)) {
+	if (!sp_rec_has(d->rec, slot)) {
 		snprintf(why, sizeof(why), "no %s", name);
 		exclude(x->cli, d, "cycle_time", why);
 		return 0;
 	}
-	if (sp_time_parse_tz(rec_get(d->rec, slot), rec_len(d->rec, slot),
+	if (sp_time_parse_tz(sp_rec_get(d->rec, slot), sp_rec_len(d->rec, slot),
 	    x->cli->date_format, x->cli->tz, t, e) < 0) {
 		snprintf(e->field, sizeof(e->field), "%s", name);
 		return -1;

@@ -1162,7 +1162,7 @@ quota_of(const struct fc *x, const char *owner, const sp_period *p, int *has)
 	for (i = 0; i < x->nq; i++)
 		if (x->q[i].start == p->start && x->q[i].end == p->end &&
 		    (owner == NULL || strcmp(owner, x->q[i].owner) == 0)) {
-			sum += money_of_micro(x->q[i].amount);
+			sum += sp_money_of_micro(x->q[i].amount);
 			*has = 1;
 		}
 	return sum;
@@ -1339,11 +1339,11 @@ compute(struct fc *x, struct fst *g, struct fst *p, size_t i, struct row *rv,
 		else
 			memset(&mo, 0, sizeof(mo));
 		rv->has[4] = !mixed;
-		sp_money_to_cents(money_of_micro(mo.mean), &rv->v[4]);
-		cell(r, C_MC_MEAN, MONEY(money_of_micro(mo.mean)));
-		cell(r, C_MC_P10, MONEY(money_of_micro(mo.p10)));
-		cell(r, C_MC_P50, MONEY(money_of_micro(mo.p50)));
-		cell(r, C_MC_P90, MONEY(money_of_micro(mo.p90)));
+		sp_money_to_cents(sp_money_of_micro(mo.mean), &rv->v[4]);
+		cell(r, C_MC_MEAN, MONEY(sp_money_of_micro(mo.mean)));
+		cell(r, C_MC_P10, MONEY(sp_money_of_micro(mo.p10)));
+		cell(r, C_MC_P50, MONEY(sp_money_of_micro(mo.p50)));
+		cell(r, C_MC_P90, MONEY(sp_money_of_micro(mo.p90)));
 		cell(r, C_MC_TRIALS, sp_count_format(x->trials, b));
 		cell(r, C_MC_SLIP, sp_ratio_text(x->slip_pushed, x->slip_n, b));
 	}
@@ -2034,21 +2034,21 @@ read_quotas(struct fc *x)
 		if (k < 0)
 			cli_fail(c, &e);
 		sp_err_where(&e, r->file, r->line);
-		if (!rec_has(r, sp) || sp_period_parse(rec_get(r, sp), &c->cal, &p,
+		if (!sp_rec_has(r, sp) || sp_period_parse(sp_rec_get(r, sp), &c->cal, &p,
 		    &e) < 0) {
-			sp_err_set(&e, "period", "%s", rec_has(r, sp) ? e.msg :
+			sp_err_set(&e, "period", "%s", sp_rec_has(r, sp) ? e.msg :
 			    "missing");
 			cli_fail(c, &e);
 		}
-		if (sp_money_parse(rec_get(r, sa) ? rec_get(r, sa) : "",
-		    rec_len(r, sa), &a, &e) < 0) {
+		if (sp_money_parse(sp_rec_get(r, sa) ? sp_rec_get(r, sa) : "",
+		    sp_rec_len(r, sa), &a, &e) < 0) {
 			sp_err_set(&e, "amount", "%s", e.msg);
 			cli_fail(c, &e);
 		}
 		if ((q = realloc(x->q, (x->nq + 1) * sizeof(*q))) == NULL)
 			cli_oom(c);
 		x->q = q;
-		q[x->nq].owner = strdup(rec_has(r, so) ? rec_get(r, so) : "");
+		q[x->nq].owner = strdup(sp_rec_has(r, so) ? sp_rec_get(r, so) : "");
 		q[x->nq].start = p.start;
 		q[x->nq].end = p.end;
 		q[x->nq].amount = a;

@@ -153,10 +153,10 @@ read_stdin(sp_append *a, int moves)
 		f = sp_reader_fields(c->rd, &nf);
 		for (i = 0; i < nf; i++) {
 			const char *name = sp_reader_slot_name(c->rd, f[i]);
-			if (!rec_has(r, f[i]))
+			if (!sp_rec_has(r, f[i]))
 				continue;
-			if (sp_entry_set(en, name, rec_get(r, f[i]),
-			    rec_len(r, f[i]), &e) < 0)
+			if (sp_entry_set(en, name, sp_rec_get(r, f[i]),
+			    sp_rec_len(r, f[i]), &e) < 0)
 				cli_oom(c);
 		}
 		/* a preset's export has the CRM's own column names (State,

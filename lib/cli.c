@@ -784,7 +784,7 @@ cli_by_record(sp_cli *c, sp_reader *rd, const int *slots, const sp_rec *r)
 		by_check_fields(c, rd, slots, r->file);
 	}
 	for (i = 0; c->by_unseen > 0 && i < c->nby; i++)
-		if (!c->by_seen[i] && rec_get(r, slots[i]) != NULL) {
+		if (!c->by_seen[i] && sp_rec_get(r, slots[i]) != NULL) {
 			c->by_seen[i] = 1;
 			c->by_unseen--;
 		}

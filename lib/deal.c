@@ -258,9 +258,9 @@ sp_deals_fields(const sp_deals *ds, size_t *n)
 static int
 get_time(sp_deals *ds, const sp_rec *r, int f, int64_t *t, sp_error *e)
 {
-	if (!rec_has(r, ds->slot[f]))
+	if (!sp_rec_has(r, ds->slot[f]))
 		return 0;
-	if (sp_time_parse_tz(rec_get(r, ds->slot[f]), rec_len(r, ds->slot[f]),
+	if (sp_time_parse_tz(sp_rec_get(r, ds->slot[f]), sp_rec_len(r, ds->slot[f]),
 	    ds->o.datefmt, ds->o.tz, t, e) < 0) {
 		sp_err_set(e, fname[f], "%s", e->msg);
 		return -1;
@@ -272,8 +272,8 @@ static int
 get_stage(sp_deals *ds, const sp_rec *r, int f, int *stage, sp_error *e)
 {
 	char q[80];
-	const char *s = rec_get(r, ds->slot[f]);
-	size_t n = rec_len(r, ds->slot[f]);
+	const char *s = sp_rec_get(r, ds->slot[f]);
+	size_t n = sp_rec_len(r, ds->slot[f]);
 
 	if (n == 0)
 		return 0;
@@ -290,19 +290,19 @@ parse_fields(sp_deals *ds, const sp_rec *r, sp_deal *d, sp_error *e)
 	int need = ds->o.need, k;
 
 	if (need & SP_NEED_AMOUNT) {
-		d->has_amount = rec_has(r, ds->slot[F_AMOUNT]);
+		d->has_amount = sp_rec_has(r, ds->slot[F_AMOUNT]);
 		int sl = ds->slot[F_AMOUNT];
 		/* a JSON number is always written with a point */
 		const sp_numfmt *nf = sl >= 0 && (size_t)sl < r->nslot &&
 		    r->num != NULL && r->num[sl] ? NULL : ds->o.numfmt;
-		if (d->has_amount && sp_money_parse_fmt(rec_get(r, sl),
-		    rec_len(r, sl), nf, &d->amount, e) < 0)
+		if (d->has_amount && sp_money_parse_fmt(sp_rec_get(r, sl),
+		    sp_rec_len(r, sl), nf, &d->amount, e) < 0)
 			return sp_err_set(e, "amount", "%s", e->msg);
 	}
 	if (need & SP_NEED_PROB) {
-		d->has_prob = rec_has(r, ds->slot[F_PROB]);
-		if (d->has_prob && sp_prob_parse_scale(rec_get(r,
-		    ds->slot[F_PROB]), rec_len(r, ds->slot[F_PROB]),
+		d->has_prob = sp_rec_has(r, ds->slot[F_PROB]);
+		if (d->has_prob && sp_prob_parse_scale(sp_rec_get(r,
+		    ds->slot[F_PROB]), sp_rec_len(r, ds->slot[F_PROB]),
 		    ds->o.prob_scale == 1 ? 1 : 100, &d->prob_bp, e) < 0)
 			return sp_err_set(e, "probability", "%s", e->msg);
 		if (d->has_prob) {
@@ -327,14 +327,14 @@ parse_fields(sp_deals *ds, const sp_rec *r, sp_deal *d, sp_error *e)
 		d->has_closed = k;
 	}
 	d->category = -1;
-	if ((need & SP_NEED_CATEGORY) && rec_has(r, ds->slot[F_CATEGORY])) {
+	if ((need & SP_NEED_CATEGORY) && sp_rec_has(r, ds->slot[F_CATEGORY])) {
 		char q[80];
-		const char *v = rec_get(r, ds->slot[F_CATEGORY]);
+		const char *v = sp_rec_get(r, ds->slot[F_CATEGORY]);
 		if ((d->category = sp_stage_category_parse(v)) < 0)
 			return sp_err_set(e, "forecast_category", "'%s' is not a "
 			    "forecast category (pipeline, best_case, commit, "
 			    "closed, omitted)", sp_err_quote(q, sizeof(q), v,
-			    rec_len(r, ds->slot[F_CATEGORY])));
+			    sp_rec_len(r, ds->slot[F_CATEGORY])));
 	}
 	return 0;
 }
@@ -354,7 +354,7 @@ convert(sp_deals *ds, sp_deal *d, sp_error *e)
 	if (!(ds->o.need & SP_NEED_AMOUNT))
 		return 0;
 	if (ds->o.rates == NULL) {
-		d->value = money_of_micro(d->amount);
+		d->value = sp_money_of_micro(d->amount);
 		return 0;
 	}
 	if (!d->has_amount) {	/* nothing to convert: no rate needed */
@@ -388,17 +388,17 @@ snapshot_repeat(sp_deals *ds, const sp_rec *r, sp_error *e)
 {
 	const struct place *p;
 	char q[80];
-	size_t n = rec_len(r, ds->slot[F_ID]);
+	size_t n = sp_rec_len(r, ds->slot[F_ID]);
 	int twice;
 
 	if (n == 0 || ds->seen_ids == NULL || (p = sp_groups_find(ds->seen_ids,
-	    rec_get(r, ds->slot[F_ID]), n)) == NULL)
+	    sp_rec_get(r, ds->slot[F_ID]), n)) == NULL)
 		return 0;
 	/* the same file given twice: its lines come round again */
 	twice = strcmp(ds->files[p->file], r->file) == 0 && r->line <= p->line;
 	return sp_err_set(e, "id", "'%s' is listed again: first at %s:%ld (kept); "
 	    "a snapshot has one record per deal%s", sp_err_quote(q, sizeof(q),
-	    rec_get(r, ds->slot[F_ID]), n), ds->files[p->file], p->line,
+	    sp_rec_get(r, ds->slot[F_ID]), n), ds->files[p->file], p->line,
 	    twice ? " (is the file given twice?)" : "");
 }
 
@@ -407,7 +407,7 @@ static int
 snapshot_note(sp_deals *ds, const sp_rec *r)
 {
 	struct place *p;
-	size_t n = rec_len(r, ds->slot[F_ID]);
+	size_t n = sp_rec_len(r, ds->slot[F_ID]);
 	int f;
 
 	if (n == 0)
@@ -416,7 +416,7 @@ snapshot_note(sp_deals *ds, const sp_rec *r)
 	    (ds->seen_ids = sp_groups_new(sizeof(*p), NULL)) == NULL)
 		return -1;
 	if ((f = intern_file(ds, r->file)) < 0 ||
-	    (p = sp_groups_get(ds->seen_ids, rec_get(r, ds->slot[F_ID]), n)) ==
+	    (p = sp_groups_get(ds->seen_ids, sp_rec_get(r, ds->slot[F_ID]), n)) ==
 	    NULL)
 		return -1;
 	p->file = (uint32_t)f;
@@ -461,9 +461,9 @@ snapshot_add(sp_deals *ds, const sp_rec *r, sp_error *e)
 		return -1;
 	memset(&d, 0, sizeof(d));
 	d.stage = d.lost_stage = d.max_stage = -1;
-	d.id = rec_has(r, ds->slot[F_ID]) ? rec_get(r, ds->slot[F_ID]) : "";
-	d.currency = rec_has(r, ds->slot[F_CURRENCY]) ?
-	    rec_get(r, ds->slot[F_CURRENCY]) : "";
+	d.id = sp_rec_has(r, ds->slot[F_ID]) ? sp_rec_get(r, ds->slot[F_ID]) : "";
+	d.currency = sp_rec_has(r, ds->slot[F_CURRENCY]) ?
+	    sp_rec_get(r, ds->slot[F_CURRENCY]) : "";
 	if (!(ds->o.need & SP_NEED_NO_STAGE)) {
 		if ((k = get_stage(ds, r, F_STAGE, &d.stage, e)) < 0)
 			return -1;
@@ -489,15 +489,15 @@ snapshot_add(sp_deals *ds, const sp_rec *r, sp_error *e)
 	ds->o.need = need;
 	if (k < 0)
 		return -1;
-	if ((ds->o.need & SP_NEED_PUSHES) && rec_has(r, ds->slot[F_PUSHES])) {
+	if ((ds->o.need & SP_NEED_PUSHES) && sp_rec_has(r, ds->slot[F_PUSHES])) {
 		/* pipeline's count, read back */
 		char *end, q[80];
-		const char *v = rec_get(r, ds->slot[F_PUSHES]);
+		const char *v = sp_rec_get(r, ds->slot[F_PUSHES]);
 		long n = strtol(v, &end, 10);
 		if (*end != '\0' || n < 0 || n > INT32_MAX)
 			return sp_err_set(e, "close_date_pushes", "'%s' is not a "
 			    "count", sp_err_quote(q, sizeof(q), v,
-			    rec_len(r, ds->slot[F_PUSHES])));
+			    sp_rec_len(r, ds->slot[F_PUSHES])));
 		d.pushes = (int)n;
 		d.has_pushes = 1;
 	}
@@ -734,8 +734,8 @@ merge_all(sp_deals *ds, struct hdeal *h, const sp_rec *r, int64_t at)
 static int
 history_add(sp_deals *ds, const sp_rec *r, sp_error *e)
 {
-	const char *id = rec_get(r, ds->slot[F_ID]);
-	size_t idlen = rec_len(r, ds->slot[F_ID]), i;
+	const char *id = sp_rec_get(r, ds->slot[F_ID]);
+	size_t idlen = sp_rec_len(r, ds->slot[F_ID]), i;
 	struct hdeal *h;
 	int64_t at;
 	int stage = -1, lost = -1, file, cur = -1;
@@ -757,9 +757,9 @@ history_add(sp_deals *ds, const sp_rec *r, sp_error *e)
 	memset(&d, 0, sizeof(d));
 	if (parse_fields(ds, r, &d, e) < 0)
 		return -1;
-	if ((ds->o.need & SP_NEED_AMOUNT) && rec_has(r, ds->slot[F_CURRENCY]) &&
-	    (cur = intern_currency(ds, rec_get(r, ds->slot[F_CURRENCY]),
-	    rec_len(r, ds->slot[F_CURRENCY]), e)) < 0)
+	if ((ds->o.need & SP_NEED_AMOUNT) && sp_rec_has(r, ds->slot[F_CURRENCY]) &&
+	    (cur = intern_currency(ds, sp_rec_get(r, ds->slot[F_CURRENCY]),
+	    sp_rec_len(r, ds->slot[F_CURRENCY]), e)) < 0)
 		return -1;
 	if (ds->o.has_as_of && at > ds->o.as_of)
 		return 0;	/* not yet true at --as-of */
@@ -819,10 +819,10 @@ history_add(sp_deals *ds, const sp_rec *r, sp_error *e)
 		keep(ds, h, L_CATEGORY, at, d.category);
 	for (i = 0; i < ds->o.ngroup; i++) {
 		int s = ds->o.group_slots[i];
-		if (!rec_has(r, s) || (h->g[i].v != NULL && at < h->g[i].at))
+		if (!sp_rec_has(r, s) || (h->g[i].v != NULL && at < h->g[i].at))
 			continue;
 		free(h->g[i].v);
-		if ((h->g[i].v = strdup(rec_get(r, s))) == NULL)
+		if ((h->g[i].v = strdup(sp_rec_get(r, s))) == NULL)
 			return sp_err_set(e, NULL, "out of memory");
 		h->g[i].at = at;
 	}
@@ -832,7 +832,7 @@ history_add(sp_deals *ds, const sp_rec *r, sp_error *e)
 int
 sp_deals_add(sp_deals *ds, const sp_rec *r, sp_error *e)
 {
-	int hist = rec_has(r, ds->slot[F_AT]), rc;
+	int hist = sp_rec_has(r, ds->slot[F_AT]), rc;
 
 	if (hist && (ds->o.need & SP_NEED_NO_STAGE))
 		return sp_err_set(e, "at", "this program reads snapshots, not "

@@ -44,7 +44,7 @@ fcl_check(sp_cli *c, const char *path)
 		cli_oom(c);
 	k = sp_reader_next(rd, r, &e);
 	for (i = 0; k == 1 && i < NLEDGER; i++)
-		if (!rec_has(r, sp_reader_slot(rd, ledger_cols[i])))
+		if (!sp_rec_has(r, sp_reader_slot(rd, ledger_cols[i])))
 			break;
 	if (k != 0 && (k != 1 || i < NLEDGER)) {
 		fprintf(stderr, "%s: --record %s: not a forecast ledger (%s%s%s); "
@@ -174,21 +174,21 @@ fcl_read(sp_cli *c, const char *path, const char *const *methods,
 		if (sp_groups_get(seen, r->raw, r->rawlen) == NULL)
 			cli_oom(c);
 		sp_err_where(&e, r->file, r->line);
-		if (sp_time_parse(rec_get(r, sat) ? rec_get(r, sat) : "",
-		    rec_len(r, sat), NULL, &at, &e) < 0 ||
-		    sp_time_parse(rec_get(r, sps) ? rec_get(r, sps) : "",
-		    rec_len(r, sps), NULL, &s, &e) < 0 ||
-		    sp_time_parse(rec_get(r, spe) ? rec_get(r, spe) : "",
-		    rec_len(r, spe), NULL, &en, &e) < 0 ||
-		    sp_money_parse(rec_get(r, sv) ? rec_get(r, sv) : "",
-		    rec_len(r, sv), &val, &e) < 0) {
+		if (sp_time_parse(sp_rec_get(r, sat) ? sp_rec_get(r, sat) : "",
+		    sp_rec_len(r, sat), NULL, &at, &e) < 0 ||
+		    sp_time_parse(sp_rec_get(r, sps) ? sp_rec_get(r, sps) : "",
+		    sp_rec_len(r, sps), NULL, &s, &e) < 0 ||
+		    sp_time_parse(sp_rec_get(r, spe) ? sp_rec_get(r, spe) : "",
+		    sp_rec_len(r, spe), NULL, &en, &e) < 0 ||
+		    sp_money_parse(sp_rec_get(r, sv) ? sp_rec_get(r, sv) : "",
+		    sp_rec_len(r, sv), &val, &e) < 0) {
 			sp_err_set(&e, NULL, "not a ledger record: %s", e.msg);
 			cli_fail(c, &e);
 		}
 		/* a ledger value is written to the cent */
 		val = (int64_t)sp_money_div_even(val, SP_MICRO_UNIT / 100);
 		for (m = 0; m < nmethods; m++)
-			if (rec_get(r, sm) && strcmp(rec_get(r, sm),
+			if (sp_rec_get(r, sm) && strcmp(sp_rec_get(r, sm),
 			    methods[m]) == 0)
 				break;
 		if (m == nmethods) {
@@ -209,15 +209,15 @@ fcl_read(sp_cli *c, const char *path, const char *const *methods,
 			per[np].start = s;
 			per[np].end = en;
 			snprintf(per[np].label, sizeof(per[np].label), "%.40s",
-			    rec_get(r, sp_reader_slot(rd, "period")) ?
-			    rec_get(r, sp_reader_slot(rd, "period")) : "");
+			    sp_rec_get(r, sp_reader_slot(rd, "period")) ?
+			    sp_rec_get(r, sp_reader_slot(rd, "period")) : "");
 			np++;
 		}
 		if ((calls = realloc(calls, (ncall + 1) * sizeof(*calls))) ==
 		    NULL)
 			cli_oom(c);
 		for (k = 0; k < (int)c->nby; k++)
-			if (rec_get(r, slots[k]) == NULL) {
+			if (sp_rec_get(r, slots[k]) == NULL) {
 				sp_err_set(&e, c->by[k], "missing: this call was "
 				    "not recorded with -g %s, so it cannot be "
 				    "scored by it", c->by[k]);

@@ -274,13 +274,13 @@ sp_group_key(const sp_rec *r, const int *slots, size_t n, char **buf,
 	size_t i, len = 0;
 
 	for (i = 0; i < n; i++) {
-		size_t l = rec_len(r, slots[i]);
+		size_t l = sp_rec_len(r, slots[i]);
 		if (reserve(buf, cap, len + l + 2) < 0)
 			return (size_t)-1;
 		if (i > 0)
 			(*buf)[len++] = SP_KEY_SEP;
 		if (l > 0)
-			memcpy(*buf + len, rec_get(r, slots[i]), l);
+			memcpy(*buf + len, sp_rec_get(r, slots[i]), l);
 		len += l;
 	}
 	if (reserve(buf, cap, len + 1) < 0)

@@ -195,7 +195,7 @@ static int
 index_rec(sp_index *x, const sp_rec *r, const struct rd_slots *s,
     char **dbuf, size_t *dcap, sp_error *e)
 {
-	size_t idlen = rec_len(r, s->id), len = 0, i, j;
+	size_t idlen = sp_rec_len(r, s->id), len = 0, i, j;
 	int64_t at;
 	int stage = -1;
 	char q[80];
@@ -203,19 +203,19 @@ index_rec(sp_index *x, const sp_rec *r, const struct rd_slots *s,
 	if (idlen == 0)
 		return sp_err_set(e, "id", "missing: a journal record needs the "
 		    "id of its %s", x->k->noun);
-	if (!rec_has(r, s->at))
+	if (!sp_rec_has(r, s->at))
 		return sp_err_set(e, "at", "missing: a journal record needs the "
 		    "time it became true");
-	if (sp_time_parse(rec_get(r, s->at), rec_len(r, s->at), NULL, &at, e) < 0)
+	if (sp_time_parse(sp_rec_get(r, s->at), sp_rec_len(r, s->at), NULL, &at, e) < 0)
 		return sp_err_set(e, "at", "%s", e->msg);
-	if (rec_has(r, s->stage) && (stage = sp_stages_find(x->st,
-	    rec_get(r, s->stage), rec_len(r, s->stage))) < 0)
+	if (sp_rec_has(r, s->stage) && (stage = sp_stages_find(x->st,
+	    sp_rec_get(r, s->stage), sp_rec_len(r, s->stage))) < 0)
 		return sp_err_set(e, "stage", "unknown stage '%s' (known: %s)",
-		    sp_err_quote(q, sizeof(q), rec_get(r, s->stage),
-		    rec_len(r, s->stage)), sp_stages_known(x->st));
+		    sp_err_quote(q, sizeof(q), sp_rec_get(r, s->stage),
+		    sp_rec_len(r, s->stage)), sp_stages_known(x->st));
 	for (i = 0; i < s->ndup; i++) {
-		const char *v = rec_get(r, s->dup[i]);
-		size_t n = rec_len(r, s->dup[i]);
+		const char *v = sp_rec_get(r, s->dup[i]);
+		size_t n = sp_rec_len(r, s->dup[i]);
 		if (n == 0) {
 			len = 0;
 			break;
@@ -233,7 +233,7 @@ index_rec(sp_index *x, const sp_rec *r, const struct rd_slots *s,
 		for (j = 0; j < n; j++)
 			(*dbuf)[len++] = (char)tolower((unsigned char)v[j]);
 	}
-	if (sp_index_add(x, rec_get(r, s->id), idlen, at, stage, *dbuf, len) < 0)
+	if (sp_index_add(x, sp_rec_get(r, s->id), idlen, at, stage, *dbuf, len) < 0)
 		return sp_err_set(e, NULL, "out of memory");
 	return 0;
 }

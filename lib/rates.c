@@ -171,27 +171,27 @@ sp_rates_load(const char *path, const char *target, sp_error *e)
 		if (k < 0)
 			goto fail;
 		sp_err_where(e, r->file, r->line);
-		if (code_copy(x.cur, rec_has(r, sc) ? rec_get(r, sc) : "",
-		    rec_len(r, sc)) < 0) {
-			sp_err_set(e, "currency", rec_has(r, sc) ? "'%s' is not a "
+		if (code_copy(x.cur, sp_rec_has(r, sc) ? sp_rec_get(r, sc) : "",
+		    sp_rec_len(r, sc)) < 0) {
+			sp_err_set(e, "currency", sp_rec_has(r, sc) ? "'%s' is not a "
 			    "currency code" : "missing (a rates file has the "
 			    "columns currency,rate[,from])", sp_err_quote(q,
-			    sizeof(q), rec_get(r, sc) ? rec_get(r, sc) : "",
-			    rec_len(r, sc)));
+			    sizeof(q), sp_rec_get(r, sc) ? sp_rec_get(r, sc) : "",
+			    sp_rec_len(r, sc)));
 			goto fail;
 		}
-		if (!rec_has(r, sr)) {
+		if (!sp_rec_has(r, sr)) {
 			sp_err_set(e, "rate", "missing (a rates file has the "
 			    "columns currency,rate[,from])");
 			goto fail;
 		}
-		if (sp_rate_parse(rec_get(r, sr), rec_len(r, sr), &x.rate, e) < 0) {
+		if (sp_rate_parse(sp_rec_get(r, sr), sp_rec_len(r, sr), &x.rate, e) < 0) {
 			sp_err_set(e, "rate", "%s", e->msg);
 			goto fail;
 		}
 		x.from = INT64_MIN;
-		if (rec_has(r, sf)) {
-			if (sp_time_parse(rec_get(r, sf), rec_len(r, sf), NULL,
+		if (sp_rec_has(r, sf)) {
+			if (sp_time_parse(sp_rec_get(r, sf), sp_rec_len(r, sf), NULL,
 			    &x.from, e) < 0) {
 				sp_err_set(e, "from", "%s", e->msg);
 				goto fail;

@@ -58,7 +58,7 @@ int sp_money_parse_fmt(const char *s, size_t n, const sp_numfmt *nf,
 
 /* An amount of micro-units as an exact value. */
 static inline sp_money
-money_of_micro(int64_t micro)
+sp_money_of_micro(int64_t micro)
 {
 	return (sp_money)micro * SP_MONEY_PER_MICRO;
 }

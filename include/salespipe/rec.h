@@ -56,7 +56,7 @@ void sp_rec_free(sp_rec *r);
 
 /* The value in slot, or NULL when absent (slot < 0 included). */
 static inline const char *
-rec_get(const sp_rec *r, int slot)
+sp_rec_get(const sp_rec *r, int slot)
 {
 	if (slot < 0 || (size_t)slot >= r->nslot)
 		return NULL;
@@ -65,7 +65,7 @@ rec_get(const sp_rec *r, int slot)
 
 /* Length of the value in slot (0 when absent). */
 static inline size_t
-rec_len(const sp_rec *r, int slot)
+sp_rec_len(const sp_rec *r, int slot)
 {
 	if (slot < 0 || (size_t)slot >= r->nslot || r->val[slot] == NULL)
 		return 0;
@@ -74,9 +74,9 @@ rec_len(const sp_rec *r, int slot)
 
 /* 1 when slot holds a non-empty value. */
 static inline int
-rec_has(const sp_rec *r, int slot)
+sp_rec_has(const sp_rec *r, int slot)
 {
-	return rec_len(r, slot) > 0;
+	return sp_rec_len(r, slot) > 0;
 }
 
 typedef struct sp_reader sp_reader;

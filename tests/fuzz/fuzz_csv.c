@@ -165,10 +165,10 @@ read_all(const void *buf, size_t n, int fmt, size_t bufsize,
 		FUZZ_CHECK(t->rows[t->nrows] != NULL);
 		t->rowlen[t->nrows] = nf;
 		for (i = 0; i < nf; i++) {
-			const char *v = rec_get(r, f[i]);
+			const char *v = sp_rec_get(r, f[i]);
 			/* a CSV record has every column; no value a NUL */
 			FUZZ_CHECK(fmt != SP_FMT_CSV || v != NULL);
-			FUZZ_CHECK(v == NULL || rec_len(r, f[i]) == strlen(v));
+			FUZZ_CHECK(v == NULL || sp_rec_len(r, f[i]) == strlen(v));
 			t->rows[t->nrows][i] = dup_or_null(v);
 		}
 		t->nrows++;

@@ -184,10 +184,10 @@ check_numbers(sp_reader *rd, const sp_rec *r)
 		/* the key has a slot already */
 		slot = sp_reader_slot(rd, json_string_value(key));
 		FUZZ_CHECK(slot >= 0 && sp_reader_nslots(rd) == nslots);
-		v = rec_get(r, slot);
+		v = sp_rec_get(r, slot);
 		if (s[at] == '-' || (s[at] >= '0' && s[at] <= '9')) {
 			FUZZ_CHECK(v != NULL && r->num[slot] == 1);
-			FUZZ_CHECK(rec_len(r, slot) == i - at &&
+			FUZZ_CHECK(sp_rec_len(r, slot) == i - at &&
 			    memcmp(v, s + at, i - at) == 0);
 		} else if (s[at] == 'n')
 			FUZZ_CHECK(v == NULL);
@@ -266,8 +266,8 @@ read_all(const void *buf, size_t n, int fmt, size_t bufsize,
 		f = sp_reader_fields(rd, &nf);
 		FUZZ_CHECK(nf == t->nnames);
 		for (i = 0; map != NULL && i < nf; i++)
-			if (rec_get(r, f[i]) != NULL)
-				FUZZ_CHECK(rec_len(r, f[i]) == strlen(rec_get(r,
+			if (sp_rec_get(r, f[i]) != NULL)
+				FUZZ_CHECK(sp_rec_len(r, f[i]) == strlen(sp_rec_get(r,
 				    f[i])));
 		t->rows = realloc(t->rows, (t->nrows + 1) * sizeof(*t->rows));
 		t->rowlen = realloc(t->rowlen, (t->nrows + 1) *
@@ -277,10 +277,10 @@ read_all(const void *buf, size_t n, int fmt, size_t bufsize,
 		FUZZ_CHECK(t->rows[t->nrows] != NULL);
 		t->rowlen[t->nrows] = nf;
 		for (i = 0; i < nf; i++) {
-			const char *v = rec_get(r, f[i]);
+			const char *v = sp_rec_get(r, f[i]);
 			/* a CSV record has every column; no value a NUL */
 			FUZZ_CHECK(fmt != SP_FMT_CSV || v != NULL);
-			FUZZ_CHECK(v == NULL || rec_len(r, f[i]) == strlen(v));
+			FUZZ_CHECK(v == NULL || sp_rec_len(r, f[i]) == strlen(v));
 			t->rows[t->nrows][i] = dup_or_null(v);
 		}
 		t->nrows++;

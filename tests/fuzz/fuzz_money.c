@@ -23,7 +23,7 @@ check_format(int64_t v)
 		*p = ',';
 	FUZZ_CHECK(sp_money_parse_fmt(buf, strlen(buf), &dc, &w, &e) == 0 &&
 	    w == v);
-	sp_money_format_exact(money_of_micro(v), buf);
+	sp_money_format_exact(sp_money_of_micro(v), buf);
 	FUZZ_CHECK(strlen(buf) < sizeof(buf));
 	if (sp_money_parse(buf, strlen(buf), &w, &e) == 0) {
 		d = (int64_t)((sp_money)w - v < 0 ? v - (sp_money)w :
@@ -37,22 +37,22 @@ check_format(int64_t v)
 static void
 check_add(int64_t a, int64_t b, const char *cur, size_t curlen)
 {
-	sp_money x = money_of_micro(a), want = money_of_micro(a) +
-	    money_of_micro(b);
+	sp_money x = sp_money_of_micro(a), want = sp_money_of_micro(a) +
+	    sp_money_of_micro(b);
 	sp_money_sum s;
 	sp_error e;
 
-	FUZZ_CHECK(sp_money_add(&x, money_of_micro(b)) == 0 && x == want);
+	FUZZ_CHECK(sp_money_add(&x, sp_money_of_micro(b)) == 0 && x == want);
 	/* the same currency twice: only a bad code fails */
 	sp_money_sum_init(&s);
-	if (sp_money_sum_add(&s, money_of_micro(a), cur, curlen, &e) < 0) {
+	if (sp_money_sum_add(&s, sp_money_of_micro(a), cur, curlen, &e) < 0) {
 		FUZZ_CHECK(e.msg[0] != '\0' &&
 		    strcmp(e.field, "currency") == 0);
 		return;
 	}
-	FUZZ_CHECK(s.v == money_of_micro(a) &&
+	FUZZ_CHECK(s.v == sp_money_of_micro(a) &&
 	    strlen(s.currency) < sizeof(s.currency));
-	FUZZ_CHECK(sp_money_sum_add(&s, money_of_micro(b), cur, curlen, &e) ==
+	FUZZ_CHECK(sp_money_sum_add(&s, sp_money_of_micro(b), cur, curlen, &e) ==
 	    0 && s.v == want && !s.mixed);
 }
 

@@ -256,7 +256,7 @@ exact_fmt(int64_t micro, const char *want)
 {
 	char buf[48];
 
-	assert_ptr_equal(sp_money_format_exact(money_of_micro(micro), buf), buf);
+	assert_ptr_equal(sp_money_format_exact(sp_money_of_micro(micro), buf), buf);
 	if (strcmp(buf, want) != 0)
 		fail_msg("money_format_exact(%lld micro) = %s, want %s",
 		    (long long)micro, buf, want);
@@ -289,24 +289,24 @@ test_money_format_half_even(void **state)
 	exact_fmt(INT64_MAX, "9223372036854.78");
 	exact_fmt(INT64_MIN, "-9223372036854.78");
 	/* 0.005 + 0.005 = 0.01 exactly, each alone 0.00 */
-	v = money_of_micro(5000) + money_of_micro(5000);
+	v = sp_money_of_micro(5000) + sp_money_of_micro(5000);
 	assert_string_equal(sp_money_format_exact(v, buf), "0.01");
 	/* a tie below the micro-unit: 1.0049999999 vs 1.005 */
-	v = money_of_micro(1005000) - 1;
+	v = sp_money_of_micro(1005000) - 1;
 	assert_string_equal(sp_money_format_exact(v, buf), "1.00");
-	v = money_of_micro(1015000);
+	v = sp_money_of_micro(1015000);
 	assert_string_equal(sp_money_format_exact(v, buf), "1.02");
 	/* divided once: 100.01 x 50% (5000 bp) / 10^4 = 50.005 -> 50.00 */
-	v = money_of_micro(100010000) * 5000;
+	v = sp_money_of_micro(100010000) * 5000;
 	assert_string_equal(sp_money_format_div(v, 10000, buf), "50.00");
 	/* 333.33 x 12.5% = 41.66625 -> 41.67 */
-	v = money_of_micro(333330000) * 1250;
+	v = sp_money_of_micro(333330000) * 1250;
 	assert_string_equal(sp_money_format_div(v, 10000, buf), "41.67");
 	/* 1/3 of 1.00 */
-	assert_string_equal(sp_money_format_div(money_of_micro(1000000), 3, buf),
+	assert_string_equal(sp_money_format_div(sp_money_of_micro(1000000), 3, buf),
 	    "0.33");
 	/* a sum of ten million deals of a million each */
-	v = money_of_micro(1000000000000) * 10000000;
+	v = sp_money_of_micro(1000000000000) * 10000000;
 	assert_string_equal(sp_money_format_exact(v, buf), "10000000000000.00");
 	/* the largest values print in 48 bytes */
 	v = ~(sp_money)0;
@@ -359,11 +359,11 @@ test_money_to_units(void **state)
 	int64_t c;
 
 	(void)state;
-	assert_int_equal(sp_money_to_cents(money_of_micro(125000), &c), 0);
+	assert_int_equal(sp_money_to_cents(sp_money_of_micro(125000), &c), 0);
 	assert_int_equal(c, 12);
-	assert_int_equal(sp_money_to_cents(money_of_micro(-135000), &c), 0);
+	assert_int_equal(sp_money_to_cents(sp_money_of_micro(-135000), &c), 0);
 	assert_int_equal(c, -14);
-	assert_int_equal(sp_money_to_micro(money_of_micro(7) * 3 / 2, &c), 0);
+	assert_int_equal(sp_money_to_micro(sp_money_of_micro(7) * 3 / 2, &c), 0);
 	assert_int_equal(c, 10);	/* 10.5 -> 10 */
 	assert_int_equal(sp_money_to_micro(SP_MONEY_UNIT * SP_MONEY_UNIT, &c),
 	    -1);

@@ -56,7 +56,7 @@ open_text(const char *text, int fmt)
 static const char *
 get(sp_reader *rd, const sp_rec *r, const char *name)
 {
-	return rec_get(r, sp_reader_slot(rd, name));
+	return sp_rec_get(r, sp_reader_slot(rd, name));
 }
 
 static void
@@ -114,7 +114,7 @@ test_csv_basic(void **state)
 	assert_raw(r, "1,2");
 	assert_string_equal(get(rd, r, "a"), "1");
 	assert_string_equal(get(rd, r, "b"), "2");
-	assert_int_equal(rec_len(r, sp_reader_slot(rd, "b")), 1);
+	assert_int_equal(sp_rec_len(r, sp_reader_slot(rd, "b")), 1);
 	f = sp_reader_fields(rd, &nf);
 	assert_int_equal(nf, 2);
 	assert_string_equal(sp_reader_slot_name(rd, f[0]), "a");
@@ -198,7 +198,7 @@ test_csv_crlf(void **state)
 	NEXT(rd, r, &e, 1);
 	assert_raw(r, "1,2");
 	assert_string_equal(get(rd, r, "b"), "2");
-	assert_int_equal(rec_len(r, sp_reader_slot(rd, "b")), 1);
+	assert_int_equal(sp_rec_len(r, sp_reader_slot(rd, "b")), 1);
 	NEXT(rd, r, &e, 0);
 	sp_rec_free(r);
 	sp_reader_close(rd);
@@ -263,15 +263,15 @@ test_csv_empty_vs_absent(void **state)
 	b = sp_reader_slot(rd, "b");
 	c = sp_reader_slot(rd, "c");
 	z = sp_reader_slot(rd, "zz");	/* no input has it */
-	assert_non_null(rec_get(r, a));
-	assert_string_equal(rec_get(r, a), "");
-	assert_int_equal(rec_has(r, a), 0);
-	assert_string_equal(rec_get(r, b), "");
-	assert_int_equal(rec_has(r, c), 1);
-	assert_null(rec_get(r, z));
-	assert_null(rec_get(r, -1));
-	assert_int_equal(rec_len(r, z), 0);
-	assert_int_equal(rec_has(r, z), 0);
+	assert_non_null(sp_rec_get(r, a));
+	assert_string_equal(sp_rec_get(r, a), "");
+	assert_int_equal(sp_rec_has(r, a), 0);
+	assert_string_equal(sp_rec_get(r, b), "");
+	assert_int_equal(sp_rec_has(r, c), 1);
+	assert_null(sp_rec_get(r, z));
+	assert_null(sp_rec_get(r, -1));
+	assert_int_equal(sp_rec_len(r, z), 0);
+	assert_int_equal(sp_rec_has(r, z), 0);
 	sp_rec_free(r);
 	sp_reader_close(rd);
 }
@@ -729,7 +729,7 @@ test_json_literals(void **state)
 	assert_string_equal(get(rd, r, "f"), "false");
 	assert_int_equal(r->num[sp_reader_slot(rd, "t")], 0);
 	assert_null(get(rd, r, "n"));	/* null is absent */
-	assert_int_equal(rec_has(r, sp_reader_slot(rd, "n")), 0);
+	assert_int_equal(sp_rec_has(r, sp_reader_slot(rd, "n")), 0);
 	assert_string_equal(get(rd, r, "s"), "true");
 	sp_rec_free(r);
 	sp_reader_close(rd);
@@ -1321,7 +1321,7 @@ test_unused_field_nul(void **state)
 	assert_string_equal(get(rd, r, "a"), "1");
 	/* x, U+FFFD, y */
 	assert_string_equal(get(rd, r, "b"), "x\xef\xbf\xbdy");
-	assert_int_equal(rec_len(r, sp_reader_slot(rd, "b")), 5);
+	assert_int_equal(sp_rec_len(r, sp_reader_slot(rd, "b")), 5);
 	NEXT(rd, r, &e, -1);
 	assert_int_equal(e.line, 3);
 	assert_string_equal(e.field, "a");
