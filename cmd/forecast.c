@@ -1697,9 +1697,9 @@ add_calibration(sp_agg_run *run, const sp_deal *d, sp_error *e)
 
 /*
  * The passes of --score and --backtest: the input read again as of
- * other times into the same states (the engine reads once, as of
- * --as-of; ENGINE GAP: a pass as of a time t, into a table the program
- * keeps, would let these use it).
+ * other times into the same states, through the driver's
+ * cli_deals_pass (the engine's reading, as of a time, into groups this
+ * program keeps).
  */
 
 /* A group of a pass: its state in each target period. */
@@ -1761,47 +1761,16 @@ pass_add(void *ctx, const sp_deal *d, sp_error *e)
 	return add_core(x, d, pass_state, x, e);
 }
 
-static void
-ignore_bad(void *ctx, const sp_error *e)
-{
-	(void)ctx;
-	(void)e;
-}
-
-static void
-fold_bad(void *ctx, const sp_error *e)
-{
-	cli_bad(ctx, e, NULL);
-}
-
 /* One pass over the input as of t, into fresh groups (x->pass). */
 static void
 run_pass(struct fc *x, int64_t t, const sp_period *per, size_t np)
 {
 	sp_cli *c = x->c;
-	sp_read_opts ro;
-	sp_deals_opts o;
-	sp_reader *rd;
-	sp_deals *ds;
-	sp_rec *r = sp_rec_new();
-	sp_error e;
-	int *slots = xcalloc(c->nby + 1, sizeof(int)), k;
 	const char **keys;
 	size_t *lens, n, i;
 	void **states;
 	struct fst **gs;
 
-	if (r == NULL)
-		cli_oom(c);
-	cli_read_opts(c, &ro);
-	sp_err_clear(&e);
-	rd = x->spool != NULL ? sp_reader_open_mem(x->spool, x->spooln, "-",
-	    &ro, &e) : sp_reader_open(c->inputs, c->ninputs, &ro, &e);
-	if (rd == NULL)
-		cli_fail(c, &e);
-	for (i = 0; i < c->nby; i++)
-		if ((slots[i] = sp_reader_slot(rd, c->by[i])) < 0)
-			cli_oom(c);
 	pass_drop(x, x->pass);
 	if ((x->pass = sp_groups_new(sizeof(struct fst *), NULL)) == NULL)
 		cli_oom(c);
@@ -1810,36 +1779,9 @@ run_pass(struct fc *x, int64_t t, const sp_period *per, size_t np)
 	x->t = t;
 	x->history = 0;
 	x->first_t = INT64_MAX;
-	cli_deals_opts(c, &o, NEED, pass_add, x);
-	o.group_slots = slots;
-	o.has_as_of = 1;	/* a snapshot too: nothing closed after t */
-	o.as_of = t;
-	if (!x->report)
-		o.left_out = NULL;	/* told once, by the first pass */
-	if ((ds = sp_deals_new(rd, c->stages, &o)) == NULL)
-		cli_oom(c);
-	while ((k = sp_reader_next(rd, r, &e)) != 0) {
-		if (k == -2)
-			cli_fail(c, &e);
-		if (x->report)	/* -g: exit 2 if the input lacks a field */
-			cli_by_record(c, rd, slots, r);
-		if (k == 1 && sp_deals_add(ds, r, &e) == 0)
-			continue;
-		if (x->report)
-			cli_bad(c, &e, r);
-	}
-	if (x->report)
-		cli_by_end(c, rd);
-	if (sp_deals_is_history(ds))
+	if (cli_deals_pass(c, x->spool, x->spooln, NEED, t, x->report,
+	    pass_add, x))
 		x->history = 1;
-	sp_deals_finish(ds, x->report ? fold_bad : ignore_bad, c, &e);
-	cli_note_currencies(c, ds);
-	if (x->report)
-		cli_prob_warn(c, sp_deals_prob_doubt(ds));
-	sp_deals_free(ds);
-	sp_reader_close(rd);
-	sp_rec_free(r);
-	free(slots);
 	if (x->report && !x->backtest) {
 		/* --score reads closed deals only: exact without those
 		   closed after --as-of */

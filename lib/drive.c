@@ -745,3 +745,72 @@ cli_agg_deals(sp_cli *c, sp_agg *a, int need, cli_agg_add_fn add)
 		a->end(a->ctx);
 	return cli_finish(c, w);
 }
+
+static void
+pass_ignore(void *ctx, const sp_error *e)
+{
+	(void)ctx;
+	(void)e;
+}
+
+static void
+pass_bad(void *ctx, const sp_error *e)
+{
+	cli_bad(ctx, e, NULL);
+}
+
+int
+cli_deals_pass(sp_cli *c, const char *spool, size_t spooln, int need,
+    int64_t as_of, int report, sp_deal_fn fn, void *ctx)
+{
+	sp_read_opts ro;
+	sp_deals_opts o;
+	sp_reader *rd;
+	sp_deals *ds;
+	sp_rec *r = sp_rec_new();
+	sp_error e;
+	int *slots, k, history;
+	size_t i;
+
+	if (r == NULL || (slots = calloc(c->nby + 1, sizeof(int))) == NULL)
+		cli_oom(c);
+	cli_read_opts(c, &ro);
+	sp_err_clear(&e);
+	rd = spool != NULL ? sp_reader_open_mem(spool, spooln, "-", &ro, &e) :
+	    sp_reader_open(c->inputs, c->ninputs, &ro, &e);
+	if (rd == NULL)
+		cli_fail(c, &e);
+	for (i = 0; i < c->nby; i++)
+		if ((slots[i] = sp_reader_slot(rd, c->by[i])) < 0)
+			cli_oom(c);
+	cli_deals_opts(c, &o, need, fn, ctx);
+	o.group_slots = slots;
+	o.has_as_of = 1;	/* a snapshot too: nothing closed after it */
+	o.as_of = as_of;
+	if (!report)
+		o.left_out = NULL;
+	if ((ds = sp_deals_new(rd, c->stages, &o)) == NULL)
+		cli_oom(c);
+	while ((k = sp_reader_next(rd, r, &e)) != 0) {
+		if (k == -2)
+			cli_fail(c, &e);
+		if (report)	/* -g: exit 2 if the input lacks a field */
+			cli_by_record(c, rd, slots, r);
+		if (k == 1 && sp_deals_add(ds, r, &e) == 0)
+			continue;
+		if (report)
+			cli_bad(c, &e, r);
+	}
+	if (report)
+		cli_by_end(c, rd);
+	history = sp_deals_is_history(ds);
+	sp_deals_finish(ds, report ? pass_bad : pass_ignore, c, &e);
+	cli_note_currencies(c, ds);
+	if (report)
+		cli_prob_warn(c, sp_deals_prob_doubt(ds));
+	sp_deals_free(ds);
+	sp_reader_close(rd);
+	sp_rec_free(r);
+	free(slots);
+	return history;
+}

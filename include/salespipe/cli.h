@@ -430,6 +430,17 @@ void *cli_agg_group(sp_agg_run *r, const sp_deal *d);
 /* The run's options and the aggregate's ctx. */
 sp_cli *cli_agg_cli(sp_agg_run *r);
 void *cli_agg_ctx(sp_agg_run *r);
+/*
+ * One more pass over the input, for a program that must read it as of
+ * several times (forecast --score and --backtest): every deal as of
+ * as_of goes to fn(ctx, deal), grouped by -g, from the inputs again or
+ * from spool (spooln bytes: the standard input, kept by the program).
+ * With report, bad records are handled by the --max-bad policy and the -g
+ * check runs (the first pass); without, they were reported already and
+ * are skipped.  Returns 1 when the input is a history.
+ */
+int cli_deals_pass(sp_cli *c, const char *spool, size_t spooln, int need,
+    int64_t as_of, int report, sp_deal_fn fn, void *ctx);
 /* --shard: which of n shards (1..n) the deal id belongs to. */
 int cli_shard_of(const char *id, long n);
 
