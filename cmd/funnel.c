@@ -12,7 +12,6 @@
 #include "salespipe/agg.h"
 #include "salespipe/cli.h"
 #include "salespipe/field.h"
-#include "salespipe/group.h"
 
 static const char usage[] =
     "usage: funnel [-g fields] [-i csv|jsonl] [-o csv|jsonl|table|md]\n"
@@ -46,9 +45,11 @@ struct entry {
 };
 
 /*
- * One stage of one cohort; a cohort is one cell per stage, then one more
- * whose `entered` counts the cohort's wins: deals that entered a won
- * stage (entries, with --mode any), each once however many won stages it
+ * One stage of one cohort.  The state of a group and cohort (the engine's
+ * key: the -g values, then with --cohort the engine's period label, the
+ * creation bucket) is ncells cells: one per stage, then one more whose
+ * `entered` counts the cohort's wins: deals that entered a won stage
+ * (entries, with --mode any), each once however many won stages it
  * entered.
  */
 struct cell {
@@ -56,36 +57,19 @@ struct cell {
 	sp_money_sum amount;
 };
 
-/* The cohorts of a group (one, labelled "", without --cohort), in label
- * order, bytewise: the order of the rows. */
-struct cohort {
-	char *label;
-	size_t len;
-	struct cell *cells;	/* ncells */
-};
-
-struct group {
-	struct cohort *v;
-	size_t n, cap;
-};
-
 /* The options, read-only while deals are added (threads share them). */
 struct ctx {
 	const sp_stages *st;
 	size_t ncells;		/* st->n + 1 */
 	int mode;
-	int cohort;		/* SP_EVERY_*, SP_EVERY_NONE for none */
-	int has_period;		/* --period: the deals created in it */
-	sp_period period;
-	const sp_calendar *cal;
 };
 
-/* The columns after the -g ones; "cohort" only with --cohort. */
-enum { C_COHORT, C_STAGE, C_ENTERED, C_CURRENT, C_AMOUNT, C_CONV_PREV,
-	C_CONV_WON, C_DROPPED, NCOLS };
+/* The columns after the -g ones and the engine's "cohort" column (the
+ * creation bucket, only with --cohort). */
+enum { C_STAGE, C_ENTERED, C_CURRENT, C_AMOUNT, C_CONV_PREV, C_CONV_WON,
+	C_DROPPED, NCOLS };
 
 static const sp_agg_col cols[NCOLS] = {
-	{ "cohort", SP_AGG_TEXT },
 	{ "stage", SP_AGG_TEXT },
 	{ "entered", SP_AGG_COUNT },
 	{ "current", SP_AGG_COUNT },
@@ -94,14 +78,6 @@ static const sp_agg_col cols[NCOLS] = {
 	{ "conv_won", SP_AGG_RATIO },
 	{ "dropped", SP_AGG_COUNT }
 };
-
-static int
-label_cmp(const char *a, size_t alen, const char *b, size_t blen)
-{
-	int d = memcmp(a, b, alen < blen ? alen : blen);
-
-	return d != 0 ? d : alen < blen ? -1 : alen > blen;
-}
 
 /* The current deal's entries: local to one add (threads add at once),
  * on the stack unless a long history needs more. */
@@ -297,188 +273,98 @@ explain_entry(const struct ctx *x, sp_cli *c, const sp_deal *d,
 	cli_explain(c, d, label, "entered", "counted", why);
 }
 
-/* The state: a group's cohorts. */
+/* The state: one cohort's cells (zero cells are initialised ones:
+ * sp_money_sum_init is zeros). */
 
 static void
-group_init(void *ctx, void *p)
+cells_init(void *ctx, void *p)
 {
-	(void)ctx;
-	memset(p, 0, sizeof(struct group));
-}
+	const struct ctx *x = ctx;
 
-static void
-group_fini(void *ctx, void *p)
-{
-	struct group *g = p;
-	size_t i;
-
-	(void)ctx;
-	for (i = 0; i < g->n; i++) {
-		free(g->v[i].label);
-		free(g->v[i].cells);
-	}
-	free(g->v);
-	memset(g, 0, sizeof(*g));
-}
-
-/* The cohort labelled label (len bytes) of g, made (zero cells, which are
- * initialised ones: sp_money_sum_init is zeros) at its place in label
- * order; NULL when out of memory. */
-static struct cohort *
-cohort_get(const struct ctx *x, struct group *g, const char *label,
-    size_t len)
-{
-	size_t lo = 0, hi = g->n, mid;
-	struct cohort k;
-	int d;
-
-	while (lo < hi) {
-		mid = (lo + hi) / 2;
-		d = label_cmp(g->v[mid].label, g->v[mid].len, label, len);
-		if (d == 0)
-			return &g->v[mid];
-		if (d < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	if (g->n == g->cap) {
-		size_t cap = g->cap ? g->cap * 2 : 4;
-		struct cohort *v = realloc(g->v, cap * sizeof(*v));
-		if (v == NULL)
-			return NULL;
-		g->v = v;
-		g->cap = cap;
-	}
-	k.len = len;
-	if ((k.label = malloc(len + 1)) == NULL ||
-	    (k.cells = calloc(x->ncells, sizeof(*k.cells))) == NULL) {
-		free(k.label);
-		return NULL;
-	}
-	memcpy(k.label, label, len);
-	k.label[len] = '\0';
-	memmove(&g->v[lo + 1], &g->v[lo], (g->n - lo) * sizeof(*g->v));
-	g->v[lo] = k;
-	g->n++;
-	return &g->v[lo];
+	memset(p, 0, x->ncells * sizeof(struct cell));
 }
 
 static int
-group_merge(void *ctx, void *into, void *from, sp_error *e)
+cells_merge(void *ctx, void *into, void *from, sp_error *e)
 {
 	const struct ctx *x = ctx;
-	struct group *a = into, *b = from;
-	struct cohort *k;
-	size_t i, s;
+	struct cell *a = into;
+	const struct cell *b = from;
+	size_t s;
 
-	for (i = 0; i < b->n; i++) {
-		if ((k = cohort_get(x, a, b->v[i].label, b->v[i].len)) == NULL)
-			return sp_err_set(e, NULL, "out of memory");
-		for (s = 0; s < x->ncells; s++) {
-			if (sp_money_sum_merge(&k->cells[s].amount,
-			    &b->v[i].cells[s].amount, e) < 0)
-				return -1;
-			k->cells[s].entered += b->v[i].cells[s].entered;
-			k->cells[s].current += b->v[i].cells[s].current;
-		}
+	for (s = 0; s < x->ncells; s++) {
+		if (sp_money_sum_merge(&a[s].amount, &b[s].amount, e) < 0)
+			return -1;
+		a[s].entered += b[s].entered;
+		a[s].current += b[s].current;
 	}
 	return 0;
 }
 
-/* {"cohorts":[{"label":L,"cells":[[entered,current,amount],...]},...]}:
- * one cell per stage of the list, then the wins. */
+/* {"cells":[[entered,current,amount],...]}: one cell per stage of the
+ * list, then the wins. */
 static json_t *
-group_save(void *ctx, const void *p)
+cells_save(void *ctx, const void *p)
 {
 	const struct ctx *x = ctx;
-	const struct group *g = p;
-	json_t *a = json_array(), *o, *cells, *cell;
-	size_t i, s;
+	const struct cell *k = p;
+	json_t *cells = json_array(), *cell;
+	size_t s;
 
-	if (a == NULL)
+	if (cells == NULL)
 		return NULL;
-	for (i = 0; i < g->n; i++) {
-		if ((cells = json_array()) == NULL ||
-		    (o = json_pack("{s:s%,s:o}", "label", g->v[i].label,
-		    g->v[i].len, "cells", cells)) == NULL ||
-		    json_array_append_new(a, o) < 0)
-			goto oom;
-		for (s = 0; s < x->ncells; s++) {
-			const struct cell *k = &g->v[i].cells[s];
-			if ((cell = json_pack("[I,I,o]", (json_int_t)k->entered,
-			    (json_int_t)k->current,
-			    sp_agg_money_save(&k->amount))) == NULL ||
-			    json_array_append_new(cells, cell) < 0)
-				goto oom;
+	for (s = 0; s < x->ncells; s++)
+		if ((cell = json_pack("[I,I,o]", (json_int_t)k[s].entered,
+		    (json_int_t)k[s].current,
+		    sp_agg_money_save(&k[s].amount))) == NULL ||
+		    json_array_append_new(cells, cell) < 0) {
+			json_decref(cells);
+			return NULL;
 		}
-	}
-	return json_pack("{s:o}", "cohorts", a);
-oom:
-	json_decref(a);
-	return NULL;
+	return json_pack("{s:o}", "cells", cells);
 }
 
 static int
-group_load(void *ctx, void *p, const json_t *v, sp_error *e)
+cells_load(void *ctx, void *p, const json_t *v, sp_error *e)
 {
 	const struct ctx *x = ctx;
-	struct group *g = p;
-	const json_t *a, *o, *l, *cells, *cell;
-	struct cohort *k;
-	size_t i, s;
+	struct cell *k = p;
+	const json_t *cells, *cell;
+	size_t s;
 
-	if ((a = sp_agg_member(v, "cohorts", e)) == NULL)
+	if ((cells = sp_agg_member(v, "cells", e)) == NULL)
 		return -1;
-	if (!json_is_array(a))
-		return sp_err_set(e, "cohorts", "not a list in the partial "
-		    "state");
-	json_array_foreach(a, i, o) {
-		if ((l = sp_agg_member(o, "label", e)) == NULL ||
-		    (cells = sp_agg_member(o, "cells", e)) == NULL)
+	if (!json_is_array(cells) || json_array_size(cells) != x->ncells)
+		return sp_err_set(e, "cells", "not %zu cells (one per stage, "
+		    "then the wins) in the partial state", x->ncells);
+	json_array_foreach(cells, s, cell) {
+		struct cell c;
+		if (!json_is_array(cell) || json_array_size(cell) != 3)
+			return sp_err_set(e, "cells", "a cell is not "
+			    "[entered, current, amount]");
+		sp_money_sum_init(&c.amount);
+		if (sp_agg_int_load(&c.entered, json_array_get(cell, 0),
+		    "entered", e) < 0 ||
+		    sp_agg_int_load(&c.current, json_array_get(cell, 1),
+		    "current", e) < 0 ||
+		    sp_agg_money_load(&c.amount, json_array_get(cell, 2),
+		    e) < 0 ||
+		    sp_money_sum_merge(&k[s].amount, &c.amount, e) < 0)
 			return -1;
-		if (!json_is_string(l))
-			return sp_err_set(e, "label", "not a string in the "
-			    "partial state");
-		if (!json_is_array(cells) || json_array_size(cells) !=
-		    x->ncells)
-			return sp_err_set(e, "cells", "not %zu cells (one per "
-			    "stage, then the wins) in the partial state",
-			    x->ncells);
-		if ((k = cohort_get(x, g, json_string_value(l),
-		    json_string_length(l))) == NULL)
-			return sp_err_set(e, NULL, "out of memory");
-		json_array_foreach(cells, s, cell) {
-			struct cell c;
-			if (!json_is_array(cell) || json_array_size(cell) != 3)
-				return sp_err_set(e, "cells", "a cell is not "
-				    "[entered, current, amount]");
-			sp_money_sum_init(&c.amount);
-			if (sp_agg_int_load(&c.entered, json_array_get(cell,
-			    0), "entered", e) < 0 ||
-			    sp_agg_int_load(&c.current, json_array_get(cell,
-			    1), "current", e) < 0 ||
-			    sp_agg_money_load(&c.amount, json_array_get(cell,
-			    2), e) < 0 ||
-			    sp_money_sum_merge(&k->cells[s].amount, &c.amount,
-			    e) < 0)
-				return -1;
-			k->cells[s].entered += c.entered;
-			k->cells[s].current += c.current;
-		}
+		k[s].entered += c.entered;
+		k[s].current += c.current;
 	}
 	return 0;
 }
 
 /* The rows of one cohort: a row per open and won stage. */
 static int
-cohort_rows(const struct ctx *x, const struct cohort *k, sp_agg_row *r,
-    sp_error *e)
+cells_rows(void *ctx, void *p, sp_agg_row *r, sp_error *e)
 {
+	const struct ctx *x = ctx;
 	const sp_stages *st = x->st;
-	const struct cell *t = k->cells;
+	const struct cell *t = p;
 	int64_t won = t[st->n].entered;
-	size_t off = x->cohort != SP_EVERY_NONE ? 0 : 1;
 	int s, from, prev = -1, next, last = -1, mixed = 0;
 	const char *cur = "";
 
@@ -505,27 +391,23 @@ cohort_rows(const struct ctx *x, const struct cohort *k, sp_agg_row *r,
 		for (next = s + 1; next < (int)st->n &&
 		    st->v[next].kind != SP_OPEN; next++)
 			;
-		if (x->cohort != SP_EVERY_NONE)
-			sp_agg_set(r, C_COHORT, k->label);
-		sp_agg_set(r, C_STAGE - off, st->v[s].name);
-		sp_agg_set_count(r, C_ENTERED - off, t[s].entered);
-		sp_agg_set_count(r, C_CURRENT - off, t[s].current);
+		sp_agg_set(r, C_STAGE, st->v[s].name);
+		sp_agg_set_count(r, C_ENTERED, t[s].entered);
+		sp_agg_set_count(r, C_CURRENT, t[s].current);
 		amount.mixed |= mixed;
-		sp_agg_set_money(r, C_AMOUNT - off, &amount);
+		sp_agg_set_money(r, C_AMOUNT, &amount);
 		/* won rows follow on from the last open row */
 		from = open ? prev : last;
 		if (from >= 0)
-			sp_agg_set_ratio(r, C_CONV_PREV - off, t[s].entered,
+			sp_agg_set_ratio(r, C_CONV_PREV, t[s].entered,
 			    t[from].entered);
 		/* a won row: its share of the wins */
 		if (open)
-			sp_agg_set_ratio(r, C_CONV_WON - off, won,
-			    t[s].entered);
+			sp_agg_set_ratio(r, C_CONV_WON, won, t[s].entered);
 		else
-			sp_agg_set_ratio(r, C_CONV_WON - off, t[s].entered,
-			    won);
+			sp_agg_set_ratio(r, C_CONV_WON, t[s].entered, won);
 		if (open)
-			sp_agg_set_count(r, C_DROPPED - off, t[s].entered -
+			sp_agg_set_count(r, C_DROPPED, t[s].entered -
 			    (next < (int)st->n ? t[next].entered : won));
 		if (open)
 			prev = s;
@@ -536,45 +418,29 @@ cohort_rows(const struct ctx *x, const struct cohort *k, sp_agg_row *r,
 }
 
 static int
-group_rows(void *ctx, void *p, sp_agg_row *r, sp_error *e)
-{
-	const struct group *g = p;
-	size_t i;
-
-	for (i = 0; i < g->n; i++)
-		if (cohort_rows(ctx, &g->v[i], r, e) < 0)
-			return -1;
-	return 0;
-}
-
-static int
 add_deal(sp_agg_run *run, const sp_deal *d, sp_error *e)
 {
 	const struct ctx *x = cli_agg_ctx(run);
 	sp_cli *c = cli_agg_cli(run);
-	const char *label = "", *l;
+	const char *label = "";
 	struct entries en;
-	struct cell buf[32], *cells;
-	struct cohort *k;
-	struct group *g;
+	struct cell buf[32], *cells, *k;
 	int64_t won = 0;
 	size_t i;
-	sp_period b;
-	int rc = -1;
+	int in = !c->has_period, rc = -1;
 
 	if (d->path == NULL && x->mode != MODE_REACHED)
 		cli_usage_error(c, "--mode %s needs a history (records with "
 		    "'at'); a snapshot only tells the reached stages",
 		    mode_name[x->mode]);
 	entries_init(&en);
-	if (x->cohort != SP_EVERY_NONE && d->has_created) {
-		sp_period_bucket(d->created_at, x->cohort, x->cal, &b);
-		label = b.label;
-	}
-	/* --period keeps the deals created in it (no period column: the
-	   rows are the period's; --explain names it) */
-	if (x->has_period && (!d->has_created ||
-	    !sp_period_contains(&x->period, d->created_at))) {
+	/* the engine's period rule on the creation date: the cohort, and
+	   --period keeps the deals created in it (no period column: the
+	   rows are the period's; --explain names it); a deal without
+	   created_at has the cohort "" and no place in a --period */
+	if (d->has_created)
+		label = cli_agg_label(run, d->created_at, &in);
+	if (!in) {
 		if (c->explain)
 			cli_explain(c, d, label, "entered", "excluded",
 			    d->has_created ? "created outside the period" :
@@ -591,18 +457,9 @@ add_deal(sp_agg_run *run, const sp_deal *d, sp_error *e)
 		entries_free(&en);
 		return 0;
 	}
-	/*
-	 * The group is the -g one: the cohort is a part of its state (the
-	 * engine would print its period column as "period", and print one
-	 * with --period alone).  Only --explain gives the engine the cohort
-	 * as --every, for the period column of its rows (see main).
-	 */
-	if (c->every != SP_EVERY_NONE)
-		g = cli_agg_at(run, d, d->has_created ? d->created_at : 0, &l);
-	else
-		g = cli_agg_group(run, d);
-	if (g == NULL || (k = cohort_get(x, g, label, strlen(label))) ==
-	    NULL)
+	k = d->has_created ? cli_agg_at(run, d, d->created_at, &label) :
+	    cli_agg_undated(run, d);
+	if (k == NULL)
 		goto oom;
 
 	/* add to a copy, so that a bad amount leaves no partial counts */
@@ -610,7 +467,7 @@ add_deal(sp_agg_run *run, const sp_deal *d, sp_error *e)
 	    malloc(x->ncells * sizeof(*cells));
 	if (cells == NULL)
 		goto oom;
-	memcpy(cells, k->cells, x->ncells * sizeof(*cells));
+	memcpy(cells, k, x->ncells * sizeof(*cells));
 	for (i = 0; i < en.n; i++) {
 		struct cell *t = &cells[en.v[i].stage];
 		if (d->has_amount && sp_money_sum_add(&t->amount, d->value,
@@ -623,12 +480,13 @@ add_deal(sp_agg_run *run, const sp_deal *d, sp_error *e)
 	cells[x->st->n].entered += x->mode == MODE_ANY ? won : won > 0;
 	if (d->kind != SP_LOST)
 		cells[d->stage].current++;
-	memcpy(k->cells, cells, x->ncells * sizeof(*cells));
+	memcpy(k, cells, x->ncells * sizeof(*cells));
 	rc = 0;
 
 	if (c->explain) {
-		if (x->cohort == SP_EVERY_NONE && x->has_period)
-			label = x->period.label;
+		/* the engine keys no --period alone: the rows name it */
+		if (c->every == SP_EVERY_NONE && c->has_period)
+			label = c->period.label;
 		for (i = 0; i < en.n; i++)
 			explain_entry(x, c, d, label, &en.v[i]);
 	}
@@ -650,11 +508,13 @@ main(int argc, char **argv)
 	    { "cohort", required_argument, NULL, OPT_COHORT },
 	    { NULL, 0, NULL, 0 } };
 	static struct ctx x;
-	static sp_agg agg = { "funnel", sizeof(struct group), group_init,
-	    group_fini, group_merge, group_save, group_load, group_rows, cols,
-	    NCOLS, &x, NULL };
+	/* the cohort is the engine's period, in a column named "cohort";
+	   --period alone only keeps the deals created in it */
+	static sp_agg agg = { "funnel", 0, cells_init, NULL, cells_merge,
+	    cells_save, cells_load, cells_rows, cols, NCOLS, &x, NULL,
+	    "cohort", 1 };
 	sp_cli c;
-	int ch;
+	int ch, cohort = SP_EVERY_NONE;
 
 	cli_init(&c, argv, usage, SP_STAGES_DEALS);
 	while ((ch = cli_getopt(&c, argc, argv, CLI_SHORTOPTS, longopts)) !=
@@ -669,7 +529,7 @@ main(int argc, char **argv)
 				cli_usage_error(&c, "--mode: '%s' is not "
 				    "reached, ordered or any", optarg);
 		} else if (ch == OPT_COHORT) {
-			if ((x.cohort = sp_every_parse(optarg)) < 0)
+			if ((cohort = sp_every_parse(optarg)) < 0)
 				cli_usage_error(&c, "--cohort: '%s' is not day, "
 				    "week, month, quarter or year", optarg);
 		} else
@@ -685,27 +545,13 @@ main(int argc, char **argv)
 	if (c.every != SP_EVERY_NONE)
 		cli_usage_error(&c, "--every: a funnel is split by creation "
 		    "date with --cohort");
-	/* cli_explain's period column then carries the cohort */
-	c.every = x.cohort;
+	/* the engine's buckets are the cohorts (--explain's period column
+	   too) */
+	c.every = cohort;
 	cli_open(&c, argc - optind, argv + optind);
 	x.st = c.stages;
 	x.ncells = c.stages->n + 1;
-	x.cal = &c.cal;
-	x.has_period = c.has_period;
-	x.period = c.period;
-	/*
-	 * The cohort and --period are funnel's (the creation date), not the
-	 * engine's period column: the engine groups by -g alone, except for
-	 * --explain's rows, whose period column shows them.
-	 */
-	if (!c.explain) {
-		c.every = SP_EVERY_NONE;
-		c.has_period = 0;
-	}
-	if (x.cohort == SP_EVERY_NONE) {
-		agg.cols = cols + 1;
-		agg.ncols = NCOLS - 1;
-	}
+	agg.state_size = x.ncells * sizeof(struct cell);
 	return cli_agg_deals(&c, &agg, SP_NEED_AMOUNT | SP_NEED_CREATED,
 	    add_deal);
 }

@@ -161,7 +161,8 @@ sp_agg_columns(const sp_agg *a, sp_writer *w, const char *const *names,
 	for (i = 0; i < nkey; i++)
 		if (sp_writer_col(w, names[i], SP_COL_STR) < 0)
 			return -1;
-	if (has_period && sp_writer_col(w, "period", SP_COL_STR) < 0)
+	if (has_period && sp_writer_col(w, a->period_col != NULL ?
+	    a->period_col : "period", SP_COL_STR) < 0)
 		return -1;
 	for (i = 0; i < a->ncols; i++)
 		if (sp_writer_col(w, a->cols[i].name,

@@ -43,6 +43,17 @@ cli_agg_ctx(sp_agg_run *r)
 	return r->agg->ctx;
 }
 
+/*
+ * Whether the key (and the output, and a partial's lines) has a period
+ * part: --every's buckets, or a --period that is not only a filter.
+ */
+static int
+key_has_period(const sp_cli *c, const sp_agg *a)
+{
+	return c->every != SP_EVERY_NONE || (c->has_period &&
+	    !a->period_filter);
+}
+
 /* d's group key extended by the period label, in r's buffer. */
 static void *
 state_with(sp_agg_run *r, const sp_deal *d, const char *label)
@@ -75,20 +86,30 @@ state_with(sp_agg_run *r, const sp_deal *d, const char *label)
 	return s;
 }
 
-void *
-cli_agg_at(sp_agg_run *r, const sp_deal *d, int64_t t, const char **label)
+/* The one period rule: t's label, and whether --period holds t. */
+const char *
+cli_agg_label(sp_agg_run *r, int64_t t, int *in)
 {
 	sp_cli *c = r->cli;
 
-	if (c->has_period && !sp_period_contains(&c->period, t)) {
+	*in = !c->has_period || sp_period_contains(&c->period, t);
+	if (c->every != SP_EVERY_NONE) {
+		sp_period_bucket(t, c->every, &c->cal, &r->bucket);
+		return r->bucket.label;
+	}
+	return *in && r->has_period ? c->period.label : "";
+}
+
+void *
+cli_agg_at(sp_agg_run *r, const sp_deal *d, int64_t t, const char **label)
+{
+	int in;
+
+	*label = cli_agg_label(r, t, &in);
+	if (!in) {
 		*label = NULL;
 		return NULL;
 	}
-	if (c->every != SP_EVERY_NONE) {
-		sp_period_bucket(t, c->every, &c->cal, &r->bucket);
-		*label = r->bucket.label;
-	} else
-		*label = c->has_period ? c->period.label : "";
 	return state_with(r, d, *label);
 }
 
@@ -99,7 +120,15 @@ cli_agg_group(sp_agg_run *r, const sp_deal *d)
 
 	if (c->every != SP_EVERY_NONE)
 		return NULL;
-	return state_with(r, d, c->has_period ? c->period.label : "");
+	return state_with(r, d, r->has_period ? c->period.label : "");
+}
+
+void *
+cli_agg_undated(sp_agg_run *r, const sp_deal *d)
+{
+	if (r->cli->has_period)
+		return NULL;
+	return state_with(r, d, "");
 }
 
 /* FNV-1a of the id: the same function on every machine. */
@@ -370,7 +399,7 @@ run_merge(sp_cli *c, sp_agg *a)
 	sp_writer *w;
 	sp_error e;
 	size_t i;
-	int has_period = c->has_period || c->every != SP_EVERY_NONE;
+	int has_period = key_has_period(c, a);
 	int mixed = 0, rc;
 
 	if (t == NULL)
@@ -721,7 +750,7 @@ cli_agg_deals(sp_cli *c, sp_agg *a, int need, cli_agg_add_fn add)
 	r.cli = c;
 	r.agg = a;
 	r.add = add;
-	r.has_period = c->has_period || c->every != SP_EVERY_NONE;
+	r.has_period = key_has_period(c, a);
 	if ((r.t = sp_agg_table_new(a)) == NULL)
 		cli_oom(c);
 	history = read_all(c, &r, need);

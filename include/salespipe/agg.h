@@ -64,6 +64,14 @@ typedef struct sp_agg {
 	   partial states or --explain's rows) and before the run's closing
 	   messages, for the program's warnings about the whole answer */
 	void (*end)(void *ctx);
+	/* the name of the period column (the output's, sp_agg_columns);
+	   NULL: "period" */
+	const char *period_col;
+	/* 1: --period without --every only keeps the times inside it
+	   (cli_agg_at gives NULL outside): no period column, no key part,
+	   the label "".  0: --period is a period of the key, as --every's
+	   buckets are.  With --every the buckets are the key's either way. */
+	int period_filter;
 } sp_agg;
 
 /* Groups of one aggregate's states. */
@@ -85,8 +93,9 @@ int sp_agg_each(sp_agg_table *t, int (*fn)(void *arg, const char *key,
     size_t keylen, void *state), void *arg);
 
 /*
- * Output.  The columns: the nkey group columns (names), then "period"
- * when has_period, then the aggregate's.  sp_agg_write writes every group
+ * Output.  The columns: the nkey group columns (names), then the period
+ * column (a->period_col, "period" when NULL) when has_period, then the
+ * aggregate's.  sp_agg_write writes every group
  * in key order through rows(); *mixed is set when a money cell was left
  * empty because its sum mixes currencies.
  */
@@ -118,6 +127,8 @@ int sp_agg_emit(sp_agg_row *r, sp_error *e);
  *	 "source":{...}}
  * then one line per group:
  *	{"group":[v,...],"period":L,"state":{...}}
+ * ("period" iff has_period, whatever a->period_col names the column;
+ * the saving and the loading run must decide has_period alike).
  * sp_agg_save writes the groups (after a header the caller writes);
  * sp_agg_load_group reads one group line into t, merging with a group
  * already there.

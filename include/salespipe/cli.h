@@ -417,14 +417,17 @@ int cli_agg_deals(sp_cli *c, struct sp_agg *a, int need, cli_agg_add_fn add);
  * The state of deal d's group at time t: the --every bucket of t, or the
  * --period when t is in it (else NULL and *label NULL), or the group's
  * one state without periods.  *label is the period label ("" without
- * periods), valid until the next call.  Never NULL otherwise.
+ * periods, and for --period alone when sp_agg.period_filter: then the
+ * key has no period part), valid until the next call.  Never NULL
+ * otherwise.
  */
 void *cli_agg_at(sp_agg_run *r, const sp_deal *d, int64_t t,
     const char **label);
 /*
  * The state of d's group with no time of its own: the group (and the
- * --period label) without --every, so that a group has its row even when
- * none of its deals counts; NULL with --every.
+ * --period label, unless sp_agg.period_filter) without --every, so that
+ * a group has its row even when none of its deals counts; NULL with
+ * --every.
  */
 void *cli_agg_group(sp_agg_run *r, const sp_deal *d);
 /* The run's options and the aggregate's ctx. */
@@ -443,6 +446,21 @@ int cli_deals_pass(sp_cli *c, const char *spool, size_t spooln, int need,
     int64_t as_of, int report, sp_deal_fn fn, void *ctx);
 /* --shard: which of n shards (1..n) the deal id belongs to. */
 int cli_shard_of(const char *id, long n);
+/*
+ * The period label cli_agg_at gives time t, without making a state: the
+ * --every bucket of t (even outside --period), else the --period label
+ * when the key has it (sp_agg.period_filter 0), else "".  *in is 0 when
+ * t is outside --period (cli_agg_at gives NULL), else 1.  Valid until the
+ * next call.
+ */
+const char *cli_agg_label(sp_agg_run *r, int64_t t, int *in);
+/*
+ * The state of d's group for a deal without the time the periods are of
+ * (funnel's deal without created_at): NULL with --period (no period holds
+ * it); with --every the group's state labelled "" (the row of such deals);
+ * else the group's state, as cli_agg_group.
+ */
+void *cli_agg_undated(sp_agg_run *r, const sp_deal *d);
 
 #ifdef __cplusplus
 }

@@ -112,7 +112,8 @@ toy_rows(void *ctx, void *p, sp_agg_row *r, sp_error *e)
 }
 
 static sp_agg toy = { "toy", sizeof(struct toy), toy_init, toy_fini,
-	toy_merge, toy_save, toy_load, toy_rows, toy_cols, 4, NULL, NULL };
+	toy_merge, toy_save, toy_load, toy_rows, toy_cols, 4, NULL, NULL, NULL,
+	0 };
 
 /* Add value v (units) under key k ("" allowed) in currency cur. */
 static void
@@ -316,6 +317,49 @@ test_load_refuses(void **state)
 	sp_agg_table_free(t);
 }
 
+/* The period column is named by period_col ("period" when NULL), between
+ * the -g columns and the aggregate's; the key's last part fills it. */
+static void
+test_period_col(void **state)
+{
+	static const char key[] = "a\0" "2026-01";
+	const char *names[] = { "key" };
+	sp_agg cohort = toy;
+	sp_agg_table *t;
+	char *buf = NULL;
+	size_t len = 0, i;
+	int mixed = 0;
+	sp_error e;
+
+	(void)state;
+	cohort.period_col = "cohort";
+	for (i = 0; i < 2; i++) {
+		const sp_agg *a = i == 0 ? &cohort : &toy;
+		FILE *fp = open_memstream(&buf, &len);
+		sp_writer *w = sp_writer_new(fp, SP_FMT_CSV);
+		struct toy *s;
+
+		assert_non_null(w);
+		t = sp_agg_table_new(a);
+		s = sp_agg_get(t, key, sizeof(key) - 1);
+		assert_non_null(s);
+		s->n = 1;
+		assert_int_equal(sp_agg_columns(a, w, names, 1, 1), 0);
+		assert_int_equal(sp_agg_write(t, w, 1, 1, &mixed, &e), 0);
+		assert_int_equal(sp_writer_finish(w), 0);
+		sp_writer_free(w);
+		fclose(fp);
+		assert_string_equal(buf, i == 0 ?
+		    "key,cohort,n,sum,median,share\n"
+		    "a,2026-01,1,0.00,,0.250000\n" :
+		    "key,period,n,sum,median,share\n"
+		    "a,2026-01,1,0.00,,0.250000\n");
+		free(buf);
+		buf = NULL;
+		sp_agg_table_free(t);
+	}
+}
+
 int
 main(void)
 {
@@ -324,6 +368,7 @@ main(void)
 		cmocka_unit_test(test_mixed_currency),
 		cmocka_unit_test(test_merge_laws),
 		cmocka_unit_test(test_load_refuses),
+		cmocka_unit_test(test_period_col),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
