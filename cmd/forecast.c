@@ -13,7 +13,6 @@
  */
 #include <errno.h>
 #include <math.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -92,7 +91,6 @@ struct fst {
 	size_t nwins, wincap;
 	int64_t slip_n, slip_pushed;	/* won deals with a close_date */
 	int64_t as_of_closed;		/* snapshot deals closed after --as-of */
-	size_t live;			/* its place in the registry */
 };
 
 /* --calibration's state: a group's closed deals by stage reached. */
@@ -129,15 +127,11 @@ struct fc {
 	int64_t slip_n, slip_pushed;
 	sp_groups *gmap;		/* group key -> its struct fst * */
 	/*
-	 * ENGINE GAP (for the lead): rows() needs the whole merged table
-	 * before its first row (rates over every group, the trend checks
-	 * and the --as-of refusal that fail the run before any output).
-	 * agg.h has no such hook, so the live states are kept here (init
-	 * adds, fini removes: after the engine's merges the live states are
-	 * the final table's).  See prepare_engine.
+	 * rows() needs the whole merged table before its first row (rates
+	 * over every group, the trend checks and the --as-of refusal that
+	 * fail the run before any output): the engine's prepare hook
+	 * (fst_prepare) lists its states here.  See prepare_engine.
 	 */
-	int registry;
-	pthread_mutex_t lock;
 	struct fst **live;
 	size_t nlive, livecap;
 	/* warned after the output */
@@ -190,35 +184,15 @@ fst_init(void *ctx, void *p)
 	s->stage_amt = xcalloc(x->ns, sizeof(*s->stage_amt));
 	s->closed_s = xcalloc(x->ns, sizeof(*s->closed_s));
 	s->won_s = xcalloc(x->ns, sizeof(*s->won_s));
-	if (x->registry) {
-		pthread_mutex_lock(&x->lock);
-		if (x->nlive == x->livecap) {
-			size_t cap = x->livecap ? x->livecap * 2 : 64;
-			struct fst **v = realloc(x->live, cap * sizeof(*v));
-			if (v == NULL)
-				cli_oom(x->c);
-			x->live = v;
-			x->livecap = cap;
-		}
-		s->live = x->nlive;
-		x->live[x->nlive++] = s;
-		pthread_mutex_unlock(&x->lock);
-	}
 }
 
 static void
 fst_fini(void *ctx, void *p)
 {
-	struct fc *x = ctx;
 	struct fst *s = p;
 	size_t i;
 
-	if (x->registry) {
-		pthread_mutex_lock(&x->lock);
-		x->live[s->live] = x->live[--x->nlive];
-		x->live[s->live]->live = s->live;
-		pthread_mutex_unlock(&x->lock);
-	}
+	(void)ctx;
 	for (i = 0; i < s->mc_n; i++)
 		free(s->mc[i].id);
 	free(s->mc);
@@ -1498,6 +1472,37 @@ prepare_engine(struct fc *x)
 	x->prepared = 1;
 }
 
+/* sp_agg.prepare: the final table's states, for prepare_engine. */
+static int
+list_state(void *arg, const char *key, size_t keylen, void *state)
+{
+	struct fc *x = arg;
+
+	(void)key;
+	(void)keylen;
+	if (x->nlive == x->livecap) {
+		size_t cap = x->livecap ? x->livecap * 2 : 64;
+		struct fst **v = realloc(x->live, cap * sizeof(*v));
+		if (v == NULL)
+			return -1;
+		x->live = v;
+		x->livecap = cap;
+	}
+	x->live[x->nlive++] = state;
+	return 0;
+}
+
+static int
+fst_prepare(void *ctx, sp_agg_table *t, sp_error *e)
+{
+	struct fc *x = ctx;
+
+	x->nlive = 0;
+	if (sp_agg_each(t, list_state, x) != 0)
+		return sp_err_set(e, NULL, "out of memory");
+	return 0;
+}
+
 static int
 fst_rows(void *ctx, void *state, sp_agg_row *r, sp_error *e)
 {
@@ -2129,19 +2134,20 @@ forecast_run(struct fc *x)
 {
 	static sp_agg agg = { "forecast", sizeof(struct fst), fst_init,
 	    fst_fini, fst_merge, fst_save, fst_load, fst_rows, run_cols, 0,
-	    NULL, fst_end };
+	    NULL, fst_end, NULL, 0, fst_prepare };
 	sp_cli *c = x->c;
 	int rc;
 
 	agg.ncols = fc_columns(x);
 	agg.ctx = x;
-	x->registry = 1;
-	pthread_mutex_init(&x->lock, NULL);
 	x->report = 1;
 	targets(x);
 	x->t = c->cal.now;
 	fold_as_of_now(x);
 	rc = cli_agg_deals(c, &agg, NEED | SP_NEED_AS_OF_OPEN, add_deal);
+	free(x->live);
+	x->live = NULL;
+	x->nlive = x->livecap = 0;
 	c->has_as_of = x->as_of_given;
 	if (x->lw != NULL) {
 		if (sp_writer_finish(x->lw) < 0 || fclose(x->lfp) != 0)
@@ -2159,7 +2165,7 @@ calibration_run(struct fc *x)
 {
 	static sp_agg agg = { "forecast", sizeof(struct cst), cst_init,
 	    cst_fini, cst_merge, cst_save, cst_load, cst_rows, cal_cols,
-	    sizeof(cal_cols) / sizeof(cal_cols[0]), NULL, NULL };
+	    sizeof(cal_cols) / sizeof(cal_cols[0]), NULL, NULL, NULL, 0, NULL };
 	sp_cli *c = x->c;
 	int rc;
 

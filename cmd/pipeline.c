@@ -505,7 +505,7 @@ main(int argc, char **argv)
 	static struct ctx x;
 	static sp_agg agg = { "pipeline", sizeof(struct deals), deals_init,
 	    deals_fini, deals_merge, deals_save, deals_load, deals_rows, NULL,
-	    0, &x, NULL, NULL, 0 };
+	    0, &x, NULL, NULL, 0, NULL };
 	sp_cli c;
 	const char *repair_path = NULL;
 	int ch, rc;

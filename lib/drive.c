@@ -426,8 +426,10 @@ run_merge(sp_cli *c, sp_agg *a)
 	if (c->out_fmt == SP_FMT_AUTO && !isatty(STDOUT_FILENO))
 		c->out_fmt = strcmp(m.format, "jsonl") == 0 ? SP_FMT_JSONL :
 		    SP_FMT_CSV;
-	w = cli_writer(c);
 	sp_err_clear(&e);
+	if (a->prepare != NULL && a->prepare(a->ctx, t, &e) < 0)
+		cli_fail(c, &e);
+	w = cli_writer(c);
 	if (sp_agg_columns(a, w, (const char *const *)c->by, c->nby,
 	    has_period) < 0)
 		cli_oom(c);
@@ -758,6 +760,8 @@ cli_agg_deals(sp_cli *c, sp_agg *a, int need, cli_agg_add_fn add)
 	if (c->partial) {
 		write_partial(c, &r, history);
 	} else if (!c->explain) {
+		if (a->prepare != NULL && a->prepare(a->ctx, r.t, &e) < 0)
+			cli_fail(c, &e);
 		w = cli_writer(c);
 		if (sp_agg_columns(a, w, (const char *const *)c->by, c->nby,
 		    r.has_period) < 0)

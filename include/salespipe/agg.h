@@ -43,6 +43,9 @@ typedef struct sp_agg_col {
  * the aggregate fills its own columns (0 .. ncols-1) and emits. */
 typedef struct sp_agg_row sp_agg_row;
 
+/* Groups of one aggregate's states. */
+typedef struct sp_agg_table sp_agg_table;
+
 typedef struct sp_agg {
 	const char *name;	/* the program: checked by --merge */
 	size_t state_size;
@@ -72,10 +75,14 @@ typedef struct sp_agg {
 	   the label "".  0: --period is a period of the key, as --every's
 	   buckets are.  With --every the buckets are the key's either way. */
 	int period_filter;
+	/* may be NULL: called once with the whole table (after reading, or
+	   after --merge) before the first row is written, not with
+	   --partial or --explain: what needs every group (rates over all
+	   of them, a check that must fail the run before any output).
+	   -1 (e set) fails the run. */
+	int (*prepare)(void *ctx, sp_agg_table *t, sp_error *e);
 } sp_agg;
 
-/* Groups of one aggregate's states. */
-typedef struct sp_agg_table sp_agg_table;
 
 sp_agg_table *sp_agg_table_new(const sp_agg *a);
 /* The state of key, made (init) on first use; NULL when out of memory. */
