@@ -1457,6 +1457,7 @@ prepare_engine(struct fc *x)
 		    "(past bookings only)", sp_time_format(c->as_of, t),
 		    (long long)after, after == 1 ? "" : "s", after == 1 ?
 		    "was" : "were", after == 1 ? "it was" : "they were", names);
+		free(gs);
 		cli_fail(c, &e);
 	}
 	/* a trend that cannot be made fails the run before any row */
