@@ -1389,28 +1389,27 @@ prepare(struct fc *x, struct fst **gs, size_t n)
 	}
 }
 
-/* Fail the run when the trend of group part g, period i cannot be made. */
-static void
-trend_check(struct fc *x, struct fst *g, size_t i)
+/* 0, or -1 with *e set when the trend of group g, period i cannot be made. */
+static int
+trend_check(struct fc *x, struct fst *g, size_t i, sp_error *e)
 {
 	sp_cli *c = x->c;
 	struct trend_out to;
 	const char **gp;
 	char names[512] = "";
 	size_t k, len = 0;
-	sp_error e;
 
 	trend_for(x, g, 0, i, &to);
 	if (to.ok)
-		return;
+		return 0;
 	gp = cli_group_parts(c, g->key, g->keylen, c->nby);
 	for (k = 0; k < c->nby && len + 1 < sizeof(names); k++)
 		len += (size_t)snprintf(names + len, sizeof(names) - len,
 		    "%s%s", k ? ", " : "", gp[k]);
-	sp_err_clear(&e);
-	sp_err_set(&e, NULL, "trend: %s%s%.400s%s", to.why, c->nby ?
+	sp_err_clear(e);
+	sp_err_set(e, NULL, "trend: %s%s%.400s%s", to.why, c->nby ?
 	    " (group '" : "", names, c->nby ? "')" : "");
-	cli_fail(c, &e);
+	return -1;
 }
 
 /*
@@ -1463,7 +1462,10 @@ prepare_engine(struct fc *x)
 	/* a trend that cannot be made fails the run before any row */
 	for (i = 0; (x->methods & M_TREND) && i < n; i++)
 		for (p = 0; p < x->np; p++)
-			trend_check(x, gs[i], p);
+			if (trend_check(x, gs[i], p, &e) != 0) {
+				free(gs);
+				cli_fail(c, &e);
+			}
 	free(gs);
 	if (x->record_path != NULL) {
 		if ((x->lfp = open_memstream(&x->lbuf, &x->llen)) == NULL)

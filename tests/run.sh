@@ -41,8 +41,10 @@ for t in "$B"/obj/replay/fuzz_*; do
 done
 
 # end-to-end cases and man page examples
+t0=$(date +%s)
 out=$(sh tests/cases.sh "$B")
 st=$?
+echo "(cases: $(($(date +%s) - t0)) s)"
 printf '%s\n' "$out" | grep -v '^cases: '
 set -- $(printf '%s\n' "$out" | sed -n 's/^cases: \([0-9]*\) \([0-9]*\) \([0-9]*\)$/\1 \2 \3/p')
 pass=$((pass + ${1:-0})); fail=$((fail + ${2:-0})); skip=$((skip + ${3:-0}))
@@ -52,8 +54,10 @@ pass=$((pass + ${1:-0})); fail=$((fail + ${2:-0})); skip=$((skip + ${3:-0}))
 for s in bad property journal partial threads recipes; do
 	[ -f "tests/$s.sh" ] || continue
 	# a deadlock must fail the run, not hang it
+	t0=$(date +%s)
 	out=$(timeout 1800 sh "tests/$s.sh" "$B")
 	st=$?
+	echo "($s: $(($(date +%s) - t0)) s)"
 	printf '%s\n' "$out" | grep -v "^$s: "
 	set -- $(printf '%s\n' "$out" | sed -n "s/^$s: \([0-9]*\) \([0-9]*\)\$/\1 \2/p")
 	pass=$((pass + ${1:-0})); fail=$((fail + ${2:-0}))
