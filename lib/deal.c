@@ -34,31 +34,56 @@ enum { L_AMOUNT, L_CURRENCY, L_PROB, L_CREATED, L_CLOSED, L_CLOSE_DATE,
 
 struct gval {
 	int64_t at;
-	char *v;
+	const char *v;		/* interned in sp_deals.gpool; NULL: unset */
 };
 
 /*
- * One id of a history: its stage visits packed as at * 1024 + stage in
- * input order, and the latest value of each kept field.  Lives inside the
- * id table's entry, so an id costs one allocation plus its visits.
+ * The history's memory.  A history of millions of deals is ordinary, so
+ * per id the fold keeps a 48-byte entry (struct hdeal, in pages of PAGE
+ * entries numbered in order of first appearance), the id's bytes in an
+ * arena, a 4-byte slot of the id table (at most half full), the visits in
+ * a chunk of the slab, and of the other fields only those the program
+ * needs and the input carries (struct latest, in per-field pages made
+ * when a deal of the page first has the field).  About 110 bytes a deal
+ * of four stage changes; salespipe(7) gives the figures.
  */
 struct hdeal {
-	int64_t *v;
-	uint32_t nv, cap;
+	const char *key;	/* the id, NUL-terminated, in the arena */
+	int64_t *v;		/* visits: at * MAX_STAGES + stage, input
+				   order; a slab chunk of vcap(nv) */
+	uint32_t keylen;
+	uint32_t nv;
 	uint32_t file;		/* index into sp_deals.files */
-	long line;		/* last record of the id */
+	int64_t line;		/* last record of the id */
 	int64_t first_at;
+};
+
+/* SP_NEED_ALL, SP_NEED_PUSHES or -g: more per id, in pages beside. */
+struct hext {
 	int64_t last_at;
-	struct gval *g;		/* per -g field, NULL without -g */
+	struct gval *g;		/* per -g field, ngroup of them */
 	unsigned char *all;	/* SP_NEED_ALL: the latest value of each
 				   field, sorted by slot, each as u32 slot,
-				   u32 len, i64 at, len bytes and a NUL */
+				   u32 len, i64 at, len bytes and a NUL; a
+				   slab chunk of allcap bytes */
+	int64_t *cd;		/* close_date records, (at, date) pairs in
+				   input order; a slab chunk */
 	uint32_t alllen, allcap;
-	uint32_t ncd, cdcap;
-	int64_t *cd;		/* SP_NEED_ALL: close_date records, (at,
-				   date) pairs in input order */
-	struct latest f[];	/* kept fields, by sp_deals.lix */
+	uint32_t ncd;
 };
+
+#define PAGE_BITS 12
+#define PAGE ((uint32_t)1 << PAGE_BITS)
+#define NCLASS 120		/* slab size classes: 16 bytes x 1.5 x 4/3 ... */
+
+/* Arena blocks: the ids' bytes and the slab's chunks, freed at the end. */
+struct ablock {
+	struct ablock *next;
+	size_t used, size;
+	int64_t data[];
+};
+
+#define ABLOCK ((size_t)1 << 20)
 
 #define MAX_STAGES SP_STAGES_MAX	/* visits pack at * MAX + stage */
 
@@ -68,20 +93,28 @@ struct sp_deals {
 	sp_deals_opts o;
 	int slot[NF];
 	int mode;		/* 0 unknown, 1 snapshot, 2 history */
-	int lix[NL];		/* index in hdeal.f of each kept field, or -1 */
-	int nl;
-	sp_groups *byid;	/* id -> struct hdeal */
-	struct hdeal **order;	/* ids in order of first appearance */
-	size_t n, cap;
+	int lix[NL];		/* 0 when the program keeps field l, or -1 */
+	/* the history (see struct hdeal) */
+	struct hdeal **hpage;	/* pages of entries */
+	struct hext **xpage;	/* with has_ext: beside them */
+	struct latest **kpage[NL];	/* kept fields: NULL until used */
+	size_t npage, pagecap;
+	uint32_t n;		/* ids */
+	uint64_t *slots;	/* id table: hash << 32 | entry + 1; 0 empty */
+	size_t nslots;		/* a power of two, or 0 */
+	uint32_t last;		/* the previous record's id + 1: exports
+				   keep an id's records together, so this
+				   saves most lookups */
+	int has_ext;
+	struct ablock *arena;
+	void *sfree[NCLASS];	/* freed slab chunks, by class */
+	sp_groups *gpool;	/* -g values, interned */
 	char *keybuf;
 	size_t keycap;
 	char **files;		/* names of the inputs, for places */
 	size_t nfiles;
 	char (*cur)[8];		/* currencies seen, for L_CURRENCY */
 	size_t ncur;
-	struct hdeal *last;	/* the previous record's id: exports keep an
-				   id's records together, so this saves most
-				   lookups */
 	/* SP_NEED_ALL */
 	int *fields;		/* slots in order of first appearance */
 	size_t nfields, fieldcap;
@@ -91,6 +124,8 @@ struct sp_deals {
 	size_t valcap;
 	unsigned char *merge;	/* scratch for merging values */
 	size_t mergecap;
+	unsigned char *rbuf;	/* a record's values (rec_values) */
+	size_t rbufcap;
 	sp_groups *seen_ids;	/* snapshot: id -> struct place of its
 				   record, to refuse a repeat */
 	int64_t nprob;		/* probabilities read, */
@@ -160,20 +195,22 @@ sp_deals_new(sp_reader *rd, sp_stages *st, const sp_deals_opts *o)
 	for (i = 0; i < NL; i++)
 		ds->lix[i] = -1;
 	if (o->need & SP_NEED_AMOUNT) {
-		ds->lix[L_AMOUNT] = ds->nl++;
-		ds->lix[L_CURRENCY] = ds->nl++;
+		ds->lix[L_AMOUNT] = 0;
+		ds->lix[L_CURRENCY] = 0;
 	}
 	if (o->need & SP_NEED_PROB)
-		ds->lix[L_PROB] = ds->nl++;
+		ds->lix[L_PROB] = 0;
 	if (o->need & SP_NEED_CREATED)
-		ds->lix[L_CREATED] = ds->nl++;
+		ds->lix[L_CREATED] = 0;
 	if (o->need & SP_NEED_CLOSED)
-		ds->lix[L_CLOSED] = ds->nl++;
+		ds->lix[L_CLOSED] = 0;
 	if (o->need & (SP_NEED_CLOSED | SP_NEED_CLOSE_DATE))
-		ds->lix[L_CLOSE_DATE] = ds->nl++;
-	ds->lix[L_LOST_STAGE] = ds->nl++;
+		ds->lix[L_CLOSE_DATE] = 0;
+	ds->lix[L_LOST_STAGE] = 0;
 	if (o->need & SP_NEED_CATEGORY)
-		ds->lix[L_CATEGORY] = ds->nl++;
+		ds->lix[L_CATEGORY] = 0;
+	ds->has_ext = (o->need & (SP_NEED_ALL | SP_NEED_PUSHES)) ||
+	    o->ngroup > 0;
 	if (st->n > MAX_STAGES) {
 		free(ds);
 		return NULL;
@@ -202,20 +239,6 @@ sp_deals_is_history(const sp_deals *ds)
 	return ds->mode == 2;
 }
 
-static void
-hdeal_free(struct hdeal *h, size_t ngroup)
-{
-	size_t i;
-
-	free(h->v);
-	free(h->all);
-	free(h->cd);
-	if (h->g != NULL)
-		for (i = 0; i < ngroup; i++)
-			free(h->g[i].v);
-	free(h->g);
-}
-
 int
 sp_deals_prob_doubt(const sp_deals *ds)
 {
@@ -226,15 +249,31 @@ sp_deals_prob_doubt(const sp_deals *ds)
 void
 sp_deals_free(sp_deals *ds)
 {
+	struct ablock *b;
 	size_t i;
+	int l;
 
 	if (ds == NULL)
 		return;
-	for (i = 0; i < ds->n; i++)
-		hdeal_free(ds->order[i], ds->o.ngroup);
-	sp_groups_free(ds->byid, NULL);
+	for (i = 0; i < ds->npage; i++) {
+		free(ds->hpage[i]);
+		if (ds->has_ext)
+			free(ds->xpage[i]);
+	}
+	free(ds->hpage);
+	free(ds->xpage);
+	for (l = 0; l < NL; l++) {
+		for (i = 0; ds->kpage[l] != NULL && i < ds->npage; i++)
+			free(ds->kpage[l][i]);
+		free(ds->kpage[l]);
+	}
+	free(ds->slots);
+	while ((b = ds->arena) != NULL) {
+		ds->arena = b->next;
+		free(b);
+	}
+	sp_groups_free(ds->gpool, NULL);
 	sp_groups_free(ds->seen_ids, NULL);
-	free(ds->order);
 	free(ds->keybuf);
 	for (i = 0; i < ds->nfiles; i++)
 		free(ds->files[i]);
@@ -244,6 +283,7 @@ sp_deals_free(sp_deals *ds)
 	free(ds->seen);
 	free(ds->vals);
 	free(ds->merge);
+	free(ds->rbuf);
 	free(ds);
 }
 
@@ -533,20 +573,6 @@ snapshot_add(sp_deals *ds, const sp_rec *r, sp_error *e)
 	return 0;
 }
 
-static void
-keep(sp_deals *ds, struct hdeal *h, int l, int64_t at, int64_t v)
-{
-	struct latest *f;
-
-	if (ds->lix[l] < 0)
-		return;
-	f = &h->f[ds->lix[l]];
-	if (at >= f->at) {
-		f->at = at;
-		f->v = v;
-	}
-}
-
 /* Index of file name f in ds->files (added if new), or -1. */
 static int
 intern_file(sp_deals *ds, const char *f)
@@ -587,147 +613,496 @@ intern_currency(sp_deals *ds, const char *c, size_t n, sp_error *e)
 	return (int)ds->ncur++;
 }
 
-/* The id's entry, created (with its fields unset) if new; NULL: memory. */
-static struct hdeal *
-hdeal_get(sp_deals *ds, const char *id, size_t idlen, int64_t at)
+/* n bytes (8-aligned) that live until sp_deals_free; NULL: memory. */
+static void *
+arena_get(sp_deals *ds, size_t n)
 {
-	struct hdeal *h;
-	size_t size = sizeof(*h) + (size_t)ds->nl * sizeof(struct latest);
-	const char *k;
-	size_t kl;
+	struct ablock *b = ds->arena;
+	void *p;
+
+	n = (n + 7) & ~(size_t)7;
+	if (b == NULL || b->size - b->used < n) {
+		size_t size = n > ABLOCK ? n : ABLOCK;
+		if ((b = malloc(sizeof(*b) + size)) == NULL)
+			return NULL;
+		b->used = 0;
+		b->size = size;
+		b->next = ds->arena;
+		ds->arena = b;
+	}
+	p = (char *)b->data + b->used;
+	b->used += n;
+	return p;
+}
+
+/* The slab's size class of n bytes (16, 24, 32, 48, 64, 96, ...). */
+static size_t
+sclass(size_t n, int *ix)
+{
+	size_t c = 16;
+	int i = 0;
+
+	while (c < n) {
+		c = (c & (c - 1)) ? c / 3 * 4 : c + c / 2;
+		i++;
+	}
+	if (ix != NULL)
+		*ix = i;
+	return c;
+}
+
+/* A chunk of at least n bytes (its class); NULL: memory. */
+static void *
+slab_get(sp_deals *ds, size_t n)
+{
+	int i;
+	size_t c = sclass(n, &i);
+	void *p;
+
+	if (i < NCLASS && (p = ds->sfree[i]) != NULL) {
+		memcpy(&ds->sfree[i], p, sizeof(p));
+		return p;
+	}
+	return arena_get(ds, c);
+}
+
+/* Give back chunk p of class size c (p may be NULL). */
+static void
+slab_put(sp_deals *ds, void *p, size_t c)
+{
 	int i;
 
-	if (ds->last != NULL) {
-		k = sp_groups_key(ds->byid, ds->last, &kl);
-		if (kl == idlen && memcmp(k, id, idlen) == 0)
-			return ds->last;
-	}
-	if (ds->byid == NULL &&
-	    (ds->byid = sp_groups_new(size, NULL)) == NULL)
-		return NULL;
-	if ((h = sp_groups_get(ds->byid, id, idlen)) == NULL)
-		return NULL;
-	if (h->cap > 0)
-		return ds->last = h;
-	if (ds->n == ds->cap) {
-		size_t cap = ds->cap ? ds->cap * 2 : 256;
-		struct hdeal **o = realloc(ds->order, cap * sizeof(*o));
-		if (o == NULL)
+	if (p == NULL)
+		return;
+	sclass(c, &i);
+	if (i >= NCLASS)
+		return;		/* kept in the arena until the end */
+	memcpy(p, &ds->sfree[i], sizeof(p));
+	ds->sfree[i] = p;
+}
+
+static struct hdeal *
+hd(const sp_deals *ds, uint32_t i)
+{
+	return &ds->hpage[i >> PAGE_BITS][i & (PAGE - 1)];
+}
+
+static struct hext *
+hx(const sp_deals *ds, uint32_t i)
+{
+	return &ds->xpage[i >> PAGE_BITS][i & (PAGE - 1)];
+}
+
+/* Kept field l of entry i: NULL when never set (and not create). */
+static struct latest *
+latest_of(sp_deals *ds, int l, uint32_t i, int create)
+{
+	struct latest *p;
+	uint32_t k;
+
+	if (ds->kpage[l] == NULL || (p = ds->kpage[l][i >> PAGE_BITS]) ==
+	    NULL) {
+		if (!create)
 			return NULL;
-		ds->order = o;
-		ds->cap = cap;
+		if (ds->kpage[l] == NULL && (ds->kpage[l] =
+		    calloc(ds->pagecap, sizeof(*ds->kpage[l]))) == NULL)
+			return NULL;
+		if ((p = malloc(PAGE * sizeof(*p))) == NULL)
+			return NULL;
+		for (k = 0; k < PAGE; k++)
+			p[k].at = INT64_MIN;
+		ds->kpage[l][i >> PAGE_BITS] = p;
 	}
-	/* a new id: complete only once everything is allocated */
-	if (h->v == NULL && (h->v = malloc(4 * sizeof(*h->v))) == NULL)
+	return &p[i & (PAGE - 1)];
+}
+
+/* Room for entry ds->n: a new page when needed.  -1: memory. */
+static int
+page_room(sp_deals *ds)
+{
+	size_t cap, l;
+
+	if (ds->n >> PAGE_BITS < ds->npage)
+		return 0;
+	if (ds->npage == ds->pagecap) {
+		cap = ds->pagecap ? 2 * ds->pagecap : 16;
+		void *v;
+		if ((v = realloc(ds->hpage, cap * sizeof(*ds->hpage))) == NULL)
+			return -1;
+		ds->hpage = v;
+		if (ds->has_ext) {
+			if ((v = realloc(ds->xpage, cap *
+			    sizeof(*ds->xpage))) == NULL)
+				return -1;
+			ds->xpage = v;
+		}
+		for (l = 0; l < NL; l++) {
+			if (ds->kpage[l] == NULL)
+				continue;
+			if ((v = realloc(ds->kpage[l], cap *
+			    sizeof(*ds->kpage[l]))) == NULL)
+				return -1;
+			ds->kpage[l] = v;
+			memset(ds->kpage[l] + ds->pagecap, 0, (cap - ds->pagecap) *
+			    sizeof(*ds->kpage[l]));
+		}
+		ds->pagecap = cap;
+	}
+	if ((ds->hpage[ds->npage] = malloc(PAGE * sizeof(struct hdeal))) ==
+	    NULL)
+		return -1;
+	if (ds->has_ext && (ds->xpage[ds->npage] = calloc(PAGE,
+	    sizeof(struct hext))) == NULL) {
+		free(ds->hpage[ds->npage]);
+		return -1;
+	}
+	ds->npage++;
+	return 0;
+}
+
+/*
+ * The id table's slot for id (its entry's, or the empty one to fill).  A
+ * slot holds the id's hash above its entry number + 1, so that probing
+ * rarely touches an entry it does not want.
+ */
+static uint64_t *
+id_slot(const sp_deals *ds, const char *id, size_t n, uint32_t hash)
+{
+	size_t j, mask = ds->nslots - 1;
+	const struct hdeal *h;
+	uint64_t v;
+
+	for (j = hash & mask; (v = ds->slots[j]) != 0; j = (j + 1) & mask) {
+		if ((uint32_t)(v >> 32) != hash)
+			continue;
+		h = hd(ds, (uint32_t)v - 1);
+		if (h->keylen == n && memcmp(h->key, id, n) == 0)
+			break;
+	}
+	return &ds->slots[j];
+}
+
+static int
+id_grow(sp_deals *ds)
+{
+	size_t cap = ds->nslots ? 2 * ds->nslots : 1024, i, j;
+	uint64_t *s = calloc(cap, sizeof(*s));
+
+	if (s == NULL)
+		return -1;
+	for (i = 0; i < ds->nslots; i++) {
+		if (ds->slots[i] == 0)
+			continue;
+		for (j = (ds->slots[i] >> 32) & (cap - 1); s[j] != 0;
+		    j = (j + 1) & (cap - 1))
+			;
+		s[j] = ds->slots[i];
+	}
+	free(ds->slots);
+	ds->slots = s;
+	ds->nslots = cap;
+	return 0;
+}
+
+/*
+ * The id's entry number in *ix, created (fields unset, first and last at
+ * `at`; the id copied into the arena, or with borrow its bytes and NUL
+ * taken as they are: they live as long as ds) if new, and then *isnew 1.
+ * -1: memory.
+ */
+static int
+hdeal_add(sp_deals *ds, const char *id, size_t idlen, int64_t at,
+    uint32_t *ix, int borrow, int *isnew)
+{
+	struct hdeal *h;
+	struct hext *x;
+	uint32_t hash;
+	uint64_t *s;
+	char *k;
+
+	*isnew = 0;
+	if (ds->last != 0) {
+		h = hd(ds, ds->last - 1);
+		if (h->keylen == idlen && memcmp(h->key, id, idlen) == 0) {
+			*ix = ds->last - 1;
+			return 0;
+		}
+	}
+	if ((size_t)(ds->n + 1) * 2 > ds->nslots && id_grow(ds) < 0)
+		return -1;
+	hash = (uint32_t)sp_hash(id, idlen);
+	s = id_slot(ds, id, idlen, hash);
+	if (*s != 0) {
+		*ix = (uint32_t)*s - 1;
+		ds->last = *ix + 1;
+		return 0;
+	}
+	if (ds->n >= UINT32_MAX - 1 || idlen >= UINT32_MAX)
+		return -1;
+	if (page_room(ds) < 0)
+		return -1;
+	if (borrow)
+		k = (char *)id;
+	else if ((k = arena_get(ds, idlen + 1)) == NULL)
+		return -1;
+	else {
+		memcpy(k, id, idlen);
+		k[idlen] = '\0';
+	}
+	h = hd(ds, ds->n);
+	memset(h, 0, sizeof(*h));
+	h->key = k;
+	h->keylen = (uint32_t)idlen;
+	h->first_at = at;
+	if (ds->has_ext) {
+		x = hx(ds, ds->n);
+		x->last_at = at;
+		if (ds->o.ngroup > 0 && (x->g = arena_get(ds, ds->o.ngroup *
+		    sizeof(*x->g))) == NULL)
+			return -1;
+		if (x->g != NULL)
+			memset(x->g, 0, ds->o.ngroup * sizeof(*x->g));
+	}
+	*s = (uint64_t)hash << 32 | (uint64_t)(ds->n + 1);
+	*ix = ds->n++;
+	ds->last = *ix + 1;
+	*isnew = 1;
+	return 0;
+}
+
+/* hdeal_add of a record's id (copied). */
+static int
+hdeal_get(sp_deals *ds, const char *id, size_t idlen, int64_t at,
+    uint32_t *ix)
+{
+	int isnew;
+
+	return hdeal_add(ds, id, idlen, at, ix, 0, &isnew);
+}
+
+/* Keep value v of field l set at `at` for entry i: a later `at` wins,
+ * and of equal ones the later record. */
+static int
+keep(sp_deals *ds, uint32_t i, int l, int64_t at, int64_t v)
+{
+	struct latest *f;
+
+	if (ds->lix[l] < 0)
+		return 0;
+	if ((f = latest_of(ds, l, i, 1)) == NULL)
+		return -1;
+	if (at >= f->at) {
+		f->at = at;
+		f->v = v;
+	}
+	return 0;
+}
+
+/* Append visit v to h.  -1: memory. */
+static int
+add_visit(sp_deals *ds, struct hdeal *h, int64_t v)
+{
+	size_t cap = h->nv ? sclass((size_t)h->nv * sizeof(*h->v), NULL) : 0;
+	int64_t *p;
+
+	if (h->nv == UINT32_MAX)
+		return -1;
+	if ((size_t)h->nv * sizeof(*h->v) == cap) {
+		if ((p = slab_get(ds, ((size_t)h->nv + 1) * sizeof(*p))) ==
+		    NULL)
+			return -1;
+		if (h->nv > 0)
+			memcpy(p, h->v, h->nv * sizeof(*p));
+		slab_put(ds, h->v, cap);
+		h->v = p;
+	}
+	h->v[h->nv++] = v;
+	return 0;
+}
+
+/* Append the close_date record (at, date) to x.  -1: memory. */
+static int
+add_close_date(sp_deals *ds, struct hext *x, int64_t at, int64_t date)
+{
+	size_t one = 2 * sizeof(*x->cd);
+	size_t cap = x->ncd ? sclass((size_t)x->ncd * one, NULL) : 0;
+	int64_t *p;
+
+	if (x->ncd == UINT32_MAX)
+		return -1;
+	if ((size_t)x->ncd * one == cap) {
+		if ((p = slab_get(ds, ((size_t)x->ncd + 1) * one)) == NULL)
+			return -1;
+		if (x->ncd > 0)
+			memcpy(p, x->cd, x->ncd * one);
+		slab_put(ds, x->cd, cap);
+		x->cd = p;
+	}
+	x->cd[2 * x->ncd] = at;
+	x->cd[2 * x->ncd + 1] = date;
+	x->ncd++;
+	return 0;
+}
+
+/* -g value s (n bytes) as kept by ds: interned.  NULL: memory. */
+static const char *
+intern_group(sp_deals *ds, const char *s, size_t n)
+{
+	void *st;
+
+	if (ds->gpool == NULL && (ds->gpool = sp_groups_new(1, NULL)) == NULL)
 		return NULL;
-	if (ds->o.ngroup > 0 && h->g == NULL &&
-	    (h->g = calloc(ds->o.ngroup, sizeof(*h->g))) == NULL)
+	if ((st = sp_groups_get(ds->gpool, s, n)) == NULL)
 		return NULL;
-	for (i = 0; i < ds->nl; i++)
-		h->f[i].at = INT64_MIN;
-	h->first_at = h->last_at = at;
-	h->cap = 4;
-	ds->order[ds->n++] = h;
-	return ds->last = h;
+	return sp_groups_key(ds->gpool, st, NULL);
 }
 
 /* Remember which fields appeared, in input order (SP_NEED_ALL). */
+static int
+note_field(sp_deals *ds, int f)
+{
+	if ((size_t)f >= ds->seencap) {
+		size_t cap = (size_t)f + 16;
+		unsigned char *v = realloc(ds->seen, cap);
+		if (v == NULL)
+			return -1;
+		memset(v + ds->seencap, 0, cap - ds->seencap);
+		ds->seen = v;
+		ds->seencap = cap;
+	}
+	if (ds->seen[f])
+		return 0;
+	ds->seen[f] = 1;
+	if (ds->nfields == ds->fieldcap) {
+		size_t cap = ds->fieldcap ? ds->fieldcap * 2 : 32;
+		int *v = realloc(ds->fields, cap * sizeof(*v));
+		if (v == NULL)
+			return -1;
+		ds->fields = v;
+		ds->fieldcap = cap;
+	}
+	ds->fields[ds->nfields++] = f;
+	return 0;
+}
+
 static int
 note_fields(sp_deals *ds, const sp_rec *r)
 {
 	size_t i, n;
 	const int *f = sp_reader_fields(ds->rd, &n);
 
-	if (r->nslot > ds->seencap) {
-		unsigned char *v = realloc(ds->seen, r->nslot);
-		if (v == NULL)
+	for (i = 0; i < n; i++)
+		if ((size_t)f[i] < r->nslot && note_field(ds, f[i]) < 0)
 			return -1;
-		memset(v + ds->seencap, 0, r->nslot - ds->seencap);
-		ds->seen = v;
-		ds->seencap = r->nslot;
-	}
-	for (i = 0; i < n; i++) {
-		if ((size_t)f[i] >= r->nslot || ds->seen[f[i]])
-			continue;
-		ds->seen[f[i]] = 1;
-		if (ds->nfields == ds->fieldcap) {
-			size_t cap = ds->fieldcap ? ds->fieldcap * 2 : 32;
-			int *v = realloc(ds->fields, cap * sizeof(*v));
-			if (v == NULL)
-				return -1;
-			ds->fields = v;
-			ds->fieldcap = cap;
-		}
-		ds->fields[ds->nfields++] = f[i];
-	}
 	return 0;
 }
 
 #define ALL_HEAD 16	/* u32 slot, u32 len, i64 at */
 
 /*
- * Merge the non-empty fields of r (set at `at`) into h->all: a field takes
- * r's value unless the one it has was set at a later `at`.
+ * r's non-empty fields but `at`, set at `at`, as a values buffer (the
+ * layout of hext.all) in ds->rbuf; its length in *len.  -1: memory.
  */
 static int
-merge_all(sp_deals *ds, struct hdeal *h, const sp_rec *r, int64_t at)
+rec_values(sp_deals *ds, const sp_rec *r, int64_t at, size_t *len)
 {
-	size_t need = h->alllen, i, o = 0, out = 0;
-	unsigned char *m;
-	uint32_t slot, len;
-	int64_t oat;
+	size_t need = 0, i, out = 0;
+	uint32_t slot, l;
 
 	for (i = 0; i < r->nslot; i++)
 		if (r->val[i] != NULL && r->len[i] > 0)
 			need += ALL_HEAD + r->len[i] + 1;
+	if (need > ds->rbufcap) {
+		unsigned char *m = realloc(ds->rbuf, need * 2);
+		if (m == NULL)
+			return -1;
+		ds->rbuf = m;
+		ds->rbufcap = need * 2;
+	}
+	for (i = 0; i < r->nslot; i++) {
+		if (r->val[i] == NULL || r->len[i] == 0 ||
+		    (int)i == ds->slot[F_AT])
+			continue;
+		slot = (uint32_t)i;
+		l = r->len[i];
+		memcpy(ds->rbuf + out, &slot, 4);
+		memcpy(ds->rbuf + out + 4, &l, 4);
+		memcpy(ds->rbuf + out + 8, &at, 8);
+		memcpy(ds->rbuf + out + ALL_HEAD, r->val[i], l);
+		ds->rbuf[out + ALL_HEAD + l] = '\0';
+		out += ALL_HEAD + l + 1;
+	}
+	*len = out;
+	return 0;
+}
+
+/*
+ * Merge the values buffer src (n bytes, each value with its own `at`)
+ * into x->all: a field takes src's value unless the one x has was set at
+ * a later `at` (of equal ones, src's: the later record).  -1: memory.
+ */
+static int
+merge_values(sp_deals *ds, struct hext *x, const unsigned char *src, size_t n)
+{
+	size_t need = x->alllen + n, o = 0, s = 0, out = 0, take;
+	uint32_t os = 0, ss = 0, ol = 0, sl = 0;
+	int64_t oat = 0, sat = 0;
+	unsigned char *m;
+
+	if (n == 0)
+		return 0;
 	if (need > ds->mergecap) {
-		size_t cap = need * 2;
-		if ((m = realloc(ds->merge, cap)) == NULL)
+		if ((m = realloc(ds->merge, need * 2)) == NULL)
 			return -1;
 		ds->merge = m;
-		ds->mergecap = cap;
+		ds->mergecap = need * 2;
 	}
 	m = ds->merge;
-	for (i = 0; i <= r->nslot; i++) {
-		int has = i < r->nslot && r->val[i] != NULL && r->len[i] > 0 &&
-		    (int)i != ds->slot[F_AT];
-		/* the old values of lower slots, then this slot's */
-		while (o < h->alllen) {
-			memcpy(&slot, h->all + o, 4);
-			memcpy(&len, h->all + o + 4, 4);
-			memcpy(&oat, h->all + o + 8, 8);
-			if (i < r->nslot && slot > i)
-				break;
-			if (!(has && slot == i && at >= oat)) {
-				memcpy(m + out, h->all + o, ALL_HEAD + len + 1);
-				out += ALL_HEAD + len + 1;
+	while (o < x->alllen || s < n) {
+		if (o < x->alllen) {
+			memcpy(&os, x->all + o, 4);
+			memcpy(&ol, x->all + o + 4, 4);
+			memcpy(&oat, x->all + o + 8, 8);
+		}
+		if (s < n) {
+			memcpy(&ss, src + s, 4);
+			memcpy(&sl, src + s + 4, 4);
+			memcpy(&sat, src + s + 8, 8);
+		}
+		if (s >= n || (o < x->alllen && os < ss)) {
+			take = ALL_HEAD + ol + 1;
+			memcpy(m + out, x->all + o, take);
+			o += take;
+		} else if (o >= x->alllen || ss < os) {
+			take = ALL_HEAD + sl + 1;
+			memcpy(m + out, src + s, take);
+			s += take;
+		} else {	/* the same field */
+			if (sat >= oat) {
+				take = ALL_HEAD + sl + 1;
+				memcpy(m + out, src + s, take);
+			} else {
+				take = ALL_HEAD + ol + 1;
+				memcpy(m + out, x->all + o, take);
 			}
-			o += ALL_HEAD + len + 1;
-			if (slot == i && has && at < oat)
-				has = 0;	/* a later value stays */
+			o += ALL_HEAD + ol + 1;
+			s += ALL_HEAD + sl + 1;
 		}
-		if (has) {
-			slot = (uint32_t)i;
-			len = r->len[i];
-			memcpy(m + out, &slot, 4);
-			memcpy(m + out + 4, &len, 4);
-			memcpy(m + out + 8, &at, 8);
-			memcpy(m + out + ALL_HEAD, r->val[i], len);
-			m[out + ALL_HEAD + len] = '\0';
-			out += ALL_HEAD + len + 1;
-		}
+		out += take;
 	}
-	if (out > h->allcap || h->all == NULL) {
-		/* room for a few more values: most ids get several records */
-		size_t cap = out + out / 2 + 1;
-		unsigned char *a;
-		if (cap > UINT32_MAX || (a = realloc(h->all, cap)) == NULL)
+	if (out > UINT32_MAX)
+		return -1;
+	if (out > x->allcap) {
+		size_t cap = sclass(out, NULL);
+		unsigned char *a = slab_get(ds, out);
+		if (a == NULL || cap > UINT32_MAX)
 			return -1;
-		h->all = a;
-		h->allcap = (uint32_t)cap;
+		slab_put(ds, x->all, x->allcap);
+		x->all = a;
+		x->allcap = (uint32_t)cap;
 	}
-	memcpy(h->all, m, out);
-	h->alllen = (uint32_t)out;
+	memcpy(x->all, m, out);
+	x->alllen = (uint32_t)out;
 	return 0;
 }
 
@@ -735,8 +1110,10 @@ static int
 history_add(sp_deals *ds, const sp_rec *r, sp_error *e)
 {
 	const char *id = sp_rec_get(r, ds->slot[F_ID]);
-	size_t idlen = sp_rec_len(r, ds->slot[F_ID]), i;
+	size_t idlen = sp_rec_len(r, ds->slot[F_ID]), i, n;
 	struct hdeal *h;
+	struct hext *x;
+	uint32_t ix;
 	int64_t at;
 	int stage = -1, lost = -1, file, cur = -1;
 	sp_deal d;
@@ -763,70 +1140,52 @@ history_add(sp_deals *ds, const sp_rec *r, sp_error *e)
 		return -1;
 	if (ds->o.has_as_of && at > ds->o.as_of)
 		return 0;	/* not yet true at --as-of */
-	if ((h = hdeal_get(ds, id, idlen, at)) == NULL ||
+	if (hdeal_get(ds, id, idlen, at, &ix) < 0 ||
 	    (file = intern_file(ds, r->file)) < 0)
-		return sp_err_set(e, NULL, "out of memory");
+		goto nomem;
+	h = hd(ds, ix);
 	if (at < h->first_at)
 		h->first_at = at;
-	if (at > h->last_at)
-		h->last_at = at;
-	if ((ds->o.need & SP_NEED_ALL) && (note_fields(ds, r) < 0 ||
-	    merge_all(ds, h, r, at) < 0))
-		return sp_err_set(e, NULL, "out of memory");
-	if (ds->o.need & (SP_NEED_ALL | SP_NEED_PUSHES)) {
-		if (d.has_close_date) {
-			if (h->ncd == h->cdcap) {
-				uint32_t cap = h->cdcap ? h->cdcap * 2 : 2;
-				int64_t *v = realloc(h->cd, 2 * cap *
-				    sizeof(*v));
-				if (v == NULL)
-					return sp_err_set(e, NULL, "out of memory");
-				h->cd = v;
-				h->cdcap = cap;
-			}
-			h->cd[2 * h->ncd] = at;
-			h->cd[2 * h->ncd + 1] = d.close_date;
-			h->ncd++;
+	if (ds->has_ext) {
+		x = hx(ds, ix);
+		if (at > x->last_at)
+			x->last_at = at;
+		if ((ds->o.need & SP_NEED_ALL) && (note_fields(ds, r) < 0 ||
+		    rec_values(ds, r, at, &n) < 0 ||
+		    merge_values(ds, x, ds->rbuf, n) < 0))
+			goto nomem;
+		if ((ds->o.need & (SP_NEED_ALL | SP_NEED_PUSHES)) &&
+		    d.has_close_date && add_close_date(ds, x, at,
+		    d.close_date) < 0)
+			goto nomem;
+		for (i = 0; i < ds->o.ngroup; i++) {
+			int s = ds->o.group_slots[i];
+			if (!sp_rec_has(r, s) || (x->g[i].v != NULL &&
+			    at < x->g[i].at))
+				continue;
+			if ((x->g[i].v = intern_group(ds, sp_rec_get(r, s),
+			    sp_rec_len(r, s))) == NULL)
+				goto nomem;
+			x->g[i].at = at;
 		}
 	}
 	h->file = (uint32_t)file;
 	h->line = r->line;
-	if (stage >= 0) {
-		if (h->nv == h->cap) {
-			int64_t *v = realloc(h->v, 2 * h->cap * sizeof(*v));
-			if (v == NULL)
-				return sp_err_set(e, NULL, "out of memory");
-			h->v = v;
-			h->cap *= 2;
-		}
-		h->v[h->nv++] = at * MAX_STAGES + stage;
-	}
-	if (d.has_amount)
-		keep(ds, h, L_AMOUNT, at, d.amount);
-	if (cur >= 0)
-		keep(ds, h, L_CURRENCY, at, cur);
-	if (d.has_prob)
-		keep(ds, h, L_PROB, at, d.prob_bp);
-	if (d.has_created)
-		keep(ds, h, L_CREATED, at, d.created_at);
-	if (d.has_closed)
-		keep(ds, h, L_CLOSED, at, d.closed_at);
-	if (d.has_close_date)
-		keep(ds, h, L_CLOSE_DATE, at, d.close_date);
-	if (lost >= 0)
-		keep(ds, h, L_LOST_STAGE, at, lost);
-	if (d.category >= 0)
-		keep(ds, h, L_CATEGORY, at, d.category);
-	for (i = 0; i < ds->o.ngroup; i++) {
-		int s = ds->o.group_slots[i];
-		if (!sp_rec_has(r, s) || (h->g[i].v != NULL && at < h->g[i].at))
-			continue;
-		free(h->g[i].v);
-		if ((h->g[i].v = strdup(sp_rec_get(r, s))) == NULL)
-			return sp_err_set(e, NULL, "out of memory");
-		h->g[i].at = at;
-	}
+	if (stage >= 0 && add_visit(ds, h, at * MAX_STAGES + stage) < 0)
+		goto nomem;
+	if ((d.has_amount && keep(ds, ix, L_AMOUNT, at, d.amount) < 0) ||
+	    (cur >= 0 && keep(ds, ix, L_CURRENCY, at, cur) < 0) ||
+	    (d.has_prob && keep(ds, ix, L_PROB, at, d.prob_bp) < 0) ||
+	    (d.has_created && keep(ds, ix, L_CREATED, at, d.created_at) < 0) ||
+	    (d.has_closed && keep(ds, ix, L_CLOSED, at, d.closed_at) < 0) ||
+	    (d.has_close_date && keep(ds, ix, L_CLOSE_DATE, at,
+	    d.close_date) < 0) ||
+	    (lost >= 0 && keep(ds, ix, L_LOST_STAGE, at, lost) < 0) ||
+	    (d.category >= 0 && keep(ds, ix, L_CATEGORY, at, d.category) < 0))
+		goto nomem;
 	return 0;
+nomem:
+	return sp_err_set(e, NULL, "out of memory");
 }
 
 int
@@ -918,13 +1277,14 @@ sort_visits(int64_t *v, size_t n)
 	return 0;
 }
 
-/* The kept value of field l, or 0 (and *has 0). */
+/* The kept value of field l of entry i, or 0 (and *has 0). */
 static int64_t
-kept(const sp_deals *ds, const struct hdeal *h, int l, int *has)
+kept(sp_deals *ds, uint32_t i, int l, int *has)
 {
 	const struct latest *f;
 
-	if (ds->lix[l] < 0 || (f = &h->f[ds->lix[l]])->at == INT64_MIN) {
+	if (ds->lix[l] < 0 || (f = latest_of(ds, l, i, 0)) == NULL ||
+	    f->at == INT64_MIN) {
 		*has = 0;
 		return 0;
 	}
@@ -932,9 +1292,9 @@ kept(const sp_deals *ds, const struct hdeal *h, int l, int *has)
 	return f->v;
 }
 
-/* SP_NEED_ALL: the latest values, the last `at` and the pushes of h. */
+/* SP_NEED_ALL: the latest values and the last `at` of x. */
 static int
-all_values(sp_deals *ds, struct hdeal *h, sp_deal *d)
+all_values(sp_deals *ds, const struct hext *x, sp_deal *d)
 {
 	size_t o = 0, i;
 	uint32_t slot, len;
@@ -948,50 +1308,53 @@ all_values(sp_deals *ds, struct hdeal *h, sp_deal *d)
 	}
 	for (i = 0; i < ds->seencap; i++)
 		ds->vals[i] = NULL;
-	while (o < h->alllen) {
-		memcpy(&slot, h->all + o, 4);
-		memcpy(&len, h->all + o + 4, 4);
+	while (o < x->alllen) {
+		memcpy(&slot, x->all + o, 4);
+		memcpy(&len, x->all + o + 4, 4);
 		if (slot < ds->seencap)
-			ds->vals[slot] = (const char *)h->all + o + ALL_HEAD;
+			ds->vals[slot] = (const char *)x->all + o + ALL_HEAD;
 		o += ALL_HEAD + len + 1;
 	}
 	d->vals = ds->vals;
 	d->nvals = ds->seencap;
-	d->last_at = h->last_at;
+	d->last_at = x->last_at;
 	return 0;
 }
 
-/* The close_date records of h in time order (stable): count the moves
+/* The close_date records of x in time order (stable): count the moves
  * to a later date. */
 static void
-count_pushes(struct hdeal *h, sp_deal *d)
+count_pushes(struct hext *x, sp_deal *d)
 {
 	size_t i, j;
 	int64_t prev, at, v;
 
-	for (i = 1; i < h->ncd; i++) {
-		at = h->cd[2 * i];
-		v = h->cd[2 * i + 1];
-		for (j = i; j > 0 && h->cd[2 * (j - 1)] > at; j--) {
-			h->cd[2 * j] = h->cd[2 * (j - 1)];
-			h->cd[2 * j + 1] = h->cd[2 * (j - 1) + 1];
+	for (i = 1; i < x->ncd; i++) {
+		at = x->cd[2 * i];
+		v = x->cd[2 * i + 1];
+		for (j = i; j > 0 && x->cd[2 * (j - 1)] > at; j--) {
+			x->cd[2 * j] = x->cd[2 * (j - 1)];
+			x->cd[2 * j + 1] = x->cd[2 * (j - 1) + 1];
 		}
-		h->cd[2 * j] = at;
-		h->cd[2 * j + 1] = v;
+		x->cd[2 * j] = at;
+		x->cd[2 * j + 1] = v;
 	}
 	d->pushes = 0;
 	d->has_pushes = 1;
-	for (i = 1, prev = h->ncd ? h->cd[1] : 0; i < h->ncd; i++) {
-		if (h->cd[2 * i + 1] > prev)
+	for (i = 1, prev = x->ncd ? x->cd[1] : 0; i < x->ncd; i++) {
+		if (x->cd[2 * i + 1] > prev)
 			d->pushes++;
-		prev = h->cd[2 * i + 1];
+		prev = x->cd[2 * i + 1];
 	}
 }
 
 static int
-fold_one(sp_deals *ds, struct hdeal *h, size_t seq, sp_visit **path,
-    size_t *pathcap, sp_error *e)
+fold_one(sp_deals *ds, uint32_t ix, sp_visit **path, size_t *pathcap,
+    sp_error *e)
 {
+	struct hdeal *h = hd(ds, ix);
+	struct hext *x = ds->has_ext ? hx(ds, ix) : NULL;
+	const struct latest *cl;
 	sp_deal d;
 	size_t i, n = 0, kl = 0;
 	int has, st;
@@ -999,12 +1362,12 @@ fold_one(sp_deals *ds, struct hdeal *h, size_t seq, sp_visit **path,
 
 	memset(&d, 0, sizeof(d));
 	sp_err_clear(e);
-	d.id = sp_groups_key(ds->byid, h, NULL);
+	d.id = h->key;
 	d.file = ds->files[h->file];
 	d.line = h->line;
 	sp_err_where(e, d.file, d.line);
 	d.lost_stage = d.max_stage = -1;
-	d.seq = seq;
+	d.seq = ix;
 	if (h->nv == 0)
 		return sp_err_set(e, "stage", "deal '%.100s' has no stage in its "
 		    "history", d.id);
@@ -1031,25 +1394,26 @@ fold_one(sp_deals *ds, struct hdeal *h, size_t seq, sp_visit **path,
 	d.npath = n;
 	d.stage = (*path)[n - 1].stage;
 	d.kind = ds->st->v[d.stage].kind;
-	d.amount = kept(ds, h, L_AMOUNT, &d.has_amount);
-	v = kept(ds, h, L_CURRENCY, &has);
+	d.amount = kept(ds, ix, L_AMOUNT, &d.has_amount);
+	v = kept(ds, ix, L_CURRENCY, &has);
 	d.currency = has ? ds->cur[v] : "";
-	d.prob_bp = (int)kept(ds, h, L_PROB, &d.has_prob);
-	d.created_at = kept(ds, h, L_CREATED, &has);
+	d.prob_bp = (int)kept(ds, ix, L_PROB, &d.has_prob);
+	d.created_at = kept(ds, ix, L_CREATED, &has);
 	if (!has)
 		d.created_at = h->first_at;
 	d.has_created = 1;
-	d.close_date = kept(ds, h, L_CLOSE_DATE, &d.has_close_date);
+	d.close_date = kept(ds, ix, L_CLOSE_DATE, &d.has_close_date);
 	if (d.kind != SP_OPEN) {
 		/* closed_at counts only if set since the deal last closed */
 		d.has_closed = 1;
 		d.closed_at = (*path)[n - 1].at;
 		if (ds->lix[L_CLOSED] >= 0 &&
-		    h->f[ds->lix[L_CLOSED]].at >= (*path)[n - 1].at)
-			d.closed_at = h->f[ds->lix[L_CLOSED]].v;
+		    (cl = latest_of(ds, L_CLOSED, ix, 0)) != NULL &&
+		    cl->at >= (*path)[n - 1].at)
+			d.closed_at = cl->v;
 	}
 	if (d.kind == SP_LOST) {
-		v = kept(ds, h, L_LOST_STAGE, &has);
+		v = kept(ds, ix, L_LOST_STAGE, &has);
 		if (has)
 			d.lost_stage = (int)v;
 		else
@@ -1062,7 +1426,7 @@ fold_one(sp_deals *ds, struct hdeal *h, size_t seq, sp_visit **path,
 	}
 	/* the group key from the latest value of each group field */
 	for (i = 0; i < ds->o.ngroup; i++) {
-		const char *g = h->g[i].v ? h->g[i].v : "";
+		const char *g = x->g[i].v ? x->g[i].v : "";
 		size_t l = strlen(g);
 		if (kl + l + 2 > ds->keycap) {
 			size_t cap = (kl + l + 2) * 2;
@@ -1083,15 +1447,15 @@ fold_one(sp_deals *ds, struct hdeal *h, size_t seq, sp_visit **path,
 	ds->keybuf[kl] = '\0';
 	d.key = ds->keybuf;
 	d.keylen = kl;
-	if ((ds->o.need & SP_NEED_ALL) && all_values(ds, h, &d) < 0)
+	if ((ds->o.need & SP_NEED_ALL) && all_values(ds, x, &d) < 0)
 		return sp_err_set(e, NULL, "out of memory");
 	if (ds->o.need & SP_NEED_ALL) {
 		d.fields = ds->fields;
 		d.nfields = ds->nfields;
 	}
 	if (ds->o.need & (SP_NEED_ALL | SP_NEED_PUSHES))
-		count_pushes(h, &d);
-	v = kept(ds, h, L_CATEGORY, &has);
+		count_pushes(x, &d);
+	v = kept(ds, ix, L_CATEGORY, &has);
 	d.category = has ? (int)v : -1;
 	if (convert(ds, &d, e) < 0)
 		return -1;
@@ -1103,11 +1467,12 @@ sp_deals_finish(sp_deals *ds, void (*bad)(void *ctx, const sp_error *e),
     void *badctx, sp_error *e)
 {
 	sp_visit *path = NULL;
-	size_t i, cap = 0;
+	size_t cap = 0;
+	uint32_t i;
 	int rc = 0;
 
 	for (i = 0; i < ds->n; i++) {
-		if (fold_one(ds, ds->order[i], i, &path, &cap, e) < 0) {
+		if (fold_one(ds, i, &path, &cap, e) < 0) {
 			if (bad == NULL) {
 				rc = -1;
 				break;
@@ -1157,4 +1522,141 @@ sp_deals_absorb(sp_deals *into, const sp_deals *from)
 	into->nprob += from->nprob;
 	if (from->prob_max > into->prob_max)
 		into->prob_max = from->prob_max;
+}
+
+int
+sp_deals_mode(const sp_deals *ds)
+{
+	return ds->mode;
+}
+
+/* 1 when every field slot of from's records means the same in into. */
+static int
+same_fields(const sp_deals *into, const sp_deals *from)
+{
+	const char *a, *b;
+	size_t i;
+
+	for (i = 0; i < from->nfields; i++) {
+		a = sp_reader_slot_name(into->rd, from->fields[i]);
+		b = sp_reader_slot_name(from->rd, from->fields[i]);
+		if (a == NULL || b == NULL || strcmp(a, b) != 0)
+			return 0;
+	}
+	return 1;
+}
+
+int
+sp_deals_merge(sp_deals *into, sp_deals *from, sp_error *e)
+{
+	struct ablock *t;
+	int isnew;
+	const struct hdeal *b;
+	const struct hext *bx;
+	struct hdeal *a;
+	struct hext *ax;
+	const struct latest *f;
+	uint32_t j, k, i;
+	size_t c;
+	int l, file, cur;
+
+	if (from->mode == 0)
+		return 0;
+	if ((into->mode != 0 && into->mode != from->mode) ||
+	    ((from->o.need & SP_NEED_ALL) && !same_fields(into, from)))
+		return 1;
+	if (from->mode == 1) {	/* snapshots: the deals were handed on */
+		into->mode = 1;
+		sp_deals_absorb(into, from);
+		return 0;
+	}
+	into->mode = 2;
+	for (c = 0; c < from->nfields; c++)
+		if (note_field(into, from->fields[c]) < 0)
+			goto nomem;
+	for (c = 0; c < from->ncur; c++)
+		if (intern_currency(into, from->cur[c], strlen(from->cur[c]),
+		    e) < 0)
+			return -1;
+	/* from's arena (ids, visits, values) is into's from now on */
+	if (from->arena != NULL) {
+		for (t = from->arena; t->next != NULL; t = t->next)
+			;
+		if (into->arena == NULL)
+			into->arena = from->arena;
+		else {
+			t->next = into->arena->next;
+			into->arena->next = from->arena;
+		}
+		from->arena = NULL;
+		memset(from->sfree, 0, sizeof(from->sfree));
+	}
+	while ((size_t)(into->n + from->n) * 2 > into->nslots)
+		if (id_grow(into) < 0)
+			goto nomem;
+	for (j = 0; j < from->n; j++) {
+		b = hd(from, j);
+		if (hdeal_add(into, b->key, b->keylen, b->first_at, &i, 1,
+		    &isnew) < 0 ||
+		    (file = intern_file(into, from->files[b->file])) < 0)
+			goto nomem;
+		a = hd(into, i);
+		if (b->first_at < a->first_at)
+			a->first_at = b->first_at;
+		a->file = (uint32_t)file;
+		a->line = b->line;
+		if (isnew) {
+			a->v = b->v;
+			a->nv = b->nv;
+		} else
+			for (k = 0; k < b->nv; k++)
+				if (add_visit(into, a, b->v[k]) < 0)
+					goto nomem;
+		for (l = 0; l < NL; l++) {
+			if (into->lix[l] < 0 || (f = latest_of((sp_deals *)from,
+			    l, j, 0)) == NULL || f->at == INT64_MIN)
+				continue;
+			cur = l == L_CURRENCY ? intern_currency(into,
+			    from->cur[f->v], strlen(from->cur[f->v]), e) : 0;
+			if (cur < 0)
+				return -1;
+			if (keep(into, i, l, f->at, l == L_CURRENCY ? cur :
+			    f->v) < 0)
+				goto nomem;
+		}
+		if (!into->has_ext)
+			continue;
+		bx = hx(from, j);
+		ax = hx(into, i);
+		if (bx->last_at > ax->last_at)
+			ax->last_at = bx->last_at;
+		for (k = 0; k < into->o.ngroup; k++) {
+			if (bx->g[k].v == NULL || (ax->g[k].v != NULL &&
+			    bx->g[k].at < ax->g[k].at))
+				continue;
+			if ((ax->g[k].v = intern_group(into, bx->g[k].v,
+			    strlen(bx->g[k].v))) == NULL)
+				goto nomem;
+			ax->g[k].at = bx->g[k].at;
+		}
+		if (isnew) {
+			ax->all = bx->all;
+			ax->alllen = bx->alllen;
+			ax->allcap = bx->allcap;
+			ax->cd = bx->cd;
+			ax->ncd = bx->ncd;
+			continue;
+		}
+		if (merge_values(into, ax, bx->all, bx->alllen) < 0)
+			goto nomem;
+		for (k = 0; k < bx->ncd; k++)
+			if (add_close_date(into, ax, bx->cd[2 * k],
+			    bx->cd[2 * k + 1]) < 0)
+				goto nomem;
+	}
+	sp_deals_absorb(into, from);
+	into->last = 0;
+	return 0;
+nomem:
+	return sp_err_set(e, NULL, "out of memory");
 }

@@ -620,7 +620,7 @@ read_all(sp_cli *c, sp_agg_run *r, int need)
 	if (k != 0)
 		cli_by_record(c, c->rd, c->by_slots, rec);
 	sp_err_clear(&e);
-	if (k != 0 && !sp_deals_is_history(p0->ds) && c->by_unseen == 0) {
+	if (k != 0 && c->by_unseen == 0) {
 		int m = sp_reader_split(c->rd, (int)want, rds, &e);
 		if (m < 0)
 			cli_fail(c, &e);
@@ -677,6 +677,19 @@ read_all(sp_cli *c, sp_agg_run *r, int need)
 				again = 1;
 		}
 	}
+	/*
+	 * Every part's deals into the first's: a history's folds (an id's
+	 * records may be in several parts), a snapshot's statistics.  A part
+	 * of the other kind, or a part whose fields its reader named
+	 * otherwise: one reader would have read it otherwise.
+	 */
+	for (i = 1; !again && i < n; i++) {
+		int m = sp_deals_merge(p0->ds, parts[i].ds, &e);
+		if (m < 0)
+			cli_fail(c, &e);
+		if (m > 0)
+			again = 1;
+	}
 	if (again) {
 		/* read it all again on one thread: nothing was reported */
 		sp_read_opts ro;
@@ -720,7 +733,6 @@ read_all(sp_cli *c, sp_agg_run *r, int need)
 			c->left[j] += parts[i].cli.left[j];
 		if (parts[i].cli.left_as_of != 0)
 			c->left_as_of = parts[i].cli.left_as_of;
-		sp_deals_absorb(p0->ds, parts[i].ds);
 		cli_note_currencies(c, parts[i].ds);
 		part_free(&parts[i], 1);
 	}

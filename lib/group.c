@@ -59,8 +59,8 @@ carve(sp_groups *g, size_t n)
 }
 
 /* FNV-1a, then a final mix so that low bits are good for masking. */
-static uint64_t
-hash_bytes(const char *s, size_t n)
+uint64_t
+sp_hash(const char *s, size_t n)
 {
 	uint64_t h = 1469598103934665603ULL;
 	size_t i;
@@ -139,7 +139,7 @@ lookup(const sp_groups *g, const char *key, size_t keylen, uint64_t h)
 void *
 sp_groups_find(const sp_groups *g, const char *key, size_t keylen)
 {
-	struct slot *s = lookup(g, key, keylen, hash_bytes(key, keylen));
+	struct slot *s = lookup(g, key, keylen, sp_hash(key, keylen));
 
 	return s->e ? state_of(g, s->e) : NULL;
 }
@@ -147,7 +147,7 @@ sp_groups_find(const sp_groups *g, const char *key, size_t keylen)
 void *
 sp_groups_get(sp_groups *g, const char *key, size_t keylen)
 {
-	uint64_t h = hash_bytes(key, keylen);
+	uint64_t h = sp_hash(key, keylen);
 	struct slot *s = lookup(g, key, keylen, h);
 	struct entry *e;
 

@@ -6,7 +6,8 @@
 # with bad records spread through it (so the messages, their line numbers
 # and the --max-bad count must be one reader's), a repeated id far apart
 # (one fold refuses it: the threaded run must read again on one thread),
-# and JSON lines.
+# and JSON lines; and histories, whose deals' records are spread over
+# every part (each part folds its own; the folds merge).
 # usage: sh tests/threads.sh [build-root]    (VALGRIND=1: --threads 2
 # under memcheck against --threads 1 without, on the smaller CSV file and
 # one option set: valgrind runs threads one at a time, slowly)
@@ -39,13 +40,32 @@ sed -n 2p "$T/gen.csv" >>"$T/q.csv"
 awk 'NR % 7919 == 0 { print "{\"id\": broken" ; next } { print }' \
     "$T/gen.jsonl" >"$T/q.jsonl"
 
+# histories: one in time order (every deal's records spread over the
+# parts), with bad records, and at the end records that tie an earlier
+# one's `at` (the later record's values win) or come before a deal's
+# first (its path is sorted); one in JSON lines, grouped by deal
+H=$((N / 2))
+"$B/bin/deal-gen" -n "$H" -s 23 --history "$T/hist.csv" >/dev/null || exit 2
+{
+	head -1 "$T/hist.csv"
+	tail -n +2 "$T/hist.csv" | sort -t, -k2,2 -k1,1 -s |
+	    awk -F, -v OFS=, 'NR % 6007 == 0 { $3 = "nosuch" } { print }'
+	awk -F, -v OFS=, 'NR > 1 && NR % 997 == 0 { $6 = "Tie Owner " NR; print }
+	    NR > 1 && NR % 1999 == 0 { $2 = "2020-01-01T00:00:00Z"; print }' \
+	    "$T/hist.csv"
+} >"$T/h.csv"
+"$B/bin/deal-gen" -n "$H" -s 24 -o jsonl --history "$T/gen.h.jsonl" \
+    >/dev/null || exit 2
+awk 'NR % 5003 == 0 { print "{\"id\": 1,"; next } { print }' \
+    "$T/gen.h.jsonl" >"$T/h.jsonl"
+
 opts() {
 	printf '%s\n' "--max-bad 100" "--max-bad 100 -g owner --every quarter" \
 	    "--max-bad 2 -g territory"
 }
 
-files="q.csv q.jsonl" counts="2 8"
-[ -n "$VG" ] && files=q.csv counts=2
+files="q.csv q.jsonl h.csv h.jsonl" counts="2 8"
+[ -n "$VG" ] && files="q.csv h.csv" counts=2
 for f in $files; do
 	for p in $(programs_read); do
 		opts | while IFS= read -r o; do

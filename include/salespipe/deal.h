@@ -238,6 +238,24 @@ int sp_deals_ids_overlap(const sp_deals *a, const sp_deals *b);
 /* Add from's probability statistics (sp_deals_prob_doubt) into into. */
 void sp_deals_absorb(sp_deals *into, const sp_deals *from);
 
+/* 0 before the first good record, 1 a snapshot, 2 a history. */
+int sp_deals_mode(const sp_deals *ds);
+
+/*
+ * For --threads on a history, where parts of one input are read by one
+ * sp_deals each: add what from holds (records that came after into's, in
+ * the same input) into into, so that the fold is the one a single
+ * sp_deals would have made: each id's visits and close dates after
+ * into's, the later value of each field (of equal `at`, from's), ids new
+ * to into after its own.  Snapshot parts only add their statistics.
+ * Returns 0; 1 when the parts cannot be merged exactly (different modes,
+ * or SP_NEED_ALL fields whose slots mean other names in the two readers):
+ * nothing was changed, read on one sp_deals instead; -1 with e set (out
+ * of memory, into then partly merged).  from's memory moves into into:
+ * after a 0 or -1, only sp_deals_free(from).
+ */
+int sp_deals_merge(sp_deals *into, sp_deals *from, sp_error *e);
+
 #ifdef __cplusplus
 }
 #endif

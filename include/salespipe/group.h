@@ -36,6 +36,9 @@ const char *sp_groups_key(const sp_groups *g, const void *state, size_t *len);
 
 size_t sp_groups_count(const sp_groups *g);
 
+/* The table's hash of n bytes (FNV-1a, then mixed: every bit counts). */
+uint64_t sp_hash(const char *s, size_t n);
+
 /*
  * Entries sorted by key (bytewise): keys[i]/keylens[i]/states[i].  Arrays
  * are malloc'd, owned by the caller (free them, not their elements); the
