@@ -875,7 +875,7 @@ main(int argc, char **argv)
 	};
 	static sp_agg agg = { "cycle-time", sizeof(struct cycle), cycle_init,
 	    cycle_fini, cycle_merge, cycle_save, cycle_load, cycle_rows, NULL,
-	    0, NULL, NULL, NULL, 0, NULL };
+	    0, NULL, NULL, NULL, 0, NULL, 0 };
 	sp_agg_col cols[NSTAT + 2 + NOPEN_COLS];
 	const char *flag = NULL;
 	sp_cli c;

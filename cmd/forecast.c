@@ -2137,7 +2137,7 @@ forecast_run(struct fc *x)
 {
 	static sp_agg agg = { "forecast", sizeof(struct fst), fst_init,
 	    fst_fini, fst_merge, fst_save, fst_load, fst_rows, run_cols, 0,
-	    NULL, fst_end, NULL, 0, fst_prepare };
+	    NULL, fst_end, NULL, 0, fst_prepare, 0 };
 	sp_cli *c = x->c;
 	int rc;
 
@@ -2168,7 +2168,7 @@ calibration_run(struct fc *x)
 {
 	static sp_agg agg = { "forecast", sizeof(struct cst), cst_init,
 	    cst_fini, cst_merge, cst_save, cst_load, cst_rows, cal_cols,
-	    sizeof(cal_cols) / sizeof(cal_cols[0]), NULL, NULL, NULL, 0, NULL };
+	    sizeof(cal_cols) / sizeof(cal_cols[0]), NULL, NULL, NULL, 0, NULL, 0 };
 	sp_cli *c = x->c;
 	int rc;
 

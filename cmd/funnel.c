@@ -512,7 +512,7 @@ main(int argc, char **argv)
 	   --period alone only keeps the deals created in it */
 	static sp_agg agg = { "funnel", 0, cells_init, NULL, cells_merge,
 	    cells_save, cells_load, cells_rows, cols, NCOLS, &x, NULL,
-	    "cohort", 1, NULL };
+	    "cohort", 1, NULL, 0 };
 	sp_cli c;
 	int ch, cohort = SP_EVERY_NONE;
 

@@ -505,7 +505,7 @@ main(int argc, char **argv)
 	static struct ctx x;
 	static sp_agg agg = { "pipeline", sizeof(struct deals), deals_init,
 	    deals_fini, deals_merge, deals_save, deals_load, deals_rows, NULL,
-	    0, &x, NULL, NULL, 0, NULL };
+	    0, &x, NULL, NULL, 0, NULL, 1 };
 	sp_cli c;
 	const char *repair_path = NULL;
 	int ch, rc;
@@ -541,9 +541,6 @@ main(int argc, char **argv)
 		free(c.fp);
 		return repair(c.prog, repair_path);
 	}
-	/* a history is read on one thread; so is a snapshot, refused at its
-	   first deal after the bad records before it, as always */
-	c.threads = 1;
 	cli_open(&c, argc, argv);
 	c.pass_through = 1;	/* every field is written */
 	x.agg = &agg;

@@ -186,7 +186,7 @@ main(int argc, char **argv)
 	    { NULL, 0, NULL, 0 } };
 	static sp_agg agg = { "win-rate", sizeof(struct tally), tally_init,
 	    NULL, tally_merge, tally_save, tally_load, tally_rows, cols,
-	    sizeof(cols) / sizeof(cols[0]), NULL, NULL, NULL, 0, NULL };
+	    sizeof(cols) / sizeof(cols[0]), NULL, NULL, NULL, 0, NULL, 0 };
 	sp_cli c;
 	int ch;
 

@@ -317,6 +317,29 @@ out:
 	return rc;
 }
 
+static int
+fini_one(void *arg, const char *key, size_t keylen, void *state)
+{
+	const sp_agg *a = arg;
+
+	(void)key;
+	(void)keylen;
+	a->fini(a->ctx, state);
+	return 0;
+}
+
+int
+sp_agg_drain(sp_agg_table *t, sp_writer *w, size_t nkey, int has_period,
+    int *mixed, sp_error *e)
+{
+	int rc = sp_agg_write(t, w, nkey, has_period, mixed, e);
+
+	if (t->a->fini != NULL)
+		sp_groups_each(t->g, fini_one, (void *)t->a);
+	sp_groups_clear(t->g);
+	return rc;
+}
+
 /* The partial format. */
 
 struct save_ctx {

@@ -1524,10 +1524,28 @@ sp_deals_absorb(sp_deals *into, const sp_deals *from)
 		into->prob_max = from->prob_max;
 }
 
+size_t
+sp_deals_unfoldable(const sp_deals *ds)
+{
+	size_t n = 0;
+	uint32_t i;
+
+	for (i = 0; i < ds->n; i++)
+		if (hd(ds, i)->nv == 0)
+			n++;
+	return n;
+}
+
 int
 sp_deals_mode(const sp_deals *ds)
 {
 	return ds->mode;
+}
+
+void
+sp_deals_set_mode(sp_deals *ds, int mode)
+{
+	ds->mode = mode;
 }
 
 /* 1 when every field slot of from's records means the same in into. */

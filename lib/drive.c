@@ -29,6 +29,11 @@ struct sp_agg_run {
 	char *key;		/* the key being built */
 	size_t keycap;
 	sp_period bucket;
+	sp_deals *ds;		/* the fold whose deals come to deal_cb */
+	int stream;		/* sp_agg.in_order: 0 undecided, 1 each deal's
+				   groups written at once (w), -1 no */
+	sp_writer *w;
+	int mixed;
 };
 
 sp_cli *
@@ -150,15 +155,47 @@ cli_shard_of(const char *id, long n)
 	return (int)(id_hash(id) % (uint64_t)n) + 1;
 }
 
+/*
+ * Whether r's deals may be written as they come (sp_agg.in_order): a
+ * history, folded (so every bad record was counted), in a run that
+ * writes its answer, and whose fold cannot go past --max-bad: then the
+ * output is the one written at the end, and the run never stops with
+ * half of it written.
+ */
+static int
+stream_ok(const sp_agg_run *r)
+{
+	const sp_cli *c = r->cli;
+	const sp_agg *a = r->agg;
+
+	return a->in_order && a->prepare == NULL && !c->partial &&
+	    !c->explain && r->ds != NULL && sp_deals_is_history(r->ds) &&
+	    c->nbad + (long)sp_deals_unfoldable(r->ds) <= c->max_bad;
+}
+
 static int
 deal_cb(void *ctx, const sp_deal *d, sp_error *e)
 {
 	sp_agg_run *r = ctx;
 	sp_cli *c = r->cli;
+	int rc;
 
 	if (c->shard_n > 0 && cli_shard_of(d->id, c->shard_n) != c->shard_k)
 		return 0;
-	return r->add(r, d, e);
+	if (r->stream == 0)
+		r->stream = stream_ok(r) ? 1 : -1;
+	if ((rc = r->add(r, d, e)) < 0 || r->stream < 0)
+		return rc;
+	if (r->w == NULL) {
+		r->w = cli_writer(c);
+		if (sp_agg_columns(r->agg, r->w, (const char *const *)c->by,
+		    c->nby, r->has_period) < 0)
+			cli_oom(c);
+	}
+	if (sp_agg_drain(r->t, r->w, c->nby, r->has_period, &r->mixed,
+	    e) < 0 && !ferror(stdout))
+		cli_fail(c, e);
+	return 0;
 }
 
 /* The options that shape the states, as "--name=value" strings sorted
@@ -609,6 +646,7 @@ read_all(sp_cli *c, sp_agg_run *r, int need)
 	p0->run = *r;
 	p0->rd = c->rd;
 	p0->ds = part_fold(c, p0, need, c);
+	p0->run.ds = p0->ds;
 	if (want < 2) {
 		cli_run_deals(c, p0->ds);
 		goto done;
@@ -620,7 +658,10 @@ read_all(sp_cli *c, sp_agg_run *r, int need)
 	if (k != 0)
 		cli_by_record(c, c->rd, c->by_slots, rec);
 	sp_err_clear(&e);
-	if (k != 0 && c->by_unseen == 0) {
+	/* SP_NEED_ALL reads histories only (pipeline refuses a snapshot
+	   at its first deal, on this thread) */
+	if (k != 0 && c->by_unseen == 0 && (!(need & SP_NEED_ALL) ||
+	    sp_deals_is_history(p0->ds))) {
 		int m = sp_reader_split(c->rd, (int)want, rds, &e);
 		if (m < 0)
 			cli_fail(c, &e);
@@ -656,6 +697,7 @@ read_all(sp_cli *c, sp_agg_run *r, int need)
 			cli_oom(c);
 		p->rd = rds[i];
 		p->ds = part_fold(c, p, need, &p->cli);
+		sp_deals_set_mode(p->ds, sp_deals_mode(p0->ds));
 		if (pthread_create(&p->th, NULL, part_read, p) != 0)
 			cli_oom(c);
 	}
@@ -712,6 +754,7 @@ read_all(sp_cli *c, sp_agg_run *r, int need)
 			cli_oom(c);
 		p0->rd = c->rd;
 		p0->ds = part_fold(c, p0, need, c);
+		p0->run.ds = p0->ds;
 		cli_run_deals(c, p0->ds);
 		goto done;
 	}
@@ -743,6 +786,10 @@ done:
 	r->t = p0->run.t;
 	r->key = p0->run.key;
 	r->keycap = p0->run.keycap;
+	r->stream = p0->run.stream;
+	r->w = p0->run.w;
+	r->mixed = p0->run.mixed;
+	r->ds = NULL;
 	sp_deals_free(p0->ds);
 	free(p0->bad);
 	free(parts);
@@ -771,6 +818,10 @@ cli_agg_deals(sp_cli *c, sp_agg *a, int need, cli_agg_add_fn add)
 	sp_err_clear(&e);
 	if (c->partial) {
 		write_partial(c, &r, history);
+	} else if (r.stream > 0) {
+		w = r.w;	/* every deal was written as it came */
+		if (r.mixed)
+			c->mixed = 1;
 	} else if (!c->explain) {
 		if (a->prepare != NULL && a->prepare(a->ctx, r.t, &e) < 0)
 			cli_fail(c, &e);

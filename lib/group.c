@@ -232,6 +232,24 @@ sp_groups_sorted(const sp_groups *g, const char ***keys, size_t **keylens,
 }
 
 void
+sp_groups_clear(sp_groups *g)
+{
+	struct block *b;
+
+	memset(g->slots, 0, g->cap * sizeof(*g->slots));
+	g->n = 0;
+	/* the newest block stays, zeroed, for the next entries */
+	while (g->blocks != NULL && (b = g->blocks->next) != NULL) {
+		g->blocks->next = b->next;
+		free(b);
+	}
+	if (g->blocks != NULL) {
+		memset(g->blocks->data, 0, g->blocks->used);
+		g->blocks->used = 0;
+	}
+}
+
+void
 sp_groups_free(sp_groups *g, void (*fini)(void *state))
 {
 	struct block *b, *next;

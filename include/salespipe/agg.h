@@ -81,6 +81,11 @@ typedef struct sp_agg {
 	   of them, a check that must fail the run before any output).
 	   -1 (e set) fails the run. */
 	int (*prepare)(void *ctx, sp_agg_table *t, sp_error *e);
+	/* 1: every deal makes groups of its own whose keys sort after
+	   every earlier deal's (pipeline: a row per deal, in the fold's
+	   order), so a run that writes its answer may write each deal's
+	   groups as soon as they are made (sp_agg_drain) and keep none */
+	int in_order;
 } sp_agg;
 
 
@@ -109,6 +114,14 @@ int sp_agg_each(sp_agg_table *t, int (*fn)(void *arg, const char *key,
 int sp_agg_columns(const sp_agg *a, sp_writer *w, const char *const *names,
     size_t nkey, int has_period);
 int sp_agg_write(sp_agg_table *t, sp_writer *w, size_t nkey,
+    int has_period, int *mixed, sp_error *e);
+
+/*
+ * sp_agg_write of every group t has now (the columns written before),
+ * then t emptied (fini on each state): for sp_agg.in_order, whose output
+ * is the same written a deal at a time as at the end.
+ */
+int sp_agg_drain(sp_agg_table *t, sp_writer *w, size_t nkey,
     int has_period, int *mixed, sp_error *e);
 
 /* Cells of the row being built (col: the aggregate's column index).  A

@@ -238,8 +238,21 @@ int sp_deals_ids_overlap(const sp_deals *a, const sp_deals *b);
 /* Add from's probability statistics (sp_deals_prob_doubt) into into. */
 void sp_deals_absorb(sp_deals *into, const sp_deals *from);
 
+/*
+ * A history's ids that sp_deals_finish will refuse for want of a stage
+ * (each a bad deal then); 0 for a snapshot.
+ */
+size_t sp_deals_unfoldable(const sp_deals *ds);
+
 /* 0 before the first good record, 1 a snapshot, 2 a history. */
 int sp_deals_mode(const sp_deals *ds);
+
+/*
+ * For --threads: a part of an input whose first good record made it a
+ * snapshot (mode 1) or a history (2) reads as the rest of that input
+ * does (a record of the other kind is bad), as one sp_deals would.
+ */
+void sp_deals_set_mode(sp_deals *ds, int mode);
 
 /*
  * For --threads on a history, where parts of one input are read by one

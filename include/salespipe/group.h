@@ -55,6 +55,10 @@ size_t sp_groups_sorted(const sp_groups *g, const char ***keys,
 int sp_groups_each(const sp_groups *g, int (*fn)(void *arg,
     const char *key, size_t keylen, void *state), void *arg);
 
+/* Forget every entry (their states are not finalised): the table is
+ * empty, and keeps its memory for the next ones. */
+void sp_groups_clear(sp_groups *g);
+
 /* Free the table, calling fini (may be NULL) on every state. */
 void sp_groups_free(sp_groups *g, void (*fini)(void *state));
 

@@ -113,7 +113,7 @@ toy_rows(void *ctx, void *p, sp_agg_row *r, sp_error *e)
 
 static sp_agg toy = { "toy", sizeof(struct toy), toy_init, toy_fini,
 	toy_merge, toy_save, toy_load, toy_rows, toy_cols, 4, NULL, NULL, NULL,
-	0, NULL };
+	0, NULL, 0 };
 
 /* Add value v (units) under key k ("" allowed) in currency cur. */
 static void
