@@ -4,7 +4,8 @@
 # one run.  Prints median seconds (hyperfine), MB/s and peak memory (GNU time).
 #
 # usage: bench/run.sh [FILTER]      FILTER: regex on the row names (default all)
-#   SIZE=1m          data set: 100k or 1m deals (from ../shared/bench/gen.py)
+#   SIZE=1m          data set: 100k, 1m or 10m deals (../shared/bench/gen.py;
+#                    10m: CSV only, the 2 GB snapshot also through a pipe)
 #   RUNS=5           timed runs per command (median), after one warm-up
 #   PEERS="mlr sqlite3 duckdb gawk"   which peer tools to run
 #   SLOW_RUNS=1      timed runs of the slow rows (f3); default 1 at 1m, else RUNS
@@ -65,6 +66,9 @@ if [ ! -d $k/peers ]; then
 	cp -r "$kit/peers" "$kit/src" "$kit/duckdb" $k/
 	rm -rf $k/duckdb/node_modules
 fi
+# our own peer queries beside the kit's (bench/peers: DuckDB on the JSON
+# lines snapshot, and the distinct-deal count funnel makes on a history)
+cp -f "$top"/bench/peers/*.sh $k/peers/
 make -s -C $k/src >/dev/null 2>&1 || (cd $k/src && cc -O2 -o ../bin/csv_count csv_count.c -lcsv && cc -O2 -o ../bin/jsonl_count jsonl_count.c -ljansson)
 if [[ " $PEERS " == *" duckdb "* ]] && [ ! -d $k/duckdb/node_modules/@duckdb/node-api ]; then
 	(cd $k/duckdb && npm install --no-audit --no-fund --silent >/dev/null 2>&1) ||
@@ -75,9 +79,12 @@ d=data/$SIZE
 case $SIZE in
 100k) n=100000 ;;
 1m) n=1000000 ;;
-*) echo "bench: SIZE is 100k or 1m" >&2; exit 1 ;;
+10m) n=10000000 ;;
+*) echo "bench: SIZE is 100k, 1m or 10m" >&2; exit 1 ;;
 esac
-[ -f $d/events.jsonl ] || python3 "$kit/gen.py" --deals $n --seed 42 --out $d >&2
+# 10m: CSV only (the JSON lines would be 7 GB more)
+nojs=; [ "$SIZE" = 10m ] && nojs=--no-jsonl
+[ -f $d/events.csv ] || python3 "$kit/gen.py" --deals $n --seed 42 $nojs --out $d >&2
 
 bin=$top/bin
 STAGES=lead,qualified,proposal,negotiation,won,lost
@@ -103,6 +110,7 @@ add "$cl_j"                         journal.csv  "$k/peers/base_libcsv.sh"
 add "$ja_j"                         journal.jsonl "$k/peers/base_jansson.sh"
 add "(a) funnel -g currency"         deals.csv    "$bin/funnel --stages $STAGES -g currency -o csv"
 add "(a) funnel jsonl"              deals.jsonl  "$bin/funnel --stages $STAGES -g currency -o csv"
+add "(a) funnel through a pipe"       deals.csv    "$top/bench/pipe.sh $bin/funnel --stages $STAGES -g currency -o csv"
 add "(b) win-rate -g owner,currency" deals.csv   "$bin/win-rate --stages $STAGES -g owner,currency -o csv"
 add "(b) win-rate jsonl"            deals.jsonl  "$bin/win-rate --stages $STAGES -g owner,currency -o csv"
 add "(b) win-rate -g account,currency" deals.csv "$bin/win-rate --stages $STAGES -g account,currency -o csv"
@@ -176,7 +184,7 @@ add "(f2) forecast 3 methods, history"  events.csv  "$FCE --period 2025-Q1 --met
 un=runs; [ "$SLOW_RUNS" -ne 1 ] || un=run
 add "(f3) backtest quarters [$SLOW_RUNS $un]" events.csv "$FCE --backtest --every quarter --method weighted,history" "" "" "" "$SLOW_RUNS"
 
-for t in a b c e; do
+for t in a aj b c e eh ej ehj; do
 	for p in $PEERS; do
 		s=$k/peers/${t}__$p.sh
 		[ -f "$s" ] || continue
