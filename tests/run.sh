@@ -1,91 +1,42 @@
 #!/bin/sh
 # The whole suite against the build in $1 (default .): cmocka unit tests,
-# end-to-end cases, man page EXAMPLES, mandoc lint, usage vs SYNOPSIS.  Ends with the line
-# "N passed, N failed, N skipped"; exits 1 if anything failed.
+# the fuzz corpora replayed, end-to-end cases and man page EXAMPLES, the
+# hostile inputs, the property, journal, partial, threads and recipes
+# suites, mandoc lint and usage vs SYNOPSIS.  The suites are independent
+# (each has its own temporary directory), so they run JOBS at a time
+# (default: the processors; JOBS=1 one after another), longest first;
+# their outputs are printed whole, in a fixed order, with the seconds each
+# took.  Ends with the line "N passed, N failed, N skipped"; exits 1 if
+# anything failed.  VALGRIND=1 runs the programs under memcheck.
 B=${1:-.}
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top" || exit 1
 B=$(cd "$B" && pwd)
+tmp=$(mktemp -d) || exit 1
+trap 'rm -rf "$tmp"' EXIT INT TERM
+JOBS=${JOBS:-$(nproc 2>/dev/null || echo 1)}
+[ "$JOBS" -ge 1 ] 2>/dev/null || JOBS=1
+
+# the order they start in: the longest first
+suites="cases bad partial property threads journal units fuzz recipes man"
+printf '%s\n' $suites | xargs -P "$JOBS" -I{} sh tests/suite.sh {} "$B" "$tmp"
+
 pass=0 fail=0 skip=0
-
-VG=
-[ "${VALGRIND:-0}" = 1 ] && VG="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite --show-leak-kinds=definite"
-
-# cmocka: each executable reports its own tests
-for t in "$B"/obj/tests/test_*; do
-	[ -x "$t" ] || continue
-	out=$($VG "$t" 2>&1)
-	st=$?
-	p=$(printf '%s\n' "$out" | sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p')
-	f=$(printf '%s\n' "$out" | sed -n 's/^\[  FAILED  \] \([0-9]*\) test.*/\1/p')
-	pass=$((pass + ${p:-0}))
-	fail=$((fail + ${f:-0}))
-	if [ "$st" -ne 0 ]; then
-		printf '%s\n' "$out" | grep -E 'FAILED|ERROR|Sanitizer|runtime error' | head -20
-		[ -z "$f" ] && fail=$((fail + 1))
-		echo "FAIL unit $(basename "$t")"
-	fi
-done
-
-# every fuzz corpus and every past crash, replayed
-for t in "$B"/obj/replay/fuzz_*; do
-	[ -x "$t" ] || continue
-	n=${t##*/fuzz_}
-	if out=$($VG "$t" "tests/fuzz/corpus/$n" "tests/fuzz/crashes/$n" 2>&1); then
-		pass=$((pass + 1))
-	else
+for s in $suites; do
+	if [ ! -f "$tmp/$s.out" ]; then
+		echo "FAIL suite $s: no output"
 		fail=$((fail + 1))
-		echo "FAIL fuzz replay $n"
-		printf '%s\n' "$out" | tail -20
+		continue
 	fi
+	grep -v "^suite $s: " "$tmp/$s.out"
+	set -- $(sed -n "s/^suite $s: \([0-9]*\) \([0-9]*\) \([0-9]*\) \([0-9]*\)\$/\1 \2 \3 \4/p" "$tmp/$s.out")
+	if [ -z "$1" ]; then
+		echo "FAIL suite $s: no count"
+		fail=$((fail + 1))
+		continue
+	fi
+	echo "($s: $4 s)"
+	pass=$((pass + $1)); fail=$((fail + $2)); skip=$((skip + $3))
 done
-
-# end-to-end cases and man page examples
-t0=$(date +%s)
-out=$(sh tests/cases.sh "$B")
-st=$?
-echo "(cases: $(($(date +%s) - t0)) s)"
-printf '%s\n' "$out" | grep -v '^cases: '
-set -- $(printf '%s\n' "$out" | sed -n 's/^cases: \([0-9]*\) \([0-9]*\) \([0-9]*\)$/\1 \2 \3/p')
-pass=$((pass + ${1:-0})); fail=$((fail + ${2:-0})); skip=$((skip + ${3:-0}))
-[ "$st" -ne 0 ] && [ -z "$1" ] && fail=$((fail + 1))
-
-# the hostile-input corpus and the property tests
-for s in bad property journal partial threads recipes; do
-	[ -f "tests/$s.sh" ] || continue
-	# a deadlock must fail the run, not hang it
-	t0=$(date +%s)
-	out=$(timeout 1800 sh "tests/$s.sh" "$B")
-	st=$?
-	echo "($s: $(($(date +%s) - t0)) s)"
-	printf '%s\n' "$out" | grep -v "^$s: "
-	set -- $(printf '%s\n' "$out" | sed -n "s/^$s: \([0-9]*\) \([0-9]*\)\$/\1 \2/p")
-	pass=$((pass + ${1:-0})); fail=$((fail + ${2:-0}))
-	[ "$st" -ne 0 ] && [ -z "$1" ] && fail=$((fail + 1))
-done
-
-# man pages: lint
-if command -v mandoc >/dev/null 2>&1; then
-	for m in man/*.[1357]; do
-		[ -f "$m" ] || continue
-		lint=$(mandoc -Tlint -Wwarning "$m" 2>&1)
-		if [ -n "$lint" ]; then
-			echo "FAIL mandoc -Tlint $m"
-			printf '%s\n' "$lint" | head -5
-			fail=$((fail + 1))
-		else
-			pass=$((pass + 1))
-		fi
-	done
-	# usage() mirrors the SYNOPSIS
-	out=$(sh tests/synopsis.sh "$B")
-	printf '%s\n' "$out" | grep -v '^synopsis: '
-	set -- $(printf '%s\n' "$out" | sed -n 's/^synopsis: \([0-9]*\) \([0-9]*\)$/\1 \2/p')
-	pass=$((pass + ${1:-0})); fail=$((fail + ${2:-0}))
-else
-	echo "skip: mandoc not installed (lint, synopsis)"
-	skip=$((skip + 2))
-fi
-
 echo "$pass passed, $fail failed, $skip skipped"
 [ "$fail" -eq 0 ]
