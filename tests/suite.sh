@@ -1,0 +1,87 @@
+#!/bin/sh
+# One suite of tests/run.sh: sh tests/suite.sh NAME BUILD OUTDIR writes
+# what the suite printed to OUTDIR/NAME.out, ending with the line
+# "suite NAME: PASS FAIL SKIP SECONDS".  NAME is units (the cmocka
+# tests), fuzz (every fuzz corpus and past crash replayed), man (mandoc
+# lint and usage vs SYNOPSIS), cases, or one of the tests/NAME.sh suites.
+# VALGRIND=1 runs the programs (and the unit and replay binaries) under
+# memcheck.
+s=$1 B=$2 out=$3/$1.out
+cd "$(dirname "$0")/.." || exit 1
+pass=0 fail=0 skip=0
+t0=$(date +%s)
+VG=
+[ "${VALGRIND:-0}" = 1 ] && VG="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite --show-leak-kinds=definite"
+
+# count SUITE OUTPUT STATUS: add the suite's closing "SUITE: P F [S]"
+count() {
+	printf '%s\n' "$2" | grep -v "^$1: "
+	set -- "$1" "$3" $(printf '%s\n' "$2" | sed -n "s/^$1: \([0-9]*\) \([0-9]*\) *\([0-9]*\)\$/\1 \2 \3/p")
+	pass=$((pass + ${3:-0})); fail=$((fail + ${4:-0})); skip=$((skip + ${5:-0}))
+	[ "$2" -ne 0 ] && [ -z "$3" ] && fail=$((fail + 1))
+}
+
+{
+case $s in
+units)
+	for t in "$B"/obj/tests/test_*; do
+		[ -x "$t" ] || continue
+		o=$($VG "$t" 2>&1)
+		st=$?
+		p=$(printf '%s\n' "$o" | sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p')
+		f=$(printf '%s\n' "$o" | sed -n 's/^\[  FAILED  \] \([0-9]*\) test.*/\1/p')
+		pass=$((pass + ${p:-0}))
+		fail=$((fail + ${f:-0}))
+		if [ "$st" -ne 0 ]; then
+			printf '%s\n' "$o" | grep -E 'FAILED|ERROR|Sanitizer|runtime error' | head -20
+			[ -z "$f" ] && fail=$((fail + 1))
+			echo "FAIL unit $(basename "$t")"
+		fi
+	done
+	;;
+fuzz)
+	for t in "$B"/obj/replay/fuzz_*; do
+		[ -x "$t" ] || continue
+		n=${t##*/fuzz_}
+		if o=$($VG "$t" "tests/fuzz/corpus/$n" "tests/fuzz/crashes/$n" 2>&1); then
+			pass=$((pass + 1))
+		else
+			fail=$((fail + 1))
+			echo "FAIL fuzz replay $n"
+			printf '%s\n' "$o" | tail -20
+		fi
+	done
+	;;
+man)
+	if command -v mandoc >/dev/null 2>&1; then
+		for m in man/*.[1357]; do
+			[ -f "$m" ] || continue
+			lint=$(mandoc -Tlint -Wwarning "$m" 2>&1)
+			if [ -n "$lint" ]; then
+				echo "FAIL mandoc -Tlint $m"
+				printf '%s\n' "$lint" | head -5
+				fail=$((fail + 1))
+			else
+				pass=$((pass + 1))
+			fi
+		done
+		o=$(sh tests/synopsis.sh "$B")
+		count synopsis "$o" $?
+	else
+		echo "skip: mandoc not installed (lint, synopsis)"
+		skip=$((skip + 2))
+	fi
+	;;
+*)
+	if [ ! -f "tests/$s.sh" ]; then
+		echo "FAIL no suite $s"
+		fail=$((fail + 1))
+	else
+		# a deadlock must fail the run, not hang it
+		o=$(timeout 1800 sh "tests/$s.sh" "$B")
+		count "$s" "$o" $?
+	fi
+	;;
+esac
+echo "suite $s: $pass $fail $skip $(($(date +%s) - t0))"
+} >"$out" 2>&1
