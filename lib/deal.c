@@ -126,16 +126,10 @@ struct sp_deals {
 	size_t mergecap;
 	unsigned char *rbuf;	/* a record's values (rec_values) */
 	size_t rbufcap;
-	sp_groups *seen_ids;	/* snapshot: id -> struct place of its
-				   record, to refuse a repeat */
+	int snap;		/* the id table holds a snapshot's ids (where
+				   each was listed, to refuse a repeat) */
 	int64_t nprob;		/* probabilities read, */
 	int prob_max;		/* and the largest (bp) */
-};
-
-/* Where a snapshot's id was first listed. */
-struct place {
-	uint32_t file;		/* index into sp_deals.files */
-	long line;
 };
 
 /*
@@ -257,7 +251,7 @@ sp_deals_free(sp_deals *ds)
 		return;
 	for (i = 0; i < ds->npage; i++) {
 		free(ds->hpage[i]);
-		if (ds->has_ext)
+		if (ds->has_ext && !ds->snap)
 			free(ds->xpage[i]);
 	}
 	free(ds->hpage);
@@ -273,7 +267,6 @@ sp_deals_free(sp_deals *ds)
 		free(b);
 	}
 	sp_groups_free(ds->gpool, NULL);
-	sp_groups_free(ds->seen_ids, NULL);
 	free(ds->keybuf);
 	for (i = 0; i < ds->nfiles; i++)
 		free(ds->files[i]);
@@ -418,6 +411,9 @@ convert(sp_deals *ds, sp_deal *d, sp_error *e)
 }
 
 static int intern_file(sp_deals *, const char *);
+static uint32_t id_find(const sp_deals *, const char *, size_t);
+static int hdeal_get(sp_deals *, const char *, size_t, int64_t, uint32_t *);
+static struct hdeal *hd(const sp_deals *, uint32_t);
 
 /*
  * A snapshot lists a deal once: 0 when r's id is new (or r has none), -1
@@ -426,14 +422,15 @@ static int intern_file(sp_deals *, const char *);
 static int
 snapshot_repeat(sp_deals *ds, const sp_rec *r, sp_error *e)
 {
-	const struct place *p;
+	const struct hdeal *p;
 	char q[80];
 	size_t n = sp_rec_len(r, ds->slot[F_ID]);
+	uint32_t k;
 	int twice;
 
-	if (n == 0 || ds->seen_ids == NULL || (p = sp_groups_find(ds->seen_ids,
-	    sp_rec_get(r, ds->slot[F_ID]), n)) == NULL)
+	if (n == 0 || (k = id_find(ds, sp_rec_get(r, ds->slot[F_ID]), n)) == 0)
 		return 0;
+	p = hd(ds, k - 1);
 	/* the same file given twice: its lines come round again */
 	twice = strcmp(ds->files[p->file], r->file) == 0 && r->line <= p->line;
 	return sp_err_set(e, "id", "'%s' is listed again: first at %s:%ld (kept); "
@@ -446,19 +443,20 @@ snapshot_repeat(sp_deals *ds, const sp_rec *r, sp_error *e)
 static int
 snapshot_note(sp_deals *ds, const sp_rec *r)
 {
-	struct place *p;
+	struct hdeal *p;
 	size_t n = sp_rec_len(r, ds->slot[F_ID]);
+	uint32_t k;
 	int f;
 
 	if (n == 0)
 		return 0;
-	if (ds->seen_ids == NULL &&
-	    (ds->seen_ids = sp_groups_new(sizeof(*p), NULL)) == NULL)
-		return -1;
+	/* a snapshot's ids are kept in the history's id table, as entries
+	   with no visits: a ds is the one or the other */
+	ds->snap = 1;
 	if ((f = intern_file(ds, r->file)) < 0 ||
-	    (p = sp_groups_get(ds->seen_ids, sp_rec_get(r, ds->slot[F_ID]), n)) ==
-	    NULL)
+	    hdeal_get(ds, sp_rec_get(r, ds->slot[F_ID]), n, 0, &k) < 0)
 		return -1;
+	p = hd(ds, k);
 	p->file = (uint32_t)f;
 	p->line = r->line;
 	return 0;
@@ -730,7 +728,7 @@ page_room(sp_deals *ds)
 		if ((v = realloc(ds->hpage, cap * sizeof(*ds->hpage))) == NULL)
 			return -1;
 		ds->hpage = v;
-		if (ds->has_ext) {
+		if (ds->has_ext && !ds->snap) {
 			if ((v = realloc(ds->xpage, cap *
 			    sizeof(*ds->xpage))) == NULL)
 				return -1;
@@ -751,7 +749,7 @@ page_room(sp_deals *ds)
 	if ((ds->hpage[ds->npage] = malloc(PAGE * sizeof(struct hdeal))) ==
 	    NULL)
 		return -1;
-	if (ds->has_ext && (ds->xpage[ds->npage] = calloc(PAGE,
+	if (ds->has_ext && !ds->snap && (ds->xpage[ds->npage] = calloc(PAGE,
 	    sizeof(struct hext))) == NULL) {
 		free(ds->hpage[ds->npage]);
 		return -1;
@@ -780,6 +778,15 @@ id_slot(const sp_deals *ds, const char *id, size_t n, uint32_t hash)
 			break;
 	}
 	return &ds->slots[j];
+}
+
+/* Entry number + 1 of id, or 0. */
+static uint32_t
+id_find(const sp_deals *ds, const char *id, size_t n)
+{
+	if (ds->nslots == 0)
+		return 0;
+	return (uint32_t)*id_slot(ds, id, n, (uint32_t)sp_hash(id, n));
 }
 
 static int
@@ -854,7 +861,7 @@ hdeal_add(sp_deals *ds, const char *id, size_t idlen, int64_t at,
 	h->key = k;
 	h->keylen = (uint32_t)idlen;
 	h->first_at = at;
-	if (ds->has_ext) {
+	if (ds->has_ext && !ds->snap) {
 		x = hx(ds, ds->n);
 		x->last_at = at;
 		if (ds->o.ngroup > 0 && (x->g = arena_get(ds, ds->o.ngroup *
@@ -1471,7 +1478,7 @@ sp_deals_finish(sp_deals *ds, void (*bad)(void *ctx, const sp_error *e),
 	uint32_t i;
 	int rc = 0;
 
-	for (i = 0; i < ds->n; i++) {
+	for (i = 0; ds->mode == 2 && i < ds->n; i++) {
 		if (fold_one(ds, i, &path, &cap, e) < 0) {
 			if (bad == NULL) {
 				rc = -1;
@@ -1499,21 +1506,20 @@ sp_deal_reached(const sp_stages *st, const sp_deal *d)
 	return top;
 }
 
-static int
-id_in(void *arg, const char *key, size_t keylen, void *state)
-{
-	const sp_deals *a = arg;
-
-	(void)state;
-	return sp_groups_find(a->seen_ids, key, keylen) != NULL;
-}
-
 int
 sp_deals_ids_overlap(const sp_deals *a, const sp_deals *b)
 {
-	if (a->seen_ids == NULL || b->seen_ids == NULL)
+	const struct hdeal *h;
+	uint32_t j;
+
+	if (!a->snap || !b->snap)
 		return 0;
-	return sp_groups_each(b->seen_ids, id_in, (void *)a);
+	for (j = 0; j < b->n; j++) {
+		h = hd(b, j);
+		if (id_find(a, h->key, h->keylen) != 0)
+			return 1;
+	}
+	return 0;
 }
 
 void
@@ -1530,7 +1536,7 @@ sp_deals_unfoldable(const sp_deals *ds)
 	size_t n = 0;
 	uint32_t i;
 
-	for (i = 0; i < ds->n; i++)
+	for (i = 0; ds->mode == 2 && i < ds->n; i++)
 		if (hd(ds, i)->nv == 0)
 			n++;
 	return n;
