@@ -831,10 +831,11 @@ sp_sidecar_open(sp_journal *j, const sp_kind *k, int *how, sp_error *e)
 			(void)fchmod(s->fd, jst.st_mode & 0666);
 	}
 	if (s->fd < 0 || fstat(s->fd, &st) < 0) {
-		if (errno == ELOOP)
+		if (errno == ELOOP || errno == EISDIR)
 			*how = SP_SIDECAR_FOREIGN;
 		sys_error(e, s->path, errno == ELOOP ? "a symbolic link, left "
-		    "as it is" : "cannot open the index");
+		    "as it is" : errno == EISDIR ? "not a regular file, left as "
+		    "it is" : "cannot open the index");
 		sp_sidecar_close(s);
 		return NULL;
 	}
