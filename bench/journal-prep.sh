@@ -11,8 +11,9 @@
 #       each of another deal, without cutting the journal
 #   journal-prep.sh noindex WORK
 #       remove the work journal's index (the timed run builds it)
-#   journal-prep.sh none
-#       nothing (a row whose command is whole: the journal grows)
+#   journal-prep.sh deal WORK OUT
+#       write to OUT a new deal (a CSV batch of one) whose name no run
+#       used yet on WORK (a counter in WORK.next): a duplicate is refused
 set -eu
 case $1 in
 cut)
@@ -27,10 +28,13 @@ next)
 noindex)
 	rm -f "$2.idx"
 	;;
-none)
+deal)
+	k=$(cat "$2.next" 2> /dev/null || echo 1)
+	echo $((k + 1)) > "$2.next"
+	printf 'name,account,owner,amount,currency\nBench-Renewal %d,Bench-Corp,bench.owner,25000,USD\n' "$k" > "$3"
 	;;
 *)
-	echo "journal-prep.sh: cut, next or noindex" >&2
+	echo "journal-prep.sh: cut, next, deal or noindex" >&2
 	exit 2
 	;;
 esac

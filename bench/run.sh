@@ -146,11 +146,12 @@ if [[ $j0 =~ $FILTER || $j1 =~ $FILTER || $j2 =~ $FILTER || $j4 =~ $FILTER || $c
 		opt="-f $w --stages $STAGES --at $J_AT"
 		# j0 builds the index; j1 and j4 append to the journal as they
 		# go (a cut would make the next writer rebuild the index), j1
-		# one move of another deal each run; j2 cuts back and builds the
+		# one move of another deal each run, j4 one new deal (another
+		# name each run: a duplicate is refused); j2 cuts back and builds the
 		# index again before each run
 		add "$j0" journal.$x "$bin/deal-add $opt" "$prep noindex $w" "" "$c"
 		add "$j1" journal.$x "$bin/deal-move $opt -i csv" "$prep next $w $d/journal-batch.csv $d/j1.csv" $d/j1.csv "$c"
-		add "$j4" journal.$x "$bin/deal-add $opt name=Bench-Renewal account=Bench-Corp owner=bench.owner amount=25000 currency=USD" "$prep none" "" "$c"
+		add "$j4" journal.$x "$bin/deal-add $opt -i csv" "$prep deal $w $d/j4.csv" $d/j4.csv "$c"
 		add "$j2" journal.$x "$bin/deal-move $opt -i csv" "$cut" $d/journal-batch.csv "$c"
 	done
 fi
@@ -231,5 +232,5 @@ for r in "${rows[@]}"; do
 	    "$(echo "$bytes / 1000000 / $med" | bc -l)" "$(echo "$rss / 1024" | bc -l)" "$vs"
 done
 } | tee "$out"
-rm -f $d/work.jsonl $d/work.csv $d/work.*.idx $d/work.*.next $d/j1.csv
+rm -f $d/work.jsonl $d/work.csv $d/work.*.idx $d/work.*.next $d/j1.csv $d/j4.csv
 echo "(saved in bench/$out)" >&2
