@@ -45,7 +45,7 @@ tmp=$(mktemp -d) || exit 1
 trap 'chmod -R u+rwx "$tmp" 2>/dev/null; rm -rf "$tmp"' EXIT
 trap 'exit 1' INT TERM HUP
 export LC_ALL=C TZ=UTC SALESPIPE_NOW=2026-11-26T00:00:00Z
-unset SALESPIPE_STAGES SALESPIPE_DEALS SALESPIPE_LEADS
+unset SALESPIPE_STAGES SALESPIPE_DEALS SALESPIPE_LEADS SALESPIPE_JOURNAL_INDEX
 PROGS="deal-add deal-move lead-add lead-move pipeline"
 BIN=$B/bin
 
