@@ -136,7 +136,8 @@ j1="(j1) deal-move 1 deal, $(label $n) journal"
 j2="(j2) deal-move batch of $(label $((n / 10)))"
 j3="(j3) pipeline on the history"
 j4="(j4) deal-add 1 deal, $(label $n) journal"
-if [[ $j1 =~ $FILTER || $j2 =~ $FILTER || $j4 =~ $FILTER || $cl_j =~ $FILTER || $ja_j =~ $FILTER ]]; then
+j0="(j0) deal-add 0 deals: index build"
+if [[ $j0 =~ $FILTER || $j1 =~ $FILTER || $j2 =~ $FILTER || $j4 =~ $FILTER || $cl_j =~ $FILTER || $ja_j =~ $FILTER ]]; then
 	"$top/bench/journal-data.sh" $d $n
 	. $d/journal.env
 	for x in jsonl csv; do
@@ -144,14 +145,22 @@ if [[ $j1 =~ $FILTER || $j2 =~ $FILTER || $j4 =~ $FILTER || $cl_j =~ $FILTER || 
 		cp $d/journal.$x $d/work.$x
 		sync $d/work.$x
 		w=$d/work.$x
-		cut="truncate -s $(stat -c %s $d/journal.$x) $w"
+		rm -f $w.idx $w.next
+		prep=$top/bench/journal-prep.sh
+		cut="$prep cut $w $(stat -c %s $d/journal.$x) $bin/deal-add $STAGES"
 		c=$cl_j; [ $x = jsonl ] && c=$ja_j
-		[[ $j1 =~ $FILTER || $j2 =~ $FILTER || $j4 =~ $FILTER ]] &&
+		[[ $j0 =~ $FILTER || $j1 =~ $FILTER || $j2 =~ $FILTER || $j4 =~ $FILTER ]] &&
 			ceil "$c" journal.$x "$k/peers/base_$([ $x = csv ] && echo libcsv || echo jansson).sh"
 		opt="-f $w --stages $STAGES --at $J_AT"
-		add "$j1" journal.$x "$bin/deal-move $opt $J1_ID $J1_STAGE" "$cut" "" "$c"
+		# j0 builds the index; j1 and j4 append to the journal as they
+		# go (a cut would make the next writer rebuild the index), j1
+		# one move of another deal each run, j4 one new deal (another
+		# name each run: a duplicate is refused); j2 cuts back and builds the
+		# index again before each run
+		add "$j0" journal.$x "$bin/deal-add $opt" "$prep noindex $w" "" "$c"
+		add "$j1" journal.$x "$bin/deal-move $opt -i csv" "$prep next $w $d/journal-batch.csv $d/j1.csv" $d/j1.csv "$c"
+		add "$j4" journal.$x "$bin/deal-add $opt -i csv" "$prep deal $w $d/j4.csv" $d/j4.csv "$c"
 		add "$j2" journal.$x "$bin/deal-move $opt -i csv" "$cut" $d/journal-batch.csv "$c"
-		add "$j4" journal.$x "$bin/deal-add $opt name=Bench-Renewal account=Bench-Corp owner=bench.owner amount=25000 currency=USD" "$cut" "" "$c"
 	done
 fi
 for x in csv jsonl; do
@@ -231,5 +240,5 @@ for r in "${rows[@]}"; do
 	    "$(echo "$bytes / 1000000 / $med" | bc -l)" "$(echo "$rss / 1024" | bc -l)" "$vs"
 done
 } | tee "$out"
-rm -f $d/work.jsonl $d/work.csv
+rm -f $d/work.jsonl $d/work.csv $d/work.*.idx $d/work.*.next $d/j1.csv $d/j4.csv
 echo "(saved in bench/$out)" >&2

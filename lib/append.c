@@ -15,6 +15,7 @@
 #include "salespipe/cli.h"
 #include "salespipe/field.h"
 #include "salespipe/journal.h"
+#include "salespipe/sidecar.h"
 
 enum { OPT_AT = 900, OPT_ALLOW_DUP, OPT_REOPEN, OPT_ALLOW_FIELD };
 
@@ -32,6 +33,9 @@ typedef struct sp_append {
 	size_t nallow;
 	int64_t nprob;		/* probabilities recorded, */
 	int prob_max;		/* and the largest (bp) */
+	int64_t index_min;	/* $SALESPIPE_JOURNAL_INDEX: the smallest
+				   journal that keeps an index (-1: none) */
+	sp_sidecar *sc;		/* the journal's index, or NULL */
 } sp_append;
 
 
@@ -340,7 +344,89 @@ check_columns(sp_append *a, sp_journal *j, char **header)
 	}
 }
 
-/* Take the lock and read the history (ids: only these, may be NULL). */
+/*
+ * $SALESPIPE_JOURNAL_INDEX: "off", or the size from which a journal keeps
+ * its index file (0: every journal).  Default 1M: below it the journal
+ * costs a few milliseconds to read whole.
+ */
+static int64_t
+index_min(sp_append *a)
+{
+	const char *v = getenv("SALESPIPE_JOURNAL_INDEX");
+	size_t n;
+
+	if (v == NULL || *v == '\0')
+		return (int64_t)1 << 20;
+	if (strcmp(v, "off") == 0)
+		return -1;
+	if (strcmp(v, "0") == 0)
+		return 0;
+	if (sp_size_parse(v, &n) < 0)
+		cli_usage_error(a->c, "SALESPIPE_JOURNAL_INDEX: '%s' is not a "
+		    "size (such as 1M, or 0) nor 'off'", v);
+	return (int64_t)n;
+}
+
+/*
+ * Read through the journal's index what the checks of the batch need
+ * (moves: the records of its ids; adds: those of its explicit ids, the
+ * first holders of its duplicate keys, the highest id).  0 when x holds
+ * it; -1 to read the journal instead (x may hold some of it).  A check
+ * that reads the whole journal without an index (adds, and batches of
+ * more than eight moves) also refuses a stage outside the stage list
+ * anywhere in it: when the journal has one, read it whole, which names it.
+ */
+static int
+load_indexed(sp_append *a, int moves, sp_index *x, char ***header, int whole)
+{
+	sp_sidecar *sc = a->sc;
+	const char **ids = calloc(a->n + 1, sizeof(*ids));
+	const char **dups = calloc(a->n + 1, sizeof(*dups));
+	size_t *duplens = calloc(a->n + 1, sizeof(*duplens));
+	size_t nids = 0, ndups = 0, i, len, dcap = 0;
+	const char *name, *id;
+	char *dbuf = NULL;
+	int rc = -1;
+	sp_error e;
+
+	if (ids == NULL || dups == NULL || duplens == NULL)
+		cli_oom(a->c);
+	for (i = 0; whole && sp_sidecar_stage(sc, i, &name, &len); i++)
+		if (sp_stages_find(a->c->stages, name, len) < 0)
+			goto done;
+	for (i = 0; i < a->n; i++) {
+		if (a->v[i] == NULL)
+			continue;
+		if ((id = sp_entry_get(a->v[i], "id")) != NULL)
+			ids[nids++] = id;
+		if (moves || a->allow_dup)
+			continue;
+		len = sp_entry_dup_key(a->v[i], a->k, &dbuf, &dcap);
+		if (len == (size_t)-1 || (len > 0 &&
+		    (dups[ndups] = malloc(len)) == NULL))
+			cli_oom(a->c);
+		if (len > 0) {
+			memcpy((char *)dups[ndups], dbuf, len);
+			duplens[ndups++] = len;
+		}
+	}
+	rc = sp_sidecar_load(sc, x, ids, nids, dups, duplens, ndups, !moves,
+	    header, &e) == 0 ? 0 : -1;
+done:
+	for (i = 0; i < ndups; i++)
+		free((char *)dups[i]);
+	free(dbuf);
+	free(duplens);
+	free(dups);
+	free(ids);
+	return rc;
+}
+
+/*
+ * Take the lock and read the history: through the journal's index when
+ * it has one (see sidecar.h), else the whole journal (ids: only the lines
+ * of these ids, may be NULL).
+ */
 static sp_journal *
 open_journal(sp_append *a, int moves, sp_index **x, char ***header,
     const char *const *ids, size_t nids)
@@ -349,6 +435,7 @@ open_journal(sp_append *a, int moves, sp_index **x, char ***header,
 	sp_error e;
 	const char *text;
 	size_t n;
+	int how;
 
 	/* a move needs a history: it never creates the journal */
 	if ((j = sp_journal_open(a->path, moves ? 0 : SP_JOURNAL_CREATE, &e)) ==
@@ -356,6 +443,21 @@ open_journal(sp_append *a, int moves, sp_index **x, char ***header,
 		cli_fail(a->c, &e);
 	if ((*x = sp_index_new(a->k, a->c->stages)) == NULL)
 		cli_oom(a->c);
+	if (a->index_min >= 0 && sp_journal_fd(j) >= 0 &&
+	    sp_journal_size(j) >= a->index_min) {
+		a->sc = sp_sidecar_open(j, a->k, &how, &e);
+		if (a->sc == NULL && how == SP_SIDECAR_FOREIGN)
+			cli_warn(a->c, "%s: %s (every write reads the whole "
+			    "journal)", e.file, e.msg);
+	}
+	if (sp_sidecar_usable(a->sc)) {
+		if (load_indexed(a, moves, *x, header, !moves || ids == NULL) ==
+		    0)
+			return j;
+		sp_index_free(*x);
+		if ((*x = sp_index_new(a->k, a->c->stages)) == NULL)
+			cli_oom(a->c);
+	}
 	text = sp_journal_text(j, &n);
 	if (sp_index_read(*x, text, n, sp_journal_format(j), a->path, ids, nids,
 	    header, &e) < 0) {
@@ -363,11 +465,29 @@ open_journal(sp_append *a, int moves, sp_index **x, char ***header,
 		snprintf(m, sizeof(m), "%s (the journal is not a good "
 		    "history: nothing was written)", e.msg);
 		snprintf(e.msg, sizeof(e.msg), "%.1000s", m);
+		sp_sidecar_close(a->sc);
 		sp_journal_close(j);
 		sp_index_free(*x);
 		cli_fail(a->c, &e);
 	}
 	return j;
+}
+
+/*
+ * After the append, under the same lock: the index takes the new records
+ * (a failure costs the next writer a rebuild, nothing else: a warning).
+ */
+static void
+close_journal(sp_append *a, sp_journal *j)
+{
+	sp_error e;
+
+	if (a->sc != NULL && sp_sidecar_update(a->sc, j, &e) < 0)
+		cli_warn(a->c, "%s: %s (the next write builds it again)",
+		    e.file[0] != '\0' ? e.file : a->path, e.msg);
+	sp_sidecar_close(a->sc);
+	a->sc = NULL;
+	sp_journal_close(j);
 }
 
 /* Append the batch, or write it to stdout without a journal. */
@@ -516,7 +636,9 @@ append_adds(sp_append *a)
 			do
 				snprintf(idbuf, sizeof(idbuf), "%s%lld",
 				    a->k->prefix, (long long)++next);
-			while (sp_index_has(x, idbuf) || sp_index_has(given, idbuf));
+			while (sp_index_has(x, idbuf) || sp_index_has(given,
+			    idbuf) || (sp_sidecar_usable(a->sc) &&
+			    sp_sidecar_has(a->sc, idbuf, strlen(idbuf))));
 			if (sp_entry_set(en, "id", idbuf, strlen(idbuf), &e) < 0)
 				cli_oom(c);
 			id = sp_entry_get(en, "id");
@@ -531,7 +653,7 @@ append_adds(sp_append *a)
 	free(dbuf);
 	check_columns(a, j, header);
 	if (commit(a, j, header) < 0) {
-		sp_journal_close(j);
+		close_journal(a, j);
 		sp_index_free(x);
 		sp_index_header_free(header);
 		free_batch(a);
@@ -541,7 +663,8 @@ append_adds(sp_append *a)
 	for (i = 0; j != NULL && i < a->n; i++)
 		if (a->v[i] != NULL)
 			printf("%s\n", sp_entry_get(a->v[i], "id"));
-	sp_journal_close(j);
+	if (j != NULL)
+		close_journal(a, j);
 	sp_index_free(x);
 	sp_index_header_free(header);
 	free_batch(a);
@@ -649,7 +772,7 @@ append_moves(sp_append *a)
 	}
 	check_columns(a, j, header);
 	commit(a, j, header);
-	sp_journal_close(j);
+	close_journal(a, j);
 	sp_index_free(x);
 	sp_index_header_free(header);
 	free_batch(a);
@@ -709,6 +832,7 @@ append_main(int argc, char **argv, const char *usage, const sp_kind *k,
 	if (c.out_fmt == SP_FMT_TABLE || c.out_fmt == SP_FMT_MD)
 		cli_usage_error(&c, "-o: records are written as csv or jsonl");
 	cli_check_numfmt(&c);
+	a.index_min = index_min(&a);
 	append_read(&a, argc - optind, argv + optind, moves);
 	return moves ? append_moves(&a) : append_adds(&a);
 }

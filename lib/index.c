@@ -77,22 +77,15 @@ sp_index_add(sp_index *x, const char *id, size_t idlen, int64_t at, int stage,
     const char *dup, size_t duplen)
 {
 	struct xid *d = sp_groups_get(x->ids, id, idlen);
-	size_t pl = strlen(x->k->prefix), i;
 
 	if (d == NULL)
 		return -1;
 	if (d->cap == 0) {
+		int64_t v = sp_index_id_number(x->k, id, idlen);
 		d->first = INT64_MAX;
 		/* "D-17": the number, for the next id */
-		if (idlen > pl && idlen - pl <= 18 &&
-		    memcmp(id, x->k->prefix, pl) == 0) {
-			int64_t v = 0;
-			for (i = pl; i < idlen && isdigit((unsigned char)id[i]);
-			    i++)
-				v = v * 10 + (id[i] - '0');
-			if (i == idlen && v > x->max_number)
-				x->max_number = v;
-		}
+		if (v > x->max_number)
+			x->max_number = v;
 		if ((d->ev = malloc(2 * sizeof(*d->ev))) == NULL)
 			return -1;
 		d->cap = 2;
@@ -190,29 +183,35 @@ struct rd_slots {
 	size_t ndup;
 };
 
-/* Index one record of the journal. */
+/*
+ * What one journal record says (id, at, its stage as written, the dup key
+ * in *dbuf), or -1 with e naming the field that makes it a bad history
+ * record.  The one place that reads a journal record: the index and the
+ * sidecar index (sidecar.c, through sp_index_scan) read alike.
+ */
 static int
-index_rec(sp_index *x, const sp_rec *r, const struct rd_slots *s,
-    char **dbuf, size_t *dcap, sp_error *e)
+rec_item(const sp_kind *k, const sp_rec *r, const struct rd_slots *s,
+    char **dbuf, size_t *dcap, sp_index_item *it, sp_error *e)
 {
-	size_t idlen = sp_rec_len(r, s->id), len = 0, i, j;
-	int64_t at;
-	int stage = -1;
-	char q[80];
+	size_t len = 0, i, j;
 
-	if (idlen == 0)
+	memset(it, 0, sizeof(*it));
+	it->line = r->line;
+	it->id = sp_rec_get(r, s->id);
+	it->idlen = sp_rec_len(r, s->id);
+	if (it->idlen == 0)
 		return sp_err_set(e, "id", "missing: a journal record needs the "
-		    "id of its %s", x->k->noun);
+		    "id of its %s", k->noun);
 	if (!sp_rec_has(r, s->at))
 		return sp_err_set(e, "at", "missing: a journal record needs the "
 		    "time it became true");
-	if (sp_time_parse(sp_rec_get(r, s->at), sp_rec_len(r, s->at), NULL, &at, e) < 0)
+	if (sp_time_parse(sp_rec_get(r, s->at), sp_rec_len(r, s->at), NULL,
+	    &it->at, e) < 0)
 		return sp_err_set(e, "at", "%s", e->msg);
-	if (sp_rec_has(r, s->stage) && (stage = sp_stages_find(x->st,
-	    sp_rec_get(r, s->stage), sp_rec_len(r, s->stage))) < 0)
-		return sp_err_set(e, "stage", "unknown stage '%s' (known: %s)",
-		    sp_err_quote(q, sizeof(q), sp_rec_get(r, s->stage),
-		    sp_rec_len(r, s->stage)), sp_stages_known(x->st));
+	if (sp_rec_has(r, s->stage)) {
+		it->stage = sp_rec_get(r, s->stage);
+		it->stagelen = sp_rec_len(r, s->stage);
+	}
 	for (i = 0; i < s->ndup; i++) {
 		const char *v = sp_rec_get(r, s->dup[i]);
 		size_t n = sp_rec_len(r, s->dup[i]);
@@ -233,21 +232,46 @@ index_rec(sp_index *x, const sp_rec *r, const struct rd_slots *s,
 		for (j = 0; j < n; j++)
 			(*dbuf)[len++] = (char)tolower((unsigned char)v[j]);
 	}
-	if (sp_index_add(x, sp_rec_get(r, s->id), idlen, at, stage, *dbuf, len) < 0)
+	it->dup = len > 0 ? *dbuf : NULL;
+	it->duplen = len;
+	return 0;
+}
+
+/* Index one record of the journal (an sp_index_fn for index_reader). */
+static int
+index_item(void *ctx, const sp_index_item *it, sp_error *e)
+{
+	sp_index *x = ctx;
+	int stage = -1;
+	char q[80];
+
+	if (it->stagelen > 0 && (stage = sp_stages_find(x->st, it->stage,
+	    it->stagelen)) < 0)
+		return sp_err_set(e, "stage", "unknown stage '%s' (known: %s)",
+		    sp_err_quote(q, sizeof(q), it->stage, it->stagelen),
+		    sp_stages_known(x->st));
+	if (sp_index_add(x, it->id, it->idlen, it->at, stage, it->dup,
+	    it->duplen) < 0)
 		return sp_err_set(e, NULL, "out of memory");
 	return 0;
 }
 
-/* Read records from rd into x; line_base is added to reported lines. */
+/*
+ * Read the records of rd (kind k) and call fn(ctx, item) on each;
+ * line_base is added to the lines of items and errors.  A bad record, or
+ * fn's -1, stops it: -1 with e naming the record's line.  For a CSV input
+ * *header (may be NULL) gets its field names.
+ */
 static int
-index_reader(sp_index *x, sp_reader *rd, long line_base, char ***header,
-    sp_error *e)
+index_reader(const sp_kind *k, sp_reader *rd, long line_base,
+    char ***header, sp_index_fn fn, void *ctx, sp_error *e)
 {
 	struct rd_slots s;
+	sp_index_item it;
 	sp_rec *r = sp_rec_new();
 	char *dbuf = NULL;
 	size_t dcap = 0, i;
-	int k, rc = 0, got_header = header == NULL;
+	int n, rc = 0, got_header = header == NULL;
 
 	memset(&s, 0, sizeof(s));
 	if (r == NULL)
@@ -255,11 +279,11 @@ index_reader(sp_index *x, sp_reader *rd, long line_base, char ***header,
 	s.id = sp_reader_slot(rd, "id");
 	s.at = sp_reader_slot(rd, "at");
 	s.stage = sp_reader_slot(rd, "stage");
-	for (i = 0; x->k->dup_fields[i] != NULL && i < 4; i++)
-		s.dup[s.ndup++] = sp_reader_slot(rd, x->k->dup_fields[i]);
+	for (i = 0; k->dup_fields[i] != NULL && i < 4; i++)
+		s.dup[s.ndup++] = sp_reader_slot(rd, k->dup_fields[i]);
 	for (;;) {
-		k = sp_reader_next(rd, r, e);
-		if (!got_header && k >= 0) {
+		n = sp_reader_next(rd, r, e);
+		if (!got_header && n >= 0) {
 			size_t nf;
 			const int *f = sp_reader_fields(rd, &nf);
 			if ((*header = calloc(nf + 1, sizeof(char *))) == NULL) {
@@ -274,11 +298,14 @@ index_reader(sp_index *x, sp_reader *rd, long line_base, char ***header,
 				}
 			got_header = 1;
 		}
-		if (k == 0)
+		if (n == 0)
 			break;
-		if (k == 1 && index_rec(x, r, &s, &dbuf, &dcap, e) == 0)
-			continue;
-		if (k == 1)
+		if (n == 1 && rec_item(k, r, &s, &dbuf, &dcap, &it, e) == 0) {
+			it.line += line_base;
+			if (fn(ctx, &it, e) == 0)
+				continue;
+		}
+		if (n == 1)
 			sp_err_where(e, r->file, r->line);
 		if (e->line > 0)
 			e->line += line_base;
@@ -449,8 +476,9 @@ index_lines(sp_index *x, const char *text, size_t n, size_t hdrlen,
 		if (rd == NULL)
 			goto oom;
 		/* the first line read gives the CSV header's names */
-		rc = index_reader(x, rd, line - 1 - (hdrlen > 0),
-		    header != NULL && *header == NULL ? header : NULL, e);
+		rc = index_reader(x->k, rd, line - 1 - (hdrlen > 0),
+		    header != NULL && *header == NULL ? header : NULL,
+		    index_item, x, e);
 		sp_reader_close(rd);
 	}
 	free(v);
@@ -506,8 +534,94 @@ sp_index_read(sp_index *x, const char *text, size_t n, int fmt,
 	o.format = fmt;
 	if ((rd = sp_reader_open_mem(text, n, path, &o, e)) == NULL)
 		return -1;
-	rc = index_reader(x, rd, 0, fmt == SP_FMT_CSV ? header : NULL, e);
+	rc = index_reader(x->k, rd, 0, fmt == SP_FMT_CSV ? header : NULL,
+	    index_item, x, e);
 	sp_reader_close(rd);
+	if (rc < 0 && header != NULL) {
+		sp_index_header_free(*header);
+		*header = NULL;
+	}
+	return rc;
+}
+
+int64_t
+sp_index_id_number(const sp_kind *k, const char *id, size_t idlen)
+{
+	size_t pl = strlen(k->prefix), i;
+	int64_t v = 0;
+
+	if (idlen <= pl || idlen - pl > 18 || memcmp(id, k->prefix, pl) != 0)
+		return -1;
+	for (i = pl; i < idlen && isdigit((unsigned char)id[i]); i++)
+		v = v * 10 + (id[i] - '0');
+	return i == idlen ? v : -1;
+}
+
+int
+sp_index_scan(const sp_kind *k, const char *text, size_t n, int fmt,
+    const char *path, long line_base, sp_index_fn fn, void *ctx, sp_error *e)
+{
+	sp_read_opts o;
+	sp_reader *rd;
+	int rc;
+
+	sp_err_clear(e);
+	if (n == 0)
+		return 0;
+	memset(&o, 0, sizeof(o));
+	o.format = fmt;
+	if ((rd = sp_reader_open_mem(text, n, path, &o, e)) == NULL)
+		return -1;
+	rc = index_reader(k, rd, line_base, NULL, fn, ctx, e);
+	sp_reader_close(rd);
+	return rc;
+}
+
+int
+sp_index_read_ranges(sp_index *x, const char *text, size_t n, int fmt,
+    const char *path, size_t hdrlen, const sp_index_range *r, size_t nr,
+    char ***header, sp_error *e)
+{
+	sp_read_opts o;
+	sp_reader *rd;
+	char *buf;
+	size_t len = fmt == SP_FMT_CSV ? hdrlen : 0, i;
+	int rc;
+
+	sp_err_clear(e);
+	if (header != NULL)
+		*header = NULL;
+	for (i = 0; i < nr; i++) {
+		if (r[i].off > n || r[i].len > n - r[i].off ||
+		    (i > 0 && r[i].off < r[i - 1].off + r[i - 1].len))
+			return sp_err_set(e, NULL, "a record range is outside "
+			    "the journal");
+		len += r[i].len;
+	}
+	if (len == 0)
+		return 0;
+	if (hdrlen > n || (buf = malloc(len)) == NULL)
+		return sp_err_set(e, NULL, hdrlen > n ? "the header is outside "
+		    "the journal" : "out of memory");
+	len = 0;
+	if (fmt == SP_FMT_CSV) {
+		memcpy(buf, text, hdrlen);
+		len = hdrlen;
+	}
+	for (i = 0; i < nr; i++) {
+		memcpy(buf + len, text + r[i].off, r[i].len);
+		len += r[i].len;
+	}
+	memset(&o, 0, sizeof(o));
+	o.format = fmt;
+	if ((rd = sp_reader_open_mem(buf, len, path, &o, e)) == NULL) {
+		free(buf);
+		return -1;
+	}
+	rc = index_reader(x->k, rd, 0, fmt == SP_FMT_CSV ? header : NULL,
+	    index_item, x, e);
+	sp_reader_close(rd);
+	free(buf);
 	if (rc < 0 && header != NULL) {
 		sp_index_header_free(*header);
 		*header = NULL;

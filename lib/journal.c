@@ -374,3 +374,15 @@ fail:
 	sp_journal_close(j);
 	return -1;
 }
+
+int
+sp_journal_fd(const sp_journal *j)
+{
+	return j->regular ? j->fd : -1;
+}
+
+int64_t
+sp_journal_size(const sp_journal *j)
+{
+	return j->regular ? (int64_t)j->size : 0;
+}

@@ -25,6 +25,15 @@
 #               journal byte for byte as before
 #  lock         a writer started while flock(1) holds the journal waits for
 #               it (order of events only, no timing)
+#  index        the journal's index file (JOURNAL.idx, every journal here:
+#               SALESPIPE_JOURNAL_INDEX=0): rounds of concurrent lead-adds,
+#               deal-adds (their emails, accounts and names collide across
+#               writers) and deal-moves, all killed (SIGKILL) at a random
+#               moment, in the middle of appends and index updates alike;
+#               after each round (torn tails repaired): no id given twice,
+#               no duplicate let in, ids D-1.. and L-1.. in file order, and
+#               what the index answers (obj/tests/test_sidecar --dump) is
+#               what an index built afresh from the journal answers
 # VALGRIND=1 runs the programs under memcheck with smaller counts (printed).
 # Prints failures and a last line "journal: PASS FAIL"; exits 1 on failure.
 B=${1:-.}
@@ -36,7 +45,7 @@ tmp=$(mktemp -d) || exit 1
 trap 'chmod -R u+rwx "$tmp" 2>/dev/null; rm -rf "$tmp"' EXIT
 trap 'exit 1' INT TERM HUP
 export LC_ALL=C TZ=UTC SALESPIPE_NOW=2026-11-26T00:00:00Z
-unset SALESPIPE_STAGES SALESPIPE_DEALS SALESPIPE_LEADS
+unset SALESPIPE_STAGES SALESPIPE_DEALS SALESPIPE_LEADS SALESPIPE_JOURNAL_INDEX
 PROGS="deal-add deal-move lead-add lead-move pipeline"
 BIN=$B/bin
 
@@ -730,6 +739,106 @@ else
 fi
 cd "$tmp" || exit 1
 took lock
+
+# ===== index ================================================================
+c=$tmp/index
+mkdir -p "$c"
+cd "$c" || exit 1
+DUMP=$B/obj/tests/test_sidecar
+IR=${INDEX_ROUNDS:-12}
+[ "${VALGRIND:-0}" = 1 ] && IR=2
+if [ ! -x "$DUMP" ]; then
+	echo "skip journal index: no $DUMP (make units)"
+else
+	export SALESPIPE_JOURNAL_INDEX=0
+	printf 'name,account\n' > seed.csv
+	i=1
+	while [ $i -le 20 ]; do echo "seed $i,acct $i" >> seed.csv; i=$((i + 1)); done
+	"$BIN/deal-add" -f deals.jsonl --at 2026-01-01T00:00:00Z < seed.csv \
+	    > /dev/null 2> err
+	check "index: seeding deals.jsonl"
+	show err
+	nbuilt=0 ntail=0 nfresh=0 r=0
+	# writer W of round R (writer.sh KIND W R): a loop of one kind of
+	# write, run in its own process group (killed whole); names and
+	# emails from a small pool, so that writers race for the same ones
+	cat > writer.sh <<-'EOF'
+	awk -v w="$2" -v r="$3" "$RNG"'BEGIN { seed = r * 1000 + w
+		for (i = 0; i < 400; i++) print rnd(60), rnd(20) + 1, rnd(4) }' |
+	while read -r a b s; do
+		case $1 in
+		lead) "$BIN/lead-add" -f leads.jsonl name="lead $a" \
+		    email="e$a@x.io" ;;
+		deal) "$BIN/deal-add" -f deals.jsonl name="deal $a" \
+		    account="acct $((a % 7))" ;;
+		move) set -- discovery proposal negotiation lost
+		    shift "$s"
+		    "$BIN/deal-move" -f deals.jsonl --reopen "D-$b" "$1" ;;
+		esac
+	done > /dev/null 2>&1
+	EOF
+	export BIN RNG
+	while [ $r -lt "$IR" ]; do
+		r=$((r + 1))
+		pids=
+		for w in 1 2 3 4 5 6; do
+			case $w in 1|2) k=lead ;; 3|4) k=deal ;; *) k=move ;; esac
+			setsid sh writer.sh "$k" "$w" "$r" < /dev/null &
+			pids="$pids $!"
+		done
+		t=$(awk -v r="$r" "$RNG"'BEGIN { seed = 77 + r
+			printf "%.2f\n", 0.3 + rnd(150) / 100 }')
+		sleep "$t"
+		for p in $pids; do kill -9 "-$p" 2> /dev/null; done
+		wait
+		for f in leads.jsonl deals.jsonl; do
+			[ -f "$f" ] || continue
+			"$BIN/pipeline" --repair "$f" > /dev/null 2>&1
+			kd=deal; [ $f = leads.jsonl ] && kd=lead
+			"$DUMP" --dump "$f" $kd > with 2> err
+			st=$?
+			how=$(sed -n '1s/^how //p' with)
+			case $how in
+			built) nbuilt=$((nbuilt + 1)) ;;
+			tail) ntail=$((ntail + 1)) ;;
+			fresh) nfresh=$((nfresh + 1)) ;;
+			esac
+			mv "$f.idx" "$f.idx.kept"
+			"$DUMP" --dump "$f" $kd > fresh 2>> err
+			tail -n +2 with > with.body
+			tail -n +2 fresh > fresh.body
+			[ $st -eq 0 ] && [ "$(sed -n 1p fresh)" = "how built" ] &&
+			    [ -s fresh.body ] && cmp -s with.body fresh.body
+			check "index round $r ($t s): $f: the index ($how) answers" \
+			    "differently from one built afresh"
+			[ $ck = 1 ] && diff with fresh | head -5
+			show err
+			rm -f "$f.idx.kept"
+		done
+		# the adds: ids n on the n-th creation record, no duplicate
+		# email, no duplicate account and name
+		jq -r 'select(.created_at) | [.id, .email] | @tsv' leads.jsonl |
+		    awk -F '\t' '$1 != "L-" NR || seen[$2]++ { bad = 1 }
+			END { exit bad }'
+		check "index round $r: leads.jsonl: an id out of order or an email twice"
+		jq -r 'select(.created_at) | [.id, .account, .name] | @tsv' \
+		    deals.jsonl | awk -F '\t' '$1 != "D-" NR ||
+			seen[$2 "|" $3]++ { bad = 1 } END { exit bad }'
+		check "index round $r: deals.jsonl: an id out of order or a duplicate deal"
+		# and the writers still agree with the journal: the next ids
+		n=$(jq -r 'select(.created_at) | .id' leads.jsonl | wc -l)
+		[ "$("$BIN/lead-add" -f leads.jsonl name=probe email="p$r@x.io" \
+		    2> err)" = "L-$((n + 1))" ]
+		check "index round $r: the next lead is not L-$((n + 1))"
+		show err
+	done
+	echo "journal: index: $IR rounds of 6 writers killed: the index was" \
+	    "found built again $nbuilt times (dirty or stale), behind" \
+	    "$ntail times, fresh $nfresh times"
+	unset SALESPIPE_JOURNAL_INDEX
+fi
+cd "$tmp" || exit 1
+took index
 
 echo "journal: $pass $fail"
 [ "$fail" -eq 0 ]

@@ -69,6 +69,64 @@ const char *sp_index_dup(const sp_index *x, const char *dup, size_t duplen);
 /* The highest n of the ids "<prefix>n" seen (0 when none). */
 int64_t sp_index_max_number(const sp_index *x);
 
+/*
+ * What one journal record says, as the index reads it: its id, its at,
+ * its stage as written (stagelen 0: none; not looked up in a stage list),
+ * its duplicate key (the lower-cased values of the kind's dup_fields
+ * joined by '\0'; duplen 0: none) and the line it starts on.  Borrowed:
+ * valid during the call it is passed to.
+ */
+typedef struct sp_index_item {
+	const char *id;
+	size_t idlen;
+	int64_t at;
+	const char *stage;
+	size_t stagelen;
+	const char *dup;
+	size_t duplen;
+	long line;
+} sp_index_item;
+
+/* Called on each record; 0 goes on, -1 (e set) stops the read. */
+typedef int (*sp_index_fn)(void *ctx, const sp_index_item *it, sp_error *e);
+
+/*
+ * Read every record of a journal's text (n bytes, format fmt, named path)
+ * of kind k, as sp_index_read does but without a stage list, and call
+ * fn(ctx, item) on each in order; line_base is added to every line (the
+ * lines before text).  Returns 0, or -1 with e naming the first record
+ * that is not a good history record (no id, no at or a bad one, or not a
+ * record at all) or fn's error.
+ */
+int sp_index_scan(const struct sp_kind *k, const char *text, size_t n,
+    int fmt, const char *path, long line_base, sp_index_fn fn, void *ctx,
+    sp_error *e);
+
+/* A byte range of a journal's text: one record (and the blank lines that
+ * follow it). */
+typedef struct sp_index_range {
+	uint64_t off;
+	uint32_t len;
+} sp_index_range;
+
+/*
+ * Read into x the records at the nr byte ranges r of a journal's text (n
+ * bytes, named path), sorted by offset and distinct; a CSV journal's
+ * header is its first hdrlen bytes, and *header (may be NULL) gets its
+ * field names as sp_index_read gives them.  The records are read as one
+ * input, so an error names no useful line: returns 0, or -1 with e set
+ * when a record is not what an index said it was (read the journal with
+ * sp_index_read instead, which names it).
+ */
+int sp_index_read_ranges(sp_index *x, const char *text, size_t n, int fmt,
+    const char *path, size_t hdrlen, const sp_index_range *r, size_t nr,
+    char ***header, sp_error *e);
+
+/* The number n of an id "<prefix>n" of kind k (at most 18 digits), the one
+ * sp_index_max_number counts; -1 for any other id. */
+int64_t sp_index_id_number(const struct sp_kind *k, const char *id,
+    size_t idlen);
+
 #ifdef __cplusplus
 }
 #endif

@@ -79,6 +79,15 @@ void sp_journal_close(sp_journal *j);
 int64_t sp_journal_repair(const char *path, int64_t *off, long *line,
     char **dropped, sp_error *e);
 
+/*
+ * The locked journal's file descriptor (borrowed: for the sidecar index,
+ * which reads and maps it under the same lock), and its size now: at lock
+ * time, then after each append.  -1 and 0 for a journal that is not a
+ * regular file (such as /dev/full).
+ */
+int sp_journal_fd(const sp_journal *j);
+int64_t sp_journal_size(const sp_journal *j);
+
 #ifdef __cplusplus
 }
 #endif
