@@ -381,6 +381,13 @@ test_lines_keys(void **state)
 	assert_reads(
 	    "{\"ab\":1}\n{\"a\\u0062\":2}\n{\"ab\":3}\n",
 	    NULL, "1:ab=1#;2:ab=2#;3:ab=3#;", 1);
+	/* the key a\ (written "a\\"): the raw bytes a\ before a quote are
+	   not that key but the start of a\" (the string goes on) */
+	assert_reads(
+	    "{\"a\\\\\":1,\"b\":2}\n{\"a\\\":1,\"b\":2}\n"
+	    "{\"a\\\\\":3,\"b\":4}\n",
+	    NULL, "1:a\\=1#,b=2#;2!:invalid JSON at column 10: ':' expected near 'b';"
+	    "3:a\\=3#,b=4#;", 0);
 	/* a key case folded to a canonical name, then spelled exactly:
 	   the folded key goes back to its own name from then on */
 	assert_reads(
