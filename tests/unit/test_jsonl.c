@@ -386,7 +386,8 @@ test_lines_keys(void **state)
 	assert_reads(
 	    "{\"a\\\\\":1,\"b\":2}\n{\"a\\\":1,\"b\":2}\n"
 	    "{\"a\\\\\":3,\"b\":4}\n",
-	    NULL, "1:a\\=1#,b=2#;2!:invalid JSON at column 10: ':' expected near 'b';"
+	    NULL, "1:a\\=1#,b=2#;"
+	    "2!:invalid JSON at column 10: ':' expected near 'b';"
 	    "3:a\\=3#,b=4#;", 0);
 	/* a key case folded to a canonical name, then spelled exactly:
 	   the folded key goes back to its own name from then on */
