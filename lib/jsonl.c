@@ -418,14 +418,8 @@ json_hex4(const char *s)
 	return v;
 }
 
-/*
- * Decode the string whose content starts at s[*p] (after its opening
- * quote) into d + *o: *p moves past the closing quote, *o past the text.
- * d has room for the raw bytes (decoding never lengthens them).  0, or -1
- * to decline: an unterminated string, a control byte, a byte sequence
- * that is not UTF-8 (RFC 3629), an unknown escape, \u0000 or a surrogate
- * that is not half of a pair.
- */
+/* A string's text (see reader_impl.h); d never needs more room than the
+ * raw bytes: no escape is shorter than what it decodes to. */
 int
 sp_rd_json_string(const char *s, size_t n, size_t *p, char *d, size_t *o)
 {
@@ -512,8 +506,9 @@ sp_rd_json_string(const char *s, size_t n, size_t *p, char *d, size_t *o)
 
 /*
  * Read the line s (n bytes, s[i] its first byte that is not a space, tab
- * or CR) into r as jansson's path would: 1, or 0 to decline (r and the
- * key cache untouched).
+ * or CR) into r as jansson's path would: 1, or 0 to decline, r untouched
+ * (but when memory runs out: then r is emptied, and jansson's path
+ * reports it).  The key cache is only read.
  */
 static int
 json_fast(sp_reader *rd, sp_rec *r, const char *s, size_t n, size_t i)
