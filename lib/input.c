@@ -339,6 +339,7 @@ sp_reader_close(sp_reader *rd)
 	free(rd->offs);
 	free(rd->prev);
 	free(rd->prevslot);
+	sp_rd_json_free(rd);
 	free(rd->ibuf);
 	free(rd->use);
 	free(rd->coff);

@@ -111,6 +111,20 @@ struct sp_reader {
 	int inexact;		/* a JSON key made this part differ from one
 				   reader: sp_reader_next returns SP_READ_INEXACT */
 	uint64_t split_folded;	/* folded at the split */
+
+	/* JSON lines fast path (jsonl.c): a line whose keys are prev's, in
+	   order and spelled without escapes, is scanned by hand */
+	int json_nofast;	/* every line goes to jansson */
+	unsigned long json_fast;	/* lines the fast path read */
+	size_t *prevlen;	/* strlen of each prev key; (size_t)-1: no
+				   raw key can spell it (it needs escapes) */
+	char *jfbuf;		/* the line's values, decoded */
+	size_t jfcap;
+	size_t *jfoff;		/* by key: value offset into jfbuf */
+	uint32_t *jflen;	/* by key: value length */
+	unsigned char *jfkind;	/* by key: 0 none (null, or no slot), 1
+				   text, 2 number */
+	size_t jfkcap;
 };
 
 /* input.c: memory */
@@ -143,5 +157,19 @@ int sp_rd_csv_idle(const sp_reader *rd);
 void sp_rd_json_forget_keys(sp_reader *rd);
 void sp_rd_json_close(sp_reader *rd);
 int sp_rd_json_next(sp_reader *rd, sp_rec *r, sp_error *e);
+void sp_rd_json_free(sp_reader *rd);
+
+/* jsonl.c: decode the JSON string whose content starts at s[*p] (after
+ * its opening quote; the line is n bytes) into d + *o, which has room for
+ * the raw bytes: *p moves past the closing quote, *o past the text.  0, or
+ * -1 where jansson's reading may differ (the fast path declines): no
+ * closing quote, a control byte, bytes that are not UTF-8, an unknown
+ * escape, \u0000, a surrogate that is not half of a pair. */
+int sp_rd_json_string(const char *s, size_t n, size_t *p, char *d, size_t *o);
+
+/* jsonl.c: off (0) sends every line of rd to jansson, the reference the
+ * fast path must equal (tests/fuzz/fuzz_jsonl_diff.c); on (1) is the
+ * default.  Returns how many lines the fast path has read so far. */
+unsigned long sp_rd_json_fast(sp_reader *rd, int on);
 
 #endif

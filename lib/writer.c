@@ -131,8 +131,31 @@ csv_text(sp_writer *w, int type, const char *v)
 }
 
 /*
+ * 1 when a header line of the lone name s may be read as JSON lines: a
+ * JSON value other than a string (42, [1], true), or '[' alone (see the
+ * format detection in lib/input.c).
+ */
+static int
+json_lookalike(const char *s)
+{
+	size_t n;
+
+	s += strspn(s, " \t");
+	n = strlen(s);
+	while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t'))
+		n--;
+	/* an array, or what may be one: quoting is always safe */
+	if (*s == '[')
+		return 1;
+	return (n == 4 && (memcmp(s, "true", 4) == 0 ||
+	    memcmp(s, "null", 4) == 0)) || (n == 5 &&
+	    memcmp(s, "false", 5) == 0) || sp_json_number_valid(s, n);
+}
+
+/*
  * The header line.  A first name that starts with '{', or a lone name of
- * blanks, is quoted, or a reader would take the file for JSON lines.
+ * blanks or that is JSON, is quoted, or a reader would take the file for
+ * JSON lines.
  */
 static void
 csv_header(sp_writer *w)
@@ -144,7 +167,8 @@ csv_header(sp_writer *w)
 	for (i = 0; i < w->ncols; i++) {
 		if (i > 0)
 			put(w, ",", 1);
-		if (i == 0 && (*first == '{' || (*first == '\0' && w->ncols == 1))) {
+		if (i == 0 && (*first == '{' || (w->ncols == 1 &&
+		    (*first == '\0' || json_lookalike(first))))) {
 			const char *s = w->cols[0].name;
 			size_t n = strlen(s), k, from = 0;
 			put(w, "\"", 1);

@@ -1698,6 +1698,55 @@ test_optfile(void **state)
 	assert_int_equal(sp_encoding_parse("ebcdic"), -1);
 }
 
+/*
+ * A one-column CSV whose column name is a JSON value other than a string
+ * (42, [1], true) or '[' alone: the reader would take it for JSON lines
+ * (salespipe-records(5), format detection), so the writer quotes it and
+ * the file reads back as CSV.  Two columns need nothing: "42,b" is no JSON.
+ */
+static void
+test_csv_header_json_lookalike(void **state)
+{
+	static const char *const names[] = { "[1]", "42", " -1.5e3 ", "true",
+	    "null", "false", "[", "[1,2]", "0" };
+	static const char *const quoted[] = { "\"[1]\"", "\"42\"",
+	    "\" -1.5e3 \"", "\"true\"", "\"null\"", "\"false\"", "\"[\"",
+	    "\"[1,2]\"", "\"0\"" };
+	const char *row[] = { "v", NULL };
+	char want[64];
+	struct out o;
+	sp_writer *w;
+	sp_reader *rd;
+	sp_rec *r = sp_rec_new();
+	sp_error e;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		w = out_open(&o, SP_FMT_CSV);
+		assert_int_equal(sp_writer_col(w, names[i], SP_COL_STR), 0);
+		assert_int_equal(sp_writer_row(w, row), 0);
+		assert_int_equal(sp_writer_finish(w), 0);
+		sp_writer_free(w);
+		assert_int_equal(fclose(o.fp), 0);
+		snprintf(want, sizeof(want), "%s\nv\n", quoted[i]);
+		assert_string_equal(o.buf, want);
+		rd = open_n(o.buf, o.len, SP_FMT_AUTO, NULL);
+		NEXT(rd, r, &e, 1);
+		assert_int_equal(sp_reader_format(rd), SP_FMT_CSV);
+		assert_string_equal(get(rd, r, names[i]), "v");
+		NEXT(rd, r, &e, 0);
+		sp_reader_close(rd);
+		free(o.buf);
+	}
+	/* not alone: as it is */
+	w = out_open(&o, SP_FMT_CSV);
+	assert_int_equal(sp_writer_col(w, "42", SP_COL_STR), 0);
+	assert_int_equal(sp_writer_col(w, "b", SP_COL_STR), 0);
+	out_check(&o, w, "42,b\n");
+	sp_rec_free(r);
+}
+
 int
 main(void)
 {
@@ -1759,6 +1808,7 @@ main(void)
 		cmocka_unit_test(test_max_record),
 		cmocka_unit_test(test_max_bytes),
 		cmocka_unit_test(test_optfile),
+		cmocka_unit_test(test_csv_header_json_lookalike),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
