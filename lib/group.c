@@ -46,7 +46,12 @@ carve(sp_groups *g, size_t n)
 
 	n = (n + 15) & ~(size_t)15;
 	if (b == NULL || b->size - b->used < n) {
-		size_t size = n > BLOCK_SIZE ? n : BLOCK_SIZE;
+		/* 4 KiB first, doubling up to BLOCK_SIZE: a table of a few
+		   groups (most of them) stays small */
+		size_t size = b == NULL ? 4096 : b->size < BLOCK_SIZE ?
+		    2 * b->size : BLOCK_SIZE;
+		if (size < n)
+			size = n;
 		if ((b = calloc(1, sizeof(*b) + size)) == NULL)
 			return NULL;
 		b->size = size;
