@@ -4,6 +4,7 @@
  */
 #include <stdarg.h>
 #include <stdint.h>
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -126,4 +127,14 @@ sp_err_format(const sp_error *e, const char *prog, char *buf, size_t size)
 	}
 	put_escaped(buf, size, &o, e->msg);
 	return buf;
+}
+
+int
+sp_err_sys(sp_error *e, const char *path, const char *what)
+{
+	int saved = errno;
+
+	sp_err_clear(e);
+	sp_err_where(e, path, 0);
+	return sp_err_set(e, NULL, "%s: %s", what, strerror(saved));
 }

@@ -63,19 +63,22 @@ carve(sp_groups *g, size_t n)
 	return p;
 }
 
-/* FNV-1a, then a final mix so that low bits are good for masking. */
+/* FNV-1a with a final mix (every bit counts): on disk in journal indexes
+ * (sidecar.c), so never changed. */
 uint64_t
 sp_hash(const char *s, size_t n)
 {
-	uint64_t h = 1469598103934665603ULL;
+	uint64_t h = 0xcbf29ce484222325ULL;
 	size_t i;
 
 	for (i = 0; i < n; i++) {
 		h ^= (unsigned char)s[i];
-		h *= 1099511628211ULL;
+		h *= 0x100000001b3ULL;
 	}
 	h ^= h >> 33;
 	h *= 0xff51afd7ed558ccdULL;
+	h ^= h >> 33;
+	h *= 0xc4ceb9fe1a85ec53ULL;
 	h ^= h >> 33;
 	return h;
 }

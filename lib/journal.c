@@ -31,16 +31,6 @@ struct sp_journal {
 	size_t maplen;
 };
 
-static int
-sys_error(sp_error *e, const char *path, const char *what)
-{
-	int saved = errno;
-
-	sp_err_clear(e);
-	sp_err_where(e, path, 0);
-	return sp_err_set(e, NULL, "%s: %s", what, strerror(saved));
-}
-
 /* Line number (1-based) of byte offset off in text. */
 static long
 line_at(const char *text, size_t off)
@@ -83,15 +73,15 @@ lock_same(sp_journal *j, int create, struct stat *st, sp_error *e)
 	for (tries = 0; ; tries++) {
 		while (flock(j->fd, LOCK_EX) < 0)
 			if (errno != EINTR)
-				return sys_error(e, j->path, "cannot lock");
+				return sp_err_sys(e, j->path, "cannot lock");
 		if (fstat(j->fd, st) < 0)
-			return sys_error(e, j->path, "cannot stat");
+			return sp_err_sys(e, j->path, "cannot stat");
 		if (stat(j->path, &ps) == 0 && ps.st_dev == st->st_dev &&
 		    ps.st_ino == st->st_ino)
 			return 0;
 		if (tries == 16) {
 			errno = EAGAIN;
-			return sys_error(e, j->path, "cannot lock: the file "
+			return sp_err_sys(e, j->path, "cannot lock: the file "
 			    "keeps being replaced");
 		}
 		close(j->fd);
@@ -99,7 +89,7 @@ lock_same(sp_journal *j, int create, struct stat *st, sp_error *e)
 		    (create ? O_CREAT : 0), 0666);
 		if (j->fd < 0)
 			return errno == ENOENT && !create ? 1 :
-			    sys_error(e, j->path, "cannot open journal");
+			    sp_err_sys(e, j->path, "cannot open journal");
 		if (create)
 			j->created = 1;	/* it may be new: sync its directory */
 	}
@@ -116,7 +106,7 @@ lock_and_map(sp_journal *j, int create, sp_error *e)
 		return k;
 	if (S_ISDIR(st.st_mode)) {
 		errno = EISDIR;
-		return sys_error(e, j->path, "cannot use as a journal");
+		return sp_err_sys(e, j->path, "cannot use as a journal");
 	}
 	j->regular = S_ISREG(st.st_mode);
 	j->size = j->regular ? st.st_size : 0;
@@ -124,7 +114,7 @@ lock_and_map(sp_journal *j, int create, sp_error *e)
 		return 0;
 	m = mmap(NULL, (size_t)j->size, PROT_READ, MAP_PRIVATE, j->fd, 0);
 	if (m == MAP_FAILED)
-		return sys_error(e, j->path, "cannot read");
+		return sp_err_sys(e, j->path, "cannot read");
 	j->map = m;
 	j->maplen = (size_t)j->size;
 	return 0;
@@ -151,7 +141,7 @@ sp_journal_open(const char *path, int flags, sp_error *e)
 	signal(SIGXFSZ, SIG_IGN);
 	j->fd = open(path, O_RDWR | O_APPEND | O_CLOEXEC);
 	if (j->fd < 0 && errno == ENOENT && !(flags & SP_JOURNAL_CREATE)) {
-		sys_error(e, path, "no such journal");
+		sp_err_sys(e, path, "no such journal");
 		sp_journal_close(j);
 		return NULL;
 	}
@@ -164,7 +154,7 @@ sp_journal_open(const char *path, int flags, sp_error *e)
 			j->fd = open(path, O_RDWR | O_APPEND | O_CLOEXEC);
 	}
 	if (j->fd < 0) {
-		sys_error(e, path, creating ? "cannot create journal" :
+		sp_err_sys(e, path, creating ? "cannot create journal" :
 		    "cannot open journal");
 		sp_journal_close(j);
 		return NULL;
@@ -174,7 +164,7 @@ sp_journal_open(const char *path, int flags, sp_error *e)
 		break;
 	case 1:
 		errno = ENOENT;
-		sys_error(e, path, "no such journal");
+		sp_err_sys(e, path, "no such journal");
 		/* FALLTHROUGH */
 	default:
 		sp_journal_close(j);
@@ -295,7 +285,7 @@ sp_journal_append(sp_journal *j, const char *buf, size_t n, sp_error *e)
 	j->size += (off_t)n;
 	return 0;
 fail:
-	sys_error(e, j->path, "cannot append to journal");
+	sp_err_sys(e, j->path, "cannot append to journal");
 	if (j->regular) {
 		int saved = errno;
 		/* take back what was written: the journal as it was */
@@ -337,14 +327,14 @@ sp_journal_repair(const char *path, int64_t *off, long *line, char **dropped,
 		return sp_err_set(e, NULL, "out of memory");
 	}
 	if ((j->fd = open(path, O_RDWR | O_CLOEXEC)) < 0) {
-		sys_error(e, path, "cannot open journal");
+		sp_err_sys(e, path, "cannot open journal");
 		sp_journal_close(j);
 		return -1;
 	}
 	if (lock_and_map(j, 0, e) != 0) {
 		if (e->msg[0] == '\0') {
 			errno = ENOENT;
-			sys_error(e, path, "cannot open journal");
+			sp_err_sys(e, path, "cannot open journal");
 		}
 		goto fail;
 	}
@@ -363,7 +353,7 @@ sp_journal_repair(const char *path, int64_t *off, long *line, char **dropped,
 	memcpy(*dropped, j->map + torn, (size_t)n);
 	(*dropped)[n] = '\0';
 	if (ftruncate(j->fd, torn) < 0 || fsync(j->fd) < 0) {
-		sys_error(e, path, "cannot cut the torn record off");
+		sp_err_sys(e, path, "cannot cut the torn record off");
 		goto fail;
 	}
 	sp_journal_close(j);

@@ -61,6 +61,7 @@
 
 #include "salespipe/entry.h"
 #include "salespipe/rec.h"
+#include "salespipe/group.h"
 #include "salespipe/sidecar.h"
 
 #define HDR_SIZE 4096
@@ -128,30 +129,10 @@ _Static_assert(sizeof(struct hdr) <= HDR_SIZE, "header fits its page");
 _Static_assert(sizeof(struct slot) == 16 && sizeof(struct node) == 16,
     "packed tables");
 
-/* FNV-1a with a final mix: stable across versions (it is on disk). */
-static uint64_t
-hash_bytes(const void *p, size_t n)
-{
-	const unsigned char *b = p;
-	uint64_t h = 0xcbf29ce484222325ULL;
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		h ^= b[i];
-		h *= 0x100000001b3ULL;
-	}
-	h ^= h >> 33;
-	h *= 0xff51afd7ed558ccdULL;
-	h ^= h >> 33;
-	h *= 0xc4ceb9fe1a85ec53ULL;
-	h ^= h >> 33;
-	return h;
-}
-
 static uint64_t
 key_hash(const char *p, size_t n)
 {
-	uint64_t h = hash_bytes(p, n);
+	uint64_t h = sp_hash(p, n);
 
 	return h != 0 ? h : 1;
 }
@@ -171,7 +152,7 @@ kind_hash(const sp_kind *k)
 		n += l;
 		buf[n++] = '\0';
 	}
-	return hash_bytes(buf, n);
+	return sp_hash(buf, n);
 }
 
 static void
@@ -179,18 +160,8 @@ window_sums(const char *text, uint64_t n, uint64_t *head, uint64_t *tail)
 {
 	uint64_t w = n < WINDOW ? n : WINDOW;
 
-	*head = hash_bytes(text, (size_t)w);
-	*tail = hash_bytes(text + n - w, (size_t)w);
-}
-
-static int
-sys_error(sp_error *e, const char *path, const char *what)
-{
-	int saved = errno;
-
-	sp_err_clear(e);
-	sp_err_where(e, path, 0);
-	return sp_err_set(e, NULL, "%s: %s", what, strerror(saved));
+	*head = sp_hash(text, (size_t)w);
+	*tail = sp_hash(text + n - w, (size_t)w);
 }
 
 /* ---- space ----------------------------------------------------------- */
@@ -219,16 +190,16 @@ grow_file(sp_sidecar *s, uint64_t want, sp_error *e)
 	s->ioerr = 1;	/* until it worked */
 	if (ns > MAX_SIZE) {
 		errno = EFBIG;
-		return sys_error(e, s->path, "cannot grow the index");
+		return sp_err_sys(e, s->path, "cannot grow the index");
 	}
 	if ((rc = posix_fallocate(s->fd, (off_t)size, (off_t)(ns - size))) !=
 	    0) {
 		errno = rc;
-		return sys_error(e, s->path, "cannot grow the index");
+		return sp_err_sys(e, s->path, "cannot grow the index");
 	}
 	m = mremap(s->map, s->maplen, (size_t)ns, MREMAP_MAYMOVE);
 	if (m == MAP_FAILED)
-		return sys_error(e, s->path, "cannot map the index");
+		return sp_err_sys(e, s->path, "cannot map the index");
 	s->ioerr = 0;
 	s->map = m;
 	s->maplen = (size_t)ns;
@@ -615,7 +586,7 @@ mark_dirty(sp_sidecar *s, sp_error *e)
 {
 	__atomic_store_n(&H(s)->state, ST_DIRTY, __ATOMIC_SEQ_CST);
 	if (msync(s->map, HDR_SIZE, MS_SYNC) < 0)
-		return sys_error(e, s->path, "cannot write the index");
+		return sp_err_sys(e, s->path, "cannot write the index");
 	return 0;
 }
 
@@ -624,8 +595,8 @@ static int
 seal(sp_sidecar *s, uint32_t state, sp_error *e)
 {
 	if (msync(s->map, s->maplen, MS_SYNC) < 0)
-		return sys_error(e, s->path, "cannot write the index");
-	H(s)->sum = hash_bytes(s->map, offsetof(struct hdr, state));
+		return sp_err_sys(e, s->path, "cannot write the index");
+	H(s)->sum = sp_hash(s->map, offsetof(struct hdr, state));
 	__atomic_store_n(&H(s)->state, state, __ATOMIC_SEQ_CST);
 	return 0;
 }
@@ -648,11 +619,11 @@ refuse(sp_sidecar *s, const struct stat *jst, const char *text, uint64_t n,
 	/* the header page alone stays */
 	if (s->maplen > HDR_SIZE) {
 		if (munmap(s->map + HDR_SIZE, s->maplen - HDR_SIZE) < 0)
-			return sys_error(e, s->path, "cannot write the index");
+			return sp_err_sys(e, s->path, "cannot write the index");
 		s->maplen = HDR_SIZE;
 	}
 	if (ftruncate(s->fd, HDR_SIZE) < 0)
-		return sys_error(e, s->path, "cannot write the index");
+		return sp_err_sys(e, s->path, "cannot write the index");
 	h = H(s);
 	memset(&h->covered, 0, offsetof(struct hdr, state) -
 	    offsetof(struct hdr, covered));
@@ -683,19 +654,19 @@ start(sp_sidecar *s, uint64_t size, sp_error *e)
 	rc = pwrite(s->fd, page, HDR_SIZE, 0) == HDR_SIZE ? 0 : -1;
 	free(page);
 	if (rc < 0 || ftruncate(s->fd, HDR_SIZE) < 0)
-		return sys_error(e, s->path, "cannot write the index");
+		return sp_err_sys(e, s->path, "cannot write the index");
 	size = (size + GRAIN - 1) / GRAIN * GRAIN;
 	if (size > MAX_SIZE)
 		size = MAX_SIZE;
 	if ((rc = posix_fallocate(s->fd, HDR_SIZE, (off_t)(size - HDR_SIZE))) !=
 	    0) {
 		errno = rc;
-		return sys_error(e, s->path, "cannot write the index");
+		return sp_err_sys(e, s->path, "cannot write the index");
 	}
 	m = mmap(NULL, (size_t)size, PROT_READ | PROT_WRITE, MAP_SHARED, s->fd,
 	    0);
 	if (m == MAP_FAILED)
-		return sys_error(e, s->path, "cannot map the index");
+		return sp_err_sys(e, s->path, "cannot map the index");
 	s->map = m;
 	s->maplen = (size_t)size;
 	h = H(s);
@@ -742,7 +713,7 @@ header_ok(const sp_sidecar *s, const struct hdr *h, uint64_t fsize,
 {
 	if (h->version != VERSION || h->endian != ENDIAN ||
 	    (h->state != ST_CLEAN && h->state != ST_REFUSED) ||
-	    h->sum != hash_bytes(h, offsetof(struct hdr, state)))
+	    h->sum != sp_hash((const char *)h, offsetof(struct hdr, state)))
 		return 0;
 	if (h->fmt != (uint32_t)s->fmt || h->kind != kind_hash(s->k) ||
 	    h->dev != (uint64_t)jst->st_dev || h->ino != (uint64_t)jst->st_ino)
@@ -768,7 +739,7 @@ map_file(sp_sidecar *s, uint64_t size, sp_error *e)
 	    s->fd, 0);
 
 	if (m == MAP_FAILED)
-		return sys_error(e, s->path, "cannot map the index");
+		return sp_err_sys(e, s->path, "cannot map the index");
 	s->map = m;
 	s->maplen = (size_t)size;
 	return 0;
@@ -807,7 +778,7 @@ sp_sidecar_open(sp_journal *j, const sp_kind *k, int *how, sp_error *e)
 		return NULL;
 	}
 	if (fstat(jfd, &jst) < 0) {
-		sys_error(e, sp_journal_path(j), "cannot stat");
+		sp_err_sys(e, sp_journal_path(j), "cannot stat");
 		return NULL;
 	}
 	text = sp_journal_text(j, &n);
@@ -833,7 +804,7 @@ sp_sidecar_open(sp_journal *j, const sp_kind *k, int *how, sp_error *e)
 	if (s->fd < 0 || fstat(s->fd, &st) < 0) {
 		if (errno == ELOOP || errno == EISDIR)
 			*how = SP_SIDECAR_FOREIGN;
-		sys_error(e, s->path, errno == ELOOP ? "a symbolic link, left "
+		sp_err_sys(e, s->path, errno == ELOOP ? "a symbolic link, left "
 		    "as it is" : errno == EISDIR ? "not a regular file, left as "
 		    "it is" : "cannot open the index");
 		sp_sidecar_close(s);
@@ -928,12 +899,12 @@ sp_sidecar_update(sp_sidecar *s, sp_journal *j, sp_error *e)
 		return 0;
 	if (n < H(s)->covered || fstat(sp_journal_fd(j), &jst) < 0) {
 		errno = n < H(s)->covered ? EINVAL : errno;
-		return sys_error(e, sp_journal_path(j), "cannot index");
+		return sp_err_sys(e, sp_journal_path(j), "cannot index");
 	}
 	text = mmap(NULL, (size_t)n, PROT_READ, MAP_SHARED, sp_journal_fd(j),
 	    0);
 	if (text == MAP_FAILED)
-		return sys_error(e, sp_journal_path(j), "cannot index");
+		return sp_err_sys(e, sp_journal_path(j), "cannot index");
 	if ((rc = mark_dirty(s, e)) == 0) {
 		if (!s->usable) {
 			set_identity(s, &jst, text, n);

@@ -37,6 +37,12 @@ int sp_err_set(sp_error *e, const char *field, const char *fmt, ...)
 void sp_err_where(sp_error *e, const char *file, long line);
 
 /*
+ * A system call's failure on path: e cleared, then "what: strerror(errno)"
+ * at path (line 0), errno as it was.  Returns -1.
+ */
+int sp_err_sys(sp_error *e, const char *path, const char *what);
+
+/*
  * Write `s` (n bytes) into buf as a short, printable quotation for a
  * message: at most 60 bytes of it, escaped as sp_escape_char (util.h)
  * says, "..." when cut.

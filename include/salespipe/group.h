@@ -36,7 +36,8 @@ const char *sp_groups_key(const sp_groups *g, const void *state, size_t *len);
 
 size_t sp_groups_count(const sp_groups *g);
 
-/* The table's hash of n bytes (FNV-1a, then mixed: every bit counts). */
+/* The table's hash of n bytes: FNV-1a, then mixed (every bit counts);
+ * stable across versions (journal indexes keep it on disk). */
 uint64_t sp_hash(const char *s, size_t n);
 
 /*

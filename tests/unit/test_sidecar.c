@@ -559,7 +559,7 @@ test_damaged(void **state)
 	fd = open(ip, O_RDWR);
 	assert_int_equal(pread(fd, &h, sizeof(h), 0), sizeof(h));
 	h.version = VERSION + 1;
-	h.sum = hash_bytes(&h, offsetof(struct hdr, state));
+	h.sum = sp_hash((const char *)&h, offsetof(struct hdr, state));
 	assert_int_equal(pwrite(fd, &h, sizeof(h), 0), sizeof(h));
 	close(fd);
 	expect_how(p, &sp_kind_deal, SP_SIDECAR_BUILT);
