@@ -475,8 +475,8 @@ repair(const char *prog, const char *path)
 	}
 	fwrite(dropped, 1, (size_t)n, stdout);
 	fprintf(stderr, "%s: %s:%ld: dropped the torn record at byte %lld "
-	    "(%lld bytes: '%s'), written to the standard output\n", prog,
-	    path, line, (long long)off, (long long)n,
+	    "(%lld byte%s: '%s'), written to the standard output\n", prog,
+	    path, line, (long long)off, (long long)n, n == 1 ? "" : "s",
 	    sp_err_quote(q, sizeof(q), dropped, (size_t)n));
 	free(dropped);
 	if (fflush(stdout) != 0 || ferror(stdout)) {

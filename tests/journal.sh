@@ -449,7 +449,9 @@ judge() {
 		"$BIN/deal-add" -f j.jsonl name=x account=x < /dev/null \
 		    > out 2> err
 		st=$?
-		want="deal-add: j.jsonl:$((whole + 1)): torn record at byte $wb ($((size - wb)) bytes after the last whole record, a write cut short): nothing was written; see what it holds and cut it off with 'pipeline --repair j.jsonl'"
+		nt=$((size - wb)) bs=bytes
+		[ $nt -eq 1 ] && bs=byte
+		want="deal-add: j.jsonl:$((whole + 1)): torn record at byte $wb ($nt $bs after the last whole record, a write cut short): nothing was written; see what it holds and cut it off with 'pipeline --repair j.jsonl'"
 		[ $st -eq 1 ] && [ "$(cat err)" = "$want" ] && [ ! -s out ] &&
 		    cmp -s before j.jsonl
 		check "crash run $1: torn tail at byte $wb: deal-add status $st," \
@@ -458,7 +460,7 @@ judge() {
 		"$BIN/pipeline" --repair j.jsonl < /dev/null > dropped 2> err
 		st=$?
 		[ $st -eq 0 ] && cmp -s dropped torn.tail &&
-		    grep -q "^pipeline: j.jsonl:$((whole + 1)): dropped the torn record at byte $wb ($((size - wb)) bytes: '" err &&
+		    grep -q "^pipeline: j.jsonl:$((whole + 1)): dropped the torn record at byte $wb ($nt $bs: '" err &&
 		    [ "$(wc -c < j.jsonl)" -eq "$wb" ] &&
 		    head -c "$wb" full.want | cmp -s - j.jsonl
 		check "crash run $1: pipeline --repair: status $st, want 0, the" \
@@ -589,6 +591,19 @@ st=$?
     "$BIN/deal-add" -f j.jsonl name=x account=x > out 2>> err &&
     [ "$(cat out)" = D-1 ]
 check "torn lone line: repair (status $st) leaves an empty journal, then D-1"
+show err
+# a one-byte torn tail: "1 byte", singular, from both programs
+cp whole.want j.jsonl && printf '{' >> j.jsonl
+"$BIN/deal-add" -f j.jsonl name=x account=x > out 2> err
+st=$?
+[ $st -eq 1 ] && [ "$(cat err)" = "deal-add: j.jsonl:$((B0 + 2)): torn record at byte $((BASE + l1)) (1 byte after the last whole record, a write cut short): nothing was written; see what it holds and cut it off with 'pipeline --repair j.jsonl'" ]
+check "torn one byte: deal-add status $st, want 1 and '(1 byte after'"
+show err
+"$BIN/pipeline" --repair j.jsonl > dropped 2> err
+st=$?
+[ $st -eq 0 ] && cmp -s j.jsonl whole.want && [ "$(cat dropped)" = "{" ] &&
+    [ "$(cat err)" = "pipeline: j.jsonl:$((B0 + 2)): dropped the torn record at byte $((BASE + l1)) (1 byte: '{'), written to the standard output" ]
+check "torn one byte: pipeline --repair status $st, want 0 and '(1 byte: '{')'"
 show err
 cd "$tmp" || exit 1
 took crash

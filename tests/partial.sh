@@ -10,7 +10,9 @@
 # skipped and counted as such; each program must have some that pass.
 #
 # usage: sh tests/partial.sh [build-root]     (PARTIAL_PROGS="p ..." to
-# filter, PARTIAL_QUICK=1 to leave out the generated data).  Under
+# filter, PARTIAL_QUICK=1 to leave out the generated data, PARTIAL_N=K
+# for K generated deals, default 100000; make check's sanitizer pass,
+# where every run is some seven times slower, uses 20000).  Under
 # VALGRIND=1 every run is under memcheck, on examples/ CSV only, split 2
 # and 3 ways, with the first two option sets (valgrind is slow; the
 # sanitizer pass runs the whole of it).
@@ -123,9 +125,9 @@ check() {
 cp examples/deals.csv examples/deals.jsonl examples/history.csv \
     examples/history.jsonl "$T/"
 if [ -z "$PARTIAL_QUICK" ]; then
-	"$B/bin/deal-gen" -n 100000 -s 10 --history "$T/gen-history.csv" \
+	"$B/bin/deal-gen" -n "${PARTIAL_N:-100000}" -s 10 --history "$T/gen-history.csv" \
 	    >"$T/gen.csv" || exit 2
-	"$B/bin/deal-gen" -n 100000 -s 10 -o jsonl >"$T/gen.jsonl" || exit 2
+	"$B/bin/deal-gen" -n "${PARTIAL_N:-100000}" -s 10 -o jsonl >"$T/gen.jsonl" || exit 2
 fi
 
 progs=${PARTIAL_PROGS:-$(programs_read)}
