@@ -57,27 +57,48 @@ struct cell {
 	sp_money_sum amount;
 };
 
+/*
+ * With --cohort, after the cells: the cohort's deals by their kind now
+ * (at --as-of), for the shares won, lost and open to date.
+ */
+struct kinds {
+	int64_t won, lost, open;
+};
+
 /* The options, read-only while deals are added (threads share them). */
 struct ctx {
 	const sp_stages *st;
 	size_t ncells;		/* st->n + 1 */
 	int mode;
+	int cohort;		/* --cohort given: struct kinds follows */
 };
 
 /* The columns after the -g ones and the engine's "cohort" column (the
  * creation bucket, only with --cohort). */
 enum { C_STAGE, C_ENTERED, C_CURRENT, C_AMOUNT, C_CONV_PREV, C_CONV_WON,
-	C_DROPPED, NCOLS };
+	C_DROPPED, NCOLS, C_COHORT_DEALS = NCOLS, C_WON_SHARE, C_LOST_SHARE,
+	C_OPEN_SHARE, NCOHORT_COLS };
 
-static const sp_agg_col cols[NCOLS] = {
+static const sp_agg_col cols[NCOHORT_COLS] = {
 	{ "stage", SP_AGG_TEXT },
 	{ "entered", SP_AGG_COUNT },
 	{ "current", SP_AGG_COUNT },
 	{ "amount", SP_AGG_MONEY },
 	{ "conv_prev", SP_AGG_RATIO },
 	{ "conv_won", SP_AGG_RATIO },
-	{ "dropped", SP_AGG_COUNT }
+	{ "dropped", SP_AGG_COUNT },
+	{ "cohort_deals", SP_AGG_COUNT },
+	{ "won_share", SP_AGG_RATIO },
+	{ "lost_share", SP_AGG_RATIO },
+	{ "open_share", SP_AGG_RATIO }
 };
+
+/* The kinds after the cells of state p (--cohort only). */
+static struct kinds *
+kinds_of(const struct ctx *x, void *p)
+{
+	return (struct kinds *)((struct cell *)p + x->ncells);
+}
 
 /* The current deal's entries: local to one add (threads add at once),
  * on the stack unless a long history needs more. */
@@ -281,7 +302,8 @@ cells_init(void *ctx, void *p)
 {
 	const struct ctx *x = ctx;
 
-	memset(p, 0, x->ncells * sizeof(struct cell));
+	memset(p, 0, x->ncells * sizeof(struct cell) +
+	    (x->cohort ? sizeof(struct kinds) : 0));
 }
 
 static int
@@ -297,6 +319,12 @@ cells_merge(void *ctx, void *into, void *from, sp_error *e)
 			return -1;
 		a[s].entered += b[s].entered;
 		a[s].current += b[s].current;
+	}
+	if (x->cohort) {
+		struct kinds *ka = kinds_of(x, into), *kb = kinds_of(x, from);
+		ka->won += kb->won;
+		ka->lost += kb->lost;
+		ka->open += kb->open;
 	}
 	return 0;
 }
@@ -321,6 +349,13 @@ cells_save(void *ctx, const void *p)
 			json_decref(cells);
 			return NULL;
 		}
+	if (x->cohort) {
+		const struct kinds *kd = (const struct kinds *)(k +
+		    x->ncells);
+		return json_pack("{s:o,s:[I,I,I]}", "cells", cells, "kinds",
+		    (json_int_t)kd->won, (json_int_t)kd->lost,
+		    (json_int_t)kd->open);
+	}
 	return json_pack("{s:o}", "cells", cells);
 }
 
@@ -354,6 +389,23 @@ cells_load(void *ctx, void *p, const json_t *v, sp_error *e)
 		k[s].entered += c.entered;
 		k[s].current += c.current;
 	}
+	if (x->cohort) {
+		struct kinds *kd = kinds_of(x, p);
+		const json_t *a;
+		int64_t n[3];
+		if ((a = sp_agg_member(v, "kinds", e)) == NULL)
+			return -1;
+		if (!json_is_array(a) || json_array_size(a) != 3)
+			return sp_err_set(e, "kinds", "not [won, lost, open] in "
+			    "the partial state");
+		for (s = 0; s < 3; s++)
+			if (sp_agg_int_load(&n[s], json_array_get(a, s),
+			    "kinds", e) < 0)
+				return -1;
+		kd->won += n[0];
+		kd->lost += n[1];
+		kd->open += n[2];
+	}
 	return 0;
 }
 
@@ -364,13 +416,16 @@ cells_rows(void *ctx, void *p, sp_agg_row *r, sp_error *e)
 	const struct ctx *x = ctx;
 	const sp_stages *st = x->st;
 	const struct cell *t = p;
-	int64_t won = t[st->n].entered;
+	const struct kinds *kd = x->cohort ? kinds_of(x, p) : NULL;
+	int64_t won = t[st->n].entered, all = 0;
 	int s, from, prev = -1, next, last = -1, mixed = 0;
 	const char *cur = "";
 
 	for (s = 0; s < (int)st->n; s++)
 		if (st->v[s].kind == SP_OPEN)
 			last = s;
+	if (kd != NULL)
+		all = kd->won + kd->lost + kd->open;
 	/* one currency per cohort: a mix empties every amount of it */
 	for (s = 0; s < (int)st->n; s++) {
 		const char *sc = t[s].amount.currency;
@@ -411,6 +466,13 @@ cells_rows(void *ctx, void *p, sp_agg_row *r, sp_error *e)
 			    (next < (int)st->n ? t[next].entered : won));
 		if (open)
 			prev = s;
+		/* --cohort: the whole cohort's shares, on each of its rows */
+		if (kd != NULL) {
+			sp_agg_set_count(r, C_COHORT_DEALS, all);
+			sp_agg_set_ratio(r, C_WON_SHARE, kd->won, all);
+			sp_agg_set_ratio(r, C_LOST_SHARE, kd->lost, all);
+			sp_agg_set_ratio(r, C_OPEN_SHARE, kd->open, all);
+		}
 		if (sp_agg_emit(r, e) < 0)
 			return -1;
 	}
@@ -481,6 +543,15 @@ add_deal(sp_agg_run *run, const sp_deal *d, sp_error *e)
 	if (d->kind != SP_LOST)
 		cells[d->stage].current++;
 	memcpy(k, cells, x->ncells * sizeof(*cells));
+	if (x->cohort) {
+		struct kinds *kd = kinds_of(x, k);
+		if (d->kind == SP_WON)
+			kd->won++;
+		else if (d->kind == SP_LOST)
+			kd->lost++;
+		else
+			kd->open++;
+	}
 	rc = 0;
 
 	if (c->explain) {
@@ -551,7 +622,11 @@ main(int argc, char **argv)
 	cli_open(&c, argc - optind, argv + optind);
 	x.st = c.stages;
 	x.ncells = c.stages->n + 1;
-	agg.state_size = x.ncells * sizeof(struct cell);
+	x.cohort = cohort != SP_EVERY_NONE;
+	agg.state_size = x.ncells * sizeof(struct cell) +
+	    (x.cohort ? sizeof(struct kinds) : 0);
+	if (x.cohort)
+		agg.ncols = NCOHORT_COLS;
 	return cli_agg_deals(&c, &agg, SP_NEED_AMOUNT | SP_NEED_CREATED,
 	    add_deal);
 }

@@ -44,6 +44,10 @@ opts_for() {
 	    "--from qualification --to won" \
 	    "--start created_at --end closed_at -g owner" "--unit hours";;
 	forecast) printf '%s\n' "--every quarter -g owner";;
+	loss-reasons) printf '%s\n' "--by-stage -g owner" \
+	    "--by-stage --every quarter";;
+	deal-size) printf '%s\n' "--lost -g owner" "--open -g owner" \
+	    "--bands 0,1000,10000,100000 -g owner --every quarter";;
 	pipeline) printf '%s\n' "--as-of 2026-06-01";;
 	esac
 }
