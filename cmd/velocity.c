@@ -58,6 +58,9 @@ struct ctx {
 	long past_read;		/* snapshot deals read as of a past time
 				   (atomic) */
 	long too_large;		/* velocities beyond 128 bits (rows) */
+	long negative;		/* won deals closed before created (atomic) */
+	long future_created;	/* snapshot deals created after now (atomic) */
+	long future_closed;	/* and closed after now (atomic) */
 };
 
 /* A group's (and bucket's) state. */
@@ -235,9 +238,10 @@ note_past(struct ctx *x, const sp_deal *d, int64_t as_of, int *past)
 /* Deal d, closed (won or lost) at or before as_of, into state t: the win
  * rate and, when won, the average deal and the cycle. */
 static int
-add_closed(sp_cli *c, struct vel *t, const sp_deal *d, const char *label,
-    sp_error *e)
+add_closed(struct ctx *x, struct vel *t, const sp_deal *d, const char *label,
+    int *neg, sp_error *e)
 {
+	sp_cli *c = x->cli;
 	char amt[48], why[96];
 	const char *no;
 	int64_t secs;
@@ -267,9 +271,14 @@ add_closed(sp_cli *c, struct vel *t, const sp_deal *d, const char *label,
 	if (__builtin_add_overflow(t->cycle_sum, secs, &t->cycle_sum))
 		return sp_err_set(e, NULL, "cycle sum overflow");
 	t->ncycle++;
+	if (secs < 0 && !*neg) {
+		*neg = 1;
+		__atomic_fetch_add(&x->negative, 1, __ATOMIC_RELAXED);
+	}
 	if (c->explain) {
-		snprintf(why, sizeof(why), "won after %s days",
-		    sp_duration_format((double)secs, SP_UNIT_DAYS, amt));
+		snprintf(why, sizeof(why), "won after %s days%s",
+		    sp_duration_format((double)secs, SP_UNIT_DAYS, amt),
+		    secs < 0 ? " (closes before it was created)" : "");
 		cli_explain(c, d, label, "avg_cycle_days", "counted", why);
 	}
 	return 0;
@@ -282,7 +291,7 @@ add_once(sp_agg_run *run, struct ctx *x, const sp_deal *d, sp_error *e)
 	sp_cli *c = x->cli;
 	struct vel *t = cli_agg_group(run, d);
 	const char *label = c->has_period ? c->period.label : "";
-	int k = sp_deal_state_at(c->stages, d, x->as_of), past = 0;
+	int k = sp_deal_state_at(c->stages, d, x->as_of), past = 0, neg = 0;
 
 	t->as_of = x->as_of;
 	t->has_as_of = 1;
@@ -301,7 +310,9 @@ add_once(sp_agg_run *run, struct ctx *x, const sp_deal *d, sp_error *e)
 	}
 	if (k == SP_OPEN) {
 		t->open++;
-		explain(c, d, label, "open", "counted", "open at %s", x->as_of);
+		explain(c, d, label, "open", "counted", d->kind != SP_OPEN ||
+		    d->as_of_open ? "open at %s (closed after it)" :
+		    "open at %s", x->as_of);
 		return 0;
 	}
 	if (d->closed_at <= x->as_of - x->lookback) {
@@ -309,7 +320,7 @@ add_once(sp_agg_run *run, struct ctx *x, const sp_deal *d, sp_error *e)
 		    "before the lookback start %s", x->as_of - x->lookback);
 		return 0;
 	}
-	return add_closed(c, t, d, label, e);
+	return add_closed(x, t, d, label, &neg, e);
 }
 
 /*
@@ -326,7 +337,7 @@ add_buckets(sp_agg_run *run, struct ctx *x, const sp_deal *d, sp_error *e)
 	sp_period p;
 	const char *label;
 	int64_t at, as_of, to = x->last;
-	int k, counted = 0, past = 0;
+	int k, counted = 0, past = 0, neg = 0;
 
 	if (c->has_period && c->period.end - 1 < to)
 		to = c->period.end - 1;
@@ -347,8 +358,9 @@ add_buckets(sp_agg_run *run, struct ctx *x, const sp_deal *d, sp_error *e)
 			t->open++;
 			counted = 1;
 			note_past(x, d, as_of, &past);
-			explain(c, d, label, "open", "counted", "open at %s",
-			    as_of);
+			explain(c, d, label, "open", "counted", d->kind !=
+			    SP_OPEN || d->as_of_open ? "open at %s (closed "
+			    "after it)" : "open at %s", as_of);
 		}
 	}
 	k = sp_deal_state_at(c->stages, d, x->last);
@@ -369,7 +381,7 @@ add_buckets(sp_agg_run *run, struct ctx *x, const sp_deal *d, sp_error *e)
 			t->has_as_of = 1;
 			counted = 1;
 			note_past(x, d, as_of, &past);
-			if (add_closed(c, t, d, label, e) < 0)
+			if (add_closed(x, t, d, label, &neg, e) < 0)
 				return -1;
 		}
 	}
@@ -386,7 +398,14 @@ static int
 add_deal(sp_agg_run *run, const sp_deal *d, sp_error *e)
 {
 	struct ctx *x = cli_agg_ctx(run);
+	int64_t now = x->cli->cal.now;
 
+	/* a snapshot read as of now (no --as-of: the fold kept them) */
+	if (d->path == NULL && d->has_created && d->created_at > now)
+		__atomic_fetch_add(&x->future_created, 1, __ATOMIC_RELAXED);
+	else if (d->path == NULL && d->kind != SP_OPEN && d->has_closed &&
+	    d->closed_at > now)
+		__atomic_fetch_add(&x->future_closed, 1, __ATOMIC_RELAXED);
 	if (x->cli->every == SP_EVERY_NONE)
 		return add_once(run, x, d, e);
 	return add_buckets(run, x, d, e);
@@ -399,7 +418,23 @@ end_run(void *ctx)
 	struct ctx *x = ctx;
 	sp_cli *c = x->cli;
 	long n = __atomic_load_n(&x->past_read, __ATOMIC_RELAXED);
+	char t[32];
 
+	sp_time_format(c->cal.now, t);
+	if ((n = __atomic_load_n(&x->future_created, __ATOMIC_RELAXED)) > 0)
+		cli_warn(c, "%ld deal%s created after now (%s) left out: a "
+		    "created_at in the future is a data error (see --explain)",
+		    n, n == 1 ? "" : "s", t);
+	if ((n = __atomic_load_n(&x->future_closed, __ATOMIC_RELAXED)) > 0)
+		cli_warn(c, "%ld deal%s won or lost with a close time after now "
+		    "(%s) counted as open: a close in the future is a data "
+		    "error (check close_date and closed_at; see --explain)", n,
+		    n == 1 ? "" : "s", t);
+	if ((n = __atomic_load_n(&x->negative, __ATOMIC_RELAXED)) > 0)
+		cli_warn(c, "%ld deal%s before %s created (negative cycles "
+		    "counted; see --explain)", n, n == 1 ? " closes" :
+		    "s close", n == 1 ? "it was" : "they were");
+	n = __atomic_load_n(&x->past_read, __ATOMIC_RELAXED);
 	if (n > 0)
 		cli_warn(c, "as of a time before now a snapshot tells only when "
 		    "each deal was created and closed: deals deleted or "
