@@ -55,12 +55,13 @@ struct ctx {
 	int64_t lookback;	/* seconds */
 	int64_t as_of;		/* without --every: the one as-of time */
 	int64_t last;		/* the latest as-of: --as-of, else now */
-	long past_read;		/* snapshot deals read as of a past time
-				   (atomic) */
+	/* flags of what the run met (atomic; flags, not counts: --threads
+	   may read the input twice, see lib/drive.c) */
+	int past_read;		/* a snapshot deal read as of a past time */
+	int negative;		/* a won deal closed before it was created */
+	int future_created;	/* a snapshot deal created after now */
+	int future_closed;	/* one won or lost after now */
 	long too_large;		/* velocities beyond 128 bits (rows) */
-	long negative;		/* won deals closed before created (atomic) */
-	long future_created;	/* snapshot deals created after now (atomic) */
-	long future_closed;	/* and closed after now (atomic) */
 };
 
 /* A group's (and bucket's) state. */
@@ -225,21 +226,19 @@ bucket_as_of(const struct ctx *x, const sp_period *p)
 	return p->end - 1 < x->last ? p->end - 1 : x->last;
 }
 
-/* A snapshot deal read as of a time before now (*past: once a deal). */
+/* A snapshot deal read as of a time before now. */
 static void
-note_past(struct ctx *x, const sp_deal *d, int64_t as_of, int *past)
+note_past(struct ctx *x, const sp_deal *d, int64_t as_of)
 {
-	if (d->path == NULL && as_of < x->cli->cal.now && !*past) {
-		*past = 1;
-		__atomic_fetch_add(&x->past_read, 1, __ATOMIC_RELAXED);
-	}
+	if (d->path == NULL && as_of < x->cli->cal.now)
+		__atomic_store_n(&x->past_read, 1, __ATOMIC_RELAXED);
 }
 
 /* Deal d, closed (won or lost) at or before as_of, into state t: the win
  * rate and, when won, the average deal and the cycle. */
 static int
 add_closed(struct ctx *x, struct vel *t, const sp_deal *d, const char *label,
-    int *neg, sp_error *e)
+    sp_error *e)
 {
 	sp_cli *c = x->cli;
 	char amt[48], why[96];
@@ -271,10 +270,8 @@ add_closed(struct ctx *x, struct vel *t, const sp_deal *d, const char *label,
 	if (__builtin_add_overflow(t->cycle_sum, secs, &t->cycle_sum))
 		return sp_err_set(e, NULL, "cycle sum overflow");
 	t->ncycle++;
-	if (secs < 0 && !*neg) {
-		*neg = 1;
-		__atomic_fetch_add(&x->negative, 1, __ATOMIC_RELAXED);
-	}
+	if (secs < 0)
+		__atomic_store_n(&x->negative, 1, __ATOMIC_RELAXED);
 	if (c->explain) {
 		snprintf(why, sizeof(why), "won after %s days%s",
 		    sp_duration_format((double)secs, SP_UNIT_DAYS, amt),
@@ -291,11 +288,11 @@ add_once(sp_agg_run *run, struct ctx *x, const sp_deal *d, sp_error *e)
 	sp_cli *c = x->cli;
 	struct vel *t = cli_agg_group(run, d);
 	const char *label = c->has_period ? c->period.label : "";
-	int k = sp_deal_state_at(c->stages, d, x->as_of), past = 0, neg = 0;
+	int k = sp_deal_state_at(c->stages, d, x->as_of);
 
 	t->as_of = x->as_of;
 	t->has_as_of = 1;
-	note_past(x, d, x->as_of, &past);
+	note_past(x, d, x->as_of);
 	if (k == -SP_LEFT_CREATED_AFTER) {
 		explain(c, d, label, "open", "excluded", "created after the "
 		    "as-of time %s", x->as_of);
@@ -320,7 +317,7 @@ add_once(sp_agg_run *run, struct ctx *x, const sp_deal *d, sp_error *e)
 		    "before the lookback start %s", x->as_of - x->lookback);
 		return 0;
 	}
-	return add_closed(x, t, d, label, &neg, e);
+	return add_closed(x, t, d, label, e);
 }
 
 /*
@@ -337,7 +334,7 @@ add_buckets(sp_agg_run *run, struct ctx *x, const sp_deal *d, sp_error *e)
 	sp_period p;
 	const char *label;
 	int64_t at, as_of, to = x->last;
-	int k, counted = 0, past = 0, neg = 0;
+	int k, counted = 0;
 
 	if (c->has_period && c->period.end - 1 < to)
 		to = c->period.end - 1;
@@ -357,7 +354,7 @@ add_buckets(sp_agg_run *run, struct ctx *x, const sp_deal *d, sp_error *e)
 			t->has_as_of = 1;
 			t->open++;
 			counted = 1;
-			note_past(x, d, as_of, &past);
+			note_past(x, d, as_of);
 			explain(c, d, label, "open", "counted", d->kind !=
 			    SP_OPEN || d->as_of_open ? "open at %s (closed "
 			    "after it)" : "open at %s", as_of);
@@ -380,8 +377,8 @@ add_buckets(sp_agg_run *run, struct ctx *x, const sp_deal *d, sp_error *e)
 			t->as_of = as_of;
 			t->has_as_of = 1;
 			counted = 1;
-			note_past(x, d, as_of, &past);
-			if (add_closed(x, t, d, label, &neg, e) < 0)
+			note_past(x, d, as_of);
+			if (add_closed(x, t, d, label, e) < 0)
 				return -1;
 		}
 	}
@@ -402,10 +399,10 @@ add_deal(sp_agg_run *run, const sp_deal *d, sp_error *e)
 
 	/* a snapshot read as of now (no --as-of: the fold kept them) */
 	if (d->path == NULL && d->has_created && d->created_at > now)
-		__atomic_fetch_add(&x->future_created, 1, __ATOMIC_RELAXED);
+		__atomic_store_n(&x->future_created, 1, __ATOMIC_RELAXED);
 	else if (d->path == NULL && d->kind != SP_OPEN && d->has_closed &&
 	    d->closed_at > now)
-		__atomic_fetch_add(&x->future_closed, 1, __ATOMIC_RELAXED);
+		__atomic_store_n(&x->future_closed, 1, __ATOMIC_RELAXED);
 	if (x->cli->every == SP_EVERY_NONE)
 		return add_once(run, x, d, e);
 	return add_buckets(run, x, d, e);
@@ -417,29 +414,24 @@ end_run(void *ctx)
 {
 	struct ctx *x = ctx;
 	sp_cli *c = x->cli;
-	long n = __atomic_load_n(&x->past_read, __ATOMIC_RELAXED);
 	char t[32];
 
 	sp_time_format(c->cal.now, t);
-	if ((n = __atomic_load_n(&x->future_created, __ATOMIC_RELAXED)) > 0)
-		cli_warn(c, "%ld deal%s created after now (%s) left out: a "
+	if (__atomic_load_n(&x->future_created, __ATOMIC_RELAXED))
+		cli_warn(c, "deals created after now (%s) left out: a "
 		    "created_at in the future is a data error (see --explain)",
-		    n, n == 1 ? "" : "s", t);
-	if ((n = __atomic_load_n(&x->future_closed, __ATOMIC_RELAXED)) > 0)
-		cli_warn(c, "%ld deal%s won or lost with a close time after now "
-		    "(%s) counted as open: a close in the future is a data "
-		    "error (check close_date and closed_at; see --explain)", n,
-		    n == 1 ? "" : "s", t);
-	if ((n = __atomic_load_n(&x->negative, __ATOMIC_RELAXED)) > 0)
-		cli_warn(c, "%ld deal%s before %s created (negative cycles "
-		    "counted; see --explain)", n, n == 1 ? " closes" :
-		    "s close", n == 1 ? "it was" : "they were");
-	n = __atomic_load_n(&x->past_read, __ATOMIC_RELAXED);
-	if (n > 0)
+		    t);
+	if (__atomic_load_n(&x->future_closed, __ATOMIC_RELAXED))
+		cli_warn(c, "deals won or lost with a close time after now (%s) "
+		    "counted as open: a close in the future is a data error "
+		    "(check close_date and closed_at; see --explain)", t);
+	if (__atomic_load_n(&x->negative, __ATOMIC_RELAXED))
+		cli_warn(c, "won deals that close before they were created: "
+		    "their negative cycles are counted (see --explain)");
+	if (__atomic_load_n(&x->past_read, __ATOMIC_RELAXED))
 		cli_warn(c, "as of a time before now a snapshot tells only when "
 		    "each deal was created and closed: deals deleted or "
-		    "reopened since are not seen (%ld deal%s read as of a past "
-		    "time); a history is exact", n, n == 1 ? "" : "s");
+		    "reopened since are not seen; a history is exact");
 	if (x->too_large > 0)
 		cli_warn(c, "%ld velocit%s too large to compute left empty",
 		    x->too_large, x->too_large == 1 ? "y" : "ies");

@@ -45,6 +45,8 @@ opts_for() {
 	    "--start created_at --end closed_at -g owner" "--unit hours";;
 	forecast) printf '%s\n' "--every quarter -g owner";;
 	pipeline) printf '%s\n' "--as-of 2026-06-01";;
+	velocity) printf '%s\n' "--lookback 90 --every week -g owner" \
+	    "--as-of 2026-06-01 --lookback 120 -g territory";;
 	esac
 }
 
