@@ -256,11 +256,13 @@ sp_money_muldiv_even(sp_money a, uint64_t k, sp_money den, sp_money *q)
 	unsigned __int128 u = a < 0 ? -(unsigned __int128)a :
 	    (unsigned __int128)a;
 	unsigned __int128 d = (unsigned __int128)den;
-	unsigned __int128 qa = u / d, ra = u % d, qr = 0, r = 0, total;
+	unsigned __int128 qa, ra, qr = 0, r = 0, total;
 	int bit;
 
 	if (den <= 0)
 		return -1;
+	qa = u / d;
+	ra = u % d;
 	/* ra x k = qr x d + r, built from k's bits high to low; r < d, so
 	   2r and r + ra stay below 2^128 */
 	for (bit = 63; bit >= 0; bit--) {
