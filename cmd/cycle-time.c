@@ -497,6 +497,8 @@ add_closed(sp_agg_run *run, struct ctx *x, const sp_deal *d, sp_error *e)
 	sp_cli *c = x->cli;
 	int want = x->mode == M_WON ? d->kind == SP_WON : x->mode == M_LOST ?
 	    d->kind == SP_LOST : d->kind != SP_OPEN;
+	const char *why;
+	int64_t secs;
 
 	/* without --every a group has its row even when none of it counts */
 	cli_agg_group(run, d);
@@ -505,12 +507,8 @@ add_closed(sp_agg_run *run, struct ctx *x, const sp_deal *d, sp_error *e)
 		    "time (closed after it)" : sp_stage_kind_name(d->kind));
 		return 0;
 	}
-	if (!d->has_created) {
-		exclude(c, d, "cycle_time", "no created_at");
-		return 0;
-	}
-	if (!d->has_closed) {
-		exclude(c, d, "cycle_time", "no close time");
+	if ((why = sp_deal_cycle(d, &secs)) != NULL) {
+		exclude(c, d, "cycle_time", why);
 		return 0;
 	}
 	return count(run, d, d->created_at, d->closed_at, "cycle_time",

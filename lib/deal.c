@@ -468,17 +468,46 @@ snapshot_note(sp_deals *ds, const sp_rec *r)
  * why it is left out (SP_LEFT_*).  A created_at or close time equal to
  * as_of is at or before it.
  */
+int
+sp_deal_state_at(const sp_stages *st, const sp_deal *d, int64_t t)
+{
+	size_t i;
+
+	if (d->has_created && d->created_at > t)
+		return -SP_LEFT_CREATED_AFTER;
+	if (d->path != NULL) {
+		for (i = d->npath; i > 0; i--)
+			if (d->path[i - 1].at <= t)
+				return st->v[d->path[i - 1].stage].kind;
+		return SP_OPEN;
+	}
+	if (d->kind == SP_OPEN)
+		return SP_OPEN;
+	if (!d->has_closed)
+		return -SP_LEFT_NO_CLOSE_TIME;
+	return d->closed_at <= t ? d->kind : SP_OPEN;
+}
+
+const char *
+sp_deal_cycle(const sp_deal *d, int64_t *secs)
+{
+	if (!d->has_created)
+		return "no created_at";
+	if (!d->has_closed)
+		return "no close time";
+	*secs = d->closed_at - d->created_at;
+	return NULL;
+}
+
 static int
 snapshot_as_of(const sp_deals *ds, sp_deal *d)
 {
-	if (d->has_created && d->created_at > ds->o.as_of)
-		return SP_LEFT_CREATED_AFTER;
-	if (d->kind == SP_OPEN)
-		return 0;
-	if (!d->has_closed)
-		return SP_LEFT_NO_CLOSE_TIME;
-	if (d->closed_at <= ds->o.as_of)
-		return 0;
+	int k = sp_deal_state_at(ds->st, d, ds->o.as_of);
+
+	if (k < 0)
+		return -k;
+	if (k == d->kind)
+		return 0;	/* open, or closed by then */
 	if (!(ds->o.need & SP_NEED_AS_OF_OPEN))
 		return SP_LEFT_CLOSED_AFTER;
 	d->kind = SP_OPEN;

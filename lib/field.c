@@ -250,6 +250,48 @@ sp_money_div_even(sp_money num, sp_money den)
 	return neg ? -(sp_money)q : (sp_money)q;
 }
 
+int
+sp_money_muldiv_even(sp_money a, uint64_t k, sp_money den, sp_money *q)
+{
+	unsigned __int128 u = a < 0 ? -(unsigned __int128)a :
+	    (unsigned __int128)a;
+	unsigned __int128 d = (unsigned __int128)den;
+	unsigned __int128 qa, ra, qr = 0, r = 0, total;
+	int bit;
+
+	if (den <= 0)
+		return -1;
+	qa = u / d;
+	ra = u % d;
+	/* ra x k = qr x d + r, built from k's bits high to low; r < d, so
+	   2r and r + ra stay below 2^128 */
+	for (bit = 63; bit >= 0; bit--) {
+		qr <<= 1;
+		r <<= 1;
+		if (r >= d) {
+			r -= d;
+			qr++;
+		}
+		if ((k >> bit) & 1) {
+			r += ra;
+			if (r >= d) {
+				r -= d;
+				qr++;
+			}
+		}
+	}
+	if (__builtin_mul_overflow(qa, (unsigned __int128)k, &total) ||
+	    __builtin_add_overflow(total, qr, &total))
+		return -1;
+	/* half-to-even: up when more than half, or exactly half and odd */
+	if (r > d - r || (r == d - r && (total & 1)))
+		total++;
+	if (total >> 127)
+		return -1;
+	*q = a < 0 ? -(sp_money)total : (sp_money)total;
+	return 0;
+}
+
 /* Write u in decimal at p (at least width digits); returns the end. */
 static char *
 put_u128(char *p, unsigned __int128 u, int width)

@@ -49,6 +49,8 @@ opts_for() {
 	deal-size) printf '%s\n' "--lost -g owner" "--open -g owner" \
 	    "--bands 0,1000,10000,100000 -g owner --every quarter";;
 	pipeline) printf '%s\n' "--as-of 2026-06-01";;
+	velocity) printf '%s\n' "--lookback 90 --every week -g owner" \
+	    "--as-of 2026-06-01 --lookback 120 -g territory";;
 	esac
 }
 

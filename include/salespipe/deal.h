@@ -228,6 +228,27 @@ void sp_deals_free(sp_deals *ds);
 int sp_deal_reached(const sp_stages *st, const sp_deal *d);
 
 /*
+ * Deal d's state at time t: the one rule of "as of a time" (--as-of, and
+ * velocity's as-of of each --every bucket).  A created_at or close time
+ * equal to t is at or before it.  Returns SP_OPEN, SP_WON or SP_LOST, or
+ * -SP_LEFT_* when d is not a deal known then: created after t, or (a
+ * snapshot) closed with no close time.  A history deal (d->path) is in
+ * the stage of its last visit at or before t (open before its first); a
+ * snapshot deal open now was open since it was created, and one won or
+ * lost at closed_at was open before it (SP_OPEN: at a stage the
+ * snapshot does not record).  st: the stage list of d->path's stages.
+ */
+int sp_deal_state_at(const sp_stages *st, const sp_deal *d, int64_t t);
+
+/*
+ * The cycle of a closed deal, cycle-time(1)'s definition: from created_at
+ * to its close time (closed_at), in seconds into *secs (negative when it
+ * closes before it was created).  NULL when it has one, else why not:
+ * "no created_at" or "no close time".
+ */
+const char *sp_deal_cycle(const sp_deal *d, int64_t *secs);
+
+/*
  * For --threads, where parts of one snapshot are folded by one sp_deals
  * each: 1 when an id of b's records is also one of a's (a repeat one
  * fold would have refused; the caller must read again on one thread),

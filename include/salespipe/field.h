@@ -67,6 +67,14 @@ sp_money_of_micro(int64_t micro)
 sp_money sp_money_div_even(sp_money num, sp_money den);
 
 /*
+ * a x k / den (den > 0) rounded half-to-even to an integer, exactly: the
+ * product is never formed (the remainder is carried bit by bit), so it
+ * may exceed 128 bits.  Returns 0 and sets *q, or -1 when the quotient
+ * does not fit an sp_money.
+ */
+int sp_money_muldiv_even(sp_money a, uint64_t k, sp_money den, sp_money *q);
+
+/*
  * v / den (den > 0; 1 for a plain value) rounded half-to-even to the cent
  * and printed as "-1234.50": always two decimals.  This is the one
  * rounding of a printed amount.  buf needs 48 bytes.

@@ -1096,11 +1096,74 @@ test_prob_scale(void **state)
 	assert_int_equal(nbad, 1);
 }
 
+/*
+ * sp_deal_state_at, the as-of rule: a snapshot deal by its created_at and
+ * close time, a history deal by its path (a deal won, reopened and won
+ * again is open in between); and sp_deal_cycle, created to closed.
+ */
+static void
+test_state_at(void **state)
+{
+	sp_stages *st = sp_stages_default(SP_STAGES_DEALS);
+	sp_visit path[] = { { T_2026_01_05, QUAL }, { T_2026_01_15, WON },
+	    { T_2026_01_20, PROP }, { T_2026_02_05, WON } };
+	sp_deal d;
+	int64_t secs = 0;
+
+	(void)state;
+	assert_non_null(st);
+	memset(&d, 0, sizeof(d));
+	/* snapshot, won 2026-02-01, created 2026-01-01 */
+	d.kind = SP_WON;
+	d.has_created = 1;
+	d.created_at = T_2026_01_01;
+	d.has_closed = 1;
+	d.closed_at = T_2026_02_01;
+	assert_int_equal(sp_deal_state_at(st, &d, T_2025_12_01),
+	    -SP_LEFT_CREATED_AFTER);
+	assert_int_equal(sp_deal_state_at(st, &d, T_2026_01_01), SP_OPEN);
+	assert_int_equal(sp_deal_state_at(st, &d, T_2026_02_01 - 1), SP_OPEN);
+	/* a close at exactly t is at or before it */
+	assert_int_equal(sp_deal_state_at(st, &d, T_2026_02_01), SP_WON);
+	assert_null(sp_deal_cycle(&d, &secs));
+	assert_true(secs == 31 * DAY);
+	/* closed with no close time: unknown */
+	d.has_closed = 0;
+	assert_int_equal(sp_deal_state_at(st, &d, T_2026_03_01),
+	    -SP_LEFT_NO_CLOSE_TIME);
+	assert_string_equal(sp_deal_cycle(&d, &secs), "no close time");
+	/* open, no created_at: open at any time */
+	d.kind = SP_OPEN;
+	d.has_created = 0;
+	assert_int_equal(sp_deal_state_at(st, &d, T_2025_12_01), SP_OPEN);
+	assert_string_equal(sp_deal_cycle(&d, &secs), "no created_at");
+	/* history: the stage of the last visit at or before t */
+	memset(&d, 0, sizeof(d));
+	d.kind = SP_WON;
+	d.has_created = 1;
+	d.created_at = T_2026_01_05;
+	d.has_closed = 1;
+	d.closed_at = T_2026_02_05;
+	d.path = path;
+	d.npath = 4;
+	assert_int_equal(sp_deal_state_at(st, &d, T_2026_01_01),
+	    -SP_LEFT_CREATED_AFTER);
+	assert_int_equal(sp_deal_state_at(st, &d, T_2026_01_10), SP_OPEN);
+	assert_int_equal(sp_deal_state_at(st, &d, T_2026_01_15), SP_WON);
+	assert_int_equal(sp_deal_state_at(st, &d, T_2026_02_01), SP_OPEN);
+	assert_int_equal(sp_deal_state_at(st, &d, T_2026_02_10), SP_WON);
+	/* created_at before the first visit: open until then */
+	d.created_at = T_2026_01_01;
+	assert_int_equal(sp_deal_state_at(st, &d, T_2026_01_01), SP_OPEN);
+	sp_stages_free(st);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_snapshot),
+		cmocka_unit_test(test_state_at),
 		cmocka_unit_test(test_snapshot_lost_stage),
 		cmocka_unit_test(test_snapshot_need),
 		cmocka_unit_test(test_snapshot_errors),

@@ -1130,6 +1130,56 @@ test_count_format(void **state)
 	assert_string_equal(buf, "-9223372036854775808");
 }
 
+/*
+ * a x k / den exactly, half-to-even: worked by hand, and a product beyond
+ * 128 bits (2^100 x 2^40 / 2^60 = 2^80) that the bit-by-bit remainder
+ * carries.
+ */
+static void
+test_money_muldiv_even(void **state)
+{
+	sp_money q;
+
+	(void)state;
+	/* 1 x 1 / 8 = 0.125 -> 0; 3 x 1 / 8 = 0.375 -> 0; 5 x 1 / 2 = 2.5 -> 2;
+	   7 x 1 / 2 = 3.5 -> 4; 18000 / 366 = 49.18.. -> 49 */
+	assert_int_equal(sp_money_muldiv_even(1, 1, 8, &q), 0);
+	assert_true(q == 0);
+	assert_int_equal(sp_money_muldiv_even(5, 1, 2, &q), 0);
+	assert_true(q == 2);
+	assert_int_equal(sp_money_muldiv_even(7, 1, 2, &q), 0);
+	assert_true(q == 4);
+	assert_int_equal(sp_money_muldiv_even(3000, 6, 366, &q), 0);
+	assert_true(q == 49);
+	/* 1000 x 3 / 8 = 375 exactly; -1000 x 3 / 8 = -375 */
+	assert_int_equal(sp_money_muldiv_even(1000, 3, 8, &q), 0);
+	assert_true(q == 375);
+	assert_int_equal(sp_money_muldiv_even(-1000, 3, 8, &q), 0);
+	assert_true(q == -375);
+	/* -5 x 1 / 2 = -2.5 -> -2 (even); -7 / 2 = -3.5 -> -4 */
+	assert_int_equal(sp_money_muldiv_even(-5, 1, 2, &q), 0);
+	assert_true(q == -2);
+	assert_int_equal(sp_money_muldiv_even(-7, 1, 2, &q), 0);
+	assert_true(q == -4);
+	/* 0 x k, and k = 0 */
+	assert_int_equal(sp_money_muldiv_even(0, 99, 7, &q), 0);
+	assert_true(q == 0);
+	assert_int_equal(sp_money_muldiv_even(99, 0, 7, &q), 0);
+	assert_true(q == 0);
+	/* (2^100 + 1) x 2^40 / 2^60: 2^80 + 2^-20 -> 2^80 */
+	assert_int_equal(sp_money_muldiv_even(((sp_money)1 << 100) + 1,
+	    (uint64_t)1 << 40, (sp_money)1 << 60, &q), 0);
+	assert_true(q == (sp_money)1 << 80);
+	/* 3 x (2^63 + 1) / 2 = 13835058055282163713.5 -> ...714 (even) */
+	assert_int_equal(sp_money_muldiv_even(3, ((uint64_t)1 << 63) + 1, 2,
+	    &q), 0);
+	assert_true(q == (sp_money)13835058055282163714ULL);
+	/* a quotient beyond 2^127, and den <= 0 */
+	assert_int_equal(sp_money_muldiv_even((sp_money)1 << 120,
+	    (uint64_t)1 << 10, 1, &q), -1);
+	assert_int_equal(sp_money_muldiv_even(1, 1, 0, &q), -1);
+}
+
 int
 main(void)
 {
@@ -1173,6 +1223,7 @@ main(void)
 		cmocka_unit_test(test_ratio_format_exact),
 		cmocka_unit_test(test_ratio_format_large),
 		cmocka_unit_test(test_count_format),
+		cmocka_unit_test(test_money_muldiv_even),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
