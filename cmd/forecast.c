@@ -598,12 +598,6 @@ fst_load(void *ctx, void *p, const json_t *v, sp_error *e)
 	return 0;
 }
 
-static int
-prob_of(const sp_stages *st, const sp_deal *d)
-{
-	return d->has_prob ? d->prob_bp : st->v[d->stage].prob_bp;
-}
-
 /* A closed deal into its group's part: the stages it reached; with
  * amounts (for --quota's win rate by value, which needs one currency per
  * group) when sums is set; a win's time and amount for the trend. */
@@ -652,7 +646,7 @@ static int
 add_open(struct fc *x, struct fst *p, const sp_deal *d, sp_error *e)
 {
 	const sp_stages *st = x->c->stages;
-	int bp = prob_of(st, d), cat = d->category >= 0 ? d->category :
+	int bp = sp_deal_prob_bp(st, d), cat = d->category >= 0 ? d->category :
 	    st->v[d->stage].category;
 	sp_money amount = d->has_amount ? d->value : 0, wa;
 	int64_t micro;
@@ -743,7 +737,7 @@ add_core(struct fc *x, const sp_deal *d, state_fn state, void *arg,
 			if (add_open(x, s, d, e) < 0)
 				return -1;
 			if (c->explain && x->report) {
-				int bp = prob_of(c->stages, d);
+				int bp = sp_deal_prob_bp(c->stages, d);
 				snprintf(why, sizeof(why), "open in %s, closing "
 				    "in the period: %s x %d.%02d%%",
 				    c->stages->v[d->stage].name, d->has_amount ?

@@ -1032,7 +1032,8 @@ cli_group_cols(sp_cli *c, sp_writer *w)
 	size_t i;
 
 	for (i = 0; i < c->nby; i++)
-		if (sp_writer_col(w, c->by[i], SP_COL_STR) < 0)
+		if (sp_writer_col(w, (c->by_cols != NULL ? c->by_cols :
+		    c->by)[i], SP_COL_STR) < 0)
 			cli_oom(c);
 }
 

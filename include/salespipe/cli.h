@@ -115,6 +115,10 @@ typedef struct sp_cli {
 	int every;
 	char **by;		/* -g fields */
 	size_t nby;
+	/* the -g columns' names in the output and --explain when a program
+	   groups by a value it derives from another field (scorecard -g
+	   team: by names owner, by_cols team); NULL: by.  The program's */
+	char **by_cols;
 	long max_bad;
 	const char *rejects_path;
 	int explain;
