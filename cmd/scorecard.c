@@ -82,10 +82,12 @@ struct sc {
 	sp_agg_col *cols;
 	size_t ncols;
 	int64_t team_time;	/* open deals: their team as of then */
+	long negative_out;	/* negative cycles in the rows written */
 };
 
 struct card {
 	int64_t won, lost, open, created;
+	int64_t negative;	/* won deals closed before they were created */
 	sp_money_sum won_amount, lost_amount, closed_amount, open_amount;
 	sp_money weighted;	/* open amounts x basis points */
 	sp_dist won_deals;	/* won amounts, micro-units */
@@ -139,6 +141,7 @@ card_merge(void *ctx, void *into, void *from, sp_error *e)
 	a->lost += b->lost;
 	a->open += b->open;
 	a->created += b->created;
+	a->negative += b->negative;
 	if (!a->has_span && b->has_span) {
 		a->has_span = 1;
 		a->span_start = b->span_start;
@@ -193,9 +196,10 @@ card_save(void *ctx, const void *p)
 	const struct card *t = p;
 
 	(void)ctx;
-	return json_pack("{s:I,s:I,s:I,s:I,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:[I,I]*}",
+	return json_pack("{s:I,s:I,s:I,s:I,s:I,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:[I,I]*}",
 	    "won", (json_int_t)t->won, "lost", (json_int_t)t->lost,
 	    "open", (json_int_t)t->open, "created", (json_int_t)t->created,
+	    "negative", (json_int_t)t->negative,
 	    "won_amount", sp_agg_money_save(&t->won_amount),
 	    "lost_amount", sp_agg_money_save(&t->lost_amount),
 	    "closed_amount", sp_agg_money_save(&t->closed_amount),
@@ -223,6 +227,8 @@ card_load(void *ctx, void *p, const json_t *v, sp_error *e)
 	    sp_agg_int_load(&t->open, x, "open", e) < 0 ||
 	    (x = sp_agg_member(v, "created", e)) == NULL ||
 	    sp_agg_int_load(&t->created, x, "created", e) < 0 ||
+	    (x = sp_agg_member(v, "negative", e)) == NULL ||
+	    sp_agg_int_load(&t->negative, x, "negative", e) < 0 ||
 	    (x = sp_agg_member(v, "won_amount", e)) == NULL ||
 	    sp_agg_money_load(&t->won_amount, x, e) < 0 ||
 	    (x = sp_agg_member(v, "lost_amount", e)) == NULL ||
@@ -507,6 +513,7 @@ card_rows(void *ctx, void *p, sp_agg_row *r, sp_error *e)
 
 	card_cells(x, t, x->c->nby == 1 ? sp_agg_row_group(r, 0) : NULL, cell,
 	    &mixed);
+	x->negative_out += (long)t->negative;
 	if (mixed)
 		x->c->mixed = 1;
 	for (i = 0; i < n; i++)
@@ -670,6 +677,9 @@ add_closed(sp_agg_run *run, struct sc *x, const sp_deal *d, sp_error *e)
 	}
 	if (won) {
 		t->won++;
+		if (d->has_created && d->has_closed &&
+		    d->closed_at < d->created_at)
+			t->negative++;
 		if (sp_dist_add(&t->won_deals, micro) < 0 ||
 		    (d->has_created && d->has_closed &&
 		    sp_dist_add(&t->cycle, d->closed_at - d->created_at) < 0)) {
@@ -686,11 +696,12 @@ add_closed(sp_agg_run *run, struct sc *x, const sp_deal *d, sp_error *e)
 		cli_explain(c, &g, label, "win_rate", won ? "numerator" :
 		    "denominator", why);
 		if (won && d->has_created && d->has_closed) {
-			snprintf(why, sizeof(why), "won %s %s",
+			snprintf(why, sizeof(why), "won %s %s%s",
 			    sp_duration_format((double)(d->closed_at -
 			    d->created_at), c->unit, dur), c->unit ==
 			    SP_UNIT_DAYS ? "days" : c->unit == SP_UNIT_HOURS ?
-			    "hours" : "minutes");
+			    "hours" : "minutes", d->closed_at < d->created_at ?
+			    " (ends before it starts)" : "");
 			cli_explain(c, &g, label, "median_cycle", "counted", why);
 		} else if (won) {
 			cli_explain(c, &g, label, "median_cycle", "excluded",
@@ -779,6 +790,20 @@ add_deal(sp_agg_run *run, const sp_deal *d, sp_error *e)
 	return add_closed(run, x, d, e);
 }
 
+/* After the output: the negative cycles it counted, as cycle-time says. */
+static void
+card_end(void *ctx)
+{
+	struct sc *x = ctx;
+
+	if (x->negative_out > 0)
+		cli_warn(x->c, "%ld won deal%s close%s before %s created (a "
+		    "negative cycle counted in median_cycle; see --explain)",
+		    x->negative_out, x->negative_out == 1 ? "" : "s",
+		    x->negative_out == 1 ? "s" : "", x->negative_out == 1 ?
+		    "it was" : "they were");
+}
+
 /* -g: the fields rolled up by --teams become the owner they come from. */
 static void
 setup_groups(struct sc *x)
@@ -789,8 +814,11 @@ setup_groups(struct sc *x)
 	size_t i;
 	int k;
 
-	if (c->nby == 0)
+	if (c->nby == 0) {
+		/* the default: an input without owners is one row */
 		cli_option(c, 'g', "owner");
+		c->by_optional = 1;
+	}
 	if ((x->roll = calloc(c->nby, sizeof(*x->roll))) == NULL ||
 	    (x->cols_names = calloc(c->nby, sizeof(char *))) == NULL)
 		cli_oom(c);
@@ -917,7 +945,7 @@ main(int argc, char **argv)
 	    { NULL, 0, NULL, 0 } };
 	static sp_agg agg = { "scorecard", sizeof(struct card), card_init,
 	    card_fini, card_merge, card_save, card_load, card_rows, NULL, 0,
-	    NULL, NULL, NULL, 0, card_prepare, 0 };
+	    NULL, card_end, NULL, 0, card_prepare, 0 };
 	static struct sc x;
 	sp_cli c;
 	int ch, rc;

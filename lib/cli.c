@@ -774,7 +774,7 @@ cli_by_record(sp_cli *c, sp_reader *rd, const int *slots, const sp_rec *r)
 	size_t i, j, nf;
 	const int *f;
 
-	if (c->nby == 0)
+	if (c->nby == 0 || c->by_optional)
 		return;
 	if (!c->by_checked) {
 		/* a bad first JSON line shows no keys: the next record decides */
@@ -808,6 +808,8 @@ cli_by_end(sp_cli *c, sp_reader *rd)
 {
 	size_t i, nf;
 
+	if (c->by_optional)
+		return;
 	/* a CSV header and no record: the header decides all the same */
 	if (c->nby > 0 && !c->by_checked && sp_reader_format(rd) == SP_FMT_CSV &&
 	    sp_reader_fields(rd, &nf) != NULL && nf > 0)
