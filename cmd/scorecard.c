@@ -194,9 +194,10 @@ static json_t *
 card_save(void *ctx, const void *p)
 {
 	const struct card *t = p;
+	json_t *o;
 
 	(void)ctx;
-	return json_pack("{s:I,s:I,s:I,s:I,s:I,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:[I,I]*}",
+	o = json_pack("{s:I,s:I,s:I,s:I,s:I,s:o,s:o,s:o,s:o,s:o,s:o,s:o}",
 	    "won", (json_int_t)t->won, "lost", (json_int_t)t->lost,
 	    "open", (json_int_t)t->open, "created", (json_int_t)t->created,
 	    "negative", (json_int_t)t->negative,
@@ -206,9 +207,15 @@ card_save(void *ctx, const void *p)
 	    "open_amount", sp_agg_money_save(&t->open_amount),
 	    "weighted", money_json(t->weighted),
 	    "won_deals", sp_agg_dist_save(&t->won_deals),
-	    "cycle", sp_agg_dist_save(&t->cycle),
-	    "span", t->has_span ? (json_int_t)t->span_start : 0,
-	    t->has_span ? (json_int_t)t->span_end : 0);
+	    "cycle", sp_agg_dist_save(&t->cycle));
+	/* the row's period, for its quota: with periods only */
+	if (o != NULL && t->has_span && json_object_set_new(o, "span",
+	    json_pack("[I,I]", (json_int_t)t->span_start,
+	    (json_int_t)t->span_end)) < 0) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
 }
 
 static int

@@ -45,6 +45,9 @@ opts_for() {
 	    "--start created_at --end closed_at -g owner" "--unit hours";;
 	forecast) printf '%s\n' "--every quarter -g owner";;
 	pipeline) printf '%s\n' "--as-of 2026-06-01";;
+	scorecard) printf '%s\n' \
+	    "-g territory --every quarter --rank-by won_amount,median_cycle" \
+	    "--period 2025 --unit hours --rank-by win_rate";;
 	esac
 }
 
