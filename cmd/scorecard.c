@@ -74,6 +74,7 @@ struct sc {
 	int has_teams;
 	int *roll;		/* per -g field: SP_TEAMS_* or -1 */
 	char **cols_names;	/* the -g columns as printed */
+	size_t nby;		/* how many (cli_finish clears the cli's) */
 	int rolls;		/* some -g field is rolled up */
 	int quota_kind;		/* SP_QUOTA_*, or -1: rolled up by manager */
 	int quota_members;	/* the group's quota may be its members' */
@@ -826,6 +827,7 @@ setup_groups(struct sc *x)
 		cli_option(c, 'g', "owner");
 		c->by_optional = 1;
 	}
+	x->nby = c->nby;
 	if ((x->roll = calloc(c->nby, sizeof(*x->roll))) == NULL ||
 	    (x->cols_names = calloc(c->nby, sizeof(char *))) == NULL)
 		cli_oom(c);
@@ -995,7 +997,7 @@ main(int argc, char **argv)
 	sp_teams_free(&x.teams);
 	for (i = x.ncols - x.nrank; i < x.ncols; i++)
 		free((char *)x.cols[i].name);
-	for (i = 0; x.roll != NULL && i < c.nby; i++)
+	for (i = 0; x.roll != NULL && i < x.nby; i++)
 		if (x.roll[i] >= 0)
 			free(x.cols_names[i]);
 	free(x.cols);
