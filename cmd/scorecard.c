@@ -84,6 +84,8 @@ struct sc {
 	size_t ncols;
 	int64_t team_time;	/* open deals: their team as of then */
 	long negative_out;	/* negative cycles in the rows written */
+	long no_team;		/* deals whose owner the teams file lacks
+				   (atomic: threads add deals at once) */
 };
 
 struct card {
@@ -538,7 +540,7 @@ card_rows(void *ctx, void *p, sp_agg_row *r, sp_error *e)
  * then ("" when the teams file has no row for it).  *key is the key made
  * (free it), NULL when nothing was replaced.
  */
-static void
+static int
 deal_at(struct sc *x, const sp_deal *d, int64_t at, sp_deal *out,
     char **key, sp_error *e)
 {
@@ -547,11 +549,12 @@ deal_at(struct sc *x, const sp_deal *d, int64_t at, sp_deal *out,
 	char *buf = NULL, *k;
 	size_t cap = 0, i, len = 0, n;
 	const char *v;
+	int missing = 0;
 
 	*out = *d;
 	*key = NULL;
 	if (!x->rolls)
-		return;
+		return 0;
 	/* threads add deals at once: buffers of this call's own */
 	if ((parts = calloc(c->nby, sizeof(*parts))) == NULL ||
 	    sp_group_key_split(d->key, d->keylen, c->nby, parts, &buf,
@@ -559,21 +562,23 @@ deal_at(struct sc *x, const sp_deal *d, int64_t at, sp_deal *out,
 		free(parts);
 		free(buf);
 		sp_err_set(e, NULL, "out of memory");
-		return;
+		return 0;
 	}
 	for (i = 0; i < c->nby; i++) {
 		if (x->roll[i] >= 0 && (v = sp_teams_of(&x->teams, parts[i],
 		    strlen(parts[i]), at, x->roll[i])) != NULL)
 			parts[i] = v;
-		else if (x->roll[i] >= 0)
+		else if (x->roll[i] >= 0) {
 			parts[i] = "";
+			missing = 1;
+		}
 		len += strlen(parts[i]) + 1;
 	}
 	if ((k = malloc(len + 1)) == NULL) {
 		free(parts);
 		free(buf);
 		sp_err_set(e, NULL, "out of memory");
-		return;
+		return 0;
 	}
 	for (i = 0, len = 0; i < c->nby; i++) {
 		n = strlen(parts[i]);
@@ -588,6 +593,7 @@ deal_at(struct sc *x, const sp_deal *d, int64_t at, sp_deal *out,
 	out->key = k;
 	out->keylen = len;
 	*key = k;
+	return missing;
 }
 
 static void
@@ -785,8 +791,9 @@ add_deal(sp_agg_run *run, const sp_deal *d, sp_error *e)
 	char *key;
 
 	/* without --every a group has its row even when nothing counts */
-	deal_at(x, d, d->kind == SP_OPEN || !d->has_closed ? x->team_time :
-	    d->closed_at, &g, &key, e);
+	if (deal_at(x, d, d->kind == SP_OPEN || !d->has_closed ?
+	    x->team_time : d->closed_at, &g, &key, e))
+		__atomic_fetch_add(&x->no_team, 1, __ATOMIC_RELAXED);
 	if (x->rolls && key == NULL)
 		return -1;
 	cli_agg_group(run, &g);
@@ -804,6 +811,11 @@ card_end(void *ctx)
 {
 	struct sc *x = ctx;
 
+	if (x->no_team > 0)
+		cli_warn(x->c, "%ld deal%s of owners the teams file has no "
+		    "row for at the deal's time (close time, else the as-of "
+		    "time) %s in the group of the empty value", x->no_team,
+		    x->no_team == 1 ? "" : "s", x->no_team == 1 ? "is" : "are");
 	if (x->negative_out > 0)
 		cli_warn(x->c, "%ld won deal%s close%s before %s created (a "
 		    "negative cycle counted in median_cycle; see --explain)",
