@@ -291,22 +291,31 @@ static sp_money
 group_quota(struct sc *x, const struct card *t, const char *name, int *has)
 {
 	struct members m;
+	sp_cli *c = x->c;
 	sp_money q = 0;
+	int64_t start, end;
 
 	*has = 0;
-	if (!t->has_span)
+	if (t->has_span) {
+		start = t->span_start;
+		end = t->span_end;
+	} else if (c->has_period && c->every == SP_EVERY_NONE) {
+		/* a group whose deals all count outside the period */
+		start = c->period.start;
+		end = c->period.end;
+	} else {
 		return 0;
+	}
 	if (x->quota_kind >= 0)
-		q = sp_quota_of(&x->q, x->quota_kind, name, t->span_start,
-		    t->span_end, has);
+		q = sp_quota_of(&x->q, x->quota_kind, name, start, end, has);
 	if (*has || !x->quota_members)
 		return q;
 	memset(&m, 0, sizeof(m));
 	m.q = &x->q;
-	m.start = t->span_start;
-	m.end = t->span_end;
-	sp_teams_members(&x->teams, x->roll[0], name, t->span_start,
-	    t->span_end, member_quota, &m);
+	m.start = start;
+	m.end = end;
+	sp_teams_members(&x->teams, x->roll[0], name, start, end,
+	    member_quota, &m);
 	*has = m.has;
 	return m.sum;
 }
