@@ -14,6 +14,7 @@
 #include "salespipe/group.h"
 #include "salespipe/quota.h"
 #include "salespipe/stats.h"
+#include "salespipe/tally.h"
 #include "salespipe/teams.h"
 
 static const char usage[] =
@@ -89,9 +90,10 @@ struct sc {
 };
 
 struct card {
-	int64_t won, lost, open, created;
+	sp_tally closed;	/* won and lost, as win-rate counts them */
+	int64_t open, created;
 	int64_t negative;	/* won deals closed before they were created */
-	sp_money_sum won_amount, lost_amount, closed_amount, open_amount;
+	sp_money_sum open_amount;
 	sp_money weighted;	/* open amounts x basis points */
 	sp_dist won_deals;	/* won amounts, micro-units */
 	sp_dist cycle;		/* won deals' created to closed, seconds */
@@ -106,9 +108,7 @@ card_init(void *ctx, void *p)
 	struct card *t = p;
 
 	(void)ctx;
-	sp_money_sum_init(&t->won_amount);
-	sp_money_sum_init(&t->lost_amount);
-	sp_money_sum_init(&t->closed_amount);
+	sp_tally_init(&t->closed);
 	sp_money_sum_init(&t->open_amount);
 	sp_dist_init(&t->won_deals);
 	sp_dist_init(&t->cycle);
@@ -130,9 +130,7 @@ card_merge(void *ctx, void *into, void *from, sp_error *e)
 	struct card *a = into, *b = from;
 
 	(void)ctx;
-	if (sp_money_sum_merge(&a->won_amount, &b->won_amount, e) < 0 ||
-	    sp_money_sum_merge(&a->lost_amount, &b->lost_amount, e) < 0 ||
-	    sp_money_sum_merge(&a->closed_amount, &b->closed_amount, e) < 0 ||
+	if (sp_tally_merge(&a->closed, &b->closed, e) < 0 ||
 	    sp_money_sum_merge(&a->open_amount, &b->open_amount, e) < 0)
 		return -1;
 	if (sp_money_add(&a->weighted, b->weighted) < 0)
@@ -140,8 +138,6 @@ card_merge(void *ctx, void *into, void *from, sp_error *e)
 	if (sp_dist_merge(&a->won_deals, &b->won_deals) < 0 ||
 	    sp_dist_merge(&a->cycle, &b->cycle) < 0)
 		return sp_err_set(e, NULL, "out of memory");
-	a->won += b->won;
-	a->lost += b->lost;
 	a->open += b->open;
 	a->created += b->created;
 	a->negative += b->negative;
@@ -200,17 +196,17 @@ card_save(void *ctx, const void *p)
 	json_t *o;
 
 	(void)ctx;
-	o = json_pack("{s:I,s:I,s:I,s:I,s:I,s:o,s:o,s:o,s:o,s:o,s:o,s:o}",
-	    "won", (json_int_t)t->won, "lost", (json_int_t)t->lost,
+	o = json_pack("{s:I,s:I,s:I,s:o,s:o,s:o,s:o}",
 	    "open", (json_int_t)t->open, "created", (json_int_t)t->created,
 	    "negative", (json_int_t)t->negative,
-	    "won_amount", sp_agg_money_save(&t->won_amount),
-	    "lost_amount", sp_agg_money_save(&t->lost_amount),
-	    "closed_amount", sp_agg_money_save(&t->closed_amount),
 	    "open_amount", sp_agg_money_save(&t->open_amount),
 	    "weighted", money_json(t->weighted),
 	    "won_deals", sp_agg_dist_save(&t->won_deals),
 	    "cycle", sp_agg_dist_save(&t->cycle));
+	if (o != NULL && sp_tally_save(&t->closed, o) < 0) {
+		json_decref(o);
+		return NULL;
+	}
 	/* the row's period, for its quota: with periods only */
 	if (o != NULL && t->has_span && json_object_set_new(o, "span",
 	    json_pack("[I,I]", (json_int_t)t->span_start,
@@ -229,22 +225,13 @@ card_load(void *ctx, void *p, const json_t *v, sp_error *e)
 	int64_t s, en;
 
 	(void)ctx;
-	if ((x = sp_agg_member(v, "won", e)) == NULL ||
-	    sp_agg_int_load(&t->won, x, "won", e) < 0 ||
-	    (x = sp_agg_member(v, "lost", e)) == NULL ||
-	    sp_agg_int_load(&t->lost, x, "lost", e) < 0 ||
+	if (sp_tally_load(&t->closed, v, e) < 0 ||
 	    (x = sp_agg_member(v, "open", e)) == NULL ||
 	    sp_agg_int_load(&t->open, x, "open", e) < 0 ||
 	    (x = sp_agg_member(v, "created", e)) == NULL ||
 	    sp_agg_int_load(&t->created, x, "created", e) < 0 ||
 	    (x = sp_agg_member(v, "negative", e)) == NULL ||
 	    sp_agg_int_load(&t->negative, x, "negative", e) < 0 ||
-	    (x = sp_agg_member(v, "won_amount", e)) == NULL ||
-	    sp_agg_money_load(&t->won_amount, x, e) < 0 ||
-	    (x = sp_agg_member(v, "lost_amount", e)) == NULL ||
-	    sp_agg_money_load(&t->lost_amount, x, e) < 0 ||
-	    (x = sp_agg_member(v, "closed_amount", e)) == NULL ||
-	    sp_agg_money_load(&t->closed_amount, x, e) < 0 ||
 	    (x = sp_agg_member(v, "open_amount", e)) == NULL ||
 	    sp_agg_money_load(&t->open_amount, x, e) < 0 ||
 	    (x = sp_agg_member(v, "weighted", e)) == NULL ||
@@ -341,23 +328,24 @@ static void
 card_cells(struct sc *x, struct card *t, const char *name,
     char cell[NCOLS][48], int *mixed)
 {
+	const sp_tally *k = &t->closed;
 	int unit = x->c->unit, hq = 0;
 	sp_money q, gap, exact;
 
 	memset(cell, 0, sizeof(char[NCOLS][48]));
-	sp_count_format(t->won, cell[C_WON]);
-	sp_count_format(t->lost, cell[C_LOST]);
+	sp_count_format(k->won, cell[C_WON]);
+	sp_count_format(k->lost, cell[C_LOST]);
 	sp_count_format(t->open, cell[C_OPEN]);
 	sp_count_format(t->created, cell[C_CREATED]);
-	sp_ratio_text(t->won, t->won + t->lost, cell[C_WIN_RATE]);
-	if (t->closed_amount.mixed || t->won_amount.mixed) {
+	sp_ratio_text(k->won, k->won + k->lost, cell[C_WIN_RATE]);
+	if (k->closed_amount.mixed || k->won_amount.mixed) {
 		*mixed = 1;
 	} else {
-		sp_money_format_exact(t->won_amount.v, cell[C_WON_AMOUNT]);
-		sp_ratio_text_money(t->won_amount.v, t->closed_amount.v,
+		sp_money_format_exact(k->won_amount.v, cell[C_WON_AMOUNT]);
+		sp_ratio_text_money(k->won_amount.v, k->closed_amount.v,
 		    cell[C_WIN_RATE_VALUE]);
-		if (t->won > 0) {
-			sp_money_format_div(t->won_amount.v, t->won,
+		if (k->won > 0) {
+			sp_money_format_div(k->won_amount.v, k->won,
 			    cell[C_AVG_WON]);
 			sp_money_format_exact(median_money(&t->won_deals),
 			    cell[C_MEDIAN_WON]);
@@ -381,9 +369,9 @@ card_cells(struct sc *x, struct card *t, const char *name,
 	if (!hq)
 		return;
 	sp_money_format_exact(q, cell[C_QUOTA]);
-	if (t->closed_amount.mixed || t->won_amount.mixed)
+	if (k->closed_amount.mixed || k->won_amount.mixed)
 		return;
-	exact = t->won_amount.v;
+	exact = k->won_amount.v;
 	gap = q - exact;
 	sp_ratio_text_money(exact, q, cell[C_ATTAINMENT]);
 	sp_money_format_exact(gap, cell[C_GAP]);
@@ -667,8 +655,6 @@ add_closed(sp_agg_run *run, struct sc *x, const sp_deal *d, sp_error *e)
 	sp_cli *c = x->c;
 	int won = d->kind == SP_WON, rc = -1;
 	int64_t at = d->has_closed ? d->closed_at : x->team_time, micro = 0;
-	size_t cl = strlen(d->currency);
-	sp_money_sum closed;
 	sp_deal g;
 	char *key, amt[48], why[128], dur[32];
 	const char *label;
@@ -687,19 +673,14 @@ add_closed(sp_agg_run *run, struct sc *x, const sp_deal *d, sp_error *e)
 		return 0;
 	}
 	set_span(c, t, d->closed_at);
-	if (d->has_amount) {
-		/* the combined sum first: a refused deal changes nothing */
-		closed = t->closed_amount;
-		if (sp_money_sum_add(&closed, d->value, d->currency, cl, e) < 0 ||
-		    (won && sp_money_to_micro(d->value, &micro) < 0 &&
-		    sp_err_set(e, "amount", "out of range") < 0) ||
-		    sp_money_sum_add(won ? &t->won_amount : &t->lost_amount,
-		    d->value, d->currency, cl, e) < 0)
-			goto out;
-		t->closed_amount = closed;
+	/* checked first: a refused deal changes nothing */
+	if (won && d->has_amount && sp_money_to_micro(d->value, &micro) < 0) {
+		sp_err_set(e, "amount", "out of range");
+		goto out;
 	}
+	if (sp_tally_add(&t->closed, d, e) < 0)
+		goto out;
 	if (won) {
-		t->won++;
 		if (d->has_created && d->has_closed &&
 		    d->closed_at < d->created_at)
 			t->negative++;
@@ -709,8 +690,6 @@ add_closed(sp_agg_run *run, struct sc *x, const sp_deal *d, sp_error *e)
 			sp_err_set(e, NULL, "out of memory");
 			goto out;
 		}
-	} else {
-		t->lost++;
 	}
 	if (c->explain) {
 		snprintf(why, sizeof(why), "%s %s", won ? "won" : "lost",

@@ -10,6 +10,7 @@
 #include "salespipe/cli.h"
 #include "salespipe/field.h"
 #include "salespipe/group.h"
+#include "salespipe/tally.h"
 
 static const char usage[] =
     "usage: win-rate [-g fields] [-i csv|jsonl] [-o csv|jsonl|table|md]\n"
@@ -22,12 +23,6 @@ static const char usage[] =
     "                [--thousands sep] [--rates file] [--currency code]\n"
     "                [--explain] [--spreadsheet-safe] [--partial | --merge]\n"
     "                [--shard k/n] [--threads n] [file ...]\n";
-
-struct tally {
-	int64_t won, lost;
-	sp_money_sum won_amount, lost_amount;
-	sp_money_sum closed_amount;	/* won + lost: one currency, no overflow */
-};
 
 enum { C_WON, C_LOST, C_CLOSED, C_WIN_RATE, C_WON_AMOUNT, C_LOST_AMOUNT,
 	C_WIN_RATE_VALUE };
@@ -45,67 +40,41 @@ static const sp_agg_col cols[] = {
 static void
 tally_init(void *ctx, void *p)
 {
-	struct tally *t = p;
-
 	(void)ctx;
-	sp_money_sum_init(&t->won_amount);
-	sp_money_sum_init(&t->lost_amount);
-	sp_money_sum_init(&t->closed_amount);
+	sp_tally_init(p);
 }
 
 static int
 tally_merge(void *ctx, void *into, void *from, sp_error *e)
 {
-	struct tally *a = into, *b = from;
-
 	(void)ctx;
-	if (sp_money_sum_merge(&a->won_amount, &b->won_amount, e) < 0 ||
-	    sp_money_sum_merge(&a->lost_amount, &b->lost_amount, e) < 0 ||
-	    sp_money_sum_merge(&a->closed_amount, &b->closed_amount, e) < 0)
-		return -1;
-	a->won += b->won;
-	a->lost += b->lost;
-	return 0;
+	return sp_tally_merge(into, from, e);
 }
 
 static json_t *
 tally_save(void *ctx, const void *p)
 {
-	const struct tally *t = p;
+	json_t *o = json_object();
 
 	(void)ctx;
-	return json_pack("{s:I,s:I,s:o,s:o,s:o}", "won", (json_int_t)t->won,
-	    "lost", (json_int_t)t->lost,
-	    "won_amount", sp_agg_money_save(&t->won_amount),
-	    "lost_amount", sp_agg_money_save(&t->lost_amount),
-	    "closed_amount", sp_agg_money_save(&t->closed_amount));
+	if (o != NULL && sp_tally_save(p, o) < 0) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
 }
 
 static int
 tally_load(void *ctx, void *p, const json_t *v, sp_error *e)
 {
-	struct tally *t = p;
-	const json_t *x;
-
 	(void)ctx;
-	if ((x = sp_agg_member(v, "won", e)) == NULL ||
-	    sp_agg_int_load(&t->won, x, "won", e) < 0 ||
-	    (x = sp_agg_member(v, "lost", e)) == NULL ||
-	    sp_agg_int_load(&t->lost, x, "lost", e) < 0 ||
-	    (x = sp_agg_member(v, "won_amount", e)) == NULL ||
-	    sp_agg_money_load(&t->won_amount, x, e) < 0 ||
-	    (x = sp_agg_member(v, "lost_amount", e)) == NULL ||
-	    sp_agg_money_load(&t->lost_amount, x, e) < 0 ||
-	    (x = sp_agg_member(v, "closed_amount", e)) == NULL ||
-	    sp_agg_money_load(&t->closed_amount, x, e) < 0)
-		return -1;
-	return 0;
+	return sp_tally_load(p, v, e);
 }
 
 static int
 tally_rows(void *ctx, void *p, sp_agg_row *r, sp_error *e)
 {
-	struct tally *t = p;
+	sp_tally *t = p;
 
 	(void)ctx;
 	sp_agg_set_count(r, C_WON, t->won);
@@ -128,7 +97,7 @@ add_deal(sp_agg_run *run, const sp_deal *d, sp_error *e)
 {
 	sp_cli *c = cli_agg_cli(run);
 	const char *label = "";
-	struct tally *t;
+	sp_tally *t;
 	char amt[48], why[96];
 	int won = d->kind == SP_WON;
 
@@ -153,20 +122,8 @@ add_deal(sp_agg_run *run, const sp_deal *d, sp_error *e)
 			    "closed outside the period");
 		return 0;
 	}
-	if (d->has_amount) {
-		sp_money_sum closed = t->closed_amount;
-		size_t cl = strlen(d->currency);
-		/* check the combined sum first: a refused deal changes nothing */
-		if (sp_money_sum_add(&closed, d->value, d->currency, cl, e) < 0 ||
-		    sp_money_sum_add(won ? &t->won_amount : &t->lost_amount,
-		    d->value, d->currency, cl, e) < 0)
-			return -1;
-		t->closed_amount = closed;
-	}
-	if (won)
-		t->won++;
-	else
-		t->lost++;
+	if (sp_tally_add(t, d, e) < 0)
+		return -1;
 	if (c->explain) {
 		cli_explain(c, d, label, "win_rate", won ? "numerator" :
 		    "denominator", won ? "won" : "lost");
@@ -184,7 +141,7 @@ main(int argc, char **argv)
 {
 	static const struct option longopts[] = { CLI_LONGOPTS,
 	    { NULL, 0, NULL, 0 } };
-	static sp_agg agg = { "win-rate", sizeof(struct tally), tally_init,
+	static sp_agg agg = { "win-rate", sizeof(sp_tally), tally_init,
 	    NULL, tally_merge, tally_save, tally_load, tally_rows, cols,
 	    sizeof(cols) / sizeof(cols[0]), NULL, NULL, NULL, 0, NULL, 0 };
 	sp_cli c;
