@@ -648,7 +648,7 @@ add_open(struct fc *x, struct fst *p, const sp_deal *d, sp_error *e)
 	const sp_stages *st = x->c->stages;
 	int bp = sp_deal_prob_bp(st, d), cat = d->category >= 0 ? d->category :
 	    st->v[d->stage].category;
-	sp_money amount = d->has_amount ? d->value : 0, wa;
+	sp_money amount = d->has_amount ? d->value : 0;
 	int64_t micro;
 	size_t cl = strlen(d->currency);
 	sp_money_sum pl = p->pipeline, ct = p->cat[cat];
@@ -659,8 +659,8 @@ add_open(struct fc *x, struct fst *p, const sp_deal *d, sp_error *e)
 		return -1;
 	/* the weighted sum stays exact: amount x basis points, rounded
 	   once when printed */
-	if (__builtin_mul_overflow(amount, (sp_money)bp, &wa) ||
-	    sp_money_add(&wn, wa) < 0 || sp_money_add(&sa, amount) < 0 ||
+	if (sp_money_add_weighted(&wn, amount, bp) < 0 ||
+	    sp_money_add(&sa, amount) < 0 ||
 	    sp_money_to_micro(amount, &micro) < 0)
 		return sp_err_set(e, "amount", "sum of amounts overflows");
 	if (grow((void **)&p->mc, &p->mc_cap, p->mc_n, sizeof(*p->mc), e) < 0)

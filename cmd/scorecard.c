@@ -724,7 +724,7 @@ add_open(sp_agg_run *run, struct sc *x, const sp_deal *d, sp_error *e)
 	sp_cli *c = x->c;
 	int periods = c->has_period || c->every != SP_EVERY_NONE, rc = -1, bp;
 	size_t cl = strlen(d->currency);
-	sp_money amount = d->has_amount ? d->value : 0, wa, wn;
+	sp_money amount = d->has_amount ? d->value : 0, wn;
 	sp_money_sum open;
 	sp_deal g;
 	char *key, amt[48], why[160];
@@ -750,8 +750,7 @@ add_open(sp_agg_run *run, struct sc *x, const sp_deal *d, sp_error *e)
 	if (sp_money_sum_add(&open, amount, d->currency, cl, e) < 0)
 		goto out;
 	/* exact: amount x basis points, rounded once when printed */
-	if (__builtin_mul_overflow(amount, (sp_money)bp, &wa) ||
-	    sp_money_add(&wn, wa) < 0) {
+	if (sp_money_add_weighted(&wn, amount, bp) < 0) {
 		sp_err_set(e, "amount", "sum of amounts overflows");
 		goto out;
 	}
