@@ -1134,7 +1134,7 @@ test_count_format(void **state)
 static void
 test_money_add_weighted(void **state)
 {
-	sp_money sum = 0, big = ~((sp_money)1 << 127);
+	sp_money sum = 0, big = (sp_money)(~(unsigned __int128)0 >> 1);
 	char b[48];
 
 	(void)state;
