@@ -23,6 +23,7 @@
 #include "salespipe/field.h"
 #include "salespipe/group.h"
 #include "salespipe/model.h"
+#include "salespipe/quota.h"
 #include "salespipe/stats.h"
 #include "../lib/fcledger.h"
 
@@ -118,9 +119,7 @@ struct fc {
 	sp_period *per;			/* target periods */
 	size_t np;
 	/* quotas */
-	struct quota { char *owner; int64_t start, end, amount; } *q;
-					/* amount: micro-units */
-	size_t nq;
+	sp_quotas q;			/* --quota (lib/quota.c) */
 	/* the whole run, made from every group before the first row */
 	int prepared;
 	int64_t *all_closed_s, *all_won_s;
@@ -599,12 +598,6 @@ fst_load(void *ctx, void *p, const json_t *v, sp_error *e)
 	return 0;
 }
 
-static int
-prob_of(const sp_stages *st, const sp_deal *d)
-{
-	return d->has_prob ? d->prob_bp : st->v[d->stage].prob_bp;
-}
-
 /* A closed deal into its group's part: the stages it reached; with
  * amounts (for --quota's win rate by value, which needs one currency per
  * group) when sums is set; a win's time and amount for the trend. */
@@ -653,9 +646,9 @@ static int
 add_open(struct fc *x, struct fst *p, const sp_deal *d, sp_error *e)
 {
 	const sp_stages *st = x->c->stages;
-	int bp = prob_of(st, d), cat = d->category >= 0 ? d->category :
+	int bp = sp_deal_prob_bp(st, d), cat = d->category >= 0 ? d->category :
 	    st->v[d->stage].category;
-	sp_money amount = d->has_amount ? d->value : 0, wa;
+	sp_money amount = d->has_amount ? d->value : 0;
 	int64_t micro;
 	size_t cl = strlen(d->currency);
 	sp_money_sum pl = p->pipeline, ct = p->cat[cat];
@@ -666,8 +659,8 @@ add_open(struct fc *x, struct fst *p, const sp_deal *d, sp_error *e)
 		return -1;
 	/* the weighted sum stays exact: amount x basis points, rounded
 	   once when printed */
-	if (__builtin_mul_overflow(amount, (sp_money)bp, &wa) ||
-	    sp_money_add(&wn, wa) < 0 || sp_money_add(&sa, amount) < 0 ||
+	if (sp_money_add_weighted(&wn, amount, bp) < 0 ||
+	    sp_money_add(&sa, amount) < 0 ||
 	    sp_money_to_micro(amount, &micro) < 0)
 		return sp_err_set(e, "amount", "sum of amounts overflows");
 	if (grow((void **)&p->mc, &p->mc_cap, p->mc_n, sizeof(*p->mc), e) < 0)
@@ -744,7 +737,7 @@ add_core(struct fc *x, const sp_deal *d, state_fn state, void *arg,
 			if (add_open(x, s, d, e) < 0)
 				return -1;
 			if (c->explain && x->report) {
-				int bp = prob_of(c->stages, d);
+				int bp = sp_deal_prob_bp(c->stages, d);
 				snprintf(why, sizeof(why), "open in %s, closing "
 				    "in the period: %s x %d.%02d%%",
 				    c->stages->v[d->stage].name, d->has_amount ?
@@ -1126,22 +1119,6 @@ struct row {
 	int64_t v[NMETHODS];
 };
 
-static sp_money
-quota_of(const struct fc *x, const char *owner, const sp_period *p, int *has)
-{
-	sp_money sum = 0;
-	size_t i;
-
-	*has = 0;
-	for (i = 0; i < x->nq; i++)
-		if (x->q[i].start == p->start && x->q[i].end == p->end &&
-		    (owner == NULL || strcmp(owner, x->q[i].owner) == 0)) {
-			sum += sp_money_of_micro(x->q[i].amount);
-			*has = 1;
-		}
-	return sum;
-}
-
 /* The columns of the forecast rows, each with the method that gives it
  * (0: --quota); built for the run by fc_columns. */
 enum { C_BOOKED, C_WEIGHTED, C_PIPELINE, C_OPEN_DEALS, C_EXPECTED,
@@ -1322,8 +1299,9 @@ compute(struct fc *x, struct fst *g, struct fst *p, size_t i, struct row *rv,
 		cell(r, C_MC_SLIP, sp_ratio_text(x->slip_pushed, x->slip_n, b));
 	}
 	if (x->quota_path != NULL && r != NULL) {
-		sp_money q = quota_of(x, c->nby ? sp_agg_row_group(r, 0) : NULL,
-		    &x->per[i], &hq), gap = q - booked;
+		sp_money q = sp_quota_of(&x->q, SP_QUOTA_OWNER, c->nby ?
+		    sp_agg_row_group(r, 0) : NULL, x->per[i].start,
+		    x->per[i].end, &hq), gap = q - booked;
 		int wmixed = g->closed_amt.mixed || g->won_amt.mixed;
 		if (wmixed)
 			c->mixed = 1;
@@ -1961,53 +1939,13 @@ backtest(struct fc *x)
 static void
 read_quotas(struct fc *x)
 {
-	sp_cli *c = x->c;
-	char *paths[] = { (char *)x->quota_path };
 	sp_read_opts ro;
-	sp_reader *rd;
-	sp_rec *r = sp_rec_new();
 	sp_error e;
-	int so, sp, sa, k;
 
 	memset(&ro, 0, sizeof(ro));
-	ro.max_bytes = SP_MAX_OPTFILE;	/* an option file */
 	sp_err_clear(&e);
-	if (r == NULL || (rd = sp_reader_open(paths, 1, &ro, &e)) == NULL)
-		cli_fail(c, &e);
-	so = sp_reader_slot(rd, "owner");
-	sp = sp_reader_slot(rd, "period");
-	sa = sp_reader_slot(rd, "amount");
-	while ((k = sp_reader_next(rd, r, &e)) != 0) {
-		sp_period p;
-		int64_t a;
-		struct quota *q;
-		if (k < 0)
-			cli_fail(c, &e);
-		sp_err_where(&e, r->file, r->line);
-		if (!sp_rec_has(r, sp) || sp_period_parse(sp_rec_get(r, sp), &c->cal, &p,
-		    &e) < 0) {
-			sp_err_set(&e, "period", "%s", sp_rec_has(r, sp) ? e.msg :
-			    "missing");
-			cli_fail(c, &e);
-		}
-		if (sp_money_parse(sp_rec_get(r, sa) ? sp_rec_get(r, sa) : "",
-		    sp_rec_len(r, sa), &a, &e) < 0) {
-			sp_err_set(&e, "amount", "%s", e.msg);
-			cli_fail(c, &e);
-		}
-		if ((q = realloc(x->q, (x->nq + 1) * sizeof(*q))) == NULL)
-			cli_oom(c);
-		x->q = q;
-		q[x->nq].owner = strdup(sp_rec_has(r, so) ? sp_rec_get(r, so) : "");
-		q[x->nq].start = p.start;
-		q[x->nq].end = p.end;
-		q[x->nq].amount = a;
-		if (q[x->nq].owner == NULL)
-			cli_oom(c);
-		x->nq++;
-	}
-	sp_reader_close(rd);
-	sp_rec_free(r);
+	if (sp_quotas_read(&x->q, x->quota_path, &ro, &x->c->cal, &e) < 0)
+		cli_fail(x->c, &e);
 }
 
 /*
@@ -2364,9 +2302,7 @@ main(int argc, char **argv)
 	for (i = 0; i < x.ns; i++)
 		free(x.stage_names[i]);
 	free(x.stage_names);
-	for (i = 0; i < x.nq; i++)
-		free(x.q[i].owner);
-	free(x.q);
+	sp_quotas_free(&x.q);
 	free(x.all_closed_s);
 	free(x.all_won_s);
 	free(x.live);

@@ -774,7 +774,7 @@ cli_by_record(sp_cli *c, sp_reader *rd, const int *slots, const sp_rec *r)
 	size_t i, j, nf;
 	const int *f;
 
-	if (c->nby == 0)
+	if (c->nby == 0 || c->by_optional)
 		return;
 	if (!c->by_checked) {
 		/* a bad first JSON line shows no keys: the next record decides */
@@ -808,6 +808,8 @@ cli_by_end(sp_cli *c, sp_reader *rd)
 {
 	size_t i, nf;
 
+	if (c->by_optional)
+		return;
 	/* a CSV header and no record: the header decides all the same */
 	if (c->nby > 0 && !c->by_checked && sp_reader_format(rd) == SP_FMT_CSV &&
 	    sp_reader_fields(rd, &nf) != NULL && nf > 0)
@@ -1032,7 +1034,8 @@ cli_group_cols(sp_cli *c, sp_writer *w)
 	size_t i;
 
 	for (i = 0; i < c->nby; i++)
-		if (sp_writer_col(w, c->by[i], SP_COL_STR) < 0)
+		if (sp_writer_col(w, (c->by_cols != NULL ? c->by_cols :
+		    c->by)[i], SP_COL_STR) < 0)
 			cli_oom(c);
 }
 

@@ -1713,3 +1713,9 @@ sp_deals_merge(sp_deals *into, sp_deals *from, sp_error *e)
 nomem:
 	return sp_err_set(e, NULL, "out of memory");
 }
+
+int
+sp_deal_prob_bp(const sp_stages *st, const sp_deal *d)
+{
+	return d->has_prob ? d->prob_bp : st->v[d->stage].prob_bp;
+}

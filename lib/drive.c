@@ -188,7 +188,8 @@ deal_cb(void *ctx, const sp_deal *d, sp_error *e)
 		return rc;
 	if (r->w == NULL) {
 		r->w = cli_writer(c);
-		if (sp_agg_columns(r->agg, r->w, (const char *const *)c->by,
+		if (sp_agg_columns(r->agg, r->w, (const char *const *)
+		    (c->by_cols != NULL ? c->by_cols : c->by),
 		    c->nby, r->has_period) < 0)
 			cli_oom(c);
 	}
@@ -467,7 +468,8 @@ run_merge(sp_cli *c, sp_agg *a)
 	if (a->prepare != NULL && a->prepare(a->ctx, t, &e) < 0)
 		cli_fail(c, &e);
 	w = cli_writer(c);
-	if (sp_agg_columns(a, w, (const char *const *)c->by, c->nby,
+	if (sp_agg_columns(a, w, (const char *const *)(c->by_cols != NULL ?
+		    c->by_cols : c->by), c->nby,
 	    has_period) < 0)
 		cli_oom(c);
 	if ((rc = sp_agg_write(t, w, c->nby, has_period, &mixed, &e)) < 0 &&
@@ -826,7 +828,8 @@ cli_agg_deals(sp_cli *c, sp_agg *a, int need, cli_agg_add_fn add)
 		if (a->prepare != NULL && a->prepare(a->ctx, r.t, &e) < 0)
 			cli_fail(c, &e);
 		w = cli_writer(c);
-		if (sp_agg_columns(a, w, (const char *const *)c->by, c->nby,
+		if (sp_agg_columns(a, w, (const char *const *)(c->by_cols != NULL ?
+		    c->by_cols : c->by), c->nby,
 		    r.has_period) < 0)
 			cli_oom(c);
 		if (sp_agg_write(r.t, w, c->nby, r.has_period, &mixed,

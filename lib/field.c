@@ -398,6 +398,16 @@ sp_money_add(sp_money *a, sp_money b)
 	return 0;
 }
 
+int
+sp_money_add_weighted(sp_money *sum, sp_money amount, int bp)
+{
+	sp_money w;
+
+	if (__builtin_mul_overflow(amount, (sp_money)bp, &w))
+		return -1;
+	return sp_money_add(sum, w);
+}
+
 void
 sp_money_sum_init(sp_money_sum *s)
 {

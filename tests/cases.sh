@@ -15,6 +15,8 @@
 # With VALGRIND=1 every program runs under valgrind memcheck (any error or
 # definite leak makes it exit 99 and print, so the case fails), on every
 # other case of each program (VALGRIND_ALL=1: every case).
+# CASES=PATTERN runs only the cases whose program/case name matches the
+# sh pattern (CASES='scorecard/*').
 # Prints failures with diffs and a last line "cases: PASS FAIL SKIP".
 B=${1:-.}
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -45,6 +47,7 @@ for d in tests/cases/*/*/; do
 	[ -f "$d/cmd" ] || continue
 	name=${d#tests/cases/}
 	name=${name%/}
+	case $name in ${CASES:-*}) ;; *) continue;; esac
 	if [ "${VALGRIND:-0}" = 1 ] && [ "${VALGRIND_ALL:-0}" != 1 ]; then
 		[ "${name%%/*}" = "$prog" ] || { prog=${name%%/*}; nth=0; }
 		nth=$((nth + 1))
@@ -67,7 +70,7 @@ for d in tests/cases/*/*/; do
 	rm -rf "$T"
 	mkdir -p "$T"
 	in=/dev/null
-	[ -f "$d/stdin" ] && in="$d/stdin"
+	[ -f "$d/stdin" ] && in="$top/$d/stdin"	# read after the cd below
 	(
 		cd "$d" || exit 99
 		unset SALESPIPE_STAGES SALESPIPE_LEAD_STAGES SALESPIPE_DEALS SALESPIPE_LEADS \

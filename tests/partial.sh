@@ -51,6 +51,9 @@ opts_for() {
 	pipeline) printf '%s\n' "--as-of 2026-06-01";;
 	velocity) printf '%s\n' "--lookback 90 --every week -g owner" \
 	    "--as-of 2026-06-01 --lookback 120 -g territory";;
+	scorecard) printf '%s\n' \
+	    "-g territory --every quarter --rank-by won_amount,median_cycle" \
+	    "--period 2025 --unit hours --rank-by win_rate";;
 	esac
 }
 

@@ -115,6 +115,14 @@ typedef struct sp_cli {
 	int every;
 	char **by;		/* -g fields */
 	size_t nby;
+	/* the -g columns' names in the output and --explain when a program
+	   groups by a value it derives from another field (scorecard -g
+	   team: by names owner, by_cols team); NULL: by.  The program's */
+	char **by_cols;
+	/* set by a program whose -g fields are its default, not the user's
+	   (scorecard's owner): an input without them is not refused, its
+	   deals fall in the group of the empty value */
+	int by_optional;
 	long max_bad;
 	const char *rejects_path;
 	int explain;

@@ -249,6 +249,14 @@ int sp_deal_state_at(const sp_stages *st, const sp_deal *d, int64_t t);
 const char *sp_deal_cycle(const sp_deal *d, int64_t *secs);
 
 /*
+ * The probability an open deal is weighted by, in basis points (10000:
+ * 100%): its own (SP_NEED_PROB), else its stage's.  d->stage must be a
+ * stage of st.  The one rule of the weighted pipeline (forecast,
+ * scorecard).
+ */
+int sp_deal_prob_bp(const sp_stages *st, const sp_deal *d);
+
+/*
  * For --threads, where parts of one snapshot are folded by one sp_deals
  * each: 1 when an id of b's records is also one of a's (a repeat one
  * fold would have refused; the caller must read again on one thread),

@@ -102,6 +102,14 @@ int sp_money_to_micro(sp_money v, int64_t *micro);
 int sp_money_add(sp_money *a, sp_money b);
 
 /*
+ * *sum += amount x bp (basis points of a percent: 10000 is 100%), exact:
+ * the weighted pipeline (forecast, scorecard) is kept in these units and
+ * rounded once when printed (sp_money_format_div(sum, 10000, buf)).
+ * Returns -1 (sum unchanged) on overflow.
+ */
+int sp_money_add_weighted(sp_money *sum, sp_money amount, int bp);
+
+/*
  * A running sum that remembers its currency.  Adding an amount in another
  * currency marks the sum mixed (mixed = 1): the sum then means nothing
  * and prints empty (see the programs' warning), but counting goes on.

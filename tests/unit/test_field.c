@@ -1180,6 +1180,27 @@ test_money_muldiv_even(void **state)
 	assert_int_equal(sp_money_muldiv_even(1, 1, 0, &q), -1);
 }
 
+/* amount x basis points, exact: 1234.5678 at 33.33% and 0.01 at 50% */
+static void
+test_money_add_weighted(void **state)
+{
+	sp_money sum = 0, big = (sp_money)(~(unsigned __int128)0 >> 1);
+	char b[48];
+
+	(void)state;
+	assert_int_equal(sp_money_add_weighted(&sum, sp_money_of_micro(1234567800),
+	    3333), 0);
+	assert_int_equal(sp_money_add_weighted(&sum, sp_money_of_micro(10000),
+	    5000), 0);
+	/* 1234.5678 x 3333 = 4114814.4774, + 0.01 x 5000 = 4114864.4774
+	   (units x basis points); / 10000 = 411.48644774 */
+	assert_true(sum == sp_money_of_micro(INT64_C(4114864477400)));
+	assert_string_equal(sp_money_format_div(sum, 10000, b), "411.49");
+	/* overflow: refused, sum unchanged */
+	assert_int_equal(sp_money_add_weighted(&sum, big, 2), -1);
+	assert_string_equal(sp_money_format_div(sum, 10000, b), "411.49");
+}
+
 int
 main(void)
 {
@@ -1224,6 +1245,7 @@ main(void)
 		cmocka_unit_test(test_ratio_format_large),
 		cmocka_unit_test(test_count_format),
 		cmocka_unit_test(test_money_muldiv_even),
+		cmocka_unit_test(test_money_add_weighted),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
