@@ -934,6 +934,8 @@ cli_deals_opts(sp_cli *c, sp_deals_opts *o, int need, sp_deal_fn fn,
 	o->need = need;
 	o->has_as_of = c->has_as_of;
 	o->as_of = c->as_of;
+	o->from = c->from;
+	o->pair_old = c->pair_old;
 	o->fn = fn;
 	o->ctx = ctx;
 	o->numfmt = &c->numfmt;

@@ -189,6 +189,10 @@ typedef struct sp_cli {
 	   cli_getopt's end: the fingerprint of a partial */
 	char **fp;
 	size_t nfp;
+	/* deal-diff: the earlier time of SP_NEED_FROM, and the old snapshot
+	   of two (sp_deals_opts.from, pair_old; cli_deals_opts copies them) */
+	int64_t from;
+	const char *pair_old;
 } sp_cli;
 
 /*
