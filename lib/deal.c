@@ -126,6 +126,7 @@ struct sp_deals {
 	size_t valcap;
 	unsigned char *merge;	/* scratch for merging values */
 	size_t mergecap;
+	unsigned char *changed;	/* two snapshots: by slot (sp_deal.changed) */
 	unsigned char *rbuf;	/* a record's values (rec_values) */
 	size_t rbufcap;
 	int snap;		/* the id table holds a snapshot's ids (where
@@ -286,6 +287,7 @@ sp_deals_free(sp_deals *ds)
 	free(ds->vals);
 	free(ds->merge);
 	free(ds->rbuf);
+	free(ds->changed);
 	free(ds);
 }
 
@@ -1094,7 +1096,11 @@ merge_values(sp_deals *ds, struct hext *x, const unsigned char *src, size_t n)
 			memcpy(m + out, src + s, take);
 			s += take;
 		} else {	/* the same field */
-			if (sat >= oat) {
+			/* two snapshots: the new one's equal value is not a
+			   change; the old one's entry stays */
+			if (sat >= oat && !(ds->o.pair_old != NULL &&
+			    sl == ol && memcmp(src + s + ALL_HEAD, x->all + o +
+			    ALL_HEAD, sl) == 0)) {
 				take = ALL_HEAD + sl + 1;
 				memcpy(m + out, src + s, take);
 			} else {
@@ -1174,8 +1180,10 @@ history_add(sp_deals *ds, const sp_rec *r, sp_error *e)
 		x = hx(ds, ix);
 		if (at > x->last_at)
 			x->last_at = at;
+		/* two snapshots: a value's `at` says which one gave it */
 		if ((ds->o.need & SP_NEED_ALL) && (note_fields(ds, r) < 0 ||
-		    rec_values(ds, r, at, &n) < 0 ||
+		    rec_values(ds, r, ds->o.pair_old == NULL ? at :
+		    then ? 0 : 1, &n) < 0 ||
 		    merge_values(ds, x, ds->rbuf, n) < 0))
 			goto nomem;
 		if ((ds->o.need & (SP_NEED_ALL | SP_NEED_PUSHES)) &&
@@ -1342,13 +1350,27 @@ all_values(sp_deals *ds, const struct hext *x, sp_deal *d)
 		ds->vals = a;
 		ds->valcap = ds->seencap;
 	}
+	if (ds->o.pair_old != NULL) {
+		unsigned char *c = realloc(ds->changed, ds->seencap + 1);
+		if (c == NULL)
+			return -1;
+		ds->changed = c;
+		memset(c, 0, ds->seencap + 1);
+		d->changed = c;
+	}
 	for (i = 0; i < ds->seencap; i++)
 		ds->vals[i] = NULL;
 	while (o < x->alllen) {
+		int64_t at;
+
 		memcpy(&slot, x->all + o, 4);
 		memcpy(&len, x->all + o + 4, 4);
-		if (slot < ds->seencap)
+		memcpy(&at, x->all + o + 8, 8);
+		if (slot < ds->seencap) {
 			ds->vals[slot] = (const char *)x->all + o + ALL_HEAD;
+			if (ds->changed != NULL && ds->o.pair_old != NULL)
+				ds->changed[slot] = at == 1;
+		}
 		o += ALL_HEAD + len + 1;
 	}
 	d->vals = ds->vals;
@@ -1403,6 +1425,8 @@ fold_then(sp_deals *ds, uint32_t ix, sp_deal *d, sp_error *e)
 	v = kept(ds, ix, L_THEN_STAGE, &t->exists);
 	if (!t->exists)
 		return 0;
+	t->gone = ds->o.pair_old != NULL &&
+	    strcmp(ds->files[hd(ds, ix)->file], ds->o.pair_old) == 0;
 	t->stage = (int)v;
 	t->kind = ds->st->v[t->stage].kind;
 	t->amount = kept(ds, ix, L_THEN_AMOUNT, &t->has_amount);

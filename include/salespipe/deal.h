@@ -46,6 +46,9 @@ typedef struct sp_deal_then {
 				   has an open visit after then; two
 				   snapshots: open now, or closed now at
 				   another stage or close_date */
+	int gone;		/* two snapshots: the new one does not list
+				   the deal (the rest of sp_deal is as the
+				   old one listed it) */
 } sp_deal_then;
 
 typedef struct sp_deal {
@@ -111,6 +114,10 @@ typedef struct sp_deal {
 	/* SP_NEED_FROM, history (or two snapshots, sp_deals_opts.pair_old)
 	   only: the deal at sp_deals_opts.from; else NULL */
 	const sp_deal_then *then;
+	/* two snapshots (pair_old) with SP_NEED_ALL: changed[slot] is 1 when
+	   the new snapshot gives that field a value the old one did not
+	   give it (each value of a deal the old one lacks), nvals long */
+	const unsigned char *changed;
 } sp_deal;
 
 /*

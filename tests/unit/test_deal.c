@@ -71,6 +71,7 @@ struct got {
 	int has_then;		/* SP_NEED_FROM: d->then, copied */
 	sp_deal_then then;
 	char then_currency[8];
+	unsigned changed;	/* d->changed: bit slot */
 };
 
 struct run {
@@ -142,6 +143,12 @@ collect(void *ctx, const sp_deal *d, sp_error *e)
 	g->as_of_open = d->as_of_open;
 	g->seq = d->seq;
 	g->nfields = d->nfields;
+	if (d->changed != NULL) {
+		size_t k;
+		for (k = 0; k < d->nvals && k < 32; k++)
+			if (d->changed[k])
+				g->changed |= 1u << k;
+	}
 	if ((g->has_then = d->then != NULL)) {
 		g->then = *d->then;
 		snprintf(g->then_currency, sizeof(g->then_currency), "%s",
@@ -932,6 +939,25 @@ test_pair_then(void **state)
 	g = deal(run, "E");		/* only in the old one: unchanged */
 	assert_int_equal(g->then.stage, DISC);
 	assert_int_equal(g->stage, DISC);
+	assert_true(g->then.gone);
+	assert_false(deal(run, "A")->then.gone);
+	free(run);
+	/* SP_NEED_ALL: which values the new snapshot changed (slots in the
+	   order deal.c asks the reader for them: id 0, at 1, stage 2,
+	   amount 3, currency 4, created_at 5, closed_at 6, close_date 7) */
+	run_paths = paths;
+	run_pair_old = oldp;
+	run = run_opts(NULL, SP_NEED_AMOUNT | SP_NEED_CLOSE_DATE |
+	    SP_NEED_FROM | SP_NEED_ALL, NULL, T_2026_02_10, 0, NULL);
+	run_paths = NULL;
+	run_pair_old = NULL;
+	assert_int_equal(run->n, 5);
+	assert_int_equal(deal(run, "A")->changed, 1u << 2 | 1u << 3);
+	assert_int_equal(deal(run, "B")->changed, 1u << 2 | 1u << 7);
+	assert_int_equal(deal(run, "C")->changed, 0);
+	assert_int_equal(deal(run, "D")->changed,
+	    1u << 0 | 1u << 2 | 1u << 3 | 1u << 7);
+	assert_int_equal(deal(run, "E")->changed, 0);
 	free(run);
 	unlink(oldp);
 	unlink(newp);
