@@ -28,7 +28,7 @@ static const char usage[] =
     "         [--spreadsheet-safe] [--partial | --merge] [--shard k/n]\n"
     "         [--threads n]\n";
 
-enum { OPT_FROM = 1, OPT_TO, OPT_DEALS };
+enum { OPT_FROM = 1, OPT_TO, OPT_DEALS, OPT_HISTORY };
 
 /*
  * The flows, in the order of the identity.  A deal's flows: START and END
@@ -38,11 +38,11 @@ enum { OPT_FROM = 1, OPT_TO, OPT_DEALS };
  * through (came in and was won or lost in between); UP or DOWN when it
  * was in the pipeline at either moment and its amount changed.
  */
-enum { START, NEW, PULLED_IN, REOPENED, PUSHED_OUT, WON, LOST, UP, DOWN,
-	END, NFLOW };
+enum { START, NEW, PULLED_IN, REOPENED, PUSHED_OUT, WON, LOST, REMOVED,
+	UP, DOWN, END, NFLOW };
 static const char *const flow_name[NFLOW] = { "start", "new", "pulled_in",
-	"reopened", "pushed_out", "won", "lost", "amount_up", "amount_down",
-	"end" };
+	"reopened", "pushed_out", "won", "lost", "removed", "amount_up",
+	"amount_down", "end" };
 
 struct wf {
 	int64_t n[NFLOW];	/* deals (UP, DOWN: not in the identity) */
@@ -60,6 +60,7 @@ static const sp_agg_col wf_cols[] = {
 	{ "pushed_out", SP_AGG_COUNT }, { "pushed_out_amount", SP_AGG_MONEY },
 	{ "won", SP_AGG_COUNT }, { "won_amount", SP_AGG_MONEY },
 	{ "lost", SP_AGG_COUNT }, { "lost_amount", SP_AGG_MONEY },
+	{ "removed", SP_AGG_COUNT }, { "removed_amount", SP_AGG_MONEY },
 	{ "amount_up", SP_AGG_MONEY }, { "amount_down", SP_AGG_MONEY },
 	{ "end", SP_AGG_COUNT }, { "end_amount", SP_AGG_MONEY }
 };
@@ -75,7 +76,18 @@ static const sp_agg_col deal_cols[] = {
 	{ "close_date_then", SP_AGG_TEXT }, { "close_date", SP_AGG_TEXT }
 };
 
-/* A deal's record of --deals: ND strings, NUL-terminated, in a row. */
+/* The options the deals are read with, and --history's columns. */
+struct ctx {
+	int deals;		/* --deals */
+	int history;		/* --history */
+	size_t ncells;		/* cells of a record: ND, or --history's */
+	sp_agg_col *cols;	/* --history: id, at, the fields */
+	int *slots;		/* their slots (id's and at's: -1) */
+	int64_t at;		/* --history: the records' time */
+};
+
+/* A deal's record of --deals or --history: ncells strings,
+ * NUL-terminated, in a row. */
 struct drec {
 	size_t seq;
 	char *cells;
@@ -166,7 +178,8 @@ static int
 wf_check(const struct wf *w, sp_agg_row *r, sp_error *e)
 {
 	int64_t n = w->n[START] + w->n[NEW] + w->n[PULLED_IN] +
-	    w->n[REOPENED] - w->n[PUSHED_OUT] - w->n[WON] - w->n[LOST];
+	    w->n[REOPENED] - w->n[PUSHED_OUT] - w->n[WON] - w->n[LOST] -
+	    w->n[REMOVED];
 	sp_money m;
 	char a[64], b[64];
 
@@ -179,7 +192,7 @@ wf_check(const struct wf *w, sp_agg_row *r, sp_error *e)
 		return 0;	/* printed empty and warned */
 	m = w->m[START].v + w->m[NEW].v + w->m[PULLED_IN].v +
 	    w->m[REOPENED].v - w->m[PUSHED_OUT].v - w->m[WON].v -
-	    w->m[LOST].v + w->m[UP].v - w->m[DOWN].v;
+	    w->m[LOST].v - w->m[REMOVED].v + w->m[UP].v - w->m[DOWN].v;
 	if (m != w->m[END].v)
 		return sp_err_set(e, NULL, "group '%s': the amount does not "
 		    "balance (start + in - out = %s, end %s): a bug, please "
@@ -266,12 +279,12 @@ drecs_merge(void *ctx, void *into, void *from, sp_error *e)
 static json_t *
 drecs_save(void *ctx, const void *p)
 {
+	const struct ctx *x = ctx;
 	const struct drecs *s = p;
 	json_t *list = json_array(), *vals;
 	const char *c;
 	size_t i, k;
 
-	(void)ctx;
 	if (list == NULL)
 		return NULL;
 	for (i = 0; i < s->n; i++) {
@@ -279,7 +292,8 @@ drecs_save(void *ctx, const void *p)
 		    json_array_append_new(list, json_pack("{s:I,s:o}", "seq",
 		    (json_int_t)s->v[i].seq, "values", vals)) < 0)
 			goto oom;
-		for (k = 0, c = s->v[i].cells; k < ND; k++, c += strlen(c) + 1)
+		for (k = 0, c = s->v[i].cells; k < x->ncells; k++,
+		    c += strlen(c) + 1)
 			if (json_array_append_new(vals, json_string(c)) < 0)
 				goto oom;
 	}
@@ -292,13 +306,13 @@ oom:
 static int
 drecs_load(void *ctx, void *p, const json_t *v, sp_error *e)
 {
+	const struct ctx *x = ctx;
 	struct drecs *s = p;
 	const json_t *list, *o, *seq, *vals, *c;
 	size_t i, k, len;
 	char *cells, *q;
 	json_int_t n;
 
-	(void)ctx;
 	if ((list = sp_agg_member(v, "deals", e)) == NULL)
 		return -1;
 	if (!json_is_array(list))
@@ -310,10 +324,10 @@ drecs_load(void *ctx, void *p, const json_t *v, sp_error *e)
 		if (!json_is_integer(seq) || (n = json_integer_value(seq)) < 0)
 			return sp_err_set(e, "seq", "not a count in the "
 			    "partial state");
-		if (!json_is_array(vals) || json_array_size(vals) != ND)
-			return sp_err_set(e, "values", "not %d values (one per "
-			    "column) in the partial state", ND);
-		for (k = 0, len = 0; k < ND; k++) {
+		if (!json_is_array(vals) || json_array_size(vals) != x->ncells)
+			return sp_err_set(e, "values", "not %zu values (one "
+			    "per column) in the partial state", x->ncells);
+		for (k = 0, len = 0; k < x->ncells; k++) {
 			c = json_array_get(vals, k);
 			if (!json_is_string(c) || memchr(json_string_value(c),
 			    '\0', json_string_length(c)) != NULL)
@@ -323,7 +337,7 @@ drecs_load(void *ctx, void *p, const json_t *v, sp_error *e)
 		}
 		if ((cells = malloc(len)) == NULL)
 			return sp_err_set(e, NULL, "out of memory");
-		for (k = 0, q = cells; k < ND; k++) {
+		for (k = 0, q = cells; k < x->ncells; k++) {
 			c = json_array_get(vals, k);
 			memcpy(q, json_string_value(c),
 			    json_string_length(c) + 1);
@@ -348,14 +362,15 @@ drec_cmp(const void *a, const void *b)
 static int
 drecs_rows(void *ctx, void *p, sp_agg_row *r, sp_error *e)
 {
+	const struct ctx *x = ctx;
 	struct drecs *s = p;
 	const char *c;
 	size_t i, k;
 
-	(void)ctx;
 	qsort(s->v, s->n, sizeof(*s->v), drec_cmp);
 	for (i = 0; i < s->n; i++) {
-		for (k = 0, c = s->v[i].cells; k < ND; k++, c += strlen(c) + 1)
+		for (k = 0, c = s->v[i].cells; k < x->ncells; k++,
+		    c += strlen(c) + 1)
 			sp_agg_set(r, k, c);
 		if (sp_agg_emit(r, e) < 0)
 			return -1;
@@ -363,10 +378,6 @@ drecs_rows(void *ctx, void *p, sp_agg_row *r, sp_error *e)
 	return 0;
 }
 
-/* The options the deals are read with. */
-struct ctx {
-	int deals;		/* --deals */
-};
 
 /* In the pipeline at a moment: open, and with --period closing in it. */
 static int
@@ -390,6 +401,132 @@ put(struct wf *w, int f, sp_money v, const char *cur, sp_error *e)
 	return 0;
 }
 
+/* Deal d's record of n cells v into its group's list. */
+static int
+push_record(sp_agg_run *run, const sp_deal *d, const char *const *v,
+    size_t n, sp_error *e)
+{
+	struct drecs *s;
+	size_t i, len;
+	char *cells, *q;
+
+	for (i = 0, len = 0; i < n; i++)
+		len += strlen(v[i]) + 1;
+	if ((cells = malloc(len)) == NULL)
+		return sp_err_set(e, NULL, "out of memory");
+	for (i = 0, q = cells; i < n; i++) {
+		memcpy(q, v[i], strlen(v[i]) + 1);
+		q += strlen(v[i]) + 1;
+	}
+	if ((s = cli_agg_group(run, d)) == NULL ||
+	    drecs_push(s, d->seq, cells) < 0) {
+		free(cells);
+		return sp_err_set(e, NULL, "out of memory");
+	}
+	return 0;
+}
+
+/* pipeline(1)'s derived fields: not the snapshot's data, never written
+ * into a history (a snapshot that pipeline wrote has them) */
+static const char *const derived[] = { "stage_entered_at", "status",
+	"age_days", "days_in_stage", "moves", "close_date_pushes",
+	"updated_at", "reached_stage", "at" };
+
+static sp_agg hist;
+static const sp_agg_col hist_cols[] = { { "id", SP_AGG_TEXT },
+	{ "at", SP_AGG_TEXT } };
+
+/* --history: the columns, from the fields of both snapshots. */
+static int
+learn_columns(struct ctx *x, const sp_reader *rd, const sp_deal *d)
+{
+	size_t i, k, n = 0;
+	const char *name;
+
+	if ((x->cols = calloc(d->nfields + 2, sizeof(*x->cols))) == NULL ||
+	    (x->slots = calloc(d->nfields + 2, sizeof(*x->slots))) == NULL)
+		return -1;
+	x->cols[n].name = "id";
+	x->slots[n++] = -1;
+	x->cols[n].name = "at";
+	x->slots[n++] = -1;
+	for (i = 0; i < d->nfields; i++) {
+		name = sp_reader_slot_name(rd, d->fields[i]);
+		if (strcmp(name, "id") == 0)
+			continue;
+		for (k = 0; k < sizeof(derived) / sizeof(derived[0]); k++)
+			if (strcmp(name, derived[k]) == 0)
+				break;
+		if (k < sizeof(derived) / sizeof(derived[0]))
+			continue;
+		x->cols[n].name = name;
+		x->slots[n++] = d->fields[i];
+	}
+	for (i = 0; i < n; i++)
+		x->cols[i].type = SP_AGG_TEXT;
+	x->ncells = n;
+	hist.cols = x->cols;
+	hist.ncols = n;
+	return 0;
+}
+
+static long gone;	/* --history: deals the new snapshot no longer lists */
+
+static int
+add_history(sp_agg_run *run, const sp_deal *d, sp_error *e)
+{
+	sp_cli *c = cli_agg_cli(run);
+	struct ctx *x = cli_agg_ctx(run);
+	const char **v;
+	char at[32];
+	size_t i;
+	int any = 0, slot;
+
+	if (x->cols == NULL && learn_columns(x, c->rd, d) < 0)
+		return sp_err_set(e, NULL, "out of memory");
+	if (d->then->gone) {
+		gone++;
+		if (c->explain)
+			cli_explain(c, d, "", "history", "excluded", "not in "
+			    "the new snapshot (a history cannot delete it)");
+		return 0;
+	}
+	if ((v = calloc(x->ncells, sizeof(*v))) == NULL)
+		return sp_err_set(e, NULL, "out of memory");
+	v[0] = d->id;
+	v[1] = sp_time_format(x->at, at);
+	for (i = 2; i < x->ncells; i++) {
+		slot = x->slots[i];
+		v[i] = "";
+		if ((size_t)slot < d->nvals && d->changed[slot] &&
+		    d->vals[slot] != NULL) {
+			v[i] = d->vals[slot];
+			any = 1;
+		}
+	}
+	if (c->explain)
+		cli_explain(c, d, "", "history", any ? "counted" : "excluded",
+		    !any ? "unchanged" : d->then->exists ? "changed" : "new");
+	if (any && push_record(run, d, v, x->ncells, e) < 0) {
+		free(v);
+		return -1;
+	}
+	free(v);
+	return 0;
+}
+
+static void
+history_end(void *ctx)
+{
+	(void)ctx;
+	if (gone > 0)
+		fprintf(stderr, "deal-diff: %ld deal%s of the old snapshot "
+		    "%s not in the new one: a history cannot say that a deal "
+		    "was deleted, so %s left as %s\n", gone, gone == 1 ? "" :
+		    "s", gone == 1 ? "is" : "are", gone == 1 ? "it is" :
+		    "they are", gone == 1 ? "it was" : "they were");
+}
+
 static int
 add_deal(sp_agg_run *run, const sp_deal *d, sp_error *e)
 {
@@ -411,11 +548,14 @@ add_deal(sp_agg_run *run, const sp_deal *d, sp_error *e)
 		sp_err_where(e, d->file, d->line);
 		cli_fail(c, e);
 	}
+	if (x->history)
+		return add_history(run, d, e);
 	if (!x->deals && (w = cli_agg_group(run, d)) == NULL)
 		return sp_err_set(e, NULL, "out of memory");
 	in1 = t->exists && in_pipeline(c, t->kind, t->has_close_date,
 	    t->close_date);
-	in2 = in_pipeline(c, d->kind, d->has_close_date, d->close_date);
+	in2 = !t->gone && in_pipeline(c, d->kind, d->has_close_date,
+	    d->close_date);
 	if (!in1) {
 		if (!t->exists)
 			way_in = NEW;
@@ -425,7 +565,9 @@ add_deal(sp_agg_run *run, const sp_deal *d, sp_error *e)
 			way_in = REOPENED;
 	}
 	if (!in2) {
-		if (d->kind == SP_WON)
+		if (t->gone)
+			way_out = REMOVED;
+		else if (d->kind == SP_WON)
 			way_out = WON;
 		else if (d->kind == SP_LOST)
 			way_out = LOST;
@@ -524,9 +666,6 @@ add_deal(sp_agg_run *run, const sp_deal *d, sp_error *e)
 	if (x->deals) {
 		char cd1[32], cd2[32], am1[48], am2[48], change[96];
 		const char *v[ND];
-		struct drecs *s;
-		size_t i, len;
-		char *cells, *q;
 
 		/* a deal that stayed, same amount: no change to list */
 		if (!moved && way_in < 0 && way_out < 0)
@@ -562,19 +701,7 @@ add_deal(sp_agg_run *run, const sp_deal *d, sp_error *e)
 		    sp_time_format(t->close_date, cd1) : "";
 		v[D_CLOSE] = d->has_close_date ? sp_time_format(d->close_date,
 		    cd2) : "";
-		for (i = 0, len = 0; i < ND; i++)
-			len += strlen(v[i]) + 1;
-		if ((cells = malloc(len)) == NULL)
-			return sp_err_set(e, NULL, "out of memory");
-		for (i = 0, q = cells; i < ND; i++) {
-			memcpy(q, v[i], strlen(v[i]) + 1);
-			q += strlen(v[i]) + 1;
-		}
-		if ((s = cli_agg_group(run, d)) == NULL ||
-		    drecs_push(s, d->seq, cells) < 0) {
-			free(cells);
-			return sp_err_set(e, NULL, "out of memory");
-		}
+		return push_record(run, d, v, ND, e);
 	}
 	return 0;
 }
@@ -586,6 +713,8 @@ main(int argc, char **argv)
 	    { "from", required_argument, NULL, OPT_FROM },
 	    { "to", required_argument, NULL, OPT_TO },
 	    { "deals", no_argument, NULL, OPT_DEALS },
+	    { "history", no_argument, NULL, OPT_HISTORY },
+	    { "at", required_argument, NULL, OPT_TO },
 	    { NULL, 0, NULL, 0 } };
 	static struct ctx x;
 	static sp_agg wf = { "deal-diff", sizeof(struct wf), wf_init, NULL,
@@ -613,11 +742,19 @@ main(int argc, char **argv)
 		case OPT_DEALS:
 			x.deals = 1;
 			break;
+		case OPT_HISTORY:
+			x.history = 1;
+			break;
 		default:
 			if (!cli_option(&c, ch, optarg))
 				cli_usage(&c);
 		}
 	}
+	if (x.history && (from_text != NULL || x.deals || c.nby > 0 ||
+	    c.period_text != NULL || c.partial || c.merge))
+		cli_usage_error(&c, "--history turns two snapshots into history "
+		    "records: no --from, --deals, -g, --period, --partial or "
+		    "--merge");
 	if (c.every != SP_EVERY_NONE)
 		cli_usage_error(&c, "--every: a waterfall is between two "
 		    "moments; run it once per period instead");
@@ -641,6 +778,13 @@ main(int argc, char **argv)
 	c.has_as_of = 1;	/* a history's records after --to: not yet */
 	if (from_text != NULL && c.from > c.as_of)
 		cli_usage_error(&c, "--from is after --to (or now)");
-	return cli_agg_deals(&c, x.deals ? &dl : &wf, SP_NEED_AMOUNT |
-	    SP_NEED_CLOSE_DATE | SP_NEED_CLOSED | SP_NEED_FROM, add_deal);
+	x.at = c.as_of;
+	x.ncells = ND;
+	hist = dl;
+	hist.end = history_end;
+	hist.cols = hist_cols;	/* until the first deal names the fields */
+	hist.ncols = 2;
+	return cli_agg_deals(&c, x.history ? &hist : x.deals ? &dl : &wf,
+	    SP_NEED_AMOUNT | SP_NEED_CLOSE_DATE | SP_NEED_CLOSED |
+	    SP_NEED_FROM | (x.history ? SP_NEED_ALL : 0), add_deal);
 }
