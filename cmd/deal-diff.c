@@ -16,17 +16,18 @@
 #include "salespipe/group.h"
 
 static const char usage[] =
-    "usage: deal-diff --from time [--to time] [options] [history ...]\n"
-    "       deal-diff [--to time] [options] old new\n"
-    "options: [-g fields] [-i csv|jsonl] [-o csv|jsonl|table|md]\n"
-    "         [--deals] [--period period] [--fiscal-start month]\n"
-    "         [--now time] [--map spec] [--stages spec]\n"
-    "         [--date-format format] [--tz zone] [--max-bad n]\n"
-    "         [--rejects file] [--encoding encoding] [--delimiter sep]\n"
-    "         [--max-record-size size] [--decimal-comma] [--thousands sep]\n"
-    "         [--rates file] [--currency code] [--explain]\n"
-    "         [--spreadsheet-safe] [--partial | --merge] [--shard k/n]\n"
-    "         [--threads n]\n";
+    "usage: deal-diff --from time [--to time] [--deals] [-g fields]\n"
+    "                 [-i csv|jsonl] [-o csv|jsonl|table|md]\n"
+    "                 [--period period] [--fiscal-start month] [--now time]\n"
+    "                 [--map spec] [--stages spec] [--date-format format]\n"
+    "                 [--tz zone] [--max-bad n] [--rejects file]\n"
+    "                 [--encoding encoding] [--delimiter sep]\n"
+    "                 [--max-record-size size] [--decimal-comma]\n"
+    "                 [--thousands sep] [--rates file] [--currency code]\n"
+    "                 [--explain] [--spreadsheet-safe] [--partial | --merge]\n"
+    "                 [--shard k/n] [--threads n] [history ...]\n"
+    "       deal-diff [--to time] [--deals] [options] old new\n"
+    "       deal-diff --history [--at time] [options] old new\n";
 
 enum { OPT_FROM = 1, OPT_TO, OPT_DEALS, OPT_HISTORY };
 
@@ -84,6 +85,7 @@ struct ctx {
 	sp_agg_col *cols;	/* --history: id, at, the fields */
 	int *slots;		/* their slots (id's and at's: -1) */
 	int64_t at;		/* --history: the records' time */
+	sp_cli *cli;
 };
 
 /* A deal's record of --deals or --history: ncells strings,
@@ -518,11 +520,12 @@ add_history(sp_agg_run *run, const sp_deal *d, sp_error *e)
 static void
 history_end(void *ctx)
 {
-	(void)ctx;
+	struct ctx *x = ctx;
+
 	if (gone > 0)
-		fprintf(stderr, "deal-diff: %ld deal%s of the old snapshot "
+		cli_warn(x->cli, "%ld deal%s of the old snapshot "
 		    "%s not in the new one: a history cannot say that a deal "
-		    "was deleted, so %s left as %s\n", gone, gone == 1 ? "" :
+		    "was deleted, so %s left as %s", gone, gone == 1 ? "" :
 		    "s", gone == 1 ? "is" : "are", gone == 1 ? "it is" :
 		    "they are", gone == 1 ? "it was" : "they were");
 }
@@ -655,11 +658,11 @@ add_deal(sp_agg_run *run, const sp_deal *d, sp_error *e)
 		w->n[DOWN]++;
 	}
 	if (c->explain && moved) {
-		snprintf(why, sizeof(why), "%s %s %s to %s %s",
+		snprintf(why, sizeof(why), "%s %s%s%s to %s%s%s",
 		    up != 0 && down == 0 ? "up" : down != 0 && up == 0 ?
-		    "down" : "currency changed", cur1,
-		    sp_money_format_exact(a1, m1), cur2,
-		    sp_money_format_exact(a2, m2));
+		    "down" : "currency changed",
+		    sp_money_format_exact(a1, m1), *cur1 ? " " : "", cur1,
+		    sp_money_format_exact(a2, m2), *cur2 ? " " : "", cur2);
 		cli_explain(c, d, "", up != 0 ? "amount_up" : "amount_down",
 		    "counted", why);
 	}
@@ -779,6 +782,7 @@ main(int argc, char **argv)
 	if (from_text != NULL && c.from > c.as_of)
 		cli_usage_error(&c, "--from is after --to (or now)");
 	x.at = c.as_of;
+	x.cli = &c;
 	x.ncells = ND;
 	hist = dl;
 	hist.end = history_end;
