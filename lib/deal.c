@@ -1233,6 +1233,10 @@ sp_deals_add(sp_deals *ds, const sp_rec *r, sp_error *e)
 	int hist = sp_rec_has(r, ds->slot[F_AT]), rc;
 
 	if (ds->o.pair_old != NULL) {
+		if (hist)
+			return sp_err_set(e, "at", "unexpected: two snapshots "
+			    "are compared (a history is read with a time to "
+			    "compare from)");
 		if ((rc = history_add(ds, r, e)) == 0)
 			ds->mode = 2;
 		return rc;

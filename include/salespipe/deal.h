@@ -204,7 +204,8 @@ typedef struct sp_deals_opts {
 	 * reader gives sp_rec.file) of the old one.  Every record is then
 	 * read as a history record at as_of (the new snapshot's time), those
 	 * of pair_old first, and sp_deal.then is the deal as pair_old lists
-	 * it; `at` is not read, and an id listed twice in one file is bad.
+	 * it; a record with `at`, and an id listed twice in one file, are
+	 * bad.
 	 */
 	const char *pair_old;
 } sp_deals_opts;
