@@ -391,14 +391,14 @@ in_pipeline(const sp_cli *c, int kind, int has_close, int64_t close)
 	    sp_period_contains(&c->period, close));
 }
 
-/* Add v in currency cur to flow f of w (and to w->all). */
+/* Add v (never negative) in currency cur to flow f of w and to w->all. */
 static int
 put(struct wf *w, int f, sp_money v, const char *cur, sp_error *e)
 {
 	size_t cl = strlen(cur);
 
 	if (sp_money_sum_add(&w->m[f], v, cur, cl, e) < 0 ||
-	    sp_money_sum_add(&w->all, v < 0 ? -v : v, cur, cl, e) < 0)
+	    sp_money_sum_add(&w->all, v, cur, cl, e) < 0)
 		return -1;
 	return 0;
 }
@@ -627,25 +627,23 @@ add_deal(sp_agg_run *run, const sp_deal *d, sp_error *e)
 			cur2 = cur1;
 	}
 	for (k = 0; k < nf; k++) {
-		f = flows[k];
 		/* what enters is the amount then (a new deal's: now), what
 		   leaves or stays is the amount now */
+		int then = (f = flows[k]) == START || f == PULLED_IN ||
+		    f == REOPENED;
+		sp_money v = then ? a1 : a2;
+		const char *cur = then ? cur1 : cur2;
+
 		if (w != NULL) {
-			if (put(w, f, f == START || f == PULLED_IN ||
-			    f == REOPENED ? a1 : a2, f == START ||
-			    f == PULLED_IN || f == REOPENED ? cur1 : cur2,
-			    e) < 0)
+			if (put(w, f, v, cur, e) < 0)
 				return -1;
 			w->n[f]++;
 		}
-		if (c->explain && f != START && f != END) {
-			snprintf(why, sizeof(why), "%s %s", flow_name[f],
-			    sp_money_format_exact(f == PULLED_IN ||
-			    f == REOPENED ? a1 : a2, m1));
+		if (c->explain) {
+			snprintf(why, sizeof(why), "%s%s%s",
+			    sp_money_format_exact(v, m1), *cur ? " " : "", cur);
 			cli_explain(c, d, "", flow_name[f], "counted", why);
-		} else if (c->explain)
-			cli_explain(c, d, "", flow_name[f], "counted",
-			    sp_money_format_exact(f == START ? a1 : a2, m1));
+		}
 	}
 	if (w != NULL && up != 0) {
 		if (put(w, UP, up, cur2, e) < 0)
