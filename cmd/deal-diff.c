@@ -779,6 +779,8 @@ main(int argc, char **argv)
 	c.has_as_of = 1;	/* a history's records after --to: not yet */
 	if (from_text != NULL && c.from > c.as_of)
 		cli_usage_error(&c, "--from is after --to (or now)");
+	if (x.history)		/* as deal-add writes a journal */
+		c.writer_flags = SP_WRITER_OMIT_EMPTY;
 	x.at = c.as_of;
 	x.cli = &c;
 	x.ncells = ND;

@@ -1023,8 +1023,9 @@ cli_writer(sp_cli *c)
 		fmt = SP_FMT_CSV;
 	if ((w = sp_writer_new(stdout, fmt)) == NULL)
 		cli_oom(c);
-	if (c->spreadsheet_safe)
-		sp_writer_flags(w, SP_WRITER_SPREADSHEET_SAFE);
+	if (c->spreadsheet_safe || c->writer_flags)
+		sp_writer_flags(w, (c->spreadsheet_safe ?
+		    SP_WRITER_SPREADSHEET_SAFE : 0) | c->writer_flags);
 	return w;
 }
 

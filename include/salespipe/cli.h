@@ -193,6 +193,9 @@ typedef struct sp_cli {
 	   of two (sp_deals_opts.from, pair_old; cli_deals_opts copies them) */
 	int64_t from;
 	const char *pair_old;
+	/* more SP_WRITER_* flags for cli_writer (deal-diff --history writes
+	   journal records: SP_WRITER_OMIT_EMPTY) */
+	int writer_flags;
 } sp_cli;
 
 /*
