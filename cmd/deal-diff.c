@@ -585,16 +585,13 @@ add_deal(sp_agg_run *run, const sp_deal *d, sp_error *e)
 		    (c->has_period && !(d->has_close_date &&
 		    sp_period_contains(&c->period, d->close_date))))
 			way_in = way_out = -1;
-		/* a closed deal that stayed closed (not reopened) */
 	}
-	if (in1 && in2)
-		way_in = way_out = -1;
+	/* (in now but not then always has a way in: a deal closed then and
+	   open now was reopened; wf_check would catch one that had not) */
 	if (in1)
 		flows[nf++] = START;
 	if (way_in >= 0)
 		flows[nf++] = way_in;
-	if (!in1 && way_in < 0)
-		way_out = -1;
 	if (way_out >= 0)
 		flows[nf++] = way_out;
 	if (in2)
