@@ -936,6 +936,8 @@ cli_deals_opts(sp_cli *c, sp_deals_opts *o, int need, sp_deal_fn fn,
 	o->need = need;
 	o->has_as_of = c->has_as_of;
 	o->as_of = c->as_of;
+	o->from = c->from;
+	o->pair_old = c->pair_old;
 	o->fn = fn;
 	o->ctx = ctx;
 	o->numfmt = &c->numfmt;
@@ -1023,8 +1025,9 @@ cli_writer(sp_cli *c)
 		fmt = SP_FMT_CSV;
 	if ((w = sp_writer_new(stdout, fmt)) == NULL)
 		cli_oom(c);
-	if (c->spreadsheet_safe)
-		sp_writer_flags(w, SP_WRITER_SPREADSHEET_SAFE);
+	if (c->spreadsheet_safe || c->writer_flags)
+		sp_writer_flags(w, (c->spreadsheet_safe ?
+		    SP_WRITER_SPREADSHEET_SAFE : 0) | c->writer_flags);
 	return w;
 }
 

@@ -30,7 +30,9 @@ struct latest {
 
 /* The fields a history keeps per deal, each only if the program needs it. */
 enum { L_AMOUNT, L_CURRENCY, L_PROB, L_CREATED, L_CLOSED, L_CLOSE_DATE,
-	L_LOST_STAGE, L_CATEGORY, NL };
+	L_LOST_STAGE, L_CATEGORY,
+	/* SP_NEED_FROM: the same fields as of sp_deals_opts.from (then) */
+	L_THEN_STAGE, L_THEN_AMOUNT, L_THEN_CURRENCY, L_THEN_CLOSE_DATE, NL };
 
 struct gval {
 	int64_t at;
@@ -124,12 +126,14 @@ struct sp_deals {
 	size_t valcap;
 	unsigned char *merge;	/* scratch for merging values */
 	size_t mergecap;
+	unsigned char *changed;	/* two snapshots: by slot (sp_deal.changed) */
 	unsigned char *rbuf;	/* a record's values (rec_values) */
 	size_t rbufcap;
 	int snap;		/* the id table holds a snapshot's ids (where
 				   each was listed, to refuse a repeat) */
 	int64_t nprob;		/* probabilities read, */
 	int prob_max;		/* and the largest (bp) */
+	sp_deal_then then;	/* SP_NEED_FROM: the deal being handed on */
 };
 
 /*
@@ -203,6 +207,12 @@ sp_deals_new(sp_reader *rd, sp_stages *st, const sp_deals_opts *o)
 	ds->lix[L_LOST_STAGE] = 0;
 	if (o->need & SP_NEED_CATEGORY)
 		ds->lix[L_CATEGORY] = 0;
+	if (o->need & SP_NEED_FROM) {
+		ds->lix[L_THEN_STAGE] = 0;
+		ds->lix[L_THEN_AMOUNT] = ds->lix[L_AMOUNT];
+		ds->lix[L_THEN_CURRENCY] = ds->lix[L_CURRENCY];
+		ds->lix[L_THEN_CLOSE_DATE] = ds->lix[L_CLOSE_DATE];
+	}
 	ds->has_ext = (o->need & (SP_NEED_ALL | SP_NEED_PUSHES)) ||
 	    o->ngroup > 0;
 	if (st->n > MAX_STAGES) {
@@ -277,6 +287,7 @@ sp_deals_free(sp_deals *ds)
 	free(ds->vals);
 	free(ds->merge);
 	free(ds->rbuf);
+	free(ds->changed);
 	free(ds);
 }
 
@@ -1114,7 +1125,11 @@ merge_values(sp_deals *ds, struct hext *x, const unsigned char *src, size_t n)
 			memcpy(m + out, src + s, take);
 			s += take;
 		} else {	/* the same field */
-			if (sat >= oat) {
+			/* two snapshots: the new one's equal value is not a
+			   change; the old one's entry stays */
+			if (sat >= oat && !(ds->o.pair_old != NULL &&
+			    sl == ol && memcmp(src + s + ALL_HEAD, x->all + o +
+			    ALL_HEAD, sl) == 0)) {
 				take = ALL_HEAD + sl + 1;
 				memcpy(m + out, src + s, take);
 			} else {
@@ -1151,13 +1166,16 @@ history_add(sp_deals *ds, const sp_rec *r, sp_error *e)
 	struct hext *x;
 	uint32_t ix;
 	int64_t at;
-	int stage = -1, lost = -1, file, cur = -1;
+	int stage = -1, lost = -1, file, cur = -1, isnew, then;
 	sp_deal d;
 
 	if (idlen == 0)
-		return sp_err_set(e, "id", "missing: a history record needs the "
+		return sp_err_set(e, "id", ds->o.pair_old != NULL ? "no id: a snapshot's deals are "
+		    "matched by id" : "missing: a history record needs the "
 		    "id of its deal");
-	switch (get_time(ds, r, F_AT, &at, e)) {
+	if (ds->o.pair_old != NULL)	/* two snapshots: see sp_deals_opts */
+		at = ds->o.as_of;
+	else switch (get_time(ds, r, F_AT, &at, e)) {
 	case -1:
 		return -1;
 	case 0:
@@ -1176,18 +1194,25 @@ history_add(sp_deals *ds, const sp_rec *r, sp_error *e)
 		return -1;
 	if (ds->o.has_as_of && at > ds->o.as_of)
 		return 0;	/* not yet true at --as-of */
-	if (hdeal_get(ds, id, idlen, at, &ix) < 0 ||
+	if (hdeal_add(ds, id, idlen, at, &ix, 0, &isnew) < 0 ||
 	    (file = intern_file(ds, r->file)) < 0)
 		goto nomem;
 	h = hd(ds, ix);
+	if (ds->o.pair_old != NULL && !isnew && h->file == (uint32_t)file)
+		return sp_err_set(e, "id", "'%.100s' is listed twice in this "
+		    "snapshot (also line %lld)", h->key, (long long)h->line);
+	then = (ds->o.need & SP_NEED_FROM) && (ds->o.pair_old != NULL ?
+	    strcmp(r->file, ds->o.pair_old) == 0 : at <= ds->o.from);
 	if (at < h->first_at)
 		h->first_at = at;
 	if (ds->has_ext) {
 		x = hx(ds, ix);
 		if (at > x->last_at)
 			x->last_at = at;
+		/* two snapshots: a value's `at` says which one gave it */
 		if ((ds->o.need & SP_NEED_ALL) && (note_fields(ds, r) < 0 ||
-		    rec_values(ds, r, at, &n) < 0 ||
+		    rec_values(ds, r, ds->o.pair_old == NULL ? at :
+		    then ? 0 : 1, &n) < 0 ||
 		    merge_values(ds, x, ds->rbuf, n) < 0))
 			goto nomem;
 		if ((ds->o.need & (SP_NEED_ALL | SP_NEED_PUSHES)) &&
@@ -1219,6 +1244,13 @@ history_add(sp_deals *ds, const sp_rec *r, sp_error *e)
 	    (lost >= 0 && keep(ds, ix, L_LOST_STAGE, at, lost) < 0) ||
 	    (d.category >= 0 && keep(ds, ix, L_CATEGORY, at, d.category) < 0))
 		goto nomem;
+	if (then && ((stage >= 0 && keep(ds, ix, L_THEN_STAGE, at,
+	    stage) < 0) ||
+	    (d.has_amount && keep(ds, ix, L_THEN_AMOUNT, at, d.amount) < 0) ||
+	    (cur >= 0 && keep(ds, ix, L_THEN_CURRENCY, at, cur) < 0) ||
+	    (d.has_close_date && keep(ds, ix, L_THEN_CLOSE_DATE, at,
+	    d.close_date) < 0)))
+		goto nomem;
 	return 0;
 nomem:
 	return sp_err_set(e, NULL, "out of memory");
@@ -1229,6 +1261,15 @@ sp_deals_add(sp_deals *ds, const sp_rec *r, sp_error *e)
 {
 	int hist = sp_rec_has(r, ds->slot[F_AT]), rc;
 
+	if (ds->o.pair_old != NULL) {
+		if (hist)
+			return sp_err_set(e, "at", "unexpected: two snapshots "
+			    "are compared (a history is read with a time to "
+			    "compare from)");
+		if ((rc = history_add(ds, r, e)) == 0)
+			ds->mode = 2;
+		return rc;
+	}
 	if (hist && (ds->o.need & SP_NEED_NO_STAGE))
 		return sp_err_set(e, "at", "this program reads snapshots, not "
 		    "histories (fold it with pipeline first)");
@@ -1342,13 +1383,27 @@ all_values(sp_deals *ds, const struct hext *x, sp_deal *d)
 		ds->vals = a;
 		ds->valcap = ds->seencap;
 	}
+	if (ds->o.pair_old != NULL) {
+		unsigned char *c = realloc(ds->changed, ds->seencap + 1);
+		if (c == NULL)
+			return -1;
+		ds->changed = c;
+		memset(c, 0, ds->seencap + 1);
+		d->changed = c;
+	}
 	for (i = 0; i < ds->seencap; i++)
 		ds->vals[i] = NULL;
 	while (o < x->alllen) {
+		int64_t at;
+
 		memcpy(&slot, x->all + o, 4);
 		memcpy(&len, x->all + o + 4, 4);
-		if (slot < ds->seencap)
+		memcpy(&at, x->all + o + 8, 8);
+		if (slot < ds->seencap) {
 			ds->vals[slot] = (const char *)x->all + o + ALL_HEAD;
+			if (ds->changed != NULL && ds->o.pair_old != NULL)
+				ds->changed[slot] = at == 1;
+		}
 		o += ALL_HEAD + len + 1;
 	}
 	d->vals = ds->vals;
@@ -1382,6 +1437,67 @@ count_pushes(struct hext *x, sp_deal *d)
 			d->pushes++;
 		prev = x->cd[2 * i + 1];
 	}
+}
+
+/*
+ * SP_NEED_FROM: d as it was at from (or in the old snapshot) into
+ * ds->then, d->then pointing at it; its value converted as d's would have
+ * been then.
+ */
+static int
+fold_then(sp_deals *ds, uint32_t ix, sp_deal *d, sp_error *e)
+{
+	sp_deal_then *t = &ds->then;
+	sp_deal old;
+	size_t i;
+	int64_t v;
+	int has;
+
+	memset(t, 0, sizeof(*t));
+	d->then = t;
+	v = kept(ds, ix, L_THEN_STAGE, &t->exists);
+	if (!t->exists)
+		return 0;
+	t->gone = ds->o.pair_old != NULL &&
+	    strcmp(ds->files[hd(ds, ix)->file], ds->o.pair_old) == 0;
+	t->stage = (int)v;
+	t->kind = ds->st->v[t->stage].kind;
+	t->amount = kept(ds, ix, L_THEN_AMOUNT, &t->has_amount);
+	v = kept(ds, ix, L_THEN_CURRENCY, &has);
+	t->currency = has ? ds->cur[v] : "";
+	t->close_date = kept(ds, ix, L_THEN_CLOSE_DATE, &t->has_close_date);
+	if (t->kind != SP_OPEN) {
+		if (ds->o.pair_old != NULL)
+			t->reopened = d->kind == SP_OPEN ||
+			    d->stage != t->stage ||
+			    d->has_close_date != t->has_close_date ||
+			    (t->has_close_date &&
+			    d->close_date != t->close_date);
+		else
+			for (i = 0; i < d->npath && !t->reopened; i++)
+				t->reopened = d->path[i].at > ds->o.from &&
+				    ds->st->v[d->path[i].stage].kind ==
+				    SP_OPEN;
+	}
+	/* the value then, at the rate of the deal's date then */
+	memset(&old, 0, sizeof(old));
+	old.kind = t->kind;
+	old.has_amount = t->has_amount;
+	old.amount = t->amount;
+	old.currency = t->currency;
+	old.has_close_date = t->has_close_date;
+	old.close_date = t->close_date;
+	old.has_created = d->has_created;
+	old.created_at = d->created_at;
+	if (t->kind != SP_OPEN && t->has_close_date) {
+		old.has_closed = 1;
+		old.closed_at = t->close_date;
+	}
+	if (convert(ds, &old, e) < 0)
+		return -1;
+	t->value = old.value;
+	t->currency = old.currency;
+	return 0;
 }
 
 static int
@@ -1494,6 +1610,8 @@ fold_one(sp_deals *ds, uint32_t ix, sp_visit **path, size_t *pathcap,
 	v = kept(ds, ix, L_CATEGORY, &has);
 	d.category = has ? (int)v : -1;
 	if (convert(ds, &d, e) < 0)
+		return -1;
+	if ((ds->o.need & SP_NEED_FROM) && fold_then(ds, ix, &d, e) < 0)
 		return -1;
 	return ds->o.fn(ds->o.ctx, &d, e);
 }
@@ -1669,12 +1787,12 @@ sp_deals_merge(sp_deals *into, sp_deals *from, sp_error *e)
 			if (into->lix[l] < 0 || (f = latest_of((sp_deals *)from,
 			    l, j, 0)) == NULL || f->at == INT64_MIN)
 				continue;
-			cur = l == L_CURRENCY ? intern_currency(into,
+			int iscur = l == L_CURRENCY || l == L_THEN_CURRENCY;
+			cur = iscur ? intern_currency(into,
 			    from->cur[f->v], strlen(from->cur[f->v]), e) : 0;
 			if (cur < 0)
 				return -1;
-			if (keep(into, i, l, f->at, l == L_CURRENCY ? cur :
-			    f->v) < 0)
+			if (keep(into, i, l, f->at, iscur ? cur : f->v) < 0)
 				goto nomem;
 		}
 		if (!into->has_ext)

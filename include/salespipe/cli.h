@@ -197,6 +197,13 @@ typedef struct sp_cli {
 	   cli_getopt's end: the fingerprint of a partial */
 	char **fp;
 	size_t nfp;
+	/* deal-diff: the earlier time of SP_NEED_FROM, and the old snapshot
+	   of two (sp_deals_opts.from, pair_old; cli_deals_opts copies them) */
+	int64_t from;
+	const char *pair_old;
+	/* more SP_WRITER_* flags for cli_writer (deal-diff --history writes
+	   journal records: SP_WRITER_OMIT_EMPTY) */
+	int writer_flags;
 } sp_cli;
 
 /*

@@ -26,6 +26,31 @@ typedef struct sp_visit {
 	int stage;
 } sp_visit;
 
+/*
+ * SP_NEED_FROM: a deal as it was at an earlier time (sp_deals_opts.from),
+ * beside the deal as of the later one, from the same fold.
+ */
+typedef struct sp_deal_then {
+	int exists;		/* the deal had a stage then; when 0, the
+				   rest is zero */
+	int stage;		/* index into the stage list */
+	int kind;		/* SP_OPEN, SP_WON, SP_LOST */
+	int has_amount;
+	int64_t amount;		/* micro-units, as read */
+	const char *currency;	/* "" when none */
+	sp_money value;		/* as sp_deal.value (with --rates converted
+				   at the rate of the deal's date then) */
+	int has_close_date;
+	int64_t close_date;
+	int reopened;		/* closed then and reopened since: a history
+				   has an open visit after then; two
+				   snapshots: open now, or closed now at
+				   another stage or close_date */
+	int gone;		/* two snapshots: the new one does not list
+				   the deal (the rest of sp_deal is as the
+				   old one listed it) */
+} sp_deal_then;
+
 typedef struct sp_deal {
 	const char *id;		/* "" when the record has no id */
 	const char *key;	/* group key (see sp_group_key), keylen bytes */
@@ -86,6 +111,13 @@ typedef struct sp_deal {
 				   deal's vals can be written as the
 				   history's columns */
 	size_t nfields;
+	/* SP_NEED_FROM, history (or two snapshots, sp_deals_opts.pair_old)
+	   only: the deal at sp_deals_opts.from; else NULL */
+	const sp_deal_then *then;
+	/* two snapshots (pair_old) with SP_NEED_ALL: changed[slot] is 1 when
+	   the new snapshot gives that field a value the old one did not
+	   give it (each value of a deal the old one lacks), nvals long */
+	const unsigned char *changed;
 } sp_deal;
 
 /*
@@ -104,10 +136,14 @@ enum {
 	SP_NEED_CATEGORY = 128,	/* forecast_category (category) */
 	SP_NEED_PUSHES = 256,	/* close_date pushes: history, counted;
 				   snapshot, the close_date_pushes field */
-	SP_NEED_AS_OF_OPEN = 512	/* snapshot with as_of: hand on a deal
+	SP_NEED_AS_OF_OPEN = 512,	/* snapshot with as_of: hand on a deal
 				   closed after as_of as open then, of
 				   unknown stage (as_of_open); without it
 				   such a deal is left out */
+	SP_NEED_FROM = 1024	/* history: also each deal as it was at
+				   sp_deals_opts.from (then): its stage,
+				   amount, currency and close_date folded
+				   from the records at or before from */
 };
 
 /*
@@ -161,6 +197,17 @@ typedef struct sp_deals_opts {
 	    int64_t as_of);
 	void *left_ctx;
 	int prob_scale;		/* --probability-scale: 1 or 100 (0: 100) */
+	/* SP_NEED_FROM: the earlier time of sp_deal.then */
+	int64_t from;
+	/*
+	 * SP_NEED_FROM on two snapshots (may be NULL): the name (as the
+	 * reader gives sp_rec.file) of the old one.  Every record is then
+	 * read as a history record at as_of (the new snapshot's time), those
+	 * of pair_old first, and sp_deal.then is the deal as pair_old lists
+	 * it; a record with `at`, and an id listed twice in one file, are
+	 * bad.
+	 */
+	const char *pair_old;
 } sp_deals_opts;
 
 typedef struct sp_deals sp_deals;

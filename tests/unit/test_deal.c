@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "salespipe/deal.h"
 #include "salespipe/group.h"
@@ -67,6 +68,10 @@ struct got {
 	int as_of_open;
 	size_t seq;
 	size_t nfields;
+	int has_then;		/* SP_NEED_FROM: d->then, copied */
+	sp_deal_then then;
+	char then_currency[8];
+	unsigned changed;	/* d->changed: bit slot */
 };
 
 struct run {
@@ -138,6 +143,17 @@ collect(void *ctx, const sp_deal *d, sp_error *e)
 	g->as_of_open = d->as_of_open;
 	g->seq = d->seq;
 	g->nfields = d->nfields;
+	if (d->changed != NULL) {
+		size_t k;
+		for (k = 0; k < d->nvals && k < 32; k++)
+			if (d->changed[k])
+				g->changed |= 1u << k;
+	}
+	if ((g->has_then = d->then != NULL)) {
+		g->then = *d->then;
+		snprintf(g->then_currency, sizeof(g->then_currency), "%s",
+		    d->then->currency ? d->then->currency : "");
+	}
 	return 0;
 }
 
@@ -155,6 +171,10 @@ fold_bad(void *ctx, const sp_error *e)
  * the default stages, finish it (with a bad() callback unless strict).
  * groups: comma-separated -g fields or NULL; as_of: 0 for none.
  */
+static int64_t run_from;		/* SP_NEED_FROM: sp_deals_opts.from */
+static const char *run_pair_old;	/* two snapshots: the old one's name */
+static char *const *run_paths;		/* read these files, not text */
+
 static struct run *
 run_opts(const char *text, int need, const char *groups, int64_t as_of,
     int strict, const char *refuse)
@@ -174,7 +194,13 @@ run_opts(const char *text, int need, const char *groups, int64_t as_of,
 	assert_non_null(st);
 	run->refuse = refuse;
 	memset(&ro, 0, sizeof(ro));
-	rd = sp_reader_open_mem(text, strlen(text), "t.in", &ro, &e);
+	if (run_paths != NULL) {
+		size_t np = 0;
+		while (run_paths[np] != NULL)
+			np++;
+		rd = sp_reader_open((char **)run_paths, np, &ro, &e);
+	} else
+		rd = sp_reader_open_mem(text, strlen(text), "t.in", &ro, &e);
 	assert_non_null(rd);
 	if (groups != NULL) {
 		char buf[128], *p, *save = NULL;
@@ -193,6 +219,8 @@ run_opts(const char *text, int need, const char *groups, int64_t as_of,
 	o.ctx = run;
 	o.left_out = left_collect;
 	o.left_ctx = run;
+	o.from = run_from;
+	o.pair_old = run_pair_old;
 	assert_non_null(ds = sp_deals_new(rd, st, &o));
 	while ((k = sp_reader_next(rd, r, &e)) != 0) {
 		if (k != 1)
@@ -796,6 +824,146 @@ test_history_lost_stage(void **state)
 	free(run);
 }
 
+/* SP_NEED_FROM: each deal as of from beside the deal as of the end. */
+static void
+test_history_then(void **state)
+{
+	struct run *run;
+	const struct got *g;
+
+	(void)state;
+	run_from = T_2026_01_10;
+	run = run_opts("id,at,stage,amount,currency,close_date\n"
+	    "D1,2026-01-01,qualification,100,EUR,2026-02-01\n"
+	    "D1,2026-01-10,discovery,200,,\n"	/* at == from: then */
+	    "D1,2026-01-20,proposal,300,USD,2026-03-01\n"
+	    "D2,2026-01-20,qualification,5,EUR,\n"
+	    "D3,2026-01-01,won,7,EUR,2026-01-01\n"
+	    "D3,2026-01-15,qualification,,,\n"
+	    "D3,2026-01-20,lost,,,\n"
+	    "D4,2026-01-01,lost,9,EUR,2026-01-01\n"
+	    "D4,2026-01-15,,10,,\n",
+	    SP_NEED_AMOUNT | SP_NEED_CLOSE_DATE | SP_NEED_FROM, NULL, 0, 0,
+	    NULL);
+	run_from = 0;
+	assert_no_errors(run);
+	assert_int_equal(run->n, 4);
+	g = deal(run, "D1");
+	assert_true(g->has_then);
+	assert_true(g->then.exists);
+	assert_int_equal(g->then.stage, DISC);
+	assert_int_equal(g->then.kind, SP_OPEN);
+	assert_int_equal(g->then.amount, 200000000);
+	assert_string_equal(g->then_currency, "EUR");
+	assert_true(g->then.has_close_date);
+	assert_int_equal(g->then.close_date, T_2026_02_01);
+	assert_int_equal(g->then.value, sp_money_of_micro(200000000));
+	assert_false(g->then.reopened);
+	assert_int_equal(g->stage, PROP);
+	assert_int_equal(g->amount, 300000000);
+	assert_string_equal(g->currency, "USD");
+	assert_int_equal(g->close_date, T_2026_03_01);
+	g = deal(run, "D2");		/* created after from */
+	assert_true(g->has_then);
+	assert_false(g->then.exists);
+	g = deal(run, "D3");		/* won then, open between, lost now */
+	assert_int_equal(g->then.kind, SP_WON);
+	assert_true(g->then.reopened);
+	assert_int_equal(g->kind, SP_LOST);
+	g = deal(run, "D4");		/* lost both times: not reopened */
+	assert_int_equal(g->then.kind, SP_LOST);
+	assert_false(g->then.reopened);
+	assert_int_equal(g->then.amount, 9000000);
+	assert_int_equal(g->amount, 10000000);
+	free(run);
+}
+
+/* SP_NEED_FROM over two snapshots (sp_deals_opts.pair_old). */
+static void
+test_pair_then(void **state)
+{
+	char dir[] = "/tmp/test_deal.XXXXXX", oldp[64], newp[64];
+	char *paths[3];
+	struct run *run;
+	const struct got *g;
+	FILE *fp;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(oldp, sizeof(oldp), "%s/old.csv", dir);
+	snprintf(newp, sizeof(newp), "%s/new.csv", dir);
+	assert_non_null(fp = fopen(oldp, "w"));
+	fputs("id,stage,amount,close_date\n"
+	    "A,qualification,100,2026-02-01\n"
+	    "B,won,50,2026-01-05\n"
+	    "C,lost,60,2026-01-05\n"
+	    "E,discovery,1,2026-02-01\n", fp);
+	fclose(fp);
+	assert_non_null(fp = fopen(newp, "w"));
+	fputs("id,stage,amount,close_date\n"
+	    "A,proposal,120,2026-02-01\n"
+	    "B,discovery,50,2026-03-01\n"
+	    "C,lost,60,2026-01-05\n"
+	    "D,qualification,10,2026-02-01\n"
+	    "D,qualification,10,2026-02-01\n", fp);
+	fclose(fp);
+	paths[0] = oldp;
+	paths[1] = newp;
+	paths[2] = NULL;
+	run_paths = paths;
+	run_pair_old = oldp;
+	run = run_opts(NULL, SP_NEED_AMOUNT | SP_NEED_CLOSE_DATE |
+	    SP_NEED_FROM, NULL, T_2026_02_10, 0, NULL);
+	run_paths = NULL;
+	run_pair_old = NULL;
+	/* D listed twice in the new snapshot */
+	assert_int_equal(run->nadd_err, 1);
+	assert_int_equal(run->add_line[0], 6);
+	assert_string_equal(run->add_err[0].field, "id");
+	assert_non_null(strstr(run->add_err[0].msg, "line 5"));
+	assert_int_equal(run->n, 5);
+	g = deal(run, "A");
+	assert_true(g->then.exists);
+	assert_int_equal(g->then.stage, QUAL);
+	assert_int_equal(g->then.amount, 100000000);
+	assert_int_equal(g->stage, PROP);
+	assert_int_equal(g->amount, 120000000);
+	assert_int_equal(g->created_at, T_2026_02_10);
+	g = deal(run, "B");		/* won then, open now */
+	assert_int_equal(g->then.kind, SP_WON);
+	assert_true(g->then.reopened);
+	g = deal(run, "C");		/* lost both times, unchanged */
+	assert_false(g->then.reopened);
+	g = deal(run, "D");
+	assert_false(g->then.exists);
+	g = deal(run, "E");		/* only in the old one: unchanged */
+	assert_int_equal(g->then.stage, DISC);
+	assert_int_equal(g->stage, DISC);
+	assert_true(g->then.gone);
+	assert_false(deal(run, "A")->then.gone);
+	free(run);
+	/* SP_NEED_ALL: which values the new snapshot changed (slots in the
+	   order deal.c asks the reader for them: id 0, at 1, stage 2,
+	   amount 3, currency 4, created_at 5, closed_at 6, close_date 7) */
+	run_paths = paths;
+	run_pair_old = oldp;
+	run = run_opts(NULL, SP_NEED_AMOUNT | SP_NEED_CLOSE_DATE |
+	    SP_NEED_FROM | SP_NEED_ALL, NULL, T_2026_02_10, 0, NULL);
+	run_paths = NULL;
+	run_pair_old = NULL;
+	assert_int_equal(run->n, 5);
+	assert_int_equal(deal(run, "A")->changed, 1u << 2 | 1u << 3);
+	assert_int_equal(deal(run, "B")->changed, 1u << 2 | 1u << 7);
+	assert_int_equal(deal(run, "C")->changed, 0);
+	assert_int_equal(deal(run, "D")->changed,
+	    1u << 0 | 1u << 2 | 1u << 3 | 1u << 7);
+	assert_int_equal(deal(run, "E")->changed, 0);
+	free(run);
+	unlink(oldp);
+	unlink(newp);
+	rmdir(dir);
+}
+
 static void
 test_history_as_of(void **state)
 {
@@ -1188,6 +1356,8 @@ main(void)
 		cmocka_unit_test(test_history_jsonl),
 		cmocka_unit_test(test_prob_scale),
 		cmocka_unit_test(test_history_seq),
+		cmocka_unit_test(test_history_then),
+		cmocka_unit_test(test_pair_then),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
