@@ -545,9 +545,7 @@ add_deal(sp_agg_run *run, const sp_deal *d, sp_error *e)
 
 	if (t == NULL) {
 		/* the wrong kind of input, not a bad record */
-		sp_err_set(e, "at", "missing: deal-diff --from reads a history "
-		    "(records with 'at'); compare two snapshots as "
-		    "'deal-diff old new', without --from");
+		sp_err_set(e, "at", "%s", c->history_only);
 		sp_err_where(e, d->file, d->line);
 		cli_fail(c, e);
 	}
@@ -776,6 +774,11 @@ main(int argc, char **argv)
 	c.has_as_of = 1;	/* a history's records after --to: not yet */
 	if (from_text != NULL && c.from > c.as_of)
 		cli_usage_error(&c, "--from is after --to (or now)");
+	c.as_of_name = "--to";
+	if (from_text != NULL)
+		c.history_only = "missing: deal-diff --from reads a history "
+		    "(records with 'at'); compare two snapshots as "
+		    "'deal-diff old new', without --from";
 	if (x.history)		/* as deal-add writes a journal */
 		c.writer_flags = SP_WRITER_OMIT_EMPTY;
 	x.at = c.as_of;

@@ -21,7 +21,7 @@ static const char usage[] =
     "                [--delimiter sep] [--max-record-size size]\n"
     "                [--decimal-comma] [--thousands sep]\n"
     "                [--spreadsheet-safe] [--partial | --merge]\n"
-    "                [--shard k/n] [--threads n] [file ...]\n"
+    "                [--shard k/n] [--threads n] [history ...]\n"
     "       pipeline --repair file\n";
 
 enum { OPT_LEADS = 1, OPT_REPAIR };

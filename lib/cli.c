@@ -958,8 +958,16 @@ cli_left_out(void *ctx, const sp_deal *d, int why, int64_t as_of)
 	    [SP_LEFT_NO_CLOSE_TIME] = "closed, with no close time: closed "
 		"by the as-of time or not is unknown" };
 	sp_cli *c = ctx;
+	sp_error e;
 
 	assert(why > 0 && why < 4);
+	if (c->history_only != NULL && d->path == NULL) {
+		/* the wrong kind of input, not a deal to leave out */
+		sp_err_clear(&e);
+		sp_err_set(&e, "at", "%s", c->history_only);
+		sp_err_where(&e, d->file, d->line);
+		cli_fail(c, &e);
+	}
 	c->left[why]++;
 	c->left_as_of = as_of;
 	if (c->explain)
@@ -973,8 +981,11 @@ cli_as_of_warn(sp_cli *c)
 	long n;
 
 	sp_time_format(c->left_as_of, t);
-	snprintf(when, sizeof(when), c->has_as_of ? "--as-of %s" :
-	    "now (%s)", t);
+	if (c->has_as_of)
+		snprintf(when, sizeof(when), "%s %s", c->as_of_name != NULL ?
+		    c->as_of_name : "--as-of", t);
+	else
+		snprintf(when, sizeof(when), "now (%s)", t);
 	/* as of --as-of, a deal created later is not one yet: that is what
 	   the option means, said by --explain; as of now it is a data error */
 	if ((n = c->left[SP_LEFT_CREATED_AFTER]) > 0 && !c->has_as_of)

@@ -30,7 +30,8 @@
 # read program, alternating (VALGRIND_ALL=1: on all of them; the plain and
 # sanitizer passes run every pair).  Prints a diff for each
 # failure and ends with the line "bad: PASS FAIL" (one count per case and
-# program; skips are printed).
+# program; skips are printed).  BAD_SAVE=DIR keeps what each failing run
+# printed in DIR/<case>/stdout.P, stderr.P, status.P, for review.
 B=${1:-.}
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top" || exit 1
@@ -50,7 +51,9 @@ for p in $PROGS; do
 done
 tmp=$(mktemp -d) || exit 1
 trap 'chmod -R u+rwx "$tmp" 2>/dev/null; rm -rf "$tmp"' EXIT
-BINPATH=$B/bin
+# each program with the options it requires (tests/programs.sh)
+programs_bin "$B/bin" "$tmp/bin" || exit 1
+BINPATH=$tmp/bin:$B/bin
 TO=${TIMEOUT:-20}
 # AddressSanitizer builds (make B=build/san SAN=1) are about 15 times slower
 # on the 10 MB inputs: 20 s is too close on a loaded machine
@@ -60,12 +63,9 @@ for p in $PROGS; do
 done
 if [ "${VALGRIND:-0}" = 1 ]; then
 	TO=${TIMEOUT:-300}
-	mkdir -p "$tmp/vg"
-	for p in "$B"/bin/*; do
-		printf '#!/bin/sh\nexec valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite --show-leak-kinds=definite "%s" "$@"\n' \
-		    "$p" > "$tmp/vg/${p##*/}"
-		chmod +x "$tmp/vg/${p##*/}"
-	done
+	programs_bin "$B/bin" "$tmp/vg" valgrind -q --error-exitcode=99 \
+	    --leak-check=full --errors-for-leak-kinds=definite \
+	    --show-leak-kinds=definite || exit 1
 	BINPATH=$tmp/vg:$B/bin
 fi
 
@@ -186,6 +186,12 @@ for d in tests/bad/*/; do
 			pass=$((pass + 1))
 		else
 			fail=$((fail + 1))
+			if [ -n "$BAD_SAVE" ]; then
+				mkdir -p "$BAD_SAVE/$name"
+				cp "$tmp/out" "$BAD_SAVE/$name/stdout.$p"
+				cp "$tmp/err" "$BAD_SAVE/$name/stderr.$p"
+				echo "$st" >"$BAD_SAVE/$name/status.$p"
+			fi
 		fi
 	done
 done

@@ -30,7 +30,10 @@ if [ "${VALGRIND:-0}" = 1 ]; then
 	VG="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite --show-leak-kinds=definite"
 	PARTIAL_QUICK=1 SPLITS=2 SHARDS=3 NOPTS=2 FORMATS=csv
 fi
-run() { _p=$1; shift; $VG "$B/bin/$_p" "$@"; }
+# each program with the options it requires (tests/programs.sh)
+# shellcheck disable=SC2086
+programs_bin "$B/bin" "$T/bin" $VG || exit 2
+run() { _p=$1; shift; "$T/bin/$_p" "$@"; }
 
 # the options tried, one set a line, per program ("" is the defaults)
 opts_for() {
@@ -49,6 +52,8 @@ opts_for() {
 	deal-size) printf '%s\n' "--lost -g owner" "--open -g owner" \
 	    "--bands 0,1000,10000,100000 -g owner --every quarter";;
 	pipeline) printf '%s\n' "--as-of 2026-06-01";;
+	deal-diff) printf '%s\n' "--deals -g owner" \
+	    "--to 2026-03-01 --period 2025-Q4 -g owner";;
 	velocity) printf '%s\n' "--lookback 90 --every week -g owner" \
 	    "--as-of 2026-06-01 --lookback 120 -g territory";;
 	scorecard) printf '%s\n' \

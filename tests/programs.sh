@@ -4,7 +4,7 @@
 #   a program       cmd/P.c (the Makefile builds bin/P from it); its page
 #                   is man/P.1, which every program must have
 #   a read program  one whose SYNOPSIS takes record files as operands: the
-#                   line `.Op Ar' (mdoc renders it "[file ...]") between
+#                   line `.Op Ar' ("[file ...]") or `.Op Ar history ...' between
 #                   `.Sh SYNOPSIS' and the next `.Sh' of man/P.1.  The
 #                   write programs take field=value or id stage operands,
 #                   deal-gen (a generator) none, so they are not read
@@ -32,6 +32,54 @@ programs_read() {
 	for p in $(programs_all); do
 		[ -f "man/$p.1" ] || continue
 		sed -n '/^\.Sh SYNOPSIS/,/^\.Sh /p' "man/$p.1" |
-		    grep -q '^\.Op Ar *$' && echo "$p"
+		    grep -q '^\.Op Ar\( history \.\.\.\)\{0,1\} *$' && echo "$p"
+	done
+}
+
+# The first SYNOPSIS form of a read program decides how the suites run it:
+#   `.Op Ar history ...'  its operands are histories: it refuses snapshots
+#                   (pipeline, deal-diff), so the suites give it histories
+#                   and expect the refusal of a snapshot
+#   `.Fl Fl NAME Ar x' outside `.Op'
+#                   an option it requires (deal-diff --from): the suites
+#                   give it the value below for NAME, the one table of
+#                   them (a required option not in it fails the suites)
+
+# synopsis_form1 P: the lines of P's first SYNOPSIS form
+synopsis_form1() {
+	sed -n '/^\.Sh SYNOPSIS/,/^\.Sh /p' "man/$1.1" |
+	    awk 'NR > 1 && /^\.Nm/ { if (++n > 1) exit } n == 1'
+}
+
+# program_history_only P: true when P reads histories only
+program_history_only() {
+	synopsis_form1 "$1" | grep -q '^\.Op Ar history \.\.\. *$'
+}
+
+# program_args P: the options P requires, with the suites' values (one
+# line; empty for most programs)
+program_args() {
+	synopsis_form1 "$1" | sed -n 's/^\.Fl Fl \([a-z-]*\) Ar .*/\1/p' |
+	while read -r o; do
+		case $o in
+		# the middle of examples/ and of deal-gen's years: deals open,
+		# created and closed on both sides of it
+		from) printf -- '--from 2025-07-01T00:00:00Z ' ;;
+		*) printf -- '--%s REQUIRED-OPTION-WITHOUT-A-TEST-VALUE ' "$o" ;;
+		esac
+	done
+}
+
+# programs_bin SRC DIR [PREFIX...]: DIR/P for every program P of SRC (a
+# build's bin/), running SRC/P with the options P requires before its
+# arguments, under the command PREFIX (valgrind ...) when given
+programs_bin() {
+	_src=$1 _dir=$2
+	shift 2
+	mkdir -p "$_dir" || return 1
+	for _p in $(programs_all); do
+		printf '#!/bin/sh\nexec %s "%s" %s"$@"\n' "$*" "$_src/$_p" \
+		    "$(program_args "$_p")" >"$_dir/$_p"
+		chmod +x "$_dir/$_p"
 	done
 }

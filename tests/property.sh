@@ -51,34 +51,31 @@ trap 'rm -rf "$tmp"' EXIT
 # snapshot a close after now is left out with a warning (see forecast(1))
 export LC_ALL=C TZ=UTC SALESPIPE_NOW=2026-12-01T00:00:00Z
 unset SALESPIPE_STAGES SALESPIPE_LEAD_STAGES SALESPIPE_DEALS SALESPIPE_LEADS
-BIN=$B/bin	# the runs under test
-REF=$B/bin	# the runs that give the expected output
+# the runs under test, and the runs that give the expected output: each
+# program with the options it requires (tests/programs.sh)
+programs_bin "$B/bin" "$tmp/bin" && programs_bin "$B/bin" "$tmp/ref" || exit 1
+BIN=$tmp/bin REF=$tmp/ref
 PIPE_INPUTS="deals.csv deals.jsonl history.csv history.jsonl"
 if [ "${VALGRIND:-0}" = 1 ]; then
 	# memcheck is slow: the first seed of each list only, no -g, the
 	# first 300 lines of each input, pipes only for the variants below
 	PIPE_INPUTS=
 	SEEDS=${SEEDS%% *} PIPE_SEEDS=${PIPE_SEEDS%% *} PIPE_OPTS=
-	mkdir -p "$tmp/vg"
-	for p in $PROGS; do
-		printf '#!/bin/sh\nexec valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite --show-leak-kinds=definite "%s" "$@"\n' \
-		    "$B/bin/$p" > "$tmp/vg/$p"
-		chmod +x "$tmp/vg/$p"
-	done
-	BIN=$tmp/vg
+	programs_bin "$B/bin" "$tmp/bin" valgrind -q --error-exitcode=99 \
+	    --leak-check=full --errors-for-leak-kinds=definite \
+	    --show-leak-kinds=definite || exit 1
 fi
 
 ok() { pass=$((pass + 1)); }
 bad() { fail=$((fail + 1)); echo "FAIL $*"; }
 
-# takes PROG FILE: whether PROG reads FILE's kind of input (pipeline folds
-# histories and refuses snapshots)
+# takes PROG FILE: whether PROG reads FILE's kind of input (a program whose
+# SYNOPSIS reads histories refuses snapshots: tests/programs.sh)
 takes() {
-	case $1:$2 in
-	pipeline:*history*) return 0 ;;
-	pipeline:*) return 1 ;;
+	case $2 in
+	*history*) return 0 ;;
 	esac
-	return 0
+	! program_history_only "$1"
 }
 
 # opts_of PROG: the PIPE_OPTS that PROG's usage has (-g fields: -g ...)

@@ -64,16 +64,20 @@ opts() {
 	    "--max-bad 2 -g territory"
 }
 
+# each program with the options it requires (tests/programs.sh)
+programs_bin "$B/bin" "$T/bin" || exit 1
+# shellcheck disable=SC2086
+[ -n "$VG" ] && { programs_bin "$B/bin" "$T/vgbin" $VG || exit 1; }
 files="q.csv q.jsonl h.csv h.jsonl" counts="2 8"
 [ -n "$VG" ] && files="q.csv h.csv" counts=2
 for f in $files; do
 	for p in $(programs_read); do
 		opts | while IFS= read -r o; do
 			for t in 1 $counts; do
-				vg=$VG
-				[ "$t" = 1 ] && vg=
+				bin=$T/bin
+				[ -n "$VG" ] && [ "$t" != 1 ] && bin=$T/vgbin
 				# shellcheck disable=SC2086
-				$vg "$B/bin/$p" $o --threads $t "$T/$f" \
+				"$bin/$p" $o --threads $t "$T/$f" \
 				    >"$T/out.$t" 2>"$T/err.$t"
 				echo $? >"$T/st.$t"
 			done

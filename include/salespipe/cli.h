@@ -204,6 +204,13 @@ typedef struct sp_cli {
 	/* more SP_WRITER_* flags for cli_writer (deal-diff --history writes
 	   journal records: SP_WRITER_OMIT_EMPTY) */
 	int writer_flags;
+	/* a program that folds histories only (deal-diff --from): why it
+	   refuses a snapshot, said at its first deal, even one the as-of
+	   rule leaves out (cli_left_out) */
+	const char *history_only;
+	/* the option that sets as_of, as warnings name it (NULL: --as-of;
+	   deal-diff: --to) */
+	const char *as_of_name;
 } sp_cli;
 
 /*
