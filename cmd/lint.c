@@ -17,6 +17,7 @@
 #include "salespipe/currency.h"
 #include "salespipe/field.h"
 #include "salespipe/stats.h"
+#include "salespipe/util.h"
 
 static const char usage[] =
     "usage: lint [--rules rules] [--skip rules] [--summary]\n"
@@ -714,7 +715,7 @@ lint_bad(struct sp_agg_run *run, const sp_error *bad, sp_error *e)
 	struct lint *s;
 	static const char again[] = "' is listed again: first at ";
 	const char *p;
-	char *id = NULL;
+	char *id = NULL, *field = NULL, *msg = NULL;
 	int rule = R_UNREADABLE, rc;
 
 	if (strcmp(bad->field, "id") == 0 && bad->msg[0] == '\'' &&
@@ -728,10 +729,20 @@ lint_bad(struct sp_agg_run *run, const sp_error *bad, sp_error *e)
 		free(id);
 		return 0;
 	}
+	/* as the error voice prints them: control bytes and bytes that are
+	   not UTF-8 escaped */
+	if ((field = sp_escape(bad->field)) == NULL ||
+	    (msg = sp_escape(bad->msg)) == NULL) {
+		free(id);
+		free(field);
+		return sp_err_set(e, NULL, "out of memory");
+	}
 	s = cli_agg_bad_state(run);
-	rc = add_finding(s, rule, bad->file, bad->line, id, bad->field, id,
-	    bad->msg, "", e);
+	rc = add_finding(s, rule, bad->file, bad->line, id, field, id, msg, "",
+	    e);
 	free(id);
+	free(field);
+	free(msg);
 	return rc;
 }
 
