@@ -496,7 +496,7 @@ group_duplicates(struct ctx *x, struct lint *s, struct entry **v,
     sp_error *e)
 {
 	char msg[1024], q[80];
-	size_t i, j, n;
+	size_t i, j, k, n;
 
 	if (x->on[R_DUP_ID]) {
 		for (i = n = 0; i < s->ne; i++)
@@ -518,21 +518,31 @@ group_duplicates(struct ctx *x, struct lint *s, struct entry **v,
 			if (s->en[i].dupkey != NULL)
 				v[n++] = &s->en[i];
 		qsort(v, n, sizeof(*v), by_dupkey);
-		for (i = 0; i < n; i = j)
+		/* every deal of a set: which of them is the copy, nobody knows */
+		for (i = 0; i < n; i = j) {
 			for (j = i + 1; j < n && strcmp(v[j]->dupkey,
-			    v[i]->dupkey) == 0; j++) {
-				if (strcmp(v[j]->id, v[i]->id) == 0 &&
-				    v[j]->id[0] != '\0')
-					continue;	/* duplicate-id's */
+			    v[i]->dupkey) == 0; j++)
+				;
+			for (k = i; j - i > 1 && k < j; k++) {
+				const struct entry *o = v[k == i ? i + 1 : i];
+				int more = (int)(j - i) - 2;
+
 				snprintf(msg, sizeof(msg), "same account and "
-				    "name as '%s' at %s:%ld",
-				    sp_err_quote(q, sizeof(q), v[i]->id,
-				    strlen(v[i]->id)), v[i]->file, v[i]->line);
-				if (add_finding(s, R_LIKELY_DUP, v[j]->file,
-				    v[j]->line, v[j]->id, "name", v[j]->name,
-				    msg, v[j]->owner, e) < 0)
+				    "name as '%s' at %s:%ld%s", sp_err_quote(q,
+				    sizeof(q), o->id, strlen(o->id)), o->file,
+				    o->line, more > 0 ? more == 1 ?
+				    " and 1 other deal" : " and others" : "");
+				if (more > 1) {
+					size_t l = strlen(msg) - strlen("others");
+					snprintf(msg + l, sizeof(msg) - l, "%d "
+					    "other deals", more);
+				}
+				if (add_finding(s, R_LIKELY_DUP, v[k]->file,
+				    v[k]->line, v[k]->id, "name", v[k]->name,
+				    msg, v[k]->owner, e) < 0)
 					return -1;
 			}
+		}
 	}
 	return 0;
 }
