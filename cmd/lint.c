@@ -716,8 +716,9 @@ lint_rows(void *ctx, void *p, sp_agg_row *r, sp_error *e)
 	return 0;
 }
 
-/* A bad record (sp_cli.agg_bad): an unreadable finding, or the fold's
- * refusal of a repeated id, a duplicate-id finding. */
+/* A bad record (sp_cli.agg_bad, set while unreadable is checked): an
+ * unreadable finding, or the fold's refusal of a repeated id, a
+ * duplicate-id finding (unreadable when that rule is not checked). */
 static int
 lint_bad(struct sp_agg_run *run, const sp_error *bad, sp_error *e)
 {
@@ -728,16 +729,13 @@ lint_bad(struct sp_agg_run *run, const sp_error *bad, sp_error *e)
 	char *id = NULL, *field = NULL, *msg = NULL;
 	int rule = R_UNREADABLE, rc;
 
-	if (strcmp(bad->field, "id") == 0 && bad->msg[0] == '\'' &&
+	if (x->on[R_DUP_ID] && strcmp(bad->field, "id") == 0 &&
+	    bad->msg[0] == '\'' &&
 	    (p = strstr(bad->msg, again)) != NULL) {
 		rule = R_DUP_ID;
 		if ((id = strndup(bad->msg + 1, (size_t)(p - bad->msg - 1))) ==
 		    NULL)
 			return sp_err_set(e, NULL, "out of memory");
-	}
-	if (!x->on[rule]) {
-		free(id);
-		return 0;
 	}
 	/* as the error voice prints them: control bytes and bytes that are
 	   not UTF-8 escaped */
@@ -1159,6 +1157,8 @@ main(int argc, char **argv)
 		for (i = 0; i < NRULES; i++)
 			x.on[i] = 0;
 		rule_list(&c, &x, "--rules", rules_arg, 1);
+		/* a bad record is never dropped: only --skip says so */
+		x.on[R_UNREADABLE] = 1;
 	}
 	if (skip_arg != NULL)
 		rule_list(&c, &x, "--skip", skip_arg, 0);
@@ -1178,7 +1178,9 @@ main(int argc, char **argv)
 	    sizeof(summary_cols[0]) : sizeof(finding_cols) /
 	    sizeof(finding_cols[0]);
 	agg.ctx = &x;
-	c.agg_bad = lint_bad;
+	/* without unreadable, bad records are reported as by the others */
+	if (x.on[R_UNREADABLE])
+		c.agg_bad = lint_bad;
 	rc = cli_agg_deals(&c, &agg, SP_NEED_AMOUNT | SP_NEED_CREATED |
 	    SP_NEED_CLOSED | SP_NEED_CLOSE_DATE | SP_NEED_PROB | SP_NEED_ALL,
 	    add_deal);
