@@ -71,11 +71,16 @@ static const sp_agg_col finding_cols[] = {
 	{ "value", SP_AGG_TEXT },
 	{ "message", SP_AGG_TEXT }
 };
-enum { S_RULE, S_SEVERITY, S_OWNER, S_FINDINGS };
+/* --summary: rule, severity, owner (unless -g has it), findings */
 static const sp_agg_col summary_cols[] = {
 	{ "rule", SP_AGG_TEXT },
 	{ "severity", SP_AGG_TEXT },
 	{ "owner", SP_AGG_TEXT },
+	{ "findings", SP_AGG_COUNT }
+};
+static const sp_agg_col summary_cols_by_owner[] = {
+	{ "rule", SP_AGG_TEXT },
+	{ "severity", SP_AGG_TEXT },
 	{ "findings", SP_AGG_COUNT }
 };
 
@@ -110,6 +115,7 @@ struct ctx {
 	sp_cli *cli;
 	int on[NRULES];
 	int summary;
+	int by_owner;		/* -g has owner: --summary has no column of it */
 	int fail_warning;
 	int has_stale;
 	int64_t stale;		/* --stale-days, in seconds */
@@ -686,11 +692,13 @@ lint_rows(void *ctx, void *p, sp_agg_row *r, sp_error *e)
 			for (j = i + 1; j < s->nf && summary_cmp(&s->f[i],
 			    &s->f[j]) == 0; j++)
 				;
-			sp_agg_set(r, S_RULE, rules[s->f[i].rule].name);
-			sp_agg_set(r, S_SEVERITY, rules[s->f[i].rule].error ?
+			sp_agg_set(r, 0, rules[s->f[i].rule].name);
+			sp_agg_set(r, 1, rules[s->f[i].rule].error ?
 			    "error" : "warning");
-			sp_agg_set(r, S_OWNER, s->f[i].owner);
-			sp_agg_set_count(r, S_FINDINGS, (int64_t)(j - i));
+			if (!x->by_owner)
+				sp_agg_set(r, 2, s->f[i].owner);
+			sp_agg_set_count(r, x->by_owner ? 2 : 3,
+			    (int64_t)(j - i));
 			if (sp_agg_emit(r, e) < 0)
 				return -1;
 		}
@@ -723,12 +731,16 @@ static int
 lint_bad(struct sp_agg_run *run, const sp_error *bad, sp_error *e)
 {
 	struct ctx *x = cli_agg_ctx(run);
+	sp_cli *c = cli_agg_cli(run);
 	struct lint *s;
 	static const char again[] = "' is listed again: first at ";
 	const char *p;
 	char *id = NULL, *field = NULL, *msg = NULL;
 	int rule = R_UNREADABLE, rc;
 
+	/* every shard reads every record: a bad one is shard 1's */
+	if (c->shard_n > 0 && c->shard_k != 1)
+		return 0;
 	if (x->on[R_DUP_ID] && strcmp(bad->field, "id") == 0 &&
 	    bad->msg[0] == '\'' &&
 	    (p = strstr(bad->msg, again)) != NULL) {
@@ -1173,10 +1185,20 @@ main(int argc, char **argv)
 	    "name")) < 0 || (x.slot_entered = sp_reader_slot(c.rd,
 	    "stage_entered_at")) < 0))
 		cli_oom(&c);
-	agg.cols = x.summary ? summary_cols : finding_cols;
-	agg.ncols = x.summary ? sizeof(summary_cols) /
-	    sizeof(summary_cols[0]) : sizeof(finding_cols) /
-	    sizeof(finding_cols[0]);
+	for (i = 0; i < (int)c.nby; i++)
+		if (strcmp(c.by[i], "owner") == 0)
+			x.by_owner = 1;
+	if (!x.summary) {
+		agg.cols = finding_cols;
+		agg.ncols = sizeof(finding_cols) / sizeof(finding_cols[0]);
+	} else if (x.by_owner) {
+		agg.cols = summary_cols_by_owner;
+		agg.ncols = sizeof(summary_cols_by_owner) /
+		    sizeof(summary_cols_by_owner[0]);
+	} else {
+		agg.cols = summary_cols;
+		agg.ncols = sizeof(summary_cols) / sizeof(summary_cols[0]);
+	}
 	agg.ctx = &x;
 	/* without unreadable, bad records are reported as by the others */
 	if (x.on[R_UNREADABLE])
