@@ -508,7 +508,8 @@ group_duplicates(struct ctx *x, struct lint *s, struct entry **v,
 		for (i = n = 0; i < s->ne; i++)
 			if (s->en[i].id[0] != '\0')
 				v[n++] = &s->en[i];
-		qsort(v, n, sizeof(*v), by_id);
+		if (n > 1)
+			qsort(v, n, sizeof(*v), by_id);
 		for (i = 0; i < n; i = j)
 			for (j = i + 1; j < n && strcmp(v[j]->id, v[i]->id) ==
 			    0; j++) {
@@ -523,7 +524,8 @@ group_duplicates(struct ctx *x, struct lint *s, struct entry **v,
 		for (i = n = 0; i < s->ne; i++)
 			if (s->en[i].dupkey != NULL)
 				v[n++] = &s->en[i];
-		qsort(v, n, sizeof(*v), by_dupkey);
+		if (n > 1)
+			qsort(v, n, sizeof(*v), by_dupkey);
 		/* every deal of a set: which of them is the copy, nobody knows */
 		for (i = 0; i < n; i = j) {
 			for (j = i + 1; j < n && strcmp(v[j]->dupkey,
@@ -583,7 +585,8 @@ group_outliers(struct ctx *x, struct lint *s, struct entry **v,
 	for (i = n = 0; i < s->ne; i++)
 		if (s->en[i].has_amount)
 			v[n++] = &s->en[i];
-	qsort(v, n, sizeof(*v), by_amount);
+	if (n > 1)
+		qsort(v, n, sizeof(*v), by_amount);
 	for (i = 0; i < n; i = j) {
 		long double q1, q3, lo, hi;
 
@@ -687,7 +690,8 @@ lint_rows(void *ctx, void *p, sp_agg_row *r, sp_error *e)
 			x->nwarning++;
 	}
 	if (x->summary) {
-		qsort(s->f, s->nf, sizeof(*s->f), summary_cmp);
+		if (s->nf > 1)
+			qsort(s->f, s->nf, sizeof(*s->f), summary_cmp);
 		for (i = 0; i < s->nf; i = j) {
 			for (j = i + 1; j < s->nf && summary_cmp(&s->f[i],
 			    &s->f[j]) == 0; j++)
@@ -704,7 +708,8 @@ lint_rows(void *ctx, void *p, sp_agg_row *r, sp_error *e)
 		}
 		return 0;
 	}
-	qsort(s->f, s->nf, sizeof(*s->f), finding_cmp);
+	if (s->nf > 1)
+		qsort(s->f, s->nf, sizeof(*s->f), finding_cmp);
 	for (i = 0; i < s->nf; i++) {
 		const struct finding *f = &s->f[i];
 
