@@ -132,16 +132,19 @@ void *
 cli_agg_bad_state(sp_agg_run *r)
 {
 	sp_deal d;
-	char key[256];
+	char *key;
+	void *s;
 
 	/* nby empty values: nby - 1 separators */
-	if (r->cli->nby > sizeof(key))
+	if ((key = malloc(r->cli->nby + 1)) == NULL)
 		cli_oom(r->cli);
 	memset(&d, 0, sizeof(d));
-	memset(key, SP_KEY_SEP, sizeof(key));
+	memset(key, SP_KEY_SEP, r->cli->nby + 1);
 	d.key = key;
 	d.keylen = r->cli->nby > 0 ? r->cli->nby - 1 : 0;
-	return state_with(r, &d, "");
+	s = state_with(r, &d, "");
+	free(key);
+	return s;
 }
 
 /* sp_cli.bad_fn for sp_cli.agg_bad: ctx is the run reading */
