@@ -20,7 +20,7 @@
 #include "salespipe/util.h"
 
 static const char usage[] =
-    "usage: lint [--rules rules] [--skip rules] [--summary]\n"
+    "usage: lint [--leads] [--rules rules] [--skip rules] [--summary]\n"
     "            [--fail-on error|warning] [--stale-days days]\n"
     "            [--outlier-iqr k] [-g fields] [-i csv|jsonl]\n"
     "            [-o csv|jsonl|table|md] [--period period]\n"
@@ -57,7 +57,11 @@ static const struct rule {
 };
 
 enum { OPT_RULES = 1, OPT_SKIP, OPT_SUMMARY, OPT_FAIL_ON, OPT_STALE_DAYS,
-	OPT_OUTLIER_IQR };
+	OPT_OUTLIER_IQR, OPT_LEADS };
+
+/* The rules of deals only, not checked with --leads. */
+static const int deal_only[] = { R_OUTLIER, R_CLOSE_BEFORE_CREATE,
+	R_CLOSE_PAST, R_PROB, R_CURRENCY, R_WON_NO_CLOSE };
 
 enum { C_RULE, C_SEVERITY, C_ID, C_FILE, C_LINE, C_FIELD, C_VALUE,
 	C_MESSAGE };
@@ -115,13 +119,14 @@ struct ctx {
 	sp_cli *cli;
 	int on[NRULES];
 	int summary;
+	int leads;		/* --leads: lead stages, email duplicates */
 	int by_owner;		/* -g has owner: --summary has no column of it */
 	int fail_warning;
 	int has_stale;
 	int64_t stale;		/* --stale-days, in seconds */
 	double iqr;		/* --outlier-iqr */
 	const char *iqr_text;
-	int slot_owner, slot_account, slot_name, slot_entered;
+	int slot_owner, slot_account, slot_name, slot_entered, slot_email;
 	int64_t now;
 	long nerror, nwarning;	/* findings written */
 };
@@ -535,8 +540,9 @@ group_duplicates(struct ctx *x, struct lint *s, struct entry **v,
 				const struct entry *o = v[k == i ? i + 1 : i];
 				int more = (int)(j - i) - 2;
 
-				snprintf(msg, sizeof(msg), "same account and "
-				    "name as '%s' at %s:%ld%s", sp_err_quote(q,
+				snprintf(msg, sizeof(msg), "same %s as '%s' at "
+				    "%s:%ld%s", x->leads ? "email" :
+				    "account and name", sp_err_quote(q,
 				    sizeof(q), o->id, strlen(o->id)), o->file,
 				    o->line, more > 0 ? more == 1 ?
 				    " and 1 other deal" : " and others" : "");
@@ -546,7 +552,8 @@ group_duplicates(struct ctx *x, struct lint *s, struct entry **v,
 					    "other deals", more);
 				}
 				if (add_finding(s, R_LIKELY_DUP, v[k]->file,
-				    v[k]->line, v[k]->id, "name", v[k]->name,
+				    v[k]->line, v[k]->id, x->leads ? "email" :
+				    "name", v[k]->name,
 				    msg, v[k]->owner, e) < 0)
 					return -1;
 			}
@@ -809,8 +816,8 @@ field_dup(const sp_deal *d, int slot)
 	return p;
 }
 
-/* Account and name, blanks trimmed and ASCII folded, joined by a unit
- * separator; NULL when either is blank. */
+/* Account and name (sn -1: the field sa alone), blanks trimmed and
+ * ASCII folded, joined by a unit separator; NULL when either is blank. */
 static char *
 dup_key(const sp_deal *d, int sa, int sn)
 {
@@ -820,6 +827,10 @@ dup_key(const sp_deal *d, int sa, int sn)
 
 	f[0] = deal_field(d, sa, &n[0]);
 	f[1] = deal_field(d, sn, &n[1]);
+	if (sn < 0) {
+		f[1] = "-";	/* one field (a lead's email) */
+		n[1] = 1;
+	}
 	for (i = 0; i < 2; i++) {
 		while (n[i] > 0 && (*f[i] == ' ' || *f[i] == '\t')) {
 			f[i]++;
@@ -906,15 +917,16 @@ add_deal(sp_agg_run *run, const sp_deal *d, sp_error *e)
 	/* open deals: what a forecast needs */
 	bad = open && owner[0] == '\0';
 	if (check(x, s, d, label, owner, R_MISSING, bad, "owner", "",
-	    bad ? "open deal without an owner" : "has an owner or is closed",
+	    !bad ? "has an owner or is closed" : x->leads ?
+	    "open lead without an owner" : "open deal without an owner",
 	    e) < 0)
 		goto fail;
-	bad = open && !d->has_amount;
+	bad = open && !x->leads && !d->has_amount;
 	if (check(x, s, d, label, owner, R_MISSING, bad, "amount", "",
 	    bad ? "open deal without an amount" : "has an amount or is closed",
 	    e) < 0)
 		goto fail;
-	bad = open && !d->has_close_date;
+	bad = open && !x->leads && !d->has_close_date;
 	if (check(x, s, d, label, owner, R_MISSING, bad, "close_date", "",
 	    bad ? "open deal without a close date" :
 	    "has a close date or is closed", e) < 0)
@@ -1000,9 +1012,10 @@ add_deal(sp_agg_run *run, const sp_deal *d, sp_error *e)
 	en->file = xstrdup(d->file);
 	en->line = d->line;
 	en->owner = owner;
-	en->name = field_dup(d, x->slot_name);
+	en->name = field_dup(d, x->leads ? x->slot_email : x->slot_name);
 	if (x->on[R_LIKELY_DUP])
-		en->dupkey = dup_key(d, x->slot_account, x->slot_name);
+		en->dupkey = x->leads ? dup_key(d, x->slot_email, -1) :
+		    dup_key(d, x->slot_account, x->slot_name);
 	if (d->has_amount) {
 		size_t k;
 
@@ -1110,6 +1123,7 @@ main(int argc, char **argv)
 	    { "fail-on", required_argument, NULL, OPT_FAIL_ON },
 	    { "stale-days", required_argument, NULL, OPT_STALE_DAYS },
 	    { "outlier-iqr", required_argument, NULL, OPT_OUTLIER_IQR },
+	    { "leads", no_argument, NULL, OPT_LEADS },
 	    { NULL, 0, NULL, 0 } };
 	static sp_agg agg = { "lint", sizeof(struct lint), lint_init,
 	    lint_fini, lint_merge, lint_save, lint_load, lint_rows, NULL, 0,
@@ -1137,6 +1151,10 @@ main(int argc, char **argv)
 			break;
 		case OPT_SUMMARY:
 			x.summary = 1;
+			break;
+		case OPT_LEADS:
+			x.leads = 1;
+			c.stage_list = SP_STAGES_LEADS;
 			break;
 		case OPT_FAIL_ON:
 			if (strcmp(optarg, "warning") == 0)
@@ -1179,16 +1197,22 @@ main(int argc, char **argv)
 	}
 	if (skip_arg != NULL)
 		rule_list(&c, &x, "--skip", skip_arg, 0);
+	if (x.leads)
+		for (i = 0; i < (int)(sizeof(deal_only) / sizeof(deal_only[0]));
+		    i++)
+			x.on[deal_only[i]] = 0;
 	cli_open(&c, argc - optind, argv + optind);
 	x.cli = &c;
 	x.now = c.has_as_of ? c.as_of : c.cal.now;
-	x.slot_owner = x.slot_account = x.slot_name = x.slot_entered = -1;
+	x.slot_owner = x.slot_account = x.slot_name = x.slot_entered =
+	    x.slot_email = -1;
 	/* --merge reads states, not records: no slots */
 	if (c.rd != NULL && ((x.slot_owner = sp_reader_slot(c.rd,
 	    "owner")) < 0 || (x.slot_account = sp_reader_slot(c.rd,
 	    "account")) < 0 || (x.slot_name = sp_reader_slot(c.rd,
 	    "name")) < 0 || (x.slot_entered = sp_reader_slot(c.rd,
-	    "stage_entered_at")) < 0))
+	    "stage_entered_at")) < 0 || (x.slot_email = sp_reader_slot(c.rd,
+	    "email")) < 0))
 		cli_oom(&c);
 	for (i = 0; i < (int)c.nby; i++)
 		if (strcmp(c.by[i], "owner") == 0)
