@@ -664,8 +664,12 @@ cli_bad(sp_cli *c, const sp_error *e0, const sp_rec *r)
 
 	if (e.file[0] == '\0' && r != NULL)
 		sp_err_where(&e, r->file, r->line);
-	cli_error(c, &e);
-	c->nbad++;
+	if (c->bad_fn != NULL)
+		c->bad_fn(c->bad_ctx, &e);
+	else {
+		cli_error(c, &e);
+		c->nbad++;
+	}
 	if (c->rejects_w != NULL) {
 		char line[24], *rec = NULL;
 		const char *v[5];

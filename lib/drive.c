@@ -129,6 +129,47 @@ cli_agg_group(sp_agg_run *r, const sp_deal *d)
 }
 
 void *
+cli_agg_bad_state(sp_agg_run *r)
+{
+	sp_deal d;
+	char *key;
+	void *s;
+
+	/* nby empty values: nby - 1 separators */
+	if ((key = malloc(r->cli->nby + 1)) == NULL)
+		cli_oom(r->cli);
+	memset(&d, 0, sizeof(d));
+	memset(key, SP_KEY_SEP, r->cli->nby + 1);
+	d.key = key;
+	d.keylen = r->cli->nby > 0 ? r->cli->nby - 1 : 0;
+	s = state_with(r, &d, "");
+	free(key);
+	return s;
+}
+
+/* sp_cli.bad_fn for sp_cli.agg_bad: ctx is the run reading */
+static void
+run_bad(void *ctx, const sp_error *bad)
+{
+	sp_agg_run *r = ctx;
+	sp_error e;
+
+	sp_err_clear(&e);
+	if (r->cli->agg_bad(r, bad, &e) < 0)
+		cli_fail(r->cli, &e);
+}
+
+/* The bad records of c go to the program's agg_bad, when it takes them. */
+static void
+bad_to(sp_cli *c, sp_agg_run *r)
+{
+	if (c->agg_bad != NULL && !c->explain) {
+		c->bad_fn = run_bad;
+		c->bad_ctx = r;
+	}
+}
+
+void *
 cli_agg_undated(sp_agg_run *r, const sp_deal *d)
 {
 	if (r->cli->has_period)
@@ -646,6 +687,7 @@ read_all(sp_cli *c, sp_agg_run *r, int need)
 		cli_oom(c);
 	p0 = &parts[0];
 	p0->run = *r;
+	bad_to(c, &p0->run);
 	p0->rd = c->rd;
 	p0->ds = part_fold(c, p0, need, c);
 	p0->run.ds = p0->ds;
@@ -754,6 +796,7 @@ read_all(sp_cli *c, sp_agg_run *r, int need)
 		p0->run = *r;
 		if ((p0->run.t = sp_agg_table_new(r->agg)) == NULL)
 			cli_oom(c);
+		bad_to(c, &p0->run);
 		p0->rd = c->rd;
 		p0->ds = part_fold(c, p0, need, c);
 		p0->run.ds = p0->ds;
@@ -784,6 +827,7 @@ read_all(sp_cli *c, sp_agg_run *r, int need)
 	cli_by_end(c, c->rd);
 	cli_run_finish(c, p0->ds);
 done:
+	c->bad_fn = NULL;
 	history = sp_deals_is_history(p0->ds);
 	r->t = p0->run.t;
 	r->key = p0->run.key;

@@ -99,6 +99,8 @@ enum {
 #define CLI_SPREADSHEET_LONGOPT \
 	{ "spreadsheet-safe", no_argument, NULL, CLI_OPT_SPREADSHEET_SAFE }
 
+struct sp_agg_run;	/* the engine's run (below) */
+
 typedef struct sp_cli {
 	const char *prog;	/* program name, for messages */
 	const char *usage;	/* the SYNOPSIS, as in the man page */
@@ -211,6 +213,26 @@ typedef struct sp_cli {
 	/* the option that sets as_of, as warnings name it (NULL: --as-of;
 	   deal-diff: --to) */
 	const char *as_of_name;
+	/*
+	 * May be NULL: set before cli_agg_deals by a program whose answer
+	 * holds the bad records (lint).  The engine then hands each bad
+	 * record to agg_bad(run, bad, e), in input order on the run's thread
+	 * (bad: the error with its place; put it in a state with
+	 * cli_agg_bad_state), instead of cli_bad's report on stderr and its
+	 * --max-bad count; -1 (e set) fails the run.  Not with --explain
+	 * (whose rows are deals: bad records are reported as usual).
+	 */
+	int (*agg_bad)(struct sp_agg_run *r, const sp_error *bad,
+	    sp_error *e);
+	/*
+	 * May be NULL: set by the engine from agg_bad while it reads.  cli_bad
+	 * hands each bad record to bad_fn(bad_ctx, e), e with its place
+	 * (filled from the record when e lacks it), instead of reporting it
+	 * and counting it against --max-bad (the --rejects copy is still
+	 * made): such a run never stops at a bad record.
+	 */
+	void (*bad_fn)(void *ctx, const sp_error *e);
+	void *bad_ctx;
 } sp_cli;
 
 /*
@@ -288,7 +310,9 @@ __attribute__((noreturn)) void cli_fail(sp_cli *c, const sp_error *e);
 /*
  * A bad record: report e (filling file and line from r when e lacks
  * them), copy r to --rejects, count it; exit 1 once more than --max-bad
- * were seen.  r may be NULL.
+ * were seen.  r may be NULL.  With c->bad_fn set: e (with its place) goes
+ * to bad_fn instead of the report and the count; r is still copied to
+ * --rejects.
  */
 void cli_bad(sp_cli *c, const sp_error *e, const sp_rec *r);
 
@@ -476,6 +500,11 @@ int cli_shard_of(const char *id, long n);
  * next call.
  */
 const char *cli_agg_label(sp_agg_run *r, int64_t t, int *in);
+/*
+ * The state of the group of a record that is no deal (a bad record, for
+ * sp_cli.agg_bad): every -g value empty, the period label "".  Never NULL.
+ */
+void *cli_agg_bad_state(sp_agg_run *r);
 /*
  * The state of d's group for a deal without the time the periods are of
  * (funnel's deal without created_at): NULL with --period (no period holds
