@@ -22,6 +22,8 @@ step "What will this quarter bring in? (three methods side by side)" \
     "forecast -o table -g territory --method weighted,category,history deals.csv"
 step "Which method would have been most precise this year? (a backtest)" \
     "forecast -o table --backtest --method weighted,history,trend --period 2026 history.csv"
+step "The weekly pipeline review (scorecard, deal-diff, velocity, lint as of one moment)" \
+    "NOW=2026-11-30T00:00:00Z sh weekly-review.sh history.csv | head -40"
 # the write side: a journal in a temporary directory, removed at the end
 j=$(mktemp -d)
 trap 'rm -rf "$j"' EXIT

@@ -9,7 +9,10 @@
 #      real ssh to localhost when it answers;
 #   3. a history sharded with {}/4 over the whole file;
 #   4. Hadoop Streaming's shape: mappers on line splits of JSON lines, the
-#      shuffle (sort), one reducer.
+#      shuffle (sort), one reducer;
+# and "The weekly pipeline review" of salespipe(7): examples/weekly-review.sh
+# on examples/history.csv as of 2026-11-26, a time with records after it,
+# its numbers checked against a fold of the history in awk.
 # usage: sh tests/recipes.sh [build-root]
 B=$(cd "${1:-.}" && pwd)
 cd "$(dirname "$0")/.." || exit 2
@@ -51,10 +54,17 @@ deal-gen -n 100000 -s 4 --history "$T/history.csv" >"$T/deals.csv" ||
     exit 2
 deal-gen -n 20000 -s 5 -o jsonl >"$T/deals.jsonl" || exit 2
 
+# each program with the options it requires (tests/programs.sh)
+programs_bin "$B/bin" "$T/bin" || exit 2
+PATH="$T/bin:$PATH"
+
 # 1. one machine
 for p in $(programs_read); do
 	o="-g owner"
 	[ "$p" = pipeline ] && o=
+	# lint's findings name the file and line, which a pipe changes: its
+	# counts are what a split must keep (tests/property.sh does the same)
+	[ "$p" = lint ] && o="-g owner --summary"
 	# shellcheck disable=SC2086
 	"$p" $o --threads 1 "$T/deals.csv" >"$T/want" 2>/dev/null || continue
 	# shellcheck disable=SC2086
@@ -114,6 +124,88 @@ for p in win-rate funnel cycle-time forecast; do
 	done | sort | "$p" -g territory --merge >"$T/got"
 	same "$p: map-reduce (mappers, sort, reducer)" "$T/want" "$T/got"
 done
+
+# 5. the weekly pipeline review, as of a time with records after it; the
+# script is the one salespipe(7) prints
+sed -n '/^\.Sh THE WEEKLY PIPELINE REVIEW/,/^\.Sh /p' man/salespipe.7 |
+    awk '/^\.Bd -literal/ { if (!n++) on = 1; next } /^\.Ed/ { on = 0 } on' |
+    sed 's/^\\&//; s/\\e/\\/g' >"$T/script"
+same "weekly review: salespipe(7) prints examples/weekly-review.sh" \
+    examples/weekly-review.sh "$T/script"
+W=2026-11-26T00:00:00Z WEEK=2026-11-19T00:00:00Z
+if NOW=$W sh examples/weekly-review.sh examples/history.csv >"$T/review" \
+    2>"$T/review.err" && [ ! -s "$T/review.err" ]; then
+	pass=$((pass + 1))
+else
+	fail=$((fail + 1))
+	echo "FAIL weekly review: status or messages"
+	head -5 "$T/review.err"
+fi
+# fold T: the history as of T, one deal a line: id|owner|stage|cents|
+# close_date|time of its last record (amounts as integer cents: exact)
+fold() {
+	awk -F, -v T="$1" 'NR > 1 && $2 <= T {
+		if (!($1 in st)) n[++k] = $1
+		st[$1] = $3; last[$1] = $2
+		if ($4 != "") { a = $4; sub(/\./, "", a); amt[$1] = a + 0 }
+		if ($5 != "") cd[$1] = $5
+		if ($6 != "") ow[$1] = $6
+	} END { for (i = 1; i <= k; i++) { d = n[i]
+		print d "|" ow[d] "|" st[d] "|" amt[d] "|" cd[d] "|" last[d] } }' \
+	    examples/history.csv
+}
+fold "$W" >"$T/now"
+fold "$WEEK" >"$T/week"
+# cols SECTION NAME...: the named columns of the Markdown table under
+# the "## SECTION" heading, "|"-separated, amounts as cents
+cols() {
+	_s=$1
+	shift
+	awk -v s="## $_s" -v want="$*" 'BEGIN { FS = " *\\| *" }
+	/^## / { on = index($0, s) == 1; h = 0; next }
+	!on || !/^\|/ { next }
+	!h { h = 1; nw = split(want, w, " ")
+		for (i = 1; i <= nw; i++) for (j = 2; j < NF; j++)
+			if ($j == w[i]) c[i] = j
+		next }
+	/^\|---/ { next }
+	{ o = ""; for (i = 1; i <= nw; i++) { v = $(c[i]); if (v ~ /^-?[0-9]+\.[0-9][0-9]$/) { sub(/\./, "", v); v += 0 }
+		o = o (i > 1 ? "|" : "") v }; print o }' "$T/review"
+}
+# open deals closing in 2026-Q4 as of now, per owner (every owner that
+# has a row: the others print 0)
+awk -F'|' '$3 != "won" && $3 != "lost" && $5 >= "2026-10-01" &&
+    $5 <= "2026-12-31" { n[$2]++; a[$2] += $4 }
+    END { for (o in n) print o "|" n[o] "|" a[o] }' "$T/now" | sort >"$T/want"
+cols "Reps, this quarter" owner open open_pipeline | grep -v '|0|0$' | sort >"$T/got"
+same "weekly review: scorecard open pipeline vs the fold" "$T/want" "$T/got"
+cols "The pipeline closing" owner end end_amount | grep -v '|0|0$' | sort >"$T/got"
+same "weekly review: deal-diff end vs the fold" "$T/want" "$T/got"
+# open a week ago, closing in 2026-Q4 then: deal-diff's start
+awk -F'|' '$3 != "won" && $3 != "lost" && $5 >= "2026-10-01" &&
+    $5 <= "2026-12-31" { n[$2]++; a[$2] += $4 }
+    END { for (o in n) print o "|" n[o] "|" a[o] }' "$T/week" | sort >"$T/want"
+cols "The pipeline closing" owner start start_amount | grep -v '|0|0$' | sort >"$T/got"
+same "weekly review: deal-diff start vs the fold a week before" "$T/want" "$T/got"
+# won and lost in 2026-Q4 up to now (the won or lost move is the deal's
+# last record): the scorecard's won, won_amount, lost
+awk -F'|' '($3 == "won" || $3 == "lost") && $6 >= "2026-10-01" {
+    if ($3 == "won") { w[$2]++; a[$2] += $4 } else l[$2]++; o[$2] = 1 }
+    END { for (x in o) print x "|" w[x] + 0 "|" a[x] + 0 "|" l[x] + 0 }' \
+    "$T/now" | sort >"$T/want"
+cols "Reps, this quarter" owner won won_amount lost | sort >"$T/got"
+same "weekly review: scorecard won and lost vs the fold" "$T/want" "$T/got"
+# open deals whose close date is before the day of now: lint's
+# close-date-past, per owner
+awk -F'|' '$3 != "won" && $3 != "lost" && $5 != "" && $5 < "2026-11-26" {
+    n[$2]++ } END { for (o in n) print o "|" n[o] }' "$T/now" | sort >"$T/want"
+cols "Data to fix" rule owner findings | sed -n 's/^close-date-past|//p' |
+    sort >"$T/got"
+same "weekly review: lint close-date-past vs the fold" "$T/want" "$T/got"
+# velocity's last month is as of now: the deals open then
+awk -F'|' '$3 != "won" && $3 != "lost"' "$T/now" | wc -l | tr -d ' ' >"$T/want"
+cols "Sales velocity" period open | sed -n 's/^2026-11|//p' >"$T/got"
+same "weekly review: velocity open now vs the fold" "$T/want" "$T/got"
 
 echo "$pass passed, $fail failed"
 echo "recipes: $pass $fail"
