@@ -3,11 +3,14 @@
 # (.Dl, or the lines of a .Bd -literal block starting with "$ ") runs in
 # examples/ (the bundled sample data) with the build's bin/ first on PATH,
 # and must exit 0 and print something.  Prints "examples: PASS FAIL".
+# Under valgrind (tests/cases.sh sets BINPATH to its memcheck wrappers,
+# VALGRIND=1) every other example runs under memcheck and the rest on the
+# plain build, alternating (VALGRIND_ALL=1: every one under memcheck).
 B=${1:-.}
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top" || exit 1
 B=$(cd "$B" && pwd)
-pass=0 fail=0
+pass=0 fail=0 n=0
 for m in man/*.[157]; do
 	[ -f "$m" ] || continue
 	awk '
@@ -20,7 +23,11 @@ for m in man/*.[157]; do
 	' "$m" | sed -e 's/\\-/-/g' -e 's/\\e/\\/g' -e "s/\\\\(aq/'/g" \
 	    -e 's/\\&//g' -e 's/\\(dq/"/g' > "${TMPDIR:-/tmp}/ex.$$"
 	while IFS= read -r line; do
-		out=$(cd examples && PATH="${BINPATH:-$B/bin}:$PATH" LC_ALL=C TZ=UTC \
+		n=$((n + 1))
+		bp=${BINPATH:-$B/bin}
+		[ "${VALGRIND:-0}" = 1 ] && [ "${VALGRIND_ALL:-0}" != 1 ] &&
+		    [ $((n % 2)) -eq 0 ] && bp=$B/bin
+		out=$(cd examples && PATH="$bp:$PATH" LC_ALL=C TZ=UTC \
 		    SALESPIPE_NOW=2026-11-26T00:00:00Z sh -c "$line" 2>&1 </dev/null)
 		st=$?
 		if [ $st -eq 0 ] && [ -n "$out" ]; then
