@@ -129,7 +129,8 @@ check: deps
 	@VALGRIND=1 sh tests/run.sh .
 	@echo "== the same suite under AddressSanitizer + UndefinedBehaviorSanitizer"
 	@$(MAKE) --no-print-directory B=build/san SAN=1 all units
-	@PARTIAL_N=20000 $(MAKE) --no-print-directory B=build/san SAN=1 test
+	@PARTIAL_N=20000 PARTIAL_SPLITS="2 7" PARTIAL_SHARDS=3 \
+	    $(MAKE) --no-print-directory B=build/san SAN=1 test
 
 demo: deps
 	@$(MAKE) --no-print-directory all

@@ -15,7 +15,9 @@
 # where every run is some seven times slower, uses 20000).  Under
 # VALGRIND=1 every run is under memcheck, on examples/ CSV only, split 2
 # and 3 ways, with the first two option sets (valgrind is slow; the
-# sanitizer pass runs the whole of it).
+# sanitizer pass runs every option set).  PARTIAL_SPLITS="2 7" and
+# PARTIAL_SHARDS=3 choose the cuts (make check's sanitizer pass: those;
+# the plain pass runs every cut: 1, 2, 7 and 64 chunks, 1, 3 and 7 shards).
 B=$(cd "${1:-.}" && pwd)
 cd "$(dirname "$0")/.." || exit 2
 . tests/programs.sh
@@ -25,7 +27,8 @@ export LC_ALL=C TZ=UTC SALESPIPE_NOW=2026-12-01
 unset SALESPIPE_STAGES SALESPIPE_LEAD_STAGES SALESPIPE_DEALS SALESPIPE_LEADS
 pass=0 fail=0 skip=0
 VG=
-SPLITS="1 2 7 64" SHARDS="1 3 7" NOPTS=99 FORMATS="csv jsonl"
+SPLITS=${PARTIAL_SPLITS:-"1 2 7 64"} SHARDS=${PARTIAL_SHARDS:-"1 3 7"}
+NOPTS=99 FORMATS="csv jsonl"
 if [ "${VALGRIND:-0}" = 1 ]; then
 	VG="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite --show-leak-kinds=definite"
 	PARTIAL_QUICK=1 SPLITS=2 SHARDS=3 NOPTS=2 FORMATS=csv
