@@ -326,12 +326,13 @@ add_deal(sp_agg_run *run, const sp_deal *d, sp_error *e)
 {
 	struct ctx *x = cli_agg_ctx(run);
 	sp_cli *c = x->cli;
-	const char *label = "", *text;
+	const char *label = "", *text, *nocycle;
 	struct reasons *t;
 	struct reason *r;
 	sp_money_sum amount;
 	size_t len;
 	int stage;
+	int64_t cycle = 0;
 	char amt[48], dur[32], why[640];
 
 	if (d->kind != SP_LOST) {
@@ -363,8 +364,9 @@ add_deal(sp_agg_run *run, const sp_deal *d, sp_error *e)
 			return -1;
 		r->amount = amount;
 	}
-	if (d->has_created && d->has_closed && sp_dist_add(&r->days,
-	    d->closed_at - d->created_at) < 0)
+	/* the time to loss: cycle-time's cycle of the lost deal */
+	nocycle = sp_deal_cycle(d, &cycle);
+	if (nocycle == NULL && sp_dist_add(&r->days, cycle) < 0)
 		return sp_err_set(e, NULL, "out of memory");
 	r->n++;
 	if (c->explain) {
@@ -373,11 +375,9 @@ add_deal(sp_agg_run *run, const sp_deal *d, sp_error *e)
 		    NO_STAGE : c->stages->v[stage].name) : "", x->by_stage ?
 		    ", " : "", r->text, d->has_amount ? "amount " : "no amount",
 		    d->has_amount ? sp_money_format_exact(d->value, amt) : "",
-		    d->has_created && d->has_closed ? sp_duration_format(
-		    (double)(d->closed_at - d->created_at), c->unit, dur) :
-		    "no time to loss", d->has_created && d->has_closed ? " " :
-		    "", d->has_created && d->has_closed ? unit_name[c->unit] :
-		    "");
+		    nocycle == NULL ? sp_duration_format((double)cycle,
+		    c->unit, dur) : "no time to loss", nocycle == NULL ?
+		    " " : "", nocycle == NULL ? unit_name[c->unit] : "");
 		cli_explain(c, d, label, "lost", "counted", why);
 	}
 	return 0;

@@ -653,9 +653,10 @@ add_closed(sp_agg_run *run, struct sc *x, const sp_deal *d, sp_error *e)
 	sp_cli *c = x->c;
 	int won = d->kind == SP_WON, rc = -1;
 	int64_t at = d->has_closed ? d->closed_at : x->team_time, micro = 0;
+	int64_t cycle = 0;
 	sp_deal g;
 	char *key, amt[48], why[128], dur[32];
-	const char *label;
+	const char *label, *nocycle;
 	struct card *t;
 
 	if ((c->has_period || c->every != SP_EVERY_NONE) && !d->has_closed) {
@@ -678,13 +679,13 @@ add_closed(sp_agg_run *run, struct sc *x, const sp_deal *d, sp_error *e)
 	}
 	if (sp_winrate_add(&t->closed, d, e) < 0)
 		goto out;
+	/* the cycle of a won deal: cycle-time's definition */
+	nocycle = won ? sp_deal_cycle(d, &cycle) : "not won";
 	if (won) {
-		if (d->has_created && d->has_closed &&
-		    d->closed_at < d->created_at)
+		if (nocycle == NULL && cycle < 0)
 			t->negative++;
 		if (sp_dist_add(&t->won_deals, micro) < 0 ||
-		    (d->has_created && d->has_closed &&
-		    sp_dist_add(&t->cycle, d->closed_at - d->created_at) < 0)) {
+		    (nocycle == NULL && sp_dist_add(&t->cycle, cycle) < 0)) {
 			sp_err_set(e, NULL, "out of memory");
 			goto out;
 		}
@@ -695,17 +696,16 @@ add_closed(sp_agg_run *run, struct sc *x, const sp_deal *d, sp_error *e)
 		    "(no amount: counts as 0.00)");
 		cli_explain(c, &g, label, "win_rate", won ? "numerator" :
 		    "denominator", why);
-		if (won && d->has_created && d->has_closed) {
+		if (won && nocycle == NULL) {
 			snprintf(why, sizeof(why), "won %s %s%s",
-			    sp_duration_format((double)(d->closed_at -
-			    d->created_at), c->unit, dur), c->unit ==
-			    SP_UNIT_DAYS ? "days" : c->unit == SP_UNIT_HOURS ?
-			    "hours" : "minutes", d->closed_at < d->created_at ?
+			    sp_duration_format((double)cycle, c->unit, dur),
+			    c->unit == SP_UNIT_DAYS ? "days" : c->unit ==
+			    SP_UNIT_HOURS ? "hours" : "minutes", cycle < 0 ?
 			    " (ends before it starts)" : "");
 			cli_explain(c, &g, label, "median_cycle", "counted", why);
 		} else if (won) {
 			cli_explain(c, &g, label, "median_cycle", "excluded",
-			    "no created_at");
+			    nocycle);
 		}
 	}
 	rc = 0;
