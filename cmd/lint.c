@@ -753,8 +753,7 @@ lint_bad(struct sp_agg_run *run, const sp_error *bad, sp_error *e)
 	/* every shard reads every record: a bad one is shard 1's */
 	if (c->shard_n > 0 && c->shard_k != 1)
 		return 0;
-	if (x->on[R_DUP_ID] && strcmp(bad->field, "id") == 0 &&
-	    bad->msg[0] == '\'' &&
+	if (x->on[R_DUP_ID] && bad->code == SP_ERR_REPEATED_ID &&
 	    (p = strstr(bad->msg, again)) != NULL) {
 		rule = R_DUP_ID;
 		if ((id = strndup(bad->msg + 1, (size_t)(p - bad->msg - 1))) ==

@@ -444,10 +444,13 @@ snapshot_repeat(sp_deals *ds, const sp_rec *r, sp_error *e)
 	p = hd(ds, k - 1);
 	/* the same file given twice: its lines come round again */
 	twice = strcmp(ds->files[p->file], r->file) == 0 && r->line <= p->line;
-	return sp_err_set(e, "id", "'%s' is listed again: first at %s:%ld (kept); "
+	sp_err_set(e, "id", "'%s' is listed again: first at %s:%ld (kept); "
 	    "a snapshot has one record per deal%s", sp_err_quote(q, sizeof(q),
 	    sp_rec_get(r, ds->slot[F_ID]), n), ds->files[p->file], p->line,
 	    twice ? " (is the file given twice?)" : "");
+	if (e != NULL)
+		e->code = SP_ERR_REPEATED_ID;
+	return -1;
 }
 
 /* Remember where r's id was listed; -1 when out of memory. */

@@ -20,6 +20,7 @@ sp_err_clear(sp_error *e)
 	e->line = 0;
 	e->field[0] = '\0';
 	e->msg[0] = '\0';
+	e->code = SP_ERR_NONE;
 }
 
 int
@@ -37,6 +38,7 @@ sp_err_set(sp_error *e, const char *field, const char *fmt, ...)
 	va_end(ap);
 	memcpy(e->field, f, sizeof(f));
 	memcpy(e->msg, msg, sizeof(msg));
+	e->code = SP_ERR_NONE;
 	return -1;
 }
 

@@ -20,7 +20,17 @@ typedef struct sp_error {
 	long line;		/* 1-based line, 0 when unknown */
 	char field[128];	/* canonical field name, "" when none */
 	char msg[1024];		/* the reason, without place or field */
+	int code;		/* SP_ERR_*: the kind, for a program that acts
+				   on it; 0 when none (sp_err_set clears it) */
 } sp_error;
+
+/* sp_error.code */
+enum {
+	SP_ERR_NONE = 0,
+	SP_ERR_REPEATED_ID	/* a snapshot lists an id again: field "id",
+				   the id in sp_error.msg between the first
+				   two quotes, as sp_err_quote shows it */
+};
 
 /* Empty every member.  Accepts NULL. */
 void sp_err_clear(sp_error *e);
