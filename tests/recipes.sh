@@ -86,7 +86,10 @@ else
 	cat >"$T/ssh" <<'EOF'
 #!/bin/sh
 # stands in for ssh: drop the options, the host and "--", then run the
-# words joined by spaces in a shell, as sshd does
+# words joined by spaces in a shell, as sshd does. sshd also sets SHELL,
+# which parallel's remote wrapper execs: a CI job without it ran nothing.
+SHELL=${SHELL:-/bin/sh}
+export SHELL
 while [ $# -gt 0 ]; do
 	case $1 in
 	-*) shift;;
