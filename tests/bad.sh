@@ -26,8 +26,9 @@
 # SALESPIPE_NOW=2026-11-26T00:00:00Z, under timeout $TIMEOUT (default 20
 # seconds, 120 for an AddressSanitizer build, 300 with VALGRIND=1).  With
 # VALGRIND=1 every program runs under valgrind memcheck as in tests/cases.sh
-# (any error or definite leak makes it exit 99), each case on every other
-# read program, alternating (VALGRIND_ALL=1: on all of them; the plain and
+# (any error or definite leak makes it exit 99), each case on every third
+# program, in turn (VALGRIND_EVERY=N: every Nth; VALGRIND_ALL=1: on all of
+# them; the plain and
 # sanitizer passes run every pair).  Prints a diff for each
 # failure and ends with the line "bad: PASS FAIL" (one count per case and
 # program; skips are printed).  BAD_SAVE=DIR keeps what each failing run
@@ -101,7 +102,7 @@ for d in tests/bad/*/; do
 	for p in $PROGS; do
 		pi=$((pi + 1))
 		if [ "${VALGRIND:-0}" = 1 ] && [ "${VALGRIND_ALL:-0}" != 1 ] &&
-		    [ $(((ci + pi) % 2)) -eq 1 ]; then
+		    [ $(((ci + pi) % ${VALGRIND_EVERY:-3})) -ne 0 ]; then
 			vgskip=$((vgskip + 1))
 			continue
 		fi

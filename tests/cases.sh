@@ -14,7 +14,7 @@
 # Also runs every man page EXAMPLES line (tests/examples.sh).
 # With VALGRIND=1 every program runs under valgrind memcheck (any error or
 # definite leak makes it exit 99 and print, so the case fails), on every
-# other case of each program (VALGRIND_ALL=1: every case).
+# third case of each program (VALGRIND_EVERY=N, VALGRIND_ALL=1: every case).
 # CASES=PATTERN runs only the cases whose program/case name matches the
 # sh pattern (CASES='scorecard/*').
 # Prints failures with diffs and a last line "cases: PASS FAIL SKIP".
@@ -38,10 +38,11 @@ if [ "${VALGRIND:-0}" = 1 ]; then
 	BINPATH=$tmp/vg:$B/bin
 fi
 
-# Under valgrind, every other case of each program (VALGRIND_ALL=1: all
-# of them): memcheck is slow, every case runs in the plain and the
-# sanitizer passes (LeakSanitizer finds leaks there too), and each
-# program's cases still all but half go through memcheck.
+# Under valgrind, every third case of each program, its first included
+# (VALGRIND_EVERY=N: every Nth; VALGRIND_ALL=1: all of them): memcheck is
+# slow, every case runs in the plain and the sanitizer passes
+# (LeakSanitizer finds leaks there too), and a third of each program's
+# cases still go through memcheck.
 vg_left=0 prog= nth=0
 for d in tests/cases/*/*/; do
 	[ -f "$d/cmd" ] || continue
@@ -51,7 +52,7 @@ for d in tests/cases/*/*/; do
 	if [ "${VALGRIND:-0}" = 1 ] && [ "${VALGRIND_ALL:-0}" != 1 ]; then
 		[ "${name%%/*}" = "$prog" ] || { prog=${name%%/*}; nth=0; }
 		nth=$((nth + 1))
-		if [ $((nth % 2)) -eq 0 ]; then
+		if [ $(((nth - 1) % ${VALGRIND_EVERY:-3})) -ne 0 ]; then
 			vg_left=$((vg_left + 1))
 			continue
 		fi
@@ -111,7 +112,7 @@ for d in tests/cases/*/*/; do
 	fi
 done
 [ $vg_left -gt 0 ] &&
-	echo "valgrind: $vg_left cases left to the plain and sanitizer passes (every other case of each program runs under valgrind; VALGRIND_ALL=1 for all)"
+	echo "valgrind: $vg_left cases left to the plain and sanitizer passes (every ${VALGRIND_EVERY:-3}rd case of each program runs under valgrind, its first included; VALGRIND_ALL=1 for all)"
 [ $skipped_shared -gt 0 ] &&
 	echo "skip: $skipped_shared cases need ../shared/datasets, which is not here"
 [ $skipped_cxx -gt 0 ] &&
