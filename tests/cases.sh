@@ -112,7 +112,7 @@ for d in tests/cases/*/*/; do
 	fi
 done
 [ $vg_left -gt 0 ] &&
-	echo "valgrind: $vg_left cases left to the plain and sanitizer passes (every ${VALGRIND_EVERY:-3}rd case of each program runs under valgrind, its first included; VALGRIND_ALL=1 for all)"
+	echo "valgrind: $vg_left cases left to the plain and sanitizer passes (one case in ${VALGRIND_EVERY:-3} of each program runs under valgrind, its first included; VALGRIND_ALL=1 for all)"
 [ $skipped_shared -gt 0 ] &&
 	echo "skip: $skipped_shared cases need ../shared/datasets, which is not here"
 [ $skipped_cxx -gt 0 ] &&
