@@ -11,6 +11,7 @@
 #include "salespipe/deal.h"
 #include "salespipe/field.h"
 #include "salespipe/group.h"
+#include "salespipe/idset.h"
 
 enum { F_ID, F_AT, F_STAGE, F_AMOUNT, F_CURRENCY, F_CREATED, F_CLOSED,
 	F_CLOSE_DATE, F_PROB, F_LOST_STAGE, F_REACHED, F_CATEGORY, F_PUSHES, NF };
@@ -129,8 +130,10 @@ struct sp_deals {
 	unsigned char *changed;	/* two snapshots: by slot (sp_deal.changed) */
 	unsigned char *rbuf;	/* a record's values (rec_values) */
 	size_t rbufcap;
-	int snap;		/* the id table holds a snapshot's ids (where
+	int snap;		/* a snapshot: its ids are in ids (where
 				   each was listed, to refuse a repeat) */
+	sp_idset *ids;
+	sp_idkey idkey;		/* the record's, snapshot_repeat to _note */
 	int64_t nprob;		/* probabilities read, */
 	int prob_max;		/* and the largest (bp) */
 	sp_deal_then then;	/* SP_NEED_FROM: the deal being handed on */
@@ -272,6 +275,7 @@ sp_deals_free(sp_deals *ds)
 		free(ds->kpage[l]);
 	}
 	free(ds->slots);
+	sp_idset_free(ds->ids);
 	while ((b = ds->arena) != NULL) {
 		ds->arena = b->next;
 		free(b);
@@ -422,57 +426,66 @@ convert(sp_deals *ds, sp_deal *d, sp_error *e)
 }
 
 static int intern_file(sp_deals *, const char *);
-static uint32_t id_find(const sp_deals *, const char *, size_t);
-static int hdeal_get(sp_deals *, const char *, size_t, int64_t, uint32_t *);
-static struct hdeal *hd(const sp_deals *, uint32_t);
+
+/* r's id's key into ds->idkey, and its slot on its way into the cache. */
+static void
+snapshot_key(sp_deals *ds, const sp_rec *r)
+{
+	size_t n = sp_rec_len(r, ds->slot[F_ID]);
+
+	if (n == 0)
+		return;
+	sp_idset_key(sp_rec_get(r, ds->slot[F_ID]), n, &ds->idkey);
+	if (ds->ids != NULL)
+		sp_idset_prefetch(ds->ids, &ds->idkey);
+}
 
 /*
- * A snapshot lists a deal once: 0 when r's id is new (or r has none), -1
- * with e set when an earlier good record had it.
+ * A snapshot lists a deal once: 0 when r's id (its key from snapshot_key)
+ * is new (or r has none), -1 with e set when an earlier good record had
+ * it.
  */
 static int
 snapshot_repeat(sp_deals *ds, const sp_rec *r, sp_error *e)
 {
-	const struct hdeal *p;
 	char q[80];
 	size_t n = sp_rec_len(r, ds->slot[F_ID]);
-	uint32_t k;
+	uint32_t file;
+	int64_t line;
 	int twice;
 
-	if (n == 0 || (k = id_find(ds, sp_rec_get(r, ds->slot[F_ID]), n)) == 0)
+	if (n == 0)
 		return 0;
-	p = hd(ds, k - 1);
+	if (ds->ids == NULL || !sp_idset_find(ds->ids, &ds->idkey, &file,
+	    &line))
+		return 0;
 	/* the same file given twice: its lines come round again */
-	twice = strcmp(ds->files[p->file], r->file) == 0 && r->line <= p->line;
-	sp_err_set(e, "id", "'%s' is listed again: first at %s:%ld (kept); "
+	twice = strcmp(ds->files[file], r->file) == 0 && r->line <= line;
+	sp_err_set(e, "id", "'%s' is listed again: first at %s:%lld (kept); "
 	    "a snapshot has one record per deal%s", sp_err_quote(q, sizeof(q),
-	    sp_rec_get(r, ds->slot[F_ID]), n), ds->files[p->file], p->line,
-	    twice ? " (is the file given twice?)" : "");
+	    sp_rec_get(r, ds->slot[F_ID]), n), ds->files[file],
+	    (long long)line, twice ? " (is the file given twice?)" : "");
 	if (e != NULL)
 		e->code = SP_ERR_REPEATED_ID;
 	return -1;
 }
 
-/* Remember where r's id was listed; -1 when out of memory. */
+/* Remember where r's id (its key from snapshot_key) was listed; -1
+ * when out of memory. */
 static int
 snapshot_note(sp_deals *ds, const sp_rec *r)
 {
-	struct hdeal *p;
-	size_t n = sp_rec_len(r, ds->slot[F_ID]);
-	uint32_t k;
 	int f;
 
-	if (n == 0)
+	if (sp_rec_len(r, ds->slot[F_ID]) == 0)
 		return 0;
-	/* a snapshot's ids are kept in the history's id table, as entries
-	   with no visits: a ds is the one or the other */
 	ds->snap = 1;
-	if ((f = intern_file(ds, r->file)) < 0 ||
-	    hdeal_get(ds, sp_rec_get(r, ds->slot[F_ID]), n, 0, &k) < 0)
+	if (ds->ids == NULL && (ds->ids = sp_idset_new()) == NULL)
 		return -1;
-	p = hd(ds, k);
-	p->file = (uint32_t)f;
-	p->line = r->line;
+	if ((f = intern_file(ds, r->file)) < 0 ||
+	    sp_idset_add(ds->ids, &ds->idkey, (uint32_t)f, r->line, NULL,
+	    NULL) < 0)
+		return -1;
 	return 0;
 }
 
@@ -531,15 +544,14 @@ snapshot_as_of(const sp_deals *ds, sp_deal *d)
 	return 0;
 }
 
+/* A snapshot record's deal into *dp (its fields read and checked). */
 static int
-snapshot_add(sp_deals *ds, const sp_rec *r, sp_error *e)
+snapshot_read(sp_deals *ds, const sp_rec *r, sp_deal *dp, sp_error *e)
 {
 	sp_deal d;
 	size_t kl;
 	int k, need;
 
-	if (snapshot_repeat(ds, r, e) < 0)
-		return -1;
 	memset(&d, 0, sizeof(d));
 	d.stage = d.lost_stage = d.max_stage = -1;
 	d.id = sp_rec_has(r, ds->slot[F_ID]) ? sp_rec_get(r, ds->slot[F_ID]) : "";
@@ -597,6 +609,22 @@ snapshot_add(sp_deals *ds, const sp_rec *r, sp_error *e)
 	d.file = r->file;
 	d.line = r->line;
 	d.rec = r;
+	*dp = d;
+	return 0;
+}
+
+static int
+snapshot_add(sp_deals *ds, const sp_rec *r, sp_error *e)
+{
+	sp_deal d;
+	int k;
+
+	/* the id's slot is fetched from memory while the fields are read;
+	   a repeat is the record's fault whatever else is wrong with it */
+	snapshot_key(ds, r);
+	k = snapshot_read(ds, r, &d, e);
+	if (snapshot_repeat(ds, r, e) < 0 || k < 0)
+		return -1;
 	if (ds->o.has_as_of && (k = snapshot_as_of(ds, &d)) != 0) {
 		if (ds->o.left_out != NULL)
 			ds->o.left_out(ds->o.left_ctx, &d, k, ds->o.as_of);
@@ -823,15 +851,6 @@ id_slot(const sp_deals *ds, const char *id, size_t n, uint32_t hash)
 	return &ds->slots[j];
 }
 
-/* Entry number + 1 of id, or 0. */
-static uint32_t
-id_find(const sp_deals *ds, const char *id, size_t n)
-{
-	if (ds->nslots == 0)
-		return 0;
-	return (uint32_t)*id_slot(ds, id, n, (uint32_t)sp_hash(id, n));
-}
-
 static int
 id_grow(sp_deals *ds)
 {
@@ -918,16 +937,6 @@ hdeal_add(sp_deals *ds, const char *id, size_t idlen, int64_t at,
 	ds->last = *ix + 1;
 	*isnew = 1;
 	return 0;
-}
-
-/* hdeal_add of a record's id (copied). */
-static int
-hdeal_get(sp_deals *ds, const char *id, size_t idlen, int64_t at,
-    uint32_t *ix)
-{
-	int isnew;
-
-	return hdeal_add(ds, id, idlen, at, ix, 0, &isnew);
 }
 
 /* Keep value v of field l set at `at` for entry i: a later `at` wins,
@@ -1659,17 +1668,9 @@ sp_deal_reached(const sp_stages *st, const sp_deal *d)
 int
 sp_deals_ids_overlap(const sp_deals *a, const sp_deals *b)
 {
-	const struct hdeal *h;
-	uint32_t j;
-
-	if (!a->snap || !b->snap)
+	if (a->ids == NULL || b->ids == NULL)
 		return 0;
-	for (j = 0; j < b->n; j++) {
-		h = hd(b, j);
-		if (id_find(a, h->key, h->keylen) != 0)
-			return 1;
-	}
-	return 0;
+	return sp_idset_overlap(a->ids, b->ids);
 }
 
 void
