@@ -129,7 +129,7 @@ check: deps
 	@VALGRIND=1 sh tests/run.sh .
 	@echo "== the same suite under AddressSanitizer + UndefinedBehaviorSanitizer"
 	@$(MAKE) --no-print-directory B=build/san SAN=1 all units
-	@PARTIAL_N=20000 PARTIAL_SPLITS="2 7" PARTIAL_SHARDS=3 \
+	@PARTIAL_N=20000 PARTIAL_SPLITS=7 PARTIAL_SHARDS=3 INDEX_ROUNDS=4 \
 	    $(MAKE) --no-print-directory B=build/san SAN=1 test
 
 demo: deps

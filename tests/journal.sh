@@ -35,6 +35,8 @@
 #               what the index answers (obj/tests/test_sidecar --dump) is
 #               what an index built afresh from the journal answers
 # VALGRIND=1 runs the programs under memcheck with smaller counts (printed).
+# INDEX_ROUNDS=N: rounds of the index test (12; make check's sanitizer pass
+# runs 4, valgrind 2).
 # Prints failures and a last line "journal: PASS FAIL"; exits 1 on failure.
 B=${1:-.}
 top=$(cd "$(dirname "$0")/.." && pwd)

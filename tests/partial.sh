@@ -16,7 +16,7 @@
 # VALGRIND=1 every run is under memcheck, on examples/ CSV only, split 2
 # and 3 ways, with the first two option sets (valgrind is slow; the
 # sanitizer pass runs every option set).  PARTIAL_SPLITS="2 7" and
-# PARTIAL_SHARDS=3 choose the cuts (make check's sanitizer pass: those;
+# PARTIAL_SHARDS=3 choose the cuts (make check's sanitizer pass: 7 and 3;
 # the plain pass runs every cut: 1, 2, 7 and 64 chunks, 1, 3 and 7 shards).
 B=$(cd "${1:-.}" && pwd)
 cd "$(dirname "$0")/.." || exit 2
