@@ -114,13 +114,19 @@ puts_(sp_writer *w, const char *s)
 static void
 csv_value(sp_writer *w, const char *s)
 {
-	size_t n = strlen(s), i, from = 0;
+	/* the bytes that end the plain scan: NUL and those to quote */
+	static const unsigned char stop[256] = { [0] = 1, [','] = 1,
+	    ['"'] = 1, ['\r'] = 1, ['\n'] = 1 };
+	size_t n = 0, i, from = 0;
 
-	if (strpbrk(s, ",\"\r\n") == NULL && ((unsigned char)s[0] != 0xef ||
+	while (!stop[(unsigned char)s[n]])
+		n++;
+	if (s[n] == '\0' && ((unsigned char)s[0] != 0xef ||
 	    strncmp(s, "\xef\xbb\xbf", 3) != 0) && (n > 0 || w->ncols > 1)) {
 		put(w, s, n);
 		return;
 	}
+	n += strlen(s + n);
 	put(w, "\"", 1);
 	for (i = 0; i < n; i++)
 		if (s[i] == '"') {
