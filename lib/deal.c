@@ -1042,7 +1042,8 @@ note_fields(sp_deals *ds, const sp_rec *r)
 	const int *f = sp_reader_fields(ds->rd, &n);
 
 	for (i = 0; i < n; i++)
-		if ((size_t)f[i] < r->nslot && note_field(ds, f[i]) < 0)
+		if ((size_t)f[i] < r->nslot && ((size_t)f[i] >= ds->seencap ||
+		    !ds->seen[f[i]]) && note_field(ds, f[i]) < 0)
 			return -1;
 	return 0;
 }
@@ -1051,7 +1052,8 @@ note_fields(sp_deals *ds, const sp_rec *r)
 
 /*
  * r's non-empty fields but `at`, set at `at`, as a values buffer (the
- * layout of hext.all) in ds->rbuf; its length in *len.  -1: memory.
+ * layout of hext.all) in ds->rbuf; its length in *len.  -1: memory.  A
+ * history's id is the entry's key: kept there once (all_values).
  */
 static int
 rec_values(sp_deals *ds, const sp_rec *r, int64_t at, size_t *len)
@@ -1071,7 +1073,8 @@ rec_values(sp_deals *ds, const sp_rec *r, int64_t at, size_t *len)
 	}
 	for (i = 0; i < r->nslot; i++) {
 		if (r->val[i] == NULL || r->len[i] == 0 ||
-		    (int)i == ds->slot[F_AT])
+		    (int)i == ds->slot[F_AT] || ((int)i == ds->slot[F_ID] &&
+		    ds->o.pair_old == NULL))
 			continue;
 		slot = (uint32_t)i;
 		l = r->len[i];
@@ -1372,7 +1375,7 @@ kept(sp_deals *ds, uint32_t i, int l, int *has)
 	return f->v;
 }
 
-/* SP_NEED_ALL: the latest values and the last `at` of x. */
+/* SP_NEED_ALL: the latest values and the last `at` of x (d->id set). */
 static int
 all_values(sp_deals *ds, const struct hext *x, sp_deal *d)
 {
@@ -1409,6 +1412,8 @@ all_values(sp_deals *ds, const struct hext *x, sp_deal *d)
 		}
 		o += ALL_HEAD + len + 1;
 	}
+	if (ds->o.pair_old == NULL && (size_t)ds->slot[F_ID] < ds->seencap)
+		ds->vals[ds->slot[F_ID]] = d->id;	/* see rec_values */
 	d->vals = ds->vals;
 	d->nvals = ds->seencap;
 	d->last_at = x->last_at;
