@@ -19,7 +19,7 @@
 #define PARTIAL_VERSION 1
 #define SP_THREADS_MIN_BYTES ((off_t)4 << 20)	/* smaller: one thread */
 #define SP_THREADS_MAX 1024
-#define STREAM_BATCH 4096	/* groups a stream writes at a time */
+#define STREAM_BATCH 32	/* groups a stream writes at a time */
 
 struct sp_agg_run {
 	sp_cli *cli;
