@@ -5,6 +5,8 @@
  * other field the value with the latest `at`), so an unsorted export folds
  * the same as a sorted one.
  */
+#include <sys/mman.h>
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -137,6 +139,35 @@ struct sp_deals {
 };
 
 /*
+ * A block of the fold's memory (arena blocks, pages of entries): mapped
+ * zeroed and, where the system can, filled in at once (MAP_POPULATE).  A
+ * history of a million deals takes over 200 MB, and a fault for each 4 KB
+ * as it is first touched was a tenth of pipeline's time on 1M deals
+ * (2.84 s to 2.50 s; the blocks are written soon after anyway).  NULL:
+ * memory.
+ */
+#ifndef MAP_POPULATE
+#define MAP_POPULATE 0
+#endif
+
+static void *
+block_get(size_t size)
+{
+	void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE |
+	    MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+
+	return p == MAP_FAILED ? NULL : p;
+}
+
+/* Unmap block p of size bytes (p may be NULL). */
+static void
+block_put(void *p, size_t size)
+{
+	if (p != NULL)
+		munmap(p, size);
+}
+
+/*
  * Tell the reader which fields are read (only those may make a record bad
  * for bytes that are not text) and which one a CSV header cannot lack.
  */
@@ -260,21 +291,21 @@ sp_deals_free(sp_deals *ds)
 	if (ds == NULL)
 		return;
 	for (i = 0; i < ds->npage; i++) {
-		free(ds->hpage[i]);
+		block_put(ds->hpage[i], PAGE * sizeof(struct hdeal));
 		if (ds->has_ext && !ds->snap)
-			free(ds->xpage[i]);
+			block_put(ds->xpage[i], PAGE * sizeof(struct hext));
 	}
 	free(ds->hpage);
 	free(ds->xpage);
 	for (l = 0; l < NL; l++) {
 		for (i = 0; ds->kpage[l] != NULL && i < ds->npage; i++)
-			free(ds->kpage[l][i]);
+			block_put(ds->kpage[l][i], PAGE * sizeof(struct latest));
 		free(ds->kpage[l]);
 	}
 	free(ds->slots);
 	while ((b = ds->arena) != NULL) {
 		ds->arena = b->next;
-		free(b);
+		block_put(b, sizeof(*b) + b->size);
 	}
 	sp_groups_free(ds->gpool, NULL);
 	free(ds->keybuf);
@@ -664,7 +695,7 @@ arena_get(sp_deals *ds, size_t n)
 	n = (n + 7) & ~(size_t)7;
 	if (b == NULL || b->size - b->used < n) {
 		size_t size = n > ABLOCK ? n : ABLOCK;
-		if ((b = malloc(sizeof(*b) + size)) == NULL)
+		if ((b = block_get(sizeof(*b) + size)) == NULL)
 			return NULL;
 		b->used = 0;
 		b->size = size;
@@ -748,7 +779,7 @@ latest_of(sp_deals *ds, int l, uint32_t i, int create)
 		if (ds->kpage[l] == NULL && (ds->kpage[l] =
 		    calloc(ds->pagecap, sizeof(*ds->kpage[l]))) == NULL)
 			return NULL;
-		if ((p = malloc(PAGE * sizeof(*p))) == NULL)
+		if ((p = block_get(PAGE * sizeof(*p))) == NULL)
 			return NULL;
 		for (k = 0; k < PAGE; k++)
 			p[k].at = INT64_MIN;
@@ -789,12 +820,13 @@ page_room(sp_deals *ds)
 		}
 		ds->pagecap = cap;
 	}
-	if ((ds->hpage[ds->npage] = malloc(PAGE * sizeof(struct hdeal))) ==
+	if ((ds->hpage[ds->npage] = block_get(PAGE * sizeof(struct hdeal))) ==
 	    NULL)
 		return -1;
-	if (ds->has_ext && !ds->snap && (ds->xpage[ds->npage] = calloc(PAGE,
+	/* zeroed, as every block */
+	if (ds->has_ext && !ds->snap && (ds->xpage[ds->npage] = block_get(PAGE *
 	    sizeof(struct hext))) == NULL) {
-		free(ds->hpage[ds->npage]);
+		block_put(ds->hpage[ds->npage], PAGE * sizeof(struct hdeal));
 		return -1;
 	}
 	ds->npage++;
