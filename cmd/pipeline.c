@@ -444,9 +444,12 @@ add_deal(sp_agg_run *run, const sp_deal *d, sp_error *e)
 	}
 	/* the deal's own group: its seq as the key (see above) */
 	g = *d;
-	snprintf(key, sizeof(key), "%016llx", (unsigned long long)d->seq);
+	for (i = 0; i < 16; i++)	/* "%016llx", without printf's cost */
+		key[i] = "0123456789abcdef"[(uint64_t)d->seq >> (60 - 4 * i) &
+		    0xf];
+	key[16] = '\0';
 	g.key = key;
-	g.keylen = strlen(key);
+	g.keylen = 16;
 	if ((s = cli_agg_group(run, &g)) == NULL ||
 	    deals_push(s, d->seq, cells) < 0) {
 		free(cells);

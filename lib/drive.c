@@ -19,6 +19,7 @@
 #define PARTIAL_VERSION 1
 #define SP_THREADS_MIN_BYTES ((off_t)4 << 20)	/* smaller: one thread */
 #define SP_THREADS_MAX 1024
+#define STREAM_BATCH 32	/* groups a stream writes at a time */
 
 struct sp_agg_run {
 	sp_cli *cli;
@@ -30,8 +31,9 @@ struct sp_agg_run {
 	size_t keycap;
 	sp_period bucket;
 	sp_deals *ds;		/* the fold whose deals come to deal_cb */
-	int stream;		/* sp_agg.in_order: 0 undecided, 1 each deal's
-				   groups written at once (w), -1 no */
+	int stream;		/* sp_agg.in_order: 0 undecided, 1 the deals'
+				   groups written as they come, a batch at
+				   a time (w), -1 no */
 	sp_writer *w;
 	int mixed;
 };
@@ -214,6 +216,8 @@ stream_ok(const sp_agg_run *r)
 	    c->nbad + (long)sp_deals_unfoldable(r->ds) <= c->max_bad;
 }
 
+static void stream_drain(sp_agg_run *, sp_error *);
+
 static int
 deal_cb(void *ctx, const sp_deal *d, sp_error *e)
 {
@@ -234,10 +238,22 @@ deal_cb(void *ctx, const sp_deal *d, sp_error *e)
 		    c->nby, r->has_period) < 0)
 			cli_oom(c);
 	}
+	/* a batch of deals at a time: a drain sorts and walks the table
+	   (the same bytes as one deal at a time, see sp_agg.in_order) */
+	if (sp_agg_count(r->t) >= STREAM_BATCH)
+		stream_drain(r, e);
+	return 0;
+}
+
+/* Write and empty the groups r's stream holds. */
+static void
+stream_drain(sp_agg_run *r, sp_error *e)
+{
+	sp_cli *c = r->cli;
+
 	if (sp_agg_drain(r->t, r->w, c->nby, r->has_period, &r->mixed,
 	    e) < 0 && !ferror(stdout))
 		cli_fail(c, e);
-	return 0;
 }
 
 /* The options that shape the states, as "--name=value" strings sorted
@@ -865,6 +881,7 @@ cli_agg_deals(sp_cli *c, sp_agg *a, int need, cli_agg_add_fn add)
 	if (c->partial) {
 		write_partial(c, &r, history);
 	} else if (r.stream > 0) {
+		stream_drain(&r, &e);	/* the last batch */
 		w = r.w;	/* every deal was written as it came */
 		if (r.mixed)
 			c->mixed = 1;

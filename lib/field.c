@@ -114,6 +114,15 @@ put_hundredths(char *buf, int64_t h)
 	return buf;
 }
 
+/* The two digits of v (0 to 99). */
+static char *
+put2(char *p, int v)
+{
+	p[0] = (char)('0' + v / 10);
+	p[1] = (char)('0' + v % 10);
+	return p + 2;
+}
+
 /*
  * The digits of an amount (sign and blanks already gone) in the style nf:
  * 0 and *v (micro-units, unsigned), -1 not a number, -2 a non-zero digit
@@ -883,17 +892,18 @@ sp_time_format(int64_t t, char *buf)
 		    (int)(sec / 60 % 60), (int)(sec % 60));
 		return buf;
 	}
-	p = put_uint(p, (uint64_t)y, 4);
+	p = put2(p, (int)(y / 100));
+	p = put2(p, (int)(y % 100));
 	*p++ = '-';
-	p = put_uint(p, (uint64_t)m, 2);
+	p = put2(p, m);
 	*p++ = '-';
-	p = put_uint(p, (uint64_t)d, 2);
+	p = put2(p, d);
 	*p++ = 'T';
-	p = put_uint(p, (uint64_t)(sec / 3600), 2);
+	p = put2(p, (int)(sec / 3600));
 	*p++ = ':';
-	p = put_uint(p, (uint64_t)(sec / 60 % 60), 2);
+	p = put2(p, (int)(sec / 60 % 60));
 	*p++ = ':';
-	p = put_uint(p, (uint64_t)(sec % 60), 2);
+	p = put2(p, (int)(sec % 60));
 	*p++ = 'Z';
 	*p = '\0';
 	return buf;

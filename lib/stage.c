@@ -506,6 +506,14 @@ sp_stages_resolve(const char *spec, const char *preset, int which,
 	return with_hint(st, var, e);
 }
 
+/* Whether name is the n bytes of s; the first byte rules out most. */
+static int
+same_name(const char *name, const char *s, size_t n)
+{
+	return (n == 0 || name[0] == s[0]) && strncmp(name, s, n) == 0 &&
+	    name[n] == '\0';
+}
+
 int
 sp_stages_find(sp_stages *st, const char *s, size_t n)
 {
@@ -518,12 +526,10 @@ sp_stages_find(sp_stages *st, const char *s, size_t n)
 	while (n > 0 && isspace((unsigned char)s[n - 1]))
 		n--;
 	/* the last match, byte for byte, is by far the most common case */
-	if (st->last < st->n && strncmp(st->v[st->last].name, s, n) == 0 &&
-	    st->v[st->last].name[n] == '\0')
+	if (st->last < st->n && same_name(st->v[st->last].name, s, n))
 		return (int)st->last;
 	for (i = 0; i < st->n; i++)
-		if (strncmp(st->v[i].name, s, n) == 0 &&
-		    st->v[i].name[n] == '\0')
+		if (same_name(st->v[i].name, s, n))
 			return (int)(st->last = i);
 	for (i = 0; i < st->n; i++)
 		if (strncasecmp(st->v[i].name, s, n) == 0 &&

@@ -26,6 +26,8 @@ struct sp_writer {
 	int flags;		/* SP_WRITER_* */
 	char **cells;		/* table/md: rows * ncols, owned */
 	size_t nrows, rowcap;
+	char *buf;		/* the row being written: one fwrite a row */
+	size_t len, cap;
 };
 
 sp_writer *
@@ -70,8 +72,32 @@ sp_writer_col(sp_writer *w, const char *name, int type)
 static void
 put(sp_writer *w, const char *s, size_t n)
 {
-	if (n > 0 && fwrite_unlocked(s, 1, n, w->fp) != n)
+	if (n == 0)
+		return;
+	if (n > w->cap - w->len) {
+		size_t cap = w->cap ? 2 * w->cap : 4096;
+		char *b;
+
+		while (cap - w->len < n)
+			cap *= 2;
+		if ((b = realloc(w->buf, cap)) == NULL) {
+			w->failed = 1;
+			return;
+		}
+		w->buf = b;
+		w->cap = cap;
+	}
+	memcpy(w->buf + w->len, s, n);
+	w->len += n;
+}
+
+/* What put gathered, to the stream. */
+static void
+flush_row(sp_writer *w)
+{
+	if (w->len > 0 && fwrite_unlocked(w->buf, 1, w->len, w->fp) != w->len)
 		w->failed = 1;
+	w->len = 0;
 }
 
 static void
@@ -88,13 +114,19 @@ puts_(sp_writer *w, const char *s)
 static void
 csv_value(sp_writer *w, const char *s)
 {
-	size_t n = strlen(s), i, from = 0;
+	/* the bytes that end the plain scan: NUL and those to quote */
+	static const unsigned char stop[256] = { [0] = 1, [','] = 1,
+	    ['"'] = 1, ['\r'] = 1, ['\n'] = 1 };
+	size_t n = 0, i, from = 0;
 
-	if (strpbrk(s, ",\"\r\n") == NULL &&
-	    strncmp(s, "\xef\xbb\xbf", 3) != 0 && (n > 0 || w->ncols > 1)) {
+	while (!stop[(unsigned char)s[n]])
+		n++;
+	if (s[n] == '\0' && ((unsigned char)s[0] != 0xef ||
+	    strncmp(s, "\xef\xbb\xbf", 3) != 0) && (n > 0 || w->ncols > 1)) {
 		put(w, s, n);
 		return;
 	}
+	n += strlen(s + n);
 	put(w, "\"", 1);
 	for (i = 0; i < n; i++)
 		if (s[i] == '"') {
@@ -468,6 +500,7 @@ sp_writer_row(sp_writer *w, const char *const *vals)
 		w->nrows++;
 		break;
 	}
+	flush_row(w);
 	return w->failed ? -1 : 0;
 }
 
@@ -586,6 +619,7 @@ sp_writer_finish(sp_writer *w)
 		}
 		w->started = 1;
 	}
+	flush_row(w);
 	if (fflush(w->fp) != 0 || ferror(w->fp))
 		w->failed = 1;
 	return w->failed ? -1 : 0;
@@ -604,5 +638,6 @@ sp_writer_free(sp_writer *w)
 	for (i = 0; i < w->ncols; i++)
 		free(w->cols[i].name);
 	free(w->cols);
+	free(w->buf);
 	free(w);
 }
