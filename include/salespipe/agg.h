@@ -83,8 +83,9 @@ typedef struct sp_agg {
 	int (*prepare)(void *ctx, sp_agg_table *t, sp_error *e);
 	/* 1: every deal makes groups of its own whose keys sort after
 	   every earlier deal's (pipeline: a row per deal, in the fold's
-	   order), so a run that writes its answer may write each deal's
-	   groups as soon as they are made (sp_agg_drain) and keep none */
+	   order), so a run that writes its answer may write the deals'
+	   groups as soon as they are made (sp_agg_drain; the driver does
+	   so 32 deals at a time) and keep no more than those */
 	int in_order;
 } sp_agg;
 
