@@ -517,7 +517,7 @@ same_name(const char *name, const char *s, size_t n)
 int
 sp_stages_find(sp_stages *st, const char *s, size_t n)
 {
-	size_t i;
+	size_t i, last;
 
 	while (n > 0 && isspace((unsigned char)*s)) {
 		s++;
@@ -525,17 +525,23 @@ sp_stages_find(sp_stages *st, const char *s, size_t n)
 	}
 	while (n > 0 && isspace((unsigned char)s[n - 1]))
 		n--;
-	/* the last match, byte for byte, is by far the most common case */
-	if (st->last < st->n && same_name(st->v[st->last].name, s, n))
-		return (int)st->last;
+	/* the last match, byte for byte, is by far the most common case;
+	   --threads share st, so the hint is read once and written whole
+	   (a plain read could be read again after another thread's write) */
+	last = __atomic_load_n(&st->last, __ATOMIC_RELAXED);
+	if (last < st->n && same_name(st->v[last].name, s, n))
+		return (int)last;
 	for (i = 0; i < st->n; i++)
 		if (same_name(st->v[i].name, s, n))
-			return (int)(st->last = i);
+			goto found;
 	for (i = 0; i < st->n; i++)
 		if (strncasecmp(st->v[i].name, s, n) == 0 &&
 		    st->v[i].name[n] == '\0')
-			return (int)(st->last = i);
+			goto found;
 	return -1;
+found:
+	__atomic_store_n(&st->last, i, __ATOMIC_RELAXED);
+	return (int)i;
 }
 
 const char *

@@ -80,7 +80,9 @@ void sp_stages_free(sp_stages *st);
 
 /*
  * Index of the stage named s (n bytes, blanks around ignored),
- * case-insensitive, or -1.  Not thread-safe (remembers the last match).
+ * case-insensitive, or -1.  It remembers the last match, to try it first:
+ * threads may call it on one st at once (the hint is read and written
+ * atomically).
  */
 int sp_stages_find(sp_stages *st, const char *s, size_t n);
 
