@@ -1,7 +1,7 @@
 /*
  * stage: the ordered stage list.  Programs look a record's stage up here
- * once per record, so the last match is tried first (exports are often
- * grouped by stage).
+ * once per record: a scan that rules most names out by their first byte,
+ * with no state, so --threads share one list without writing to it.
  */
 #include <ctype.h>
 #include <stdio.h>
@@ -515,9 +515,9 @@ same_name(const char *name, const char *s, size_t n)
 }
 
 int
-sp_stages_find(sp_stages *st, const char *s, size_t n)
+sp_stages_find(const sp_stages *st, const char *s, size_t n)
 {
-	size_t i, last;
+	size_t i;
 
 	while (n > 0 && isspace((unsigned char)*s)) {
 		s++;
@@ -525,23 +525,15 @@ sp_stages_find(sp_stages *st, const char *s, size_t n)
 	}
 	while (n > 0 && isspace((unsigned char)s[n - 1]))
 		n--;
-	/* the last match, byte for byte, is by far the most common case;
-	   --threads share st, so the hint is read once and written whole
-	   (a plain read could be read again after another thread's write) */
-	last = __atomic_load_n(&st->last, __ATOMIC_RELAXED);
-	if (last < st->n && same_name(st->v[last].name, s, n))
-		return (int)last;
+	/* byte for byte first: by far the most common case */
 	for (i = 0; i < st->n; i++)
 		if (same_name(st->v[i].name, s, n))
-			goto found;
+			return (int)i;
 	for (i = 0; i < st->n; i++)
 		if (strncasecmp(st->v[i].name, s, n) == 0 &&
 		    st->v[i].name[n] == '\0')
-			goto found;
+			return (int)i;
 	return -1;
-found:
-	__atomic_store_n(&st->last, i, __ATOMIC_RELAXED);
-	return (int)i;
 }
 
 const char *

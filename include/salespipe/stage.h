@@ -40,7 +40,6 @@ typedef struct sp_stages {
 	size_t n;
 	/* private */
 	char *known;		/* "a, b, c" for messages */
-	size_t last;		/* last match, tried first */
 	int from_file;		/* parsed from a stage file */
 } sp_stages;
 
@@ -80,11 +79,10 @@ void sp_stages_free(sp_stages *st);
 
 /*
  * Index of the stage named s (n bytes, blanks around ignored),
- * case-insensitive, or -1.  It remembers the last match, to try it first:
- * threads may call it on one st at once (the hint is read and written
- * atomically).
+ * case-insensitive, or -1.  It writes nothing: threads may call it on one
+ * st at once.
  */
-int sp_stages_find(sp_stages *st, const char *s, size_t n);
+int sp_stages_find(const sp_stages *st, const char *s, size_t n);
 
 /*
  * "a, b, c": the names, for "unknown stage" messages; a list from
