@@ -26,6 +26,11 @@ ifeq ($(SAN),1)
 CFLAGS = -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 LDFLAGS += -fsanitize=address,undefined
 endif
+# ThreadSanitizer build, for tests/threads.sh: make B=build/tsan SAN=thread
+ifeq ($(SAN),thread)
+CFLAGS = -O1 -g -fsanitize=thread -fno-omit-frame-pointer
+LDFLAGS += -fsanitize=thread
+endif
 # libFuzzer build (clang): make B=build/fuzz SAN=fuzz CC=clang fuzzers
 ifeq ($(SAN),fuzz)
 CFLAGS = -O1 -g -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all

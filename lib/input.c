@@ -290,9 +290,18 @@ sp_reader_open_mem(const void *buf, size_t n, const char *name,
     const sp_read_opts *o, sp_error *e)
 {
 	char *const paths[] = { (char *)name };
-	sp_reader *rd = sp_reader_open(paths, 1, o, e);
+	sp_read_opts mo;
+	sp_reader *rd;
 
-	if (rd == NULL)
+	/* no read buffer larger than the text (a journal's few records are
+	   read this way, one deal-move at a time) */
+	if (o != NULL)
+		mo = *o;
+	else
+		memset(&mo, 0, sizeof(mo));
+	if (mo.bufsize == 0 && n < BUFSIZE)
+		mo.bufsize = n + 1;
+	if ((rd = sp_reader_open(paths, 1, &mo, e)) == NULL)
 		return NULL;
 	/* fmemopen wants at least one byte */
 	rd->memfp = n > 0 ? fmemopen((void *)buf, n, "rb") :
