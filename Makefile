@@ -5,7 +5,8 @@
 #   make check      install missing build packages, build, run every test
 #                   (unit, fuzz corpus replay, end-to-end, man examples,
 #                   mandoc lint, usage vs SYNOPSIS), then the whole suite
-#                   again under valgrind memcheck and under ASan+UBSan
+#                   again under valgrind memcheck and under ASan+UBSan,
+#                   and tests/threads.sh under ThreadSanitizer
 #   make fuzz       libFuzzer on every parser (FUZZ_SECONDS, FUZZ_JOBS)
 #   make demo       install missing packages, build, run the demo pipeline
 #   make install    PREFIX=/usr/local DESTDIR=
@@ -127,15 +128,28 @@ deps:
 test: all units
 	@sh tests/run.sh $(B)
 
+# The passes after the plain one are smaller where a sanitizer makes every
+# run slow, to keep the whole under 40 minutes on two cores: valgrind on
+# every fourth case and hostile input of each program; ASan+UBSan with
+# 10k generated deals in partial.sh, 7-way splits and 3 shards, 4 index
+# rounds, 150 leads a writer, threads.sh at --threads 2 on one option set,
+# LeakSanitizer off in the three suites of thousands of processes;
+# ThreadSanitizer on threads.sh alone, at --threads 2.
 check: deps
 	@$(MAKE) --no-print-directory all units
 	@$(MAKE) --no-print-directory test
 	@echo "== the same suite under valgrind memcheck"
-	@VALGRIND=1 sh tests/run.sh .
+	@VALGRIND=1 VALGRIND_EVERY=4 sh tests/run.sh .
 	@echo "== the same suite under AddressSanitizer + UndefinedBehaviorSanitizer"
 	@$(MAKE) --no-print-directory B=build/san SAN=1 all units
-	@PARTIAL_N=20000 PARTIAL_SPLITS=7 PARTIAL_SHARDS=3 INDEX_ROUNDS=4 \
+	@PARTIAL_N=10000 PARTIAL_SPLITS=7 PARTIAL_SHARDS=3 INDEX_ROUNDS=4 \
+	    JOURNAL_NL=150 THREADS_QUICK=1 \
+	    LSAN_SKIP="journal partial property" \
 	    $(MAKE) --no-print-directory B=build/san SAN=1 test
+	@echo "== --threads under ThreadSanitizer"
+	@$(MAKE) --no-print-directory B=build/tsan SAN=thread all
+	@SUITES=threads THREADS_QUICK=1 \
+	    TSAN_OPTIONS="halt_on_error=1 exitcode=66" sh tests/run.sh build/tsan
 
 demo: deps
 	@$(MAKE) --no-print-directory all

@@ -35,6 +35,8 @@
 #               what the index answers (obj/tests/test_sidecar --dump) is
 #               what an index built afresh from the journal answers
 # VALGRIND=1 runs the programs under memcheck with smaller counts (printed).
+# JOURNAL_NL=N: leads each concurrent writer adds (500; make check's
+# sanitizer pass: 150).
 # INDEX_ROUNDS=N: rounds of the index test (12; make check's sanitizer pass
 # runs 4, valgrind 2).
 # Prints failures and a last line "journal: PASS FAIL"; exits 1 on failure.
@@ -54,7 +56,7 @@ BIN=$B/bin
 # sizes: writers, leads per writer, own deals per mover, deals per
 # concurrent batch, crash batch records, crash runs (timed, then aimed
 # at the appends)
-NW=8 NL=500 OWN=20 CB=50 NB=100000 RUNS=20 GROW=5
+NW=8 NL=${JOURNAL_NL:-500} OWN=20 CB=50 NB=100000 RUNS=20 GROW=5
 if [ "${VALGRIND:-0}" = 1 ]; then
 	NL=8 OWN=2 CB=5 NB=5000 RUNS=5 GROW=2
 	mkdir -p "$tmp/vg"
