@@ -107,6 +107,9 @@ struct sp_deals {
 	uint32_t n;		/* ids */
 	uint64_t *slots;	/* id table: hash << 32 | entry + 1; 0 empty */
 	size_t nslots;		/* a power of two, or 0 */
+	int unsorted;		/* 0 while each new id came after every
+				   earlier one (bytewise): no id table is
+				   needed until one does not */
 	uint32_t last;		/* the previous record's id + 1: exports
 				   keep an id's records together, so this
 				   saves most lookups */
@@ -906,6 +909,49 @@ id_grow(sp_deals *ds)
 }
 
 /*
+ * The id table, built from the entries: the first id that does not come
+ * after every earlier one needs it.  An export sorted by id (the usual
+ * layout of an opportunity history) never does, and spares the table's
+ * memory and a cache miss for every deal.
+ */
+static int
+id_table(sp_deals *ds)
+{
+	size_t cap = 1024, j;
+	uint32_t i, hash;
+	uint64_t *s;
+	const struct hdeal *h;
+
+	while (cap < 2 * ((size_t)ds->n + 1))
+		cap *= 2;
+	if ((s = calloc(cap, sizeof(*s))) == NULL)
+		return -1;
+	for (i = 0; i < ds->n; i++) {
+		h = hd(ds, i);
+		hash = (uint32_t)sp_hash(h->key, h->keylen);
+		for (j = hash & (cap - 1); s[j] != 0; j = (j + 1) & (cap - 1))
+			;
+		s[j] = (uint64_t)hash << 32 | (uint64_t)(i + 1);
+	}
+	free(ds->slots);
+	ds->slots = s;
+	ds->nslots = cap;
+	ds->unsorted = 1;
+	return 0;
+}
+
+/* Whether id comes after the newest entry's id, bytewise (while the ids
+ * are sorted, the newest is the greatest). */
+static int
+id_after_newest(const sp_deals *ds, const char *id, size_t n)
+{
+	const struct hdeal *t = hd(ds, ds->n - 1);
+	int c = memcmp(id, t->key, n < t->keylen ? n : t->keylen);
+
+	return c > 0 || (c == 0 && n > t->keylen);
+}
+
+/*
  * The id's entry number in *ix, created (fields unset, first and last at
  * `at`; the id copied into the arena, or with borrow its bytes and NUL
  * taken as they are: they live as long as ds) if new, and then *isnew 1.
@@ -917,8 +963,8 @@ hdeal_add(sp_deals *ds, const char *id, size_t idlen, int64_t at,
 {
 	struct hdeal *h;
 	struct hext *x;
-	uint32_t hash;
-	uint64_t *s;
+	uint32_t hash = 0;
+	uint64_t *s = NULL;
 	char *k;
 
 	*isnew = 0;
@@ -929,14 +975,19 @@ hdeal_add(sp_deals *ds, const char *id, size_t idlen, int64_t at,
 			return 0;
 		}
 	}
-	if ((size_t)(ds->n + 1) * 2 > ds->nslots && id_grow(ds) < 0)
+	if (!ds->unsorted && ds->n > 0 && !id_after_newest(ds, id, idlen) &&
+	    id_table(ds) < 0)
 		return -1;
-	hash = (uint32_t)sp_hash(id, idlen);
-	s = id_slot(ds, id, idlen, hash);
-	if (*s != 0) {
-		*ix = (uint32_t)*s - 1;
-		ds->last = *ix + 1;
-		return 0;
+	if (ds->unsorted) {
+		if ((size_t)(ds->n + 1) * 2 > ds->nslots && id_grow(ds) < 0)
+			return -1;
+		hash = (uint32_t)sp_hash(id, idlen);
+		s = id_slot(ds, id, idlen, hash);
+		if (*s != 0) {
+			*ix = (uint32_t)*s - 1;
+			ds->last = *ix + 1;
+			return 0;
+		}
 	}
 	if (ds->n >= UINT32_MAX - 1 || idlen >= UINT32_MAX)
 		return -1;
@@ -964,7 +1015,8 @@ hdeal_add(sp_deals *ds, const char *id, size_t idlen, int64_t at,
 		if (x->g != NULL)
 			memset(x->g, 0, ds->o.ngroup * sizeof(*x->g));
 	}
-	*s = (uint64_t)hash << 32 | (uint64_t)(ds->n + 1);
+	if (s != NULL)
+		*s = (uint64_t)hash << 32 | (uint64_t)(ds->n + 1);
 	*ix = ds->n++;
 	ds->last = *ix + 1;
 	*isnew = 1;
@@ -1803,7 +1855,8 @@ sp_deals_merge(sp_deals *into, sp_deals *from, sp_error *e)
 		from->arena = NULL;
 		memset(from->sfree, 0, sizeof(from->sfree));
 	}
-	while ((size_t)(into->n + from->n) * 2 > into->nslots)
+	while (into->unsorted && (size_t)(into->n + from->n) * 2 >
+	    into->nslots)
 		if (id_grow(into) < 0)
 			goto nomem;
 	for (j = 0; j < from->n; j++) {

@@ -677,6 +677,54 @@ test_history_repeats_merged(void **state)
 	free(run);
 }
 
+/*
+ * Ids that arrive sorted need no id table until one does not: then every
+ * earlier id must still be found.  "A", "AB", then D01..D50
+ * (qualification on day 1, discovery on day 2), all ascending; then out of
+ * order: D07 again (proposal, day 9), "A" again (a prefix of a later id),
+ * a new C9 (before D50), D50 again, a new E1.
+ */
+static void
+test_history_sorted_then_not(void **state)
+{
+	char text[4096], *p = text;
+	struct run *run;
+	int k;
+	static const int qd[] = { QUAL, DISC }, qdp[] = { QUAL, DISC, PROP };
+	static const int q[] = { QUAL }, qp[] = { QUAL, PROP };
+	static const int64_t at2[] = { T_2026_01_01, T_2026_01_01 + DAY };
+	static const int64_t at3[] = { T_2026_01_01, T_2026_01_01 + DAY,
+		T_2026_01_01 + 8 * DAY };
+	static const int64_t at1[] = { T_2026_01_01 };
+	static const int64_t atp[] = { T_2026_01_01, T_2026_01_01 + 8 * DAY };
+
+	(void)state;
+	p += sprintf(p, "id,at,stage\nA,2026-01-01,qualification\n"
+	    "AB,2026-01-01,qualification\n");
+	for (k = 1; k <= 50; k++)
+		p += sprintf(p, "D%02d,2026-01-01,qualification\n"
+		    "D%02d,2026-01-02,discovery\n", k, k);
+	p += sprintf(p, "D07,2026-01-09,proposal\n"
+	    "A,2026-01-09,proposal\n"
+	    "C9,2026-01-01,qualification\n"
+	    "D50,2026-01-09,proposal\n"
+	    "E1,2026-01-01,qualification\n");
+	run = run_deals(text, 0);
+	assert_no_errors(run);
+	/* A, AB, D01..D50, C9, E1: each once */
+	assert_int_equal(run->n, 2 + 50 + 2);
+	assert_path(deal(run, "D07"), qdp, at3, 3);
+	assert_path(deal(run, "D50"), qdp, at3, 3);
+	assert_path(deal(run, "D08"), qd, at2, 2);
+	assert_path(deal(run, "A"), qp, atp, 2);
+	assert_path(deal(run, "AB"), q, at1, 1);
+	assert_path(deal(run, "C9"), q, at1, 1);
+	assert_path(deal(run, "E1"), q, at1, 1);
+	/* header, A, AB, 100 records of D01..D50, then D07's proposal */
+	assert_int_equal(deal(run, "D07")->line, 104);
+	free(run);
+}
+
 static void
 test_history_latest_wins(void **state)
 {
@@ -1342,6 +1390,7 @@ main(void)
 		cmocka_unit_test(test_history_ties),
 		cmocka_unit_test(test_history_many_ties),
 		cmocka_unit_test(test_history_repeats_merged),
+		cmocka_unit_test(test_history_sorted_then_not),
 		cmocka_unit_test(test_history_latest_wins),
 		cmocka_unit_test(test_history_created_field),
 		cmocka_unit_test(test_history_closed_at),
