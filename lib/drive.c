@@ -643,7 +643,7 @@ threads_wanted(const sp_cli *c)
 			n = 1;
 	}
 	if (n < 2 || c->explain || c->rejects_path != NULL ||
-	    c->pass_through || c->ninputs != 1 ||
+	    c->ninputs != 1 ||
 	    strcmp(c->inputs[0], "-") == 0 || stat(c->inputs[0], &st) < 0 ||
 	    !S_ISREG(st.st_mode) || st.st_size < SP_THREADS_MIN_BYTES)
 		return 1;
