@@ -838,6 +838,9 @@ read_all(sp_cli *c, sp_agg_run *r, int need)
 		if (parts[i].cli.left_as_of != 0)
 			c->left_as_of = parts[i].cli.left_as_of;
 		cli_note_currencies(c, parts[i].ds);
+		/* pipeline's warning of replaced bytes counts every part */
+		if (sp_reader_add_replaced(c->rd, parts[i].rd) < 0)
+			cli_oom(c);
 		part_free(&parts[i], 1);
 	}
 	cli_by_end(c, c->rd);

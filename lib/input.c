@@ -955,6 +955,25 @@ sp_reader_replaced(const sp_reader *rd, const char **file, long *line,
 	return rd->nreplaced;
 }
 
+int
+sp_reader_add_replaced(sp_reader *rd, const sp_reader *part)
+{
+	if (part->nreplaced == 0)
+		return 0;
+	if (rd->nreplaced == 0) {
+		free(rd->repfile);
+		free(rd->repfield);
+		rd->repfile = part->repfile ? strdup(part->repfile) : NULL;
+		rd->repfield = part->repfield ? strdup(part->repfield) : NULL;
+		rd->repline = part->repline;
+		if ((part->repfile && !rd->repfile) ||
+		    (part->repfield && !rd->repfield))
+			return -1;
+	}
+	rd->nreplaced += part->nreplaced;
+	return 0;
+}
+
 /* fopencookie: an option file's content, read whole. */
 struct optfile {
 	char *buf;

@@ -221,8 +221,9 @@ int sp_reader_next(sp_reader *rd, sp_rec *r, sp_error *e);
  * count.  Differences the caller merges:
  *	- a -2 (fatal) result in part i ends the input for one reader: the
  *	  records of parts after i must be dropped;
- *	- sp_reader_replaced counts per part: add them; the first place is
- *	  that of the first part (in order) with a non-zero count;
+ *	- sp_reader_replaced counts per part: add them, the first place
+ *	  being that of the first part (in order) with a non-zero count
+ *	  (sp_reader_add_replaced, part by part in order);
  *	- SP_READ_INEXACT from any part (see above): read the file again on
  *	  one reader.
  * Slots: every slot rd had at the split has the same number in every
@@ -279,6 +280,13 @@ int sp_reader_require(sp_reader *rd, int slot);
  */
 unsigned long sp_reader_replaced(const sp_reader *rd, const char **file,
     long *line, const char **field);
+
+/*
+ * Add the values with bytes replaced in part (a reader of sp_reader_split,
+ * read after rd's own records) to rd's count; part's first place becomes
+ * rd's when rd had none.  -1: out of memory.
+ */
+int sp_reader_add_replaced(sp_reader *rd, const sp_reader *part);
 
 /*
  * Open an option file (a stage list, a --map file) for reading as text:

@@ -461,6 +461,67 @@ test_file_changed(void **state)
 	free(t.s);
 }
 
+/*
+ * Values with bytes that are not UTF-8, in a note no program reads: each
+ * part counts its own, and sp_reader_add_replaced gives the one reader's
+ * count and first place.  Rows past the first 64 KiB (the encoding is
+ * guessed there): row 8000 lies in the first of two ranges, rows 15000
+ * and 20000 in the second.
+ */
+static void
+check_replaced(int with_first, unsigned long want_n, long want_line)
+{
+	struct text t = { 0 };
+	char path[] = "/tmp/test_split.XXXXXX.csv";
+	int fd = mkstemps(path, 4), k, i;
+	sp_reader *rd, *parts[2];
+	sp_rec *r = sp_rec_new();
+	sp_error e;
+	const char *file, *field;
+	long line;
+
+	assert_true(fd >= 0);
+	puts_(&t, "id,amount,note\n");
+	for (i = 0; i < 22000; i++)
+		printf_(&t, "r%06d,%d,%s\n", i, i, (i == 8000 && with_first) ||
+		    i == 15000 || i == 20000 ? "caf\xe9" : "cafe");
+	assert_int_equal(write(fd, t.s, t.n), (ssize_t)t.n);
+	close(fd);
+	rd = open_input(path, &t, SP_FMT_CSV);
+	/* the program reads amount: the note's bytes are replaced */
+	assert_int_equal(sp_reader_use(rd, sp_reader_slot(rd, "amount")), 0);
+	assert_int_equal(sp_reader_next(rd, r, &e), 1);
+	assert_int_equal(sp_reader_split(rd, 2, parts, &e), 2);
+	while ((k = sp_reader_next(rd, r, &e)) == 1)
+		;
+	if (k != 0)
+		fail_msg("%d: %s:%ld: %s", k, e.file, e.line, e.msg);
+	while ((k = sp_reader_next(parts[1], r, &e)) == 1)
+		;
+	if (k != 0)
+		fail_msg("%d: %s:%ld: %s", k, e.file, e.line, e.msg);
+	assert_int_equal(sp_reader_replaced(parts[1], NULL, NULL, NULL), 2);
+	assert_int_equal(sp_reader_add_replaced(rd, parts[1]), 0);
+	assert_int_equal(sp_reader_replaced(rd, &file, &line, &field),
+	    want_n);
+	assert_string_equal(file, path);
+	assert_string_equal(field, "note");
+	assert_int_equal(line, want_line);
+	sp_reader_close(parts[1]);
+	sp_reader_close(rd);
+	sp_rec_free(r);
+	unlink(path);
+	free(t.s);
+}
+
+static void
+test_replaced(void **state)
+{
+	(void)state;
+	check_replaced(1, 3, 8002);	/* the first part's place */
+	check_replaced(0, 2, 15002);	/* none there: the second's */
+}
+
 /* Many random CSV files, many cut counts. */
 static void
 test_stress(void **state)
@@ -635,6 +696,7 @@ main(void)
 		cmocka_unit_test(test_jsonl),
 		cmocka_unit_test(test_file),
 		cmocka_unit_test(test_file_changed),
+		cmocka_unit_test(test_replaced),
 		cmocka_unit_test(test_stress),
 		cmocka_unit_test(test_threads),
 		cmocka_unit_test(test_refused),
