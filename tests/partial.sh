@@ -4,15 +4,15 @@
 # chunks of a snapshot (split 1, 2, 7 and 64 ways, merged in reverse
 # or shuffled order), or on the whole of a history with --shard K/N, must equal the
 # answer of one `P OPTS` run over all of it, in CSV and JSON lines, on
-# examples/ and on generated 100k-deal data.  A read program (see
+# examples/ and on generated 50k-deal data.  A read program (see
 # tests/programs.sh) that has no --partial fails.  A combination whose
 # whole run fails (an option that does not apply to that input) is
 # skipped and counted as such; each program must have some that pass.
 #
 # usage: sh tests/partial.sh [build-root]     (PARTIAL_PROGS="p ..." to
 # filter, PARTIAL_QUICK=1 to leave out the generated data, PARTIAL_N=K
-# for K generated deals, default 100000; make check's sanitizer pass,
-# where every run is some seven times slower, uses 20000).  Under
+# for K generated deals, default 50000; make check's sanitizer pass,
+# where every run is some seven times slower, uses 10000).  Under
 # VALGRIND=1 every run is under memcheck, on examples/ CSV only, split 2
 # and 3 ways, with the first two option sets (valgrind is slow; the
 # sanitizer pass runs every option set).  PARTIAL_SPLITS="2 7" and
@@ -154,9 +154,9 @@ check() {
 cp examples/deals.csv examples/deals.jsonl examples/history.csv \
     examples/history.jsonl "$T/"
 if [ -z "$PARTIAL_QUICK" ]; then
-	"$B/bin/deal-gen" -n "${PARTIAL_N:-100000}" -s 10 --history "$T/gen-history.csv" \
+	"$B/bin/deal-gen" -n "${PARTIAL_N:-50000}" -s 10 --history "$T/gen-history.csv" \
 	    >"$T/gen.csv" || exit 2
-	"$B/bin/deal-gen" -n "${PARTIAL_N:-100000}" -s 10 -o jsonl >"$T/gen.jsonl" || exit 2
+	"$B/bin/deal-gen" -n "${PARTIAL_N:-50000}" -s 10 -o jsonl >"$T/gen.jsonl" || exit 2
 fi
 
 progs=${PARTIAL_PROGS:-$(programs_read)}
