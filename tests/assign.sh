@@ -1,0 +1,162 @@
+#!/bin/sh
+# lead-assign with real concurrent processes, against the build in $1
+# (default .).  Expected values are worked out from the rules alone:
+#  interleaved  8 processes each add ASSIGN_NL leads one lead-add at a
+#               time, each add followed by a lead-assign of the same
+#               journal (one rule, every lead to team West of 3, round-
+#               robin), all 16 kinds of run racing for the lock: every
+#               lead gets exactly one assignment record; the assignments,
+#               in journal order, go Ann, Bo, Cy, Ann, ... (the turn is
+#               taken from the journal under its lock), so the three
+#               counts differ by at most one; what the processes printed
+#               is the journal's assignment records, each printed once
+#  at-once      a journal of 300 leads, 8 lead-assigns started at once
+#               (rules: a West rule round-robin, a least-open one for the
+#               rest): 300 assignment records, one per lead, the rotation
+#               as above per rule, the least-open counts within one
+#  index        the interleaved test again with the journal's index file
+#               kept (SALESPIPE_JOURNAL_INDEX=0): lead-add's checks read
+#               the index, which must take in the records lead-assign
+#               appends (obj/tests/test_sidecar --dump against a fresh
+#               index of the same journal)
+# ASSIGN_NL=N: leads each writer adds (25).
+# Prints failures and a last line "assign: PASS FAIL"; exits 1 on failure.
+B=${1:-.}
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top" || exit 1
+B=$(cd "$B" && pwd) || exit 1
+pass=0 fail=0
+tmp=$(mktemp -d) || exit 1
+trap 'rm -rf "$tmp"' EXIT
+trap 'exit 1' INT TERM HUP
+export LC_ALL=C TZ=UTC SALESPIPE_NOW=2026-11-26T00:00:00Z
+unset SALESPIPE_STAGES SALESPIPE_DEALS SALESPIPE_LEADS SALESPIPE_JOURNAL_INDEX
+PATH=$B/bin:$PATH
+NW=8 NL=${ASSIGN_NL:-25}
+
+ok() { pass=$((pass + 1)); }
+bad() { fail=$((fail + 1)); echo "FAIL $*"; }
+check() { if [ $? -eq 0 ]; then ok; else bad "$@"; fi; }
+
+cat > "$tmp/teams.csv" <<'EOF'
+owner,team,territory,manager
+Ann,West,W,Mia
+Bo,West,W,Mia
+Cy,West,W,Mia
+Dee,East,E,Max
+Eve,East,E,Max
+EOF
+printf 'rule,when,team\nall,,West\n' > "$tmp/all.csv"
+printf 'rule,when,team,how\nwest,state = CA,West,\nrest,,East,least-open\n' \
+    > "$tmp/split.csv"
+
+# ids LEADS JOURNAL: the lead ids of the journal's first records, one a line
+leads() { jq -r 'select(.assigned_by == null) | .id' "$1" | sort; }
+# assigned JOURNAL [RULE]: "id owner" of its assignment records, journal order
+assigned() {
+	jq -r --arg r "${2:-}" 'select(.assigned_by != null and
+	    ($r == "" or .assigned_by == $r)) | "\(.id) \(.owner)"' "$1"
+}
+# rotation FILE MEMBERS...: the owners (field 2) go round the members in turn
+rotation() {
+	f=$1; shift
+	awk -v m="$*" 'BEGIN { n = split(m, v, " ") }
+	    { if ($2 != v[(NR - 1) % n + 1]) { print "line " NR ": " $0 \
+	      ", expected " v[(NR - 1) % n + 1]; exit 1 } }' "$f"
+}
+# spread FILE: the largest count of an owner minus the smallest
+spread() {
+	awk '{ c[$2]++ } END { for (o in c) { if (mx == "" || c[o] > mx)
+	    mx = c[o]; if (mn == "" || c[o] < mn) mn = c[o] }; print mx - mn }' "$1"
+}
+
+interleaved() {
+	d=$tmp/$1
+	mkdir -p "$d"
+	: > "$d/j.jsonl"
+	w=1
+	while [ $w -le $NW ]; do
+		(
+			i=1
+			while [ $i -le $NL ]; do
+				lead-add -f "$d/j.jsonl" name="w$w-$i" \
+				    email="w$w.$i@x.example" >> "$d/add.$w" ||
+				    echo "lead-add failed" >> "$d/err"
+				lead-assign -f "$d/j.jsonl" --rules "$tmp/all.csv" \
+				    --teams "$tmp/teams.csv" >> "$d/out.$w" ||
+				    echo "lead-assign failed" >> "$d/err"
+				i=$((i + 1))
+			done
+		) &
+		w=$((w + 1))
+	done
+	wait
+	[ ! -s "$d/err" ]
+	check "$1: every run exits 0 ($(sort "$d/err" 2>/dev/null | uniq -c))"
+	n=$(leads "$d/j.jsonl" | wc -l)
+	[ "$n" -eq $((NW * NL)) ]
+	check "$1: $((NW * NL)) leads added, found $n"
+	assigned "$d/j.jsonl" > "$d/as"
+	cut -d' ' -f1 "$d/as" | sort > "$d/as.ids"
+	leads "$d/j.jsonl" | cmp -s - "$d/as.ids"
+	check "$1: every lead assigned exactly once ($(sort "$d/as.ids" | uniq -d | head -3))"
+	rotation "$d/as" Ann Bo Cy > "$d/rot"
+	check "$1: round-robin in journal order: $(cat "$d/rot")"
+	[ "$(spread "$d/as")" -le 1 ]
+	check "$1: counts differ by at most one"
+	cat "$d"/out.* | jq -r '"\(.id) \(.owner)"' | sort > "$d/printed"
+	sort "$d/as" | cmp -s - "$d/printed"
+	check "$1: the records printed are the records appended, once each"
+}
+
+interleaved interleaved
+
+# ===== at-once ===============================================================
+d=$tmp/once
+mkdir -p "$d"
+awk 'BEGIN { print "name,email,state"
+	for (i = 1; i <= 300; i++)
+		printf "n%d,n%d@x.example,%s\n", i, i, i % 3 == 0 ? "CA" : "NY" }' |
+    lead-add -f "$d/j.jsonl" --allow-field state > /dev/null
+check "at-once: 300 leads added"
+w=1
+while [ $w -le $NW ]; do
+	lead-assign -f "$d/j.jsonl" --rules "$tmp/split.csv" \
+	    --teams "$tmp/teams.csv" > "$d/out.$w" 2>&1 &
+	w=$((w + 1))
+done
+wait
+assigned "$d/j.jsonl" > "$d/as"
+[ "$(wc -l < "$d/as")" -eq 300 ] && [ -z "$(cut -d' ' -f1 "$d/as" | sort | uniq -d)" ]
+check "at-once: 300 assignments, one per lead"
+assigned "$d/j.jsonl" west > "$d/west"
+[ "$(wc -l < "$d/west")" -eq 100 ] && rotation "$d/west" Ann Bo Cy > "$d/rot"
+check "at-once: 100 West leads in turn: $(cat "$d/rot" 2>/dev/null)"
+assigned "$d/j.jsonl" rest > "$d/rest"
+[ "$(wc -l < "$d/rest")" -eq 200 ] && [ "$(spread "$d/rest")" -le 1 ]
+check "at-once: 200 least-open leads, counts within one"
+[ "$(cat "$d"/out.* | wc -l)" -eq 300 ]
+check "at-once: 300 records printed in all"
+
+# ===== index =================================================================
+SALESPIPE_JOURNAL_INDEX=0
+export SALESPIPE_JOURNAL_INDEX
+NL=$(( (NL + 1) / 2 ))
+interleaved index
+d=$tmp/index
+if [ -x "$B/obj/tests/test_sidecar" ]; then
+	"$B/obj/tests/test_sidecar" --dump "$d/j.jsonl" lead > "$d/with" 2>&1
+	st=$?
+	mv "$d/j.jsonl.idx" "$d/kept.idx"
+	"$B/obj/tests/test_sidecar" --dump "$d/j.jsonl" lead > "$d/fresh" 2>&1
+	tail -n +2 "$d/with" > "$d/with.body"
+	tail -n +2 "$d/fresh" > "$d/fresh.body"
+	[ $st -eq 0 ] && [ "$(sed -n 1p "$d/fresh")" = "how built" ] &&
+	    [ -s "$d/fresh.body" ] && cmp -s "$d/with.body" "$d/fresh.body"
+	check "index: the kept index ($(sed -n 1p "$d/with")) answers as one built afresh"
+else
+	bad "index: no $B/obj/tests/test_sidecar (make units)"
+fi
+
+echo "assign: $pass $fail"
+[ "$fail" -eq 0 ]
