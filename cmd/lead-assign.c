@@ -725,7 +725,7 @@ main(int argc, char **argv)
 		write_records(&a, stdout, fmt, a.why, NULL);	/* checked by
 								   cli_finish */
 	rc = cli_finish(&c, NULL);
-	if (a.rd != c.rd)
+	if (a.path != NULL)	/* the journal's; cli_finish closed stdin's */
 		sp_reader_close(a.rd);
 	sp_leads_free(a.leads);
 	sp_groups_free(a.turns, turns_fini);
