@@ -177,9 +177,17 @@ int
 sp_rule_parse_when(sp_rule *r, const char *when, sp_error *e)
 {
 	const char *s = when, *and;
-	size_t n;
+	size_t n = strlen(when);
 	sp_cond *v;
 
+	/* "state = CA and" would read as the value "CA and" */
+	s = trim(when, &n);
+	if ((n >= 4 && memcmp(s + n - 4, " and", 4) == 0) ||
+	    (n >= 4 && memcmp(s, "and ", 4) == 0) ||
+	    (n == 3 && memcmp(s, "and", 3) == 0))
+		return sp_err_set(e, NULL, "'%s': an empty condition next to "
+		    "'and'", when);
+	s = when;
 	for (;;) {
 		and = strstr(s, " and ");
 		n = and != NULL ? (size_t)(and - s) : strlen(s);
@@ -370,9 +378,14 @@ sp_rules_read(sp_rules *rs, const char *path, const sp_read_opts *ro,
 			goto out;
 		sp_err_where(e, r->file, r->line);
 		/* JSON lines: every record's keys; CSV: the header, once */
-		if ((!checked || sp_reader_format(rd) != SP_FMT_CSV) &&
-		    check_cols(rd, e) < 0)
-			goto out;
+		if (!checked || sp_reader_format(rd) != SP_FMT_CSV) {
+			/* a CSV column is the header's, on line 1 */
+			if (sp_reader_format(rd) == SP_FMT_CSV)
+				sp_err_where(e, r->file, 1);
+			if (check_cols(rd, e) < 0)
+				goto out;
+			sp_err_where(e, r->file, r->line);
+		}
 		checked = 1;
 		if (rule_row(rs, r, slot, e) < 0)
 			goto out;
