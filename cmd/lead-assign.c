@@ -596,6 +596,7 @@ csv_header(assign *a)
 		sp_err_set(&e, col_name[k], "not a column of the CSV journal %s "
 		    "(a CSV journal cannot grow new columns; keep the history "
 		    "in a .jsonl journal): nothing was written", a->path);
+		free(h);
 		cli_fail(a->c, &e);
 	}
 	return h;
