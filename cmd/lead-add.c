@@ -6,7 +6,8 @@
 
 static const char usage[] =
     "usage: lead-add [-f file] [--at time] [--now time] [--allow-duplicate]\n"
-    "                [-i csv|jsonl] [-o csv|jsonl] [--map spec]\n"
+    "                [--default-country code] [-i csv|jsonl] [-o csv|jsonl]\n"
+    "                [--map spec]\n"
     "                [--stages spec] [--date-format format] [--tz zone]\n"
     "                [--max-bad n] [--rejects file] [--encoding encoding]\n"
     "                [--delimiter sep] [--max-record-size size]\n"

@@ -17,7 +17,8 @@
 #include "salespipe/journal.h"
 #include "salespipe/sidecar.h"
 
-enum { OPT_AT = 900, OPT_ALLOW_DUP, OPT_REOPEN, OPT_ALLOW_FIELD };
+enum { OPT_AT = 900, OPT_ALLOW_DUP, OPT_REOPEN, OPT_ALLOW_FIELD,
+	OPT_DEFAULT_COUNTRY };
 
 typedef struct sp_append {
 	sp_cli *c;
@@ -381,9 +382,10 @@ load_indexed(sp_append *a, int moves, sp_index *x, char ***header, int whole)
 {
 	sp_sidecar *sc = a->sc;
 	const char **ids = calloc(a->n + 1, sizeof(*ids));
-	const char **dups = calloc(a->n + 1, sizeof(*dups));
-	size_t *duplens = calloc(a->n + 1, sizeof(*duplens));
-	size_t nids = 0, ndups = 0, i, len, dcap = 0;
+	size_t nkeys = (a->n + 1) * sp_kind_dup_count(a->k);
+	const char **dups = calloc(nkeys, sizeof(*dups));
+	size_t *duplens = calloc(nkeys, sizeof(*duplens));
+	size_t nids = 0, ndups = 0, i, k, len, dcap = 0;
 	const char *name, *id;
 	char *dbuf = NULL;
 	int rc = -1;
@@ -401,13 +403,15 @@ load_indexed(sp_append *a, int moves, sp_index *x, char ***header, int whole)
 			ids[nids++] = id;
 		if (moves || a->allow_dup)
 			continue;
-		len = sp_entry_dup_key(a->v[i], a->k, &dbuf, &dcap);
-		if (len == (size_t)-1 || (len > 0 &&
-		    (dups[ndups] = malloc(len)) == NULL))
-			cli_oom(a->c);
-		if (len > 0) {
-			memcpy((char *)dups[ndups], dbuf, len);
-			duplens[ndups++] = len;
+		for (k = 0; k < sp_kind_dup_count(a->k); k++) {
+			len = sp_entry_dup_key_n(a->v[i], a->k, k, &dbuf, &dcap);
+			if (len == (size_t)-1 || (len > 0 &&
+			    (dups[ndups] = malloc(len)) == NULL))
+				cli_oom(a->c);
+			if (len > 0) {
+				memcpy((char *)dups[ndups], dbuf, len);
+				duplens[ndups++] = len;
+			}
 		}
 	}
 	rc = sp_sidecar_load(sc, x, ids, nids, dups, duplens, ndups, !moves,
@@ -537,13 +541,15 @@ free_batch(sp_append *a)
 	a->n = 0;
 }
 
-/* "same email" / "same account and name", for duplicate messages. */
+/* "same email" / "same account and name", for duplicate messages of key
+ * which. */
 static const char *
-dup_what(const sp_kind *k, char *buf, size_t size)
+dup_what(const sp_kind *k, size_t which, char *buf, size_t size)
 {
-	snprintf(buf, size, "same %s%s%s", k->dup_fields[0],
-	    k->dup_fields[1] ? " and " : "",
-	    k->dup_fields[1] ? k->dup_fields[1] : "");
+	const char *const *f = sp_kind_dup_fields(k, which);
+
+	snprintf(buf, size, "same %s%s%s", f[0], f[1] ? " and " : "",
+	    f[1] ? f[1] : "");
 	return buf;
 }
 
@@ -565,8 +571,7 @@ append_adds(sp_append *a)
 	sp_index *x = NULL, *b, *given;	/* the journal's ids, the batch's
 					   so far, the batch's explicit ones */
 	char **header = NULL, *dbuf = NULL, idbuf[40], what[64];
-	const char *field = a->k->dup_fields[1] ? NULL : a->k->dup_fields[0];
-	size_t dcap = 0, dl, i;
+	size_t dcap = 0, dl, i, k, nk = sp_kind_dup_count(a->k);
 	int64_t next, at;
 	sp_error e;
 
@@ -576,7 +581,6 @@ append_adds(sp_append *a)
 		cli_oom(c);
 	if ((b = sp_index_new(a->k, c->stages)) == NULL)
 		cli_oom(c);
-	dup_what(a->k, what, sizeof(what));
 	/* ids made must not take one a later record gives: start above all */
 	if ((given = sp_index_new(a->k, c->stages)) == NULL)
 		cli_oom(c);
@@ -611,10 +615,17 @@ append_adds(sp_append *a)
 				continue;
 			}
 		}
-		dl = sp_entry_dup_key(en, a->k, &dbuf, &dcap);
-		if (dl == (size_t)-1)
-			cli_oom(c);
-		if (dl > 0 && !a->allow_dup) {
+		/* each kind of key in turn: email first, then phone, ... */
+		for (k = 0, id = NULL; k < nk && id == NULL && !a->allow_dup;
+		    k++) {
+			const char *const *f = sp_kind_dup_fields(a->k, k);
+			const char *field = f[1] ? NULL : f[0];
+			dl = sp_entry_dup_key_n(en, a->k, k, &dbuf, &dcap);
+			if (dl == (size_t)-1)
+				cli_oom(c);
+			if (dl == 0)
+				continue;
+			dup_what(a->k, k, what, sizeof(what));
 			if ((id = sp_index_dup(x, dbuf, dl)) != NULL)
 				sp_err_set(&e, field, "duplicate of %s %.100s in %s "
 				    "(%s); --allow-duplicate adds it anyway",
@@ -624,12 +635,12 @@ append_adds(sp_append *a)
 				    "record of this batch (%s %.100s, %s); "
 				    "--allow-duplicate adds it anyway",
 				    a->k->noun, id, what);
-			if (id != NULL) {
-				bad(a, &e, en);
-				sp_entry_free(en);
-				a->v[i] = NULL;
-				continue;
-			}
+		}
+		if (id != NULL) {
+			bad(a, &e, en);
+			sp_entry_free(en);
+			a->v[i] = NULL;
+			continue;
 		}
 		if ((id = sp_entry_get(en, "id")) == NULL) {
 			/* numbers too long to count are still never reused */
@@ -645,8 +656,14 @@ append_adds(sp_append *a)
 		}
 		sp_time_parse(sp_entry_get(en, "at"), strlen(sp_entry_get(en, "at")),
 		    NULL, &at, &e);
-		if (sp_index_add(b, id, strlen(id), at, -1, dbuf, dl) < 0)
+		if (sp_index_add(b, id, strlen(id), at, -1, NULL, 0) < 0)
 			cli_oom(c);
+		for (k = 0; k < nk; k++) {
+			dl = sp_entry_dup_key_n(en, a->k, k, &dbuf, &dcap);
+			if (dl == (size_t)-1 || (dl > 0 && sp_index_add_dup(b, id,
+			    strlen(id), dbuf, dl) < 0))
+				cli_oom(c);
+		}
 	}
 	sp_index_free(b);
 	sp_index_free(given);
@@ -790,17 +807,20 @@ append_main(int argc, char **argv, const char *usage, const sp_kind *k,
 		{ "allow-duplicate", no_argument, NULL, OPT_ALLOW_DUP },
 		{ "reopen", no_argument, NULL, OPT_REOPEN },
 		{ "allow-field", required_argument, NULL, OPT_ALLOW_FIELD },
+		{ "default-country", required_argument, NULL,
+		    OPT_DEFAULT_COUNTRY },
 		CLI_PROB_LONGOPT,
 		{ NULL, 0, NULL, 0 }
 	};
 	sp_cli c;
 	sp_append a;
+	sp_kind kind = *k;	/* with --default-country */
 	int ch;
 
 	cli_init(&c, argv, usage, k->stage_list);
 	memset(&a, 0, sizeof(a));
 	a.c = &c;
-	a.k = k;
+	a.k = &kind;
 	while ((ch = getopt_long(argc, argv, "f:" CLI_WRITE_SHORTOPTS, opts,
 	    NULL)) != -1) {
 		/* leads have no probability */
@@ -823,6 +843,15 @@ append_main(int argc, char **argv, const char *usage, const sp_kind *k,
 			a.at_text = optarg;
 		else if (ch == OPT_ALLOW_DUP && !moves)
 			a.allow_dup = 1;
+		else if (ch == OPT_DEFAULT_COUNTRY && !moves &&
+		    k == &sp_kind_lead) {
+			if (!sp_phone_country_ok(optarg))
+				cli_usage_error(&c, "--default-country: '%s' is "
+				    "not a calling code (1 to 3 digits, such "
+				    "as 1 or 44)", optarg);
+			kind.phone_country = optarg[0] == '+' ? optarg + 1 :
+			    optarg;
+		}
 		else if (ch == OPT_REOPEN && moves)
 			a.reopen = 1;
 		else

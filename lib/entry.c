@@ -20,6 +20,10 @@ static const char *const lead_columns[] = { "name", "company", "email",
 	"deal_id", "reason", NULL };
 static const char *const deal_dup[] = { "account", "name", NULL };
 static const char *const lead_dup[] = { "email", NULL };
+static const char *const lead_dup_phone[] = { "phone", NULL };
+static const char *const lead_dup_name[] = { "company", "name", NULL };
+static const char *const *const lead_dup_more[] = { lead_dup_phone,
+	lead_dup_name, NULL };
 
 /* DESIGN.md's canonical fields, the history's `at`, and the fields the
  * write programs give a meaning to (lost_stage, a lead's reason). */
@@ -32,9 +36,10 @@ static const char *const lead_canonical[] = { "id", "at", "stage", "name",
 	"territory", "created_at", "deal_id", "reason", NULL };
 
 const sp_kind sp_kind_deal = { "deal", "D-", "SALESPIPE_DEALS",
-	SP_STAGES_DEALS, deal_columns, deal_dup, deal_canonical };
+	SP_STAGES_DEALS, deal_columns, deal_dup, deal_canonical, NULL, NULL };
 const sp_kind sp_kind_lead = { "lead", "L-", "SALESPIPE_LEADS",
-	SP_STAGES_LEADS, lead_columns, lead_dup, lead_canonical };
+	SP_STAGES_LEADS, lead_columns, lead_dup, lead_canonical, lead_dup_more,
+	NULL };
 
 sp_entry *
 sp_entry_new(void)
@@ -404,4 +409,140 @@ sp_entry_dup_key(const sp_entry *en, const sp_kind *k, char **buf, size_t *cap)
 			(*buf)[len++] = (char)tolower((unsigned char)v[j]);
 	}
 	return len;
+}
+
+size_t
+sp_kind_dup_count(const sp_kind *k)
+{
+	size_t n = 1;
+
+	while (k->dup_more != NULL && n - 1 < SP_DUP_MORE &&
+	    k->dup_more[n - 1] != NULL)
+		n++;
+	return n;
+}
+
+const char *const *
+sp_kind_dup_fields(const sp_kind *k, size_t which)
+{
+	return which == 0 ? k->dup_fields : k->dup_more[which - 1];
+}
+
+int
+sp_phone_country_ok(const char *s)
+{
+	size_t i;
+
+	if (*s == '+')
+		s++;
+	for (i = 0; s[i] != '\0'; i++)
+		if (!isdigit((unsigned char)s[i]))
+			return 0;
+	return i >= 1 && i <= 3 && s[0] != '0';
+}
+
+size_t
+sp_phone_key(const char *s, size_t n, const char *country, char *out,
+    size_t size)
+{
+	char d[24];
+	size_t nd = 0, i, len = 0, from = 0;
+	int intl = 0, seen = 0;
+
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (isalpha(c))
+			break;		/* an extension: x12, ext. 12 */
+		if (c == '+' && !seen)
+			intl = 1;
+		if (!isdigit(c))
+			continue;
+		seen = 1;
+		if (nd == sizeof(d))
+			return 0;
+		d[nd++] = (char)c;
+	}
+	if (!intl && nd >= 2 && d[0] == '0' && d[1] == '0') {
+		intl = 1;	/* 0044 20 ...: the international prefix */
+		from = 2;
+	}
+	if (nd - from < 7 || nd - from > 20 || size < 32)
+		return 0;
+	if (intl) {
+		out[len++] = '+';
+	} else if (country != NULL && *country != '\0') {
+		const char *cc = *country == '+' ? country + 1 : country;
+		out[len++] = '+';
+		for (i = 0; cc[i] != '\0' && i < 3; i++)
+			out[len++] = cc[i];
+		/* the trunk prefix a national number is dialled with: 020 in
+		   London, 1 before a North American area code */
+		if (d[from] == '0')
+			from++;
+		else if (strcmp(cc, "1") == 0 && nd - from == 11 &&
+		    d[from] == '1')
+			from++;
+	}
+	for (i = from; i < nd; i++)
+		out[len++] = d[i];
+	return len;
+}
+
+size_t
+sp_dup_key_make(const sp_kind *k, size_t which, const char *const *v,
+    const size_t *n, char **buf, size_t *cap)
+{
+	const char *const *f = sp_kind_dup_fields(k, which);
+	size_t len = 0, i, j, need;
+	char phone[40];
+
+	for (i = 0; f[i] != NULL; i++)
+		if (v[i] == NULL || n[i] == 0)
+			return 0;
+	need = 3;
+	for (i = 0; f[i] != NULL; i++)
+		need += n[i] + 1;
+	if (need + sizeof(phone) > *cap) {
+		size_t c = (need + sizeof(phone)) * 2;
+		char *b = realloc(*buf, c);
+		if (b == NULL)
+			return (size_t)-1;
+		*buf = b;
+		*cap = c;
+	}
+	if (which > 0) {
+		(*buf)[len++] = '\x01';
+		(*buf)[len++] = (char)('0' + which);
+	}
+	if (which > 0 && strcmp(f[0], "phone") == 0 && f[1] == NULL) {
+		size_t pl = sp_phone_key(v[0], n[0], k->phone_country, phone,
+		    sizeof(phone));
+		if (pl == 0)
+			return 0;
+		memcpy(*buf + len, phone, pl);
+		return len + pl;
+	}
+	for (i = 0; f[i] != NULL; i++) {
+		if (i > 0)
+			(*buf)[len++] = '\0';
+		for (j = 0; j < n[i]; j++)
+			(*buf)[len++] = (char)tolower((unsigned char)v[i][j]);
+	}
+	return len;
+}
+
+size_t
+sp_entry_dup_key_n(const sp_entry *en, const sp_kind *k, size_t which,
+    char **buf, size_t *cap)
+{
+	const char *const *f = sp_kind_dup_fields(k, which);
+	const char *v[5];
+	size_t n[5], i;
+
+	for (i = 0; f[i] != NULL && i < 4; i++) {
+		v[i] = sp_entry_get(en, f[i]);
+		n[i] = v[i] != NULL ? strlen(v[i]) : 0;
+	}
+	v[i] = NULL;
+	return sp_dup_key_make(k, which, v, n, buf, cap);
 }

@@ -113,6 +113,19 @@ sp_index_add(sp_index *x, const char *id, size_t idlen, int64_t at, int stage,
 }
 
 int
+sp_index_add_dup(sp_index *x, const char *id, size_t idlen, const char *dup,
+    size_t duplen)
+{
+	struct xdup *u = sp_groups_get(x->dups, dup, duplen);
+
+	if (u == NULL)
+		return -1;
+	if (u->id == NULL && (u->id = strndup(id, idlen)) == NULL)
+		return -1;
+	return 0;
+}
+
+int
 sp_index_has(const sp_index *x, const char *id)
 {
 	return sp_groups_find(x->ids, id, strlen(id)) != NULL;
@@ -181,6 +194,10 @@ struct rd_slots {
 	int id, at, stage;
 	int dup[4];
 	size_t ndup;
+	size_t nmore;			/* the kind's more keys */
+	int more[SP_DUP_MORE][4];	/* their fields' slots (-1 ends) */
+	char *mbuf[SP_DUP_MORE];	/* and their keys */
+	size_t mcap[SP_DUP_MORE];
 };
 
 /*
@@ -190,7 +207,7 @@ struct rd_slots {
  * sidecar index (sidecar.c, through sp_index_scan) read alike.
  */
 static int
-rec_item(const sp_kind *k, const sp_rec *r, const struct rd_slots *s,
+rec_item(const sp_kind *k, const sp_rec *r, struct rd_slots *s,
     char **dbuf, size_t *dcap, sp_index_item *it, sp_error *e)
 {
 	size_t len = 0, i, j;
@@ -234,6 +251,19 @@ rec_item(const sp_kind *k, const sp_rec *r, const struct rd_slots *s,
 	}
 	it->dup = len > 0 ? *dbuf : NULL;
 	it->duplen = len;
+	for (i = 0; i < s->nmore; i++) {
+		const char *v[4] = { NULL, NULL, NULL, NULL };
+		size_t n[4] = { 0, 0, 0, 0 };
+		for (j = 0; j < 4 && s->more[i][j] >= 0; j++) {
+			v[j] = sp_rec_get(r, s->more[i][j]);
+			n[j] = sp_rec_len(r, s->more[i][j]);
+		}
+		len = sp_dup_key_make(k, i + 1, v, n, &s->mbuf[i], &s->mcap[i]);
+		if (len == (size_t)-1)
+			return sp_err_set(e, NULL, "out of memory");
+		it->more[i] = len > 0 ? s->mbuf[i] : NULL;
+		it->morelen[i] = len;
+	}
 	return 0;
 }
 
@@ -244,6 +274,7 @@ index_item(void *ctx, const sp_index_item *it, sp_error *e)
 	sp_index *x = ctx;
 	int stage = -1;
 	char q[80];
+	size_t i;
 
 	if (it->stagelen > 0 && (stage = sp_stages_find(x->st, it->stage,
 	    it->stagelen)) < 0)
@@ -253,6 +284,10 @@ index_item(void *ctx, const sp_index_item *it, sp_error *e)
 	if (sp_index_add(x, it->id, it->idlen, it->at, stage, it->dup,
 	    it->duplen) < 0)
 		return sp_err_set(e, NULL, "out of memory");
+	for (i = 0; i < SP_DUP_MORE; i++)
+		if (it->morelen[i] > 0 && sp_index_add_dup(x, it->id, it->idlen,
+		    it->more[i], it->morelen[i]) < 0)
+			return sp_err_set(e, NULL, "out of memory");
 	return 0;
 }
 
@@ -281,6 +316,15 @@ index_reader(const sp_kind *k, sp_reader *rd, long line_base,
 	s.stage = sp_reader_slot(rd, "stage");
 	for (i = 0; k->dup_fields[i] != NULL && i < 4; i++)
 		s.dup[s.ndup++] = sp_reader_slot(rd, k->dup_fields[i]);
+	s.nmore = sp_kind_dup_count(k) - 1;
+	for (i = 0; i < s.nmore; i++) {
+		const char *const *f = sp_kind_dup_fields(k, i + 1);
+		size_t j;
+		for (j = 0; j < 4; j++)
+			s.more[i][j] = -1;
+		for (j = 0; j < 3 && f[j] != NULL; j++)
+			s.more[i][j] = sp_reader_slot(rd, f[j]);
+	}
 	for (;;) {
 		n = sp_reader_next(rd, r, e);
 		if (!got_header && n >= 0) {
@@ -313,6 +357,8 @@ index_reader(const sp_kind *k, sp_reader *rd, long line_base,
 		break;
 	}
 	free(dbuf);
+	for (i = 0; i < SP_DUP_MORE; i++)
+		free(s.mbuf[i]);
 	sp_rec_free(r);
 	return rc;
 }

@@ -141,7 +141,8 @@ static uint64_t
 kind_hash(const sp_kind *k)
 {
 	char buf[256];
-	size_t n = 0, i, l;
+	size_t n = 0, i, l, m;
+	const char *const *f;
 
 	for (i = 0; i < 5 && (i == 0 || k->dup_fields[i - 1] != NULL); i++) {
 		const char *w = i == 0 ? k->prefix : k->dup_fields[i - 1];
@@ -151,6 +152,24 @@ kind_hash(const sp_kind *k)
 		memcpy(buf + n, w, l);
 		n += l;
 		buf[n++] = '\0';
+	}
+	/* the more keys (and the country their phones are read in) are
+	   in the index too: another set is another index */
+	for (m = 1; m < sp_kind_dup_count(k); m++)
+		for (f = sp_kind_dup_fields(k, m); *f != NULL; f++) {
+			l = strlen(*f);
+			if (n + l + 2 > sizeof(buf))
+				break;
+			buf[n++] = (char)('0' + m);
+			memcpy(buf + n, *f, l);
+			n += l;
+			buf[n++] = '\0';
+		}
+	if (k->phone_country != NULL && *k->phone_country != '\0' &&
+	    n + strlen(k->phone_country) + 1 < sizeof(buf)) {
+		buf[n++] = '+';
+		memcpy(buf + n, k->phone_country, strlen(k->phone_country));
+		n += strlen(k->phone_country);
 	}
 	return sp_hash(buf, n);
 }
@@ -426,6 +445,7 @@ scan_item(void *ctx, const sp_index_item *it, sp_error *e)
 	struct slot *t;
 	int64_t num;
 	int made;
+	size_t k;
 
 	/* the record's offset: its first line's */
 	while (sc->line < it->line) {
@@ -463,9 +483,13 @@ scan_item(void *ctx, const sp_index_item *it, sp_error *e)
 		H(s)->max_number = num;
 		H(s)->max_node = nref;
 	}
-	if (it->duplen > 0) {
-		if ((i = slot_get(s, 1, it->dup, it->duplen, &made, e)) ==
-		    UINT64_MAX)
+	/* every duplicate key: the first record that holds it */
+	for (k = 0; k <= SP_DUP_MORE; k++) {
+		const char *key = k == 0 ? it->dup : it->more[k - 1];
+		size_t klen = k == 0 ? it->duplen : it->morelen[k - 1];
+		if (klen == 0)
+			continue;
+		if ((i = slot_get(s, 1, key, klen, &made, e)) == UINT64_MAX)
 			return -1;
 		t = (struct slot *)(void *)(s->map + H(s)->dups);
 		if (made)

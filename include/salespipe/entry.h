@@ -34,6 +34,13 @@ typedef struct sp_kind {
 	const char *const *dup_fields;	/* together they name a duplicate */
 	const char *const *canonical;	/* every canonical field of the
 					   kind (NULL-ended) */
+	/* more sets of fields that name a duplicate each (at most
+	   SP_DUP_MORE, NULL-ended; may be NULL); a set that is the one
+	   field "phone" compares phone numbers (sp_phone_key) */
+	const char *const *const *dup_more;
+	/* the calling code national phone numbers are read in ("1", "44";
+	   NULL or "": none), for lead-add --default-country */
+	const char *phone_country;
 } sp_kind;
 
 extern const sp_kind sp_kind_deal, sp_kind_lead;
@@ -126,6 +133,48 @@ int sp_entry_check_names(const sp_entry *en, const sp_kind *k,
  */
 size_t sp_entry_dup_key(const sp_entry *en, const sp_kind *k, char **buf,
     size_t *cap);
+
+/*
+ * The kinds of duplicate key of kind k: 1 (dup_fields) + the sets of
+ * dup_more.  Key 0 is sp_entry_dup_key's; key which >= 1 is a byte 0x01,
+ * the byte '0' + which, then the lower-cased values of the set joined by
+ * '\0' (a phone: its sp_phone_key), so keys of two sets never collide.
+ */
+size_t sp_kind_dup_count(const sp_kind *k);
+
+/* The fields (NULL-ended) of key which of kind k. */
+const char *const *sp_kind_dup_fields(const sp_kind *k, size_t which);
+
+/*
+ * Key which of kind k from the values v[i] (n[i] bytes; NULL or 0:
+ * empty) of its fields in order, into *buf (grown as needed, *cap its
+ * size).  Returns the length; 0 when a value is empty (or a phone has too
+ * few digits): no duplicate check; (size_t)-1 on memory.
+ */
+size_t sp_dup_key_make(const sp_kind *k, size_t which, const char *const *v,
+    const size_t *n, char **buf, size_t *cap);
+
+/* Key which of the entry en (sp_dup_key_make of its values). */
+size_t sp_entry_dup_key_n(const sp_entry *en, const sp_kind *k, size_t which,
+    char **buf, size_t *cap);
+
+/*
+ * The phone number s (n bytes) in the form duplicates are compared in,
+ * into out (size bytes, at least 32): the characters before the first
+ * letter (an extension "x12" or "ext. 12" is left out), digits only; an
+ * international number (a leading '+', or "00") is '+' and its digits; a
+ * national one gets '+', country and its digits without one leading trunk
+ * '0' (country "1": without a leading '1' of 11 digits) when country is
+ * given (not NULL or ""), else stays its digits.  Returns the length, or
+ * 0 when it has fewer than 7 digits (not a phone number to compare) or
+ * more than 20.
+ */
+size_t sp_phone_key(const char *s, size_t n, const char *country, char *out,
+    size_t size);
+
+/* 1 when s is a calling code: an optional '+' and 1 to 3 digits, the
+ * first not 0. */
+int sp_phone_country_ok(const char *s);
 
 #ifdef __cplusplus
 }

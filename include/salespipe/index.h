@@ -19,6 +19,10 @@ extern "C" {
 
 struct sp_kind;
 
+/* The most sets of fields beyond the first that name a duplicate
+ * (sp_kind.dup_more). */
+#define SP_DUP_MORE 2
+
 /*
  * A history index: for each id, when it first appears, its stage changes
  * in input order, and for each duplicate key the id that has it.  Built
@@ -63,6 +67,11 @@ int sp_index_has(const sp_index *x, const char *id);
 int sp_index_state(const sp_index *x, const char *id, int64_t t, int *stage,
     int64_t *since, int64_t *first);
 
+/* Map one more duplicate key to id when no id holds it yet (a record's
+ * key of its kind's dup_more); 0 or -1 (memory). */
+int sp_index_add_dup(sp_index *x, const char *id, size_t idlen,
+    const char *dup, size_t duplen);
+
 /* The id holding duplicate key dup, or NULL. */
 const char *sp_index_dup(const sp_index *x, const char *dup, size_t duplen);
 
@@ -84,6 +93,10 @@ typedef struct sp_index_item {
 	size_t stagelen;
 	const char *dup;
 	size_t duplen;
+	/* the keys of the kind's dup_more (sp_dup_key_make), morelen 0:
+	   none */
+	const char *more[SP_DUP_MORE];
+	size_t morelen[SP_DUP_MORE];
 	long line;
 } sp_index_item;
 
