@@ -7,11 +7,11 @@
 static const char usage[] =
     "usage: lead-add [-f file] [--at time] [--now time] [--allow-duplicate]\n"
     "                [--default-country code] [-i csv|jsonl] [-o csv|jsonl]\n"
-    "                [--map spec]\n"
-    "                [--stages spec] [--date-format format] [--tz zone]\n"
-    "                [--max-bad n] [--rejects file] [--encoding encoding]\n"
-    "                [--delimiter sep] [--max-record-size size]\n"
-    "                [--decimal-comma] [--thousands sep] [--allow-field name]\n"
+    "                [--map spec] [--stages spec] [--date-format format]\n"
+    "                [--tz zone] [--max-bad n] [--rejects file]\n"
+    "                [--encoding encoding] [--delimiter sep]\n"
+    "                [--max-record-size size] [--decimal-comma]\n"
+    "                [--thousands sep] [--allow-field name]\n"
     "                [field=value ...]\n";
 
 int

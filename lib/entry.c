@@ -455,6 +455,11 @@ sp_phone_key(const char *s, size_t n, const char *country, char *out,
 			break;		/* an extension: x12, ext. 12 */
 		if (c == '+' && !seen)
 			intl = 1;
+		/* +44 (0)20 ...: the trunk 0 shown in brackets */
+		if (c == '(' && i + 2 < n && s[i + 1] == '0' && s[i + 2] == ')') {
+			i += 2;
+			continue;
+		}
 		if (!isdigit(c))
 			continue;
 		seen = 1;

@@ -161,7 +161,8 @@ size_t sp_entry_dup_key_n(const sp_entry *en, const sp_kind *k, size_t which,
 /*
  * The phone number s (n bytes) in the form duplicates are compared in,
  * into out (size bytes, at least 32): the characters before the first
- * letter (an extension "x12" or "ext. 12" is left out), digits only; an
+ * letter (an extension "x12" or "ext. 12" is left out), digits only, a
+ * trunk "(0)" left out; an
  * international number (a leading '+', or "00") is '+' and its digits; a
  * national one gets '+', country and its digits without one leading trunk
  * '0' (country "1": without a leading '1' of 11 digits) when country is
