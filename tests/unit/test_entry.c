@@ -482,6 +482,91 @@ test_dup_key_deal(void **state)
 }
 
 static void
+test_phone_key(void **state)
+{
+	static const struct {
+		const char *in, *country, *want;
+	} t[] = {
+		{ "(212) 555-0188", NULL, "2125550188" },
+		{ "(212) 555-0188", "1", "+12125550188" },
+		{ "1-212-555-0188", "1", "+12125550188" },
+		{ "1-212-555-0188", NULL, "12125550188" },
+		{ "+1 212 555 0188", NULL, "+12125550188" },
+		{ "+1 212 555 0188", "44", "+12125550188" },
+		{ "212.555.0188 x12", NULL, "2125550188" },
+		{ "212.555.0188 ext. 12", NULL, "2125550188" },
+		{ "020 7946 0018", "44", "+442079460018" },
+		{ "020 7946 0018", "+44", "+442079460018" },
+		{ "+44 (0)20 7946 0018", NULL, "+442079460018" },
+		{ "0044 20 7946 0018", "1", "+442079460018" },
+		{ "555-01", NULL, "" },
+		{ "n/a", "1", "" },
+		{ "", "1", "" },
+		{ "123456789012345678901", NULL, "" },
+		{ "1234567", NULL, "1234567" },
+	};
+	char out[40];
+	size_t i, n;
+
+	(void)state;
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		n = sp_phone_key(t[i].in, strlen(t[i].in), t[i].country, out,
+		    sizeof(out));
+		out[n] = '\0';
+		if (strcmp(out, t[i].want) != 0)
+			fail_msg("'%s' (%s): got '%s', want '%s'", t[i].in,
+			    t[i].country ? t[i].country : "-", out, t[i].want);
+	}
+	assert_true(sp_phone_country_ok("1"));
+	assert_true(sp_phone_country_ok("+44"));
+	assert_true(sp_phone_country_ok("358"));
+	assert_false(sp_phone_country_ok("US"));
+	assert_false(sp_phone_country_ok("1234"));
+	assert_false(sp_phone_country_ok("01"));
+	assert_false(sp_phone_country_ok(""));
+	assert_false(sp_phone_country_ok("+"));
+}
+
+static void
+test_dup_keys_more(void **state)
+{
+	sp_error e;
+	sp_entry *en = sp_entry_new();
+	sp_kind us = sp_kind_lead;
+	char *buf = NULL;
+	size_t cap = 0, n;
+
+	(void)state;
+	assert_int_equal(sp_kind_dup_count(&sp_kind_deal), 1);
+	assert_int_equal(sp_kind_dup_count(&sp_kind_lead), 3);
+	assert_string_equal(sp_kind_dup_fields(&sp_kind_lead, 1)[0], "phone");
+	assert_string_equal(sp_kind_dup_fields(&sp_kind_lead, 2)[1], "name");
+	/* no phone, no company: no key */
+	assert_int_equal(sp_entry_operand(en, "name=Ann Lee", &e), 0);
+	assert_int_equal(sp_entry_dup_key_n(en, &sp_kind_lead, 1, &buf, &cap),
+	    0);
+	assert_int_equal(sp_entry_dup_key_n(en, &sp_kind_lead, 2, &buf, &cap),
+	    0);
+	assert_int_equal(sp_entry_operand(en, "company=InITech", &e), 0);
+	n = sp_entry_dup_key_n(en, &sp_kind_lead, 2, &buf, &cap);
+	assert_int_equal(n, 17);
+	assert_memory_equal(buf, "\x01" "2initech\0ann lee", 17);
+	assert_int_equal(sp_entry_operand(en, "phone=(212) 555-0188", &e), 0);
+	n = sp_entry_dup_key_n(en, &sp_kind_lead, 1, &buf, &cap);
+	assert_int_equal(n, 12);
+	assert_memory_equal(buf, "\x01" "12125550188", 12);
+	us.phone_country = "1";
+	n = sp_entry_dup_key_n(en, &us, 1, &buf, &cap);
+	assert_int_equal(n, 14);
+	assert_memory_equal(buf, "\x01" "1+12125550188", 14);
+	/* key 0 is the email's, as sp_entry_dup_key makes it */
+	assert_int_equal(sp_entry_dup_key_n(en, &sp_kind_lead, 0, &buf, &cap),
+	    0);
+	sp_entry_free(en);
+	free(buf);
+}
+
+static void
 test_dup_key_lead(void **state)
 {
 	sp_error e;
@@ -1128,6 +1213,8 @@ main(void)
 		cmocka_unit_test(test_norm_first_error),
 		cmocka_unit_test(test_dup_key_deal),
 		cmocka_unit_test(test_dup_key_lead),
+		cmocka_unit_test(test_phone_key),
+		cmocka_unit_test(test_dup_keys_more),
 		cmocka_unit_test(test_index_add_state),
 		cmocka_unit_test(test_index_before_epoch),
 		cmocka_unit_test(test_index_dup_and_numbers),

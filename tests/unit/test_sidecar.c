@@ -326,6 +326,61 @@ test_built_then_fresh(void **state)
 }
 
 /* More than half of the journal: the caller reads it whole. */
+/* A lead journal's more keys (phone, company and name) are indexed and
+ * loaded as its email is; another --default-country is another index. */
+static void
+test_more_keys(void **state)
+{
+	char p[256], got[4096];
+	const char *ids[] = { "L-3" };
+	const char *dups[] = { "\x01" "1" "2125550188", "\x01" "2acme\0ann",
+	    "\x01" "1+12125550188" };
+	size_t lens[] = { 12, 10, 14 };
+	sp_stages *st = sp_stages_default(SP_STAGES_LEADS);
+	sp_kind us = sp_kind_lead;
+	sp_journal *j;
+	sp_sidecar *s;
+	sp_index *x;
+	sp_error e;
+
+	write_file(in(state, "l.jsonl", p, sizeof(p)),
+	    "{\"id\":\"L-1\",\"at\":\"2026-01-01\",\"name\":\"Ann\","
+	    "\"company\":\"Acme\",\"phone\":\"(212) 555-0188\"}\n"
+	    "{\"id\":\"L-2\",\"at\":\"2026-01-01\",\"name\":\"ANN\","
+	    "\"company\":\"ACME\",\"phone\":\"212 555 0188 x1\"}\n"
+	    "{\"id\":\"L-3\",\"at\":\"2026-01-01\",\"name\":\"Bo\"}\n"
+	    PAD PAD PAD);
+	j = jopen(p);
+	s = sopen(j, &sp_kind_lead, SP_SIDECAR_BUILT);
+	walk_sorted(s, got, sizeof(got));
+	/* L-2's keys are L-1's (86 bytes at 0): L-1 holds them */
+	assert_non_null(strstr(got, "dup \x01" "12125550188 0:86\n"));
+	assert_non_null(strstr(got, "dup \x01" "2acme|ann 0:86\n"));
+	x = sp_index_new(&sp_kind_lead, st);
+	assert_int_equal(sp_sidecar_load(s, x, ids, 1, dups, lens, 3, 1, NULL,
+	    &e), 0);
+	assert_string_equal(sp_index_dup(x, dups[0], lens[0]), "L-1");
+	assert_string_equal(sp_index_dup(x, dups[1], lens[1]), "L-1");
+	assert_null(sp_index_dup(x, dups[2], lens[2]));
+	assert_int_equal(sp_index_has(x, "L-3"), 1);
+	sp_index_free(x);
+	sp_sidecar_close(s);
+	sp_journal_close(j);
+	/* read with a calling code: built again, with the +1 keys */
+	us.phone_country = "1";
+	j = jopen(p);
+	s = sopen(j, &us, SP_SIDECAR_BUILT);
+	x = sp_index_new(&us, st);
+	assert_int_equal(sp_sidecar_load(s, x, ids, 1, dups, lens, 3, 1, NULL,
+	    &e), 0);
+	assert_null(sp_index_dup(x, dups[0], lens[0]));
+	assert_string_equal(sp_index_dup(x, dups[2], lens[2]), "L-1");
+	sp_index_free(x);
+	sp_sidecar_close(s);
+	sp_journal_close(j);
+	sp_stages_free(st);
+}
+
 static void
 test_load_most_of_it(void **state)
 {
@@ -948,6 +1003,7 @@ main(int argc, char **argv)
 #define T(f) cmocka_unit_test_setup_teardown(f, setup_dir, teardown_dir)
 	const struct CMUnitTest tests[] = {
 		T(test_built_then_fresh),
+		T(test_more_keys),
 		T(test_load_most_of_it),
 		T(test_tail),
 		T(test_update),
