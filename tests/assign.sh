@@ -19,6 +19,10 @@
 #               the index, which must take in the records lead-assign
 #               appends (obj/tests/test_sidecar --dump against a fresh
 #               index of the same journal)
+#  duplicates   lead-add's duplicates beyond email, with the index file:
+#               8 lead-adds at once of one phone number written 8 ways
+#               (--default-country 1), and of one company and name in 8
+#               cases: one added, 7 refused each time
 # ASSIGN_NL=N: leads each writer adds (25).
 # Prints failures and a last line "assign: PASS FAIL"; exits 1 on failure.
 B=${1:-.}
@@ -157,6 +161,40 @@ if [ -x "$B/obj/tests/test_sidecar" ]; then
 else
 	bad "index: no $B/obj/tests/test_sidecar (make units)"
 fi
+
+# ===== duplicates ============================================================
+# 8 lead-adds at once of one phone number written 8 ways, then of one
+# company and name in 8 cases, into a journal with its index file: one
+# of each wins, 7 are refused naming it
+d=$tmp/dups
+mkdir -p "$d"
+lead-add -f "$d/j.jsonl" name=seed > /dev/null
+k=1
+for ph in '(212) 555-0188' '212-555-0188' '+1 212 555 0188' '1 212 555 0188' \
+    '212.555.0188 x1' '+1 (212) 5550188' '0012125550188' '2125550188'; do
+	lead-add -f "$d/j.jsonl" --default-country 1 name="p$k" phone="$ph" \
+	    > "$d/p$k.out" 2> "$d/p$k.err" &
+	k=$((k + 1))
+done
+wait
+won=$(cat "$d"/p*.out | wc -l)
+refused=$(grep -l "duplicate of lead L-[0-9]* in .*(same phone)" "$d"/p*.err |
+    wc -l)
+[ "$won" -eq 1 ] && [ "$refused" -eq 7 ]
+check "duplicates: one phone 8 ways at once: $won added, $refused refused"
+k=1
+for nm in 'Ann Lee' 'ann lee' 'ANN LEE' 'Ann lee' 'aNN LEE' 'ann LEE' \
+    'ANN lee' 'AnN LeE'; do
+	lead-add -f "$d/j.jsonl" name="$nm" company="Init$k" > /dev/null 2>&1
+	lead-add -f "$d/j.jsonl" name="$nm" company=INITECH \
+	    > "$d/n$k.out" 2> "$d/n$k.err" &
+	k=$((k + 1))
+done
+wait
+won=$(cat "$d"/n*.out | wc -l)
+refused=$(grep -l "(same company and name)" "$d"/n*.err | wc -l)
+[ "$won" -eq 1 ] && [ "$refused" -eq 7 ]
+check "duplicates: one company and name 8 ways at once: $won added, $refused refused"
 
 echo "assign: $pass $fail"
 [ "$fail" -eq 0 ]
