@@ -102,13 +102,8 @@ sp_index_add(sp_index *x, const char *id, size_t idlen, int64_t at, int stage,
 		}
 		d->ev[d->n++] = at * SP_STAGES_MAX + stage;
 	}
-	if (duplen > 0) {
-		struct xdup *u = sp_groups_get(x->dups, dup, duplen);
-		if (u == NULL)
-			return -1;
-		if (u->id == NULL && (u->id = strndup(id, idlen)) == NULL)
-			return -1;
-	}
+	if (duplen > 0)
+		return sp_index_add_dup(x, id, idlen, dup, duplen);
 	return 0;
 }
 
