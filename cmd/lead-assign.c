@@ -423,34 +423,32 @@ record(assign *a, const char *id, const char *owner, const char *territory,
 			cli_oom(a->c);
 }
 
+/* 1 when lead i's stage is open (or none, or not in the list): not
+ * converted or disqualified. */
+static int
+lead_open(assign *a, size_t i)
+{
+	sp_stages *st = a->c->stages;
+	size_t len;
+	const char *v = sp_leads_get(a->leads, i, "stage", &len);
+	int s;
+
+	return v == NULL || (s = sp_stages_find(st, v, len)) < 0 ||
+	    st->v[s].kind == SP_OPEN;
+}
+
 /* Each unassigned open lead, in the order of its first record. */
 static void
 assign_leads(assign *a)
 {
-	sp_stages *st = a->c->stages;
 	size_t i, n = sp_leads_count(a->leads), len, k;
 	const char *v;
-	int s;
 
 	/* the open leads of each owner, for least-open */
-	for (i = 0; i < n; i++) {
-		if ((v = sp_leads_get(a->leads, i, "owner", &len)) == NULL)
-			continue;
-		{
-			const char *sv = sp_leads_get(a->leads, i, "stage", &len);
-			if (sv != NULL && (s = sp_stages_find(st, sv, len)) >= 0 &&
-			    st->v[s].kind != SP_OPEN)
-				continue;
-		}
-		v = sp_leads_get(a->leads, i, "owner", &len);
-		{
-			char *o = strndup(v, len);
-			if (o == NULL)
-				cli_oom(a->c);
-			load_of(a, o)->open++;
-			free(o);
-		}
-	}
+	for (i = 0; i < n; i++)
+		if ((v = sp_leads_get(a->leads, i, "owner", NULL)) != NULL &&
+		    lead_open(a, i))
+			load_of(a, v)->open++;
 	for (i = 0; i < n; i++) {
 		struct lead_ctx ctx = { a, i };
 		const char *id = sp_leads_get(a->leads, i, "id", NULL);
@@ -459,11 +457,8 @@ assign_leads(assign *a)
 		char buf[64], *idc, *tc = NULL;
 		long ri;
 
-		if (sp_leads_get(a->leads, i, "owner", NULL) != NULL)
-			continue;
-		if ((v = sp_leads_get(a->leads, i, "stage", &len)) != NULL &&
-		    (s = sp_stages_find(st, v, len)) >= 0 &&
-		    st->v[s].kind != SP_OPEN)
+		if (sp_leads_get(a->leads, i, "owner", NULL) != NULL ||
+		    !lead_open(a, i))
 			continue;
 		if ((idc = strdup(id)) == NULL)
 			cli_oom(a->c);
