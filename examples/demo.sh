@@ -35,3 +35,7 @@ deal-move --at 2026-10-20 D-1 proposal && deal-move --at 2026-11-02 D-2 lost los
 deal-move --at 2026-11-10 D-1 negotiation close_date=2027-01-15 && cat \"\$SALESPIPE_DEALS\""
 step "The pipeline as it stood on 1 November, and now" \
     "pipeline -o table --as-of 2026-11-01 \"\$SALESPIPE_DEALS\" && pipeline -o table \"\$SALESPIPE_DEALS\""
+export SALESPIPE_LEADS="$j/leads.jsonl"
+cp leads.jsonl "$SALESPIPE_LEADS"
+step "Who takes the new leads? (territory rules, first match wins; team turns; owners away skipped)" \
+    "lead-assign --rules territories.csv --teams teams.csv --away away.csv --now 2026-11-26T00:00:00Z --why -o csv"
