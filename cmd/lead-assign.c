@@ -525,15 +525,18 @@ static int
 write_records(assign *a, FILE *fp, int fmt, int with_why, char **header)
 {
 	sp_writer *w = sp_writer_new(fp, fmt);
-	const char *vals[64];
-	int map[64];
-	size_t ncol = 0, i, k;
-	int rc = 0;
+	size_t ncol = 0, i, k, max = NCOL;
+	const char **vals;
+	int *map, rc = 0;
 
-	if (w == NULL)
+	for (i = 0; header != NULL && header[i] != NULL; i++)
+		max++;
+	vals = calloc(max, sizeof(*vals));
+	map = calloc(max, sizeof(*map));
+	if (w == NULL || vals == NULL || map == NULL)
 		cli_oom(a->c);
 	if (header != NULL) {
-		for (; header[ncol] != NULL && ncol < 64; ncol++) {
+		for (; header[ncol] != NULL; ncol++) {
 			map[ncol] = -1;
 			for (k = 0; k < NCOL; k++)
 				if (strcmp(header[ncol], col_name[k]) == 0)
@@ -557,6 +560,8 @@ write_records(assign *a, FILE *fp, int fmt, int with_why, char **header)
 	if (sp_writer_finish(w) < 0)
 		rc = -1;
 	sp_writer_free(w);
+	free(vals);
+	free(map);
 	return rc;
 }
 
@@ -569,7 +574,7 @@ csv_header(assign *a)
 	char **h = calloc(nf + 1, sizeof(*h));
 	sp_error e;
 
-	if (h == NULL || nf > 63)
+	if (h == NULL)
 		cli_oom(a->c);
 	for (i = 0; i < nf; i++)
 		h[i] = (char *)sp_reader_slot_name(a->rd, f[i]);
