@@ -56,6 +56,9 @@ typedef struct assign {
 	char now_text[32];
 	sp_groups *turns;	/* rule id -> struct turns */
 	sp_groups *load;	/* owner -> struct load */
+	sp_groups *byowner;	/* rule id NUL owner -> long: assignments */
+	char *keybuf;		/* the key of byowner */
+	size_t keycap;
 	sp_leads *leads;
 	sp_reader *rd;		/* what the leads were read with */
 	int by_slot, owner_slot, at_slot;
@@ -162,6 +165,27 @@ turns_of(assign *a, const char *rule, size_t len)
 	return t;
 }
 
+/* The assignments by rule to owner (a weighted rule's counts). */
+static long *
+by_owner(assign *a, const char *rule, size_t rlen, const char *owner)
+{
+	size_t olen = strlen(owner);
+	long *n;
+
+	if (rlen + olen + 1 > a->keycap) {
+		a->keycap = (rlen + olen + 1) * 2;
+		if ((a->keybuf = realloc(a->keybuf, a->keycap)) == NULL)
+			cli_oom(a->c);
+	}
+	memcpy(a->keybuf, rule, rlen);
+	a->keybuf[rlen] = '\0';
+	memcpy(a->keybuf + rlen + 1, owner, olen);
+	if ((n = sp_groups_get(a->byowner, a->keybuf, rlen + 1 + olen)) ==
+	    NULL)
+		cli_oom(a->c);
+	return n;
+}
+
 /* One history record: the fold, and the counts the turns are taken from. */
 static void
 take(assign *a, const sp_rec *r, sp_error *e)
@@ -176,6 +200,8 @@ take(assign *a, const sp_rec *r, sp_error *e)
 	{
 		struct turns *t = turns_of(a, sp_rec_get(r, a->by_slot), n);
 		t->count++;
+		(*by_owner(a, sp_rec_get(r, a->by_slot), n, sp_rec_get(r,
+		    a->owner_slot)))++;
 		free(t->last);
 		if ((t->last = strdup(sp_rec_get(r, a->owner_slot))) == NULL)
 			cli_oom(a->c);
@@ -323,7 +349,7 @@ pick(assign *a, const sp_rule *r)
 	struct turns *t = turns_of(a, r->id, strlen(r->id));
 	const char *best = NULL, *sep = "";
 	size_t start = 0, i, k;
-	long bestopen = 0;
+	long bestopen = 0, bestc = 0, bestw = 1;
 	char buf[64];
 
 	members_of(a, r, &m);
@@ -334,9 +360,17 @@ pick(assign *a, const sp_rule *r)
 		for (i = 0; t->last != NULL && i < m.n; i++)
 			if (strcmp(m.v[i], t->last) == 0)
 				start = (i + 1) % m.n;
-		why(a, "; team %s, round-robin", r->team);
+		why(a, "; team %s, %sround-robin", r->team, r->nweight > 0 ?
+		    "weighted " : "");
 		if (t->last != NULL)
 			why(a, " after %s", t->last);
+		if (r->nweight > 0) {
+			why(a, "; leads by the rule/weight:");
+			for (k = 0; k < m.n; k++)
+				why(a, " %s %ld/%ld", m.v[k], *by_owner(a, r->id,
+				    strlen(r->id), m.v[k]), sp_rule_weight(r,
+				    m.v[k]));
+		}
 	} else
 		why(a, "; team %s, least-open", r->team);
 	for (k = 0; k < m.n; k++) {
@@ -347,9 +381,21 @@ pick(assign *a, const sp_rule *r)
 			sep = ",";
 			continue;
 		}
-		if (r->how == SP_HOW_ROUND_ROBIN) {
+		if (r->how == SP_HOW_ROUND_ROBIN && r->nweight == 0) {
 			best = o;
 			break;
+		}
+		if (r->how == SP_HOW_ROUND_ROBIN) {
+			/* weighted: the fewest leads by the rule for the
+			   weight, the first in turn of equal ones */
+			long c = *by_owner(a, r->id, strlen(r->id), o);
+			long w = sp_rule_weight(r, o);
+			if (best == NULL || c * bestw < bestc * w) {
+				best = o;
+				bestc = c;
+				bestw = w;
+			}
+			continue;
 		}
 		l = sp_groups_find(a->load, o, strlen(o));
 		if (best == NULL || (l != NULL ? l->open : 0) < bestopen) {
@@ -373,6 +419,7 @@ pick(assign *a, const sp_rule *r)
 		if ((t->last = strdup(best)) == NULL)
 			cli_oom(a->c);
 		t->count++;
+		(*by_owner(a, r->id, strlen(r->id), best))++;
 	}
 	free(m.v);
 	return best;
@@ -703,7 +750,8 @@ main(int argc, char **argv)
 	a.day = a.now - ((a.now % 86400) + 86400) % 86400;
 	sp_time_format(a.now, a.now_text);
 	if ((a.turns = sp_groups_new(sizeof(struct turns), NULL)) == NULL ||
-	    (a.load = sp_groups_new(sizeof(struct load), NULL)) == NULL)
+	    (a.load = sp_groups_new(sizeof(struct load), NULL)) == NULL ||
+	    (a.byowner = sp_groups_new(sizeof(long), NULL)) == NULL)
 		cli_oom(&c);
 	read_files(&a);
 
@@ -731,6 +779,8 @@ main(int argc, char **argv)
 	sp_leads_free(a.leads);
 	sp_groups_free(a.turns, turns_fini);
 	sp_groups_free(a.load, NULL);
+	sp_groups_free(a.byowner, NULL);
+	free(a.keybuf);
 	for (i = 0; i < a.nout; i++)
 		free(a.out[i]);
 	free(a.out);

@@ -14,8 +14,9 @@
 #include "salespipe/group.h"
 
 static const char *const rule_cols[] = { "rule", "when", "owner", "team",
-	"how", "territory", "daily_cap", NULL };
-enum { C_RULE, C_WHEN, C_OWNER, C_TEAM, C_HOW, C_TERRITORY, C_CAP, C_N };
+	"how", "territory", "daily_cap", "weight", NULL };
+enum { C_RULE, C_WHEN, C_OWNER, C_TEAM, C_HOW, C_TERRITORY, C_CAP, C_WEIGHT,
+	C_N };
 
 /* The bytes of s[0..n) without the blanks around them. */
 static const char *
@@ -223,6 +224,10 @@ rule_free(sp_rule *r)
 	for (i = 0; i < r->ncond; i++)
 		cond_free(&r->cond[i]);
 	free(r->cond);
+	for (i = 0; i < r->nweight; i++)
+		free(r->wowner[i]);
+	free(r->wowner);
+	free(r->weight);
 	free(r->id);
 	free(r->owner);
 	free(r->team);
@@ -267,9 +272,72 @@ check_cols(sp_reader *rd, sp_error *e)
 		if (rule_cols[k] == NULL)
 			return sp_err_set(e, name, "not a column of a rules "
 			    "file (rule, when, owner, team, how, territory, "
-			    "daily_cap)");
+			    "daily_cap, weight)");
 	}
 	return 0;
+}
+
+/* The weight column: "owner=n|owner=n" (s trimmed; not empty). */
+static int
+parse_weights(sp_rule *x, const char *s, sp_error *e)
+{
+	const char *item = s, *bar, *eq, *o, *wv;
+	size_t n, on, wn, i;
+	char *end, num[16], **ov;
+	long w, *v;
+
+	for (;;) {
+		bar = strchr(item, '|');
+		n = bar != NULL ? (size_t)(bar - item) : strlen(item);
+		if ((eq = memchr(item, '=', n)) == NULL)
+			return sp_err_set(e, "weight", "'%.*s' is not owner=n "
+			    "(such as 'Ann Berg=2|Raj Iyer=1')", (int)n, item);
+		on = (size_t)(eq - item);
+		o = trim(item, &on);
+		wn = (size_t)(item + n - eq - 1);
+		wv = trim(eq + 1, &wn);
+		if (on == 0 || wn == 0 || wn >= sizeof(num))
+			return sp_err_set(e, "weight", "'%.*s' is not owner=n "
+			    "(such as 'Ann Berg=2|Raj Iyer=1')", (int)n, item);
+		memcpy(num, wv, wn);
+		num[wn] = '\0';
+		w = strtol(num, &end, 10);
+		if (!isdigit((unsigned char)num[0]) || *end != '\0' || w < 1 ||
+		    w > 1000)
+			return sp_err_set(e, "weight", "the weight of '%.*s', "
+			    "'%s', is not a whole number from 1 to 1000",
+			    (int)on, o, num);
+		for (i = 0; i < x->nweight; i++)
+			if (strlen(x->wowner[i]) == on &&
+			    memcmp(x->wowner[i], o, on) == 0)
+				return sp_err_set(e, "weight", "'%.*s' is weighed "
+				    "twice", (int)on, o);
+		if ((ov = realloc(x->wowner, (x->nweight + 1) * sizeof(*ov))) ==
+		    NULL)
+			return sp_err_set(e, NULL, "out of memory");
+		x->wowner = ov;
+		if ((v = realloc(x->weight, (x->nweight + 1) * sizeof(*v))) ==
+		    NULL)
+			return sp_err_set(e, NULL, "out of memory");
+		x->weight = v;
+		if ((x->wowner[x->nweight] = strndup(o, on)) == NULL)
+			return sp_err_set(e, NULL, "out of memory");
+		x->weight[x->nweight++] = w;
+		if (bar == NULL)
+			return 0;
+		item = bar + 1;
+	}
+}
+
+long
+sp_rule_weight(const sp_rule *r, const char *owner)
+{
+	size_t i;
+
+	for (i = 0; i < r->nweight; i++)
+		if (strcmp(r->wowner[i], owner) == 0)
+			return r->weight[i];
+	return 1;
 }
 
 static int
@@ -321,6 +389,21 @@ rule_row(sp_rules *rs, const sp_rec *r, const int *slot, sp_error *e)
 		    "how is for team rules");
 	}
 	free(how);
+	if (sp_rec_has(r, slot[C_WEIGHT])) {
+		char *w = copy_field(r, slot[C_WEIGHT]);
+		int rc;
+		if (w == NULL)
+			return sp_err_set(e, NULL, "out of memory");
+		if (x->team[0] == '\0' || x->how != SP_HOW_ROUND_ROBIN) {
+			free(w);
+			return sp_err_set(e, "weight", "weights are for "
+			    "round-robin team rules");
+		}
+		rc = w[0] != '\0' ? parse_weights(x, w, e) : 0;
+		free(w);
+		if (rc < 0)
+			return -1;
+	}
 	if (sp_rec_has(r, slot[C_CAP])) {
 		char *cap = copy_field(r, slot[C_CAP]);
 		if (cap == NULL)

@@ -10,6 +10,8 @@
 #               taken from the journal under its lock), so the three
 #               counts differ by at most one; what the processes printed
 #               is the journal's assignment records, each printed once
+#  weighted     the same with weights Ann 2, Bo 1, Cy 1: the counts are
+#               2:1:1 exactly
 #  at-once      a journal of 300 leads, 8 lead-assigns started at once
 #               (rules: a West rule round-robin, a least-open one for the
 #               rest): 300 assignment records, one per lead, the rotation
@@ -51,6 +53,7 @@ Dee,East,E,Max
 Eve,East,E,Max
 EOF
 printf 'rule,when,team\nall,,West\n' > "$tmp/all.csv"
+printf 'rule,when,team,weight\nall,,West,Ann=2\n' > "$tmp/weighted.csv"
 printf 'rule,when,team,how\nwest,state = CA,West,\nrest,,East,least-open\n' \
     > "$tmp/split.csv"
 
@@ -74,8 +77,10 @@ spread() {
 	    mx = c[o]; if (mn == "" || c[o] < mn) mn = c[o] }; print mx - mn }' "$1"
 }
 
+# interleaved NAME [RULES]: the interleaved test; with weighted.csv the
+# counts must be 2:1:1 exactly (the leads are a multiple of 4)
 interleaved() {
-	d=$tmp/$1
+	d=$tmp/$1 rules=${2:-$tmp/all.csv}
 	mkdir -p "$d"
 	: > "$d/j.jsonl"
 	w=1
@@ -86,7 +91,7 @@ interleaved() {
 				lead-add -f "$d/j.jsonl" name="w$w-$i" \
 				    email="w$w.$i@x.example" >> "$d/add.$w" ||
 				    echo "lead-add failed" >> "$d/err"
-				lead-assign -f "$d/j.jsonl" --rules "$tmp/all.csv" \
+				lead-assign -f "$d/j.jsonl" --rules "$rules" \
 				    --teams "$tmp/teams.csv" >> "$d/out.$w" ||
 				    echo "lead-assign failed" >> "$d/err"
 				i=$((i + 1))
@@ -104,16 +109,28 @@ interleaved() {
 	cut -d' ' -f1 "$d/as" | sort > "$d/as.ids"
 	leads "$d/j.jsonl" | cmp -s - "$d/as.ids"
 	check "$1: every lead assigned exactly once ($(sort "$d/as.ids" | uniq -d | head -3))"
-	rotation "$d/as" Ann Bo Cy > "$d/rot"
-	check "$1: round-robin in journal order: $(cat "$d/rot")"
-	[ "$(spread "$d/as")" -le 1 ]
-	check "$1: counts differ by at most one"
+	if [ "$rules" = "$tmp/weighted.csv" ]; then
+		cut -d' ' -f2 "$d/as" | sort | uniq -c | awk '{ print $2, $1 }' \
+		    > "$d/counts"
+		printf 'Ann %d\nBo %d\nCy %d\n' $((n / 2)) $((n / 4)) $((n / 4)) |
+		    cmp -s - "$d/counts"
+		check "$1: weights 2:1:1 over $n leads: $(tr '\n' ' ' < "$d/counts")"
+	else
+		rotation "$d/as" Ann Bo Cy > "$d/rot"
+		check "$1: round-robin in journal order: $(cat "$d/rot")"
+		[ "$(spread "$d/as")" -le 1 ]
+		check "$1: counts differ by at most one"
+	fi
 	cat "$d"/out.* | jq -r '"\(.id) \(.owner)"' | sort > "$d/printed"
 	sort "$d/as" | cmp -s - "$d/printed"
 	check "$1: the records printed are the records appended, once each"
 }
 
 interleaved interleaved
+NL0=$NL
+NL=$(( (NL + 3) / 4 * 2 ))	# 8 writers: a multiple of 4 leads
+interleaved weighted "$tmp/weighted.csv"
+NL=$NL0
 
 # ===== at-once ===============================================================
 d=$tmp/once

@@ -53,6 +53,9 @@ typedef struct sp_rule {
 	char *territory;	/* written with the assignment ("": none) */
 	int how;		/* SP_HOW_* (team rules) */
 	long daily_cap;		/* 0: none; else leads an owner takes a day */
+	char **wowner;		/* weight: members with a weight, */
+	long *weight;		/* and their weights (others weigh 1) */
+	size_t nweight;
 	long line;		/* its line in the rules file */
 } sp_rule;
 
@@ -78,7 +81,9 @@ int sp_rule_parse_when(sp_rule *r, const char *when, sp_error *e);
  * SP_MAX_OPTFILE here) into rs, which must be zeroed.  Columns: rule
  * (required, unique, not empty), when, owner, team, how (round-robin,
  * the default, or least-open; team rules only), territory, daily_cap (a
- * whole number above 0).  Each row has exactly one of owner and team.
+ * whole number above 0), weight ("owner=n|owner=n": round-robin team
+ * rules only; n a whole number from 1 to 1000; an owner not named weighs
+ * 1).  Each row has exactly one of owner and team.
  * Any other column is an error (a misspelt column must not be ignored).
  * Returns 0, or -1 with e naming file, line and field.  Free with
  * sp_rules_free (also after a failure).
@@ -86,6 +91,9 @@ int sp_rule_parse_when(sp_rule *r, const char *when, sp_error *e);
 int sp_rules_read(sp_rules *rs, const char *path, const sp_read_opts *ro,
     sp_error *e);
 void sp_rules_free(sp_rules *rs);
+
+/* The weight of owner in rule r's weight column (1 when not named). */
+long sp_rule_weight(const sp_rule *r, const char *owner);
 
 /*
  * 1 when condition c holds for the value v (len bytes; v NULL or len 0:

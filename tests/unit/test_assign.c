@@ -238,6 +238,15 @@ test_rules_file(void **state)
 	assert_int_equal(sp_rules_first(&rs, get_pair, ny), 2);
 	sp_rules_free(&rs);
 
+	/* weights: named members, the others 1 */
+	assert_int_equal(read_rules(&rs, "rule,when,team,weight\n"
+	    "w,,West, Ann Berg = 2 |Bo=1000\n", &e), 0);
+	assert_int_equal(rs.v[0].nweight, 2);
+	assert_int_equal(sp_rule_weight(&rs.v[0], "Ann Berg"), 2);
+	assert_int_equal(sp_rule_weight(&rs.v[0], "Bo"), 1000);
+	assert_int_equal(sp_rule_weight(&rs.v[0], "Cy"), 1);
+	sp_rules_free(&rs);
+
 	/* no catch-all: no match */
 	assert_int_equal(read_rules(&rs, "rule,when,owner\nca,state = CA,Ann\n",
 	    &e), 0);
@@ -274,6 +283,14 @@ test_rules_errors(void **state)
 		  "whole number", 2 },
 		{ "rule,when,owner\nok,,Ann\na,x ~ 1,Ann\n", "when",
 		  "no operator", 3 },
+		{ "rule,when,team,weight\na,,W,Ann=x\n", "weight",
+		  "not a whole number from 1 to 1000", 2 },
+		{ "rule,when,team,weight\na,,W,Ann=1001\n", "weight",
+		  "not a whole number from 1 to 1000", 2 },
+		{ "rule,when,team,weight\na,,W,=2\n", "weight",
+		  "is not owner=n", 2 },
+		{ "rule,when,owner,weight\na,,Ann,Ann=2\n", "weight",
+		  "round-robin team rules", 2 },
 	};
 	sp_rules rs;
 	sp_error e;
