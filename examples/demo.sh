@@ -36,6 +36,6 @@ deal-move --at 2026-11-10 D-1 negotiation close_date=2027-01-15 && cat \"\$SALES
 step "The pipeline as it stood on 1 November, and now" \
     "pipeline -o table --as-of 2026-11-01 \"\$SALESPIPE_DEALS\" && pipeline -o table \"\$SALESPIPE_DEALS\""
 export SALESPIPE_LEADS="$j/leads.jsonl"
-cp leads.jsonl "$SALESPIPE_LEADS"
+cp new-leads.jsonl "$SALESPIPE_LEADS"
 step "Who takes the new leads? (territory rules, first match wins; team turns; owners away skipped)" \
-    "lead-assign --rules territories.csv --teams teams.csv --away away.csv --now 2026-11-26T00:00:00Z --why -o csv"
+    "lead-assign --rules territories.csv --teams assign-teams.csv --away away.csv --now 2026-11-26T00:00:00Z --why -o csv"
