@@ -428,10 +428,11 @@ static const char *const activity_type[] = {
 };
 
 enum { MAXLEAD = 8, MAXACT = 96 };
+#define NEVER INT64_MIN	/* a time that is not one (times may be < 0) */
 
 typedef struct lead {
 	int64_t created;
-	int64_t first;		/* first contact; -1: never contacted */
+	int64_t first;		/* first contact; NEVER: not contacted */
 	int owner;		/* -1: unassigned */
 	int territory, source, word, trade, area, status;
 	int converted;		/* 1: converted into the block's deal */
@@ -621,7 +622,7 @@ static void
 new_lead(lead *l, uint64_t *s, int64_t created, int o, int terr, int src)
 {
 	l->created = created;
-	l->first = -1;
+	l->first = NEVER;
 	l->owner = o;
 	l->territory = terr;
 	l->source = src;
@@ -706,7 +707,7 @@ lead_activities(world *w, uint64_t *s, int li, int64_t cutoff,
 	int64_t t = l->first, limit = l->converted ? deal_created : cutoff;
 	int n, ty, meet = l->status == L_QUALIFIED || l->status == L_CONVERTED;
 
-	if (l->first < 0)
+	if (l->first == NEVER)
 		return;
 	ty = rng_below(s, 100) < 60 ? A_CALL : A_EMAIL;
 	add_activity(w, s, t, l->owner, ty, li, 0);
@@ -1001,7 +1002,7 @@ write_lead(sp_writer *w, const lead *l, uint64_t j, const char *deal_id)
 		    lead_source[l->source].campaign,
 		    quarter_label(quarter_of(l->created), q, sizeof(q)));
 	}
-	if (l->first >= 0)
+	if (l->first != NEVER)
 		sp_time_format(l->first, first);
 	v[0] = id;
 	v[1] = name;
