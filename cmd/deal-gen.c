@@ -31,8 +31,9 @@
 
 static const char usage[] =
     "usage: deal-gen [-n deals] [-s seed] [--start DATE] [--end DATE]\n"
-    "                [--history FILE] [--leads FILE] [--activities FILE]\n"
-    "                [--teams FILE] [--quota FILE] [-o csv|jsonl]\n";
+    "                [--history FILE] [--leads FILE] [--lead-history FILE]\n"
+    "                [--activities FILE] [--teams FILE] [--quota FILE]\n"
+    "                [-o csv|jsonl]\n";
 
 enum { QUAL, DISC, PROP, NEGO, WON, LOST };
 
@@ -433,6 +434,7 @@ enum { MAXLEAD = 8, MAXACT = 96 };
 typedef struct lead {
 	int64_t created;
 	int64_t first;		/* first contact; NEVER: not contacted */
+	int64_t decided;	/* qualified or disqualified; NEVER: not */
 	int owner;		/* -1: unassigned */
 	int territory, source, word, trade, area, status;
 	int converted;		/* 1: converted into the block's deal */
@@ -622,7 +624,7 @@ static void
 new_lead(lead *l, uint64_t *s, int64_t created, int o, int terr, int src)
 {
 	l->created = created;
-	l->first = NEVER;
+	l->first = l->decided = NEVER;
 	l->owner = o;
 	l->territory = terr;
 	l->source = src;
@@ -697,20 +699,22 @@ make_leads(world *w, uint64_t *s, const deal *d, int64_t start, int64_t end,
  * at first_contact_at, then follow-ups, each 1 hour to 4 days after the
  * one before and none after `limit` (the deal's creation for a converted
  * lead, else the cutoff); a qualified or converted lead's last follow-up
- * is a meeting.
+ * is a meeting.  A lead is qualified or disqualified when its last
+ * activity ends (or at `limit`, if that comes first).
  */
 static void
 lead_activities(world *w, uint64_t *s, int li, int64_t cutoff,
     int64_t deal_created)
 {
-	const lead *l = &w->lead[li];
+	lead *l = &w->lead[li];
 	int64_t t = l->first, limit = l->converted ? deal_created : cutoff;
 	int n, ty, meet = l->status == L_QUALIFIED || l->status == L_CONVERTED;
+	activity *a;
 
 	if (l->first == NEVER)
 		return;
 	ty = rng_below(s, 100) < 60 ? A_CALL : A_EMAIL;
-	add_activity(w, s, t, l->owner, ty, li, 0);
+	a = add_activity(w, s, t, l->owner, ty, li, 0);
 	n = (int)rng_range(s, meet, meet + 2);
 	for (int i = 0; i < n; i++) {
 		int64_t from = t + 3600, to = from + 4 * DAY;
@@ -723,7 +727,12 @@ lead_activities(world *w, uint64_t *s, int li, int64_t cutoff,
 		ty = rng_below(s, 100) < 55 ? A_CALL : A_EMAIL;
 		if (i == n - 1 && meet)
 			ty = A_MEETING;
-		add_activity(w, s, t, l->owner, ty, li, 0);
+		a = add_activity(w, s, t, l->owner, ty, li, 0);
+	}
+	if (l->status != L_CONTACTED) {
+		l->decided = a != NULL ? a->at + a->minutes * 60 : t;
+		if (l->decided > limit)
+			l->decided = limit;
 	}
 }
 
@@ -802,6 +811,11 @@ static const char *const history_cols[] = {
 static const char *const lead_cols[] = {
 	"id", "name", "company", "email", "phone", "source", "campaign",
 	"owner", "territory", "stage", "created_at", "first_contact_at",
+	"deal_id",
+};
+static const char *const lead_history_cols[] = {
+	"id", "at", "stage", "name", "company", "email", "phone", "source",
+	"campaign", "owner", "territory", "created_at", "first_contact_at",
 	"deal_id",
 };
 static const char *const activity_cols[] = {
@@ -969,21 +983,24 @@ letters(char *p, const char *s)
 	return p;
 }
 
-/* Lead number j (0-based) of the run; deal_id: the block's deal's id. */
-static int
-write_lead(sp_writer *w, const lead *l, uint64_t j, const char *deal_id)
+/* The text of lead number j (0-based) of the run. */
+typedef struct lead_text {
+	char id[24], name[64], company[64], email[128], phone[32];
+	char campaign[96], created[32], first[32];
+} lead_text;
+
+static void
+lead_format(lead_text *x, const lead *l, uint64_t j)
 {
 	uint64_t m = j % NAMES * NAME_STEP % NAMES, suffix = j / NAMES;
 	uint64_t digits = j % PHONE_SPAN * PHONE_STEP % PHONE_SPAN + 2000000;
 	const char *fn = first_name[m % NELEM(first_name)];
 	const char *ln = last_name[m / NELEM(first_name)];
-	char id[24], name[64], company[64], email[128], phone[32];
-	char campaign[96] = "", created[32], first[32] = "", *p;
-	const char *v[NELEM(lead_cols)];
+	char *p;
 
-	snprintf(id, sizeof(id), "L%07" PRIu64, j + 1);
-	snprintf(name, sizeof(name), "%s %s", fn, ln);
-	p = letters(email, fn);
+	snprintf(x->id, sizeof(x->id), "L%07" PRIu64, j + 1);
+	snprintf(x->name, sizeof(x->name), "%s %s", fn, ln);
+	p = letters(x->email, fn);
 	*p++ = '.';
 	p = letters(p, ln);
 	if (suffix > 0)
@@ -992,32 +1009,103 @@ write_lead(sp_writer *w, const lead *l, uint64_t j, const char *deal_id)
 	p = letters(p, account_word[l->word]);
 	p = letters(p, account_trade[l->trade]);
 	strcpy(p, ".example");
-	snprintf(phone, sizeof(phone), "+1-%s-%03d-%04d",
+	snprintf(x->phone, sizeof(x->phone), "+1-%s-%03d-%04d",
 	    area_code[l->territory][l->area], (int)(digits / 10000),
 	    (int)(digits % 10000));
+	x->campaign[0] = '\0';
 	if (lead_source[l->source].campaign[0] != '\0') {
 		char q[32];
 
-		snprintf(campaign, sizeof(campaign), "%s %s",
+		snprintf(x->campaign, sizeof(x->campaign), "%s %s",
 		    lead_source[l->source].campaign,
 		    quarter_label(quarter_of(l->created), q, sizeof(q)));
 	}
+	account_name(x->company, sizeof(x->company), l->word, l->trade);
+	sp_time_format(l->created, x->created);
+	x->first[0] = '\0';
 	if (l->first != NEVER)
-		sp_time_format(l->first, first);
-	v[0] = id;
-	v[1] = name;
-	v[2] = account_name(company, sizeof(company), l->word, l->trade);
-	v[3] = email;
-	v[4] = phone;
+		sp_time_format(l->first, x->first);
+}
+
+/* Lead number j (0-based) of the run; deal_id: the block's deal's id. */
+static int
+write_lead(sp_writer *w, const lead *l, uint64_t j, const char *deal_id)
+{
+	lead_text x;
+	const char *v[NELEM(lead_cols)];
+
+	lead_format(&x, l, j);
+	v[0] = x.id;
+	v[1] = x.name;
+	v[2] = x.company;
+	v[3] = x.email;
+	v[4] = x.phone;
 	v[5] = source[l->source].name;
-	v[6] = campaign;
+	v[6] = x.campaign;
 	v[7] = l->owner >= 0 ? owner[l->owner].name : "";
 	v[8] = territory[l->territory];
 	v[9] = lead_status[l->status];
-	v[10] = sp_time_format(l->created, created);
-	v[11] = first;
+	v[10] = x.created;
+	v[11] = x.first;
 	v[12] = l->converted ? deal_id : "";
 	return sp_writer_row(w, v);
+}
+
+/*
+ * The status changes of lead number j: its creation (new, with every
+ * field), its first contact (contacted, with first_contact_at), then
+ * qualified or disqualified, and for a converted lead (qualified when
+ * that came before) converted at the deal's creation, with deal_id.
+ */
+static int
+write_lead_history(sp_writer *w, const lead *l, uint64_t j,
+    const char *deal_id, int64_t deal_created)
+{
+	int64_t at[3];
+	int status[3], nev = 0;
+	lead_text x;
+
+	lead_format(&x, l, j);
+	if (l->first != NEVER) {
+		at[nev] = l->first;
+		status[nev++] = L_CONTACTED;
+	}
+	if (l->decided != NEVER && (!l->converted || l->decided < deal_created)) {
+		at[nev] = l->decided;
+		status[nev++] = l->converted ? L_QUALIFIED : l->status;
+	}
+	if (l->converted) {
+		at[nev] = deal_created;
+		status[nev++] = L_CONVERTED;
+	}
+	for (int i = -1; i < nev; i++) {
+		const char *v[NELEM(lead_history_cols)] = { x.id };
+		char when[32];
+
+		if (i < 0) {
+			v[1] = x.created;
+			v[2] = lead_status[L_NEW];
+			v[3] = x.name;
+			v[4] = x.company;
+			v[5] = x.email;
+			v[6] = x.phone;
+			v[7] = source[l->source].name;
+			v[8] = x.campaign;
+			v[9] = l->owner >= 0 ? owner[l->owner].name : "";
+			v[10] = territory[l->territory];
+			v[11] = x.created;
+		} else {
+			v[1] = sp_time_format(at[i], when);
+			v[2] = lead_status[status[i]];
+			if (status[i] == L_CONTACTED)
+				v[12] = x.first;
+			if (status[i] == L_CONVERTED)
+				v[13] = deal_id;
+		}
+		if (sp_writer_row(w, v) < 0)
+			return -1;
+	}
+	return 0;
 }
 
 /* Activity number j (0-based) of the run; lead0: the number of the
@@ -1117,10 +1205,12 @@ parse_time(sp_cli *c, const char *opt, const char *s)
 	return t;
 }
 
-enum { OPT_START = 1, OPT_END, OPT_HISTORY, OPT_LEADS, OPT_ACTIVITIES,
-	OPT_TEAMS, OPT_QUOTA };
+enum { OPT_START = 1, OPT_END, OPT_HISTORY, OPT_LEADS, OPT_LEAD_HISTORY,
+	OPT_ACTIVITIES, OPT_TEAMS, OPT_QUOTA };
 
-enum { O_DEALS, O_HISTORY, O_LEADS, O_ACTIVITIES, O_TEAMS, O_QUOTA, NOUT };
+/* The outputs, the files in the order of their OPT_ options. */
+enum { O_DEALS, O_HISTORY, O_LEADS, O_LEAD_HISTORY, O_ACTIVITIES, O_TEAMS,
+	O_QUOTA, NOUT };
 
 int
 main(int argc, char **argv)
@@ -1130,6 +1220,7 @@ main(int argc, char **argv)
 		{ "end", required_argument, NULL, OPT_END },
 		{ "history", required_argument, NULL, OPT_HISTORY },
 		{ "leads", required_argument, NULL, OPT_LEADS },
+		{ "lead-history", required_argument, NULL, OPT_LEAD_HISTORY },
 		{ "activities", required_argument, NULL, OPT_ACTIVITIES },
 		{ "teams", required_argument, NULL, OPT_TEAMS },
 		{ "quota", required_argument, NULL, OPT_QUOTA },
@@ -1139,8 +1230,8 @@ main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	static const char *const opt_name[NOUT] = {
-		NULL, "--history", "--leads", "--activities", "--teams",
-		"--quota",
+		NULL, "--history", "--leads", "--lead-history", "--activities",
+		"--teams", "--quota",
 	};
 	sp_cli c;
 	output out[NOUT] = { { "-", NULL, NULL } };
@@ -1177,6 +1268,7 @@ main(int argc, char **argv)
 			break;
 		case OPT_HISTORY:
 		case OPT_LEADS:
+		case OPT_LEAD_HISTORY:
 		case OPT_ACTIVITIES:
 		case OPT_TEAMS:
 		case OPT_QUOTA:
@@ -1210,6 +1302,8 @@ main(int argc, char **argv)
 	output_open(&c, &out[O_HISTORY], fmt, history_cols,
 	    NELEM(history_cols));
 	output_open(&c, &out[O_LEADS], fmt, lead_cols, NELEM(lead_cols));
+	output_open(&c, &out[O_LEAD_HISTORY], fmt, lead_history_cols,
+	    NELEM(lead_history_cols));
 	output_open(&c, &out[O_ACTIVITIES], fmt, activity_cols,
 	    NELEM(activity_cols));
 	output_open(&c, &out[O_TEAMS], fmt, team_cols, NELEM(team_cols));
@@ -1232,13 +1326,20 @@ main(int argc, char **argv)
 		if (out[O_HISTORY].w != NULL &&
 		    write_history(out[O_HISTORY].w, &d, id) < 0)
 			break;
-		if (out[O_LEADS].w == NULL && out[O_ACTIVITIES].w == NULL)
+		if (out[O_LEADS].w == NULL && out[O_LEAD_HISTORY].w == NULL &&
+		    out[O_ACTIVITIES].w == NULL)
 			continue;
 		make_world(&wd, seed, k, &d, start, end, cutoff);
 		if (out[O_LEADS].w != NULL)
 			for (int i = 0; i < wd.nlead; i++)
 				if (write_lead(out[O_LEADS].w, &wd.lead[i],
 				    nlead + (uint64_t)i, id) < 0)
+					goto done;
+		if (out[O_LEAD_HISTORY].w != NULL)
+			for (int i = 0; i < wd.nlead; i++)
+				if (write_lead_history(out[O_LEAD_HISTORY].w,
+				    &wd.lead[i], nlead + (uint64_t)i, id,
+				    d.ev[0].at) < 0)
 					goto done;
 		if (out[O_ACTIVITIES].w != NULL)
 			for (int i = 0; i < wd.nact; i++)
