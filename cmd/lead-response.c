@@ -571,6 +571,15 @@ main(int argc, char **argv)
 		case OPT_HOLIDAYS:
 			x.holidays = optarg;
 			break;
+		case CLI_OPT_DECIMAL_COMMA:
+		case CLI_OPT_THOUSANDS:
+		case CLI_OPT_RATES:
+		case CLI_OPT_CURRENCY:
+			/* they shape amounts, of which leads have none */
+			cli_usage_error(&c, "--decimal-comma, --thousands, "
+			    "--rates and --currency do not apply: leads have "
+			    "no amounts");
+			break;
 		default:
 			if (!cli_option(&c, ch, optarg))
 				cli_usage(&c);
