@@ -1,9 +1,9 @@
 #!/bin/sh
 # The whole suite against the build in $1 (default .): cmocka unit tests,
 # the fuzz corpora replayed, end-to-end cases and man page EXAMPLES, the
-# hostile inputs, the property, journal, convert (lead conversion crashes), partial,
-# threads and recipes
-# suites, mandoc lint and usage vs SYNOPSIS.  The suites are independent
+# hostile inputs, the property, journal, convert (lead conversions
+# killed), partial, threads and recipes suites, mandoc lint and usage vs
+# SYNOPSIS.  The suites are independent
 # (each has its own temporary directory), so they run JOBS at a time
 # (default: the processors; JOBS=1 one after another), longest first;
 # their outputs are printed whole, in a fixed order, with the seconds each
