@@ -1041,6 +1041,8 @@ convert_setup(sp_append *a, sp_append *d, int argc, char **argv,
 		cli_usage_error(c, "--deals: '%s' is the lead journal too: "
 		    "deals go to a journal of their own", d->path);
 	d->at = a->at;
+	d->allow_dup = a->allow_dup;
+	a->allow_dup = 0;
 	d->index_min = a->index_min;
 	d->allow = a->allow;
 	d->nallow = a->nallow;
@@ -1254,8 +1256,8 @@ append_main(int argc, char **argv, const char *usage, const sp_kind *k,
 			a.path = optarg;
 		else if (ch == OPT_AT)
 			a.at_text = optarg;
-		else if (ch == OPT_ALLOW_DUP && !moves)
-			a.allow_dup = 1;
+		else if (ch == OPT_ALLOW_DUP && (!moves || k == &sp_kind_lead))
+			a.allow_dup = 1;	/* lead-move: the deal's */
 		else if (ch == OPT_REOPEN && moves)
 			a.reopen = 1;
 		else if (ch == OPT_DEAL && moves && k == &sp_kind_lead)
@@ -1273,6 +1275,9 @@ append_main(int argc, char **argv, const char *usage, const sp_kind *k,
 	if (!a.deal) {
 		free(orig);
 		free(deal_ops);
+		if (moves && a.allow_dup)
+			cli_usage_error(&c, "--allow-duplicate: the new deal's "
+			    "(with --deal); a move adds nothing");
 		if (a.deals_path != NULL)
 			cli_usage_error(&c, "--deals: the deals journal of a "
 			    "conversion: give --deal too");
