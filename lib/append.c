@@ -1093,6 +1093,7 @@ append_convert(sp_append *a, sp_append *d)
 		/* the move or the deal was bad (within --max-bad) */
 		free_batch(d);
 		free_batch(a);
+		sp_stages_free(d->stages);
 		return append_finish(a);
 	}
 	en = a->v[0];
@@ -1198,6 +1199,7 @@ append_convert(sp_append *a, sp_append *d)
 		free(lv.v[i]);
 	free_batch(d);
 	free_batch(a);
+	sp_stages_free(d->stages);
 	return append_finish(a);
 }
 
