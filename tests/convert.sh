@@ -14,6 +14,9 @@
 #            of the same command completes the conversion (exit 0, the
 #            deal's id on stdout, no second deal), and a second rerun
 #            records nothing (exit 0, "nothing recorded").
+#  grown     a conversion killed as soon as either journal is seen to
+#            grow (polled), at each of 12 leads: the invariant, then the
+#            rerun completes it.
 #  race      4 converters of the same leads (in different orders), a
 #            deal-add and a lead-move writer on the same journals, run to
 #            the end: no deadlock (timeout), one deal per lead, each
@@ -24,7 +27,9 @@
 #            seed, 0.2..1.2 s), on fresh journals each round (every other
 #            round with index files); after each the invariant, then every
 #            conversion rerun: every lead converted with one deal.
-# CONVERT_ROUNDS=N: rounds of the timed test (8).
+# CONVERT_ROUNDS=N: rounds of the timed test (8; VALGRIND=1: 2, the
+# programs run natively here: memcheck would move every aimed moment).
+# CONVERT_GROWN=N: kills of the grown test (12).
 # Prints failures and a last line "convert: PASS FAIL"; exits 1 on failure.
 B=${1:-.}
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -39,6 +44,7 @@ unset SALESPIPE_STAGES SALESPIPE_LEAD_STAGES SALESPIPE_DEALS SALESPIPE_LEADS \
     SALESPIPE_JOURNAL_INDEX SALESPIPE_TEST_KILL
 BIN=$B/bin
 ROUNDS=${CONVERT_ROUNDS:-8}
+[ "${VALGRIND:-0}" = 1 ] && ROUNDS=${CONVERT_ROUNDS:-2}
 
 ok() { pass=$((pass + 1)); }
 bad() { fail=$((fail + 1)); echo "FAIL $*"; }
@@ -178,6 +184,50 @@ cmp -s got want
 check "steps: the deal of L-1 does not carry the lead's company, owner," \
     "source and the operands"
 show got
+cd "$tmp" || exit 1
+
+# ===== grown ================================================================
+# kills aimed at the appends: as soon as either journal is seen to grow
+# (sizes polled with wc), whichever the program appends to first
+c=$tmp/grown
+mkdir -p "$c"
+cd "$c" || exit 1
+NG=${CONVERT_GROWN:-12}
+seed "$NG"
+check "grown: seeding"
+g=0 gnone=0 gdeal=0 gboth=0
+while [ $g -lt "$NG" ]; do
+	g=$((g + 1))
+	sl=$(wc -c < l.jsonl) sd=$(wc -c < d.jsonl)
+	"$BIN/lead-move" -f l.jsonl --deals d.jsonl "L-$g" converted --deal \
+	    amount="$g" > /dev/null 2>&1 &
+	pid=$!
+	while [ "$(wc -c < l.jsonl)" -eq "$sl" ] &&
+	    [ "$(wc -c < d.jsonl)" -eq "$sd" ] && kill -0 $pid 2> /dev/null
+	do
+		:
+	done
+	kill -9 $pid 2> /dev/null
+	wait $pid 2> /dev/null
+	nl=$(($(wc -l < l.jsonl) - $(head -c "$sl" l.jsonl | wc -l)))
+	nd=$(($(wc -l < d.jsonl) - $(head -c "$sd" d.jsonl | wc -l)))
+	case $nl$nd in
+	00) gnone=$((gnone + 1)) ;;
+	01) gdeal=$((gdeal + 1)) ;;
+	11) gboth=$((gboth + 1)) ;;
+	esac
+	invariant "grown kill $g ($nl lead and $nd deal records appended)"
+	"$BIN/lead-move" -f l.jsonl --deals d.jsonl "L-$g" converted --deal \
+	    amount="$g" > out 2> err
+	st=$?
+	[ $st -eq 0 ] && [ "$(jq -r --arg l "L-$g" \
+	    'select(.lead_id == $l) | .id' d.jsonl)" = "$(cat out)" ]
+	check "grown kill $g: rerun: status $st, want 0 and the lead's one deal"
+	show err
+	invariant "grown kill $g: rerun"
+done
+echo "convert: grown: $NG kills as soon as a journal grew: $gnone" \
+    "nothing appended, $gdeal the deal only, $gboth both"
 cd "$tmp" || exit 1
 
 # ===== race and timed =======================================================
