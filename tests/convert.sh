@@ -14,6 +14,8 @@
 #            of the same command completes the conversion (exit 0, the
 #            deal's id on stdout, no second deal), and a second rerun
 #            records nothing (exit 0, "nothing recorded").
+#  full      the lead's append fails (ulimit -f) after the deal's: status
+#            1, the deal stays, the rerun completes.
 #  grown     a conversion killed as soon as either journal is seen to
 #            grow (polled), at each of 12 leads: the invariant, then the
 #            rerun completes it.
@@ -184,6 +186,47 @@ cmp -s got want
 check "steps: the deal of L-1 does not carry the lead's company, owner," \
     "source and the operands"
 show got
+cd "$tmp" || exit 1
+
+# ===== full =================================================================
+# the lead's move fails after the deal was appended (RLIMIT_FSIZE: 100
+# blocks, 51200 bytes in dash, 102400 in bash; the lead journal is past
+# it, the deals journal far below): status 1, the deal stays, the lead
+# journal as before; the rerun completes the conversion
+c=$tmp/full
+mkdir -p "$c"
+cd "$c" || exit 1
+seed 1
+awk 'BEGIN { print "name,email"
+	for (i = 1; i <= 1200; i++)
+		printf "padding lead %d with a long name to grow the journal,p%d@x.example\n", i, i }' |
+    "$BIN/lead-add" -f l.jsonl > /dev/null
+[ "$(wc -c < l.jsonl)" -gt 102400 ] && [ "$(wc -c < d.jsonl)" -lt 40000 ]
+check "full: the lead journal is not past 102400 bytes, or the deals" \
+    "journal not below 40000 (test bug)"
+cp l.jsonl l.before
+cp d.jsonl d.before
+(ulimit -f 100; exec "$BIN/lead-move" -f l.jsonl --deals d.jsonl L-1 \
+    converted --deal amount=1 > out 2> err)
+st=$?
+[ $st -eq 1 ] && [ ! -s out ] && grep -q "l.jsonl.*File too large" err &&
+    cmp -s l.jsonl l.before &&
+    [ "$(wc -l < d.jsonl)" -eq $(($(wc -l < d.before) + 1)) ] &&
+    [ "$(tail -n 1 d.jsonl | jq -r .lead_id)" = L-1 ]
+check "full: the lead's move past ulimit -f: status $st, want 1, 'File" \
+    "too large', the lead journal as before, the deal appended"
+show err
+invariant "full: after the failed lead append"
+"$BIN/lead-move" -f l.jsonl --deals d.jsonl L-1 converted --deal amount=1 \
+    > out 2> err
+st=$?
+[ $st -eq 0 ] && [ "$(cat out)" = D-6 ] &&
+    grep -q "recorded the lead's move only" err &&
+    [ "$(tail -n 1 l.jsonl | jq -r '.stage + " " + .deal_id')" = \
+    "converted D-6" ]
+check "full: the rerun: status $st, want 0, D-6, the lead's move only"
+show err
+invariant "full: after the rerun"
 cd "$tmp" || exit 1
 
 # ===== grown ================================================================
