@@ -936,6 +936,8 @@ typedef struct deals_of_lead {
 	const char *lead;
 	char **id;
 	size_t n;
+	const char *want;	/* the lead's deal_id, or NULL */
+	int found;		/* a deal has id want */
 } deals_of_lead;
 
 static void
@@ -945,6 +947,8 @@ deal_of_lead(void *ctx, const sp_rec *r, const int *slot)
 	size_t i;
 	char **v;
 
+	if (dl->want != NULL && rec_is(r, slot[DL_ID], dl->want))
+		dl->found = 1;
 	if (!rec_is(r, slot[DL_LEAD_ID], dl->lead) || !sp_rec_has(r,
 	    slot[DL_ID]))
 		return;
@@ -1106,24 +1110,30 @@ append_convert(sp_append *a, sp_append *d)
 	/* the locks: the lead journal's, then the deals journal's */
 	jl = open_journal(a, 1, &xl, &hl, &id, 1);
 	kill_point("lead-locked");
-	jd = open_journal(d, 0, &xd, &hd, NULL, 0);
-	kill_point("locked");
-
 	memset(&lv, 0, sizeof(lv));
 	lv.c = c;
 	lv.id = id;
 	lv.at = at;
 	each_record(a, jl, a->path, lead_value_names, slot, lead_value, &lv);
+	/* the deal as it would be made, before the deals journal's index is
+	   read for its duplicate key (account and name) */
+	deal_default(d, den, "lead_id", id);
+	deal_default(d, den, "account", lv.v[LV_COMPANY]);
+	deal_default(d, den, "owner", lv.v[LV_OWNER]);
+	deal_default(d, den, "source", lv.v[LV_SOURCE]);
+	jd = open_journal(d, 0, &xd, &hd, NULL, 0);
+	kill_point("locked");
+
 	memset(&dl, 0, sizeof(dl));
 	dl.c = c;
 	dl.lead = id;
+	dl.want = lv.v[LV_DEAL_ID];
 	each_record(d, jd, d->path, deal_lead_names, slot, deal_of_lead, &dl);
 
 	sp_err_clear(&e);
 	if (sp_index_state(xl, id, at, &cur, &since, &first) && cur == to) {
 		/* converted already: with its deal, nothing to do */
-		if (dl.n == 1 || (dl.n == 0 && lv.v[LV_DEAL_ID] != NULL &&
-		    sp_index_has(xd, lv.v[LV_DEAL_ID]))) {
+		if (dl.n == 1 || (dl.n == 0 && dl.found)) {
 			deal_id = dl.n == 1 ? dl.id[0] : lv.v[LV_DEAL_ID];
 			cli_warn(c, "lead '%.100s' is already %s (since %s), "
 			    "with deal '%.100s' in %s: nothing recorded", id,
@@ -1160,11 +1170,7 @@ append_convert(sp_append *a, sp_append *d)
 		a->v[0] = en = NULL;
 	}
 	if (en != NULL && deal_id == NULL) {
-		/* a new deal: the lead's values, unless given */
-		deal_default(d, den, "lead_id", id);
-		deal_default(d, den, "account", lv.v[LV_COMPANY]);
-		deal_default(d, den, "owner", lv.v[LV_OWNER]);
-		deal_default(d, den, "source", lv.v[LV_SOURCE]);
+		/* a new deal: its checks and id, as deal-add's */
 		adds_check(d, xd);
 		check_columns(d, jd, hd);
 		if ((den = d->v[0]) != NULL)
