@@ -4,6 +4,8 @@
  * what needs the history (ids, duplicates, a deal's stage) is checked
  * under the lock, and the batch goes to the journal in one append only
  * when every entry passed (or --max-bad allowed the rest to be skipped).
+ * A lead's conversion (lead-move --deal) writes two journals: see the
+ * rule above append_convert.
  */
 #include <sys/stat.h>
 #include <errno.h>
