@@ -1020,6 +1020,17 @@ convert_setup(sp_append *a, sp_append *d, int argc, char **argv,
 		cli_usage_error(c, "--deal converts one lead: give its id and "
 		    "the stage (a batch on the standard input cannot "
 		    "convert)");
+	memset(d, 0, sizeof(*d));
+	d->c = c;
+	d->k = &sp_kind_deal;
+	d->path = a->deals_path;
+	if (d->path == NULL && (s = getenv("SALESPIPE_DEALS")) != NULL &&
+	    *s != '\0')
+		d->path = s;
+	if (d->path == NULL || strcmp(d->path, "-") == 0)
+		cli_usage_error(c, "--deal: the deals journal is needed: give "
+		    "--deals file or set SALESPIPE_DEALS");
+	cli_protect(c, d->path, "the deals journal");
 	append_read(a, argc, argv, 1, deal_ops);
 	if (sp_entry_check_names(a->deal_en, &sp_kind_deal, a->allow,
 	    a->nallow, &e) < 0)
@@ -1033,16 +1044,6 @@ convert_setup(sp_append *a, sp_append *d, int argc, char **argv,
 	if (a->path == NULL)
 		cli_usage_error(c, "--deal: the lead journal is needed: give "
 		    "-f file or set SALESPIPE_LEADS");
-	memset(d, 0, sizeof(*d));
-	d->c = c;
-	d->k = &sp_kind_deal;
-	d->path = a->deals_path;
-	if (d->path == NULL && (s = getenv("SALESPIPE_DEALS")) != NULL &&
-	    *s != '\0')
-		d->path = s;
-	if (d->path == NULL || strcmp(d->path, "-") == 0)
-		cli_usage_error(c, "--deal: the deals journal is needed: give "
-		    "--deals file or set SALESPIPE_DEALS");
 	if (same_file(a->path, d->path))
 		cli_usage_error(c, "--deals: '%s' is the lead journal too: "
 		    "deals go to a journal of their own", d->path);
