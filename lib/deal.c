@@ -185,7 +185,8 @@ deals_use(sp_deals *ds)
 
 	rc |= sp_reader_use(ds->rd, ds->slot[F_ID]);
 	rc |= sp_reader_use(ds->rd, ds->slot[F_AT]);
-	rc |= sp_reader_use(ds->rd, ds->slot[F_CURRENCY]);
+	if (need & SP_NEED_AMOUNT)	/* a currency is an amount's */
+		rc |= sp_reader_use(ds->rd, ds->slot[F_CURRENCY]);
 	if (!(need & SP_NEED_NO_STAGE)) {
 		rc |= sp_reader_require(ds->rd, ds->slot[F_STAGE]);
 		rc |= sp_reader_use(ds->rd, ds->slot[F_LOST_STAGE]);
@@ -221,6 +222,8 @@ sp_deals_new(sp_reader *rd, sp_stages *st, const sp_deals_opts *o)
 	ds->rd = rd;
 	ds->st = st;
 	ds->o = *o;
+	if (o->need & SP_NEED_RECORDS)
+		ds->o.need |= SP_NEED_NO_STAGE;
 	/* dated rates: the date of every deal decides its rate */
 	if ((o->need & SP_NEED_AMOUNT) && o->rates != NULL &&
 	    sp_rates_dated(o->rates))
@@ -674,6 +677,28 @@ snapshot_add(sp_deals *ds, const sp_rec *r, sp_error *e)
 	if (snapshot_note(ds, r) < 0)
 		return sp_err_set(e, NULL, "out of memory");
 	return 0;
+}
+
+/* SP_NEED_RECORDS: r handed on as it is, one record, one call. */
+static int
+records_add(sp_deals *ds, const sp_rec *r, sp_error *e)
+{
+	sp_deal d;
+	int as_of = ds->o.has_as_of;
+
+	ds->o.has_as_of = 0;	/* the program's own time rule */
+	if (snapshot_read(ds, r, &d, e) < 0) {
+		ds->o.has_as_of = as_of;
+		return -1;
+	}
+	ds->o.has_as_of = as_of;
+	ds->mode = 1;
+	if (d.has_amount && d.currency[0] != '\0' &&
+	    intern_currency(ds, d.currency, strlen(d.currency), e) < 0)
+		return -1;
+	if (convert(ds, &d, e) < 0)
+		return -1;
+	return ds->o.fn(ds->o.ctx, &d, e);
 }
 
 /* Index of file name f in ds->files (added if new), or -1. */
@@ -1369,6 +1394,8 @@ sp_deals_add(sp_deals *ds, const sp_rec *r, sp_error *e)
 			ds->mode = 2;
 		return rc;
 	}
+	if (ds->o.need & SP_NEED_RECORDS)
+		return records_add(ds, r, e);
 	if (hist && (ds->o.need & SP_NEED_NO_STAGE))
 		return sp_err_set(e, "at", "this program reads snapshots, not "
 		    "histories (fold it with pipeline first)");

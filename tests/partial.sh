@@ -71,6 +71,9 @@ opts_for() {
 	    "--to 2026-03-01 --period 2025-Q4 -g owner";;
 	velocity) printf '%s\n' "--lookback 90 --every week -g owner" \
 	    "--as-of 2026-06-01 --lookback 120 -g territory";;
+	lead-response) printf '%s\n' "--sla 1h,2d,30d -g owner --every month" \
+	    "--hours 09:00-17:00 --days mon-fri --tz America/New_York -g owner" \
+	    "--touch-field closed_at --unit hours";;
 	scorecard) printf '%s\n' \
 	    "-g territory --every quarter --rank-by won_amount,median_cycle" \
 	    "--period 2025 --unit hours --rank-by win_rate";;

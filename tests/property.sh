@@ -190,7 +190,7 @@ done
 insert() {
 	awk -v seed="$1" -v k="$2" -v kind="$3" -v field="$4" -v list="$7" \
 	    "$RNG"'
-	function rec(i,    t, v) {
+	function rec(i,    t, v, bt) {
 		t = rnd(3)	# 0 bad value, 1 unknown stage, 2 ragged/invalid
 		id = "BAD" i
 		if (kind == "csv-deals") {
@@ -199,7 +199,8 @@ insert() {
 			return id ",\"Bad, deal " i "\",Bad Acct,Zed Bad," \
 			    (t == 1 ? "closing" : "won") "," \
 			    (t == 0 && field == "amount" ? "12.3.4" : "100.00") \
-			    ",USD,100,2026-01-01T00:00:00Z," \
+			    ",USD,100," (t == 0 && field == "created_at" ? \
+			    "2026-13-01T00:00:00Z" : "2026-01-01T00:00:00Z") "," \
 			    (t == 0 && field == "close_date" ? "2026-02-30" : \
 			    "2026-02-01") \
 			    ",2026-02-01T00:00:00Z,closed,,,Web,Starter,East"
@@ -207,7 +208,8 @@ insert() {
 		if (kind == "csv-history") {
 			if (t == 2)
 				return id ",2026-01-01T00:00:00Z"
-			return id ",2026-01-01T00:00:00Z," \
+			return id "," (t == 0 && field == "created_at" ? \
+			    "2026-13-01T00:00:00Z" : "2026-01-01T00:00:00Z") "," \
 			    (t == 1 ? "closing" : "won") "," \
 			    (t == 0 && field == "amount" ? "12.3.4" : "100.00") \
 			    "," (t == 0 && field == "close_date" ? "2026-02-30" : \
@@ -216,12 +218,14 @@ insert() {
 		if (t == 2)
 			return "{\"id\":\"" id "\",\"stage\":"
 		v = "{\"id\":\"" id "\","
+		bt = t == 0 && field == "created_at" ? "2026-13-01T00:00:00Z" : \
+		    "2026-01-01T00:00:00Z"
 		if (kind == "jsonl-history")
-			v = v "\"at\":\"2026-01-01T00:00:00Z\","
+			v = v "\"at\":\"" bt "\","
 		else
 			v = v "\"name\":\"Bad \\\"quoted\\\" deal\"," \
 			    "\"currency\":\"USD\"," \
-			    "\"created_at\":\"2026-01-01T00:00:00Z\"," \
+			    "\"created_at\":\"" bt "\"," \
 			    "\"closed_at\":\"2026-02-01T00:00:00Z\","
 		return v "\"stage\":\"" (t == 1 ? "closing" : "won") "\"," \
 		    "\"amount\":" (t == 0 && field == "amount" ? "\"12.3.4\"" : \
@@ -302,6 +306,9 @@ for f in deals.csv deals.jsonl history.csv history.jsonl; do
 		# passes amounts through)
 		field=amount
 		case $p in cycle-time|pipeline) field=close_date ;; esac
+		# a program of leads reads no amount: their creation time (a
+		# history's first at)
+		program_reads_leads "$p" && field=created_at
 		"$REF/$p" "$tmp/$f" > "$tmp/clean" 2> "$tmp/err" ||
 		    { bad "max-bad $p $f: fails on the clean file"; continue; }
 		for s in $SEEDS; do

@@ -11,6 +11,7 @@
 # usage: sh tests/threads.sh [build-root]    (VALGRIND=1: --threads 2
 # under memcheck against --threads 1 without, on the smaller CSV file and
 # one option set: valgrind runs threads one at a time, slowly;
+# THREADS_PROGS="p ...": only those programs (to debug).
 # THREADS_QUICK=1: every file, --threads 2 only, one option set, as make
 # check's ThreadSanitizer pass runs it)
 B=$(cd "${1:-.}" && pwd)
@@ -79,7 +80,7 @@ files="q.csv q.jsonl h.csv h.jsonl" counts="2 8" quick=
 [ -n "$VG" ] && files="q.csv h.csv" counts=2 quick=1
 [ -n "$THREADS_QUICK" ] && counts=2 quick=1
 for f in $files; do
-	for p in $(programs_read); do
+	for p in ${THREADS_PROGS:-$(programs_read)}; do
 		opts | while IFS= read -r o; do
 			for t in 1 $counts; do
 				bin=$T/bin

@@ -140,10 +140,18 @@ enum {
 				   closed after as_of as open then, of
 				   unknown stage (as_of_open); without it
 				   such a deal is left out */
-	SP_NEED_FROM = 1024	/* history: also each deal as it was at
+	SP_NEED_FROM = 1024,	/* history: also each deal as it was at
 				   sp_deals_opts.from (then): its stage,
 				   amount, currency and close_date folded
 				   from the records at or before from */
+	SP_NEED_RECORDS = 2048	/* every good record handed on at once,
+				   as it is (an activity, an event): rec,
+				   key, file, line, id ("" when none) and
+				   the fields asked for; no fold by id, no
+				   repeated-id check, `at` an ordinary
+				   field, nothing left out as of a time
+				   (the program applies its own time
+				   rule).  Implies SP_NEED_NO_STAGE */
 };
 
 /*

@@ -491,6 +491,48 @@ test_snapshot_repeated_id(void **state)
 	free(run);
 }
 
+/*
+ * SP_NEED_RECORDS: every good record handed on at once, in input order:
+ * `at` and a repeated id are ordinary, no stage is read, a bad amount is
+ * the record's, nothing is left out as of a time.
+ */
+static void
+test_records(void **state)
+{
+	struct run *run = run_opts("id,at,owner,amount\n"
+	    "A1,2026-01-05T10:00:00Z,ann,1.5\n"
+	    "A1,2026-01-01T00:00:00Z,bob,2\n"
+	    ",2026-02-01,ann,x\n"
+	    ",2026-02-01,cy,\n", SP_NEED_RECORDS | SP_NEED_AMOUNT, "owner",
+	    T_2026_01_01, 0, NULL);
+
+	(void)state;
+	assert_int_equal(run->nadd_err, 1);
+	assert_int_equal(run->add_line[0], 4);
+	assert_string_equal(run->add_err[0].field, "amount");
+	assert_int_equal(run->history, 0);
+	assert_int_equal(run->nleft, 0);
+	assert_int_equal(run->n, 3);
+	assert_string_equal(run->d[0].id, "A1");
+	assert_string_equal(run->d[1].id, "A1");
+	assert_string_equal(run->d[2].id, "");
+	assert_int_equal(run->d[0].amount, 1500000);
+	assert_int_equal(run->d[1].amount, 2000000);
+	assert_int_equal(run->d[2].has_amount, 0);
+	assert_int_equal(run->d[0].line, 2);
+	assert_int_equal(run->d[1].line, 3);
+	assert_int_equal(run->d[2].line, 5);
+	assert_true(run->d[0].has_rec && run->d[2].has_rec);
+	assert_int_equal(run->d[0].stage, -1);
+	assert_int_equal(run->d[0].keylen, 3);
+	assert_memory_equal(run->d[0].key, "ann", 3);
+	assert_memory_equal(run->d[1].key, "bob", 3);
+	assert_memory_equal(run->d[2].key, "cy", 2);
+	assert_int_equal(run->nfold_err, 0);
+	assert_int_equal(run->finish_rc, 0);
+	free(run);
+}
+
 /* A snapshot as of a time: what existed, what had closed, what is unknown. */
 static void
 test_snapshot_as_of(void **state)
@@ -1386,6 +1428,7 @@ main(void)
 		cmocka_unit_test(test_snapshot_fn_refuses),
 		cmocka_unit_test(test_snapshot_repeated_id),
 		cmocka_unit_test(test_snapshot_as_of),
+		cmocka_unit_test(test_records),
 		cmocka_unit_test(test_history_out_of_order),
 		cmocka_unit_test(test_history_ties),
 		cmocka_unit_test(test_history_many_ties),
