@@ -26,7 +26,8 @@ static const char usage[] =
     "                    [--period period]\n"
     "                    [--every day|week|month|quarter|year]\n"
     "                    [--fiscal-start month] [--now time] [--as-of time]\n"
-    "                    [--map spec] [--date-format format] [--tz zone]\n"
+    "                    [--map spec] [--stages spec] [--date-format format]\n"
+    "                    [--tz zone]\n"
     "                    [--max-bad n] [--rejects file] [--encoding encoding]\n"
     "                    [--delimiter sep] [--max-record-size size]\n"
     "                    [--explain] [--spreadsheet-safe]\n"
@@ -612,7 +613,7 @@ sel_prepare(void *ctx, sp_agg_table *tab, sp_error *e)
 		COL(col_name(o, per[D_ACTIVITIES], ""), SP_AGG_COUNT);
 		COL(col_name(o, per[D_SELLING], u), SP_AGG_DURATION);
 		snprintf(b, sizeof(b), per[D_PER_DEAL], u);
-		COL(col_name(b, "", ""), SP_AGG_DURATION);
+		COL(col_name(o, b, ""), SP_AGG_DURATION);
 	}
 #undef COL
 	x->agg->cols = x->cols;
