@@ -761,28 +761,35 @@ note_deal(void *ctx, const sp_deal *d, sp_error *e)
 	return 0;
 }
 
-/* Read --deals FILE with the engine's deal pass: its own format, no -g;
- * its bad records are the run's (the one voice, --max-bad). */
+/*
+ * Read --deals FILE with the engine's deal reading (cli_deals): its own
+ * format, no -g, as of --as-of when given, else as it stands; its bad
+ * records are the run's (the one voice, the same --max-bad).
+ */
 static void
 read_deals(sp_cli *c, struct ctx *x)
 {
 	char *path = (char *)x->deals_path;
-	char **inputs = c->inputs;
-	size_t ninputs = c->ninputs, nby = c->nby;
-	int in_fmt = c->in_fmt;
+	sp_reader *rd = c->rd;
+	int *by_slots = c->by_slots;
+	size_t nby = c->nby;
+	sp_read_opts ro;
+	sp_error e;
 
 	if ((x->deals = sp_groups_new(sizeof(int), NULL)) == NULL)
 		cli_oom(c);
-	c->inputs = &path;
-	c->ninputs = 1;
+	cli_read_opts(c, &ro);
+	ro.format = SP_FMT_AUTO;
+	sp_err_clear(&e);
+	if ((c->rd = sp_reader_open(&path, 1, &ro, &e)) == NULL)
+		cli_fail(c, &e);
+	c->by_slots = NULL;
 	c->nby = 0;
-	c->in_fmt = SP_FMT_AUTO;
-	cli_deals_pass(c, NULL, 0, 0, c->has_as_of ? c->as_of : c->cal.now, 1,
-	    note_deal, x);
-	c->inputs = inputs;
-	c->ninputs = ninputs;
+	cli_deals(c, SP_NEED_AS_OF_OPEN, note_deal, x);
+	sp_reader_close(c->rd);
+	c->rd = rd;
+	c->by_slots = by_slots;
 	c->nby = nby;
-	c->in_fmt = in_fmt;
 }
 
 /* --selling: a list of types, lower case. */
