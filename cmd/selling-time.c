@@ -216,7 +216,8 @@ sel_save(void *ctx, const void *p)
 		strs[n++] = (char *)t->v[i].type;
 		strs[n++] = (char *)t->v[i].deal;
 	}
-	qsort(strs, n, sizeof(*strs), str_cmp);
+	if (n > 1)
+		qsort(strs, n, sizeof(*strs), str_cmp);
 	for (i = k = 0; i < n; i++)
 		if (k == 0 || strcmp(strs[k - 1], strs[i]) != 0)
 			strs[k++] = strs[i];
@@ -397,7 +398,8 @@ distinct(const char **d, size_t n)
 	size_t i;
 	int64_t k = 0;
 
-	qsort(d, n, sizeof(*d), str_cmp);
+	if (n > 1)
+		qsort(d, n, sizeof(*d), str_cmp);
 	for (i = 0; i < n; i++)
 		if (i == 0 || strcmp(d[i - 1], d[i]) != 0)
 			k++;
@@ -429,7 +431,8 @@ sel_rows(void *ctx, void *p, sp_agg_row *r, sp_error *e)
 			rc = sp_err_set(e, NULL, "out of memory");
 			goto out;
 		}
-	qsort(t->v, t->n, sizeof(*t->v), act_cmp);
+	if (t->n > 1)
+		qsort(t->v, t->n, sizeof(*t->v), act_cmp);
 	for (i = 0; i < t->n; i++) {
 		const struct act *a = &t->v[i];
 		int64_t from, got;
@@ -570,7 +573,8 @@ sel_prepare(void *ctx, sp_agg_table *tab, sp_error *e)
 	sp_agg_each(tab, collect_types, &ty);
 	if (ty.oom)
 		goto oom;
-	qsort(ty.v, ty.n, sizeof(*ty.v), str_cmp);
+	if (ty.n > 1)
+		qsort(ty.v, ty.n, sizeof(*ty.v), str_cmp);
 	for (i = n = 0; i < ty.n; i++)
 		if (n == 0 || strcmp(ty.v[n - 1], ty.v[i]) != 0)
 			ty.v[n++] = ty.v[i];
