@@ -17,6 +17,7 @@
 #include "salespipe/field.h"
 #include "salespipe/group.h"
 #include "salespipe/hours.h"
+#include "salespipe/span.h"
 
 static const char usage[] =
     "usage: selling-time [--selling types] [--hours-per-week n]\n"
@@ -41,19 +42,13 @@ enum { OPT_SELLING = 1, OPT_HOURS_PER_WEEK, OPT_HOURS, OPT_DAYS,
 enum { O_NONE, O_OPEN, O_WON, O_LOST };
 
 /*
- * One activity: [start, end) of owner, of a type (lower case), on a deal
- * ("" when none).  s holds the three strings, one allocation.
+ * A group's state: its activities and its period bucket's bounds.  An
+ * activity is a span (salespipe/span.h): [start, end) of owner, of a type
+ * (lower case), key its deal ("" when none), tag its outcome (O_*); owner
+ * is one allocation holding the three strings.
  */
-struct act {
-	int64_t start, end;
-	const char *owner, *type, *deal;
-	char *s;
-	int outcome;		/* O_* */
-};
-
-/* A group's state: its activities and its period bucket's bounds. */
 struct sel {
-	struct act *v;
+	sp_span *v;
 	size_t n, cap;
 	int has_bucket;
 	int64_t pstart, pend;
@@ -101,19 +96,19 @@ sel_fini(void *ctx, void *p)
 
 	(void)ctx;
 	for (i = 0; i < t->n; i++)
-		free(t->v[i].s);
+		free((char *)t->v[i].owner);
 	free(t->v);
 	t->v = NULL;
 	t->n = t->cap = 0;
 }
 
 /* Room for one more activity; NULL when out of memory. */
-static struct act *
+static sp_span *
 act_slot(struct sel *t)
 {
 	if (t->n == t->cap) {
 		size_t cap = t->cap ? 2 * t->cap : 8;
-		struct act *v = realloc(t->v, cap * sizeof(*v));
+		sp_span *v = realloc(t->v, cap * sizeof(*v));
 		if (v == NULL)
 			return NULL;
 		t->v = v;
@@ -124,24 +119,26 @@ act_slot(struct sel *t)
 
 /* Fill a (its strings copied, type in lower case); -1 out of memory. */
 static int
-act_set(struct act *a, const char *owner, size_t ol, const char *type,
+act_set(sp_span *a, const char *owner, size_t ol, const char *type,
     size_t tl, const char *deal, size_t dl)
 {
 	size_t i;
+	char *s;
 
-	if ((a->s = malloc(ol + tl + dl + 3)) == NULL)
+	if ((s = malloc(ol + tl + dl + 3)) == NULL)
 		return -1;
-	memcpy(a->s, owner, ol);
-	a->s[ol] = '\0';
+	memcpy(s, owner, ol);
+	s[ol] = '\0';
 	for (i = 0; i < tl; i++)
-		a->s[ol + 1 + i] = (char)((type[i] >= 'A' && type[i] <= 'Z') ?
+		s[ol + 1 + i] = (char)((type[i] >= 'A' && type[i] <= 'Z') ?
 		    type[i] - 'A' + 'a' : type[i]);
-	a->s[ol + 1 + tl] = '\0';
-	memcpy(a->s + ol + tl + 2, deal, dl);
-	a->s[ol + tl + 2 + dl] = '\0';
-	a->owner = a->s;
-	a->type = a->s + ol + 1;
-	a->deal = a->s + ol + tl + 2;
+	s[ol + 1 + tl] = '\0';
+	memcpy(s + ol + tl + 2, deal, dl);
+	s[ol + tl + 2 + dl] = '\0';
+	memset(a, 0, sizeof(*a));
+	a->owner = s;
+	a->type = s + ol + 1;
+	a->key = s + ol + tl + 2;
 	return 0;
 }
 
@@ -165,7 +162,7 @@ sel_merge(void *ctx, void *into, void *from, sp_error *e)
 	(void)ctx;
 	bucket_merge(a, b);
 	for (i = 0; i < b->n; i++) {
-		struct act *s = act_slot(a);
+		sp_span *s = act_slot(a);
 		if (s == NULL) {
 			/* b keeps those not moved: fini frees them */
 			memmove(b->v, b->v + i, (b->n - i) * sizeof(*s));
@@ -214,7 +211,7 @@ sel_save(void *ctx, const void *p)
 	for (i = 0; i < t->n; i++) {
 		strs[n++] = (char *)t->v[i].owner;
 		strs[n++] = (char *)t->v[i].type;
-		strs[n++] = (char *)t->v[i].deal;
+		strs[n++] = (char *)t->v[i].key;
 	}
 	if (n > 1)
 		qsort(strs, n, sizeof(*strs), str_cmp);
@@ -234,15 +231,15 @@ sel_save(void *ctx, const void *p)
 		if (json_array_append_new(s, json_string(strs[i])) < 0)
 			goto fail;
 	for (i = 0; i < t->n; i++) {
-		const struct act *v = &t->v[i];
+		const sp_span *v = &t->v[i];
 		json_int_t x[6];
 
 		x[0] = v->start;
 		x[1] = v->end;
 		x[2] = (json_int_t)str_index(strs, n, v->owner);
 		x[3] = (json_int_t)str_index(strs, n, v->type);
-		x[4] = (json_int_t)str_index(strs, n, v->deal);
-		x[5] = v->outcome;
+		x[4] = (json_int_t)str_index(strs, n, v->key);
+		x[5] = v->tag;
 		for (k = 0; k < 6; k++)
 			if (json_array_append_new(a, json_integer(x[k])) < 0)
 				goto fail;
@@ -290,7 +287,7 @@ sel_load(void *ctx, void *p, const json_t *v, sp_error *e)
 			    "state");
 	for (i = 0; i < json_array_size(a); i += 6) {
 		const char *str[3];
-		struct act *n;
+		sp_span *n;
 
 		for (k = 0; k < 6; k++)
 			if (sp_agg_int_load(&x[k], json_array_get(a, i + k),
@@ -312,31 +309,10 @@ sel_load(void *ctx, void *p, const json_t *v, sp_error *e)
 			return sp_err_set(e, NULL, "out of memory");
 		n->start = x[0];
 		n->end = x[1];
-		n->outcome = (int)x[5];
+		n->tag = (int)x[5];
 		t->n++;
 	}
 	return 0;
-}
-
-/* The rule's order: owner, start, end, type, deal: record content only,
- * so that any split and order of the input sorts alike. */
-static int
-act_cmp(const void *pa, const void *pb)
-{
-	const struct act *a = pa, *b = pb;
-	int k;
-
-	if ((k = strcmp(a->owner, b->owner)) != 0)
-		return k;
-	if (a->start != b->start)
-		return a->start < b->start ? -1 : 1;
-	if (a->end != b->end)
-		return a->end < b->end ? -1 : 1;
-	if ((k = strcmp(a->type, b->type)) != 0)
-		return k;
-	if ((k = strcmp(a->deal, b->deal)) != 0)
-		return k;
-	return (a->outcome > b->outcome) - (a->outcome < b->outcome);
 }
 
 /* 1 when type is one of --selling. */
@@ -407,10 +383,9 @@ distinct(const char **d, size_t n)
 }
 
 /*
- * The overlap rule: within each owner, in act_cmp's order, an activity
- * counts the part of [start, end) that no earlier one covered.  The
- * earlier ones all start at or before it, so what they cover of it is
- * [start, the latest end so far).
+ * The overlap rule (sp_spans_resolve): within each owner, in the order of
+ * what the records say, an activity counts the part of [start, end) that
+ * no earlier one covered.
  */
 static int
 sel_rows(void *ctx, void *p, sp_agg_row *r, sp_error *e)
@@ -418,10 +393,9 @@ sel_rows(void *ctx, void *p, sp_agg_row *r, sp_error *e)
 	struct ctx *x = ctx;
 	struct sel *t = p;
 	int64_t *secs, acts = 0, sell_acts = 0, sell = 0, total = 0;
-	int64_t o_acts[4] = { 0 }, o_sell[4] = { 0 }, num, den, cover = 0;
+	int64_t o_acts[4] = { 0 }, o_sell[4] = { 0 }, num, den;
 	const char **ids[4] = { NULL };
 	size_t n_ids[4] = { 0 }, i, k;
-	const char *owner = NULL;
 	int rc;
 
 	if ((secs = calloc(x->ntypes + 1, sizeof(*secs))) == NULL)
@@ -431,21 +405,12 @@ sel_rows(void *ctx, void *p, sp_agg_row *r, sp_error *e)
 			rc = sp_err_set(e, NULL, "out of memory");
 			goto out;
 		}
-	if (t->n > 1)
-		qsort(t->v, t->n, sizeof(*t->v), act_cmp);
+	sp_spans_resolve(t->v, t->n);
 	for (i = 0; i < t->n; i++) {
-		const struct act *a = &t->v[i];
-		int64_t from, got;
+		const sp_span *a = &t->v[i];
+		int64_t got = a->counted;
 		int s = is_selling(x, a->type);
 
-		if (owner == NULL || strcmp(owner, a->owner) != 0) {
-			owner = a->owner;
-			cover = a->start;
-		}
-		from = a->start > cover ? a->start : cover;
-		got = a->end > from ? a->end - from : 0;
-		if (a->end > cover)
-			cover = a->end;
 		acts++;
 		total += got;
 		secs[type_col(x, a->type) - x->c_type0] += got;
@@ -453,11 +418,11 @@ sel_rows(void *ctx, void *p, sp_agg_row *r, sp_error *e)
 			sell_acts++;
 			sell += got;
 		}
-		if (a->outcome == O_WON || a->outcome == O_LOST) {
-			o_acts[a->outcome]++;
+		if (a->tag == O_WON || a->tag == O_LOST) {
+			o_acts[a->tag]++;
 			if (s)
-				o_sell[a->outcome] += got;
-			ids[a->outcome][n_ids[a->outcome]++] = a->deal;
+				o_sell[a->tag] += got;
+			ids[a->tag][n_ids[a->tag]++] = a->key;
 		}
 	}
 	sp_agg_set_count(r, C_ACTIVITIES, acts);
@@ -665,7 +630,7 @@ add_activity(sp_agg_run *run, const sp_deal *d, sp_error *e)
 	const char *at;
 	int64_t start, stop;
 	struct sel *t;
-	struct act *a;
+	sp_span *a;
 	int outcome = O_NONE;
 	char why[160], dur[32];
 
@@ -736,7 +701,7 @@ add_activity(sp_agg_run *run, const sp_deal *d, sp_error *e)
 		return sp_err_set(e, NULL, "out of memory");
 	a->start = start;
 	a->end = stop;
-	a->outcome = outcome;
+	a->tag = outcome;
 	t->n++;
 	if (c->explain) {
 		snprintf(why, sizeof(why), "%s %s %s%s%s", a->type,
