@@ -132,7 +132,8 @@ test: all units
 # run slow, to keep the whole under 40 minutes on two cores: valgrind on
 # every fourth case and hostile input of each program; ASan+UBSan with
 # 10k generated deals in partial.sh, 7-way splits and 3 shards, 4 index
-# rounds, 150 leads a writer, threads.sh at --threads 2 on one option set,
+# rounds, 150 leads a writer, 3 rounds of killed conversions,
+# threads.sh at --threads 2 on one option set,
 # LeakSanitizer off in the three suites of thousands of processes;
 # ThreadSanitizer on threads.sh alone, at --threads 2.
 check: deps
@@ -143,7 +144,7 @@ check: deps
 	@echo "== the same suite under AddressSanitizer + UndefinedBehaviorSanitizer"
 	@$(MAKE) --no-print-directory B=build/san SAN=1 all units
 	@PARTIAL_N=10000 PARTIAL_SPLITS=7 PARTIAL_SHARDS=3 INDEX_ROUNDS=4 \
-	    JOURNAL_NL=150 THREADS_QUICK=1 \
+	    JOURNAL_NL=150 THREADS_QUICK=1 CONVERT_ROUNDS=3 \
 	    LSAN_SKIP="journal partial property" \
 	    $(MAKE) --no-print-directory B=build/san SAN=1 test
 	@echo "== --threads under ThreadSanitizer"

@@ -37,7 +37,6 @@ enum { M_WON, M_LOST, M_CLOSED, M_OPEN, M_IN_STAGE, M_STAGES, M_FIELDS };
 enum { OPT_LOST = 1, OPT_CLOSED, OPT_OPEN, OPT_IN_STAGE, OPT_FROM, OPT_TO,
 	OPT_START, OPT_END };
 
-static const char *const unit_name[] = { "days", "hours", "minutes" };
 
 /* The statistics columns, from ctx.stat0 on; --open's own columns. */
 enum { C_COUNT, C_MEAN, C_MEDIAN, C_P75, C_P90, C_MIN, C_MAX, NSTAT };
@@ -483,7 +482,7 @@ count(sp_agg_run *run, const sp_deal *d, int64_t start, int64_t end,
 	if (c->explain) {
 		snprintf(why, sizeof(why), "%s %s %s%s", what,
 		    sp_duration_format((double)(end - start), c->unit, dur),
-		    unit_name[c->unit], end < start ?
+		    sp_unit_name(c->unit), end < start ?
 		    " (ends before it starts)" : "");
 		cli_explain(c, d, label, metric, "counted", why);
 	}
@@ -673,7 +672,7 @@ add_in_stage(sp_agg_run *run, struct ctx *x, const sp_deal *d, sp_error *e)
 			    c->stages->v[i].name,
 			    sp_duration_format((double)v[i].latest, c->unit, d1),
 			    sp_duration_format((double)v[i].total, c->unit, d2),
-			    unit_name[c->unit]);
+			    sp_unit_name(c->unit));
 			cli_explain(c, d, label, "time_in_stage", "counted",
 			    why);
 		}
@@ -723,7 +722,7 @@ add_open(sp_agg_run *run, struct ctx *x, const sp_deal *d, sp_error *e)
 		    "stage unknown (closed after the as-of time)" :
 		    c->stages->v[d->stage].name,
 		    sp_duration_format((double)o->age, c->unit, dur),
-		    unit_name[c->unit]);
+		    sp_unit_name(c->unit));
 		cli_explain(c, d, "", "age", "counted", why);
 	}
 	return 0;

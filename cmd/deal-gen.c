@@ -3,8 +3,11 @@
  * default deal stages (owners with their own win skill, products with their
  * own prices and cycle lengths) and writes the snapshot as of a cutoff 60
  * days after --end, and with --history the stage changes that lead to it.
- * The random numbers come from our own generator and our own log and exp,
- * so the same options give the same bytes on every machine.
+ * Around the deals it can write a world that agrees with them: the leads
+ * (some converted into the deals), the reps' activities on leads and
+ * deals, the teams and the quotas.  The random numbers come from our own
+ * generator and our own log and exp (the world's from integers alone), so
+ * the same options give the same bytes on every machine.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -28,7 +31,9 @@
 
 static const char usage[] =
     "usage: deal-gen [-n deals] [-s seed] [--start DATE] [--end DATE]\n"
-    "                [--history FILE] [-o csv|jsonl]\n";
+    "                [--history FILE] [--leads FILE] [--lead-history FILE]\n"
+    "                [--activities FILE] [--teams FILE] [--quota FILE]\n"
+    "                [-o csv|jsonl]\n";
 
 enum { QUAL, DISC, PROP, NEGO, WON, LOST };
 
@@ -342,6 +347,458 @@ simulate(deal *d, uint64_t seed, uint64_t k, int64_t start, int64_t end,
 	}
 }
 
+/*
+ * The world around the deals (--leads, --activities, --teams, --quota).
+ * Everything here is drawn with integers only, from a stream of its own
+ * per deal, so the deals are the same bytes with or without it, and the
+ * leads and activities of deal k's block depend only on k, the seed and
+ * the dates (ids aside, which count on from the blocks before).
+ */
+
+/* The teams file: one team a territory, each with its manager. */
+static const struct {
+	const char *team, *manager;
+} team[] = {
+	{ "Atlantic", "Maya Ross" },	/* East */
+	{ "Heartland", "Omar Said" },	/* Central */
+	{ "Pacific", "Lena Park" },	/* West */
+};
+
+/* Per owner: the share of the average quota they carry (percent), and
+ * how slowly they answer a new lead (percent of the usual delay). */
+static const int quota_share[NELEM(owner)] = {
+	115, 95, 105, 110, 95, 100, 90, 110, 100, 80,
+};
+static const int response_pace[NELEM(owner)] = {
+	50, 150, 100, 80, 250, 100, 120, 60, 90, 180,
+};
+
+/* The sources of leads that were not converted, with the chance (percent)
+ * that such a lead is qualified, and each source's campaign. */
+static const struct {
+	int weight, qualify;
+	const char *campaign;	/* "" for none */
+} lead_source[NELEM(source)] = {
+	{ 25, 25, "Ebook" },		/* Inbound */
+	{ 20, 15, "Cold sequence" },	/* Outbound */
+	{ 3, 45, "" },			/* Referral */
+	{ 7, 35, "Co-marketing" },	/* Partner */
+	{ 20, 15, "Roadshow" },		/* Event */
+	{ 25, 20, "Free trial" },	/* Website */
+};
+
+/* Area codes of each territory's phone numbers. */
+static const char *const area_code[NELEM(territory)][3] = {
+	{ "212", "617", "305" }, { "312", "214", "612" },
+	{ "415", "206", "303" },
+};
+
+static const char *const first_name[] = {
+	"Aaron", "Abby", "Amir", "Ana", "Ben", "Bianca", "Chloe", "Chris",
+	"Dana", "Diego", "Elena", "Eli", "Fatima", "Felix", "Gabe", "Gina",
+	"Hana", "Henry", "Ivan", "Isla", "Jack", "Jada", "Kai", "Kara", "Liam",
+	"Lucia", "Mark", "Mia", "Nadia", "Noah", "Olga", "Omar", "Paul",
+	"Priya", "Quinn", "Rosa", "Sam", "Sofia", "Tariq", "Vera",
+};
+static const char *const last_name[] = {
+	"Adams", "Baker", "Brooks", "Castro", "Cohen", "Cruz", "Dubois",
+	"Evans", "Fischer", "Garcia", "Gupta", "Hall", "Hayes", "Ito",
+	"Jensen", "Khan", "Kowalski", "Lam", "Lopez", "Meyer", "Moreau",
+	"Murphy", "Nakamura", "Novak", "O'Neil", "Olsen", "Park", "Perez",
+	"Quinn", "Reyes", "Rossi", "Santos", "Schmidt", "Shah", "Singh",
+	"Sato", "Stone", "Torres", "Tran", "Ueda", "Varga", "Vega", "Wagner",
+	"Ward", "Weiss", "Wong", "Young", "Yilmaz", "Zhang", "Ziegler",
+};
+/* Lead j's name is name number (j * NAME_STEP) mod NAMES: every pair of
+ * names once in NAMES leads, in a scrambled order. */
+#define NAMES (NELEM(first_name) * NELEM(last_name))
+#define NAME_STEP 1237		/* prime, so coprime with NAMES (2000) */
+/* Lead j's phone digits after the area code: (j * PHONE_STEP) mod
+ * PHONE_SPAN, plus 2000000 (an exchange never starts with 0 or 1). */
+#define PHONE_STEP 7919
+#define PHONE_SPAN 8000000
+
+enum { L_NEW, L_CONTACTED, L_QUALIFIED, L_CONVERTED, L_DISQUALIFIED };
+static const char *const lead_status[] = {
+	"new", "contacted", "qualified", "converted", "disqualified",
+};
+
+enum { A_CALL, A_EMAIL, A_MEETING, A_DEMO, A_ADMIN, A_TRAINING };
+static const char *const activity_type[] = {
+	"call", "email", "meeting", "demo", "admin", "training",
+};
+
+enum { MAXLEAD = 8, MAXACT = 96 };
+#define NEVER INT64_MIN	/* a time that is not one (times may be < 0) */
+
+typedef struct lead {
+	int64_t created;
+	int64_t first;		/* first contact; NEVER: not contacted */
+	int64_t decided;	/* qualified or disqualified; NEVER: not */
+	int owner;		/* -1: unassigned */
+	int territory, source, word, trade, area, status;
+	int converted;		/* 1: converted into the block's deal */
+} lead;
+
+typedef struct activity {
+	int64_t at;
+	int minutes, owner, type;
+	const char *outcome;
+	int lead;		/* index into the block's leads, or -1 */
+	int deal;		/* 1: on the block's deal */
+} activity;
+
+/* Deal k's block: the leads and activities generated with it. */
+typedef struct world {
+	lead lead[MAXLEAD];
+	int nlead;
+	activity act[MAXACT];
+	int nact;
+} world;
+
+/* The generator of deal k's block, apart from the deal's own. */
+static uint64_t
+rng_world(uint64_t seed, uint64_t k)
+{
+	uint64_t s = rng_deal(seed, k) ^ 0x776f726c64ULL;	/* "world" */
+
+	return sp_rng_next(&s);
+}
+
+static int64_t
+rng_range(uint64_t *s, int64_t lo, int64_t hi)
+{
+	return lo + rng_below(s, (uint64_t)(hi - lo + 1));
+}
+
+/* 0 = Monday ... 6 = Sunday; 1970-01-01 was a Thursday. */
+static int
+weekday(int64_t t)
+{
+	int64_t d = midnight(t) / DAY;
+
+	return (int)(((d % 7) + 7 + 3) % 7);
+}
+
+/* The working hours are 09:00 to 17:00 UTC, Monday to Friday. */
+static int
+working(int64_t t)
+{
+	int64_t sec = t - midnight(t);
+
+	return weekday(t) < 5 && sec >= 9 * 3600 && sec < 17 * 3600;
+}
+
+/* t, or when it is outside the working hours a time drawn in the next
+ * working day's (today's, before 09:00), up to 16:30. */
+static int64_t
+next_working(uint64_t *s, int64_t t)
+{
+	int64_t day = midnight(t);
+
+	if (working(t))
+		return t;
+	if (weekday(day) >= 5 || t - day >= 9 * 3600)
+		do
+			day += DAY;
+		while (weekday(day) >= 5);
+	return day + 9 * 3600 + rng_below(s, 7 * 60 + 30) * 60;
+}
+
+/* The next whole minute from t (t itself when it is one). */
+static int64_t
+minute_up(int64_t t)
+{
+	int64_t r = (t % 60 + 60) % 60;
+
+	return r == 0 ? t : t + 60 - r;
+}
+
+/*
+ * A time in [from, to]: uniform, then nine times in ten moved into the
+ * working hours and onto a whole minute when that stays within to (a rep
+ * works late or at the weekend otherwise).
+ */
+static int64_t
+some_time(uint64_t *s, int64_t from, int64_t to)
+{
+	int64_t t = from + rng_below(s, (uint64_t)(to - from + 1)), u;
+
+	if (rng_below(s, 100) < 90) {
+		u = minute_up(next_working(s, t));
+		if (u <= to)
+			t = u;
+	}
+	return t;
+}
+
+/*
+ * When the owner first answers a lead created at `from`: a delay from
+ * minutes to days, scaled by the owner's pace, moved into the working
+ * hours nine times in ten; a delay past `limit` is redrawn inside it.
+ */
+static int64_t
+first_contact(uint64_t *s, int64_t from, int64_t limit, int o)
+{
+	int64_t x = rng_below(s, 100), lag, t;
+
+	if (x < 30)
+		lag = rng_range(s, 5 * 60, 3600);
+	else if (x < 70)
+		lag = rng_range(s, 3600, 8 * 3600);
+	else if (x < 92)
+		lag = rng_range(s, 8 * 3600, 3 * DAY);
+	else
+		lag = rng_range(s, 3 * DAY, 14 * DAY);
+	t = from + lag * response_pace[o] / 100;
+	if (rng_below(s, 100) < 90)
+		t = minute_up(next_working(s, t));
+	if (t > limit)
+		t = from + rng_below(s, (uint64_t)(limit - from + 1));
+	return t;
+}
+
+static const char *
+outcome(uint64_t *s, int type)
+{
+	int64_t x = rng_below(s, 100);
+
+	switch (type) {
+	case A_CALL:
+		return x < 45 ? "connected" : x < 80 ? "voicemail" : "no_answer";
+	case A_EMAIL:
+		return x < 70 ? "sent" : "replied";
+	case A_MEETING:
+	case A_DEMO:
+		return x < 85 ? "held" : "no_show";
+	default:
+		return "done";
+	}
+}
+
+static int
+duration(uint64_t *s, int type)
+{
+	static const int meeting[] = { 30, 45, 60 }, demo[] = { 45, 60, 90 };
+
+	switch (type) {
+	case A_CALL:
+		return (int)rng_range(s, 5, 30);
+	case A_EMAIL:
+		return (int)rng_range(s, 2, 10);
+	case A_MEETING:
+		return meeting[rng_below(s, 3)];
+	case A_DEMO:
+		return demo[rng_below(s, 3)];
+	case A_ADMIN:
+		return 15 * (int)rng_range(s, 1, 4);
+	default:
+		return 60 * (int)rng_range(s, 1, 2);
+	}
+}
+
+/* Add an activity (none once the block is full: MAXACT is far above what
+ * the rules below can make). */
+static activity *
+add_activity(world *w, uint64_t *s, int64_t at, int o, int type, int l,
+    int on_deal)
+{
+	activity *a;
+
+	if (w->nact == MAXACT)
+		return NULL;
+	/* one draw a statement: the order of an initializer's is unspecified */
+	a = &w->act[w->nact++];
+	a->at = at;
+	a->minutes = duration(s, type);
+	a->owner = o;
+	a->type = type;
+	a->outcome = outcome(s, type);
+	a->lead = l;
+	a->deal = on_deal;
+	return a;
+}
+
+/* A lead's company, name and contacts come from the deal's or drawn. */
+static void
+new_lead(lead *l, uint64_t *s, int64_t created, int o, int terr, int src)
+{
+	l->created = created;
+	l->first = l->decided = NEVER;
+	l->owner = o;
+	l->territory = terr;
+	l->source = src;
+	l->word = (int)rng_below(s, NELEM(account_word));
+	l->trade = (int)rng_below(s, NELEM(account_trade));
+	l->area = (int)rng_below(s, 3);
+	l->status = L_NEW;
+	l->converted = 0;
+}
+
+/*
+ * The block's leads: the lead a new-business deal was converted from
+ * (same owner, account and source, created up to 30 days before the deal,
+ * first contacted by the deal's creation), and 0 to 5 leads that were
+ * not converted: one in ten unassigned and never contacted, one in ten of
+ * the others never contacted, the rest contacted, then qualified or
+ * disqualified or neither.  In the order they were created.
+ */
+static void
+make_leads(world *w, uint64_t *s, const deal *d, int64_t start, int64_t end,
+    int64_t cutoff)
+{
+	int extra;
+
+	w->nlead = 0;
+	if (type[d->type].name[0] == '\0') {
+		lead *l = &w->lead[w->nlead++];
+		int64_t dc = d->ev[0].at;
+		int64_t created = dc - rng_range(s, 2 * 3600, 30 * DAY);
+
+		if (created < start)
+			created = start;
+		new_lead(l, s, created, d->owner, owner[d->owner].territory,
+		    d->source);
+		l->word = d->word;
+		l->trade = d->trade;
+		l->first = first_contact(s, created, dc, d->owner);
+		l->status = L_CONVERTED;
+		l->converted = 1;
+	}
+	extra = (int)rng_below(s, 6);
+	for (int i = 0; i < extra; i++) {
+		lead *l = &w->lead[w->nlead++];
+		int64_t created = start + rng_below(s, (uint64_t)(end - start));
+		int src = PICK(s, lead_source), o = -1, terr;
+		int64_t x;
+
+		if (rng_below(s, 100) >= 10)
+			o = (int)rng_below(s, NELEM(owner));
+		terr = o >= 0 ? owner[o].territory : (int)rng_below(s, 3);
+		new_lead(l, s, created, o, terr, src);
+		if (o < 0 || rng_below(s, 100) < 10)
+			continue;
+		l->first = first_contact(s, created, cutoff, o);
+		x = rng_below(s, 100);
+		l->status = x < lead_source[src].qualify ? L_QUALIFIED :
+		    x < lead_source[src].qualify + 45 ? L_DISQUALIFIED :
+		    L_CONTACTED;
+	}
+	for (int i = 1; i < w->nlead; i++)	/* stable: by creation */
+		for (int j = i; j > 0 &&
+		    w->lead[j - 1].created > w->lead[j].created; j--) {
+			lead t = w->lead[j];
+
+			w->lead[j] = w->lead[j - 1];
+			w->lead[j - 1] = t;
+		}
+}
+
+/*
+ * A contacted lead's activities: the first contact (a call or an email)
+ * at first_contact_at, then follow-ups, each 1 hour to 4 days after the
+ * one before and none after `limit` (the deal's creation for a converted
+ * lead, else the cutoff); a qualified or converted lead's last follow-up
+ * is a meeting.  A lead is qualified or disqualified when its last
+ * activity ends (or at `limit`, if that comes first).
+ */
+static void
+lead_activities(world *w, uint64_t *s, int li, int64_t cutoff,
+    int64_t deal_created)
+{
+	lead *l = &w->lead[li];
+	int64_t t = l->first, limit = l->converted ? deal_created : cutoff;
+	int n, ty, meet = l->status == L_QUALIFIED || l->status == L_CONVERTED;
+	activity *a;
+
+	if (l->first == NEVER)
+		return;
+	ty = rng_below(s, 100) < 60 ? A_CALL : A_EMAIL;
+	a = add_activity(w, s, t, l->owner, ty, li, 0);
+	n = (int)rng_range(s, meet, meet + 2);
+	for (int i = 0; i < n; i++) {
+		int64_t from = t + 3600, to = from + 4 * DAY;
+
+		if (to > limit)
+			to = limit;
+		if (from > to)
+			break;
+		t = some_time(s, from, to);
+		ty = rng_below(s, 100) < 55 ? A_CALL : A_EMAIL;
+		if (i == n - 1 && meet)
+			ty = A_MEETING;
+		a = add_activity(w, s, t, l->owner, ty, li, 0);
+	}
+	if (l->status != L_CONTACTED) {
+		l->decided = a != NULL ? a->at + a->minutes * 60 : t;
+		if (l->decided > limit)
+			l->decided = limit;
+	}
+}
+
+/* The activity types of each open deal stage, by weight. */
+static const int stage_types[WON][A_ADMIN] = {
+	{ 60, 40, 0, 0 }, { 35, 15, 30, 20 }, { 10, 30, 30, 30 },
+	{ 40, 30, 30, 0 },
+};
+
+/*
+ * A deal's activities: one to three in each open stage it went through,
+ * between entering the stage and leaving it (or the cutoff).  A meeting or
+ * demo of 45 minutes or more is double-booked one time in eight: a call
+ * on the deal starts 15 minutes into it.
+ */
+static void
+deal_activities(world *w, uint64_t *s, const deal *d, int64_t cutoff)
+{
+	for (int i = 0; i < d->nev && d->ev[i].stage < WON; i++) {
+		int64_t from = d->ev[i].at;
+		int64_t to = i + 1 < d->nev ? d->ev[i + 1].at : cutoff;
+		int n = (int)rng_range(s, 1, 3);
+
+		for (int j = 0; j < n; j++) {
+			int ty = rng_pick(s, stage_types[d->ev[i].stage],
+			    sizeof(int), A_ADMIN);
+			int64_t t = some_time(s, from, to);
+			activity *a = add_activity(w, s, t, d->owner, ty, -1, 1);
+
+			if (a != NULL && a->minutes >= 45 &&
+			    rng_below(s, 100) < 12 && t + 15 * 60 <= to)
+				add_activity(w, s, t + 15 * 60, d->owner, A_CALL,
+				    -1, 1);
+		}
+	}
+}
+
+/* The block's world: its leads, their activities and the deal's, and
+ * six times in ten a non-selling hour of the deal's owner (admin or
+ * training, on no lead or deal) in [start, end).  In time order. */
+static void
+make_world(world *w, uint64_t seed, uint64_t k, const deal *d,
+    int64_t start, int64_t end, int64_t cutoff)
+{
+	uint64_t s = rng_world(seed, k);
+
+	w->nact = 0;
+	make_leads(w, &s, d, start, end, cutoff);
+	for (int i = 0; i < w->nlead; i++)
+		lead_activities(w, &s, i, cutoff, d->ev[0].at);
+	deal_activities(w, &s, d, cutoff);
+	if (rng_below(&s, 100) < 60) {
+		int64_t t = some_time(&s, start, end - 1);
+		int ty = rng_below(&s, 100) < 60 ? A_ADMIN : A_TRAINING;
+
+		add_activity(w, &s, t, d->owner, ty, -1, 0);
+	}
+	for (int i = 1; i < w->nact; i++)
+		for (int j = i; j > 0 && w->act[j - 1].at > w->act[j].at; j--) {
+			activity t = w->act[j];
+
+			w->act[j] = w->act[j - 1];
+			w->act[j - 1] = t;
+		}
+}
+
 static const char *const deal_cols[] = {
 	"id", "name", "account", "owner", "stage", "amount", "currency",
 	"probability", "created_at", "close_date", "closed_at",
@@ -351,27 +808,90 @@ static const char *const deal_cols[] = {
 static const char *const history_cols[] = {
 	"id", "at", "stage", "amount", "close_date", "owner",
 };
+static const char *const lead_cols[] = {
+	"id", "name", "company", "email", "phone", "source", "campaign",
+	"owner", "territory", "stage", "created_at", "first_contact_at",
+	"deal_id",
+};
+static const char *const lead_history_cols[] = {
+	"id", "at", "stage", "name", "company", "email", "phone", "source",
+	"campaign", "owner", "territory", "created_at", "first_contact_at",
+	"deal_id",
+};
+static const char *const activity_cols[] = {
+	"id", "at", "end_at", "minutes", "owner", "type", "deal_id", "lead_id",
+	"outcome",
+};
+static const char *const team_cols[] = {
+	"owner", "team", "territory", "manager",
+};
+static const char *const quota_cols[] = { "owner", "period", "amount" };
 
-static sp_writer *
-open_writer(sp_cli *c, FILE *fp, int fmt, const char *const *cols, size_t n)
+/* An output file: path NULL when not asked for, "-" for the standard
+ * output. */
+typedef struct output {
+	const char *path;
+	FILE *fp;
+	sp_writer *w;
+} output;
+
+/* Open o (when asked for) with these columns; exits 1 when the file
+ * cannot be opened. */
+static void
+output_open(sp_cli *c, output *o, int fmt, const char *const *cols, size_t n)
 {
-	sp_writer *w = sp_writer_new(fp, fmt);
-
-	for (size_t i = 0; w != NULL && i < n; i++) {
+	if (o->path == NULL)
+		return;
+	if (strcmp(o->path, "-") == 0)
+		o->fp = stdout;
+	else if ((o->fp = fopen(o->path, "w")) == NULL) {
+		cli_warn(c, "%s: %s", o->path, strerror(errno));
+		exit(SP_EXIT_DATA);
+	}
+	o->w = sp_writer_new(o->fp, fmt);
+	for (size_t i = 0; o->w != NULL && i < n; i++) {
 		/* numbers are bare in JSON lines */
 		int type = strcmp(cols[i], "amount") == 0 ||
-		    strcmp(cols[i], "probability") == 0 ? SP_COL_NUM : SP_COL_STR;
+		    strcmp(cols[i], "probability") == 0 ||
+		    strcmp(cols[i], "minutes") == 0 ? SP_COL_NUM : SP_COL_STR;
 
-		if (sp_writer_col(w, cols[i], type) < 0) {
-			sp_writer_free(w);
-			w = NULL;
+		if (sp_writer_col(o->w, cols[i], type) < 0) {
+			sp_writer_free(o->w);
+			o->w = NULL;
 		}
 	}
-	if (w == NULL) {
+	if (o->w == NULL) {
 		cli_warn(c, "out of memory");
 		exit(SP_EXIT_DATA);
 	}
-	return w;
+}
+
+/* Finish and close a file output (the standard output is cli_finish's).
+ * Returns 0, or -1 after the message on a write error. */
+static int
+output_close(sp_cli *c, output *o)
+{
+	int bad;
+
+	if (o->w == NULL || o->fp == stdout)
+		return 0;
+	bad = sp_writer_finish(o->w) < 0;
+	sp_writer_free(o->w);
+	o->w = NULL;
+	if (fclose(o->fp) != 0 || bad) {
+		cli_warn(c, "%s: write error: %s", o->path,
+		    strerror(errno ? errno : EIO));
+		return -1;
+	}
+	return 0;
+}
+
+static char *
+account_name(char *buf, size_t size, int word, int trade)
+{
+	snprintf(buf, size, "%s %s%s", account_word[word], account_trade[trade],
+	    account_suffix[(word * 3 + trade) % NELEM(account_suffix)]);
+	return buf;
 }
 
 static int
@@ -382,9 +902,7 @@ write_deal(sp_writer *w, const deal *d, const char *id)
 	char closed[32] = "";
 	const char *v[NELEM(deal_cols)];
 
-	snprintf(account, sizeof(account), "%s %s%s", account_word[d->word],
-	    account_trade[d->trade],
-	    account_suffix[(d->word * 3 + d->trade) % NELEM(account_suffix)]);
+	account_name(account, sizeof(account), d->word, d->trade);
 	snprintf(name, sizeof(name), "%s - %s%s", account,
 	    product[d->product].name, type[d->type].name);
 	if (last->stage >= WON)
@@ -434,6 +952,234 @@ write_history(sp_writer *w, const deal *d, const char *id)
 	return 0;
 }
 
+/* The calendar quarter of t, as year * 4 + quarter - 1. */
+static int64_t
+quarter_of(int64_t t)
+{
+	int64_t y;
+	int m, d;
+
+	sp_civil_from_days(midnight(t) / DAY, &y, &m, &d);
+	return y * 4 + (m - 1) / 3;
+}
+
+static char *
+quarter_label(int64_t q, char *buf, size_t size)
+{
+	int64_t y = q >= 0 ? q / 4 : (q - 3) / 4;
+
+	snprintf(buf, size, "%" PRId64 "-Q%c", y, (char)('1' + (q - y * 4)));
+	return buf;
+}
+
+/* Copy the letters of s, lower-cased, to p; returns the end. */
+static char *
+letters(char *p, const char *s)
+{
+	for (; *s != '\0'; s++)
+		if ((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z'))
+			*p++ = (char)(*s | 0x20);
+	*p = '\0';
+	return p;
+}
+
+/* The text of lead number j (0-based) of the run. */
+typedef struct lead_text {
+	char id[24], name[64], company[64], email[128], phone[32];
+	char campaign[96], created[32], first[32];
+} lead_text;
+
+static void
+lead_format(lead_text *x, const lead *l, uint64_t j)
+{
+	uint64_t m = j % NAMES * NAME_STEP % NAMES, suffix = j / NAMES;
+	uint64_t digits = j % PHONE_SPAN * PHONE_STEP % PHONE_SPAN + 2000000;
+	const char *fn = first_name[m % NELEM(first_name)];
+	const char *ln = last_name[m / NELEM(first_name)];
+	char *p;
+
+	snprintf(x->id, sizeof(x->id), "L%07" PRIu64, j + 1);
+	snprintf(x->name, sizeof(x->name), "%s %s", fn, ln);
+	p = letters(x->email, fn);
+	*p++ = '.';
+	p = letters(p, ln);
+	if (suffix > 0)
+		p += sprintf(p, "%" PRIu64, suffix);
+	*p++ = '@';
+	p = letters(p, account_word[l->word]);
+	p = letters(p, account_trade[l->trade]);
+	strcpy(p, ".example");
+	snprintf(x->phone, sizeof(x->phone), "+1-%s-%03d-%04d",
+	    area_code[l->territory][l->area], (int)(digits / 10000),
+	    (int)(digits % 10000));
+	x->campaign[0] = '\0';
+	if (lead_source[l->source].campaign[0] != '\0') {
+		char q[32];
+
+		snprintf(x->campaign, sizeof(x->campaign), "%s %s",
+		    lead_source[l->source].campaign,
+		    quarter_label(quarter_of(l->created), q, sizeof(q)));
+	}
+	account_name(x->company, sizeof(x->company), l->word, l->trade);
+	sp_time_format(l->created, x->created);
+	x->first[0] = '\0';
+	if (l->first != NEVER)
+		sp_time_format(l->first, x->first);
+}
+
+/* Lead number j (0-based) of the run; deal_id: the block's deal's id. */
+static int
+write_lead(sp_writer *w, const lead *l, uint64_t j, const char *deal_id)
+{
+	lead_text x;
+	const char *v[NELEM(lead_cols)];
+
+	lead_format(&x, l, j);
+	v[0] = x.id;
+	v[1] = x.name;
+	v[2] = x.company;
+	v[3] = x.email;
+	v[4] = x.phone;
+	v[5] = source[l->source].name;
+	v[6] = x.campaign;
+	v[7] = l->owner >= 0 ? owner[l->owner].name : "";
+	v[8] = territory[l->territory];
+	v[9] = lead_status[l->status];
+	v[10] = x.created;
+	v[11] = x.first;
+	v[12] = l->converted ? deal_id : "";
+	return sp_writer_row(w, v);
+}
+
+/*
+ * The status changes of lead number j: its creation (new, with every
+ * field), its first contact (contacted, with first_contact_at), then
+ * qualified or disqualified, and for a converted lead (qualified when
+ * that came before) converted at the deal's creation, with deal_id.
+ */
+static int
+write_lead_history(sp_writer *w, const lead *l, uint64_t j,
+    const char *deal_id, int64_t deal_created)
+{
+	int64_t at[3];
+	int status[3], nev = 0;
+	lead_text x;
+
+	lead_format(&x, l, j);
+	if (l->first != NEVER) {
+		at[nev] = l->first;
+		status[nev++] = L_CONTACTED;
+	}
+	if (l->decided != NEVER && (!l->converted || l->decided < deal_created)) {
+		at[nev] = l->decided;
+		status[nev++] = l->converted ? L_QUALIFIED : l->status;
+	}
+	if (l->converted) {
+		at[nev] = deal_created;
+		status[nev++] = L_CONVERTED;
+	}
+	for (int i = -1; i < nev; i++) {
+		const char *v[NELEM(lead_history_cols)] = { x.id };
+		char when[32];
+
+		if (i < 0) {
+			v[1] = x.created;
+			v[2] = lead_status[L_NEW];
+			v[3] = x.name;
+			v[4] = x.company;
+			v[5] = x.email;
+			v[6] = x.phone;
+			v[7] = source[l->source].name;
+			v[8] = x.campaign;
+			v[9] = l->owner >= 0 ? owner[l->owner].name : "";
+			v[10] = territory[l->territory];
+			v[11] = x.created;
+		} else {
+			v[1] = sp_time_format(at[i], when);
+			v[2] = lead_status[status[i]];
+			if (status[i] == L_CONTACTED)
+				v[12] = x.first;
+			if (status[i] == L_CONVERTED)
+				v[13] = deal_id;
+		}
+		if (sp_writer_row(w, v) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* Activity number j (0-based) of the run; lead0: the number of the
+ * block's first lead. */
+static int
+write_activity(sp_writer *w, const activity *a, uint64_t j, uint64_t lead0,
+    const char *deal_id)
+{
+	char id[24], at[32], end[32], minutes[16], lead_id[24] = "";
+	const char *v[NELEM(activity_cols)];
+
+	snprintf(id, sizeof(id), "A%07" PRIu64, j + 1);
+	snprintf(minutes, sizeof(minutes), "%d", a->minutes);
+	if (a->lead >= 0)
+		snprintf(lead_id, sizeof(lead_id), "L%07" PRIu64,
+		    lead0 + (uint64_t)a->lead + 1);
+	v[0] = id;
+	v[1] = sp_time_format(a->at, at);
+	v[2] = sp_time_format(a->at + a->minutes * 60, end);
+	v[3] = minutes;
+	v[4] = owner[a->owner].name;
+	v[5] = activity_type[a->type];
+	v[6] = a->deal ? deal_id : "";
+	v[7] = lead_id;
+	v[8] = a->outcome;
+	return sp_writer_row(w, v);
+}
+
+static int
+write_teams(sp_writer *w)
+{
+	for (size_t i = 0; i < NELEM(owner); i++) {
+		int t = owner[i].territory;
+		const char *v[] = { owner[i].name, team[t].team, territory[t],
+		    team[t].manager };
+
+		if (sp_writer_row(w, v) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/*
+ * One quota per owner and calendar quarter from --start's to the
+ * cutoff's: the won amount of all the deals shared out evenly over the
+ * owners and the quarters the deals were created in, times the owner's
+ * share, rounded to the nearest 1000.00 and at least that.
+ */
+static int
+write_quotas(sp_writer *w, int64_t won, int64_t start, int64_t end,
+    int64_t cutoff)
+{
+	int64_t q0 = quarter_of(start), q1 = quarter_of(cutoff);
+	int64_t even = won / ((quarter_of(end - 1) - q0 + 1) *
+	    (int64_t)NELEM(owner));
+
+	for (int64_t q = q0; q <= q1; q++)
+		for (size_t i = 0; i < NELEM(owner); i++) {
+			int64_t cents = (even * quota_share[i] / 100 + 50000) /
+			    100000 * 100000;
+			char period[32], amount[32];
+			const char *v[3];
+
+			if (cents < 100000)
+				cents = 100000;
+			v[0] = owner[i].name;
+			v[1] = quarter_label(q, period, sizeof(period));
+			v[2] = sp_money_format_cents(cents, amount);
+			if (sp_writer_row(w, v) < 0)
+				return -1;
+		}
+	return 0;
+}
+
 static uint64_t
 parse_number(sp_cli *c, const char *opt, const char *s, uint64_t max)
 {
@@ -459,7 +1205,12 @@ parse_time(sp_cli *c, const char *opt, const char *s)
 	return t;
 }
 
-enum { OPT_START = 1, OPT_END, OPT_HISTORY };
+enum { OPT_START = 1, OPT_END, OPT_HISTORY, OPT_LEADS, OPT_LEAD_HISTORY,
+	OPT_ACTIVITIES, OPT_TEAMS, OPT_QUOTA };
+
+/* The outputs, the files in the order of their OPT_ options. */
+enum { O_DEALS, O_HISTORY, O_LEADS, O_LEAD_HISTORY, O_ACTIVITIES, O_TEAMS,
+	O_QUOTA, NOUT };
 
 int
 main(int argc, char **argv)
@@ -468,19 +1219,28 @@ main(int argc, char **argv)
 		{ "start", required_argument, NULL, OPT_START },
 		{ "end", required_argument, NULL, OPT_END },
 		{ "history", required_argument, NULL, OPT_HISTORY },
+		{ "leads", required_argument, NULL, OPT_LEADS },
+		{ "lead-history", required_argument, NULL, OPT_LEAD_HISTORY },
+		{ "activities", required_argument, NULL, OPT_ACTIVITIES },
+		{ "teams", required_argument, NULL, OPT_TEAMS },
+		{ "quota", required_argument, NULL, OPT_QUOTA },
 		{ "output-format", required_argument, NULL, 'o' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
+	static const char *const opt_name[NOUT] = {
+		NULL, "--history", "--leads", "--lead-history", "--activities",
+		"--teams", "--quota",
+	};
 	sp_cli c;
-	sp_writer *w, *hw = NULL;
-	FILE *hf = NULL;
-	const char *history = NULL;
-	uint64_t n = 100, seed = 1;
-	int64_t start, end;
-	int opt, fmt = SP_FMT_CSV, status = SP_EXIT_OK;
+	output out[NOUT] = { { "-", NULL, NULL } };
+	sp_writer *stdout_w = NULL;
+	uint64_t n = 100, seed = 1, nlead = 0, nact = 0;
+	int64_t start, end, cutoff, won = 0;
+	int opt, fmt = SP_FMT_CSV, status = SP_EXIT_OK, to_stdout = -1;
 	deal d;
+	static world wd;
 
 	cli_init(&c, argv, usage, SP_STAGES_DEALS);
 	start = sp_days_from_civil(2025, 1, 1) * DAY;
@@ -507,7 +1267,12 @@ main(int argc, char **argv)
 			end = parse_time(&c, "--end", optarg);
 			break;
 		case OPT_HISTORY:
-			history = optarg;
+		case OPT_LEADS:
+		case OPT_LEAD_HISTORY:
+		case OPT_ACTIVITIES:
+		case OPT_TEAMS:
+		case OPT_QUOTA:
+			out[O_HISTORY + opt - OPT_HISTORY].path = optarg;
 			break;
 		case 'h':
 		case 'V':
@@ -521,36 +1286,75 @@ main(int argc, char **argv)
 		cli_usage_error(&c, "unexpected operand '%s'", argv[optind]);
 	if (start >= end)
 		cli_usage_error(&c, "--start must be before --end");
-
-	if (history != NULL) {
-		if ((hf = fopen(history, "w")) == NULL) {
-			cli_warn(&c, "%s: %s", history, strerror(errno));
-			return SP_EXIT_DATA;
-		}
-		hw = open_writer(&c, hf, fmt, history_cols, NELEM(history_cols));
+	cutoff = end + CUTOFF;
+	for (int i = O_HISTORY; i < NOUT; i++) {
+		if (out[i].path == NULL || strcmp(out[i].path, "-") != 0)
+			continue;
+		if (to_stdout >= 0)
+			cli_usage_error(&c, "%s and %s: only one can be the "
+			    "standard output ('-')", opt_name[to_stdout],
+			    opt_name[i]);
+		to_stdout = i;
 	}
-	w = open_writer(&c, stdout, fmt, deal_cols, NELEM(deal_cols));
+	if (to_stdout >= 0)	/* in place of the deals */
+		out[O_DEALS].path = NULL;
+
+	output_open(&c, &out[O_HISTORY], fmt, history_cols,
+	    NELEM(history_cols));
+	output_open(&c, &out[O_LEADS], fmt, lead_cols, NELEM(lead_cols));
+	output_open(&c, &out[O_LEAD_HISTORY], fmt, lead_history_cols,
+	    NELEM(lead_history_cols));
+	output_open(&c, &out[O_ACTIVITIES], fmt, activity_cols,
+	    NELEM(activity_cols));
+	output_open(&c, &out[O_TEAMS], fmt, team_cols, NELEM(team_cols));
+	output_open(&c, &out[O_QUOTA], fmt, quota_cols, NELEM(quota_cols));
+	output_open(&c, &out[O_DEALS], fmt, deal_cols, NELEM(deal_cols));
+	stdout_w = out[to_stdout >= 0 ? to_stdout : O_DEALS].w;
+
+	if (out[O_TEAMS].w != NULL && write_teams(out[O_TEAMS].w) < 0)
+		goto done;	/* the write error is reported below */
 	for (uint64_t k = 0; k < n; k++) {
 		char id[24];
 
 		snprintf(id, sizeof(id), "D%07" PRIu64, k + 1);
-		simulate(&d, seed, k, start, end, end + CUTOFF);
-		if (write_deal(w, &d, id) < 0)
-			break;		/* cli_finish reports it */
-		if (hw != NULL && write_history(hw, &d, id) < 0)
+		simulate(&d, seed, k, start, end, cutoff);
+		if (d.ev[d.nev - 1].stage == WON)
+			won += d.ev[d.nev - 1].amount;
+		if (out[O_DEALS].w != NULL && write_deal(out[O_DEALS].w, &d,
+		    id) < 0)
 			break;
+		if (out[O_HISTORY].w != NULL &&
+		    write_history(out[O_HISTORY].w, &d, id) < 0)
+			break;
+		if (out[O_LEADS].w == NULL && out[O_LEAD_HISTORY].w == NULL &&
+		    out[O_ACTIVITIES].w == NULL)
+			continue;
+		make_world(&wd, seed, k, &d, start, end, cutoff);
+		if (out[O_LEADS].w != NULL)
+			for (int i = 0; i < wd.nlead; i++)
+				if (write_lead(out[O_LEADS].w, &wd.lead[i],
+				    nlead + (uint64_t)i, id) < 0)
+					goto done;
+		if (out[O_LEAD_HISTORY].w != NULL)
+			for (int i = 0; i < wd.nlead; i++)
+				if (write_lead_history(out[O_LEAD_HISTORY].w,
+				    &wd.lead[i], nlead + (uint64_t)i, id,
+				    d.ev[0].at) < 0)
+					goto done;
+		if (out[O_ACTIVITIES].w != NULL)
+			for (int i = 0; i < wd.nact; i++)
+				if (write_activity(out[O_ACTIVITIES].w,
+				    &wd.act[i], nact++, nlead, id) < 0)
+					goto done;
+		nlead += (uint64_t)wd.nlead;
 	}
-	if (hw != NULL) {
-		int bad = sp_writer_finish(hw) < 0;
-
-		sp_writer_free(hw);
-		if (fclose(hf) != 0 || bad) {
-			cli_warn(&c, "%s: write error: %s", history,
-			    strerror(errno ? errno : EIO));
+	if (out[O_QUOTA].w != NULL)
+		write_quotas(out[O_QUOTA].w, won, start, end, cutoff);
+done:
+	for (int i = O_HISTORY; i < NOUT; i++)
+		if (output_close(&c, &out[i]) < 0)
 			status = SP_EXIT_DATA;
-		}
-	}
-	if (cli_finish(&c, w) != 0)	/* frees w */
+	if (cli_finish(&c, stdout_w) != 0)	/* frees stdout_w */
 		status = SP_EXIT_DATA;
 	return status;
 }

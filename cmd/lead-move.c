@@ -1,6 +1,7 @@
 /*
  * lead-move: record leads' stage changes (and the fields that change
- * with them) in a journal, checked against its history.
+ * with them) in a journal, checked against its history; with --deal, a
+ * lead's conversion into a new deal of the deals journal.
  */
 #include "salespipe/append.h"
 
@@ -11,7 +12,9 @@ static const char usage[] =
     "                 [--max-bad n] [--rejects file] [--encoding encoding]\n"
     "                 [--delimiter sep] [--max-record-size size]\n"
     "                 [--decimal-comma] [--thousands sep]\n"
-    "                 [--allow-field name] [id stage [field=value ...]]\n";
+    "                 [--allow-field name] [id stage [field=value ...]]\n"
+    "       lead-move [-f file] [--deals file] [options] id stage\n"
+    "                 [field=value ...] --deal [field=value ...]\n";
 
 int
 main(int argc, char **argv)

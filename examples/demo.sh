@@ -1,7 +1,9 @@
 #!/bin/sh
 # make demo: the nightly questions, answered on the bundled sample data
 # (examples/deals.csv, a snapshot of 1000 deals, and examples/history.csv,
-# their stage history, both made by `deal-gen -n 1000 -s 42`).
+# their stage history, both made by `deal-gen -n 1000 -s 42`; the leads
+# and activities of the first 30 of them: examples/leads.csv,
+# examples/activities.csv).
 bin=$(cd "${1:-bin}" && pwd)
 cd "$(dirname "$0")" || exit 1
 PATH=$bin:$PATH
@@ -24,6 +26,8 @@ step "Which method would have been most precise this year? (a backtest)" \
     "forecast -o table --backtest --method weighted,history,trend --period 2026 history.csv"
 step "The weekly pipeline review (scorecard, deal-diff, velocity, lint as of one moment)" \
     "NOW=2026-11-30T00:00:00Z sh weekly-review.sh history.csv | head -40"
+step "How fast are new leads answered? (SLAs on a business-hours clock, by source)" \
+    "lead-response -o table --sla 15m,4h,1d --hours 09:00-17:00 --days mon-fri -g source leads.csv"
 # the write side: a journal in a temporary directory, removed at the end
 j=$(mktemp -d)
 trap 'rm -rf "$j"' EXIT

@@ -4,8 +4,12 @@
  * what needs the history (ids, duplicates, a deal's stage) is checked
  * under the lock, and the batch goes to the journal in one append only
  * when every entry passed (or --max-bad allowed the rest to be skipped).
+ * A lead's conversion (lead-move --deal) writes two journals: see the
+ * rule above append_convert.
  */
+#include <sys/stat.h>
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,11 +21,14 @@
 #include "salespipe/journal.h"
 #include "salespipe/sidecar.h"
 
-enum { OPT_AT = 900, OPT_ALLOW_DUP, OPT_REOPEN, OPT_ALLOW_FIELD };
+enum { OPT_AT = 900, OPT_ALLOW_DUP, OPT_REOPEN, OPT_ALLOW_FIELD, OPT_DEAL,
+	OPT_DEALS };
 
 typedef struct sp_append {
 	sp_cli *c;
 	const sp_kind *k;
+	sp_stages *stages;	/* the kind's stage list (c->stages, or the
+				   deal list of a conversion) */
 	const char *path;	/* -f, else the kind's variable, else NULL */
 	const char *at_text;	/* --at */
 	int64_t at;		/* --at, else now */
@@ -36,6 +43,10 @@ typedef struct sp_append {
 	int64_t index_min;	/* $SALESPIPE_JOURNAL_INDEX: the smallest
 				   journal that keeps an index (-1: none) */
 	sp_sidecar *sc;		/* the journal's index, or NULL */
+	int deal;		/* lead-move --deal: convert into a deal */
+	const char *deals_path;	/* --deals */
+	sp_entry *deal_en;	/* the deal's field=value operands */
+	size_t deal_fields;	/* how many there were */
 } sp_append;
 
 
@@ -79,7 +90,7 @@ finish_entry(sp_append *a, sp_entry *en, int moves)
 
 	sp_err_clear(&e);
 	en->prob_scale = c->prob_scale;
-	if (sp_entry_normalise_with(en, c->stages, c->date_format, &c->numfmt,
+	if (sp_entry_normalise_with(en, a->stages, c->date_format, &c->numfmt,
 	    c->tz, &e) < 0)
 		goto fail;
 	if (sp_entry_get(en, "probability") != NULL) {
@@ -104,13 +115,13 @@ finish_entry(sp_append *a, sp_entry *en, int moves)
 		}
 		if (sp_entry_get(en, "stage") == NULL) {
 			sp_err_set(&e, "stage", "missing: a move needs the stage "
-			    "(known: %s)", sp_stages_known(c->stages));
+			    "(known: %s)", sp_stages_known(a->stages));
 			goto fail;
 		}
 		return 0;
 	}
 	if (sp_entry_get(en, "stage") == NULL) {
-		const char *s = c->stages->v[sp_stages_first_open(c->stages)].name;
+		const char *s = a->stages->v[sp_stages_first_open(a->stages)].name;
 		if (sp_entry_set(en, "stage", s, strlen(s), &e) < 0)
 			goto fail;
 	}
@@ -180,7 +191,8 @@ read_stdin(sp_append *a, int moves)
 }
 
 static void
-append_read(sp_append *a, int argc, char **argv, int moves)
+append_read(sp_append *a, int argc, char **argv, int moves,
+    const char *const *deal_ops)
 {
 	sp_cli *c = a->c;
 	sp_error e;
@@ -197,6 +209,7 @@ append_read(sp_append *a, int argc, char **argv, int moves)
 		cli_usage_error(c, "a move needs an id and a stage");
 	c->journal_path = a->path;	/* --rejects must not name it */
 	cli_open(c, 0, argv);
+	a->stages = c->stages;
 	sp_err_clear(&e);
 	a->at = c->cal.now;
 	if (a->at_text != NULL && sp_time_parse(a->at_text, strlen(a->at_text),
@@ -218,9 +231,16 @@ append_read(sp_append *a, int argc, char **argv, int moves)
 				cli_oom(c);
 			i = 2;
 		}
-		for (; i < argc; i++)
-			if (sp_entry_operand(en, argv[i], &e) < 0)
+		for (; i < argc; i++) {
+			sp_entry *to = en;
+			size_t k;
+			/* after --deal: the deal's fields */
+			for (k = 0; deal_ops != NULL && deal_ops[k] != NULL; k++)
+				if (deal_ops[k] == argv[i])
+					to = a->deal_en;
+			if (sp_entry_operand(to, argv[i], &e) < 0)
 				cli_usage_error(c, "%s", e.msg);
+		}
 		if (sp_entry_check_names(en, a->k, a->allow, a->nallow, &e) < 0)
 			cli_usage_error(c, "field '%s': %s", e.field, e.msg);
 		if (finish_entry(a, en, moves) < 0)
@@ -392,7 +412,7 @@ load_indexed(sp_append *a, int moves, sp_index *x, char ***header, int whole)
 	if (ids == NULL || dups == NULL || duplens == NULL)
 		cli_oom(a->c);
 	for (i = 0; whole && sp_sidecar_stage(sc, i, &name, &len); i++)
-		if (sp_stages_find(a->c->stages, name, len) < 0)
+		if (sp_stages_find(a->stages, name, len) < 0)
 			goto done;
 	for (i = 0; i < a->n; i++) {
 		if (a->v[i] == NULL)
@@ -441,7 +461,7 @@ open_journal(sp_append *a, int moves, sp_index **x, char ***header,
 	if ((j = sp_journal_open(a->path, moves ? 0 : SP_JOURNAL_CREATE, &e)) ==
 	    NULL)
 		cli_fail(a->c, &e);
-	if ((*x = sp_index_new(a->k, a->c->stages)) == NULL)
+	if ((*x = sp_index_new(a->k, a->stages)) == NULL)
 		cli_oom(a->c);
 	if (a->index_min >= 0 && sp_journal_fd(j) >= 0 &&
 	    sp_journal_size(j) >= a->index_min) {
@@ -455,7 +475,7 @@ open_journal(sp_append *a, int moves, sp_index **x, char ***header,
 		    0)
 			return j;
 		sp_index_free(*x);
-		if ((*x = sp_index_new(a->k, a->c->stages)) == NULL)
+		if ((*x = sp_index_new(a->k, a->stages)) == NULL)
 			cli_oom(a->c);
 	}
 	text = sp_journal_text(j, &n);
@@ -557,28 +577,30 @@ append_finish(sp_append *a)
 	return cli_finish(a->c, NULL);
 }
 
-static int
-append_adds(sp_append *a)
+/*
+ * The checks of a batch of adds against the history x (ids given, and
+ * duplicates), and the ids made for the entries without one: the next
+ * numbers above every id of the journal and of the batch.  A refused
+ * entry is reported (bad()) and left NULL.  deal-add's batches and the
+ * deal of a lead's conversion both go through here.
+ */
+static void
+adds_check(sp_append *a, sp_index *x)
 {
 	sp_cli *c = a->c;
-	sp_journal *j = NULL;
-	sp_index *x = NULL, *b, *given;	/* the journal's ids, the batch's
-					   so far, the batch's explicit ones */
-	char **header = NULL, *dbuf = NULL, idbuf[40], what[64];
+	sp_index *b, *given;	/* the batch's ids so far, the batch's
+				   explicit ones */
+	char *dbuf = NULL, idbuf[40], what[64];
 	const char *field = a->k->dup_fields[1] ? NULL : a->k->dup_fields[0];
 	size_t dcap = 0, dl, i;
 	int64_t next, at;
 	sp_error e;
 
-	if (a->path != NULL)
-		j = open_journal(a, 0, &x, &header, NULL, 0);
-	else if ((x = sp_index_new(a->k, c->stages)) == NULL)
-		cli_oom(c);
-	if ((b = sp_index_new(a->k, c->stages)) == NULL)
+	if ((b = sp_index_new(a->k, a->stages)) == NULL)
 		cli_oom(c);
 	dup_what(a->k, what, sizeof(what));
 	/* ids made must not take one a later record gives: start above all */
-	if ((given = sp_index_new(a->k, c->stages)) == NULL)
+	if ((given = sp_index_new(a->k, a->stages)) == NULL)
 		cli_oom(c);
 	next = sp_index_max_number(x);
 	for (i = 0; i < a->n; i++) {
@@ -651,6 +673,21 @@ append_adds(sp_append *a)
 	sp_index_free(b);
 	sp_index_free(given);
 	free(dbuf);
+}
+
+static int
+append_adds(sp_append *a)
+{
+	sp_journal *j = NULL;
+	sp_index *x = NULL;	/* the journal's ids */
+	char **header = NULL;
+	size_t i;
+
+	if (a->path != NULL)
+		j = open_journal(a, 0, &x, &header, NULL, 0);
+	else if ((x = sp_index_new(a->k, a->stages)) == NULL)
+		cli_oom(a->c);
+	adds_check(a, x);
 	check_columns(a, j, header);
 	if (commit(a, j, header) < 0) {
 		close_journal(a, j);
@@ -688,7 +725,7 @@ other_fields(const sp_entry *en)
 static int
 check_move(sp_append *a, sp_index *x, sp_entry *en, sp_error *e)
 {
-	sp_stages *st = a->c->stages;
+	sp_stages *st = a->stages;
 	const char *id = sp_entry_get(en, "id"), *sn = sp_entry_get(en, "stage");
 	int64_t at, since, first;
 	int cur, to = sp_stages_find(st, sn, strlen(sn));
@@ -779,6 +816,402 @@ append_moves(sp_append *a)
 	return append_finish(a);
 }
 
+
+/*
+ * Lead conversion (lead-move ID converted --deal [field=value ...]): the
+ * lead's move and a new deal, in two journals.  The rule that keeps a
+ * kill at any moment from leaving a converted lead without its deal, or a
+ * lead with two deals:
+ *  - the locks: the lead journal's first, then the deals journal's (every
+ *    program that holds both takes them in this order, so two of them
+ *    never wait for each other; the other writers hold one);
+ *  - under both, every check, then the deal (it records lead_id) appended
+ *    and flushed to disk, then the lead's move (with deal_id);
+ *  - a deal is found by its lead_id: a rerun after a kill between the two
+ *    appends finds the deal and appends only the lead's move, and once the
+ *    lead is converted with its deal there, a rerun records nothing.
+ */
+
+/* A test hook: SALESPIPE_TEST_KILL=STEP makes the process kill itself
+ * (SIGKILL) at that step of a conversion, for tests/convert.sh. */
+static void
+kill_point(const char *step)
+{
+	const char *v = getenv("SALESPIPE_TEST_KILL");
+
+	if (v != NULL && strcmp(v, step) == 0)
+		raise(SIGKILL);
+}
+
+/* Read every record of journal j (kind k, named path) and call fn(ctx, r,
+ * slots) on each; a record that does not read is fatal (the index read
+ * of open_journal has already accepted the journal). */
+typedef void (*record_fn)(void *ctx, const sp_rec *r, const int *slot);
+
+static void
+each_record(sp_append *a, sp_journal *j, const char *path,
+    const char *const *names, int *slot, record_fn fn, void *ctx)
+{
+	sp_read_opts o;
+	sp_reader *rd;
+	sp_rec *r;
+	sp_error e;
+	const char *text;
+	size_t n, i;
+	int k;
+
+	text = sp_journal_text(j, &n);
+	if (text == NULL || n == 0)
+		return;
+	memset(&o, 0, sizeof(o));
+	o.format = sp_journal_format(j);
+	sp_err_clear(&e);
+	if ((rd = sp_reader_open_mem(text, n, path, &o, &e)) == NULL ||
+	    (r = sp_rec_new()) == NULL)
+		cli_oom(a->c);
+	for (i = 0; names[i] != NULL; i++)
+		if ((slot[i] = sp_reader_slot(rd, names[i])) < 0)
+			cli_oom(a->c);
+	while ((k = sp_reader_next(rd, r, &e)) != 0) {
+		if (k < 0)
+			cli_fail(a->c, &e);
+		fn(ctx, r, slot);
+	}
+	sp_rec_free(r);
+	sp_reader_close(rd);
+}
+
+static int
+rec_is(const sp_rec *r, int slot, const char *s)
+{
+	size_t n = strlen(s);
+
+	return sp_rec_has(r, slot) && sp_rec_len(r, slot) == n &&
+	    memcmp(sp_rec_get(r, slot), s, n) == 0;
+}
+
+/* The lead's values as of the conversion: the latest non-empty value of
+ * each field in its records at or before the time (ties: the later
+ * record). */
+enum { LV_ID, LV_AT, LV_COMPANY, LV_OWNER, LV_SOURCE, LV_DEAL_ID, LV_N };
+static const char *const lead_value_names[] = { "id", "at", "company",
+	"owner", "source", "deal_id", NULL };
+
+typedef struct lead_values {
+	sp_cli *c;
+	const char *id;
+	int64_t at;
+	char *v[LV_N];
+	int64_t when[LV_N];
+} lead_values;
+
+static void
+lead_value(void *ctx, const sp_rec *r, const int *slot)
+{
+	lead_values *lv = ctx;
+	int64_t at;
+	sp_error e;
+	int f;
+
+	if (!rec_is(r, slot[LV_ID], lv->id) || !sp_rec_has(r, slot[LV_AT]) ||
+	    sp_time_parse(sp_rec_get(r, slot[LV_AT]), sp_rec_len(r,
+	    slot[LV_AT]), NULL, &at, &e) < 0 || at > lv->at)
+		return;
+	for (f = LV_COMPANY; f < LV_N; f++) {
+		if (!sp_rec_has(r, slot[f]) || sp_rec_len(r, slot[f]) == 0 ||
+		    (lv->v[f] != NULL && at < lv->when[f]))
+			continue;
+		free(lv->v[f]);
+		if ((lv->v[f] = strndup(sp_rec_get(r, slot[f]), sp_rec_len(r,
+		    slot[f]))) == NULL)
+			cli_oom(lv->c);
+		lv->when[f] = at;
+	}
+}
+
+/* The distinct ids of the deals whose lead_id is the lead's. */
+enum { DL_ID, DL_LEAD_ID };
+static const char *const deal_lead_names[] = { "id", "lead_id", NULL };
+
+typedef struct deals_of_lead {
+	sp_cli *c;
+	const char *lead;
+	char **id;
+	size_t n;
+	const char *want;	/* the lead's deal_id, or NULL */
+	int found;		/* a deal has id want */
+} deals_of_lead;
+
+static void
+deal_of_lead(void *ctx, const sp_rec *r, const int *slot)
+{
+	deals_of_lead *dl = ctx;
+	size_t i;
+	char **v;
+
+	if (dl->want != NULL && rec_is(r, slot[DL_ID], dl->want))
+		dl->found = 1;
+	if (!rec_is(r, slot[DL_LEAD_ID], dl->lead) || !sp_rec_has(r,
+	    slot[DL_ID]))
+		return;
+	for (i = 0; i < dl->n; i++)
+		if (rec_is(r, slot[DL_ID], dl->id[i]))
+			return;
+	if ((v = realloc(dl->id, (dl->n + 1) * sizeof(*v))) == NULL)
+		cli_oom(dl->c);
+	dl->id = v;
+	if ((v[dl->n] = strndup(sp_rec_get(r, slot[DL_ID]), sp_rec_len(r,
+	    slot[DL_ID]))) == NULL)
+		cli_oom(dl->c);
+	dl->n++;
+}
+
+/* "D-3, D-5" into buf. */
+static const char *
+id_list(char *const *v, size_t n, char *buf, size_t size)
+{
+	size_t i, len = 0;
+
+	buf[0] = '\0';
+	for (i = 0; i < n && len < size; i++)
+		len += snprintf(buf + len, size - len, "%s%.100s", i ? ", " :
+		    "", v[i]);
+	return buf;
+}
+
+/* Set name from the lead when the deal's operands did not give it. */
+static void
+deal_default(sp_append *a, sp_entry *en, const char *name, const char *v)
+{
+	sp_error e;
+
+	if (v != NULL && sp_entry_get(en, name) == NULL &&
+	    sp_entry_set(en, name, v, strlen(v), &e) < 0)
+		cli_oom(a->c);
+}
+
+static int
+same_file(const char *p, const char *q)
+{
+	struct stat a, b;
+
+	if (strcmp(p, q) == 0)
+		return 1;
+	return stat(p, &a) == 0 && stat(q, &b) == 0 && a.st_dev == b.st_dev &&
+	    a.st_ino == b.st_ino;
+}
+
+/*
+ * Read a conversion's operands (the lead's move, then the deal's fields
+ * after --deal) and check everything that needs no journal; d becomes the
+ * deal side: the deals journal, the deal stage list, the deal entry.
+ */
+static void
+convert_setup(sp_append *a, sp_append *d, int argc, char **argv,
+    const char *const *deal_ops)
+{
+	sp_cli *c = a->c;
+	sp_error e;
+	sp_entry *en;
+	const char *s;
+	int to;
+
+	if (argc == 0)
+		cli_usage_error(c, "--deal converts one lead: give its id and "
+		    "the stage (a batch on the standard input cannot "
+		    "convert)");
+	memset(d, 0, sizeof(*d));
+	d->c = c;
+	d->k = &sp_kind_deal;
+	d->path = a->deals_path;
+	if (d->path == NULL && (s = getenv("SALESPIPE_DEALS")) != NULL &&
+	    *s != '\0')
+		d->path = s;
+	if (d->path == NULL || strcmp(d->path, "-") == 0)
+		cli_usage_error(c, "--deal: the deals journal is needed: give "
+		    "--deals file or set SALESPIPE_DEALS");
+	cli_protect(c, d->path, "the deals journal");
+	append_read(a, argc, argv, 1, deal_ops);
+	if (sp_entry_check_names(a->deal_en, &sp_kind_deal, a->allow,
+	    a->nallow, &e) < 0)
+		cli_usage_error(c, "field '%s': %s", e.field, e.msg);
+	if (a->n == 1 && sp_entry_get(a->v[0], "deal_id") != NULL)
+		cli_usage_error(c, "deal_id: --deal records the new deal's id "
+		    "itself");
+	if (sp_entry_get(a->deal_en, "lead_id") != NULL)
+		cli_usage_error(c, "lead_id: --deal records the lead's id in "
+		    "the deal itself");
+	if (a->path == NULL)
+		cli_usage_error(c, "--deal: the lead journal is needed: give "
+		    "-f file or set SALESPIPE_LEADS");
+	if (same_file(a->path, d->path))
+		cli_usage_error(c, "--deals: '%s' is the lead journal too: "
+		    "deals go to a journal of their own", d->path);
+	d->at = a->at;
+	d->allow_dup = a->allow_dup;
+	a->allow_dup = 0;
+	d->index_min = a->index_min;
+	d->allow = a->allow;
+	d->nallow = a->nallow;
+	if ((d->stages = sp_stages_resolve(NULL, NULL, SP_STAGES_DEALS, &e)) ==
+	    NULL) {
+		char m[1200];
+		snprintf(m, sizeof(m), "$SALESPIPE_STAGES: %s", e.msg);
+		snprintf(e.msg, sizeof(e.msg), "%.1000s", m);
+		cli_error(c, &e);
+		exit(SP_EXIT_USAGE);
+	}
+	if (a->n == 0)		/* the move was bad (within --max-bad) */
+		return;
+	en = a->v[0];
+	s = sp_entry_get(en, "stage");
+	to = sp_stages_find(a->stages, s, strlen(s));
+	if (to < 0 || a->stages->v[to].kind != SP_WON)
+		cli_usage_error(c, "--deal: a lead becomes a deal when it "
+		    "moves to a stage of the won kind (such as 'converted'), "
+		    "not '%s'", s);
+	en = a->deal_en;
+	a->deal_en = NULL;
+	a->deal_fields = en->n;
+	if (finish_entry(d, en, 0) < 0)
+		sp_entry_free(en);
+	else
+		push(d, en);
+}
+
+static int
+append_convert(sp_append *a, sp_append *d)
+{
+	sp_cli *c = a->c;
+	sp_journal *jl, *jd;
+	sp_index *xl, *xd;
+	char **hl = NULL, **hd = NULL, t[32], list[400];
+	sp_entry *en, *den;
+	const char *id, *deal_id = NULL;
+	int slot[LV_N];
+	lead_values lv;
+	deals_of_lead dl;
+	int64_t at, since, first;
+	int cur, to, rc;
+	size_t i;
+	sp_error e;
+
+	if (a->n == 0 || d->n == 0) {
+		/* the move or the deal was bad (within --max-bad) */
+		free_batch(d);
+		free_batch(a);
+		sp_stages_free(d->stages);
+		return append_finish(a);
+	}
+	en = a->v[0];
+	den = d->v[0];
+	id = sp_entry_get(en, "id");
+	sp_time_parse(sp_entry_get(en, "at"), strlen(sp_entry_get(en, "at")),
+	    NULL, &at, &e);
+	to = sp_stages_find(a->stages, sp_entry_get(en, "stage"),
+	    strlen(sp_entry_get(en, "stage")));
+	/* the locks: the lead journal's, then the deals journal's */
+	jl = open_journal(a, 1, &xl, &hl, &id, 1);
+	kill_point("lead-locked");
+	memset(&lv, 0, sizeof(lv));
+	lv.c = c;
+	lv.id = id;
+	lv.at = at;
+	each_record(a, jl, a->path, lead_value_names, slot, lead_value, &lv);
+	/* the deal as it would be made, before the deals journal's index is
+	   read for its duplicate key (account and name) */
+	deal_default(d, den, "lead_id", id);
+	deal_default(d, den, "account", lv.v[LV_COMPANY]);
+	deal_default(d, den, "owner", lv.v[LV_OWNER]);
+	deal_default(d, den, "source", lv.v[LV_SOURCE]);
+	jd = open_journal(d, 0, &xd, &hd, NULL, 0);
+	kill_point("locked");
+
+	memset(&dl, 0, sizeof(dl));
+	dl.c = c;
+	dl.lead = id;
+	dl.want = lv.v[LV_DEAL_ID];
+	each_record(d, jd, d->path, deal_lead_names, slot, deal_of_lead, &dl);
+
+	sp_err_clear(&e);
+	if (sp_index_state(xl, id, at, &cur, &since, &first) && cur == to) {
+		/* converted already: with its deal, nothing to do */
+		if (dl.n == 1 || (dl.n == 0 && dl.found)) {
+			deal_id = dl.n == 1 ? dl.id[0] : lv.v[LV_DEAL_ID];
+			cli_warn(c, "lead '%.100s' is already %s (since %s), "
+			    "with deal '%.100s' in %s: nothing recorded", id,
+			    a->stages->v[cur].name, sp_time_format(since, t),
+			    deal_id, d->path);
+			printf("%s\n", deal_id);
+			sp_entry_free(en);
+			a->v[0] = en = NULL;
+		} else if (dl.n == 0)
+			sp_err_set(&e, "stage", "lead '%.100s' is already %s "
+			    "(since %s) but no deal in %s has lead_id "
+			    "'%.100s'%s%.100s%s: nothing recorded", id,
+			    a->stages->v[cur].name, sp_time_format(since, t),
+			    d->path, id, lv.v[LV_DEAL_ID] ? " (nor is its "
+			    "deal_id '" : "", lv.v[LV_DEAL_ID] ?
+			    lv.v[LV_DEAL_ID] : "", lv.v[LV_DEAL_ID] ? "' there)"
+			    : "");
+	} else if ((rc = check_move(a, xl, en, &e)) == 0 && dl.n == 1) {
+		/* an earlier run appended the deal and was stopped */
+		deal_id = dl.id[0];
+		cli_warn(c, "lead '%.100s': deal '%.100s' in %s has its "
+		    "lead_id already (an earlier conversion stopped after "
+		    "adding it): recorded the lead's move only%s", id, deal_id,
+		    d->path, a->deal_fields > 0 ? "; the deal's fields given "
+		    "here were not applied (deal-move changes them)" : "");
+	}
+	if (dl.n > 1 && e.msg[0] == '\0')
+		sp_err_set(&e, "lead_id", "lead '%.100s' has %zu deals in %s "
+		    "(%s): a lead converts to one deal: nothing recorded", id,
+		    dl.n, d->path, id_list(dl.id, dl.n, list, sizeof(list)));
+	if (e.msg[0] != '\0') {
+		bad(a, &e, en);
+		sp_entry_free(en);
+		a->v[0] = en = NULL;
+	}
+	if (en != NULL && deal_id == NULL) {
+		/* a new deal: its checks and id, as deal-add's */
+		adds_check(d, xd);
+		check_columns(d, jd, hd);
+		if ((den = d->v[0]) != NULL)
+			deal_id = sp_entry_get(den, "id");
+	}
+	if (en != NULL && deal_id != NULL && sp_entry_set(en, "deal_id",
+	    deal_id, strlen(deal_id), &e) < 0)
+		cli_oom(c);
+	if (en != NULL && deal_id != NULL)
+		check_columns(a, jl, hl);
+	if (a->v[0] != NULL && deal_id != NULL) {
+		/* the deal first, on disk, then the lead */
+		if (dl.n == 0) {
+			kill_point("before-deal");
+			commit(d, jd, hd);
+			kill_point("deal");
+		}
+		commit(a, jl, hl);
+		kill_point("lead");
+		printf("%s\n", deal_id);
+	}
+	close_journal(d, jd);
+	close_journal(a, jl);
+	sp_index_free(xd);
+	sp_index_free(xl);
+	sp_index_header_free(hd);
+	sp_index_header_free(hl);
+	for (i = 0; i < dl.n; i++)
+		free(dl.id[i]);
+	free(dl.id);
+	for (i = 0; i < LV_N; i++)
+		free(lv.v[i]);
+	free_batch(d);
+	free_batch(a);
+	sp_stages_free(d->stages);
+	return append_finish(a);
+}
+
 int
 append_main(int argc, char **argv, const char *usage, const sp_kind *k,
     int moves)
@@ -790,17 +1223,30 @@ append_main(int argc, char **argv, const char *usage, const sp_kind *k,
 		{ "allow-duplicate", no_argument, NULL, OPT_ALLOW_DUP },
 		{ "reopen", no_argument, NULL, OPT_REOPEN },
 		{ "allow-field", required_argument, NULL, OPT_ALLOW_FIELD },
+		{ "deal", no_argument, NULL, OPT_DEAL },
+		{ "deals", required_argument, NULL, OPT_DEALS },
 		CLI_PROB_LONGOPT,
 		{ NULL, 0, NULL, 0 }
 	};
 	sp_cli c;
-	sp_append a;
-	int ch;
+	sp_append a, d;
+	int ch, deal_at = -1, i;
+	char **orig;
+	const char **deal_ops;
 
 	cli_init(&c, argv, usage, k->stage_list);
 	memset(&a, 0, sizeof(a));
 	a.c = &c;
 	a.k = k;
+	/* the operands after --deal are the deal's: where it was before
+	   getopt_long moves the operands after the options */
+	if ((orig = malloc((argc + 1) * sizeof(*orig))) == NULL ||
+	    (deal_ops = calloc(argc + 1, sizeof(*deal_ops))) == NULL)
+		cli_oom(&c);
+	memcpy(orig, argv, (argc + 1) * sizeof(*orig));
+	for (i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
+		if (deal_at < 0 && strcmp(argv[i], "--deal") == 0)
+			deal_at = i;
 	while ((ch = getopt_long(argc, argv, "f:" CLI_WRITE_SHORTOPTS, opts,
 	    NULL)) != -1) {
 		/* leads have no probability */
@@ -821,10 +1267,14 @@ append_main(int argc, char **argv, const char *usage, const sp_kind *k,
 			a.path = optarg;
 		else if (ch == OPT_AT)
 			a.at_text = optarg;
-		else if (ch == OPT_ALLOW_DUP && !moves)
-			a.allow_dup = 1;
+		else if (ch == OPT_ALLOW_DUP && (!moves || k == &sp_kind_lead))
+			a.allow_dup = 1;	/* lead-move: the deal's */
 		else if (ch == OPT_REOPEN && moves)
 			a.reopen = 1;
+		else if (ch == OPT_DEAL && moves && k == &sp_kind_lead)
+			a.deal = 1;
+		else if (ch == OPT_DEALS && moves && k == &sp_kind_lead)
+			a.deals_path = optarg;
 		else
 			cli_usage_error(&c, "unknown option '%s'",
 			    argv[optind - 1]);
@@ -833,6 +1283,29 @@ append_main(int argc, char **argv, const char *usage, const sp_kind *k,
 		cli_usage_error(&c, "-o: records are written as csv or jsonl");
 	cli_check_numfmt(&c);
 	a.index_min = index_min(&a);
-	append_read(&a, argc - optind, argv + optind, moves);
-	return moves ? append_moves(&a) : append_adds(&a);
+	if (!a.deal) {
+		free(orig);
+		free(deal_ops);
+		if (moves && a.allow_dup)
+			cli_usage_error(&c, "--allow-duplicate: the new deal's "
+			    "(with --deal); a move adds nothing");
+		if (a.deals_path != NULL)
+			cli_usage_error(&c, "--deals: the deals journal of a "
+			    "conversion: give --deal too");
+		append_read(&a, argc - optind, argv + optind, moves, NULL);
+		return moves ? append_moves(&a) : append_adds(&a);
+	}
+	{
+		int n = 0, o, p;
+		for (o = optind; o < argc; o++)
+			for (p = deal_at + 1; deal_at > 0 && p < argc; p++)
+				if (orig[p] == argv[o])
+					deal_ops[n++] = argv[o];
+	}
+	free(orig);
+	if ((a.deal_en = sp_entry_new()) == NULL)
+		cli_oom(&c);
+	convert_setup(&a, &d, argc - optind, argv + optind, deal_ops);
+	free(deal_ops);
+	return append_convert(&a, &d);
 }

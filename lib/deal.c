@@ -185,7 +185,8 @@ deals_use(sp_deals *ds)
 
 	rc |= sp_reader_use(ds->rd, ds->slot[F_ID]);
 	rc |= sp_reader_use(ds->rd, ds->slot[F_AT]);
-	rc |= sp_reader_use(ds->rd, ds->slot[F_CURRENCY]);
+	if (need & SP_NEED_AMOUNT)	/* a currency is an amount's */
+		rc |= sp_reader_use(ds->rd, ds->slot[F_CURRENCY]);
 	if (!(need & SP_NEED_NO_STAGE)) {
 		rc |= sp_reader_require(ds->rd, ds->slot[F_STAGE]);
 		rc |= sp_reader_use(ds->rd, ds->slot[F_LOST_STAGE]);

@@ -981,3 +981,51 @@ cli_deals_pass(sp_cli *c, const char *spool, size_t spooln, int need,
 	free(slots);
 	return history;
 }
+
+int
+cli_records_pass(sp_cli *c, const char *path, const char *const *fields,
+    int *slots, size_t nfields, size_t nrequired, int need, sp_deal_fn fn,
+    void *ctx)
+{
+	size_t i;
+	char *paths[1];
+	sp_read_opts ro;
+	sp_deals_opts o;
+	sp_reader *rd;
+	sp_deals *ds;
+	sp_rec *r = sp_rec_new();
+	sp_error e;
+	int k;
+
+	if (r == NULL)
+		cli_oom(c);
+	paths[0] = (char *)path;
+	cli_read_opts(c, &ro);
+	sp_err_clear(&e);
+	if ((rd = sp_reader_open(paths, 1, &ro, &e)) == NULL)
+		cli_fail(c, &e);
+	for (i = 0; i < nfields; i++)
+		if ((slots[i] = sp_reader_slot(rd, fields[i])) < 0 ||
+		    sp_reader_use(rd, slots[i]) < 0 || (i < nrequired &&
+		    sp_reader_require(rd, slots[i]) < 0))
+			cli_oom(c);
+	cli_deals_opts(c, &o, need | SP_NEED_RECORDS, fn, ctx);
+	o.group_slots = NULL;	/* -g is the main input's */
+	o.ngroup = 0;
+	o.has_as_of = 0;
+	o.left_out = NULL;
+	if ((ds = sp_deals_new(rd, c->stages, &o)) == NULL)
+		cli_oom(c);
+	while ((k = sp_reader_next(rd, r, &e)) != 0) {
+		if (k == -2)
+			cli_fail(c, &e);
+		if (k == 1 && sp_deals_add(ds, r, &e) == 0)
+			continue;
+		cli_bad(c, &e, r);
+	}
+	cli_note_currencies(c, ds);
+	sp_deals_free(ds);
+	sp_reader_close(rd);
+	sp_rec_free(r);
+	return 0;
+}

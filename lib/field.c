@@ -932,6 +932,14 @@ sp_unit_parse(const char *s)
 	return -1;
 }
 
+const char *
+sp_unit_name(int unit)
+{
+	static const char *const name[] = { "days", "hours", "minutes" };
+
+	return name[unit];
+}
+
 char *
 sp_duration_format(double seconds, int unit, char *buf)
 {
@@ -944,6 +952,33 @@ sp_duration_format(double seconds, int unit, char *buf)
 		return put_hundredths(buf, (int64_t)hundredths);
 	snprintf(buf, 32, "%.2f", hundredths / 100.0);
 	return buf;
+}
+
+int
+sp_duration_parse(const char *s, int64_t *secs)
+{
+	int64_t n = 0, per;
+	const char *p = s;
+
+	if (*p < '0' || *p > '9')
+		return -1;
+	for (; *p >= '0' && *p <= '9'; p++) {
+		n = n * 10 + (*p - '0');
+		if (n > 100 * 366 * 86400LL)
+			return -1;
+	}
+	switch (*p) {
+	case 's': per = 1; break;
+	case 'm': per = 60; break;
+	case 'h': per = 3600; break;
+	case 'd': per = 86400; break;
+	case 'w': per = 7 * 86400; break;
+	default: return -1;
+	}
+	if (p[1] != '\0' || n == 0 || n * per > 100 * 366 * 86400LL)
+		return -1;
+	*secs = n * per;
+	return 0;
 }
 
 char *

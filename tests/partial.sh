@@ -75,6 +75,9 @@ opts_for() {
 	    "--every day --selling call,demo --hours-per-week 37.5" \
 	    "--hours 09:00-12:00,13:00-17:00 --tz America/New_York --every month" \
 	    "--deals $T/deals.csv -g owner --every quarter";;
+	lead-response) printf '%s\n' "--sla 1h,2d,30d -g owner --every month" \
+	    "--hours 09:00-17:00 --days mon-fri --tz America/New_York -g owner" \
+	    "--touch-field closed_at --unit hours";;
 	scorecard) printf '%s\n' \
 	    "-g territory --every quarter --rank-by won_amount,median_cycle" \
 	    "--period 2025 --unit hours --rank-by win_rate";;

@@ -70,6 +70,22 @@ program_args() {
 	done
 }
 
+# program_reads_leads P: true when P's records are leads (its cli_init
+# takes the lead stage list)
+program_reads_leads() {
+	grep -q 'cli_init(.*SP_STAGES_LEADS)' "cmd/$1.c"
+}
+
+# program_suite_args P: the options the suites give P beyond those it
+# requires: a program that reads leads gets the deal stages of the
+# suites' inputs as its stage list, so that their deals read as leads
+# (the same records, fields and bytes: what the suites test is the
+# reading)
+program_suite_args() {
+	program_reads_leads "$1" &&
+	    printf -- '--stages qualification,discovery,proposal,negotiation,won,lost '
+}
+
 # programs_bin SRC DIR [PREFIX...]: DIR/P for every program P of SRC (a
 # build's bin/), running SRC/P with the options P requires before its
 # arguments, under the command PREFIX (valgrind ...) when given
@@ -78,8 +94,9 @@ programs_bin() {
 	shift 2
 	mkdir -p "$_dir" || return 1
 	for _p in $(programs_all); do
-		printf '#!/bin/sh\nexec %s "%s" %s"$@"\n' "$*" "$_src/$_p" \
-		    "$(program_args "$_p")" >"$_dir/$_p"
+		printf '#!/bin/sh\nexec %s "%s" %s%s"$@"\n' "$*" "$_src/$_p" \
+		    "$(program_args "$_p")" "$(program_suite_args "$_p")" \
+		    >"$_dir/$_p"
 		chmod +x "$_dir/$_p"
 	done
 }

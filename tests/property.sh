@@ -201,15 +201,18 @@ done
 insert() {
 	awk -v seed="$1" -v k="$2" -v kind="$3" -v field="$4" -v list="$7" \
 	    "$RNG"'
-	function rec(i,    t, v) {
+	function rec(i,    t, v, bt) {
 		t = rnd(3)	# 0 bad value, 1 unknown stage, 2 ragged/invalid
 		id = "BAD" i
 		if (kind == "csv-activities") {
+			# the columns of deal-gen: id,at,end_at,minutes,owner,type,
+			# deal_id,lead_id,outcome
 			if (t == 2)
 				return id ",three"
-			return "2026-11-18T09:00:00Z,\"Bad, \"\"quoted\"\" " \
-			    "owner\"," (t == 1 ? "" : "call") "," \
-			    (t == 0 ? "12.5" : "30") ",,,,"
+			return id ",2026-11-18T09:00:00Z,," \
+			    (t == 0 ? "12.5" : "30") \
+			    ",\"Bad, \"\"quoted\"\" owner\"," \
+			    (t == 1 ? "" : "call") ",,,"
 		}
 		if (kind == "jsonl-activities") {
 			if (t == 2)
@@ -225,7 +228,8 @@ insert() {
 			return id ",\"Bad, deal " i "\",Bad Acct,Zed Bad," \
 			    (t == 1 ? "closing" : "won") "," \
 			    (t == 0 && field == "amount" ? "12.3.4" : "100.00") \
-			    ",USD,100,2026-01-01T00:00:00Z," \
+			    ",USD,100," (t == 0 && field == "created_at" ? \
+			    "2026-13-01T00:00:00Z" : "2026-01-01T00:00:00Z") "," \
 			    (t == 0 && field == "close_date" ? "2026-02-30" : \
 			    "2026-02-01") \
 			    ",2026-02-01T00:00:00Z,closed,,,Web,Starter,East"
@@ -233,7 +237,8 @@ insert() {
 		if (kind == "csv-history") {
 			if (t == 2)
 				return id ",2026-01-01T00:00:00Z"
-			return id ",2026-01-01T00:00:00Z," \
+			return id "," (t == 0 && field == "created_at" ? \
+			    "2026-13-01T00:00:00Z" : "2026-01-01T00:00:00Z") "," \
 			    (t == 1 ? "closing" : "won") "," \
 			    (t == 0 && field == "amount" ? "12.3.4" : "100.00") \
 			    "," (t == 0 && field == "close_date" ? "2026-02-30" : \
@@ -242,12 +247,14 @@ insert() {
 		if (t == 2)
 			return "{\"id\":\"" id "\",\"stage\":"
 		v = "{\"id\":\"" id "\","
+		bt = t == 0 && field == "created_at" ? "2026-13-01T00:00:00Z" : \
+		    "2026-01-01T00:00:00Z"
 		if (kind == "jsonl-history")
-			v = v "\"at\":\"2026-01-01T00:00:00Z\","
+			v = v "\"at\":\"" bt "\","
 		else
 			v = v "\"name\":\"Bad \\\"quoted\\\" deal\"," \
 			    "\"currency\":\"USD\"," \
-			    "\"created_at\":\"2026-01-01T00:00:00Z\"," \
+			    "\"created_at\":\"" bt "\"," \
 			    "\"closed_at\":\"2026-02-01T00:00:00Z\","
 		return v "\"stage\":\"" (t == 1 ? "closing" : "won") "\"," \
 		    "\"amount\":" (t == 0 && field == "amount" ? "\"12.3.4\"" : \
@@ -332,6 +339,9 @@ for f in deals.csv deals.jsonl history.csv history.jsonl activities.csv \
 		field=amount
 		case $p in cycle-time|pipeline) field=close_date ;;
 		selling-time) field=minutes ;; esac
+		# a program of leads reads no amount: their creation time (a
+		# history's first at)
+		program_reads_leads "$p" && field=created_at
 		"$REF/$p" "$tmp/$f" > "$tmp/clean" 2> "$tmp/err" ||
 		    { bad "max-bad $p $f: fails on the clean file"; continue; }
 		for s in $SEEDS; do

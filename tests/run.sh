@@ -1,8 +1,9 @@
 #!/bin/sh
 # The whole suite against the build in $1 (default .): cmocka unit tests,
 # the fuzz corpora replayed, end-to-end cases and man page EXAMPLES, the
-# hostile inputs, the property, journal, partial, threads and recipes
-# suites, mandoc lint and usage vs SYNOPSIS.  The suites are independent
+# hostile inputs, the property, journal, convert (lead conversions
+# killed), partial, threads and recipes suites, mandoc lint and usage vs
+# SYNOPSIS.  The suites are independent
 # (each has its own temporary directory), so they run JOBS at a time
 # (default: the processors; JOBS=1 one after another), longest first;
 # their outputs are printed whole, in a fixed order, with the seconds each
@@ -19,7 +20,7 @@ JOBS=${JOBS:-$(nproc 2>/dev/null || echo 1)}
 
 # the order they start in: the longest first (SUITES="threads ..." runs
 # only those)
-suites=${SUITES:-"cases bad partial property threads journal units fuzz recipes man"}
+suites=${SUITES:-"cases bad partial property threads journal convert units fuzz recipes man"}
 printf '%s\n' $suites | xargs -P "$JOBS" -I{} sh tests/suite.sh {} "$B" "$tmp"
 
 pass=0 fail=0 skip=0

@@ -21,8 +21,12 @@ extern "C" {
  * operands or stdin records, checked, given ids, appended; the ids given
  * are printed) or of lead-move and deal-move (moves 1: operands ID STAGE
  * [field=value ...] or stdin records, each checked against the history as
- * of its time).  usage is the program's SYNOPSIS.  Returns the exit
- * status; exits on usage errors (2) and fatal errors (1).
+ * of its time).  usage is the program's SYNOPSIS.  lead-move (k the
+ * lead kind, moves 1) also converts a lead with --deal: its move and a
+ * new deal in the deals journal (--deals, $SALESPIPE_DEALS), under both
+ * journals' locks, the lead journal's taken first, the deal appended
+ * first; see CONVERSION in lead-move(1).  Returns the exit status; exits
+ * on usage errors (2) and fatal errors (1).
  */
 int append_main(int argc, char **argv, const char *usage, const sp_kind *k,
     int moves);

@@ -187,8 +187,17 @@ char *sp_date_format(int64_t t, char *buf);
 enum { SP_UNIT_DAYS = 0, SP_UNIT_HOURS, SP_UNIT_MINUTES };
 /* "days", "hours", "minutes" (or "day", "hour", "minute") -> unit, or -1. */
 int sp_unit_parse(const char *s);
+/* The plural name of a unit: "days", "hours", "minutes". */
+const char *sp_unit_name(int unit);
 /* Seconds printed in the unit with two decimals, half away from zero. */
 char *sp_duration_format(double seconds, int unit, char *buf);
+
+/*
+ * A length of time written as a whole number and a unit, s, m, h, d or w
+ * ("5m", "24h", "2d"): its seconds in *secs.  0, or -1 when s is not one
+ * (or is 0, or more than 100 years).
+ */
+int sp_duration_parse(const char *s, int64_t *secs);
 
 /* num/den with six decimals ("0.631501"); "" when den == 0.  buf 32. */
 char *sp_ratio_format(int64_t num, int64_t den, char *buf);

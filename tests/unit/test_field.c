@@ -1015,6 +1015,31 @@ dur(double seconds, int unit, const char *want)
 		    seconds, unit, buf, want);
 }
 
+/* sp_duration_parse: a whole number and a unit; the seconds by hand. */
+static void
+test_duration_parse(void **state)
+{
+	static const char *const bad[] = { "", "5", "m", "5x", "5mm", "-5m",
+		"0m", "5 m", "1.5h", "999999999999w", "36700d" };
+	int64_t s;
+	size_t i;
+
+	(void)state;
+	assert_int_equal(sp_duration_parse("30s", &s), 0);
+	assert_int_equal(s, 30);
+	assert_int_equal(sp_duration_parse("5m", &s), 0);
+	assert_int_equal(s, 300);
+	assert_int_equal(sp_duration_parse("24h", &s), 0);
+	assert_int_equal(s, 86400);
+	assert_int_equal(sp_duration_parse("2d", &s), 0);
+	assert_int_equal(s, 172800);
+	assert_int_equal(sp_duration_parse("1w", &s), 0);
+	assert_int_equal(s, 604800);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		if (sp_duration_parse(bad[i], &s) == 0)
+			fail_msg("'%s' taken", bad[i]);
+}
+
 static void
 test_duration_format(void **state)
 {
@@ -1238,6 +1263,7 @@ main(void)
 		cmocka_unit_test(test_time_parse_format_round_trip),
 		cmocka_unit_test(test_unit_parse),
 		cmocka_unit_test(test_unit_parse_singular),
+		cmocka_unit_test(test_duration_parse),
 		cmocka_unit_test(test_duration_format),
 		cmocka_unit_test(test_duration_rounding_half_away),
 		cmocka_unit_test(test_ratio_format),
