@@ -278,14 +278,17 @@ write_partial(sp_cli *c, sp_agg_run *r, int history)
 	json_t *h;
 	sp_error e;
 	char shard[48];
-	int rc;
+	int rc, fmt;
 
 	sp_err_clear(&e);
+	fmt = c->rd != NULL && sp_reader_format_known(c->rd) ?
+	    sp_reader_format(c->rd) : SP_FMT_AUTO;
+	/* "": an empty input (no byte read) has no format of its own, and
+	   must not decide the format of a merge of JSON lines partials */
 	h = json_pack("{s:s,s:i,s:s,s:o,s:s,s:b}", "salespipe", "partial",
 	    "version", PARTIAL_VERSION, "program", c->prog, "options",
-	    fingerprint(c), "format", c->rd != NULL &&
-	    sp_reader_format(c->rd) == SP_FMT_JSONL ? "jsonl" : "csv",
-	    "history", history);
+	    fingerprint(c), "format", fmt == SP_FMT_JSONL ? "jsonl" :
+	    fmt == SP_FMT_CSV ? "csv" : "", "history", history);
 	if (h == NULL)
 		cli_oom(c);
 	if (c->shard_n > 0) {
@@ -373,7 +376,8 @@ check_header(sp_cli *c, const json_t *h, struct merged *m, sp_error *e)
 		cli_fail(c, e);
 	}
 	json_decref(mine);
-	if (json_is_string(v = json_object_get(h, "format")))
+	if (json_is_string(v = json_object_get(h, "format")) &&
+	    json_string_value(v)[0] != '\0')
 		snprintf(m->format, sizeof(m->format), "%s",
 		    json_string_value(v));
 	v = json_object_get(h, "history");

@@ -225,6 +225,12 @@ sp_reader_format(const sp_reader *rd)
 	return rd->first_fmt;
 }
 
+int
+sp_reader_format_known(const sp_reader *rd)
+{
+	return rd->first_fmt != SP_FMT_AUTO && !rd->first_guessed;
+}
+
 sp_reader *
 sp_reader_open(char *const *paths, size_t n, const sp_read_opts *o,
     sp_error *e)
@@ -735,6 +741,7 @@ start(sp_reader *rd, sp_error *e)
 {
 	size_t i;
 	char *nl;
+	int guessed = 0;
 
 	if (start_encoding(rd, e) < 0)
 		return -1;
@@ -750,10 +757,12 @@ start(sp_reader *rd, sp_error *e)
 		rd->cr_mode = 1;
 	if (rd->fmt == SP_FMT_AUTO) {
 		rd->fmt = SP_FMT_CSV;
+		guessed = 1;
 		for (i = rd->pos; i < rd->len; i++) {
 			char c = rd->buf[i];
 			if (c == ' ' || c == '\t' || c == '\r' || c == '\n')
 				continue;
+			guessed = 0;
 			if (c == '{' || json_not_object(rd->buf + i,
 			    rd->len - i) || array_open(rd->buf + i,
 			    rd->len - i))
@@ -761,8 +770,10 @@ start(sp_reader *rd, sp_error *e)
 			break;
 		}
 	}
-	if (rd->first_fmt == SP_FMT_AUTO)
+	if (rd->first_fmt == SP_FMT_AUTO) {
 		rd->first_fmt = rd->fmt;
+		rd->first_guessed = guessed;
+	}
 	if (rd->fmt == SP_FMT_JSONL &&
 	    (rd->json_slot = sp_groups_new(sizeof(int), NULL)) == NULL)
 		return sp_err_set(e, NULL, "out of memory");

@@ -32,6 +32,8 @@ struct sp_reader {
 	const char *file;	/* display name */
 	int fmt;		/* format of the current input */
 	int first_fmt;
+	int first_guessed;	/* first_fmt is CSV for want of a byte: the
+				   first input was blank (sp_reader_format_known) */
 	int cr_mode;		/* lines end in a lone CR */
 	int started;		/* first bytes seen (BOM, format, line ends) */
 	int eof, failed;

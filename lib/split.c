@@ -241,6 +241,7 @@ part_new(sp_reader *rd, size_t from, size_t to, long line0, sp_error *e)
 	p->stop = to > 0 ? to - from : 0;
 	p->fmt = rd->fmt;
 	p->first_fmt = rd->first_fmt;
+	p->first_guessed = rd->first_guessed;
 	p->delim = rd->delim;
 	p->enc = rd->enc;
 	p->started = 1;

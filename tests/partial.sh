@@ -71,6 +71,10 @@ opts_for() {
 	    "--to 2026-03-01 --period 2025-Q4 -g owner";;
 	velocity) printf '%s\n' "--lookback 90 --every week -g owner" \
 	    "--as-of 2026-06-01 --lookback 120 -g territory";;
+	selling-time) printf '%s\n' "--every month -g type" "--period 2026-11" \
+	    "--every day --selling call,demo --hours-per-week 37.5" \
+	    "--hours 09:00-12:00,13:00-17:00 --tz America/New_York --every month" \
+	    "--deals $T/deals.csv -g owner --every quarter";;
 	lead-response) printf '%s\n' "--sla 1h,2d,30d -g owner --every month" \
 	    "--hours 09:00-17:00 --days mon-fri --tz America/New_York -g owner" \
 	    "--touch-field closed_at --unit hours";;
@@ -155,11 +159,14 @@ check() {
 }
 
 cp examples/deals.csv examples/deals.jsonl examples/history.csv \
-    examples/history.jsonl "$T/"
+    examples/history.jsonl examples/activities.csv examples/activities.jsonl \
+    "$T/"
 if [ -z "$PARTIAL_QUICK" ]; then
 	"$B/bin/deal-gen" -n "${PARTIAL_N:-50000}" -s 10 --history "$T/gen-history.csv" \
 	    >"$T/gen.csv" || exit 2
 	"$B/bin/deal-gen" -n "${PARTIAL_N:-50000}" -s 10 -o jsonl >"$T/gen.jsonl" || exit 2
+	activities_gen "${PARTIAL_N:-50000}" 10 csv >"$T/gen-act.csv"
+	activities_gen "${PARTIAL_N:-50000}" 10 jsonl >"$T/gen-act.jsonl"
 fi
 
 progs=${PARTIAL_PROGS:-$(programs_read)}
@@ -170,24 +177,31 @@ for p in $progs; do
 	fi
 	before=$pass
 	opts_for "$p" | head -n "$NOPTS" >"$T/opts"
+	# activities (tests/programs.sh) are split as a snapshot's rows, and
+	# sharded by id (none: all in one shard) as a history is
+	snap=deals hist=history gen="gen.csv gen.jsonl" genh=gen-history.csv
+	if program_reads_activities "$p"; then
+		snap=activities hist=activities
+		gen="gen-act.csv gen-act.jsonl" genh=gen-act.csv
+	fi
 	while IFS= read -r o; do
 		for x in $FORMATS; do
-			f=deals.$x
+			f=$snap.$x
 			for k in $SPLITS; do
 				check "$p" "$o" "$T/$f" snapshot "$k"
 			done
 		done
 		for x in $FORMATS; do
-			f=history.$x
+			f=$hist.$x
 			for k in $SHARDS; do
 				check "$p" "$o" "$T/$f" history "$k"
 			done
 		done
 		[ -n "$PARTIAL_QUICK" ] && continue
-		for f in gen.csv gen.jsonl; do
+		for f in $gen; do
 			check "$p" "$o" "$T/$f" snapshot 7
 		done
-		check "$p" "$o" "$T/gen-history.csv" history 2
+		check "$p" "$o" "$T/$genh" history 2
 	done <"$T/opts"
 	[ "$pass" -gt "$before" ] || bad "$p: no combination could be checked"
 done

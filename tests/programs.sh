@@ -100,3 +100,63 @@ programs_bin() {
 		chmod +x "$_dir/$_p"
 	done
 }
+
+# program_reads_activities P: true when P's records are activities (at,
+# owner, type, minutes or end_at), not deals: the suites give it
+# examples/activities.* and activities_gen's, and no deals
+program_reads_activities() {
+	case $1 in
+	selling-time) return 0 ;;
+	esac
+	return 1
+}
+
+# activities_gen N SEED csv|jsonl: N activities of 2026 on stdout, the
+# same for the same arguments in every awk: eight owners (and a type in
+# two cases), starts on a quarter-hour grid between 07:00 and 18:45 (so
+# that one owner's activities overlap often), minutes 0-120 or an end_at
+# (one in eight), a deal of examples/deals.csv on two in three
+activities_gen() {
+	awk -v n="$1" -v seed="$2" -v fmt="$3" '
+	function rnd(k) { seed = (seed * 16807) % 2147483647; return seed % k }
+	BEGIN {
+		split("Alice Chen,Bruno Diaz,Carla Jones,Dev Patel,Erin Walsh," \
+		    "Ines Silva,Omar Haddad,Yuki Tanaka", O, ",")
+		split("call,meeting,demo,email,admin,travel,Call,Meeting", T,
+		    ",")
+		split("31 28 31 30 31 30 31 31 30 31 30 31", ML, " ")
+		seed = seed * 7919 + 11
+		if (fmt == "csv")
+			print "at,owner,type,minutes,end_at,deal_id,lead_id,outcome"
+		for (i = 0; i < n; i++) {
+			d = rnd(365)
+			for (m = 1; d >= ML[m]; m++)
+				d -= ML[m]
+			day = sprintf("2026-%02d-%02d", m, d + 1)
+			h = 7 + rnd(12)
+			at = sprintf("%sT%02d:%02d:00Z", day, h, 15 * rnd(4))
+			o = O[1 + rnd(8)]
+			t = T[1 + rnd(8)]
+			mins = ""; end = ""
+			if (rnd(8) == 0)
+				end = sprintf("%sT%02d:%02d:00Z", day, h + 1 + rnd(3),
+				    rnd(60))
+			else
+				mins = rnd(121)
+			deal = rnd(3) == 0 ? "" : sprintf("D%07d", 1 + rnd(1000))
+			if (fmt == "csv") {
+				printf "%s,%s,%s,%s,%s,%s,,\n", at, o, t, mins, end, deal
+				continue
+			}
+			printf "{\"at\":\"%s\",\"owner\":\"%s\",\"type\":\"%s\"", at,
+			    o, t
+			if (mins != "")
+				printf ",\"minutes\":%d", mins
+			else
+				printf ",\"end_at\":\"%s\"", end
+			if (deal != "")
+				printf ",\"deal_id\":\"%s\"", deal
+			print "}"
+		}
+	}'
+}

@@ -55,7 +55,8 @@ unset SALESPIPE_STAGES SALESPIPE_LEAD_STAGES SALESPIPE_DEALS SALESPIPE_LEADS
 # program with the options it requires (tests/programs.sh)
 programs_bin "$B/bin" "$tmp/bin" && programs_bin "$B/bin" "$tmp/ref" || exit 1
 BIN=$tmp/bin REF=$tmp/ref
-PIPE_INPUTS="deals.csv deals.jsonl history.csv history.jsonl"
+PIPE_INPUTS="deals.csv deals.jsonl history.csv history.jsonl
+	activities.csv activities.jsonl"
 if [ "${VALGRIND:-0}" = 1 ]; then
 	# memcheck is slow: the first seed of each list only, no -g, the
 	# first 300 lines of each input, pipes only for the variants below
@@ -83,9 +84,16 @@ ok() { pass=$((pass + 1)); }
 bad() { fail=$((fail + 1)); echo "FAIL $*"; }
 
 # takes PROG FILE: whether PROG reads FILE's kind of input (a program whose
-# SYNOPSIS reads histories refuses snapshots: tests/programs.sh)
+# SYNOPSIS reads histories refuses snapshots: tests/programs.sh); FILE may
+# be a kind (deals, history, activities).  selling-time reads activities
+# only; the deal programs read no activities.
 takes() {
+	case $1 in
+	selling-time)
+		case $2 in *activities*) return 0 ;; *) return 1 ;; esac ;;
+	esac
 	case $2 in
+	*activities*) return 1 ;;
 	*history*) return 0 ;;
 	esac
 	! program_history_only "$1"
@@ -105,7 +113,8 @@ RNG='function rnd(n) { seed = (seed * 16807) % 2147483647; return seed % n }'
 # The examples, plus variants with CRLF, a BOM, and a first column whose
 # quoted values hold newlines, doubled quotes and commas (programs ignore
 # unknown columns), and JSON lines with escapes and multi-byte UTF-8.
-for f in deals.csv deals.jsonl history.csv history.jsonl; do
+for f in deals.csv deals.jsonl history.csv history.jsonl activities.csv \
+    activities.jsonl; do
 	if [ "${VALGRIND:-0}" = 1 ]; then
 		# memcheck is slow: 300 records (and the CSV header)
 		case $f in
@@ -185,14 +194,34 @@ done
 # insert SEED K KIND FIELD IN OUT LIST: copy IN to OUT with K bad records
 # at random places (never before a CSV header); LIST gets one line per bad
 # record, "LINE<tab>TEXT", in file order.  KIND: csv-deals, csv-history,
-# jsonl-deals, jsonl-history.  FIELD: the field made bad for "value"
-# records (amount or close_date: one the program parses).
+# jsonl-deals, jsonl-history, csv-activities, jsonl-activities (bad
+# minutes, no type, a ragged row or invalid JSON).  FIELD: the field made
+# bad for "value" records (amount or close_date: one the program parses;
+# activities: minutes).
 insert() {
 	awk -v seed="$1" -v k="$2" -v kind="$3" -v field="$4" -v list="$7" \
 	    "$RNG"'
 	function rec(i,    t, v, bt) {
 		t = rnd(3)	# 0 bad value, 1 unknown stage, 2 ragged/invalid
 		id = "BAD" i
+		if (kind == "csv-activities") {
+			# the columns of deal-gen: id,at,end_at,minutes,owner,type,
+			# deal_id,lead_id,outcome
+			if (t == 2)
+				return id ",three"
+			return id ",2026-11-18T09:00:00Z,," \
+			    (t == 0 ? "12.5" : "30") \
+			    ",\"Bad, \"\"quoted\"\" owner\"," \
+			    (t == 1 ? "" : "call") ",,,"
+		}
+		if (kind == "jsonl-activities") {
+			if (t == 2)
+				return "{\"at\":"
+			return "{\"at\":\"2026-11-18T09:00:00Z\",\"owner\":" \
+			    "\"Bad \\\"quoted\\\" owner\"," \
+			    (t == 1 ? "" : "\"type\":\"call\",") \
+			    "\"minutes\":" (t == 0 ? "\"12.5\"" : "30") "}"
+		}
 		if (kind == "csv-deals") {
 			if (t == 2)
 				return id ",\"Bad, deal\",three"
@@ -292,8 +321,11 @@ expect_rejects() {	# FILE PROG ERR LIST
 	}'
 }
 
-for f in deals.csv deals.jsonl history.csv history.jsonl; do
+for f in deals.csv deals.jsonl history.csv history.jsonl activities.csv \
+    activities.jsonl; do
 	case $f in
+	activities.csv) kind=csv-activities ;;
+	activities.jsonl) kind=jsonl-activities ;;
 	deals.csv) kind=csv-deals ;;
 	history.csv) kind=csv-history ;;
 	deals.jsonl) kind=jsonl-deals ;;
@@ -305,7 +337,8 @@ for f in deals.csv deals.jsonl history.csv history.jsonl; do
 		# the bad value must be in a field the program parses (pipeline
 		# passes amounts through)
 		field=amount
-		case $p in cycle-time|pipeline) field=close_date ;; esac
+		case $p in cycle-time|pipeline) field=close_date ;;
+		selling-time) field=minutes ;; esac
 		# a program of leads reads no amount: their creation time (a
 		# history's first at)
 		program_reads_leads "$p" && field=created_at
@@ -370,7 +403,7 @@ for f in deals.csv deals.jsonl history.csv history.jsonl; do
 done
 
 # ---- format: CSV and JSON lines ------------------------------------------
-for k in deals history; do
+for k in deals history activities; do
 	for p in $PROGS; do
 		takes "$p" "$k" || continue
 		popts=$(opts_of "$p")
@@ -426,7 +459,8 @@ canon() {
 		cat "$2"
 	fi
 }
-for f in deals.csv deals.jsonl history.csv history.jsonl; do
+for f in deals.csv deals.jsonl history.csv history.jsonl activities.csv \
+    activities.jsonl; do
 	ext=${f##*.}
 	for p in $PROGS; do
 		takes "$p" "$f" || continue

@@ -13,7 +13,10 @@
 # and "The weekly pipeline review" of salespipe(7): examples/weekly-review.sh
 # on examples/history.csv as of 2026-11-26, a time with records after it,
 # its numbers checked against a fold of the history in awk.
-# usage: sh tests/recipes.sh [build-root]
+# Programs whose records are activities (tests/programs.sh) get generated
+# activities in 1, and a map-reduce of their own after 4.
+# usage: sh tests/recipes.sh [build-root]  (RECIPES_PROGS="p ...": only
+# those programs in 1 and in the activities' map-reduce)
 B=$(cd "${1:-.}" && pwd)
 cd "$(dirname "$0")/.." || exit 2
 . tests/programs.sh
@@ -53,22 +56,27 @@ same() {
 deal-gen -n 100000 -s 4 --history "$T/history.csv" >"$T/deals.csv" ||
     exit 2
 deal-gen -n 20000 -s 5 -o jsonl >"$T/deals.jsonl" || exit 2
+# activities, for the programs that read them (tests/programs.sh)
+activities_gen 100000 4 csv >"$T/activities.csv"
+activities_gen 20000 5 jsonl >"$T/activities.jsonl"
 
 # each program with the options it requires (tests/programs.sh)
 programs_bin "$B/bin" "$T/bin" || exit 2
 PATH="$T/bin:$PATH"
 
 # 1. one machine
-for p in $(programs_read); do
+for p in ${RECIPES_PROGS:-$(programs_read)}; do
 	o="-g owner"
 	[ "$p" = pipeline ] && o=
 	# lint's findings name the file and line, which a pipe changes: its
 	# counts are what a split must keep (tests/property.sh does the same)
 	[ "$p" = lint ] && o="-g owner --summary"
+	in=$T/deals.csv
+	program_reads_activities "$p" && in=$T/activities.csv
 	# shellcheck disable=SC2086
-	"$p" $o --threads 1 "$T/deals.csv" >"$T/want" 2>/dev/null || continue
+	"$p" $o --threads 1 "$in" >"$T/want" 2>/dev/null || continue
 	# shellcheck disable=SC2086
-	$P --pipe --header : --block 1M "$p" $o --partial <"$T/deals.csv" |
+	$P --pipe --header : --block 1M "$p" $o --partial <"$in" |
 	    "$p" $o --merge >"$T/got" 2>"$T/err"
 	same "$p: parallel --pipe --header : | --merge" "$T/want" "$T/got"
 done
@@ -126,6 +134,16 @@ for p in win-rate funnel cycle-time forecast; do
 		"$p" -g territory --partial <"$f"
 	done | sort | "$p" -g territory --merge >"$T/got"
 	same "$p: map-reduce (mappers, sort, reducer)" "$T/want" "$T/got"
+done
+split -l 3000 "$T/activities.jsonl" "$T/asplit."
+for p in ${RECIPES_PROGS:-$(programs_read)}; do
+	program_reads_activities "$p" || continue
+	"$p" -g owner --every month "$T/activities.jsonl" >"$T/want" || continue
+	for f in "$T"/asplit.*; do
+		"$p" -g owner --every month --partial <"$f"
+	done | sort | "$p" -g owner --every month --merge >"$T/got"
+	same "$p: map-reduce of activities (mappers, sort, reducer)" \
+	    "$T/want" "$T/got"
 done
 
 # 5. the weekly pipeline review, as of a time with records after it; the

@@ -11,9 +11,10 @@
 # usage: sh tests/threads.sh [build-root]    (VALGRIND=1: --threads 2
 # under memcheck against --threads 1 without, on the smaller CSV file and
 # one option set: valgrind runs threads one at a time, slowly;
-# THREADS_PROGS="p ...": only those programs (to debug).
 # THREADS_QUICK=1: every file, --threads 2 only, one option set, as make
-# check's ThreadSanitizer pass runs it)
+# check's ThreadSanitizer pass runs it; THREADS_PROGS="p ..." runs only
+# those programs; activities (a.csv, a.jsonl) go to the programs that
+# read them, tests/programs.sh)
 B=$(cd "${1:-.}" && pwd)
 cd "$(dirname "$0")/.." || exit 2
 . tests/programs.sh
@@ -67,6 +68,16 @@ H=$((N / 2))
 awk 'NR % 5003 == 0 { print "{\"id\": 1,"; next } { print }' \
     "$T/gen.h.jsonl" >"$T/h.jsonl"
 
+# activities, for the programs that read them (tests/programs.sh): CSV
+# with quoted newlines, doubled quotes and CRLF, bad minutes spread
+# through it; JSON lines with broken lines
+activities_gen $((N * 3 / 2)) 25 csv | awk -F, -v OFS=, 'NR == 1 { print; next }
+	NR % 3 == 0 { $8 = "\"left a\nmessage, \"\"later\"\"\"" }
+	NR % 9973 == 0 { $4 = "x" }
+	{ printf "%s%s\n", $0, (NR % 5 == 0 ? "\r" : "") }' >"$T/a.csv"
+activities_gen $((N * 3 / 2)) 26 jsonl |
+    awk 'NR % 7919 == 0 { print "{\"at\": broken"; next } { print }' >"$T/a.jsonl"
+
 opts() {
 	printf '%s\n' "--max-bad 100" "--max-bad 100 -g owner --every quarter" \
 	    "--max-bad 2 -g territory"
@@ -76,11 +87,16 @@ opts() {
 programs_bin "$B/bin" "$T/bin" || exit 1
 # shellcheck disable=SC2086
 [ -n "$VG" ] && { programs_bin "$B/bin" "$T/vgbin" $VG || exit 1; }
-files="q.csv q.jsonl h.csv h.jsonl" counts="2 8" quick=
-[ -n "$VG" ] && files="q.csv h.csv" counts=2 quick=1
+files="q.csv q.jsonl h.csv h.jsonl a.csv a.jsonl" counts="2 8" quick=
+[ -n "$VG" ] && files="q.csv h.csv a.csv" counts=2 quick=1
 [ -n "$THREADS_QUICK" ] && counts=2 quick=1
 for f in $files; do
 	for p in ${THREADS_PROGS:-$(programs_read)}; do
+		# deals to the deal programs, activities to theirs
+		case $f in
+		a.*) program_reads_activities "$p" || continue ;;
+		*) program_reads_activities "$p" && continue ;;
+		esac
 		opts | while IFS= read -r o; do
 			for t in 1 $counts; do
 				bin=$T/bin

@@ -248,6 +248,10 @@ long sp_reader_lines(const sp_reader *rd);
 /* The format of the first input read (SP_FMT_CSV or SP_FMT_JSONL), or
  * SP_FMT_AUTO before any byte was read. */
 int sp_reader_format(const sp_reader *rd);
+/* 1 when that format is the input's own (given, named, or seen in its
+ * first non-blank byte); 0 when the first input was blank (CSV then is a
+ * default, not what the input says) or nothing was read yet. */
+int sp_reader_format_known(const sp_reader *rd);
 
 void sp_reader_close(sp_reader *rd);
 

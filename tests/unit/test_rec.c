@@ -1747,6 +1747,40 @@ test_csv_header_json_lookalike(void **state)
 	sp_rec_free(r);
 }
 
+/*
+ * sp_reader_format_known: a blank input's CSV is a default, not what it
+ * says (a --partial of an empty chunk must not decide a merge's format);
+ * a byte that decides, or -i, makes the format known.
+ */
+static void
+test_format_known(void **state)
+{
+	static const struct { const char *text; int fmt, want, known; } v[] = {
+		{ "", SP_FMT_AUTO, SP_FMT_CSV, 0 },
+		{ "\n \r\n\t\n", SP_FMT_AUTO, SP_FMT_CSV, 0 },
+		{ "a,b\n", SP_FMT_AUTO, SP_FMT_CSV, 1 },
+		{ "\n{\"a\":1}\n", SP_FMT_AUTO, SP_FMT_JSONL, 1 },
+		{ "", SP_FMT_JSONL, SP_FMT_JSONL, 1 },
+		{ "", SP_FMT_CSV, SP_FMT_CSV, 1 }
+	};
+	sp_rec *r = sp_rec_new();
+	sp_error e;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		sp_reader *rd = open_text(v[i].text, v[i].fmt);
+
+		assert_int_equal(sp_reader_format_known(rd), 0);
+		while (sp_reader_next(rd, r, &e) > 0)
+			;
+		assert_int_equal(sp_reader_format(rd), v[i].want);
+		assert_int_equal(sp_reader_format_known(rd), v[i].known);
+		sp_reader_close(rd);
+	}
+	sp_rec_free(r);
+}
+
 int
 main(void)
 {
@@ -1809,6 +1843,7 @@ main(void)
 		cmocka_unit_test(test_max_bytes),
 		cmocka_unit_test(test_optfile),
 		cmocka_unit_test(test_csv_header_json_lookalike),
+		cmocka_unit_test(test_format_known),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
