@@ -433,51 +433,39 @@ rule_row(sp_rules *rs, const sp_rec *r, const int *slot, sp_error *e)
 	return 0;
 }
 
+struct rules_read {
+	sp_rules *rs;
+	int checked;
+};
+
+static int
+rules_row(void *ctx, sp_reader *rd, const sp_rec *r, const int *slot,
+    sp_error *e)
+{
+	struct rules_read *x = ctx;
+
+	/* JSON lines: every record's keys; CSV: the header, once */
+	if (!x->checked || sp_reader_format(rd) != SP_FMT_CSV) {
+		/* a CSV column is the header's, on line 1 */
+		if (sp_reader_format(rd) == SP_FMT_CSV)
+			sp_err_where(e, r->file, 1);
+		if (check_cols(rd, e) < 0)
+			return -1;
+		sp_err_where(e, r->file, r->line);
+	}
+	x->checked = 1;
+	return rule_row(x->rs, r, slot, e);
+}
+
 int
 sp_rules_read(sp_rules *rs, const char *path, const sp_read_opts *ro,
     sp_error *e)
 {
-	char *paths[1];
-	sp_read_opts o = *ro;
-	sp_reader *rd;
-	sp_rec *r;
-	int slot[C_N], k, rc = -1, checked = 0;
+	struct rules_read x = { rs, 0 };
+	int slot[C_N];
 
-	paths[0] = (char *)path;
-	o.max_bytes = SP_MAX_OPTFILE;	/* an option file */
-	if ((r = sp_rec_new()) == NULL)
-		return sp_err_set(e, NULL, "out of memory");
-	if ((rd = sp_reader_open(paths, 1, &o, e)) == NULL) {
-		sp_rec_free(r);
-		return -1;
-	}
-	for (k = 0; k < C_N; k++)
-		if ((slot[k] = sp_reader_slot(rd, rule_cols[k])) < 0) {
-			sp_err_set(e, NULL, "out of memory");
-			goto out;
-		}
-	while ((k = sp_reader_next(rd, r, e)) != 0) {
-		if (k < 0)
-			goto out;
-		sp_err_where(e, r->file, r->line);
-		/* JSON lines: every record's keys; CSV: the header, once */
-		if (!checked || sp_reader_format(rd) != SP_FMT_CSV) {
-			/* a CSV column is the header's, on line 1 */
-			if (sp_reader_format(rd) == SP_FMT_CSV)
-				sp_err_where(e, r->file, 1);
-			if (check_cols(rd, e) < 0)
-				goto out;
-			sp_err_where(e, r->file, r->line);
-		}
-		checked = 1;
-		if (rule_row(rs, r, slot, e) < 0)
-			goto out;
-	}
-	rc = 0;
-out:
-	sp_reader_close(rd);
-	sp_rec_free(r);
-	return rc;
+	return sp_optfile_each(path, ro, rule_cols, C_N, 0, slot, rules_row,
+	    &x, e);
 }
 
 static int
@@ -570,70 +558,57 @@ away_time(const sp_rec *r, int slot, const char *name, const char *datefmt,
 	return 0;
 }
 
+enum { W_OWNER, W_FROM, W_TO, W_N };
+static const char *const away_names[W_N] = { "owner", "from", "to" };
+
+struct away_read {
+	sp_away *a;
+	const char *datefmt;
+	const sp_tz *tz;
+};
+
+static int
+away_row(void *ctx, sp_reader *rd, const sp_rec *r, const int *slot,
+    sp_error *e)
+{
+	struct away_read *x = ctx;
+	sp_away *a = x->a;
+	int so = slot[W_OWNER], sf = slot[W_FROM], st = slot[W_TO];
+	int64_t from, to;
+	sp_away_row *v;
+
+	(void)rd;
+	if (!sp_rec_has(r, so))
+		return sp_err_set(e, "owner", "missing: a row of the away file "
+		    "is an owner and the dates they are away");
+	if (away_time(r, sf, "from", x->datefmt, x->tz, INT64_MIN, 0, &from,
+	    e) < 0 || away_time(r, st, "to", x->datefmt, x->tz, INT64_MAX, 1,
+	    &to, e) < 0)
+		return -1;
+	if (to <= from)
+		return sp_err_set(e, "to", "'%s' is before from '%s'",
+		    sp_rec_get(r, st), sp_rec_get(r, sf));
+	if ((v = realloc(a->v, (a->n + 1) * sizeof(*v))) == NULL)
+		return sp_err_set(e, NULL, "out of memory");
+	a->v = v;
+	if ((v[a->n].owner = copy_field(r, so)) == NULL)
+		return sp_err_set(e, NULL, "out of memory");
+	v[a->n].from = from;
+	v[a->n].to = to;
+	v[a->n].line = r->line;
+	a->n++;
+	return 0;
+}
+
 int
 sp_away_read(sp_away *a, const char *path, const sp_read_opts *ro,
     const char *datefmt, const sp_tz *tz, sp_error *e)
 {
-	char *paths[1];
-	sp_read_opts o = *ro;
-	sp_reader *rd;
-	sp_rec *r;
-	int so, sf, st, k, rc = -1;
-	int64_t from, to;
-	sp_away_row *v;
+	struct away_read x = { a, datefmt, tz };
+	int slot[W_N];
 
-	paths[0] = (char *)path;
-	o.max_bytes = SP_MAX_OPTFILE;
-	if ((r = sp_rec_new()) == NULL)
-		return sp_err_set(e, NULL, "out of memory");
-	if ((rd = sp_reader_open(paths, 1, &o, e)) == NULL) {
-		sp_rec_free(r);
-		return -1;
-	}
-	so = sp_reader_slot(rd, "owner");
-	sf = sp_reader_slot(rd, "from");
-	st = sp_reader_slot(rd, "to");
-	if (so < 0 || sf < 0 || st < 0) {
-		sp_err_set(e, NULL, "out of memory");
-		goto out;
-	}
-	while ((k = sp_reader_next(rd, r, e)) != 0) {
-		if (k < 0)
-			goto out;
-		sp_err_where(e, r->file, r->line);
-		if (!sp_rec_has(r, so)) {
-			sp_err_set(e, "owner", "missing: a row of the away file "
-			    "is an owner and the dates they are away");
-			goto out;
-		}
-		if (away_time(r, sf, "from", datefmt, tz, INT64_MIN, 0, &from,
-		    e) < 0 || away_time(r, st, "to", datefmt, tz, INT64_MAX, 1,
-		    &to, e) < 0)
-			goto out;
-		if (to <= from) {
-			sp_err_set(e, "to", "'%s' is before from '%s'",
-			    sp_rec_get(r, st), sp_rec_get(r, sf));
-			goto out;
-		}
-		if ((v = realloc(a->v, (a->n + 1) * sizeof(*v))) == NULL) {
-			sp_err_set(e, NULL, "out of memory");
-			goto out;
-		}
-		a->v = v;
-		if ((v[a->n].owner = copy_field(r, so)) == NULL) {
-			sp_err_set(e, NULL, "out of memory");
-			goto out;
-		}
-		v[a->n].from = from;
-		v[a->n].to = to;
-		v[a->n].line = r->line;
-		a->n++;
-	}
-	rc = 0;
-out:
-	sp_reader_close(rd);
-	sp_rec_free(r);
-	return rc;
+	return sp_optfile_each(path, ro, away_names, W_N, 0, slot, away_row,
+	    &x, e);
 }
 
 void

@@ -194,53 +194,41 @@ floordiv(int64_t a, int64_t b)
 	return a / b - (a % b < 0);
 }
 
+struct holidays_read {
+	sp_hours *h;
+	const char *datefmt;
+};
+
+static int
+holiday_row(void *ctx, sp_reader *rd, const sp_rec *r, const int *slot,
+    sp_error *e)
+{
+	struct holidays_read *x = ctx;
+	int64_t t;
+
+	(void)rd;
+	if (!sp_rec_has(r, slot[0]))
+		return sp_err_set(e, "date", "missing: a record of the holidays "
+		    "file is a day off");
+	if (sp_time_parse_tz(sp_rec_get(r, slot[0]), sp_rec_len(r, slot[0]),
+	    x->datefmt, x->h->tz, &t, e) < 0) {
+		snprintf(e->field, sizeof(e->field), "date");
+		return -1;
+	}
+	t += sp_tz_offset(x->h->tz, t);
+	return sp_hours_add_holiday(x->h, floordiv(t, 86400), e);
+}
+
 int
 sp_hours_read_holidays(sp_hours *h, const char *path, const sp_read_opts *ro,
     const char *datefmt, sp_error *e)
 {
-	char *paths[1];
-	sp_read_opts o = *ro;
-	sp_reader *rd;
-	sp_rec *r;
-	int64_t t;
-	int sd, k, rc = -1;
+	static const char *const names[] = { "date" };
+	struct holidays_read x = { h, datefmt };
+	int slot[1];
 
-	paths[0] = (char *)path;
-	o.max_bytes = SP_MAX_OPTFILE;	/* an option file */
-	if ((r = sp_rec_new()) == NULL)
-		return sp_err_set(e, NULL, "out of memory");
-	if ((rd = sp_reader_open(paths, 1, &o, e)) == NULL) {
-		sp_rec_free(r);
-		return -1;
-	}
-	if ((sd = sp_reader_slot(rd, "date")) < 0 ||
-	    sp_reader_require(rd, sd) < 0) {
-		sp_err_set(e, NULL, "out of memory");
-		goto out;
-	}
-	while ((k = sp_reader_next(rd, r, e)) != 0) {
-		if (k < 0)
-			goto out;
-		sp_err_where(e, r->file, r->line);
-		if (!sp_rec_has(r, sd)) {
-			sp_err_set(e, "date", "missing: a record of the "
-			    "holidays file is a day off");
-			goto out;
-		}
-		if (sp_time_parse_tz(sp_rec_get(r, sd), sp_rec_len(r, sd),
-		    datefmt, h->tz, &t, e) < 0) {
-			snprintf(e->field, sizeof(e->field), "date");
-			goto out;
-		}
-		t += sp_tz_offset(h->tz, t);
-		if (sp_hours_add_holiday(h, floordiv(t, 86400), e) < 0)
-			goto out;
-	}
-	rc = 0;
-out:
-	sp_reader_close(rd);
-	sp_rec_free(r);
-	return rc;
+	return sp_optfile_each(path, ro, names, 1, 1, slot, holiday_row, &x,
+	    e);
 }
 
 int64_t

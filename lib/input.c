@@ -322,6 +322,46 @@ sp_reader_open_mem(const void *buf, size_t n, const char *name,
 	return rd;
 }
 
+int
+sp_optfile_each(const char *path, const sp_read_opts *ro,
+    const char *const *names, size_t n, size_t nrequired, int *slots,
+    sp_optfile_fn fn, void *ctx, sp_error *e)
+{
+	char *paths[1];
+	sp_read_opts o = *ro;
+	sp_reader *rd;
+	sp_rec *r;
+	size_t i;
+	int k, rc = -1;
+
+	paths[0] = (char *)path;
+	o.max_bytes = SP_MAX_OPTFILE;	/* an option file */
+	if ((r = sp_rec_new()) == NULL)
+		return sp_err_set(e, NULL, "out of memory");
+	if ((rd = sp_reader_open(paths, 1, &o, e)) == NULL) {
+		sp_rec_free(r);
+		return -1;
+	}
+	for (i = 0; i < n; i++)
+		if ((slots[i] = sp_reader_slot(rd, names[i])) < 0 ||
+		    (i < nrequired && sp_reader_require(rd, slots[i]) < 0)) {
+			sp_err_set(e, NULL, "out of memory");
+			goto out;
+		}
+	while ((k = sp_reader_next(rd, r, e)) != 0) {
+		if (k < 0)
+			goto out;
+		sp_err_where(e, r->file, r->line);
+		if (fn(ctx, rd, r, slots, e) < 0)
+			goto out;
+	}
+	rc = 0;
+out:
+	sp_reader_close(rd);
+	sp_rec_free(r);
+	return rc;
+}
+
 void
 sp_reader_close(sp_reader *rd)
 {

@@ -52,60 +52,51 @@ quota_kind(const sp_rec *r, const int *slots, int *kind, sp_error *e)
 	return 0;
 }
 
+/* A quota file's fields, by slot: owner, team, territory (kind_field),
+ * then these. */
+enum { Q_PERIOD = 3, Q_AMOUNT, Q_N };
+static const char *const quota_names[Q_N] = { "owner", "team", "territory",
+	"period", "amount" };
+
+struct quota_read {
+	sp_quotas *q;
+	const sp_calendar *cal;
+};
+
+static int
+quota_row(void *ctx, sp_reader *rd, const sp_rec *r, const int *slots,
+    sp_error *e)
+{
+	const struct quota_read *x = ctx;
+	const sp_calendar *cal = x->cal;
+	sp_quotas *q = x->q;
+	int sp = slots[Q_PERIOD], sa = slots[Q_AMOUNT], kind = SP_QUOTA_OWNER;
+	sp_period p;
+	int64_t amount;
+
+	(void)rd;
+	if (quota_kind(r, slots, &kind, e) < 0)
+		return -1;
+	if (!sp_rec_has(r, sp) || sp_period_parse(sp_rec_get(r, sp), cal, &p,
+	    e) < 0)
+		return sp_err_set(e, "period", "%s", sp_rec_has(r, sp) ?
+		    e->msg : "missing");
+	if (sp_money_parse(sp_rec_has(r, sa) ? sp_rec_get(r, sa) : "",
+	    sp_rec_has(r, sa) ? sp_rec_len(r, sa) : 0, &amount, e) < 0)
+		return sp_err_set(e, "amount", "%s", e->msg);
+	return add_quota(q, kind, sp_rec_has(r, slots[kind]) ?
+	    sp_rec_get(r, slots[kind]) : "", &p, amount, r->line, e);
+}
+
 int
 sp_quotas_read(sp_quotas *q, const char *path, const sp_read_opts *ro,
     const sp_calendar *cal, sp_error *e)
 {
-	char *paths[1];
-	sp_read_opts o = *ro;
-	sp_reader *rd;
-	sp_rec *r;
-	sp_period p;
-	int slots[3], sp, sa, k, kind = SP_QUOTA_OWNER, rc = -1;
-	int64_t amount;
+	struct quota_read x = { q, cal };
+	int slots[Q_N];
 
-	paths[0] = (char *)path;
-	o.max_bytes = SP_MAX_OPTFILE;	/* an option file */
-	if ((r = sp_rec_new()) == NULL)
-		return sp_err_set(e, NULL, "out of memory");
-	if ((rd = sp_reader_open(paths, 1, &o, e)) == NULL) {
-		sp_rec_free(r);
-		return -1;
-	}
-	for (k = 0; k < 3; k++)
-		slots[k] = sp_reader_slot(rd, kind_field[k]);
-	sp = sp_reader_slot(rd, "period");
-	sa = sp_reader_slot(rd, "amount");
-	if (slots[0] < 0 || slots[1] < 0 || slots[2] < 0 || sp < 0 || sa < 0) {
-		sp_err_set(e, NULL, "out of memory");
-		goto out;
-	}
-	while ((k = sp_reader_next(rd, r, e)) != 0) {
-		if (k < 0)
-			goto out;
-		sp_err_where(e, r->file, r->line);
-		if (quota_kind(r, slots, &kind, e) < 0)
-			goto out;
-		if (!sp_rec_has(r, sp) || sp_period_parse(sp_rec_get(r, sp),
-		    cal, &p, e) < 0) {
-			sp_err_set(e, "period", "%s", sp_rec_has(r, sp) ? e->msg :
-			    "missing");
-			goto out;
-		}
-		if (sp_money_parse(sp_rec_has(r, sa) ? sp_rec_get(r, sa) : "",
-		    sp_rec_has(r, sa) ? sp_rec_len(r, sa) : 0, &amount, e) < 0) {
-			sp_err_set(e, "amount", "%s", e->msg);
-			goto out;
-		}
-		if (add_quota(q, kind, sp_rec_has(r, slots[kind]) ?
-		    sp_rec_get(r, slots[kind]) : "", &p, amount, r->line, e) < 0)
-			goto out;
-	}
-	rc = 0;
-out:
-	sp_reader_close(rd);
-	sp_rec_free(r);
-	return rc;
+	return sp_optfile_each(path, ro, quota_names, Q_N, 0, slots, quota_row,
+	    &x, e);
 }
 
 void

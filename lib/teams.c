@@ -11,9 +11,6 @@
 #include "salespipe/field.h"
 #include "salespipe/teams.h"
 
-static const char *const teams_field[SP_TEAMS_N] = { "team", "territory",
-	"manager" };
-
 static int
 span_time(const sp_rec *r, int slot, const char *name, const char *datefmt,
     const sp_tz *tz, int64_t none, int64_t *t, sp_error *e)
@@ -60,71 +57,58 @@ add_row(sp_teams *t, const sp_rec *r, const int *slots, int so, int64_t from,
 	return 0;
 }
 
+/* The fields of a teams file's record, by slot: team, territory and
+ * manager, then these. */
+enum { T_OWNER = SP_TEAMS_N, T_FROM, T_TO, T_N };
+static const char *const teams_names[T_N] = { "team", "territory",
+	"manager", "owner", "from", "to" };
+
+struct teams_read {
+	sp_teams *t;
+	const char *datefmt;
+	const sp_tz *tz;
+};
+
+static int
+teams_row(void *ctx, sp_reader *rd, const sp_rec *r, const int *slot,
+    sp_error *e)
+{
+	struct teams_read *x = ctx;
+	sp_teams *t = x->t;
+	int so = slot[T_OWNER], sf = slot[T_FROM], st = slot[T_TO];
+	int64_t from, to;
+	size_t i;
+
+	(void)rd;
+	if (!sp_rec_has(r, so))
+		return sp_err_set(e, "owner", "missing: a row of the teams file "
+		    "is an owner's team, territory and manager");
+	if (span_time(r, sf, "from", x->datefmt, x->tz, INT64_MIN, &from,
+	    e) < 0 || span_time(r, st, "to", x->datefmt, x->tz, INT64_MAX,
+	    &to, e) < 0)
+		return -1;
+	if (to <= from)
+		return sp_err_set(e, "to", "'%s' is not after from '%s'",
+		    sp_rec_get(r, st), sp_rec_get(r, sf));
+	for (i = 0; i < t->n; i++)
+		if (strcmp(t->v[i].owner, sp_rec_get(r, so)) == 0 &&
+		    from < t->v[i].to && t->v[i].from < to)
+			return sp_err_set(e, sp_rec_has(r, sf) ? "from" : "owner",
+			    "'%s' is on line %ld already for part of this span: "
+			    "one row of an owner holds at a time",
+			    sp_rec_get(r, so), t->v[i].line);
+	return add_row(t, r, slot, so, from, to, e);
+}
+
 int
 sp_teams_read(sp_teams *t, const char *path, const sp_read_opts *ro,
     const char *datefmt, const sp_tz *tz, sp_error *e)
 {
-	char *paths[1];
-	sp_read_opts o = *ro;
-	sp_reader *rd;
-	sp_rec *r;
-	int slots[SP_TEAMS_N], so, sf, st, k, rc = -1;
-	int64_t from, to;
-	size_t i;
+	struct teams_read x = { t, datefmt, tz };
+	int slot[T_N];
 
-	paths[0] = (char *)path;
-	o.max_bytes = SP_MAX_OPTFILE;	/* an option file */
-	if ((r = sp_rec_new()) == NULL)
-		return sp_err_set(e, NULL, "out of memory");
-	if ((rd = sp_reader_open(paths, 1, &o, e)) == NULL) {
-		sp_rec_free(r);
-		return -1;
-	}
-	so = sp_reader_slot(rd, "owner");
-	sf = sp_reader_slot(rd, "from");
-	st = sp_reader_slot(rd, "to");
-	for (k = 0; k < SP_TEAMS_N; k++)
-		if ((slots[k] = sp_reader_slot(rd, teams_field[k])) < 0)
-			so = -1;
-	if (so < 0 || sf < 0 || st < 0) {
-		sp_err_set(e, NULL, "out of memory");
-		goto out;
-	}
-	while ((k = sp_reader_next(rd, r, e)) != 0) {
-		if (k < 0)
-			goto out;
-		sp_err_where(e, r->file, r->line);
-		if (!sp_rec_has(r, so)) {
-			sp_err_set(e, "owner", "missing: a row of the teams file "
-			    "is an owner's team, territory and manager");
-			goto out;
-		}
-		if (span_time(r, sf, "from", datefmt, tz, INT64_MIN, &from,
-		    e) < 0 || span_time(r, st, "to", datefmt, tz, INT64_MAX,
-		    &to, e) < 0)
-			goto out;
-		if (to <= from) {
-			sp_err_set(e, "to", "'%s' is not after from '%s'",
-			    sp_rec_get(r, st), sp_rec_get(r, sf));
-			goto out;
-		}
-		for (i = 0; i < t->n; i++)
-			if (strcmp(t->v[i].owner, sp_rec_get(r, so)) == 0 &&
-			    from < t->v[i].to && t->v[i].from < to) {
-				sp_err_set(e, sp_rec_has(r, sf) ? "from" : "owner",
-				    "'%s' is on line %ld already for part of "
-				    "this span: one row of an owner holds at a "
-				    "time", sp_rec_get(r, so), t->v[i].line);
-				goto out;
-			}
-		if (add_row(t, r, slots, so, from, to, e) < 0)
-			goto out;
-	}
-	rc = 0;
-out:
-	sp_reader_close(rd);
-	sp_rec_free(r);
-	return rc;
+	return sp_optfile_each(path, ro, teams_names, T_N, 0, slot, teams_row, &x,
+	    e);
 }
 
 void

@@ -303,6 +303,23 @@ int sp_reader_add_replaced(sp_reader *rd, const sp_reader *part);
 FILE *sp_optfile_open(const char *path, const char *what, sp_error *e);
 
 /*
+ * The records of an option file of records (quotas, teams, holidays,
+ * territory rules, away dates): path read with ro and a cap of
+ * SP_MAX_OPTFILE bytes; slots[i] is set to the slot of names[i] (n of
+ * them, the first nrequired of which a CSV header must have, see
+ * sp_reader_require) before the first record, and fn(ctx, rd, r, slots,
+ * e) is called on each record, e's place already the record's file and
+ * line.  The
+ * first error, a record that does not read or fn returning -1, ends the
+ * reading: -1 with e.  Else 0.
+ */
+typedef int (*sp_optfile_fn)(void *ctx, sp_reader *rd, const sp_rec *r,
+    const int *slots, sp_error *e);
+int sp_optfile_each(const char *path, const sp_read_opts *ro,
+    const char *const *names, size_t n, size_t nrequired, int *slots,
+    sp_optfile_fn fn, void *ctx, sp_error *e);
+
+/*
  * Writers.  Columns are declared first, then rows of values (borrowed).
  * csv: RFC 4180, quoting only where needed, LF line ends; jsonl: one
  * object a line, SP_COL_NUM and SP_COL_RATIO values bare (null when
