@@ -28,6 +28,8 @@ step "The weekly pipeline review (scorecard, deal-diff, velocity, lint as of one
     "NOW=2026-11-30T00:00:00Z sh weekly-review.sh history.csv | head -40"
 step "How fast are new leads answered? (SLAs on a business-hours clock, by source)" \
     "lead-response -o table --sla 15m,4h,1d --hours 09:00-17:00 --days mon-fri -g source leads.csv"
+step "How much of their time do reps spend selling? (hours per activity type, share of a 40-hour week, per quarter)" \
+    "selling-time -o table --every quarter --period 2026 activities.csv"
 # the write side: a journal in a temporary directory, removed at the end
 j=$(mktemp -d)
 trap 'rm -rf "$j"' EXIT
