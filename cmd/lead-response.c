@@ -5,7 +5,7 @@
  * the share answered within each SLA, and the leads never contacted,
  * counted as pending or breached with the oldest one's wait.  One
  * aggregate on the engine (agg.h); the touches of an activities file
- * are read first (cli_records_pass).
+ * are read first (cli_side_pass).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -502,8 +502,8 @@ open_run(sp_cli *c, struct ctx *x)
 			if ((x->touched = sp_groups_new(sizeof(int64_t),
 			    touched_init)) == NULL)
 				cli_oom(c);
-			cli_records_pass(c, x->activities, act_fields,
-			    x->act_slot, NACT, 2, 0, add_activity, x);
+			cli_side_pass(c, x->activities, act_fields,
+			    x->act_slot, NACT, 2, SP_NEED_RECORDS, add_activity, x);
 		}
 	}
 }

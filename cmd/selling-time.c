@@ -3,7 +3,8 @@
  * demos, emails): hours per type, selling hours and their share of the
  * working hours, per owner and week (or any -g and --every), overlapping
  * activities of one owner counted once; with --deals, the activities and
- * selling hours spent on won and on lost deals.  One aggregate on the
+ * selling hours spent on won and on lost deals, and with --by-stage at
+ * each stage the deals were in at the activities' times.  One aggregate on the
  * engine: a group's state keeps its activities' intervals, resolved at
  * the output (the overlap rule needs them all, in any split).
  */
@@ -22,7 +23,8 @@
 static const char usage[] =
     "usage: selling-time [--selling types] [--hours-per-week n]\n"
     "                    [--hours ranges] [--days days] [--holidays file]\n"
-    "                    [--deals file] [-g fields] [-i csv|jsonl]\n"
+    "                    [--deals file [--by-stage]] [-g fields]\n"
+    "                    [-i csv|jsonl]\n"
     "                    [-o csv|jsonl|table|md] [--unit days|hours|minutes]\n"
     "                    [--period period]\n"
     "                    [--every day|week|month|quarter|year]\n"
@@ -36,10 +38,27 @@ static const char usage[] =
     "                    [file ...]\n";
 
 enum { OPT_SELLING = 1, OPT_HOURS_PER_WEEK, OPT_HOURS, OPT_DAYS,
-	OPT_HOLIDAYS, OPT_DEALS };
+	OPT_HOLIDAYS, OPT_DEALS, OPT_BY_STAGE };
 
 /* What an activity's deal_id says, with --deals. */
 enum { O_NONE, O_OPEN, O_WON, O_LOST };
+
+/*
+ * An activity's tag (sp_span.tag): its deal's outcome (O_*) and, with
+ * --deals, the stage the deal was in at the activity's start (index into
+ * the stage list; -1 when no deal of --deals): outcome + 4 * (stage + 1).
+ */
+#define TAG(o, s)	((o) + 4 * ((s) + 1))
+#define TAG_OUTCOME(t)	((t) % 4)
+#define TAG_STAGE(t)	((t) / 4 - 1)
+
+/* --deals: a deal's outcome and where its stages are (ctx.visits[off ..
+ * off + n - 1], a history's visits in time order; n 0: a snapshot, which
+ * only knows stage). */
+struct dinfo {
+	int outcome, stage;
+	size_t off, n;
+};
 
 /*
  * A group's state: its activities and its period bucket's bounds.  An
@@ -65,16 +84,21 @@ struct ctx {
 	int64_t week_secs;	/* --hours-per-week in seconds, or 0 */
 	sp_hours *hours;	/* the calendar, or NULL */
 	const char *hours_spec, *days_spec, *holidays_path, *deals_path;
-	sp_groups *deals;	/* --deals: id -> O_* */
+	int by_stage;		/* --by-stage */
+	sp_groups *deals;	/* --deals: id -> struct dinfo */
+	sp_visit *visits;	/* their histories' visits */
+	size_t nvisits, capvisits;
 	/* the output's columns (prepare): every type of the answer */
 	char **types;
 	size_t ntypes;
 	sp_agg_col *cols;
 	char **colnames;
 	size_t ncols;
-	size_t c_type0, c_selling, c_total, c_working, c_share, c_deals;
+	size_t c_stage, c_acts, c_type0, c_selling, c_total, c_working,
+	    c_share, c_deals;
 };
 
+/* from ctx.c_acts: activities, selling_activities */
 enum { C_ACTIVITIES, C_SELLING_ACTIVITIES };
 /* --deals: per outcome (won, lost) these columns, from ctx.c_deals */
 enum { D_DEALS, D_ACTIVITIES, D_SELLING, D_PER_DEAL, ND };
@@ -257,10 +281,10 @@ sel_load(void *ctx, void *p, const json_t *v, sp_error *e)
 {
 	struct sel *t = p;
 	const json_t *b, *s, *a;
+	const struct ctx *cx = ctx;
 	int64_t x[6];
 	size_t i, k, ns;
 
-	(void)ctx;
 	if ((b = sp_agg_member(v, "b", e)) == NULL ||
 	    (s = sp_agg_member(v, "s", e)) == NULL ||
 	    (a = sp_agg_member(v, "a", e)) == NULL)
@@ -300,7 +324,8 @@ sel_load(void *ctx, void *p, const json_t *v, sp_error *e)
 			str[k] = json_string_value(json_array_get(s,
 			    (size_t)x[2 + k]));
 		}
-		if (x[1] < x[0] || x[5] < O_NONE || x[5] > O_LOST)
+		if (x[1] < x[0] || x[5] < 0 || x[5] > TAG(O_LOST,
+		    (int64_t)cx->cli->stages->n - 1))
 			return sp_err_set(e, "a", "not an activity in the "
 			    "partial state");
 		if ((n = act_slot(t)) == NULL || act_set(n, str[0],
@@ -383,15 +408,14 @@ distinct(const char **d, size_t n)
 }
 
 /*
- * The overlap rule (sp_spans_resolve): within each owner, in the order of
- * what the records say, an activity counts the part of [start, end) that
- * no earlier one covered.
+ * One row: the activities of t whose tag's stage is stage (all of them
+ * when stage is ALL), their time as sp_spans_resolve counted it.
  */
+#define ALL	(-2)
+
 static int
-sel_rows(void *ctx, void *p, sp_agg_row *r, sp_error *e)
+tally(struct ctx *x, struct sel *t, int stage, sp_agg_row *r, sp_error *e)
 {
-	struct ctx *x = ctx;
-	struct sel *t = p;
 	int64_t *secs, acts = 0, sell_acts = 0, sell = 0, total = 0;
 	int64_t o_acts[4] = { 0 }, o_sell[4] = { 0 }, num, den;
 	const char **ids[4] = { NULL };
@@ -405,12 +429,13 @@ sel_rows(void *ctx, void *p, sp_agg_row *r, sp_error *e)
 			rc = sp_err_set(e, NULL, "out of memory");
 			goto out;
 		}
-	sp_spans_resolve(t->v, t->n);
 	for (i = 0; i < t->n; i++) {
 		const sp_span *a = &t->v[i];
 		int64_t got = a->counted;
-		int s = is_selling(x, a->type);
+		int s = is_selling(x, a->type), o = TAG_OUTCOME(a->tag);
 
+		if (stage != ALL && TAG_STAGE(a->tag) != stage)
+			continue;
 		acts++;
 		total += got;
 		secs[type_col(x, a->type) - x->c_type0] += got;
@@ -418,15 +443,21 @@ sel_rows(void *ctx, void *p, sp_agg_row *r, sp_error *e)
 			sell_acts++;
 			sell += got;
 		}
-		if (a->tag == O_WON || a->tag == O_LOST) {
-			o_acts[a->tag]++;
+		if (o == O_WON || o == O_LOST) {
+			o_acts[o]++;
 			if (s)
-				o_sell[a->tag] += got;
-			ids[a->tag][n_ids[a->tag]++] = a->key;
+				o_sell[o] += got;
+			ids[o][n_ids[o]++] = a->key;
 		}
 	}
-	sp_agg_set_count(r, C_ACTIVITIES, acts);
-	sp_agg_set_count(r, C_SELLING_ACTIVITIES, sell_acts);
+	rc = 0;
+	if (acts == 0 && stage != ALL)
+		goto out;	/* no row for a stage without activities */
+	if (stage != ALL)
+		sp_agg_set(r, x->c_stage, stage >= 0 ?
+		    x->cli->stages->v[stage].name : "");
+	sp_agg_set_count(r, x->c_acts + C_ACTIVITIES, acts);
+	sp_agg_set_count(r, x->c_acts + C_SELLING_ACTIVITIES, sell_acts);
 	for (k = 0; k < x->ntypes; k++)
 		set_dur(x, r, x->c_type0 + k, (double)secs[k]);
 	set_dur(x, r, x->c_selling, (double)sell);
@@ -453,6 +484,29 @@ out:
 	for (k = 0; k < 4; k++)
 		free(ids[k]);
 	return rc;
+}
+
+/*
+ * The overlap rule (sp_spans_resolve): within each owner, in the order of
+ * what the records say, an activity counts the part of [start, end) that
+ * no earlier one covered.  --by-stage: a row per stage of the stage list
+ * (in its order) that has activities, then one (deal_stage empty) for the
+ * activities on no deal of --deals.
+ */
+static int
+sel_rows(void *ctx, void *p, sp_agg_row *r, sp_error *e)
+{
+	struct ctx *x = ctx;
+	struct sel *t = p;
+	int s;
+
+	sp_spans_resolve(t->v, t->n);
+	if (!x->by_stage)
+		return tally(x, t, ALL, r, e);
+	for (s = 0; s < (int)x->cli->stages->n; s++)
+		if (tally(x, t, s, r, e) < 0)
+			return -1;
+	return tally(x, t, -1, r, e);
 }
 
 /* prepare: the types of the whole answer, for the columns. */
@@ -517,7 +571,8 @@ add_col(struct ctx *x, char *name, int type)
 }
 
 /*
- * The columns: activities selling_activities, hours_TYPE for every
+ * The columns: (--by-stage: deal_stage) activities selling_activities,
+ * hours_TYPE for every
  * --selling type and then every other type of the answer (byte order),
  * selling_hours total_hours working_hours selling_share, and with
  * --deals won_ and lost_ deals, activities, selling_hours,
@@ -553,13 +608,17 @@ sel_prepare(void *ctx, sp_agg_table *tab, sp_error *e)
 			goto oom;
 	free(ty.v);
 	ty.v = NULL;
-	nc = 2 + x->ntypes + 4 + (x->deals_path != NULL ? 2 * ND : 0);
+	nc = 1 + 2 + x->ntypes + 4 + (x->deals_path != NULL ? 2 * ND : 0);
 	if ((x->cols = calloc(nc, sizeof(*x->cols))) == NULL ||
 	    (x->colnames = calloc(nc, sizeof(char *))) == NULL)
 		goto oom;
 	x->ncols = 0;
 #define COL(s_, ty_) do { \
 	if (add_col(x, (s_), (ty_)) < 0) goto oom; } while (0)
+	x->c_stage = x->ncols;
+	if (x->by_stage)
+		COL(strdup("deal_stage"), SP_AGG_TEXT);
+	x->c_acts = x->ncols;
 	COL(strdup("activities"), SP_AGG_COUNT);
 	COL(strdup("selling_activities"), SP_AGG_COUNT);
 	x->c_type0 = x->ncols;
@@ -620,6 +679,30 @@ minutes_parse(const char *s, size_t n)
 	return v;
 }
 
+/*
+ * --by-stage: the stage deal k was in at t: the last it entered at or
+ * before t; before its first, the first (the work that opened it); a
+ * snapshot's deal: its stage as of --as-of (or now), whatever t.
+ */
+static int
+stage_at(const struct ctx *x, const struct dinfo *k, int64_t t)
+{
+	const sp_visit *v = x->visits + k->off;
+	size_t lo = 0, hi = k->n;
+
+	if (k->n == 0)
+		return k->stage;
+	/* the first visit after t */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (v[mid].at <= t)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return v[lo > 0 ? lo - 1 : 0].stage;
+}
+
 static int
 add_activity(sp_agg_run *run, const sp_deal *d, sp_error *e)
 {
@@ -631,8 +714,8 @@ add_activity(sp_agg_run *run, const sp_deal *d, sp_error *e)
 	int64_t start, stop;
 	struct sel *t;
 	sp_span *a;
-	int outcome = O_NONE;
-	char why[160], dur[32];
+	int outcome = O_NONE, stage = -1;
+	char why[320], dur[32];
 
 	if ((at = field(d, x->at, &al)) == NULL)
 		return sp_err_set(e, "at", "missing (the activity's start)");
@@ -669,9 +752,11 @@ add_activity(sp_agg_run *run, const sp_deal *d, sp_error *e)
 		dl = 0;
 	}
 	if (x->deals != NULL && dl > 0) {
-		int *k = sp_groups_find(x->deals, deal, dl);
-		if (k != NULL)
-			outcome = *k;
+		struct dinfo *k = sp_groups_find(x->deals, deal, dl);
+		if (k != NULL) {
+			outcome = k->outcome;
+			stage = stage_at(x, k, start);
+		}
 	}
 	if ((t = cli_agg_at(run, d, start, &label)) == NULL) {
 		if (c->explain)
@@ -701,64 +786,76 @@ add_activity(sp_agg_run *run, const sp_deal *d, sp_error *e)
 		return sp_err_set(e, NULL, "out of memory");
 	a->start = start;
 	a->end = stop;
-	a->tag = outcome;
+	a->tag = TAG(outcome, stage);
 	t->n++;
 	if (c->explain) {
-		snprintf(why, sizeof(why), "%s %s %s%s%s", a->type,
+		snprintf(why, sizeof(why), "%s %s %s%s%s%s%.200s", a->type,
 		    sp_duration_format((double)(stop - start), c->unit, dur),
 		    unit_word[c->unit], is_selling(x, a->type) ? " (selling)" :
 		    "", outcome == O_WON ? " on a won deal" : outcome ==
-		    O_LOST ? " on a lost deal" : "");
+		    O_LOST ? " on a lost deal" : outcome == O_OPEN ?
+		    " on an open deal" : "", x->by_stage && stage >= 0 ?
+		    ", at stage " : "", x->by_stage && stage >= 0 ?
+		    c->stages->v[stage].name : "");
 		cli_explain(c, d, label, "activities", "counted", why);
 	}
 	return 0;
 }
 
-/* --deals: each deal's outcome, from the deal fold (snapshot or
- * history), into x->deals. */
+/* --deals: each deal's outcome and stages, from the deal fold (snapshot
+ * or history), into x->deals. */
 static int
 note_deal(void *ctx, const sp_deal *d, sp_error *e)
 {
 	struct ctx *x = ctx;
-	int *k;
+	struct dinfo *k;
 
 	if (d->id[0] == '\0')
 		return 0;
 	if ((k = sp_groups_get(x->deals, d->id, strlen(d->id))) == NULL)
 		return sp_err_set(e, NULL, "out of memory");
-	*k = d->kind == SP_WON ? O_WON : d->kind == SP_LOST ? O_LOST : O_OPEN;
+	k->outcome = d->kind == SP_WON ? O_WON : d->kind == SP_LOST ? O_LOST :
+	    O_OPEN;
+	k->stage = d->stage;
+	k->off = x->nvisits;
+	k->n = 0;
+	if (d->path == NULL || !x->by_stage)
+		return 0;
+	if (x->nvisits + d->npath > x->capvisits) {
+		size_t cap = 2 * (x->nvisits + d->npath);
+		sp_visit *v = realloc(x->visits, cap * sizeof(*v));
+		if (v == NULL)
+			return sp_err_set(e, NULL, "out of memory");
+		x->visits = v;
+		x->capvisits = cap;
+	}
+	memcpy(x->visits + x->nvisits, d->path, d->npath * sizeof(*d->path));
+	x->nvisits += d->npath;
+	k->n = d->npath;
 	return 0;
 }
 
 /*
- * Read --deals FILE with the engine's deal reading (cli_deals): its own
- * format, no -g, as of --as-of when given, else as it stands; its bad
- * records are the run's (the one voice, the same --max-bad).
+ * Read --deals FILE: the engine's reading of deals (cli_side_pass), as of
+ * --as-of when given, else as they stand; its bad records are the run's.
+ * --by-stage on a snapshot is said on stderr: it knows each deal's stage
+ * at one time only.
  */
 static void
 read_deals(sp_cli *c, struct ctx *x)
 {
-	char *path = (char *)x->deals_path;
-	sp_reader *rd = c->rd;
-	int *by_slots = c->by_slots;
-	size_t nby = c->nby;
-	sp_read_opts ro;
-	sp_error e;
+	char when[64];
 
-	if ((x->deals = sp_groups_new(sizeof(int), NULL)) == NULL)
+	if ((x->deals = sp_groups_new(sizeof(struct dinfo), NULL)) == NULL)
 		cli_oom(c);
-	cli_read_opts(c, &ro);
-	ro.format = SP_FMT_AUTO;
-	sp_err_clear(&e);
-	if ((c->rd = sp_reader_open(&path, 1, &ro, &e)) == NULL)
-		cli_fail(c, &e);
-	c->by_slots = NULL;
-	c->nby = 0;
-	cli_deals(c, SP_NEED_AS_OF_OPEN, note_deal, x);
-	sp_reader_close(c->rd);
-	c->rd = rd;
-	c->by_slots = by_slots;
-	c->nby = nby;
+	if (cli_side_pass(c, x->deals_path, NULL, NULL, 0, 0,
+	    SP_NEED_AS_OF_OPEN, note_deal, x) == 0 && x->by_stage) {
+		sp_time_format(c->has_as_of ? c->as_of : c->cal.now, when);
+		cli_warn(c, "--by-stage: %s is a snapshot: an activity counts at "
+		    "the stage its deal was in at %s, not at the activity's "
+		    "time (a history has those: a journal, or "
+		    "OpportunityHistory)", x->deals_path, when);
+	}
 }
 
 /* --selling: a list of types, lower case. */
@@ -898,6 +995,8 @@ end_run(void *ctx)
 	sp_hours_free(x->hours);
 	if (x->deals != NULL)
 		sp_groups_free(x->deals, NULL);
+	free(x->visits);
+	x->visits = NULL;
 	x->types = NULL;
 	x->colnames = NULL;
 	x->cols = NULL;
@@ -916,6 +1015,7 @@ main(int argc, char **argv)
 	    { "days", required_argument, NULL, OPT_DAYS },
 	    { "holidays", required_argument, NULL, OPT_HOLIDAYS },
 	    { "deals", required_argument, NULL, OPT_DEALS },
+	    { "by-stage", no_argument, NULL, OPT_BY_STAGE },
 	    { NULL, 0, NULL, 0 } };
 	static sp_agg agg = { "selling-time", sizeof(struct sel), sel_init,
 	    sel_fini, sel_merge, sel_save, sel_load, sel_rows, NULL, 0, NULL,
@@ -949,6 +1049,9 @@ main(int argc, char **argv)
 		case OPT_DEALS:
 			x.deals_path = optarg;
 			break;
+		case OPT_BY_STAGE:
+			x.by_stage = 1;
+			break;
 		case CLI_OPT_UNIT:
 			unit_given = 1;
 			/* FALLTHROUGH */
@@ -966,6 +1069,9 @@ main(int argc, char **argv)
 	}
 	if (c.every == SP_EVERY_NONE && c.period_text == NULL)
 		c.every = SP_EVERY_WEEK;
+	if (x.by_stage && x.deals_path == NULL)
+		cli_usage_error(&c, "--by-stage needs --deals (the deals' "
+		    "stages)");
 	cli_protect(&c, x.deals_path, "the --deals file");
 	cli_protect(&c, x.holidays_path, "the --holidays file");
 	cli_open(&c, argc - optind, argv + optind);

@@ -983,7 +983,7 @@ cli_deals_pass(sp_cli *c, const char *spool, size_t spooln, int need,
 }
 
 int
-cli_records_pass(sp_cli *c, const char *path, const char *const *fields,
+cli_side_pass(sp_cli *c, const char *path, const char *const *fields,
     int *slots, size_t nfields, size_t nrequired, int need, sp_deal_fn fn,
     void *ctx)
 {
@@ -995,12 +995,13 @@ cli_records_pass(sp_cli *c, const char *path, const char *const *fields,
 	sp_deals *ds;
 	sp_rec *r = sp_rec_new();
 	sp_error e;
-	int k;
+	int k, history;
 
 	if (r == NULL)
 		cli_oom(c);
 	paths[0] = (char *)path;
 	cli_read_opts(c, &ro);
+	ro.format = SP_FMT_AUTO;	/* the file's own, not -i's */
 	sp_err_clear(&e);
 	if ((rd = sp_reader_open(paths, 1, &ro, &e)) == NULL)
 		cli_fail(c, &e);
@@ -1009,10 +1010,11 @@ cli_records_pass(sp_cli *c, const char *path, const char *const *fields,
 		    sp_reader_use(rd, slots[i]) < 0 || (i < nrequired &&
 		    sp_reader_require(rd, slots[i]) < 0))
 			cli_oom(c);
-	cli_deals_opts(c, &o, need | SP_NEED_RECORDS, fn, ctx);
+	cli_deals_opts(c, &o, need, fn, ctx);
 	o.group_slots = NULL;	/* -g is the main input's */
 	o.ngroup = 0;
-	o.has_as_of = 0;
+	if (need & SP_NEED_RECORDS)
+		o.has_as_of = 0;
 	o.left_out = NULL;
 	if ((ds = sp_deals_new(rd, c->stages, &o)) == NULL)
 		cli_oom(c);
@@ -1023,9 +1025,12 @@ cli_records_pass(sp_cli *c, const char *path, const char *const *fields,
 			continue;
 		cli_bad(c, &e, r);
 	}
+	history = sp_deals_is_history(ds);
+	sp_err_clear(&e);
+	sp_deals_finish(ds, pass_bad, c, &e);
 	cli_note_currencies(c, ds);
 	sp_deals_free(ds);
 	sp_reader_close(rd);
 	sp_rec_free(r);
-	return 0;
+	return history;
 }

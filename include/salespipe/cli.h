@@ -491,17 +491,20 @@ void *cli_agg_ctx(sp_agg_run *r);
 int cli_deals_pass(sp_cli *c, const char *spool, size_t spooln, int need,
     int64_t as_of, int report, sp_deal_fn fn, void *ctx);
 /*
- * A pass over a file of other records than the input's (lead-response's
- * activities): every good record of path goes to fn (as an sp_deal with
- * rec, file and line: SP_NEED_RECORDS, with need's fields parsed: no
- * fold, no -g, no as-of rule), bad records to cli_bad (stderr, --rejects
- * and --max-bad, as the input's).  slots[i] is set to the slot of
- * fields[i] (nfields of them, the first nrequired of which a CSV header
- * must have) before the first record.  On this thread, before the
- * input is read, with the input's --map, --date-format and --tz.
- * Returns 0.
+ * A pass over a side file, an option's file read beside the input
+ * (lead-response's --activities, selling-time's --deals), on this thread,
+ * before the input is read, with the input's --map, --stages,
+ * --date-format and --tz, its own format detected.  With SP_NEED_RECORDS
+ * in need: every good record goes to fn (as an sp_deal with rec, file and
+ * line, need's fields parsed: no fold, no as-of rule).  Without: the
+ * file's deals, folded (a snapshot or a history) as of --as-of as the
+ * input's are, go to fn.  -g is the input's, not the side file's.  Bad
+ * records go to cli_bad (stderr, --rejects and --max-bad, as the
+ * input's).  slots[i] is set to the slot of fields[i] (nfields of them,
+ * the first nrequired of which a CSV header must have) before the first
+ * record.  Returns 1 when the file is a history, else 0.
  */
-int cli_records_pass(sp_cli *c, const char *path, const char *const *fields,
+int cli_side_pass(sp_cli *c, const char *path, const char *const *fields,
     int *slots, size_t nfields, size_t nrequired, int need, sp_deal_fn fn,
     void *ctx);
 /* --shard: which of n shards (1..n) the deal id belongs to. */
