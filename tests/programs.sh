@@ -102,13 +102,11 @@ programs_bin() {
 }
 
 # program_reads_activities P: true when P's records are activities (at,
-# owner, type, minutes or end_at), not deals: the suites give it
+# owner, type, minutes or end_at), not deals (its records go through the
+# engine as records: cli_agg_deals with SP_NEED_RECORDS): the suites give it
 # examples/activities.* and activities_gen's, and no deals
 program_reads_activities() {
-	case $1 in
-	selling-time) return 0 ;;
-	esac
-	return 1
+	grep -q 'cli_agg_deals(.*SP_NEED_RECORDS' "cmd/$1.c"
 }
 
 # activities_gen N SEED csv|jsonl: N activities of 2026 on stdout, the
