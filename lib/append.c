@@ -271,13 +271,15 @@ columns(sp_append *a, char **header, size_t *ncol)
 
 	for (i = 0; a->k->columns[i] != NULL; i++)
 		max++;
-	for (i = 0; i < a->n; i++)
+	for (i = 0; a->v != NULL && i < a->n; i++)
 		if (a->v[i] != NULL)
 			max += a->v[i]->n;
+	for (i = 0; header != NULL && header[i] != NULL; i++)
+		max++;
 	if ((v = calloc(max + 1, sizeof(*v))) == NULL)
 		cli_oom(a->c);
 	if (header != NULL) {
-		for (i = 0; header[i] != NULL && n < max; i++)
+		for (i = 0; header[i] != NULL; i++)
 			v[n++] = header[i];
 		*ncol = n;
 		return v;
