@@ -565,114 +565,69 @@ assign_leads(assign *a)
 }
 
 /*
- * Write the records made to fp in fmt: the assignment columns (with why
- * when with_why), or a CSV journal's header columns (rows only).
+ * The records made as rows of cols, which gets the assignment columns:
+ * why only when with_why (a CSV journal's own why column takes it too:
+ * see append).
  */
-static int
-write_records(assign *a, FILE *fp, int fmt, int with_why, char **header)
+static sp_rows
+made_rows(assign *a, const char **cols, int with_why)
 {
-	sp_writer *w = sp_writer_new(fp, fmt);
-	size_t ncol = 0, i, k, max = NCOL;
-	const char **vals;
-	int *map, rc = 0;
+	sp_rows rows;
 
-	for (i = 0; header != NULL && header[i] != NULL; i++)
-		max++;
-	vals = calloc(max, sizeof(*vals));
-	map = calloc(max, sizeof(*map));
-	if (w == NULL || vals == NULL || map == NULL)
-		cli_oom(a->c);
-	if (header != NULL) {
-		for (; header[ncol] != NULL; ncol++) {
-			map[ncol] = -1;
-			for (k = 0; k < NCOL; k++)
-				if (strcmp(header[ncol], col_name[k]) == 0)
-					map[ncol] = (int)k;
-		}
-	} else
-		for (k = 0; k < NCOL; k++)
-			if (k != COL_WHY || with_why)
-				map[ncol++] = (int)k;
-	sp_writer_flags(w, (header != NULL ? SP_WRITER_NO_HEADER : 0) |
-	    SP_WRITER_OMIT_EMPTY);
-	for (i = 0; i < ncol; i++)
-		if (sp_writer_col(w, header != NULL ? header[i] :
-		    col_name[map[i]], SP_COL_STR) < 0)
-			cli_oom(a->c);
-	for (i = 0; i < a->nout && rc == 0; i += NCOL) {
-		for (k = 0; k < ncol; k++)
-			vals[k] = map[k] >= 0 ? a->out[i + (size_t)map[k]] : "";
-		rc = sp_writer_row(w, vals);
-	}
-	if (sp_writer_finish(w) < 0)
-		rc = -1;
-	sp_writer_free(w);
-	free(vals);
-	free(map);
-	return rc;
+	memcpy(cols, col_name, sizeof(col_name));
+	if (!with_why)
+		cols[COL_WHY] = NULL;
+	rows.cols = cols;
+	rows.ncol = NCOL;
+	rows.vals = (const char *const *)a->out;
+	rows.nrow = a->nout / NCOL;
+	return rows;
 }
 
-/* A CSV journal's header, which must hold every column written. */
+/* A CSV journal's header: the names of the fields it was read with. */
 static char **
 csv_header(assign *a)
 {
-	size_t nf, i, k;
+	size_t nf, i;
 	const int *f = sp_reader_fields(a->rd, &nf);
 	char **h = calloc(nf + 1, sizeof(*h));
-	sp_error e;
 
 	if (h == NULL)
 		cli_oom(a->c);
 	for (i = 0; i < nf; i++)
 		h[i] = (char *)sp_reader_slot_name(a->rd, f[i]);
-	for (k = 0; k < COL_WHY; k++) {
-		for (i = 0; i < nf && strcmp(h[i], col_name[k]) != 0; i++)
-			;
-		if (i < nf)
-			continue;
-		/* no territory to write: a journal without it will do */
-		if (k == COL_TERRITORY) {
-			size_t j;
-			for (j = 0; j < a->nout && a->out[j +
-			    COL_TERRITORY][0] == '\0'; j += NCOL)
-				;
-			if (j >= a->nout)
-				continue;
-		}
-		sp_err_clear(&e);
-		sp_err_set(&e, col_name[k], "not a column of the CSV journal %s "
-		    "(a CSV journal cannot grow new columns; keep the history "
-		    "in a .jsonl journal): nothing was written", a->path);
-		free(h);
-		cli_fail(a->c, &e);
-	}
 	return h;
 }
 
 static void
 append(assign *a, sp_journal *j)
 {
-	char *buf = NULL, **header = NULL;
-	size_t len = 0;
-	FILE *fp;
+	const char *cols[NCOL], *missing;
+	sp_rows rows = made_rows(a, cols, 0);
+	char **header = NULL;
 	sp_error e;
-	int fmt = sp_journal_format(j);
 
-	if (a->nout == 0)
-		return;
-	if (fmt == SP_FMT_CSV)
+	if (sp_journal_format(j) == SP_FMT_CSV) {
 		header = csv_header(a);
-	if ((fp = open_memstream(&buf, &len)) == NULL)
-		cli_oom(a->c);
-	if (write_records(a, fp, fmt, 0, header) < 0 || fclose(fp) != 0)
-		cli_oom(a->c);
-	free(header);
-	sp_err_clear(&e);
-	if (sp_journal_append(j, buf, len, &e) < 0) {
-		free(buf);
+		/* which must hold every column written (no territory to
+		   write: a journal without it will do) */
+		if ((missing = sp_rows_missing(&rows, header)) != NULL) {
+			sp_err_clear(&e);
+			sp_err_set(&e, missing, "not a column of the CSV journal "
+			    "%s (a CSV journal cannot grow new columns; keep the "
+			    "history in a .jsonl journal): nothing was written",
+			    a->path);
+			free(header);
+			cli_fail(a->c, &e);
+		}
+		/* --why's text goes to a why column the journal has */
+		cols[COL_WHY] = col_name[COL_WHY];
+	}
+	if (sp_journal_append_rows(j, &rows, header, &e) < 0) {
+		free(header);
 		cli_fail(a->c, &e);
 	}
-	free(buf);
+	free(header);
 }
 
 static void
@@ -698,6 +653,8 @@ main(int argc, char **argv)
 	assign a;
 	sp_journal *j = NULL;
 	sp_error e;
+	const char *cols[NCOL];
+	sp_rows rows;
 	int ch, rc, fmt;
 	size_t i;
 
@@ -768,11 +725,12 @@ main(int argc, char **argv)
 		append(&a, j);
 	sp_journal_close(j);
 
-	/* what was appended (or, --dry-run, would be) */
+	/* what was appended (or, --dry-run, would be); a failed write is
+	   cli_finish's to report */
 	fmt = c.out_fmt != SP_FMT_AUTO ? c.out_fmt : SP_FMT_JSONL;
-	if (a.nout > 0)
-		write_records(&a, stdout, fmt, a.why, NULL);	/* checked by
-								   cli_finish */
+	rows = made_rows(&a, cols, a.why);
+	if (sp_rows_write(stdout, fmt, &rows, NULL, 1) < 0 && !ferror(stdout))
+		cli_oom(&c);
 	rc = cli_finish(&c, NULL);
 	if (a.path != NULL)	/* the journal's; cli_finish closed stdin's */
 		sp_reader_close(a.rd);

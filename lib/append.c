@@ -261,10 +261,10 @@ in_list(char *const *v, const char *s)
 	return 0;
 }
 
-/* The columns of the batch: a CSV journal's header, or id, at, stage, the
- * kind's columns, then other fields in order of appearance. */
+/* The columns of the batch: id, at, stage, the kind's columns, then
+ * other fields in order of appearance. */
 static char **
-columns(sp_append *a, char **header, size_t *ncol)
+columns(sp_append *a, size_t *ncol)
 {
 	char **v;
 	size_t n = 0, i, j, max = 3;
@@ -276,12 +276,6 @@ columns(sp_append *a, char **header, size_t *ncol)
 			max += a->v[i]->n;
 	if ((v = calloc(max + 1, sizeof(*v))) == NULL)
 		cli_oom(a->c);
-	if (header != NULL) {
-		for (i = 0; header[i] != NULL && n < max; i++)
-			v[n++] = header[i];
-		*ncol = n;
-		return v;
-	}
 	v[n++] = "id";
 	v[n++] = "at";
 	v[n++] = "stage";
@@ -296,38 +290,31 @@ columns(sp_append *a, char **header, size_t *ncol)
 }
 
 /*
- * Write the surviving entries (a->v[i] != NULL) to fp in fmt; with a CSV
- * header of an existing journal, rows only.
+ * The surviving entries (a->v[i] != NULL) as rows of the batch's columns;
+ * free rows->cols and rows->vals.
  */
-static int
-write_batch(sp_append *a, FILE *fp, int fmt, char **header, int with_header)
+static void
+batch_rows(sp_append *a, sp_rows *rows)
 {
-	size_t ncol, i, j;
-	char **cols = columns(a, header, &ncol);
-	const char **vals = calloc(ncol + 1, sizeof(*vals));
-	sp_writer *w = sp_writer_new(fp, fmt);
-	int rc = 0;
+	size_t ncol, i, j, n = 0;
+	char **cols = columns(a, &ncol);
+	const char **vals;
 
-	if (vals == NULL || w == NULL)
+	for (i = 0; i < a->n; i++)
+		n += a->v[i] != NULL;
+	if ((vals = calloc(n * ncol + 1, sizeof(*vals))) == NULL)
 		cli_oom(a->c);
-	sp_writer_flags(w, (with_header ? 0 : SP_WRITER_NO_HEADER) |
-	    SP_WRITER_OMIT_EMPTY);
-	for (i = 0; i < ncol; i++)
-		if (sp_writer_col(w, cols[i], SP_COL_STR) < 0)
-			cli_oom(a->c);
-	for (i = 0; i < a->n && rc == 0; i++) {
+	for (i = 0, n = 0; i < a->n; i++) {
 		if (a->v[i] == NULL)
 			continue;
 		for (j = 0; j < ncol; j++)
-			vals[j] = sp_entry_get(a->v[i], cols[j]);
-		rc = sp_writer_row(w, vals);
+			vals[n * ncol + j] = sp_entry_get(a->v[i], cols[j]);
+		n++;
 	}
-	if (sp_writer_finish(w) < 0)
-		rc = -1;
-	sp_writer_free(w);
-	free(vals);
-	free(cols);
-	return rc;
+	rows->cols = (const char *const *)cols;
+	rows->ncol = ncol;
+	rows->vals = vals;
+	rows->nrow = n;
 }
 
 /* A CSV journal cannot grow columns: refuse entries with new fields. */
@@ -335,12 +322,14 @@ static void
 check_columns(sp_append *a, sp_journal *j, char **header)
 {
 	sp_error e;
-	size_t i, f;
+	size_t i;
 
 	if (header == NULL)
 		return;
 	for (i = 0; i < a->n; i++) {
 		sp_entry *en = a->v[i];
+		sp_rows row;
+		const char *f;
 		if (en == NULL)
 			continue;
 		/* a created_at that only repeats `at` is no news: a journal
@@ -349,18 +338,19 @@ check_columns(sp_append *a, sp_journal *j, char **header)
 		    "created_at") != NULL && strcmp(sp_entry_get(en, "created_at"),
 		    sp_entry_get(en, "at")) == 0)
 			sp_entry_unset(en, "created_at");
-		for (f = 0; f < en->n; f++)
-			if (!in_list(header, en->name[f])) {
-				sp_err_clear(&e);
-				sp_err_set(&e, en->name[f], "not a column of the "
-				    "CSV journal %s (a CSV journal cannot grow "
-				    "new columns; keep the history in a .jsonl "
-				    "journal)", sp_journal_path(j));
-				bad(a, &e, en);
-				sp_entry_free(en);
-				a->v[i] = NULL;
-				break;
-			}
+		row.cols = (const char *const *)en->name;
+		row.ncol = en->n;
+		row.vals = (const char *const *)en->val;
+		row.nrow = 1;
+		if ((f = sp_rows_missing(&row, header)) == NULL)
+			continue;
+		sp_err_clear(&e);
+		sp_err_set(&e, f, "not a column of the CSV journal %s (a CSV "
+		    "journal cannot grow new columns; keep the history in a "
+		    ".jsonl journal)", sp_journal_path(j));
+		bad(a, &e, en);
+		sp_entry_free(en);
+		a->v[i] = NULL;
 	}
 }
 
@@ -518,34 +508,23 @@ static int
 commit(sp_append *a, sp_journal *j, char **header)
 {
 	sp_error e;
-	char *buf = NULL;
-	size_t len = 0, i, live = 0;
-	FILE *fp;
-	int fmt;
+	sp_rows rows;
+	int fmt, rc = 0;
 
-	for (i = 0; i < a->n; i++)
-		live += a->v[i] != NULL;
+	batch_rows(a, &rows);
 	if (j == NULL) {
 		fmt = a->c->out_fmt != SP_FMT_AUTO ? a->c->out_fmt :
 		    SP_FMT_JSONL;
-		if (live > 0 && write_batch(a, stdout, fmt, NULL, 1) < 0)
-			return -1;
-		return 0;
-	}
-	if (live == 0)
-		return 0;
-	fmt = sp_journal_format(j);
-	if ((fp = open_memstream(&buf, &len)) == NULL)
-		cli_oom(a->c);
-	if (write_batch(a, fp, fmt, header, fmt == SP_FMT_CSV &&
-	    sp_journal_empty(j)) < 0 || fclose(fp) != 0)
-		cli_oom(a->c);
-	if (sp_journal_append(j, buf, len, &e) < 0) {
-		free(buf);
+		if (sp_rows_write(stdout, fmt, &rows, NULL, 1) < 0) {
+			if (!ferror(stdout))
+				cli_oom(a->c);
+			rc = -1;
+		}
+	} else if (sp_journal_append_rows(j, &rows, header, &e) < 0)
 		cli_fail(a->c, &e);
-	}
-	free(buf);
-	return 0;
+	free((void *)rows.cols);
+	free((void *)rows.vals);
+	return rc;
 }
 
 static void

@@ -3,11 +3,14 @@
  * file serialises every salespipe writer; the contents are mapped once
  * under the lock; appends are checked write(2) loops followed by fsync,
  * undone with ftruncate when any of it fails, so the file never keeps half
- * of a batch that a program reported as failed.
+ * of a batch that a program reported as failed.  The rows the write
+ * programs append are written here too, so that every one lays them out
+ * in a CSV journal's columns the same way.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -375,4 +378,114 @@ int64_t
 sp_journal_size(const sp_journal *j)
 {
 	return j->regular ? (int64_t)j->size : 0;
+}
+
+/* The index in rows->cols of column name, or -1. */
+static long
+rows_col(const sp_rows *rows, const char *name)
+{
+	size_t c;
+
+	for (c = 0; c < rows->ncol; c++)
+		if (rows->cols[c] != NULL && strcmp(rows->cols[c], name) == 0)
+			return (long)c;
+	return -1;
+}
+
+int
+sp_rows_write(FILE *fp, int fmt, const sp_rows *rows, char *const *header,
+    int with_header)
+{
+	sp_writer *w;
+	const char **vals;
+	long *map;	/* the column of rows each written column takes */
+	size_t ncol = 0, r, c, max = rows->ncol;
+	int rc = -1;
+
+	if (rows->nrow == 0)
+		return 0;
+	for (c = 0; header != NULL && header[c] != NULL; c++)
+		max++;
+	w = sp_writer_new(fp, fmt);
+	vals = calloc(max + 1, sizeof(*vals));
+	map = calloc(max + 1, sizeof(*map));
+	if (w == NULL || vals == NULL || map == NULL)
+		goto done;
+	sp_writer_flags(w, (with_header ? 0 : SP_WRITER_NO_HEADER) |
+	    SP_WRITER_OMIT_EMPTY);
+	if (header != NULL)
+		for (; header[ncol] != NULL; ncol++) {
+			map[ncol] = rows_col(rows, header[ncol]);
+			if (sp_writer_col(w, header[ncol], SP_COL_STR) < 0)
+				goto done;
+		}
+	else
+		for (c = 0; c < rows->ncol; c++) {
+			if (rows->cols[c] == NULL)
+				continue;
+			map[ncol++] = (long)c;
+			if (sp_writer_col(w, rows->cols[c], SP_COL_STR) < 0)
+				goto done;
+		}
+	rc = 0;
+	for (r = 0; r < rows->nrow && rc == 0; r++) {
+		for (c = 0; c < ncol; c++)
+			vals[c] = map[c] < 0 ? NULL :
+			    rows->vals[r * rows->ncol + (size_t)map[c]];
+		rc = sp_writer_row(w, vals);
+	}
+	if (sp_writer_finish(w) < 0)
+		rc = -1;
+done:
+	sp_writer_free(w);
+	free(vals);
+	free(map);
+	return rc;
+}
+
+const char *
+sp_rows_missing(const sp_rows *rows, char *const *header)
+{
+	size_t r, c, h;
+
+	for (c = 0; c < rows->ncol; c++) {
+		if (rows->cols[c] == NULL)
+			continue;
+		for (h = 0; header[h] != NULL && strcmp(header[h],
+		    rows->cols[c]) != 0; h++)
+			;
+		if (header[h] != NULL)
+			continue;
+		for (r = 0; r < rows->nrow; r++) {
+			const char *v = rows->vals[r * rows->ncol + c];
+			if (v != NULL && v[0] != '\0')
+				return rows->cols[c];
+		}
+	}
+	return NULL;
+}
+
+int
+sp_journal_append_rows(sp_journal *j, const sp_rows *rows,
+    char *const *header, sp_error *e)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *fp;
+	int rc;
+
+	sp_err_clear(e);
+	if (rows->nrow == 0)
+		return 0;
+	if ((fp = open_memstream(&buf, &len)) == NULL)
+		return sp_err_set(e, NULL, "out of memory");
+	rc = sp_rows_write(fp, j->fmt, rows, header, j->fmt == SP_FMT_CSV &&
+	    sp_journal_empty(j));
+	if (fclose(fp) != 0 || rc < 0) {
+		free(buf);
+		return sp_err_set(e, NULL, "out of memory");
+	}
+	rc = sp_journal_append(j, buf, len, e);
+	free(buf);
+	return rc;
 }

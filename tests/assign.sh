@@ -27,22 +27,9 @@
 #               cases: one added, 7 refused each time
 # ASSIGN_NL=N: leads each writer adds (25).
 # Prints failures and a last line "assign: PASS FAIL"; exits 1 on failure.
-B=${1:-.}
-top=$(cd "$(dirname "$0")/.." && pwd)
-cd "$top" || exit 1
-B=$(cd "$B" && pwd) || exit 1
-pass=0 fail=0
-tmp=$(mktemp -d) || exit 1
-trap 'rm -rf "$tmp"' EXIT
-trap 'exit 1' INT TERM HUP
-export LC_ALL=C TZ=UTC SALESPIPE_NOW=2026-11-26T00:00:00Z
-unset SALESPIPE_STAGES SALESPIPE_DEALS SALESPIPE_LEADS SALESPIPE_JOURNAL_INDEX
-PATH=$B/bin:$PATH
+. "$(dirname "$0")/lib.sh"
+PATH=$BIN:$PATH
 NW=8 NL=${ASSIGN_NL:-25}
-
-ok() { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); echo "FAIL $*"; }
-check() { if [ $? -eq 0 ]; then ok; else bad "$@"; fi; }
 
 cat > "$tmp/teams.csv" <<'EOF'
 owner,team,territory,manager

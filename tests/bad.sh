@@ -33,13 +33,9 @@
 # failure and ends with the line "bad: PASS FAIL" (one count per case and
 # program; skips are printed).  BAD_SAVE=DIR keeps what each failing run
 # printed in DIR/<case>/stdout.P, stderr.P, status.P, for review.
-B=${1:-.}
-top=$(cd "$(dirname "$0")/.." && pwd)
-cd "$top" || exit 1
-B=$(cd "$B" && pwd) || exit 1
+. "$(dirname "$0")/lib.sh"
 . tests/programs.sh
 PROGS=${BAD_PROGS:-$(programs_read)}	# BAD_PROGS: only these (to debug)
-pass=0 fail=0
 for p in $(programs_no_page); do
 	echo "FAIL $p: no man page man/$p.1 (tests/programs.sh cannot tell whether it reads records)"
 	fail=$((fail + 1))
@@ -50,8 +46,6 @@ for p in $PROGS; do
 		fail=$((fail + 1))
 	fi
 done
-tmp=$(mktemp -d) || exit 1
-trap 'chmod -R u+rwx "$tmp" 2>/dev/null; rm -rf "$tmp"' EXIT
 # each program with the options it requires (tests/programs.sh)
 programs_bin "$B/bin" "$tmp/bin" || exit 1
 BINPATH=$tmp/bin:$B/bin

@@ -33,31 +33,10 @@
 # programs run natively here: memcheck would move every aimed moment).
 # CONVERT_GROWN=N: kills of the grown test (12).
 # Prints failures and a last line "convert: PASS FAIL"; exits 1 on failure.
-B=${1:-.}
-top=$(cd "$(dirname "$0")/.." && pwd)
-cd "$top" || exit 1
-B=$(cd "$B" && pwd) || exit 1
-pass=0 fail=0
-tmp=$(mktemp -d) || exit 1
-trap 'rm -rf "$tmp"' EXIT
-trap 'exit 1' INT TERM HUP
-export LC_ALL=C TZ=UTC SALESPIPE_NOW=2026-11-26T00:00:00Z
-unset SALESPIPE_STAGES SALESPIPE_LEAD_STAGES SALESPIPE_DEALS SALESPIPE_LEADS \
-    SALESPIPE_JOURNAL_INDEX SALESPIPE_TEST_KILL
-BIN=$B/bin
+. "$(dirname "$0")/lib.sh"
 ROUNDS=${CONVERT_ROUNDS:-8}
 [ "${VALGRIND:-0}" = 1 ] && ROUNDS=${CONVERT_ROUNDS:-2}
 
-ok() { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); echo "FAIL $*"; }
-ck=0
-check() {
-	if [ $? -eq 0 ]; then ck=0; ok; else ck=1; bad "$@"; fi
-}
-show() {
-	[ $ck = 1 ] || return 0
-	head -n "${2:-5}" "$1" 2> /dev/null | sed 's/^/	| /'
-}
 RNG='function rnd(n) { seed = (seed * 16807) % 2147483647; return seed % n }'
 
 # invariant LABEL: l.jsonl and d.jsonl in the current directory

@@ -40,18 +40,8 @@
 # INDEX_ROUNDS=N: rounds of the index test (12; make check's sanitizer pass
 # runs 4, valgrind 2).
 # Prints failures and a last line "journal: PASS FAIL"; exits 1 on failure.
-B=${1:-.}
-top=$(cd "$(dirname "$0")/.." && pwd)
-cd "$top" || exit 1
-B=$(cd "$B" && pwd) || exit 1
-pass=0 fail=0
-tmp=$(mktemp -d) || exit 1
-trap 'chmod -R u+rwx "$tmp" 2>/dev/null; rm -rf "$tmp"' EXIT
-trap 'exit 1' INT TERM HUP
-export LC_ALL=C TZ=UTC SALESPIPE_NOW=2026-11-26T00:00:00Z
-unset SALESPIPE_STAGES SALESPIPE_DEALS SALESPIPE_LEADS SALESPIPE_JOURNAL_INDEX
+. "$(dirname "$0")/lib.sh"
 PROGS="deal-add deal-move lead-add lead-move pipeline"
-BIN=$B/bin
 
 # sizes: writers, leads per writer, own deals per mover, deals per
 # concurrent batch, crash batch records, crash runs (timed, then aimed
@@ -71,18 +61,6 @@ if [ "${VALGRIND:-0}" = 1 ]; then
 	    "x $RUNS kills + $GROW"
 fi
 
-ok() { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); echo "FAIL $*"; }
-# check NAME: ok if the last command succeeded, else FAIL NAME
-ck=0
-check() {
-	if [ $? -eq 0 ]; then ck=0; ok; else ck=1; bad "$@"; fi
-}
-# show FILE: its first lines, indented, if the last check failed
-show() {
-	[ $ck = 1 ] || return 0
-	head -n "${2:-5}" "$1" 2> /dev/null | sed 's/^/	| /'
-}
 now_ns() { date +%s%N; }
 # took SECTION: print the time since the last call (information only)
 t_last=$(date +%s%N)

@@ -24,17 +24,13 @@
 # tests/bad); PIPE_OPTS are tried only on programs whose usage has them.
 # Prints failures and a last line "property: PASS FAIL".  VALGRIND=1 runs
 # the programs under memcheck.
-B=${1:-.}
-top=$(cd "$(dirname "$0")/.." && pwd)
-cd "$top" || exit 1
-B=$(cd "$B" && pwd)
+. "$(dirname "$0")/lib.sh"
 SEEDS=${SEEDS:-"1 2 3 4 5"}
 PIPE_SEEDS=${PIPE_SEEDS:-"1 2"}
 PIPE_OPTS=${PIPE_OPTS-"-g owner"}
 ORDER_SEEDS=${ORDER_SEEDS:-"1"}
 . tests/programs.sh
 PROGS=${PROPERTY_PROGS:-$(programs_read)}	# PROPERTY_PROGS: only these (to debug)
-pass=0 fail=0
 for p in $(programs_no_page); do
 	echo "FAIL $p: no man page man/$p.1 (tests/programs.sh cannot tell whether it reads records)"
 	fail=$((fail + 1))
@@ -45,12 +41,9 @@ for p in $PROGS; do
 		fail=$((fail + 1))
 	fi
 done
-tmp=$(mktemp -d) || exit 1
-trap 'rm -rf "$tmp"' EXIT
 # now after the last record of examples/ (closes up to 2026-11-29): on a
 # snapshot a close after now is left out with a warning (see forecast(1))
-export LC_ALL=C TZ=UTC SALESPIPE_NOW=2026-12-01T00:00:00Z
-unset SALESPIPE_STAGES SALESPIPE_LEAD_STAGES SALESPIPE_DEALS SALESPIPE_LEADS
+export SALESPIPE_NOW=2026-12-01T00:00:00Z
 # the runs under test, and the runs that give the expected output: each
 # program with the options it requires (tests/programs.sh)
 programs_bin "$B/bin" "$tmp/bin" && programs_bin "$B/bin" "$tmp/ref" || exit 1
@@ -79,9 +72,6 @@ for d in "$tmp/bin" "$tmp/ref"; do
 	    "$d/lint.all" >"$d/lint"
 	chmod +x "$d/lint"
 done
-
-ok() { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); echo "FAIL $*"; }
 
 # takes PROG FILE: whether PROG reads FILE's kind of input (a program whose
 # SYNOPSIS reads histories refuses snapshots: tests/programs.sh); FILE may

@@ -13,6 +13,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include "salespipe/err.h"
 
 #ifdef __cplusplus
@@ -87,6 +88,53 @@ int64_t sp_journal_repair(const char *path, int64_t *off, long *line,
  */
 int sp_journal_fd(const sp_journal *j);
 int64_t sp_journal_size(const sp_journal *j);
+
+/*
+ * Rows of records for a journal (or for the standard output), the way the
+ * write programs append them: nrow rows of ncol named columns, the value of
+ * row r in column c at vals[r * ncol + c].  A NULL or "" value is empty: a
+ * JSON lines object leaves it out, a CSV row has an empty field.  A NULL
+ * name leaves its column out (not written, not checked).  Everything is
+ * borrowed.
+ */
+typedef struct sp_rows {
+	const char *const *cols;	/* ncol names */
+	size_t ncol;
+	const char *const *vals;	/* nrow * ncol values */
+	size_t nrow;
+} sp_rows;
+
+/*
+ * Write rows to fp in fmt (SP_FMT_CSV or SP_FMT_JSONL).  Without header,
+ * the columns are rows->cols in order; with header (a NULL-ended list of
+ * the column names of an existing CSV file) they are the header's, each
+ * taking the values of the column of rows of the same name (the first
+ * one), empty when rows has none.  A value in a column not in the header
+ * is not written: see sp_rows_missing.  with_header: a CSV header line
+ * first.  Writes nothing when nrow is 0.  Returns 0, or -1 when out of
+ * memory or when a write fails (then ferror(fp) is set).
+ */
+int sp_rows_write(FILE *fp, int fmt, const sp_rows *rows, char *const *header,
+    int with_header);
+
+/*
+ * A CSV file cannot grow columns: the first column of rows (in their
+ * order) that has a non-empty value in some row and is not in header
+ * (NULL-ended), or NULL when header holds every such column.  Borrowed
+ * from rows.  The caller says how it refuses.
+ */
+const char *sp_rows_missing(const sp_rows *rows, char *const *header);
+
+/*
+ * Append rows to j whole, in its format, with one sp_journal_append (a
+ * record is never torn): laid out in header, the CSV journal's columns
+ * (NULL for JSON lines; check it first with sp_rows_missing), and after a
+ * header line of the columns when j is a new or empty CSV journal.
+ * Appends nothing when nrow is 0.  Returns 0, or -1 with e set ("out of
+ * memory", or sp_journal_append's error: the journal is as it was).
+ */
+int sp_journal_append_rows(sp_journal *j, const sp_rows *rows,
+    char *const *header, sp_error *e);
 
 #ifdef __cplusplus
 }

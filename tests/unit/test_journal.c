@@ -1,7 +1,9 @@
 /*
  * Unit tests of journal: open (create, format, torn tail), the text read
  * under the lock, appends and their rollback, the lock itself, and
- * sp_journal_repair (include/salespipe/journal.h, DESIGN.md section 2).
+ * sp_journal_repair (include/salespipe/journal.h, DESIGN.md section 2),
+ * and the rows the write programs append (sp_rows_write, sp_rows_missing,
+ * sp_journal_append_rows).
  * Every test works on real files in a fresh mkdtemp(3) directory; the
  * expected bytes, offsets and line numbers are counted by hand from the
  * small contents written here.
@@ -763,6 +765,141 @@ test_open_replaced_while_waiting(void **state)
 	}
 }
 
+/* ---- rows -------------------------------------------------------------- */
+
+/*
+ * Two records of four named columns and one unnamed one (left out
+ * everywhere): L-1 with an empty note, L-2 without a stage and with a note
+ * that CSV quotes.
+ */
+static const char *const rows_cols[] = { "id", "at", "stage", "note", NULL };
+static const char *const rows_vals[] = {
+	"L-1", "2026-11-26T00:00:00Z", "new", "", "x",
+	"L-2", "2026-11-26T01:00:00Z", NULL, "a,b", "y",
+};
+static const sp_rows rows_two = { rows_cols, 5, rows_vals, 2 };
+
+/*
+ * Append rows (laid out in header) to the journal dir/name, which holds
+ * old first (NULL: as it is, or new); then the file must be want.
+ */
+static void
+append_rows_to(void **state, const char *name, const char *old,
+    const sp_rows *rows, char *const *header, const char *want)
+{
+	char p[256];
+	sp_journal *j;
+	sp_error e;
+
+	in(state, name, p, sizeof(p));
+	if (old != NULL)
+		write_file(p, old, strlen(old));
+	j = must_open(p);
+	if (sp_journal_append_rows(j, rows, header, &e) < 0)
+		fail_msg("append_rows(%s): %s", p, e.msg);
+	sp_journal_close(j);
+	assert_file(p, want, strlen(want));
+}
+
+/* JSON lines: empty values left out, after what the journal held. */
+static void
+test_rows_jsonl(void **state)
+{
+	append_rows_to(state, "r.jsonl", "{\"id\":\"L-0\"}\n", &rows_two,
+	    NULL, "{\"id\":\"L-0\"}\n"
+	    "{\"id\":\"L-1\",\"at\":\"2026-11-26T00:00:00Z\",\"stage\":\"new\"}\n"
+	    "{\"id\":\"L-2\",\"at\":\"2026-11-26T01:00:00Z\",\"note\":\"a,b\"}\n");
+}
+
+/*
+ * Under an existing CSV header (id,owner,stage,at): rows only, in the
+ * header's order; owner, which the rows lack, empty; territory, empty in
+ * every row, missing from the header and not missed.
+ */
+static void
+test_rows_csv_header(void **state)
+{
+	static const char *const cols[] = { "id", "at", "stage", "territory" };
+	static const char *const vals[] = {
+		"L-1", "2026-11-26T00:00:00Z", "new", "",
+		"L-2", "2026-11-26T01:00:00Z", NULL, NULL,
+	};
+	const sp_rows rows = { cols, 4, vals, 2 };
+	char *header[] = { "id", "owner", "stage", "at", NULL };
+
+	assert_null(sp_rows_missing(&rows, header));
+	append_rows_to(state, "r.csv", "id,owner,stage,at\n"
+	    "L-0,ann,new,2026-11-01T00:00:00Z\n", &rows, header,
+	    "id,owner,stage,at\n"
+	    "L-0,ann,new,2026-11-01T00:00:00Z\n"
+	    "L-1,,new,2026-11-26T00:00:00Z\n"
+	    "L-2,,,2026-11-26T01:00:00Z\n");
+}
+
+/* A new CSV journal gets the header line of the named columns first; no
+ * rows, no bytes (it stays empty, and gets the header after). */
+static void
+test_rows_csv_empty(void **state)
+{
+	const sp_rows none = { rows_cols, 5, rows_vals, 0 };
+
+	append_rows_to(state, "n.csv", NULL, &none, NULL, "");
+	append_rows_to(state, "n.csv", NULL, &rows_two, NULL,
+	    "id,at,stage,note\n"
+	    "L-1,2026-11-26T00:00:00Z,new,\n"
+	    "L-2,2026-11-26T01:00:00Z,,\"a,b\"\n");
+}
+
+/* The first column, in the rows' order, with a value and not in the
+ * header; the unnamed column never. */
+static void
+test_rows_missing(void **state)
+{
+	char *all[] = { "note", "stage", "at", "id", NULL };
+	char *no_note[] = { "id", "at", "stage", NULL };
+	char *only_id[] = { "id", NULL };
+	char *id_at[] = { "id", "at", NULL };
+	char *none[] = { NULL };
+	static const char *const vals[] = {
+		"L-1", "2026-11-26T00:00:00Z", "", NULL, "x",
+		"L-2", "2026-11-26T01:00:00Z", NULL, "", "y",
+	};
+	const sp_rows empty_notes = { rows_cols, 5, vals, 2 };
+
+	(void)state;
+	assert_null(sp_rows_missing(&rows_two, all));
+	assert_string_equal(sp_rows_missing(&rows_two, no_note), "note");
+	assert_string_equal(sp_rows_missing(&rows_two, only_id), "at");
+	assert_string_equal(sp_rows_missing(&rows_two, none), "id");
+	/* stage and note empty in both rows: not missed */
+	assert_null(sp_rows_missing(&empty_notes, id_at));
+	assert_string_equal(sp_rows_missing(&empty_notes, only_id), "at");
+}
+
+/* To a FILE: laid out in a header (note first, then id, then a column
+ * the rows lack) with its line; nothing for no rows, not even a header. */
+static void
+test_rows_write(void **state)
+{
+	char p[256];
+	static const char want[] = "note,id,owner\n"
+	    ",L-1,\n"
+	    "\"a,b\",L-2,\n";
+	char *header[] = { "note", "id", "owner", NULL };
+	const sp_rows none = { rows_cols, 5, rows_vals, 0 };
+	FILE *fp;
+	int fd;
+
+	in(state, "w.XXXXXX", p, sizeof(p));
+	assert_true((fd = mkstemp(p)) >= 0);
+	assert_non_null(fp = fdopen(fd, "w"));
+	assert_int_equal(sp_rows_write(fp, SP_FMT_CSV, &none, header, 1), 0);
+	assert_int_equal(sp_rows_write(fp, SP_FMT_CSV, &rows_two, header, 1),
+	    0);
+	assert_int_equal(fclose(fp), 0);
+	assert_file(p, want, strlen(want));
+}
+
 int
 main(void)
 {
@@ -786,6 +923,11 @@ main(void)
 		T(test_open_missing_parent),
 		T(test_open_no_create),
 		T(test_open_replaced_while_waiting),
+		T(test_rows_jsonl),
+		T(test_rows_csv_header),
+		T(test_rows_csv_empty),
+		T(test_rows_missing),
+		T(test_rows_write),
 	};
 #undef T
 
