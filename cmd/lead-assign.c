@@ -252,6 +252,7 @@ read_journal(assign *a, sp_journal *j)
 			snprintf(m, sizeof(m), "%s (the journal is not a good "
 			    "history: nothing was written)", e.msg);
 			snprintf(e.msg, sizeof(e.msg), "%.1000s", m);
+			sp_rec_free(r);
 			cli_fail(a->c, &e);
 		}
 	}
