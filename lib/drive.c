@@ -20,26 +20,6 @@
 #define SP_THREADS_MIN_BYTES ((off_t)4 << 20)	/* smaller: one thread */
 #define SP_THREADS_MAX 1024
 #define STREAM_BATCH 32	/* groups a stream writes at a time */
-#define STREAM_BATCH_BG 1024	/* the same, written by a drainer */
-
-/*
- * A stream's drainer: a thread that writes the batches of the deals'
- * groups while the fold goes on (sp_agg.in_order, with --threads above
- * 1: pipeline's output costs as much as its fold).  The fold hands it
- * a full table (job) and takes the spare, emptied by the drainer's last
- * write; one table is written at a time, in the order handed, so the
- * bytes are those of one thread.  The first failure is kept for the
- * fold's thread to report.
- */
-struct drainer {
-	pthread_t th;
-	pthread_mutex_t mu;
-	pthread_cond_t cv;
-	sp_agg_run *r;
-	sp_agg_table *job, *spare;
-	int quit, rc;
-	sp_error e;
-};
 
 struct sp_agg_run {
 	sp_cli *cli;
@@ -56,9 +36,6 @@ struct sp_agg_run {
 				   a time (w), -1 no */
 	sp_writer *w;
 	int mixed;
-	struct drainer *dr;	/* the stream's drainer, or NULL */
-	int bg;			/* 1: the stream is written by a drainer
-				   (--threads above 1) */
 };
 
 sp_cli *
@@ -240,105 +217,6 @@ stream_ok(const sp_agg_run *r)
 }
 
 static void stream_drain(sp_agg_run *, sp_error *);
-static long threads_wanted(const sp_cli *);
-
-static void *
-drainer_main(void *arg)
-{
-	struct drainer *d = arg;
-	sp_agg_run *r = d->r;
-	sp_agg_table *t;
-	sp_error e;
-	int rc;
-
-	pthread_mutex_lock(&d->mu);
-	for (;;) {
-		while (d->job == NULL && !d->quit)
-			pthread_cond_wait(&d->cv, &d->mu);
-		if (d->job == NULL)
-			break;
-		t = d->job;
-		pthread_mutex_unlock(&d->mu);
-		sp_err_clear(&e);
-		rc = sp_agg_drain(t, r->w, r->cli->nby, r->has_period,
-		    &r->mixed, &e);
-		pthread_mutex_lock(&d->mu);
-		if (rc < 0 && d->rc == 0) {
-			d->rc = rc;
-			d->e = e;
-		}
-		d->spare = t;
-		d->job = NULL;
-		pthread_cond_broadcast(&d->cv);
-	}
-	pthread_mutex_unlock(&d->mu);
-	return NULL;
-}
-
-/* A failed write of the drainer, reported as stream_drain does. */
-static void
-drainer_check(sp_agg_run *r, struct drainer *d)
-{
-	if (d->rc < 0 && !ferror(stdout))
-		cli_fail(r->cli, &d->e);
-}
-
-/* Hand r's table to the drainer (started on first use); 0, or -1 when
- * there is none to be had (then the caller writes it). */
-static int
-drainer_give(sp_agg_run *r)
-{
-	struct drainer *d = r->dr;
-	sp_agg_table *t;
-
-	if (d == NULL) {
-		if ((d = calloc(1, sizeof(*d))) == NULL ||
-		    (d->spare = sp_agg_table_new(r->agg)) == NULL)
-			cli_oom(r->cli);
-		d->r = r;
-		if (pthread_mutex_init(&d->mu, NULL) != 0 ||
-		    pthread_cond_init(&d->cv, NULL) != 0 ||
-		    pthread_create(&d->th, NULL, drainer_main, d) != 0) {
-			r->bg = 0;	/* write on this thread after all */
-			sp_agg_table_free(d->spare);
-			free(d);
-			return -1;
-		}
-		r->dr = d;
-	}
-	pthread_mutex_lock(&d->mu);
-	while (d->job != NULL)
-		pthread_cond_wait(&d->cv, &d->mu);
-	drainer_check(r, d);
-	t = d->spare;
-	d->spare = NULL;
-	d->job = r->t;
-	r->t = t;
-	pthread_cond_broadcast(&d->cv);
-	pthread_mutex_unlock(&d->mu);
-	return 0;
-}
-
-/* Wait for the drainer to write what it was given, and end it. */
-static void
-drainer_end(sp_agg_run *r)
-{
-	struct drainer *d = r->dr;
-
-	if (d == NULL)
-		return;
-	pthread_mutex_lock(&d->mu);
-	d->quit = 1;
-	pthread_cond_broadcast(&d->cv);
-	pthread_mutex_unlock(&d->mu);
-	pthread_join(d->th, NULL);
-	r->dr = NULL;
-	drainer_check(r, d);
-	sp_agg_table_free(d->spare);
-	pthread_mutex_destroy(&d->mu);
-	pthread_cond_destroy(&d->cv);
-	free(d);
-}
 
 static int
 deal_cb(void *ctx, const sp_deal *d, sp_error *e)
@@ -349,10 +227,8 @@ deal_cb(void *ctx, const sp_deal *d, sp_error *e)
 
 	if (c->shard_n > 0 && cli_shard_of(d->id, c->shard_n) != c->shard_k)
 		return 0;
-	if (r->stream == 0) {
+	if (r->stream == 0)
 		r->stream = stream_ok(r) ? 1 : -1;
-		r->bg = r->stream > 0 && threads_wanted(c) > 1;
-	}
 	if ((rc = r->add(r, d, e)) < 0 || r->stream < 0)
 		return rc;
 	if (r->w == NULL) {
@@ -364,10 +240,7 @@ deal_cb(void *ctx, const sp_deal *d, sp_error *e)
 	}
 	/* a batch of deals at a time: a drain sorts and walks the table
 	   (the same bytes as one deal at a time, see sp_agg.in_order) */
-	if (r->bg && sp_agg_count(r->t) >= STREAM_BATCH_BG &&
-	    drainer_give(r) == 0)
-		return 0;
-	if (!r->bg && sp_agg_count(r->t) >= STREAM_BATCH)
+	if (sp_agg_count(r->t) >= STREAM_BATCH)
 		stream_drain(r, e);
 	return 0;
 }
@@ -977,7 +850,6 @@ read_all(sp_cli *c, sp_agg_run *r, int need)
 	cli_by_end(c, c->rd);
 	cli_run_finish(c, p0->ds);
 done:
-	drainer_end(&p0->run);	/* what it was given is written */
 	c->bad_fn = NULL;
 	history = sp_deals_is_history(p0->ds);
 	r->t = p0->run.t;
