@@ -926,6 +926,42 @@ pass_bad(void *ctx, const sp_error *e)
 	cli_bad(ctx, e, NULL);
 }
 
+/*
+ * The loop of a pass: rd's records into ds, then its fold.  With report,
+ * bad records go to cli_bad (else they were reported by an earlier pass
+ * and are skipped); with by (the -g slots), the -g check runs.  Returns 1
+ * when rd held a history.
+ */
+static int
+pass_read(sp_cli *c, sp_reader *rd, sp_deals *ds, const int *by, int report)
+{
+	sp_rec *r = sp_rec_new();
+	sp_error e;
+	int k, history;
+
+	if (r == NULL)
+		cli_oom(c);
+	sp_err_clear(&e);
+	while ((k = sp_reader_next(rd, r, &e)) != 0) {
+		if (k == -2)
+			cli_fail(c, &e);
+		if (by != NULL)	/* -g: exit 2 if the input lacks a field */
+			cli_by_record(c, rd, by, r);
+		if (k == 1 && sp_deals_add(ds, r, &e) == 0)
+			continue;
+		if (report)
+			cli_bad(c, &e, r);
+	}
+	if (by != NULL)
+		cli_by_end(c, rd);
+	history = sp_deals_is_history(ds);
+	sp_err_clear(&e);
+	sp_deals_finish(ds, report ? pass_bad : pass_ignore, c, &e);
+	cli_note_currencies(c, ds);
+	sp_rec_free(r);
+	return history;
+}
+
 int
 cli_deals_pass(sp_cli *c, const char *spool, size_t spooln, int need,
     int64_t as_of, int report, sp_deal_fn fn, void *ctx)
@@ -934,12 +970,11 @@ cli_deals_pass(sp_cli *c, const char *spool, size_t spooln, int need,
 	sp_deals_opts o;
 	sp_reader *rd;
 	sp_deals *ds;
-	sp_rec *r = sp_rec_new();
 	sp_error e;
-	int *slots, k, history;
+	int *slots, history;
 	size_t i;
 
-	if (r == NULL || (slots = calloc(c->nby + 1, sizeof(int))) == NULL)
+	if ((slots = calloc(c->nby + 1, sizeof(int))) == NULL)
 		cli_oom(c);
 	cli_read_opts(c, &ro);
 	sp_err_clear(&e);
@@ -958,26 +993,11 @@ cli_deals_pass(sp_cli *c, const char *spool, size_t spooln, int need,
 		o.left_out = NULL;
 	if ((ds = sp_deals_new(rd, c->stages, &o)) == NULL)
 		cli_oom(c);
-	while ((k = sp_reader_next(rd, r, &e)) != 0) {
-		if (k == -2)
-			cli_fail(c, &e);
-		if (report)	/* -g: exit 2 if the input lacks a field */
-			cli_by_record(c, rd, slots, r);
-		if (k == 1 && sp_deals_add(ds, r, &e) == 0)
-			continue;
-		if (report)
-			cli_bad(c, &e, r);
-	}
-	if (report)
-		cli_by_end(c, rd);
-	history = sp_deals_is_history(ds);
-	sp_deals_finish(ds, report ? pass_bad : pass_ignore, c, &e);
-	cli_note_currencies(c, ds);
+	history = pass_read(c, rd, ds, report ? slots : NULL, report);
 	if (report)
 		cli_prob_warn(c, sp_deals_prob_doubt(ds));
 	sp_deals_free(ds);
 	sp_reader_close(rd);
-	sp_rec_free(r);
 	free(slots);
 	return history;
 }
@@ -993,12 +1013,9 @@ cli_side_pass(sp_cli *c, const char *path, const char *const *fields,
 	sp_deals_opts o;
 	sp_reader *rd;
 	sp_deals *ds;
-	sp_rec *r = sp_rec_new();
 	sp_error e;
-	int k, history;
+	int history;
 
-	if (r == NULL)
-		cli_oom(c);
 	paths[0] = (char *)path;
 	cli_read_opts(c, &ro);
 	ro.format = SP_FMT_AUTO;	/* the file's own, not -i's */
@@ -1018,19 +1035,8 @@ cli_side_pass(sp_cli *c, const char *path, const char *const *fields,
 	o.left_out = NULL;
 	if ((ds = sp_deals_new(rd, c->stages, &o)) == NULL)
 		cli_oom(c);
-	while ((k = sp_reader_next(rd, r, &e)) != 0) {
-		if (k == -2)
-			cli_fail(c, &e);
-		if (k == 1 && sp_deals_add(ds, r, &e) == 0)
-			continue;
-		cli_bad(c, &e, r);
-	}
-	history = sp_deals_is_history(ds);
-	sp_err_clear(&e);
-	sp_deals_finish(ds, pass_bad, c, &e);
-	cli_note_currencies(c, ds);
+	history = pass_read(c, rd, ds, NULL, 1);
 	sp_deals_free(ds);
 	sp_reader_close(rd);
-	sp_rec_free(r);
 	return history;
 }
