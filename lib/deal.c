@@ -7,6 +7,7 @@
  */
 #include <sys/mman.h>
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -517,10 +518,15 @@ snapshot_note(sp_deals *ds, const sp_rec *r)
 	if (sp_rec_len(r, ds->slot[F_ID]) == 0)
 		return 0;
 	ds->snap = 1;
-	if (ds->ids == NULL && (ds->ids = sp_idset_new()) == NULL)
-		return -1;
+	if (ds->ids == NULL) {
+		if ((ds->ids = sp_idset_new()) == NULL)
+			return -1;
+		sp_idset_set_budget(ds->ids, ds->o.id_memory);
+	}
+	errno = ENOMEM;
 	if ((f = intern_file(ds, r->file)) < 0 ||
-	    sp_idset_add(ds->ids, &ds->idkey, (uint32_t)f, r->line, NULL,
+	    sp_idset_add(ds->ids, &ds->idkey, sp_rec_get(r, ds->slot[F_ID]),
+	    sp_rec_len(r, ds->slot[F_ID]), (uint32_t)f, r->line, NULL,
 	    NULL) < 0)
 		return -1;
 	return 0;
@@ -674,8 +680,12 @@ snapshot_add(sp_deals *ds, const sp_rec *r, sp_error *e)
 			return -1;
 	}
 	/* only a counted record holds its id: a bad one was not counted */
-	if (snapshot_note(ds, r) < 0)
-		return sp_err_set(e, NULL, "out of memory");
+	if (snapshot_note(ds, r) < 0) {
+		if (errno == ENOMEM)
+			return sp_err_set(e, NULL, "out of memory");
+		return sp_err_set(e, NULL, "the ids' temporary file (see "
+		    "SALESPIPE_ID_MEMORY): %s", strerror(errno));
+	}
 	return 0;
 }
 
@@ -1787,6 +1797,78 @@ sp_deals_ids_overlap(const sp_deals *a, const sp_deals *b)
 	if (a->ids == NULL || b->ids == NULL)
 		return 0;
 	return sp_idset_overlap(a->ids, b->ids);
+}
+
+void
+sp_deals_set_id_memory(sp_deals *ds, size_t bytes)
+{
+	ds->o.id_memory = bytes;
+	if (ds->ids != NULL)
+		sp_idset_set_budget(ds->ids, bytes);
+}
+
+int
+sp_deals_ids_spilled(const sp_deals *ds)
+{
+	return ds->ids != NULL && sp_idset_spilled(ds->ids);
+}
+
+size_t
+sp_deals_ids_bytes(const sp_deals *ds)
+{
+	return ds->ids != NULL ? sp_idset_bytes(ds->ids) : 0;
+}
+
+long long
+sp_deals_ids_check(sp_deals *const *v, size_t n, size_t budget,
+    sp_error *bad, size_t max, sp_error *e)
+{
+	sp_idset **sets = calloc(n + 1, sizeof(*sets));
+	size_t *of = calloc(n + 1, sizeof(*of)), m = 0, i;
+	sp_idrepeat *rep = calloc(max + 1, sizeof(*rep));
+	const sp_idrepeat *p;
+	const sp_deals *d, *fd;
+	long long k = -1;
+	char q[80];
+	int twice;
+
+	if (sets == NULL || of == NULL || rep == NULL) {
+		sp_err_set(e, NULL, "out of memory");
+		goto done;
+	}
+	for (i = 0; i < n; i++)
+		if (v[i]->ids != NULL) {
+			of[m] = i;
+			sets[m++] = v[i]->ids;
+		}
+	if (budget != 0 && budget < sp_idset_budget_min())
+		budget = sp_idset_budget_min();
+	if ((k = sp_idset_check(sets, m, budget, rep, max)) < 0) {
+		sp_err_set(e, NULL, "the ids' temporary file (see "
+		    "SALESPIPE_ID_MEMORY): %s", strerror(errno));
+		goto done;
+	}
+	for (i = 0; i < max && (long long)i < k; i++) {
+		p = &rep[i];
+		d = v[of[p->set]];
+		fd = v[of[p->fset]];
+		/* the same file given twice: its lines come round again */
+		twice = strcmp(fd->files[p->ffile], d->files[p->file]) == 0 &&
+		    p->line <= p->fline;
+		sp_err_clear(&bad[i]);
+		sp_err_where(&bad[i], d->files[p->file], (long)p->line);
+		sp_err_set(&bad[i], "id", "'%s' is listed again: first at "
+		    "%s:%lld (kept); a snapshot has one record per deal%s",
+		    sp_err_quote(q, sizeof(q), p->id, p->idlen),
+		    fd->files[p->ffile], (long long)p->fline, twice ?
+		    " (is the file given twice?)" : "");
+		bad[i].code = SP_ERR_REPEATED_ID;
+	}
+done:
+	free(sets);
+	free(of);
+	free(rep);
+	return k;
 }
 
 void

@@ -216,6 +216,10 @@ typedef struct sp_deals_opts {
 	 * bad.
 	 */
 	const char *pair_old;
+	/* a snapshot's ids: the memory they may take (0: no limit), past
+	   which they are spilled to disk and repeats of spilled ids are
+	   found only by sp_deals_ids_check (SALESPIPE_ID_MEMORY) */
+	size_t id_memory;
 } sp_deals_opts;
 
 typedef struct sp_deals sp_deals;
@@ -318,6 +322,29 @@ int sp_deal_prob_bp(const sp_stages *st, const sp_deal *d);
  * else 0.  Only reads both.
  */
 int sp_deals_ids_overlap(const sp_deals *a, const sp_deals *b);
+
+/* Change sp_deals_opts.id_memory (a part of --threads gets its share). */
+void sp_deals_set_id_memory(sp_deals *ds, size_t bytes);
+
+/* 1 when the snapshot's ids passed id_memory and were spilled to disk:
+ * then only sp_deals_ids_check finds every repeated id. */
+int sp_deals_ids_spilled(const sp_deals *ds);
+
+/* Memory the snapshot's ids hold. */
+size_t sp_deals_ids_bytes(const sp_deals *ds);
+
+/*
+ * After reading, the snapshot ids of v[0..n) (parts of one input in
+ * order, or one fold) checked together within budget bytes of memory:
+ * the number of ids listed again that no fold refused while reading
+ * (their records were counted), with the earliest max of them by place
+ * in bad[0..] as bad records (field "id", code SP_ERR_REPEATED_ID, the
+ * message a refusal while reading gives; the id's text is known only for
+ * a repeat within one fold); -1 with e set when a temporary file fails.
+ * The folds' ids are dropped: a second check finds nothing.
+ */
+long long sp_deals_ids_check(sp_deals *const *v, size_t n, size_t budget,
+    sp_error *bad, size_t max, sp_error *e);
 
 /* Add from's probability statistics (sp_deals_prob_doubt) into into. */
 void sp_deals_absorb(sp_deals *into, const sp_deals *from);
