@@ -546,6 +546,24 @@ cli_read_opts(const sp_cli *c, sp_read_opts *ro)
 	ro->max_record = c->max_record;
 }
 
+/*
+ * $SALESPIPE_ID_MEMORY: the memory a snapshot's ids may take before they
+ * are spilled to disk (a size, such as 64M).
+ */
+static size_t
+id_memory(sp_cli *c)
+{
+	const char *v = getenv("SALESPIPE_ID_MEMORY");
+	size_t n;
+
+	if (v == NULL || *v == '\0')
+		return CLI_ID_MEMORY;
+	if (sp_size_parse(v, &n) < 0)
+		cli_usage_error(c, "SALESPIPE_ID_MEMORY: '%s' is not a size "
+		    "(such as 64M)", v);
+	return n;
+}
+
 void
 cli_open(sp_cli *c, int argc, char **argv)
 {
@@ -554,6 +572,7 @@ cli_open(sp_cli *c, int argc, char **argv)
 	size_t i;
 
 	sp_err_clear(&e);
+	c->id_memory = id_memory(c);
 	if (c->as_of_text != NULL) {
 		if (sp_time_parse(c->as_of_text, strlen(c->as_of_text), NULL,
 		    &c->as_of, &e) < 0)
@@ -860,9 +879,36 @@ cli_run_finish(sp_cli *c, sp_deals *ds)
 
 	sp_err_clear(&e);
 	sp_deals_finish(ds, fold_bad, c, &e);
+	cli_ids_late(c, ds);
 	cli_note_currencies(c, ds);
 	cli_as_of_warn(c);
 	cli_prob_warn(c, sp_deals_prob_doubt(ds));
+}
+
+void
+cli_ids_late(sp_cli *c, sp_deals *ds)
+{
+	sp_error bad[10], e;
+	const char *v = getenv("SALESPIPE_ID_MEMORY");
+	long long n, i;
+
+	if (!sp_deals_ids_spilled(ds))
+		return;
+	sp_err_clear(&e);
+	if ((n = sp_deals_ids_check(&ds, 1, c->id_memory, bad, 10, &e)) < 0)
+		cli_fail(c, &e);
+	if (n == 0)
+		return;
+	for (i = 0; i < n && i < 10; i++)
+		cli_error(c, &bad[i]);
+	if (n > 10)
+		cli_warn(c, "%lld more ids listed again", n - 10);
+	cli_warn(c, "the input's ids passed SALESPIPE_ID_MEMORY (%s) and "
+	    "were checked after reading, too late to leave a repeat out, so "
+	    "no answer is printed; raise SALESPIPE_ID_MEMORY or remove the "
+	    "repeats", v != NULL && *v != '\0' ? v : "64M, the default");
+	rejects_close(c);
+	exit(SP_EXIT_DATA);
 }
 
 void
@@ -950,6 +996,7 @@ cli_deals_opts(sp_cli *c, sp_deals_opts *o, int need, sp_deal_fn fn,
 	o->left_out = cli_left_out;
 	o->left_ctx = c;
 	o->prob_scale = c->prob_scale;
+	o->id_memory = c->id_memory;
 }
 
 void

@@ -635,6 +635,44 @@ part_check(void *arg)
 	return NULL;
 }
 
+/*
+ * When the ids' memory decides, whether one thread's answer may differ
+ * from the parts': 1 when a repeated id was found only after reading (in
+ * a part, or across parts), or when a part refused a repeat while
+ * reading where one fold, its ids spilled at other places, might have
+ * found it only after (its memory is the parts' together, and a table
+ * grows by half: twice theirs is safe).  Then read again on one thread.
+ */
+static int
+ids_again(sp_cli *c, struct part *parts, size_t n)
+{
+	sp_deals **v;
+	sp_error e;
+	size_t i, j, bytes = 0;
+	int spilled = 0, refused = 0;
+	long long k;
+
+	for (i = 0; i < n; i++) {
+		spilled |= sp_deals_ids_spilled(parts[i].ds);
+		bytes += sp_deals_ids_bytes(parts[i].ds);
+		for (j = 0; j < parts[i].nbad; j++)
+			refused |= parts[i].bad[j].code == SP_ERR_REPEATED_ID;
+	}
+	if (refused && (spilled || bytes > c->id_memory / 2))
+		return 1;
+	if (!spilled)
+		return 0;
+	if ((v = calloc(n, sizeof(*v))) == NULL)
+		cli_oom(c);
+	for (i = 0; i < n; i++)
+		v[i] = parts[i].ds;
+	sp_err_clear(&e);
+	if ((k = sp_deals_ids_check(v, n, c->id_memory, NULL, 0, &e)) < 0)
+		cli_fail(c, &e);
+	free(v);
+	return k > 0;
+}
+
 static long
 threads_wanted(const sp_cli *c)
 {
@@ -698,7 +736,7 @@ read_all(sp_cli *c, sp_agg_run *r, int need)
 	sp_error e;
 	long want = threads_wanted(c);
 	size_t i, n = 1;
-	int k, history, again = 0;
+	int k, history, again = 0, spilled = 0;
 
 	if (want > SP_THREADS_MAX)
 		want = SP_THREADS_MAX;
@@ -765,14 +803,22 @@ read_all(sp_cli *c, sp_agg_run *r, int need)
 		if (pthread_create(&p->th, NULL, part_read, p) != 0)
 			cli_oom(c);
 	}
+	/* the parts share the ids' memory */
+	for (i = 0; i < n; i++)
+		sp_deals_set_id_memory(parts[i].ds, c->id_memory / n);
 	part_read(p0);
 	for (i = 1; i < n; i++)
 		pthread_join(parts[i].th, NULL);
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
 		if (parts[i].inexact)
 			again = 1;
+		if (sp_deals_ids_spilled(parts[i].ds))
+			spilled = 1;
+	}
 	/* a repeated id across parts: one fold would have refused it */
-	if (!again) {
+	if (!again && ids_again(c, parts, n))
+		again = 1;
+	if (!again && !spilled) {
 		for (i = 1; i < n; i++)
 			if (pthread_create(&parts[i].th, NULL, part_check,
 			    &parts[i]) != 0)
@@ -957,6 +1003,8 @@ pass_read(sp_cli *c, sp_reader *rd, sp_deals *ds, const int *by, int report)
 	history = sp_deals_is_history(ds);
 	sp_err_clear(&e);
 	sp_deals_finish(ds, report ? pass_bad : pass_ignore, c, &e);
+	if (report)	/* else an earlier pass checked the same ids */
+		cli_ids_late(c, ds);
 	cli_note_currencies(c, ds);
 	sp_rec_free(r);
 	return history;

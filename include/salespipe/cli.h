@@ -139,6 +139,7 @@ typedef struct sp_cli {
 				   of values whose bytes were replaced */
 
 	/* set by cli_open */
+	size_t id_memory;	/* $SALESPIPE_ID_MEMORY, or its default */
 	int has_as_of;
 	int64_t as_of;		/* --as-of; also "now" unless --now is given */
 	sp_calendar cal;
@@ -323,8 +324,20 @@ void cli_bad(sp_cli *c, const sp_error *e, const sp_rec *r);
 void cli_run_deals(sp_cli *c, sp_deals *ds);
 
 /* The end of cli_run_deals after the last record: sp_deals_finish (fold
- * errors are bad records), then the warnings of the run. */
+ * errors are bad records), cli_ids_late, then the warnings of the run. */
 void cli_run_finish(sp_cli *c, sp_deals *ds);
+
+/*
+ * A snapshot's ids that passed $SALESPIPE_ID_MEMORY (sp_deals_ids_check):
+ * a repeat found only after reading was counted, and no answer may then
+ * be printed.  Reports the repeats (the first ten by line and how many
+ * more) and why, and exits 1, whatever --max-bad says.  Returns when
+ * there is none.
+ */
+void cli_ids_late(sp_cli *c, sp_deals *ds);
+
+/* SALESPIPE_ID_MEMORY's default: 64 MiB. */
+#define CLI_ID_MEMORY ((size_t)64 << 20)
 
 /*
  * The whole read loop of a deals program: every deal of the inputs (need:
