@@ -413,7 +413,8 @@ spill(sp_idset *s, int final)
 		for (j = k = 0; j < t->cap; j++)
 			if (t->v[j].num != 0)
 				t->v[k++] = t->v[j];
-		qsort(t->v, k, sizeof(*t->v), slot_cmp);
+		if (k > 1)
+			qsort(t->v, k, sizeof(*t->v), slot_cmp);
 		for (j = 0; j < k; j++) {
 			where(s, t->v[j].num - 1, &file, &line);
 			buf[nb].h1 = (uint64_t)t->v[j].hi << 32 | t->v[j].lo;
