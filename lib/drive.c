@@ -785,6 +785,7 @@ read_all(sp_cli *c, sp_agg_run *r, int need)
 		goto done;
 	}
 	sp_rec_free(rec);
+	sp_deals_set_id_memory(p0->ds, c->id_memory / n);
 	for (i = 1; i < n; i++) {
 		struct part *p = &parts[i];
 
@@ -800,12 +801,11 @@ read_all(sp_cli *c, sp_agg_run *r, int need)
 		p->rd = rds[i];
 		p->ds = part_fold(c, p, need, &p->cli);
 		sp_deals_set_mode(p->ds, sp_deals_mode(p0->ds));
+		/* the parts share the ids' memory */
+		sp_deals_set_id_memory(p->ds, c->id_memory / n);
 		if (pthread_create(&p->th, NULL, part_read, p) != 0)
 			cli_oom(c);
 	}
-	/* the parts share the ids' memory */
-	for (i = 0; i < n; i++)
-		sp_deals_set_id_memory(parts[i].ds, c->id_memory / n);
 	part_read(p0);
 	for (i = 1; i < n; i++)
 		pthread_join(parts[i].th, NULL);
