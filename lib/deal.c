@@ -133,8 +133,6 @@ struct sp_deals {
 	size_t seencap;
 	const char **vals;	/* by slot, for the deal being handed on */
 	size_t valcap;
-	unsigned char *merge;	/* scratch for merging values */
-	size_t mergecap;
 	unsigned char *changed;	/* two snapshots: by slot (sp_deal.changed) */
 	unsigned char *rbuf;	/* a record's values (rec_values) */
 	size_t rbufcap;
@@ -329,7 +327,6 @@ sp_deals_free(sp_deals *ds)
 	free(ds->fields);
 	free(ds->seen);
 	free(ds->vals);
-	free(ds->merge);
 	free(ds->rbuf);
 	free(ds->changed);
 	free(ds);
@@ -1215,23 +1212,69 @@ rec_values(sp_deals *ds, const sp_rec *r, int64_t at, size_t *len)
  * into x->all: a field takes src's value unless the one x has was set at
  * a later `at` (of equal ones, src's: the later record).  -1: memory.
  */
+/*
+ * Whether src (n bytes) replaces every value of x: the same fields, each
+ * set at the same `at` or later (a history's records mostly carry the
+ * same fields, in time order).
+ */
+static int
+values_replace(const sp_deals *ds, const struct hext *x,
+    const unsigned char *src, size_t n)
+{
+	size_t o = 0, s = 0;
+	uint32_t os, ss, ol, sl;
+	int64_t oat, sat;
+
+	if (ds->o.pair_old != NULL)
+		return 0;
+	while (o < x->alllen && s < n) {
+		memcpy(&os, x->all + o, 4);
+		memcpy(&ss, src + s, 4);
+		memcpy(&oat, x->all + o + 8, 8);
+		memcpy(&sat, src + s + 8, 8);
+		if (os != ss || sat < oat)
+			return 0;
+		memcpy(&ol, x->all + o + 4, 4);
+		memcpy(&sl, src + s + 4, 4);
+		o += ALL_HEAD + ol + 1;
+		s += ALL_HEAD + sl + 1;
+	}
+	return o == x->alllen && s == n;
+}
+
+/*
+ * Merge the values buffer src (n bytes, each value with its own `at`)
+ * into x->all: a field takes src's value unless the one x has was set at
+ * a later `at` (of equal ones, src's: the later record).  -1: memory.
+ */
 static int
 merge_values(sp_deals *ds, struct hext *x, const unsigned char *src, size_t n)
 {
-	size_t need = x->alllen + n, o = 0, s = 0, out = 0, take;
+	size_t need = x->alllen + n, o = 0, s = 0, out = 0, take, cap;
 	uint32_t os = 0, ss = 0, ol = 0, sl = 0;
 	int64_t oat = 0, sat = 0;
 	unsigned char *m;
 
 	if (n == 0)
 		return 0;
-	if (need > ds->mergecap) {
-		if ((m = realloc(ds->merge, need * 2)) == NULL)
-			return -1;
-		ds->merge = m;
-		ds->mergecap = need * 2;
+	if (x->alllen == 0 || values_replace(ds, x, src, n)) {
+		/* src as it is: into x's chunk if it fits */
+		if (n > x->allcap) {
+			cap = sclass(n, NULL);
+			if (cap > UINT32_MAX || (m = slab_get(ds, n)) == NULL)
+				return -1;
+			slab_put(ds, x->all, x->allcap);
+			x->all = m;
+			x->allcap = (uint32_t)cap;
+		}
+		memcpy(x->all, src, n);
+		x->alllen = (uint32_t)n;
+		return 0;
 	}
-	m = ds->merge;
+	/* into a new chunk, then x's given back */
+	cap = sclass(need, NULL);
+	if (cap > UINT32_MAX || (m = slab_get(ds, need)) == NULL)
+		return -1;
 	while (o < x->alllen || s < n) {
 		if (o < x->alllen) {
 			memcpy(&os, x->all + o, 4);
@@ -1268,18 +1311,9 @@ merge_values(sp_deals *ds, struct hext *x, const unsigned char *src, size_t n)
 		}
 		out += take;
 	}
-	if (out > UINT32_MAX)
-		return -1;
-	if (out > x->allcap) {
-		size_t cap = sclass(out, NULL);
-		unsigned char *a = slab_get(ds, out);
-		if (a == NULL || cap > UINT32_MAX)
-			return -1;
-		slab_put(ds, x->all, x->allcap);
-		x->all = a;
-		x->allcap = (uint32_t)cap;
-	}
-	memcpy(x->all, m, out);
+	slab_put(ds, x->all, x->allcap);
+	x->all = m;
+	x->allcap = (uint32_t)cap;
 	x->alllen = (uint32_t)out;
 	return 0;
 }
