@@ -369,7 +369,7 @@ deals_rows(void *ctx, void *p, sp_agg_row *r, sp_error *e)
 	for (i = 0; i < s->n; i++) {
 		for (k = 0, c = s->v[i].cells; k < x->ncols; k++,
 		    c += strlen(c) + 1)
-			sp_agg_set(r, k, c);
+			sp_agg_set_ref(r, k, c);	/* lives in s */
 		if (sp_agg_emit(r, e) < 0)
 			return -1;
 	}
