@@ -64,7 +64,9 @@ struct ctx {
 	int64_t t;		/* the time the pipeline is taken at */
 	int id_slot;
 	pthread_mutex_t lock;
-	int have_cols;		/* the pass-through columns are known */
+	int have_cols;		/* the pass-through columns are known (read
+				   with acquire, set with release: the parts
+				   of a history fold on several threads) */
 	sp_agg_col *cols;	/* pass-through (id first), then derived */
 	size_t ncols, npass;
 	int *slots;		/* the pass-through columns' slots (a run) */
@@ -164,7 +166,7 @@ learn_columns(struct ctx *x, const sp_reader *rd, const sp_deal *d)
 	free_columns(x);
 	if ((rc = set_columns(x, names, n)) == 0) {
 		x->slots = slots;
-		x->have_cols = 1;
+		__atomic_store_n(&x->have_cols, 1, __ATOMIC_RELEASE);
 	} else
 		free(slots);
 	free(names);
@@ -367,7 +369,7 @@ deals_rows(void *ctx, void *p, sp_agg_row *r, sp_error *e)
 	for (i = 0; i < s->n; i++) {
 		for (k = 0, c = s->v[i].cells; k < x->ncols; k++,
 		    c += strlen(c) + 1)
-			sp_agg_set(r, k, c);
+			sp_agg_set_ref(r, k, c);	/* lives in s */
 		if (sp_agg_emit(r, e) < 0)
 			return -1;
 	}
@@ -410,7 +412,8 @@ add_deal(sp_agg_run *run, const sp_deal *d, sp_error *e)
 		sp_err_where(e, d->file, d->line);
 		cli_fail(c, e);
 	}
-	if (!x->have_cols && learn_columns(x, c->rd, d) < 0)
+	if (!__atomic_load_n(&x->have_cols, __ATOMIC_ACQUIRE) &&
+	    learn_columns(x, c->rd, d) < 0)
 		return sp_err_set(e, NULL, "out of memory");
 	end = d->kind != SP_OPEN ? d->closed_at : x->t;
 	v[D_CREATED] = sp_time_format(d->created_at, created);

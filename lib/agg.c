@@ -25,6 +25,7 @@ struct sp_agg_row {
 	const char **vals;	/* every column of the output row */
 	char **cell;		/* the aggregate's cells, owned */
 	size_t *cellcap;
+	const char **ref;	/* or borrowed (sp_agg_set_ref) */
 	int *mixed;
 };
 
@@ -186,6 +187,14 @@ sp_agg_set(sp_agg_row *r, size_t col, const char *text)
 		r->cellcap[col] = n < 48 ? 48 : n;
 	}
 	memcpy(r->cell[col], text, n);
+	r->ref[col] = NULL;
+}
+
+void
+sp_agg_set_ref(sp_agg_row *r, size_t col, const char *text)
+{
+	if (col < r->a->ncols)
+		r->ref[col] = text;
 }
 
 void
@@ -248,14 +257,16 @@ sp_agg_emit(sp_agg_row *r, sp_error *e)
 {
 	size_t i, k = r->nkey + (r->has_period ? 1 : 0);
 
-	for (i = 0; i < r->a->ncols; i++) {
-		r->vals[k + i] = r->cell[i] != NULL ? r->cell[i] : "";
-	}
+	for (i = 0; i < r->a->ncols; i++)
+		r->vals[k + i] = r->ref[i] != NULL ? r->ref[i] :
+		    r->cell[i] != NULL ? r->cell[i] : "";
 	if (sp_writer_row(r->w, r->vals) < 0)
 		return sp_err_set(e, NULL, "write error: %s", strerror(errno));
-	for (i = 0; i < r->a->ncols; i++)
+	for (i = 0; i < r->a->ncols; i++) {
 		if (r->cell[i] != NULL)
 			r->cell[i][0] = '\0';
+		r->ref[i] = NULL;
+	}
 	return 0;
 }
 
@@ -282,8 +293,9 @@ sp_agg_write(sp_agg_table *t, sp_writer *w, size_t nkey, int has_period,
 	r.vals = calloc(np + a->ncols + 1, sizeof(*r.vals));
 	r.cell = calloc(a->ncols + 1, sizeof(*r.cell));
 	r.cellcap = calloc(a->ncols + 1, sizeof(*r.cellcap));
+	r.ref = calloc(a->ncols + 1, sizeof(*r.ref));
 	if (r.parts == NULL || r.vals == NULL || r.cell == NULL ||
-	    r.cellcap == NULL) {
+	    r.cellcap == NULL || r.ref == NULL) {
 		rc = sp_err_set(e, NULL, "out of memory");
 		goto out;
 	}
@@ -311,6 +323,7 @@ out:
 			free(r.cell[i]);
 	free(r.cell);
 	free(r.cellcap);
+	free(r.ref);
 	free(r.parts);
 	free(r.vals);
 	free(buf);

@@ -880,6 +880,12 @@ cli_run_finish(sp_cli *c, sp_deals *ds)
 	sp_err_clear(&e);
 	sp_deals_finish(ds, fold_bad, c, &e);
 	cli_ids_late(c, ds);
+	cli_run_warn(c, ds);
+}
+
+void
+cli_run_warn(sp_cli *c, sp_deals *ds)
+{
 	cli_note_currencies(c, ds);
 	cli_as_of_warn(c);
 	cli_prob_warn(c, sp_deals_prob_doubt(ds));
@@ -1074,23 +1080,37 @@ cli_deals(sp_cli *c, int need, sp_deal_fn fn, void *ctx)
 	sp_deals_free(ds);
 }
 
-sp_writer *
-cli_writer(sp_cli *c)
+int
+cli_out_format(const sp_cli *c)
 {
 	int fmt = c->out_fmt;
-	sp_writer *w;
 
 	if (fmt == SP_FMT_AUTO)
 		fmt = isatty(STDOUT_FILENO) ? SP_FMT_TABLE :
 		    c->rd != NULL ? sp_reader_format(c->rd) : SP_FMT_CSV;
 	if (fmt == SP_FMT_AUTO)
 		fmt = SP_FMT_CSV;
-	if ((w = sp_writer_new(stdout, fmt)) == NULL)
+	return fmt;
+}
+
+sp_writer *
+cli_writer_to(sp_cli *c, FILE *fp, int flags)
+{
+	sp_writer *w;
+
+	if ((w = sp_writer_new(fp, cli_out_format(c))) == NULL)
 		cli_oom(c);
-	if (c->spreadsheet_safe || c->writer_flags)
-		sp_writer_flags(w, (c->spreadsheet_safe ?
-		    SP_WRITER_SPREADSHEET_SAFE : 0) | c->writer_flags);
+	flags |= (c->spreadsheet_safe ? SP_WRITER_SPREADSHEET_SAFE : 0) |
+	    c->writer_flags;
+	if (flags)
+		sp_writer_flags(w, flags);
 	return w;
+}
+
+sp_writer *
+cli_writer(sp_cli *c)
+{
+	return cli_writer_to(c, stdout, 0);
 }
 
 void

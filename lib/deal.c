@@ -114,6 +114,9 @@ struct sp_deals {
 	uint32_t last;		/* the previous record's id + 1: exports
 				   keep an id's records together, so this
 				   saves most lookups */
+	uint32_t skip;		/* leading entries handed to the part
+				   before (sp_deals_take_first) */
+	size_t seq_base;	/* sp_deal.seq of the first entry kept */
 	int has_ext;
 	struct ablock *arena;
 	void *sfree[NCLASS];	/* freed slab chunks, by class */
@@ -131,8 +134,6 @@ struct sp_deals {
 	size_t seencap;
 	const char **vals;	/* by slot, for the deal being handed on */
 	size_t valcap;
-	unsigned char *merge;	/* scratch for merging values */
-	size_t mergecap;
 	unsigned char *changed;	/* two snapshots: by slot (sp_deal.changed) */
 	unsigned char *rbuf;	/* a record's values (rec_values) */
 	size_t rbufcap;
@@ -327,7 +328,6 @@ sp_deals_free(sp_deals *ds)
 	free(ds->fields);
 	free(ds->seen);
 	free(ds->vals);
-	free(ds->merge);
 	free(ds->rbuf);
 	free(ds->changed);
 	free(ds);
@@ -1222,23 +1222,69 @@ rec_values(sp_deals *ds, const sp_rec *r, int64_t at, size_t *len)
  * into x->all: a field takes src's value unless the one x has was set at
  * a later `at` (of equal ones, src's: the later record).  -1: memory.
  */
+/*
+ * Whether src (n bytes) replaces every value of x: the same fields, each
+ * set at the same `at` or later (a history's records mostly carry the
+ * same fields, in time order).
+ */
+static int
+values_replace(const sp_deals *ds, const struct hext *x,
+    const unsigned char *src, size_t n)
+{
+	size_t o = 0, s = 0;
+	uint32_t os, ss, ol, sl;
+	int64_t oat, sat;
+
+	if (ds->o.pair_old != NULL)
+		return 0;
+	while (o < x->alllen && s < n) {
+		memcpy(&os, x->all + o, 4);
+		memcpy(&ss, src + s, 4);
+		memcpy(&oat, x->all + o + 8, 8);
+		memcpy(&sat, src + s + 8, 8);
+		if (os != ss || sat < oat)
+			return 0;
+		memcpy(&ol, x->all + o + 4, 4);
+		memcpy(&sl, src + s + 4, 4);
+		o += ALL_HEAD + ol + 1;
+		s += ALL_HEAD + sl + 1;
+	}
+	return o == x->alllen && s == n;
+}
+
+/*
+ * Merge the values buffer src (n bytes, each value with its own `at`)
+ * into x->all: a field takes src's value unless the one x has was set at
+ * a later `at` (of equal ones, src's: the later record).  -1: memory.
+ */
 static int
 merge_values(sp_deals *ds, struct hext *x, const unsigned char *src, size_t n)
 {
-	size_t need = x->alllen + n, o = 0, s = 0, out = 0, take;
+	size_t need = x->alllen + n, o = 0, s = 0, out = 0, take, cap;
 	uint32_t os = 0, ss = 0, ol = 0, sl = 0;
 	int64_t oat = 0, sat = 0;
 	unsigned char *m;
 
 	if (n == 0)
 		return 0;
-	if (need > ds->mergecap) {
-		if ((m = realloc(ds->merge, need * 2)) == NULL)
-			return -1;
-		ds->merge = m;
-		ds->mergecap = need * 2;
+	if (x->alllen == 0 || values_replace(ds, x, src, n)) {
+		/* src as it is: into x's chunk if it fits */
+		if (n > x->allcap) {
+			cap = sclass(n, NULL);
+			if (cap > UINT32_MAX || (m = slab_get(ds, n)) == NULL)
+				return -1;
+			slab_put(ds, x->all, x->allcap);
+			x->all = m;
+			x->allcap = (uint32_t)cap;
+		}
+		memcpy(x->all, src, n);
+		x->alllen = (uint32_t)n;
+		return 0;
 	}
-	m = ds->merge;
+	/* into a new chunk, then x's given back */
+	cap = sclass(need, NULL);
+	if (cap > UINT32_MAX || (m = slab_get(ds, need)) == NULL)
+		return -1;
 	while (o < x->alllen || s < n) {
 		if (o < x->alllen) {
 			memcpy(&os, x->all + o, 4);
@@ -1275,18 +1321,9 @@ merge_values(sp_deals *ds, struct hext *x, const unsigned char *src, size_t n)
 		}
 		out += take;
 	}
-	if (out > UINT32_MAX)
-		return -1;
-	if (out > x->allcap) {
-		size_t cap = sclass(out, NULL);
-		unsigned char *a = slab_get(ds, out);
-		if (a == NULL || cap > UINT32_MAX)
-			return -1;
-		slab_put(ds, x->all, x->allcap);
-		x->all = a;
-		x->allcap = (uint32_t)cap;
-	}
-	memcpy(x->all, m, out);
+	slab_put(ds, x->all, x->allcap);
+	x->all = m;
+	x->allcap = (uint32_t)cap;
 	x->alllen = (uint32_t)out;
 	return 0;
 }
@@ -1657,7 +1694,7 @@ fold_one(sp_deals *ds, uint32_t ix, sp_visit **path, size_t *pathcap,
 	d.line = h->line;
 	sp_err_where(e, d.file, d.line);
 	d.lost_stage = d.max_stage = -1;
-	d.seq = ix;
+	d.seq = ds->seq_base + (ix - ds->skip);
 	if (h->nv == 0)
 		return sp_err_set(e, "stage", "deal '%.100s' has no stage in its "
 		    "history", d.id);
@@ -1763,7 +1800,7 @@ sp_deals_finish(sp_deals *ds, void (*bad)(void *ctx, const sp_error *e),
 	uint32_t i;
 	int rc = 0;
 
-	for (i = 0; ds->mode == 2 && i < ds->n; i++) {
+	for (i = ds->skip; ds->mode == 2 && i < ds->n; i++) {
 		if (fold_one(ds, i, &path, &cap, e) < 0) {
 			if (bad == NULL) {
 				rc = -1;
@@ -1885,7 +1922,7 @@ sp_deals_unfoldable(const sp_deals *ds)
 	size_t n = 0;
 	uint32_t i;
 
-	for (i = 0; ds->mode == 2 && i < ds->n; i++)
+	for (i = ds->skip; ds->mode == 2 && i < ds->n; i++)
 		if (hd(ds, i)->nv == 0)
 			n++;
 	return n;
@@ -1919,19 +1956,90 @@ same_fields(const sp_deals *into, const sp_deals *from)
 	return 1;
 }
 
+/*
+ * Entry j of from into entry i of into (isnew: i was made for it, and
+ * takes j's visits and values as they are: from's arena must be into's by
+ * then), from's records being the later ones.  -1 with e set: memory.
+ */
+static int
+merge_entry(sp_deals *into, uint32_t i, int isnew, const sp_deals *from,
+    uint32_t j, sp_error *e)
+{
+	const struct hdeal *b = hd(from, j);
+	const struct hext *bx;
+	struct hdeal *a = hd(into, i);
+	struct hext *ax;
+	const struct latest *f;
+	uint32_t k;
+	int l, file, cur;
+
+	if ((file = intern_file(into, from->files[b->file])) < 0)
+		goto nomem;
+	if (b->first_at < a->first_at)
+		a->first_at = b->first_at;
+	a->file = (uint32_t)file;
+	a->line = b->line;
+	if (isnew) {
+		a->v = b->v;
+		a->nv = b->nv;
+	} else
+		for (k = 0; k < b->nv; k++)
+			if (add_visit(into, a, b->v[k]) < 0)
+				goto nomem;
+	for (l = 0; l < NL; l++) {
+		if (into->lix[l] < 0 || (f = latest_of((sp_deals *)from, l, j,
+		    0)) == NULL || f->at == INT64_MIN)
+			continue;
+		int iscur = l == L_CURRENCY || l == L_THEN_CURRENCY;
+		cur = iscur ? intern_currency(into, from->cur[f->v],
+		    strlen(from->cur[f->v]), e) : 0;
+		if (cur < 0)
+			return -1;
+		if (keep(into, i, l, f->at, iscur ? cur : f->v) < 0)
+			goto nomem;
+	}
+	if (!into->has_ext)
+		return 0;
+	bx = hx(from, j);
+	ax = hx(into, i);
+	if (bx->last_at > ax->last_at)
+		ax->last_at = bx->last_at;
+	for (k = 0; k < into->o.ngroup; k++) {
+		if (bx->g[k].v == NULL || (ax->g[k].v != NULL &&
+		    bx->g[k].at < ax->g[k].at))
+			continue;
+		if ((ax->g[k].v = intern_group(into, bx->g[k].v,
+		    strlen(bx->g[k].v))) == NULL)
+			goto nomem;
+		ax->g[k].at = bx->g[k].at;
+	}
+	if (isnew) {
+		ax->all = bx->all;
+		ax->alllen = bx->alllen;
+		ax->allcap = bx->allcap;
+		ax->cd = bx->cd;
+		ax->ncd = bx->ncd;
+		return 0;
+	}
+	if (merge_values(into, ax, bx->all, bx->alllen) < 0)
+		goto nomem;
+	for (k = 0; k < bx->ncd; k++)
+		if (add_close_date(into, ax, bx->cd[2 * k], bx->cd[2 * k + 1]) <
+		    0)
+			goto nomem;
+	return 0;
+nomem:
+	return sp_err_set(e, NULL, "out of memory");
+}
+
 int
 sp_deals_merge(sp_deals *into, sp_deals *from, sp_error *e)
 {
 	struct ablock *t;
 	int isnew;
 	const struct hdeal *b;
-	const struct hext *bx;
-	struct hdeal *a;
-	struct hext *ax;
-	const struct latest *f;
-	uint32_t j, k, i;
+	uint32_t j, i;
 	size_t c;
-	int l, file, cur;
 
 	if (from->mode == 0)
 		return 0;
@@ -1971,68 +2079,92 @@ sp_deals_merge(sp_deals *into, sp_deals *from, sp_error *e)
 	for (j = 0; j < from->n; j++) {
 		b = hd(from, j);
 		if (hdeal_add(into, b->key, b->keylen, b->first_at, &i, 1,
-		    &isnew) < 0 ||
-		    (file = intern_file(into, from->files[b->file])) < 0)
+		    &isnew) < 0)
 			goto nomem;
-		a = hd(into, i);
-		if (b->first_at < a->first_at)
-			a->first_at = b->first_at;
-		a->file = (uint32_t)file;
-		a->line = b->line;
-		if (isnew) {
-			a->v = b->v;
-			a->nv = b->nv;
-		} else
-			for (k = 0; k < b->nv; k++)
-				if (add_visit(into, a, b->v[k]) < 0)
-					goto nomem;
-		for (l = 0; l < NL; l++) {
-			if (into->lix[l] < 0 || (f = latest_of((sp_deals *)from,
-			    l, j, 0)) == NULL || f->at == INT64_MIN)
-				continue;
-			int iscur = l == L_CURRENCY || l == L_THEN_CURRENCY;
-			cur = iscur ? intern_currency(into,
-			    from->cur[f->v], strlen(from->cur[f->v]), e) : 0;
-			if (cur < 0)
-				return -1;
-			if (keep(into, i, l, f->at, iscur ? cur : f->v) < 0)
-				goto nomem;
-		}
-		if (!into->has_ext)
-			continue;
-		bx = hx(from, j);
-		ax = hx(into, i);
-		if (bx->last_at > ax->last_at)
-			ax->last_at = bx->last_at;
-		for (k = 0; k < into->o.ngroup; k++) {
-			if (bx->g[k].v == NULL || (ax->g[k].v != NULL &&
-			    bx->g[k].at < ax->g[k].at))
-				continue;
-			if ((ax->g[k].v = intern_group(into, bx->g[k].v,
-			    strlen(bx->g[k].v))) == NULL)
-				goto nomem;
-			ax->g[k].at = bx->g[k].at;
-		}
-		if (isnew) {
-			ax->all = bx->all;
-			ax->alllen = bx->alllen;
-			ax->allcap = bx->allcap;
-			ax->cd = bx->cd;
-			ax->ncd = bx->ncd;
-			continue;
-		}
-		if (merge_values(into, ax, bx->all, bx->alllen) < 0)
-			goto nomem;
-		for (k = 0; k < bx->ncd; k++)
-			if (add_close_date(into, ax, bx->cd[2 * k],
-			    bx->cd[2 * k + 1]) < 0)
-				goto nomem;
+		if (merge_entry(into, i, isnew, from, j, e) < 0)
+			return -1;
 	}
 	sp_deals_absorb(into, from);
 	into->last = 0;
 	return 0;
 nomem:
 	return sp_err_set(e, NULL, "out of memory");
+}
+
+/* Entries a part keeps: those not handed to the part before. */
+size_t
+sp_deals_count(const sp_deals *ds)
+{
+	return ds->mode == 2 ? ds->n - ds->skip : 0;
+}
+
+int
+sp_deals_follows(const sp_deals *a, const sp_deals *b)
+{
+	const struct hdeal *x, *y;
+	int c;
+
+	if (a->mode != 2 || b->mode != 2 || a->unsorted || b->unsorted ||
+	    sp_deals_count(a) == 0 || sp_deals_count(b) == 0 ||
+	    a->o.pair_old != NULL)
+		return -1;
+	x = hd(a, a->n - 1);
+	y = hd(b, b->skip);
+	c = memcmp(x->key, y->key, x->keylen < y->keylen ? x->keylen :
+	    y->keylen);
+	if (c == 0 && x->keylen != y->keylen)
+		c = x->keylen < y->keylen ? -1 : 1;
+	return c < 0 ? 0 : c == 0 ? 1 : -1;
+}
+
+int
+sp_deals_take_first(sp_deals *a, sp_deals *b, sp_error *e)
+{
+	size_t c;
+
+	for (c = 0; c < b->ncur; c++)
+		if (intern_currency(a, b->cur[c], strlen(b->cur[c]), e) < 0)
+			return -1;
+	if (merge_entry(a, a->n - 1, 0, b, b->skip, e) < 0)
+		return -1;
+	b->skip++;
+	return 0;
+}
+
+int
+sp_deals_fields_union(sp_deals *into, const sp_deals *from)
+{
+	size_t c;
+
+	if (!(from->o.need & SP_NEED_ALL) || from->mode == 0)
+		return 0;
+	if (!same_fields(into, from))
+		return 1;
+	for (c = 0; c < from->nfields; c++)
+		if (note_field(into, from->fields[c]) < 0)
+			return -1;
+	return 0;
+}
+
+int
+sp_deals_fields_copy(sp_deals *ds, const sp_deals *from)
+{
+	size_t c;
+
+	if (!(from->o.need & SP_NEED_ALL))
+		return 0;
+	for (c = 0; c < from->nfields; c++)	/* every slot seen */
+		if (note_field(ds, from->fields[c]) < 0)
+			return -1;
+	memcpy(ds->fields, from->fields, from->nfields * sizeof(*ds->fields));
+	ds->nfields = from->nfields;
+	return 0;
+}
+
+void
+sp_deals_set_seq(sp_deals *ds, size_t base)
+{
+	ds->seq_base = base;
 }
 
 int

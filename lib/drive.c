@@ -35,6 +35,8 @@ struct sp_agg_run {
 				   groups written as they come, a batch at
 				   a time (w), -1 no */
 	sp_writer *w;
+	FILE *wfp;		/* where w writes: NULL stdout, else a part's
+				   rows, taken in order at the end */
 	int mixed;
 };
 
@@ -218,6 +220,21 @@ stream_ok(const sp_agg_run *r)
 
 static void stream_drain(sp_agg_run *, sp_error *);
 
+/* The writer of r's stream, its columns declared: on stdout, or a part's
+ * rows on r->wfp (without a header). */
+static void
+stream_writer(sp_agg_run *r)
+{
+	sp_cli *c = r->cli;
+
+	r->w = r->wfp == NULL ? cli_writer(c) : cli_writer_to(c, r->wfp,
+	    SP_WRITER_NO_HEADER);
+	if (sp_agg_columns(r->agg, r->w, (const char *const *)
+	    (c->by_cols != NULL ? c->by_cols : c->by), c->nby,
+	    r->has_period) < 0)
+		cli_oom(c);
+}
+
 static int
 deal_cb(void *ctx, const sp_deal *d, sp_error *e)
 {
@@ -231,13 +248,8 @@ deal_cb(void *ctx, const sp_deal *d, sp_error *e)
 		r->stream = stream_ok(r) ? 1 : -1;
 	if ((rc = r->add(r, d, e)) < 0 || r->stream < 0)
 		return rc;
-	if (r->w == NULL) {
-		r->w = cli_writer(c);
-		if (sp_agg_columns(r->agg, r->w, (const char *const *)
-		    (c->by_cols != NULL ? c->by_cols : c->by),
-		    c->nby, r->has_period) < 0)
-			cli_oom(c);
-	}
+	if (r->w == NULL)
+		stream_writer(r);
 	/* a batch of deals at a time: a drain sorts and walks the table
 	   (the same bytes as one deal at a time, see sp_agg.in_order) */
 	if (sp_agg_count(r->t) >= STREAM_BATCH)
@@ -251,6 +263,8 @@ stream_drain(sp_agg_run *r, sp_error *e)
 {
 	sp_cli *c = r->cli;
 
+	if (r->w == NULL)
+		return;		/* no deal came: nothing to write */
 	if (sp_agg_drain(r->t, r->w, c->nby, r->has_period, &r->mixed,
 	    e) < 0 && !ferror(stdout))
 		cli_fail(c, e);
@@ -722,6 +736,200 @@ part_free(struct part *p, int close)
 		sp_reader_close(p->rd);
 }
 
+/* sp_deals_finish's bad deals of a part, kept to be reported in order */
+static void
+part_keep_bad(void *ctx, const sp_error *e)
+{
+	struct part *p = ctx;
+
+	if (p->nbad == p->badcap) {
+		size_t n = p->badcap ? 2 * p->badcap : 16;
+		sp_error *v = realloc(p->bad, n * sizeof(*v));
+		if (v == NULL)
+			cli_oom(p->run.cli);
+		p->bad = v;
+		p->badcap = n;
+	}
+	p->bad[p->nbad++] = *e;
+}
+
+/* A part's fold, on its own thread: its deals into its run (a stream's
+ * rows, the last batch too, to its writer). */
+static void *
+part_finish(void *arg)
+{
+	struct part *p = arg;
+	sp_error e;
+
+	sp_err_clear(&e);
+	sp_deals_finish(p->ds, part_keep_bad, p, &e);
+	if (p->run.stream > 0) {
+		stream_drain(&p->run, &e);
+		if (p->run.wfp != NULL && p->run.w != NULL) {
+			/* a write error shows in ferror(wfp) */
+			(void)sp_writer_finish(p->run.w);
+			sp_writer_free(p->run.w);
+			p->run.w = NULL;
+		}
+	}
+	return NULL;
+}
+
+/* Copy a part's rows (fp, from its start) to stdout; -1 on an error. */
+static int
+part_rows_out(FILE *fp)
+{
+	char buf[1 << 16];
+	size_t k;
+
+	if (fflush(fp) != 0 || fseek(fp, 0, SEEK_SET) != 0)
+		return -1;
+	while ((k = fread(buf, 1, sizeof(buf), fp)) > 0)
+		if (fwrite(buf, 1, k, stdout) != k)
+			return -1;
+	return ferror(fp) ? -1 : 0;
+}
+
+/*
+ * A history read in parts whose ids do not interleave (an export that
+ * keeps each deal's records together, sorted by id, as OpportunityHistory
+ * and our journals' folds are): every part folds its own deals, on its
+ * own thread, instead of all of them merged into the first and folded on
+ * one.  The answer is the one fold's: the deals in the same order (a deal
+ * the split cut in two is folded whole in the part where it began), each
+ * part's table merged into the first's, or for a stream (sp_agg.in_order)
+ * each part's rows written in part order, a part's held in a temporary
+ * file until the ones before it are out; bad deals reported in order
+ * after the folds.  Returns 0 when it does not apply (then nothing was
+ * changed): ids out of order, fields that mean other names in the
+ * parts' readers, a stream to a table or Markdown (sized on all rows), or
+ * a program that keeps bad records in its state (sp_cli.agg_bad).
+ */
+static int
+split_finish(sp_cli *c, sp_agg_run *r, struct part *parts, size_t n)
+{
+	struct part *p0 = &parts[0], *prev;
+	size_t i, j, seq, unf = 0;
+	sp_error e;
+	int fmt, stream, k;
+
+	fmt = cli_out_format(c);
+	if (r->agg->in_order && fmt != SP_FMT_CSV && fmt != SP_FMT_JSONL)
+		return 0;
+	/* bad deals that go into the program's state (lint's findings) go
+	   there in the fold's order, between its deals: one fold keeps it */
+	if (c->agg_bad != NULL)
+		return 0;
+	if (sp_deals_mode(p0->ds) != 2)
+		return 0;
+	for (prev = p0, i = 1; i < n; i++) {
+		if (sp_deals_mode(parts[i].ds) == 0)
+			continue;	/* no good record: nothing to fold */
+		if (sp_deals_follows(prev->ds, parts[i].ds) < 0)
+			return 0;
+		prev = &parts[i];
+	}
+	for (i = 1; i < n; i++)
+		if ((k = sp_deals_fields_union(p0->ds, parts[i].ds)) != 0) {
+			if (k < 0)
+				cli_oom(c);
+			return 0;
+		}
+	/* from here on this is the way: the read's bad records first */
+	for (i = 0; i < n; i++) {
+		for (j = 0; j < parts[i].nbad; j++)
+			cli_bad(c, &parts[i].bad[j], NULL);
+		if (parts[i].fatal)
+			cli_fail(c, &parts[i].fatal_e);
+		parts[i].nbad = 0;
+	}
+	sp_err_clear(&e);
+	for (prev = p0, i = 1; i < n; i++) {
+		if (sp_deals_mode(parts[i].ds) == 0)
+			continue;
+		if (sp_deals_follows(prev->ds, parts[i].ds) == 1 &&
+		    sp_deals_take_first(prev->ds, parts[i].ds, &e) < 0)
+			cli_fail(c, &e);
+		if (sp_deals_count(parts[i].ds) > 0)
+			prev = &parts[i];
+	}
+	for (i = 0, seq = 0; i < n; i++) {
+		if (i > 0 && sp_deals_fields_copy(parts[i].ds, p0->ds) < 0)
+			cli_oom(c);
+		sp_deals_set_seq(parts[i].ds, seq);
+		seq += sp_deals_count(parts[i].ds);
+		unf += sp_deals_unfoldable(parts[i].ds);
+	}
+	/* as stream_ok, over every part's deals */
+	stream = r->agg->in_order && r->agg->prepare == NULL && !c->partial &&
+	    !c->explain && c->nbad + (long)unf <= c->max_bad;
+	/* a part's rows wait in a file; without one, in its table */
+	for (i = 1; stream && i < n; i++)
+		if ((parts[i].run.wfp = tmpfile()) == NULL) {
+			while (--i > 0) {
+				fclose(parts[i].run.wfp);
+				parts[i].run.wfp = NULL;
+			}
+			stream = 0;
+		}
+	for (i = 0; i < n; i++) {
+		parts[i].run.stream = stream ? 1 : -1;
+		parts[i].run.ds = parts[i].ds;
+	}
+	for (i = 1; i < n; i++)
+		if (pthread_create(&parts[i].th, NULL, part_finish,
+		    &parts[i]) != 0)
+			cli_oom(c);
+	part_finish(p0);
+	for (i = 1; i < n; i++)
+		pthread_join(parts[i].th, NULL);
+	for (i = 0; i < n; i++)
+		for (j = 0; j < parts[i].nbad; j++)
+			cli_bad(c, &parts[i].bad[j], NULL);
+	for (i = 1; i < n; i++) {
+		struct part *p = &parts[i];
+
+		if (p->run.wfp != NULL) {
+			if (fflush(p->run.wfp) != 0 || ferror(p->run.wfp)) {
+				sp_err_set(&e, NULL, "write error: a temporary "
+				    "file of --threads (in $TMPDIR): %s",
+				    strerror(errno ? errno : EIO));
+				cli_fail(c, &e);
+			}
+			if (ftell(p->run.wfp) > 0) {
+				if (p0->run.w == NULL)
+					stream_writer(&p0->run);
+				if (sp_writer_begin(p0->run.w) < 0 ||
+				    part_rows_out(p->run.wfp) < 0)
+					break;	/* cli_finish says */
+			}
+			fclose(p->run.wfp);
+			p->run.wfp = NULL;
+		} else if (sp_agg_merge(p0->run.t, p->run.t, &e) < 0)
+			cli_fail(c, &e);
+		if (p->run.mixed)
+			p0->run.mixed = 1;
+		for (j = 0; j < 4; j++)
+			c->left[j] += p->cli.left[j];
+		if (p->cli.left_as_of != 0)
+			c->left_as_of = p->cli.left_as_of;
+		cli_note_currencies(c, p->ds);
+		sp_deals_absorb(p0->ds, p->ds);
+		if (sp_reader_add_replaced(c->rd, p->rd) < 0)
+			cli_oom(c);
+	}
+	for (; i < n; i++)	/* after a write error */
+		if (parts[i].run.wfp != NULL) {
+			fclose(parts[i].run.wfp);
+			parts[i].run.wfp = NULL;
+		}
+	for (i = 1; i < n; i++)
+		part_free(&parts[i], 1);
+	cli_by_end(c, c->rd);
+	cli_run_warn(c, p0->ds);
+	return 1;
+}
+
 /*
  * Read every deal of c's input into r's table: on several threads when
  * threads_wanted allows and the input splits, else on this one.
@@ -829,6 +1037,8 @@ read_all(sp_cli *c, sp_agg_run *r, int need)
 				again = 1;
 		}
 	}
+	if (!again && split_finish(c, r, parts, n))
+		goto done;
 	/*
 	 * Every part's deals into the first's: a history's folds (an id's
 	 * records may be in several parts), a snapshot's statistics.  A part

@@ -214,7 +214,8 @@ sp_groups_sorted(const sp_groups *g, const char ***keys, size_t **keylens,
     void ***states)
 {
 	struct entry **v = malloc((g->n + 1) * sizeof(*v));
-	size_t i, k = 0;
+	const struct block *b;
+	size_t i, k = 0, nb = 0, off;
 
 	*keys = malloc((g->n + 1) * sizeof(**keys));
 	*keylens = malloc((g->n + 1) * sizeof(**keylens));
@@ -226,10 +227,22 @@ sp_groups_sorted(const sp_groups *g, const char ***keys, size_t **keylens,
 		free(*states);
 		return (size_t)-1;
 	}
-	for (i = 0; i < g->cap; i++)
-		if (g->slots[i].e != NULL)
-			v[k++] = g->slots[i].e;
-	qsort(v, k, sizeof(*v), cmp_entry);
+	/* the entries in the order they came (carved one after another
+	   from the blocks, the oldest block last in the list): often the
+	   key order already (a stream's deals, periods in time order) */
+	for (b = g->blocks; b != NULL; b = b->next)
+		nb++;
+	for (; nb > 0; nb--) {
+		for (i = 1, b = g->blocks; i < nb; i++)
+			b = b->next;
+		for (off = 0; off < b->used && k < g->n; off += ((g->state_off +
+		    g->state_size + v[k - 1]->keylen + 1) + 15) & ~(size_t)15)
+			v[k++] = (struct entry *)(void *)(b->data + off);
+	}
+	for (i = 1; i < k && cmp_entry(&v[i - 1], &v[i]) < 0; i++)
+		;
+	if (i < k)
+		qsort(v, k, sizeof(*v), cmp_entry);
 	for (i = 0; i < k; i++) {
 		(*keys)[i] = v[i]->key;
 		(*keylens)[i] = v[i]->keylen;

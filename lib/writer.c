@@ -439,6 +439,16 @@ cell_text(const sp_writer *w, const struct col *c, const char *v)
 }
 
 int
+sp_writer_begin(sp_writer *w)
+{
+	if (w->fmt == SP_FMT_CSV && !w->started) {
+		csv_header(w);
+		flush_row(w);
+	}
+	return w->failed ? -1 : 0;
+}
+
+int
 sp_writer_row(sp_writer *w, const char *const *vals)
 {
 	size_t i, k;

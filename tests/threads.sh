@@ -6,8 +6,10 @@
 # with bad records spread through it (so the messages, their line numbers
 # and the --max-bad count must be one reader's), a repeated id far apart
 # (one fold refuses it: the threaded run must read again on one thread),
-# and JSON lines; and histories, whose deals' records are spread over
-# every part (each part folds its own; the folds merge).
+# and JSON lines; and histories: one whose deals' records are spread over
+# every part (each part folds its own; the folds merge), one grouped by
+# deal (each part's deals folded on its own thread, a deal cut by the
+# split folded whole where it began).
 # usage: sh tests/threads.sh [build-root]    (VALGRIND=1: --threads 2
 # under memcheck against --threads 1 without, on the smaller CSV file and
 # one option set: valgrind runs threads one at a time, slowly;
@@ -68,6 +70,30 @@ H=$((N / 2))
 awk 'NR % 5003 == 0 { print "{\"id\": 1,"; next } { print }' \
     "$T/gen.h.jsonl" >"$T/h.jsonl"
 
+# a history grouped by deal, sorted by id, as exports keep one (each part
+# folds its own deals, on its own thread, and a deal the split cuts is
+# folded whole where it began): one deal of 60000 records in the middle,
+# spread over several parts, its times out of order with ties, its owner
+# changing; deals with no stage in any record (bad at the fold); bad
+# stages spread through it
+"$B/bin/deal-gen" -n "$H" -s 27 --history "$T/gen.hs.csv" >/dev/null || exit 2
+awk -F, -v OFS=, -v m="$(printf 'D%07d' $((H / 2)))" '
+	$1 == m && !done {
+		for (k = 0; k < 60000; k++)
+			printf "%s,2025-%02d-%02dT%02d:%02d:00Z,%s,%s,,%s\n", m,
+			    1 + int(k / 3000) % 12, 1 + int(k / 100) % 28,
+			    int(k / 60) % 24, k % 60,
+			    (k % 2 ? "discovery" : "qualification"),
+			    (k % 7 == 0 ? k ".5" : ""),
+			    (k % 11 == 0 ? "Big Owner " k % 13 : "")
+		done = 1
+		next
+	}
+	$1 == m { next }
+	NR > 1 && NR % 6007 == 0 { $3 = "nosuch" }
+	$1 == "D0000100" || $1 == "D0001000" || $1 == m "x" { $3 = "" }
+	{ print }' "$T/gen.hs.csv" >"$T/hs.csv"
+
 # activities, for the programs that read them (tests/programs.sh): CSV
 # with quoted newlines, doubled quotes and CRLF, bad minutes spread
 # through it; JSON lines with broken lines
@@ -81,14 +107,16 @@ activities_gen $((N * 3 / 2)) 26 jsonl |
 opts() {
 	printf '%s\n' "--max-bad 100" "--max-bad 100 -g owner --every quarter" \
 	    "--max-bad 2 -g territory"
+	# the sorted history's parts fold their own deals: partial states too
+	[ "$1" = hs.csv ] && echo "--max-bad 100 --partial"
 }
 
 # each program with the options it requires (tests/programs.sh)
 programs_bin "$B/bin" "$T/bin" || exit 1
 # shellcheck disable=SC2086
 [ -n "$VG" ] && { programs_bin "$B/bin" "$T/vgbin" $VG || exit 1; }
-files="q.csv q.jsonl h.csv h.jsonl a.csv a.jsonl" counts="2 8" quick=
-[ -n "$VG" ] && files="q.csv h.csv a.csv" counts=2 quick=1
+files="q.csv q.jsonl h.csv h.jsonl hs.csv a.csv a.jsonl" counts="2 8" quick=
+[ -n "$VG" ] && files="q.csv h.csv hs.csv a.csv" counts=2 quick=1
 [ -n "$THREADS_QUICK" ] && counts=2 quick=1
 for f in $files; do
 	for p in ${THREADS_PROGS:-$(programs_read)}; do
@@ -97,7 +125,7 @@ for f in $files; do
 		a.*) program_reads_activities "$p" || continue ;;
 		*) program_reads_activities "$p" && continue ;;
 		esac
-		opts | while IFS= read -r o; do
+		opts "$f" | while IFS= read -r o; do
 			for t in 1 $counts; do
 				bin=$T/bin
 				[ -n "$VG" ] && [ "$t" != 1 ] && bin=$T/vgbin

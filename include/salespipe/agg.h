@@ -128,6 +128,9 @@ int sp_agg_drain(sp_agg_table *t, sp_writer *w, size_t nkey,
 /* Cells of the row being built (col: the aggregate's column index).  A
  * cell not set is empty.  The value is copied. */
 void sp_agg_set(sp_agg_row *r, size_t col, const char *text);
+/* The same without the copy: text must live until the row's sp_agg_emit
+ * (a cell the state keeps as text). */
+void sp_agg_set_ref(sp_agg_row *r, size_t col, const char *text);
 void sp_agg_set_count(sp_agg_row *r, size_t col, int64_t n);
 /* "" when the sum mixes currencies (then *mixed of sp_agg_write) */
 void sp_agg_set_money(sp_agg_row *r, size_t col, const sp_money_sum *s);

@@ -326,6 +326,8 @@ void cli_run_deals(sp_cli *c, sp_deals *ds);
 /* The end of cli_run_deals after the last record: sp_deals_finish (fold
  * errors are bad records), cli_ids_late, then the warnings of the run. */
 void cli_run_finish(sp_cli *c, sp_deals *ds);
+/* Its warnings after the fold (currencies, --as-of, probabilities). */
+void cli_run_warn(sp_cli *c, sp_deals *ds);
 
 /*
  * A snapshot's ids that passed $SALESPIPE_ID_MEMORY (sp_deals_ids_check):
@@ -374,6 +376,9 @@ void cli_as_of_warn(sp_cli *c);
  * else the input's format.  Exits 1 when out of memory.
  */
 sp_writer *cli_writer(sp_cli *c);
+/* The same on fp, with more SP_WRITER_* flags; and its format. */
+sp_writer *cli_writer_to(sp_cli *c, FILE *fp, int flags);
+int cli_out_format(const sp_cli *c);
 
 /* Add the -g field columns to w. */
 void cli_group_cols(sp_cli *c, sp_writer *w);

@@ -380,6 +380,37 @@ void sp_deals_set_mode(sp_deals *ds, int mode);
  */
 int sp_deals_merge(sp_deals *into, sp_deals *from, sp_error *e);
 
+/*
+ * For --threads on a history whose parts can be folded each on its own
+ * (sp_deals_finish on every part at once, the answers then taken in part
+ * order), as when an export keeps each deal's records together, sorted by
+ * id: a's records came before b's in one input.
+ *
+ * sp_deals_follows: 0 when every id of b comes after every id of a
+ * (bytewise, each part read sorted by id); 1 the same but for b's first
+ * id, which is a's last (a deal whose records the split cut in two: then
+ * sp_deals_take_first); -1 otherwise (fold them merged: sp_deals_merge).
+ *
+ * sp_deals_take_first: b's first deal's records into a's last deal, as
+ * sp_deals_merge would (the later record wins); b's fold then leaves it
+ * out.  -1 with e set: out of memory.
+ *
+ * sp_deals_fields_union: (SP_NEED_ALL) from's fields into into's list of
+ * fields in order of appearance; 1 when from's slots mean other names in
+ * into's reader (fold them merged, see sp_deals_merge); -1 memory.  And
+ * sp_deals_fields_copy: ds's list made from's (their union, so that each
+ * part hands its deals on with the fields the whole input has).
+ *
+ * sp_deals_set_seq: the sp_deal.seq of the first deal ds hands on (the
+ * deals of the parts before it); sp_deals_count: the deals it hands on.
+ */
+int sp_deals_follows(const sp_deals *a, const sp_deals *b);
+int sp_deals_take_first(sp_deals *a, sp_deals *b, sp_error *e);
+int sp_deals_fields_union(sp_deals *into, const sp_deals *from);
+int sp_deals_fields_copy(sp_deals *ds, const sp_deals *from);
+void sp_deals_set_seq(sp_deals *ds, size_t base);
+size_t sp_deals_count(const sp_deals *ds);
+
 #ifdef __cplusplus
 }
 #endif

@@ -356,6 +356,9 @@ int sp_writer_col(sp_writer *w, const char *name, int type);
  * is written with U+FFFD for each bad byte and -1 is still returned only
  * for write errors). */
 int sp_writer_row(sp_writer *w, const char *const *vals);
+/* The CSV header now, if not written yet (a stream whose first rows come
+ * from elsewhere); -1 on a write error. */
+int sp_writer_begin(sp_writer *w);
 /* Emit buffered output and flush.  Returns 0, or -1 if any write failed. */
 int sp_writer_finish(sp_writer *w);
 void sp_writer_free(sp_writer *w);

@@ -171,6 +171,54 @@ test_hand_values(void **state)
 	sp_agg_table_free(t);
 }
 
+/* sp_agg_set_ref: the text borrowed for one row; sp_agg_set of the same
+ * cell wins over it; the next row starts empty. */
+static int
+ref_rows(void *ctx, void *p, sp_agg_row *r, sp_error *e)
+{
+	(void)ctx;
+	(void)p;
+	sp_agg_set_count(r, T_N, 1);
+	sp_agg_set_ref(r, T_MEDIAN, "ref");
+	if (sp_agg_emit(r, e) < 0)
+		return -1;
+	sp_agg_set_ref(r, T_SUM, "gone");
+	sp_agg_set(r, T_SUM, "7");
+	if (sp_agg_emit(r, e) < 0)
+		return -1;
+	return sp_agg_emit(r, e);
+}
+
+static void
+test_set_ref(void **state)
+{
+	sp_agg a = toy;
+	sp_agg_table *t;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *fp = open_memstream(&buf, &len);
+	sp_writer *w = sp_writer_new(fp, SP_FMT_CSV);
+	const char *names[] = { "key" };
+	sp_error e;
+	int mixed = 0;
+
+	(void)state;
+	a.rows = ref_rows;
+	assert_non_null(t = sp_agg_table_new(&a));
+	assert_non_null(sp_agg_get(t, "a", 1));
+	assert_int_equal(sp_agg_columns(&a, w, names, 1, 0), 0);
+	assert_int_equal(sp_agg_write(t, w, 1, 0, &mixed, &e), 0);
+	assert_int_equal(sp_writer_finish(w), 0);
+	sp_writer_free(w);
+	fclose(fp);
+	assert_string_equal(buf, "key,n,sum,median,share\n"
+	    "a,1,,ref,\n"
+	    "a,,7,,\n"
+	    "a,,,,\n");
+	free(buf);
+	sp_agg_table_free(t);
+}
+
 static void
 test_mixed_currency(void **state)
 {
@@ -365,6 +413,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_hand_values),
+		cmocka_unit_test(test_set_ref),
 		cmocka_unit_test(test_mixed_currency),
 		cmocka_unit_test(test_merge_laws),
 		cmocka_unit_test(test_load_refuses),

@@ -1129,6 +1129,106 @@ test_first_appearance_order(void **state)
 	free(run);
 }
 
+/* ---- parts of one history, folded each on its own (--threads) ------- */
+
+/* A deal source over text (name: its file name), deals to run. */
+static sp_deals *
+part_open(const char *text, const char *name, struct run *run,
+    sp_reader **rdp, sp_stages *st)
+{
+	sp_read_opts ro;
+	sp_deals_opts o;
+	sp_rec *r = sp_rec_new();
+	sp_deals *ds;
+	sp_error e;
+	int k;
+
+	memset(&ro, 0, sizeof(ro));
+	assert_non_null(*rdp = sp_reader_open_mem(text, strlen(text), name,
+	    &ro, &e));
+	memset(&o, 0, sizeof(o));
+	o.need = SP_NEED_AMOUNT | SP_NEED_ALL;
+	o.fn = collect;
+	o.ctx = run;
+	assert_non_null(ds = sp_deals_new(*rdp, st, &o));
+	while ((k = sp_reader_next(*rdp, r, &e)) != 0) {
+		assert_int_equal(k, 1);
+		assert_int_equal(sp_deals_add(ds, r, &e), 0);
+	}
+	sp_rec_free(r);
+	return ds;
+}
+
+static void
+test_parts_split(void **state)
+{
+	/* a's last deal (A2) goes on in b: b's records are the later ones,
+	   so of A2's two records at 01-05 b's wins (proposal after
+	   discovery, its amount), and its path is sorted across both */
+	static const char a_text[] = "id,at,stage,amount\n"
+	    "A1,2026-01-01,qualification,100\n"
+	    "A2,2026-01-02,qualification,200\n"
+	    "A2,2026-01-05,discovery,\n";
+	static const char b_text[] = "id,at,stage,amount\n"
+	    "A2,2026-01-05,proposal,250\n"
+	    "A2,2026-01-03,discovery,\n"
+	    "B1,2026-01-04,qualification,50\n";
+	static const int st2[] = { QUAL, DISC, PROP };
+	static const int64_t at2[] = { T_2026_01_01 + DAY,
+		T_2026_01_01 + 2 * DAY, T_2026_01_01 + 4 * DAY };
+	struct run *run = calloc(1, sizeof(*run));
+	sp_stages *st = sp_stages_default(SP_STAGES_DEALS);
+	sp_reader *ra, *rb, *rc;
+	sp_deals *a, *b, *c;
+	sp_error e;
+	const struct got *g;
+
+	(void)state;
+	assert_non_null(run);
+	a = part_open(a_text, "a", run, &ra, st);
+	b = part_open(b_text, "b", run, &rb, st);
+	assert_int_equal(sp_deals_follows(a, b), 1);
+	assert_int_equal(sp_deals_follows(b, a), -1);
+	assert_int_equal(sp_deals_fields_union(a, b), 0);
+	assert_int_equal(sp_deals_fields_copy(b, a), 0);
+	assert_int_equal(sp_deals_take_first(a, b, &e), 0);
+	assert_int_equal(sp_deals_count(a), 2);
+	assert_int_equal(sp_deals_count(b), 1);
+	assert_int_equal(sp_deals_follows(a, b), 0);
+	sp_deals_set_seq(b, sp_deals_count(a));
+	assert_int_equal(sp_deals_finish(a, NULL, NULL, &e), 0);
+	assert_int_equal(sp_deals_finish(b, NULL, NULL, &e), 0);
+	assert_int_equal(run->n, 3);
+	assert_string_equal(run->d[0].id, "A1");
+	assert_int_equal(run->d[0].seq, 0);
+	g = &run->d[1];
+	assert_string_equal(g->id, "A2");
+	assert_int_equal(g->seq, 1);
+	assert_path(g, st2, at2, 3);
+	assert_int_equal(g->amount, 250000000);
+	assert_string_equal(g->file, "b");	/* its last record */
+	assert_int_equal(g->line, 3);
+	assert_int_equal(g->nfields, 4);
+	assert_string_equal(run->d[2].id, "B1");
+	assert_int_equal(run->d[2].seq, 2);
+	assert_int_equal(run->d[2].amount, 50000000);
+
+	/* a part whose ids are not sorted, or whose slots mean other
+	   names: fold them merged */
+	c = part_open("id,at,stage,owner\nC2,2026-01-01,qualification,x\n"
+	    "C1,2026-01-02,qualification,y\n", "c", run, &rc, st);
+	assert_int_equal(sp_deals_follows(b, c), -1);
+	assert_int_equal(sp_deals_fields_union(a, c), 1);
+	sp_deals_free(a);
+	sp_deals_free(b);
+	sp_deals_free(c);
+	sp_reader_close(ra);
+	sp_reader_close(rb);
+	sp_reader_close(rc);
+	sp_stages_free(st);
+	free(run);
+}
+
 static void
 test_mixing(void **state)
 {
@@ -1441,6 +1541,7 @@ main(void)
 		cmocka_unit_test(test_history_as_of),
 		cmocka_unit_test(test_history_group_key),
 		cmocka_unit_test(test_first_appearance_order),
+		cmocka_unit_test(test_parts_split),
 		cmocka_unit_test(test_mixing),
 		cmocka_unit_test(test_history_errors),
 		cmocka_unit_test(test_history_without_stage),

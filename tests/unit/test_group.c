@@ -263,6 +263,58 @@ test_million_keys(void **state)
 	assert_int_equal(fini_calls, N);
 }
 
+/* Keys that come in key order (sp_groups_sorted then walks the entries
+ * as they were carved, block after block, and sorts nothing), of many
+ * lengths over several blocks; then, after a clear, one out of order. */
+static void
+test_sorted_in_order(void **state)
+{
+	enum { N = 200000 };
+	sp_groups *g;
+	char key[64];
+	const char **keys;
+	size_t *lens, n, i;
+	void **states;
+	int len;
+	struct st *s;
+
+	(void)state;
+	g = sp_groups_new(sizeof(struct st), st_init);
+	assert_non_null(g);
+	for (i = 0; i < N; i++) {
+		/* six digits rising, then 0-36 x's: bytewise rising */
+		len = snprintf(key, sizeof key, "%06zu%.*s", i, (int)(i % 37),
+		    "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx");
+		assert_non_null(s = sp_groups_get(g, key, (size_t)len));
+		s->sum = (int64_t)i;
+	}
+	n = sp_groups_sorted(g, &keys, &lens, &states);
+	assert_int_equal(n, N);
+	for (i = 0; i < n; i++) {
+		len = snprintf(key, sizeof key, "%06zu%.*s", i, (int)(i % 37),
+		    "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx");
+		if (lens[i] != (size_t)len || memcmp(keys[i], key, lens[i]) != 0
+		    || ((struct st *)states[i])->sum != (int64_t)i)
+			fail_msg("sorted[%zu] is not %s", i, key);
+	}
+	free(keys);
+	free(lens);
+	free(states);
+	sp_groups_clear(g);
+	assert_non_null(sp_groups_get(g, "b", 1));
+	assert_non_null(sp_groups_get(g, "c", 1));
+	assert_non_null(sp_groups_get(g, "a", 1));
+	n = sp_groups_sorted(g, &keys, &lens, &states);
+	assert_int_equal(n, 3);
+	assert_memory_equal(keys[0], "a", 1);
+	assert_memory_equal(keys[1], "b", 1);
+	assert_memory_equal(keys[2], "c", 1);
+	free(keys);
+	free(lens);
+	free(states);
+	sp_groups_free(g, NULL);
+}
+
 /* ---- group keys ---- */
 
 /* A record built by hand: slot i holds v[i] (NULL: absent). */
@@ -483,6 +535,7 @@ main(void)
 		cmocka_unit_test(test_sorted_bytewise),
 		cmocka_unit_test(test_sorted_empty),
 		cmocka_unit_test(test_million_keys),
+		cmocka_unit_test(test_sorted_in_order),
 		cmocka_unit_test(test_group_key),
 		cmocka_unit_test(test_group_key_grows),
 		cmocka_unit_test(test_group_key_split),
