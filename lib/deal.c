@@ -1218,11 +1218,6 @@ rec_values(sp_deals *ds, const sp_rec *r, int64_t at, size_t *len)
 }
 
 /*
- * Merge the values buffer src (n bytes, each value with its own `at`)
- * into x->all: a field takes src's value unless the one x has was set at
- * a later `at` (of equal ones, src's: the later record).  -1: memory.
- */
-/*
  * Whether src (n bytes) replaces every value of x: the same fields, each
  * set at the same `at` or later (a history's records mostly carry the
  * same fields, in time order).
@@ -1253,38 +1248,19 @@ values_replace(const sp_deals *ds, const struct hext *x,
 }
 
 /*
- * Merge the values buffer src (n bytes, each value with its own `at`)
- * into x->all: a field takes src's value unless the one x has was set at
- * a later `at` (of equal ones, src's: the later record).  -1: memory.
+ * x's values and src's (n bytes) merged, each field's value with the
+ * latest `at` (of equal ones, src's: the later record), into m (NULL:
+ * only counted); returns the merged length.
  */
-static int
-merge_values(sp_deals *ds, struct hext *x, const unsigned char *src, size_t n)
+static size_t
+merge_walk(const sp_deals *ds, const struct hext *x,
+    const unsigned char *src, size_t n, unsigned char *m)
 {
-	size_t need = x->alllen + n, o = 0, s = 0, out = 0, take, cap;
+	size_t o = 0, s = 0, out = 0, take;
 	uint32_t os = 0, ss = 0, ol = 0, sl = 0;
 	int64_t oat = 0, sat = 0;
-	unsigned char *m;
+	const unsigned char *from;
 
-	if (n == 0)
-		return 0;
-	if (x->alllen == 0 || values_replace(ds, x, src, n)) {
-		/* src as it is: into x's chunk if it fits */
-		if (n > x->allcap) {
-			cap = sclass(n, NULL);
-			if (cap > UINT32_MAX || (m = slab_get(ds, n)) == NULL)
-				return -1;
-			slab_put(ds, x->all, x->allcap);
-			x->all = m;
-			x->allcap = (uint32_t)cap;
-		}
-		memcpy(x->all, src, n);
-		x->alllen = (uint32_t)n;
-		return 0;
-	}
-	/* into a new chunk, then x's given back */
-	cap = sclass(need, NULL);
-	if (cap > UINT32_MAX || (m = slab_get(ds, need)) == NULL)
-		return -1;
 	while (o < x->alllen || s < n) {
 		if (o < x->alllen) {
 			memcpy(&os, x->all + o, 4);
@@ -1297,12 +1273,12 @@ merge_values(sp_deals *ds, struct hext *x, const unsigned char *src, size_t n)
 			memcpy(&sat, src + s + 8, 8);
 		}
 		if (s >= n || (o < x->alllen && os < ss)) {
+			from = x->all + o;
 			take = ALL_HEAD + ol + 1;
-			memcpy(m + out, x->all + o, take);
 			o += take;
 		} else if (o >= x->alllen || ss < os) {
+			from = src + s;
 			take = ALL_HEAD + sl + 1;
-			memcpy(m + out, src + s, take);
 			s += take;
 		} else {	/* the same field */
 			/* two snapshots: the new one's equal value is not a
@@ -1310,21 +1286,56 @@ merge_values(sp_deals *ds, struct hext *x, const unsigned char *src, size_t n)
 			if (sat >= oat && !(ds->o.pair_old != NULL &&
 			    sl == ol && memcmp(src + s + ALL_HEAD, x->all + o +
 			    ALL_HEAD, sl) == 0)) {
+				from = src + s;
 				take = ALL_HEAD + sl + 1;
-				memcpy(m + out, src + s, take);
 			} else {
+				from = x->all + o;
 				take = ALL_HEAD + ol + 1;
-				memcpy(m + out, x->all + o, take);
 			}
 			o += ALL_HEAD + ol + 1;
 			s += ALL_HEAD + sl + 1;
 		}
+		if (m != NULL)
+			memcpy(m + out, from, take);
 		out += take;
 	}
+	return out;
+}
+
+/*
+ * Merge the values buffer src (n bytes, each value with its own `at`)
+ * into x->all (merge_walk).  -1: memory.
+ */
+static int
+merge_values(sp_deals *ds, struct hext *x, const unsigned char *src, size_t n)
+{
+	size_t need, cap;
+	unsigned char *m;
+	int whole;
+
+	if (n == 0)
+		return 0;
+	/* src as it is (the same fields, each as late or later: a
+	   history's records mostly are), else merged */
+	whole = x->alllen == 0 || values_replace(ds, x, src, n);
+	need = whole ? n : merge_walk(ds, x, src, n, NULL);
+	if (whole && need <= x->allcap) {
+		memcpy(x->all, src, n);
+		x->alllen = (uint32_t)n;
+		return 0;
+	}
+	/* a new chunk, x's given back */
+	cap = sclass(need, NULL);
+	if (cap > UINT32_MAX || (m = slab_get(ds, need)) == NULL)
+		return -1;
+	if (whole)
+		memcpy(m, src, n);
+	else
+		merge_walk(ds, x, src, n, m);
 	slab_put(ds, x->all, x->allcap);
 	x->all = m;
 	x->allcap = (uint32_t)cap;
-	x->alllen = (uint32_t)out;
+	x->alllen = (uint32_t)need;
 	return 0;
 }
 
