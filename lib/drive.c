@@ -579,6 +579,24 @@ struct part {
 	size_t index;
 };
 
+/* A bad record or deal of a part, kept to be reported in order (after
+ * every part is read, or folded) */
+static void
+part_keep_bad(void *ctx, const sp_error *e)
+{
+	struct part *p = ctx;
+
+	if (p->nbad == p->badcap) {
+		size_t n = p->badcap ? 2 * p->badcap : 16;
+		sp_error *v = realloc(p->bad, n * sizeof(*v));
+		if (v == NULL)
+			cli_oom(p->run.cli);
+		p->bad = v;
+		p->badcap = n;
+	}
+	p->bad[p->nbad++] = *e;
+}
+
 /* Read one record of p (live: cli_bad at once); returns what
  * sp_reader_next did. */
 static int
@@ -612,15 +630,7 @@ part_step(struct part *p, sp_rec *r, int live)
 	}
 	if (e.file[0] == '\0')
 		sp_err_where(&e, r->file, r->line);
-	if (p->nbad == p->badcap) {
-		size_t n = p->badcap ? 2 * p->badcap : 16;
-		sp_error *v = realloc(p->bad, n * sizeof(*v));
-		if (v == NULL)
-			cli_oom(p->run.cli);
-		p->bad = v;
-		p->badcap = n;
-	}
-	p->bad[p->nbad++] = e;
+	part_keep_bad(p, &e);
 	return k;
 }
 
@@ -734,23 +744,6 @@ part_free(struct part *p, int close)
 	p->run.keycap = 0;
 	if (close)
 		sp_reader_close(p->rd);
-}
-
-/* sp_deals_finish's bad deals of a part, kept to be reported in order */
-static void
-part_keep_bad(void *ctx, const sp_error *e)
-{
-	struct part *p = ctx;
-
-	if (p->nbad == p->badcap) {
-		size_t n = p->badcap ? 2 * p->badcap : 16;
-		sp_error *v = realloc(p->bad, n * sizeof(*v));
-		if (v == NULL)
-			cli_oom(p->run.cli);
-		p->bad = v;
-		p->badcap = n;
-	}
-	p->bad[p->nbad++] = *e;
 }
 
 /* A part's fold, on its own thread: its deals into its run (a stream's
