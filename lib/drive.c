@@ -15,6 +15,7 @@
 #include "salespipe/agg.h"
 #include "salespipe/cli.h"
 #include "salespipe/group.h"
+#include "salespipe/util.h"
 
 #define PARTIAL_VERSION 1
 #define SP_THREADS_MIN_BYTES ((off_t)4 << 20)	/* smaller: one thread */
@@ -768,6 +769,20 @@ part_finish(void *arg)
 	return NULL;
 }
 
+/* A part's rows' temporary file (sp_tmp_open), or NULL. */
+static FILE *
+tmp_rows(void)
+{
+	int fd = sp_tmp_open("rows");
+	FILE *fp;
+
+	if (fd < 0)
+		return NULL;
+	if ((fp = fdopen(fd, "w+")) == NULL)
+		close(fd);
+	return fp;
+}
+
 /* Copy a part's rows (fp, from its start) to stdout; -1 on an error. */
 static int
 part_rows_out(FILE *fp)
@@ -858,7 +873,7 @@ split_finish(sp_cli *c, sp_agg_run *r, struct part *parts, size_t n)
 	    !c->explain && c->nbad + (long)unf <= c->max_bad;
 	/* a part's rows wait in a file; without one, in its table */
 	for (i = 1; stream && i < n; i++)
-		if ((parts[i].run.wfp = tmpfile()) == NULL) {
+		if ((parts[i].run.wfp = tmp_rows()) == NULL) {
 			while (--i > 0) {
 				fclose(parts[i].run.wfp);
 				parts[i].run.wfp = NULL;

@@ -25,6 +25,7 @@
 
 #include "salespipe/group.h"
 #include "salespipe/idset.h"
+#include "salespipe/util.h"
 
 #define NTAB_BITS 12
 #define NTAB (1u << NTAB_BITS)
@@ -276,28 +277,6 @@ sp_idset_prefetch(const sp_idset *s, const sp_idkey *k)
 		__builtin_prefetch(&t->v[home(t, k->h1)]);
 }
 
-/* A temporary file, unlinked at once: nothing is left behind, even
- * after kill -9.  -1 with errno set. */
-static int
-tmp_open(void)
-{
-	const char *dir = getenv("TMPDIR");
-	char path[PATH_MAX];
-	int fd;
-
-	if (dir == NULL || *dir == '\0')
-		dir = "/tmp";
-	if ((size_t)snprintf(path, sizeof(path), "%s/salespipe-ids.XXXXXX",
-	    dir) >= sizeof(path)) {
-		errno = ENAMETOOLONG;
-		return -1;
-	}
-	if ((fd = mkostemp(path, O_CLOEXEC)) < 0)
-		return -1;
-	unlink(path);
-	return fd;
-}
-
 static int
 write_all(int fd, const void *buf, size_t n)
 {
@@ -389,10 +368,10 @@ spill(sp_idset *s, int final)
 	int64_t line;
 	struct tab *t;
 
-	if (s->fd < 0 && (s->fd = tmp_open()) < 0)
+	if (s->fd < 0 && (s->fd = sp_tmp_open("ids")) < 0)
 		return -1;
 	if (!final && s->logfd < 0) {
-		if ((s->logfd = tmp_open()) < 0 ||
+		if ((s->logfd = sp_tmp_open("ids")) < 0 ||
 		    (s->logbuf = malloc(IOBUF)) == NULL)
 			return -1;
 		s->bytes += IOBUF;
@@ -863,7 +842,7 @@ sp_idset_check(sp_idset *const *sets, size_t nsets, size_t budget,
 	fanin = budget == 0 ? 1024 : budget / IOBUF > 3 ? budget / IOBUF - 1 :
 	    2;
 	while (nr > fanin) {
-		if ((out = tmp_open()) < 0 || (next = calloc(nr / fanin + 1,
+		if ((out = sp_tmp_open("ids")) < 0 || (next = calloc(nr / fanin + 1,
 		    sizeof(*next))) == NULL) {
 			if (out >= 0)
 				close(out);

@@ -5,9 +5,13 @@
  * "did you mean" suggestions.
  */
 #include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "salespipe/rec.h"
 #include "salespipe/util.h"
@@ -129,4 +133,24 @@ size_t
 sp_edit_distance_nocase(const char *a, const char *b)
 {
 	return osa(a, b, 1);
+}
+
+int
+sp_tmp_open(const char *what)
+{
+	const char *dir = getenv("TMPDIR");
+	char path[PATH_MAX];
+	int fd;
+
+	if (dir == NULL || *dir == '\0')
+		dir = "/tmp";
+	if ((size_t)snprintf(path, sizeof(path), "%s/salespipe-%s.XXXXXX",
+	    dir, what) >= sizeof(path)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	if ((fd = mkostemp(path, O_CLOEXEC)) < 0)
+		return -1;
+	unlink(path);
+	return fd;
 }

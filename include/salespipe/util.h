@@ -48,6 +48,13 @@ size_t sp_edit_distance(const char *a, const char *b);
 /* The same with ASCII letters compared case-insensitively. */
 size_t sp_edit_distance_nocase(const char *a, const char *b);
 
+/*
+ * A temporary file in $TMPDIR (else /tmp), named salespipe-WHAT.XXXXXX
+ * and unlinked at once, so that nothing is left behind even after kill
+ * -9: its descriptor, or -1 with errno set.
+ */
+int sp_tmp_open(const char *what);
+
 #ifdef __cplusplus
 }
 #endif
