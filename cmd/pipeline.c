@@ -390,6 +390,8 @@ cell_of(const struct ctx *x, const sp_deal *d, const char *const *v,
 	    d->vals[slot] : "";
 }
 
+enum { NLEN = 64 };
+
 static int
 add_deal(sp_agg_run *run, const sp_deal *d, sp_error *e)
 {
@@ -402,7 +404,7 @@ add_deal(sp_agg_run *run, const sp_deal *d, sp_error *e)
 	struct deals *s;
 	sp_deal g;
 	int64_t end;
-	size_t i, len;
+	size_t i, len, lens[NLEN];	/* the first cells' lengths */
 
 	if (d->vals == NULL) {
 		/* the wrong kind of input, not a bad record: --max-bad must
@@ -435,13 +437,17 @@ add_deal(sp_agg_run *run, const sp_deal *d, sp_error *e)
 
 	/* the record's cells: the pass-through values by column name's
 	   slot (the fold's vals), then the derived ones */
-	for (i = 0, len = 0; i < x->ncols; i++)
-		len += strlen(cell_of(x, d, v, i)) + 1;
+	for (i = 0, len = 0; i < x->ncols; i++) {
+		size_t n = strlen(cell_of(x, d, v, i)) + 1;
+		if (i < NLEN)
+			lens[i] = n;
+		len += n;
+	}
 	if ((cells = malloc(len)) == NULL)
 		return sp_err_set(e, NULL, "out of memory");
 	for (i = 0, q = cells; i < x->ncols; i++) {
 		const char *t = cell_of(x, d, v, i);
-		size_t n = strlen(t) + 1;
+		size_t n = i < NLEN ? lens[i] : strlen(t) + 1;
 		memcpy(q, t, n);
 		q += n;
 	}

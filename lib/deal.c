@@ -137,6 +137,9 @@ struct sp_deals {
 	unsigned char *changed;	/* two snapshots: by slot (sp_deal.changed) */
 	unsigned char *rbuf;	/* a record's values (rec_values) */
 	size_t rbufcap;
+	int *infields;		/* the reader's fields as last seen, */
+	int *sorted;		/* and the same slots in order (rec_values) */
+	size_t ninfields, nsorted, infieldcap;
 	int snap;		/* a snapshot: its ids are in ids (where
 				   each was listed, to refuse a repeat) */
 	sp_idset *ids;
@@ -329,6 +332,8 @@ sp_deals_free(sp_deals *ds)
 	free(ds->seen);
 	free(ds->vals);
 	free(ds->rbuf);
+	free(ds->infields);
+	free(ds->sorted);
 	free(ds->changed);
 	free(ds);
 }
@@ -777,12 +782,19 @@ arena_get(sp_deals *ds, size_t n)
 static size_t
 sclass(size_t n, int *ix)
 {
-	size_t c = 16;
-	int i = 0;
+	size_t p, c;
+	int k, i;
 
-	while (c < n) {
-		c = (c & (c - 1)) ? c / 3 * 4 : c + c / 2;
-		i++;
+	if (n <= 16) {
+		c = 16;
+		i = 0;
+	} else {
+		/* p, the power of two below n: the classes up to 2p are
+		   p + p/2 (index 2(k-4)+1) and 2p (index 2(k-3)) */
+		k = 63 - __builtin_clzll((unsigned long long)(n - 1));
+		p = (size_t)1 << k;
+		c = n <= p + p / 2 ? p + p / 2 : 2 * p;
+		i = n <= p + p / 2 ? 2 * (k - 4) + 1 : 2 * (k - 3);
 	}
 	if (ix != NULL)
 		*ix = i;
@@ -1178,6 +1190,56 @@ note_fields(sp_deals *ds, const sp_rec *r)
 
 #define ALL_HEAD 16	/* u32 slot, u32 len, i64 at */
 
+static int
+int_cmp(const void *a, const void *b)
+{
+	int x = *(const int *)a, y = *(const int *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * The slots r can hold values in, in order: the reader's fields (every
+ * slot a record of this input has a value in is one of them), kept
+ * sorted while they do not change, in *v and *n.  -1: memory.
+ */
+static int
+sorted_fields(sp_deals *ds, const int **v, size_t *n)
+{
+	size_t nf, i, k;
+	const int *f = sp_reader_fields(ds->rd, &nf);
+
+	if (nf == ds->ninfields && (nf == 0 ||
+	    memcmp(f, ds->infields, nf * sizeof(*f)) == 0)) {
+		*v = ds->sorted;
+		*n = ds->nsorted;
+		return 0;
+	}
+	if (nf > ds->infieldcap) {
+		int *a = realloc(ds->infields, nf * sizeof(*a)), *b;
+		if (a != NULL)
+			ds->infields = a;
+		if (a == NULL || (b = realloc(ds->sorted, nf *
+		    sizeof(*b))) == NULL)
+			return -1;
+		ds->sorted = b;
+		ds->infieldcap = nf;
+	}
+	if (nf > 0) {
+		memcpy(ds->infields, f, nf * sizeof(*f));
+		memcpy(ds->sorted, f, nf * sizeof(*f));
+	}
+	ds->ninfields = nf;
+	qsort(ds->sorted, nf, sizeof(*ds->sorted), int_cmp);
+	for (i = k = 0; i < nf; i++)	/* each slot once */
+		if (k == 0 || ds->sorted[k - 1] != ds->sorted[i])
+			ds->sorted[k++] = ds->sorted[i];
+	ds->nsorted = k;
+	*v = ds->sorted;
+	*n = k;
+	return 0;
+}
+
 /*
  * r's non-empty fields but `at`, set at `at`, as a values buffer (the
  * layout of hext.all) in ds->rbuf; its length in *len.  -1: memory.  A
@@ -1186,11 +1248,15 @@ note_fields(sp_deals *ds, const sp_rec *r)
 static int
 rec_values(sp_deals *ds, const sp_rec *r, int64_t at, size_t *len)
 {
-	size_t need = 0, i, out = 0;
+	size_t need = 0, i, j, nf, out = 0;
 	uint32_t slot, l;
+	const int *f;
 
-	for (i = 0; i < r->nslot; i++)
-		if (r->val[i] != NULL && r->len[i] > 0)
+	if (sorted_fields(ds, &f, &nf) < 0)
+		return -1;
+	for (j = 0; j < nf; j++)
+		if ((i = (size_t)f[j]) < r->nslot && r->val[i] != NULL &&
+		    r->len[i] > 0)
 			need += ALL_HEAD + r->len[i] + 1;
 	if (need > ds->rbufcap) {
 		unsigned char *m = realloc(ds->rbuf, need * 2);
@@ -1199,8 +1265,9 @@ rec_values(sp_deals *ds, const sp_rec *r, int64_t at, size_t *len)
 		ds->rbuf = m;
 		ds->rbufcap = need * 2;
 	}
-	for (i = 0; i < r->nslot; i++) {
-		if (r->val[i] == NULL || r->len[i] == 0 ||
+	for (j = 0; j < nf; j++) {
+		i = (size_t)f[j];
+		if (i >= r->nslot || r->val[i] == NULL || r->len[i] == 0 ||
 		    (int)i == ds->slot[F_AT] || ((int)i == ds->slot[F_ID] &&
 		    ds->o.pair_old == NULL))
 			continue;

@@ -564,6 +564,27 @@ sp_civil_from_days(int64_t z, int64_t *y, int *m, int *d)
 {
 	int64_t era, doe, yoe, doy, mp;
 
+	if (z >= -800000 && z <= 3000000) {
+		/*
+		 * The years about 0000 to 10000 (every date a time can
+		 * have), in 32-bit multiplications: Neri and Schneider,
+		 * "Euclidean affine functions and their application to
+		 * calendar algorithms" (2022), from 1 March of the year
+		 * -400 (the same days as the general way below, checked
+		 * day by day over the whole range).
+		 */
+		uint32_t n = (uint32_t)(z + 719468 + 146097), n1 = 4 * n + 3,
+		    c = n1 / 146097, n2 = n1 % 146097 / 4 * 4 + 3, ny, n3, j;
+		uint64_t p2 = (uint64_t)2939745 * n2;
+
+		ny = (uint32_t)p2 / 2939745 / 4;
+		n3 = 2141 * ny + 197913;
+		j = ny >= 306;
+		*y = (int64_t)(100 * c + (uint32_t)(p2 >> 32) + j) - 400;
+		*m = (int)(j ? (n3 >> 16) - 12 : n3 >> 16);
+		*d = (int)((n3 & 0xffff) / 2141 + 1);
+		return;
+	}
 	z += 719468;
 	era = (z >= 0 ? z : z - 146096) / 146097;
 	doe = z - era * 146097;
@@ -795,6 +816,40 @@ ptime(const char *s, const char *fmt, const struct fmtinfo *fi,
 	}
 }
 
+/*
+ * The form most exports write, "YYYY-MM-DDTHH:MM:SSZ", read straight: 1
+ * with *t set (what iso_parse gives it), 0 for anything else, which the
+ * general way then reads or refuses.
+ */
+static int
+iso_utc(const char *s, size_t n, int64_t *t)
+{
+	static const unsigned char pos[14] = { 0, 1, 2, 3, 5, 6, 8, 9, 11,
+	    12, 14, 15, 17, 18 };
+	unsigned d[14], i;
+	int y, mo, dd, hh, mi, ss;
+
+	if (n != 20 || s[4] != '-' || s[7] != '-' || s[10] != 'T' ||
+	    s[13] != ':' || s[16] != ':' || s[19] != 'Z')
+		return 0;
+	for (i = 0; i < 14; i++)
+		if ((d[i] = (unsigned)((unsigned char)s[pos[i]] - '0')) > 9)
+			return 0;
+	y = (int)(d[0] * 1000 + d[1] * 100 + d[2] * 10 + d[3]);
+	mo = (int)(d[4] * 10 + d[5]);
+	dd = (int)(d[6] * 10 + d[7]);
+	hh = (int)(d[8] * 10 + d[9]);
+	mi = (int)(d[10] * 10 + d[11]);
+	ss = (int)(d[12] * 10 + d[13]);
+	if (mo < 1 || mo > 12 || dd < 1 || dd > month_days(y, mo) ||
+	    hh > 23 || mi > 59 || ss > 60)
+		return 0;
+	if (ss == 60)
+		ss = 59;	/* a leap second is the end of :59 */
+	*t = sp_days_from_civil(y, mo, dd) * 86400 + hh * 3600 + mi * 60 + ss;
+	return in_years(*t);
+}
+
 int
 sp_time_parse_tz(const char *s, size_t n, const char *datefmt, const sp_tz *tz,
     int64_t *t, sp_error *e)
@@ -807,6 +862,8 @@ sp_time_parse_tz(const char *s, size_t n, const char *datefmt, const sp_tz *tz,
 	int64_t year, v, epoch = 0;
 	int zone;
 
+	if (datefmt == NULL && iso_utc(s, n, t))
+		return 0;
 	trim(&u, &m);
 	if (datefmt == NULL) {
 		if (iso_parse(u, m, &v, &zone) == 0) {

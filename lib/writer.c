@@ -69,26 +69,39 @@ sp_writer_col(sp_writer *w, const char *name, int type)
 	return 0;
 }
 
-static void
+/* Room for n more bytes in w's buffer: 0, or -1 (w failed). */
+static int
+grow(sp_writer *w, size_t n)
+{
+	size_t cap = w->cap ? 2 * w->cap : 4096;
+	char *b;
+
+	while (cap - w->len < n)
+		cap *= 2;
+	if ((b = realloc(w->buf, cap)) == NULL) {
+		w->failed = 1;
+		return -1;
+	}
+	w->buf = b;
+	w->cap = cap;
+	return 0;
+}
+
+static inline void
 put(sp_writer *w, const char *s, size_t n)
 {
-	if (n == 0)
+	if (n == 0 || (n > w->cap - w->len && grow(w, n) < 0))
 		return;
-	if (n > w->cap - w->len) {
-		size_t cap = w->cap ? 2 * w->cap : 4096;
-		char *b;
-
-		while (cap - w->len < n)
-			cap *= 2;
-		if ((b = realloc(w->buf, cap)) == NULL) {
-			w->failed = 1;
-			return;
-		}
-		w->buf = b;
-		w->cap = cap;
-	}
 	memcpy(w->buf + w->len, s, n);
 	w->len += n;
+}
+
+static inline void
+put1(sp_writer *w, char c)
+{
+	if (w->len == w->cap && grow(w, 1) < 0)
+		return;
+	w->buf[w->len++] = c;
 }
 
 /* What put gathered, to the stream. */
@@ -461,12 +474,15 @@ sp_writer_row(sp_writer *w, const char *const *vals)
 		for (i = 0; i < w->ncols; i++) {
 			const char *v = vals[i] != NULL ? vals[i] : "";
 			if (i > 0)
-				put(w, ",", 1);
+				put1(w, ',');
 			if (w->cols[i].type == SP_COL_RATIO)
 				v = ratio_value(v, rbuf, sizeof(rbuf));
-			csv_text(w, w->cols[i].type, v);
+			if (w->flags & SP_WRITER_SPREADSHEET_SAFE)
+				csv_text(w, w->cols[i].type, v);
+			else
+				csv_value(w, v);
 		}
-		put(w, "\n", 1);
+		put1(w, '\n');
 		break;
 	case SP_FMT_JSONL:
 		put(w, "{", 1);

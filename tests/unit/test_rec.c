@@ -97,6 +97,94 @@ assert_ab(const char *text, int fmt, const char *want_vals,
 
 /* ---- CSV ------------------------------------------------------------ */
 
+/*
+ * Lines without a quote or a CR are split on the separator and nothing
+ * else (RFC 4180 with no quoting): 20000 random such lines, of 0 to 40
+ * bytes (words of eight bytes and their tails), some with UTF-8 letters
+ * (which take the reader's other way), each read after a header of three
+ * columns and compared with a split done here: three fields give the
+ * record, any other number a bad record.  With ',' and with ';'.
+ */
+static void
+test_csv_plain_lines_split(void **state)
+{
+	static const char *const bits[] = { "a", "b", "-", "+", ",", ";",
+	    " ", "\t", "0", "9", "x", "\xc3\xa9" };
+	char text[256], line[128], want[3][128];
+	int pass, i, k, len, nf;
+
+	(void)state;
+	srand(7);
+	for (pass = 0; pass < 2; pass++) {
+		char sep = pass == 0 ? ',' : ';';
+		for (i = 0; i < 10000; i++) {
+			sp_read_opts o;
+			sp_error e;
+			sp_reader *rd;
+			sp_rec *r;
+			const char *p, *q;
+			int utf8 = rand() % 4 == 0;
+
+			len = 0;
+			while (len < 40 && rand() % 42 != 0) {
+				const char *b = bits[rand() % (utf8 ? 12 : 11)];
+				memcpy(line + len, b, strlen(b));
+				len += (int)strlen(b);
+			}
+			line[len] = '\0';
+			/* the split, by hand */
+			for (nf = 0, p = line;; p = q + 1) {
+				q = strchr(p, sep);
+				if (nf < 3)
+					snprintf(want[nf], sizeof(want[nf]), "%.*s",
+					    (int)(q ? q - p : (long)strlen(p)), p);
+				nf++;
+				if (q == NULL)
+					break;
+			}
+			snprintf(text, sizeof(text), "c0%cc1%cc2\n%s\n", sep,
+			    sep, line);
+			memset(&o, 0, sizeof(o));
+			o.format = SP_FMT_CSV;
+			o.delim = sep;
+			rd = sp_reader_open_mem(text, strlen(text), "t.in", &o,
+			    &e);
+			assert_non_null(rd);
+			r = sp_rec_new();
+			if (len == 0) {	/* a blank line: no record */
+				NEXT(rd, r, &e, 0);
+				goto next;
+			}
+			k = sp_reader_next(rd, r, &e);
+			if (nf != 3) {
+				if (k != -1)
+					fail_msg("'%s' (%d fields): %d, want a "
+					    "bad record", line, nf, k);
+				assert_non_null(strstr(e.msg,
+				    "fields as in the header"));
+				assert_int_equal(e.line, 2);
+			} else {
+				if (k != 1)
+					fail_msg("'%s': %d (%s)", line, k, e.msg);
+				for (k = 0; k < 3; k++) {
+					char c[3] = { 'c', (char)('0' + k), 0 };
+					assert_string_equal(get(rd, r, c),
+					    want[k]);
+					assert_int_equal(sp_rec_len(r,
+					    sp_reader_slot(rd, c)),
+					    strlen(want[k]));
+				}
+				assert_int_equal(r->line, 2);
+				assert_raw(r, line);
+			}
+			NEXT(rd, r, &e, 0);
+next:
+			sp_rec_free(r);
+			sp_reader_close(rd);
+		}
+	}
+}
+
 static void
 test_csv_basic(void **state)
 {
@@ -1786,6 +1874,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_csv_basic),
+		cmocka_unit_test(test_csv_plain_lines_split),
 		cmocka_unit_test(test_csv_no_final_newline),
 		cmocka_unit_test(test_csv_empty_inputs),
 		cmocka_unit_test(test_csv_blank_lines),
