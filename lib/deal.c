@@ -119,6 +119,7 @@ struct sp_deals {
 	size_t seq_base;	/* sp_deal.seq of the first entry kept */
 	int has_ext;
 	struct ablock *arena;
+	size_t nablock;		/* blocks in it */
 	void *sfree[NCLASS];	/* freed slab chunks, by class */
 	sp_groups *gpool;	/* -g values, interned */
 	char *keybuf;
@@ -168,6 +169,41 @@ block_get(size_t size)
 	    MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
 
 	return p == MAP_FAILED ? NULL : p;
+}
+
+/*
+ * A block of HUGE bytes at a HUGE boundary, asked to be one huge page
+ * (transparent huge pages, where the system gives them): the fold of a
+ * big history walks hundreds of megabytes, and with 4 KB pages a fifth
+ * of its CPU went to missing the TLB and to 600 unmappings at the end
+ * (pipeline on 1M deals: 1.56 s of CPU, 1.23 s on huge pages).  Filled
+ * in at once where the system can (MADV_POPULATE_WRITE, Linux 5.14),
+ * else as it is touched.  The arena's first blocks are small ones: a
+ * small input keeps a small footprint.  NULL: memory.
+ */
+#define HUGE ((size_t)2 << 20)
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE 23
+#endif
+
+static void *
+huge_get(void)
+{
+	char *q = mmap(NULL, 2 * HUGE, PROT_READ | PROT_WRITE, MAP_PRIVATE |
+	    MAP_ANONYMOUS, -1, 0), *a;
+
+	if (q == MAP_FAILED)
+		return NULL;
+	a = (char *)(((uintptr_t)q + HUGE - 1) & ~(uintptr_t)(HUGE - 1));
+	if (a > q)
+		munmap(q, (size_t)(a - q));
+	if (a + HUGE < q + 2 * HUGE)
+		munmap(a + HUGE, (size_t)(q + 2 * HUGE - (a + HUGE)));
+#ifdef MADV_HUGEPAGE
+	(void)madvise(a, HUGE, MADV_HUGEPAGE);
+#endif
+	(void)madvise(a, HUGE, MADV_POPULATE_WRITE);
+	return a;
 }
 
 /* Unmap block p of size bytes (p may be NULL). */
@@ -304,18 +340,11 @@ sp_deals_free(sp_deals *ds)
 
 	if (ds == NULL)
 		return;
-	for (i = 0; i < ds->npage; i++) {
-		block_put(ds->hpage[i], PAGE * sizeof(struct hdeal));
-		if (ds->has_ext && !ds->snap)
-			block_put(ds->xpage[i], PAGE * sizeof(struct hext));
-	}
+	/* the pages of entries are the arena's */
 	free(ds->hpage);
 	free(ds->xpage);
-	for (l = 0; l < NL; l++) {
-		for (i = 0; ds->kpage[l] != NULL && i < ds->npage; i++)
-			block_put(ds->kpage[l][i], PAGE * sizeof(struct latest));
+	for (l = 0; l < NL; l++)
 		free(ds->kpage[l]);
-	}
 	free(ds->slots);
 	sp_idset_free(ds->ids);
 	while ((b = ds->arena) != NULL) {
@@ -765,13 +794,21 @@ arena_get(sp_deals *ds, size_t n)
 
 	n = (n + 7) & ~(size_t)7;
 	if (b == NULL || b->size - b->used < n) {
+		/* a big fold's blocks are huge pages (huge_get), after the
+		   first few MB a small one takes */
 		size_t size = n > ABLOCK ? n : ABLOCK;
-		if ((b = block_get(sizeof(*b) + size)) == NULL)
+		if (ds->nablock >= 4 && n <= HUGE - sizeof(*b)) {
+			size = HUGE - sizeof(*b);
+			b = huge_get();
+		} else
+			b = block_get(sizeof(*b) + size);
+		if (b == NULL)
 			return NULL;
 		b->used = 0;
 		b->size = size;
 		b->next = ds->arena;
 		ds->arena = b;
+		ds->nablock++;
 	}
 	p = (char *)b->data + b->used;
 	b->used += n;
@@ -857,7 +894,7 @@ latest_of(sp_deals *ds, int l, uint32_t i, int create)
 		if (ds->kpage[l] == NULL && (ds->kpage[l] =
 		    calloc(ds->pagecap, sizeof(*ds->kpage[l]))) == NULL)
 			return NULL;
-		if ((p = block_get(PAGE * sizeof(*p))) == NULL)
+		if ((p = arena_get(ds, PAGE * sizeof(*p))) == NULL)
 			return NULL;
 		for (k = 0; k < PAGE; k++)
 			p[k].at = INT64_MIN;
@@ -898,15 +935,13 @@ page_room(sp_deals *ds)
 		}
 		ds->pagecap = cap;
 	}
-	if ((ds->hpage[ds->npage] = block_get(PAGE * sizeof(struct hdeal))) ==
-	    NULL)
+	/* zeroed, as the arena's memory is until it is handed out */
+	if ((ds->hpage[ds->npage] = arena_get(ds, PAGE *
+	    sizeof(struct hdeal))) == NULL)
 		return -1;
-	/* zeroed, as every block */
-	if (ds->has_ext && !ds->snap && (ds->xpage[ds->npage] = block_get(PAGE *
-	    sizeof(struct hext))) == NULL) {
-		block_put(ds->hpage[ds->npage], PAGE * sizeof(struct hdeal));
-		return -1;
-	}
+	if (ds->has_ext && !ds->snap && (ds->xpage[ds->npage] = arena_get(ds,
+	    PAGE * sizeof(struct hext))) == NULL)
+		return -1;	/* the hpage stays the arena's */
 	ds->npage++;
 	return 0;
 }
@@ -1190,6 +1225,29 @@ note_fields(sp_deals *ds, const sp_rec *r)
 
 #define ALL_HEAD 16	/* u32 slot, u32 len, i64 at */
 
+/*
+ * memcpy for the short values of a record (ids, stages, times), without
+ * a call: two overlapping words up to 16 bytes.
+ */
+static inline void
+copy_short(void *dst, const void *src, size_t n)
+{
+	unsigned char *d = dst;
+	const unsigned char *s = src;
+	uint64_t a, b;
+
+	if (n >= 8 && n <= 16) {
+		memcpy(&a, s, 8);
+		memcpy(&b, s + n - 8, 8);
+		memcpy(d, &a, 8);
+		memcpy(d + n - 8, &b, 8);
+	} else if (n < 8) {
+		while (n-- > 0)
+			*d++ = *s++;
+	} else
+		memcpy(d, s, n);
+}
+
 static int
 int_cmp(const void *a, const void *b)
 {
@@ -1276,7 +1334,7 @@ rec_values(sp_deals *ds, const sp_rec *r, int64_t at, size_t *len)
 		memcpy(ds->rbuf + out, &slot, 4);
 		memcpy(ds->rbuf + out + 4, &l, 4);
 		memcpy(ds->rbuf + out + 8, &at, 8);
-		memcpy(ds->rbuf + out + ALL_HEAD, r->val[i], l);
+		copy_short(ds->rbuf + out + ALL_HEAD, r->val[i], l);
 		ds->rbuf[out + ALL_HEAD + l] = '\0';
 		out += ALL_HEAD + l + 1;
 	}

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -783,14 +784,32 @@ tmp_rows(void)
 	return fp;
 }
 
-/* Copy a part's rows (fp, from its start) to stdout; -1 on an error. */
+/*
+ * Copy a part's rows (fp, from its start) to stdout; -1 on an error.
+ * The kernel copies file to file or pipe (sendfile: no pass through
+ * this process's memory); where it cannot, read and write.
+ */
 static int
 part_rows_out(FILE *fp)
 {
 	char buf[1 << 16];
 	size_t k;
+	off_t off = 0, end;
+	ssize_t got;
 
-	if (fflush(fp) != 0 || fseek(fp, 0, SEEK_SET) != 0)
+	if (fflush(fp) != 0 || (end = ftello(fp)) < 0 || fflush(stdout) != 0)
+		return -1;
+	while (off < end) {
+		got = sendfile(fileno(stdout), fileno(fp), &off,
+		    (size_t)(end - off));
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got <= 0)
+			break;
+	}
+	if (off == end)
+		return 0;
+	if (fseeko(fp, off, SEEK_SET) != 0)
 		return -1;
 	while ((k = fread(buf, 1, sizeof(buf), fp)) > 0)
 		if (fwrite(buf, 1, k, stdout) != k)
