@@ -851,16 +851,24 @@ end_run(void *ctx)
 int
 main(int argc, char **argv)
 {
-	static const struct option longopts[] = { CLI_LONGOPTS,
-	    { "lost", no_argument, NULL, OPT_LOST },
-	    { "closed", no_argument, NULL, OPT_CLOSED },
-	    { "open", no_argument, NULL, OPT_OPEN },
-	    { "in-stage", no_argument, NULL, OPT_IN_STAGE },
-	    { "from", required_argument, NULL, OPT_FROM },
-	    { "to", required_argument, NULL, OPT_TO },
-	    { "start", required_argument, NULL, OPT_START },
-	    { "end", required_argument, NULL, OPT_END },
-	    { NULL, 0, NULL, 0 } };
+	static const cli_opt longopts[] = { CLI_LONGOPTS,
+	    { "lost", no_argument, OPT_LOST,
+		    NULL, "the same for lost deals" },
+	    { "closed", no_argument, OPT_CLOSED,
+		    NULL, "the same for won and lost deals together" },
+	    { "open", no_argument, OPT_OPEN,
+		    NULL, "each open deal's age against its group's p90" },
+	    { "in-stage", no_argument, OPT_IN_STAGE,
+		    NULL, "time in each stage, on a history" },
+	    { "from", required_argument, OPT_FROM,
+		    "stage", "stage to stage, on a history: from this stage" },
+	    { "to", required_argument, OPT_TO,
+		    "stage", "stage to stage, on a history: to this stage" },
+	    { "start", required_argument, OPT_START,
+		    "field", "between two time fields: from this one" },
+	    { "end", required_argument, OPT_END,
+		    "field", "between two time fields: to this one" },
+	    CLI_OPT_END };
 	static const int need[] = {
 		[M_WON] = SP_NEED_CREATED | SP_NEED_CLOSED | SP_NEED_AS_OF_OPEN,
 		[M_LOST] = SP_NEED_CREATED | SP_NEED_CLOSED | SP_NEED_AS_OF_OPEN,
@@ -882,7 +890,7 @@ main(int argc, char **argv)
 	memset(&x, 0, sizeof(x));
 	x.mode = M_WON;
 	cli_init(&c, argv, usage, SP_STAGES_DEALS);
-	while ((ch = cli_getopt(&c, argc, argv, CLI_SHORTOPTS, longopts)) !=
+	while ((ch = cli_getopt(&c, argc, argv, longopts)) !=
 	    -1) {
 		switch (ch) {
 		case OPT_LOST:

@@ -705,13 +705,18 @@ add_deal(sp_agg_run *run, const sp_deal *d, sp_error *e)
 int
 main(int argc, char **argv)
 {
-	static const struct option longopts[] = { CLI_LONGOPTS,
-	    { "from", required_argument, NULL, OPT_FROM },
-	    { "to", required_argument, NULL, OPT_TO },
-	    { "deals", no_argument, NULL, OPT_DEALS },
-	    { "history", no_argument, NULL, OPT_HISTORY },
-	    { "at", required_argument, NULL, OPT_TO },
-	    { NULL, 0, NULL, 0 } };
+	static const cli_opt longopts[] = { CLI_LONGOPTS,
+	    { "from", required_argument, OPT_FROM,
+		    "time", "the first moment (the input is a history)" },
+	    { "to", required_argument, OPT_TO,
+		    "time", "the second moment (default: now)" },
+	    { "deals", no_argument, OPT_DEALS,
+		    NULL, "one record per deal that moved, instead" },
+	    { "history", no_argument, OPT_HISTORY,
+		    NULL, "write the history records from old to new" },
+	    { "at", required_argument, OPT_TO,
+		    "time", "the time of --history's records" },
+	    CLI_OPT_END };
 	static struct ctx x;
 	static sp_agg wf = { "deal-diff", sizeof(struct wf), wf_init, NULL,
 	    wf_merge, wf_save, wf_load, wf_rows, wf_cols,
@@ -726,7 +731,7 @@ main(int argc, char **argv)
 	int ch;
 
 	cli_init(&c, argv, usage, SP_STAGES_DEALS);
-	while ((ch = cli_getopt(&c, argc, argv, CLI_SHORTOPTS, longopts)) !=
+	while ((ch = cli_getopt(&c, argc, argv, longopts)) !=
 	    -1) {
 		switch (ch) {
 		case OPT_FROM:

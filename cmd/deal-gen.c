@@ -1215,19 +1215,34 @@ enum { O_DEALS, O_HISTORY, O_LEADS, O_LEAD_HISTORY, O_ACTIVITIES, O_TEAMS,
 int
 main(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "start", required_argument, NULL, OPT_START },
-		{ "end", required_argument, NULL, OPT_END },
-		{ "history", required_argument, NULL, OPT_HISTORY },
-		{ "leads", required_argument, NULL, OPT_LEADS },
-		{ "lead-history", required_argument, NULL, OPT_LEAD_HISTORY },
-		{ "activities", required_argument, NULL, OPT_ACTIVITIES },
-		{ "teams", required_argument, NULL, OPT_TEAMS },
-		{ "quota", required_argument, NULL, OPT_QUOTA },
-		{ "output-format", required_argument, NULL, 'o' },
-		{ "version", no_argument, NULL, 'V' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
+	static const cli_opt longopts[] = {
+		{ NULL, required_argument, 'n', "deals",
+		    "the number of deals (default 100)" },
+		{ NULL, required_argument, 's', "seed",
+		    "the seed (default 1)" },
+		{ "start", required_argument, OPT_START,
+		    "DATE", "the earliest creation time" },
+		{ "end", required_argument, OPT_END,
+		    "DATE", "the end of the creation times" },
+		{ "history", required_argument, OPT_HISTORY,
+		    "FILE", "also write the stage history to FILE" },
+		{ "leads", required_argument, OPT_LEADS,
+		    "FILE", "also write the leads to FILE" },
+		{ "lead-history", required_argument, OPT_LEAD_HISTORY,
+		    "FILE", "also write the leads' history to FILE" },
+		{ "activities", required_argument, OPT_ACTIVITIES,
+		    "FILE", "also write the activities to FILE" },
+		{ "teams", required_argument, OPT_TEAMS,
+		    "FILE", "also write the teams file to FILE" },
+		{ "quota", required_argument, OPT_QUOTA,
+		    "FILE", "also write the quota file to FILE" },
+		{ "output-format", required_argument, 'o',
+		    "csv|jsonl", "the format of every output" },
+		{ "version", no_argument, 'V',
+		    NULL, "print the version and exit" },
+		{ "help", no_argument, 'h',
+		    NULL, "print this help and exit" },
+		CLI_OPT_END
 	};
 	static const char *const opt_name[NOUT] = {
 		NULL, "--history", "--leads", "--lead-history", "--activities",
@@ -1245,7 +1260,7 @@ main(int argc, char **argv)
 	cli_init(&c, argv, usage, SP_STAGES_DEALS);
 	start = sp_days_from_civil(2025, 1, 1) * DAY;
 	end = sp_days_from_civil(2026, 10, 1) * DAY;
-	while ((opt = getopt_long(argc, argv, "n:s:o:hV", longopts, NULL)) !=
+	while ((opt = cli_getopt(&c, argc, argv, longopts)) !=
 	    -1) {
 		switch (opt) {
 		case 'n':

@@ -17,5 +17,12 @@ static const char usage[] =
 int
 main(int argc, char **argv)
 {
-	return append_main(argc, argv, usage, &sp_kind_deal, 1);
+	static const cli_opt opts[] = {
+		APPEND_LONGOPTS,
+		APPEND_REOPEN_LONGOPT,
+		CLI_PROB_LONGOPT,
+		CLI_OPT_END
+	};
+
+	return append_main(argc, argv, usage, opts, &sp_kind_deal, 1);
 }

@@ -387,11 +387,14 @@ free_bands(struct ctx *x)
 int
 main(int argc, char **argv)
 {
-	static const struct option longopts[] = { CLI_LONGOPTS,
-	    { "open", no_argument, NULL, OPT_OPEN },
-	    { "lost", no_argument, NULL, OPT_LOST },
-	    { "bands", required_argument, NULL, OPT_BANDS },
-	    { NULL, 0, NULL, 0 } };
+	static const cli_opt longopts[] = { CLI_LONGOPTS,
+	    { "open", no_argument, OPT_OPEN,
+		    NULL, "measure the open deals instead of the won" },
+	    { "lost", no_argument, OPT_LOST,
+		    NULL, "measure the lost deals instead of the won" },
+	    { "bands", required_argument, OPT_BANDS,
+		    "edges", "count and sum the deals in amount bands" },
+	    CLI_OPT_END };
 	static sp_agg agg = { "deal-size", 0, size_init, size_fini,
 	    size_merge, size_save, size_load, size_rows, stat_cols, NSTAT,
 	    NULL, NULL, NULL, 0, NULL, 0 };
@@ -401,7 +404,7 @@ main(int argc, char **argv)
 	int ch, rc;
 
 	cli_init(&c, argv, usage, SP_STAGES_DEALS);
-	while ((ch = cli_getopt(&c, argc, argv, CLI_SHORTOPTS, longopts)) !=
+	while ((ch = cli_getopt(&c, argc, argv, longopts)) !=
 	    -1) {
 		switch (ch) {
 		case OPT_OPEN:

@@ -2124,21 +2124,33 @@ calibration_run(struct fc *x)
 int
 main(int argc, char **argv)
 {
-	static const struct option opts[] = { CLI_LONGOPTS,
-		{ "method", required_argument, NULL, OPT_METHOD },
-		{ "calibration", no_argument, NULL, OPT_CALIBRATION },
-		{ "min-sample", required_argument, NULL, OPT_MIN_SAMPLE },
-		{ "quota", required_argument, NULL, OPT_QUOTA },
-		{ "trials", required_argument, NULL, OPT_TRIALS },
-		{ "seed", required_argument, NULL, OPT_SEED },
-		{ "mc-prob", required_argument, NULL, OPT_MC_PROB },
-		{ "season", required_argument, NULL, OPT_SEASON },
-		{ "record", required_argument, NULL, OPT_RECORD },
-		{ "score", required_argument, NULL, OPT_SCORE },
-		{ "backtest", no_argument, NULL, OPT_BACKTEST },
-		{ "horizon", required_argument, NULL, OPT_HORIZON },
+	static const cli_opt opts[] = { CLI_LONGOPTS,
+		{ "method", required_argument, OPT_METHOD,
+		    "name,...", "the methods (weighted, category, ...)" },
+		{ "calibration", no_argument, OPT_CALIBRATION,
+		    NULL, "configured against observed stage rates" },
+		{ "min-sample", required_argument, OPT_MIN_SAMPLE,
+		    "n", "closed deals a group's own rate needs" },
+		{ "quota", required_argument, OPT_QUOTA,
+		    "file", "add the quota columns from file" },
+		{ "trials", required_argument, OPT_TRIALS,
+		    "n", "trials of montecarlo (default 10000)" },
+		{ "seed", required_argument, OPT_SEED,
+		    "n", "the seed of montecarlo (default 1)" },
+		{ "mc-prob", required_argument, OPT_MC_PROB,
+		    "weighted|history", "montecarlo's probability of a deal" },
+		{ "season", required_argument, OPT_SEASON,
+		    "n", "the season of trend, in buckets" },
+		{ "record", required_argument, OPT_RECORD,
+		    "ledger", "append the calls made to the ledger" },
+		{ "score", required_argument, OPT_SCORE,
+		    "ledger", "score the ledger's calls instead" },
+		{ "backtest", no_argument, OPT_BACKTEST,
+		    NULL, "make and score past calls, from a history" },
+		{ "horizon", required_argument, OPT_HORIZON,
+		    "days,...", "--backtest: days before the bucket" },
 		CLI_PROB_LONGOPT,
-		{ NULL, 0, NULL, 0 } };
+		CLI_OPT_END };
 	static long zero = 0;
 	static struct fc x;
 	sp_cli c;
@@ -2153,7 +2165,7 @@ main(int argc, char **argv)
 	x.trials = 10000;
 	x.noprob_weighted = x.noprob_fallback = -1;
 	x.seed = 1;
-	while ((ch = cli_getopt(&c, argc, argv, CLI_SHORTOPTS, opts)) != -1) {
+	while ((ch = cli_getopt(&c, argc, argv, opts)) != -1) {
 		if (cli_option(&c, ch, optarg))
 			continue;
 		switch (ch) {

@@ -574,10 +574,12 @@ oom:
 int
 main(int argc, char **argv)
 {
-	static const struct option longopts[] = { CLI_LONGOPTS,
-	    { "mode", required_argument, NULL, OPT_MODE },
-	    { "cohort", required_argument, NULL, OPT_COHORT },
-	    { NULL, 0, NULL, 0 } };
+	static const cli_opt longopts[] = { CLI_LONGOPTS,
+	    { "mode", required_argument, OPT_MODE,
+		    "reached|ordered|any", "what entering a stage means" },
+	    { "cohort", required_argument, OPT_COHORT,
+		    "day|week|month|quarter|year", "split by the period deals were created in" },
+	    CLI_OPT_END };
 	static struct ctx x;
 	/* the cohort is the engine's period, in a column named "cohort";
 	   --period alone only keeps the deals created in it */
@@ -588,7 +590,7 @@ main(int argc, char **argv)
 	int ch, cohort = SP_EVERY_NONE;
 
 	cli_init(&c, argv, usage, SP_STAGES_DEALS);
-	while ((ch = cli_getopt(&c, argc, argv, CLI_SHORTOPTS, longopts)) !=
+	while ((ch = cli_getopt(&c, argc, argv, longopts)) !=
 	    -1) {
 		if (cli_option(&c, ch, optarg))
 			continue;

@@ -17,5 +17,14 @@ static const char usage[] =
 int
 main(int argc, char **argv)
 {
-	return append_main(argc, argv, usage, &sp_kind_lead, 0);
+	static const cli_opt opts[] = {
+		APPEND_LONGOPTS,
+		APPEND_ALLOW_DUP_LONGOPT,
+		{ "default-country", required_argument,
+		    APPEND_OPT_DEFAULT_COUNTRY, "code",
+		    "calling code of phone numbers without one" },
+		CLI_OPT_END
+	};
+
+	return append_main(argc, argv, usage, opts, &sp_kind_lead, 0);
 }

@@ -640,15 +640,21 @@ turns_fini(void *p)
 int
 main(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		CLI_WRITE_LONGOPTS,
-		{ "file", required_argument, NULL, 'f' },
-		{ "rules", required_argument, NULL, OPT_RULES },
-		{ "teams", required_argument, NULL, OPT_TEAMS },
-		{ "away", required_argument, NULL, OPT_AWAY },
-		{ "why", no_argument, NULL, OPT_WHY },
-		{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
-		{ NULL, 0, NULL, 0 }
+	static const cli_opt opts[] = {
+		CLI_READ_LONGOPTS,
+		{ "file", required_argument, 'f',
+		    "file", "the lead journal" },
+		{ "rules", required_argument, OPT_RULES,
+		    "file", "the territory rules" },
+		{ "teams", required_argument, OPT_TEAMS,
+		    "file", "the teams file" },
+		{ "away", required_argument, OPT_AWAY,
+		    "file", "owners who take no leads for a while" },
+		{ "why", no_argument, OPT_WHY,
+		    NULL, "add why each lead went where it went" },
+		{ "dry-run", no_argument, OPT_DRY_RUN,
+		    NULL, "decide and write, but append nothing" },
+		CLI_OPT_END
 	};
 	sp_cli c;
 	assign a;
@@ -662,12 +668,7 @@ main(int argc, char **argv)
 	cli_init(&c, argv, usage, SP_STAGES_LEADS);
 	memset(&a, 0, sizeof(a));
 	a.c = &c;
-	while ((ch = getopt_long(argc, argv, "f:" CLI_WRITE_SHORTOPTS, opts,
-	    NULL)) != -1) {
-		/* no amounts are read: the number options would do nothing */
-		if (ch == CLI_OPT_DECIMAL_COMMA || ch == CLI_OPT_THOUSANDS)
-			cli_usage_error(&c, "unknown option '%s'",
-			    argv[optind - 1]);
+	while ((ch = cli_getopt(&c, argc, argv, opts)) != -1) {
 		if (cli_option(&c, ch, optarg))
 			continue;
 		if (ch == 'f')

@@ -19,5 +19,17 @@ static const char usage[] =
 int
 main(int argc, char **argv)
 {
-	return append_main(argc, argv, usage, &sp_kind_lead, 1);
+	static const cli_opt opts[] = {
+		APPEND_LONGOPTS,
+		APPEND_REOPEN_LONGOPT,
+		{ "deal", no_argument, APPEND_OPT_DEAL, NULL,
+		    "convert the lead: a new deal from the fields after it" },
+		{ "deals", required_argument, APPEND_OPT_DEALS, "file",
+		    "--deal: the deals journal" },
+		{ "allow-duplicate", no_argument, APPEND_OPT_ALLOW_DUP, NULL,
+		    "--deal: add a deal whose account and name are taken" },
+		CLI_OPT_END
+	};
+
+	return append_main(argc, argv, usage, opts, &sp_kind_lead, 1);
 }

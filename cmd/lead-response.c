@@ -525,15 +525,22 @@ end_run(void *ctx)
 int
 main(int argc, char **argv)
 {
-	static const struct option longopts[] = { CLI_LONGOPTS,
-	    { "touch-field", required_argument, NULL, OPT_TOUCH_FIELD },
-	    { "activities", required_argument, NULL, OPT_ACTIVITIES },
-	    { "touch", required_argument, NULL, OPT_TOUCH },
-	    { "sla", required_argument, NULL, OPT_SLA },
-	    { "hours", required_argument, NULL, OPT_HOURS },
-	    { "days", required_argument, NULL, OPT_DAYS },
-	    { "holidays", required_argument, NULL, OPT_HOLIDAYS },
-	    { NULL, 0, NULL, 0 } };
+	static const cli_opt longopts[] = { CLI_LONGOPTS,
+	    { "touch-field", required_argument, OPT_TOUCH_FIELD,
+		    "field", "the field of a lead's first contact" },
+	    { "activities", required_argument, OPT_ACTIVITIES,
+		    "file", "an activities file" },
+	    { "touch", required_argument, OPT_TOUCH,
+		    "types", "the activity types that are a touch" },
+	    { "sla", required_argument, OPT_SLA,
+		    "durations", "the response SLAs, shortest first" },
+	    { "hours", required_argument, OPT_HOURS,
+		    "ranges", "working hours (09:00-17:00,...)" },
+	    { "days", required_argument, OPT_DAYS,
+		    "days", "working days (mon-fri)" },
+	    { "holidays", required_argument, OPT_HOLIDAYS,
+		    "file", "whole days off" },
+	    CLI_OPT_END };
 	static sp_agg agg = { "lead-response", sizeof(struct resp), resp_init,
 	    resp_fini, resp_merge, resp_save, resp_load, resp_rows, NULL, 0,
 	    NULL, NULL, NULL, 0, NULL, 0 };
@@ -547,7 +554,7 @@ main(int argc, char **argv)
 	x.types_text = types;
 	cli_init(&c, argv, usage, SP_STAGES_LEADS);
 	c.unit = SP_UNIT_MINUTES;
-	while ((ch = cli_getopt(&c, argc, argv, CLI_SHORTOPTS, longopts)) !=
+	while ((ch = cli_getopt(&c, argc, argv, longopts)) !=
 	    -1) {
 		switch (ch) {
 		case OPT_TOUCH_FIELD:

@@ -1114,16 +1114,23 @@ rule_list(sp_cli *c, struct ctx *x, const char *opt, const char *arg,
 int
 main(int argc, char **argv)
 {
-	static const struct option longopts[] = { CLI_LONGOPTS,
+	static const cli_opt longopts[] = { CLI_LONGOPTS,
 	    CLI_PROB_LONGOPT,
-	    { "rules", required_argument, NULL, OPT_RULES },
-	    { "skip", required_argument, NULL, OPT_SKIP },
-	    { "summary", no_argument, NULL, OPT_SUMMARY },
-	    { "fail-on", required_argument, NULL, OPT_FAIL_ON },
-	    { "stale-days", required_argument, NULL, OPT_STALE_DAYS },
-	    { "outlier-iqr", required_argument, NULL, OPT_OUTLIER_IQR },
-	    { "leads", no_argument, NULL, OPT_LEADS },
-	    { NULL, 0, NULL, 0 } };
+	    { "rules", required_argument, OPT_RULES,
+		    "rules", "check only these rules" },
+	    { "skip", required_argument, OPT_SKIP,
+		    "rules", "do not check these rules" },
+	    { "summary", no_argument, OPT_SUMMARY,
+		    NULL, "the count per rule and owner instead" },
+	    { "fail-on", required_argument, OPT_FAIL_ON,
+		    "error|warning", "the severity that makes the exit 1" },
+	    { "stale-days", required_argument, OPT_STALE_DAYS,
+		    "days", "an open deal is stale after days" },
+	    { "outlier-iqr", required_argument, OPT_OUTLIER_IQR,
+		    "k", "outliers beyond k interquartile ranges" },
+	    { "leads", no_argument, OPT_LEADS,
+		    NULL, "the input holds leads" },
+	    CLI_OPT_END };
 	static sp_agg agg = { "lint", sizeof(struct lint), lint_init,
 	    lint_fini, lint_merge, lint_save, lint_load, lint_rows, NULL, 0,
 	    NULL, NULL, NULL, 1, NULL, 0 };
@@ -1139,7 +1146,7 @@ main(int argc, char **argv)
 	x.iqr = 3;
 	x.iqr_text = "3";
 	cli_init(&c, argv, usage, SP_STAGES_DEALS);
-	while ((ch = cli_getopt(&c, argc, argv, CLI_SHORTOPTS, longopts)) !=
+	while ((ch = cli_getopt(&c, argc, argv, longopts)) !=
 	    -1) {
 		switch (ch) {
 		case OPT_RULES:

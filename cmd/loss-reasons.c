@@ -386,9 +386,10 @@ add_deal(sp_agg_run *run, const sp_deal *d, sp_error *e)
 int
 main(int argc, char **argv)
 {
-	static const struct option longopts[] = { CLI_LONGOPTS,
-	    { "by-stage", no_argument, NULL, OPT_BY_STAGE },
-	    { NULL, 0, NULL, 0 } };
+	static const cli_opt longopts[] = { CLI_LONGOPTS,
+	    { "by-stage", no_argument, OPT_BY_STAGE,
+		    NULL, "add the stage each deal was lost from" },
+	    CLI_OPT_END };
 	static sp_agg agg = { "loss-reasons", sizeof(struct reasons),
 	    reasons_init, reasons_fini, reasons_merge, reasons_save,
 	    reasons_load, reasons_rows, cols + 1, NCOLS, NULL, NULL, NULL, 0,
@@ -399,7 +400,7 @@ main(int argc, char **argv)
 
 	x.slot = -1;
 	cli_init(&c, argv, usage, SP_STAGES_DEALS);
-	while ((ch = cli_getopt(&c, argc, argv, CLI_SHORTOPTS, longopts)) !=
+	while ((ch = cli_getopt(&c, argc, argv, longopts)) !=
 	    -1) {
 		if (ch == OPT_BY_STAGE)
 			x.by_stage = 1;

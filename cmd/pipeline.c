@@ -502,17 +502,17 @@ repair(const char *prog, const char *path)
 int
 main(int argc, char **argv)
 {
-	static const struct option opts[] = {
+	static const cli_opt opts[] = {
 		CLI_WRITE_LONGOPTS,
-		{ "as-of", required_argument, NULL, CLI_OPT_AS_OF },
-		{ "leads", no_argument, NULL, OPT_LEADS },
-		{ "repair", required_argument, NULL, OPT_REPAIR },
+		{ "as-of", required_argument, CLI_OPT_AS_OF,
+		    "time", "fold the history at this time" },
+		{ "leads", no_argument, OPT_LEADS,
+		    NULL, "the history is of leads" },
+		{ "repair", required_argument, OPT_REPAIR,
+		    "file", "repair the journal file, nothing else" },
 		CLI_SPREADSHEET_LONGOPT,
-		{ "partial", no_argument, NULL, CLI_OPT_PARTIAL },
-		{ "merge", no_argument, NULL, CLI_OPT_MERGE },
-		{ "shard", required_argument, NULL, CLI_OPT_SHARD },
-		{ "threads", required_argument, NULL, CLI_OPT_THREADS },
-		{ NULL, 0, NULL, 0 }
+		CLI_ENGINE_LONGOPTS,
+		CLI_OPT_END
 	};
 	static struct ctx x;
 	static sp_agg agg = { "pipeline", sizeof(struct deals), deals_init,
@@ -523,7 +523,7 @@ main(int argc, char **argv)
 	int ch, rc;
 
 	cli_init(&c, argv, usage, SP_STAGES_DEALS);
-	while ((ch = cli_getopt(&c, argc, argv, CLI_WRITE_SHORTOPTS, opts)) !=
+	while ((ch = cli_getopt(&c, argc, argv, opts)) !=
 	    -1) {
 		if (cli_option(&c, ch, optarg))
 			continue;

@@ -943,12 +943,15 @@ read_files(struct sc *x)
 int
 main(int argc, char **argv)
 {
-	static const struct option longopts[] = { CLI_LONGOPTS,
+	static const cli_opt longopts[] = { CLI_LONGOPTS,
 	    CLI_PROB_LONGOPT,
-	    { "quota", required_argument, NULL, OPT_QUOTA },
-	    { "teams", required_argument, NULL, OPT_TEAMS },
-	    { "rank-by", required_argument, NULL, OPT_RANK_BY },
-	    { NULL, 0, NULL, 0 } };
+	    { "quota", required_argument, OPT_QUOTA,
+		    "file", "add quota, attainment, gap and coverage" },
+	    { "teams", required_argument, OPT_TEAMS,
+		    "file", "the teams file" },
+	    { "rank-by", required_argument, OPT_RANK_BY,
+		    "metrics", "add rank columns" },
+	    CLI_OPT_END };
 	static sp_agg agg = { "scorecard", sizeof(struct card), card_init,
 	    card_fini, card_merge, card_save, card_load, card_rows, NULL, 0,
 	    NULL, card_end, NULL, 0, card_prepare, 0 };
@@ -959,7 +962,7 @@ main(int argc, char **argv)
 
 	cli_init(&c, argv, usage, SP_STAGES_DEALS);
 	x.c = &c;
-	while ((ch = cli_getopt(&c, argc, argv, CLI_SHORTOPTS, longopts)) !=
+	while ((ch = cli_getopt(&c, argc, argv, longopts)) !=
 	    -1) {
 		switch (ch) {
 		case OPT_QUOTA:

@@ -1008,15 +1008,22 @@ end_run(void *ctx)
 int
 main(int argc, char **argv)
 {
-	static const struct option longopts[] = { CLI_LONGOPTS,
-	    { "selling", required_argument, NULL, OPT_SELLING },
-	    { "hours-per-week", required_argument, NULL, OPT_HOURS_PER_WEEK },
-	    { "hours", required_argument, NULL, OPT_HOURS },
-	    { "days", required_argument, NULL, OPT_DAYS },
-	    { "holidays", required_argument, NULL, OPT_HOLIDAYS },
-	    { "deals", required_argument, NULL, OPT_DEALS },
-	    { "by-stage", no_argument, NULL, OPT_BY_STAGE },
-	    { NULL, 0, NULL, 0 } };
+	static const cli_opt longopts[] = { CLI_LONGOPTS,
+	    { "selling", required_argument, OPT_SELLING,
+		    "types", "the activity types that are selling" },
+	    { "hours-per-week", required_argument, OPT_HOURS_PER_WEEK,
+		    "n", "the working hours of a week (40)" },
+	    { "hours", required_argument, OPT_HOURS,
+		    "ranges", "working hours of a business calendar" },
+	    { "days", required_argument, OPT_DAYS,
+		    "days", "working days of the calendar (mon-fri)" },
+	    { "holidays", required_argument, OPT_HOLIDAYS,
+		    "file", "whole days off of the calendar" },
+	    { "deals", required_argument, OPT_DEALS,
+		    "file", "a deals snapshot or history" },
+	    { "by-stage", no_argument, OPT_BY_STAGE,
+		    NULL, "with --deals: a row per stage" },
+	    CLI_OPT_END };
 	static sp_agg agg = { "selling-time", sizeof(struct sel), sel_init,
 	    sel_fini, sel_merge, sel_save, sel_load, sel_rows, NULL, 0, NULL,
 	    NULL, NULL, 0, NULL, 0 };
@@ -1028,7 +1035,7 @@ main(int argc, char **argv)
 	memset(&x, 0, sizeof(x));
 	cli_init(&c, argv, usage, SP_STAGES_DEALS);
 	selling_parse(&c, &x, "call,meeting,demo,email");
-	while ((ch = cli_getopt(&c, argc, argv, CLI_SHORTOPTS, longopts)) !=
+	while ((ch = cli_getopt(&c, argc, argv, longopts)) !=
 	    -1) {
 		switch (ch) {
 		case OPT_SELLING:

@@ -456,9 +456,10 @@ lookback_parse(sp_cli *c, const char *s)
 int
 main(int argc, char **argv)
 {
-	static const struct option longopts[] = { CLI_LONGOPTS,
-	    { "lookback", required_argument, NULL, OPT_LOOKBACK },
-	    { NULL, 0, NULL, 0 } };
+	static const cli_opt longopts[] = { CLI_LONGOPTS,
+	    { "lookback", required_argument, OPT_LOOKBACK,
+		    "days", "the lookback window in days" },
+	    CLI_OPT_END };
 	static sp_agg agg = { "velocity", sizeof(struct vel), vel_init,
 	    NULL, vel_merge, vel_save, vel_load, vel_rows, cols,
 	    sizeof(cols) / sizeof(cols[0]), NULL, NULL, NULL, 0, NULL, 0 };
@@ -468,7 +469,7 @@ main(int argc, char **argv)
 
 	x.lookback = 365 * DAY;
 	cli_init(&c, argv, usage, SP_STAGES_DEALS);
-	while ((ch = cli_getopt(&c, argc, argv, CLI_SHORTOPTS, longopts)) !=
+	while ((ch = cli_getopt(&c, argc, argv, longopts)) !=
 	    -1) {
 		switch (ch) {
 		case OPT_LOOKBACK:

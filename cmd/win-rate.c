@@ -133,8 +133,8 @@ add_deal(sp_agg_run *run, const sp_deal *d, sp_error *e)
 int
 main(int argc, char **argv)
 {
-	static const struct option longopts[] = { CLI_LONGOPTS,
-	    { NULL, 0, NULL, 0 } };
+	static const cli_opt longopts[] = { CLI_LONGOPTS,
+	    CLI_OPT_END };
 	static sp_agg agg = { "win-rate", sizeof(sp_winrate), tally_init,
 	    NULL, tally_merge, tally_save, tally_load, tally_rows, cols,
 	    sizeof(cols) / sizeof(cols[0]), NULL, NULL, NULL, 0, NULL, 0 };
@@ -142,7 +142,7 @@ main(int argc, char **argv)
 	int ch;
 
 	cli_init(&c, argv, usage, SP_STAGES_DEALS);
-	while ((ch = cli_getopt(&c, argc, argv, CLI_SHORTOPTS, longopts)) !=
+	while ((ch = cli_getopt(&c, argc, argv, longopts)) !=
 	    -1) {
 		if (!cli_option(&c, ch, optarg))
 			cli_usage(&c);

@@ -21,8 +21,10 @@
 #include "salespipe/journal.h"
 #include "salespipe/sidecar.h"
 
-enum { OPT_AT = 900, OPT_ALLOW_DUP, OPT_REOPEN, OPT_ALLOW_FIELD, OPT_DEAL,
-	OPT_DEALS, OPT_DEFAULT_COUNTRY };
+enum { OPT_AT = APPEND_OPT_AT, OPT_ALLOW_DUP = APPEND_OPT_ALLOW_DUP,
+	OPT_REOPEN = APPEND_OPT_REOPEN, OPT_ALLOW_FIELD = APPEND_OPT_ALLOW_FIELD,
+	OPT_DEAL = APPEND_OPT_DEAL, OPT_DEALS = APPEND_OPT_DEALS,
+	OPT_DEFAULT_COUNTRY = APPEND_OPT_DEFAULT_COUNTRY };
 
 typedef struct sp_append {
 	sp_cli *c;
@@ -1208,23 +1210,9 @@ append_convert(sp_append *a, sp_append *d)
 }
 
 int
-append_main(int argc, char **argv, const char *usage, const sp_kind *k,
-    int moves)
+append_main(int argc, char **argv, const char *usage,
+    const cli_opt *opts, const sp_kind *k, int moves)
 {
-	static const struct option opts[] = {
-		CLI_WRITE_LONGOPTS,
-		{ "file", required_argument, NULL, 'f' },
-		{ "at", required_argument, NULL, OPT_AT },
-		{ "allow-duplicate", no_argument, NULL, OPT_ALLOW_DUP },
-		{ "reopen", no_argument, NULL, OPT_REOPEN },
-		{ "allow-field", required_argument, NULL, OPT_ALLOW_FIELD },
-		{ "deal", no_argument, NULL, OPT_DEAL },
-		{ "deals", required_argument, NULL, OPT_DEALS },
-		{ "default-country", required_argument, NULL,
-		    OPT_DEFAULT_COUNTRY },
-		CLI_PROB_LONGOPT,
-		{ NULL, 0, NULL, 0 }
-	};
 	sp_cli c;
 	sp_append a, d;
 	sp_kind kind = *k;	/* with --default-country */
@@ -1245,8 +1233,7 @@ append_main(int argc, char **argv, const char *usage, const sp_kind *k,
 	for (i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
 		if (deal_at < 0 && strcmp(argv[i], "--deal") == 0)
 			deal_at = i;
-	while ((ch = getopt_long(argc, argv, "f:" CLI_WRITE_SHORTOPTS, opts,
-	    NULL)) != -1) {
+	while ((ch = cli_getopt(&c, argc, argv, opts)) != -1) {
 		/* leads have no probability */
 		if (ch == CLI_OPT_PROB_SCALE && k != &sp_kind_deal)
 			cli_usage_error(&c, "unknown option "

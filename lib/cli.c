@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,6 +41,83 @@ cli_usage(sp_cli *c)
 {
 	fputs(c->usage, stderr);
 	exit(SP_EXIT_USAGE);
+}
+
+/*
+ * The name of o's argument as the usage writes it after the option
+ * ("[-o csv|jsonl]", "--at time"), so that the help says what the
+ * SYNOPSIS says; else the table's.
+ */
+static const char *
+help_arg(const sp_cli *c, const cli_opt *o, char *buf, size_t size)
+{
+	char key[64];
+	const char *p;
+	size_t n;
+	int form;
+
+	if (o->has_arg == no_argument)
+		return NULL;
+	for (form = 0; form < 2; form++) {
+		if (form == 0 && o->name != NULL)
+			snprintf(key, sizeof(key), "--%s ", o->name);
+		else if (form == 1 && o->val > 0 && o->val < 128 &&
+		    isalnum(o->val))
+			snprintf(key, sizeof(key), "-%c ", o->val);
+		else
+			continue;
+		for (p = c->usage; (p = strstr(p, key)) != NULL; p++) {
+			if (p > c->usage && p[-1] != '[' && p[-1] != ' ')
+				continue;
+			p += strlen(key);
+			n = strcspn(p, " ]\n");
+			if (n == 0 || n >= size || *p == '-' || *p == '[')
+				break;
+			memcpy(buf, p, n);
+			buf[n] = '\0';
+			return buf;
+		}
+	}
+	return o->arg;
+}
+
+void
+cli_help(sp_cli *c)
+{
+	char spec[160], argbuf[96];
+	const cli_opt *o;
+	const char *arg;
+	int width = 0, w, pass;
+
+	fputs(c->usage, stdout);
+	fputs("\n", stdout);
+	/* two passes: the width of the option column, then the lines */
+	for (pass = 0; pass < 2 && c->opts != NULL; pass++)
+		for (o = c->opts; o->name != NULL || o->val != 0; o++) {
+			int shrt = o->val > 0 && o->val < 128 &&
+			    isalnum(o->val);
+
+			arg = help_arg(c, o, argbuf, sizeof(argbuf));
+			if (shrt && o->name != NULL)
+				w = snprintf(spec, sizeof(spec), "-%c, --%s",
+				    o->val, o->name);
+			else if (shrt)
+				w = snprintf(spec, sizeof(spec), "-%c", o->val);
+			else
+				w = snprintf(spec, sizeof(spec), "    --%s",
+				    o->name);
+			if (arg != NULL && w >= 0 && (size_t)w < sizeof(spec))
+				w += snprintf(spec + w, sizeof(spec) - w, " %s",
+				    arg);
+			if (pass == 0) {
+				if (w > width && w <= 34)
+					width = w;
+				continue;
+			}
+			printf("  %-*s  %s\n", width, spec, o->help);
+		}
+	printf("\nsee %s(1)\n", c->prog);
+	exit(cli_finish(c, NULL));
 }
 
 void
@@ -139,16 +217,48 @@ cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/* getopt's tables from the program's one table, at the first call. */
+static void
+getopt_tables(sp_cli *c, const cli_opt *opts)
+{
+	size_t n, i, k = 0, m = 0;
+
+	for (n = 0; opts[n].name != NULL || opts[n].val != 0; n++)
+		;
+	if ((c->longopts = calloc(n + 1, sizeof(*c->longopts))) == NULL ||
+	    (c->shortopts = malloc(2 * n + 2)) == NULL)
+		cli_oom(c);
+	for (i = 0; i < n; i++) {
+		if (opts[i].name != NULL) {
+			c->longopts[k].name = opts[i].name;
+			c->longopts[k].has_arg = opts[i].has_arg;
+			c->longopts[k].val = opts[i].val;
+			k++;
+		}
+		if (opts[i].val > 0 && opts[i].val < 128 &&
+		    isalnum(opts[i].val)) {
+			c->shortopts[m++] = (char)opts[i].val;
+			if (opts[i].has_arg == required_argument)
+				c->shortopts[m++] = ':';
+		}
+	}
+	c->shortopts[m] = '\0';
+	c->opts = opts;
+}
+
 int
-cli_getopt(sp_cli *c, int argc, char **argv, const char *shortopts,
-    const struct option *longopts)
+cli_getopt(sp_cli *c, int argc, char **argv, const cli_opt *opts)
 {
 	int idx = -1, ch, i;
 	const char *name = NULL;
 	char one[2], **v;
 	size_t n;
+	const struct option *longopts;
 
-	ch = getopt_long(argc, argv, shortopts, longopts, &idx);
+	if (c->opts != opts)
+		getopt_tables(c, opts);
+	longopts = c->longopts;
+	ch = getopt_long(argc, argv, c->shortopts, longopts, &idx);
 	if (ch == -1) {
 		/* stable: a repeated option keeps its order */
 		for (n = 1; n < c->nfp; n++)
@@ -345,8 +455,7 @@ cli_option(sp_cli *c, int opt, const char *arg)
 		printf("%s (salespipe) %s\n", c->prog, SALESPIPE_VERSION);
 		exit(cli_finish(c, NULL));
 	case 'h':
-		fputs(c->usage, stdout);
-		exit(cli_finish(c, NULL));
+		cli_help(c);
 	case '?':
 		cli_usage(c);
 	default:
@@ -1222,14 +1331,35 @@ warn_replaced(const sp_cli *c)
 	cli_error(c, &e);
 }
 
+/*
+ * A write error on stdout: said once, naming the standard output and the
+ * reason.  When the reader went away (EPIPE with SIGPIPE ignored, as a
+ * parent may leave it) nothing is said and the program dies of SIGPIPE,
+ * as it would have at the write: what `prog | head -1` expects of a
+ * filter.
+ */
+static void
+stdout_error(const sp_cli *c, int err)
+{
+	if (err == EPIPE) {
+		signal(SIGPIPE, SIG_DFL);
+		raise(SIGPIPE);
+	}
+	fprintf(stderr, "%s: write error on the standard output: %s\n",
+	    c->prog, strerror(err ? err : EIO));
+}
+
 int
 cli_finish(sp_cli *c, sp_writer *w)
 {
-	int bad = 0;
+	int bad = 0, out_bad = 0, err = 0;
 	size_t i;
 
-	if (sp_writer_finish(w) < 0)
-		bad = 1;
+	errno = 0;
+	if (sp_writer_finish(w) < 0) {
+		out_bad = 1;
+		err = errno;
+	}
 	sp_writer_free(w);
 	if (c->mixed)
 		mixed_warn(c);
@@ -1237,22 +1367,35 @@ cli_finish(sp_cli *c, sp_writer *w)
 	if (c->explain && c->explain_w == NULL && c->rd != NULL)
 		explain_open(c);	/* no deal at all: still the header */
 	if (c->explain_w != NULL) {
-		if (sp_writer_finish(c->explain_w) < 0)
-			bad = 1;
+		errno = 0;
+		if (sp_writer_finish(c->explain_w) < 0) {
+			out_bad = 1;
+			err = err ? err : errno;
+		}
 		sp_writer_free(c->explain_w);
 		c->explain_w = NULL;
 	}
 	if (rejects_close(c) < 0)
-		bad = 1;
-	if (!bad && c->nbad > 0)
+		bad = 1;	/* said by rejects_close */
+	if (!bad && !out_bad && c->nbad > 0)
 		fprintf(stderr, "%s: %ld bad record%s skipped (--max-bad %ld)\n",
 		    c->prog, c->nbad, c->nbad == 1 ? "" : "s", c->max_bad);
-	if (fflush(stdout) != 0 || ferror(stdout))
-		bad = 1;
-	if (bad) {
-		fprintf(stderr, "%s: write error: %s\n", c->prog,
-		    strerror(errno ? errno : EIO));
+	/* a write that failed before left ferror; the flush of what is
+	   still buffered says why (it fails the same way) */
+	errno = 0;
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		out_bad = 1;
+		err = err ? err : errno;
 	}
+	if (out_bad) {
+		stdout_error(c, err);
+		bad = 1;
+	}
+	free(c->longopts);
+	free(c->shortopts);
+	c->longopts = NULL;
+	c->shortopts = NULL;
+	c->opts = NULL;
 	if (c->pass_through && c->rd != NULL)
 		warn_replaced(c);
 	sp_reader_close(c->rd);

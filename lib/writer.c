@@ -3,6 +3,7 @@
  * keep the rows to size the columns.  JSON output never carries invalid
  * UTF-8: bad bytes become U+FFFD.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +24,7 @@ struct sp_writer {
 	size_t ncols;
 	int started;		/* header written */
 	int failed;
+	int err;		/* errno of the first failed write, or 0 */
 	int flags;		/* SP_WRITER_* */
 	char **cells;		/* table/md: rows * ncols, owned */
 	size_t nrows, rowcap;
@@ -108,8 +110,11 @@ put1(sp_writer *w, char c)
 static void
 flush_row(sp_writer *w)
 {
-	if (w->len > 0 && fwrite_unlocked(w->buf, 1, w->len, w->fp) != w->len)
+	if (w->len > 0 && fwrite_unlocked(w->buf, 1, w->len, w->fp) != w->len) {
 		w->failed = 1;
+		if (w->err == 0)
+			w->err = errno;
+	}
 	w->len = 0;
 }
 
@@ -646,8 +651,14 @@ sp_writer_finish(sp_writer *w)
 		w->started = 1;
 	}
 	flush_row(w);
-	if (fflush(w->fp) != 0 || ferror(w->fp))
+	errno = 0;
+	if (fflush(w->fp) != 0 || ferror(w->fp)) {
 		w->failed = 1;
+		if (w->err == 0)
+			w->err = errno;
+	}
+	if (w->failed && w->err != 0)
+		errno = w->err;	/* what the caller reports */
 	return w->failed ? -1 : 0;
 }
 

@@ -43,67 +43,127 @@ enum {
 };
 
 /*
+ * A program's options, one table: what getopt needs (the long name, its
+ * argument, the code cli_getopt returns) and what --help and the shell
+ * completions show (the argument's name and one short line).  A code that
+ * is a letter or digit is also the short option (-g for --by); an entry
+ * without a long name is a short option alone (deal-gen's -n).  The
+ * argument's name is the SYNOPSIS's when the usage names the option with
+ * one (cli_help reads it there): the table's is the default.  Names with
+ * "|" are the fixed choices, "file" (or a name ending in "file") a file.
+ * The table ends with CLI_OPT_END.
+ */
+typedef struct cli_opt {
+	const char *name;	/* long name without "--", or NULL */
+	int has_arg;		/* no_argument or required_argument */
+	int val;		/* cli_getopt's return; a letter: -letter */
+	const char *arg;	/* the argument's name, NULL without one */
+	const char *help;	/* one line for --help */
+} cli_opt;
+
+#define CLI_OPT_END { NULL, 0, 0, NULL, NULL }
+
+/*
  * --probability-scale 1|100, for the programs that read or write
  * probabilities (cli_option handles it); add it to their option array.
  */
 #define CLI_PROB_LONGOPT \
-	{ "probability-scale", required_argument, NULL, CLI_OPT_PROB_SCALE }
+	{ "probability-scale", required_argument, CLI_OPT_PROB_SCALE, \
+	    "1|100", "probabilities as fractions (1) or percentages (100)" }
 
-/* Short options every program takes: -g FIELDS -i FMT -o FMT -h -V. */
-#define CLI_SHORTOPTS "g:i:o:hV"
+/* The input options of a program that reads no amounts (no
+ * --decimal-comma, --thousands). */
+#define CLI_READ_LONGOPTS \
+	{ "input-format", required_argument, 'i', "csv|jsonl", \
+	    "input format (default: from the first byte)" }, \
+	{ "output-format", required_argument, 'o', "csv|jsonl|table|md", \
+	    "output format (default: the input's; table on a terminal)" }, \
+	{ "map", required_argument, CLI_OPT_MAP, "spec", \
+	    "rename input fields: a=b,..., a CSV file or a CRM preset" }, \
+	{ "stages", required_argument, CLI_OPT_STAGES, "spec", \
+	    "the stage list: a CSV file or Stage,Stage,..." }, \
+	{ "date-format", required_argument, CLI_OPT_DATE_FORMAT, "format", \
+	    "strptime(3) format of the input's times" }, \
+	{ "now", required_argument, CLI_OPT_NOW, "time", \
+	    "the time taken as now" }, \
+	{ "max-bad", required_argument, CLI_OPT_MAX_BAD, "n", \
+	    "skip up to n bad records, each reported" }, \
+	{ "rejects", required_argument, CLI_OPT_REJECTS, "file", \
+	    "copy the bad records to file" }, \
+	{ "encoding", required_argument, CLI_OPT_ENCODING, \
+	    "utf-8|latin1|cp1252|utf-16|utf-16le|utf-16be", \
+	    "the input's character encoding" }, \
+	{ "delimiter", required_argument, CLI_OPT_DELIMITER, "sep", \
+	    "CSV field separator: , ; | or tab" }, \
+	{ "max-record-size", required_argument, CLI_OPT_MAX_RECORD_SIZE, \
+	    "size", "refuse records longer than size bytes" }, \
+	{ "version", no_argument, 'V', NULL, "print the version and exit" }, \
+	{ "help", no_argument, 'h', NULL, "print this help and exit" }, \
+	{ "tz", required_argument, CLI_OPT_TZ, "zone", \
+	    "IANA time zone of the input's naive times" }
+
+/* --decimal-comma and --thousands, for programs that read amounts. */
+#define CLI_NUMBER_LONGOPTS \
+	{ "decimal-comma", no_argument, CLI_OPT_DECIMAL_COMMA, NULL, \
+	    "amounts have a decimal comma (1.234,56)" }, \
+	{ "thousands", required_argument, CLI_OPT_THOUSANDS, "sep", \
+	    "the thousands separator of amounts" }
 
 /*
  * The common options that make sense for every program, the write
  * programs included (no -g, periods or --explain).
  */
-#define CLI_WRITE_SHORTOPTS "i:o:hV"
-#define CLI_WRITE_LONGOPTS \
-	{ "input-format", required_argument, NULL, 'i' }, \
-	{ "output-format", required_argument, NULL, 'o' }, \
-	{ "map", required_argument, NULL, CLI_OPT_MAP }, \
-	{ "stages", required_argument, NULL, CLI_OPT_STAGES }, \
-	{ "date-format", required_argument, NULL, CLI_OPT_DATE_FORMAT }, \
-	{ "now", required_argument, NULL, CLI_OPT_NOW }, \
-	{ "max-bad", required_argument, NULL, CLI_OPT_MAX_BAD }, \
-	{ "rejects", required_argument, NULL, CLI_OPT_REJECTS }, \
-	{ "decimal-comma", no_argument, NULL, CLI_OPT_DECIMAL_COMMA }, \
-	{ "thousands", required_argument, NULL, CLI_OPT_THOUSANDS }, \
-	{ "encoding", required_argument, NULL, CLI_OPT_ENCODING }, \
-	{ "delimiter", required_argument, NULL, CLI_OPT_DELIMITER }, \
-	{ "max-record-size", required_argument, NULL, \
-	    CLI_OPT_MAX_RECORD_SIZE }, \
-	{ "version", no_argument, NULL, 'V' }, \
-	{ "help", no_argument, NULL, 'h' }, \
-	{ "tz", required_argument, NULL, CLI_OPT_TZ }
+#define CLI_WRITE_LONGOPTS CLI_READ_LONGOPTS, CLI_NUMBER_LONGOPTS
 
 /* The common long options of the reading programs, to start a program's
- * struct option array. */
+ * option table. */
 #define CLI_LONGOPTS \
 	CLI_WRITE_LONGOPTS, \
-	{ "by", required_argument, NULL, 'g' }, \
-	{ "period", required_argument, NULL, CLI_OPT_PERIOD }, \
-	{ "every", required_argument, NULL, CLI_OPT_EVERY }, \
-	{ "fiscal-start", required_argument, NULL, CLI_OPT_FISCAL_START }, \
-	{ "explain", no_argument, NULL, CLI_OPT_EXPLAIN }, \
-	{ "unit", required_argument, NULL, CLI_OPT_UNIT }, \
-	{ "as-of", required_argument, NULL, CLI_OPT_AS_OF }, \
-	{ "rates", required_argument, NULL, CLI_OPT_RATES }, \
-	{ "currency", required_argument, NULL, CLI_OPT_CURRENCY }, \
-	{ "partial", no_argument, NULL, CLI_OPT_PARTIAL }, \
-	{ "merge", no_argument, NULL, CLI_OPT_MERGE }, \
-	{ "shard", required_argument, NULL, CLI_OPT_SHARD }, \
-	{ "threads", required_argument, NULL, CLI_OPT_THREADS }, \
+	{ "by", required_argument, 'g', "fields", \
+	    "group by these fields (comma-separated)" }, \
+	{ "period", required_argument, CLI_OPT_PERIOD, "period", \
+	    "only this period (2026-Q4, 2026-11, ytd, a..b)" }, \
+	{ "every", required_argument, CLI_OPT_EVERY, \
+	    "day|week|month|quarter|year", "a row per bucket of time" }, \
+	{ "fiscal-start", required_argument, CLI_OPT_FISCAL_START, "month", \
+	    "first month of the fiscal year" }, \
+	{ "explain", no_argument, CLI_OPT_EXPLAIN, NULL, \
+	    "list the records behind each number instead" }, \
+	{ "unit", required_argument, CLI_OPT_UNIT, "days|hours|minutes", \
+	    "the unit of durations" }, \
+	{ "as-of", required_argument, CLI_OPT_AS_OF, "time", \
+	    "the answer as of this time" }, \
+	{ "rates", required_argument, CLI_OPT_RATES, "file", \
+	    "exchange rates, for --currency" }, \
+	{ "currency", required_argument, CLI_OPT_CURRENCY, "code", \
+	    "convert amounts into this currency" }, \
+	CLI_ENGINE_LONGOPTS, \
 	CLI_SPREADSHEET_LONGOPT
+
+/* --partial, --merge, --shard, --threads: the engine's options. */
+#define CLI_ENGINE_LONGOPTS \
+	{ "partial", no_argument, CLI_OPT_PARTIAL, NULL, \
+	    "write the states, for --merge" }, \
+	{ "merge", no_argument, CLI_OPT_MERGE, NULL, \
+	    "merge the states of --partial runs" }, \
+	{ "shard", required_argument, CLI_OPT_SHARD, "k/n", \
+	    "read the k-th of n parts of the deals" }, \
+	{ "threads", required_argument, CLI_OPT_THREADS, "n", \
+	    "read a file on n threads (default: processors)" }
 
 /* --spreadsheet-safe, for a program whose options are not CLI_LONGOPTS. */
 #define CLI_SPREADSHEET_LONGOPT \
-	{ "spreadsheet-safe", no_argument, NULL, CLI_OPT_SPREADSHEET_SAFE }
+	{ "spreadsheet-safe", no_argument, CLI_OPT_SPREADSHEET_SAFE, NULL, \
+	    "quote cells a spreadsheet would run as formulas" }
 
 struct sp_agg_run;	/* the engine's run (below) */
 
 typedef struct sp_cli {
 	const char *prog;	/* program name, for messages */
 	const char *usage;	/* the SYNOPSIS, as in the man page */
+	const cli_opt *opts;	/* the option table (cli_getopt) */
+	struct option *longopts;	/* private: getopt's copy of it */
+	char *shortopts;
 	int stage_list;		/* SP_STAGES_DEALS or SP_STAGES_LEADS */
 
 	/* common options (cli_option fills them) */
@@ -243,15 +303,23 @@ typedef struct sp_cli {
 void cli_init(sp_cli *c, char **argv, const char *usage, int stage_list);
 
 /*
- * getopt_long, recording each option for the fingerprint of --partial
+ * getopt_long over the table opts (the short options are its letters),
+ * recording each option for the fingerprint of --partial
  * (every option but those of reading and output: -i, -o, --map,
  * --date-format, --tz, --encoding, --delimiter, --max-record-size,
  * --decimal-comma, --thousands, --probability-scale, --max-bad,
  * --rejects, --spreadsheet-safe, --explain and the engine's own).
  * Returns what getopt_long returns; on -1 the recorded list is sorted.
+ * Exits 1 when out of memory.
  */
-int cli_getopt(sp_cli *c, int argc, char **argv, const char *shortopts,
-    const struct option *longopts);
+int cli_getopt(sp_cli *c, int argc, char **argv, const cli_opt *opts);
+
+/*
+ * --help: the usage, then one line per option of the table cli_getopt was
+ * given (the option, its argument, what it does), then "see NAME(1)", on
+ * stdout; exits as cli_finish says (0, or 1 on a write error).
+ */
+__attribute__((noreturn)) void cli_help(sp_cli *c);
 
 /*
  * Handle one common option (getopt's c and optarg).  Returns 1 when it
@@ -457,8 +525,11 @@ void cli_by_end(sp_cli *c, sp_reader *rd);
 
 /*
  * Finish the output: sp_writer_finish(w) (w may be NULL), the explain writer,
- * the rejects file, flush stdout, and check for write errors (a full disk,
- * a closed pipe).  Returns the exit status (0, or 1 after a message).
+ * the rejects file, flush stdout, and check for write errors: a full disk
+ * is "prog: write error on the standard output: reason" and status 1; a
+ * closed pipe (EPIPE, SIGPIPE ignored) is no message and death by
+ * SIGPIPE, as at the write itself.  Returns the exit status (0, or 1 after
+ * a message).
  */
 int cli_finish(sp_cli *c, sp_writer *w);
 

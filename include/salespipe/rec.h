@@ -359,7 +359,8 @@ int sp_writer_row(sp_writer *w, const char *const *vals);
 /* The CSV header now, if not written yet (a stream whose first rows come
  * from elsewhere); -1 on a write error. */
 int sp_writer_begin(sp_writer *w);
-/* Emit buffered output and flush.  Returns 0, or -1 if any write failed. */
+/* Emit buffered output and flush.  Returns 0, or -1 if any write failed
+ * (errno then holds the first failed write's reason, when it had one). */
 int sp_writer_finish(sp_writer *w);
 void sp_writer_free(sp_writer *w);
 
