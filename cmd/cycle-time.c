@@ -852,6 +852,7 @@ int
 main(int argc, char **argv)
 {
 	static const cli_opt longopts[] = { CLI_LONGOPTS,
+	    CLI_UNIT_LONGOPT,
 	    { "lost", no_argument, OPT_LOST,
 		    NULL, "the same for lost deals" },
 	    { "closed", no_argument, OPT_CLOSED,

@@ -705,7 +705,10 @@ add_deal(sp_agg_run *run, const sp_deal *d, sp_error *e)
 int
 main(int argc, char **argv)
 {
-	static const cli_opt longopts[] = { CLI_LONGOPTS,
+	static const cli_opt longopts[] = { CLI_WRITE_LONGOPTS,
+	    CLI_GROUP_LONGOPTS, CLI_MONEY_LONGOPTS, CLI_ENGINE_LONGOPTS,
+	    CLI_SPREADSHEET_LONGOPT,
+	    CLI_REFUSED("every", required_argument, CLI_OPT_EVERY),
 	    { "from", required_argument, OPT_FROM,
 		    "time", "the first moment (the input is a history)" },
 	    { "to", required_argument, OPT_TO,

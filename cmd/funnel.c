@@ -574,7 +574,10 @@ oom:
 int
 main(int argc, char **argv)
 {
-	static const cli_opt longopts[] = { CLI_LONGOPTS,
+	static const cli_opt longopts[] = { CLI_WRITE_LONGOPTS,
+	    CLI_GROUP_LONGOPTS, CLI_MONEY_LONGOPTS, CLI_ENGINE_LONGOPTS,
+	    CLI_SPREADSHEET_LONGOPT,
+	    CLI_REFUSED("every", required_argument, CLI_OPT_EVERY),
 	    { "mode", required_argument, OPT_MODE,
 		    "reached|ordered|any", "what entering a stage means" },
 	    { "cohort", required_argument, OPT_COHORT,

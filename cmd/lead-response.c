@@ -525,7 +525,13 @@ end_run(void *ctx)
 int
 main(int argc, char **argv)
 {
-	static const cli_opt longopts[] = { CLI_LONGOPTS,
+	static const cli_opt longopts[] = { CLI_READ_LONGOPTS,
+	    CLI_GROUP_LONGOPTS, CLI_EVERY_LONGOPT, CLI_UNIT_LONGOPT,
+	    CLI_ENGINE_LONGOPTS, CLI_SPREADSHEET_LONGOPT,
+	    CLI_REFUSED("decimal-comma", no_argument, CLI_OPT_DECIMAL_COMMA),
+	    CLI_REFUSED("thousands", required_argument, CLI_OPT_THOUSANDS),
+	    CLI_REFUSED("rates", required_argument, CLI_OPT_RATES),
+	    CLI_REFUSED("currency", required_argument, CLI_OPT_CURRENCY),
 	    { "touch-field", required_argument, OPT_TOUCH_FIELD,
 		    "field", "the field of a lead's first contact" },
 	    { "activities", required_argument, OPT_ACTIVITIES,

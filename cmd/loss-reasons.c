@@ -387,6 +387,7 @@ int
 main(int argc, char **argv)
 {
 	static const cli_opt longopts[] = { CLI_LONGOPTS,
+	    CLI_UNIT_LONGOPT,
 	    { "by-stage", no_argument, OPT_BY_STAGE,
 		    NULL, "add the stage each deal was lost from" },
 	    CLI_OPT_END };

@@ -944,6 +944,7 @@ int
 main(int argc, char **argv)
 {
 	static const cli_opt longopts[] = { CLI_LONGOPTS,
+	    CLI_UNIT_LONGOPT,
 	    CLI_PROB_LONGOPT,
 	    { "quota", required_argument, OPT_QUOTA,
 		    "file", "add quota, attainment, gap and coverage" },

@@ -1008,7 +1008,9 @@ end_run(void *ctx)
 int
 main(int argc, char **argv)
 {
-	static const cli_opt longopts[] = { CLI_LONGOPTS,
+	static const cli_opt longopts[] = { CLI_READ_LONGOPTS,
+	    CLI_GROUP_LONGOPTS, CLI_EVERY_LONGOPT, CLI_UNIT_LONGOPT,
+	    CLI_ENGINE_LONGOPTS, CLI_SPREADSHEET_LONGOPT,
 	    { "selling", required_argument, OPT_SELLING,
 		    "types", "the activity types that are selling" },
 	    { "hours-per-week", required_argument, OPT_HOURS_PER_WEEK,

@@ -97,6 +97,9 @@ cli_help(sp_cli *c)
 			int shrt = o->val > 0 && o->val < 128 &&
 			    isalnum(o->val);
 
+			if (o->help == NULL)
+				continue;	/* CLI_REFUSED */
+
 			arg = help_arg(c, o, argbuf, sizeof(argbuf));
 			if (shrt && o->name != NULL)
 				w = snprintf(spec, sizeof(spec), "-%c, --%s",

@@ -115,30 +115,43 @@ typedef struct cli_opt {
  */
 #define CLI_WRITE_LONGOPTS CLI_READ_LONGOPTS, CLI_NUMBER_LONGOPTS
 
-/* The common long options of the reading programs, to start a program's
- * option table. */
-#define CLI_LONGOPTS \
-	CLI_WRITE_LONGOPTS, \
+/* The grouping options of the reading programs. */
+#define CLI_GROUP_LONGOPTS \
 	{ "by", required_argument, 'g', "fields", \
 	    "group by these fields (comma-separated)" }, \
 	{ "period", required_argument, CLI_OPT_PERIOD, "period", \
 	    "only this period (2026-Q4, 2026-11, ytd, a..b)" }, \
-	{ "every", required_argument, CLI_OPT_EVERY, \
-	    "day|week|month|quarter|year", "a row per bucket of time" }, \
 	{ "fiscal-start", required_argument, CLI_OPT_FISCAL_START, "month", \
 	    "first month of the fiscal year" }, \
 	{ "explain", no_argument, CLI_OPT_EXPLAIN, NULL, \
 	    "list the records behind each number instead" }, \
-	{ "unit", required_argument, CLI_OPT_UNIT, "days|hours|minutes", \
-	    "the unit of durations" }, \
 	{ "as-of", required_argument, CLI_OPT_AS_OF, "time", \
-	    "the answer as of this time" }, \
+	    "the answer as of this time" }
+#define CLI_EVERY_LONGOPT \
+	{ "every", required_argument, CLI_OPT_EVERY, \
+	    "day|week|month|quarter|year", "a row per bucket of time" }
+#define CLI_UNIT_LONGOPT \
+	{ "unit", required_argument, CLI_OPT_UNIT, "days|hours|minutes", \
+	    "the unit of durations" }
+#define CLI_MONEY_LONGOPTS \
 	{ "rates", required_argument, CLI_OPT_RATES, "file", \
 	    "exchange rates, for --currency" }, \
 	{ "currency", required_argument, CLI_OPT_CURRENCY, "code", \
-	    "convert amounts into this currency" }, \
-	CLI_ENGINE_LONGOPTS, \
-	CLI_SPREADSHEET_LONGOPT
+	    "convert amounts into this currency" }
+
+/* The common options of the reading programs of deals, to start a
+ * program's option table (a program that shows durations adds
+ * CLI_UNIT_LONGOPT). */
+#define CLI_LONGOPTS \
+	CLI_WRITE_LONGOPTS, CLI_GROUP_LONGOPTS, CLI_EVERY_LONGOPT, \
+	CLI_MONEY_LONGOPTS, CLI_ENGINE_LONGOPTS, CLI_SPREADSHEET_LONGOPT
+
+/*
+ * An option a program knows only to refuse it with a better reason than
+ * getopt's (funnel's --every: "split by creation date with --cohort"): no
+ * help line, no completion; not one the program accepts.
+ */
+#define CLI_REFUSED(name, has_arg, val) { name, has_arg, val, NULL, NULL }
 
 /* --partial, --merge, --shard, --threads: the engine's options. */
 #define CLI_ENGINE_LONGOPTS \
