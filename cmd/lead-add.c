@@ -23,6 +23,9 @@ main(int argc, char **argv)
 		{ "default-country", required_argument,
 		    APPEND_OPT_DEFAULT_COUNTRY, "code",
 		    "calling code of phone numbers without one" },
+		/* leads have no probability: append_main says so */
+		CLI_REFUSED("probability-scale", required_argument,
+		    CLI_OPT_PROB_SCALE),
 		CLI_OPT_END
 	};
 

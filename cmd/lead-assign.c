@@ -642,6 +642,10 @@ main(int argc, char **argv)
 {
 	static const cli_opt opts[] = {
 		CLI_READ_LONGOPTS,
+		/* no amounts are read: the number options would do nothing */
+		CLI_REFUSED("decimal-comma", no_argument,
+		    CLI_OPT_DECIMAL_COMMA),
+		CLI_REFUSED("thousands", required_argument, CLI_OPT_THOUSANDS),
 		{ "file", required_argument, 'f',
 		    "file", "the lead journal" },
 		{ "rules", required_argument, OPT_RULES,
@@ -669,6 +673,9 @@ main(int argc, char **argv)
 	memset(&a, 0, sizeof(a));
 	a.c = &c;
 	while ((ch = cli_getopt(&c, argc, argv, opts)) != -1) {
+		if (ch == CLI_OPT_DECIMAL_COMMA || ch == CLI_OPT_THOUSANDS)
+			cli_usage_error(&c, "unknown option '%s'",
+			    argv[optind - 1]);
 		if (cli_option(&c, ch, optarg))
 			continue;
 		if (ch == 'f')

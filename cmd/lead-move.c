@@ -28,6 +28,9 @@ main(int argc, char **argv)
 		    "--deal: the deals journal" },
 		{ "allow-duplicate", no_argument, APPEND_OPT_ALLOW_DUP, NULL,
 		    "--deal: add a deal whose account and name are taken" },
+		/* leads have no probability: append_main says so */
+		CLI_REFUSED("probability-scale", required_argument,
+		    CLI_OPT_PROB_SCALE),
 		CLI_OPT_END
 	};
 

@@ -520,6 +520,7 @@ commit(sp_append *a, sp_journal *j, char **header)
 		if (sp_rows_write(stdout, fmt, &rows, NULL, 1) < 0) {
 			if (!ferror(stdout))
 				cli_oom(a->c);
+			a->c->out_errno = errno;	/* for cli_finish */
 			rc = -1;
 		}
 	} else if (sp_journal_append_rows(j, &rows, header, &e) < 0)

@@ -44,62 +44,113 @@ cli_usage(sp_cli *c)
 }
 
 /*
- * The name of o's argument as the usage writes it after the option
- * ("[-o csv|jsonl]", "--at time"), so that the help says what the
- * SYNOPSIS says; else the table's.
+ * Where the usage names option o ("-g", else "--by", as a word: after
+ * '[', ' ' or '|', before ' ', ']' or the end of a line); NULL when it
+ * does not.  *len: the length of the name found.
  */
 static const char *
-help_arg(const sp_cli *c, const cli_opt *o, char *buf, size_t size)
+usage_find(const sp_cli *c, const cli_opt *o, size_t *len)
 {
 	char key[64];
 	const char *p;
 	size_t n;
 	int form;
 
-	if (o->has_arg == no_argument)
-		return NULL;
 	for (form = 0; form < 2; form++) {
-		if (form == 0 && o->name != NULL)
-			snprintf(key, sizeof(key), "--%s ", o->name);
-		else if (form == 1 && o->val > 0 && o->val < 128 &&
-		    isalnum(o->val))
-			snprintf(key, sizeof(key), "-%c ", o->val);
+		if (form == 0 && o->val > 0 && o->val < 128 && isalnum(o->val))
+			snprintf(key, sizeof(key), "-%c", o->val);
+		else if (form == 1 && o->name != NULL)
+			snprintf(key, sizeof(key), "--%s", o->name);
 		else
 			continue;
-		for (p = c->usage; (p = strstr(p, key)) != NULL; p++) {
-			if (p > c->usage && p[-1] != '[' && p[-1] != ' ')
-				continue;
-			p += strlen(key);
-			n = strcspn(p, " ]\n");
-			if (n == 0 || n >= size || *p == '-' || *p == '[')
-				break;
-			memcpy(buf, p, n);
-			buf[n] = '\0';
-			return buf;
-		}
+		n = strlen(key);
+		for (p = c->usage; (p = strstr(p, key)) != NULL; p++)
+			if ((p == c->usage || strchr("[ |", p[-1]) != NULL) &&
+			    strchr(" ]\n", p[n]) != NULL && p[n] != '\0') {
+				*len = n;
+				return p;
+			}
 	}
-	return o->arg;
+	return NULL;
+}
+
+/*
+ * The name of o's argument as the usage writes it after the option
+ * ("[-o csv|jsonl]", "--at time"), so that the help says what the
+ * SYNOPSIS says; else, or when only the table's lists the choices, the
+ * table's.
+ */
+static const char *
+help_arg(const sp_cli *c, const cli_opt *o, char *buf, size_t size)
+{
+	const char *p;
+	size_t n, k;
+
+	if (o->has_arg == no_argument)
+		return NULL;
+	if ((p = usage_find(c, o, &k)) == NULL || p[k] != ' ')
+		return o->arg;
+	p += k + 1;
+	n = strcspn(p, " ]\n");
+	if (n == 0 || n >= size || *p == '-' || *p == '[' || *p == '|')
+		return o->arg;
+	/* the table's choices, where the usage only names them
+	   (--encoding encoding) */
+	if (memchr(p, '|', n) == NULL && o->arg != NULL &&
+	    strchr(o->arg, '|') != NULL)
+		return o->arg;
+	memcpy(buf, p, n);
+	buf[n] = '\0';
+	return buf;
+}
+
+/* --help's order: the options in the order of the usage, then those it
+ * does not name (-h, -V), in the table's */
+static const sp_cli *help_cli;
+
+static int
+help_cmp(const void *a, const void *b)
+{
+	const cli_opt *x = *(const cli_opt *const *)a;
+	const cli_opt *y = *(const cli_opt *const *)b;
+	size_t n;
+	const char *px = usage_find(help_cli, x, &n);
+	const char *py = usage_find(help_cli, y, &n);
+
+	if (px != py)
+		return px == NULL ? 1 : py == NULL ? -1 : px < py ? -1 : 1;
+	return x < y ? -1 : x > y;
 }
 
 void
 cli_help(sp_cli *c)
 {
 	char spec[160], argbuf[96];
-	const cli_opt *o;
+	const cli_opt *o, **v = NULL;
 	const char *arg;
+	size_t n = 0, i;
 	int width = 0, w, pass;
 
+	for (o = c->opts; o != NULL && (o->name != NULL || o->val != 0); o++)
+		n++;
+	if (n > 0 && (v = calloc(n, sizeof(*v))) == NULL)
+		cli_oom(c);
+	for (i = 0; i < n; i++)
+		v[i] = &c->opts[i];
+	help_cli = c;
+	if (n > 0)
+		qsort(v, n, sizeof(*v), help_cmp);
 	fputs(c->usage, stdout);
 	fputs("\n", stdout);
 	/* two passes: the width of the option column, then the lines */
-	for (pass = 0; pass < 2 && c->opts != NULL; pass++)
-		for (o = c->opts; o->name != NULL || o->val != 0; o++) {
-			int shrt = o->val > 0 && o->val < 128 &&
-			    isalnum(o->val);
+	for (pass = 0; pass < 2; pass++)
+		for (i = 0; i < n; i++) {
+			int shrt;
 
+			o = v[i];
+			shrt = o->val > 0 && o->val < 128 && isalnum(o->val);
 			if (o->help == NULL)
 				continue;	/* CLI_REFUSED */
-
 			arg = help_arg(c, o, argbuf, sizeof(argbuf));
 			if (shrt && o->name != NULL)
 				w = snprintf(spec, sizeof(spec), "-%c, --%s",
@@ -119,6 +170,7 @@ cli_help(sp_cli *c)
 			}
 			printf("  %-*s  %s\n", width, spec, o->help);
 		}
+	free(v);
 	printf("\nsee %s(1)\n", c->prog);
 	exit(cli_finish(c, NULL));
 }
@@ -1391,7 +1443,7 @@ cli_finish(sp_cli *c, sp_writer *w)
 		err = err ? err : errno;
 	}
 	if (out_bad) {
-		stdout_error(c, err);
+		stdout_error(c, c->out_errno ? c->out_errno : err);
 		bad = 1;
 	}
 	free(c->longopts);

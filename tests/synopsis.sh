@@ -1,6 +1,7 @@
 #!/bin/sh
 # usage() mirrors the man page SYNOPSIS: for every program (a cmd/*.c, see
-# tests/programs.sh), the words of `prog --help` (after "usage:") must
+# tests/programs.sh), the words of `prog --help` (after "usage:", up to
+# the blank line before the options) must
 # equal the words of the rendered SYNOPSIS of man/prog.1.  A program
 # without a page, one not built, and a page man/*.1 without a program
 # fail.  Prints "synopsis: PASS FAIL".
@@ -33,7 +34,7 @@ for p in $(programs_all); do
 	want=$(mandoc -Tascii "$m" | sed 's/.\x08//g' |
 	    sed -n '/^SYNOPSIS/,/^DESCRIPTION/p' | sed '1d;$d' | tr -s ' \n' '  ' |
 	    sed 's/^ *//;s/ *$//')
-	got=$("$B/bin/$p" --help 2>&1 | sed '1s/^usage: //' | tr -s ' \n' '  ' |
+	got=$("$B/bin/$p" --help 2>&1 | sed '/^$/q' | sed '1s/^usage: //' | tr -s ' \n' '  ' |
 	    sed 's/^ *//;s/ *$//')
 	if [ "$want" = "$got" ]; then
 		pass=$((pass + 1))

@@ -27,7 +27,7 @@ enum { APPEND_OPT_AT = 900, APPEND_OPT_ALLOW_DUP, APPEND_OPT_REOPEN,
 #define APPEND_LONGOPTS \
 	CLI_WRITE_LONGOPTS, \
 	{ "file", required_argument, 'f', "file", \
-	    "the journal to append to (default: $SALESPIPE_...)" }, \
+	    "the journal (default: $SALESPIPE_DEALS or _LEADS)" }, \
 	{ "at", required_argument, APPEND_OPT_AT, "time", \
 	    "the time the records become true (default: now)" }, \
 	{ "allow-field", required_argument, APPEND_OPT_ALLOW_FIELD, "name", \

@@ -77,7 +77,7 @@ typedef struct cli_opt {
 	{ "input-format", required_argument, 'i', "csv|jsonl", \
 	    "input format (default: from the first byte)" }, \
 	{ "output-format", required_argument, 'o', "csv|jsonl|table|md", \
-	    "output format (default: the input's; table on a terminal)" }, \
+	    "the output format" }, \
 	{ "map", required_argument, CLI_OPT_MAP, "spec", \
 	    "rename input fields: a=b,..., a CSV file or a CRM preset" }, \
 	{ "stages", required_argument, CLI_OPT_STAGES, "spec", \
@@ -251,6 +251,9 @@ typedef struct sp_cli {
 	/* the journal a write program appends to (set before cli_open), or
 	 * NULL: --rejects must not name it */
 	const char *journal_path;
+	/* errno of a write to stdout that failed before cli_finish, where
+	   the program wrote past the writers (0: none); cli_finish says it */
+	int out_errno;
 	/* private: other files the run opens (cli_protect), -g checks */
 	const char *protect[8];
 	const char *protect_what[8];
