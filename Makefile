@@ -69,8 +69,14 @@ UNITS = $(patsubst tests/unit/%.c,$(B)/obj/tests/%,$(UNIT_SRC))
 REPLAYS = $(patsubst tests/fuzz/%.c,$(B)/obj/replay/%,$(FUZZ_SRC))
 FUZZERS = $(patsubst tests/fuzz/%.c,$(B)/obj/fuzz/%,$(FUZZ_SRC))
 MANS = $(wildcard man/*.1 man/*.3 man/*.5 man/*.7)
+# shell completions, generated from each program's --help (its option
+# table): $(B)/completions/bash/P, zsh/_P, fish/P.fish
+COMPLETIONS = $(B)/completions/.stamp
+BASHCOMPDIR = $(PREFIX)/share/bash-completion/completions
+ZSHCOMPDIR = $(PREFIX)/share/zsh/site-functions
+FISHCOMPDIR = $(PREFIX)/share/fish/vendor_completions.d
 
-all: $(LIBA) $(CLIA) $(PROGS)
+all: $(LIBA) $(CLIA) $(PROGS) $(COMPLETIONS)
 
 $(B)/obj/lib/%.o: lib/%.c $(HDRS) $(LIB_HDRS)
 	@mkdir -p $(dir $@)
@@ -93,6 +99,12 @@ $(B)/bin/%: cmd/%.c $(CLIA) $(LIBA) $(HDRS)
 	@mkdir -p $(dir $@)
 	@echo "LD $@"
 	@$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(CLIA) $(LIBA) $(LIBS)
+
+$(COMPLETIONS): $(PROGS) scripts/completions.sh
+	@echo "GEN $(B)/completions"
+	@rm -rf $(B)/completions
+	@sh scripts/completions.sh $(B)/completions $(PROGS)
+	@touch $@
 
 $(B)/obj/tests/%: tests/unit/%.c $(CLIA) $(LIBA) $(HDRS)
 	@mkdir -p $(dir $@)
@@ -170,15 +182,25 @@ install: all
 		'$(PREFIX)' '$(VERSION)' > $(DESTDIR)$(PREFIX)/lib/pkgconfig/salespipe.pc
 	cp -f $(PUB_HDRS) $(DESTDIR)$(PREFIX)/include/salespipe/
 	for m in $(MANS); do s=$${m##*.}; cp -f $$m $(DESTDIR)$(PREFIX)/share/man/man$$s/; done
+	mkdir -p $(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR) $(DESTDIR)$(FISHCOMPDIR)
+	for p in $(PROGS); do p=$${p##*/}; \
+		cp -f $(B)/completions/bash/$$p $(DESTDIR)$(BASHCOMPDIR)/$$p; \
+		cp -f $(B)/completions/zsh/_$$p $(DESTDIR)$(ZSHCOMPDIR)/_$$p; \
+		cp -f $(B)/completions/fish/$$p.fish $(DESTDIR)$(FISHCOMPDIR)/$$p.fish; \
+	done
 
 uninstall:
 	for p in $(PROGS); do rm -f $(DESTDIR)$(PREFIX)/bin/$${p##*/}; done
 	rm -f $(DESTDIR)$(PREFIX)/lib/libsalespipe.a $(DESTDIR)$(PREFIX)/lib/pkgconfig/salespipe.pc
 	rm -rf $(DESTDIR)$(PREFIX)/include/salespipe
 	for m in $(MANS); do s=$${m##*.}; rm -f $(DESTDIR)$(PREFIX)/share/man/man$$s/$${m##*/}; done
+	for p in $(PROGS); do p=$${p##*/}; \
+		rm -f $(DESTDIR)$(BASHCOMPDIR)/$$p $(DESTDIR)$(ZSHCOMPDIR)/_$$p \
+		    $(DESTDIR)$(FISHCOMPDIR)/$$p.fish; \
+	done
 
 clean:
-	rm -rf obj bin lib/libsalespipe.a lib/libsalespipe-cli.a build
+	rm -rf obj bin lib/libsalespipe.a lib/libsalespipe-cli.a build completions
 
 .PHONY: all units fuzzers fuzz deps test check demo bench install uninstall clean
 .SECONDARY:
