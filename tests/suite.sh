@@ -3,7 +3,8 @@
 # what the suite printed to OUTDIR/NAME.out, ending with the line
 # "suite NAME: PASS FAIL SKIP SECONDS".  NAME is units (the cmocka
 # tests), fuzz (every fuzz corpus and past crash replayed), man (mandoc
-# lint and usage vs SYNOPSIS), cases, or one of the tests/NAME.sh suites.
+# lint, groff's warnings, usage vs SYNOPSIS, --help, options and
+# completions against the pages, write errors: tests/options.sh), cases, or one of the tests/NAME.sh suites.
 # VALGRIND=1 runs the programs (and the unit and replay binaries) under
 # memcheck.
 s=$1 B=$2 out=$3/$1.out
@@ -77,9 +78,32 @@ man)
 		done
 		o=$(sh tests/synopsis.sh "$B")
 		count synopsis "$o" $?
+		o=$(sh tests/options.sh "$B")
+		count options "$o" $?
 	else
-		echo "skip: mandoc not installed (lint, synopsis)"
-		skip=$((skip + 2))
+		echo "skip: mandoc not installed (lint, synopsis, options)"
+		skip=$((skip + 3))
+	fi
+	# what Debian's man(1) says while it renders (groff): no warning
+	if command -v groff >/dev/null 2>&1; then
+		for m in man/*.[1357]; do
+			[ -f "$m" ] || continue
+			if command -v man >/dev/null 2>&1; then
+				w=$(LC_ALL=C.UTF-8 MANWIDTH=80 man --warnings -l "$m" 2>&1 >/dev/null)
+			else
+				w=$(groff -mandoc -ww -z "$m" 2>&1)
+			fi
+			if [ -n "$w" ]; then
+				echo "FAIL groff warnings $m"
+				printf '%s\n' "$w" | head -5
+				fail=$((fail + 1))
+			else
+				pass=$((pass + 1))
+			fi
+		done
+	else
+		echo "skip: groff not installed (man --warnings)"
+		skip=$((skip + 1))
 	fi
 	;;
 *)
