@@ -4,7 +4,8 @@
 # With the argument "fuzz": also what make fuzz needs (clang, libFuzzer).
 # g++: the headers are checked as C++ (tests/cases/install/cxx-headers);
 # parallel: GNU parallel, for the --partial/--merge recipes that are tests.
-pkgs="gcc make libc6-dev pkg-config libcsv-dev libjansson-dev libcmocka-dev mandoc jq valgrind tzdata g++ parallel"
+# groff-base, man-db: the man suite renders every page with man --warnings.
+pkgs="gcc make libc6-dev pkg-config libcsv-dev libjansson-dev libcmocka-dev mandoc groff-base man-db jq valgrind tzdata g++ parallel"
 [ "${1:-}" = fuzz ] && pkgs="$pkgs clang libclang-rt-14-dev"
 missing=
 for p in $pkgs; do
