@@ -272,7 +272,12 @@ cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* getopt's tables from the program's one table, at the first call. */
+/* getopt's tables, made from the program's one table at the first call
+ * (a process parses one command line: kept until exit) */
+static const cli_opt *getopt_of;
+static struct option *getopt_long_table;
+static char *getopt_short_table;
+
 static void
 getopt_tables(sp_cli *c, const cli_opt *opts)
 {
@@ -280,25 +285,27 @@ getopt_tables(sp_cli *c, const cli_opt *opts)
 
 	for (n = 0; opts[n].name != NULL || opts[n].val != 0; n++)
 		;
-	if ((c->longopts = calloc(n + 1, sizeof(*c->longopts))) == NULL ||
-	    (c->shortopts = malloc(2 * n + 2)) == NULL)
+	free(getopt_long_table);
+	free(getopt_short_table);
+	if ((getopt_long_table = calloc(n + 1, sizeof(struct option))) ==
+	    NULL || (getopt_short_table = malloc(2 * n + 2)) == NULL)
 		cli_oom(c);
 	for (i = 0; i < n; i++) {
 		if (opts[i].name != NULL) {
-			c->longopts[k].name = opts[i].name;
-			c->longopts[k].has_arg = opts[i].has_arg;
-			c->longopts[k].val = opts[i].val;
+			getopt_long_table[k].name = opts[i].name;
+			getopt_long_table[k].has_arg = opts[i].has_arg;
+			getopt_long_table[k].val = opts[i].val;
 			k++;
 		}
 		if (opts[i].val > 0 && opts[i].val < 128 &&
 		    isalnum(opts[i].val)) {
-			c->shortopts[m++] = (char)opts[i].val;
+			getopt_short_table[m++] = (char)opts[i].val;
 			if (opts[i].has_arg == required_argument)
-				c->shortopts[m++] = ':';
+				getopt_short_table[m++] = ':';
 		}
 	}
-	c->shortopts[m] = '\0';
-	c->opts = opts;
+	getopt_short_table[m] = '\0';
+	getopt_of = opts;
 }
 
 int
@@ -310,10 +317,11 @@ cli_getopt(sp_cli *c, int argc, char **argv, const cli_opt *opts)
 	size_t n;
 	const struct option *longopts;
 
-	if (c->opts != opts)
+	if (getopt_of != opts)
 		getopt_tables(c, opts);
-	longopts = c->longopts;
-	ch = getopt_long(argc, argv, c->shortopts, longopts, &idx);
+	c->opts = opts;
+	longopts = getopt_long_table;
+	ch = getopt_long(argc, argv, getopt_short_table, longopts, &idx);
 	if (ch == -1) {
 		/* stable: a repeated option keeps its order */
 		for (n = 1; n < c->nfp; n++)
@@ -1446,11 +1454,6 @@ cli_finish(sp_cli *c, sp_writer *w)
 		stdout_error(c, c->out_errno ? c->out_errno : err);
 		bad = 1;
 	}
-	free(c->longopts);
-	free(c->shortopts);
-	c->longopts = NULL;
-	c->shortopts = NULL;
-	c->opts = NULL;
 	if (c->pass_through && c->rd != NULL)
 		warn_replaced(c);
 	sp_reader_close(c->rd);

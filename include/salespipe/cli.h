@@ -175,8 +175,6 @@ typedef struct sp_cli {
 	const char *prog;	/* program name, for messages */
 	const char *usage;	/* the SYNOPSIS, as in the man page */
 	const cli_opt *opts;	/* the option table (cli_getopt) */
-	struct option *longopts;	/* private: getopt's copy of it */
-	char *shortopts;
 	int stage_list;		/* SP_STAGES_DEALS or SP_STAGES_LEADS */
 
 	/* common options (cli_option fills them) */
