@@ -11,8 +11,10 @@
 #            choices and a long option
 #   output   P --help | head -c1: no message, status 0 or SIGPIPE's; and
 #            P > /dev/full: status 1, "P: write error on the standard
-#            output: No space left on device" (--help for every program,
-#            real output for deal-gen and every read program)
+#            output: No space left on device" (--help for every program;
+#            real output for deal-gen, deal-add, lead-add and every read
+#            program, and with SIGPIPE ignored: no message, and 0 or the
+#            death by SIGPIPE of EPIPE)
 # Prints "options: PASS FAIL".
 B=${1:-.}
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -50,7 +52,7 @@ man_options() {
 
 man_options man/salespipe.7 > "$T/common"
 
-"$B/bin/deal-gen" -n 300 -s 7 --history "$T/history.csv" > "$T/deals.csv"
+"$B/bin/deal-gen" -n 3000 -s 7 --history "$T/history.csv" > "$T/deals.csv"
 
 for p in $(programs_all); do
 	b=$B/bin/$p
@@ -107,29 +109,47 @@ for p in $(programs_all); do
 	fi
 done
 
-# real output: deal-gen, and every read program on deal-gen's deals (its
-# history for one that folds histories only)
-for p in deal-gen $(programs_read); do
+# real output: deal-gen, the add programs without a journal (their
+# records go to stdout), and every read program on deal-gen's deals (its
+# history for one that folds histories only), with --explain (rows enough
+# to fill a pipe)
+awk 'BEGIN { print "name,email"; for (i = 1; i <= 3000; i++) printf "n%d,a%d@x.example\n", i, i }' > "$T/batch.csv"
+for p in deal-gen deal-add lead-add $(programs_read); do
 	if [ "$p" = deal-gen ]; then
 		set -- -n 5000
+	elif [ "$p" = deal-add ] || [ "$p" = lead-add ]; then
+		set --
 	else
 		in=$T/deals.csv
 		program_history_only "$p" && in=$T/history.csv
 		program_reads_activities "$p" && in=examples/activities.csv
 		set -- $(program_args "$p") $(program_suite_args "$p") "$in"
 	fi
-	err=$( { "$B/bin/$p" "$@"; echo "status $?" >&3; } 3>"$T/st" 2>&1 >/dev/full)
+	in0=/dev/null
+	case $p in deal-add|lead-add) in0=$T/batch.csv ;; esac
+	err=$( { "$B/bin/$p" "$@" < "$in0"; echo "status $?" >&3; } 3>"$T/st" 2>&1 >/dev/full)
 	if [ "$(cat "$T/st")" = "status 1" ] &&
 	    printf '%s\n' "$err" | grep -qx "$p: write error on the standard output: No space left on device"; then
 		ok
 	else
 		bad "$p $* > /dev/full: $(cat "$T/st"), stderr '$err'"
 	fi
-	st=$( { { "$B/bin/$p" "$@" 2>"$T/err"; echo $? >&3; } | head -c1 >/dev/null; } 3>&1)
+	st=$( { { "$B/bin/$p" "$@" < "$in0" 2>"$T/err"; echo $? >&3; } | head -c1 >/dev/null; } 3>&1)
 	if { [ "$st" = 0 ] || [ "$st" = 141 ]; } && ! grep -q 'write error' "$T/err"; then
 		ok
 	else
 		bad "$p $* | head -c1: status $st, stderr '$(head -1 "$T/err")'"
+	fi
+	# SIGPIPE ignored (as a parent may leave it): EPIPE, no message, and
+	# the death SIGPIPE would have been
+	x=
+	"$B/bin/$p" --help | grep -q -- '--explain  ' && x=--explain
+	st=$( { { (trap '' PIPE; exec "$B/bin/$p" $x "$@" < "$in0" 2>"$T/err"); echo $? >&3; } |
+	    head -c1 >/dev/null; } 3>&1)
+	if { [ "$st" = 0 ] || [ "$st" = 141 ]; } && [ ! -s "$T/err" ]; then
+		ok
+	else
+		bad "$p $x $* | head -c1 with SIGPIPE ignored: status $st, stderr '$(head -1 "$T/err")'"
 	fi
 done
 
