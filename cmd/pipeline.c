@@ -3,6 +3,7 @@
  * record per id carrying the latest value of every field, with the fields
  * derived from its stage path.  Also repairs a journal's torn tail.
  */
+#include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -492,8 +493,8 @@ repair(const char *prog, const char *path)
 	    sp_err_quote(q, sizeof(q), dropped, (size_t)n));
 	free(dropped);
 	if (fflush(stdout) != 0 || ferror(stdout)) {
-		fprintf(stderr, "%s: write error on the standard output (the "
-		    "journal is repaired)\n", prog);
+		fprintf(stderr, "%s: write error on the standard output: %s "
+		    "(the journal is repaired)\n", prog, strerror(errno));
 		return SP_EXIT_DATA;
 	}
 	return SP_EXIT_OK;

@@ -49,9 +49,11 @@ enum {
  * is a letter or digit is also the short option (-g for --by); an entry
  * without a long name is a short option alone (deal-gen's -n).  The
  * argument's name is the SYNOPSIS's when the usage names the option with
- * one (cli_help reads it there): the table's is the default.  Names with
- * "|" are the fixed choices, "file" (or a name ending in "file") a file.
- * The table ends with CLI_OPT_END.
+ * one (cli_help reads it there): the table's is the default, and wins
+ * when only it lists the choices.  For the completions
+ * (scripts/completions.sh) a name with "|" lists the fixed choices, and
+ * "file", "FILE" or "ledger" is a file.  An entry without help is
+ * CLI_REFUSED (below).  The table ends with CLI_OPT_END.
  */
 typedef struct cli_opt {
 	const char *name;	/* long name without "--", or NULL */
@@ -71,8 +73,8 @@ typedef struct cli_opt {
 	{ "probability-scale", required_argument, CLI_OPT_PROB_SCALE, \
 	    "1|100", "probabilities as fractions (1) or percentages (100)" }
 
-/* The input options of a program that reads no amounts (no
- * --decimal-comma, --thousands). */
+/* The common options of every program but the number options: those of
+ * a program that reads no amounts (lead-assign). */
 #define CLI_READ_LONGOPTS \
 	{ "input-format", required_argument, 'i', "csv|jsonl", \
 	    "input format (default: from the first byte)" }, \
