@@ -7,8 +7,9 @@
 #            common option, of salespipe(7)), and every option on an .It
 #            line of man/P.1 is in --help
 #   completions  the generated bash, zsh and fish files of B/completions
-#            name every option; with bash, the bash file completes -o's
-#            choices and a long option
+#            name every option; with bash (and fish), the bash (fish) file
+#            completes -o's choices and a long option; with zsh, zsh
+#            parses its files
 #   output   P --help | head -c1: no message, status 0 or SIGPIPE's; and
 #            P > /dev/full: status 1, "P: write error on the standard
 #            output: No space left on device" (--help for every program;
@@ -167,6 +168,24 @@ if command -v bash >/dev/null 2>&1; then
 	if [ "$got" = "$want" ]; then ok; else bad "bash completion: got '$got', want '$want'"; fi
 else
 	echo "skip: no bash (the bash completion run)"
+fi
+# the zsh and fish completions, where those shells are: zsh parses every
+# file; fish completes -o's choices and a long option
+if command -v zsh >/dev/null 2>&1; then
+	for f in "$B"/completions/zsh/_*; do
+		if zsh -n "$f" 2>"$T/err"; then ok; else bad "zsh -n $f: $(head -1 "$T/err")"; fi
+	done
+else
+	echo "skip: no zsh (the zsh completions parsed)"
+fi
+if command -v fish >/dev/null 2>&1; then
+	got=$(fish -c 'source $argv[1]/completions/fish/funnel.fish
+		complete -C "funnel -o " | cut -f1 | sort | string join " "
+		complete -C "funnel --coh" | cut -f1' "$B")
+	want=$(printf 'csv jsonl md table\n--cohort')
+	if [ "$got" = "$want" ]; then ok; else bad "fish completion: got '$got', want '$want'"; fi
+else
+	echo "skip: no fish (the fish completion run)"
 fi
 echo "options: $pass $fail"
 [ $fail -eq 0 ]
