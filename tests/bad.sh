@@ -69,7 +69,7 @@ fi
 subst() {
 	sed "s/PROG/$2/g" "$1" > "$3"
 	if grep -qx USAGE "$3"; then
-		"$B/bin/$2" --help > "$tmp/usage" 2>&1
+		"$B/bin/$2" --help 2>&1 | sed '/^$/,$d' > "$tmp/usage"
 		awk -v u="$tmp/usage" '$0 == "USAGE" {
 			while ((getline l < u) > 0) print l
 			close(u)

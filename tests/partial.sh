@@ -171,7 +171,7 @@ fi
 
 progs=${PARTIAL_PROGS:-$(programs_read)}
 for p in $progs; do
-	if ! "$B/bin/$p" --help 2>&1 | grep -q -- '--partial'; then
+	if ! "$B/bin/$p" --help 2>&1 | sed '/^$/,$d' | grep -q -- '--partial'; then
 		bad "$p: a read program without --partial (not on the engine)"
 		continue
 	fi
