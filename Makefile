@@ -41,7 +41,7 @@ FUZZ_SECONDS ?= 60
 FUZZ_JOBS ?= 2
 ALL_CFLAGS = -std=c11 -Wall -Wextra -Werror -D_GNU_SOURCE -Iinclude \
 	-DSALESPIPE_VERSION='"$(VERSION)"' $(CFLAGS)
-LIBS = -lcsv -ljansson -lm -lpthread
+LIBS = -lcsv -ljansson -lz -lzstd -lm -lpthread
 
 # The program side of lib/ (it prints and exits: the one error voice,
 # usage, the drivers) builds into its own archive, which the programs link
@@ -178,7 +178,7 @@ install: all
 		$(DESTDIR)$(PREFIX)/share/man/man5 $(DESTDIR)$(PREFIX)/share/man/man7
 	cp -f $(PROGS) $(DESTDIR)$(PREFIX)/bin/
 	cp -f $(LIBA) $(DESTDIR)$(PREFIX)/lib/
-	printf 'prefix=%s\nincludedir=$${prefix}/include\nlibdir=$${prefix}/lib\n\nName: salespipe\nDescription: sales-operations analytics core library (salespipe(3))\nVersion: %s\nRequires: jansson\nLibs: -L$${libdir} -lsalespipe -lcsv -lm -lpthread\nCflags: -I$${includedir}\n' \
+	printf 'prefix=%s\nincludedir=$${prefix}/include\nlibdir=$${prefix}/lib\n\nName: salespipe\nDescription: sales-operations analytics core library (salespipe(3))\nVersion: %s\nRequires: jansson\nLibs: -L$${libdir} -lsalespipe -lcsv -lz -lzstd -lm -lpthread\nCflags: -I$${includedir}\n' \
 		'$(PREFIX)' '$(VERSION)' > $(DESTDIR)$(PREFIX)/lib/pkgconfig/salespipe.pc
 	cp -f $(PUB_HDRS) $(DESTDIR)$(PREFIX)/include/salespipe/
 	for m in $(MANS); do s=$${m##*.}; cp -f $$m $(DESTDIR)$(PREFIX)/share/man/man$$s/; done

@@ -282,6 +282,9 @@ input_close(sp_reader *rd)
 	if (rd->fp == rd->memfp)
 		rd->memfp = NULL;
 	rd->fp = NULL;
+	sp_rd_z_free(rd);
+	rd->zchecked = 0;
+	rd->zpeekn = 0;
 	if (rd->cd != (iconv_t)-1)
 		iconv_close(rd->cd);
 	rd->cd = (iconv_t)-1;
@@ -492,11 +495,40 @@ static int
 read_raw(sp_reader *rd, char *dst, size_t room, size_t *got, int *eof,
     sp_error *e)
 {
-	size_t n;
+	size_t n, k;
+	int z;
 
+	if (!rd->zchecked && rd->stop == 0) {
+		/* the input's first bytes (a magic number's 4, whatever the
+		   read size): compressed? */
+		rd->zchecked = 1;
+		rd->zpeekn = 0;
+		while (rd->zpeekn < sizeof(rd->zpeek) && (k = fread(rd->zpeek +
+		    rd->zpeekn, 1, sizeof(rd->zpeek) - rd->zpeekn, rd->fp)) > 0)
+			rd->zpeekn += k;
+		if ((z = sp_compression(rd->zpeek, rd->zpeekn)) != 0) {
+			if (sp_rd_z_open(rd, z, rd->zpeek, rd->zpeekn, e) < 0)
+				return -1;
+			rd->zpeekn = 0;
+		}
+	}
+	if (rd->z != NULL) {
+		if (sp_rd_z_read(rd, dst, room, got, eof, e) < 0)
+			return -1;
+		return count_raw(rd, *got, e);
+	}
 	/* a part of a split reader stops at the end of its range */
 	if (rd->stop > 0 && room > rd->stop - rd->total)
 		room = (size_t)(rd->stop - rd->total);
+	if (rd->zpeekn > 0) {
+		/* the bytes looked at first */
+		n = rd->zpeekn < room ? rd->zpeekn : room;
+		memcpy(dst, rd->zpeek, n);
+		memmove(rd->zpeek, rd->zpeek + n, rd->zpeekn - n);
+		rd->zpeekn -= n;
+		*got = n;
+		return count_raw(rd, n, e);
+	}
 	n = fread(dst, 1, room, rd->fp);
 
 	*got = n;

@@ -174,6 +174,16 @@ sp_journal_open(const char *path, int flags, sp_error *e)
 		return NULL;
 	}
 	n = j->maplen;
+	if (sp_compression(j->map, n) != 0) {
+		/* read programs decompress it; a journal is appended to */
+		sp_err_where(e, path, 0);
+		sp_err_set(e, NULL, "%s-compressed: a journal is appended to, so "
+		    "it stays plain text (decompress it first: %s -d)",
+		    sp_compression_name(sp_compression(j->map, n)),
+		    sp_compression_name(sp_compression(j->map, n)));
+		sp_journal_close(j);
+		return NULL;
+	}
 	if ((torn = torn_at(j->map, n)) >= 0) {
 		sp_err_where(e, path, line_at(j->map, (size_t)torn));
 		sp_err_set(e, NULL, "torn record at byte %lld (%zu byte%s after "

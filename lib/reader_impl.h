@@ -86,6 +86,10 @@ struct sp_reader {
 	size_t ipos, ilen, icap;
 	int ieof;		/* no more raw bytes */
 	unsigned long long total;	/* raw bytes read of this input */
+	struct sp_zin *z;	/* a compressed input's decompressor (zinput.c) */
+	int zchecked;		/* the input's first bytes were looked at */
+	char zpeek[4];		/* those bytes, of a plain input: read first */
+	size_t zpeekn;
 	int delim;		/* CSV separator of the current input */
 	size_t maxrec;		/* --max-record-size */
 
@@ -128,6 +132,15 @@ struct sp_reader {
 				   text, 2 number */
 	size_t jfkcap;
 };
+
+/* zinput.c: a compressed input (sp_compression): the decompressor, fed
+ * first the n bytes at head already read; then read_raw's bytes come from
+ * sp_rd_z_read */
+int sp_rd_z_open(sp_reader *rd, int kind, const char *head, size_t n,
+    sp_error *e);
+int sp_rd_z_read(sp_reader *rd, char *dst, size_t room, size_t *got,
+    int *eof, sp_error *e);
+void sp_rd_z_free(sp_reader *rd);
 
 /* input.c: memory */
 int sp_rd_grow(void *pp, size_t *cap, size_t need, size_t elem);

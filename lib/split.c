@@ -197,6 +197,7 @@ static int
 splittable(const sp_reader *rd)
 {
 	if (rd->npaths != 1 || rd->fp == NULL || rd->fp == stdin ||
+	    rd->z != NULL ||
 	    !rd->started || rd->failed || rd->eof > 1 || rd->split ||
 	    rd->stop > 0 || rd->cd != (iconv_t)-1 || rd->cr_mode ||
 	    rd->opts.max_bytes > 0 || rd->lineno <= 0)

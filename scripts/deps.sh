@@ -5,7 +5,9 @@
 # g++: the headers are checked as C++ (tests/cases/install/cxx-headers);
 # parallel: GNU parallel, for the --partial/--merge recipes that are tests.
 # groff-base, man-db: the man suite renders every page with man --warnings.
-pkgs="gcc make libc6-dev pkg-config libcsv-dev libjansson-dev libcmocka-dev mandoc groff-base man-db jq valgrind tzdata g++ parallel"
+# zlib1g-dev, libzstd-dev: .gz and .zst input read directly; gzip and zstd
+# make the compressed test inputs.
+pkgs="gcc make libc6-dev pkg-config libcsv-dev libjansson-dev libcmocka-dev zlib1g-dev libzstd-dev mandoc groff-base man-db jq valgrind tzdata g++ parallel gzip zstd"
 [ "${1:-}" = fuzz ] && pkgs="$pkgs clang libclang-rt-14-dev"
 missing=
 for p in $pkgs; do

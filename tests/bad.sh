@@ -33,6 +33,7 @@
 # failure and ends with the line "bad: PASS FAIL" (one count per case and
 # program; skips are printed).  BAD_SAVE=DIR keeps what each failing run
 # printed in DIR/<case>/stdout.P, stderr.P, status.P, for review.
+# BAD_CASES=PATTERN runs only the cases whose name matches the sh pattern.
 . "$(dirname "$0")/lib.sh"
 . tests/programs.sh
 PROGS=${BAD_PROGS:-$(programs_read)}	# BAD_PROGS: only these (to debug)
@@ -92,6 +93,7 @@ for d in tests/bad/*/; do
 	d=${d%/}
 	name=${d#tests/bad/}
 	[ -f "$d/about" ] || continue
+	case $name in ${BAD_CASES:-*}) ;; *) continue;; esac
 	skipped=0 ci=$((ci + 1)) pi=0
 	for p in $PROGS; do
 		pi=$((pi + 1))

@@ -111,6 +111,20 @@ opts() {
 	[ "$1" = hs.csv ] && echo "--max-bad 100 --partial"
 }
 
+# same A B WHAT: run A's output, messages and status ($T/out.A, err.A,
+# st.A) against run B's; "pass", or "fail" with WHAT and the diffs
+same() {
+	if cmp -s "$T/out.$1" "$T/out.$2" && cmp -s "$T/err.$1" "$T/err.$2" &&
+	    cmp -s "$T/st.$1" "$T/st.$2"; then
+		echo pass
+	else
+		echo "FAIL $3" >&2
+		diff "$T/err.$1" "$T/err.$2" | head -5 >&2
+		diff "$T/out.$1" "$T/out.$2" | head -5 >&2
+		echo fail
+	fi
+}
+
 # each program with the options it requires (tests/programs.sh)
 programs_bin "$B/bin" "$T/bin" || exit 1
 # shellcheck disable=SC2086
@@ -135,21 +149,41 @@ for f in $files; do
 				echo $? >"$T/st.$t"
 			done
 			for t in $counts; do
-				if cmp -s "$T/out.1" "$T/out.$t" &&
-				    cmp -s "$T/err.1" "$T/err.$t" &&
-				    cmp -s "$T/st.1" "$T/st.$t"; then
-					echo pass
-				else
-					echo "FAIL $p $o --threads $t $f: differs from --threads 1" >&2
-					diff "$T/err.1" "$T/err.$t" | head -5 >&2
-					diff "$T/out.1" "$T/out.$t" | head -5 >&2
-					echo fail
-				fi
+				same 1 "$t" "$p $o --threads $t $f: differs from --threads 1"
 			done
 			[ -n "$quick" ] && break
 		done
 	done
 done >"$T/results" 2>"$T/fails"
+
+# a compressed file is read whole on one thread (it cannot be cut into
+# byte ranges): gzip'd and zstd'd copies under the same names, in another
+# directory, give every program the plain file's output, messages and
+# status at --threads 2
+if [ -z "$VG" ] && command -v gzip >/dev/null && command -v zstd >/dev/null
+then
+	mkdir -p "$T/gz" "$T/zst"
+	for f in h.csv q.jsonl a.csv; do
+		gzip -n -c "$T/$f" >"$T/gz/$f"
+		zstd -q -c "$T/$f" >"$T/zst/$f"
+	done
+	for p in ${THREADS_PROGS:-$(programs_read)}; do
+		for f in h.csv q.jsonl a.csv; do
+			case $f in
+			a.*) program_reads_activities "$p" || continue ;;
+			*) program_reads_activities "$p" && continue ;;
+			esac
+			for d in . gz zst; do
+				(cd "$T/$d" && "$T/bin/$p" --max-bad 100 --threads 2 \
+				    "$f" >"$T/out.$d" 2>"$T/err.$d"; echo $? \
+				    >"$T/st.$d")
+			done
+			for d in gz zst; do
+				same . "$d" "$p --threads 2 $d/$f: differs from the plain file"
+			done
+		done
+	done >>"$T/results" 2>>"$T/fails"
+fi
 
 # pipeline's later parts of a sorted history wait in a file of $TMPDIR,
 # unlinked at once (strace shows where it was made: nothing is left);

@@ -50,6 +50,16 @@ typedef struct sp_rec {
 	size_t bufsize, bufcap, valcap;
 } sp_rec;
 
+/*
+ * Compressed input: the compression buf (n bytes, the start of a file)
+ * is in, by its magic number: SP_Z_GZIP, SP_Z_ZSTD, or 0 for none.  The
+ * reader decompresses such an input as it reads it (one thread: a
+ * compressed file cannot be cut into byte ranges).
+ */
+enum { SP_Z_GZIP = 1, SP_Z_ZSTD };
+int sp_compression(const void *buf, size_t n);
+const char *sp_compression_name(int kind);	/* "gzip", "zstd" */
+
 /* A new empty record, or NULL when out of memory. */
 sp_rec *sp_rec_new(void);
 void sp_rec_free(sp_rec *r);

@@ -15,6 +15,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <zlib.h>
+#include <zstd.h>
+
 #include "salespipe/map.h"
 #include "salespipe/field.h"
 #include "salespipe/rec.h"
@@ -182,6 +185,103 @@ next:
 			sp_rec_free(r);
 			sp_reader_close(rd);
 		}
+	}
+}
+
+/* buf (n bytes) gzip'd into out (a member of its own); its length. */
+static size_t
+gz(const char *buf, size_t n, unsigned char *out, size_t cap)
+{
+	z_stream zs;
+
+	memset(&zs, 0, sizeof(zs));
+	assert_int_equal(deflateInit2(&zs, 9, Z_DEFLATED, 15 + 16, 8,
+	    Z_DEFAULT_STRATEGY), Z_OK);
+	zs.next_in = (unsigned char *)buf;
+	zs.avail_in = (uInt)n;
+	zs.next_out = out;
+	zs.avail_out = (uInt)cap;
+	assert_int_equal(deflate(&zs, Z_FINISH), Z_STREAM_END);
+	n = cap - zs.avail_out;
+	deflateEnd(&zs);
+	return n;
+}
+
+/* The records of a compressed input, as "a|b;" pairs, read with a read
+ * size of bufsize (0: the default). */
+static void
+read_compressed(const unsigned char *in, size_t n, size_t bufsize,
+    const char *want)
+{
+	sp_read_opts o;
+	sp_error e;
+	sp_reader *rd;
+	sp_rec *r = sp_rec_new();
+	char got[4096];
+	size_t k = 0;
+	int rc;
+
+	memset(&o, 0, sizeof(o));
+	o.bufsize = bufsize;
+	rd = sp_reader_open_mem(in, n, "t.in", &o, &e);
+	assert_non_null(rd);
+	got[0] = '\0';
+	while ((rc = sp_reader_next(rd, r, &e)) == 1)
+		k += (size_t)snprintf(got + k, sizeof(got) - k, "%s|%s;",
+		    get(rd, r, "a"), get(rd, r, "b"));
+	if (rc != 0)
+		fail_msg("reader_next = %d: %s", rc, e.msg);
+	assert_string_equal(got, want);
+	sp_rec_free(r);
+	sp_reader_close(rd);
+}
+
+/*
+ * gzip and zstd input, found by the magic number: one member, two members
+ * one after the other (the second starting mid-record), two zstd frames;
+ * read sizes of 1 and 3 bytes put every boundary of the compressed data
+ * and of the text inside it at every place; a member cut short and bytes
+ * after the last member are errors.
+ */
+static void
+test_compressed(void **state)
+{
+	static const char a[] = "a,b\n1,2\n3,", b[] = "4\n5,6\n";
+	unsigned char in[1024], bad[1024];
+	size_t n, m, sizes[] = { 0, 1, 3 }, i;
+	sp_read_opts o;
+	sp_error e;
+	sp_reader *rd;
+	sp_rec *r;
+
+	(void)state;
+	for (i = 0; i < 3; i++) {
+		n = gz(a, strlen(a), in, sizeof(in));
+		n += gz(b, strlen(b), in + n, sizeof(in) - n);
+		read_compressed(in, n, sizes[i], "1|2;3|4;5|6;");
+		n = ZSTD_compress(in, sizeof(in), a, strlen(a), 3);
+		assert_false(ZSTD_isError(n));
+		m = ZSTD_compress(in + n, sizeof(in) - n, b, strlen(b), 19);
+		assert_false(ZSTD_isError(m));
+		read_compressed(in, n + m, sizes[i], "1|2;3|4;5|6;");
+	}
+	/* cut short, and followed by a stray byte: the input's error */
+	n = gz(a, strlen(a), in, sizeof(in));
+	for (i = 0; i < 2; i++) {
+		memcpy(bad, in, n);
+		m = i == 0 ? n - 3 : n + 1;
+		bad[n] = 'x';
+		memset(&o, 0, sizeof(o));
+		rd = sp_reader_open_mem(bad, m, "t.in", &o, &e);
+		assert_non_null(rd);
+		r = sp_rec_new();
+		while (sp_reader_next(rd, r, &e) == 1)
+			;
+		assert_non_null(strstr(e.msg, i == 0 ? "inside the compressed "
+		    "data" : "follows the end of the compressed data"));
+		assert_string_equal(e.file, "t.in");
+		sp_rec_free(r);
+		sp_reader_close(rd);
 	}
 }
 
@@ -1873,6 +1973,7 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_compressed),
 		cmocka_unit_test(test_csv_basic),
 		cmocka_unit_test(test_csv_plain_lines_split),
 		cmocka_unit_test(test_csv_no_final_newline),
