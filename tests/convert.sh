@@ -256,6 +256,7 @@ cd "$tmp" || exit 1
 # converter W of round R (conv.sh W R N): converts leads 1..N in an order
 # of its own; dealer and mover: other writers on the same journals
 cat > "$tmp/conv.sh" <<'EOF'
+: > "up.$1"
 awk -v w="$1" -v r="$2" -v n="$3" "$RNG"'BEGIN { seed = r * 100 + w
 	for (i = 1; i <= n; i++) v[i] = i
 	for (i = n; i > 1; i--) { j = rnd(i) + 1; t = v[i]; v[i] = v[j]; v[j] = t }
@@ -267,6 +268,7 @@ while read -r i; do
 done
 EOF
 cat > "$tmp/other.sh" <<'EOF'
+: > "up.$1"
 i=0
 while [ $i -lt 40 ]; do
 	i=$((i + 1))
@@ -284,11 +286,13 @@ mkdir -p "$c"
 cd "$c" || exit 1
 NR=12
 seed $((NR + 1))
+# the limit is a guard against a deadlock, far above the run's time on a
+# loaded machine (it was 120 s)
 for w in 1 2 3 4; do
-	timeout 120 sh ../conv.sh $w 0 $NR &
+	timeout 1800 sh ../conv.sh $w 0 $NR &
 done
-timeout 120 sh ../other.sh deal 0 $NR &
-timeout 120 sh ../other.sh move 0 $NR &
+timeout 1800 sh ../other.sh deal 0 $NR &
+timeout 1800 sh ../other.sh move 0 $NR &
 wait
 invariant "race"
 # each lead converted by one writer (stderr empty, its deal on stdout),
@@ -337,6 +341,16 @@ while [ $r -lt "$ROUNDS" ]; do
 	pids="$pids $!"
 	setsid sh ../other.sh move $r $NT < /dev/null > /dev/null 2>&1 &
 	pids="$pids $!"
+	# the moment counts from when every writer runs in its own process
+	# group (its first command, after setsid): a kill -9 -PID sent before
+	# setsid finds no group, and on a loaded machine the writers may not
+	# have started 0.2 s after the fork
+	i=0
+	while [ "$(ls up.* 2> /dev/null | wc -l)" -lt 6 ] && [ $i -lt 6000 ]; do
+		sleep 0.01
+		i=$((i + 1))
+	done
+	rm -f up.*
 	t=$(awk -v r="$r" "$RNG"'BEGIN { seed = 1213 + r
 		printf "%.2f\n", 0.2 + rnd(100) / 100 }')
 	sleep "$t"

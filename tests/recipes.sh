@@ -16,7 +16,8 @@
 # Programs whose records are activities (tests/programs.sh) get generated
 # activities in 1, and a map-reduce of their own after 4.
 # usage: sh tests/recipes.sh [build-root]  (RECIPES_PROGS="p ...": only
-# those programs in 1 and in the activities' map-reduce)
+# those programs in 1 and in the activities' map-reduce; RECIPES_N=N: N
+# generated deals and activities, N/5 in JSON lines, default 100000)
 B=$(cd "${1:-.}" && pwd)
 cd "$(dirname "$0")/.." || exit 2
 . tests/programs.sh
@@ -53,12 +54,13 @@ same() {
 	fi
 }
 
-deal-gen -n 100000 -s 4 --history "$T/history.csv" >"$T/deals.csv" ||
+N=${RECIPES_N:-100000}
+deal-gen -n "$N" -s 4 --history "$T/history.csv" >"$T/deals.csv" ||
     exit 2
-deal-gen -n 20000 -s 5 -o jsonl >"$T/deals.jsonl" || exit 2
+deal-gen -n $((N / 5)) -s 5 -o jsonl >"$T/deals.jsonl" || exit 2
 # activities, for the programs that read them (tests/programs.sh)
-activities_gen 100000 4 csv >"$T/activities.csv"
-activities_gen 20000 5 jsonl >"$T/activities.jsonl"
+activities_gen "$N" 4 csv >"$T/activities.csv"
+activities_gen $((N / 5)) 5 jsonl >"$T/activities.jsonl"
 
 # each program with the options it requires (tests/programs.sh)
 programs_bin "$B/bin" "$T/bin" || exit 2
