@@ -2,11 +2,14 @@
 #
 #   make            build lib/libsalespipe.a (installed), lib/libsalespipe-cli.a
 #                   (the program side, not installed) and bin/*
-#   make check      install missing build packages, build, run every test
+#   make check      install missing build packages, build, run every suite
 #                   (unit, fuzz corpus replay, end-to-end, man examples,
-#                   mandoc lint, usage vs SYNOPSIS), then the whole suite
-#                   again under valgrind memcheck and under ASan+UBSan,
-#                   and tests/threads.sh under ThreadSanitizer
+#                   mandoc lint, usage vs SYNOPSIS, ...) plain, under
+#                   ASan+UBSan, and tests/threads.sh under ThreadSanitizer,
+#                   at smaller sizes
+#   make check-valgrind  the suites under valgrind memcheck
+#   make check-full every pass at full sizes (plain, valgrind, ASan+UBSan,
+#                   TSan): what CI runs
 #   make fuzz       libFuzzer on every parser (FUZZ_SECONDS, FUZZ_JOBS)
 #   make demo       install missing packages, build, run the demo pipeline
 #   make install    PREFIX=/usr/local DESTDIR=
@@ -140,29 +143,32 @@ deps:
 test: all units
 	@sh tests/run.sh $(B)
 
-# The passes after the plain one are smaller where a sanitizer makes every
-# run slow, to keep the whole under 40 minutes on two cores: valgrind on
-# every fourth case and hostile input of each program; ASan+UBSan with
-# 10k generated deals in partial.sh, 7-way splits and 3 shards, 4 index
-# rounds, 150 leads a writer, 3 rounds of killed conversions,
-# threads.sh at --threads 2 on one option set,
-# LeakSanitizer off in the three suites of thousands of processes;
-# ThreadSanitizer on threads.sh alone, at --threads 2.
+# The test runs (tests/check.sh: the suites of every pass in one queue,
+# two at a time on two processors, the longest first, a line per suite as
+# it ends).  The builds use every processor unless make was given -j.
+#   make check           plain, ASan+UBSan (build/san), TSan (build/tsan,
+#                        threads.sh), at smaller sizes
+#   make check-valgrind  the valgrind memcheck pass alone
+#   make check-full      all four passes at full sizes and the suites only
+#                        it runs (what .ci/run runs)
+CHECK_J = $(if $(filter -j%,$(MAKEFLAGS)),,-j$(shell nproc 2>/dev/null || echo 1))
+
+check-builds:
+	@$(MAKE) --no-print-directory $(CHECK_J) all units
+	@$(MAKE) --no-print-directory $(CHECK_J) B=build/san SAN=1 all units
+	@$(MAKE) --no-print-directory $(CHECK_J) B=build/tsan SAN=thread all
+
 check: deps
-	@$(MAKE) --no-print-directory all units
-	@$(MAKE) --no-print-directory test
-	@echo "== the same suite under valgrind memcheck"
-	@VALGRIND=1 VALGRIND_EVERY=4 sh tests/run.sh .
-	@echo "== the same suite under AddressSanitizer + UndefinedBehaviorSanitizer"
-	@$(MAKE) --no-print-directory B=build/san SAN=1 all units
-	@PARTIAL_N=10000 PARTIAL_SPLITS=7 PARTIAL_SHARDS=3 INDEX_ROUNDS=4 \
-	    JOURNAL_NL=150 THREADS_QUICK=1 CONVERT_ROUNDS=3 \
-	    LSAN_SKIP="journal partial property" \
-	    $(MAKE) --no-print-directory B=build/san SAN=1 test
-	@echo "== --threads under ThreadSanitizer"
-	@$(MAKE) --no-print-directory B=build/tsan SAN=thread all
-	@SUITES=threads THREADS_QUICK=1 \
-	    TSAN_OPTIONS="halt_on_error=1 exitcode=66" sh tests/run.sh build/tsan
+	@$(MAKE) --no-print-directory check-builds
+	@sh tests/check.sh check
+
+check-valgrind: deps
+	@$(MAKE) --no-print-directory $(CHECK_J) all units
+	@sh tests/check.sh valgrind
+
+check-full: deps
+	@$(MAKE) --no-print-directory check-builds
+	@sh tests/check.sh full
 
 demo: deps
 	@$(MAKE) --no-print-directory all
@@ -202,5 +208,5 @@ uninstall:
 clean:
 	rm -rf obj bin lib/libsalespipe.a lib/libsalespipe-cli.a build completions
 
-.PHONY: all units fuzzers fuzz deps test check demo bench install uninstall clean
+.PHONY: all units fuzzers fuzz deps test check check-builds check-valgrind check-full demo bench install uninstall clean
 .SECONDARY:
