@@ -42,20 +42,24 @@ fi
 # (VALGRIND_EVERY=N: every Nth; VALGRIND_ALL=1: all of them): memcheck is
 # slow, every case runs in the plain and the sanitizer passes
 # (LeakSanitizer finds leaks there too), and a third of each program's
-# cases still go through memcheck.
+# cases still go through memcheck.  CASES_EVERY=N: every Nth case of each
+# program, its first included, without valgrind (make check's sanitizer
+# pass; make check-full runs them all).
+every=${CASES_EVERY:-1}
+[ "${VALGRIND:-0}" = 1 ] && [ "${VALGRIND_ALL:-0}" != 1 ] &&
+    every=${VALGRIND_EVERY:-3}
+[ "$every" -ge 1 ] 2>/dev/null || every=1
 vg_left=0 prog= nth=0
 for d in tests/cases/*/*/; do
 	[ -f "$d/cmd" ] || continue
 	name=${d#tests/cases/}
 	name=${name%/}
 	case $name in ${CASES:-*}) ;; *) continue;; esac
-	if [ "${VALGRIND:-0}" = 1 ] && [ "${VALGRIND_ALL:-0}" != 1 ]; then
-		[ "${name%%/*}" = "$prog" ] || { prog=${name%%/*}; nth=0; }
-		nth=$((nth + 1))
-		if [ $(((nth - 1) % ${VALGRIND_EVERY:-3})) -ne 0 ]; then
-			vg_left=$((vg_left + 1))
-			continue
-		fi
+	[ "${name%%/*}" = "$prog" ] || { prog=${name%%/*}; nth=0; }
+	nth=$((nth + 1))
+	if [ $(((nth - 1) % every)) -ne 0 ]; then
+		vg_left=$((vg_left + 1))
+		continue
 	fi
 	if [ -f "$d/needs" ] && grep -q shared "$d/needs" && [ -z "$DATA" ]; then
 		skip=$((skip + 1))
@@ -111,8 +115,11 @@ for d in tests/cases/*/*/; do
 		fail=$((fail + 1))
 	fi
 done
-[ $vg_left -gt 0 ] &&
-	echo "valgrind: $vg_left cases left to the plain and sanitizer passes (one case in ${VALGRIND_EVERY:-3} of each program runs under valgrind, its first included; VALGRIND_ALL=1 for all)"
+if [ $vg_left -gt 0 ] && [ "${VALGRIND:-0}" = 1 ]; then
+	echo "valgrind: $vg_left cases left to the plain and sanitizer passes (one case in $every of each program runs under valgrind, its first included; VALGRIND_ALL=1 for all)"
+elif [ $vg_left -gt 0 ]; then
+	echo "cases: $vg_left cases left out (one in $every of each program runs, its first included: CASES_EVERY=$every)"
+fi
 [ $skipped_shared -gt 0 ] &&
 	echo "skip: $skipped_shared cases need ../shared/datasets, which is not here"
 [ $skipped_cxx -gt 0 ] &&

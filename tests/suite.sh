@@ -19,7 +19,12 @@ count() {
 	printf '%s\n' "$2" | grep -v "^$1: "
 	set -- "$1" "$3" $(printf '%s\n' "$2" | sed -n "s/^$1: \([0-9]*\) \([0-9]*\) *\([0-9]*\)\$/\1 \2 \3/p")
 	pass=$((pass + ${3:-0})); fail=$((fail + ${4:-0})); skip=$((skip + ${5:-0}))
-	[ "$2" -ne 0 ] && [ -z "$3" ] && fail=$((fail + 1))
+	if [ "$2" -ne 0 ] && [ -z "$3" ]; then
+		# no count: it died (a status over 128 is a signal's, 124 the
+		# timeout's)
+		echo "FAIL $1: ended with status $2 before its count"
+		fail=$((fail + 1))
+	fi
 }
 
 # LSAN_SKIP="journal ...": those suites run with LeakSanitizer off (an

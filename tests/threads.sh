@@ -14,7 +14,8 @@
 # under memcheck against --threads 1 without, on the smaller CSV file and
 # one option set: valgrind runs threads one at a time, slowly;
 # THREADS_QUICK=1: every file, --threads 2 only, one option set, as make
-# check's ThreadSanitizer pass runs it; THREADS_PROGS="p ..." runs only
+# check's ThreadSanitizer pass runs it, with THREADS_REF=. (below);
+# THREADS_PROGS="p ..." runs only
 # those programs; activities (a.csv, a.jsonl) go to the programs that
 # read them, tests/programs.sh)
 B=$(cd "${1:-.}" && pwd)
@@ -127,6 +128,14 @@ same() {
 
 # each program with the options it requires (tests/programs.sh)
 programs_bin "$B/bin" "$T/bin" || exit 1
+# THREADS_REF=BUILD: the --threads 1 runs, the reference, on that build
+# (make's TSan pass: the plain one; one thread has nothing for
+# ThreadSanitizer to see)
+ref=$T/bin
+if [ -n "$THREADS_REF" ]; then
+	programs_bin "$(cd "$THREADS_REF" && pwd)/bin" "$T/refbin" || exit 1
+	ref=$T/refbin
+fi
 # shellcheck disable=SC2086
 [ -n "$VG" ] && { programs_bin "$B/bin" "$T/vgbin" $VG || exit 1; }
 files="q.csv q.jsonl h.csv h.jsonl hs.csv a.csv a.jsonl" counts="2 8" quick=
@@ -142,6 +151,7 @@ for f in $files; do
 		opts "$f" | while IFS= read -r o; do
 			for t in 1 $counts; do
 				bin=$T/bin
+				[ "$t" = 1 ] && bin=$ref
 				[ -n "$VG" ] && [ "$t" != 1 ] && bin=$T/vgbin
 				# shellcheck disable=SC2086
 				"$bin/$p" $o --threads $t "$T/$f" \
@@ -159,8 +169,12 @@ done >"$T/results" 2>"$T/fails"
 # a compressed file is read whole on one thread (it cannot be cut into
 # byte ranges): gzip'd and zstd'd copies under the same names, in another
 # directory, give every program the plain file's output, messages and
-# status at --threads 2
-if [ -z "$VG" ] && command -v gzip >/dev/null && command -v zstd >/dev/null
+# status at --threads 2.  Not on a ThreadSanitizer build (one thread:
+# nothing for it to see; the plain and ASan passes run it)
+tsan=
+grep -q __tsan_init "$B/bin/funnel" 2>/dev/null && tsan=1
+if [ -z "$VG" ] && [ -z "$tsan" ] && command -v gzip >/dev/null &&
+    command -v zstd >/dev/null
 then
 	mkdir -p "$T/gz" "$T/zst"
 	for f in h.csv q.jsonl a.csv; do
