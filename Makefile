@@ -100,6 +100,27 @@ $(B)/bin/%: cmd/%.c $(CLIA) $(LIBA) $(HDRS)
 	@echo "LD $@"
 	@$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(CLIA) $(LIBA) $(LIBS)
 
+# report runs these programs' entry points, linked in: each cmd/NAME.c
+# again with main renamed sp_main_NAME (- as _), and entries.h lists them
+REPORT_RUNS = cycle-time deal-diff deal-size forecast funnel lead-response \
+	lint loss-reasons pipeline scorecard selling-time velocity win-rate
+REPORT_OBJ = $(patsubst %,$(B)/obj/report/%.o,$(REPORT_RUNS))
+
+$(B)/obj/report/%.o: cmd/%.c $(HDRS) Makefile
+	@mkdir -p $(dir $@)
+	@echo "CC $@"
+	@$(CC) $(ALL_CFLAGS) -Dmain=sp_main_$(subst -,_,$*) -c -o $@ $<
+
+$(B)/obj/report/entries.h: Makefile
+	@mkdir -p $(dir $@)
+	@for p in $(REPORT_RUNS); do \
+	    echo "E(\"$$p\", sp_main_$$(echo $$p | tr - _))"; done > $@
+
+$(B)/bin/report: cmd/report.c $(REPORT_OBJ) $(B)/obj/report/entries.h $(CLIA) $(LIBA) $(HDRS)
+	@mkdir -p $(dir $@)
+	@echo "LD $@"
+	@$(CC) $(ALL_CFLAGS) -I$(B)/obj/report $(LDFLAGS) -o $@ $< $(REPORT_OBJ) $(CLIA) $(LIBA) $(LIBS)
+
 $(COMPLETIONS): $(PROGS) scripts/completions.sh
 	@echo "GEN $(B)/completions"
 	@rm -rf $(B)/completions

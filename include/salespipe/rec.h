@@ -345,6 +345,14 @@ enum { SP_COL_STR = 0, SP_COL_NUM, SP_COL_RATIO };
 
 typedef struct sp_writer sp_writer;
 
+/*
+ * A ratio's text ("0.631501") as table and md show it: a percentage with
+ * two decimals ("63.15%"), rounded once, half away from zero, in decimal;
+ * a sign is kept ("-0.012" is "-1.20%").  Text that is not a plain decimal
+ * is returned as it is (v); else buf (size 32 is enough for a ratio).
+ */
+const char *sp_percent_text(const char *v, char *buf, size_t size);
+
 /* A writer on fp (borrowed) in format fmt (not AUTO).  NULL when out of
  * memory. */
 sp_writer *sp_writer_new(FILE *fp, int fmt);
