@@ -89,6 +89,7 @@ struct section {
 	char **cargs;		/* the chart line's arguments */
 	size_t ncargs;
 	unsigned okmask;	/* exit statuses that are success */
+	int history;		/* needs a history of deals */
 	long line;
 	/* the run */
 	pid_t pid;
@@ -150,6 +151,7 @@ static const char default_spec[] =
     "section deal-diff\n"
     "title The week: what moved the pipeline\n"
     "run deal-diff --from {week-ago} {deals}\n"
+    "needs history\n"
     "chart waterfall start_amount +new_amount +pulled_in_amount +reopened_amount"
     " +amount_up -amount_down -pushed_out_amount -won_amount -lost_amount"
     " -removed_amount =end_amount\n"
@@ -553,6 +555,11 @@ spec_parse(char *text, const char *file)
 			if (t->sec == NULL)
 				t->sec = xstrdup(s->name);
 			thr_add(t);
+		} else if (strcmp(line, "needs") == 0) {
+			if (strcmp(rest, "history") != 0)
+				spec_error(file, ln, "needs: '%s' is not "
+				    "'history'", rest);
+			s->history = 1;
 		} else if (strcmp(line, "exit-ok") == 0) {
 			char *p = rest, *end;
 			long v;
@@ -575,7 +582,7 @@ spec_parse(char *text, const char *file)
 			}
 		} else
 			spec_error(file, ln, "'%s' is not a keyword (section, "
-			    "title, run, chart, fail-if, exit-ok)", line);
+			    "title, run, chart, fail-if, exit-ok, needs)", line);
 	}
 	for (i = 0; i < nsecs; i++)
 		if (secs[i].words == NULL)
@@ -760,6 +767,38 @@ section_argv(struct section *s, int *argc)
 	return v;
 }
 
+/*
+ * 1 when the deals are a history (their first record has 'at', after
+ * --map), 0 when a snapshot; -1 when they cannot be read (the sections
+ * will say why).
+ */
+static int
+deals_are_history(void)
+{
+	sp_read_opts ro;
+	sp_reader *rd;
+	sp_rec *r;
+	sp_error e;
+	int rc, at, hist = -1;
+
+	cli_read_opts(&cli, &ro);
+	sp_err_clear(&e);
+	if ((rd = sp_reader_open(deals, ndeals, &ro, &e)) == NULL)
+		return -1;
+	if ((r = sp_rec_new()) == NULL) {
+		sp_reader_close(rd);
+		return -1;
+	}
+	at = sp_reader_slot(rd, "at");
+	while ((rc = sp_reader_next(rd, r, &e)) == -1)
+		;
+	if (rc == 1)
+		hist = sp_rec_has(r, at);
+	sp_rec_free(r);
+	sp_reader_close(rd);
+	return hist;
+}
+
 static int
 entry_main(const char *name, int argc, char **argv)
 {
@@ -779,6 +818,8 @@ section_start(struct section *s)
 	char **argv;
 	int argc;
 
+	if (s->state == S_SKIPPED)
+		return;
 	if ((argv = section_argv(s, &argc)) == NULL) {
 		s->state = S_SKIPPED;
 		return;
@@ -2156,6 +2197,21 @@ main(int argc, char **argv)
 		deals = xmalloc(sizeof(*deals));
 		deals[ndeals++] = spool_stdin();
 	}
+
+	for (i = 0; i < nsecs; i++)
+		if (secs[i].history) {
+			int h = deals_are_history();
+
+			for (k = 0; k < nsecs; k++)
+				if (secs[k].history && h == 0) {
+					secs[k].state = S_SKIPPED;
+					secs[k].message = xstrdup("it needs a "
+					    "history of deals (records with "
+					    "'at'); these deals are a "
+					    "snapshot");
+				}
+			break;
+		}
 
 	/* the sections, as many at once as there are processors */
 	if ((ncpu = sysconf(_SC_NPROCESSORS_ONLN)) < 1)
