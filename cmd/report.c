@@ -1208,6 +1208,34 @@ show_cell(const struct section *s, size_t row, size_t col)
 	return xprintf("%s (%s)", shown, ch);
 }
 
+/* A program's messages, each line escaped (util.h), the newlines kept. */
+static char *
+escaped_lines(const char *s)
+{
+	char *out = xstrdup(""), *line, *t;
+	const char *nl;
+	size_t n;
+
+	while (*s != '\0') {
+		nl = strchr(s, '\n');
+		n = nl ? (size_t)(nl - s) : strlen(s);
+		line = xmalloc(n + 1);
+		memcpy(line, s, n);
+		line[n] = '\0';
+		if ((t = sp_escape(line)) == NULL) {
+			fprintf(stderr, "report: out of memory\n");
+			exit(SP_EXIT_DATA);
+		}
+		free(line);
+		line = xprintf("%s%s%s", out, t, nl ? "\n" : "");
+		free(out);
+		free(t);
+		out = line;
+		s += n + (nl != NULL);
+	}
+	return out;
+}
+
 static void
 out_md(void)
 {
@@ -1235,21 +1263,22 @@ out_md(void)
 		sp_writer *w;
 		const char **vals;
 
-		printf("\n## %s\n\n", s->title);
+		printf("\n## %s\n", s->title);
 		if (s->state != S_OK)
-			printf("*%s: %s.*\n\n", states[s->state], s->message);
+			printf("\n*%s: %s.*\n", states[s->state], s->message);
 		if (s->err != NULL && s->errlen > 0) {
-			char *t = sp_escape(s->err);
+			char *t = escaped_lines(s->err);
 
-			printf("```\n%s%s```\n\n", t ? t : "",
-			    t && t[0] && t[strlen(t) - 1] != '\n' ? "\n" : "");
+			printf("\n```\n%s%s```\n", t, t[0] &&
+			    t[strlen(t) - 1] != '\n' ? "\n" : "");
 			free(t);
 		}
 		if (s->ncol == 0) {
 			if (s->state == S_OK)
-				printf("(no rows)\n");
+				printf("\n(no rows)\n");
 			continue;
 		}
+		printf("\n");
 		fflush(stdout);
 		if ((w = sp_writer_new(stdout, SP_FMT_MD)) == NULL) {
 			fprintf(stderr, "report: out of memory\n");
@@ -2034,10 +2063,10 @@ out_html(void)
 			printf(".</p>\n");
 		}
 		if (s->err != NULL && s->errlen > 0) {
-			char *t = sp_escape(s->err);
+			char *t = escaped_lines(s->err);
 
 			printf("<pre class=\"messages\">");
-			html_esc(t ? t : "");
+			html_esc(t);
 			printf("</pre>\n");
 			free(t);
 		}
