@@ -34,8 +34,9 @@ static const char usage[] =
     "              [--title text] [--now time] [--map spec]\n"
     "              [--stages spec] [--date-format format] [--tz zone]\n"
     "              [--max-bad n] [--encoding encoding] [--delimiter sep]\n"
-    "              [--decimal-comma] [--thousands sep] [--rates file]\n"
-    "              [--currency code] [file ...]\n";
+    "              [--max-record-size size] [--decimal-comma]\n"
+    "              [--thousands sep] [--rates file]\n"
+    "              [--currency code] [deals ...]\n";
 
 /* The programs a section may run: their entry points, linked in
  * (Makefile: REPORT_RUNS, each cmd/NAME.c built with main renamed). */
@@ -2131,6 +2132,9 @@ main(int argc, char **argv)
 		    "the input's character encoding" },
 		{ "delimiter", required_argument, CLI_OPT_DELIMITER, "sep",
 		    "CSV field separator: , ; | or tab" },
+		{ "max-record-size", required_argument,
+		    CLI_OPT_MAX_RECORD_SIZE, "size",
+		    "refuse records longer than size bytes" },
 		CLI_NUMBER_LONGOPTS,
 		CLI_MONEY_LONGOPTS,
 		{ "version", no_argument, 'V', NULL,
@@ -2258,11 +2262,13 @@ main(int argc, char **argv)
 	for (i = 0; i < nsecs; i++) {
 		struct section *s = &secs[i];
 
-		if (s->state == S_FAILED) {
+		if (s->state == S_FAILED)
 			fprintf(stderr, "report: section %s: %s\n", s->name,
 			    s->message);
-			if (s->err != NULL)
-				fputs(s->err, stderr);
+		/* the section's own messages (warnings too), for the logs */
+		if (s->err != NULL)
+			fputs(s->err, stderr);
+		if (s->state == S_FAILED) {
 			if (s->status == SP_EXIT_USAGE)
 				st = SP_EXIT_USAGE;
 			else if (st == SP_EXIT_OK)
