@@ -679,8 +679,11 @@ pass_add(const char *name, const char *arg)
 		pass[npass++] = xstrdup(arg);
 }
 
-/* stdin read once: copied into a temporary file every section reads */
-static char *
+/* stdin read once: copied into a temporary file that becomes every
+ * section's standard input (so that messages still name <stdin>) */
+static char *spool;		/* /dev/fd/N of the copy, or NULL */
+
+static void
 spool_stdin(void)
 {
 	char buf[65536];
@@ -713,7 +716,7 @@ spool_stdin(void)
 				exit(SP_EXIT_DATA);
 			}
 	}
-	return xprintf("/dev/fd/%d", fd);
+	spool = xprintf("/dev/fd/%d", fd);
 }
 
 /*
@@ -782,9 +785,16 @@ deals_are_history(void)
 	sp_error e;
 	int rc, at, hist = -1;
 
+	char **paths = xmalloc(ndeals * sizeof(*paths));
+	size_t i;
+
+	for (i = 0; i < ndeals; i++)
+		paths[i] = strcmp(deals[i], "-") == 0 ? spool : deals[i];
 	cli_read_opts(&cli, &ro);
 	sp_err_clear(&e);
-	if ((rd = sp_reader_open(deals, ndeals, &ro, &e)) == NULL)
+	rd = sp_reader_open(paths, ndeals, &ro, &e);
+	free(paths);
+	if (rd == NULL)
 		return -1;
 	if ((r = sp_rec_new()) == NULL) {
 		sp_reader_close(rd);
@@ -837,6 +847,12 @@ section_start(struct section *s)
 		exit(SP_EXIT_DATA);
 	}
 	if (s->pid == 0) {
+		int in;
+
+		/* the copy of stdin opened again: an offset of its own */
+		if (spool != NULL && ((in = open(spool, O_RDONLY)) < 0 ||
+		    dup2(in, 0) < 0 || close(in) < 0))
+			_exit(SP_EXIT_DATA);
 		if (dup2(s->outfd, 1) < 0 || dup2(s->errfd, 2) < 0)
 			_exit(SP_EXIT_DATA);
 		optind = 0;	/* getopt starts again */
@@ -2197,8 +2213,10 @@ main(int argc, char **argv)
 		if (!cli_option(&cli, ch, optarg))
 			cli_usage(&cli);
 		for (k = 0; opts[k].name != NULL || opts[k].val != 0; k++)
-			if (opts[k].val == ch)
+			if (opts[k].val == ch) {
 				name = opts[k].name;
+				break;
+			}
 		if (ch != CLI_OPT_NOW)
 			pass_add(name, opts[k].has_arg ? optarg : NULL);
 	}
@@ -2223,12 +2241,14 @@ main(int argc, char **argv)
 	argv += optind;
 	for (j = 0; j < argc; j++) {
 		deals = xrealloc(deals, (ndeals + 1) * sizeof(*deals));
-		deals[ndeals++] = strcmp(argv[j], "-") == 0 ? spool_stdin() :
-		    argv[j];
+		deals[ndeals++] = argv[j];
+		if (strcmp(argv[j], "-") == 0 && spool == NULL)
+			spool_stdin();
 	}
 	if (ndeals == 0) {
 		deals = xmalloc(sizeof(*deals));
-		deals[ndeals++] = spool_stdin();
+		deals[ndeals++] = "-";
+		spool_stdin();
 	}
 
 	for (i = 0; i < nsecs; i++)
