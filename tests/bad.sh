@@ -94,6 +94,43 @@ pick() {
 	fi
 }
 
+# setup DIR NAME PROG: a fresh copy of case DIR in $w, its make run;
+# sets args, ops (the operands), prefix and in (the stdin).  Returns 0,
+# 1 when the case is skipped (said once a case, unless $skipped), 2 when
+# make failed (counted)
+setup() {
+	w=$tmp/w
+	chmod -R u+rwx "$w" 2>/dev/null
+	rm -rf "$w"
+	mkdir -p "$w"
+	cp -R "$1/." "$w/"
+	if [ -f "$w/make" ]; then
+		(cd "$w" && sh ./make) >"$tmp/make.out" 2>&1 </dev/null
+		_st=$?
+		if [ $_st -eq 77 ]; then
+			[ $skipped -eq 0 ] &&
+			    echo "skip $2: $(head -1 "$tmp/make.out")"
+			return 1
+		elif [ $_st -ne 0 ]; then
+			echo "FAIL $2 ($3): make exited $_st"
+			head -5 "$tmp/make.out"
+			fail=$((fail + 1))
+			return 2
+		fi
+	fi
+	args='' ops='' prefix=''
+	[ -f "$w/args" ] && args=$(cat "$w/args")
+	[ -f "$w/prefix" ] && prefix=$(cat "$w/prefix")
+	if [ -f "$w/files" ]; then
+		ops=$(cat "$w/files")
+	else
+		ops=$(cd "$w" && for f in in*; do [ -e "$f" ] && printf '%s ' "$f"; done)
+	fi
+	in=/dev/null
+	[ -f "$w/stdin" ] && in=$w/stdin
+	return 0
+}
+
 # each case on every Nth program, in turn
 every=${BAD_EVERY:-1}
 [ "${VALGRIND:-0}" = 1 ] && [ "${VALGRIND_ALL:-0}" != 1 ] &&
@@ -113,36 +150,11 @@ for d in tests/bad/*/; do
 			vgskip=$((vgskip + 1))
 			continue
 		fi
-		w=$tmp/w
-		chmod -R u+rwx "$w" 2>/dev/null
-		rm -rf "$w"
-		mkdir -p "$w"
-		cp -R "$d/." "$w/"
-		if [ -f "$w/make" ]; then
-			(cd "$w" && sh ./make) >"$tmp/make.out" 2>&1 </dev/null
-			st=$?
-			if [ $st -eq 77 ]; then
-				[ $skipped -eq 0 ] &&
-				    echo "skip $name: $(head -1 "$tmp/make.out")"
-				skipped=1
-				continue
-			elif [ $st -ne 0 ]; then
-				echo "FAIL $name ($p): make exited $st"
-				head -5 "$tmp/make.out"
-				fail=$((fail + 1))
-				continue
-			fi
-		fi
-		args='' ops='' prefix=''
-		[ -f "$w/args" ] && args=$(cat "$w/args")
-		[ -f "$w/prefix" ] && prefix=$(cat "$w/prefix")
-		if [ -f "$w/files" ]; then
-			ops=$(cat "$w/files")
-		else
-			ops=$(cd "$w" && for f in in*; do [ -e "$f" ] && printf '%s ' "$f"; done)
-		fi
-		in=/dev/null
-		[ -f "$w/stdin" ] && in=$w/stdin
+		setup "$d" "$name" "$p"
+		case $? in
+		1) skipped=1; continue ;;
+		2) continue ;;
+		esac
 		(
 			cd "$w" || exit 98
 			set -f	# args, prefix and files are split on blanks, never globbed
@@ -236,30 +248,8 @@ if [ -z "$BAD_PROGS" ] || [ "$BAD_PROGS" = report ]; then
 			rskip=$((rskip + 1))
 			continue
 		fi
-		w=$tmp/w
-		chmod -R u+rwx "$w" 2>/dev/null
-		rm -rf "$w"
-		mkdir -p "$w"
-		cp -R "$d/." "$w/"
-		if [ -f "$w/make" ]; then
-			(cd "$w" && sh ./make) >"$tmp/make.out" 2>&1 </dev/null
-			st=$?
-			[ $st -eq 77 ] && continue
-			if [ $st -ne 0 ]; then
-				echo "FAIL $name (report): make exited $st"
-				fail=$((fail + 1))
-				continue
-			fi
-		fi
-		prefix='' ops=''
-		[ -f "$w/prefix" ] && prefix=$(cat "$w/prefix")
-		if [ -f "$w/files" ]; then
-			ops=$(cat "$w/files")
-		else
-			ops=$(cd "$w" && for f in in*; do [ -e "$f" ] && printf '%s ' "$f"; done)
-		fi
-		in=/dev/null
-		[ -f "$w/stdin" ] && in=$w/stdin
+		skipped=1	# said by the loop above
+		setup "$d" "$name" report || continue
 		(
 			cd "$w" || exit 98
 			set -f
