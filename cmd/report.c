@@ -2234,8 +2234,11 @@ main(int argc, char **argv)
 			return SP_EXIT_DATA;
 		}
 		spec_parse(spec_text, spec);
-	} else
-		spec_parse(xstrdup(default_spec), "(built-in spec)");
+	} else {
+		spec_text = xstrdup(default_spec);
+		spec_parse(spec_text, "(built-in spec)");
+	}
+	free(spec_text);	/* the sections keep copies */
 
 	argc -= optind;
 	argv += optind;
