@@ -114,13 +114,13 @@
 			say('font', name, r1(least));
 			verdict('readable', name, why);
 
-			/* lengths proportional to values: bars and funnels
-			 * by width, columns and waterfall steps by height
+			/* lengths proportional to values: bars, funnels and
+			 * waterfall steps by width, columns by height
 			 * (the same pixels per unit for every mark); a
 			 * line's points on one linear scale */
-			var side = kind === 'bars' || kind === 'funnel' ? 'width' :
-			    kind === 'columns' || kind === 'waterfall' ? 'height' :
-			    null, pts = [];
+			var side = kind === 'bars' || kind === 'funnel' ||
+			    kind === 'waterfall' ? 'width' : kind === 'columns' ?
+			    'height' : null, pts = [];
 			marks.forEach(function (m) {
 				var v = parseFloat(m.dataset.value), b = box(m);
 				if (isFinite(v))
