@@ -1442,8 +1442,25 @@ num_at(const struct section *s, size_t row, const char *field, double *v)
 	return *end == '\0';
 }
 
+/* Whether column c has the same text in every row (and there are two). */
+static int
+same_everywhere(const struct section *s, int c)
+{
+	const char *v = cell(s, 0, c), *o;
+	size_t r;
+
+	if (s->nrow < 2)
+		return 0;
+	for (r = 1; r < s->nrow; r++)
+		if ((o = cell(s, r, c)) == NULL || v == NULL ||
+		    strcmp(o, v) != 0)
+			return 0;
+	return 1;
+}
+
 /* A row's label: its value of field when no other row has the same, else
- * the text values of the row (its group, its period) joined by " · ". */
+ * the text values of the row (its group, its period) joined by " · ",
+ * leaving out those that are the same in every row. */
 static char *
 row_label(const struct section *s, size_t row, const char *field)
 {
@@ -1466,7 +1483,8 @@ row_label(const struct section *s, size_t row, const char *field)
 	p = k = xmalloc(n);
 	*p = '\0';
 	for (c = 0; c < s->ncol; c++)
-		if (!s->num[c] && (v = cell(s, row, (int)c)) != NULL)
+		if (!s->num[c] && (v = cell(s, row, (int)c)) != NULL &&
+		    !same_everywhere(s, (int)c))
 			p += sprintf(p, "%s%s", p == k ? "" : " \xc2\xb7 ", v);
 	return k;
 }
@@ -1745,6 +1763,8 @@ chart_line(const struct section *s)
 	if (x1 > W - lw / 2 - 2)
 		x1 = W - lw / 2 - 2;
 	step = s->nrow > 1 ? (x1 - x0) / (double)(s->nrow - 1) : 0;
+	if (s->nrow == 1)	/* one point: in the middle */
+		x0 = (a.left + a.right) / 2;
 	/* x labels: every k-th, so that they do not overlap */
 	every = 1;
 	while (step > 0 && (double)every * step < lw + 6)
@@ -1972,7 +1992,7 @@ chart_waterfall(const struct section *s)
 		num_at(s, 0, name[k], &v);
 		from = sign == '+' || sign == '-' ? run : 0;
 		to = sign == '+' ? run + v : sign == '-' ? run - v : v;
-		if (k > 0)
+		if (k > 0 && (sign == '+' || sign == '-'))
 			printf("<line class=\"link\" x1=\"%.2f\" x2=\"%.2f\" "
 			    "y1=\"%.1f\" y2=\"%.1f\"/>", X(run), X(run),
 			    y - 5, y + 3);

@@ -5,7 +5,7 @@
  * finding:
  *   viewport W H          the layout viewport's size
  *   page W H              the document's scroll size (H: the screenshot's)
- *   count NAME N          h1 and section.sec elements
+ *   count NAME N          h1, section.sec and li.crossed (alerts) elements
  *   section NAME STATE    each section and its data-state
  *   marks NAME KIND N M   a figure's .mark elements and its data-marks
  *   font NAME PX          the smallest rendered font size of its SVG text
@@ -51,6 +51,7 @@
 	say('page', doc.scrollWidth, doc.scrollHeight);
 	say('count h1', document.querySelectorAll('h1').length);
 	say('count sections', document.querySelectorAll('section.sec').length);
+	say('count alerts', document.querySelectorAll('li.crossed').length);
 
 	document.querySelectorAll('section.sec').forEach(function (sec) {
 		var name = sec.dataset.section;
