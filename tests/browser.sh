@@ -37,18 +37,17 @@
 export SALESPIPE_NOW=2026-11-30T00:00:00Z
 week_ago=2026-11-23T00:00:00Z	# {week-ago}: now less 7 days
 
-browser=${CHROMIUM:-}
-if [ -z "$browser" ]; then
-	for c in chromium chromium-browser google-chrome; do
-		if command -v "$c" > /dev/null 2>&1; then
-			browser=$(command -v "$c")
-			break
-		fi
-	done
-fi
+# the browser: $CHROMIUM, else the first of these names on PATH
+browser=
+for c in ${CHROMIUM:-chromium chromium-browser google-chrome}; do
+	if command -v "$c" > /dev/null 2>&1; then
+		browser=$(command -v "$c")
+		break
+	fi
+done
 if [ -z "$browser" ] || ! command -v python3 > /dev/null 2>&1; then
-	echo "skip: browser: ${browser:+python3}${browser:-chromium} not" \
-	    "installed (make deps-browser installs it)"
+	echo "skip: browser: ${browser:+python3}${browser:-${CHROMIUM:-chromium}}" \
+	    "not installed (make deps-browser installs it)"
 	echo "browser: 0 0 1"
 	exit 0
 fi
