@@ -1458,25 +1458,24 @@ same_everywhere(const struct section *s, int c)
 	return 1;
 }
 
-/* A row's label: its value of field when no other row has the same, else
- * the text values of the row (its group, its period) joined by " · ",
- * leaving out those that are the same in every row. */
+/* A row's label: its value of field when that tells every row apart,
+ * else the text values of the row (its group, its period) joined by
+ * " · ", leaving out those that are the same in every row. */
 static char *
 row_label(const struct section *s, size_t row, const char *field)
 {
 	int f = field != NULL ? col_of(s, field) : -1;
-	size_t c, r, n = 1;
+	size_t c, r, q, n = 1;
 	char *k, *p;
 	const char *v, *o;
 
-	if ((v = cell(s, row, f)) != NULL) {
-		for (r = 0; r < s->nrow; r++)
-			if (r != row && (o = cell(s, r, f)) != NULL &&
-			    strcmp(o, v) == 0)
-				break;
-		if (r == s->nrow)
-			return xstrdup(v);
-	}
+	for (r = 0; f >= 0 && r < s->nrow; r++)
+		for (q = r + 1; f >= 0 && q < s->nrow; q++)
+			if ((v = cell(s, r, f)) == NULL ||
+			    ((o = cell(s, q, f)) != NULL && strcmp(o, v) == 0))
+				f = -1;
+	if (f >= 0 && (v = cell(s, row, f)) != NULL)
+		return xstrdup(v);
 	for (c = 0; c < s->ncol; c++)
 		if (!s->num[c] && (v = cell(s, row, (int)c)) != NULL)
 			n += strlen(v) + 4;	/* " · " is 4 bytes */
