@@ -130,7 +130,8 @@ measure() {
 		# measure.js's own checks
 		if [ "$cuts" = note ]; then
 			grep '^bad uncut ' "$m" | sed "s/^bad /note: $what: /"
-			sed -i 's/^bad uncut /ok uncut /' "$m"
+			sed 's/^bad uncut /ok uncut /' "$m" > "$tmp/m" &&
+			    cat "$tmp/m" > "$m"
 		fi
 		p=$(grep -c '^ok ' "$m")
 		f=$(grep -c '^bad ' "$m")

@@ -18,6 +18,7 @@ with a message on stderr (the browser did not start, a timeout, a protocol
 error).  Chromium's own stderr (dbus and GPU noise) is discarded.
 """
 import base64
+import fcntl
 import json
 import os
 import select
@@ -37,8 +38,11 @@ class Browser:
         ans_r, ans_w = os.pipe()    # the child writes fd 4, we read
 
         def fds():
-            os.dup2(cmd_r, 3)
-            os.dup2(ans_w, 4)
+            # first out of the way, so that neither dup2 closes the other
+            r = fcntl.fcntl(cmd_r, fcntl.F_DUPFD, 10)
+            w = fcntl.fcntl(ans_w, fcntl.F_DUPFD, 10)
+            os.dup2(r, 3)
+            os.dup2(w, 4)
 
         self.proc = subprocess.Popen(
             [exe, "--headless", "--no-sandbox", "--disable-gpu",
