@@ -8,6 +8,7 @@
 #                   again under valgrind memcheck and under ASan+UBSan,
 #                   and tests/threads.sh under ThreadSanitizer
 #   make fuzz       libFuzzer on every parser (FUZZ_SECONDS, FUZZ_JOBS)
+#   make deps-browser  install chromium and python3 for tests/browser.sh
 #   make demo       install missing packages, build, run the demo pipeline
 #   make install    PREFIX=/usr/local DESTDIR=
 #   make bench      the benchmark (bench/run.sh)
@@ -156,6 +157,12 @@ fuzz:
 
 deps:
 	@sh scripts/deps.sh
+
+# what the browser tests need (tests/browser.sh: chromium, python3), apart
+# from deps: make check-full runs it before SUITES=browser
+deps-browser:
+	@sh scripts/deps.sh browser
+.PHONY: deps-browser
 
 # The suite: unit tests, end-to-end cases, man page examples, mandoc lint.
 test: all units

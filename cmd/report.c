@@ -1436,35 +1436,66 @@ html_esc(const char *s)
 		}
 }
 
-/* The SVG's user units: text of FONT units is about 0.6 FONT wide a
- * character. */
+/* The SVG's user units: W wide, text FONT high. */
 #define W 400
 #define FONT 12
-#define CHARW 7.2
 
 static const char *const colors[] = { "#0072b2", "#e69f00", "#009e73",
 	"#cc79a7", "#56b4e9", "#d55e00", "#f0e442", "#000000" };
 #define NCOLORS (sizeof(colors) / sizeof(colors[0]))
 
-/* s cut to fit width units (with "..." when cut), as a new string */
+/*
+ * The width of s in user units at FONT: an upper estimate, character by
+ * character, from the advances of DejaVu Sans (the widest of the usual
+ * sans-serif faces a browser falls back to: Liberation, Arial, Helvetica
+ * and San Francisco are narrower), so that a text given this room is
+ * neither clipped nor run into its neighbour whatever the face.
+ */
+static double
+text_width(const char *s)
+{
+	double em = 0;
+	unsigned char c;
+
+	for (; (c = (unsigned char)*s) != '\0'; s++) {
+		if ((c & 0xc0) == 0x80)
+			continue;	/* inside a UTF-8 character */
+		if (c >= 0x80 || c == '%' || c == 'm' || c == 'M' ||
+		    c == 'W' || c == '@')
+			em += 1.0;
+		else if (strchr("iljI.,:;'!| ", c) != NULL)
+			em += 0.32;
+		else if (strchr("frt()[]{}/-", c) != NULL)
+			em += 0.42;
+		else if (c == 'w')
+			em += 0.82;
+		else if (c >= 'A' && c <= 'Z')
+			em += 0.8;
+		else
+			em += 0.64;
+	}
+	return em * FONT;
+}
+
+/* s cut to fit width units (with an ellipsis when cut), as a new string */
 static char *
 fit(const char *s, double width)
 {
-	size_t max = width <= CHARW ? 1 : (size_t)(width / CHARW), n, k;
+	size_t k;
 	char *t;
 
-	/* count characters, not bytes */
-	for (n = 0, k = 0; s[k] != '\0'; k++)
-		n += ((unsigned char)s[k] & 0xc0) != 0x80;
-	if (n <= max)
+	if (text_width(s) <= width)
 		return xstrdup(s);
-	for (n = 0, k = 0; s[k] != '\0'; k++) {
-		if (((unsigned char)s[k] & 0xc0) != 0x80 && ++n == max)
+	t = xmalloc(strlen(s) + 4);
+	strcpy(t, s);
+	for (k = strlen(t); k > 0; ) {
+		/* drop the last character, not a byte of it */
+		while (k > 0 && ((unsigned char)t[--k] & 0xc0) == 0x80)
+			;
+		strcpy(t + k, "\xe2\x80\xa6");
+		if (text_width(t) <= width)
 			break;
 	}
-	t = xmalloc(k + 4);
-	memcpy(t, s, k);
-	strcpy(t + k, "\xe2\x80\xa6");
 	return t;
 }
 
@@ -1498,23 +1529,48 @@ num_at(const struct section *s, size_t row, const char *field, double *v)
 	return *end == '\0';
 }
 
-/* A row's label: the text values of the row (its group, its period). */
+/* Whether column c has the same text in every row (and there are two). */
+static int
+same_everywhere(const struct section *s, int c)
+{
+	const char *v = cell(s, 0, c), *o;
+	size_t r;
+
+	if (s->nrow < 2)
+		return 0;
+	for (r = 1; r < s->nrow; r++)
+		if ((o = cell(s, r, c)) == NULL || v == NULL ||
+		    strcmp(o, v) != 0)
+			return 0;
+	return 1;
+}
+
+/* A row's label: its value of field when that tells every row apart,
+ * else the text values of the row (its group, its period) joined by
+ * " · ", leaving out those that are the same in every row. */
 static char *
 row_label(const struct section *s, size_t row, const char *field)
 {
-	size_t c, n = 1;
+	int f = field != NULL ? col_of(s, field) : -1;
+	size_t c, r, q, n = 1;
 	char *k, *p;
-	const char *v;
+	const char *v, *o;
 
-	if (field != NULL && (v = cell(s, row, col_of(s, field))) != NULL)
+	for (r = 0; f >= 0 && r < s->nrow; r++)
+		for (q = r + 1; f >= 0 && q < s->nrow; q++)
+			if ((v = cell(s, r, f)) == NULL ||
+			    ((o = cell(s, q, f)) != NULL && strcmp(o, v) == 0))
+				f = -1;
+	if (f >= 0 && (v = cell(s, row, f)) != NULL)
 		return xstrdup(v);
 	for (c = 0; c < s->ncol; c++)
 		if (!s->num[c] && (v = cell(s, row, (int)c)) != NULL)
-			n += strlen(v) + 3;
+			n += strlen(v) + 4;	/* " · " is 4 bytes */
 	p = k = xmalloc(n);
 	*p = '\0';
 	for (c = 0; c < s->ncol; c++)
-		if (!s->num[c] && (v = cell(s, row, (int)c)) != NULL)
+		if (!s->num[c] && (v = cell(s, row, (int)c)) != NULL &&
+		    !same_everywhere(s, (int)c))
 			p += sprintf(p, "%s%s", p == k ? "" : " \xc2\xb7 ", v);
 	return k;
 }
@@ -1628,35 +1684,61 @@ svg_close(void)
 	printf("</svg></figure>\n");
 }
 
-static void
-legend(char *const *names, size_t n, double y)
+/* A legend from y on: a key and a name for each of names, wrapped into
+ * lines W wide; drawn when draw is set.  Returns the y of its last line. */
+static double
+legend(char *const *names, size_t n, double y, int draw)
 {
 	size_t i;
-	double x = 50, w;
+	double x = 4, w;
 
 	for (i = 0; i < n; i++) {
-		w = CHARW * (double)strlen(names[i]) + 22;
-		if (x + w > W && x > 50) {
-			x = 50;
+		w = text_width(names[i]) + 22;
+		if (x + w > W && x > 4) {
+			x = 4;
 			y += 16;
 		}
-		printf("<rect class=\"key\" x=\"%.1f\" y=\"%.1f\" width=\"10\" "
-		    "height=\"10\" fill=\"%s\"/>", x, y - 9,
-		    colors[i % NCOLORS]);
-		svg_text(x + 14, y, "start", "legend", names[i], W - x - 14);
+		if (draw) {
+			printf("<rect class=\"key\" x=\"%.1f\" y=\"%.1f\" "
+			    "width=\"10\" height=\"10\" fill=\"%s\"/>", x, y - 9,
+			    colors[i % NCOLORS]);
+			svg_text(x + 14, y, "start", "legend", names[i],
+			    W - x - 16);
+		}
 		x += w;
 	}
+	return y;
 }
 
-/* rows of labelled horizontal bars: bars and funnel */
+/* The room for a column of texts: the widest of them, at most max. */
+static double
+widest(char *const *texts, size_t n, double max)
+{
+	double w = 0, t;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if ((t = text_width(texts[i])) > w)
+			w = t;
+	return w < max ? w : max;
+}
+
+/*
+ * Rows of labelled horizontal bars: bars and funnel.  The labels take the
+ * room the longest needs; when that is more than 40% of the width, each
+ * label goes above its bar on a line of its own instead.  The values take
+ * the room the widest needs, right of the bars.
+ */
 static void
 chart_hbars(const struct section *s, int funnel)
 {
 	const char *lab = s->cargs[0], *val = s->cargs[1];
 	const char *ref = NULL, *rate = NULL;
-	double max = 0, v, r, L = 120, A = W - L - 80, y, w, x;
+	double max = 0, v, r, L, A, V, y, by, w, x, rowh;
 	size_t row, marks = 0;
-	int rc;
+	int rc, above;
+	char **label = xmalloc(s->nrow * sizeof(*label));
+	char **value = xmalloc(s->nrow * sizeof(*value));
 
 	if (s->ncargs > 2) {
 		if (!funnel && strncmp(s->cargs[2], "ref=", 4) == 0)
@@ -1671,47 +1753,61 @@ chart_hbars(const struct section *s, int funnel)
 		}
 		if (ref != NULL && num_at(s, row, ref, &r) && r > max)
 			max = r;
+		label[row] = row_label(s, row, lab);
+		value[row] = shown(s, row, val);
+		if (rate != NULL && cell(s, row, col_of(s, rate)) != NULL) {
+			char *rt = shown(s, row, rate);
+			char *both = xprintf("%s (%s)", value[row], rt);
+
+			free(value[row]);
+			free(rt);
+			value[row] = both;
+		}
 	}
 	if (max <= 0)
 		max = 1;
+	above = widest(label, s->nrow, W) > W * 0.4;
+	L = above ? 4 : widest(label, s->nrow, W) + 10;
+	V = widest(value, s->nrow, W * 0.3);
+	A = W - L - V - 10;
+	rowh = above ? 40 : 24;
 	svg_open(s, funnel ? "funnel" : "bars", marks,
-	    (double)s->nrow * 24 + 12);
-	for (row = 0, y = 6; row < s->nrow; row++, y += 24) {
-		char *l = row_label(s, row, lab), *t;
-
-		svg_text(L - 6, y + 15, "end", "label", l, L - 8);
-		free(l);
+	    (double)s->nrow * rowh + 12);
+	for (row = 0, y = 6; row < s->nrow; row++, y += rowh) {
+		if (above) {
+			svg_text(4, y + 13, "start", "label", label[row], W - 8);
+			by = y + 18;
+		} else {
+			svg_text(L - 6, y + 15, "end", "label", label[row],
+			    L - 8);
+			by = y + 3;
+		}
 		if ((rc = num_at(s, row, val, &v)) && v >= 0) {
 			w = v / max * A;
 			x = funnel ? L + (A - w) / 2 : L;
 			printf("<rect class=\"mark bar\" x=\"%.2f\" y=\"%.1f\" "
 			    "width=\"%.2f\" height=\"16\" fill=\"%s\" "
-			    "data-value=\"%s\"/>", x, y + 3, w, colors[0],
+			    "data-value=\"%s\"/>", x, by, w, colors[0],
 			    cell(s, row, col_of(s, val)));
 		} else if (rc) {
 			/* a negative value: a mark of no width, the value
 			   beside it */
 			printf("<rect class=\"mark bar\" x=\"%.2f\" y=\"%.1f\" "
 			    "width=\"0\" height=\"16\" data-value=\"%s\"/>",
-			    L, y + 3, cell(s, row, col_of(s, val)));
+			    L, by, cell(s, row, col_of(s, val)));
 		}
 		if (ref != NULL && num_at(s, row, ref, &r) && r >= 0)
 			printf("<line class=\"ref\" x1=\"%.2f\" x2=\"%.2f\" "
 			    "y1=\"%.1f\" y2=\"%.1f\"/>", L + r / max * A,
-			    L + r / max * A, y + 1, y + 21);
-		t = shown(s, row, val);
-		if (rate != NULL && cell(s, row, col_of(s, rate)) != NULL) {
-			char *rt = shown(s, row, rate), *both;
-
-			both = xprintf("%s (%s)", t, rt);
-			free(t);
-			free(rt);
-			t = both;
-		}
-		svg_text(W - 76, y + 15, "start", "value", t, 76);
-		free(t);
+			    L + r / max * A, by - 2, by + 18);
+		svg_text(L + A + 6, by + 12, "start", "value", value[row],
+		    V + 1);
+		free(label[row]);
+		free(value[row]);
 	}
 	svg_close();
+	free(label);
+	free(value);
 }
 
 /* points over rows: line */
@@ -1720,7 +1816,8 @@ chart_line(const struct section *s)
 {
 	const char *x = s->cargs[0];
 	size_t k, row, marks = 0, every, nser = s->ncargs - 1;
-	double lo = 0, hi = 0, v, px, step, lw = 0;
+	double lo = 0, hi = 0, v, step, lw, x0, x1;
+	char **label = xmalloc((s->nrow + 1) * sizeof(*label));
 	struct axis a;
 	int ratio = 1, first;
 
@@ -1735,35 +1832,33 @@ chart_line(const struct section *s)
 				hi = v > hi ? v : hi;
 			}
 	}
+	for (row = 0; row < s->nrow; row++)
+		label[row] = row_label(s, row, x);
+	lw = widest(label, s->nrow, W / 2);
 	svg_open(s, "line", marks, 250);
-	legend(s->cargs + 1, nser, 14);
-	a.top = 30;
+	a.top = legend(s->cargs + 1, nser, 14, 1) + 16;
 	a.bottom = 210;
 	a.left = 50;
-	a.right = W - 10;
+	a.right = W - 4;
 	axis_draw(&a, lo, hi, ratio);
-	step = s->nrow > 1 ? (a.right - a.left - 20) / (double)(s->nrow - 1) :
-	    0;
+	/* the first and the last x label whole inside the chart */
+	x0 = a.left + 10;
+	if (x0 < lw / 2 + 2)
+		x0 = lw / 2 + 2;
+	x1 = a.right - 10;
+	if (x1 > W - lw / 2 - 2)
+		x1 = W - lw / 2 - 2;
+	step = s->nrow > 1 ? (x1 - x0) / (double)(s->nrow - 1) : 0;
+	if (s->nrow == 1)	/* one point: in the middle */
+		x0 = (a.left + a.right) / 2;
 	/* x labels: every k-th, so that they do not overlap */
-	for (row = 0; row < s->nrow; row++) {
-		char *l = row_label(s, row, x);
-
-		if (CHARW * (double)strlen(l) > lw)
-			lw = CHARW * (double)strlen(l);
-		free(l);
-	}
 	every = 1;
 	while (step > 0 && (double)every * step < lw + 6)
 		every++;
-	for (row = 0; row < s->nrow; row += every) {
-		char *l = row_label(s, row, x);
-
-		px = a.left + 10 + step * (double)row;
-		svg_text(px, a.bottom + 18, "middle", "label", l,
-		    (double)every * step > 0 ? (double)every * step - 4 :
-		    W - 60);
-		free(l);
-	}
+	for (row = 0; row < s->nrow; row += every)
+		svg_text(x0 + step * (double)row, a.bottom + 20, "middle",
+		    "label", label[row], step > 0 ? (double)every * step - 6 :
+		    W - 8);
 	for (k = 1; k < s->ncargs; k++) {
 		printf("<polyline class=\"series\" fill=\"none\" stroke=\"%s\" "
 		    "points=\"", colors[(k - 1) % NCOLORS]);
@@ -1771,8 +1866,7 @@ chart_line(const struct section *s)
 		for (row = 0; row < s->nrow; row++)
 			if (num_at(s, row, s->cargs[k], &v)) {
 				printf("%s%.2f,%.2f", first ? "" : " ",
-				    a.left + 10 + step * (double)row,
-				    ay(&a, v));
+				    x0 + step * (double)row, ay(&a, v));
 				first = 0;
 			}
 		printf("\"/>");
@@ -1781,37 +1875,67 @@ chart_line(const struct section *s)
 				printf("<circle class=\"mark point\" cx=\"%.2f\" "
 				    "cy=\"%.2f\" r=\"3\" fill=\"%s\" "
 				    "data-value=\"%s\"/>",
-				    a.left + 10 + step * (double)row, ay(&a, v),
+				    x0 + step * (double)row, ay(&a, v),
 				    colors[(k - 1) % NCOLORS],
 				    cell(s, row, col_of(s, s->cargs[k])));
 	}
 	svg_close();
+	for (row = 0; row < s->nrow; row++)
+		free(label[row]);
+	free(label);
+}
+
+/*
+ * Labels under n units (bars or groups of bars) of width uw from x = left:
+ * on one line when each fits its unit, else on two, every other one
+ * lower, each then up to two units wide (and never past an edge).
+ * Returns the y below them.
+ */
+static double
+unit_labels(char *const *label, size_t n, double left, double uw, double y)
+{
+	size_t i;
+	int two = widest(label, n, W) > uw - 4;
+	double cx, room;
+
+	for (i = 0; i < n; i++) {
+		cx = left + uw * ((double)i + 0.5);
+		room = two ? 2 * uw - 4 : uw - 4;
+		if (room > 2 * cx - 4)
+			room = 2 * cx - 4;
+		if (room > 2 * (W - cx) - 4)
+			room = 2 * (W - cx) - 4;
+		svg_text(cx, y + 18 + (two && i % 2 ? 15 : 0), "middle",
+		    "label", label[i], room);
+	}
+	return y + (two ? 40 : 26);
 }
 
 /* bars of fields, a group per row, with intervals and a reference:
- * columns; floating bars from a start to an end: waterfall */
+ * columns (the fields named under the bars, or, with more than one row,
+ * in a legend, and each group's label under it) */
 static void
-chart_columns(const struct section *s, int waterfall)
+chart_columns(const struct section *s)
 {
-	size_t nf = s->ncargs, k, row, nrow = waterfall ? (s->nrow > 0) :
-	    s->nrow, marks = 0, nb;
+	size_t nf = s->ncargs, k, row, marks = 0, nb;
 	char **field = xmalloc(nf * sizeof(*field)), **lo = xmalloc(nf *
 	    sizeof(*lo)), **hi = xmalloc(nf * sizeof(*hi));
+	char **label = xmalloc((s->nrow + 1) * sizeof(*label));
 	const char *ref = NULL;
-	double mn = 0, mx = 0, v, run = 0, bw, gx, top, bot, r;
+	double mn = 0, mx = 0, v, bw, gx, top, bot, r, h;
 	struct axis a;
 	size_t i;
 
 	for (k = 0, i = 0; k < s->ncargs; k++) {
 		char *f = xstrdup(s->cargs[k]), *p;
 
-		if (!waterfall && strncmp(f, "ref=", 4) == 0) {
+		if (strncmp(f, "ref=", 4) == 0) {
 			ref = s->cargs[k] + 4;
 			free(f);
 			continue;
 		}
 		lo[i] = hi[i] = NULL;
-		if (!waterfall && (p = strchr(f, ':')) != NULL) {
+		if ((p = strchr(f, ':')) != NULL) {
 			*p++ = '\0';
 			lo[i] = p;
 			if ((p = strchr(p, ':')) != NULL) {
@@ -1822,20 +1946,11 @@ chart_columns(const struct section *s, int waterfall)
 		field[i++] = f;
 	}
 	nf = i;
-	for (row = 0; row < nrow; row++) {
-		run = 0;
+	for (row = 0; row < s->nrow; row++) {
 		for (k = 0; k < nf; k++) {
-			const char *f = field[k] + (waterfall &&
-			    strchr("+-=", field[k][0]) != NULL);
-
-			if (!num_at(s, row, f, &v))
+			if (!num_at(s, row, field[k], &v))
 				continue;
 			marks++;
-			if (waterfall) {
-				run = field[k][0] == '-' ? run - v :
-				    field[k][0] == '+' ? run + v : v;
-				v = run;
-			}
 			mn = v < mn ? v : mn;
 			mx = v > mx ? v : mx;
 			if (lo[k] != NULL && num_at(s, row, lo[k], &r))
@@ -1846,52 +1961,46 @@ chart_columns(const struct section *s, int waterfall)
 		if (ref != NULL && num_at(s, row, ref, &r))
 			mx = r > mx ? r : mx;
 	}
-	svg_open(s, waterfall ? "waterfall" : "columns", marks, 260);
+	a.left = 50;
+	a.right = W - 4;
+	nb = s->nrow * nf;
+	bw = nb > 0 ? (a.right - a.left - 8) / (double)nb : 0;
+	/* the labels' height first: the chart's height depends on it */
+	if (s->nrow == 1)
+		h = widest(field, nf, W) > bw - 4 ? 40 : 26;
+	else {
+		for (row = 0; row < s->nrow; row++)
+			label[row] = row_label(s, row, NULL);
+		h = widest(label, s->nrow, W) > bw * (double)nf - 4 ? 40 : 26;
+	}
 	a.top = 16;
 	a.bottom = 200;
-	a.left = 50;
-	a.right = W - 6;
+	if (s->nrow > 1) {
+		a.top = legend(field, nf, 14, 0) + 16;
+		a.bottom += a.top - 16;
+	}
+	svg_open(s, "columns", marks, a.bottom + h + 4);
+	if (s->nrow > 1)
+		legend(field, nf, 14, 1);
 	axis_draw(&a, mn, mx, 0);
-	nb = nrow * nf;
-	bw = nb > 0 ? (a.right - a.left - 8) / (double)nb : 0;
-	for (row = 0; row < nrow; row++) {
-		run = 0;
+	if (s->nrow == 1)
+		unit_labels(field, nf, a.left + 4, bw, a.bottom);
+	else
+		unit_labels(label, s->nrow, a.left + 4, bw * (double)nf,
+		    a.bottom);
+	for (row = 0; row < s->nrow; row++) {
 		for (k = 0; k < nf; k++) {
-			const char *f = field[k] + (waterfall &&
-			    strchr("+-=", field[k][0]) != NULL);
-			const char *col = colors[waterfall ? 0 : k % NCOLORS];
-
 			gx = a.left + 4 + bw * (double)(row * nf + k);
-			if (row == 0 || nrow == 1)
-				svg_text(gx + bw / 2, a.bottom + 14 + 12 *
-				    (double)(k % 2), "middle", "label", f,
-				    2 * bw - 4);
-			if (!num_at(s, row, f, &v))
+			if (!num_at(s, row, field[k], &v))
 				continue;
-			if (waterfall) {
-				top = field[k][0] == '-' ? run : field[k][0] ==
-				    '+' ? run + v : v;
-				bot = field[k][0] == '-' ? run - v :
-				    field[k][0] == '+' ? run : 0;
-				run = field[k][0] == '=' || k == 0 ? v :
-				    field[k][0] == '-' ? run - v : run + v;
-				col = k == 0 || field[k][0] == '=' ? colors[0] :
-				    field[k][0] == '-' ? colors[5] : colors[2];
-			} else {
-				top = v > 0 ? v : 0;
-				bot = v > 0 ? 0 : v;
-			}
-			if (top < bot) {
-				double t = top;
-
-				top = bot;
-				bot = t;
-			}
+			top = v > 0 ? v : 0;
+			bot = v > 0 ? 0 : v;
 			printf("<rect class=\"mark bar\" x=\"%.2f\" y=\"%.2f\" "
 			    "width=\"%.2f\" height=\"%.2f\" fill=\"%s\" "
 			    "data-value=\"%s\"/>", gx + bw * 0.15, ay(&a, top),
-			    bw * 0.7, ay(&a, bot) - ay(&a, top), col,
-			    cell(s, row, col_of(s, f)));
+			    bw * 0.7, ay(&a, bot) - ay(&a, top),
+			    colors[k % NCOLORS],
+			    cell(s, row, col_of(s, field[k])));
 			if (lo[k] != NULL && hi[k] != NULL &&
 			    num_at(s, row, lo[k], &r) && num_at(s, row,
 			    hi[k], &v))
@@ -1905,6 +2014,8 @@ chart_columns(const struct section *s, int waterfall)
 			    "y1=\"%.2f\" y2=\"%.2f\"/>",
 			    a.left + 4 + bw * (double)(row * nf), a.left + 4 +
 			    bw * (double)((row + 1) * nf), ay(&a, r), ay(&a, r));
+		if (s->nrow > 1)
+			free(label[row]);
 	}
 	svg_close();
 	for (k = 0; k < nf; k++)
@@ -1912,6 +2023,80 @@ chart_columns(const struct section *s, int waterfall)
 	free(field);
 	free(lo);
 	free(hi);
+	free(label);
+}
+
+/*
+ * From a start to an end through steps, on the first row: waterfall.  A
+ * row per field, its name left and its value right (a step's with its
+ * sign); the first field and the "=" ones are bars from zero, the "+"
+ * and "-" ones float from the running total before them to the one
+ * after, and a thin line joins each bar's end to the next bar.
+ */
+static void
+chart_waterfall(const struct section *s)
+{
+	size_t nf = s->ncargs, k, marks = 0;
+	char **name = xmalloc(nf * sizeof(*name));
+	char **value = xmalloc(nf * sizeof(*value));
+	double lo = 0, hi = 0, run = 0, from, to, v, L, A, V, y;
+	int *has = xmalloc(nf * sizeof(*has));
+
+	for (k = 0; k < nf; k++) {
+		char sign = s->cargs[k][0], *t;
+
+		name[k] = s->cargs[k] + (strchr("+-=", sign) != NULL);
+		t = shown(s, 0, name[k]);
+		has[k] = num_at(s, 0, name[k], &v);
+		value[k] = has[k] && v != 0 && (sign == '+' || sign == '-') ?
+		    xprintf("%c%s", sign, t) : xstrdup(t);
+		free(t);
+		if (!has[k])
+			continue;
+		marks++;
+		run = sign == '+' ? run + v : sign == '-' ? run - v : v;
+		lo = run < lo ? run : lo;
+		hi = run > hi ? run : hi;
+	}
+	if (hi <= lo)
+		hi = lo + 1;
+	L = widest(name, nf, W * 0.45) + 10;
+	V = widest(value, nf, W * 0.3);
+	A = W - L - V - 10;
+	svg_open(s, "waterfall", marks, (double)nf * 24 + 12);
+#define X(v) (L + ((v) - lo) / (hi - lo) * A)
+	if (lo < 0)
+		printf("<line class=\"grid\" x1=\"%.2f\" x2=\"%.2f\" "
+		    "y1=\"2\" y2=\"%.1f\"/>", X(0), X(0), (double)nf * 24 + 10);
+	for (k = 0, y = 6, run = 0; k < nf; k++, y += 24) {
+		char sign = s->cargs[k][0];
+
+		svg_text(L - 6, y + 15, "end", "label", name[k], L - 8);
+		svg_text(L + A + 6, y + 15, "start", "value", value[k], V + 1);
+		if (!has[k])
+			continue;
+		num_at(s, 0, name[k], &v);
+		from = sign == '+' || sign == '-' ? run : 0;
+		to = sign == '+' ? run + v : sign == '-' ? run - v : v;
+		if (k > 0 && (sign == '+' || sign == '-'))
+			printf("<line class=\"link\" x1=\"%.2f\" x2=\"%.2f\" "
+			    "y1=\"%.1f\" y2=\"%.1f\"/>", X(run), X(run),
+			    y - 5, y + 3);
+		printf("<rect class=\"mark bar\" x=\"%.2f\" y=\"%.1f\" "
+		    "width=\"%.2f\" height=\"16\" fill=\"%s\" "
+		    "data-value=\"%s\"/>", X(from < to ? from : to), y + 3,
+		    X(from < to ? to : from) - X(from < to ? from : to),
+		    sign == '+' ? colors[2] : sign == '-' ? colors[5] :
+		    colors[0], cell(s, 0, col_of(s, name[k])));
+		run = to;
+	}
+#undef X
+	svg_close();
+	for (k = 0; k < nf; k++)
+		free(value[k]);
+	free(name);
+	free(value);
+	free(has);
 }
 
 /* a bar of cumulative shares per row: bands */
@@ -1919,19 +2104,29 @@ static void
 chart_bands(const struct section *s)
 {
 	size_t nf = s->ncargs, k, row;
-	double L = 120, A = W - L - 10, y, prev, v, x;
+	double L, A, y, top, prev, v, x;
 	char **names = xmalloc((nf + 1) * sizeof(*names));
+	char **label = xmalloc((s->nrow + 1) * sizeof(*label));
 
 	for (k = 0; k < nf; k++)
 		names[k] = s->cargs[k];
 	names[nf] = "beyond";
-	svg_open(s, "bands", s->nrow * (nf + 1), 40 + (double)s->nrow * 24);
-	legend(names, nf + 1, 14);
-	for (row = 0, y = 36; row < s->nrow; row++, y += 24) {
-		char *l = row_label(s, row, NULL);
-
-		svg_text(L - 6, y + 13, "end", "label", *l ? l : "all", L - 8);
-		free(l);
+	for (row = 0; row < s->nrow; row++) {
+		label[row] = row_label(s, row, NULL);
+		if (*label[row] == '\0') {
+			free(label[row]);
+			label[row] = xstrdup("all");
+		}
+	}
+	L = widest(label, s->nrow, W * 0.4) + 10;
+	A = W - L - 4;
+	top = legend(names, nf + 1, 14, 0) + 10;
+	svg_open(s, "bands", s->nrow * (nf + 1), top + (double)s->nrow * 24 +
+	    4);
+	legend(names, nf + 1, 14, 1);
+	for (row = 0, y = top; row < s->nrow; row++, y += 24) {
+		svg_text(L - 6, y + 13, "end", "label", label[row], L - 8);
+		free(label[row]);
 		for (k = 0, prev = 0; k <= nf; k++) {
 			if (k == nf)
 				v = 1;
@@ -1953,6 +2148,7 @@ chart_bands(const struct section *s)
 	}
 	svg_close();
 	free(names);
+	free(label);
 }
 
 static void
@@ -2003,6 +2199,7 @@ static const char css[] =
     "svg .ref{stroke:#000;stroke-width:2;stroke-dasharray:3 2}"
     "svg .interval{stroke:#000;stroke-width:1.5}"
     "svg .series{stroke-width:2}"
+    "svg .link{stroke:#777;stroke-width:1}"
     ".table{overflow-x:auto;min-width:0}"
     "table{border-collapse:collapse;font-size:13px}"
     "th,td{padding:3px 8px;border-bottom:1px solid #eee;text-align:left;"
@@ -2099,8 +2296,8 @@ out_html(void)
 			case K_BARS: chart_hbars(s, 0); break;
 			case K_FUNNEL: chart_hbars(s, 1); break;
 			case K_LINE: chart_line(s); break;
-			case K_COLUMNS: chart_columns(s, 0); break;
-			case K_WATERFALL: chart_columns(s, 1); break;
+			case K_COLUMNS: chart_columns(s); break;
+			case K_WATERFALL: chart_waterfall(s); break;
 			case K_BANDS: chart_bands(s); break;
 			}
 		html_table(s);
