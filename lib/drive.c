@@ -1282,6 +1282,7 @@ cli_deals_pass(sp_cli *c, const char *spool, size_t spooln, int need,
 	if ((ds = sp_deals_new(rd, c->stages, &o)) == NULL)
 		cli_oom(c);
 	history = pass_read(c, rd, ds, report ? slots : NULL, report);
+	cli_progress_end();
 	if (report)
 		cli_prob_warn(c, sp_deals_prob_doubt(ds));
 	sp_deals_free(ds);
