@@ -40,6 +40,7 @@ static struct {
 	struct timespec t0;	/* this pass began */
 	struct timespec first;	/* the first line is due */
 	size_t shown;		/* columns of the line on the terminal */
+	int now;		/* draw the first line at the first pass */
 	int drawn;		/* a line was written (not on a terminal: the
 				   last one is written at the end too) */
 	int midline;		/* the standard error's last byte written
@@ -260,9 +261,9 @@ inputs_size(const sp_cli *c)
 	return sum;
 }
 
-/* The first pass: is progress on, and if so its stream and thread. */
+/* The first pass: is progress on, and if so its stream. */
 static void
-progress_start(sp_cli *c, long long total)
+progress_start(sp_cli *c)
 {
 	static const cookie_io_functions_t io = { NULL, err_write, NULL, NULL };
 	double after = after_env(c);
@@ -287,34 +288,35 @@ progress_start(sp_cli *c, long long total)
 	pthread_condattr_destroy(&ca);
 	clock_gettime(CLOCK_MONOTONIC, &pg.t0);
 	pg.first = secs_after(&pg.t0, after);
-	pg.known = total >= 0;
-	pg.total = total >= 0 ? (unsigned long long)total : 0;
-	if (after == 0) {
-		/* at once, before a byte is read (tests see one line) */
-		pthread_mutex_lock(&pg.mu);
-		draw_locked();
-		pthread_mutex_unlock(&pg.mu);
-		pg.first = secs_after(&pg.t0, pg.tty ? PROGRESS_TTY_EVERY :
-		    PROGRESS_LOG_EVERY);
-	}
+	pg.now = after == 0;
 	atexit(cli_progress_end);
 }
 
 void
 cli_progress_pass(sp_cli *c, sp_read_opts *ro, size_t spooln)
 {
-	long long total = spooln > 0 ? (long long)spooln : inputs_size(c);
+	long long total;
 
 	if (!pg.started)
-		progress_start(c, total);
+		progress_start(c);
 	if (!pg.on)
 		return;
+	total = spooln > 0 ? (long long)spooln : inputs_size(c);
 	ro->progress = &pg.bytes;
 	pthread_mutex_lock(&pg.mu);
 	__atomic_store_n(&pg.bytes, 0, __ATOMIC_RELAXED);
 	clock_gettime(CLOCK_MONOTONIC, &pg.t0);
 	pg.known = total >= 0;
 	pg.total = total >= 0 ? (unsigned long long)total : 0;
+	if (pg.now) {
+		/* SALESPIPE_PROGRESS_AFTER=0: the first line at once, before
+		   a byte is read (the tests see one line whatever the run's
+		   speed) */
+		pg.now = 0;
+		draw_locked();
+		pg.first = secs_after(&pg.t0, pg.tty ? PROGRESS_TTY_EVERY :
+		    PROGRESS_LOG_EVERY);
+	}
 	if (!pg.running) {
 		pg.stop = 0;
 		if (pthread_create(&pg.th, NULL, progress_run, NULL) != 0) {
