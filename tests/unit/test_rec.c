@@ -303,6 +303,26 @@ read_through(sp_reader *rd)
 	return n;
 }
 
+/* The bytes sp_read_opts.progress counts while the n bytes at buf are
+ * read through with a read size of bufsize. */
+static unsigned long long
+bytes_counted(const void *buf, size_t n, size_t bufsize)
+{
+	unsigned long long count = 0;
+	sp_read_opts o;
+	sp_error e;
+	sp_reader *rd;
+
+	memset(&o, 0, sizeof(o));
+	o.bufsize = bufsize;
+	o.progress = &count;
+	rd = sp_reader_open_mem(buf, n, "t.in", &o, &e);
+	assert_non_null(rd);
+	read_through(rd);
+	sp_reader_close(rd);
+	return count;
+}
+
 /*
  * sp_read_opts.progress counts the bytes read from the input: all of
  * them, whatever the read size; a compressed input's compressed bytes;
@@ -328,28 +348,12 @@ test_progress_count(void **state)
 	for (i = 0; n + 40 < sizeof(text); i++)
 		n += (size_t)snprintf(text + n, sizeof(text) - n, "D%zu,%zu.50\n",
 		    i, i * 7);
-	for (i = 0; i < 3; i++) {
-		memset(&o, 0, sizeof(o));
-		o.bufsize = sizes[i];
-		count = 0;
-		o.progress = &count;
-		rd = sp_reader_open_mem(text, n, "t.in", &o, &e);
-		assert_non_null(rd);
-		read_through(rd);
-		assert_int_equal(count, n);
-		sp_reader_close(rd);
-	}
+	for (i = 0; i < 3; i++)
+		assert_int_equal(bytes_counted(text, n, sizes[i]), n);
 	/* compressed: the compressed bytes */
 	m = gz(text, n, in, sizeof(in));
 	assert_true(m < n);
-	memset(&o, 0, sizeof(o));
-	count = 0;
-	o.progress = &count;
-	rd = sp_reader_open_mem(in, m, "t.in", &o, &e);
-	assert_non_null(rd);
-	read_through(rd);
-	assert_int_equal(count, m);
-	sp_reader_close(rd);
+	assert_int_equal(bytes_counted(in, m, 0), m);
 	/* split in four after a record: the parts' bytes, together */
 	memset(&o, 0, sizeof(o));
 	o.bufsize = 512;
