@@ -50,7 +50,8 @@ LIBS = -lcsv -ljansson -lz -lzstd -lm -lpthread
 # the installed library, libsalespipe.a, where nothing exits or prints
 # (tests/cases/install/no-exit checks its undefined symbols).  Each
 # archive depends on the Makefile, which decides its members.
-PROG_SRC = lib/cli.c lib/append.c $(wildcard lib/drive.c) lib/fcledger.c
+PROG_SRC = lib/cli.c lib/append.c $(wildcard lib/drive.c) lib/fcledger.c \
+	lib/progress.c
 PROG_HDRS = include/salespipe/cli.h include/salespipe/append.h \
 	$(wildcard include/salespipe/drive.h)
 LIB_SRC = $(filter-out $(PROG_SRC),$(wildcard lib/*.c))

@@ -43,6 +43,7 @@ static const char usage[] =
     "                [--record ledger] [--score ledger] [--backtest]\n"
     "                [--horizon days[,days...]] [--spreadsheet-safe]\n"
     "                [--partial | --merge] [--shard k/n] [--threads n]\n"
+    "                [--progress | --no-progress]\n"
     "                [--probability-scale 1|100] [file ...]\n";
 
 enum { M_WEIGHTED = 1, M_CATEGORY = 2, M_HISTORY = 4, M_TREND = 8, M_MC = 16 };

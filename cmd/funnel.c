@@ -24,7 +24,8 @@ static const char usage[] =
     "              [--max-record-size size] [--decimal-comma]\n"
     "              [--thousands sep] [--rates file] [--currency code]\n"
     "              [--explain] [--spreadsheet-safe] [--partial | --merge]\n"
-    "              [--shard k/n] [--threads n] [file ...]\n";
+    "              [--shard k/n] [--threads n]\n"
+    "              [--progress | --no-progress] [file ...]\n";
 
 enum { OPT_MODE = 1, OPT_COHORT };
 enum { MODE_REACHED = 0, MODE_ORDERED, MODE_ANY };

@@ -3,7 +3,8 @@
 # the fuzz corpora replayed, end-to-end cases and man page EXAMPLES, the
 # hostile inputs, the property, journal, convert (lead conversions
 # killed), assign (lead assignment with concurrent processes), partial,
-# threads, recipes and idmemory (SALESPIPE_ID_MEMORY) suites, mandoc
+# threads, recipes, idmemory (SALESPIPE_ID_MEMORY) and progress
+# (--progress, on a pipe and on a terminal) suites, mandoc
 # lint and usage vs SYNOPSIS.  The
 # suites are independent
 # (each has its own temporary directory), so they run JOBS at a time
@@ -22,7 +23,7 @@ JOBS=${JOBS:-$(nproc 2>/dev/null || echo 1)}
 
 # the order they start in: the longest first (SUITES="threads ..." runs
 # only those)
-suites=${SUITES:-"cases bad partial property threads journal convert assign units fuzz recipes idmemory man"}
+suites=${SUITES:-"cases bad partial property threads journal convert assign units fuzz recipes idmemory progress man"}
 printf '%s\n' $suites | xargs -P "$JOBS" -I{} sh tests/suite.sh {} "$B" "$tmp"
 
 pass=0 fail=0 skip=0

@@ -133,6 +133,12 @@ typedef struct sp_read_opts {
 	size_t max_bytes;	/* bytes of one input file (before decoding);
 				   0: no limit.  Option files read as records
 				   (quotas, rates) set SP_MAX_OPTFILE */
+	/* May be NULL.  The bytes read from the inputs (a compressed
+	   input's compressed bytes, before decoding) are added to
+	   *progress, atomically (__atomic_fetch_add), once per block read,
+	   by every part of a split reader: a progress display reads it
+	   (__atomic_load_n) from another thread.  Never reset here. */
+	unsigned long long *progress;
 } sp_read_opts;
 
 /*
