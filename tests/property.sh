@@ -499,7 +499,9 @@ done
 # report: each section of the built-in spec (as salespipe-report(5) lists
 # it) gives the rows of its program run alone with the same arguments and
 # now, on generated histories and snapshots (REPORT_SEEDS); and the page's
-# listing run as a --spec gives what the built-in spec gives.
+# listing run as a --spec gives what the built-in spec gives.  The
+# programs run alone from the build, not through the suite's wrappers
+# (which give a lead program the deal stages).
 sed -n '/^\.Sh THE BUILT-IN SPEC/,/^\.Sh /p' man/salespipe-report.5 |
     sed -n '/^\.Bd -literal/,/^\.Ed/p' | sed -e '1d' -e '$d' \
     -e 's/\\e/\\/g' -e 's/\\&//g' > "$tmp/builtin.spec"
@@ -563,7 +565,7 @@ for s in ${REPORT_SEEDS:-1 2}; do
 				fi
 				continue
 			fi
-			"$BIN/$prog" -o jsonl --now "$now" $args 2>/dev/null |
+			"$B/bin/$prog" -o jsonl --now "$now" $args 2>/dev/null |
 			    sed "s/^{/{\"section\":\"$sec\",/" > "$tmp/want"
 			if cmp -s "$tmp/want" "$tmp/got" && [ -s "$tmp/want" ]; then
 				ok
