@@ -415,7 +415,8 @@ get_stage(sp_deals *ds, const sp_rec *r, int f, int *stage, sp_error *e)
 		pn = sp_rec_len(r, ds->slot[F_PIPELINE]);
 		if ((p = sp_stages_pipeline(ds->st, pv, pn)) < 0)
 			return sp_err_set(e, "pipeline", "'%s' has no stage list "
-			    "(pipelines: %s)", sp_err_quote(q, sizeof(q), pv,
+			    "(pipelines: %s; more pipelines: a stage file's "
+			    "pipeline column)", sp_err_quote(q, sizeof(q), pv,
 			    pn), sp_stages_known_in(ds->st, -1, known,
 			    sizeof(known)));
 	}

@@ -27,6 +27,21 @@ struct preset {
 #define SF_LEAD_STAGES "Open - Not Contacted:open,Working - Contacted:open," \
 	"Closed - Converted:won,Closed - Not Converted:lost"
 
+/* HubSpot's default pipeline, its stages with their ids (the pipelines
+ * API, GET /crm/v3/pipelines/deals) and default probabilities */
+#define HS_PIPE "Sales Pipeline|default"
+#define HS_DEAL_STAGES \
+	"Appointment Scheduled:open:20::appointmentscheduled:" HS_PIPE "," \
+	"Qualified To Buy:open:40::qualifiedtobuy:" HS_PIPE "," \
+	"Presentation Scheduled:open:60::presentationscheduled:" HS_PIPE "," \
+	"Decision Maker Bought-In:open:80::decisionmakerboughtin:" HS_PIPE "," \
+	"Contract Sent:open:90::contractsent:" HS_PIPE "," \
+	"Closed Won:won:100:closed:closedwon:" HS_PIPE "," \
+	"Closed Lost:lost:0:omitted:closedlost:" HS_PIPE
+/* Pipedrive's default pipeline; won and lost come from the status */
+#define PD_DEAL_STAGES "Qualified,Contact Made,Demo Scheduled," \
+	"Proposal Made,Negotiations Started,Won:won,Lost:lost"
+
 static const struct preset presets[] = {
 	/* Salesforce OpportunityHistory: one row per change of an opportunity */
 	{ "salesforce", "OpportunityId",
@@ -48,10 +63,35 @@ static const struct preset presets[] = {
 	  "created_at=CreatedDate,forecast_category=ForecastCategoryName,"
 	  "source=LeadSource,currency=CurrencyIsoCode",
 	  SF_DEAL_STAGES, SF_LEAD_STAGES },
+	/* HubSpot deals exported from the UI (the properties' labels) */
+	{ "hubspot", "Deal Stage",
+	  "id=Record ID,name=Deal Name,stage=Deal Stage,amount=Amount,"
+	  "close_date=Close Date,created_at=Create Date,owner=Deal owner,"
+	  "pipeline=Pipeline,probability=Deal probability,"
+	  "currency=Currency,lost_reason=Closed Lost Reason",
+	  HS_DEAL_STAGES, NULL },
+	/* HubSpot deals from the API or a warehouse (internal names) */
+	{ "hubspot", NULL,
+	  "id=hs_object_id,name=dealname,stage=dealstage,amount=amount,"
+	  "close_date=closedate,created_at=createdate,owner=hubspot_owner_id,"
+	  "pipeline=pipeline,probability=hs_deal_stage_probability,"
+	  "currency=deal_currency_code,lost_reason=closed_lost_reason",
+	  HS_DEAL_STAGES, NULL },
+	/* Pipedrive's deal export ("Deal - " and the field's name) */
+	{ "pipedrive", NULL,
+	  "id=Deal - ID,name=Deal - Title,amount=Deal - Value,"
+	  "currency=Deal - Currency,stage=Deal - Stage,status=Deal - Status,"
+	  "owner=Deal - Owner,created_at=Deal - Deal created,"
+	  "won_at=Deal - Won time,lost_at=Deal - Lost time,"
+	  "close_date=Deal - Expected close date,"
+	  "lost_reason=Deal - Lost reason,probability=Deal - Probability,"
+	  "pipeline=Deal - Pipeline,account=Deal - Organization",
+	  PD_DEAL_STAGES, NULL },
 };
 #define NPRESETS (sizeof(presets) / sizeof(presets[0]))
 
-const char *const sp_map_presets[] = { "salesforce", NULL };
+const char *const sp_map_presets[] = { "salesforce", "hubspot", "pipedrive",
+    NULL };
 
 struct pair {
 	char *canonical;
@@ -289,7 +329,8 @@ sp_map_add(sp_map *m, const char *arg, sp_error *e)
 		return pairs_parse(&m->explicit, arg, e);
 	if (stat(arg, &sb) == 0)
 		return pairs_file(&m->explicit, arg, e);
-	return sp_err_set(e, NULL, "--map: '%.200s' is not a preset (salesforce), "
+	return sp_err_set(e, NULL, "--map: '%.200s' is not a preset (salesforce, "
+	    "hubspot, pipedrive), "
 	    "a list canonical=source,... or a readable file", arg);
 }
 
@@ -446,6 +487,7 @@ const char *const sp_map_canonical[] = {
 	"id", "name", "account", "owner", "stage", "amount", "currency",
 	"probability", "created_at", "close_date", "closed_at",
 	"forecast_category", "lost_reason", "source", "product", "territory",
+	"pipeline", "status", "won_at", "lost_at",
 	/* leads */
 	"company", "email", "phone", "campaign", "deal_id",
 	/* activities, quotas, teams, histories */
