@@ -737,8 +737,9 @@ sp_stages_known_in(const sp_stages *st, int p, char *buf, size_t size)
 			continue;
 		w = p < 0 ? st->pipes[i].label : st->v[i].label;
 		k = strlen(w) + (len > 0 ? 2 : 0);
-		if (len + k + 4 >= size) {
-			snprintf(buf + len, size - len, "...");
+		if (len + k + 6 >= size) {	/* room for ", ..." */
+			snprintf(buf + len, size - len, "%s...", len > 0 ?
+			    ", " : "");
 			break;
 		}
 		len += (size_t)snprintf(buf + len, size - len, "%s%s",
