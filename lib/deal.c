@@ -233,7 +233,8 @@ deals_use(sp_deals *ds)
 		rc |= sp_reader_require(ds->rd, ds->slot[F_STAGE]);
 		rc |= sp_reader_use(ds->rd, ds->slot[F_LOST_STAGE]);
 		rc |= sp_reader_use(ds->rd, ds->slot[F_REACHED]);
-		rc |= sp_reader_use(ds->rd, ds->slot[F_STATUS]);
+		if (!ds->o.leads)
+			rc |= sp_reader_use(ds->rd, ds->slot[F_STATUS]);
 		if (ds->st->npipes > 0)
 			rc |= sp_reader_use(ds->rd, ds->slot[F_PIPELINE]);
 	}
@@ -247,8 +248,10 @@ deals_use(sp_deals *ds)
 		rc |= sp_reader_use(ds->rd, ds->slot[F_CLOSE_DATE]);
 	if (need & SP_NEED_CLOSED) {
 		rc |= sp_reader_use(ds->rd, ds->slot[F_CLOSED]);
-		rc |= sp_reader_use(ds->rd, ds->slot[F_WON_AT]);
-		rc |= sp_reader_use(ds->rd, ds->slot[F_LOST_AT]);
+		if (!ds->o.leads) {
+			rc |= sp_reader_use(ds->rd, ds->slot[F_WON_AT]);
+			rc |= sp_reader_use(ds->rd, ds->slot[F_LOST_AT]);
+		}
 	}
 	if (need & SP_NEED_CATEGORY)
 		rc |= sp_reader_use(ds->rd, ds->slot[F_CATEGORY]);
@@ -452,7 +455,7 @@ apply_status(sp_deals *ds, const sp_rec *r, sp_deal *d, sp_error *e)
 	const sp_stage *cur = &ds->st->v[d->stage];
 	int kind, to;
 
-	if (n == 0)
+	if (n == 0 || ds->o.leads)
 		return 0;
 	sp_err_quote(q, sizeof(q), v, n);
 	if (n > 8 || (kind = sp_stage_kind_parse(q)) < 0)
@@ -751,6 +754,7 @@ snapshot_read(sp_deals *ds, const sp_rec *r, sp_deal *dp, sp_error *e)
 	}
 	/* the outcome's own time (Pipedrive's won and lost times) */
 	if (d.kind != SP_OPEN && !d.has_closed && (ds->o.need & SP_NEED_CLOSED) &&
+	    !ds->o.leads &&
 	    (k = get_time(ds, r, d.kind == SP_WON ? F_WON_AT : F_LOST_AT,
 	    &d.closed_at, e)) != 0) {
 		if (k < 0)
