@@ -13,17 +13,7 @@
 #include <time.h>
 
 #include "salespipe/field.h"
-
-static void
-trim(const char **s, size_t *n)
-{
-	while (*n > 0 && isspace((unsigned char)**s)) {
-		(*s)++;
-		(*n)--;
-	}
-	while (*n > 0 && isspace((unsigned char)(*s)[*n - 1]))
-		(*n)--;
-}
+#include "salespipe/util.h"
 
 /*
  * A decimal with an optional sign and at most `maxdec` decimals, scaled by
@@ -197,7 +187,7 @@ sp_money_parse_fmt(const char *s, size_t n, const sp_numfmt *nf,
 
 	if (nf == NULL)
 		nf = &plain;
-	trim(&t, &m);
+	sp_trim_blanks(&t, &m);
 	if (m > 0 && (*t == '-' || *t == '+')) {
 		neg = *t == '-';
 		t++;
@@ -529,7 +519,7 @@ sp_prob_parse_scale(const char *s, size_t n, int scale, int *bp, sp_error *e)
 	int64_t v;
 	int pct = 0, dec;
 
-	trim(&t, &m);
+	sp_trim_blanks(&t, &m);
 	if (m > 0 && t[m - 1] == '%') {
 		m--;
 		pct = 1;
@@ -887,7 +877,7 @@ sp_time_parse_tz(const char *s, size_t n, const char *datefmt, const sp_tz *tz,
 
 	if (datefmt == NULL && iso_utc(s, n, t))
 		return 0;
-	trim(&u, &m);
+	sp_trim_blanks(&u, &m);
 	if (datefmt == NULL) {
 		if (epoch_ms(u, m, t))
 			return 0;

@@ -13,6 +13,7 @@
 #include "salespipe/field.h"
 #include "salespipe/rec.h"
 #include "salespipe/stage.h"
+#include "salespipe/util.h"
 
 static const char *const kind_names[] = { "open", "won", "lost" };
 static const char *const cat_names[] = { "pipeline", "best_case", "commit",
@@ -660,24 +661,13 @@ same_fold(const char *a, const char *s, size_t n)
 	return a != NULL && strncasecmp(a, s, n) == 0 && a[n] == '\0';
 }
 
-static void
-strip(const char **s, size_t *n)
-{
-	while (*n > 0 && isspace((unsigned char)**s)) {
-		(*s)++;
-		(*n)--;
-	}
-	while (*n > 0 && isspace((unsigned char)(*s)[*n - 1]))
-		(*n)--;
-}
-
 int
 sp_stages_find_in(const sp_stages *st, int p, const char *s, size_t n)
 {
 	size_t i;
 	int found = -1;
 
-	strip(&s, &n);
+	sp_trim_blanks(&s, &n);
 	/* byte for byte first: by far the most common case */
 	for (i = 0; i < st->n; i++)
 		if (same_name(st->v[i].name, s, n) && (p < 0 ||
@@ -717,7 +707,7 @@ sp_stages_pipeline(const sp_stages *st, const char *s, size_t n)
 {
 	size_t i;
 
-	strip(&s, &n);
+	sp_trim_blanks(&s, &n);
 	for (i = 0; i < st->npipes; i++)
 		if (same_fold(st->pipes[i].label, s, n) ||
 		    same_fold(st->pipes[i].id, s, n))
