@@ -441,22 +441,26 @@ get_stage(sp_deals *ds, const sp_rec *r, int f, int *stage, sp_error *e)
 }
 
 /*
- * A snapshot's status field (open, won, lost: a CRM that keeps the outcome
- * apart from the stage, as Pipedrive does) decides d's kind: a deal won
- * or lost at an open stage is in the first won or lost stage of its
- * pipeline, having reached (won) or been lost from (lost) the open one.
+ * A record's status field (open, won, lost: a CRM that keeps the outcome
+ * apart from the stage, as Pipedrive does) decides its kind: a deal won or
+ * lost at an open stage *stage is in the first won or lost stage of its
+ * pipeline, *from then being the open one it reached (won) or was lost
+ * from (lost).  Returns 1 when it moved *stage, 0 when not (no status, no
+ * stage, leads, or one that agrees), -1 bad.
  */
 static int
-apply_status(sp_deals *ds, const sp_rec *r, sp_deal *d, sp_error *e)
+status_stage(sp_deals *ds, const sp_rec *r, int *stage, int *from,
+    sp_error *e)
 {
 	char q[80], known[512];
 	const char *v = sp_rec_get(r, ds->slot[F_STATUS]);
 	size_t n = sp_rec_len(r, ds->slot[F_STATUS]);
-	const sp_stage *cur = &ds->st->v[d->stage];
+	const sp_stage *cur;
 	int kind, to;
 
-	if (n == 0 || ds->o.leads)
+	if (n == 0 || ds->o.leads || *stage < 0)
 		return 0;
+	cur = &ds->st->v[*stage];
 	sp_err_quote(q, sizeof(q), v, n);
 	if (n > 8 || (kind = sp_stage_kind_parse(q)) < 0)
 		return sp_err_set(e, "status", "'%s' is not open, won or lost",
@@ -466,7 +470,7 @@ apply_status(sp_deals *ds, const sp_rec *r, sp_deal *d, sp_error *e)
 	if (cur->kind != SP_OPEN)
 		return sp_err_set(e, "status", "'%s', but stage '%s' is %s", q,
 		    cur->name, sp_stage_kind_name(cur->kind));
-	if ((to = sp_stages_first_of(ds->st, d->stage, kind)) < 0)
+	if ((to = sp_stages_first_of(ds->st, *stage, kind)) < 0)
 		return sp_err_set(e, "status", "'%s', but %s%s%s has no %s stage "
 		    "(stages: %s)", q, cur->pipeline >= 0 ? "pipeline '" :
 		    "the stage list", cur->pipeline >= 0 ?
@@ -474,12 +478,9 @@ apply_status(sp_deals *ds, const sp_rec *r, sp_deal *d, sp_error *e)
 		    "'" : "", sp_stage_kind_name(kind), cur->pipeline >= 0 ?
 		    sp_stages_known_in(ds->st, cur->pipeline, known,
 		    sizeof(known)) : sp_stages_known(ds->st));
-	if (kind == SP_WON)
-		d->max_stage = d->stage;
-	else
-		d->lost_stage = d->stage;
-	d->stage = to;
-	return 0;
+	*from = *stage;
+	*stage = to;
+	return 1;
 }
 
 /* Parse the typed fields a program needs from r into d. */
@@ -706,7 +707,7 @@ snapshot_read(sp_deals *ds, const sp_rec *r, sp_deal *dp, sp_error *e)
 {
 	sp_deal d;
 	size_t kl;
-	int k, need;
+	int k, need, from;
 
 	memset(&d, 0, sizeof(d));
 	d.stage = d.lost_stage = d.max_stage = -1;
@@ -719,8 +720,12 @@ snapshot_read(sp_deals *ds, const sp_rec *r, sp_deal *dp, sp_error *e)
 		if (k == 0)
 			return sp_err_set(e, "stage", "missing (known stages: %s)",
 			    sp_stages_known(ds->st));
-		if (apply_status(ds, r, &d, e) < 0)
+		if ((k = status_stage(ds, r, &d.stage, &from, e)) < 0)
 			return -1;
+		if (k > 0 && ds->st->v[d.stage].kind == SP_WON)
+			d.max_stage = from;
+		else if (k > 0)
+			d.lost_stage = from;
 		d.kind = ds->st->v[d.stage].kind;
 		if (d.kind == SP_LOST &&
 		    get_stage(ds, r, F_LOST_STAGE, &d.lost_stage, e) < 0)
@@ -1563,7 +1568,7 @@ history_add(sp_deals *ds, const sp_rec *r, sp_error *e)
 	struct hext *x;
 	uint32_t ix;
 	int64_t at;
-	int stage = -1, lost = -1, file, cur = -1, isnew, then;
+	int stage = -1, lost = -1, file, cur = -1, isnew, then, k, from;
 	sp_deal d;
 
 	if (idlen == 0)
@@ -1580,8 +1585,11 @@ history_add(sp_deals *ds, const sp_rec *r, sp_error *e)
 		    "time it became true");
 	}
 	if (get_stage(ds, r, F_STAGE, &stage, e) < 0 ||
-	    get_stage(ds, r, F_LOST_STAGE, &lost, e) < 0)
+	    get_stage(ds, r, F_LOST_STAGE, &lost, e) < 0 ||
+	    (k = status_stage(ds, r, &stage, &from, e)) < 0)
 		return -1;
+	if (k > 0 && lost < 0 && ds->st->v[stage].kind == SP_LOST)
+		lost = from;	/* lost from the open stage it carried */
 	memset(&d, 0, sizeof(d));
 	if (parse_fields(ds, r, &d, e) < 0)
 		return -1;
