@@ -123,46 +123,69 @@ stages_push(sp_stages *st, char *name, int kind, int prob, int cat)
 /* The pipeline labelled label (or with that id), added when new; -1 when
  * out of memory. */
 static int
-pipe_intern(sp_stages *st, const char *label, const char *id)
+pipe_intern(sp_stages *st, char *label, char *id)
 {
 	sp_pipe *v;
 	size_t i;
 
 	for (i = 0; i < st->npipes; i++)
-		if (strcasecmp(st->pipes[i].label, label) == 0)
+		if (strcasecmp(st->pipes[i].label, label) == 0) {
+			free(label);
+			free(id);
 			return (int)i;
-	if ((v = realloc(st->pipes, (st->npipes + 1) * sizeof(*v))) == NULL)
-		return -1;
-	st->pipes = v;
-	v[st->npipes].label = strdup(label);
-	v[st->npipes].id = id != NULL && id[0] != '\0' ? strdup(id) : NULL;
-	if (v[st->npipes].label == NULL || (id != NULL && id[0] != '\0' &&
-	    v[st->npipes].id == NULL)) {
-		free(v[st->npipes].label);
-		free(v[st->npipes].id);
+		}
+	if ((v = realloc(st->pipes, (st->npipes + 1) * sizeof(*v))) == NULL) {
+		free(label);
+		free(id);
 		return -1;
 	}
+	st->pipes = v;
+	v[st->npipes].label = label;
+	v[st->npipes].id = id;
 	return (int)st->npipes++;
 }
 
-/* The last stage pushed gets id and pipeline (either may be NULL or ""). */
+/* s without blanks around, a copy, or NULL when s is NULL or blank (or
+ * memory ran out: *oom set). */
+static char *
+dup_text(const char *s, int *oom)
+{
+	char *p;
+
+	if (s == NULL)
+		return NULL;
+	if ((p = strip_dup(s, strlen(s))) == NULL)
+		*oom = 1;
+	else if (p[0] == '\0') {
+		free(p);
+		p = NULL;
+	}
+	return p;
+}
+
+/* The last stage pushed gets id and pipeline (each may be NULL or blank;
+ * blanks around are dropped). */
 static int
 stage_place(sp_stages *st, const char *id, const char *pipe,
     const char *pipe_id, sp_error *e)
 {
 	sp_stage *s = &st->v[st->n - 1];
+	int oom = 0;
+	char *pl = dup_text(pipe, &oom), *pi = dup_text(pipe_id, &oom);
 
-	if (id != NULL && id[0] != '\0') {
-		if ((s->id = strdup(id)) == NULL)
-			return sp_err_set(e, NULL, "out of memory");
-		st->has_ids = 1;
-	}
-	if ((pipe == NULL || pipe[0] == '\0') && pipe_id != NULL &&
-	    pipe_id[0] != '\0')
-		pipe = pipe_id;	/* an id alone: its own label */
-	if (pipe != NULL && pipe[0] != '\0' &&
-	    (s->pipeline = pipe_intern(st, pipe, pipe_id)) < 0)
+	s->id = dup_text(id, &oom);
+	st->has_ids |= s->id != NULL;
+	if (pl == NULL && pi != NULL && (pl = strdup(pi)) == NULL)
+		oom = 1;	/* an id alone: its own label */
+	if (oom) {
+		free(pl);
+		free(pi);
 		return sp_err_set(e, NULL, "out of memory");
+	}
+	if (pl != NULL && (s->pipeline = pipe_intern(st, pl, pi)) < 0)
+		return sp_err_set(e, NULL, "out of memory");
+	if (pl == NULL)
+		free(pi);
 	return 0;
 }
 
