@@ -758,8 +758,8 @@ snapshot_read(sp_deals *ds, const sp_rec *r, sp_deal *dp, sp_error *e)
 		d.has_pushes = 1;
 	}
 	/* the outcome's own time (Pipedrive's won and lost times) */
-	if (d.kind != SP_OPEN && !d.has_closed && (ds->o.need & SP_NEED_CLOSED) &&
-	    !ds->o.leads &&
+	if (d.kind != SP_OPEN && !d.has_closed && !ds->o.leads &&
+	    ((ds->o.need & SP_NEED_CLOSED) || ds->o.has_as_of) &&
 	    (k = get_time(ds, r, d.kind == SP_WON ? F_WON_AT : F_LOST_AT,
 	    &d.closed_at, e)) != 0) {
 		if (k < 0)
