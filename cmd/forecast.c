@@ -611,7 +611,8 @@ add_closed(struct fc *x, struct fst *g, const sp_deal *d, int sums,
 	size_t cl = strlen(d->currency);
 
 	for (s = 0; s < (int)st->n; s++) {
-		if (st->v[s].kind != SP_OPEN || (!won && s > top))
+		if (st->v[s].kind != SP_OPEN || (!won && s > top) ||
+		    !sp_stages_same_pipeline(st, s, d->stage))
 			continue;
 		g->closed_s[s]++;
 		g->won_s[s] += won;
@@ -1669,7 +1670,8 @@ add_calibration(sp_agg_run *run, const sp_deal *d, sp_error *e)
 	}
 	top = sp_deal_reached(st, d);
 	for (s = 0; s < (int)st->n; s++) {
-		if (st->v[s].kind != SP_OPEN || (!won && s > top))
+		if (st->v[s].kind != SP_OPEN || (!won && s > top) ||
+		    !sp_stages_same_pipeline(st, s, d->stage))
 			continue;
 		g->closed_s[s]++;
 		g->won_s[s] += won;

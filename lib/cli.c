@@ -1183,6 +1183,7 @@ cli_deals_opts(sp_cli *c, sp_deals_opts *o, int need, sp_deal_fn fn,
 	o->left_ctx = c;
 	o->prob_scale = c->prob_scale;
 	o->id_memory = c->id_memory;
+	o->leads = c->stage_list == SP_STAGES_LEADS;
 }
 
 void

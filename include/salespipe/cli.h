@@ -82,7 +82,8 @@ typedef struct cli_opt {
 	{ "output-format", required_argument, 'o', "csv|jsonl|table|md", \
 	    "the output format" }, \
 	{ "map", required_argument, CLI_OPT_MAP, "spec", \
-	    "rename input fields: a=b,..., a CSV file or a CRM preset" }, \
+	    "rename input fields: a=b,..., a CSV file or a CRM preset "	\
+	    "(salesforce, hubspot, pipedrive)" }, \
 	{ "stages", required_argument, CLI_OPT_STAGES, "spec", \
 	    "the stage list: a CSV file or Stage,Stage,..." }, \
 	{ "date-format", required_argument, CLI_OPT_DATE_FORMAT, "format", \
