@@ -74,13 +74,9 @@ typedef struct cli_opt {
 	{ "probability-scale", required_argument, CLI_OPT_PROB_SCALE, \
 	    "1|100", "probabilities as fractions (1) or percentages (100)" }
 
-/* The common options of every program but the number options: those of
- * a program that reads no amounts (lead-assign). */
-#define CLI_READ_LONGOPTS \
-	{ "input-format", required_argument, 'i', "csv|jsonl", \
-	    "input format (default: from the first byte)" }, \
-	{ "output-format", required_argument, 'o', "csv|jsonl|table|md", \
-	    "the output format" }, \
+/* How records are read and what now is: --map, --stages, --date-format,
+ * --now, --max-bad (also report's, which gives them to its sections). */
+#define CLI_INPUT_LONGOPTS \
 	{ "map", required_argument, CLI_OPT_MAP, "spec", \
 	    "rename input fields: a=b,..., a CSV file or a CRM preset "	\
 	    "(salesforce, hubspot, pipedrive)" }, \
@@ -91,20 +87,38 @@ typedef struct cli_opt {
 	{ "now", required_argument, CLI_OPT_NOW, "time", \
 	    "the time taken as now" }, \
 	{ "max-bad", required_argument, CLI_OPT_MAX_BAD, "n", \
-	    "skip up to n bad records, each reported" }, \
-	{ "rejects", required_argument, CLI_OPT_REJECTS, "file", \
-	    "copy the bad records to file" }, \
+	    "skip up to n bad records, each reported" }
+
+/* How the bytes are decoded: --encoding, --delimiter, --max-record-size. */
+#define CLI_DECODE_LONGOPTS \
 	{ "encoding", required_argument, CLI_OPT_ENCODING, \
 	    "utf-8|latin1|cp1252|utf-16|utf-16le|utf-16be", \
 	    "the input's character encoding" }, \
 	{ "delimiter", required_argument, CLI_OPT_DELIMITER, "sep", \
 	    "CSV field separator: , ; | or tab" }, \
 	{ "max-record-size", required_argument, CLI_OPT_MAX_RECORD_SIZE, \
-	    "size", "refuse records longer than size bytes" }, \
+	    "size", "refuse records longer than size bytes" }
+
+/* --version and --help. */
+#define CLI_INFO_LONGOPTS \
 	{ "version", no_argument, 'V', NULL, "print the version and exit" }, \
-	{ "help", no_argument, 'h', NULL, "print this help and exit" }, \
+	{ "help", no_argument, 'h', NULL, "print this help and exit" }
+
+#define CLI_TZ_LONGOPT \
 	{ "tz", required_argument, CLI_OPT_TZ, "zone", \
 	    "IANA time zone of the input's naive times" }
+
+/* The common options of every program but the number options: those of
+ * a program that reads no amounts (lead-assign). */
+#define CLI_READ_LONGOPTS \
+	{ "input-format", required_argument, 'i', "csv|jsonl", \
+	    "input format (default: from the first byte)" }, \
+	{ "output-format", required_argument, 'o', "csv|jsonl|table|md", \
+	    "the output format" }, \
+	CLI_INPUT_LONGOPTS, \
+	{ "rejects", required_argument, CLI_OPT_REJECTS, "file", \
+	    "copy the bad records to file" }, \
+	CLI_DECODE_LONGOPTS, CLI_INFO_LONGOPTS, CLI_TZ_LONGOPT
 
 /* --decimal-comma and --thousands, for programs that read amounts. */
 #define CLI_NUMBER_LONGOPTS \
