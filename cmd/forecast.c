@@ -2297,8 +2297,20 @@ main(int argc, char **argv)
 		x.nnoprob += (c.stages->v[i].flags & SP_STAGE_NO_PROB) != 0;
 	}
 	x.report = 1;
-	if ((x.backtest || x.score_path != NULL) && c.ninputs == 0)
-		spool_stdin(&x);
+	/* the passes read the input again: the standard input is kept, as
+	   the one operand ('-' or none); beside files it could not be */
+	if (x.backtest || x.score_path != NULL) {
+		int dash = 0;
+
+		for (i = 0; i < c.ninputs; i++)
+			dash += strcmp(c.inputs[i], "-") == 0;
+		if (c.ninputs == 0 || (c.ninputs == 1 && dash == 1))
+			spool_stdin(&x);
+		else if (dash > 0)
+			cli_usage_error(&c, "%s reads its input several "
+			    "times: the standard input ('-') only as the one "
+			    "operand", x.backtest ? "--backtest" : "--score");
+	}
 	if (!c.has_period) {
 		sp_error e;
 		sp_err_clear(&e);
