@@ -524,6 +524,17 @@ for s in ${REPORT_SEEDS:-1 2}; do
 		else
 			ok
 		fi
+		# the same input on stdin (kept for every section, and for
+		# forecast's passes)
+		"$BIN/report" -o jsonl --now "$now" --quota "$EX/quota.csv" \
+		    --leads "$EX/leads.csv" --activities "$EX/activities.csv" \
+		    < "$in" > "$tmp/report.stdin" 2>/dev/null
+		if ! cmp -s "$tmp/report.out" "$tmp/report.stdin"; then
+			bad "report seed $s $f: other rows from stdin than from the file"
+			diff "$tmp/report.out" "$tmp/report.stdin" | head -5
+		else
+			ok
+		fi
 		if [ $st -ne 0 ]; then
 			bad "report seed $s $f: status $st"
 			head -5 "$tmp/report.err"
