@@ -11,6 +11,7 @@
 #   make check-full every pass at full sizes (plain, valgrind, ASan+UBSan,
 #                   TSan): what CI runs
 #   make fuzz       libFuzzer on every parser (FUZZ_SECONDS, FUZZ_JOBS)
+#   make deps-browser  install chromium and python3 for tests/browser.sh
 #   make demo       install missing packages, build, run the demo pipeline
 #   make install    PREFIX=/usr/local DESTDIR=
 #   make bench      the benchmark (bench/run.sh)
@@ -52,7 +53,8 @@ LIBS = -lcsv -ljansson -lz -lzstd -lm -lpthread
 # the installed library, libsalespipe.a, where nothing exits or prints
 # (tests/cases/install/no-exit checks its undefined symbols).  Each
 # archive depends on the Makefile, which decides its members.
-PROG_SRC = lib/cli.c lib/append.c $(wildcard lib/drive.c) lib/fcledger.c
+PROG_SRC = lib/cli.c lib/append.c $(wildcard lib/drive.c) lib/fcledger.c \
+	lib/progress.c
 PROG_HDRS = include/salespipe/cli.h include/salespipe/append.h \
 	$(wildcard include/salespipe/drive.h)
 LIB_SRC = $(filter-out $(PROG_SRC),$(wildcard lib/*.c))
@@ -103,6 +105,27 @@ $(B)/bin/%: cmd/%.c $(CLIA) $(LIBA) $(HDRS)
 	@echo "LD $@"
 	@$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(CLIA) $(LIBA) $(LIBS)
 
+# report runs these programs' entry points, linked in: each cmd/NAME.c
+# again with main renamed sp_main_NAME (- as _), and entries.h lists them
+REPORT_RUNS = cycle-time deal-diff deal-size forecast funnel lead-response \
+	lint loss-reasons pipeline scorecard selling-time velocity win-rate
+REPORT_OBJ = $(patsubst %,$(B)/obj/report/%.o,$(REPORT_RUNS))
+
+$(B)/obj/report/%.o: cmd/%.c $(HDRS) Makefile
+	@mkdir -p $(dir $@)
+	@echo "CC $@"
+	@$(CC) $(ALL_CFLAGS) -Dmain=sp_main_$(subst -,_,$*) -c -o $@ $<
+
+$(B)/obj/report/entries.h: Makefile
+	@mkdir -p $(dir $@)
+	@for p in $(REPORT_RUNS); do \
+	    echo "E(\"$$p\", sp_main_$$(echo $$p | tr - _))"; done > $@
+
+$(B)/bin/report: cmd/report.c $(REPORT_OBJ) $(B)/obj/report/entries.h $(CLIA) $(LIBA) $(HDRS)
+	@mkdir -p $(dir $@)
+	@echo "LD $@"
+	@$(CC) $(ALL_CFLAGS) -I$(B)/obj/report $(LDFLAGS) -o $@ $< $(REPORT_OBJ) $(CLIA) $(LIBA) $(LIBS)
+
 $(COMPLETIONS): $(PROGS) scripts/completions.sh
 	@echo "GEN $(B)/completions"
 	@rm -rf $(B)/completions
@@ -139,6 +162,12 @@ fuzz:
 deps:
 	@sh scripts/deps.sh
 
+# what the browser tests need (tests/browser.sh: chromium, python3), apart
+# from deps: make check-full runs it before SUITES=browser
+deps-browser:
+	@sh scripts/deps.sh browser
+.PHONY: deps-browser
+
 # The suite: unit tests, end-to-end cases, man page examples, mandoc lint.
 test: all units
 	@sh tests/run.sh $(B)
@@ -167,6 +196,8 @@ check-valgrind: deps
 	@sh tests/check.sh valgrind
 
 check-full: deps
+	@$(MAKE) --no-print-directory deps-browser || \
+	    echo "check-full: no browser packages: tests/browser.sh will skip"
 	@$(MAKE) --no-print-directory check-builds
 	@sh tests/check.sh full
 

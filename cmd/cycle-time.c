@@ -31,6 +31,7 @@ static const char usage[] =
     "                  [--decimal-comma] [--thousands sep] [--rates file]\n"
     "                  [--currency code] [--explain] [--spreadsheet-safe]\n"
     "                  [--partial | --merge] [--shard k/n] [--threads n]\n"
+    "                  [--progress | --no-progress]\n"
     "                  [file ...]\n";
 
 enum { M_WON, M_LOST, M_CLOSED, M_OPEN, M_IN_STAGE, M_STAGES, M_FIELDS };

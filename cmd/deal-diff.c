@@ -25,7 +25,8 @@ static const char usage[] =
     "                 [--max-record-size size] [--decimal-comma]\n"
     "                 [--thousands sep] [--rates file] [--currency code]\n"
     "                 [--explain] [--spreadsheet-safe] [--partial | --merge]\n"
-    "                 [--shard k/n] [--threads n] [history ...]\n"
+    "                 [--shard k/n] [--threads n]\n"
+    "                 [--progress | --no-progress] [history ...]\n"
     "       deal-diff [--to time] [--deals] [options] old new\n"
     "       deal-diff --history [--at time] [options] old new\n";
 

@@ -26,7 +26,8 @@ static const char usage[] =
     "                 [--max-record-size size] [--decimal-comma]\n"
     "                 [--thousands sep] [--rates file] [--currency code]\n"
     "                 [--explain] [--spreadsheet-safe] [--partial | --merge]\n"
-    "                 [--shard k/n] [--threads n] [file ...]\n";
+    "                 [--shard k/n] [--threads n]\n"
+    "                 [--progress | --no-progress] [file ...]\n";
 
 enum { OPT_OPEN = 1, OPT_LOST, OPT_BANDS };
 enum { M_WON, M_LOST, M_OPEN };

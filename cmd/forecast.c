@@ -43,6 +43,7 @@ static const char usage[] =
     "                [--record ledger] [--score ledger] [--backtest]\n"
     "                [--horizon days[,days...]] [--spreadsheet-safe]\n"
     "                [--partial | --merge] [--shard k/n] [--threads n]\n"
+    "                [--progress | --no-progress]\n"
     "                [--probability-scale 1|100] [file ...]\n";
 
 enum { M_WEIGHTED = 1, M_CATEGORY = 2, M_HISTORY = 4, M_TREND = 8, M_MC = 16 };
@@ -610,7 +611,8 @@ add_closed(struct fc *x, struct fst *g, const sp_deal *d, int sums,
 	size_t cl = strlen(d->currency);
 
 	for (s = 0; s < (int)st->n; s++) {
-		if (st->v[s].kind != SP_OPEN || (!won && s > top))
+		if (st->v[s].kind != SP_OPEN || (!won && s > top) ||
+		    !sp_stages_same_pipeline(st, s, d->stage))
 			continue;
 		g->closed_s[s]++;
 		g->won_s[s] += won;
@@ -1668,7 +1670,8 @@ add_calibration(sp_agg_run *run, const sp_deal *d, sp_error *e)
 	}
 	top = sp_deal_reached(st, d);
 	for (s = 0; s < (int)st->n; s++) {
-		if (st->v[s].kind != SP_OPEN || (!won && s > top))
+		if (st->v[s].kind != SP_OPEN || (!won && s > top) ||
+		    !sp_stages_same_pipeline(st, s, d->stage))
 			continue;
 		g->closed_s[s]++;
 		g->won_s[s] += won;
@@ -2294,8 +2297,20 @@ main(int argc, char **argv)
 		x.nnoprob += (c.stages->v[i].flags & SP_STAGE_NO_PROB) != 0;
 	}
 	x.report = 1;
-	if ((x.backtest || x.score_path != NULL) && c.ninputs == 0)
-		spool_stdin(&x);
+	/* the passes read the input again: the standard input is kept, as
+	   the one operand ('-' or none); beside files it could not be */
+	if (x.backtest || x.score_path != NULL) {
+		int dash = 0;
+
+		for (i = 0; i < c.ninputs; i++)
+			dash += strcmp(c.inputs[i], "-") == 0;
+		if (c.ninputs == 0 || (c.ninputs == 1 && dash == 1))
+			spool_stdin(&x);
+		else if (dash > 0)
+			cli_usage_error(&c, "%s reads its input several "
+			    "times: the standard input ('-') only as the one "
+			    "operand", x.backtest ? "--backtest" : "--score");
+	}
 	if (!c.has_period) {
 		sp_error e;
 		sp_err_clear(&e);

@@ -24,7 +24,8 @@ static const char usage[] =
     "              [--max-record-size size] [--decimal-comma]\n"
     "              [--thousands sep] [--rates file] [--currency code]\n"
     "              [--explain] [--spreadsheet-safe] [--partial | --merge]\n"
-    "              [--shard k/n] [--threads n] [file ...]\n";
+    "              [--shard k/n] [--threads n]\n"
+    "              [--progress | --no-progress] [file ...]\n";
 
 enum { OPT_MODE = 1, OPT_COHORT };
 enum { MODE_REACHED = 0, MODE_ORDERED, MODE_ANY };
@@ -178,12 +179,15 @@ snapshot_entries(const struct ctx *x, const sp_deal *d, struct entries *en)
 	int top = sp_deal_reached(x->st, d), s;
 
 	if (lost_unknown(x, d)) {
-		entry_add(en, sp_stages_first_open(x->st), HOW_FIRST, 0);
+		entry_add(en, sp_stages_first_of(x->st, d->stage, SP_OPEN),
+		    HOW_FIRST, 0);
 		return;
 	}
+	/* with pipelines, the stages of the deal's own */
 	for (s = 0; s < (int)x->st->n; s++)
-		if ((x->st->v[s].kind == SP_OPEN && (d->kind == SP_WON ||
-		    s <= top)) || (d->kind == SP_WON && s == d->stage))
+		if (((x->st->v[s].kind == SP_OPEN && (d->kind == SP_WON ||
+		    s <= top)) || (d->kind == SP_WON && s == d->stage)) &&
+		    (d->stage < 0 || sp_stages_same_pipeline(x->st, s, d->stage)))
 			entry_add(en, s, HOW_SNAPSHOT, 0);
 }
 
@@ -192,6 +196,9 @@ static void
 history_entries(const struct ctx *x, const sp_deal *d, int s, int top,
     int won, struct entries *en)
 {
+	/* skipped on the way: a stage of the pipeline it got to */
+	int mine = sp_stages_same_pipeline(x->st, s, top >= 0 ? top :
+	    d->stage);
 	size_t i, n = 0;
 
 	for (i = 0; i < d->npath; i++) {
@@ -201,7 +208,7 @@ history_entries(const struct ctx *x, const sp_deal *d, int s, int top,
 		if (++n == 1 && x->mode != MODE_ANY)
 			return;
 	}
-	if (n == 0 && x->mode == MODE_REACHED &&
+	if (n == 0 && x->mode == MODE_REACHED && mine &&
 	    x->st->v[s].kind == SP_OPEN && (won || s <= top))
 		entry_add(en, s, HOW_SKIPPED, 0);
 }
@@ -235,7 +242,8 @@ deal_entries(const struct ctx *x, const sp_deal *d, struct entries *en)
 		if (x->st->v[s].kind != SP_LOST)
 			history_entries(x, d, s, top, won, en);
 	if (en->n == 0 && x->mode == MODE_REACHED)
-		entry_add(en, sp_stages_first_open(x->st), HOW_FIRST, 0);
+		entry_add(en, sp_stages_first_of(x->st, d->stage, SP_OPEN),
+		    HOW_FIRST, 0);
 }
 
 /* The highest stage d got to: its won stage, else the stage reached. */
@@ -409,7 +417,27 @@ cells_load(void *ctx, void *p, const json_t *v, sp_error *e)
 	return 0;
 }
 
-/* The rows of one cohort: a row per open and won stage. */
+/*
+ * The wins of the pipeline of stage s: with several pipelines, the deals
+ * that entered its won stages; else the cohort's wins.
+ */
+static int64_t
+wins_of(const struct ctx *x, const struct cell *t, int s)
+{
+	const sp_stages *st = x->st;
+	int64_t won = 0;
+	int w;
+
+	if (st->npipes < 2)
+		return t[st->n].entered;
+	for (w = 0; w < (int)st->n; w++)
+		if (st->v[w].kind == SP_WON && sp_stages_same_pipeline(st, w, s))
+			won += t[w].entered;
+	return won;
+}
+
+/* The rows of one cohort: a row per open and won stage (with pipelines,
+ * each pipeline's rows follow on from its own). */
 static int
 cells_rows(void *ctx, void *p, sp_agg_row *r, sp_error *e)
 {
@@ -417,13 +445,10 @@ cells_rows(void *ctx, void *p, sp_agg_row *r, sp_error *e)
 	const sp_stages *st = x->st;
 	const struct cell *t = p;
 	const struct kinds *kd = x->cohort ? kinds_of(x, p) : NULL;
-	int64_t won = t[st->n].entered, all = 0;
-	int s, from, prev = -1, next, last = -1, mixed = 0;
+	int64_t won, all = 0;
+	int s, from, prev = -1, next, last, mixed = 0;
 	const char *cur = "";
 
-	for (s = 0; s < (int)st->n; s++)
-		if (st->v[s].kind == SP_OPEN)
-			last = s;
 	if (kd != NULL)
 		all = kd->won + kd->lost + kd->open;
 	/* one currency per cohort: a mix empties every amount of it */
@@ -443,9 +468,18 @@ cells_rows(void *ctx, void *p, sp_agg_row *r, sp_error *e)
 
 		if (st->v[s].kind == SP_LOST)
 			continue;
+		if (prev >= 0 && !sp_stages_same_pipeline(st, prev, s))
+			prev = -1;
+		won = wins_of(x, t, s);
+		for (last = -1, next = 0; next < (int)st->n; next++)
+			if (st->v[next].kind == SP_OPEN &&
+			    sp_stages_same_pipeline(st, next, s))
+				last = next;
 		for (next = s + 1; next < (int)st->n &&
 		    st->v[next].kind != SP_OPEN; next++)
 			;
+		if (next < (int)st->n && !sp_stages_same_pipeline(st, next, s))
+			next = (int)st->n;
 		sp_agg_set(r, C_STAGE, st->v[s].name);
 		sp_agg_set_count(r, C_ENTERED, t[s].entered);
 		sp_agg_set_count(r, C_CURRENT, t[s].current);

@@ -36,7 +36,8 @@ static const char usage[] =
     "                     [--encoding encoding] [--delimiter sep]\n"
     "                     [--max-record-size size] [--explain]\n"
     "                     [--spreadsheet-safe] [--partial | --merge]\n"
-    "                     [--shard k/n] [--threads n] [file ...]\n";
+    "                     [--shard k/n] [--threads n]\n"
+    "                     [--progress | --no-progress] [file ...]\n";
 
 #define MAX_SLA 16
 #define MAX_TYPES 32

@@ -31,7 +31,8 @@ static const char usage[] =
     "            [--max-record-size size] [--decimal-comma] [--thousands sep]\n"
     "            [--rates file] [--currency code] [--explain]\n"
     "            [--spreadsheet-safe] [--partial | --merge] [--shard k/n]\n"
-    "            [--threads n] [--probability-scale 1|100] [file ...]\n";
+    "            [--threads n] [--progress | --no-progress]\n"
+    "            [--probability-scale 1|100] [file ...]\n";
 
 /* The rules, in the order findings of one line are listed (by name). */
 enum { R_OUTLIER, R_CLOSE_BEFORE_CREATE, R_CLOSE_PAST, R_CREATED_FUTURE,

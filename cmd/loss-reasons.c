@@ -29,6 +29,7 @@ static const char usage[] =
     "                    [--thousands sep] [--rates file] [--currency code]\n"
     "                    [--explain] [--spreadsheet-safe]\n"
     "                    [--partial | --merge] [--shard k/n] [--threads n]\n"
+    "                    [--progress | --no-progress]\n"
     "                    [file ...]\n";
 
 enum { OPT_BY_STAGE = 1 };

@@ -22,7 +22,8 @@ static const char usage[] =
     "                [--delimiter sep] [--max-record-size size]\n"
     "                [--decimal-comma] [--thousands sep]\n"
     "                [--spreadsheet-safe] [--partial | --merge]\n"
-    "                [--shard k/n] [--threads n] [history ...]\n"
+    "                [--shard k/n] [--threads n]\n"
+    "                [--progress | --no-progress] [history ...]\n"
     "       pipeline --repair file\n";
 
 enum { OPT_LEADS = 1, OPT_REPAIR };

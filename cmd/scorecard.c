@@ -29,7 +29,8 @@ static const char usage[] =
     "                 [--decimal-comma] [--thousands sep] [--rates file]\n"
     "                 [--currency code] [--probability-scale 1|100]\n"
     "                 [--explain] [--spreadsheet-safe] [--partial | --merge]\n"
-    "                 [--shard k/n] [--threads n] [file ...]\n";
+    "                 [--shard k/n] [--threads n]\n"
+    "                 [--progress | --no-progress] [file ...]\n";
 
 enum { OPT_QUOTA = 1, OPT_TEAMS, OPT_RANK_BY };
 

@@ -35,6 +35,7 @@ static const char usage[] =
     "                    [--delimiter sep] [--max-record-size size]\n"
     "                    [--explain] [--spreadsheet-safe]\n"
     "                    [--partial | --merge] [--shard k/n] [--threads n]\n"
+    "                    [--progress | --no-progress]\n"
     "                    [file ...]\n";
 
 enum { OPT_SELLING = 1, OPT_HOURS_PER_WEEK, OPT_HOURS, OPT_DAYS,

@@ -25,7 +25,8 @@ static const char usage[] =
     "                [--max-record-size size] [--decimal-comma]\n"
     "                [--thousands sep] [--rates file] [--currency code]\n"
     "                [--explain] [--spreadsheet-safe] [--partial | --merge]\n"
-    "                [--shard k/n] [--threads n] [file ...]\n";
+    "                [--shard k/n] [--threads n]\n"
+    "                [--progress | --no-progress] [file ...]\n";
 
 #define DAY	86400LL
 

@@ -22,7 +22,8 @@ static const char usage[] =
     "                [--max-record-size size] [--decimal-comma]\n"
     "                [--thousands sep] [--rates file] [--currency code]\n"
     "                [--explain] [--spreadsheet-safe] [--partial | --merge]\n"
-    "                [--shard k/n] [--threads n] [file ...]\n";
+    "                [--shard k/n] [--threads n]\n"
+    "                [--progress | --no-progress] [file ...]\n";
 
 enum { C_WON, C_LOST, C_CLOSED, C_WIN_RATE, C_WON_AMOUNT, C_LOST_AMOUNT,
 	C_WIN_RATE_VALUE };

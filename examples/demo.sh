@@ -45,3 +45,7 @@ export SALESPIPE_LEADS="$j/leads.jsonl"
 cp new-leads.jsonl "$SALESPIPE_LEADS"
 step "Who takes the new leads? (territory rules, first match wins; team turns; owners away skipped)" \
     "lead-assign --rules territories.csv --teams assign-teams.csv --away away.csv --now 2026-11-26T00:00:00Z --why -o csv"
+step "The nightly report: every answer above on one page (Markdown here; HTML with SVG charts in examples/report.html)" \
+    "report --quota quota.csv --leads leads.csv --activities activities.csv history.csv | head -30 &&
+report -o html --quota quota.csv --leads leads.csv --activities activities.csv history.csv > report.html &&
+echo \"wrote examples/report.html (\$(wc -c < report.html) bytes): open it in a browser\""

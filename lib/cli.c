@@ -263,7 +263,7 @@ static const char *const not_fingerprinted[] = {
 	"encoding", "delimiter", "max-record-size", "decimal-comma",
 	"thousands", "probability-scale", "max-bad", "rejects",
 	"spreadsheet-safe", "explain", "partial", "merge", "shard",
-	"threads", "help", "version", NULL
+	"threads", "progress", "no-progress", "help", "version", NULL
 };
 
 static int
@@ -498,6 +498,12 @@ cli_option(sp_cli *c, int opt, const char *arg)
 		    c->threads < 1 || c->threads > 1024)
 			cli_usage_error(c, "--threads: '%s' is not a count "
 			    "from 1 to 1024", arg);
+		return 1;
+	case CLI_OPT_PROGRESS:
+		c->progress = 1;
+		return 1;
+	case CLI_OPT_NO_PROGRESS:
+		c->progress = 2;
 		return 1;
 	case CLI_OPT_PROB_SCALE:
 		if (strcmp(arg, "1") == 0)
@@ -805,6 +811,8 @@ cli_open(sp_cli *c, int argc, char **argv)
 	cli_read_opts(c, &ro);
 	c->inputs = argv;
 	c->ninputs = (size_t)argc;
+	if (!c->merge)
+		cli_progress_pass(c, &ro, 0);
 	if (!c->merge && (c->rd = sp_reader_open(argv, (size_t)argc, &ro,
 	    &e)) == NULL)
 		cli_fail(c, &e);
@@ -1175,6 +1183,7 @@ cli_deals_opts(sp_cli *c, sp_deals_opts *o, int need, sp_deal_fn fn,
 	o->left_ctx = c;
 	o->prob_scale = c->prob_scale;
 	o->id_memory = c->id_memory;
+	o->leads = c->stage_list == SP_STAGES_LEADS;
 }
 
 void
@@ -1270,6 +1279,9 @@ cli_writer_to(sp_cli *c, FILE *fp, int flags)
 {
 	sp_writer *w;
 
+	/* output to the terminal the progress line is on: the line goes */
+	if (fp == stdout && isatty(STDOUT_FILENO))
+		cli_progress_end();
 	if ((w = sp_writer_new(fp, cli_out_format(c))) == NULL)
 		cli_oom(c);
 	flags |= (c->spreadsheet_safe ? SP_WRITER_SPREADSHEET_SAFE : 0) |
@@ -1418,6 +1430,7 @@ cli_finish(sp_cli *c, sp_writer *w)
 	int bad = 0, out_bad = 0, err = 0;
 	size_t i;
 
+	cli_progress_end();
 	errno = 0;
 	if (sp_writer_finish(w) < 0) {
 		out_bad = 1;

@@ -17,11 +17,12 @@
 #include "salespipe/idset.h"
 
 enum { F_ID, F_AT, F_STAGE, F_AMOUNT, F_CURRENCY, F_CREATED, F_CLOSED,
-	F_CLOSE_DATE, F_PROB, F_LOST_STAGE, F_REACHED, F_CATEGORY, F_PUSHES, NF };
+	F_CLOSE_DATE, F_PROB, F_LOST_STAGE, F_REACHED, F_CATEGORY, F_PUSHES,
+	F_PIPELINE, F_STATUS, F_WON_AT, F_LOST_AT, NF };
 static const char *const fname[NF] = { "id", "at", "stage", "amount",
 	"currency", "created_at", "closed_at", "close_date", "probability",
 	"lost_stage", "reached_stage", "forecast_category",
-	"close_date_pushes" };
+	"close_date_pushes", "pipeline", "status", "won_at", "lost_at" };
 
 /*
  * A field's value with the `at` it was set at: a later `at` wins, and of
@@ -232,6 +233,10 @@ deals_use(sp_deals *ds)
 		rc |= sp_reader_require(ds->rd, ds->slot[F_STAGE]);
 		rc |= sp_reader_use(ds->rd, ds->slot[F_LOST_STAGE]);
 		rc |= sp_reader_use(ds->rd, ds->slot[F_REACHED]);
+		if (!ds->o.leads)
+			rc |= sp_reader_use(ds->rd, ds->slot[F_STATUS]);
+		if (ds->st->npipes > 0)
+			rc |= sp_reader_use(ds->rd, ds->slot[F_PIPELINE]);
 	}
 	if (need & SP_NEED_AMOUNT)
 		rc |= sp_reader_use(ds->rd, ds->slot[F_AMOUNT]);
@@ -241,8 +246,13 @@ deals_use(sp_deals *ds)
 		rc |= sp_reader_use(ds->rd, ds->slot[F_CREATED]);
 	if (need & (SP_NEED_CLOSED | SP_NEED_CLOSE_DATE))
 		rc |= sp_reader_use(ds->rd, ds->slot[F_CLOSE_DATE]);
-	if (need & SP_NEED_CLOSED)
+	if (need & SP_NEED_CLOSED) {
 		rc |= sp_reader_use(ds->rd, ds->slot[F_CLOSED]);
+		if (!ds->o.leads) {
+			rc |= sp_reader_use(ds->rd, ds->slot[F_WON_AT]);
+			rc |= sp_reader_use(ds->rd, ds->slot[F_LOST_AT]);
+		}
+	}
 	if (need & SP_NEED_CATEGORY)
 		rc |= sp_reader_use(ds->rd, ds->slot[F_CATEGORY]);
 	if (need & (SP_NEED_PUSHES | SP_NEED_ALL))
@@ -388,18 +398,88 @@ get_time(sp_deals *ds, const sp_rec *r, int f, int64_t *t, sp_error *e)
 	return 1;
 }
 
+/*
+ * The stage in field f of r into *stage: 1, 0 when empty, -1 bad.  With
+ * pipelines in the list, among the stages of r's pipeline (any when r
+ * names none).
+ */
 static int
 get_stage(sp_deals *ds, const sp_rec *r, int f, int *stage, sp_error *e)
 {
-	char q[80];
-	const char *s = sp_rec_get(r, ds->slot[f]);
-	size_t n = sp_rec_len(r, ds->slot[f]);
+	char q[80], q2[80], known[512];
+	const char *s = sp_rec_get(r, ds->slot[f]), *pv;
+	size_t n = sp_rec_len(r, ds->slot[f]), pn;
+	int p = -1;
 
 	if (n == 0)
 		return 0;
-	if ((*stage = sp_stages_find(ds->st, s, n)) < 0)
-		return sp_err_set(e, fname[f], "unknown stage '%s' (known: %s)",
-		    sp_err_quote(q, sizeof(q), s, n), sp_stages_known(ds->st));
+	if (ds->st->npipes > 0 && sp_rec_has(r, ds->slot[F_PIPELINE])) {
+		pv = sp_rec_get(r, ds->slot[F_PIPELINE]);
+		pn = sp_rec_len(r, ds->slot[F_PIPELINE]);
+		if ((p = sp_stages_pipeline(ds->st, pv, pn)) < 0)
+			return sp_err_set(e, "pipeline", "'%s' has no stage list "
+			    "(pipelines: %s; more pipelines: a stage file's "
+			    "pipeline column)", sp_err_quote(q, sizeof(q), pv,
+			    pn), sp_stages_known_in(ds->st, -1, known,
+			    sizeof(known)));
+	}
+	if ((*stage = sp_stages_find_in(ds->st, p, s, n)) >= 0)
+		return 1;
+	if (*stage == -2)
+		return sp_err_set(e, fname[f], "'%s' is a stage of several "
+		    "pipelines (%s): the record needs its pipeline",
+		    sp_err_quote(q, sizeof(q), s, n), sp_stages_known_in(ds->st,
+		    -1, known, sizeof(known)));
+	if (p >= 0)
+		return sp_err_set(e, fname[f], "unknown stage '%s' in pipeline "
+		    "'%s' (its stages: %s)", sp_err_quote(q, sizeof(q), s, n),
+		    sp_err_quote(q2, sizeof(q2), ds->st->pipes[p].label,
+		    strlen(ds->st->pipes[p].label)), sp_stages_known_in(ds->st,
+		    p, known, sizeof(known)));
+	return sp_err_set(e, fname[f], "unknown stage '%s' (known: %s)",
+	    sp_err_quote(q, sizeof(q), s, n), sp_stages_known(ds->st));
+}
+
+/*
+ * A record's status field (open, won, lost: a CRM that keeps the outcome
+ * apart from the stage, as Pipedrive does) decides its kind: a deal won or
+ * lost at an open stage *stage is in the first won or lost stage of its
+ * pipeline, *from then being the open one it reached (won) or was lost
+ * from (lost).  Returns 1 when it moved *stage, 0 when not (no status, no
+ * stage, leads, or one that agrees), -1 bad.
+ */
+static int
+status_stage(sp_deals *ds, const sp_rec *r, int *stage, int *from,
+    sp_error *e)
+{
+	char q[80], known[512];
+	const char *v = sp_rec_get(r, ds->slot[F_STATUS]);
+	size_t n = sp_rec_len(r, ds->slot[F_STATUS]);
+	const sp_stage *cur;
+	int kind, to;
+
+	if (n == 0 || ds->o.leads || *stage < 0)
+		return 0;
+	cur = &ds->st->v[*stage];
+	sp_err_quote(q, sizeof(q), v, n);
+	if (n > 8 || (kind = sp_stage_kind_parse(q)) < 0)
+		return sp_err_set(e, "status", "'%s' is not open, won or lost",
+		    q);
+	if (kind == cur->kind)
+		return 0;
+	if (cur->kind != SP_OPEN)
+		return sp_err_set(e, "status", "'%s', but stage '%s' is %s", q,
+		    cur->name, sp_stage_kind_name(cur->kind));
+	if ((to = sp_stages_first_of(ds->st, *stage, kind)) < 0)
+		return sp_err_set(e, "status", "'%s', but %s%s%s has no %s stage "
+		    "(stages: %s)", q, cur->pipeline >= 0 ? "pipeline '" :
+		    "the stage list", cur->pipeline >= 0 ?
+		    ds->st->pipes[cur->pipeline].label : "", cur->pipeline >= 0 ?
+		    "'" : "", sp_stage_kind_name(kind), cur->pipeline >= 0 ?
+		    sp_stages_known_in(ds->st, cur->pipeline, known,
+		    sizeof(known)) : sp_stages_known(ds->st));
+	*from = *stage;
+	*stage = to;
 	return 1;
 }
 
@@ -627,7 +707,7 @@ snapshot_read(sp_deals *ds, const sp_rec *r, sp_deal *dp, sp_error *e)
 {
 	sp_deal d;
 	size_t kl;
-	int k, need;
+	int k, need, from;
 
 	memset(&d, 0, sizeof(d));
 	d.stage = d.lost_stage = d.max_stage = -1;
@@ -640,6 +720,12 @@ snapshot_read(sp_deals *ds, const sp_rec *r, sp_deal *dp, sp_error *e)
 		if (k == 0)
 			return sp_err_set(e, "stage", "missing (known stages: %s)",
 			    sp_stages_known(ds->st));
+		if ((k = status_stage(ds, r, &d.stage, &from, e)) < 0)
+			return -1;
+		if (k > 0 && ds->st->v[d.stage].kind == SP_WON)
+			d.max_stage = from;
+		else if (k > 0)
+			d.lost_stage = from;
 		d.kind = ds->st->v[d.stage].kind;
 		if (d.kind == SP_LOST &&
 		    get_stage(ds, r, F_LOST_STAGE, &d.lost_stage, e) < 0)
@@ -670,6 +756,15 @@ snapshot_read(sp_deals *ds, const sp_rec *r, sp_deal *dp, sp_error *e)
 			    sp_rec_len(r, ds->slot[F_PUSHES])));
 		d.pushes = (int)n;
 		d.has_pushes = 1;
+	}
+	/* the outcome's own time (Pipedrive's won and lost times) */
+	if (d.kind != SP_OPEN && !d.has_closed && !ds->o.leads &&
+	    ((ds->o.need & SP_NEED_CLOSED) || ds->o.has_as_of) &&
+	    (k = get_time(ds, r, d.kind == SP_WON ? F_WON_AT : F_LOST_AT,
+	    &d.closed_at, e)) != 0) {
+		if (k < 0)
+			return -1;
+		d.has_closed = 1;
 	}
 	if (d.kind == SP_OPEN)
 		d.has_closed = 0;
@@ -1473,7 +1568,7 @@ history_add(sp_deals *ds, const sp_rec *r, sp_error *e)
 	struct hext *x;
 	uint32_t ix;
 	int64_t at;
-	int stage = -1, lost = -1, file, cur = -1, isnew, then;
+	int stage = -1, lost = -1, file, cur = -1, isnew, then, k, from;
 	sp_deal d;
 
 	if (idlen == 0)
@@ -1490,8 +1585,11 @@ history_add(sp_deals *ds, const sp_rec *r, sp_error *e)
 		    "time it became true");
 	}
 	if (get_stage(ds, r, F_STAGE, &stage, e) < 0 ||
-	    get_stage(ds, r, F_LOST_STAGE, &lost, e) < 0)
+	    get_stage(ds, r, F_LOST_STAGE, &lost, e) < 0 ||
+	    (k = status_stage(ds, r, &stage, &from, e)) < 0)
 		return -1;
+	if (k > 0 && lost < 0 && ds->st->v[stage].kind == SP_LOST)
+		lost = from;	/* lost from the open stage it carried */
 	memset(&d, 0, sizeof(d));
 	if (parse_fields(ds, r, &d, e) < 0)
 		return -1;
@@ -1959,8 +2057,8 @@ sp_deal_reached(const sp_stages *st, const sp_deal *d)
 	if (d->kind == SP_LOST && d->lost_stage >= 0 &&
 	    st->v[d->lost_stage].kind == SP_OPEN && d->lost_stage > top)
 		top = d->lost_stage;
-	if (top < 0 && d->kind == SP_LOST)
-		top = sp_stages_first_open(st);
+	if (top < 0 && d->kind == SP_LOST)	/* of its own pipeline */
+		top = sp_stages_first_of(st, d->stage, SP_OPEN);
 	return top;
 }
 

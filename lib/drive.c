@@ -1089,6 +1089,7 @@ read_all(sp_cli *c, sp_agg_run *r, int need)
 		sp_reader_close(c->rd);
 		memset(c->left, 0, sizeof(c->left));
 		cli_read_opts(c, &ro);
+		cli_progress_pass(c, &ro, 0);
 		if ((c->rd = sp_reader_open(c->inputs, c->ninputs, &ro,
 		    &e)) == NULL)
 			cli_fail(c, &e);
@@ -1133,6 +1134,7 @@ read_all(sp_cli *c, sp_agg_run *r, int need)
 	cli_by_end(c, c->rd);
 	cli_run_finish(c, p0->ds);
 done:
+	cli_progress_end();
 	c->bad_fn = NULL;
 	history = sp_deals_is_history(p0->ds);
 	r->t = p0->run.t;
@@ -1262,6 +1264,7 @@ cli_deals_pass(sp_cli *c, const char *spool, size_t spooln, int need,
 	if ((slots = calloc(c->nby + 1, sizeof(int))) == NULL)
 		cli_oom(c);
 	cli_read_opts(c, &ro);
+	cli_progress_pass(c, &ro, spool != NULL ? spooln : 0);
 	sp_err_clear(&e);
 	rd = spool != NULL ? sp_reader_open_mem(spool, spooln, "-", &ro, &e) :
 	    sp_reader_open(c->inputs, c->ninputs, &ro, &e);
@@ -1279,6 +1282,7 @@ cli_deals_pass(sp_cli *c, const char *spool, size_t spooln, int need,
 	if ((ds = sp_deals_new(rd, c->stages, &o)) == NULL)
 		cli_oom(c);
 	history = pass_read(c, rd, ds, report ? slots : NULL, report);
+	cli_progress_end();
 	if (report)
 		cli_prob_warn(c, sp_deals_prob_doubt(ds));
 	sp_deals_free(ds);

@@ -13,17 +13,7 @@
 #include <time.h>
 
 #include "salespipe/field.h"
-
-static void
-trim(const char **s, size_t *n)
-{
-	while (*n > 0 && isspace((unsigned char)**s)) {
-		(*s)++;
-		(*n)--;
-	}
-	while (*n > 0 && isspace((unsigned char)(*s)[*n - 1]))
-		(*n)--;
-}
+#include "salespipe/util.h"
 
 /*
  * A decimal with an optional sign and at most `maxdec` decimals, scaled by
@@ -197,7 +187,7 @@ sp_money_parse_fmt(const char *s, size_t n, const sp_numfmt *nf,
 
 	if (nf == NULL)
 		nf = &plain;
-	trim(&t, &m);
+	sp_trim_blanks(&t, &m);
 	if (m > 0 && (*t == '-' || *t == '+')) {
 		neg = *t == '-';
 		t++;
@@ -529,7 +519,7 @@ sp_prob_parse_scale(const char *s, size_t n, int scale, int *bp, sp_error *e)
 	int64_t v;
 	int pct = 0, dec;
 
-	trim(&t, &m);
+	sp_trim_blanks(&t, &m);
 	if (m > 0 && t[m - 1] == '%') {
 		m--;
 		pct = 1;
@@ -850,6 +840,29 @@ iso_utc(const char *s, size_t n, int64_t *t)
 	return in_years(*t);
 }
 
+/*
+ * Thirteen digits: milliseconds since the epoch, as HubSpot's API and
+ * warehouse exports write times (2001-09-09 to 2286-11-20; no ISO form
+ * is all digits).  The seconds, the milliseconds dropped: 1 with *t set,
+ * else 0.
+ */
+static int
+epoch_ms(const char *s, size_t n, int64_t *t)
+{
+	int64_t v = 0;
+	size_t i;
+
+	if (n != 13)
+		return 0;
+	for (i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return 0;
+		v = v * 10 + (s[i] - '0');
+	}
+	*t = v / 1000;
+	return 1;
+}
+
 int
 sp_time_parse_tz(const char *s, size_t n, const char *datefmt, const sp_tz *tz,
     int64_t *t, sp_error *e)
@@ -864,8 +877,10 @@ sp_time_parse_tz(const char *s, size_t n, const char *datefmt, const sp_tz *tz,
 
 	if (datefmt == NULL && iso_utc(s, n, t))
 		return 0;
-	trim(&u, &m);
+	sp_trim_blanks(&u, &m);
 	if (datefmt == NULL) {
+		if (epoch_ms(u, m, t))
+			return 0;
 		if (iso_parse(u, m, &v, &zone) == 0) {
 			if (zone == ZONE_NAIVE && tz != NULL)
 				v = sp_tz_from_local(tz, v, NULL);

@@ -504,8 +504,10 @@ read_raw(sp_reader *rd, char *dst, size_t room, size_t *got, int *eof,
 		rd->zchecked = 1;
 		rd->zpeekn = 0;
 		while (rd->zpeekn < sizeof(rd->zpeek) && (k = fread(rd->zpeek +
-		    rd->zpeekn, 1, sizeof(rd->zpeek) - rd->zpeekn, rd->fp)) > 0)
+		    rd->zpeekn, 1, sizeof(rd->zpeek) - rd->zpeekn, rd->fp)) > 0) {
 			rd->zpeekn += k;
+			sp_rd_progress(rd, k);
+		}
 		if ((z = sp_compression(rd->zpeek, rd->zpeekn)) != 0) {
 			if (sp_rd_z_open(rd, z, rd->zpeek, rd->zpeekn, e) < 0)
 				return -1;
@@ -530,7 +532,7 @@ read_raw(sp_reader *rd, char *dst, size_t room, size_t *got, int *eof,
 		return count_raw(rd, n, e);
 	}
 	n = fread(dst, 1, room, rd->fp);
-
+	sp_rd_progress(rd, n);
 	*got = n;
 	if (n == 0) {
 		if (ferror(rd->fp)) {

@@ -17,6 +17,8 @@ struct preset {
 	const char *detect;	/* a column only this variant has; NULL: any */
 	const char *pairs;	/* canonical=source,... */
 	const char *deal_stages, *lead_stages;
+	int prob_scale;		/* 1: the CRM writes probabilities as 0..1
+				   fractions; 0: percentages */
 };
 
 #define SF_DEAL_STAGES "Prospecting:open:10,Qualification:open:10," \
@@ -27,19 +29,34 @@ struct preset {
 #define SF_LEAD_STAGES "Open - Not Contacted:open,Working - Contacted:open," \
 	"Closed - Converted:won,Closed - Not Converted:lost"
 
+/* HubSpot's default pipeline, its stages with their ids (the pipelines
+ * API, GET /crm/v3/pipelines/deals) and default probabilities */
+#define HS_PIPE "Sales Pipeline|default"
+#define HS_DEAL_STAGES \
+	"Appointment Scheduled:open:20::appointmentscheduled:" HS_PIPE "," \
+	"Qualified To Buy:open:40::qualifiedtobuy:" HS_PIPE "," \
+	"Presentation Scheduled:open:60::presentationscheduled:" HS_PIPE "," \
+	"Decision Maker Bought-In:open:80::decisionmakerboughtin:" HS_PIPE "," \
+	"Contract Sent:open:90::contractsent:" HS_PIPE "," \
+	"Closed Won:won:100:closed:closedwon:" HS_PIPE "," \
+	"Closed Lost:lost:0:omitted:closedlost:" HS_PIPE
+/* Pipedrive's default pipeline; won and lost come from the status */
+#define PD_DEAL_STAGES "Qualified,Contact Made,Demo Scheduled," \
+	"Proposal Made,Negotiations Started,Won:won,Lost:lost"
+
 static const struct preset presets[] = {
 	/* Salesforce OpportunityHistory: one row per change of an opportunity */
 	{ "salesforce", "OpportunityId",
 	  "id=OpportunityId,at=CreatedDate,stage=StageName,amount=Amount,"
 	  "probability=Probability,close_date=CloseDate,"
 	  "forecast_category=ForecastCategory,currency=CurrencyIsoCode",
-	  SF_DEAL_STAGES, SF_LEAD_STAGES },
+	  SF_DEAL_STAGES, SF_LEAD_STAGES, 0 },
 	/* Salesforce Lead */
 	{ "salesforce", "IsConverted",
 	  "id=Id,company=Company,email=Email,phone=Phone,source=LeadSource,"
 	  "stage=Status,owner=Owner.Name|OwnerId,created_at=CreatedDate,"
 	  "deal_id=ConvertedOpportunityId",
-	  SF_DEAL_STAGES, SF_LEAD_STAGES },
+	  SF_DEAL_STAGES, SF_LEAD_STAGES, 0 },
 	/* Salesforce Opportunity; names (report columns) before ids */
 	{ "salesforce", NULL,
 	  "id=Id,name=Name,account=Account.Name|AccountId,"
@@ -47,11 +64,37 @@ static const struct preset presets[] = {
 	  "amount=Amount,probability=Probability,close_date=CloseDate,"
 	  "created_at=CreatedDate,forecast_category=ForecastCategoryName,"
 	  "source=LeadSource,currency=CurrencyIsoCode",
-	  SF_DEAL_STAGES, SF_LEAD_STAGES },
+	  SF_DEAL_STAGES, SF_LEAD_STAGES, 0 },
+	/* HubSpot deals exported from the UI (the properties' labels) */
+	{ "hubspot", "Deal Stage",
+	  "id=Record ID,name=Deal Name,stage=Deal Stage,amount=Amount,"
+	  "close_date=Close Date,created_at=Create Date,owner=Deal owner,"
+	  "pipeline=Pipeline,probability=Deal probability,"
+	  "currency=Currency,lost_reason=Closed Lost Reason",
+	  HS_DEAL_STAGES, NULL, 1 },
+	/* HubSpot deals from the API or a warehouse (internal names) */
+	{ "hubspot", NULL,
+	  "id=hs_object_id,name=dealname,stage=dealstage,amount=amount,"
+	  "close_date=closedate,created_at=createdate,owner=hubspot_owner_id,"
+	  "pipeline=pipeline,probability=hs_deal_stage_probability,"
+	  "currency=deal_currency_code,lost_reason=closed_lost_reason",
+	  HS_DEAL_STAGES, NULL, 1 },
+	/* Pipedrive's deal export ("Deal - " and the field's name) */
+	{ "pipedrive", NULL,
+	  "id=Deal - ID,name=Deal - Title,amount=Deal - Value,"
+	  "currency=Deal - Currency,stage=Deal - Stage,status=Deal - Status,"
+	  "owner=Deal - Owner,created_at=Deal - Deal created,"
+	  "won_at=Deal - Won time,lost_at=Deal - Lost time,"
+	  "close_date=Deal - Expected close date,"
+	  "lost_reason=Deal - Lost reason,probability=Deal - Probability,"
+	  "pipeline=Deal - Pipeline,account=Deal - Organization",
+	  PD_DEAL_STAGES, NULL, 0 },
 };
 #define NPRESETS (sizeof(presets) / sizeof(presets[0]))
 
-const char *const sp_map_presets[] = { "salesforce", NULL };
+/* The presets' names, each once (a name may have several rows above). */
+const char *const sp_map_presets[] = { "salesforce", "hubspot", "pipedrive",
+    NULL };
 
 struct pair {
 	char *canonical;
@@ -271,6 +314,7 @@ int
 sp_map_add(sp_map *m, const char *arg, sp_error *e)
 {
 	struct stat sb;
+	char names[256];
 	size_t i;
 
 	for (i = 0; sp_map_presets[i] != NULL; i++)
@@ -289,8 +333,12 @@ sp_map_add(sp_map *m, const char *arg, sp_error *e)
 		return pairs_parse(&m->explicit, arg, e);
 	if (stat(arg, &sb) == 0)
 		return pairs_file(&m->explicit, arg, e);
-	return sp_err_set(e, NULL, "--map: '%.200s' is not a preset (salesforce), "
-	    "a list canonical=source,... or a readable file", arg);
+	names[0] = '\0';
+	for (i = 0; sp_map_presets[i] != NULL; i++)
+		snprintf(names + strlen(names), sizeof(names) - strlen(names),
+		    "%s%s", i > 0 ? ", " : "", sp_map_presets[i]);
+	return sp_err_set(e, NULL, "--map: '%.200s' is not a preset (%s), "
+	    "a list canonical=source,... or a readable file", arg, names);
 }
 
 static int
@@ -446,6 +494,7 @@ const char *const sp_map_canonical[] = {
 	"id", "name", "account", "owner", "stage", "amount", "currency",
 	"probability", "created_at", "close_date", "closed_at",
 	"forecast_category", "lost_reason", "source", "product", "territory",
+	"pipeline", "status", "won_at", "lost_at",
 	/* leads */
 	"company", "email", "phone", "campaign", "deal_id",
 	/* activities, quotas, teams, histories */
@@ -484,18 +533,6 @@ sp_map_fold_case(const char *const *names, size_t n, const char **out)
 	}
 }
 
-/*
- * How each preset's CRM writes probabilities, when not as percentages:
- * HubSpot exports 0..1 fractions.  A preset not listed writes
- * percentages.
- */
-static const struct {
-	const char *preset;
-	int scale;
-} prob_scales[] = {
-	{ "hubspot", 1 },
-};
-
 int
 sp_map_prob_scale(const sp_map *m)
 {
@@ -503,9 +540,9 @@ sp_map_prob_scale(const sp_map *m)
 
 	if (m == NULL || m->preset == NULL)
 		return 0;
-	for (i = 0; i < sizeof(prob_scales) / sizeof(prob_scales[0]); i++)
-		if (strcmp(prob_scales[i].preset, m->preset) == 0)
-			return prob_scales[i].scale;
+	for (i = 0; i < NPRESETS; i++)
+		if (strcmp(presets[i].name, m->preset) == 0)
+			return presets[i].prob_scale;
 	return 0;
 }
 

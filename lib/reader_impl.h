@@ -142,6 +142,16 @@ int sp_rd_z_read(sp_reader *rd, char *dst, size_t room, size_t *got,
     int *eof, sp_error *e);
 void sp_rd_z_free(sp_reader *rd);
 
+/* n more bytes read from the input's file: into sp_read_opts.progress
+ * (a block at a time: nothing per record) */
+static inline void
+sp_rd_progress(sp_reader *rd, size_t n)
+{
+	if (rd->opts.progress != NULL && n > 0)
+		__atomic_fetch_add(rd->opts.progress, (unsigned long long)n,
+		    __ATOMIC_RELAXED);
+}
+
 /* input.c: memory */
 int sp_rd_grow(void *pp, size_t *cap, size_t need, size_t elem);
 int sp_rd_grow_upto(char **pp, size_t *cap, size_t need, size_t limit);

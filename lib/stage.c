@@ -13,6 +13,7 @@
 #include "salespipe/field.h"
 #include "salespipe/rec.h"
 #include "salespipe/stage.h"
+#include "salespipe/util.h"
 
 static const char *const kind_names[] = { "open", "won", "lost" };
 static const char *const cat_names[] = { "pipeline", "best_case", "commit",
@@ -63,8 +64,15 @@ sp_stages_free(sp_stages *st)
 
 	if (st == NULL)
 		return;
-	for (i = 0; i < st->n; i++)
+	for (i = 0; i < st->n; i++) {
 		free(st->v[i].name);
+		free(st->v[i].id);
+	}
+	for (i = 0; i < st->npipes; i++) {
+		free(st->pipes[i].label);
+		free(st->pipes[i].id);
+	}
+	free(st->pipes);
 	free(st->v);
 	free(st->known);
 	free(st);
@@ -101,6 +109,9 @@ stages_push(sp_stages *st, char *name, int kind, int prob, int cat)
 	}
 	st->v = v;
 	v[st->n].name = name;
+	v[st->n].label = name;
+	v[st->n].id = NULL;
+	v[st->n].pipeline = -1;
 	v[st->n].kind = kind;
 	v[st->n].prob_bp = prob;
 	v[st->n].category = cat;
@@ -109,11 +120,121 @@ stages_push(sp_stages *st, char *name, int kind, int prob, int cat)
 	return 0;
 }
 
+/* The pipeline labelled label (or with that id), added when new; -1 when
+ * out of memory. */
+static int
+pipe_intern(sp_stages *st, char *label, char *id)
+{
+	sp_pipe *v;
+	size_t i;
+
+	for (i = 0; i < st->npipes; i++)
+		if (strcasecmp(st->pipes[i].label, label) == 0) {
+			free(label);
+			free(id);
+			return (int)i;
+		}
+	if ((v = realloc(st->pipes, (st->npipes + 1) * sizeof(*v))) == NULL) {
+		free(label);
+		free(id);
+		return -1;
+	}
+	st->pipes = v;
+	v[st->npipes].label = label;
+	v[st->npipes].id = id;
+	return (int)st->npipes++;
+}
+
+/* s without blanks around, a copy, or NULL when s is NULL or blank (or
+ * memory ran out: *oom set). */
+static char *
+dup_text(const char *s, int *oom)
+{
+	char *p;
+
+	if (s == NULL)
+		return NULL;
+	if ((p = strip_dup(s, strlen(s))) == NULL)
+		*oom = 1;
+	else if (p[0] == '\0') {
+		free(p);
+		p = NULL;
+	}
+	return p;
+}
+
+/* The last stage pushed gets id and pipeline (each may be NULL or blank;
+ * blanks around are dropped). */
+static int
+stage_place(sp_stages *st, const char *id, const char *pipe,
+    const char *pipe_id, sp_error *e)
+{
+	sp_stage *s = &st->v[st->n - 1];
+	int oom = 0;
+	char *pl = dup_text(pipe, &oom), *pi = dup_text(pipe_id, &oom);
+
+	s->id = dup_text(id, &oom);
+	st->has_ids |= s->id != NULL;
+	if (pl == NULL && pi != NULL && (pl = strdup(pi)) == NULL)
+		oom = 1;	/* an id alone: its own label */
+	if (oom) {
+		free(pl);
+		free(pi);
+		return sp_err_set(e, NULL, "out of memory");
+	}
+	if (pl != NULL && (s->pipeline = pipe_intern(st, pl, pi)) < 0)
+		return sp_err_set(e, NULL, "out of memory");
+	if (pl == NULL)
+		free(pi);
+	return 0;
+}
+
+/*
+ * Stages of one pipeline together (in the order given, pipelines in order
+ * of first appearance), and with two pipelines or more, names
+ * "pipeline: label", unique in the list.
+ */
+static int
+stages_group(sp_stages *st, sp_error *e)
+{
+	sp_stage *v;
+	size_t i, k = 0, p;
+
+	if (st->npipes == 0)
+		return 0;
+	for (i = 0; i < st->n; i++)
+		if (st->v[i].pipeline < 0)
+			return sp_err_set(e, NULL, "stage '%s' names no pipeline, "
+			    "though others do", st->v[i].name);
+	if ((v = malloc(st->n * sizeof(*v))) == NULL)
+		return sp_err_set(e, NULL, "out of memory");
+	for (p = 0; p < st->npipes; p++)
+		for (i = 0; i < st->n; i++)
+			if (st->v[i].pipeline == (int)p)
+				v[k++] = st->v[i];
+	free(st->v);
+	st->v = v;
+	if (st->npipes < 2)
+		return 0;
+	for (i = 0; i < st->n; i++) {
+		const char *pl = st->pipes[st->v[i].pipeline].label;
+		size_t n = strlen(pl) + strlen(st->v[i].name) + 3;
+		char *q = malloc(n);
+		if (q == NULL)
+			return sp_err_set(e, NULL, "out of memory");
+		snprintf(q, n, "%s: %s", pl, st->v[i].name);
+		free(st->v[i].name);
+		st->v[i].name = q;
+		st->v[i].label = q + strlen(pl) + 2;
+	}
+	return 0;
+}
+
 /* Check the list and build the "known" text. */
 static int
 stages_seal(sp_stages *st, sp_error *e)
 {
-	size_t i, j, len = 1, open = 0;
+	size_t i, j, p, len = 1, open;
 
 	if (st->n == 0)
 		return sp_err_set(e, NULL, "the stage list is empty");
@@ -121,18 +242,33 @@ stages_seal(sp_stages *st, sp_error *e)
 		return sp_err_set(e, NULL, "%zu stages; at most %d are supported",
 		    st->n, SP_STAGES_MAX);
 	for (i = 0; i < st->n; i++) {
-		if (st->v[i].name[0] == '\0')
+		if (st->v[i].label[0] == '\0')
 			return sp_err_set(e, NULL, "stage %zu has no name", i + 1);
-		for (j = 0; j < i; j++)
+		for (j = 0; j < i; j++) {
 			if (strcasecmp(st->v[i].name, st->v[j].name) == 0)
 				return sp_err_set(e, NULL,
 				    "stage '%s' is listed twice",
 				    st->v[i].name);
-		open += st->v[i].kind == SP_OPEN;
+			if (st->v[i].id != NULL && st->v[j].id != NULL &&
+			    st->v[i].pipeline == st->v[j].pipeline &&
+			    strcasecmp(st->v[i].id, st->v[j].id) == 0)
+				return sp_err_set(e, NULL, "stages '%s' and '%s' "
+				    "have one id '%s'", st->v[j].name,
+				    st->v[i].name, st->v[i].id);
+		}
 		len += strlen(st->v[i].name) + 2;
 	}
-	if (open == 0)
-		return sp_err_set(e, NULL, "the stage list has no open stage");
+	for (p = 0; p == 0 || p < st->npipes; p++) {
+		for (i = 0, open = 0; i < st->n; i++)
+			open += st->v[i].kind == SP_OPEN && (st->npipes == 0 ||
+			    st->v[i].pipeline == (int)p);
+		if (open == 0 && st->npipes > 0)
+			return sp_err_set(e, NULL, "pipeline '%s' has no open "
+			    "stage", st->pipes[p].label);
+		if (open == 0)
+			return sp_err_set(e, NULL, "the stage list has no open "
+			    "stage");
+	}
 	if ((st->known = malloc(len)) == NULL)
 		return sp_err_set(e, NULL, "out of memory");
 	st->known[0] = '\0';
@@ -164,18 +300,19 @@ inline_kind(const char *name)
 	return SP_OPEN;
 }
 
-/* One inline entry name[:kind[:probability[:category]]]; fills *given. */
+/* One inline entry name[:kind[:probability[:category[:id[:pipeline]]]]];
+ * fills *given. */
 static int
 inline_entry(sp_stages *st, const char *p, size_t n, int *given,
     sp_error *e)
 {
-	char *f[4] = { NULL, NULL, NULL, NULL }, *buf, *c;
+	char *f[6] = { NULL, NULL, NULL, NULL, NULL, NULL }, *buf, *c, *bar;
 	size_t k = 0;
 	int kind, prob = -1, cat = -1, rc = -1;
 
 	if ((buf = strip_dup(p, n)) == NULL)
 		return sp_err_set(e, NULL, "out of memory");
-	for (c = buf, f[k++] = c; k < 4 && (c = strchr(c, ':')) != NULL;) {
+	for (c = buf, f[k++] = c; k < 6 && (c = strchr(c, ':')) != NULL;) {
 		*c++ = '\0';
 		f[k++] = c;
 	}
@@ -201,9 +338,14 @@ inline_entry(sp_stages *st, const char *p, size_t n, int *given,
 		    SP_FC_OMITTED : SP_FC_PIPELINE;
 	if (prob < 0)
 		prob = kind == SP_WON ? 10000 : 0;
+	/* the pipeline "label|id" */
+	if (f[5] != NULL && (bar = strchr(f[5], '|')) != NULL)
+		*bar++ = '\0';
+	else
+		bar = NULL;
 	if (stages_push(st, strip_dup(f[0], strlen(f[0])), kind, prob, cat) < 0)
 		sp_err_set(e, NULL, "out of memory");
-	else {
+	else if (stage_place(st, f[4], f[5], bar, e) == 0) {
 		if (f[1] != NULL && f[1][0] != '\0')
 			st->v[st->n - 1].flags |= SP_STAGE_KIND_SET;
 		rc = 0;
@@ -254,7 +396,7 @@ parse_inline(const char *spec, sp_error *e)
 			    1) / 2 * 100);
 		k++;
 	}
-	if (stages_seal(st, e) < 0)
+	if (stages_group(st, e) < 0 || stages_seal(st, e) < 0)
 		goto fail;
 	free(given);
 	return st;
@@ -301,16 +443,34 @@ split_line(char *s, char **f, size_t max)
 	return n;
 }
 
+/* Field c of a stage file's row (f, n fields), blanks stripped in place;
+ * NULL when the file has no such column. */
+static char *
+column(char **f, size_t n, int c)
+{
+	char *p, *q;
+
+	if (c < 0 || (size_t)c >= n)
+		return NULL;
+	for (p = f[c]; isspace((unsigned char)*p); p++)
+		;
+	for (q = p + strlen(p); q > p && isspace((unsigned char)q[-1]); q--)
+		;
+	*q = '\0';
+	return p;
+}
+
 static sp_stages *
 parse_file(const char *path, sp_error *e)
 {
 	FILE *fp;
 	sp_stages *st;
-	char *line = NULL, *f[8];
-	int col[4] = { -1, -1, -1, -1 }, ln = 0;
+	char *line = NULL, *f[16];
+	int col[7] = { -1, -1, -1, -1, -1, -1, -1 }, ln = 0;
 	size_t i, n, linecap = 0;
 	static const char *const cols[] = { "stage", "kind", "probability",
-	    "forecast_category" };
+	    "forecast_category", "id", "pipeline", "pipeline_id" };
+	enum { C_ID = 4, C_PIPE, C_PIPE_ID, NCOLS };
 
 	/* whole, capped, UTF-8 (a byte order mark skipped) */
 	if ((fp = sp_optfile_open(path, "stage file", e)) == NULL)
@@ -328,12 +488,12 @@ parse_file(const char *path, sp_error *e)
 		*nl = '\0';
 		if (line[0] == '\0' || line[0] == '#')
 			continue;
-		n = split_line(line, f, 8);
+		n = split_line(line, f, 16);
 		if (col[0] < 0) {
 			for (i = 0; i < n; i++) {
 				char *name = strip_dup(f[i], strlen(f[i]));
 				size_t c;
-				for (c = 0; name && c < 4; c++)
+				for (c = 0; name && c < NCOLS; c++)
 					if (strcasecmp(name, cols[c]) == 0)
 						col[c] = (int)i;
 				free(name);
@@ -384,12 +544,15 @@ parse_file(const char *path, sp_error *e)
 			goto fail;
 		}
 		st->v[st->n - 1].flags = flags;
+		if (stage_place(st, column(f, n, col[C_ID]), column(f, n,
+		    col[C_PIPE]), column(f, n, col[C_PIPE_ID]), e) < 0)
+			goto fail;
 	}
 	fclose(fp);
 	free(line);
 	st->from_file = 1;
 	sp_err_where(e, path, 0);
-	if (stages_seal(st, e) < 0) {
+	if (stages_group(st, e) < 0 || stages_seal(st, e) < 0) {
 		sp_stages_free(st);
 		return NULL;
 	}
@@ -514,26 +677,88 @@ same_name(const char *name, const char *s, size_t n)
 	    name[n] == '\0';
 }
 
+/* Whether a is the n bytes of s but for case. */
+static int
+same_fold(const char *a, const char *s, size_t n)
+{
+	return a != NULL && strncasecmp(a, s, n) == 0 && a[n] == '\0';
+}
+
+int
+sp_stages_find_in(const sp_stages *st, int p, const char *s, size_t n)
+{
+	size_t i;
+	int found = -1;
+
+	sp_trim_blanks(&s, &n);
+	/* byte for byte first: by far the most common case */
+	for (i = 0; i < st->n; i++)
+		if (same_name(st->v[i].name, s, n) && (p < 0 ||
+		    st->v[i].pipeline == p))
+			return (int)i;
+	for (i = 0; i < st->n; i++)
+		if (same_fold(st->v[i].name, s, n) && (p < 0 ||
+		    st->v[i].pipeline == p))
+			return (int)i;
+	if (st->npipes < 2 && !st->has_ids)
+		return -1;
+	/* a label (names are "pipeline: label") or an id */
+	for (i = 0; i < st->n; i++) {
+		if (p >= 0 && st->v[i].pipeline != p)
+			continue;
+		if (!same_fold(st->v[i].label, s, n) &&
+		    !same_fold(st->v[i].id, s, n))
+			continue;
+		if (found >= 0 && st->v[found].pipeline != st->v[i].pipeline)
+			return -2;
+		if (found < 0)
+			found = (int)i;
+	}
+	return found;
+}
+
 int
 sp_stages_find(const sp_stages *st, const char *s, size_t n)
 {
+	int k = sp_stages_find_in(st, -1, s, n);
+
+	return k < 0 ? -1 : k;
+}
+
+int
+sp_stages_pipeline(const sp_stages *st, const char *s, size_t n)
+{
 	size_t i;
 
-	while (n > 0 && isspace((unsigned char)*s)) {
-		s++;
-		n--;
-	}
-	while (n > 0 && isspace((unsigned char)s[n - 1]))
-		n--;
-	/* byte for byte first: by far the most common case */
-	for (i = 0; i < st->n; i++)
-		if (same_name(st->v[i].name, s, n))
-			return (int)i;
-	for (i = 0; i < st->n; i++)
-		if (strncasecmp(st->v[i].name, s, n) == 0 &&
-		    st->v[i].name[n] == '\0')
+	sp_trim_blanks(&s, &n);
+	for (i = 0; i < st->npipes; i++)
+		if (same_fold(st->pipes[i].label, s, n) ||
+		    same_fold(st->pipes[i].id, s, n))
 			return (int)i;
 	return -1;
+}
+
+const char *
+sp_stages_known_in(const sp_stages *st, int p, char *buf, size_t size)
+{
+	size_t i, len = 0, k;
+	const char *w;
+
+	buf[0] = '\0';
+	for (i = 0; i < (p < 0 ? st->npipes : st->n); i++) {
+		if (p >= 0 && st->v[i].pipeline != p)
+			continue;
+		w = p < 0 ? st->pipes[i].label : st->v[i].label;
+		k = strlen(w) + (len > 0 ? 2 : 0);
+		if (len + k + 6 >= size) {	/* room for ", ..." */
+			snprintf(buf + len, size - len, "%s...", len > 0 ?
+			    ", " : "");
+			break;
+		}
+		len += (size_t)snprintf(buf + len, size - len, "%s%s",
+		    len > 0 ? ", " : "", w);
+	}
+	return buf;
 }
 
 const char *
@@ -551,6 +776,24 @@ sp_stages_first_open(const sp_stages *st)
 		if (st->v[i].kind == SP_OPEN)
 			return (int)i;
 	return -1;
+}
+
+int
+sp_stages_first_of(const sp_stages *st, int s, int kind)
+{
+	size_t i;
+	int p = s >= 0 ? st->v[s].pipeline : -1;
+
+	for (i = 0; i < st->n; i++)
+		if (st->v[i].kind == kind && (p < 0 || st->v[i].pipeline == p))
+			return (int)i;
+	return -1;
+}
+
+int
+sp_stages_same_pipeline(const sp_stages *st, int a, int b)
+{
+	return st->v[a].pipeline == st->v[b].pipeline;
 }
 
 int

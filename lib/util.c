@@ -16,6 +16,17 @@
 #include "salespipe/rec.h"
 #include "salespipe/util.h"
 
+void
+sp_trim_blanks(const char **s, size_t *n)
+{
+	while (*n > 0 && isspace((unsigned char)**s)) {
+		(*s)++;
+		(*n)--;
+	}
+	while (*n > 0 && isspace((unsigned char)(*s)[*n - 1]))
+		(*n)--;
+}
+
 /* Code points shown escaped although they are valid UTF-8: controls and
  * the invisible ones (zero-width, bidi controls, byte order mark, soft
  * hyphen), so that two names that print alike are the same bytes. */

@@ -395,8 +395,8 @@ decimal_round(const char *v, int shift, int keep, char *buf, size_t size)
  * percentage with two decimals ("63.15%"), rounded once, half away from
  * zero, in decimal.  Text that is not a plain decimal is shown as is.
  */
-static const char *
-percent(const char *v, char *buf, size_t size)
+const char *
+sp_percent_text(const char *v, char *buf, size_t size)
 {
 	if (size < 2 || decimal_round(v, 2, 2, buf, size - 1) == NULL)
 		return v;
@@ -445,7 +445,7 @@ cell_text(const sp_writer *w, const struct col *c, const char *v)
 	if (v == NULL || v[0] == '\0')
 		return strdup("");
 	if (c->type == SP_COL_RATIO)
-		show = percent(v, buf, sizeof(buf));
+		show = sp_percent_text(v, buf, sizeof(buf));
 	if ((t = sp_escape(show)) == NULL || !formula_like(w, c->type, v))
 		return t;
 	if ((q = malloc(strlen(t) + 2)) != NULL) {

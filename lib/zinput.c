@@ -129,6 +129,7 @@ z_more(sp_reader *rd, sp_error *e)
 	z->used += z->len;
 	z->pos = z->len = 0;
 	k = fread(z->in, 1, ZBUFSIZE, rd->fp);
+	sp_rd_progress(rd, k);
 	if (k == 0) {
 		if (ferror(rd->fp)) {
 			sp_err_where(e, rd->file, rd->lineno > 0 ?

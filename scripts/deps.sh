@@ -2,6 +2,9 @@
 # Install the Debian packages the build and the tests need, if missing.
 # Uses sudo when not root.  Says what it installs.
 # With the argument "fuzz": also what make fuzz needs (clang, libFuzzer).
+# With "browser": also what tests/browser.sh needs (make deps-browser, for
+# check-full): chromium, python3 (it drives chromium through the DevTools
+# protocol) and the DejaVu fonts the measured layouts were made with.
 # g++: the headers are checked as C++ (tests/cases/install/cxx-headers);
 # parallel: GNU parallel, for the --partial/--merge recipes that are tests.
 # groff-base, man-db: the man suite renders every page with man --warnings.
@@ -9,6 +12,7 @@
 # make the compressed test inputs.
 pkgs="gcc make libc6-dev pkg-config libcsv-dev libjansson-dev libcmocka-dev zlib1g-dev libzstd-dev mandoc groff-base man-db jq valgrind tzdata g++ parallel gzip zstd"
 [ "${1:-}" = fuzz ] && pkgs="$pkgs clang libclang-rt-14-dev"
+[ "${1:-}" = browser ] && pkgs="$pkgs chromium python3 fonts-dejavu-core"
 missing=
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||

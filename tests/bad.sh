@@ -94,6 +94,43 @@ pick() {
 	fi
 }
 
+# setup DIR NAME PROG: a fresh copy of case DIR in $w, its make run;
+# sets args, ops (the operands), prefix and in (the stdin).  Returns 0,
+# 1 when the case is skipped (said once a case, unless $skipped), 2 when
+# make failed (counted)
+setup() {
+	w=$tmp/w
+	chmod -R u+rwx "$w" 2>/dev/null
+	rm -rf "$w"
+	mkdir -p "$w"
+	cp -R "$1/." "$w/"
+	if [ -f "$w/make" ]; then
+		(cd "$w" && sh ./make) >"$tmp/make.out" 2>&1 </dev/null
+		_st=$?
+		if [ $_st -eq 77 ]; then
+			[ $skipped -eq 0 ] &&
+			    echo "skip $2: $(head -1 "$tmp/make.out")"
+			return 1
+		elif [ $_st -ne 0 ]; then
+			echo "FAIL $2 ($3): make exited $_st"
+			head -5 "$tmp/make.out"
+			fail=$((fail + 1))
+			return 2
+		fi
+	fi
+	args='' ops='' prefix=''
+	[ -f "$w/args" ] && args=$(cat "$w/args")
+	[ -f "$w/prefix" ] && prefix=$(cat "$w/prefix")
+	if [ -f "$w/files" ]; then
+		ops=$(cat "$w/files")
+	else
+		ops=$(cd "$w" && for f in in*; do [ -e "$f" ] && printf '%s ' "$f"; done)
+	fi
+	in=/dev/null
+	[ -f "$w/stdin" ] && in=$w/stdin
+	return 0
+}
+
 # each case on every Nth program, in turn
 every=${BAD_EVERY:-1}
 [ "${VALGRIND:-0}" = 1 ] && [ "${VALGRIND_ALL:-0}" != 1 ] &&
@@ -107,41 +144,17 @@ for d in tests/bad/*/; do
 	case $name in ${BAD_CASES:-*}) ;; *) continue;; esac
 	skipped=0 ci=$((ci + 1)) pi=0
 	for p in $PROGS; do
+		[ "$p" = report ] && continue	# below
 		pi=$((pi + 1))
 		if [ $(((ci + pi) % every)) -ne 0 ]; then
 			vgskip=$((vgskip + 1))
 			continue
 		fi
-		w=$tmp/w
-		chmod -R u+rwx "$w" 2>/dev/null
-		rm -rf "$w"
-		mkdir -p "$w"
-		cp -R "$d/." "$w/"
-		if [ -f "$w/make" ]; then
-			(cd "$w" && sh ./make) >"$tmp/make.out" 2>&1 </dev/null
-			st=$?
-			if [ $st -eq 77 ]; then
-				[ $skipped -eq 0 ] &&
-				    echo "skip $name: $(head -1 "$tmp/make.out")"
-				skipped=1
-				continue
-			elif [ $st -ne 0 ]; then
-				echo "FAIL $name ($p): make exited $st"
-				head -5 "$tmp/make.out"
-				fail=$((fail + 1))
-				continue
-			fi
-		fi
-		args='' ops='' prefix=''
-		[ -f "$w/args" ] && args=$(cat "$w/args")
-		[ -f "$w/prefix" ] && prefix=$(cat "$w/prefix")
-		if [ -f "$w/files" ]; then
-			ops=$(cat "$w/files")
-		else
-			ops=$(cd "$w" && for f in in*; do [ -e "$f" ] && printf '%s ' "$f"; done)
-		fi
-		in=/dev/null
-		[ -f "$w/stdin" ] && in=$w/stdin
+		setup "$d" "$name" "$p"
+		case $? in
+		1) skipped=1; continue ;;
+		2) continue ;;
+		esac
 		(
 			cd "$w" || exit 98
 			set -f	# args, prefix and files are split on blanks, never globbed
@@ -202,6 +215,82 @@ for d in tests/bad/*/; do
 		fi
 	done
 done
+# report runs the read programs (tests/programs.sh): every case once more
+# through report, its one section win-rate (or lead-response, for a case
+# of leads): report must exit as win-rate is expected to, with win-rate's
+# expected messages (the report's own "section ... exited" line aside),
+# and, when win-rate writes rows, as many rows.  A case whose options
+# report does not take (--rejects, -g, ...) is skipped, said once.
+if [ -z "$BAD_PROGS" ] || [ "$BAD_PROGS" = report ]; then
+	printf 'section s\nrun win-rate {deals}\n' >"$tmp/report.spec"
+	ropts=$("$B/bin/report" --help | sed -n 's/^  *\(-., \)\{0,1\}\(--[a-z-]*\).*/\2/p')
+	rskip=0
+	rp=win-rate
+	ri=0
+	for d in tests/bad/*/; do
+		d=${d%/}
+		name=${d#tests/bad/}
+		[ -f "$d/about" ] || continue
+		case $name in ${BAD_CASES:-*}) ;; *) continue;; esac
+		ri=$((ri + 1))
+		[ $((ri % every)) -ne 0 ] && { vgskip=$((vgskip + 1)); continue; }
+		args=
+		[ -f "$d/args" ] && args=$(cat "$d/args")
+		unknown=
+		for a in $args; do
+			case $a in
+			--*) printf '%s\n' "$ropts" | grep -qx -- "${a%%=*}" ||
+			    unknown=$a ;;
+			-?) unknown=$a ;;
+			esac
+		done
+		if [ -n "$unknown" ]; then
+			rskip=$((rskip + 1))
+			continue
+		fi
+		skipped=1	# said by the loop above
+		setup "$d" "$name" report || continue
+		(
+			cd "$w" || exit 98
+			set -f
+			unset SALESPIPE_STAGES SALESPIPE_LEAD_STAGES SALESPIPE_DEALS SALESPIPE_LEADS
+			PATH="$BINPATH:$PATH" LC_ALL=C TZ=UTC \
+			SALESPIPE_NOW=2026-11-26T00:00:00Z \
+			exec timeout "$TO" $prefix report --spec "$tmp/report.spec" \
+			    -o jsonl $args $ops
+		) <"$in" >"$tmp/out" 2>"$tmp/err"
+		st=$?
+		ok=1
+		want=0
+		sf=$(pick "$w/status" "$rp")
+		[ "$sf" != /dev/null ] && want=$(cat "$sf")
+		subst "$(pick "$w/stderr" "$rp")" "$rp" "$tmp/want.err"
+		subst "$(pick "$w/stdout" "$rp")" "$rp" "$tmp/want.out"
+		grep -v '^report: section s: ' "$tmp/err" >"$tmp/err.s"
+		if [ "$st" != "$want" ]; then
+			ok=0
+			echo "FAIL $name (report): exit status $st, want $want (win-rate's)"
+		fi
+		if ! cmp -s "$tmp/want.err" "$tmp/err.s"; then
+			ok=0
+			echo "FAIL $name (report): stderr differs from win-rate's"
+			diff -u "$tmp/want.err" "$tmp/err.s" | head -20 | cut -c1-300 | cat -v
+		fi
+		rows=$(grep -c '^{"section":"s",' "$tmp/out")
+		wrows=$(($(wc -l <"$tmp/want.out") - 1))
+		if [ "$want" = 0 ] && [ "$wrows" -ge 0 ] &&
+		    [ "$rows" -ne "$wrows" ] && ! grep -q '"' "$tmp/want.out"; then
+			ok=0
+			echo "FAIL $name (report): $rows rows, win-rate's $wrows"
+		fi
+		if [ $ok -eq 1 ]; then
+			pass=$((pass + 1))
+		else
+			fail=$((fail + 1))
+		fi
+	done
+	[ $rskip -gt 0 ] && echo "skip report: $rskip cases with options report does not take"
+fi
 [ $vgskip -gt 0 ] && echo "bad: $vgskip case and program pairs left to" \
     "the other passes (one in $every runs here)"
 echo "bad: $pass $fail"

@@ -31,11 +31,11 @@ cd "$top" || exit 1
 #   FULL_ONLY_SUITES  only check-full runs them, in its plain pass: a
 #                     suite that needs what not every machine has (a
 #                     browser, ...) and says "skip" without it
-ALL_SUITES="cases bad partial property threads journal convert assign units fuzz recipes idmemory man"
-FULL_ONLY_SUITES=""
+ALL_SUITES="cases bad partial property threads journal convert assign units fuzz recipes idmemory progress man"
+FULL_ONLY_SUITES="browser"
 # the suites that run no program under memcheck with VALGRIND=1 (they
 # would run the plain pass's tests again, natively)
-VALGRIND_NATIVE="assign convert man recipes"
+VALGRIND_NATIVE="assign convert man progress recipes"
 
 # weight PASS SUITE: its CPU seconds in make check-full (2026-12-05, user
 # + system: a suite on one processor takes about that long on a quiet

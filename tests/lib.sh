@@ -11,7 +11,8 @@
 #  - runs everything in the C locale, in UTC, at the time the cases use
 #    (SALESPIPE_NOW=2026-11-26T00:00:00Z: a suite with another time exports
 #    its own after this), with none of the user's salespipe settings
-#    (stages, journals, index size, ids' memory, test hooks);
+#    (stages, journals, index size, ids' memory, progress delay, test
+#    hooks);
 #  - sets BIN=$B/bin, the programs under test (a suite may point it at
 #    valgrind wrappers);
 #  - defines ok and bad (count a pass; count a failure and print "FAIL
@@ -28,7 +29,8 @@ trap 'chmod -R u+rwx "$tmp" 2>/dev/null; rm -rf "$tmp"' EXIT
 trap 'exit 1' INT TERM HUP
 export LC_ALL=C TZ=UTC SALESPIPE_NOW=2026-11-26T00:00:00Z
 unset SALESPIPE_STAGES SALESPIPE_LEAD_STAGES SALESPIPE_DEALS SALESPIPE_LEADS \
-    SALESPIPE_JOURNAL_INDEX SALESPIPE_TEST_KILL SALESPIPE_ID_MEMORY
+    SALESPIPE_JOURNAL_INDEX SALESPIPE_TEST_KILL SALESPIPE_ID_MEMORY \
+    SALESPIPE_PROGRESS_AFTER
 BIN=$B/bin
 
 ok() { pass=$((pass + 1)); }

@@ -9,7 +9,12 @@
 #                   write programs take field=value or id stage operands,
 #                   deal-gen (a generator) none, so they are not read
 #                   programs; a new filter is one as soon as its page says
-#                   it reads files.
+#                   it reads files.  report (`.Op Ar deals ...') is none:
+#                   it is no filter (no --partial, --threads, -g; its
+#                   output is the read programs' tables), it runs them; the
+#                   suites check it against them (tests/bad.sh: every case
+#                   through report; tests/property.sh: its sections equal
+#                   the programs run alone).
 
 # programs_all: every program, one name a line, in the order of the glob
 programs_all() {

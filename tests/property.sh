@@ -18,6 +18,8 @@
 #          for pipeline, whose rows come in the order of each deal's first
 #          record, the same rows (sorted); forecast's montecarlo (not a
 #          default method) takes its deals in input order and is left out.
+#  report  each section of the built-in spec equals its program run alone
+#          (REPORT_SEEDS), and salespipe-report(5) lists that spec.
 # Every read program (tests/programs.sh finds them), on examples/ (CSV and
 # JSON lines, snapshot and history); pipeline folds histories only, so it
 # runs on the history inputs alone (its refusal of snapshots is in
@@ -491,6 +493,98 @@ for f in deals.csv deals.jsonl history.csv history.jsonl activities.csv \
 				fi
 			done
 		done
+	done
+done
+
+# report: each section of the built-in spec (as salespipe-report(5) lists
+# it) gives the rows of its program run alone with the same arguments and
+# now, on generated histories and snapshots (REPORT_SEEDS); and the page's
+# listing run as a --spec gives what the built-in spec gives.  The
+# programs run alone from the build, not through the suite's wrappers
+# (which give a lead program the deal stages).
+sed -n '/^\.Sh THE BUILT-IN SPEC/,/^\.Sh /p' man/salespipe-report.5 |
+    sed -n '/^\.Bd -literal/,/^\.Ed/p' | sed -e '1d' -e '$d' \
+    -e 's/\\e/\\/g' -e 's/\\&//g' > "$tmp/builtin.spec"
+EX=$(cd examples && pwd)
+now=2026-11-30T00:00:00Z
+for s in ${REPORT_SEEDS:-1 2}; do
+	"$BIN/deal-gen" -n 300 -s "$s" --history "$tmp/rh.csv" > "$tmp/rs.csv"
+	for f in rh rs; do
+		in=$tmp/$f.csv
+		"$BIN/report" -o jsonl --now "$now" --quota "$EX/quota.csv" \
+		    --leads "$EX/leads.csv" --activities "$EX/activities.csv" \
+		    "$in" > "$tmp/report.out" 2> "$tmp/report.err"
+		st=$?
+		"$BIN/report" -o jsonl --now "$now" --quota "$EX/quota.csv" \
+		    --leads "$EX/leads.csv" --activities "$EX/activities.csv" \
+		    --spec "$tmp/builtin.spec" "$in" > "$tmp/report.man" 2>/dev/null
+		if ! cmp -s "$tmp/report.out" "$tmp/report.man"; then
+			bad "report seed $s $f: salespipe-report(5)'s built-in spec gives other rows than report's"
+			diff "$tmp/report.out" "$tmp/report.man" | head -5
+		else
+			ok
+		fi
+		# the same input on stdin (kept for every section, and for
+		# forecast's passes)
+		"$BIN/report" -o jsonl --now "$now" --quota "$EX/quota.csv" \
+		    --leads "$EX/leads.csv" --activities "$EX/activities.csv" \
+		    < "$in" > "$tmp/report.stdin" 2>/dev/null
+		if ! cmp -s "$tmp/report.out" "$tmp/report.stdin"; then
+			bad "report seed $s $f: other rows from stdin than from the file"
+			diff "$tmp/report.out" "$tmp/report.stdin" | head -5
+		else
+			ok
+		fi
+		if [ $st -ne 0 ]; then
+			bad "report seed $s $f: status $st"
+			head -5 "$tmp/report.err"
+		fi
+		sec=
+		while read -r kw rest; do
+			case $kw in
+			section) sec=$rest; continue ;;
+			run) ;;
+			*) continue ;;
+			esac
+			set -f
+			set -- $rest
+			set +f
+			prog=$1
+			shift
+			args=
+			for w in "$@"; do
+				case $w in
+				'{deals}') w=$in ;;
+				'{quota}') w=$EX/quota.csv ;;
+				'{leads}') w=$EX/leads.csv ;;
+				'{activities}') w=$EX/activities.csv ;;
+				'{now}') w=$now ;;
+				'{week-ago}') w=2026-11-23T00:00:00Z ;;
+				esac
+				args="$args $w"
+			done
+			grep "^{\"section\":\"$sec\"," "$tmp/report.out" |
+			    grep -v '"report_\(status\|crossed\)"' > "$tmp/got"
+			if grep -q "^{\"section\":\"$sec\",\"report_status\":\"skipped\"" \
+			    "$tmp/report.out"; then
+				# only a section that needs a history, on a snapshot
+				if [ "$f" = rs ] && sed -n "/^section $sec\$/,/^section /p" \
+				    "$tmp/builtin.spec" | grep -q '^needs history$'; then
+					ok
+				else
+					bad "report seed $s $f: section $sec skipped"
+				fi
+				continue
+			fi
+			"$B/bin/$prog" -o jsonl --now "$now" $args 2>/dev/null |
+			    sed "s/^{/{\"section\":\"$sec\",/" > "$tmp/want"
+			if cmp -s "$tmp/want" "$tmp/got" && [ -s "$tmp/want" ]; then
+				ok
+			else
+				bad "report seed $s $f: section $sec differs from $prog$args"
+				diff "$tmp/want" "$tmp/got" | head -5
+			fi
+		done < "$tmp/builtin.spec"
 	done
 done
 

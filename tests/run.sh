@@ -5,8 +5,8 @@
 # corpora replayed, end-to-end cases and man page EXAMPLES, the hostile
 # inputs, the property, journal, convert (lead conversions killed), assign
 # (lead assignment with concurrent processes), partial, threads, recipes
-# and idmemory (SALESPIPE_ID_MEMORY) suites, mandoc lint and usage vs
-# SYNOPSIS.  The list of suites and the queue (JOBS at a time, the
+# idmemory (SALESPIPE_ID_MEMORY) and progress (--progress) suites, mandoc
+# lint and usage vs SYNOPSIS.  The list of suites and the queue (JOBS at a time, the
 # longest first, a line per suite as it ends, then what they printed and
 # "N passed, N failed, N skipped") are tests/check.sh's, which make check,
 # check-valgrind and check-full run.

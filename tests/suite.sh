@@ -4,7 +4,9 @@
 # "suite NAME: PASS FAIL SKIP SECONDS".  NAME is units (the cmocka
 # tests), fuzz (every fuzz corpus and past crash replayed), man (mandoc
 # lint, groff's warnings, usage vs SYNOPSIS, --help, options and
-# completions against the pages, write errors: tests/options.sh), cases, or one of the tests/NAME.sh suites.
+# completions against the pages, write errors: tests/options.sh), cases,
+# browser (report -o html in chromium, tests/browser.sh: check-full only,
+# not in tests/run.sh's list), or one of the tests/NAME.sh suites.
 # VALGRIND=1 runs the programs (and the unit and replay binaries) under
 # memcheck.
 s=$1 B=$2 out=$3/$1.out
@@ -110,6 +112,12 @@ man)
 		echo "skip: groff not installed (man --warnings)"
 		skip=$((skip + 1))
 	fi
+	;;
+browser)
+	# report -o html in headless chromium (make check-full; a skip
+	# without chromium): screenshots kept in B/artifacts
+	o=$(timeout "${SUITE_TIMEOUT:-600}" sh tests/browser.sh "$B")
+	count browser "$o" $?
 	;;
 *)
 	if [ ! -f "tests/$s.sh" ]; then

@@ -39,7 +39,8 @@ enum {
 	CLI_OPT_PROB_SCALE,
 	CLI_OPT_DECIMAL_COMMA = 1100, CLI_OPT_THOUSANDS, CLI_OPT_RATES,
 	CLI_OPT_CURRENCY,
-	CLI_OPT_PARTIAL = 1200, CLI_OPT_MERGE, CLI_OPT_SHARD, CLI_OPT_THREADS
+	CLI_OPT_PARTIAL = 1200, CLI_OPT_MERGE, CLI_OPT_SHARD, CLI_OPT_THREADS,
+	CLI_OPT_PROGRESS, CLI_OPT_NO_PROGRESS
 };
 
 /*
@@ -73,15 +74,12 @@ typedef struct cli_opt {
 	{ "probability-scale", required_argument, CLI_OPT_PROB_SCALE, \
 	    "1|100", "probabilities as fractions (1) or percentages (100)" }
 
-/* The common options of every program but the number options: those of
- * a program that reads no amounts (lead-assign). */
-#define CLI_READ_LONGOPTS \
-	{ "input-format", required_argument, 'i', "csv|jsonl", \
-	    "input format (default: from the first byte)" }, \
-	{ "output-format", required_argument, 'o', "csv|jsonl|table|md", \
-	    "the output format" }, \
+/* How records are read and what now is: --map, --stages, --date-format,
+ * --now, --max-bad (also report's, which gives them to its sections). */
+#define CLI_INPUT_LONGOPTS \
 	{ "map", required_argument, CLI_OPT_MAP, "spec", \
-	    "rename input fields: a=b,..., a CSV file or a CRM preset" }, \
+	    "rename input fields: a=b,..., a CSV file or a CRM preset "	\
+	    "(salesforce, hubspot, pipedrive)" }, \
 	{ "stages", required_argument, CLI_OPT_STAGES, "spec", \
 	    "the stage list: a CSV file or Stage,Stage,..." }, \
 	{ "date-format", required_argument, CLI_OPT_DATE_FORMAT, "format", \
@@ -89,20 +87,38 @@ typedef struct cli_opt {
 	{ "now", required_argument, CLI_OPT_NOW, "time", \
 	    "the time taken as now" }, \
 	{ "max-bad", required_argument, CLI_OPT_MAX_BAD, "n", \
-	    "skip up to n bad records, each reported" }, \
-	{ "rejects", required_argument, CLI_OPT_REJECTS, "file", \
-	    "copy the bad records to file" }, \
+	    "skip up to n bad records, each reported" }
+
+/* How the bytes are decoded: --encoding, --delimiter, --max-record-size. */
+#define CLI_DECODE_LONGOPTS \
 	{ "encoding", required_argument, CLI_OPT_ENCODING, \
 	    "utf-8|latin1|cp1252|utf-16|utf-16le|utf-16be", \
 	    "the input's character encoding" }, \
 	{ "delimiter", required_argument, CLI_OPT_DELIMITER, "sep", \
 	    "CSV field separator: , ; | or tab" }, \
 	{ "max-record-size", required_argument, CLI_OPT_MAX_RECORD_SIZE, \
-	    "size", "refuse records longer than size bytes" }, \
+	    "size", "refuse records longer than size bytes" }
+
+/* --version and --help. */
+#define CLI_INFO_LONGOPTS \
 	{ "version", no_argument, 'V', NULL, "print the version and exit" }, \
-	{ "help", no_argument, 'h', NULL, "print this help and exit" }, \
+	{ "help", no_argument, 'h', NULL, "print this help and exit" }
+
+#define CLI_TZ_LONGOPT \
 	{ "tz", required_argument, CLI_OPT_TZ, "zone", \
 	    "IANA time zone of the input's naive times" }
+
+/* The common options of every program but the number options: those of
+ * a program that reads no amounts (lead-assign). */
+#define CLI_READ_LONGOPTS \
+	{ "input-format", required_argument, 'i', "csv|jsonl", \
+	    "input format (default: from the first byte)" }, \
+	{ "output-format", required_argument, 'o', "csv|jsonl|table|md", \
+	    "the output format" }, \
+	CLI_INPUT_LONGOPTS, \
+	{ "rejects", required_argument, CLI_OPT_REJECTS, "file", \
+	    "copy the bad records to file" }, \
+	CLI_DECODE_LONGOPTS, CLI_INFO_LONGOPTS, CLI_TZ_LONGOPT
 
 /* --decimal-comma and --thousands, for programs that read amounts. */
 #define CLI_NUMBER_LONGOPTS \
@@ -155,7 +171,8 @@ typedef struct cli_opt {
  */
 #define CLI_REFUSED(name, has_arg, val) { name, has_arg, val, NULL, NULL }
 
-/* --partial, --merge, --shard, --threads: the engine's options. */
+/* --partial, --merge, --shard, --threads, --progress, --no-progress: the
+ * engine's options. */
 #define CLI_ENGINE_LONGOPTS \
 	{ "partial", no_argument, CLI_OPT_PARTIAL, NULL, \
 	    "write the states, for --merge" }, \
@@ -164,7 +181,11 @@ typedef struct cli_opt {
 	{ "shard", required_argument, CLI_OPT_SHARD, "k/n", \
 	    "read the k-th of n parts of the deals" }, \
 	{ "threads", required_argument, CLI_OPT_THREADS, "n", \
-	    "read a file on n threads (default: processors)" }
+	    "read a file on n threads (default: processors)" }, \
+	{ "progress", no_argument, CLI_OPT_PROGRESS, NULL, \
+	    "show the bytes read on stderr, even when not a terminal" }, \
+	{ "no-progress", no_argument, CLI_OPT_NO_PROGRESS, NULL, \
+	    "never show the bytes read" }
 
 /* --spreadsheet-safe, for a program whose options are not CLI_LONGOPTS. */
 #define CLI_SPREADSHEET_LONGOPT \
@@ -272,6 +293,9 @@ typedef struct sp_cli {
 	int partial, merge;
 	long shard_k, shard_n;
 	long threads;
+	/* --progress 1, --no-progress 2, the last given; 0: when the
+	   standard error is a terminal (lib/progress.c) */
+	int progress;
 	/* the options that shape the states, "--name=value", sorted by
 	   cli_getopt's end: the fingerprint of a partial */
 	char **fp;
@@ -612,6 +636,28 @@ int cli_deals_pass(sp_cli *c, const char *spool, size_t spooln, int need,
 int cli_side_pass(sp_cli *c, const char *path, const char *const *fields,
     int *slots, size_t nfields, size_t nrequired, int need, sp_deal_fn fn,
     void *ctx);
+/*
+ * The progress display (lib/progress.c, sp_cli.progress): before each
+ * pass over the inputs (cli_open's reader, a pass again on one thread,
+ * cli_deals_pass), with progress on, count from zero (the pass's bytes,
+ * rate and time left) against the inputs' total (the sum of their sizes
+ * when all are regular files; spooln > 0: the standard input kept in
+ * memory, that many bytes), and point ro->progress at the counter.  The
+ * first call decides whether progress is on (--progress, --no-progress,
+ * else whether the standard error is a terminal), and if so starts the
+ * thread that draws the line after $SALESPIPE_PROGRESS_AFTER seconds (2)
+ * and makes stderr a stream that erases the line before each message.
+ * Exits 2 on a bad $SALESPIPE_PROGRESS_AFTER.  Nothing else when off.
+ */
+void cli_progress_pass(sp_cli *c, sp_read_opts *ro, size_t spooln);
+/*
+ * The end of reading: stop the thread, erase the line on a terminal
+ * (elsewhere, once a line was written, write the last one).  Safe to call
+ * when off and more than once; also run at exit.  The next
+ * cli_progress_pass starts again.
+ */
+void cli_progress_end(void);
+
 /* --shard: which of n shards (1..n) the deal id belongs to. */
 int cli_shard_of(const char *id, long n);
 /*

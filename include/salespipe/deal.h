@@ -220,6 +220,9 @@ typedef struct sp_deals_opts {
 	   which they are spilled to disk and repeats of spilled ids are
 	   found only by sp_deals_ids_check (SALESPIPE_ID_MEMORY) */
 	size_t id_memory;
+	/* the records are leads: their stage is the lead status, and the
+	   deals' status, won_at and lost_at fields are ordinary fields */
+	int leads;
 } sp_deals_opts;
 
 typedef struct sp_deals sp_deals;

@@ -154,8 +154,9 @@ int sp_prob_parse_scale(const char *s, size_t n, int scale, int *bp,
 /*
  * Times.  Accepted without datefmt: YYYY-MM-DD, YYYY-MM-DDTHH:MM[:SS[.fff]]
  * with 'T' or ' ' between, followed by nothing (naive: UTC), 'Z', or
- * +HH:MM / +HHMM / +HH offsets.  Calendar checked (2026-02-30 and 24:00
- * are errors).  With datefmt (strptime(3) syntax, always in the C locale)
+ * +HH:MM / +HHMM / +HH offsets, and thirteen digits, milliseconds since
+ * the epoch (1764547200000; the seconds, UTC).  Calendar checked
+ * (2026-02-30 and 24:00 are errors).  With datefmt (strptime(3) syntax, always in the C locale)
  * the text must match it whole; %s is seconds since the epoch (UTC), %z
  * an offset that is applied, a literal Z in the format means UTC, and the
  * rest is naive.  Never depends on TZ or the locale.  Returns 0 and *t

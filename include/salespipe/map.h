@@ -21,7 +21,8 @@ sp_map *sp_map_new(void);
 void sp_map_free(sp_map *m);
 
 /*
- * Add one --map argument to m: a preset name ("salesforce"), a list
+ * Add one --map argument to m: a preset name ("salesforce", "hubspot",
+ * "pipedrive"), a list
  * "canonical=source,..." (source may be "a|b": first present wins), or the
  * path of a CSV file with rows canonical,source (a header row naming
  * "canonical,source" is skipped).  Later arguments override earlier ones

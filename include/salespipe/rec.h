@@ -133,6 +133,12 @@ typedef struct sp_read_opts {
 	size_t max_bytes;	/* bytes of one input file (before decoding);
 				   0: no limit.  Option files read as records
 				   (quotas, rates) set SP_MAX_OPTFILE */
+	/* May be NULL.  The bytes read from the inputs (a compressed
+	   input's compressed bytes, before decoding) are added to
+	   *progress, atomically (__atomic_fetch_add), once per block read,
+	   by every part of a split reader: a progress display reads it
+	   (__atomic_load_n) from another thread.  Never reset here. */
+	unsigned long long *progress;
 } sp_read_opts;
 
 /*
@@ -344,6 +350,14 @@ int sp_optfile_each(const char *path, const sp_read_opts *ro,
 enum { SP_COL_STR = 0, SP_COL_NUM, SP_COL_RATIO };
 
 typedef struct sp_writer sp_writer;
+
+/*
+ * A ratio's text ("0.631501") as table and md show it: a percentage with
+ * two decimals ("63.15%"), rounded once, half away from zero, in decimal;
+ * a sign is kept ("-0.012" is "-1.20%").  Text that is not a plain decimal
+ * is returned as it is (v); else buf (size 32 is enough for a ratio).
+ */
+const char *sp_percent_text(const char *v, char *buf, size_t size);
 
 /* A writer on fp (borrowed) in format fmt (not AUTO).  NULL when out of
  * memory. */

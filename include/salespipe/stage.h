@@ -20,7 +20,12 @@ enum {
 };
 
 typedef struct sp_stage {
-	char *name;
+	char *name;		/* unique in the list: with two or more
+				   pipelines "pipeline: label" */
+	const char *label;	/* the stage's own name (into name) */
+	char *id;		/* another name records may use (a CRM's
+				   internal stage id), or NULL */
+	int pipeline;		/* index into sp_stages.pipes, or -1 */
 	int kind;		/* SP_OPEN, SP_WON, SP_LOST */
 	int prob_bp;		/* probability, hundredths of a percent */
 	int category;		/* SP_FC_* */
@@ -35,10 +40,21 @@ enum {
 				   probability: it counts as 0% */
 };
 
+/* A pipeline: a stage list of its own within the list. */
+typedef struct sp_pipe {
+	char *label;		/* as records and messages name it */
+	char *id;		/* another name (a CRM's id), or NULL */
+} sp_pipe;
+
 typedef struct sp_stages {
 	sp_stage *v;
 	size_t n;
+	sp_pipe *pipes;		/* pipelines in list order (their stages
+				   are together, in order), npipes long;
+				   none: every stage's pipeline is -1 */
+	size_t npipes;
 	/* private */
+	int has_ids;		/* a stage has an id */
 	char *known;		/* "a, b, c" for messages */
 	int from_file;		/* parsed from a stage file */
 } sp_stages;
@@ -52,8 +68,13 @@ enum { SP_STAGES_DEALS = 0, SP_STAGES_LEADS };
 /*
  * Parse a stage specification: a path to a CSV file (when spec names an
  * existing file or ends in .csv) with columns stage,kind,probability,
- * forecast_category (header required; only stage is mandatory), or an
- * inline comma-separated list of name[:kind[:probability[:category]]].
+ * forecast_category,id,pipeline,pipeline_id (header required; only stage
+ * is mandatory), or an inline comma-separated list of
+ * name[:kind[:probability[:category[:id[:pipeline]]]]] (pipeline
+ * "label" or "label|id").  Stages of one pipeline are kept together, in
+ * the order given, pipelines in order of first appearance; with two or
+ * more pipelines a stage's name is "pipeline: label", and every stage
+ * must name its pipeline.  Each pipeline needs an open stage.
  * Inline, without a kind: a name equal to "won" or "lost", or ending in
  * " won" / " lost" (case-insensitively), takes that kind, others are open;
  * without a probability, open stage i (from 0) of k open stages gets
@@ -79,10 +100,32 @@ void sp_stages_free(sp_stages *st);
 
 /*
  * Index of the stage named s (n bytes, blanks around ignored),
- * case-insensitive, or -1.  It writes nothing: threads may call it on one
- * st at once.
+ * case-insensitive, or -1.  Besides its name, a stage's label or id
+ * finds it when no other stage has that label or id.  It writes nothing:
+ * threads may call it on one st at once.
  */
 int sp_stages_find(const sp_stages *st, const char *s, size_t n);
+
+/*
+ * The pipeline named s (n bytes: its label or id, case-insensitive):
+ * its index in st->pipes, or -1.
+ */
+int sp_stages_pipeline(const sp_stages *st, const char *s, size_t n);
+
+/*
+ * Index of the stage s (its name, label or id) of pipeline p (-1: of
+ * any pipeline), or -1 when there is none, -2 (p -1 only) when stages
+ * of several pipelines answer to s.  Writes nothing.
+ */
+int sp_stages_find_in(const sp_stages *st, int p, const char *s, size_t n);
+
+/*
+ * The labels of pipeline p's stages ("a, b, c"), or of the pipelines'
+ * labels when p is -1, into buf (size bytes, cut with "..." when
+ * longer); returns buf.
+ */
+const char *sp_stages_known_in(const sp_stages *st, int p, char *buf,
+    size_t size);
 
 /*
  * "a, b, c": the names, for "unknown stage" messages; a list from
@@ -112,6 +155,15 @@ int sp_stage_category_parse(const char *s);
 /* Index of the first open stage, and of the first won stage (-1: none). */
 int sp_stages_first_open(const sp_stages *st);
 int sp_stages_first_won(const sp_stages *st);
+
+/*
+ * Index of the first stage of kind (SP_OPEN, SP_WON, SP_LOST) in the
+ * pipeline of stage s (the whole list when s is -1 or has none), or -1.
+ */
+int sp_stages_first_of(const sp_stages *st, int s, int kind);
+
+/* 1 when stages a and b are of one pipeline (or the list has none). */
+int sp_stages_same_pipeline(const sp_stages *st, int a, int b);
 
 #ifdef __cplusplus
 }

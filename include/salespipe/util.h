@@ -37,6 +37,10 @@ size_t sp_escape_char(const char *s, size_t n, char esc[SP_ESCAPE_MAX]);
  */
 char *sp_escape(const char *s);
 
+/* Move *s past leading and *n before trailing blanks (isspace in the C
+ * sense: spaces, tabs, CR, LF, VT, FF) of the *n bytes at *s. */
+void sp_trim_blanks(const char **s, size_t *n);
+
 /*
  * The edit distance between a and b: the fewest insertions, deletions,
  * substitutions of one byte, or swaps of two adjacent bytes that turn one

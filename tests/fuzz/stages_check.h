@@ -9,6 +9,13 @@
 #include "salespipe/stage.h"
 #include "fuzz.h"
 
+/* Whether a (may be NULL) is the n bytes at s but for case. */
+static int
+same_text(const char *a, const char *s, size_t n)
+{
+	return a != NULL && strlen(a) == n && strncasecmp(a, s, n) == 0;
+}
+
 static void
 check_stages(sp_stages *st, const char *probe, size_t probelen)
 {
@@ -64,7 +71,28 @@ check_stages(sp_stages *st, const char *probe, size_t probelen)
 	FUZZ_CHECK(sp_stages_first_won(st) == first_won);
 	free(known);
 
-	/* any other text: found only when it is a stage's name */
+	/* pipelines: each one's stages together, each with an open stage;
+	 * none, or every stage in one */
+	for (i = 0; i < st->n; i++) {
+		const sp_stage *s = &st->v[i];
+		FUZZ_CHECK(st->npipes == 0 ? s->pipeline == -1 :
+		    s->pipeline >= 0 && (size_t)s->pipeline < st->npipes);
+		FUZZ_CHECK(i == 0 || s->pipeline >= st->v[i - 1].pipeline);
+		FUZZ_CHECK(sp_stages_first_of(st, (int)i, SP_OPEN) >= 0);
+		/* by label or id within its pipeline: it, or a stage of the
+		 * pipeline whose name is that text */
+		k = sp_stages_find_in(st, s->pipeline, s->label,
+		    strlen(s->label));
+		FUZZ_CHECK(k >= 0 && st->v[k].pipeline == s->pipeline);
+		if (s->id != NULL) {
+			k = sp_stages_find_in(st, s->pipeline, s->id,
+			    strlen(s->id));
+			FUZZ_CHECK(k >= 0 && st->v[k].pipeline == s->pipeline);
+		}
+	}
+
+	/* any other text: found only when it is a stage's name, label or
+	 * id */
 	k = sp_stages_find(st, probe, probelen);
 	if (k >= 0) {
 		FUZZ_CHECK((size_t)k < st->n);
@@ -75,7 +103,8 @@ check_stages(sp_stages *st, const char *probe, size_t probelen)
 		while (probelen > 0 && isspace((unsigned char)probe[probelen -
 		    1]))
 			probelen--;
-		FUZZ_CHECK(strlen(st->v[k].name) == probelen &&
-		    strncasecmp(st->v[k].name, probe, probelen) == 0);
+		FUZZ_CHECK(same_text(st->v[k].name, probe, probelen) ||
+		    same_text(st->v[k].label, probe, probelen) ||
+		    same_text(st->v[k].id, probe, probelen));
 
 #endif

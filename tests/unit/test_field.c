@@ -697,6 +697,15 @@ test_time_parse_iso(void **state)
 	/* date -u -d 2026-11-26T10:30:15Z +%s = 1795689015 */
 	time_ok("2026-11-26T10:30:15Z", NULL, INT64_C(1795689015));
 	time_ok("2026-11-26T10:30:15.5Z", NULL, INT64_C(1795689015));
+	/* thirteen digits: epoch milliseconds (HubSpot), the seconds kept:
+	 * 1795687200 s above, x 1000, + 999 ms */
+	time_ok("1795687200000", NULL, T20261126_10);
+	time_ok("1795687200999", NULL, T20261126_10);
+	time_ok(" 1795687200000 ", NULL, T20261126_10);
+	time_bad("179568720000", NULL);		/* twelve digits */
+	time_bad("17956872000000", NULL);	/* fourteen */
+	time_bad("1795687200000.5", NULL);
+	time_bad("-795687200000", NULL);
 	/* date -u -d 2026-11-26T23:59:59Z +%s */
 	time_ok("2026-11-26T23:59:59Z", NULL, INT64_C(1795737599));
 	time_ok("2026-11-26T00:00:00Z", NULL, D20261126);

@@ -633,6 +633,122 @@ test_salesforce_stages(void **state)
 	sp_map_free(m);
 }
 
+/* HubSpot's deals view export (labels) and API records (internal names),
+ * the headers of tests/cases/funnel/hubspot-ui and hubspot-pipelines. */
+static const char *const hs_ui[] = {
+	"Record ID", "Deal Name", "Pipeline", "Deal Stage", "Amount",
+	"Close Date", "Create Date", "Deal owner", "Deal probability",
+	"Currency", "Associated Company",
+};
+static const char *const hs_api[] = {
+	"hs_object_id", "dealname", "pipeline", "dealstage", "amount",
+	"closedate", "createdate", "hubspot_owner_id",
+	"hs_deal_stage_probability", "hs_lastmodifieddate",
+};
+static const char *const pd_deals[] = {
+	"Deal - ID", "Deal - Title", "Deal - Organization", "Deal - Value",
+	"Deal - Currency", "Deal - Pipeline", "Deal - Stage", "Deal - Status",
+	"Deal - Owner", "Deal - Deal created", "Deal - Won time",
+	"Deal - Lost time", "Deal - Expected close date",
+	"Deal - Lost reason", "Deal - Probability", "Deal - Label",
+};
+
+static void
+test_hubspot(void **state)
+{
+	sp_map *m = map_of("hubspot");
+	size_t n = NELEM(hs_ui), k = NELEM(hs_api);
+	const char *spec;
+	sp_stages *st;
+	sp_error e;
+	int i;
+
+	(void)state;
+	expect_source(m, hs_ui, n, "id", "Record ID");
+	expect_source(m, hs_ui, n, "name", "Deal Name");
+	expect_source(m, hs_ui, n, "pipeline", "Pipeline");
+	expect_source(m, hs_ui, n, "stage", "Deal Stage");
+	expect_source(m, hs_ui, n, "amount", "Amount");
+	expect_source(m, hs_ui, n, "close_date", "Close Date");
+	expect_source(m, hs_ui, n, "created_at", "Create Date");
+	expect_source(m, hs_ui, n, "owner", "Deal owner");
+	expect_source(m, hs_ui, n, "probability", "Deal probability");
+	expect_source(m, hs_ui, n, "currency", "Currency");
+	expect_kept(m, hs_ui, n, "Associated Company");
+	expect_source(m, hs_api, k, "id", "hs_object_id");
+	expect_source(m, hs_api, k, "name", "dealname");
+	expect_source(m, hs_api, k, "pipeline", "pipeline");
+	expect_source(m, hs_api, k, "stage", "dealstage");
+	expect_source(m, hs_api, k, "close_date", "closedate");
+	expect_source(m, hs_api, k, "created_at", "createdate");
+	expect_source(m, hs_api, k, "owner", "hubspot_owner_id");
+	expect_source(m, hs_api, k, "probability", "hs_deal_stage_probability");
+	expect_kept(m, hs_api, k, "hs_lastmodifieddate");
+	/* fractions */
+	assert_int_equal(sp_map_prob_scale(m), 1);
+	/* the default pipeline's stages, by label or id */
+	spec = sp_map_stages(m, SP_STAGES_DEALS);
+	assert_non_null(spec);
+	assert_null(sp_map_stages(m, SP_STAGES_LEADS));
+	sp_err_clear(&e);
+	if ((st = sp_stages_parse(spec, &e)) == NULL)
+		fail_msg("preset deal stages: %s", e.msg);
+	assert_int_equal(st->n, 7);
+	assert_int_equal(st->npipes, 1);
+	assert_int_equal(sp_stages_pipeline(st, "default", 7), 0);
+	assert_int_equal(sp_stages_pipeline(st, "Sales Pipeline", 14), 0);
+	i = sp_stages_find(st, "closedwon", 9);
+	assert_int_equal(i, 5);
+	assert_int_equal(st->v[i].kind, SP_WON);
+	assert_int_equal(sp_stages_find(st, "Closed Won", 10), 5);
+	assert_int_equal(st->v[sp_stages_find(st, "closedlost", 10)].kind,
+	    SP_LOST);
+	assert_int_equal(sp_stages_find(st, "contractsent", 12), 4);
+	assert_int_equal(st->v[4].prob_bp, 9000);
+	sp_stages_free(st);
+	sp_map_free(m);
+}
+
+static void
+test_pipedrive(void **state)
+{
+	sp_map *m = map_of("pipedrive");
+	size_t n = NELEM(pd_deals);
+	sp_stages *st;
+	sp_error e;
+
+	(void)state;
+	expect_source(m, pd_deals, n, "id", "Deal - ID");
+	expect_source(m, pd_deals, n, "name", "Deal - Title");
+	expect_source(m, pd_deals, n, "account", "Deal - Organization");
+	expect_source(m, pd_deals, n, "amount", "Deal - Value");
+	expect_source(m, pd_deals, n, "currency", "Deal - Currency");
+	expect_source(m, pd_deals, n, "pipeline", "Deal - Pipeline");
+	expect_source(m, pd_deals, n, "stage", "Deal - Stage");
+	expect_source(m, pd_deals, n, "status", "Deal - Status");
+	expect_source(m, pd_deals, n, "owner", "Deal - Owner");
+	expect_source(m, pd_deals, n, "created_at", "Deal - Deal created");
+	expect_source(m, pd_deals, n, "won_at", "Deal - Won time");
+	expect_source(m, pd_deals, n, "lost_at", "Deal - Lost time");
+	expect_source(m, pd_deals, n, "close_date",
+	    "Deal - Expected close date");
+	expect_source(m, pd_deals, n, "lost_reason", "Deal - Lost reason");
+	expect_source(m, pd_deals, n, "probability", "Deal - Probability");
+	expect_kept(m, pd_deals, n, "Deal - Label");
+	/* percentages */
+	assert_int_equal(sp_map_prob_scale(m), 0);
+	sp_err_clear(&e);
+	if ((st = sp_stages_parse(sp_map_stages(m, SP_STAGES_DEALS), &e)) ==
+	    NULL)
+		fail_msg("preset deal stages: %s", e.msg);
+	assert_int_equal(st->npipes, 0);
+	assert_int_equal(sp_stages_first_won(st), 5);
+	assert_int_equal(st->v[6].kind, SP_LOST);
+	assert_int_equal(sp_stages_find(st, "negotiations started", 20), 4);
+	sp_stages_free(st);
+	sp_map_free(m);
+}
+
 /* A preset applies only to inputs it identifies: the Maven export is left
  * alone (its "account" and "close_date" are not shadowed). */
 static void
@@ -730,6 +846,8 @@ main(void)
 		cmocka_unit_test(test_literal_column_when_source_absent),
 		cmocka_unit_test(test_explicit_overrides_preset),
 		cmocka_unit_test(test_salesforce_names_currency),
+		cmocka_unit_test(test_hubspot),
+		cmocka_unit_test(test_pipedrive),
 		cmocka_unit_test(test_alternatives),
 		cmocka_unit_test(test_losing_alternative_kept),
 		cmocka_unit_test(test_later_overrides),

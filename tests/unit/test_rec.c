@@ -285,6 +285,101 @@ test_compressed(void **state)
 	}
 }
 
+/* Read every record of rd (and of the other parts, when split), bad
+ * ones too; the records. */
+static size_t
+read_through(sp_reader *rd)
+{
+	sp_rec *r = sp_rec_new();
+	sp_error e;
+	size_t n = 0;
+	int k;
+
+	while ((k = sp_reader_next(rd, r, &e)) != 0) {
+		assert_true(k == 1 || k == -1);
+		n++;
+	}
+	sp_rec_free(r);
+	return n;
+}
+
+/* The bytes sp_read_opts.progress counts while the n bytes at buf are
+ * read through with a read size of bufsize. */
+static unsigned long long
+bytes_counted(const void *buf, size_t n, size_t bufsize)
+{
+	unsigned long long count = 0;
+	sp_read_opts o;
+	sp_error e;
+	sp_reader *rd;
+
+	memset(&o, 0, sizeof(o));
+	o.bufsize = bufsize;
+	o.progress = &count;
+	rd = sp_reader_open_mem(buf, n, "t.in", &o, &e);
+	assert_non_null(rd);
+	read_through(rd);
+	sp_reader_close(rd);
+	return count;
+}
+
+/*
+ * sp_read_opts.progress counts the bytes read from the input: all of
+ * them, whatever the read size; a compressed input's compressed bytes;
+ * the parts of a split reader together, the file's size.  NULL counts
+ * nothing.
+ */
+static void
+test_progress_count(void **state)
+{
+	static unsigned char in[1 << 18];
+	static char text[1 << 18];	/* past HEADSIZE: splittable */
+	unsigned long long count;
+	sp_reader *parts[4];
+	sp_read_opts o;
+	sp_error e;
+	sp_reader *rd;
+	sp_rec *r;
+	size_t n = 0, m, sizes[] = { 0, 1, 4096 }, i;
+	int k, j;
+
+	(void)state;
+	n += (size_t)snprintf(text + n, sizeof(text) - n, "id,amount\n");
+	for (i = 0; n + 40 < sizeof(text); i++)
+		n += (size_t)snprintf(text + n, sizeof(text) - n, "D%zu,%zu.50\n",
+		    i, i * 7);
+	for (i = 0; i < 3; i++)
+		assert_int_equal(bytes_counted(text, n, sizes[i]), n);
+	/* compressed: the compressed bytes */
+	m = gz(text, n, in, sizeof(in));
+	assert_true(m < n);
+	assert_int_equal(bytes_counted(in, m, 0), m);
+	/* split in four after a record: the parts' bytes, together */
+	memset(&o, 0, sizeof(o));
+	o.bufsize = 512;
+	count = 0;
+	o.progress = &count;
+	rd = sp_reader_open_mem(text, n, "t.in", &o, &e);
+	assert_non_null(rd);
+	r = sp_rec_new();
+	assert_int_equal(sp_reader_next(rd, r, &e), 1);
+	sp_rec_free(r);
+	k = sp_reader_split(rd, 4, parts, &e);
+	assert_int_equal(k, 4);
+	for (j = 0; j < k; j++)
+		read_through(parts[j]);
+	assert_int_equal(count, n);
+	for (j = 1; j < k; j++)
+		sp_reader_close(parts[j]);
+	sp_reader_close(rd);
+	/* none */
+	memset(&o, 0, sizeof(o));
+	rd = sp_reader_open_mem(text, n, "t.in", &o, &e);
+	assert_non_null(rd);
+	assert_true(read_through(rd) > 100);
+	sp_reader_close(rd);
+}
+
 static void
 test_csv_basic(void **state)
 {
@@ -2034,6 +2129,7 @@ main(void)
 		cmocka_unit_test(test_optfile),
 		cmocka_unit_test(test_csv_header_json_lookalike),
 		cmocka_unit_test(test_format_known),
+		cmocka_unit_test(test_progress_count),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -700,6 +700,133 @@ test_warning_file(void **state)
 	sp_stages_free(st);
 }
 
+/* ---- pipelines and stage ids ---- */
+
+/* Two pipelines from a file, rows of one interleaved with the other's:
+ * grouped in order of first appearance, names "pipeline: label". */
+static void
+test_file_pipelines(void **state)
+{
+	static const struct want w[] = {
+		{ "Sales: Demo", SP_OPEN, 2000, SP_FC_PIPELINE },
+		{ "Sales: Won", SP_WON, 10000, SP_FC_CLOSED },
+		{ "Renewals: Demo", SP_OPEN, 5000, SP_FC_PIPELINE },
+		{ "Renewals: Renewed", SP_WON, 10000, SP_FC_CLOSED },
+		{ "Sales: Lost", SP_LOST, 0, SP_FC_OMITTED } };
+	static const struct want grouped[] = {
+		{ "Sales: Demo", SP_OPEN, 2000, SP_FC_PIPELINE },
+		{ "Sales: Won", SP_WON, 10000, SP_FC_CLOSED },
+		{ "Sales: Lost", SP_LOST, 0, SP_FC_OMITTED },
+		{ "Renewals: Demo", SP_OPEN, 5000, SP_FC_PIPELINE },
+		{ "Renewals: Renewed", SP_WON, 10000, SP_FC_CLOSED } };
+	char path[64], known[64];
+	sp_error e;
+	sp_stages *st;
+
+	(void)state;
+	(void)w;
+	temp_file(path, sizeof path, 1,
+	    "pipeline_id,pipeline,id,stage,kind,probability\n"
+	    "default,Sales,s1,Demo,open,20\n"
+	    "default,Sales,s2,Won,won,100\n"
+	    "77,Renewals,r1,Demo,open,50\n"
+	    "77,Renewals,r2,Renewed,won,100\n"
+	    "default,Sales,s3,Lost,lost,0\n");
+	sp_err_clear(&e);
+	st = sp_stages_parse(path, &e);
+	unlink(path);
+	if (st == NULL)
+		fail_msg("%s", e.msg);
+	check_list(st, grouped, 5);
+	assert_int_equal(st->npipes, 2);
+	assert_string_equal(st->pipes[0].label, "Sales");
+	assert_string_equal(st->pipes[0].id, "default");
+	assert_string_equal(st->v[3].label, "Demo");
+	assert_string_equal(st->v[3].id, "r1");
+	assert_int_equal(st->v[3].pipeline, 1);
+	/* pipelines by label or id, any case */
+	assert_int_equal(sp_stages_pipeline(st, "sales", 5), 0);
+	assert_int_equal(sp_stages_pipeline(st, " 77 ", 4), 1);
+	assert_int_equal(sp_stages_pipeline(st, "Other", 5), -1);
+	/* a stage of a pipeline by label, id or name */
+	assert_int_equal(sp_stages_find_in(st, 1, "demo", 4), 3);
+	assert_int_equal(sp_stages_find_in(st, 0, "Demo", 4), 0);
+	assert_int_equal(sp_stages_find_in(st, 0, "S3", 2), 2);
+	assert_int_equal(sp_stages_find_in(st, 1, "Renewals: Renewed", 17), 4);
+	assert_int_equal(sp_stages_find_in(st, 1, "s2", 2), -1);
+	assert_int_equal(sp_stages_find_in(st, 0, "Renewed", 7), -1);
+	/* no pipeline: a label of two pipelines is ambiguous, one of one
+	 * is found, and so is a unique name */
+	assert_int_equal(sp_stages_find_in(st, -1, "Demo", 4), -2);
+	assert_int_equal(sp_stages_find(st, "Demo", 4), -1);
+	assert_int_equal(sp_stages_find(st, "renewed", 7), 4);
+	assert_int_equal(sp_stages_find(st, "r2", 2), 4);
+	assert_int_equal(sp_stages_find(st, "Sales: Demo", 11), 0);
+	/* the first of a kind in a stage's pipeline */
+	assert_int_equal(sp_stages_first_of(st, 4, SP_OPEN), 3);
+	assert_int_equal(sp_stages_first_of(st, 0, SP_LOST), 2);
+	assert_int_equal(sp_stages_first_of(st, 3, SP_LOST), -1);
+	assert_int_equal(sp_stages_first_of(st, -1, SP_WON), 1);
+	assert_true(sp_stages_same_pipeline(st, 0, 2));
+	assert_false(sp_stages_same_pipeline(st, 2, 3));
+	assert_string_equal(sp_stages_known_in(st, 1, known, sizeof known),
+	    "Demo, Renewed");
+	assert_string_equal(sp_stages_known_in(st, -1, known, sizeof known),
+	    "Sales, Renewals");
+	/* cut short with "..." */
+	assert_string_equal(sp_stages_known_in(st, 0, known, 12), "Demo, ...");
+	sp_stages_free(st);
+}
+
+/* Inline ids and one pipeline: names stay plain, ids find stages. */
+static void
+test_inline_ids_pipeline(void **state)
+{
+	static const struct want w[] = {
+		{ "Lead", SP_OPEN, 5000, SP_FC_PIPELINE },
+		{ "Closed Won", SP_WON, 10000, SP_FC_CLOSED },
+		{ "Closed Lost", SP_LOST, 0, SP_FC_OMITTED } };
+	sp_error e;
+	sp_stages *st;
+
+	(void)state;
+	sp_err_clear(&e);
+	st = sp_stages_parse("Lead::::lead1:Sales Pipeline|default,"
+	    "Closed Won::::closedwon:Sales Pipeline|default,"
+	    "Closed Lost::::closedlost:Sales Pipeline", &e);
+	if (st == NULL)
+		fail_msg("%s", e.msg);
+	check_list(st, w, 3);
+	assert_int_equal(st->npipes, 1);
+	assert_string_equal(st->pipes[0].id, "default");
+	assert_int_equal(sp_stages_find(st, "CLOSEDWON", 9), 1);
+	assert_int_equal(sp_stages_find(st, "closed won", 10), 1);
+	assert_int_equal(sp_stages_pipeline(st, "default", 7), 0);
+	sp_stages_free(st);
+	/* without pipelines or ids, find is as before */
+	st = sp_stages_parse("a,b:won", &e);
+	assert_non_null(st);
+	assert_int_equal(st->npipes, 0);
+	assert_int_equal(st->v[0].pipeline, -1);
+	assert_int_equal(sp_stages_first_of(st, 0, SP_WON), 1);
+	assert_true(sp_stages_same_pipeline(st, 0, 1));
+	sp_stages_free(st);
+}
+
+static void
+test_pipelines_bad(void **state)
+{
+	(void)state;
+	/* a stage without a pipeline in a list with pipelines */
+	file_bad("pipeline,stage,kind\nA,x,open\n,y,won\n");
+	/* a pipeline without an open stage */
+	file_bad("pipeline,stage,kind\nA,x,open\nB,y,won\n");
+	/* one id twice in a pipeline (fine in two) */
+	file_bad("pipeline,stage,id\nA,x,1\nA,y,1\n");
+	/* one label twice in a pipeline */
+	parse_bad("x::::1:A,X::::2:A");
+}
+
 int
 main(void)
 {
@@ -725,6 +852,9 @@ main(void)
 		cmocka_unit_test(test_resolve_order),
 		cmocka_unit_test(test_warning_inline),
 		cmocka_unit_test(test_warning_file),
+		cmocka_unit_test(test_file_pipelines),
+		cmocka_unit_test(test_inline_ids_pipeline),
+		cmocka_unit_test(test_pipelines_bad),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -87,6 +87,28 @@ test_edit_distance(void **state)
 	    "forecast_category"), 1);
 }
 
+static void
+test_trim_blanks(void **state)
+{
+	const char *t = " \t x y\r\n";
+	const char *s = t;
+	size_t n = strlen(t);
+
+	(void)state;
+	sp_trim_blanks(&s, &n);
+	assert_int_equal(n, 3);
+	assert_memory_equal(s, "x y", 3);
+	s = "   ";
+	n = 3;
+	sp_trim_blanks(&s, &n);
+	assert_int_equal(n, 0);
+	/* n bounds the text: "ab  cd" cut to "ab  " */
+	s = "ab  cd";
+	n = 4;
+	sp_trim_blanks(&s, &n);
+	assert_int_equal(n, 2);
+}
+
 int
 main(void)
 {
@@ -94,6 +116,7 @@ main(void)
 		cmocka_unit_test(test_escape),
 		cmocka_unit_test(test_escape_char),
 		cmocka_unit_test(test_edit_distance),
+		cmocka_unit_test(test_trim_blanks),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
