@@ -26,5 +26,8 @@ fi
 SUDO=
 [ "$(id -u)" -eq 0 ] || SUDO=sudo
 echo "deps: installing:$missing"
-$SUDO apt-get update -qq || exit 1
-DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq $missing >/dev/null || exit 1
+# another apt-get at work (a second session, unattended-upgrades): wait for
+# its lock rather than fail at once
+lock="-o DPkg::Lock::Timeout=600"
+$SUDO apt-get $lock update -qq || exit 1
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get $lock install -y -qq $missing >/dev/null || exit 1
